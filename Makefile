@@ -1,0 +1,59 @@
+# Kurssajten. `make run` serves the course on http://127.0.0.1:8000; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+SECRET_FILE := var/secret_key
+# Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_DEBS := $(RUN_DEBS) chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup run test test-sqlite test-postgres check bench clean debs-run debs-test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+debs-run:
+	@bash .ci/ensure-debs.sh $(RUN_DEBS)
+
+debs-test:
+	@bash .ci/ensure-debs.sh $(TEST_DEBS)
+
+$(SECRET_FILE):
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c 'import secrets; print("dev-" + secrets.token_urlsafe(48))' > $(SECRET_FILE)
+	@echo "Generated a development secret in $(SECRET_FILE)."
+
+run: debs-run setup $(SECRET_FILE)
+	@export COURSESITE_SECRET_KEY="$${COURSESITE_SECRET_KEY:-$$(cat $(SECRET_FILE))}"; \
+	$(BIN)/coursesite migrate && $(BIN)/coursesite check-content && $(BIN)/coursesite serve
+
+check: setup
+	$(BIN)/coursesite check-migrations
+
+test: debs-test setup check test-sqlite test-postgres
+
+test-sqlite: setup
+	$(BIN)/pytest -q
+
+test-postgres: setup
+	@if [ -n "$$COURSESITE_TEST_POSTGRES_URL" ]; then \
+		echo "== PostgreSQL: the database tests again =="; \
+		COURSESITE_TEST_ENGINE=postgres $(BIN)/pytest -q -m db; \
+	else \
+		echo "COURSESITE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run (.ci/run always sets it)."; \
+	fi
+
+bench: debs-run setup
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,88 @@
+"""The application factory. All wiring lives here; nothing is built at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from coursesite.course.loader import load_course
+from coursesite.db.engine import build_engine
+from coursesite.db.tables import TABLES
+from coursesite.grading.service import AnswerService
+from coursesite.settings import REPO_ROOT, Settings
+from coursesite.web import guards, templating
+from coursesite.web.controllers import ROUTES
+from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.middleware import SessionMiddleware, add_security_headers
+
+TEMPLATES_DIR = REPO_ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_REQUEST_BODY_BYTES = 256 * 1024
+
+
+def create_app(settings: Settings) -> Litestar:
+    settings.validate()
+    course = load_course(settings.lessons_dir)  # refuses to start on broken content, naming the file
+    engine = build_engine(settings.database)
+    for table in TABLES:
+        table._meta.db = engine
+
+    async def open_pool() -> None:
+        if settings.database.engine == "postgres" and settings.db_pool_size:
+            await engine.start_connection_pool(max_size=settings.db_pool_size)
+
+    async def close_pool() -> None:
+        if settings.database.engine == "postgres" and settings.db_pool_size:
+            await engine.close_connection_pool()
+
+    app = Litestar(
+        route_handlers=[
+            *ROUTES,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False),
+        ],
+        middleware=[DefineMiddleware(SessionMiddleware)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+        ),
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=Jinja, engine_callback=_configure_jinja),
+        plugins=[HTMXPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_send=[add_security_headers],
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        openapi_config=OpenAPIConfig(
+            title="Kurssajten API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
+        ),
+        request_max_body_size=MAX_REQUEST_BODY_BYTES,
+        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={404, 401, 403, 400, 409, 429}),
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.course = course
+    app.state.engine = engine
+    app.state.answers = AnswerService(engine, course)
+    return app
+
+
+def _configure_jinja(engine: Jinja) -> None:
+    templating.configure(engine.engine)
+
+

@@ -1,0 +1,120 @@
+"""The `coursesite` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import click
+
+from coursesite.settings import ConfigError, Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _bind_tables(settings: Settings) -> None:
+    from coursesite.db.engine import build_engine
+    from coursesite.db.tables import TABLES
+
+    engine = build_engine(settings.database)
+    for table in TABLES:
+        table._meta.db = engine
+
+
+@click.group()
+def main() -> None:
+    """Kurssajten: the course site of Balansekonomi Svenska AB."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the database migrations (tables are never created at start-up)."""
+    from coursesite.db.migrate import apply_migrations
+
+    settings = _settings()
+    asyncio.run(apply_migrations(settings))
+    click.echo(f"Migrations applied ({settings.database.engine}).")
+
+
+@main.command("check-migrations")
+def check_migrations() -> None:
+    """Fail when a table changed without a migration."""
+    from coursesite.db.migrate import pending_table_changes
+
+    os.environ.setdefault("PICCOLO_CONF", "coursesite.piccolo_conf")
+    pending = asyncio.run(pending_table_changes())
+    if pending:
+        click.echo("Tables changed without a migration:\n" + "\n".join(pending), err=True)
+        sys.exit(1)
+    click.echo("Migrations match the tables.")
+
+
+@main.command("check-content")
+def check_content() -> None:
+    """Load and validate the course in lessons/."""
+    from coursesite.course.loader import ContentError, load_course
+
+    settings = _settings()
+    try:
+        course = load_course(settings.lessons_dir)
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    lessons = course.lessons()
+    click.echo(f"{course.title}: {len(course.acts)} acts, {len(lessons)} lessons, "
+               f"{sum(len(lesson.questions) for lesson in lessons)} questions.")
+
+
+@main.command()
+def serve() -> None:
+    """Serve the site with uvicorn on COURSESITE_HOST:COURSESITE_PORT with COURSESITE_WORKERS workers."""
+    import uvicorn
+
+    from coursesite.course.loader import ContentError, load_course
+
+    settings = _settings()
+    try:
+        load_course(settings.lessons_dir)  # fail here, once, with the content error, not in every worker
+    except ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    uvicorn.run(
+        "coursesite.asgi:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,  # access logs would hold IP addresses: personal data stays out of logs
+    )
+
+
+@main.command("create-staff")
+@click.option("--email", required=True, help="The staff member's email address.")
+@click.option("--role", required=True, type=click.Choice(["instructor", "finance", "customer_service", "admin"]))
+@click.option("--password", default=None, help="Read from standard input when left out.")
+@click.option("--first-name", default="Personal", show_default=True)
+@click.option("--last-name", default="Kurssajten", show_default=True)
+def create_staff(email: str, role: str, password: str | None, first_name: str, last_name: str) -> None:
+    """Create a staff account."""
+    from coursesite.accounts import service
+    from coursesite.accounts.roles import Role
+    from coursesite.core.errors import DomainError
+
+    if password is None:
+        password = sys.stdin.readline().rstrip("\n")
+    settings = _settings()
+    _bind_tables(settings)
+    try:
+        principal = asyncio.run(
+            service.create_staff(email=email, role=Role(role), password=password, first_name=first_name, last_name=last_name)
+        )
+    except DomainError as exc:
+        details = "; ".join(f"{field}: {message}" for field, message in exc.field_errors.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+    click.echo(f"Created {principal.role.value} account #{principal.account_id}.")

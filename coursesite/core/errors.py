@@ -1,0 +1,36 @@
+"""Domain errors. Services raise these; the web layer maps them to pages or JSON once. No HTTP in here."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class Invalid(DomainError):
+    """The input is wrong; `field_errors` says where."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Forbidden(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class Unauthenticated(DomainError):
+    pass
+
+
+class RateLimited(DomainError):
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

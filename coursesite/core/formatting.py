@@ -1,0 +1,123 @@
+"""Swedish display formats (locale sv_SE) via Babel. Pure: stdlib + babel.
+
+For people, not machines: the output uses no-break spaces (U+00A0) for grouping and before ``kr`` and ``%``, and a
+comma as decimal mark. Machine formats (SIE, CSV, UBL) use ``.`` and no grouping and do not belong here.
+web/templating.py registers these as Jinja filters.
+
+Outputs as Babel 2.18 (CLDR 47) gives them, checked in tests/unit/core/test_formatting.py:
+
+==========================================  =====================================
+``format_money_ore(1250000)``               ``'12\\xa0500,00\\xa0kr'``
+``format_money_ore(-50)``                   ``'-0,50\\xa0kr'`` (ASCII hyphen-minus)
+``format_decimal_sv(Decimal('1234.5'))``    ``'1\\xa0234,5'``
+``format_percent_sv(67)``                   ``'67\\xa0%'``
+``format_date_sv(date(2026, 11, 26))``      ``'26 nov. 2026'`` (``'6 maj 2026'``, ``'1 juni 2026'``)
+``format_date_long(date(2026, 11, 26))``    ``'26 november 2026'``
+``format_datetime_sv(<13:05 UTC>)``         ``'26 nov. 2026 14:05'`` (Stockholm time)
+==========================================  =====================================
+
+Decisions:
+
+- Money comes in as integer öre, never float (``TypeError`` otherwise; ``bool`` is refused too).
+- Rounding for display is half up (``67.5`` -> ``68 %``, ``66.5`` -> ``67 %``), as people expect; Babel alone would
+  round half to even.
+- Naive datetimes are taken to be UTC (the project stores UTC). Aware ones are converted to Europe/Stockholm, so
+  summer and winter time come out right. A ``datetime`` given to the date formatters is converted the same way first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Real
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal, format_percent
+
+__all__ = [
+    "LOCALE",
+    "STOCKHOLM",
+    "to_stockholm",
+    "format_money_ore",
+    "format_decimal_sv",
+    "format_percent_sv",
+    "format_date_sv",
+    "format_date_long",
+    "format_datetime_sv",
+]
+
+LOCALE = "sv_SE"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _to_decimal(value: Decimal | int | float) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, Real)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if isinstance(value, float):
+        return Decimal(repr(value))  # 0.1 -> Decimal('0.1'), not 0.1000000000000000055…
+    return Decimal(value)
+
+
+def _round(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def format_money_ore(ore: int) -> str:
+    """Integer öre as Swedish kronor: ``1250000`` -> ``'12\\xa0500,00\\xa0kr'``."""
+    if isinstance(ore, bool) or not isinstance(ore, int):
+        raise TypeError(f"money is integer öre, got {type(ore).__name__}")
+    return format_currency(Decimal(ore).scaleb(-2), "SEK", locale=LOCALE)
+
+
+def format_decimal_sv(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """A number with Swedish grouping and decimal comma: ``Decimal('1234.5')`` -> ``'1\\xa0234,5'``.
+
+    ``decimals=None`` shows the value's own decimals (trailing zeros dropped: ``1234.50`` -> ``'1\\xa0234,5'``);
+    a number rounds half up to exactly that many decimals (``decimals=2``: ``'1\\xa0234,50'``).
+    """
+    d = _to_decimal(value)
+    if decimals is None:
+        return format_decimal(d, locale=LOCALE, decimal_quantization=False)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(_round(d, decimals), format=pattern, locale=LOCALE)
+
+
+def format_percent_sv(value: Decimal | int | float, decimals: int = 0) -> str:
+    """Percentage *points* in, Swedish percent out: ``67`` -> ``'67\\xa0%'``, ``(12.5, 1)`` -> ``'12,5\\xa0%'``.
+
+    Rounded half up to ``decimals`` decimals.
+    """
+    d = _round(_to_decimal(value), decimals)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "\u00a0%"
+    return format_percent(d.scaleb(-2), format=pattern, locale=LOCALE)
+
+
+def to_stockholm(dt: datetime) -> datetime:
+    """``dt`` in Europe/Stockholm time. A naive ``dt`` is taken to be UTC."""
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(STOCKHOLM)
+
+
+def _as_date(value: date) -> date:
+    if isinstance(value, datetime):
+        return to_stockholm(value).date()
+    return value
+
+
+def format_date_sv(value: date) -> str:
+    """Short Swedish date: ``'26 nov. 2026'`` (months of up to four letters are not abbreviated: ``'6 maj 2026'``)."""
+    return format_date(_as_date(value), format="medium", locale=LOCALE)
+
+
+def format_date_long(value: date) -> str:
+    """Long Swedish date: ``'26 november 2026'``."""
+    return format_date(_as_date(value), format="long", locale=LOCALE)
+
+
+def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
+    """Date and time in Stockholm: ``'26 nov. 2026 14:05'`` (``long=True``: ``'26 november 2026 14:05'``)."""
+    local = to_stockholm(value)
+    day = format_date(local.date(), format="long" if long else "medium", locale=LOCALE)
+    return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"

@@ -1,0 +1,595 @@
+"""Moodle's GIFT question format: a pure parser and writer.
+
+The meaning follows Moodle's importer (question/format/gift/format.php): questions are separated by blank lines,
+lines starting with `//` are comments, `::name::` names a question, and the answer block `{…}` decides the type:
+`#` first → numeric; a `~` → choice (single if the block has any `=`, else multiple); `=` and `->` → matching;
+`T`/`TRUE`/`F`/`FALSE` → true/false; empty → essay; anything else → short answer.
+
+Where Moodle would silently import nonsense, the parser reports a problem instead (an unclosed `{`, a weight outside
+-100..100, a numeric answer that is not a number, a second answer block …), naming the line and the question.
+
+Limits of the model, not of the parser: a `[format]` tag on an answer or a feedback is read and dropped (the model
+keeps one text format per question), and GIFT has no points, units, case sensitivity, ordering or rubrics, so
+`write_gift` refuses questions that use them rather than lose them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from coursesite.course.model import (
+    AcceptedAnswer,
+    Choice,
+    Essay,
+    Matching,
+    MatchPair,
+    MultipleChoice,
+    Numeric,
+    NumericAnswer,
+    Option,
+    Ordering,
+    Question,
+    ShortAnswer,
+    SingleChoice,
+    TextFormat,
+    TrueFalse,
+    slugify,
+    stable_id,
+)
+
+__all__ = ["GiftError", "GiftProblem", "parse_gift", "parse_number", "write_gift"]
+
+# PHP's trim() set: Moodle trims with it, so a no-break space at the edge of a text stays text.
+_WS = " \t\n\r\0\x0b"
+
+# Escaped control characters are swapped for Unicode noncharacters (reserved for exactly this kind of internal use)
+# while the structure is parsed, and swapped back in every text at the end. `\\` becomes a plain backslash at once.
+_PLACEHOLDERS = {
+    ":": "\ufdd0",
+    "#": "\ufdd1",
+    "=": "\ufdd2",
+    "{": "\ufdd3",
+    "}": "\ufdd4",
+    "~": "\ufdd5",
+    "n": "\ufdd6",
+}
+_ESCAPE_SEQUENCE = re.compile(r"\\([\\:#={}~n])")
+_RESTORE = str.maketrans({hidden: ("\n" if char == "n" else char) for char, hidden in _PLACEHOLDERS.items()})
+_NONCHARACTER = re.compile("[\ufdd0-\ufdd6]")
+_ESCAPE = str.maketrans(
+    {"\\": "\\\\", "#": "\\#", "=": "\\=", "~": "\\~", "{": "\\{", "}": "\\}", ":": "\\:", "\n": "\\n", "\r": ""}
+)
+
+_FORMAT_TAG = re.compile(r"\[(moodle|html|plain|markdown)\]")
+_WEIGHT = re.compile(r"%(-?\d+(?:\.\d*)?)%")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_CATEGORY = "$CATEGORY:"
+_BLANK = "_____"  # Moodle's stand-in for an answer block in the middle of the text
+_NAME_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class GiftProblem:
+    line: int
+    question: str | None  # the question's name, or the start of its text when it has none
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", question '{self.question}'" if self.question else "")
+        return f"{where}: {self.message}"
+
+
+class GiftError(ValueError):
+    """Every malformed question of a GIFT file, so an author can fix them all in one go."""
+
+    def __init__(self, problems: Iterable[GiftProblem], source: str = "<gift>") -> None:
+        self.problems = list(problems)
+        self.source = source
+        listing = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in {source}:\n{listing}")
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A plain decimal number (`-3.5`, `.5`, `1e3`), or None. Decimal alone would also accept `NaN` and `Infinity`."""
+    text = text.strip()
+    return Decimal(text) if _NUMBER.fullmatch(text) else None
+
+
+# ---------------------------------------------------------------------------------------------------------- parsing
+
+
+def parse_gift(text: str, *, source: str = "<gift>") -> list[Question]:
+    """All questions of a GIFT file, in order; raises GiftError listing every malformed one."""
+    problems: list[GiftProblem] = []
+    drafts: list[Question] = []
+    category: str | None = None
+    for block in _blocks(text.removeprefix("\ufeff")):
+        if block.text.startswith(_CATEGORY):
+            if "\n" in block.text:
+                problems.append(GiftProblem(block.numbers[1], None, f"'{_CATEGORY}' must be followed by a blank line"))
+            else:
+                category = _restore(block.text[len(_CATEGORY) :]) or None
+            continue
+        parser = _BlockParser(block, category)
+        question = parser.parse()
+        problems.extend(parser.problems)
+        if question is not None and not parser.problems:
+            drafts.append(question)
+    if problems:
+        raise GiftError(problems, source)
+    return _name_and_number(drafts)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One question's lines joined by newlines, comments left out and escapes hidden; `numbers` are file lines."""
+
+    numbers: list[int]
+    text: str
+    bad_line: int | None  # a line holding one of the noncharacters the parser uses internally
+
+    def line_at(self, position: int) -> int:
+        return self.numbers[self.text.count("\n", 0, position)]
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept: list[tuple[int, str]] = []
+    for number, raw in enumerate([*lines, ""], start=1):
+        line = raw.strip(_WS)
+        if line:
+            if not line.startswith("//"):
+                kept.append((number, line))
+        elif kept:
+            bad = next((n for n, content in kept if _NONCHARACTER.search(content)), None)
+            joined = "\n".join(content for _, content in kept)
+            yield _Block([n for n, _ in kept], _hide_escapes(joined), bad)
+            kept = []
+
+
+def _hide_escapes(text: str) -> str:
+    return _ESCAPE_SEQUENCE.sub(lambda m: "\\" if m[1] == "\\" else _PLACEHOLDERS[m[1]], text)
+
+
+def _restore(text: str) -> str:
+    return text.translate(_RESTORE).strip(_WS)
+
+
+def _with_format(raw: str, default: TextFormat) -> tuple[str, TextFormat]:
+    """Moodle's parse_text_with_format: an optional leading `[format]` tag, then the unescaped, trimmed text."""
+    raw = raw.lstrip(_WS)
+    tag = _FORMAT_TAG.match(raw)
+    if tag is None:
+        return _restore(raw), default
+    return _restore(raw[tag.end() :]), TextFormat(tag[1])
+
+
+def _label(text: str) -> str:
+    return _default_name(_restore(text)) if text.strip(_WS) else ""
+
+
+class _BlockParser:
+    def __init__(self, block: _Block, category: str | None) -> None:
+        self.block = block
+        self.category = category
+        self.problems: list[GiftProblem] = []
+        self.label: str | None = None
+        self.format = TextFormat.MOODLE
+
+    def problem(self, position: int, message: str) -> None:
+        self.problems.append(GiftProblem(self.block.line_at(position), self.label or None, message))
+
+    def parse(self) -> Question | None:
+        text = self.block.text
+        start, name = 0, ""
+        if text.startswith("::"):
+            end = text.find("::", 2)
+            if end < 0:
+                self.label = _label(text[2:].split("{", 1)[0])
+                self.problem(0, "unclosed question name: '::' without a closing '::'")
+                return None
+            name = _restore(text[2:end])
+            start = len(text) - len(text[end + 2 :].lstrip(_WS))
+        self.label = name or _label(text[start:].split("{", 1)[0])
+        if self.block.bad_line is not None:
+            self.problems.append(
+                GiftProblem(self.block.bad_line, self.label, "contains a Unicode noncharacter (U+FDD0..U+FDD6)")
+            )
+            return None
+
+        opening, closing = text.find("{", start), text.find("}", start)
+        if opening < 0 and closing < 0:
+            self.problem(start, "no answer block '{…}' (Moodle's descriptions are not supported)")
+            return None
+        if opening < 0 or 0 <= closing < opening:
+            self.problem(closing, "'}' without an opening '{'")
+            return None
+        if closing < 0:
+            self.problem(opening, "unclosed answer block '{'")
+            return None
+        tail = text[closing + 1 :]
+        if tail.strip(_WS) == '";':  # a stray left in Moodle's own fixture file
+            tail = ""
+        second = re.search(r"[{}]", tail)
+        if second:
+            self.problem(closing + 1 + second.start(), "a second answer block; a GIFT question has one '{…}'")
+            return None
+
+        head = text[start:opening]
+        prompt, self.format = _with_format(head + (_BLANK + tail if tail else ""), TextFormat.MOODLE)
+        if not prompt:
+            self.problem(start, "the question text is empty")
+
+        block = text[opening + 1 : closing]
+        general_feedback = ""
+        separator = block.rfind("####")
+        if separator >= 0:
+            general_feedback = _with_format(block[separator + 4 :], self.format)[0]
+            block = block[:separator]
+        body = block.strip(_WS)
+        base = opening + 1 + len(block) - len(block.lstrip(_WS))
+        common = dict(
+            id="",
+            name=name,
+            prompt=prompt,
+            text_format=self.format,
+            general_feedback=general_feedback,
+            category=self.category,
+        )
+
+        if not body:
+            return Essay(**common)
+        if body[0] == "#":
+            return self.numeric(body, base, common)
+        if "~" in body:
+            return self.choice(body, base, common)
+        if "=" in body and "->" in body:
+            return self.matching(body, base, common)
+        if body.split("#", 1)[0].strip(_WS) in _TRUE_FALSE:
+            return self.true_false(body, common)
+        return self.short_answer(body, base, common)
+
+    # -- pieces of the answer block
+
+    def pieces(self, body: str, base: int, markers: str, keep: str = "") -> list[tuple[int, str]]:
+        """`body` cut before each marker character; a marker in `keep` stays at the start of its piece.
+
+        Like Moodle's explode(), the text before the first marker counts as an answer unless it is blank.
+        Positions are where each piece's text starts in the block, for line numbers.
+        """
+        cuts = [i for i, char in enumerate(body) if char in markers]
+        pieces = []
+        for index, (begin, end) in enumerate(zip([0, *cuts], [*cuts, len(body)], strict=True)):
+            if index > 0 and body[begin] not in keep:
+                begin += 1
+            piece = body[begin:end]
+            lead = len(piece) - len(piece.lstrip(_WS))
+            pieces.append((base + begin + lead, piece.strip(_WS)))
+        if pieces and not pieces[0][1]:
+            pieces.pop(0)
+        return pieces
+
+    def weight(self, position: int, piece: str, default: Decimal) -> tuple[Decimal, str]:
+        match = _WEIGHT.match(piece)
+        if match is None:  # Moodle: a `%` that is not a weight is part of the text
+            return default, piece
+        percent = Decimal(match[1])
+        if not -100 <= percent <= 100:
+            self.problem(position, f"weight {match[1]}% is outside -100..100")
+        return percent.scaleb(-2), piece[match.end() :]
+
+    def comment(self, piece: str) -> tuple[str, str]:
+        """An answer and its feedback, split at the first `#`."""
+        answer, _, feedback = piece.partition("#")
+        return _with_format(answer, self.format)[0], _with_format(feedback, self.format)[0]
+
+    # -- the question types
+
+    def choice(self, body: str, base: int, common: dict) -> Question | None:
+        single = "=" in body
+        pieces = self.pieces(body, base, "~=", keep="=")
+        if len(pieces) < 2:
+            self.problem(base, "a choice question needs at least two choices")
+            return None
+        choices: list[Choice] = []
+        taken: set[str] = set()
+        for position, piece in pieces:
+            if piece.startswith("="):
+                fraction, piece = Decimal(1), piece[1:]
+            else:
+                fraction, piece = self.weight(position, piece, Decimal(0))
+            text, feedback = self.comment(piece)
+            if not text:
+                self.problem(position, "a choice without text")
+                continue
+            choices.append(Choice(id=stable_id("c", text, taken), text=text, fraction=fraction, feedback=feedback))
+        kind = SingleChoice if single else MultipleChoice
+        return kind(**common, choices=tuple(choices))
+
+    def short_answer(self, body: str, base: int, common: dict) -> Question | None:
+        answers: list[AcceptedAnswer] = []
+        for position, piece in self.pieces(body, base, "="):
+            fraction, piece = self.weight(position, piece, Decimal(1))
+            text, feedback = self.comment(piece)
+            if not text:
+                self.problem(position, "a short answer without text")
+                continue
+            answers.append(AcceptedAnswer(text=text, fraction=fraction, feedback=feedback))
+        if not answers:
+            self.problem(base, "a short-answer question needs at least one answer")
+            return None
+        return ShortAnswer(**common, answers=tuple(answers))
+
+    def true_false(self, body: str, common: dict) -> Question:
+        # Moodle: `{TRUE#feedback for a wrong answer#feedback for a right answer}`.
+        bits = [_with_format(bit, self.format)[0] for bit in body.split("#", 2)] + ["", ""]
+        answer, wrong, right = _TRUE_FALSE[bits[0]], bits[1], bits[2]
+        return TrueFalse(
+            **common,
+            answer=answer,
+            feedback_true=right if answer else wrong,
+            feedback_false=wrong if answer else right,
+        )
+
+    def numeric(self, body: str, base: int, common: dict) -> Question | None:
+        rest = body[1:]
+        tilde = rest.find("~")  # everything from the first `~` is the feedback for any other answer
+        wrong = rest[tilde:] if tilde >= 0 else None
+        if tilde >= 0:
+            rest = rest[:tilde]
+        pieces = self.pieces(rest, base + 1, "=")
+        if not pieces:
+            self.problem(base, "a numeric question needs at least one answer")
+            return None
+        answers = []
+        for position, piece in pieces:
+            fraction, piece = self.weight(position, piece, Decimal(1))
+            text, feedback = self.comment(piece)
+            answer = self.numeric_answer(position, text, fraction, feedback)
+            if answer is not None:
+                answers.append(answer)
+        if wrong is not None:
+            answers.append(NumericAnswer(fraction=Decimal(0), feedback=self.comment(wrong)[1]))
+        return Numeric(**common, answers=tuple(answers))
+
+    def numeric_answer(self, position: int, text: str, fraction: Decimal, feedback: str) -> NumericAnswer | None:
+        if text == "*":
+            return NumericAnswer(fraction=fraction, feedback=feedback)
+        problems_before = len(self.problems)
+
+        def number(part: str, what: str) -> Decimal:
+            value = parse_number(part)
+            if value is None:
+                self.problem(position, f"numeric answer: {what} '{part.strip()}' is not a number")
+                return Decimal(0)
+            return value
+
+        dots, colon = text.find(".."), text.find(":")
+        if dots > 0:
+            low, high = number(text[:dots], "low"), number(text[dots + 2 :], "high")
+            if low > high:
+                self.problem(position, f"numeric answer: the range {text} runs backwards")
+            answer = NumericAnswer(fraction=fraction, low=low, high=high, feedback=feedback)
+        elif colon > 0:
+            value, tolerance = number(text[:colon], "value"), number(text[colon + 1 :], "tolerance")
+            if tolerance < 0:
+                self.problem(position, f"numeric answer: the tolerance in {text} is negative")
+            answer = NumericAnswer(fraction=fraction, value=value, tolerance=tolerance, feedback=feedback)
+        else:
+            answer = NumericAnswer(fraction=fraction, value=number(text, "value"), feedback=feedback)
+        return answer if len(self.problems) == problems_before else None
+
+    def matching(self, body: str, base: int, common: dict) -> Question | None:
+        pairs: list[MatchPair] = []
+        rights: dict[str, Option] = {}  # by text, in order of first appearance
+        left_ids: set[str] = set()
+        right_ids: set[str] = set()
+        for position, piece in self.pieces(body, base, "="):
+            arrow = piece.find("->")
+            if arrow < 0:
+                self.problem(position, f"a matching answer without '->': '{_restore(piece)}'")
+                continue
+            left = _with_format(piece[:arrow], self.format)[0]
+            right_text = _restore(piece[arrow + 2 :])
+            if not right_text:
+                self.problem(position, "a matching answer without a right-hand side after '->'")
+                continue
+            if right_text not in rights:
+                rights[right_text] = Option(id=stable_id("r", right_text, right_ids), text=right_text)
+            if left:  # `= -> Chat` only adds a distractor
+                left_option = Option(id=stable_id("l", left, left_ids), text=left)
+                pairs.append(MatchPair(left=left_option, right_id=rights[right_text].id))
+        if len(pairs) < 2:
+            self.problem(base, "a matching question needs at least two pairs 'left -> right'")
+            return None
+        return Matching(**common, pairs=tuple(pairs), rights=tuple(rights.values()))
+
+
+def _default_name(prompt: str) -> str:
+    """Like Moodle, an unnamed question is called by the start of its text, without markup."""
+    plain = " ".join(re.sub(r"<[^>]*>", " ", prompt).split())
+    if len(plain) <= _NAME_LENGTH:
+        return plain or "Question"
+    cut = plain[:_NAME_LENGTH]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > _NAME_LENGTH // 2 else cut).rstrip() + "..."
+
+
+def _name_and_number(drafts: list[Question]) -> list[Question]:
+    """Names for unnamed questions, and ids: the name's slug, made unique within the file with -2, -3 …"""
+    names = {question.name for question in drafts if question.name}
+    ids: set[str] = set()
+    questions = []
+    for question in drafts:
+        name = question.name
+        if not name:
+            name = base = _default_name(question.prompt)
+            suffix = 2
+            while name in names:
+                name, suffix = f"{base} ({suffix})", suffix + 1
+            names.add(name)
+        slug = question_id = slugify(name)
+        suffix = 2
+        while question_id in ids:
+            question_id, suffix = f"{slug}-{suffix}", suffix + 1
+        ids.add(question_id)
+        questions.append(replace(question, id=question_id, name=name))
+    return questions
+
+
+# ---------------------------------------------------------------------------------------------------------- writing
+
+
+def write_gift(questions: Iterable[Question]) -> str:
+    """GIFT text that `parse_gift` reads back as equal questions (ids follow from the names, as when parsing).
+
+    Raises ValueError for a question GIFT cannot express without loss (see the module docstring).
+    """
+    parts: list[str] = []
+    category: str | None = None
+    for question in questions:
+        if question.category != category:
+            parts.append(f"{_CATEGORY} {_escape(question.category or '')}".rstrip())
+            category = question.category
+        parts.append(_write_question(question))
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPE)
+
+
+def _text(text: str, text_format: TextFormat, default: TextFormat | None = None) -> str:
+    """Escaped text with a `[format]` tag when it differs from the default, or when the text itself starts like one."""
+    needs_tag = text_format != (default or text_format) or _FORMAT_TAG.match(text)
+    return (f"[{text_format}]" if needs_tag else "") + _escape(text)
+
+
+def _percent(fraction: Decimal) -> str:
+    return format(fraction.scaleb(2).normalize(), "f")
+
+
+class _Unwritable(ValueError):
+    def __init__(self, question: Question, why: str) -> None:
+        super().__init__(f"question '{question.name}' cannot be written as GIFT: {why}")
+
+
+def _write_question(q: Question) -> str:
+    if not q.name.strip(_WS) or not q.prompt.strip(_WS):
+        raise _Unwritable(q, "it needs a name and a text")
+    if q.points != 1:
+        raise _Unwritable(q, f"GIFT has no points, and it is worth {q.points}")
+    fmt = q.text_format
+    head = f"::{_escape(q.name)}::{_text(q.prompt, fmt, TextFormat.MOODLE)}"
+    general = f"####{_text(q.general_feedback, fmt)}" if q.general_feedback else ""
+
+    def feedback(text: str) -> str:
+        return f"#{_text(text, fmt)}" if text else ""
+
+    lines: list[str]
+    match q:
+        case Essay():
+            if q.rubric:
+                raise _Unwritable(q, "GIFT has no rubric")
+            return f"{head}{{{general}}}"
+        case TrueFalse():
+            right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
+            answer = "TRUE" if q.answer else "FALSE"
+            if wrong or right:
+                answer += f"#{_text(wrong, fmt)}"
+            return f"{head}{{{answer}{feedback(right)}{general}}}"
+        case SingleChoice() | MultipleChoice():
+            lines = _choice_lines(q, feedback)
+        case ShortAnswer():
+            if q.case_sensitive:
+                raise _Unwritable(q, "GIFT has no case-sensitive short answers")
+            if any("->" in a.text + a.feedback for a in q.answers):
+                raise _Unwritable(q, "'->' in a short answer would make it a matching question")
+            lines = [f"=%{_percent(a.fraction)}%{_text(a.text, fmt)}{feedback(a.feedback)}" for a in q.answers]
+        case Numeric():
+            if q.unit is not None:
+                raise _Unwritable(q, "GIFT has no units")
+            lines = _numeric_lines(q, feedback)
+        case Matching():
+            lines = _matching_lines(q)
+        case Ordering():
+            raise _Unwritable(q, "GIFT has no ordering questions")
+        case _:
+            raise _Unwritable(q, f"unknown question type {type(q).__name__}")
+    if general:
+        lines.append(general)
+    opening = "{#" if isinstance(q, Numeric) else "{"
+    return head + opening + "".join(f"\n\t{line}" for line in lines) + "\n}"
+
+
+def _choice_lines(q: SingleChoice | MultipleChoice, feedback) -> list[str]:
+    single = isinstance(q, SingleChoice)
+    full = [i for i, c in enumerate(q.choices) if c.fraction == 1]
+    if single and not full:
+        raise _Unwritable(q, "a single choice needs a choice with weight 100 to be told apart from a multiple choice")
+    # A single choice needs a `~` somewhere too, or it would read as a short answer.
+    all_full = len(full) == len(q.choices)
+    lines = []
+    for i, c in enumerate(q.choices):
+        if single and c.fraction == 1 and not (all_full and i != full[0]):
+            mark = "="
+        elif c.fraction == 0 and not c.text.startswith("%"):
+            mark = "~"
+        else:
+            mark = f"~%{_percent(c.fraction)}%"
+        lines.append(f"{mark}{_text(c.text, q.text_format)}{feedback(c.feedback)}")
+    return lines
+
+
+def _numeric_lines(q: Numeric, feedback) -> list[str]:
+    lines = []
+    for i, a in enumerate(q.answers):
+        weight = f"=%{_percent(a.fraction)}%"
+        if a.is_catch_all:
+            # Moodle's own `~#feedback` form holds only a last, 0% catch-all after a real answer.
+            last_wrong = i == len(q.answers) - 1 and i > 0 and a.fraction == 0
+            lines.append(f"~{feedback(a.feedback) or '#'}" if last_wrong else f"{weight}*{feedback(a.feedback)}")
+        elif a.low is not None and a.high is not None and a.value is None and a.tolerance == 0:
+            lines.append(f"{weight}{a.low}..{a.high}{feedback(a.feedback)}")
+        elif a.value is not None and a.low is None and a.high is None:
+            lines.append(f"{weight}{a.value}:{a.tolerance}{feedback(a.feedback)}")
+        else:
+            raise _Unwritable(q, "a numeric answer needs either a value and tolerance, or low and high")
+    return lines
+
+
+def _matching_lines(q: Matching) -> list[str]:
+    """Pairs in order, with each distractor where the parser will put it back in `rights`."""
+    rights = {option.id: option for option in q.rights}
+    used = {pair.right_id for pair in q.pairs}
+    if not used <= rights.keys():
+        raise _Unwritable(q, "a pair points at a right-hand option that is not in 'rights'")
+    order = [option.id for option in q.rights]
+    emitted: set[str] = set()
+    lines = []
+
+    def distractor(right_id: str) -> None:
+        if right_id in used:
+            raise _Unwritable(q, "'rights' must list the pairs' options in the order the pairs first use them")
+        lines.append(f"= -> {_escape(rights[right_id].text)}")
+        emitted.add(right_id)
+
+    for pair in q.pairs:
+        if "->" in pair.left.text or not pair.left.text.strip(_WS):
+            raise _Unwritable(q, f"the left side '{pair.left.text}' is empty or contains '->'")
+        while pair.right_id not in emitted and order[0] != pair.right_id:
+            right_id = order.pop(0)
+            if right_id not in emitted:
+                distractor(right_id)
+        if order and order[0] == pair.right_id:
+            order.pop(0)
+        lines.append(f"={_text(pair.left.text, q.text_format)} -> {_escape(rights[pair.right_id].text)}")
+        emitted.add(pair.right_id)
+    for right_id in order:
+        if right_id not in emitted:
+            distractor(right_id)
+    return lines

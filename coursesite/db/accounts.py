@@ -1,0 +1,31 @@
+from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class Account(Table, tablename="account"):
+    email = Varchar(length=254, unique=True, index=True)  # stored lower-cased
+    password_hash = Varchar(length=255)
+    first_name = Varchar(length=100)
+    last_name = Varchar(length=100)
+    mobile = Varchar(length=20, null=True, default=None)  # E.164
+    source = Varchar(length=200, null=True, default=None)  # "where did you hear about us", optional
+    role = Varchar(length=20, default="participant")
+    created_at = Timestamptz()
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserSession(Table, tablename="user_session"):
+    """A server-side session. The cookie holds a random token; only its SHA-256 is stored."""
+
+    token_hash = Varchar(length=64, unique=True, index=True)
+    account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True)
+
+
+class LoginAttempt(Table, tablename="login_attempt"):
+    """A failed login, keyed by a keyed hash of the email or the client address, for rate limiting."""
+
+    key_hash = Varchar(length=64, index=True)
+    attempted_at = Timestamptz(index=True)

@@ -1,0 +1,44 @@
+from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from coursesite.db.accounts import Account
+
+
+class Answer(Table, tablename="answer"):
+    """One attempt at one question. Scores are integer thousandths of a point: SQLite would turn Decimal into float.
+
+    Unique on (account, question_id, attempt): an index made by the first migration.
+    """
+
+    account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
+    question_id = Varchar(length=160, index=True)
+    lesson_slug = Varchar(length=80, index=True)
+    attempt = Integer()
+    raw_response = JSON()
+    normalized_response = JSON()
+    status = Varchar(length=20)  # graded | pending_review
+    score_milli = Integer(null=True, default=None)
+    max_score_milli = Integer()
+    feedback = JSON()  # the feedback shown, a list of strings
+    reviewer_comment = Text(null=True, default=None)
+    created_at = Timestamptz()
+
+
+
+class LessonProgress(Table, tablename="lesson_progress"):
+    """Derived from the answers, kept in step with them in the same transaction, so progress pages read one row.
+
+    Unique on (account, lesson_slug): an index made by the first migration.
+    """
+
+    account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
+    lesson_slug = Varchar(length=80)
+    answered = Integer(default=0)
+    question_count = Integer(default=0)
+    score_milli = Integer(default=0)
+    max_score_milli = Integer(default=0)
+    percent = Integer(default=0)
+    completed_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()
+

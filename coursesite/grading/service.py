@@ -1,0 +1,231 @@
+"""Answering a question: the flow from a participant's response to a stored, graded attempt and updated progress."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from coursesite.accounts.service import Principal
+from coursesite.core import clock
+from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.course.model import Course, Lesson
+from coursesite.course.progress import (
+    GRADED,
+    AttemptRecord,
+    CourseProgress,
+    LessonScore,
+    course_progress,
+    is_lesson_complete,
+    is_lesson_unlocked,
+    lesson_score,
+)
+from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.grading.rules import InvalidResponse, grade
+from coursesite.privacy.pii import find_forbidden, refusal_message
+
+_MILLI = Decimal(1000)
+
+
+def to_milli(points: Decimal) -> int:
+    return int((points * _MILLI).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_milli(milli: int | None) -> Decimal | None:
+    return None if milli is None else (Decimal(milli) / _MILLI).normalize()
+
+
+def _strings_in(value: Any):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_in(key)
+            yield from _strings_in(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings_in(item)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    id: int
+    question_id: str
+    lesson_slug: str
+    attempt: int
+    response: Any
+    normalized_response: Any
+    status: str
+    score_milli: int | None
+    max_score_milli: int
+    feedback: list[str]
+    reviewer_comment: str | None
+    created_at: datetime
+
+    @property
+    def score(self) -> Decimal | None:
+        return from_milli(self.score_milli)
+
+    @property
+    def max_score(self) -> Decimal:
+        return from_milli(self.max_score_milli) or Decimal(0)
+
+    @property
+    def correct(self) -> bool | None:
+        if self.status != GRADED or self.score_milli is None:
+            return None
+        return self.score_milli >= self.max_score_milli
+
+    def record(self) -> AttemptRecord:
+        return AttemptRecord(self.question_id, self.attempt, self.status, self.score_milli, self.max_score_milli)
+
+
+def _stored(row: dict) -> StoredAnswer:
+    return StoredAnswer(
+        id=row["id"],
+        question_id=row["question_id"],
+        lesson_slug=row["lesson_slug"],
+        attempt=row["attempt"],
+        response=row["raw_response"],
+        normalized_response=row["normalized_response"],
+        status=row["status"],
+        score_milli=row["score_milli"],
+        max_score_milli=row["max_score_milli"],
+        feedback=list(row["feedback"] or []),
+        reviewer_comment=row["reviewer_comment"],
+        created_at=row["created_at"],
+    )
+
+
+@dataclass(frozen=True)
+class LessonState:
+    lesson: Lesson
+    unlocked: bool
+    score: LessonScore
+    complete: bool
+    attempts: dict[str, list[StoredAnswer]]  # per question id, oldest first
+
+    def latest(self, question_id: str) -> StoredAnswer | None:
+        attempts = self.attempts.get(question_id)
+        return attempts[-1] if attempts else None
+
+    def attempts_left(self, question_id: str) -> int | None:
+        if self.lesson.max_attempts is None:
+            return None
+        return max(0, self.lesson.max_attempts - len(self.attempts.get(question_id, ())))
+
+
+class AnswerService:
+    def __init__(self, engine: Engine, course: Course) -> None:
+        self.engine = engine
+        self.course = course
+
+    async def completed_lessons(self, account_id: int) -> set[str]:
+        rows = await LessonProgress.select(LessonProgress.lesson_slug).where(
+            (LessonProgress.account == account_id) & LessonProgress.completed_at.is_not_null()
+        )
+        return {row["lesson_slug"] for row in rows}
+
+    async def progress(self, account_id: int) -> CourseProgress:
+        return course_progress(self.course, await self.completed_lessons(account_id))
+
+    async def answers(self, account_id: int, lesson_slug: str | None = None) -> list[StoredAnswer]:
+        query = Answer.select().where(Answer.account == account_id)
+        if lesson_slug is not None:
+            query = query.where(Answer.lesson_slug == lesson_slug)
+        rows = await query.order_by(Answer.id).output(load_json=True)
+        return [_stored(row) for row in rows]
+
+    async def lesson_state(self, account_id: int, lesson: Lesson, completed: set[str] | None = None) -> LessonState:
+        if completed is None:
+            completed = await self.completed_lessons(account_id)
+        answers = await self.answers(account_id, lesson.slug)
+        attempts: dict[str, list[StoredAnswer]] = {}
+        for answer in answers:
+            attempts.setdefault(answer.question_id, []).append(answer)
+        score = lesson_score(lesson, (a.record() for a in answers))
+        return LessonState(
+            lesson=lesson,
+            unlocked=is_lesson_unlocked(self.course, lesson, completed),
+            score=score,
+            complete=lesson.slug in completed,
+            attempts=attempts,
+        )
+
+    async def submit(self, principal: Principal, question_id: str, response: Any) -> StoredAnswer:
+        found = self.course.find_question(question_id)
+        if found is None:
+            raise NotFound("Frågan finns inte.")
+        lesson, question = found
+        completed = await self.completed_lessons(principal.account_id)
+        if not is_lesson_unlocked(self.course, lesson, completed):
+            raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
+        findings = [finding for text in _strings_in(response) for finding in find_forbidden(text)]
+        if findings:
+            # Refused before anything is stored: the policy says we never collect these.
+            raise Invalid(refusal_message(findings), field_errors={"response": refusal_message(findings)})
+        try:
+            result = grade(question, response)
+        except InvalidResponse as exc:
+            raise Invalid(str(exc), field_errors={"response": str(exc)}) from None
+        feedback = [text for text in (*result.feedback, question.general_feedback) if text]
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, principal.account_id)
+            previous = await Answer.select(Answer.attempt).where(
+                (Answer.account == principal.account_id) & (Answer.question_id == question.id)
+            )
+            if lesson.max_attempts is not None and len(previous) >= lesson.max_attempts:
+                raise Forbidden(f"Du har använt alla {lesson.max_attempts} försök på den här frågan.")
+            attempt = max((row["attempt"] for row in previous), default=0) + 1
+            inserted = await Answer.insert(
+                Answer(
+                    account=principal.account_id,
+                    question_id=question.id,
+                    lesson_slug=lesson.slug,
+                    attempt=attempt,
+                    # Serialised here: Piccolo passes a bare string through as if it were JSON already.
+                    raw_response=json.dumps(response, ensure_ascii=False),
+                    normalized_response=json.dumps(result.normalized, ensure_ascii=False),
+                    status=result.status,
+                    score_milli=None if result.score is None else to_milli(result.score),
+                    max_score_milli=to_milli(result.max_score),
+                    feedback=json.dumps(feedback, ensure_ascii=False),
+                    created_at=now,
+                )
+            ).returning(Answer.id)
+            await self._update_progress(principal.account_id, lesson, now)
+        rows = await Answer.select().where(Answer.id == inserted[0]["id"]).output(load_json=True)
+        return _stored(rows[0])
+
+    async def _update_progress(self, account_id: int, lesson: Lesson, now: datetime) -> None:
+        rows = await Answer.select(
+            Answer.question_id, Answer.attempt, Answer.status, Answer.score_milli, Answer.max_score_milli
+        ).where((Answer.account == account_id) & (Answer.lesson_slug == lesson.slug))
+        score = lesson_score(lesson, (AttemptRecord(**row) for row in rows))
+        values = {
+            LessonProgress.answered: score.answered,
+            LessonProgress.question_count: score.question_count,
+            LessonProgress.score_milli: score.score_milli,
+            LessonProgress.max_score_milli: score.max_score_milli,
+            LessonProgress.percent: score.percent,
+            LessonProgress.updated_at: now,
+        }
+        existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
+            (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
+        )
+        # Completion is kept once reached: a worse later attempt never locks an act again.
+        if is_lesson_complete(lesson, score) and not (existing and existing[0]["completed_at"]):
+            values[LessonProgress.completed_at] = now
+        if existing:
+            await LessonProgress.update(values).where(LessonProgress.id == existing[0]["id"])
+        else:
+            await LessonProgress.insert(
+                LessonProgress(account=account_id, lesson_slug=lesson.slug, **{c._meta.name: v for c, v in values.items()})
+            )
+

@@ -1,0 +1,124 @@
+"""Every column the database holds, classified: personal data with its category, purpose and retention, or marked
+as not personal with the reason. Export, erasure and sharing are driven from here; a test fails when a table gains
+a column that is in neither list.
+
+Pure: table and column names only, no imports from the database layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """The policy's categories of personal data."""
+
+    CONTACT = "contact"
+    BILLING = "billing"
+    COURSE_ANSWERS = "course_answers"
+    CUSTOMER_CASE = "customer_case"
+    TECHNICAL = "technical"
+
+
+class Purpose(StrEnum):
+    """The policy's purposes."""
+
+    PROVIDE_SERVICE = "provide_service"  # giving access to the products and services (contract)
+    SEND_INFORMATION = "send_information"  # sending relevant information
+    CONTACT_AND_OFFERS = "contact_and_offers"  # contacting and making offers
+    SECURITY = "security"  # keeping accounts safe (part of providing the service)
+
+
+class Retention(StrEnum):
+    WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until the account is erased
+    SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out
+    LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed
+
+
+RETENTION_TEXT_SV = {
+    Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
+    Retention.SESSION_LIFETIME: "Tills sessionen går ut (högst 14 dagar) eller personen loggar ut.",
+    Retention.LOGIN_WINDOW: "Högst 15 minuter efter ett misslyckat inloggningsförsök.",
+}
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    table: str
+    column: str
+    category: Category
+    purpose: Purpose
+    retention: Retention
+    description_sv: str
+    provided_by_person: bool = True  # art. 20: part of the portable data
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    table: str
+    column: str
+    reason: str
+
+
+def _p(table, column, category, purpose, retention, description, provided=True) -> PersonalField:
+    return PersonalField(table, column, category, purpose, retention, description, provided)
+
+
+C, A, T = Category.CONTACT, Category.COURSE_ANSWERS, Category.TECHNICAL
+SERVICE, SECURITY = Purpose.PROVIDE_SERVICE, Purpose.SECURITY
+KEEP, SESSION, WINDOW = Retention.WHILE_ACCOUNT_EXISTS, Retention.SESSION_LIFETIME, Retention.LOGIN_WINDOW
+
+PERSONAL_FIELDS: tuple[PersonalField, ...] = (
+    _p("account", "email", C, SERVICE, KEEP, "E-postadress"),
+    _p("account", "password_hash", T, SECURITY, KEEP, "Lösenord, lagrat som Argon2-hash", provided=False),
+    _p("account", "first_name", C, SERVICE, KEEP, "Förnamn"),
+    _p("account", "last_name", C, SERVICE, KEEP, "Efternamn"),
+    _p("account", "mobile", C, SERVICE, KEEP, "Mobilnummer (frivilligt)"),
+    _p("account", "source", C, SERVICE, KEEP, "Var personen hörde talas om oss (frivilligt)"),
+    _p("account", "created_at", T, SERVICE, KEEP, "När kontot skapades", provided=False),
+    _p("account", "last_login_at", T, SECURITY, KEEP, "Senaste inloggning", provided=False),
+    _p("user_session", "token_hash", T, SECURITY, SESSION, "Inloggningssession (hash av sessionsnyckeln)", provided=False),
+    _p("user_session", "account", T, SECURITY, SESSION, "Vems sessionen är", provided=False),
+    _p("user_session", "created_at", T, SECURITY, SESSION, "När sessionen startade", provided=False),
+    _p("user_session", "expires_at", T, SECURITY, SESSION, "När sessionen går ut", provided=False),
+    _p("login_attempt", "key_hash", T, SECURITY, WINDOW, "Nyckelad hash av e-post eller IP-adress vid misslyckad inloggning", provided=False),
+    _p("login_attempt", "attempted_at", T, SECURITY, WINDOW, "När inloggningsförsöket gjordes", provided=False),
+    _p("answer", "account", A, SERVICE, KEEP, "Vems svaret är"),
+    _p("answer", "raw_response", A, SERVICE, KEEP, "Svaret som det skrevs"),
+    _p("answer", "normalized_response", A, SERVICE, KEEP, "Svaret i normaliserad form, som det rättades", provided=False),
+    _p("answer", "score_milli", A, SERVICE, KEEP, "Poäng (tusendelar)", provided=False),
+    _p("answer", "feedback", A, SERVICE, KEEP, "Återkopplingen som visades", provided=False),
+    _p("answer", "reviewer_comment", A, SERVICE, KEEP, "Lärarens kommentar", provided=False),
+    _p("answer", "created_at", A, SERVICE, KEEP, "När svaret skickades", provided=False),
+    _p("answer", "attempt", A, SERVICE, KEEP, "Försök nummer", provided=False),
+    _p("answer", "status", A, SERVICE, KEEP, "Rättad eller väntar på lärare", provided=False),
+    _p("lesson_progress", "account", A, SERVICE, KEEP, "Vems framsteg", provided=False),
+    _p("lesson_progress", "answered", A, SERVICE, KEEP, "Antal besvarade frågor", provided=False),
+    _p("lesson_progress", "score_milli", A, SERVICE, KEEP, "Lektionens poäng", provided=False),
+    _p("lesson_progress", "percent", A, SERVICE, KEEP, "Lektionens resultat i procent", provided=False),
+    _p("lesson_progress", "completed_at", A, SERVICE, KEEP, "När lektionen blev klar", provided=False),
+    _p("lesson_progress", "updated_at", A, SERVICE, KEEP, "Senast uppdaterad", provided=False),
+)
+
+NOT_PERSONAL: tuple[NotPersonal, ...] = (
+    *(NotPersonal(table, "id", "surrogate key") for table in ("account", "user_session", "login_attempt", "answer", "lesson_progress")),
+    NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
+    NotPersonal("answer", "question_id", "refers to course content"),
+    NotPersonal("answer", "lesson_slug", "refers to course content"),
+    NotPersonal("answer", "max_score_milli", "a property of the question"),
+    NotPersonal("lesson_progress", "lesson_slug", "refers to course content"),
+    NotPersonal("lesson_progress", "question_count", "a property of the lesson"),
+    NotPersonal("lesson_progress", "max_score_milli", "a property of the lesson's questions"),
+)
+
+
+def classification(table: str, column: str) -> PersonalField | NotPersonal | None:
+    for entry in (*PERSONAL_FIELDS, *NOT_PERSONAL):
+        if entry.table == table and entry.column == column:
+            return entry
+    return None
+
+
+def personal_fields(table: str) -> tuple[PersonalField, ...]:
+    return tuple(field for field in PERSONAL_FIELDS if field.table == table)

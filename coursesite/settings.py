@@ -1,0 +1,124 @@
+"""Settings, read from the environment once by whoever starts the app. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///var/coursesite.sqlite"
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong. The message names the variable and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    engine: str  # "sqlite" or "postgres"
+    sqlite_path: Path | None = None
+    dsn: str | None = None
+
+    @classmethod
+    def parse(cls, url: str, *, base: Path = REPO_ROOT) -> DatabaseUrl:
+        if url.startswith("sqlite:///"):
+            raw = url.removeprefix("sqlite:///")
+            if not raw or raw == ":memory:":
+                # Piccolo opens a connection per query, so an in-memory database would be empty every time.
+                raise ConfigError("COURSESITE_DATABASE_URL: an SQLite database needs a file path, e.g. sqlite:///var/coursesite.sqlite")
+            path = Path(raw)
+            return cls(engine="sqlite", sqlite_path=path if path.is_absolute() else base / path)
+        if url.startswith(("postgresql://", "postgres://")):
+            return cls(engine="postgres", dsn=url)
+        raise ConfigError(
+            "COURSESITE_DATABASE_URL: expected sqlite:///relative/path.sqlite, sqlite:////absolute/path.sqlite "
+            f"or postgresql://user@host:port/db, got a value starting with {url.split(':', 1)[0]!r}"
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    workers: int = 1
+    environment: str = "development"
+    secure_cookies: bool = False  # set behind https
+    lessons_dir: Path = REPO_ROOT / "lessons"
+    db_pool_size: int = 10  # PostgreSQL connection pool per worker; 0 opens a connection per query
+    session_days: int = 14
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> DatabaseUrl:
+        return DatabaseUrl.parse(self.database_url)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = env.get("COURSESITE_ENV", "development")
+        if environment not in ENVIRONMENTS:
+            raise ConfigError(f"COURSESITE_ENV: expected one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
+        secret = env.get("COURSESITE_SECRET_KEY", "")
+        lessons = env.get("COURSESITE_LESSONS_DIR")
+        settings = cls(
+            database_url=env.get("COURSESITE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            host=env.get("COURSESITE_HOST") or "127.0.0.1",
+            port=_int(env, "COURSESITE_PORT", 8000, 1, 65535),
+            secret_key=secret,
+            workers=_int(env, "COURSESITE_WORKERS", 1, 1, 64),
+            environment=environment,
+            secure_cookies=_bool(env, "COURSESITE_SECURE_COOKIES", environment == "production"),
+            lessons_dir=Path(lessons) if lessons else REPO_ROOT / "lessons",
+            db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
+            login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
+            login_window_seconds=_int(env, "COURSESITE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        )
+        settings.database  # validates the URL now, with a message naming the variable
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.environment == "production":
+            if len(self.secret_key) < MIN_SECRET_LENGTH or self.secret_key.startswith("dev-"):
+                raise ConfigError(
+                    f"COURSESITE_SECRET_KEY: production needs a random secret of at least {MIN_SECRET_LENGTH} characters "
+                    "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
+        elif len(self.secret_key) < 16:
+            raise ConfigError(
+                "COURSESITE_SECRET_KEY: missing or shorter than 16 characters. `make run` generates a development "
+                "secret in var/secret_key; set one yourself elsewhere."
+            )

@@ -1,0 +1,282 @@
+"""The JSON API, version 1. Stable: later work and outside checks rely on it, and /schema/openapi.json describes it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from coursesite.accounts import service as accounts
+from coursesite.course.presentation import public_question
+from coursesite.course.progress import is_lesson_unlocked
+from coursesite.grading.service import StoredAnswer
+from coursesite.web import guards
+from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, settings_of
+from coursesite.web.middleware import expired_session_cookie, session_cookie
+
+# Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
+Text = Annotated[str, msgspec.Meta(max_length=1000)]
+OptionalText = Annotated[str, msgspec.Meta(max_length=1000)] | None
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Text = ""
+    password: Text = ""
+    first_name: Text = ""
+    last_name: Text = ""
+    mobile: OptionalText = None
+    source: OptionalText = None
+
+
+class LoginBody(msgspec.Struct):
+    email: Text
+    password: Text
+
+
+class AccountOut(msgspec.Struct):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+
+
+class ChoiceOut(msgspec.Struct):
+    id: str
+    text: str
+
+
+class QuestionOut(msgspec.Struct, omit_defaults=True):
+    id: str
+    type: str
+    prompt: str
+    text_format: str
+    points: Decimal
+    choices: list[ChoiceOut] | None = None
+    left: list[ChoiceOut] | None = None
+    right: list[ChoiceOut] | None = None
+    items: list[ChoiceOut] | None = None
+
+
+class LessonOut(msgspec.Struct):
+    slug: str
+    title: str
+    unlocked: bool
+    completed: bool
+    pass_mark: int
+    max_attempts: int | None
+    questions: list[QuestionOut]
+
+
+class ActOut(msgspec.Struct):
+    number: int
+    slug: str
+    title: str
+    unlocked: bool
+    lessons: list[LessonOut]
+
+
+class CourseOut(msgspec.Struct):
+    slug: str
+    title: str
+    acts: list[ActOut]
+
+
+class AnswerBody(msgspec.Struct):
+    question_id: Annotated[str, msgspec.Meta(min_length=1, max_length=160)]
+    response: Any
+
+
+class AnswerOut(msgspec.Struct):
+    id: int
+    question_id: str
+    attempt: int
+    status: str
+    score: Decimal | None
+    max_score: Decimal
+    correct: bool | None
+    feedback: list[str]
+
+
+class MyAnswerOut(msgspec.Struct):
+    id: int
+    question_id: str
+    lesson: str
+    attempt: int
+    response: Any
+    status: str
+    score: Decimal | None
+    max_score: Decimal
+    correct: bool | None
+    feedback: list[str]
+    comment: str | None
+    created_at: str
+
+
+class ActProgressOut(msgspec.Struct):
+    number: int
+    slug: str
+    title: str
+    unlocked: bool
+    lessons_completed: int
+    lessons_total: int
+    percent: int
+
+
+class ProgressOut(msgspec.Struct):
+    acts: list[ActProgressOut]
+    lessons_completed: int
+    lessons_total: int
+    percent: int
+
+
+def _account(principal: accounts.Principal) -> AccountOut:
+    return AccountOut(principal.account_id, principal.email, principal.first_name, principal.last_name, principal.role.value)
+
+
+def _answer(answer: StoredAnswer) -> AnswerOut:
+    return AnswerOut(
+        id=answer.id,
+        question_id=answer.question_id,
+        attempt=answer.attempt,
+        status=answer.status,
+        score=answer.score,
+        max_score=answer.max_score,
+        correct=answer.correct,
+        feedback=answer.feedback,
+    )
+
+
+@post("/api/v1/auth/register", guards=[guards.public], status_code=201, tags=["auth"])
+async def api_register(request: Request, data: RegisterBody) -> Response[AccountOut]:
+    """Register a participant and log them in. 409 when the email is taken; 400 with a message per field otherwise."""
+    principal = await accounts.register(
+        email=data.email,
+        password=data.password,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        mobile=data.mobile or None,
+        source=data.source or None,
+    )
+    settings = settings_of(request)
+    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
+    return Response(
+        _account(principal), status_code=201, cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)]
+    )
+
+
+@post("/api/v1/auth/login", guards=[guards.public], status_code=200, tags=["auth"])
+async def api_login(request: Request, data: LoginBody) -> Response[AccountOut]:
+    """Log in. 200 and a new session cookie, 401 on a wrong email or password, 429 after too many failures."""
+    principal = await accounts.authenticate(
+        data.email, data.password, request.client.host if request.client else "", login_policy(request)
+    )
+    settings = settings_of(request)
+    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
+    return Response(_account(principal), cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)])
+
+
+@post("/api/v1/auth/logout", guards=[guards.public], status_code=204, tags=["auth"])
+async def api_logout(request: Request) -> Response[None]:
+    if request.scope.get("auth"):
+        await accounts.end_session(request.scope["auth"])
+    return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings_of(request).secure_cookies)])
+
+
+@get("/api/v1/course", guards=[guards.logged_in], tags=["course"])
+async def api_course(request: Request) -> CourseOut:
+    """The course: acts, lessons and questions, with what is open to me. Never answer keys, weights or feedback."""
+    course = course_of(request)
+    progress = await answers_of(request).progress(principal_of(request).account_id)
+    completed = await answers_of(request).completed_lessons(principal_of(request).account_id)
+    return CourseOut(
+        slug=course.slug,
+        title=course.title,
+        acts=[
+            ActOut(
+                number=act_progress.act.number,
+                slug=act_progress.act.slug,
+                title=act_progress.act.title,
+                unlocked=act_progress.unlocked,
+                lessons=[
+                    LessonOut(
+                        slug=lesson.slug,
+                        title=lesson.title,
+                        unlocked=is_lesson_unlocked(course, lesson, completed),
+                        completed=lesson.slug in completed,
+                        pass_mark=lesson.pass_mark,
+                        max_attempts=lesson.max_attempts,
+                        questions=[msgspec.convert(public_question(q), QuestionOut) for q in lesson.questions],
+                    )
+                    for lesson in act_progress.act.lessons
+                ],
+            )
+            for act_progress in progress.acts
+        ],
+    )
+
+
+@post("/api/v1/answers", guards=[guards.logged_in], status_code=201, tags=["answers"])
+async def api_answer(request: Request, data: AnswerBody) -> AnswerOut:
+    """Answer a question; graded at once. 400 malformed or refused (personnummer, card number), 403 locked or no
+    attempts left, 404 unknown question."""
+    answer = await answers_of(request).submit(principal_of(request), data.question_id, data.response)
+    return _answer(answer)
+
+
+@get("/api/v1/me/answers", guards=[guards.logged_in], tags=["me"])
+async def api_my_answers(
+    request: Request, lesson: Annotated[str | None, Parameter(max_length=80)] = None
+) -> list[MyAnswerOut]:
+    """My own answers, oldest first, optionally for one lesson."""
+    answers = await answers_of(request).answers(principal_of(request).account_id, lesson)
+    return [
+        MyAnswerOut(
+            id=a.id,
+            question_id=a.question_id,
+            lesson=a.lesson_slug,
+            attempt=a.attempt,
+            response=a.response,
+            status=a.status,
+            score=a.score,
+            max_score=a.max_score,
+            correct=a.correct,
+            feedback=a.feedback,
+            comment=a.reviewer_comment,
+            created_at=a.created_at.isoformat(),
+        )
+        for a in answers
+    ]
+
+
+@get("/api/v1/me/progress", guards=[guards.logged_in], tags=["me"])
+async def api_my_progress(request: Request) -> ProgressOut:
+    progress = await answers_of(request).progress(principal_of(request).account_id)
+    return ProgressOut(
+        acts=[
+            ActProgressOut(
+                number=a.act.number,
+                slug=a.act.slug,
+                title=a.act.title,
+                unlocked=a.unlocked,
+                lessons_completed=a.completed_lessons,
+                lessons_total=a.total_lessons,
+                percent=a.percent,
+            )
+            for a in progress.acts
+        ],
+        lessons_completed=progress.completed_lessons,
+        lessons_total=progress.total_lessons,
+        percent=progress.percent,
+    )
+
+
+@get("/api/v1/me", guards=[guards.logged_in], tags=["me"])
+async def api_me(request: Request) -> AccountOut:
+    return _account(principal_of(request))
+
+
+ROUTES = [api_register, api_login, api_logout, api_course, api_answer, api_my_answers, api_my_progress, api_me]

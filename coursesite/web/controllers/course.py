@@ -1,0 +1,91 @@
+"""The participant's course pages: Min kurs, lessons answered in place (htmx, or plain forms), results."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
+from litestar.response import Redirect, Template
+
+from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.course.model import Lesson
+from coursesite.course.presentation import public_question
+from coursesite.grading.service import LessonState
+from coursesite.web import guards
+from coursesite.web.deps import answers_of, course_of, principal_of
+from coursesite.web.forms import response_from_form
+
+
+def _lesson(request: Request, slug: str) -> Lesson:
+    lesson = next((item for item in course_of(request).lessons() if item.slug == slug), None)
+    if lesson is None:
+        raise NotFound("Lektionen finns inte.")
+    return lesson
+
+
+async def _open_lesson(request: Request, slug: str) -> LessonState:
+    lesson = _lesson(request, slug)
+    state = await answers_of(request).lesson_state(principal_of(request).account_id, lesson)
+    if not state.unlocked:
+        raise Forbidden("Lektionen är låst ännu. Akterna öppnas i tur och ordning: gör klart den föregående akten först.")
+    return state
+
+
+def _lesson_context(request: Request, state: LessonState, errors: dict[str, str] | None = None) -> dict:
+    act = next(a for a in course_of(request).acts if a.number == state.lesson.act_number)
+    return {
+        "act": act,
+        "lesson": state.lesson,
+        "state": state,
+        "questions": [(q, public_question(q)) for q in state.lesson.questions],
+        "errors": errors or {},
+    }
+
+
+@get("/min-kurs", guards=[guards.logged_in], name="my_course")
+async def my_course(request: Request) -> Template:
+    principal = principal_of(request)
+    service = answers_of(request)
+    completed = await service.completed_lessons(principal.account_id)
+    progress = await service.progress(principal.account_id)
+    return Template(
+        "course/my_course.html",
+        context={"course": course_of(request), "progress": progress, "completed": completed, "principal": principal},
+    )
+
+
+@get("/lektion/{slug:str}", guards=[guards.logged_in], name="lesson")
+async def lesson_page(request: Request, slug: str) -> Template:
+    state = await _open_lesson(request, slug)
+    return Template("course/lesson.html", context=_lesson_context(request, state))
+
+
+@post("/lektion/{slug:str}/svar/{question_id:str}", guards=[guards.logged_in], status_code=303)
+async def answer_submit(request: HTMXRequest, slug: str, question_id: str) -> Template | Redirect:
+    lesson = _lesson(request, slug)
+    question = next((q for q in lesson.questions if q.id == question_id), None)
+    if question is None:
+        raise NotFound("Frågan finns inte i den här lektionen.")
+    principal = principal_of(request)
+    service = answers_of(request)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    try:
+        await service.submit(principal, question.id, response_from_form(question, form))
+    except (Invalid, Forbidden) as exc:
+        errors[question.id] = exc.message
+    state = await service.lesson_state(principal.account_id, lesson)
+    if request.htmx:
+        context = _lesson_context(request, state, errors) | {"question": question, "view": public_question(question)}
+        return HTMXTemplate(template_name="course/_answered.html", context=context)
+    if errors:
+        return Template("course/lesson.html", context=_lesson_context(request, state, errors), status_code=400)
+    return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}")
+
+
+@get("/lektion/{slug:str}/resultat", guards=[guards.logged_in], name="lesson_results")
+async def lesson_results(request: Request, slug: str) -> Template:
+    state = await _open_lesson(request, slug)
+    return Template("course/results.html", context=_lesson_context(request, state))
+
+
+ROUTES = [my_course, lesson_page, answer_submit, lesson_results]

@@ -1,0 +1,35 @@
+"""Small accessors for what create_app put on the app state."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from coursesite.accounts.service import LoginPolicy, Principal
+from coursesite.course.model import Course
+from coursesite.grading.service import AnswerService
+from coursesite.settings import Settings
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def course_of(request: Request) -> Course:
+    return request.app.state.course
+
+
+def answers_of(request: Request) -> AnswerService:
+    return request.app.state.answers
+
+
+def principal_of(request: Request) -> Principal:
+    principal = request.scope.get("user")
+    assert principal is not None, "guarded by guards.logged_in"
+    return principal
+
+
+def login_policy(request: Request) -> LoginPolicy:
+    settings = settings_of(request)
+    return LoginPolicy(
+        secret=settings.secret_key, max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    )

@@ -1,0 +1,112 @@
+"""Errors mapped to responses once: JSON under /api, a Swedish page everywhere else."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from coursesite.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
+
+STATUS_FOR = {
+    Invalid: HTTP_400_BAD_REQUEST,
+    Unauthenticated: HTTP_401_UNAUTHORIZED,
+    Forbidden: HTTP_403_FORBIDDEN,
+    NotFound: HTTP_404_NOT_FOUND,
+    Conflict: HTTP_409_CONFLICT,
+    RateLimited: HTTP_429_TOO_MANY_REQUESTS,
+}
+
+PAGE_TITLES = {
+    400: "Något stämmer inte",
+    401: "Logga in",
+    403: "Ingen åtkomst",
+    404: "Sidan finns inte",
+    405: "Det går inte att göra så",
+    409: "Det finns redan",
+    429: "För många försök",
+    500: "Något gick fel hos oss",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _respond(request: Request, status: int, message: str, field_errors: dict[str, str] | None = None, headers=None):
+    if is_api(request):
+        body: dict = {"status_code": status, "detail": message}
+        if field_errors:
+            body["errors"] = field_errors
+        return Response(body, status_code=status, headers=headers)
+    return Template(
+        "errors/error.html",
+        context={"status": status, "title": PAGE_TITLES.get(status, "Fel"), "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    status = next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST)
+    headers = {"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None
+    return _respond(request, status, exc.message, exc.field_errors, headers)
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    field_errors: dict[str, str] = {}
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            field_errors[key] = str(item.get("message", "ogiltigt värde"))
+    return _respond(request, HTTP_400_BAD_REQUEST, "Ogiltig begäran: " + str(exc.detail), field_errors)
+
+
+def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response:
+    if not is_api(request) and request.method == "GET":
+        return Redirect(f"/logga-in?next={quote(request.url.path)}")
+    return _respond(request, HTTP_401_UNAUTHORIZED, "Du måste vara inloggad.")
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, PermissionDeniedException):
+        message = "Du har inte behörighet till det här."
+    elif isinstance(exc, NotFoundException):
+        message = "Det du letar efter finns inte."
+    elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
+        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
+    else:
+        message = str(exc.detail) if exc.status_code < 500 else "Ett oväntat fel inträffade."
+    return _respond(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    # The traceback is logged by Litestar's logging config; the visitor gets a message without internals.
+    request.logger.exception("unhandled error on %s %s", request.method, request.scope.get("route_handler"))
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "Ett oväntat fel inträffade. Försök igen om en stund.")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    NotAuthorizedException: not_authorized_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,52 @@
+"""Jinja2 set-up: Swedish filters and rendering of content text (Markdown, GIFT's formats)."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+import markdown as markdown_lib
+from jinja2 import Environment
+from markupsafe import Markup, escape
+
+from coursesite.core import formatting
+from coursesite.course.model import TextFormat
+
+
+@functools.lru_cache(maxsize=2048)
+def render_markdown(text: str) -> Markup:
+    # Course content is written by staff and kept in the repository; it is trusted like a template.
+    return Markup(markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html"))
+
+
+def render_text(text: str, text_format: TextFormat | str = TextFormat.MARKDOWN) -> Markup:
+    text_format = TextFormat(text_format)
+    if text_format is TextFormat.MARKDOWN:
+        return render_markdown(text)
+    if text_format is TextFormat.HTML:
+        return Markup(text)
+    if text_format is TextFormat.MOODLE:
+        return Markup("<p>") + Markup("<br>").join(escape(line) for line in text.splitlines()) + Markup("</p>")
+    return Markup("<p>") + escape(text) + Markup("</p>")
+
+
+def points(value: Decimal | int | None) -> str:
+    """A score as Swedish text: 1, 0,5, 0,333."""
+    if value is None:
+        return "–"
+    return formatting.format_decimal_sv(Decimal(value).normalize())
+
+
+def configure(environment: Environment) -> None:
+    environment.filters.update(
+        money=formatting.format_money_ore,
+        number=formatting.format_decimal_sv,
+        percent=formatting.format_percent_sv,
+        date=formatting.format_date_long,
+        datetime=formatting.format_datetime_sv,
+        points=points,
+        content=render_text,
+        markdown=render_markdown,
+    )
+    environment.globals["site_name"] = "Kurssajten"
+    environment.globals["company_name"] = "Balansekonomi Svenska AB"

@@ -1,0 +1,148 @@
+"""Test set-up. The database tests run on SQLite by default, and on PostgreSQL with COURSESITE_TEST_ENGINE=postgres
+(the URL comes from COURSESITE_TEST_POSTGRES_URL). Each run migrates a fresh database once; each test starts from
+empty tables."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from coursesite.settings import REPO_ROOT, Settings
+
+TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+def _engine_name() -> str:
+    name = os.environ.get("COURSESITE_TEST_ENGINE", "sqlite")
+    if name not in ("sqlite", "postgres"):
+        raise pytest.UsageError(f"COURSESITE_TEST_ENGINE must be sqlite or postgres, not {name!r}")
+    return name
+
+
+async def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if _engine_name() == "postgres":
+        url = os.environ.get("COURSESITE_TEST_POSTGRES_URL")
+        if not url:
+            raise pytest.UsageError("COURSESITE_TEST_ENGINE=postgres needs COURSESITE_TEST_POSTGRES_URL")
+        asyncio.run(_reset_postgres(url))
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    from coursesite.db.migrate import apply_migrations
+
+    asyncio.run(apply_migrations(make_settings(url)))
+    return url
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    values = dict(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        environment="test",
+        db_pool_size=0,  # the test client runs the app on its own event loop; pooled connections can't cross loops
+        lessons_dir=REPO_ROOT / "lessons",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def db(settings):
+    """Tables bound to the test database, emptied before the test."""
+    from coursesite.db.engine import build_engine
+    from coursesite.db.tables import TABLES
+
+    engine = build_engine(settings.database)
+    for table in TABLES:
+        table._meta.db = engine
+    for table in reversed(TABLES):
+        await table.delete(force=True)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def course():
+    from coursesite.course.loader import load_course
+
+    return load_course(REPO_ROOT / "lessons")
+
+
+@pytest.fixture
+def app(db, settings):
+    from coursesite.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+async def csrf_token(client, path: str = "/") -> str:
+    """GET a page the way a browser would, and return the token its forms carry (the cookie is set too)."""
+    response = await client.get(path)
+    match = CSRF_INPUT.search(response.text)
+    if match:
+        return match.group(1)
+    return client.cookies["csrftoken"]
+
+
+async def api_post(client, path: str, json=None):
+    token = await csrf_token(client)
+    return await client.post(path, json=json, headers={"x-csrftoken": token})
+
+
+PASSWORD = "korrekt-häst-batteri"
+
+
+async def register(client, email: str = "anna@example.se", first_name: str = "Anna", last_name: str = "Andersson"):
+    response = await api_post(
+        client,
+        "/api/v1/auth/register",
+        {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": last_name},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+async def participant(client):
+    """The client, logged in as a newly registered participant."""
+    return await register(client)
+
+
+def data_path(name: str) -> Path:
+    return Path(__file__).parent / "data" / name

@@ -1,0 +1,151 @@
+"""The answer flow on the database (SQLite and PostgreSQL): attempts, stored fields, progress, refusals,
+concurrency."""
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from coursesite.accounts import service as accounts
+from coursesite.core import clock
+from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.course.model import QuestionType
+from coursesite.db.answers import Answer, LessonProgress
+from coursesite.grading.service import AnswerService
+from tests.support import correct_response, wrong_response
+
+
+async def new_participant(email="p@example.se"):
+    return await accounts.register(email=email, password="ett-bra-losenord", first_name="Per", last_name="Persson")
+
+
+async def open_every_lesson(principal, course):
+    now = clock.now()
+    for lesson in course.lessons():
+        await LessonProgress.insert(
+            LessonProgress(account=principal.account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
+        )
+
+
+@pytest.fixture
+def service(db, course):
+    return AnswerService(db, course)
+
+
+def first_lesson(course):
+    return course.acts[0].lessons[0]
+
+
+async def test_a_graded_answer_stores_everything(service, course):
+    principal = await new_participant()
+    lesson = first_lesson(course)
+    question = lesson.questions[0]
+    stored = await service.submit(principal, question.id, correct_response(question))
+    assert stored.status == "graded"
+    assert stored.attempt == 1
+    assert stored.score == stored.max_score == question.points
+    assert stored.correct is True
+    assert stored.feedback  # per-answer and/or general feedback from the content
+    rows = await Answer.select().where(Answer.id == stored.id).output(load_json=True)
+    row = rows[0]
+    assert row["raw_response"] == correct_response(question)
+    assert row["normalized_response"] is not None
+    assert row["max_score_milli"] == int(question.points * 1000)
+    assert row["lesson_slug"] == lesson.slug
+
+
+async def test_attempts_are_numbered_and_limited(service, course):
+    principal = await new_participant()
+    lesson = next(l for l in course.lessons() if l.max_attempts)
+    question = lesson.questions[0]
+    for expected in range(1, lesson.max_attempts + 1):
+        stored = await service.submit(principal, question.id, wrong_response(question))
+        assert stored.attempt == expected
+    with pytest.raises(Forbidden):
+        await service.submit(principal, question.id, correct_response(question))
+    assert await Answer.count().where(Answer.question_id == question.id) == lesson.max_attempts
+
+
+async def test_invalid_response_uses_no_attempt(service, course):
+    principal = await new_participant()
+    question = next(q for q in course.lessons()[0].questions if q.type is QuestionType.SINGLE_CHOICE)
+    with pytest.raises(Invalid):
+        await service.submit(principal, question.id, "no-such-choice")
+    assert await Answer.count() == 0
+
+
+async def test_personnummer_is_refused_and_nothing_is_stored(service, course):
+    principal = await new_participant()
+    question = next(q for l in course.lessons() for q in l.questions if q.type is QuestionType.SHORT_ANSWER)
+    await open_every_lesson(principal, course)
+    with pytest.raises(Invalid, match="personnummer"):
+        await service.submit(principal, question.id, "Mitt nummer är 20000101-2384 hälsningar")
+    with pytest.raises(Invalid, match="kort"):
+        await service.submit(principal, question.id, "4111 1111 1111 1111")
+    assert await Answer.count() == 0
+
+
+async def test_unknown_question(service):
+    principal = await new_participant()
+    with pytest.raises(NotFound):
+        await service.submit(principal, "no-such.question", "x")
+
+
+async def test_locked_act_refuses_answers(service, course):
+    principal = await new_participant()
+    act2_question = course.acts[1].lessons[0].questions[0]
+    with pytest.raises(Forbidden, match="låst"):
+        await service.submit(principal, act2_question.id, correct_response(act2_question))
+
+
+async def complete_act(service, principal, act):
+    for lesson in act.lessons:
+        for question in lesson.questions:
+            await service.submit(principal, question.id, correct_response(question))
+
+
+async def test_completing_act_1_unlocks_act_2(service, course):
+    principal = await new_participant()
+    before = await service.progress(principal.account_id)
+    assert [a.unlocked for a in before.acts] == [True, False, False]
+    await complete_act(service, principal, course.acts[0])
+    after = await service.progress(principal.account_id)
+    assert after.acts[0].complete and after.acts[0].percent == 100
+    assert [a.unlocked for a in after.acts] == [True, True, False]
+    act2_question = course.acts[1].lessons[0].questions[0]
+    stored = await service.submit(principal, act2_question.id, correct_response(act2_question))
+    assert stored.correct
+
+
+async def test_progress_row_follows_the_answers(service, course):
+    principal = await new_participant()
+    lesson = first_lesson(course)
+    await service.submit(principal, lesson.questions[0].id, correct_response(lesson.questions[0]))
+    rows = await LessonProgress.select().where(LessonProgress.account == principal.account_id)
+    assert rows[0]["answered"] == 1 and rows[0]["question_count"] == len(lesson.questions)
+    assert rows[0]["completed_at"] is None
+
+
+async def test_other_participants_answers_are_not_mine(service, course):
+    anna = await new_participant("anna@example.se")
+    bo = await new_participant("bo@example.se")
+    question = first_lesson(course).questions[0]
+    await service.submit(anna, question.id, correct_response(question))
+    assert await service.answers(bo.account_id) == []
+    assert len(await service.answers(anna.account_id)) == 1
+
+
+async def test_concurrent_answers_keep_attempts_unique(service, course):
+    """Many submissions at once, from several participants and on the same question: no lost update, no
+    "database is locked", attempt numbers 1..n per participant."""
+    people = [await new_participant(f"p{i}@example.se") for i in range(4)]
+    lesson = next(l for l in course.lessons() if l.max_attempts is None or l.max_attempts >= 3)
+    question = lesson.questions[0]
+    per_person = min(3, lesson.max_attempts or 3)
+    results = await asyncio.gather(
+        *(service.submit(p, question.id, wrong_response(question)) for p in people for _ in range(per_person))
+    )
+    assert len(results) == len(people) * per_person
+    for person in people:
+        attempts = sorted(a.attempt for a in await service.answers(person.account_id))
+        assert attempts == list(range(1, per_person + 1))

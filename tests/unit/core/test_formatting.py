@@ -1,0 +1,196 @@
+"""Swedish display formats. The expected strings are what Babel 2.18 (CLDR 47) produces for sv_SE."""
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import babel
+import pytest
+
+from coursesite.core.formatting import (
+    STOCKHOLM,
+    format_date_long,
+    format_date_sv,
+    format_datetime_sv,
+    format_decimal_sv,
+    format_money_ore,
+    format_percent_sv,
+    to_stockholm,
+)
+
+NBSP = "\u00a0"
+
+
+def test_babel_version() -> None:
+    # The expected strings below were taken from this version; a CLDR update may change them.
+    assert babel.__version__ == "2.18.0"
+
+
+# --- money ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ore", "expected"),
+    [
+        (1250000, "12\xa0500,00\xa0kr"),  # domain.md §1
+        (99950, "999,50\xa0kr"),
+        (154320, "1\xa0543,20\xa0kr"),
+        (0, "0,00\xa0kr"),
+        (1, "0,01\xa0kr"),
+        (50, "0,50\xa0kr"),
+        (100, "1,00\xa0kr"),
+        (123456789, "1\xa0234\xa0567,89\xa0kr"),
+        (-50, "-0,50\xa0kr"),  # ASCII hyphen-minus, not U+2212
+        (-1250000, "-12\xa0500,00\xa0kr"),
+        (10**15, "10\xa0000\xa0000\xa0000\xa0000,00\xa0kr"),
+    ],
+)
+def test_format_money_ore(ore: int, expected: str) -> None:
+    assert format_money_ore(ore) == expected
+
+
+@pytest.mark.parametrize("bad", [12.5, Decimal("12.50"), "1250", True, None])
+def test_money_must_be_integer_ore(bad) -> None:
+    with pytest.raises(TypeError):
+        format_money_ore(bad)
+
+
+# --- numbers ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (Decimal("1234.5"), None, "1\xa0234,5"),
+        (Decimal("1234.50"), None, "1\xa0234,5"),
+        (Decimal("1234.5678"), None, "1\xa0234,5678"),  # no silent rounding to three decimals
+        (Decimal("1234"), None, "1\xa0234"),
+        (1234, None, "1\xa0234"),
+        (0.1, None, "0,1"),
+        (Decimal("-1234.5"), None, "-1\xa0234,5"),
+        (Decimal("999"), None, "999"),
+        (Decimal("1234567.25"), None, "1\xa0234\xa0567,25"),
+        (Decimal("1234.5"), 2, "1\xa0234,50"),
+        (Decimal("2.345"), 2, "2,35"),  # half up
+        (Decimal("2.335"), 2, "2,34"),  # half up, not half even
+        (Decimal("1234.5"), 0, "1\xa0235"),
+        (Decimal("0.5"), 0, "1"),
+        (7, 1, "7,0"),
+    ],
+)
+def test_format_decimal_sv(value, decimals, expected: str) -> None:
+    assert format_decimal_sv(value, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (67, 0, "67\xa0%"),
+        (0, 0, "0\xa0%"),
+        (100, 0, "100\xa0%"),
+        (25, 0, "25\xa0%"),
+        (Decimal("66.5"), 0, "67\xa0%"),  # half up (Babel alone would give 66)
+        (Decimal("67.5"), 0, "68\xa0%"),
+        (Decimal("66.4"), 0, "66\xa0%"),
+        (Decimal("12.5"), 1, "12,5\xa0%"),
+        (12.5, 1, "12,5\xa0%"),
+        (Decimal("33.333"), 1, "33,3\xa0%"),
+        (1234, 0, "1\xa0234\xa0%"),
+        (-5, 0, "-5\xa0%"),
+        (Decimal("0.25"), 2, "0,25\xa0%"),
+    ],
+)
+def test_format_percent_sv(value, decimals: int, expected: str) -> None:
+    assert format_percent_sv(value, decimals) == expected
+
+
+def test_percent_default_is_whole_percent() -> None:
+    assert format_percent_sv(67) == "67" + NBSP + "%"
+
+
+@pytest.mark.parametrize("bad", ["67", None, True])
+def test_numbers_reject_non_numbers(bad) -> None:
+    with pytest.raises(TypeError):
+        format_decimal_sv(bad)
+    with pytest.raises(TypeError):
+        format_percent_sv(bad)
+
+
+# --- dates ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "short", "long"),
+    [
+        (date(2026, 11, 26), "26 nov. 2026", "26 november 2026"),
+        (date(2026, 1, 1), "1 jan. 2026", "1 januari 2026"),
+        (date(2026, 2, 9), "9 feb. 2026", "9 februari 2026"),
+        (date(2026, 3, 10), "10 mars 2026", "10 mars 2026"),
+        (date(2026, 4, 30), "30 apr. 2026", "30 april 2026"),
+        (date(2026, 5, 6), "6 maj 2026", "6 maj 2026"),
+        (date(2026, 6, 1), "1 juni 2026", "1 juni 2026"),
+        (date(2026, 7, 15), "15 juli 2026", "15 juli 2026"),
+        (date(2026, 8, 31), "31 aug. 2026", "31 augusti 2026"),
+        (date(2026, 9, 1), "1 sep. 2026", "1 september 2026"),
+        (date(2026, 10, 5), "5 okt. 2026", "5 oktober 2026"),
+        (date(2026, 12, 24), "24 dec. 2026", "24 december 2026"),
+    ],
+)
+def test_dates(value: date, short: str, long: str) -> None:
+    assert format_date_sv(value) == short
+    assert format_date_long(value) == long
+
+
+def test_a_datetime_given_to_the_date_formatters_is_a_stockholm_date() -> None:
+    new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 January in Stockholm
+    assert format_date_sv(new_years_eve) == "1 jan. 2027"
+    assert format_date_long(new_years_eve) == "1 januari 2027"
+
+
+# --- date and time in Stockholm ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "short", "long"),
+    [
+        # winter time, UTC+1
+        (datetime(2026, 11, 26, 13, 5, tzinfo=timezone.utc), "26 nov. 2026 14:05", "26 november 2026 14:05"),
+        # summer time, UTC+2
+        (datetime(2026, 7, 26, 13, 5, tzinfo=timezone.utc), "26 juli 2026 15:05", "26 juli 2026 15:05"),
+        # the switch to summer time: 2026-03-29 01:00 UTC
+        (datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), "29 mars 2026 01:59", "29 mars 2026 01:59"),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), "29 mars 2026 03:00", "29 mars 2026 03:00"),
+        # the switch back: 2026-10-25 01:00 UTC
+        (datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
+        # another zone
+        (datetime(2026, 11, 26, 9, 5, tzinfo=timezone(timedelta(hours=-5))), "26 nov. 2026 15:05", None),
+        # already Stockholm
+        (datetime(2026, 5, 6, 8, 0, tzinfo=STOCKHOLM), "6 maj 2026 08:00", "6 maj 2026 08:00"),
+        # midnight
+        (datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc), "1 jan. 2027 00:00", "1 januari 2027 00:00"),
+    ],
+)
+def test_format_datetime_sv(value: datetime, short: str, long: str | None) -> None:
+    assert format_datetime_sv(value) == short
+    if long is not None:
+        assert format_datetime_sv(value, long=True) == long
+
+
+def test_naive_datetimes_are_utc() -> None:
+    assert format_datetime_sv(datetime(2026, 11, 26, 13, 5)) == "26 nov. 2026 14:05"
+    assert to_stockholm(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 14, 0, tzinfo=STOCKHOLM)
+
+
+def test_does_not_depend_on_the_process_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    if hasattr(time, "tzset"):
+        time.tzset()
+    try:
+        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5, tzinfo=timezone.utc)) == "26 nov. 2026 14:05"
+        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5)) == "26 nov. 2026 14:05"
+    finally:
+        monkeypatch.undo()
+        if hasattr(time, "tzset"):
+            time.tzset()
