@@ -7,7 +7,6 @@ from pathlib import Path
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -50,7 +49,7 @@ def create_app(settings: Settings) -> Litestar:
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False),
         ],
-        middleware=[DefineMiddleware(SessionMiddleware)],
+        middleware=[SessionMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

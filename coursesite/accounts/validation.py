@@ -40,6 +40,7 @@ from typing import Literal
 from coursesite.privacy.pii import find_forbidden, refusal_message
 
 __all__ = [
+    "PersonalNumberRefused",
     "RegistrationData",
     "ProfileData",
     "validate_registration",
@@ -108,11 +109,14 @@ def _text(value: str | None) -> str:
 def _refuse_pii(value: str, subject: str) -> None:
     findings = find_forbidden(value)
     if findings:
-        raise _PiiError(refusal_message(findings, subject))
+        raise PersonalNumberRefused(refusal_message(findings, subject))
 
 
-class _PiiError(ValueError):
-    """A refusal because of a personnummer or card number: the value must not be echoed back."""
+class PersonalNumberRefused(ValueError):
+    """The value holds a personnummer, samordningsnummer or card number. ``str()`` is the refusal message.
+
+    Unlike any other ValueError here, the value must not be shown again, logged or stored.
+    """
 
 
 # --- e-mail -----------------------------------------------------------------------------------------------------------
@@ -296,7 +300,7 @@ def _run(errors: dict[str, str], name: str, fn, value, *, optional: bool = False
     """``fn(value)``; on ValueError record the message and return what the form should show again."""
     try:
         return fn(value)
-    except _PiiError as exc:
+    except PersonalNumberRefused as exc:
         errors[name] = str(exc)
         return None if optional else ""  # never echo a personnummer or card number back
     except ValueError as exc:

@@ -563,33 +563,18 @@ def _numeric_lines(q: Numeric, feedback) -> list[str]:
 
 
 def _matching_lines(q: Matching) -> list[str]:
-    """Pairs in order, with each distractor where the parser will put it back in `rights`."""
+    """Pairs in order; a right-hand option the parser must meet earlier (a distractor, say) goes in as `= -> text`."""
     rights = {option.id: option for option in q.rights}
-    used = {pair.right_id for pair in q.pairs}
-    if not used <= rights.keys():
+    if any(pair.right_id not in rights for pair in q.pairs):
         raise _Unwritable(q, "a pair points at a right-hand option that is not in 'rights'")
-    order = [option.id for option in q.rights]
-    emitted: set[str] = set()
+    pending = [option.id for option in q.rights]  # in the order the parser has to meet them
     lines = []
-
-    def distractor(right_id: str) -> None:
-        if right_id in used:
-            raise _Unwritable(q, "'rights' must list the pairs' options in the order the pairs first use them")
-        lines.append(f"= -> {_escape(rights[right_id].text)}")
-        emitted.add(right_id)
-
     for pair in q.pairs:
         if "->" in pair.left.text or not pair.left.text.strip(_WS):
             raise _Unwritable(q, f"the left side '{pair.left.text}' is empty or contains '->'")
-        while pair.right_id not in emitted and order[0] != pair.right_id:
-            right_id = order.pop(0)
-            if right_id not in emitted:
-                distractor(right_id)
-        if order and order[0] == pair.right_id:
-            order.pop(0)
+        if pair.right_id in pending:
+            while (right_id := pending.pop(0)) != pair.right_id:
+                lines.append(f"= -> {_escape(rights[right_id].text)}")
         lines.append(f"={_text(pair.left.text, q.text_format)} -> {_escape(rights[pair.right_id].text)}")
-        emitted.add(pair.right_id)
-    for right_id in order:
-        if right_id not in emitted:
-            distractor(right_id)
+    lines += [f"= -> {_escape(rights[right_id].text)}" for right_id in pending]
     return lines

@@ -59,7 +59,8 @@ Both
   separators around a number do not stop it being flagged (``pnr:000101-2384.`` is flagged).
 - Unicode decimal digits (full-width, Arabic-Indic …) are treated like ASCII digits.
 - Speed: the regular expressions have no nested quantifiers over the same characters, so they are linear; the card
-  window search is bounded by 19 groups per start. 10 000 characters take a few milliseconds.
+  window search is bounded by 19 groups per start. An ordinary 10 000-character text takes a few milliseconds, a
+  hostile one (``"4 " * 5000``: thousands of overlapping Luhn checks) under 0.1 s.
 """
 
 from __future__ import annotations
@@ -91,7 +92,11 @@ CARD_NUMBER: Kind = "card_number"
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """Where something forbidden was found: ``text[start:end]``. Holds no digits, so it is safe to log."""
+    """Where something forbidden was found: ``text[start:end]``. Holds no digits, so it is safe to log.
+
+    ``could_be_phone``: a bare 10-digit run starting with 0, which may be a phone number (the message then says how
+    to write one).
+    """
 
     kind: Kind
     start: int

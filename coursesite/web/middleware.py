@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from coursesite.accounts import service as accounts
 
@@ -34,14 +35,14 @@ def session_token(scope: Scope) -> str | None:
     return None
 
 
-class SessionMiddleware(AbstractMiddleware):
-    scopes = {"http"}  # type: ignore[assignment]
+class SessionMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = session_token(scope)
         scope["user"] = await accounts.principal_for_session(token) if token else None
         scope["auth"] = token
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

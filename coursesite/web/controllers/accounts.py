@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, get, post
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts import service as accounts
@@ -53,11 +56,11 @@ async def register_submit(request: Request) -> Template | Redirect:
         )
     settings = settings_of(request)
     token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
-    return Redirect("/min-kurs", cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)])
+    return Redirect("/min-kurs", cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)], status_code=303)
 
 
 @get("/logga-in", guards=[guards.public], name="login")
-async def login_page(next: str | None = None) -> Template:
+async def login_page(next: Annotated[str | None, QueryParameter(max_length=300)] = None) -> Template:
     return Template("accounts/login.html", context={"next": safe_next(next), "email": ""})
 
 
@@ -78,14 +81,14 @@ async def login_submit(request: Request) -> Template | Redirect:
         )
     settings = settings_of(request)
     token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
-    return Redirect(target, cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)])
+    return Redirect(target, cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)], status_code=303)
 
 
 @post("/logga-ut", guards=[guards.public], status_code=303)
 async def logout_submit(request: Request) -> Redirect:
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])
-    return Redirect("/", cookies=[expired_session_cookie(secure=settings_of(request).secure_cookies)])
+    return Redirect("/", cookies=[expired_session_cookie(secure=settings_of(request).secure_cookies)], status_code=303)
 
 
 ROUTES = [home, register_page, register_submit, login_page, login_submit, logout_submit]

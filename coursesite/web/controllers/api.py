@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from coursesite.accounts import service as accounts
 from coursesite.course.presentation import public_question
@@ -151,7 +151,7 @@ def _answer(answer: StoredAnswer) -> AnswerOut:
 
 
 @post("/api/v1/auth/register", guards=[guards.public], status_code=201, tags=["auth"])
-async def api_register(request: Request, data: RegisterBody) -> Response[AccountOut]:
+async def api_register(request: Request, data: JSONBody[RegisterBody]) -> Response[AccountOut]:
     """Register a participant and log them in. 409 when the email is taken; 400 with a message per field otherwise."""
     principal = await accounts.register(
         email=data.email,
@@ -169,7 +169,7 @@ async def api_register(request: Request, data: RegisterBody) -> Response[Account
 
 
 @post("/api/v1/auth/login", guards=[guards.public], status_code=200, tags=["auth"])
-async def api_login(request: Request, data: LoginBody) -> Response[AccountOut]:
+async def api_login(request: Request, data: JSONBody[LoginBody]) -> Response[AccountOut]:
     """Log in. 200 and a new session cookie, 401 on a wrong email or password, 429 after too many failures."""
     principal = await accounts.authenticate(
         data.email, data.password, request.client.host if request.client else "", login_policy(request)
@@ -220,7 +220,7 @@ async def api_course(request: Request) -> CourseOut:
 
 
 @post("/api/v1/answers", guards=[guards.logged_in], status_code=201, tags=["answers"])
-async def api_answer(request: Request, data: AnswerBody) -> AnswerOut:
+async def api_answer(request: Request, data: JSONBody[AnswerBody]) -> AnswerOut:
     """Answer a question; graded at once. 400 malformed or refused (personnummer, card number), 403 locked or no
     attempts left, 404 unknown question."""
     answer = await answers_of(request).submit(principal_of(request), data.question_id, data.response)
@@ -229,7 +229,7 @@ async def api_answer(request: Request, data: AnswerBody) -> AnswerOut:
 
 @get("/api/v1/me/answers", guards=[guards.logged_in], tags=["me"])
 async def api_my_answers(
-    request: Request, lesson: Annotated[str | None, Parameter(max_length=80)] = None
+    request: Request, lesson: Annotated[str | None, QueryParameter(max_length=80)] = None
 ) -> list[MyAnswerOut]:
     """My own answers, oldest first, optionally for one lesson."""
     answers = await answers_of(request).answers(principal_of(request).account_id, lesson)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, get, post
+from litestar.params import FromPath, PathParameter
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
@@ -13,6 +16,10 @@ from coursesite.grading.service import LessonState
 from coursesite.web import guards
 from coursesite.web.deps import answers_of, course_of, principal_of
 from coursesite.web.forms import response_from_form
+
+
+Slug = Annotated[str, PathParameter(max_length=80)]
+QuestionId = Annotated[str, PathParameter(max_length=160)]
 
 
 def _lesson(request: Request, slug: str) -> Lesson:
@@ -54,13 +61,13 @@ async def my_course(request: Request) -> Template:
 
 
 @get("/lektion/{slug:str}", guards=[guards.logged_in], name="lesson")
-async def lesson_page(request: Request, slug: str) -> Template:
+async def lesson_page(request: Request, slug: FromPath[Slug]) -> Template:
     state = await _open_lesson(request, slug)
     return Template("course/lesson.html", context=_lesson_context(request, state))
 
 
 @post("/lektion/{slug:str}/svar/{question_id:str}", guards=[guards.logged_in], status_code=303)
-async def answer_submit(request: HTMXRequest, slug: str, question_id: str) -> Template | Redirect:
+async def answer_submit(request: HTMXRequest, slug: FromPath[Slug], question_id: FromPath[QuestionId]) -> Template | Redirect:
     lesson = _lesson(request, slug)
     question = next((q for q in lesson.questions if q.id == question_id), None)
     if question is None:
@@ -79,11 +86,11 @@ async def answer_submit(request: HTMXRequest, slug: str, question_id: str) -> Te
         return HTMXTemplate(template_name="course/_answered.html", context=context)
     if errors:
         return Template("course/lesson.html", context=_lesson_context(request, state, errors), status_code=400)
-    return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}")
+    return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}", status_code=303)
 
 
 @get("/lektion/{slug:str}/resultat", guards=[guards.logged_in], name="lesson_results")
-async def lesson_results(request: Request, slug: str) -> Template:
+async def lesson_results(request: Request, slug: FromPath[Slug]) -> Template:
     state = await _open_lesson(request, slug)
     return Template("course/results.html", context=_lesson_context(request, state))
 

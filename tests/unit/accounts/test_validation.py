@@ -425,3 +425,15 @@ def test_invalid_postal_codes(raw) -> None:
     with pytest.raises(ValueError) as exc_info:
         normalise_postal_code(raw)
     assert "postnummer" in str(exc_info.value).lower()
+
+
+def test_single_field_functions_raise_a_distinct_error_for_personal_numbers() -> None:
+    from coursesite.accounts.validation import PersonalNumberRefused
+
+    with pytest.raises(PersonalNumberRefused):
+        normalise_source("000101-2384")
+    with pytest.raises(PersonalNumberRefused):
+        normalise_name("4111 1111 1111 1111", "last")
+    with pytest.raises(ValueError) as exc_info:
+        normalise_source("s" * 201)
+    assert not isinstance(exc_info.value, PersonalNumberRefused)

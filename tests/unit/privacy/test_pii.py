@@ -2,9 +2,13 @@
 
 import random
 import time
+from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from coursesite.core.checksums import luhn_check_digit
 from coursesite.privacy.pii import (
     CARD_NUMBER,
     PERSONNUMMER,
@@ -224,7 +228,7 @@ def test_personnummer_form_is_not_marked_as_phone() -> None:
     assert not finding.could_be_phone
 
 
-# --- card numbers ------------------------------------------------------------------------------------------------------
+# --- card numbers -----------------------------------------------------------------------------------------------------
 
 CARDS = [
     # Visa: 4
@@ -505,3 +509,68 @@ def test_long_prose_is_fast_and_finds_the_number_at_the_end() -> None:
 def test_adversarial_10000_character_texts_are_fast(text: str) -> None:
     _, elapsed = _timed(text)
     assert elapsed < 1.0
+
+
+# --- properties -------------------------------------------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789 -+.,/\u00a0\u2013abc\n"), max_size=300))
+def test_any_text_gives_sorted_findings_within_bounds(text: str) -> None:
+    findings = find_forbidden(text)
+    assert findings == sorted(findings, key=lambda f: (f.start, f.end))
+    for f in findings:
+        assert 0 <= f.start < f.end <= len(text)
+        assert text[f.start].isdigit() and text[f.end - 1].isdigit()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)),
+    serial=st.integers(min_value=0, max_value=999),
+    coordination=st.booleans(),
+    form=st.sampled_from(["short-", "short", "long-", "long", "short+"]),
+    before=st.text(alphabet="abc åäö:(", max_size=10),
+    after=st.text(alphabet="abc åäö.,)", max_size=10),
+)
+def test_every_valid_personnummer_is_flagged(born, serial, coordination, form, before, after) -> None:
+    day = born.day + (60 if coordination else 0)
+    payload = f"{born:%y%m}{day:02d}{serial:03d}"
+    tail = payload[6:] + str(luhn_check_digit(payload))
+    head = payload[:6] if form.startswith("short") else f"{born.year // 100}{payload[:6]}"
+    sep = "-" if form.endswith("-") else "+" if form.endswith("+") else ""
+    number = head + sep + tail
+    text = before + number + after
+    [finding] = find_forbidden(text)
+    assert finding.kind == (SAMORDNINGSNUMMER if coordination else PERSONNUMMER)
+    assert text[finding.start : finding.end] == number
+
+
+@settings(max_examples=200, deadline=None)
+@given(born=st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)), serial=st.integers(0, 999))
+def test_a_wrong_check_digit_is_never_flagged(born, serial) -> None:
+    payload = f"{born:%y%m%d}{serial:03d}"
+    wrong = (luhn_check_digit(payload) + 1) % 10
+    assert find_forbidden(f"{payload[:6]}-{payload[6:]}{wrong}") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.sampled_from(
+        ["4", "51", "55", "2221", "2720", "34", "37", "6011", "644", "649", "65", "3528", "3589", "300", "305", "36",
+         "38", "39"]  # fmt: skip
+    ),
+    length=st.integers(13, 19),
+    data=st.data(),
+    sep=st.sampled_from(["", " ", "-"]),
+)
+def test_every_valid_card_number_is_flagged(prefix: str, length: int, data, sep: str) -> None:
+    size = length - 1 - len(prefix)
+    body = data.draw(st.text(alphabet="0123456789", min_size=size, max_size=size))
+    payload = prefix + body
+    number = payload + str(luhn_check_digit(payload))
+    grouped = sep.join(number[i : i + 4] for i in range(0, len(number), 4))
+    text = f"Kort: {grouped}."
+    findings = find_forbidden(text)
+    assert CARD_NUMBER in [f.kind for f in findings]
+    [card] = [f for f in findings if f.kind == CARD_NUMBER]
+    assert text[card.start : card.end] == grouped

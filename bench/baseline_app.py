@@ -1,0 +1,60 @@
+"""The benchmark's baseline: a raw Litestar app with one route, POST /insert, that inserts one row into a small
+Piccolo table. No sessions, no CSRF, no grading, no middleware. Bench only; never part of the product.
+
+It uses the product's own engine factory (coursesite.db.engine.build_engine: on SQLite the same per-connection
+engine with WAL and a busy timeout; on PostgreSQL the same asyncpg pool size), so the product/baseline ratio
+measures what the product does per request, not a different database set-up.
+
+    BENCH_DATABASE_URL=sqlite:////tmp/x.sqlite .venv/bin/uvicorn --app-dir bench baseline_app:app_factory --factory
+
+Environment: BENCH_DATABASE_URL (as COURSESITE_DATABASE_URL), BENCH_DB_POOL_SIZE (PostgreSQL pool, default 10).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from litestar import Litestar, get, post
+from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from coursesite.db.engine import build_engine
+from coursesite.settings import DatabaseUrl
+
+
+class BenchRow(Table, tablename="bench_baseline_row"):
+    label = Varchar(length=80)
+    value = Integer()
+    created_at = Timestamptz()
+
+
+def app_factory() -> Litestar:
+    url = DatabaseUrl.parse(os.environ["BENCH_DATABASE_URL"])
+    pool_size = int(os.environ.get("BENCH_DB_POOL_SIZE", "10"))
+    engine = build_engine(url)
+    BenchRow._meta.db = engine
+
+    async def startup() -> None:
+        # Fine for a bench-only table; the product's tables come from migrations only.
+        await BenchRow.create_table(if_not_exists=True)
+        if url.engine == "postgres" and pool_size:
+            await engine.start_connection_pool(max_size=pool_size)
+
+    async def shutdown() -> None:
+        if url.engine == "postgres" and pool_size:
+            await engine.close_connection_pool()
+
+    @get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @post("/insert", status_code=201)
+    async def insert(data: dict[str, object]) -> dict[str, int]:
+        rows = await BenchRow.insert(
+            BenchRow(label=str(data.get("label", ""))[:80], value=int(data.get("value", 0) or 0),
+                     created_at=datetime.now(timezone.utc))
+        ).returning(BenchRow.id)
+        return {"id": rows[0]["id"]}
+
+    return Litestar(route_handlers=[healthz, insert], on_startup=[startup], on_shutdown=[shutdown])

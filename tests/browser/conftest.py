@@ -1,0 +1,89 @@
+"""A real server (`coursesite serve`) on a fresh SQLite database, and real Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_SECRET
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    database = tmp_path_factory.mktemp("browser") / "site.sqlite"
+    port = _free_port()
+    env = os.environ | {
+        "COURSESITE_DATABASE_URL": f"sqlite:///{database}",
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_PORT": str(port),
+        "COURSESITE_HOST": "127.0.0.1",
+        "COURSESITE_ENV": "test",
+    }
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not answer /healthz within 10 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="sv-SE")
+    page = context.new_page()
+    foreign_requests: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(live_server) else foreign_requests.append(request.url))
+    yield page
+    context.close()
+    assert foreign_requests == [], f"the page asked another host: {foreign_requests}"

@@ -1,0 +1,119 @@
+"""Guards on every route, login required on every protected path, one participant never sees another's data,
+security headers, health and the OpenAPI document."""
+
+import pytest
+
+from coursesite.web import guards
+from tests.conftest import api_post, register
+from tests.support import correct_response
+
+PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/static", "/schema",
+                "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout"}
+PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
+                       "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress"]
+
+
+def handlers(app):
+    """Every route handler, less the OPTIONS handlers Litestar adds by itself (CORS preflight, no data)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if getattr(handler, "http_methods", None) != {"OPTIONS"}:
+                yield route.path, handler
+
+
+def guard_functions(handler):
+    return [guard for layer in handler.ownership_layers for guard in (layer.guards or ())]
+
+
+def test_every_route_has_a_guard(app):
+    unguarded = [path for path, handler in handlers(app) if not guard_functions(handler)]
+    assert unguarded == []
+
+
+def test_only_the_public_paths_are_public(app):
+    public = set()
+    for path, handler in handlers(app):
+        if guards.public in guard_functions(handler):
+            public.add(path.split("/{")[0].removesuffix("/openapi.json"))
+    assert public <= PUBLIC_PATHS, public - PUBLIC_PATHS
+
+
+@pytest.mark.parametrize("path", PROTECTED_GET_PATHS)
+async def test_login_required(client, path):
+    response = await client.get(path, follow_redirects=False)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code in (302, 303)
+        assert response.headers["location"].startswith("/logga-in?next=")
+
+
+async def test_a_participant_never_sees_another_participants_answers(client, course, app):
+    from litestar.testing import AsyncTestClient
+
+    lesson = course.acts[0].lessons[0]
+    question = lesson.questions[0]
+    await register(client, "anna@example.se")
+    secret_text_question = next((q for q in lesson.questions if q.type.value in ("short_answer", "numeric")), question)
+    await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+    await api_post(client, "/api/v1/answers", {"question_id": secret_text_question.id, "response": correct_response(secret_text_question)})
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as other:
+        await register(other, "bo@example.se", "Bo", "Berg")
+        assert (await other.get("/api/v1/me/answers")).json() == []
+        assert (await other.get(f"/api/v1/me/answers?lesson={lesson.slug}")).json() == []
+        progress = (await other.get("/api/v1/me/progress")).json()
+        assert progress["lessons_completed"] == 0
+        page = await other.get(f"/lektion/{lesson.slug}")
+        assert "Rätt!" not in page.text and "försök 1" not in page.text
+        results = await other.get(f"/lektion/{lesson.slug}/resultat")
+        assert results.text.count("Inte besvarad") == len(lesson.questions)
+        # Answering the same question id starts at attempt 1 for Bo: ids name content, never someone's data.
+        reply = await api_post(other, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+        assert reply.json()["attempt"] == 1
+    mine = (await client.get("/api/v1/me/answers")).json()
+    assert len(mine) == 2
+
+
+async def test_security_headers_on_pages_and_api(client):
+    for path in ("/", "/api/v1/course", "/static/css/site.css"):
+        response = await client.get(path)
+        assert response.headers["content-security-policy"].startswith("default-src 'self'")
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_pages_load_nothing_from_other_hosts(client, participant, course):
+    import re
+
+    for path in ("/", "/min-kurs", f"/lektion/{course.acts[0].lessons[0].slug}", "/registrera"):
+        html = (await client.get(path)).text
+        assert not re.findall(r'(?:src|href)="(?:https?:)?//', html), path
+
+
+async def test_static_assets_are_served_locally(client):
+    assert (await client.get("/static/vendor/htmx-2.0.8.min.js")).status_code == 200
+    assert (await client.get("/static/css/site.css")).status_code == 200
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_openapi_describes_the_api(client):
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/course",
+                 "/api/v1/answers", "/api/v1/me/answers", "/api/v1/me/progress", "/healthz"):
+        assert path in paths
+
+
+async def test_oversized_body_is_refused(client, participant):
+    response = await api_post(client, "/api/v1/answers", {"question_id": "x.y", "response": "a" * 400_000})
+    assert response.status_code == 413
+
+
+async def test_unknown_page_is_a_swedish_404(client):
+    response = await client.get("/finns-inte")
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.text
