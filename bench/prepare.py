@@ -85,6 +85,16 @@ async def register_all(base_url: str, count: int, concurrency: int) -> list[dict
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
+async def prime(base_url: str, bodies: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        await register(client, 0, "primer-" + secrets.token_hex(4))
+        headers = {"x-csrftoken": client.cookies.get(CSRF_COOKIE) or "", "content-type": "application/json"}
+        for body in bodies:
+            response = await client.post("/api/v1/answers", content=body.encode(), headers=headers)
+            if response.status_code != 201:
+                raise SystemExit(f"priming: POST /api/v1/answers {body} -> HTTP {response.status_code} {response.text[:500]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", required=True)
@@ -92,6 +102,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="registrations in flight (argon2 is slow on purpose)")
     parser.add_argument("--act", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True, help="the Lua data file for bench/answers.lua")
+    parser.add_argument("--prime", action="store_true",
+                        help="warm the answer route up first: one extra participant (not handed to wrk) answers each question once")
     args = parser.parse_args()
 
     course = load_course(REPO_ROOT / "lessons")
@@ -109,6 +121,8 @@ def main() -> None:
     started = time.monotonic()
     participants = asyncio.run(register_all(args.base_url.rstrip("/"), args.participants, args.concurrency))
     elapsed = time.monotonic() - started
+    if args.prime:
+        asyncio.run(prime(args.base_url.rstrip("/"), bodies))
 
     lines = ["-- written by bench/prepare.py; throwaway sessions of a throwaway database", "return {"]
     lines.append(f"  max_attempts = {attempts},")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,6 +22,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+    # Playwright's sync API keeps an event loop running while it is open: browser tests go last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def run_in_own_loop(coroutine):
+    """Run a coroutine to completion from a sync fixture, even when an async test's loop is already running."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def _engine_name() -> str:
@@ -46,12 +55,12 @@ def database_url(tmp_path_factory) -> str:
         url = os.environ.get("COURSESITE_TEST_POSTGRES_URL")
         if not url:
             raise pytest.UsageError("COURSESITE_TEST_ENGINE=postgres needs COURSESITE_TEST_POSTGRES_URL")
-        asyncio.run(_reset_postgres(url))
+        run_in_own_loop(_reset_postgres(url))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     from coursesite.db.migrate import apply_migrations
 
-    asyncio.run(apply_migrations(make_settings(url)))
+    run_in_own_loop(apply_migrations(make_settings(url)))
     return url
 
 

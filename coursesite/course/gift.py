@@ -16,9 +16,10 @@ keeps one text format per question), and GIFT has no points, units, case sensiti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from coursesite.course.model import (
     AcceptedAnswer,
@@ -232,7 +233,7 @@ class _BlockParser:
             block = block[:separator]
         body = block.strip(_WS)
         base = opening + 1 + len(block) - len(block.lstrip(_WS))
-        common = dict(
+        common: dict[str, Any] = dict(
             id="",
             name=name,
             prompt=prompt,
@@ -289,7 +290,7 @@ class _BlockParser:
 
     # -- the question types
 
-    def choice(self, body: str, base: int, common: dict) -> Question | None:
+    def choice(self, body: str, base: int, common: dict[str, Any]) -> Question | None:
         single = "=" in body
         pieces = self.pieces(body, base, "~=", keep="=")
         if len(pieces) < 2:
@@ -310,7 +311,7 @@ class _BlockParser:
         kind = SingleChoice if single else MultipleChoice
         return kind(**common, choices=tuple(choices))
 
-    def short_answer(self, body: str, base: int, common: dict) -> Question | None:
+    def short_answer(self, body: str, base: int, common: dict[str, Any]) -> Question | None:
         answers: list[AcceptedAnswer] = []
         for position, piece in self.pieces(body, base, "="):
             fraction, piece = self.weight(position, piece, Decimal(1))
@@ -324,7 +325,7 @@ class _BlockParser:
             return None
         return ShortAnswer(**common, answers=tuple(answers))
 
-    def true_false(self, body: str, common: dict) -> Question:
+    def true_false(self, body: str, common: dict[str, Any]) -> Question:
         # Moodle: `{TRUE#feedback for a wrong answer#feedback for a right answer}`.
         bits = [_with_format(bit, self.format)[0] for bit in body.split("#", 2)] + ["", ""]
         answer, wrong, right = _TRUE_FALSE[bits[0]], bits[1], bits[2]
@@ -335,7 +336,7 @@ class _BlockParser:
             feedback_false=wrong if answer else right,
         )
 
-    def numeric(self, body: str, base: int, common: dict) -> Question | None:
+    def numeric(self, body: str, base: int, common: dict[str, Any]) -> Question | None:
         rest = body[1:]
         tilde = rest.find("~")  # everything from the first `~` is the feedback for any other answer
         wrong = rest[tilde:] if tilde >= 0 else None
@@ -383,7 +384,7 @@ class _BlockParser:
             answer = NumericAnswer(fraction=fraction, value=number(text, "value"), feedback=feedback)
         return answer if len(self.problems) == problems_before else None
 
-    def matching(self, body: str, base: int, common: dict) -> Question | None:
+    def matching(self, body: str, base: int, common: dict[str, Any]) -> Question | None:
         pairs: list[MatchPair] = []
         rights: dict[str, Option] = {}  # by text, in order of first appearance
         left_ids: set[str] = set()
@@ -526,7 +527,7 @@ def _write_question(q: Question) -> str:
     return head + opening + "".join(f"\n\t{line}" for line in lines) + "\n}"
 
 
-def _choice_lines(q: SingleChoice | MultipleChoice, feedback) -> list[str]:
+def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], str]) -> list[str]:
     single = isinstance(q, SingleChoice)
     full = [i for i, c in enumerate(q.choices) if c.fraction == 1]
     if single and not full:
@@ -545,7 +546,7 @@ def _choice_lines(q: SingleChoice | MultipleChoice, feedback) -> list[str]:
     return lines
 
 
-def _numeric_lines(q: Numeric, feedback) -> list[str]:
+def _numeric_lines(q: Numeric, feedback: Callable[[str], str]) -> list[str]:
     lines = []
     for i, a in enumerate(q.answers):
         weight = f"=%{_percent(a.fraction)}%"

@@ -46,7 +46,7 @@ from coursesite.course.model import (
 __all__ = ["ContentError", "ContentProblem", "load_course"]
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 _FRONT_MATTER = "+++"
 _SUM_TOLERANCE = Decimal("0.0001")  # as a fraction: 0.01 percentage points, so 3 × 33.333 passes
 
@@ -110,6 +110,8 @@ class _Fields:
         if not isinstance(value, str):
             self._wrong(key, "a string", value)
             return ""
+        if required and not value.strip():
+            self.report(f"'{key}' must not be empty")
         return value.strip()
 
     def integer(self, key: str, default: int | None = None, *, required: bool = False) -> int | None:
@@ -200,7 +202,7 @@ class _Loader:
 
     def read(self, path: Path) -> str | None:
         try:
-            return path.read_text(encoding="utf-8-sig")
+            return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
         except (OSError, UnicodeDecodeError) as error:
             self.reporter(path)(f"cannot be read: {error}")
             return None
@@ -211,7 +213,10 @@ class _Loader:
         except tomllib.TOMLDecodeError as error:
             message = str(error)
             position = _TOML_POSITION.search(message)
-            line = int(position[1]) + first_line - 1 if position else None
+            if position and position[1]:
+                line = int(position[1]) + first_line - 1
+            else:  # "(at end of document)"
+                line = first_line + len(text.rstrip("\n").split("\n")) - 1
             message = _TOML_POSITION.sub("", message)
             self.problems.append(ContentProblem(self.rel(path), f"TOML syntax error: {message}", line=line))
             return None

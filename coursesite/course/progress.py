@@ -64,7 +64,9 @@ def lesson_score(lesson: Lesson, attempts: Iterable[AttemptRecord]) -> LessonSco
         if counted.status == GRADED and counted.score_milli is not None:
             score += counted.score_milli
             maximum += counted.max_score_milli
-    return LessonScore(answered=answered, question_count=len(lesson.questions), score_milli=score, max_score_milli=maximum)
+    return LessonScore(
+        answered=answered, question_count=len(lesson.questions), score_milli=score, max_score_milli=maximum
+    )
 
 
 def is_lesson_complete(lesson: Lesson, score: LessonScore) -> bool:
@@ -153,4 +155,3 @@ def course_progress(course: Course, completed_lessons: set[str]) -> CourseProgre
             for act in course.acts
         )
     )
-

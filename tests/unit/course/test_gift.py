@@ -424,9 +424,7 @@ def test_every_malformed_question_is_reported_with_its_line() -> None:
 def test_unnamed_malformed_question_is_labelled_by_its_text() -> None:
     with pytest.raises(GiftError) as caught:
         parse_gift("\n\nHow many kronor? {#abc}")
-    assert caught.value.problems == [
-        GiftProblem(3, "How many kronor?", "numeric answer: value 'abc' is not a number")
-    ]
+    assert caught.value.problems == [GiftProblem(3, "How many kronor?", "numeric answer: value 'abc' is not a number")]
 
 
 @pytest.mark.parametrize(
@@ -549,7 +547,9 @@ def matching(draw: st.DrawFn, common: dict) -> Matching:
         if right not in rights:
             rights[right] = Option(id=stable_id("r", right, right_ids), text=right)
         if left is not None:
-            pairs.append(MatchPair(left=Option(id=stable_id("l", left, left_ids), text=left), right_id=rights[right].id))
+            pairs.append(
+                MatchPair(left=Option(id=stable_id("l", left, left_ids), text=left), right_id=rights[right].id)
+            )
     return Matching(**common, pairs=tuple(pairs), rights=tuple(rights.values()))
 
 
@@ -579,7 +579,9 @@ def questions(draw: st.DrawFn) -> Question:
         return MultipleChoice(**common, choices=tuple(choices))
     if kind == TF:
         feedback = maybe(text_strategy())
-        return TrueFalse(**common, answer=draw(st.booleans()), feedback_true=draw(feedback), feedback_false=draw(feedback))
+        return TrueFalse(
+            **common, answer=draw(st.booleans()), feedback_true=draw(feedback), feedback_false=draw(feedback)
+        )
     if kind == SA:
         answers = draw(
             st.lists(

@@ -1,0 +1,109 @@
+"""Where does the CPU of an answer submission go? Not part of `make bench`; a tool for reading its figures.
+
+Runs the real app in-process (httpx's ASGI transport, same thread, one request at a time, no concurrency), submits answers
+as a few participants under cProfile, and prints the profiled time split by the package that owns each function
+(its own time, not cumulative), plus the top functions. Needs a migrated database:
+
+    .venv/bin/python bench/profile_answers.py --database-url sqlite:////tmp/x.sqlite --submissions 300
+
+The client itself (httpx) shows up too; it is listed, not hidden. Wall-clock time waiting on the
+database (PostgreSQL's process, SQLite's aiosqlite threads) is outside the profile of this thread: compare the
+profiled total with the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import pstats
+import secrets
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+
+def owner(filename: str) -> str:
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    if str(REPO_ROOT) in filename:
+        rel = filename.split(str(REPO_ROOT) + "/", 1)[1]
+        return "/".join(rel.split("/")[:2]).removesuffix(".py")
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins (C)"
+    return "stdlib:" + Path(filename).stem
+
+
+async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -> float:
+    import httpx
+
+    from coursesite.app import create_app
+    from coursesite.course.loader import load_course
+    from coursesite.settings import Settings
+    from tests.support import correct_response
+
+    settings = Settings(database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24))
+    course = load_course(settings.lessons_dir)
+    act = course.acts[0]
+    bodies = [{"question_id": q.id, "response": correct_response(q)} for lesson in act.lessons for q in lesson.questions]
+    per_participant = len(bodies) * 3
+    app = create_app(settings)
+    # httpx's ASGI transport runs the app in this thread and event loop, so the profile sees the app (litestar's
+    # test client would run it in another thread); app.lifespan() starts the PostgreSQL pool as the server does.
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        clients = []
+        for i in range(-(-submissions // per_participant)):
+            client.cookies.clear()
+            await client.get("/registrera")
+            csrf = client.cookies.get("csrftoken")
+            response = await client.post(
+                "/api/v1/auth/register",
+                json={"email": f"profile-{secrets.token_hex(4)}-{i}@example.se", "password": "Bench-lösenord-x7Q!",
+                      "first_name": "Profil", "last_name": "Mätning"},
+                headers={"x-csrftoken": csrf},
+            )
+            assert response.status_code == 201, response.text
+            clients.append(({"x-csrftoken": csrf}, dict(client.cookies)))
+        slots = [(c, b) for _ in range(3) for b in bodies for c in clients][:submissions]
+        started = time.perf_counter()
+        profiler.enable()
+        for (headers, cookies), body in slots:
+            client.cookies.clear()
+            client.cookies.update(cookies)
+            response = await client.post("/api/v1/answers", json=body, headers=headers)
+            assert response.status_code == 201, response.text
+        profiler.disable()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--submissions", type=int, default=300)
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    profiler = cProfile.Profile()
+    wall = asyncio.run(run(args.database_url, args.submissions, profiler))
+    stats = pstats.Stats(profiler)
+    by_owner: Counter[str] = Counter()
+    total = 0.0
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        by_owner[owner(filename)] += own
+        total += own
+    print(f"{args.submissions} submissions one at a time: wall {wall:.2f}s = {wall / args.submissions * 1000:.2f} ms each; "
+          f"profiled CPU in this thread {total:.2f}s = {total / args.submissions * 1000:.2f} ms each (profiler overhead included)")
+    print("own time by package:")
+    for name, own in by_owner.most_common(20):
+        print(f"  {own / total * 100:5.1f}%  {own / args.submissions * 1000:6.2f} ms/submission  {name}")
+    print()
+    stats.sort_stats("cumulative").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The answer-submission benchmark (`make bench`). See docs/performance.md.
+#
+# For each engine (SQLite file, PostgreSQL throwaway database): migrate a fresh database, start the real server
+# (`coursesite serve`, 1 worker) and the baseline (bench/baseline_app.py: a raw Litestar route inserting one row
+# with Piccolo, same engine), register participants through the API (bench/prepare.py), then drive
+# POST /insert (baseline) and POST /api/v1/answers (product) with the same wrk settings. Everything on 127.0.0.1.
+# Results go to bench/results/<UTC time>/ (gitignored) and a summary table is printed.
+#
+# Knobs (environment): BENCH_ENGINES ("sqlite postgres"), BENCH_DURATION (15s), BENCH_THREADS (2),
+# BENCH_CONNECTIONS (16), BENCH_PORT (8765), BENCH_BASELINE_PORT (8766), BENCH_PARTICIPANTS_SQLITE (40),
+# BENCH_PARTICIPANTS_POSTGRES (110), BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+PY="$BIN/python"
+
+ENGINES="${BENCH_ENGINES:-sqlite postgres}"
+DURATION="${BENCH_DURATION:-15s}"
+THREADS="${BENCH_THREADS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-16}"
+PORT="${BENCH_PORT:-8765}"
+BASELINE_PORT="${BENCH_BASELINE_PORT:-8766}"
+PG_HOST="${BENCH_PG_HOST:-127.0.0.1}"
+PG_PORT="${BENCH_PG_PORT:-5432}"
+PG_USER="${BENCH_PG_USER:-postgres}"
+POOL_SIZE="${COURSESITE_DB_POOL_SIZE:-10}"  # the product's default; the baseline gets the same pool
+HOST=127.0.0.1
+
+bash .ci/ensure-debs.sh wrk
+[ -x "$PY" ] || { echo "bench: no virtualenv at .venv (run make setup)" >&2; exit 1; }
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$ROOT/bench/results/$STAMP"
+mkdir -p "$OUT"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/coursesite-bench.XXXXXX")"
+PIDS=()
+PG_DB=""
+
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres "$@"; }
+
+stop_pid() {  # stop one process we started: TERM, then KILL after 10 s
+  local pid="$1"
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  echo "bench: process $pid did not stop on TERM; killing it" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+drop_pg_db() {
+  if [ -n "$PG_DB" ]; then
+    psql_admin -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" || echo "bench: could not drop database $PG_DB" >&2
+    PG_DB=""
+  fi
+}
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+  PIDS=()
+  drop_pg_db
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() {
+  "$PY" - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.settimeout(0.5)
+sys.exit(1 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 0)
+EOF
+}
+
+wait_healthy() {  # url pid logfile
+  local url="$1" pid="$2" log="$3"
+  for _ in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: the server behind $url exited during start-up; its log:" >&2
+      tail -40 "$log" >&2
+      return 1
+    fi
+    if "$PY" -c 'import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)' \
+      "$url" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "bench: $url not healthy after 30 s" >&2
+  return 1
+}
+
+run_wrk() {  # label script url
+  local label="$1" script="$2" url="$3"
+  echo "== $label: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency --timeout 10s $url"
+  BENCH_DIR="$ROOT/bench" BENCH_LABEL="$label" BENCH_WRK_THREADS="$THREADS" BENCH_WRK_OUT="$OUT/$label.json" \
+    BENCH_DATA="$WORK/answers-data.lua" \
+    timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$ROOT/bench/$script" "$url" \
+    > "$OUT/$label.wrk.txt" 2>&1 || { echo "bench: wrk failed for $label:" >&2; cat "$OUT/$label.wrk.txt" >&2; return 1; }
+  grep -E "Requests/sec|BENCH_ERRORS|BENCH_EXHAUSTED|Non-2xx|Socket errors" "$OUT/$label.wrk.txt" | sed 's/^/   /' || true
+}
+
+for port in "$PORT" "$BASELINE_PORT"; do
+  port_free "$port" || { echo "bench: something already listens on 127.0.0.1:$port (set BENCH_PORT / BENCH_BASELINE_PORT)" >&2; exit 1; }
+done
+
+{
+  echo "date_utc=$STAMP"
+  echo "host=$(hostname)"
+  echo "cpus=$(nproc)"
+  echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  echo "loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "kernel=$(uname -r)"
+  echo "python=$("$PY" -c 'import platform; print(platform.python_version())')"
+  echo "sqlite=$("$PY" -c 'import sqlite3; print(sqlite3.sqlite_version)')"
+  echo "postgres=$(psql -X -At -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -c 'SHOW server_version' 2>/dev/null || echo unavailable)"
+  echo "wrk=$(wrk -v 2>&1 | head -1)"
+  echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "git_dirty_files=$(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l)"
+  echo "wrk_settings=-t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s"
+  echo "pool_size=$POOL_SIZE"
+} > "$OUT/machine.txt"
+
+for engine in $ENGINES; do
+  echo "=== $engine"
+  case "$engine" in
+    sqlite)
+      DB_URL="sqlite:///$WORK/coursesite-bench.sqlite"
+      PARTICIPANTS="${BENCH_PARTICIPANTS_SQLITE:-40}"
+      ;;
+    postgres)
+      PG_DB="coursesite_bench_$$"
+      psql_admin -c "CREATE DATABASE \"$PG_DB\""
+      DB_URL="postgresql://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
+      PARTICIPANTS="${BENCH_PARTICIPANTS_POSTGRES:-110}"
+      ;;
+    *) echo "bench: unknown engine $engine (sqlite or postgres)" >&2; exit 1 ;;
+  esac
+
+  export COURSESITE_DATABASE_URL="$DB_URL" COURSESITE_HOST="$HOST" COURSESITE_PORT="$PORT" COURSESITE_WORKERS=1 \
+    COURSESITE_SECRET_KEY="bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+    COURSESITE_DB_POOL_SIZE="$POOL_SIZE" COURSESITE_ENV=development
+  "$BIN/coursesite" migrate > "$OUT/$engine-migrate.log" 2>&1 || { cat "$OUT/$engine-migrate.log" >&2; exit 1; }
+
+  "$BIN/coursesite" serve > "$OUT/$engine-server.log" 2>&1 &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  BENCH_DATABASE_URL="$DB_URL" BENCH_DB_POOL_SIZE="$POOL_SIZE" \
+    "$BIN/uvicorn" --app-dir "$ROOT/bench" baseline_app:app_factory --factory --host "$HOST" --port "$BASELINE_PORT" \
+    --workers 1 --no-access-log --no-server-header > "$OUT/$engine-baseline-server.log" 2>&1 &
+  BASELINE_PID=$!
+  PIDS+=("$BASELINE_PID")
+  wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/$engine-server.log"
+  wait_healthy "http://$HOST:$BASELINE_PORT/healthz" "$BASELINE_PID" "$OUT/$engine-baseline-server.log"
+
+  "$PY" bench/prepare.py --base-url "http://$HOST:$PORT" --participants "$PARTICIPANTS" --out "$WORK/answers-data.lua" \
+    --prime | tee "$OUT/$engine-prepare.txt"
+  "$PY" - "http://$HOST:$BASELINE_PORT/insert" <<'EOF'
+import json, sys, urllib.request
+for i in range(50):  # prime the baseline as prepare.py primed the product
+    request = urllib.request.Request(sys.argv[1], data=json.dumps({"label": "prime", "value": i}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    assert urllib.request.urlopen(request, timeout=10).status == 201
+EOF
+
+  run_wrk "$engine-baseline" baseline.lua "http://$HOST:$BASELINE_PORT"
+  run_wrk "$engine-answers" answers.lua "http://$HOST:$PORT"
+
+  stop_pid "$SERVER_PID"
+  stop_pid "$BASELINE_PID"
+  PIDS=()
+
+  "$PY" bench/check_db.py --database-url "$DB_URL" --max-attempts 3 > "$OUT/$engine-db.json"
+  "$PY" bench/count_queries.py --database-url "$DB_URL" --out "$OUT/$engine-queries.json" | sed 's/^/   /'
+  drop_pg_db
+done
+
+echo "loadavg_after=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+"$PY" bench/summarize.py "$OUT"
+echo "Results: $OUT"

@@ -1,0 +1,151 @@
+"""Summarise one bench/run.sh run: a table per engine (requests/s, p50, p99, errors; product, baseline, ratio), what
+the server logs and the database say, and the database round trips per request. Writes summary.md and
+summary.json next to the raw results and prints the table.
+
+    .venv/bin/python bench/summarize.py bench/results/<run>
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ENGINES = ("sqlite", "postgres")
+# Logged when wrk closes its connections at the end of the run while requests are still in flight: expected.
+END_OF_RUN = "client disconnected prematurely"
+
+
+def load(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def log_findings(path: Path) -> dict:
+    """The exception at the end of each traceback, counted; and every 'database is locked'."""
+    if not path.exists():
+        return {"exceptions": {}, "database_is_locked": 0, "error_lines": 0}
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    exceptions: Counter[str] = Counter()
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+            continue
+        if in_traceback and line and not line.startswith((" ", "\t")):
+            if line.startswith(("During handling", "The above exception")):
+                continue
+            exceptions[line[:200]] += 1
+            in_traceback = False
+    return {
+        "exceptions": dict(exceptions.most_common()),
+        "database_is_locked": sum("database is locked" in line for line in lines),
+        "error_lines": sum(line.startswith("ERROR") for line in lines),
+    }
+
+
+def errors_of(result: dict) -> int:
+    socket = result["socket_errors"]
+    return result["non_2xx"] + socket["connect"] + socket["read"] + socket["write"] + socket["timeout"]
+
+
+def fmt_ms(value: float) -> str:
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def main() -> None:
+    run = Path(sys.argv[1])
+    machine = dict(
+        line.split("=", 1) for line in (run / "machine.txt").read_text(encoding="utf-8").splitlines() if "=" in line
+    )
+    summary: dict = {"run": run.name, "machine": machine, "engines": {}}
+    out: list[str] = [
+        f"# Benchmark {run.name}",
+        "",
+        f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), load before {machine.get('loadavg_before', '?')}, "
+        f"after {machine.get('loadavg_after', '?')}; wrk {machine.get('wrk_settings', '?')}; "
+        f"SQLite {machine.get('sqlite', '?')}, PostgreSQL {machine.get('postgres', '?')}, Python {machine.get('python', '?')}; "
+        f"git {machine.get('git_head', '?')} with {machine.get('git_dirty_files', '?')} changed files.",
+        "",
+        "| engine | route | requests/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    notes: list[str] = []
+    for engine in ENGINES:
+        base = load(run / f"{engine}-baseline.json")
+        prod = load(run / f"{engine}-answers.json")
+        if base is None or prod is None:
+            continue
+        db = load(run / f"{engine}-db.json") or {}
+        queries = load(run / f"{engine}-queries.json") or {}
+        server = log_findings(run / f"{engine}-server.log")
+        baseline_server = log_findings(run / f"{engine}-baseline-server.log")
+        ratio = {
+            "requests_per_s": prod["requests_per_s"] / base["requests_per_s"],
+            "p50": prod["latency_ms"]["p50"] / base["latency_ms"]["p50"],
+            "p99": prod["latency_ms"]["p99"] / base["latency_ms"]["p99"],
+        }
+        out.append(f"| {engine} | baseline POST /insert | {base['requests_per_s']:,.0f} | {fmt_ms(base['latency_ms']['p50'])} | "
+                   f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} |")
+        out.append(f"| {engine} | product POST /api/v1/answers | {prod['requests_per_s']:,.0f} | {fmt_ms(prod['latency_ms']['p50'])} | "
+                   f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} |")
+        out.append(f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** | {ratio['p50']:.1f}x | "
+                   f"{ratio['p99']:.1f}x | |")
+
+        problems = []
+        for label, result in (("baseline", base), ("product", prod)):
+            if errors_of(result):
+                problems.append(f"{label}: {result['non_2xx']} non-2xx ({result['statuses']}), socket errors "
+                                f"{result['socket_errors']}; first: {result['error_samples'][:2]}")
+            if result.get("slots_exhausted"):
+                problems.append(f"{label}: ran out of fresh submissions ({result['slots_exhausted']} re-used): "
+                                "raise BENCH_PARTICIPANTS_" + engine.upper())
+        for label, findings in (("server", server), ("baseline server", baseline_server)):
+            unexpected = {k: v for k, v in findings["exceptions"].items() if END_OF_RUN not in k}
+            expected = sum(v for k, v in findings["exceptions"].items() if END_OF_RUN in k)
+            if unexpected:
+                problems.append(f"{label} log: {unexpected}")
+            if findings["database_is_locked"]:
+                problems.append(f"{label} log: 'database is locked' x{findings['database_is_locked']}")
+            if expected:
+                notes.append(f"{engine} {label} log: {expected} x '{END_OF_RUN}' (wrk closing in-flight requests at the "
+                             "end of its run; logged as an error with a traceback)")
+        for key in ("pairs_over_max_attempts", "duplicate_attempt_numbers", "pairs_with_attempt_gaps",
+                    "progress_answered_mismatches", "answered_lessons_without_progress"):
+            if db.get(key):
+                problems.append(f"database: {key} = {db[key]}")
+        later = queries.get("product", {}).get("later answer in the lesson", {})
+        if later:
+            notes.append(
+                f"{engine}: one answer submission = {later['statements']} statements over "
+                f"{later['connections_opened']} new connections ({later['by_kind']}); the baseline insert = "
+                f"{queries['baseline']['statements']} statements over {queries['baseline']['connections_opened']} "
+                f"new connections ({queries['baseline']['by_kind']})"
+            )
+        if db:
+            notes.append(f"{engine}: database after the run: {db.get('answers')} answers stored "
+                         f"(wrk counted {prod['statuses'].get('201', 0)} x 201 in its window, the rest were priming or "
+                         f"in flight at the end), {db.get('baseline_rows')} baseline rows; consistency checks "
+                         f"{'failed' if any('database:' in p for p in problems) else 'passed'}")
+        summary["engines"][engine] = {
+            "baseline": base, "product": prod, "ratio": ratio, "database": db, "queries": queries,
+            "server_log": server, "baseline_server_log": baseline_server, "problems": problems,
+            "valid": not problems,
+        }
+        for problem in problems:
+            notes.append(f"**{engine} PROBLEM**: {problem}")
+    out.append("")
+    out.extend(f"- {note}" for note in notes)
+    verdict = all(e["valid"] for e in summary["engines"].values()) and bool(summary["engines"])
+    out.append("")
+    out.append("All runs clean: no errors, no server exceptions, consistent database." if verdict
+               else "**This run had errors or problems: see above. Its figures are not a clean measurement.**")
+    text = "\n".join(out) + "\n"
+    (run / "summary.md").write_text(text, encoding="utf-8")
+    (run / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
