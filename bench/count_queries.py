@@ -37,7 +37,7 @@ class Counts:
         if text.startswith("SELECT pg_advisory_unlock_all()") and "RESET ALL" in text:
             kind = "pool reset"
         else:
-            kind = text.split(" ", 1)[0].upper() if text else "?"
+            kind = text.split(" ", 1)[0].rstrip(";").upper() if text else "?"
         self.statements[kind] += 1
         self.log.append(text[:160])
 

@@ -96,6 +96,7 @@ wait_healthy() {  # url pid logfile
 
 run_wrk() {  # label script url
   local label="$1" script="$2" url="$3"
+  echo "loadavg_before_$label=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
   echo "== $label: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency --timeout 10s $url"
   BENCH_DIR="$ROOT/bench" BENCH_LABEL="$label" BENCH_WRK_THREADS="$THREADS" BENCH_WRK_OUT="$OUT/$label.json" \
     BENCH_DATA="$WORK/answers-data.lua" \
@@ -123,6 +124,9 @@ done
   echo "git_dirty_files=$(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l)"
   echo "wrk_settings=-t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s"
   echo "pool_size=$POOL_SIZE"
+  # What else was using the CPU when the run started (the machine is shared): the top 5 by ps %CPU (an average over
+  # each process's lifetime, so a rough hint), command names only.
+  echo "busiest_processes_before=$(ps -eo pcpu=,comm= --sort=-pcpu | head -5 | awk '{printf "%s%s %s%%", (NR>1?", ":""), $2, $1}')"
 } > "$OUT/machine.txt"
 
 for engine in $ENGINES; do

@@ -95,9 +95,15 @@ def main() -> None:
 
         problems = []
         for label, result in (("baseline", base), ("product", prod)):
-            if errors_of(result):
-                problems.append(f"{label}: {result['non_2xx']} non-2xx ({result['statuses']}), socket errors "
-                                f"{result['socket_errors']}; first: {result['error_samples'][:2]}")
+            if result["non_2xx"]:
+                problems.append(f"{label}: {result['non_2xx']} non-2xx responses ({result['statuses']}); "
+                                f"first: {result['error_samples'][:2]}")
+            socket = result["socket_errors"]
+            if socket["timeout"]:
+                problems.append(f"{label}: {socket['timeout']} request(s) got no response within wrk's 10 s timeout "
+                                "(wrk leaves them out of the latency percentiles)")
+            if socket["connect"] + socket["read"] + socket["write"]:
+                problems.append(f"{label}: socket errors {socket}")
             if result.get("slots_exhausted"):
                 problems.append(f"{label}: ran out of fresh submissions ({result['slots_exhausted']} re-used): "
                                 "raise BENCH_PARTICIPANTS_" + engine.upper())

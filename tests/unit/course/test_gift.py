@@ -33,10 +33,9 @@ from coursesite.course.model import (
     stable_id,
 )
 
-CONFORMANCE = Path("/work/shared/conformance/gift")
+CONFORMANCE = Path(__file__).parents[2] / "data" / "gift"  # copies of shared/conformance/gift
 EXAMPLES = CONFORMANCE / "moodle-examples.gift"
 FIXTURE = CONFORMANCE / "moodle-test-fixture-questions.gift"
-needs_conformance = pytest.mark.skipif(not EXAMPLES.is_file(), reason="conformance files not present")
 
 D = Decimal
 SC, MC, TF, SA, NUM, MATCH, ESSAY = (
@@ -74,7 +73,6 @@ def fixture_questions() -> dict[str, Question]:
 # ------------------------------------------------------------------------------------------- Moodle's examples.txt
 
 
-@needs_conformance
 def test_every_example_parses_with_moodles_type(examples: list[Question]) -> None:
     expected = [
         SC, SC, TF, SA, NUM,  # from the class description
@@ -89,7 +87,6 @@ def test_every_example_parses_with_moodles_type(examples: list[Question]) -> Non
     assert all(q.text_format == TextFormat.MOODLE for q in examples if q.id != "who-s-buried-in-grant-s-tomb-6")
 
 
-@needs_conformance
 @pytest.mark.parametrize(
     ("index", "prompt", "texts_", "fractions_"),
     [
@@ -121,7 +118,6 @@ def test_examples_mean_what_moodle_means(
     assert fractions(question) == [D(f) for f in fractions_]
 
 
-@needs_conformance
 def test_example_names_feedback_and_formats(examples: list[Question]) -> None:
     by_id = {q.id: q for q in examples}
     assert by_id["kanji-origins"].name == "Kanji Origins"
@@ -146,7 +142,6 @@ def test_example_names_feedback_and_formats(examples: list[Question]) -> None:
     assert examples[12].answer is True  # The sun rises in the east.{T}
 
 
-@needs_conformance
 def test_example_unnamed_questions_are_named_by_their_text(examples: list[Question]) -> None:
     assert examples[0].name == "Who's buried in Grant's tomb?"
     assert examples[3].name == "Who's buried in Grant's tomb? (2)"  # unique within the file
@@ -155,7 +150,6 @@ def test_example_unnamed_questions_are_named_by_their_text(examples: list[Questi
     assert len({q.id for q in examples}) == 43
 
 
-@needs_conformance
 def test_example_numeric_questions(examples: list[Question]) -> None:
     assert examples[4].answers == (NumericAnswer(fraction=D(1), value=D(1822), tolerance=D(1)),)
     assert examples[16].answers == (NumericAnswer(fraction=D(1), value=D("3.1415"), tolerance=D("0.0005")),)
@@ -173,7 +167,6 @@ def test_example_numeric_questions(examples: list[Question]) -> None:
     ]
 
 
-@needs_conformance
 def test_example_matching(examples: list[Question]) -> None:
     capitals = examples[14]
     assert isinstance(capitals, Matching)
@@ -187,7 +180,6 @@ def test_example_matching(examples: list[Question]) -> None:
     assert len(examples[38].pairs) == 3  # {=Canada->Ottawa …} without spaces around ->
 
 
-@needs_conformance
 def test_example_escaped_control_characters(examples: list[Question]) -> None:
     control = examples[32]
     assert control.name == "GIFT Control Characters"
@@ -200,12 +192,10 @@ def test_example_escaped_control_characters(examples: list[Question]) -> None:
 # ------------------------------------------------------------------------------------- Moodle's unit-test fixture
 
 
-@needs_conformance
 def test_fixture_essay(fixture_questions: dict[str, Question]) -> None:
     assert fixture_questions["q8"] == Essay(id="q8", name="Q8", prompt="How are you?", text_format=TextFormat.MOODLE)
 
 
-@needs_conformance
 def test_fixture_matching_with_a_distractor(fixture_questions: dict[str, Question]) -> None:
     question = fixture_questions["moodle-activities"]
     assert isinstance(question, Matching)
@@ -218,7 +208,6 @@ def test_fixture_matching_with_a_distractor(fixture_questions: dict[str, Questio
     assert question.rights[4].id not in {pair.right_id for pair in question.pairs}
 
 
-@needs_conformance
 def test_fixture_choices(fixture_questions: dict[str, Question]) -> None:
     single = fixture_questions["q2"]
     assert isinstance(single, SingleChoice)
@@ -233,7 +222,6 @@ def test_fixture_choices(fixture_questions: dict[str, Question]) -> None:
     assert texts(multiple) == ["yellow", "red", "off-beige", "blue"]
 
 
-@needs_conformance
 def test_fixture_numeric_with_catch_all_and_stray_quote(fixture_questions: dict[str, Question]) -> None:
     q5 = fixture_questions["q5"]
     assert q5.prompt == "What is a number from 1 to 5?"  # the stray `";` after the block is not text
@@ -244,7 +232,6 @@ def test_fixture_numeric_with_catch_all_and_stray_quote(fixture_questions: dict[
     assert q5.answers[1].is_catch_all
 
 
-@needs_conformance
 def test_fixture_short_answer_with_wildcard(fixture_questions: dict[str, Question]) -> None:
     assert fixture_questions["shortanswer"].answers == (
         AcceptedAnswer(text="Frog", fraction=D(1), feedback="Good!"),
@@ -253,7 +240,6 @@ def test_fixture_short_answer_with_wildcard(fixture_questions: dict[str, Questio
     )
 
 
-@needs_conformance
 def test_fixture_true_false(fixture_questions: dict[str, Question]) -> None:
     q1 = fixture_questions["q1"]
     assert isinstance(q1, TrueFalse)
@@ -267,7 +253,6 @@ def test_fixture_true_false(fixture_questions: dict[str, Question]) -> None:
     assert tsl.name == tsl_again.name == "2-08 TSL"
 
 
-@needs_conformance
 @pytest.mark.parametrize("path", [EXAMPLES, FIXTURE], ids=lambda p: p.name)
 def test_conformance_files_round_trip(path: Path) -> None:
     questions = parse_gift(path.read_text(encoding="utf-8"))
