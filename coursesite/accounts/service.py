@@ -148,6 +148,7 @@ async def start_session(account_id: int, *, days: int, replacing: str | None = N
     now = clock.now()
     if replacing:
         await end_session(replacing)
+    await delete_expired_sessions()  # housekeeping at the moment sessions are made, so the table stays small
     await UserSession.insert(
         UserSession(token_hash=_token_hash(token), account=account_id, created_at=now, expires_at=now + timedelta(days=days))
     )

@@ -149,3 +149,21 @@ async def test_concurrent_answers_keep_attempts_unique(service, course):
     for person in people:
         attempts = sorted(a.attempt for a in await service.answers(person.account_id))
         assert attempts == list(range(1, per_person + 1))
+
+
+async def test_expired_sessions_end_and_are_cleaned_up(db):
+    from datetime import timedelta
+
+    from coursesite.db.accounts import UserSession
+
+    principal = await new_participant()
+    token = await accounts.start_session(principal.account_id, days=1)
+    assert (await accounts.principal_for_session(token)).account_id == principal.account_id
+    later = clock.now() + timedelta(days=2)
+    clock.set_now(lambda: later)
+    try:
+        assert await accounts.principal_for_session(token) is None
+        await accounts.start_session(principal.account_id, days=1)
+        assert await UserSession.count() == 1  # the expired one is gone
+    finally:
+        clock.set_now(None)
