@@ -1,6 +1,7 @@
 -- wrk script: POST /api/v1/answers as prepared participants, round-robin.
 -- Environment: BENCH_DIR (this directory), BENCH_DATA (the Lua file written by bench/prepare.py),
--- BENCH_WRK_THREADS (= wrk -t), BENCH_WRK_OUT (JSON report).
+-- BENCH_WRK_THREADS (= wrk -t), BENCH_WRK_OUT (JSON report), BENCH_SLOT_OFFSETS ("n0,n1,...": where each thread
+-- starts, i.e. the next_slots of the previous slice of the same run, so that slices never re-use a submission).
 --
 -- Each thread owns the participants i with (i - 1) % threads == tid and spends their submission slots in order:
 -- attempt round 1..max_attempts, then question, then participant. Consecutive requests of a thread go to different
@@ -13,7 +14,7 @@ function setup(thread)
 end
 
 local data, mine, bodies, per_round, budget
-local slot = 0
+slot = 0  -- global: wrk_report.lua reads it at the end (next_slots)
 
 function init(args)
   data = dofile(os.getenv("BENCH_DATA"))
@@ -26,6 +27,9 @@ function init(args)
   bodies = data.bodies
   per_round = #bodies * #mine
   budget = per_round * data.max_attempts
+  local offsets = {}
+  for n in string.gmatch(os.getenv("BENCH_SLOT_OFFSETS") or "", "%d+") do table.insert(offsets, tonumber(n)) end
+  slot = offsets[tid + 1] or 0
 end
 
 function request()

@@ -5,9 +5,11 @@
 # (`coursesite serve`, 1 worker) and the baseline (bench/baseline_app.py: a raw Litestar route inserting one row
 # with Piccolo, same engine), register participants through the API (bench/prepare.py), then drive
 # POST /insert (baseline) and POST /api/v1/answers (product) with the same wrk settings. Everything on 127.0.0.1.
-# Results go to bench/results/<UTC time>/ (gitignored) and a summary table is printed.
+# The two are interleaved in BENCH_ROUNDS slices of BENCH_DURATION each (B P, P B, B P, ...), so that a burst of
+# other load on this shared machine hits both sides of the ratio. Results go to bench/results/<UTC time>/
+# (gitignored) and a summary table is printed.
 #
-# Knobs (environment): BENCH_ENGINES ("sqlite postgres"), BENCH_DURATION (15s), BENCH_THREADS (2),
+# Knobs (environment): BENCH_ENGINES ("sqlite postgres"), BENCH_ROUNDS (3), BENCH_DURATION (5s a slice), BENCH_THREADS (2),
 # BENCH_CONNECTIONS (16), BENCH_PORT (8765), BENCH_BASELINE_PORT (8766), BENCH_PARTICIPANTS_SQLITE (40),
 # BENCH_PARTICIPANTS_POSTGRES (110), BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres).
 set -euo pipefail
@@ -18,7 +20,8 @@ BIN="$ROOT/.venv/bin"
 PY="$BIN/python"
 
 ENGINES="${BENCH_ENGINES:-sqlite postgres}"
-DURATION="${BENCH_DURATION:-15s}"
+ROUNDS="${BENCH_ROUNDS:-3}"
+DURATION="${BENCH_DURATION:-5s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 PORT="${BENCH_PORT:-8765}"
@@ -94,15 +97,19 @@ wait_healthy() {  # url pid logfile
   return 1
 }
 
-run_wrk() {  # label script url
-  local label="$1" script="$2" url="$3"
-  echo "loadavg_before_$label=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
-  echo "== $label: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency --timeout 10s $url"
-  BENCH_DIR="$ROOT/bench" BENCH_LABEL="$label" BENCH_WRK_THREADS="$THREADS" BENCH_WRK_OUT="$OUT/$label.json" \
-    BENCH_DATA="$WORK/answers-data.lua" \
-    timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$ROOT/bench/$script" "$url" \
-    > "$OUT/$label.wrk.txt" 2>&1 || { echo "bench: wrk failed for $label:" >&2; cat "$OUT/$label.wrk.txt" >&2; return 1; }
-  grep -E "Requests/sec|BENCH_ERRORS|BENCH_EXHAUSTED|Non-2xx|Socket errors" "$OUT/$label.wrk.txt" | sed 's/^/   /' || true
+run_wrk() {  # label slice script url [slot offsets]
+  local label="$1" slice="$2" script="$3" url="$4" offsets="${5:-}"
+  local name="$label-$slice"
+  echo "loadavg_before_$name=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+  BENCH_DIR="$ROOT/bench" BENCH_LABEL="$name" BENCH_WRK_THREADS="$THREADS" BENCH_WRK_OUT="$OUT/$name.json" \
+    BENCH_DATA="$WORK/answers-data.lua" BENCH_SLOT_OFFSETS="$offsets" \
+    timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$ROOT/bench/$script" "$url" \
+    > "$OUT/$name.wrk.txt" 2>&1 || { echo "bench: wrk failed for $name:" >&2; cat "$OUT/$name.wrk.txt" >&2; return 1; }
+  grep -E "BENCH_RESULT|BENCH_ERRORS|BENCH_EXHAUSTED|Socket errors" "$OUT/$name.wrk.txt" | sed 's/^/   /' || true
+}
+
+next_slots() {  # the JSON report of a product slice -> "n0,n1": where the next slice starts
+  "$PY" -c 'import json, sys; print(",".join(str(n) for n in json.load(open(sys.argv[1]))["next_slots"]))' "$1"
 }
 
 for port in "$PORT" "$BASELINE_PORT"; do
@@ -122,7 +129,7 @@ done
   echo "wrk=$(wrk -v 2>&1 | head -1)"
   echo "git_head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "git_dirty_files=$(git -C "$ROOT" status --porcelain 2>/dev/null | wc -l)"
-  echo "wrk_settings=-t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s"
+  echo "wrk_settings=-t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s, $ROUNDS interleaved rounds"
   echo "pool_size=$POOL_SIZE"
   # What else was using the CPU when the run started (the machine is shared): the top 5 by ps %CPU (an average over
   # each process's lifetime, so a rough hint), command names only.
@@ -171,8 +178,19 @@ for i in range(50):  # prime the baseline as prepare.py primed the product
     assert urllib.request.urlopen(request, timeout=10).status == 201
 EOF
 
-  run_wrk "$engine-baseline" baseline.lua "http://$HOST:$BASELINE_PORT"
-  run_wrk "$engine-answers" answers.lua "http://$HOST:$PORT"
+  echo "== $engine: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency --timeout 10s, baseline and product interleaved"
+  offsets=""
+  for round in $(seq "$ROUNDS"); do
+    if [ $((round % 2)) -eq 1 ]; then order="baseline answers"; else order="answers baseline"; fi
+    for side in $order; do
+      if [ "$side" = baseline ]; then
+        run_wrk "$engine-baseline" "$round" baseline.lua "http://$HOST:$BASELINE_PORT"
+      else
+        run_wrk "$engine-answers" "$round" answers.lua "http://$HOST:$PORT" "$offsets"
+        offsets="$(next_slots "$OUT/$engine-answers-$round.json")"
+      fi
+    done
+  done
 
   stop_pid "$SERVER_PID"
   stop_pid "$BASELINE_PID"

@@ -22,6 +22,60 @@ def load(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def load_slices(run: Path, engine: str, side: str) -> list[dict]:
+    slices = []
+    for path in run.glob(f"{engine}-{side}-*.json"):
+        suffix = path.stem.rsplit("-", 1)[1]
+        if suffix.isdigit():
+            slices.append((int(suffix), load(path)))
+    return [result for _, result in sorted(slices)]
+
+
+def percentile(samples: list[tuple[float, float]], p: float) -> float:
+    """samples: (value, weight) pairs; the value at which the cumulative weight first reaches p percent."""
+    ordered = sorted(samples)
+    total = sum(w for _, w in ordered)
+    running = 0.0
+    for value, weight in ordered:
+        running += weight
+        if running >= total * p / 100 - 1e-9:
+            return value
+    return ordered[-1][0]
+
+
+def merge(slices: list[dict]) -> dict:
+    """One result from interleaved slices: totals summed, requests/s = all requests / all time, and the latency
+    percentiles from the slices' 1000-quantile tables, each quantile weighted by its slice's request count."""
+    duration = sum(s["duration_s"] for s in slices)
+    requests = sum(s["requests"] for s in slices)
+    samples = [(float(q), s["requests"] / len(s["quantiles_ms"])) for s in slices if s["quantiles_ms"] for q in s["quantiles_ms"]]
+    statuses: Counter[str] = Counter()
+    socket: Counter[str] = Counter()
+    for s in slices:
+        statuses.update(s["statuses"])
+        socket.update(s["socket_errors"])
+    return {
+        "slices": len(slices),
+        "duration_s": duration,
+        "requests": requests,
+        "requests_per_s": requests / duration if duration else 0.0,
+        "latency_ms": {
+            "mean": sum(s["latency_ms"]["mean"] * s["requests"] for s in slices) / requests if requests else 0.0,
+            **{f"p{p}": percentile(samples, p) if samples else 0.0 for p in (50, 75, 90, 99)},
+            "max": max(s["latency_ms"]["max"] for s in slices),
+        },
+        "statuses": dict(statuses),
+        "non_2xx": sum(s["non_2xx"] for s in slices),
+        "socket_errors": {k: socket.get(k, 0) for k in ("connect", "read", "write", "timeout")},
+        "slots_exhausted": sum(s["slots_exhausted"] for s in slices),
+        "error_samples": [e for s in slices for e in s["error_samples"]],
+        "per_slice": [
+            {"requests_per_s": s["requests_per_s"], "p50": s["latency_ms"]["p50"], "p99": s["latency_ms"]["p99"]}
+            for s in slices
+        ],
+    }
+
+
 def log_findings(path: Path) -> dict:
     """The exception at the end of each traceback, counted; and every 'database is locked'."""
     if not path.exists():
@@ -66,22 +120,29 @@ def main() -> None:
         f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), load before {machine.get('loadavg_before', '?')}, "
         f"after {machine.get('loadavg_after', '?')}; wrk {machine.get('wrk_settings', '?')}; "
         f"SQLite {machine.get('sqlite', '?')}, PostgreSQL {machine.get('postgres', '?')}, Python {machine.get('python', '?')}; "
-        f"git {machine.get('git_head', '?')} with {machine.get('git_dirty_files', '?')} changed files.",
+        f"git {machine.get('git_head', '?')} with {machine.get('git_dirty_files', '?')} changed files. "
+        f"Busiest processes at the start: {machine.get('busiest_processes_before', '?')}.",
+        "",
+        "Requests/s: all requests over all rounds / their total time. p50/p99: over all rounds. The ratio row: "
+        "product requests/s as a fraction of the baseline's (per-round range in brackets), latencies as multiples.",
         "",
         "| engine | route | requests/s | p50 ms | p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|",
     ]
     notes: list[str] = []
     for engine in ENGINES:
-        base = load(run / f"{engine}-baseline.json")
-        prod = load(run / f"{engine}-answers.json")
-        if base is None or prod is None:
+        base_slices = load_slices(run, engine, "baseline")
+        prod_slices = load_slices(run, engine, "answers")
+        if not base_slices or not prod_slices:
             continue
+        base, prod = merge(base_slices), merge(prod_slices)
+        slice_ratios = [p["requests_per_s"] / b["requests_per_s"] for b, p in zip(base_slices, prod_slices)]
         db = load(run / f"{engine}-db.json") or {}
         queries = load(run / f"{engine}-queries.json") or {}
         server = log_findings(run / f"{engine}-server.log")
         baseline_server = log_findings(run / f"{engine}-baseline-server.log")
         ratio = {
+            "requests_per_s_per_round": slice_ratios,
             "requests_per_s": prod["requests_per_s"] / base["requests_per_s"],
             "p50": prod["latency_ms"]["p50"] / base["latency_ms"]["p50"],
             "p99": prod["latency_ms"]["p99"] / base["latency_ms"]["p99"],
@@ -90,8 +151,11 @@ def main() -> None:
                    f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} |")
         out.append(f"| {engine} | product POST /api/v1/answers | {prod['requests_per_s']:,.0f} | {fmt_ms(prod['latency_ms']['p50'])} | "
                    f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} |")
-        out.append(f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** | {ratio['p50']:.1f}x | "
-                   f"{ratio['p99']:.1f}x | |")
+        out.append(f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** "
+                   f"(rounds {min(slice_ratios):.2f}-{max(slice_ratios):.2f}) | {ratio['p50']:.1f}x | {ratio['p99']:.1f}x | |")
+        for label, merged in (("baseline", base), ("product", prod)):
+            notes.append(f"{engine} {label} per round: " + "; ".join(
+                f"{r['requests_per_s']:,.0f}/s p50 {fmt_ms(r['p50'])} p99 {fmt_ms(r['p99'])}" for r in merged["per_slice"]))
 
         problems = []
         for label, result in (("baseline", base), ("product", prod)):

@@ -42,6 +42,7 @@ local function json_string(s)
 end
 
 function report.done(summary, latency, requests, label)
+  local next_slots = {}
   local total_statuses = {}
   local total_non2xx, total_responses, total_exhausted = 0, 0, 0
   local errors = {}
@@ -54,6 +55,15 @@ function report.done(summary, latency, requests, label)
     total_exhausted = total_exhausted + (thread:get("exhausted") or 0)
     local first = thread:get("first_error")
     if first then table.insert(errors, first) end
+    next_slots[thread:get("tid") + 1] = thread:get("slot") or 0
+  end
+  -- The latency distribution as 1000 quantiles (0.1 %, 0.2 %, ... 100 %), so that bench/summarize.py can merge
+  -- the percentiles of several interleaved slices.
+  local quantiles = {}
+  if summary.requests > 0 then
+    for i = 1, 1000 do
+      table.insert(quantiles, string.format("%.3f", latency:percentile(i / 10) / 1000))
+    end
   end
   local seconds = summary.duration / 1e6
   local codes = {}
@@ -67,13 +77,14 @@ function report.done(summary, latency, requests, label)
     '{"label": %s, "duration_s": %.3f, "requests": %d, "responses_seen": %d, "requests_per_s": %.2f, ' ..
     '"latency_ms": {"mean": %.3f, "p50": %.3f, "p75": %.3f, "p90": %.3f, "p99": %.3f, "max": %.3f}, ' ..
     '"statuses": {%s}, "non_2xx": %d, "socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, ' ..
-    '"slots_exhausted": %d, "error_samples": [%s]}',
+    '"slots_exhausted": %d, "next_slots": [%s], "error_samples": [%s], "quantiles_ms": [%s]}',
     json_string(label), seconds, summary.requests, total_responses, summary.requests / seconds,
     latency.mean / 1000, latency:percentile(50) / 1000, latency:percentile(75) / 1000,
     latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     table.concat(codes, ", "), total_non2xx, e.connect, e.read, e.write, e.timeout,
-    total_exhausted, table.concat(samples, ", "))
-  io.write("BENCH_RESULT " .. json .. "\n")
+    total_exhausted, table.concat(next_slots, ", "), table.concat(samples, ", "), table.concat(quantiles, ", "))
+  io.write(string.format("BENCH_RESULT %s: %.1f requests/s, p50 %.1f ms, p99 %.1f ms, %d non-2xx\n", label,
+    summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000, total_non2xx))
   local out = os.getenv("BENCH_WRK_OUT")
   if out and out ~= "" then
     local f = assert(io.open(out, "w"))

@@ -49,14 +49,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 from typing import Literal
 
 from coursesite.course.model import (
-    CountedAttempt,
     Essay,
     Matching,
     MultipleChoice,
@@ -74,7 +73,6 @@ GradeStatus = Literal["graded", "pending_review"]
 
 SCORE_QUANTUM = Decimal("0.001")
 FRACTION_QUANTUM = Decimal("0.0000001")
-PERCENT_QUANTUM = Decimal("0.1")
 ESSAY_MAX_CHARS = 10_000
 SHORT_MAX_CHARS = 500  # short_answer and numeric
 NUMERIC_MAX_DIGITS = 20
@@ -123,35 +121,6 @@ def grade(question: Question, response: object) -> GradeResult:
         case Essay():
             return _essay(question, response)
     raise TypeError(f"cannot grade a {type(question).__name__}")
-
-
-def counted_score(scores: Sequence[Decimal | None], rule: CountedAttempt) -> Decimal | None:
-    """The score that counts among one question's attempts, oldest first (None: pending review).
-
-    HIGHEST ignores pending attempts; LAST is the last attempt's score, None if that one is pending.
-    None when there is nothing to count.
-    """
-    if rule == CountedAttempt.LAST:
-        return scores[-1] if scores else None
-    graded = [score for score in scores if score is not None]
-    return max(graded) if graded else None
-
-
-def lesson_percent(parts: Iterable[tuple[Decimal | None, Decimal]]) -> Decimal | None:
-    """Percent of the lesson's gradable points earned, from (counted score, max score) per question.
-
-    Give 0 as the score of an unanswered question and None for one awaiting review: those are left out of both
-    sums (docs/content.md). Rounded *down* to 0.1, so a shown "60,0 %" never fails a pass mark of 60 and the value
-    can be compared with `Lesson.pass_mark` as it is. None when there are no gradable points.
-    """
-    earned = possible = _ZERO
-    for score, max_score in parts:
-        if score is not None:
-            earned += score
-            possible += max_score
-    if possible <= 0:
-        return None
-    return (earned * 100 / possible).quantize(PERCENT_QUANTUM, ROUND_DOWN)
 
 
 # --- per type -------------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 concurrency."""
 
 import asyncio
-from decimal import Decimal
 
 import pytest
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from coursesite.db.answers import Answer
-from tests.conftest import api_post, csrf_token, register
+from tests.conftest import api_post, csrf_token
 from tests.support import correct_response, wrong_response
 
 KEY_WORDS = ("fraction", "weight", "feedback", "answer", "correct", "tolerance", "right_id", "pairs")

@@ -10,7 +10,6 @@ import pytest
 from coursesite.course.model import (
     AcceptedAnswer,
     Choice,
-    CountedAttempt,
     Essay,
     Matching,
     MatchPair,
@@ -31,9 +30,7 @@ from coursesite.grading.rules import (
     GradeResult,
     InvalidResponse,
     canonical_number,
-    counted_score,
     grade,
-    lesson_percent,
     parse_number,
 )
 
@@ -648,35 +645,3 @@ def test_invalid_response_is_a_value_error() -> None:
 def test_unknown_question_class_is_a_programming_error() -> None:
     with pytest.raises(TypeError):
         grade(Question(**COMMON), "x")
-
-
-@pytest.mark.parametrize(
-    ("scores", "rule", "expected"),
-    [
-        ([], CountedAttempt.HIGHEST, None),
-        ([], CountedAttempt.LAST, None),
-        ([D("0.5"), D(1), D("0.25")], CountedAttempt.HIGHEST, D(1)),
-        ([D("0.5"), D(1), D("0.25")], CountedAttempt.LAST, D("0.25")),
-        ([None, D("0.5"), None], CountedAttempt.HIGHEST, D("0.5")),
-        ([D("0.5"), None], CountedAttempt.LAST, None),
-        ([None], CountedAttempt.HIGHEST, None),
-    ],
-)
-def test_counted_score(scores: list[D | None], rule: CountedAttempt, expected: D | None) -> None:
-    assert counted_score(scores, rule) == expected
-
-
-@pytest.mark.parametrize(
-    ("parts", "expected"),
-    [
-        ([], None),
-        ([(None, D(4))], None),
-        ([(D(1), D(1)), (D(0), D(1))], D("50.0")),
-        ([(D(1), D(1)), (None, D(4))], D("100.0")),  # pending essay left out
-        ([(D(2), D(3))], D("66.6")),  # rounded down
-        ([(D("0.5996"), D(1))], D("59.9")),  # so 59.96 % does not show as 60,0 %
-        ([(D(0), D(0)), (D(1), D(2))], D("50.0")),
-    ],
-)
-def test_lesson_percent(parts: list[tuple[D | None, D]], expected: D | None) -> None:
-    assert lesson_percent(parts) == expected
