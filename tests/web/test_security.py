@@ -117,3 +117,20 @@ async def test_unknown_page_is_a_swedish_404(client):
     response = await client.get("/finns-inte")
     assert response.status_code == 404
     assert "Sidan finns inte" in response.text
+
+
+def test_the_app_refuses_to_start_on_broken_content(tmp_path, settings):
+    import dataclasses
+    import shutil
+
+    from coursesite.app import create_app
+    from coursesite.course.loader import ContentError
+    from coursesite.settings import REPO_ROOT
+
+    lessons = tmp_path / "lessons"
+    shutil.copytree(REPO_ROOT / "lessons", lessons)
+    lesson_file = sorted((lessons / "akt-1").glob("*.md"))[0]
+    lesson_file.write_text(lesson_file.read_text(encoding="utf-8").replace("type = ", "typ = ", 1), encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        create_app(dataclasses.replace(settings, lessons_dir=lessons))
+    assert lesson_file.name in str(error.value)
