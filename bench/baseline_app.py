@@ -13,7 +13,7 @@ Environment: BENCH_DATABASE_URL (as COURSESITE_DATABASE_URL), BENCH_DB_POOL_SIZE
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from litestar import Litestar, get, post
 from piccolo.columns import Integer, Timestamptz, Varchar
@@ -53,7 +53,7 @@ def app_factory() -> Litestar:
     async def insert(data: dict[str, object]) -> dict[str, int]:
         rows = await BenchRow.insert(
             BenchRow(label=str(data.get("label", ""))[:80], value=int(data.get("value", 0) or 0),
-                     created_at=datetime.now(timezone.utc))
+                     created_at=datetime.now(UTC))
         ).returning(BenchRow.id)
         return {"id": rows[0]["id"]}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from coursesite.settings import DatabaseUrl  # noqa: E402
+from coursesite.settings import DatabaseUrl
 
 QUERIES = {
     "answers": "SELECT count(*) FROM answer",

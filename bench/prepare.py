@@ -26,9 +26,9 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from coursesite.course.loader import load_course  # noqa: E402
-from coursesite.web.middleware import SESSION_COOKIE  # noqa: E402
-from tests.support import correct_response  # noqa: E402
+from coursesite.course.loader import load_course
+from coursesite.web.middleware import SESSION_COOKIE
+from tests.support import correct_response
 
 CSRF_COOKIE = "csrftoken"
 PASSWORD = "Bench-lösenord-" + "x7Q!"  # one password for all: argon2 runs once per registration either way
@@ -77,10 +77,9 @@ async def register_all(base_url: str, count: int, concurrency: int) -> list[dict
     gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int) -> dict[str, str]:
-        async with gate:
-            # One client (one cookie jar) per participant.
-            async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-                return await register(client, index, run_id)
+        # One client (one cookie jar) per participant.
+        async with gate, httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+            return await register(client, index, run_id)
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 

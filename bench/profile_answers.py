@@ -7,8 +7,7 @@ as a few participants under cProfile, and prints the profiled time split by the 
     .venv/bin/python bench/profile_answers.py --database-url sqlite:////tmp/x.sqlite --submissions 300
 
 The client itself (httpx) shows up too; it is listed, not hidden. Wall-clock time waiting on the
-database (PostgreSQL's process, SQLite's aiosqlite threads) is outside the profile of this thread: compare the
-profiled total with the wall time.
+database (PostgreSQL's process, SQLite's aiosqlite threads) shows up as select.epoll.poll, under "builtins (C)".
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def owner(filename: str) -> str:
     if str(REPO_ROOT) in filename:
         rel = filename.split(str(REPO_ROOT) + "/", 1)[1]
         return "/".join(rel.split("/")[:2]).removesuffix(".py")
-    if filename.startswith("~") or filename.startswith("<"):
+    if filename.startswith(("~", "<")):
         return "builtins (C)"
     return "stdlib:" + Path(filename).stem
 
@@ -97,7 +96,8 @@ def main() -> None:
         by_owner[owner(filename)] += own
         total += own
     print(f"{args.submissions} submissions one at a time: wall {wall:.2f}s = {wall / args.submissions * 1000:.2f} ms each; "
-          f"profiled CPU in this thread {total:.2f}s = {total / args.submissions * 1000:.2f} ms each (profiler overhead included)")
+          f"profiled {total:.2f}s = {total / args.submissions * 1000:.2f} ms each (wall time in this thread, waiting included: "
+          "epoll's poll under 'builtins (C)' is the wait for the database; profiler overhead included)")
     print("own time by package:")
     for name, own in by_owner.most_common(20):
         print(f"  {own / total * 100:5.1f}%  {own / args.submissions * 1000:6.2f} ms/submission  {name}")

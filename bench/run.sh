@@ -97,15 +97,32 @@ wait_healthy() {  # url pid logfile
   return 1
 }
 
-run_wrk() {  # label slice script url [slot offsets]
-  local label="$1" slice="$2" script="$3" url="$4" offsets="${5:-}"
-  local name="$label-$slice"
+cpu_ticks() {  # user + system CPU of one process (all its threads, aiosqlite's included), in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+run_wrk() {  # label slice script url server-pid [slot offsets]
+  local label="$1" slice="$2" script="$3" url="$4" server_pid="$5" offsets="${6:-}"
+  local name="$label-$slice" ticks_before
   echo "loadavg_before_$name=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
+  ticks_before="$(cpu_ticks "$server_pid")"
   BENCH_DIR="$ROOT/bench" BENCH_LABEL="$name" BENCH_WRK_THREADS="$THREADS" BENCH_WRK_OUT="$OUT/$name.json" \
     BENCH_DATA="$WORK/answers-data.lua" BENCH_SLOT_OFFSETS="$offsets" \
     timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s -s "$ROOT/bench/$script" "$url" \
-    > "$OUT/$name.wrk.txt" 2>&1 || { echo "bench: wrk failed for $name:" >&2; cat "$OUT/$name.wrk.txt" >&2; return 1; }
+    > "$OUT/$name.wrk.txt" 2>&1 || { wrk_failed "$name"; return 1; }
+  echo "$(( $(cpu_ticks "$server_pid") - ticks_before )) $(getconf CLK_TCK)" > "$OUT/$name.cpu"
   grep -E "BENCH_RESULT|BENCH_ERRORS|BENCH_EXHAUSTED|Socket errors" "$OUT/$name.wrk.txt" | sed 's/^/   /' || true
+}
+
+wrk_failed() {  # say what we know: wrk's output, and whether the servers we started are still running
+  echo "bench: wrk failed for $1:" >&2
+  cat "$OUT/$1.wrk.txt" >&2
+  local pid
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then echo "bench: process $pid is running" >&2
+    else echo "bench: process $pid (started by this script) is gone; a graceful 'Shutting down' in its log means a signal from outside" >&2; fi
+  done
+  tail -5 "$OUT/$engine-server.log" "$OUT/$engine-baseline-server.log" >&2
 }
 
 next_slots() {  # the JSON report of a product slice -> "n0,n1": where the next slice starts
@@ -184,9 +201,9 @@ EOF
     if [ $((round % 2)) -eq 1 ]; then order="baseline answers"; else order="answers baseline"; fi
     for side in $order; do
       if [ "$side" = baseline ]; then
-        run_wrk "$engine-baseline" "$round" baseline.lua "http://$HOST:$BASELINE_PORT"
+        run_wrk "$engine-baseline" "$round" baseline.lua "http://$HOST:$BASELINE_PORT" "$BASELINE_PID"
       else
-        run_wrk "$engine-answers" "$round" answers.lua "http://$HOST:$PORT" "$offsets"
+        run_wrk "$engine-answers" "$round" answers.lua "http://$HOST:$PORT" "$SERVER_PID" "$offsets"
         offsets="$(next_slots "$OUT/$engine-answers-$round.json")"
       fi
     done

@@ -8,7 +8,6 @@ summary.json next to the raw results and prints the table.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,7 +26,12 @@ def load_slices(run: Path, engine: str, side: str) -> list[dict]:
     for path in run.glob(f"{engine}-{side}-*.json"):
         suffix = path.stem.rsplit("-", 1)[1]
         if suffix.isdigit():
-            slices.append((int(suffix), load(path)))
+            result = load(path)
+            cpu = path.with_suffix(".cpu")
+            if cpu.exists():  # "ticks clk_tck": the server process's CPU time during the slice
+                ticks, clk_tck = cpu.read_text().split()
+                result["server_cpu_s"] = int(ticks) / int(clk_tck)
+            slices.append((int(suffix), result))
     return [result for _, result in sorted(slices)]
 
 
@@ -54,8 +58,12 @@ def merge(slices: list[dict]) -> dict:
     for s in slices:
         statuses.update(s["statuses"])
         socket.update(s["socket_errors"])
+    cpu = sum(s.get("server_cpu_s", 0.0) for s in slices) if all("server_cpu_s" in s for s in slices) else None
     return {
         "slices": len(slices),
+        "server_cpu_s": cpu,
+        "server_cpu_ms_per_request": cpu * 1000 / requests if cpu is not None and requests else None,
+        "server_cpu_utilisation": cpu / duration if cpu is not None and duration else None,
         "duration_s": duration,
         "requests": requests,
         "requests_per_s": requests / duration if duration else 0.0,
@@ -117,17 +125,23 @@ def main() -> None:
     out: list[str] = [
         f"# Benchmark {run.name}",
         "",
-        f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), load before {machine.get('loadavg_before', '?')}, "
-        f"after {machine.get('loadavg_after', '?')}; wrk {machine.get('wrk_settings', '?')}; "
-        f"SQLite {machine.get('sqlite', '?')}, PostgreSQL {machine.get('postgres', '?')}, Python {machine.get('python', '?')}; "
-        f"git {machine.get('git_head', '?')} with {machine.get('git_dirty_files', '?')} changed files. "
-        f"Busiest processes at the start: {machine.get('busiest_processes_before', '?')}.",
+        (
+            f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), load before {machine.get('loadavg_before', '?')}, "
+            f"after {machine.get('loadavg_after', '?')}; wrk {machine.get('wrk_settings', '?')}; "
+            f"SQLite {machine.get('sqlite', '?')}, PostgreSQL {machine.get('postgres', '?')}, Python {machine.get('python', '?')}; "
+            f"git {machine.get('git_head', '?')} with {machine.get('git_dirty_files', '?')} changed files. "
+            f"Busiest processes at the start: {machine.get('busiest_processes_before', '?')}."
+        ),
         "",
-        "Requests/s: all requests over all rounds / their total time. p50/p99: over all rounds. The ratio row: "
-        "product requests/s as a fraction of the baseline's (per-round range in brackets), latencies as multiples.",
+        (
+            "Requests/s: all requests over all rounds / their total time. p50/p99: over all rounds. The ratio row: "
+            "product requests/s as a fraction of the baseline's (per-round range in brackets), latencies and CPU as "
+            "multiples. Server CPU: user+system time of the server process (all its threads; PostgreSQL's own processes "
+            "not included) per request, and in brackets that time over the wall time (100% = one core busy)."
+        ),
         "",
-        "| engine | route | requests/s | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---:|---:|---:|",
+        "| engine | route | requests/s | p50 ms | p99 ms | errors | server CPU ms/request (busy) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     notes: list[str] = []
     for engine in ENGINES:
@@ -147,12 +161,21 @@ def main() -> None:
             "p50": prod["latency_ms"]["p50"] / base["latency_ms"]["p50"],
             "p99": prod["latency_ms"]["p99"] / base["latency_ms"]["p99"],
         }
+        def cpu(result: dict) -> str:
+            if result["server_cpu_ms_per_request"] is None:
+                return "?"
+            return f"{result['server_cpu_ms_per_request']:.2f} ({result['server_cpu_utilisation'] * 100:.0f}%)"
+
+        if base["server_cpu_ms_per_request"] and prod["server_cpu_ms_per_request"]:
+            ratio["server_cpu_ms_per_request"] = prod["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"]
         out.append(f"| {engine} | baseline POST /insert | {base['requests_per_s']:,.0f} | {fmt_ms(base['latency_ms']['p50'])} | "
-                   f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} |")
+                   f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} | {cpu(base)} |")
         out.append(f"| {engine} | product POST /api/v1/answers | {prod['requests_per_s']:,.0f} | {fmt_ms(prod['latency_ms']['p50'])} | "
-                   f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} |")
+                   f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} | {cpu(prod)} |")
+        cpu_ratio = ratio.get("server_cpu_ms_per_request")
         out.append(f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** "
-                   f"(rounds {min(slice_ratios):.2f}-{max(slice_ratios):.2f}) | {ratio['p50']:.1f}x | {ratio['p99']:.1f}x | |")
+                   f"(rounds {min(slice_ratios):.2f}-{max(slice_ratios):.2f}) | {ratio['p50']:.1f}x | {ratio['p99']:.1f}x | | "
+                   f"{f'{cpu_ratio:.1f}x' if cpu_ratio else '?'} |")
         for label, merged in (("baseline", base), ("product", prod)):
             notes.append(f"{engine} {label} per round: " + "; ".join(
                 f"{r['requests_per_s']:,.0f}/s p50 {fmt_ms(r['p50'])} p99 {fmt_ms(r['p99'])}" for r in merged["per_slice"]))

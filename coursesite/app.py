@@ -71,7 +71,8 @@ def create_app(settings: Settings) -> Litestar:
             openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace={404, 401, 403, 400, 409, 429}),
+        # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
+        logging_config=LoggingConfig(log_exceptions="debug"),
         debug=settings.debug,
     )
     app.state.settings = settings

@@ -13,7 +13,9 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 class CourseSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine opens a connection per query; each one gets WAL and a busy timeout."""
+    """Piccolo's SQLite engine opens a connection per query. Every connection gets the busy timeout (`timeout=`);
+    WAL is a property of the database file, set by the first connection made here; the connections that transactions
+    use (the write path) also get synchronous=NORMAL, which is safe with WAL."""
 
     async def get_connection(self):
         connection = await super().get_connection()

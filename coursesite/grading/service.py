@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,26 +183,38 @@ class AnswerService:
             )
             if lesson.max_attempts is not None and len(previous) >= lesson.max_attempts:
                 raise Forbidden(f"Du har använt alla {lesson.max_attempts} försök på den här frågan.")
-            attempt = max((row["attempt"] for row in previous), default=0) + 1
+            stored = StoredAnswer(
+                id=0,
+                question_id=question.id,
+                lesson_slug=lesson.slug,
+                attempt=max((row["attempt"] for row in previous), default=0) + 1,
+                response=response,
+                normalized_response=result.normalized,
+                status=result.status,
+                score_milli=None if result.score is None else to_milli(result.score),
+                max_score_milli=to_milli(result.max_score),
+                feedback=feedback,
+                reviewer_comment=None,
+                created_at=now,
+            )
             inserted = await Answer.insert(
                 Answer(
                     account=principal.account_id,
-                    question_id=question.id,
-                    lesson_slug=lesson.slug,
-                    attempt=attempt,
+                    question_id=stored.question_id,
+                    lesson_slug=stored.lesson_slug,
+                    attempt=stored.attempt,
                     # Serialised here: Piccolo passes a bare string through as if it were JSON already.
                     raw_response=json.dumps(response, ensure_ascii=False),
                     normalized_response=json.dumps(result.normalized, ensure_ascii=False),
-                    status=result.status,
-                    score_milli=None if result.score is None else to_milli(result.score),
-                    max_score_milli=to_milli(result.max_score),
+                    status=stored.status,
+                    score_milli=stored.score_milli,
+                    max_score_milli=stored.max_score_milli,
                     feedback=json.dumps(feedback, ensure_ascii=False),
                     created_at=now,
                 )
             ).returning(Answer.id)
             await self._update_progress(principal.account_id, lesson, now)
-        rows = await Answer.select().where(Answer.id == inserted[0]["id"]).output(load_json=True)
-        return _stored(rows[0])
+        return dataclasses.replace(stored, id=inserted[0]["id"])
 
     async def _update_progress(self, account_id: int, lesson: Lesson, now: datetime) -> None:
         rows = await Answer.select(
