@@ -134,3 +134,28 @@ def test_the_app_refuses_to_start_on_broken_content(tmp_path, settings):
     with pytest.raises(ContentError) as error:
         create_app(dataclasses.replace(settings, lessons_dir=lessons))
     assert lesson_file.name in str(error.value)
+
+
+async def test_start_up_creates_no_tables(tmp_path, settings):
+    """Only `coursesite migrate` makes tables: an app on an empty database starts, and the database stays empty."""
+    import dataclasses
+    import sqlite3
+
+    from litestar.testing import AsyncTestClient
+
+    from coursesite.app import create_app
+
+    database = tmp_path / "empty.sqlite"
+    app = create_app(dataclasses.replace(settings, database_url=f"sqlite:///{database}"))
+    try:
+        async with AsyncTestClient(app=app) as empty_client:
+            assert (await empty_client.get("/healthz")).status_code == 200
+        tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        assert tables == []
+    finally:
+        from coursesite.db.engine import build_engine
+        from coursesite.db.tables import TABLES
+
+        engine = build_engine(settings.database)  # give the tables back to the test database
+        for table in TABLES:
+            table._meta.db = engine
