@@ -11,7 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from coursesite.accounts import service as accounts
 from coursesite.course.presentation import public_question
-from coursesite.course.progress import is_lesson_unlocked
+from coursesite.course.progress import course_progress, is_lesson_unlocked
 from coursesite.grading.service import StoredAnswer
 from coursesite.web import guards
 from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, settings_of
@@ -190,8 +190,8 @@ async def api_logout(request: Request) -> Response[None]:
 async def api_course(request: Request) -> CourseOut:
     """The course: acts, lessons and questions, with what is open to me. Never answer keys, weights or feedback."""
     course = course_of(request)
-    progress = await answers_of(request).progress(principal_of(request).account_id)
     completed = await answers_of(request).completed_lessons(principal_of(request).account_id)
+    progress = course_progress(course, completed)
     return CourseOut(
         slug=course.slug,
         title=course.title,

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from coursesite.core.errors import Forbidden, Invalid, NotFound
 from coursesite.course.model import Lesson
 from coursesite.course.presentation import public_question
+from coursesite.course.progress import course_progress
 from coursesite.grading.service import LessonState
 from coursesite.web import guards
 from coursesite.web.deps import answers_of, course_of, principal_of
@@ -53,7 +54,7 @@ async def my_course(request: Request) -> Template:
     principal = principal_of(request)
     service = answers_of(request)
     completed = await service.completed_lessons(principal.account_id)
-    progress = await service.progress(principal.account_id)
+    progress = course_progress(course_of(request), completed)
     return Template(
         "course/my_course.html",
         context={"course": course_of(request), "progress": progress, "completed": completed, "principal": principal},
