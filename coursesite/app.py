@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 
 from coursesite.course.loader import load_course
 from coursesite.db.engine import build_engine
-from coursesite.db.tables import TABLES
+from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.settings import REPO_ROOT, Settings
 from coursesite.web import guards, templating
@@ -33,8 +33,7 @@ def create_app(settings: Settings) -> Litestar:
     settings.validate()
     course = load_course(settings.lessons_dir)  # refuses to start on broken content, naming the file
     engine = build_engine(settings.database)
-    for table in TABLES:
-        table._meta.db = engine
+    bind_tables(engine)
 
     async def open_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:

@@ -20,11 +20,9 @@ def _settings() -> Settings:
 
 def _bind_tables(settings: Settings) -> None:
     from coursesite.db.engine import build_engine
-    from coursesite.db.tables import TABLES
+    from coursesite.db.tables import bind_tables
 
-    engine = build_engine(settings.database)
-    for table in TABLES:
-        table._meta.db = engine
+    bind_tables(build_engine(settings.database))
 
 
 @click.group()

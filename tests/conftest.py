@@ -85,11 +85,10 @@ def settings(database_url) -> Settings:
 async def db(settings):
     """Tables bound to the test database, emptied before the test."""
     from coursesite.db.engine import build_engine
-    from coursesite.db.tables import TABLES
+    from coursesite.db.tables import TABLES, bind_tables
 
     engine = build_engine(settings.database)
-    for table in TABLES:
-        table._meta.db = engine
+    bind_tables(engine)
     for table in reversed(TABLES):
         await table.delete(force=True)
     return engine

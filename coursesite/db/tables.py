@@ -4,3 +4,9 @@ from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 
 TABLES = [Account, UserSession, LoginAttempt, Answer, LessonProgress]
+
+
+def bind_tables(engine) -> None:
+    """Point every table at `engine`: the app, the CLI and the tests build their own engine from the settings."""
+    for table in TABLES:
+        table._meta.db = engine

@@ -154,8 +154,6 @@ async def test_start_up_creates_no_tables(tmp_path, settings):
         assert tables == []
     finally:
         from coursesite.db.engine import build_engine
-        from coursesite.db.tables import TABLES
+        from coursesite.db.tables import bind_tables
 
-        engine = build_engine(settings.database)  # give the tables back to the test database
-        for table in TABLES:
-            table._meta.db = engine
+        bind_tables(build_engine(settings.database))  # give the tables back to the test database
