@@ -14,7 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from coursesite.course.loader import load_course
+from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
@@ -31,7 +31,7 @@ MAX_REQUEST_BODY_BYTES = 256 * 1024
 
 def create_app(settings: Settings) -> Litestar:
     settings.validate()
-    course = load_course(settings.lessons_dir)  # refuses to start on broken content, naming the file
+    catalog = CourseCatalog(settings.lessons_dir)  # refuses to start on broken content, naming the file
     engine = build_engine(settings.database)
     bind_tables(engine)
 
@@ -75,9 +75,9 @@ def create_app(settings: Settings) -> Litestar:
         debug=settings.debug,
     )
     app.state.settings = settings
-    app.state.course = course
+    app.state.catalog = catalog
     app.state.engine = engine
-    app.state.answers = AnswerService(engine, course)
+    app.state.answers = AnswerService(engine, catalog)
     return app
 
 

@@ -18,11 +18,13 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _bind_tables(settings: Settings) -> None:
+def _bind_tables(settings: Settings):
     from coursesite.db.engine import build_engine
     from coursesite.db.tables import bind_tables
 
-    bind_tables(build_engine(settings.database))
+    engine = build_engine(settings.database)
+    bind_tables(engine)
+    return engine
 
 
 @click.group()
@@ -75,11 +77,16 @@ def serve() -> None:
 
     from coursesite.course.loader import ContentError, load_course
 
+    from coursesite.review.versions import QuestionVersions
+
     settings = _settings()
     try:
-        load_course(settings.lessons_dir)  # fail here, once, with the content error, not in every worker
+        course = load_course(settings.lessons_dir)  # fail here, once, with the content error, not in every worker
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
+    engine = _bind_tables(settings)
+    # Once, before the workers start: the answer keys in force, so a later regrade can compare against them.
+    asyncio.run(QuestionVersions(engine).record(course))
     uvicorn.run(
         "coursesite.asgi:app_factory",
         factory=True,

@@ -101,6 +101,13 @@ def course():
     return load_course(REPO_ROOT / "lessons")
 
 
+@pytest.fixture(scope="session")
+def catalog():
+    from coursesite.course.catalog import CourseCatalog
+
+    return CourseCatalog(REPO_ROOT / "lessons")
+
+
 @pytest.fixture
 def app(db, settings):
     from coursesite.app import create_app

@@ -8,7 +8,7 @@ from coursesite.db.accounts import Account
 class Answer(Table, tablename="answer"):
     """One attempt at one question. Scores are integer thousandths of a point: SQLite would turn Decimal into float.
 
-    Unique on (account, question_id, attempt): an index made by the first migration.
+    Unique on (account, question_id, attempt): an index made by migration m0002.
     """
 
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
@@ -23,13 +23,20 @@ class Answer(Table, tablename="answer"):
     feedback = JSON()  # the feedback shown, a list of strings
     reviewer_comment = Text(null=True, default=None)
     created_at = Timestamptz()
-
+    # The grading key it was scored against (course.codec.grading_version): a regrade finds the outdated ones.
+    question_version = Varchar(length=64, null=True, default=None)
+    # A short canonical form of the response, for the response distribution in the question statistics.
+    response_key = Varchar(length=200, null=True, default=None)
+    # Set when a person graded or overrode it; the participant is told so.
+    graded_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    graded_at = Timestamptz(null=True, default=None)
+    rubric_scores = JSON(null=True, default=None)  # {criterion id: milli points}
 
 
 class LessonProgress(Table, tablename="lesson_progress"):
     """Derived from the answers, kept in step with them in the same transaction, so progress pages read one row.
 
-    Unique on (account, lesson_slug): an index made by the first migration.
+    Unique on (account, lesson_slug): an index made by migration m0002.
     """
 
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
@@ -41,4 +48,3 @@ class LessonProgress(Table, tablename="lesson_progress"):
     percent = Integer(default=0)
     completed_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz()
-

@@ -2,8 +2,20 @@
 
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, QuestionVersion, RegradeRun
 
-TABLES = [Account, UserSession, LoginAttempt, Answer, LessonProgress]
+TABLES = [
+    Account,
+    UserSession,
+    LoginAttempt,
+    Answer,
+    LessonProgress,
+    AnswerFlag,
+    RegradeRun,
+    GradeEvent,
+    CommentBankEntry,
+    QuestionVersion,
+]
 
 
 def bind_tables(engine) -> None:

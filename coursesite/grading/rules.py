@@ -376,3 +376,35 @@ def _why_not_a_number(text: str) -> str:
     if _DIGITS_AND_SPACES.fullmatch(text):
         return "Mellanslag får bara skilja tusental, till exempel 1 234 567,50."
     return _NOT_A_NUMBER
+
+
+# --- response keys ----------------------------------------------------------------------------------------------
+
+RESPONSE_KEY_CHARS = 200
+
+
+def response_key(question: Question, normalized: object) -> str | None:
+    """A short text that is equal for responses the statistics count as the same; None for essays.
+
+    Choice ids as they are (several sorted and comma-joined), true/false as "true"/"false", numbers in canonical
+    form, short answers case-folded (as they are compared), matchings as "left=right;…", orderings as "a,b,…".
+    Cut to 200 characters: a longer response is counted with those that share its first 200.
+    """
+    match question, normalized:
+        case Essay(), _:
+            return None
+        case TrueFalse(), bool():
+            key = "true" if normalized else "false"
+        case ShortAnswer(), str():
+            key = _comparable(normalized, question.case_sensitive)
+        case Matching(), dict():
+            key = ";".join(f"{left}={right}" for left, right in sorted(normalized.items()))
+        case MultipleChoice(), list():
+            key = ",".join(sorted(normalized))
+        case Ordering(), list():
+            key = ",".join(normalized)
+        case _, str():
+            key = normalized
+        case _:
+            return None
+    return key[:RESPONSE_KEY_CHARS]

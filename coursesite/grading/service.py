@@ -14,6 +14,7 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.service import Principal
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.course.catalog import CourseCatalog
 from coursesite.course.model import Course, Lesson
 from coursesite.course.progress import (
     GRADED,
@@ -27,7 +28,7 @@ from coursesite.course.progress import (
 )
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.grading.rules import InvalidResponse, grade
+from coursesite.grading.rules import InvalidResponse, grade, response_key
 from coursesite.privacy.pii import find_forbidden, refusal_message
 
 _MILLI = Decimal(1000)
@@ -67,6 +68,10 @@ class StoredAnswer:
     feedback: list[str]
     reviewer_comment: str | None
     created_at: datetime
+    graded_by_person: bool = False  # a person graded or overrode it
+    graded_at: datetime | None = None
+    rubric_scores: dict[str, int] | None = None  # criterion id -> milli points
+    question_version: str | None = None
 
     @property
     def score(self) -> Decimal | None:
@@ -100,6 +105,10 @@ def _stored(row: dict) -> StoredAnswer:
         feedback=list(row["feedback"] or []),
         reviewer_comment=row["reviewer_comment"],
         created_at=row["created_at"],
+        graded_by_person=row.get("graded_at") is not None,
+        graded_at=row.get("graded_at"),
+        rubric_scores=row.get("rubric_scores"),
+        question_version=row.get("question_version"),
     )
 
 
@@ -122,9 +131,13 @@ class LessonState:
 
 
 class AnswerService:
-    def __init__(self, engine: Engine, course: Course) -> None:
+    def __init__(self, engine: Engine, catalog: CourseCatalog) -> None:
         self.engine = engine
-        self.course = course
+        self.catalog = catalog
+
+    @property
+    def course(self) -> Course:
+        return self.catalog.course
 
     async def completed_lessons(self, account_id: int) -> set[str]:
         rows = await LessonProgress.select(LessonProgress.lesson_slug).where(
@@ -176,6 +189,7 @@ class AnswerService:
             raise Invalid(str(exc), field_errors={"response": str(exc)}) from None
         feedback = [text for text in (*result.feedback, question.general_feedback) if text]
         now = clock.now()
+        version = self.catalog.version_of(question.id)
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, principal.account_id)
             previous = await Answer.select(Answer.attempt).where(
@@ -211,34 +225,39 @@ class AnswerService:
                     max_score_milli=stored.max_score_milli,
                     feedback=json.dumps(feedback, ensure_ascii=False),
                     created_at=now,
+                    question_version=version,
+                    response_key=response_key(question, result.normalized),
                 )
             ).returning(Answer.id)
-            await self._update_progress(principal.account_id, lesson, now)
-        return dataclasses.replace(stored, id=inserted[0]["id"])
+            await update_lesson_progress(principal.account_id, lesson, now)
+        return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
-    async def _update_progress(self, account_id: int, lesson: Lesson, now: datetime) -> None:
-        rows = await Answer.select(
-            Answer.question_id, Answer.attempt, Answer.status, Answer.score_milli, Answer.max_score_milli
-        ).where((Answer.account == account_id) & (Answer.lesson_slug == lesson.slug))
-        score = lesson_score(lesson, (AttemptRecord(**row) for row in rows))
-        values = {
-            LessonProgress.answered: score.answered,
-            LessonProgress.question_count: score.question_count,
-            LessonProgress.score_milli: score.score_milli,
-            LessonProgress.max_score_milli: score.max_score_milli,
-            LessonProgress.percent: score.percent,
-            LessonProgress.updated_at: now,
-        }
-        existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
-            (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
+
+async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime) -> None:
+    """Recompute one participant's progress row for one lesson from their answers. Call inside the write
+    transaction that changed the answers, so the two never disagree."""
+    rows = await Answer.select(
+        Answer.question_id, Answer.attempt, Answer.status, Answer.score_milli, Answer.max_score_milli
+    ).where((Answer.account == account_id) & (Answer.lesson_slug == lesson.slug))
+    score = lesson_score(lesson, (AttemptRecord(**row) for row in rows))
+    values = {
+        LessonProgress.answered: score.answered,
+        LessonProgress.question_count: score.question_count,
+        LessonProgress.score_milli: score.score_milli,
+        LessonProgress.max_score_milli: score.max_score_milli,
+        LessonProgress.percent: score.percent,
+        LessonProgress.updated_at: now,
+    }
+    existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
+        (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
+    )
+    # Completion is kept once reached: a worse later attempt never locks an act again.
+    if is_lesson_complete(lesson, score) and not (existing and existing[0]["completed_at"]):
+        values[LessonProgress.completed_at] = now
+    if existing:
+        await LessonProgress.update(values).where(LessonProgress.id == existing[0]["id"])
+    else:
+        await LessonProgress.insert(
+            LessonProgress(account=account_id, lesson_slug=lesson.slug, **{c._meta.name: v for c, v in values.items()})
         )
-        # Completion is kept once reached: a worse later attempt never locks an act again.
-        if is_lesson_complete(lesson, score) and not (existing and existing[0]["completed_at"]):
-            values[LessonProgress.completed_at] = now
-        if existing:
-            await LessonProgress.update(values).where(LessonProgress.id == existing[0]["id"])
-        else:
-            await LessonProgress.insert(
-                LessonProgress(account=account_id, lesson_slug=lesson.slug, **{c._meta.name: v for c, v in values.items()})
-            )
 

@@ -15,7 +15,7 @@ def settings_of(request: Request) -> Settings:
 
 
 def course_of(request: Request) -> Course:
-    return request.app.state.course
+    return request.app.state.catalog.course
 
 
 def answers_of(request: Request) -> AnswerService:

@@ -27,8 +27,8 @@ async def open_every_lesson(principal, course):
 
 
 @pytest.fixture
-def service(db, course):
-    return AnswerService(db, course)
+def service(db, catalog):
+    return AnswerService(db, catalog)
 
 
 def first_lesson(course):

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from coursesite.accounts import service as accounts
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
 from coursesite.web import guards
-from coursesite.web.deps import login_policy, settings_of
+from coursesite.web.deps import course_of, login_policy, settings_of
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
 REGISTRATION_FIELDS = ("email", "first_name", "last_name", "mobile", "source")
@@ -26,7 +26,7 @@ def safe_next(target: str | None) -> str:
 
 @get("/", guards=[guards.public], name="home")
 async def home(request: Request) -> Template:
-    return Template("home.html", context={"course": request.app.state.course})
+    return Template("home.html", context={"course": course_of(request)})
 
 
 @get("/registrera", guards=[guards.public], name="register")
