@@ -161,3 +161,24 @@ async def participant(client):
 
 def data_path(name: str) -> Path:
     return Path(__file__).parent / "data" / name
+
+
+async def login_as_staff(client, role: str = "instructor", email: str | None = None, first_name: str = "Ingrid"):
+    """Create a staff account with `role` and log the client in as it (logging out whoever was logged in)."""
+    from coursesite.accounts import service as accounts
+    from coursesite.accounts.roles import Role
+
+    email = email or f"{role}@balansekonomi.se"
+    principal = await accounts.create_staff(
+        email=email, role=Role(role), password=PASSWORD, first_name=first_name, last_name="Lärare"
+    )
+    client.cookies.clear()
+    response = await api_post(client, "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return principal
+
+
+@pytest.fixture
+async def instructor(client):
+    """The client, logged in as an instructor."""
+    return await login_as_staff(client, "instructor")

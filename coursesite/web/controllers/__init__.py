@@ -1,3 +1,19 @@
-from coursesite.web.controllers import accounts, api, course, health
+from coursesite.web.controllers import (
+    accounts,
+    api,
+    course,
+    health,
+    instructor_authoring,
+    instructor_insight,
+    instructor_review,
+)
 
-ROUTES = [*accounts.ROUTES, *course.ROUTES, *api.ROUTES, *health.ROUTES]
+ROUTES = [
+    *accounts.ROUTES,
+    *course.ROUTES,
+    *api.ROUTES,
+    *health.ROUTES,
+    *instructor_review.ROUTES,
+    *instructor_insight.ROUTES,
+    *instructor_authoring.ROUTES,
+]
