@@ -18,6 +18,7 @@ from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.review.service import ReviewService
 from coursesite.settings import REPO_ROOT, Settings
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.catalog = catalog
     app.state.engine = engine
     app.state.answers = AnswerService(engine, catalog)
+    app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
     return app
 
 

@@ -81,6 +81,18 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
 
+_MILLI = Decimal(1000)
+
+
+def to_milli(points: Decimal) -> int:
+    """Points as stored: integer thousandths, rounded half up."""
+    return int((points * _MILLI).quantize(_ONE, rounding=ROUND_HALF_UP))
+
+
+def from_milli(milli: int | None) -> Decimal | None:
+    return None if milli is None else (Decimal(milli) / _MILLI).normalize()
+
+
 class InvalidResponse(ValueError):
     """The response cannot be graded. `str(exc)` is Swedish and may be shown to the participant as it is."""
 

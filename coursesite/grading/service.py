@@ -6,7 +6,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -28,18 +28,8 @@ from coursesite.course.progress import (
 )
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.grading.rules import InvalidResponse, grade, response_key
+from coursesite.grading.rules import InvalidResponse, from_milli, grade, response_key, to_milli
 from coursesite.privacy.pii import find_forbidden, refusal_message
-
-_MILLI = Decimal(1000)
-
-
-def to_milli(points: Decimal) -> int:
-    return int((points * _MILLI).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def from_milli(milli: int | None) -> Decimal | None:
-    return None if milli is None else (Decimal(milli) / _MILLI).normalize()
 
 
 def _strings_in(value: Any):
@@ -91,7 +81,8 @@ class StoredAnswer:
         return AttemptRecord(self.question_id, self.attempt, self.status, self.score_milli, self.max_score_milli)
 
 
-def _stored(row: dict) -> StoredAnswer:
+def stored_answer(row: dict) -> StoredAnswer:
+    """A stored answer from an `answer` row selected with load_json."""
     return StoredAnswer(
         id=row["id"],
         question_id=row["question_id"],
@@ -153,7 +144,7 @@ class AnswerService:
         if lesson_slug is not None:
             query = query.where(Answer.lesson_slug == lesson_slug)
         rows = await query.order_by(Answer.id).output(load_json=True)
-        return [_stored(row) for row in rows]
+        return [stored_answer(row) for row in rows]
 
     async def lesson_state(self, account_id: int, lesson: Lesson, completed: set[str] | None = None) -> LessonState:
         if completed is None:

@@ -7,6 +7,7 @@ from litestar import Request
 from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
 
 
@@ -20,6 +21,10 @@ def course_of(request: Request) -> Course:
 
 def answers_of(request: Request) -> AnswerService:
     return request.app.state.answers
+
+
+def review_of(request: Request) -> ReviewService:
+    return request.app.state.review
 
 
 def principal_of(request: Request) -> Principal:

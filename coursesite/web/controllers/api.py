@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts import service as accounts
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress, is_lesson_unlocked
 from coursesite.grading.service import StoredAnswer
 from coursesite.web import guards
-from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, settings_of
+from coursesite.review.service import REASON_MAX_CHARS
+from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, review_of, settings_of
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
 # Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
@@ -114,6 +115,8 @@ class MyAnswerOut(msgspec.Struct):
     feedback: list[str]
     comment: str | None
     created_at: str
+    graded_by_person: bool = False  # a person graded or overrode it
+    graded_at: str | None = None
 
 
 class ActProgressOut(msgspec.Struct):
@@ -247,6 +250,8 @@ async def api_my_answers(
             feedback=a.feedback,
             comment=a.reviewer_comment,
             created_at=a.created_at.isoformat(),
+            graded_by_person=a.graded_by_person,
+            graded_at=a.graded_at.isoformat() if a.graded_at else None,
         )
         for a in answers
     ]
@@ -274,9 +279,30 @@ async def api_my_progress(request: Request) -> ProgressOut:
     )
 
 
+class FlagBody(msgspec.Struct):
+    reason: Annotated[str, msgspec.Meta(max_length=REASON_MAX_CHARS)]
+
+
+class FlagOut(msgspec.Struct):
+    answer_id: int
+    status: str
+
+
+@post("/api/v1/answers/{answer_id:int}/flag", guards=[guards.logged_in], status_code=201, tags=["answers"])
+async def api_flag_answer(
+    request: Request, answer_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[FlagBody]
+) -> FlagOut:
+    """"I think this was graded wrong": puts my own graded answer in the instructors' review queue with my reason.
+    404 for an answer that is not mine, 409 when it already awaits a person, 400 without a reason."""
+    await review_of(request).flag(principal_of(request), answer_id, data.reason)
+    return FlagOut(answer_id=answer_id, status="flagged")
+
+
 @get("/api/v1/me", guards=[guards.logged_in], tags=["me"])
 async def api_me(request: Request) -> AccountOut:
     return _account(principal_of(request))
 
 
-ROUTES = [api_register, api_login, api_logout, api_course, api_answer, api_my_answers, api_my_progress, api_me]
+ROUTES = [
+    api_register, api_login, api_logout, api_course, api_answer, api_flag_answer, api_my_answers, api_my_progress, api_me,
+]  # fmt: skip
