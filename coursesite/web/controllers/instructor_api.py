@@ -166,7 +166,7 @@ def _regrade_out(plan: RegradePlan, dry_run: bool) -> RegradeOut:
 async def api_review_queue(
     request: Request,
     limit: Annotated[int, QueryParameter(ge=1, le=QUEUE_MAX)] = 50,
-    anonymous: bool = False,
+    anonymous: Annotated[bool, QueryParameter()] = False,
 ) -> list[QueueItemOut]:
     """The answers awaiting a person, oldest first: essays, and answers a participant flagged with a reason.
     With `anonymous=true` names are replaced by stable pseudonyms."""
