@@ -26,7 +26,7 @@ from coursesite.course.progress import GRADED, PENDING_REVIEW
 from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, RegradeRun
+from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, QuestionVersion, RegradeRun
 from coursesite.grading.rules import to_milli
 from coursesite.grading.service import StoredAnswer, stored_answer, update_lesson_progress
 from coursesite.privacy.pii import find_forbidden, refusal_message
@@ -518,18 +518,29 @@ class ReviewService:
 
     # -- regrading
 
+    async def _rekeyed_questions(self) -> set[str]:
+        """Questions that have had more than one grading key: only their answers can be outdated. Asking this first
+        keeps the regrade pages fast on a large cohort."""
+        rows = await QuestionVersion.raw(
+            "SELECT question_id FROM question_version GROUP BY question_id HAVING COUNT(*) > 1"
+        )
+        return {row["question_id"] for row in rows}
+
     async def outdated_lessons(self) -> list[tuple[Lesson, int]]:
         """Lessons with attempts graded against an older answer key, and how many."""
+        await QuestionVersions(self.engine).record(self.catalog.course)  # a hand-edited key counts at once
         versions = self.catalog.versions()
+        rekeyed = await self._rekeyed_questions()
         result = []
         for lesson in self.catalog.course.lessons():
             count = 0
             for question in lesson.questions:
-                count += await Answer.count().where(
-                    (Answer.question_id == question.id)
-                    & (Answer.question_version != versions[question.id])
-                    & (Answer.status == GRADED)
-                )
+                if question.id in rekeyed:
+                    count += await Answer.count().where(
+                        (Answer.question_id == question.id)
+                        & (Answer.question_version != versions[question.id])
+                        & (Answer.status == GRADED)
+                    )
             if count:
                 result.append((lesson, count))
         return result
@@ -555,7 +566,10 @@ class ReviewService:
         outdated = kept_manual = 0
         changed_questions: list[tuple[str, str]] = []
         rows_by_question = []
+        rekeyed = await self._rekeyed_questions()
         for question in lesson.questions:
+            if question.id not in rekeyed:
+                continue
             rows = await (
                 Answer.select(
                     Answer.id, Answer.account, Answer.attempt, Answer.raw_response, Answer.score_milli,
