@@ -1,3 +1,261 @@
-"""Placeholder: filled in by the work on issue 3."""
+"""Insight for instructors: question statistics, participants and their grades, the grade export.
 
-ROUTES: list = []
+Pages under /larare/ and the stable JSON API under /api/v1/instructor/, all for the instructor and admin roles.
+The definitions of the figures are in docs/insight.md; the computing is in coursesite/insight/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import msgspec
+from litestar import Request, get
+from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.response import Stream, Template
+
+from coursesite.accounts.roles import Role
+from coursesite.core import clock
+from coursesite.core.errors import NotFound
+from coursesite.course.model import Course, Lesson
+from coursesite.insight import charts, service
+from coursesite.insight.stats import QuestionStats, discrimination_label, facility_label
+from coursesite.web import guards
+from coursesite.web.deps import course_of
+
+STAFF = [guards.roles(Role.INSTRUCTOR, Role.ADMIN)]
+
+QuestionId = Annotated[str, PathParameter(min_length=1, max_length=160)]
+AccountId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+LessonQuery = Annotated[str | None, QueryParameter(max_length=80)]
+SearchQuery = Annotated[str | None, QueryParameter(max_length=100)]
+PageQuery = Annotated[int, QueryParameter(ge=1, le=100_000)]
+
+TYPE_LABELS = {
+    "single_choice": "Flerval, ett svar",
+    "multiple_choice": "Flerval, flera svar",
+    "true_false": "Sant/falskt",
+    "short_answer": "Kortsvar",
+    "numeric": "Numeriskt svar",
+    "matching": "Para ihop",
+    "ordering": "Ordna",
+    "essay": "Uppsats",
+}
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _find_lesson(course: Course, slug: str | None) -> Lesson:
+    lessons = course.lessons()
+    if not slug:
+        return lessons[0]
+    lesson = next((item for item in lessons if item.slug == slug), None)
+    if lesson is None:
+        raise NotFound("Lektionen finns inte.")
+    return lesson
+
+
+def _question_href(question_id: str) -> str:
+    return f"/larare/statistik/fraga/{question_id}"
+
+
+# ---------------------------------------------------------------- API
+
+
+class ChoiceCountOut(msgspec.Struct):
+    id: str  # the choice id ("true"/"false" for true/false; "" for "ticked nothing")
+    text: str
+    count: int  # responses that picked it
+    percent: float  # of all responses
+    correct: bool  # its weight is positive
+
+
+class ResponseCountOut(msgspec.Struct):
+    response: str  # canonical form (response_key): a number, a case-folded short answer, "left=right;…", "a,b,…"
+    count: int
+    percent: float  # of all responses
+    mean_score_percent: float  # what these responses scored, as a percentage of the max
+
+
+class QuestionStatsOut(msgspec.Struct):
+    """Statistics of one question over the participants' counted attempts (the lesson's rule), Moodle's definitions:
+    facility, standard deviation, discrimination and discriminative efficiency in percent; null when undefined."""
+
+    question_id: str
+    lesson: str
+    type: str
+    counted_attempt: str
+    max_score: float
+    participants: int
+    scored_participants: int
+    attempts: int
+    pending_review: int
+    facility: float | None
+    standard_deviation: float | None
+    discrimination: float | None
+    discriminative_efficiency: float | None
+    responses: int
+    choices: list[ChoiceCountOut] | None
+    wrong_responses: list[ResponseCountOut] | None
+    distinct_wrong_responses: int | None
+
+
+@get(
+    "/api/v1/instructor/questions/{question_id:str}/stats",
+    guards=STAFF,
+    tags=["instructor"],
+    summary="Statistics of one question",
+)
+async def api_question_stats(request: Request, question_id: FromPath[QuestionId]) -> QuestionStatsOut:
+    """Facility, discrimination, attempts and the distribution of responses of one question. 404 unknown question."""
+    report = await service.question_report(course_of(request), question_id)
+    if report is None:
+        raise NotFound("Frågan finns inte.")
+    stats, dist = report.stats, report.distribution
+    return QuestionStatsOut(
+        question_id=stats.question_id,
+        lesson=report.lesson.slug,
+        type=report.question.type.value,
+        counted_attempt=report.lesson.counted_attempt.value,
+        max_score=float(report.question.points),
+        participants=stats.participants,
+        scored_participants=stats.scored,
+        attempts=stats.attempts,
+        pending_review=stats.pending,
+        facility=_round(stats.facility),
+        standard_deviation=_round(stats.sd),
+        discrimination=_round(stats.discrimination),
+        discriminative_efficiency=_round(stats.efficiency),
+        responses=dist.responses,
+        choices=[
+            ChoiceCountOut(c.key, c.label, c.count, round(c.percent, 2), c.correct) for c in dist.choices
+        ]
+        if dist.kind == "choices"
+        else None,
+        wrong_responses=[
+            ResponseCountOut(r.response, r.count, round(r.percent, 2), round(100 * r.mean_fraction, 2)) for r in dist.wrong
+        ]
+        if dist.kind == "wrong"
+        else None,
+        distinct_wrong_responses=dist.distinct_wrong if dist.kind == "wrong" else None,
+    )
+
+
+async def _csv_chunks(course: Course) -> AsyncIterator[bytes]:
+    async for chunk in service.grade_csv(course):
+        yield chunk
+
+
+@get(
+    "/api/v1/instructor/grades.csv",
+    guards=STAFF,
+    tags=["instructor"],
+    summary="Grade export (CSV for Swedish Excel)",
+    media_type="text/csv; charset=utf-8",
+    response_description="UTF-8 with BOM, ';' separated, decimal comma, CRLF; one row per participant and lesson",
+)
+async def api_grades_csv(request: Request) -> Stream:
+    """Every participant and lesson: answered, score, max score, percent, completed. Streamed in batches."""
+    filename = f"betyg-{clock.now().date().isoformat()}.csv"
+    return Stream(
+        _csv_chunks(course_of(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
+    )
+
+
+# ---------------------------------------------------------------- pages
+
+
+def _row(stats: QuestionStats, number: int, question) -> dict:
+    return {
+        "number": number,
+        "question": question,
+        "type_label": TYPE_LABELS.get(question.type.value, question.type.value),
+        "stats": stats,
+        "facility_label": facility_label(stats.facility),
+        "discrimination_label": discrimination_label(stats.discrimination),
+        "href": _question_href(question.id),
+    }
+
+
+@get("/larare/statistik", guards=STAFF, include_in_schema=False, name="instructor_stats")
+async def stats_page(request: Request, lektion: LessonQuery = None) -> Template:
+    course = course_of(request)
+    lesson = _find_lesson(course, lektion)
+    all_stats = await service.lesson_stats(lesson)
+    rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions), start=1)]
+    items_facility = [(f"{r['number']}. {r['question'].name}", r["stats"].facility, r["href"]) for r in rows]
+    items_discrimination = [(f"{r['number']}. {r['question'].name}", r["stats"].discrimination, r["href"]) for r in rows]
+    return Template(
+        "instructor/stats.html",
+        context={
+            "section": "stats",
+            "course": course,
+            "lesson": lesson,
+            "rows": rows,
+            "facility_chart": charts.facility_chart("diagram-losningsfrekvens", lesson.title, items_facility),
+            "discrimination_chart": charts.discrimination_chart("diagram-diskriminering", lesson.title, items_discrimination),
+        },
+    )
+
+
+@get("/larare/statistik/fraga/{question_id:str}", guards=STAFF, include_in_schema=False, name="instructor_question_stats")
+async def question_stats_page(request: Request, question_id: FromPath[QuestionId]) -> Template:
+    report = await service.question_report(course_of(request), question_id)
+    if report is None:
+        raise NotFound("Frågan finns inte.")
+    dist = report.distribution
+    chart = None
+    if dist.kind == "choices" and dist.responses:
+        chart = charts.count_chart(
+            "diagram-svar",
+            f"Valda svar: {report.question.name}",
+            [(c.label, c.count, c.percent, c.correct) for c in dist.choices],
+        )
+    elif dist.kind == "wrong" and dist.wrong:
+        chart = charts.count_chart(
+            "diagram-svar",
+            f"Vanligaste felaktiga svaren: {report.question.name}",
+            [(r.response, r.count, r.percent, False) for r in dist.wrong],
+        )
+    number = next(i for i, q in enumerate(report.lesson.questions, start=1) if q.id == report.question.id)
+    return Template(
+        "instructor/question_stats.html",
+        context={
+            "section": "stats",
+            "report": report,
+            "lesson": report.lesson,
+            "question": report.question,
+            "number": number,
+            "type_label": TYPE_LABELS.get(report.question.type.value, report.question.type.value),
+            "stats": report.stats,
+            "dist": dist,
+            "facility_label": facility_label(report.stats.facility),
+            "discrimination_label": discrimination_label(report.stats.discrimination),
+            "chart": chart,
+        },
+    )
+
+
+@get("/larare/deltagare", guards=STAFF, include_in_schema=False, name="instructor_participants")
+async def participants_page(request: Request, q: SearchQuery = None, sida: PageQuery = 1) -> Template:
+    search = (q or "").replace("\x00", "").strip()
+    page = await service.participants_page(search, sida)
+    return Template(
+        "instructor/participants.html",
+        context={"section": "participants", "page": page, "search": search, "lesson_count": len(course_of(request).lessons())},
+    )
+
+
+@get("/larare/deltagare/{account_id:int}", guards=STAFF, include_in_schema=False, name="instructor_participant")
+async def participant_page(request: Request, account_id: FromPath[AccountId]) -> Template:
+    detail = await service.participant_detail(course_of(request), account_id)
+    if detail is None:
+        raise NotFound("Deltagaren finns inte.")
+    return Template("instructor/participant.html", context={"section": "participants", "participant": detail})
+
+
+ROUTES = [api_question_stats, api_grades_csv, stats_page, question_stats_page, participants_page, participant_page]

@@ -1,0 +1,487 @@
+"""The database side of insight: question statistics as SQL aggregates, participants, and the grade export in
+batches. The arithmetic lives in insight/stats.py and the CSV format in insight/export.py.
+
+The statistics never load one row per participant into Python. For one question the database returns a small
+frequency table: how many participants had each (score on the question, score on the rest of the lesson, max)
+triple; its size is bounded by the distinct scores, not by the cohort. For a whole lesson it returns the sums per
+question. Both engines run the same SQL (portable: CTEs, CASE, integer arithmetic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from coursesite.accounts.roles import Role
+from coursesite.course.model import CountedAttempt, Course, Lesson, Question
+from coursesite.course.progress import GRADED, PENDING_REVIEW, AttemptRecord, counted_attempt
+from coursesite.db.accounts import Account
+from coursesite.db.answers import Answer, LessonProgress
+from coursesite.grading.service import from_milli
+from coursesite.insight import export
+from coursesite.insight.stats import (
+    Distribution,
+    KeyCount,
+    Moments,
+    QuestionStats,
+    discriminative_efficiency,
+    distribution,
+    question_stats,
+)
+
+EXPORT_BATCH = 1000  # participants per batch of the grade export
+PAGE_SIZE = 50  # participants per page of the list
+
+# The counted attempt of each participant is picked in one pass with max() over an integer that orders the attempts
+# the way the lesson's rule does, and carries the score and the max score in its low digits:
+#   code = (score + 1) × 10⁶ + max_score   for a graded attempt (0 for one awaiting review)
+#   highest: max(code) over the graded attempts      (NULL when none is graded: nothing counted yet)
+#   last:    max(attempt × 10¹² + code) mod 10¹²     (0 when the last attempt awaits review)
+# and decoded as score = code div 10⁶ − 1, max = code mod 10⁶. Scores stay below 1000 points (10⁶ milli).
+_SCALE = 1_000_000
+_ATTEMPT_SCALE = 1_000_000_000_000
+MAX_MILLI = _SCALE - 2
+
+_CODE = (
+    f"CASE WHEN status = '{GRADED}' AND score_milli IS NOT NULL "
+    f"THEN (score_milli + 1) * {_SCALE} + max_score_milli ELSE 0 END"
+)
+
+
+def _pick(rule: CountedAttempt) -> str:
+    if rule is CountedAttempt.LAST:
+        return f"MAX(attempt * {_ATTEMPT_SCALE} + {_CODE}) % {_ATTEMPT_SCALE}"
+    return f"MAX(CASE WHEN status = '{GRADED}' AND score_milli IS NOT NULL THEN {_CODE} END)"
+
+
+def _counted_per_participant(rule: CountedAttempt, where: str, group: str) -> str:
+    """A CTE body: one row per (group…, account) with the counted score x and max m (NULL: nothing graded counts),
+    the number of attempts and of attempts awaiting review."""
+    return f"""
+        SELECT {group}account, COUNT(*) AS tries,
+               SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend,
+               {_pick(rule)} AS code
+        FROM answer WHERE {where}
+        GROUP BY {group}account"""
+
+
+def _decoded(alias: str = "p") -> str:
+    return (
+        f"CASE WHEN {alias}.code > 0 THEN {alias}.code / {_SCALE} - 1 END AS x, "
+        f"CASE WHEN {alias}.code > 0 THEN {alias}.code % {_SCALE} END AS m"
+    )
+
+
+def _int(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, Decimal):
+        return int(value)
+    return int(value)
+
+
+@dataclass(frozen=True)
+class QuestionReport:
+    lesson: Lesson
+    question: Question
+    stats: QuestionStats
+    distribution: Distribution
+
+
+async def _raw(sql: str, *args: Any) -> list[dict]:
+    return await Answer.raw(sql, *args)
+
+
+async def question_report(course: Course, question_id: str, *, with_efficiency: bool = True) -> QuestionReport | None:
+    """Everything about one question: the statistics over the participants' counted attempts, and the distribution
+    of every submitted response. None for a question that is not in the course."""
+    found = course.find_question(question_id)
+    if found is None:
+        return None
+    lesson, question = found
+    rows = await _raw(
+        f"""
+        WITH per AS ({_counted_per_participant(lesson.counted_attempt, "question_id = {}", "")}),
+        scored AS (
+            SELECT p.tries, p.pend, {_decoded()}, lp.score_milli AS total
+            FROM per p LEFT JOIN lesson_progress lp ON lp.account = p.account AND lp.lesson_slug = {{}}
+        )
+        SELECT x, total - x AS y, m, COUNT(*) AS n, SUM(tries) AS tries, SUM(pend) AS pend
+        FROM scored GROUP BY x, total - x, m
+        """,
+        question_id,
+        lesson.slug,
+    )
+    histogram: dict[tuple[int, int, int], int] = {}
+    participants = attempts = pending = 0
+    for row in rows:
+        n = _int(row["n"])
+        participants += n
+        attempts += _int(row["tries"])
+        pending += _int(row["pend"])
+        if row["x"] is not None and row["y"] is not None:
+            key = (_int(row["x"]), _int(row["y"]), _int(row["m"]))
+            histogram[key] = histogram.get(key, 0) + n
+    moments = Moments.of_histogram(histogram)
+    stats = question_stats(
+        question_id,
+        moments,
+        participants=participants,
+        attempts=attempts,
+        pending=pending,
+        max_score_milli=int(question.points * 1000),
+        efficiency=discriminative_efficiency(histogram) if with_efficiency else None,
+    )
+    return QuestionReport(lesson, question, stats, distribution(question, await response_counts(question_id)))
+
+
+async def response_counts(question_id: str) -> list[KeyCount]:
+    """Every submitted response to the question, grouped by its canonical key, with how it scored."""
+    rows = await _raw(
+        f"""
+        SELECT response_key AS k, COUNT(*) AS n,
+               SUM(CASE WHEN status = '{GRADED}' AND score_milli >= max_score_milli THEN 1 ELSE 0 END) AS full_marks,
+               SUM(CASE WHEN status = '{GRADED}' THEN score_milli ELSE 0 END) AS sum_score,
+               SUM(CASE WHEN status = '{GRADED}' THEN max_score_milli ELSE 0 END) AS sum_max,
+               SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
+        FROM answer WHERE question_id = {{}}
+        GROUP BY response_key
+        """,
+        question_id,
+    )
+    return [
+        KeyCount(
+            key=row["k"],
+            count=_int(row["n"]),
+            full_marks=_int(row["full_marks"]),
+            sum_score=_int(row["sum_score"]),
+            sum_max=_int(row["sum_max"]),
+            pending=_int(row["pend"]),
+        )
+        for row in rows
+    ]
+
+
+async def lesson_stats(lesson: Lesson) -> list[QuestionStats]:
+    """The statistics of every question of a lesson (in the lesson's order), in one query: sums per question."""
+    rows = await _raw(
+        f"""
+        WITH per AS ({_counted_per_participant(lesson.counted_attempt, "lesson_slug = {}", "question_id, ")}),
+        scored AS (
+            SELECT p.question_id, p.tries, p.pend, {_decoded()}, lp.score_milli AS total
+            FROM per p LEFT JOIN lesson_progress lp ON lp.account = p.account AND lp.lesson_slug = {{}}
+        ),
+        pairs AS (
+            SELECT question_id, tries, pend, x, m, total - x AS y FROM scored
+        )
+        SELECT question_id, COUNT(*) AS participants, SUM(tries) AS tries, SUM(pend) AS pend,
+               COUNT(y) AS n, SUM(CASE WHEN y IS NOT NULL THEN x END) AS sx,
+               SUM(CASE WHEN y IS NOT NULL THEN m END) AS sm,
+               SUM(y) AS sy, SUM(x * x * (CASE WHEN y IS NULL THEN 0 ELSE 1 END)) AS sxx, SUM(y * y) AS syy,
+               SUM(x * y) AS sxy
+        FROM pairs GROUP BY question_id
+        """,
+        lesson.slug,
+        lesson.slug,
+    )
+    by_id = {row["question_id"]: row for row in rows}
+    result = []
+    for question in lesson.questions:
+        row = by_id.get(question.id)
+        if row is None:
+            moments, participants, attempts, pending = Moments(), 0, 0, 0
+        else:
+            moments = Moments(
+                n=_int(row["n"]),
+                sum_x=_int(row["sx"]),
+                sum_y=_int(row["sy"]),
+                sum_xx=_int(row["sxx"]),
+                sum_yy=_int(row["syy"]),
+                sum_xy=_int(row["sxy"]),
+                sum_max=_int(row["sm"]),
+            )
+            participants, attempts, pending = _int(row["participants"]), _int(row["tries"]), _int(row["pend"])
+        result.append(
+            question_stats(
+                question.id,
+                moments,
+                participants=participants,
+                attempts=attempts,
+                pending=pending,
+                max_score_milli=int(question.points * 1000),
+            )
+        )
+    return result
+
+
+# ---------------------------------------------------------------- participants
+
+
+@dataclass(frozen=True)
+class ParticipantSummary:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    created_at: datetime
+    lessons_started: int
+    lessons_completed: int
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participants: list[ParticipantSummary]
+    total: int
+    page: int
+    pages: int
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def participants_page(search: str = "", page: int = 1, page_size: int = PAGE_SIZE) -> ParticipantPage:
+    """Participants in registration order, optionally those whose name or email contains `search`."""
+    where = f"role = '{Role.PARTICIPANT.value}'"
+    args: list[Any] = []
+    search = search.strip()
+    if search:
+        where += (
+            " AND (LOWER(email) LIKE {} ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE {} ESCAPE '\\')"
+        )
+        pattern = _like_pattern(search)
+        args += [pattern, pattern]
+    count_rows = await Account.raw(f"SELECT COUNT(*) AS n FROM account WHERE {where}", *args)
+    total = _int(count_rows[0]["n"])
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    rows = await Account.raw(
+        f"SELECT id, first_name, last_name, email, created_at FROM account WHERE {where} "
+        "ORDER BY id LIMIT {} OFFSET {}",
+        *args,
+        page_size,
+        (page - 1) * page_size,
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    if rows:
+        ids = [row["id"] for row in rows]
+        progress = await LessonProgress.select(LessonProgress.account, LessonProgress.completed_at).where(
+            LessonProgress.account.is_in(ids)
+        )
+        for item in progress:
+            started, completed = counts.get(item["account"], (0, 0))
+            counts[item["account"]] = (started + 1, completed + (item["completed_at"] is not None))
+    return ParticipantPage(
+        participants=[
+            ParticipantSummary(
+                id=row["id"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                email=row["email"],
+                created_at=row["created_at"],
+                lessons_started=counts.get(row["id"], (0, 0))[0],
+                lessons_completed=counts.get(row["id"], (0, 0))[1],
+            )
+            for row in rows
+        ],
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+class _Points:
+    """Scores as points for the templates (stored as thousandths)."""
+
+    score_milli: int | None
+    max_score_milli: int | None
+
+    @property
+    def score(self) -> Decimal | None:
+        return from_milli(self.score_milli)
+
+    @property
+    def max_score(self) -> Decimal | None:
+        return from_milli(self.max_score_milli)
+
+
+@dataclass(frozen=True)
+class AttemptView(_Points):
+    id: int
+    question_id: str
+    attempt: int
+    status: str
+    score_milli: int | None
+    max_score_milli: int
+    created_at: datetime
+    graded_by_person: bool
+    graded_at: datetime | None
+    counted: bool
+
+
+@dataclass(frozen=True)
+class LessonView(_Points):
+    lesson: Lesson
+    answered: int
+    score_milli: int | None
+    max_score_milli: int | None
+    percent: int | None
+    completed_at: datetime | None
+    questions: list[tuple[Question, list[AttemptView]]]
+
+    @property
+    def started(self) -> bool:
+        return self.score_milli is not None
+
+
+@dataclass(frozen=True)
+class ParticipantDetail:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    created_at: datetime
+    last_login_at: datetime | None
+    lessons: list[LessonView]
+
+
+async def participant_detail(course: Course, account_id: int) -> ParticipantDetail | None:
+    """One participant: progress and score per lesson, and every attempt with its time. None for no such
+    participant (staff accounts are not participants)."""
+    accounts = await Account.select(
+        Account.id, Account.first_name, Account.last_name, Account.email, Account.created_at, Account.last_login_at
+    ).where((Account.id == account_id) & (Account.role == Role.PARTICIPANT.value))
+    if not accounts:
+        return None
+    account = accounts[0]
+    progress_rows = await LessonProgress.select().where(LessonProgress.account == account_id)
+    progress = {row["lesson_slug"]: row for row in progress_rows}
+    answers = await Answer.select(
+        Answer.id,
+        Answer.question_id,
+        Answer.lesson_slug,
+        Answer.attempt,
+        Answer.status,
+        Answer.score_milli,
+        Answer.max_score_milli,
+        Answer.created_at,
+        Answer.graded_at,
+    ).where(Answer.account == account_id).order_by(Answer.id)
+    by_question: dict[str, list[dict]] = {}
+    for row in answers:
+        by_question.setdefault(row["question_id"], []).append(row)
+    lessons = []
+    for lesson in course.lessons():
+        questions = []
+        for question in lesson.questions:
+            rows = sorted(by_question.get(question.id, []), key=lambda r: r["attempt"])
+            counted = counted_attempt(
+                [AttemptRecord(question.id, r["attempt"], r["status"], r["score_milli"], r["max_score_milli"]) for r in rows],
+                lesson.counted_attempt,
+            )
+            questions.append(
+                (
+                    question,
+                    [
+                        AttemptView(
+                            id=r["id"],
+                            question_id=question.id,
+                            attempt=r["attempt"],
+                            status=r["status"],
+                            score_milli=r["score_milli"],
+                            max_score_milli=r["max_score_milli"],
+                            created_at=r["created_at"],
+                            graded_by_person=r["graded_at"] is not None,
+                            graded_at=r["graded_at"],
+                            counted=counted is not None and counted.attempt == r["attempt"],
+                        )
+                        for r in rows
+                    ],
+                )
+            )
+        row = progress.get(lesson.slug)
+        lessons.append(
+            LessonView(
+                lesson=lesson,
+                answered=row["answered"] if row else 0,
+                score_milli=row["score_milli"] if row else None,
+                max_score_milli=row["max_score_milli"] if row else None,
+                percent=row["percent"] if row else None,
+                completed_at=row["completed_at"] if row else None,
+                questions=questions,
+            )
+        )
+    return ParticipantDetail(
+        id=account["id"],
+        first_name=account["first_name"],
+        last_name=account["last_name"],
+        email=account["email"],
+        created_at=account["created_at"],
+        last_login_at=account["last_login_at"],
+        lessons=lessons,
+    )
+
+
+# ---------------------------------------------------------------- the grade export
+
+
+async def grade_rows(course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[list[export.GradeRow]]:
+    """Every participant × every lesson of the course, in batches of `batch` participants, by keyset pagination
+    (id > the last id seen): memory stays the size of one batch, whatever the cohort."""
+    lessons: Sequence[Lesson] = course.lessons()
+    last_id = 0
+    while True:
+        accounts = (
+            await Account.select(Account.id, Account.first_name, Account.last_name, Account.email)
+            .where((Account.role == Role.PARTICIPANT.value) & (Account.id > last_id))
+            .order_by(Account.id)
+            .limit(batch)
+        )
+        if not accounts:
+            return
+        first_id, last_id = accounts[0]["id"], accounts[-1]["id"]
+        progress_rows = await LessonProgress.select(
+            LessonProgress.account,
+            LessonProgress.lesson_slug,
+            LessonProgress.answered,
+            LessonProgress.score_milli,
+            LessonProgress.max_score_milli,
+            LessonProgress.percent,
+            LessonProgress.completed_at,
+        ).where((LessonProgress.account >= first_id) & (LessonProgress.account <= last_id))
+        progress = {(row["account"], row["lesson_slug"]): row for row in progress_rows}
+        rows = []
+        for account in accounts:
+            for lesson in lessons:
+                item = progress.get((account["id"], lesson.slug))
+                rows.append(
+                    export.GradeRow(
+                        account_id=account["id"],
+                        first_name=account["first_name"],
+                        last_name=account["last_name"],
+                        email=account["email"],
+                        act=lesson.act_number,
+                        lesson_slug=lesson.slug,
+                        lesson_title=lesson.title,
+                        answered=item["answered"] if item else 0,
+                        question_count=len(lesson.questions),
+                        score_milli=item["score_milli"] if item else None,
+                        max_score_milli=item["max_score_milli"] if item else None,
+                        percent=item["percent"] if item else None,
+                        completed_at=item["completed_at"] if item else None,
+                    )
+                )
+        yield rows
+        if len(accounts) < batch:
+            return
+
+
+async def grade_csv(course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[bytes]:
+    """The grade export as UTF-8 bytes, a chunk per batch, for a streamed response."""
+    yield export.header_chunk().encode("utf-8")
+    async for rows in grade_rows(course, batch):
+        yield export.rows_chunk(rows).encode("utf-8")

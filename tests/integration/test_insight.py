@@ -1,0 +1,187 @@
+"""Insight on the database (SQLite and PostgreSQL): question statistics of a small hand-made cohort match
+hand-computed values; the grade export has one row per participant and lesson, in batches."""
+
+import csv
+import io
+import math
+
+import pytest
+
+from coursesite.accounts import service as accounts
+from coursesite.accounts.roles import Role
+from coursesite.core import clock
+from coursesite.db.answers import LessonProgress
+from coursesite.grading.service import AnswerService
+from coursesite.insight import service as insight
+from coursesite.insight.export import BOM, neutralise
+from tests.support import correct_response, wrong_response
+
+
+@pytest.fixture
+def answers(db, catalog):
+    return AnswerService(db, catalog)
+
+
+async def participant(name: str):
+    return await accounts.register(
+        email=f"{name.lower()}@example.se", password="ett-bra-losenord", first_name=name, last_name="Testsson"
+    )
+
+
+async def open_every_lesson(principal, course):
+    now = clock.now()
+    for lesson in course.lessons():
+        await LessonProgress.insert(
+            LessonProgress(account=principal.account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
+        )
+
+
+def lesson_of(course, slug):
+    return next(lesson for lesson in course.lessons() if lesson.slug == slug)
+
+
+async def answer(service, principal, question, right: bool | str):
+    response = right if isinstance(right, str) else (correct_response(question) if right else wrong_response(question))
+    return await service.submit(principal, question.id, response)
+
+
+async def test_highest_rule_statistics_match_hand_computed_values(answers, course):
+    lesson = lesson_of(course, "inkomster-och-utgifter")  # "highest" counts; 1 point per question
+    q, q2, q3 = lesson.questions[0], lesson.questions[1], lesson.questions[2]
+    a, b, c, d = [await participant(n) for n in ("Anna", "Bo", "Cia", "Dan")]
+    # x (q) and y (the rest of the lesson), in points: A (1, 2), B (1, 0), C (0, 1), D (0, 0).
+    await answer(answers, a, q, True)
+    await answer(answers, a, q2, True)
+    await answer(answers, a, q3, True)
+    await answer(answers, b, q, False)
+    await answer(answers, b, q, True)  # the better second attempt counts
+    await answer(answers, b, q2, "987654321")
+    await answer(answers, c, q, False)
+    await answer(answers, c, q2, True)
+    await answer(answers, c, q3, False)
+    await answer(answers, d, q, False)
+    await answer(answers, d, q2, "12")
+    await answer(answers, d, q3, False)
+
+    report = await insight.question_report(course, q.id)
+    stats = report.stats
+    assert (stats.participants, stats.scored, stats.attempts, stats.pending) == (4, 4, 5, 0)
+    assert stats.facility == pytest.approx(50.0)
+    assert stats.sd == pytest.approx(100 * math.sqrt(1 / 3))
+    # Σdxdy = 0.5, Σdx² = 1, Σdy² = 2.75.
+    assert stats.discrimination == pytest.approx(100 * 0.5 / math.sqrt(2.75))
+    assert stats.efficiency == pytest.approx(100 / 3)
+
+    right = max(q.choices, key=lambda choice: choice.fraction).id
+    wrong = min(q.choices, key=lambda choice: choice.fraction).id
+    counts = {choice.key: choice.count for choice in report.distribution.choices}
+    assert counts[right] == 2 and counts[wrong] == 3
+    assert sum(counts.values()) == 5 and len(counts) == len(q.choices)  # the unpicked choices are listed with 0
+
+    numeric = (await insight.question_report(course, q2.id)).distribution
+    assert [(r.response, r.count) for r in numeric.wrong] == [("12", 1), ("987654321", 1)]
+    assert numeric.responses == 4
+
+    # The lesson overview gives the same figures, from sums.
+    overview = {s.question_id: s for s in await insight.lesson_stats(lesson)}
+    assert overview[q.id].facility == pytest.approx(50.0)
+    assert overview[q.id].discrimination == pytest.approx(stats.discrimination)
+    assert overview[q.id].attempts == 5
+    # q2: x = 1 (A), 0 (B), 1 (C), 0 (D); y = rest: A 2, B 1, C 0, D 0 → r by hand below.
+    xs, ys = [1, 0, 1, 0], [2, 1, 0, 0]
+    mx, my = sum(xs) / 4, sum(ys) / 4
+    r = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(
+        sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)
+    )
+    assert overview[q2.id].discrimination == pytest.approx(100 * r)
+    untouched = lesson.questions[-1]
+    assert overview[untouched.id].participants == 0 and overview[untouched.id].facility is None
+
+
+async def test_last_rule_counts_the_last_attempt(answers, course):
+    lesson = lesson_of(course, "buffert")
+    assert lesson.counted_attempt == "last"
+    q, other = lesson.questions[0], lesson.questions[1]
+    p1, p2 = await participant("Eva"), await participant("Fia")
+    for p in (p1, p2):
+        await open_every_lesson(p, course)
+    await answer(answers, p1, q, True)
+    await answer(answers, p1, q, False)  # last: 0
+    await answer(answers, p1, other, True)
+    await answer(answers, p2, q, False)
+    await answer(answers, p2, q, True)  # last: 1
+    await answer(answers, p2, other, False)
+    stats = (await insight.question_report(course, q.id)).stats
+    assert stats.attempts == 4
+    assert stats.facility == pytest.approx(50.0)
+    assert stats.discrimination == pytest.approx(-100.0)
+    overview = {s.question_id: s for s in await insight.lesson_stats(lesson)}
+    assert overview[q.id].discrimination == pytest.approx(-100.0)
+
+
+async def test_essays_awaiting_review_count_as_attempts_not_scores(answers, course):
+    lesson = lesson_of(course, "pension-och-mal")
+    essay = next(q for q in lesson.questions if q.type == "essay")
+    p = await participant("Gun")
+    await open_every_lesson(p, course)
+    await answer(answers, p, essay, True)
+    report = await insight.question_report(course, essay.id)
+    assert (report.stats.participants, report.stats.scored, report.stats.pending) == (1, 0, 1)
+    assert report.stats.facility is None and report.stats.discrimination is None
+    assert report.distribution.kind == "none"
+
+
+async def test_unknown_question_has_no_report(db, course):
+    assert await insight.question_report(course, "no.such-question") is None
+
+
+async def test_grade_export_one_row_per_participant_and_lesson_in_batches(answers, course):
+    names = ["Hans", "=Ida", "Jon", "Kim", "Lo"]
+    people = [await participant(n) for n in names]
+    await accounts.create_staff(email="larare@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord",
+                                first_name="Lärare", last_name="L")
+    lesson = course.lessons()[0]
+    multi = next(q for q in lesson.questions if q.type == "multiple_choice")
+    partial = [max(multi.choices, key=lambda c: c.fraction).id]  # the best choice alone: partial credit
+    await answers.submit(people[0], multi.id, partial)
+
+    chunks = [chunk async for chunk in insight.grade_csv(course, batch=2)]
+    assert len(chunks) == 1 + 3  # the header, then batches of 2, 2 and 1 participants
+    text = b"".join(chunks).decode("utf-8")
+    assert text.startswith(BOM)
+    rows = list(csv.reader(io.StringIO(text[len(BOM):], newline=""), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(names) * len(course.lessons())  # participants only: not the instructor
+    assert {row[3] for row in body} == {neutralise(f"{n.lower()}@example.se") for n in names}
+    assert "'=Ida" in {row[1] for row in body}
+    first = next(row for row in body if row[0] == str(people[0].account_id) and row[5] == lesson.slug)
+    score = dict(zip(header, first))
+    fraction = max(c.fraction for c in multi.choices)
+    assert score["poäng"] == f"{fraction:f}".rstrip("0").replace(".", ",")  # e.g. 0,4: a decimal comma
+    assert score["besvarade"] == "1" and score["klar"] == "nej"
+    untouched = next(row for row in body if row[0] == str(people[1].account_id))
+    assert dict(zip(header, untouched))["poäng"] == ""
+
+
+async def test_participants_page_search_and_detail(answers, course):
+    a = await participant("Åke")
+    await participant("Olle")
+    question = course.lessons()[0].questions[0]
+    await answer(answers, a, question, False)
+    await answer(answers, a, question, True)
+    page = await insight.participants_page("OLLE")
+    assert [p.first_name for p in page.participants] == ["Olle"]
+    page = await insight.participants_page("example.se", page=1, page_size=1)
+    assert page.total == 2 and page.pages == 2 and len(page.participants) == 1
+    page = await insight.participants_page("100%_")  # LIKE wildcards are literal
+    assert page.total == 0
+
+    detail = await insight.participant_detail(course, a.account_id)
+    first = detail.lessons[0]
+    attempts = dict(first.questions)[question]
+    assert [(x.attempt, x.score_milli, x.counted, x.graded_by_person) for x in attempts] == [(1, 0, False, False), (2, 1000, True, False)]
+    assert first.answered == 1
+    assert all(x.created_at is not None for x in attempts)
+    staff = await accounts.create_staff(email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord",
+                                        first_name="L", last_name="L")
+    assert await insight.participant_detail(course, staff.account_id) is None
