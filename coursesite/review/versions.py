@@ -26,27 +26,30 @@ class QuestionVersions:
             (row["question_id"], row["version"])
             for row in await QuestionVersion.select(QuestionVersion.question_id, QuestionVersion.version)
         }
+        missing = [
+            (lesson, question, version)
+            for lesson in course.lessons()
+            for question in lesson.questions
+            if (question.id, version := grading_version(question)) not in known
+        ]
+        if not missing:
+            return 0
         now = clock.now()
-        new = 0
         async with write_transaction(self.engine):
-            for lesson in course.lessons():
-                for question in lesson.questions:
-                    version = grading_version(question)
-                    if (question.id, version) not in known:
-                        await QuestionVersion.insert(
-                            QuestionVersion(
-                                question_id=question.id,
-                                lesson_slug=lesson.slug,
-                                version=version,
-                                definition=json.dumps(question_to_data(question), ensure_ascii=False),
-                                recorded_at=now,
-                            )
-                        ).on_conflict(action="DO NOTHING")
-                        new += 1
-                        await Answer.update({Answer.question_version: version}).where(
-                            (Answer.question_id == question.id) & Answer.question_version.is_null()
-                        )
-        return new
+            for lesson, question, version in missing:
+                await QuestionVersion.insert(
+                    QuestionVersion(
+                        question_id=question.id,
+                        lesson_slug=lesson.slug,
+                        version=version,
+                        definition=json.dumps(question_to_data(question), ensure_ascii=False),
+                        recorded_at=now,
+                    )
+                ).on_conflict(action="DO NOTHING")
+                await Answer.update({Answer.question_version: version}).where(
+                    (Answer.question_id == question.id) & Answer.question_version.is_null()
+                )
+        return len(missing)
 
     async def question(self, question_id: str, version: str) -> Question | None:
         """The question as it was at `version`, or None when that version was never recorded."""
