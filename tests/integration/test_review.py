@@ -360,3 +360,17 @@ async def test_regrade_of_an_unknown_lesson_is_404(review):
     teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
     with pytest.raises(NotFound):
         await review.regrade(teacher, "finns-inte", RegradeMode.BOTH, dry_run=True)
+
+
+async def test_versions_are_recorded_once_and_old_answers_adopt_the_current_key(db, answers, catalog):
+    participant = await person("p@example.se")
+    stored = await answers.submit(participant, MONTHLY, "575")
+    await Answer.update({Answer.question_version: None}).where(Answer.id == stored.id)  # from before versions existed
+    versions = QuestionVersions(db)
+    count = sum(len(lesson.questions) for lesson in catalog.course.lessons())
+    assert await versions.record(catalog.course) == count
+    assert await versions.record(catalog.course) == 0
+    row = (await Answer.select(Answer.question_version).where(Answer.id == stored.id))[0]
+    assert row["question_version"] == catalog.version_of(MONTHLY)
+    assert await versions.question(MONTHLY, catalog.version_of(MONTHLY)) == question(catalog, MONTHLY)
+    assert await versions.question(MONTHLY, "0" * 64) is None
