@@ -5,22 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, get, post
-from litestar.params import FromPath, PathParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.course.model import Lesson
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress
+from coursesite.grading.rules import from_milli
 from coursesite.grading.service import LessonState
 from coursesite.web import guards
-from coursesite.web.deps import answers_of, course_of, principal_of
+from coursesite.review.service import REASON_MAX_CHARS
+from coursesite.web.deps import answers_of, course_of, principal_of, review_of
 from coursesite.web.forms import response_from_form
 
 
 Slug = Annotated[str, PathParameter(max_length=80)]
 QuestionId = Annotated[str, PathParameter(max_length=160)]
+AnswerId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 def _lesson(request: Request, slug: str) -> Lesson:
@@ -90,10 +93,55 @@ async def answer_submit(request: HTMXRequest, slug: FromPath[Slug], question_id:
     return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}", status_code=303)
 
 
+async def _results_page(
+    request: Request,
+    state: LessonState,
+    *,
+    errors: dict[int, str] | None = None,
+    reasons: dict[int, str] | None = None,
+    flagged: int | None = None,
+    status_code: int = 200,
+) -> Template:
+    answer_ids = [answer.id for attempts in state.attempts.values() for answer in attempts]
+    context = _lesson_context(request, state) | {
+        "open_flags": await review_of(request).open_flags(answer_ids),
+        "flag_errors": errors or {},
+        "flag_reasons": reasons or {},
+        "flagged": flagged,
+        "reason_max": REASON_MAX_CHARS,
+        "milli": from_milli,
+    }
+    return Template("course/results.html", context=context, status_code=status_code)
+
+
 @get("/lektion/{slug:str}/resultat", guards=[guards.logged_in], name="lesson_results")
-async def lesson_results(request: Request, slug: FromPath[Slug]) -> Template:
+async def lesson_results(
+    request: Request,
+    slug: FromPath[Slug],
+    omprovning: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
+) -> Template:
     state = await _open_lesson(request, slug)
-    return Template("course/results.html", context=_lesson_context(request, state))
+    return await _results_page(request, state, flagged=omprovning)
 
 
-ROUTES = [my_course, lesson_page, answer_submit, lesson_results]
+@post("/lektion/{slug:str}/svar/{answer_id:int}/omprova", guards=[guards.logged_in], status_code=303)
+async def answer_flag(request: Request, slug: FromPath[Slug], answer_id: FromPath[AnswerId]) -> Template | Redirect:
+    """"Jag tror att det här blev fel rättat": the participant's own answer goes to the review queue with a reason."""
+    state = await _open_lesson(request, slug)
+    if not any(answer.id == answer_id for attempts in state.attempts.values() for answer in attempts):
+        raise NotFound("Svaret finns inte.")  # someone else's answer looks exactly like a missing one
+    form = await request.form()
+    raw = form.get("reason")
+    reason = raw[: REASON_MAX_CHARS + 1] if isinstance(raw, str) else ""  # one over: the service says it is too long
+    try:
+        await review_of(request).flag(principal_of(request), answer_id, reason)
+    except (Invalid, Conflict) as exc:
+        message = next(iter(exc.field_errors.values()), exc.message)
+        return await _results_page(
+            request, state, errors={answer_id: message}, reasons={answer_id: reason},
+            status_code=409 if isinstance(exc, Conflict) else 400,
+        )  # fmt: skip
+    return Redirect(f"/lektion/{slug}/resultat?omprovning={answer_id}#svar-{answer_id}", status_code=303)
+
+
+ROUTES = [my_course, lesson_page, answer_submit, lesson_results, answer_flag]
