@@ -72,8 +72,10 @@
       comment.value = value.replace(/\s+$/, "") + (value.trim() ? "\n" : "") + text;
       start = end = comment.value.length;
     } else {
-      comment.value = value.slice(0, start) + text + value.slice(end);
-      start = end = start + text.length;
+      var before = value.slice(0, start);
+      var glue = before && !/\s$/.test(before) ? " " : "";
+      comment.value = before + glue + text + value.slice(end);
+      start = end = start + glue.length + text.length;
     }
     comment.focus();
     comment.setSelectionRange(start, end);
