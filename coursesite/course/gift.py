@@ -41,7 +41,16 @@ from coursesite.course.model import (
     stable_id,
 )
 
-__all__ = ["GiftError", "GiftProblem", "parse_gift", "parse_number", "write_gift"]
+__all__ = [
+    "GiftError",
+    "GiftProblem",
+    "UnwritableQuestion",
+    "parse_gift",
+    "parse_gift_located",
+    "parse_number",
+    "unique_name",
+    "write_gift",
+]
 
 # PHP's trim() set: Moodle trims with it, so a no-break space at the edge of a text stays text.
 _WS = " \t\n\r\0\x0b"
@@ -70,7 +79,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _CATEGORY = "$CATEGORY:"
 _BLANK = "_____"  # Moodle's stand-in for an answer block in the middle of the text
-_NAME_LENGTH = 40
+_NAME_LENGTH = 80  # Moodle's create_default_question_name: shorten_text($questiontext, 80)
+_ELLIPSIS = "..."
 
 
 @dataclass(frozen=True)
@@ -103,10 +113,21 @@ def parse_number(text: str) -> Decimal | None:
 # ---------------------------------------------------------------------------------------------------------- parsing
 
 
-def parse_gift(text: str, *, source: str = "<gift>") -> list[Question]:
-    """All questions of a GIFT file, in order; raises GiftError listing every malformed one."""
+def parse_gift(text: str, *, source: str = "<gift>", taken_names: Iterable[str] = ()) -> list[Question]:
+    """All questions of a GIFT file, in order; raises GiftError listing every malformed one.
+
+    An unnamed question is named by its text, made unique against the file's names and `taken_names` (the names
+    the lesson already uses elsewhere), so its id cannot collide with theirs either.
+    """
+    return [question for _, question in parse_gift_located(text, source=source, taken_names=taken_names)]
+
+
+def parse_gift_located(
+    text: str, *, source: str = "<gift>", taken_names: Iterable[str] = ()
+) -> list[tuple[int, Question]]:
+    """Like `parse_gift`, with the line each question starts on, for messages about a whole question."""
     problems: list[GiftProblem] = []
-    drafts: list[Question] = []
+    drafts: list[tuple[int, Question]] = []
     category: str | None = None
     for block in _blocks(text.removeprefix("\ufeff")):
         if block.text.startswith(_CATEGORY):
@@ -119,10 +140,11 @@ def parse_gift(text: str, *, source: str = "<gift>") -> list[Question]:
         question = parser.parse()
         problems.extend(parser.problems)
         if question is not None and not parser.problems:
-            drafts.append(question)
+            drafts.append((block.numbers[0], question))
     if problems:
         raise GiftError(problems, source)
-    return _name_and_number(drafts)
+    named = _name_and_number([question for _, question in drafts], set(taken_names))
+    return [(line, question) for (line, _), question in zip(drafts, named, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -372,12 +394,12 @@ class _BlockParser:
         dots, colon = text.find(".."), text.find(":")
         if dots > 0:
             low, high = number(text[:dots], "low"), number(text[dots + 2 :], "high")
-            if low > high:
+            if low > high and len(self.problems) == problems_before:  # not when a bound is no number at all
                 self.problem(position, f"numeric answer: the range {text} runs backwards")
             answer = NumericAnswer(fraction=fraction, low=low, high=high, feedback=feedback)
         elif colon > 0:
             value, tolerance = number(text[:colon], "value"), number(text[colon + 1 :], "tolerance")
-            if tolerance < 0:
+            if tolerance < 0 and len(self.problems) == problems_before:
                 self.problem(position, f"numeric answer: the tolerance in {text} is negative")
             answer = NumericAnswer(fraction=fraction, value=value, tolerance=tolerance, feedback=feedback)
         else:
@@ -411,28 +433,60 @@ class _BlockParser:
 
 
 def _default_name(prompt: str) -> str:
-    """Like Moodle, an unnamed question is called by the start of its text, without markup."""
+    """Like Moodle, an unnamed question is called by the start of its text, without markup: shorten_text(text, 80).
+
+    Moodle keeps the text whole up to 80 characters; otherwise it cuts within the first 77 just after the last
+    space or full stop (or after any character of three or more UTF-8 bytes, as in CJK text) and adds "...".
+    Unlike Moodle, runs of white space become one space, so a name is always one line.
+    """
     plain = " ".join(re.sub(r"<[^>]*>", " ", prompt).split())
     if len(plain) <= _NAME_LENGTH:
         return plain or "Question"
-    cut = plain[:_NAME_LENGTH]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > _NAME_LENGTH // 2 else cut).rstrip() + "..."
+    left = _NAME_LENGTH - len(_ELLIPSIS)
+    cut = left
+    while cut > 0:
+        char = plain[cut]
+        if char in ". " or len(char.encode("utf-8")) > 2:
+            cut += 1
+            break
+        cut -= 1
+    if cut == 0 or cut > left:
+        cut = left
+    return (plain[:cut] + _ELLIPSIS).strip(_WS)
 
 
-def _name_and_number(drafts: list[Question]) -> list[Question]:
-    """Names for unnamed questions, and ids: the name's slug, made unique within the file with -2, -3 …"""
-    names = {question.name for question in drafts if question.name}
+def unique_name(base: str, names: set[str], slugs: set[str]) -> str:
+    """`base`, or `base (2)`, `base (3)` … : the first whose name and slug are both free; claims both.
+
+    Slugs are cut at 60 characters, so a long base is shortened (at a word, with "...") until the number shows.
+    """
+    name, number = base, 1
+    while name in names or slugify(name) in slugs:
+        number += 1
+        head = base
+        name = f"{head} ({number})"
+        while head and not slugify(name).endswith(str(number)):  # cut off: the slug would lose the number
+            head = head.rsplit(" ", 1)[0] if " " in head.strip() else head[:-1]
+            name = f"{head.rstrip(_WS + '.')}{_ELLIPSIS} ({number})"
+    names.add(name)
+    slugs.add(slugify(name))
+    return name
+
+
+def _name_and_number(drafts: list[Question], taken: set[str]) -> list[Question]:
+    """Names for unnamed questions, and ids: the name's slug, made unique within the file with -2, -3 …
+
+    A made-up name differs in its slug too from every other name (in the file and in `taken`), so its id is the
+    slug of its name whatever else the file holds: re-importing a question keeps its id.
+    """
+    names = {question.name for question in drafts if question.name} | taken
+    slugs = {slugify(name) for name in names}
     ids: set[str] = set()
     questions = []
     for question in drafts:
         name = question.name
         if not name:
-            name = base = _default_name(question.prompt)
-            suffix = 2
-            while name in names:
-                name, suffix = f"{base} ({suffix})", suffix + 1
-            names.add(name)
+            name = unique_name(_default_name(question.prompt), names, slugs)
         slug = question_id = slugify(name)
         suffix = 2
         while question_id in ids:
@@ -470,20 +524,40 @@ def _text(text: str, text_format: TextFormat, default: TextFormat | None = None)
     return (f"[{text_format}]" if needs_tag else "") + _escape(text)
 
 
+_ONE, _ZERO = Decimal(1), Decimal(0)
+
+
+def _exactly(fraction: Decimal, whole: Decimal) -> bool:
+    """The same digits, not just the same number: 1 and 1.00 are equal but written (and hashed) differently."""
+    return fraction.as_tuple() == whole.as_tuple()
+
+
+def _weight(fraction: Decimal, text: str) -> str:
+    """`=` alone is 100% (exactly 1) for short and numeric answers, unless the text itself starts like a weight."""
+    if _exactly(fraction, _ONE) and not _WEIGHT.match(text):
+        return f"={text}"
+    return f"=%{_percent(fraction)}%{text}"
+
+
 def _percent(fraction: Decimal) -> str:
-    return format(fraction.scaleb(2).normalize(), "f")
+    # Not normalised: `%50.0%` reads back as the very same Decimal, so rewriting a file changes no stored key.
+    return format(fraction.scaleb(2), "f")
 
 
-class _Unwritable(ValueError):
-    def __init__(self, question: Question, why: str) -> None:
-        super().__init__(f"question '{question.name}' cannot be written as GIFT: {why}")
+class UnwritableQuestion(ValueError):
+    """A question GIFT cannot express without loss; `reason` says what GIFT lacks."""
+
+    def __init__(self, question: Question, reason: str) -> None:
+        super().__init__(f"question '{question.name}' cannot be written as GIFT: {reason}")
+        self.question = question
+        self.reason = reason
 
 
 def _write_question(q: Question) -> str:
     if not q.name.strip(_WS) or not q.prompt.strip(_WS):
-        raise _Unwritable(q, "it needs a name and a text")
+        raise UnwritableQuestion(q, "it needs a name and a text")
     if q.points != 1:
-        raise _Unwritable(q, f"GIFT has no points, and it is worth {q.points}")
+        raise UnwritableQuestion(q, f"GIFT has no points, and it is worth {q.points}")
     fmt = q.text_format
     head = f"::{_escape(q.name)}::{_text(q.prompt, fmt, TextFormat.MOODLE)}"
     general = f"####{_text(q.general_feedback, fmt)}" if q.general_feedback else ""
@@ -495,7 +569,7 @@ def _write_question(q: Question) -> str:
     match q:
         case Essay():
             if q.rubric:
-                raise _Unwritable(q, "GIFT has no rubric")
+                raise UnwritableQuestion(q, "GIFT has no rubric")
             return f"{head}{{{general}}}"
         case TrueFalse():
             right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
@@ -507,20 +581,20 @@ def _write_question(q: Question) -> str:
             lines = _choice_lines(q, feedback)
         case ShortAnswer():
             if q.case_sensitive:
-                raise _Unwritable(q, "GIFT has no case-sensitive short answers")
+                raise UnwritableQuestion(q, "GIFT has no case-sensitive short answers")
             if any("->" in a.text + a.feedback for a in q.answers):
-                raise _Unwritable(q, "'->' in a short answer would make it a matching question")
-            lines = [f"=%{_percent(a.fraction)}%{_text(a.text, fmt)}{feedback(a.feedback)}" for a in q.answers]
+                raise UnwritableQuestion(q, "'->' in a short answer would make it a matching question")
+            lines = [f"{_weight(a.fraction, _text(a.text, fmt))}{feedback(a.feedback)}" for a in q.answers]
         case Numeric():
             if q.unit is not None:
-                raise _Unwritable(q, "GIFT has no units")
+                raise UnwritableQuestion(q, "GIFT has no units")
             lines = _numeric_lines(q, feedback)
         case Matching():
             lines = _matching_lines(q)
         case Ordering():
-            raise _Unwritable(q, "GIFT has no ordering questions")
+            raise UnwritableQuestion(q, "GIFT has no ordering questions")
         case _:
-            raise _Unwritable(q, f"unknown question type {type(q).__name__}")
+            raise UnwritableQuestion(q, f"unknown question type {type(q).__name__}")
     if general:
         lines.append(general)
     opening = "{#" if isinstance(q, Numeric) else "{"
@@ -531,14 +605,17 @@ def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], st
     single = isinstance(q, SingleChoice)
     full = [i for i, c in enumerate(q.choices) if c.fraction == 1]
     if single and not full:
-        raise _Unwritable(q, "a single choice needs a choice with weight 100 to be told apart from a multiple choice")
-    # A single choice needs a `~` somewhere too, or it would read as a short answer.
-    all_full = len(full) == len(q.choices)
+        raise UnwritableQuestion(q, "a single choice needs a choice with weight 100 to be told apart from a multiple choice")
+    # `=` reads back as exactly Decimal(1): give it to the choices that were exactly that, so a parsed file writes
+    # back digit for digit (`~%100%` reads as 1.00, which hashes differently in the grading version).
+    equals = [i for i in full if _exactly(q.choices[i].fraction, _ONE)] or full[:1]
+    if len(equals) == len(q.choices):  # a single choice needs a `~` somewhere too, or it reads as a short answer
+        equals = equals[:1]
     lines = []
     for i, c in enumerate(q.choices):
-        if single and c.fraction == 1 and not (all_full and i != full[0]):
+        if single and i in equals:
             mark = "="
-        elif c.fraction == 0 and not c.text.startswith("%"):
+        elif _exactly(c.fraction, _ZERO) and not c.text.startswith("%"):
             mark = "~"
         else:
             mark = f"~%{_percent(c.fraction)}%"
@@ -549,17 +626,17 @@ def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], st
 def _numeric_lines(q: Numeric, feedback: Callable[[str], str]) -> list[str]:
     lines = []
     for i, a in enumerate(q.answers):
-        weight = f"=%{_percent(a.fraction)}%"
+        weight = _weight(a.fraction, "")
         if a.is_catch_all:
             # Moodle's own `~#feedback` form holds only a last, 0% catch-all after a real answer.
-            last_wrong = i == len(q.answers) - 1 and i > 0 and a.fraction == 0
+            last_wrong = i == len(q.answers) - 1 and i > 0 and _exactly(a.fraction, _ZERO)
             lines.append(f"~{feedback(a.feedback) or '#'}" if last_wrong else f"{weight}*{feedback(a.feedback)}")
         elif a.low is not None and a.high is not None and a.value is None and a.tolerance == 0:
             lines.append(f"{weight}{a.low}..{a.high}{feedback(a.feedback)}")
         elif a.value is not None and a.low is None and a.high is None:
             lines.append(f"{weight}{a.value}:{a.tolerance}{feedback(a.feedback)}")
         else:
-            raise _Unwritable(q, "a numeric answer needs either a value and tolerance, or low and high")
+            raise UnwritableQuestion(q, "a numeric answer needs either a value and tolerance, or low and high")
     return lines
 
 
@@ -567,12 +644,12 @@ def _matching_lines(q: Matching) -> list[str]:
     """Pairs in order; a right-hand option the parser must meet earlier (a distractor, say) goes in as `= -> text`."""
     rights = {option.id: option for option in q.rights}
     if any(pair.right_id not in rights for pair in q.pairs):
-        raise _Unwritable(q, "a pair points at a right-hand option that is not in 'rights'")
+        raise UnwritableQuestion(q, "a pair points at a right-hand option that is not in 'rights'")
     pending = [option.id for option in q.rights]  # in the order the parser has to meet them
     lines = []
     for pair in q.pairs:
         if "->" in pair.left.text or not pair.left.text.strip(_WS):
-            raise _Unwritable(q, f"the left side '{pair.left.text}' is empty or contains '->'")
+            raise UnwritableQuestion(q, f"the left side '{pair.left.text}' is empty or contains '->'")
         if pair.right_id in pending:
             while (right_id := pending.pop(0)) != pair.right_id:
                 lines.append(f"= -> {_escape(rights[right_id].text)}")

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coursesite.course.codec import question_to_data
 from coursesite.course.gift import GiftError, GiftProblem, parse_gift, write_gift
 from coursesite.course.model import (
     AcceptedAnswer,
@@ -145,7 +146,14 @@ def test_example_names_feedback_and_formats(examples: list[Question]) -> None:
 def test_example_unnamed_questions_are_named_by_their_text(examples: list[Question]) -> None:
     assert examples[0].name == "Who's buried in Grant's tomb?"
     assert examples[3].name == "Who's buried in Grant's tomb? (2)"  # unique within the file
-    assert examples[7].name == "The American holiday of Thanksgiving is..."
+    # Moodle's shorten_text(text, 80): cut after the last space within 77 characters, then "..."
+    assert examples[7].name == "The American holiday of Thanksgiving is celebrated on the _____ Thursday of ..."
+    assert examples[8].name == "Japanese characters originally came from what country?"  # up to 80: whole
+    # Same slug as question 0, so the name takes a number: the id is always the slug of the name.
+    assert (examples[24].name, examples[24].id) == ("Who's buried in **Grant's tomb**? (6)", slugify(examples[24].name))
+    # Slugs are cut at 60 characters: a long name is shortened so that the number shows in the id.
+    assert examples[38].name == "Match the following countries with their corresponding... (2)"
+    assert examples[38].id.endswith("-2") and examples[38].id != examples[14].id
     assert len({q.name for q in examples if q.name != "Jesus' hometown"}) == 41  # 43 minus the two "Jesus' hometown"
     assert len({q.id for q in examples}) == 43
 
@@ -253,10 +261,21 @@ def test_fixture_true_false(fixture_questions: dict[str, Question]) -> None:
     assert tsl.name == tsl_again.name == "2-08 TSL"
 
 
-@pytest.mark.parametrize("path", [EXAMPLES, FIXTURE], ids=lambda p: p.name)
-def test_conformance_files_round_trip(path: Path) -> None:
+LESSON_GIFTS = sorted((Path(__file__).parents[3] / "lessons").glob("*/*.gift"))
+
+
+def data(questions: list[Question]) -> list[dict]:
+    """Decimals as their digits: 1 and 1.00 are equal numbers but different grading versions."""
+    return [question_to_data(question) for question in questions]
+
+
+@pytest.mark.parametrize("path", [EXAMPLES, FIXTURE, *LESSON_GIFTS], ids=lambda p: p.name)
+def test_gift_files_round_trip_digit_for_digit(path: Path) -> None:
+    # An import rewrites a lesson's .gift file: what it does not touch must come back exactly, grading key and all.
     questions = parse_gift(path.read_text(encoding="utf-8"))
-    assert parse_gift(write_gift(questions)) == questions
+    again = parse_gift(write_gift(questions))
+    assert again == questions
+    assert data(again) == data(questions)
 
 
 # -------------------------------------------------------------------------------------------------- the details
@@ -606,4 +625,6 @@ def with_ids(questions_: list[Question]) -> list[Question]:
 @given(st.lists(questions(), max_size=6).map(with_ids))
 def test_generated_questions_round_trip(generated: list[Question]) -> None:
     written = write_gift(generated)
-    assert parse_gift(written) == generated, written
+    parsed = parse_gift(written)
+    assert parsed == generated, written
+    assert data(parse_gift(write_gift(parsed))) == data(parsed)  # once parsed, a file rewrites digit for digit
