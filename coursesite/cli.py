@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -123,3 +124,67 @@ def create_staff(email: str, role: str, password: str | None, first_name: str, l
         details = "; ".join(f"{field}: {message}" for field, message in exc.field_errors.items())
         raise click.ClickException(f"{exc.message} {details}".strip()) from None
     click.echo(f"Created {principal.role.value} account #{principal.account_id}.")
+
+
+@main.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--act", type=click.IntRange(1, 99), required=True, help="The act the lesson belongs to.")
+@click.option("--lesson", required=True, help="The lesson's slug; a new slug creates the lesson at the end of the act.")
+@click.option("--title", default=None, help="The title of a new lesson (required then).")
+def import_gift(file: Path, act: int, lesson: str, title: str | None) -> None:
+    """Add the questions of a GIFT file to a lesson, replacing those with the same GIFT name."""
+    from coursesite.course import authoring
+    from coursesite.course.catalog import CourseCatalog
+    from coursesite.review.versions import QuestionVersions
+
+    settings = _settings()
+    if file.stat().st_size > authoring.MAX_GIFT_BYTES:
+        raise click.ClickException(f"{file}: larger than {authoring.MAX_GIFT_BYTES} bytes")
+    try:
+        text = authoring.decode_gift(file.read_bytes())
+        summary = authoring.import_gift(
+            settings.lessons_dir, text, act=act, lesson=lesson, title=title, source=file.name
+        )
+    except authoring.AuthoringError as exc:
+        raise click.ClickException(f"{file.name}: nothing was imported:\n{exc}") from None
+    catalog = CourseCatalog(settings.lessons_dir)
+    catalog.mark_changed()  # running workers reload on their next request
+    what = "created" if summary.created else "updated"
+    click.echo(f"Lesson '{summary.lesson}' ({summary.lesson_file}) {what}:")
+    for label, names in (("added", summary.added), ("replaced", summary.replaced), ("unchanged", summary.unchanged)):
+        click.echo(f"  {label}: {len(names)}" + "".join(f"\n    {name}" for name in names))
+    if summary.key_changed:
+        click.echo(f"  grading key changed (consider a regrade): {', '.join(summary.key_changed)}")
+    try:
+        engine = _bind_tables(settings)
+        asyncio.run(QuestionVersions(engine).record(catalog.course))
+    except Exception as exc:  # the files are in place; `serve` records the keys at its next start
+        raise click.ClickException(
+            f"the questions were imported, but their grading keys were not recorded ({type(exc).__name__}); "
+            "they are recorded when `coursesite serve` starts"
+        ) from None
+
+
+@main.command("export-gift")
+@click.option("--lesson", required=True, help="The lesson's slug.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def export_gift(lesson: str, output: Path | None) -> None:
+    """Write a lesson's questions as GIFT; questions GIFT cannot express are listed on standard error."""
+    from coursesite.course import authoring
+    from coursesite.course.loader import ContentError, load_course
+
+    settings = _settings()
+    try:
+        result = authoring.export_gift(load_course(settings.lessons_dir), lesson)
+    except (ContentError, authoring.AuthoringError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, why in result.skipped:
+        click.echo(f"skipped '{name}': {why}", err=True)
+    if not result.written:
+        raise click.ClickException(f"nothing in lesson '{lesson}' can be written as GIFT")
+    if output is None:
+        click.echo(result.text, nl=False)
+    else:
+        output.write_text(result.text, encoding="utf-8")
+        click.echo(f"Wrote {len(result.written)} question(s) to {output}.", err=True)
