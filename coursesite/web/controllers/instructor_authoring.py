@@ -1,3 +1,164 @@
-"""Placeholder: filled in by the work on issue 3."""
+"""The instructor's GIFT import (an upload form) and export (a download). The work is in course/authoring.py."""
 
-ROUTES: list = []
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.params import QueryParameter
+from litestar.response import Template
+
+from coursesite.accounts.roles import Role
+from coursesite.core.errors import Invalid, NotFound
+from coursesite.course import authoring
+from coursesite.course.authoring import AuthoringError, Code, ImportSummary, Problem
+from coursesite.course.catalog import CourseCatalog
+from coursesite.review.versions import QuestionVersions
+from coursesite.web import guards
+from coursesite.web.deps import course_of, settings_of
+
+STAFF = guards.roles(Role.INSTRUCTOR, Role.ADMIN)
+TEMPLATE = "instructor/import.html"
+FIELD_LENGTHS = {"act": 4, "lesson": 80, "new_lesson": 80, "title": 300}
+
+# Problems about one form field are shown at that field, in Swedish; the rest are listed above the form.
+FIELD_OF = {
+    Code.TOO_LARGE: "file",
+    Code.NUL: "file",
+    Code.ENCODING: "file",
+    Code.NO_ACT: "act",
+    Code.BAD_SLUG: "new_lesson",
+    Code.OTHER_ACT: "lesson",
+    Code.TITLE_REQUIRED: "title",
+    Code.BAD_TITLE: "title",
+}
+SWEDISH = {
+    Code.TOO_LARGE: f"Filen är för stor: högst {authoring.MAX_GIFT_BYTES // 1024} kB går att importera.",
+    Code.NUL: "Filen innehåller ett NUL-tecken och ser inte ut att vara en textfil.",
+    Code.ENCODING: "Filen är inte sparad som UTF-8. Spara den som UTF-8 och försök igen.",
+    Code.NO_ACT: "Akten finns inte.",
+    Code.BAD_SLUG: f"Kortnamnet får bara innehålla a–z, 0–9 och enkla bindestreck (högst {authoring.MAX_SLUG_LENGTH} tecken).",
+    Code.OTHER_ACT: "Lektionen hör till en annan akt. Välj den akten, eller ett annat kortnamn.",
+    Code.TITLE_REQUIRED: "En ny lektion behöver en titel.",
+    Code.BAD_TITLE: f"Titeln får vara högst {authoring.MAX_TITLE_LENGTH} tecken och utan styrtecken.",
+    Code.NO_QUESTIONS: "Filen innehåller inga frågor.",
+    Code.TOO_MANY: f"Filen innehåller för många frågor: högst {authoring.MAX_QUESTIONS} per import.",
+    Code.NAME_IN_LESSON_FILE: "Lektionsfilen har redan en fråga med samma namn, och den kan inte ersättas genom en "
+    "import. Ge GIFT-frågan ett annat namn.",
+    Code.SAME_ID: "Namnet ger samma id som en annan fråga i lektionen. Byt namn på den ena.",
+    Code.NO_LESSON: "Lektionen finns inte.",
+}
+
+
+def _swedish(problem: Problem) -> str:
+    """The problem for the page. The GIFT parser's and the loader's own messages stay as written (in English)."""
+    where = [f"Rad {problem.line}"] if problem.line is not None else []
+    where += [f"fråga ”{problem.question}”"] if problem.question else []
+    message = SWEDISH.get(problem.code, problem.message)
+    return f"{', '.join(where)}: {message}" if where else message
+
+
+def _text(form: FormMultiDict, name: str) -> str:
+    value = form.get(name)
+    return value.strip()[: FIELD_LENGTHS[name] + 1] if isinstance(value, str) else ""
+
+
+def _page(request: Request, *, values=None, errors=None, problems=(), summary=None, status_code=200) -> Template:
+    course = course_of(request)
+    return Template(
+        TEMPLATE,
+        context={
+            "section": "authoring",
+            "acts": course.acts,
+            "values": values or {},
+            "errors": errors or {},
+            "problems": list(problems),
+            "summary": summary,
+            "max_kb": authoring.MAX_GIFT_BYTES // 1024,
+        },
+        status_code=status_code,
+    )
+
+
+@get("/larare/import", guards=[STAFF], name="instructor-import")
+async def import_page(request: Request) -> Template:
+    return _page(request)
+
+
+@post("/larare/import", guards=[STAFF])
+async def import_submit(request: Request) -> Template:
+    form = await request.form()
+    values = {name: _text(form, name) for name in FIELD_LENGTHS}
+    errors: dict[str, str] = {}
+    act = int(values["act"]) if values["act"].isdigit() else 0
+    if act not in {a.number for a in course_of(request).acts}:
+        errors["act"] = "Välj en akt."
+    slug = values["new_lesson"] or values["lesson"]
+    if not slug:
+        errors["lesson"] = "Välj en lektion, eller skriv kortnamnet för en ny."
+    text = ""
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = "Välj en GIFT-fil."
+    else:
+        try:
+            text = authoring.decode_gift(await upload.read(authoring.MAX_GIFT_BYTES + 1))
+        except AuthoringError as exc:
+            errors["file"] = _swedish(exc.problems[0])
+        finally:
+            await upload.close()
+    if errors:
+        return _page(request, values=values, errors=errors, status_code=400)
+
+    catalog: CourseCatalog = request.app.state.catalog
+    run = partial(
+        _import_and_reload,
+        catalog,
+        settings_of(request).lessons_dir,
+        text,
+        act=act,
+        lesson=slug,
+        title=values["title"] or None,
+        source=Path(upload.filename).name[:100],
+    )
+    try:
+        summary = await anyio.to_thread.run_sync(run)  # file work and a course reload: off the event loop
+    except AuthoringError as exc:
+        for problem in exc.problems:
+            if problem.code in FIELD_OF:
+                errors.setdefault(FIELD_OF[problem.code], _swedish(problem))
+        listed = [_swedish(p) for p in exc.problems if p.code not in FIELD_OF]
+        return _page(request, values=values, errors=errors, problems=listed, status_code=400)
+    await QuestionVersions(request.app.state.engine).record(catalog.course)
+    return _page(request, summary=summary)
+
+
+def _import_and_reload(catalog: CourseCatalog, root: Path, text: str, **options) -> ImportSummary:
+    summary = authoring.import_gift(root, text, **options)
+    catalog.mark_changed()  # every worker reloads on its next request; this one now
+    return summary
+
+
+@get("/larare/import/export", guards=[STAFF], name="instructor-export")
+async def export_download(
+    request: Request, lektion: Annotated[str, QueryParameter(min_length=1, max_length=80)]
+) -> Response:
+    try:
+        result = authoring.export_gift(course_of(request), lektion)
+    except AuthoringError:
+        raise NotFound("Lektionen finns inte.") from None
+    if not result.written:
+        raise Invalid("Ingen av lektionens frågor kan skrivas som GIFT.")
+    return Response(
+        result.text,
+        media_type="text/plain; charset=utf-8",
+        # The slug is a known lesson's: a-z, 0-9 and dashes only, safe in the header.
+        headers={"Content-Disposition": f'attachment; filename="{result.lesson}.gift"'},
+    )
+
+
+ROUTES = [import_page, import_submit, export_download]

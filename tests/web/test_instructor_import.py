@@ -1,0 +1,174 @@
+"""The instructor's GIFT import form and export download, through the test client with real CSRF, on a copy of
+lessons/ so the real content is never written."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html import unescape
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from coursesite.db.review import QuestionVersion
+from coursesite.settings import REPO_ROOT
+from tests.conftest import CSRF_INPUT, login_as_staff, make_settings, register
+
+PAGE = "/larare/import"
+EXPORT = "/larare/import/export"
+BASE_URL = "http://testserver.local"
+TWO_QUESTIONS = "::kvot:: Vad är 10 / 2? {#5:0}\n\n::sant:: Två plus två är fyra. {T}\n"
+
+
+@pytest.fixture
+def lessons(tmp_path):
+    root = tmp_path / "lessons"
+    shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
+    return root
+
+
+@pytest.fixture
+def app(db, database_url, lessons):
+    from coursesite.app import create_app
+
+    return create_app(make_settings(database_url, lessons_dir=lessons))
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+async def upload(client, content: bytes | str, filename: str = "fragor.gift", **fields):
+    """Submit the form the way a browser does: the token from the form page, the file as multipart."""
+    page = await client.get(PAGE)
+    assert page.status_code == 200, page.text
+    token = CSRF_INPUT.search(page.text).group(1)
+    data = {"_csrf_token": token, "act": "1", "lesson": "", "new_lesson": "", "title": ""} | fields
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    return await client.post(PAGE, data=data, files={"file": (filename, raw, "text/plain")})
+
+
+async def test_import_creates_a_lesson_and_reimport_keeps_ids(client, instructor, app, lessons):
+    response = await upload(client, TWO_QUESTIONS, act="2", new_lesson="delning", title="Dela upp räkningar")
+    assert response.status_code == 200, response.text
+    page = text_of(response.text)
+    assert "Lektionen ”Dela upp räkningar” skapades" in page and "Nya frågor: 2" in page
+    created = lessons / "akt-2" / "05-delning.md"
+    assert created.is_file() and (lessons / "akt-2" / "05-delning.gift").is_file()
+    course = app.state.catalog.course
+    lesson = next(item for item in course.lessons() if item.slug == "delning")
+    assert (lesson.act_number, [q.id for q in lesson.questions]) == (2, ["delning.kvot", "delning.sant"])
+    assert await QuestionVersion.count().where(QuestionVersion.lesson_slug == "delning") == 2
+
+    # Again, with one key changed and one question new: same ids, the regrade link appears.
+    changed = "::kvot:: Vad är 10 / 2? {#5:0.5}\n\n::sant:: Två plus två är fyra. {T}\n\n::ny:: Ny fråga? {F}\n"
+    response = await upload(client, changed, act="2", lesson="delning")
+    assert response.status_code == 200, response.text
+    page = text_of(response.text)
+    assert "uppdaterades" in page and "Nya frågor: 1" in page and "Ersatta frågor: 1 (kvot)" in page
+    assert "Oförändrade frågor: 1" in page
+    assert 'href="/larare/omrattning?lektion=delning"' in response.text
+    lesson = next(item for item in app.state.catalog.course.lessons() if item.slug == "delning")
+    assert [q.id for q in lesson.questions] == ["delning.kvot", "delning.sant", "delning.ny"]
+    assert await QuestionVersion.count().where(QuestionVersion.question_id == "delning.kvot") == 2
+
+
+async def test_gift_errors_are_listed_with_lines_and_nothing_is_written(client, instructor, lessons):
+    before = (lessons / "akt-1" / "02-budget.gift").read_bytes()
+    bad = "::bra:: Fin fråga {T}\n\n::vikt:: Välj {=a ~%150%b}\n\n::tal:: Hur mycket? {#abc}\n"
+    response = await upload(client, bad, lesson="budget")
+    assert response.status_code == 400
+    page = text_of(response.text)
+    assert "Ingenting importerades" in page
+    assert "Rad 3, fråga ”vikt”: weight 150% is outside -100..100" in page
+    assert "Rad 5, fråga ”tal”: numeric answer: value 'abc' is not a number" in page
+    assert (lessons / "akt-1" / "02-budget.gift").read_bytes() == before
+
+
+async def test_a_name_from_the_lesson_file_is_refused(client, instructor):
+    response = await upload(client, "\n::overskott:: Samma namn som i .md {T}\n", lesson="budget")
+    assert response.status_code == 400
+    assert "Rad 2, fråga ”overskott”: Lektionsfilen har redan en fråga med samma namn" in text_of(response.text)
+
+
+@pytest.mark.parametrize(
+    ("content", "fields", "field_message"),
+    [
+        (b"::a:: x {T}\x00", {"lesson": "budget"}, "NUL-tecken"),
+        ("::å:: x {T}".encode("latin-1"), {"lesson": "budget"}, "inte sparad som UTF-8"),
+        (b"::a:: x {T}\n" + b"/" * (200 * 1024), {"lesson": "budget"}, "Filen är för stor"),
+        (TWO_QUESTIONS, {"new_lesson": "ny-lektion"}, "En ny lektion behöver en titel"),
+        (TWO_QUESTIONS, {"new_lesson": "Ny Lektion!", "title": "T"}, "Kortnamnet får bara innehålla"),
+        (TWO_QUESTIONS, {"lesson": "budget", "act": "3"}, "Lektionen hör till en annan akt"),
+        (TWO_QUESTIONS, {"act": "9", "lesson": "budget"}, "Välj en akt"),
+        (TWO_QUESTIONS, {}, "Välj en lektion"),
+        ("// bara en kommentar\n", {"lesson": "budget"}, "Filen innehåller inga frågor"),
+    ],
+    ids=["nul", "latin-1", "too-large", "no-title", "bad-slug", "other-act", "no-act", "no-lesson", "empty"],
+)
+async def test_form_problems_are_told_in_swedish(client, instructor, lessons, content, fields, field_message):
+    before = sorted(p.name for p in (lessons / "akt-1").iterdir())
+    response = await upload(client, content, **fields)
+    assert response.status_code == 400
+    assert field_message in text_of(response.text)
+    assert sorted(p.name for p in (lessons / "akt-1").iterdir()) == before
+
+
+async def test_a_form_without_a_file_is_refused(client, instructor):
+    page = await client.get(PAGE)
+    token = CSRF_INPUT.search(page.text).group(1)
+    response = await client.post(PAGE, data={"_csrf_token": token, "act": "1", "lesson": "budget"})
+    assert response.status_code == 400
+    assert "Välj en GIFT-fil" in text_of(response.text)
+
+
+async def test_the_upload_needs_the_csrf_token(client, instructor, lessons):
+    await client.get(PAGE)
+    response = await client.post(
+        PAGE, data={"act": "1", "lesson": "budget"}, files={"file": ("a.gift", b"::a:: x {T}", "text/plain")}
+    )
+    assert response.status_code == 403
+    assert "::a::" not in (lessons / "akt-1" / "02-budget.gift").read_text(encoding="utf-8")
+
+
+async def test_export_downloads_the_lesson_and_names_what_was_left_out(client, instructor):
+    page = await client.get(PAGE)
+    assert f'href="{EXPORT}?lektion=budget"' in page.text
+    response = await client.get(EXPORT, params={"lektion": "budget"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-disposition"] == 'attachment; filename="budget.gift"'
+    assert "::underskott-atgard::" in response.text and "::femtio-trettio-tjugo::" in response.text
+    assert "// Not exported: 'overskott': GIFT has no units." in response.text
+    assert (await client.get(EXPORT, params={"lektion": "finns-inte"})).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["participant", "finance"])
+async def test_only_instructors_and_admins_may_import_or_export(client, role):
+    if role == "participant":
+        await register(client)
+    else:
+        await login_as_staff(client, role)
+    assert (await client.get(PAGE)).status_code == 403
+    assert (await client.get(EXPORT, params={"lektion": "budget"})).status_code == 403
+    token = CSRF_INPUT.search((await client.get("/")).text)
+    headers = {"x-csrftoken": token.group(1) if token else client.cookies["csrftoken"]}
+    response = await client.post(
+        PAGE, data={"act": "1", "lesson": "budget"}, files={"file": ("a.gift", b"::a:: x {T}", "text/plain")},
+        headers=headers,
+    )
+    assert response.status_code == 403
+    assert "Du har inte behörighet" in text_of(response.text)  # the guard, not the CSRF check, said no
+
+
+async def test_an_admin_may_import(client, lessons):
+    await login_as_staff(client, "admin")
+    response = await upload(client, "::extra:: Extra fråga {T}\n", lesson="budget")
+    assert response.status_code == 200, response.text
+    assert "::extra::" in (lessons / "akt-1" / "02-budget.gift").read_text(encoding="utf-8")
