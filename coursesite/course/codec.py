@@ -115,13 +115,18 @@ def _key_only(value: Any) -> Any:
     if isinstance(value, dict):
         has_id = "id" in value  # a choice, option or criterion: its id stands for its text
         return {
-            key: _key_only(item)
+            key: _same_number(item) if key in _DECIMALS else _key_only(item)
             for key, item in value.items()
             if key not in _PRESENTATION and not (has_id and key == "text")
         }
     if isinstance(value, list):
         return [_key_only(item) for item in value]
     return value
+
+
+def _same_number(value: Any) -> Any:
+    """1, 1.0 and 1.00 are one key: a file written back with other trailing zeros changes nothing."""
+    return value if value is None else format(Decimal(value).normalize(), "f")
 
 
 def grading_version(question: Question) -> str:

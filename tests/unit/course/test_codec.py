@@ -54,6 +54,8 @@ CHOICE = SingleChoice(
         (dict(choices=(CHOICE.choices[0], dataclasses.replace(CHOICE.choices[1], fraction=Decimal("0.5")))), False),
         (dict(choices=(CHOICE.choices[0],)), False),
         (dict(points=Decimal(2)), False),
+        (dict(points=Decimal("1.00")), True),  # the same number, written otherwise
+        (dict(choices=(CHOICE.choices[0], dataclasses.replace(CHOICE.choices[1], fraction=Decimal("0.000")))), True),
         (dict(choices=(CHOICE.choices[0], dataclasses.replace(CHOICE.choices[1], id="c3"))), False),
     ],
 )
