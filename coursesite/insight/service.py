@@ -9,6 +9,7 @@ question. Both engines run the same SQL (portable: CTEs, CASE, integer arithmeti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,7 @@ MAX_MILLI = _SCALE - 2
 
 _CODE = (
     f"CASE WHEN status = '{GRADED}' AND score_milli IS NOT NULL "
-    f"THEN (score_milli + 1) * {_SCALE} + max_score_milli ELSE 0 END"
+    f"THEN (CAST(score_milli AS BIGINT) + 1) * {_SCALE} + max_score_milli ELSE 0 END"
 )
 
 
@@ -55,24 +56,6 @@ def _pick(rule: CountedAttempt) -> str:
     if rule is CountedAttempt.LAST:
         return f"MAX(attempt * {_ATTEMPT_SCALE} + {_CODE}) % {_ATTEMPT_SCALE}"
     return f"MAX(CASE WHEN status = '{GRADED}' AND score_milli IS NOT NULL THEN {_CODE} END)"
-
-
-def _counted_per_participant(rule: CountedAttempt, where: str, group: str) -> str:
-    """A CTE body: one row per (group…, account) with the counted score x and max m (NULL: nothing graded counts),
-    the number of attempts and of attempts awaiting review."""
-    return f"""
-        SELECT {group}account, COUNT(*) AS tries,
-               SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend,
-               {_pick(rule)} AS code
-        FROM answer WHERE {where}
-        GROUP BY {group}account"""
-
-
-def _decoded(alias: str = "p") -> str:
-    return (
-        f"CASE WHEN {alias}.code > 0 THEN {alias}.code / {_SCALE} - 1 END AS x, "
-        f"CASE WHEN {alias}.code > 0 THEN {alias}.code % {_SCALE} END AS m"
-    )
 
 
 def _int(value: Any) -> int:
@@ -102,40 +85,64 @@ async def question_report(course: Course, question_id: str, *, with_efficiency: 
     if found is None:
         return None
     lesson, question = found
-    rows = await _raw(
-        f"""
-        WITH per AS ({_counted_per_participant(lesson.counted_attempt, "question_id = {}", "")}),
-        scored AS (
-            SELECT p.tries, p.pend, {_decoded()}, lp.score_milli AS total
-            FROM per p LEFT JOIN lesson_progress lp ON lp.account = p.account AND lp.lesson_slug = {{}}
-        )
-        SELECT x, total - x AS y, m, COUNT(*) AS n, SUM(tries) AS tries, SUM(pend) AS pend
-        FROM scored GROUP BY x, total - x, m
-        """,
-        question_id,
-        lesson.slug,
+    # The two queries are independent: run them side by side (two connections; on PostgreSQL two backends).
+    pairs, responses = await asyncio.gather(_counted_pairs(lesson, question_id), response_counts(question_id))
+    stats = _stats(
+        question,
+        pairs,
+        attempts=sum(r.count for r in responses),
+        pending=sum(r.pending for r in responses),
+        with_efficiency=with_efficiency,
     )
+    return QuestionReport(lesson, question, stats, distribution(question, responses))
+
+
+def _stats(
+    question: Question, pairs: list[tuple[int, int | None, int]], *, attempts: int, pending: int, with_efficiency: bool
+) -> QuestionStats:
+    """From the frequency table of (code, lesson total) to the statistics (stats.py does the arithmetic)."""
     histogram: dict[tuple[int, int, int], int] = {}
-    participants = attempts = pending = 0
-    for row in rows:
-        n = _int(row["n"])
+    participants = 0
+    for code, total, n in pairs:
         participants += n
-        attempts += _int(row["tries"])
-        pending += _int(row["pend"])
-        if row["x"] is not None and row["y"] is not None:
-            key = (_int(row["x"]), _int(row["y"]), _int(row["m"]))
+        if code > 0 and total is not None:  # a graded counted attempt, and the lesson's total to compare with
+            x, m = code // _SCALE - 1, code % _SCALE
+            key = (x, total - x, m)
             histogram[key] = histogram.get(key, 0) + n
-    moments = Moments.of_histogram(histogram)
-    stats = question_stats(
-        question_id,
-        moments,
+    return question_stats(
+        question.id,
+        Moments.of_histogram(histogram),
         participants=participants,
         attempts=attempts,
         pending=pending,
         max_score_milli=int(question.points * 1000),
         efficiency=discriminative_efficiency(histogram) if with_efficiency else None,
     )
-    return QuestionReport(lesson, question, stats, distribution(question, await response_counts(question_id)))
+
+
+async def _counted_pairs(lesson: Lesson, question_id: str) -> list[tuple[int, int | None, int]]:
+    """(code of the counted attempt, the participant's lesson total, how many participants) for one question.
+
+    Grouped by the raw code and total, decoded in Python: the database does no per-row arithmetic beyond the max.
+    An inner join: whoever answered has a progress row for the lesson (the answer flow writes both in one
+    transaction), and both sides come in account order from their indexes, so PostgreSQL merges them without a hash.
+    """
+    rows = await _raw(
+        f"""
+        SELECT p.code AS code, lp.score_milli AS total, COUNT(*) AS n
+        FROM lesson_progress lp
+        JOIN (
+            SELECT account, {_pick(lesson.counted_attempt)} AS code
+            FROM answer WHERE question_id = {{}}
+            GROUP BY account
+        ) p ON p.account = lp.account
+        WHERE lp.lesson_slug = {{}}
+        GROUP BY p.code, lp.score_milli
+        """,
+        question_id,
+        lesson.slug,
+    )
+    return [(_int(row["code"]), None if row["total"] is None else _int(row["total"]), _int(row["n"])) for row in rows]
 
 
 async def response_counts(question_id: str) -> list[KeyCount]:
@@ -166,55 +173,27 @@ async def response_counts(question_id: str) -> list[KeyCount]:
 
 
 async def lesson_stats(lesson: Lesson) -> list[QuestionStats]:
-    """The statistics of every question of a lesson (in the lesson's order), in one query: sums per question."""
-    rows = await _raw(
+    """The statistics of every question of a lesson, in the lesson's order: one frequency table per question (run
+    side by side) and one count of attempts per question."""
+    question_ids = [question.id for question in lesson.questions]
+    if not question_ids:
+        return []
+    placeholders = ", ".join("{}" for _ in question_ids)
+    counts_query = _raw(
         f"""
-        WITH per AS ({_counted_per_participant(lesson.counted_attempt, "lesson_slug = {}", "question_id, ")}),
-        scored AS (
-            SELECT p.question_id, p.tries, p.pend, {_decoded()}, lp.score_milli AS total
-            FROM per p LEFT JOIN lesson_progress lp ON lp.account = p.account AND lp.lesson_slug = {{}}
-        ),
-        pairs AS (
-            SELECT question_id, tries, pend, x, m, total - x AS y FROM scored
-        )
-        SELECT question_id, COUNT(*) AS participants, SUM(tries) AS tries, SUM(pend) AS pend,
-               COUNT(y) AS n, SUM(CASE WHEN y IS NOT NULL THEN x END) AS sx,
-               SUM(CASE WHEN y IS NOT NULL THEN m END) AS sm,
-               SUM(y) AS sy, SUM(x * x * (CASE WHEN y IS NULL THEN 0 ELSE 1 END)) AS sxx, SUM(y * y) AS syy,
-               SUM(x * y) AS sxy
-        FROM pairs GROUP BY question_id
+        SELECT question_id, COUNT(*) AS n, SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
+        FROM answer WHERE question_id IN ({placeholders})
+        GROUP BY question_id
         """,
-        lesson.slug,
-        lesson.slug,
+        *question_ids,
     )
-    by_id = {row["question_id"]: row for row in rows}
-    result = []
-    for question in lesson.questions:
-        row = by_id.get(question.id)
-        if row is None:
-            moments, participants, attempts, pending = Moments(), 0, 0, 0
-        else:
-            moments = Moments(
-                n=_int(row["n"]),
-                sum_x=_int(row["sx"]),
-                sum_y=_int(row["sy"]),
-                sum_xx=_int(row["sxx"]),
-                sum_yy=_int(row["syy"]),
-                sum_xy=_int(row["sxy"]),
-                sum_max=_int(row["sm"]),
-            )
-            participants, attempts, pending = _int(row["participants"]), _int(row["tries"]), _int(row["pend"])
-        result.append(
-            question_stats(
-                question.id,
-                moments,
-                participants=participants,
-                attempts=attempts,
-                pending=pending,
-                max_score_milli=int(question.points * 1000),
-            )
-        )
-    return result
+    counts, *tables = await asyncio.gather(counts_query, *(_counted_pairs(lesson, qid) for qid in question_ids))
+    by_id = {row["question_id"]: (_int(row["n"]), _int(row["pend"])) for row in counts}
+    return [
+        _stats(question, pairs, attempts=by_id.get(question.id, (0, 0))[0], pending=by_id.get(question.id, (0, 0))[1],
+               with_efficiency=True)
+        for question, pairs in zip(lesson.questions, tables)
+    ]
 
 
 # ---------------------------------------------------------------- participants

@@ -10,7 +10,7 @@ import pytest
 from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
-from coursesite.db.answers import LessonProgress
+from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
 from coursesite.insight import service as insight
 from coursesite.insight.export import BOM, neutralise
@@ -129,6 +129,29 @@ async def test_essays_awaiting_review_count_as_attempts_not_scores(answers, cour
     assert (report.stats.participants, report.stats.scored, report.stats.pending) == (1, 0, 1)
     assert report.stats.facility is None and report.stats.discrimination is None
     assert report.distribution.kind == "none"
+
+
+async def test_scores_above_two_points_do_not_overflow(answers, course):
+    # 6 points = 6000 milli: the encoded counted attempt passes 2³¹, which PostgreSQL's integer would not hold.
+    lesson = lesson_of(course, "pension-och-mal")
+    essay = next(q for q in lesson.questions if q.type == "essay")
+    now = clock.now()
+    for name, score in (("Hugo", 4500), ("Iris", 6000)):
+        p = await participant(name)
+        await Answer.insert(
+            Answer(account=p.account_id, question_id=essay.id, lesson_slug=lesson.slug, attempt=1, raw_response='"x"',
+                   normalized_response='"x"', status="graded", score_milli=score, max_score_milli=6000, feedback="[]",
+                   created_at=now, graded_at=now)
+        )
+        await LessonProgress.insert(
+            LessonProgress(account=p.account_id, lesson_slug=lesson.slug, answered=1, question_count=7,
+                           score_milli=score, max_score_milli=6000, percent=0, updated_at=now)
+        )
+    stats = (await insight.question_report(course, essay.id)).stats
+    assert stats.facility == pytest.approx(100 * 10500 / 12000)
+    assert stats.scored == 2 and stats.discrimination is None  # the rest of the lesson is 0 for both
+    overview = {s.question_id: s for s in await insight.lesson_stats(lesson)}
+    assert overview[essay.id].facility == pytest.approx(stats.facility)
 
 
 async def test_unknown_question_has_no_report(db, course):
