@@ -126,8 +126,10 @@ async def review_queue(
 # -- one answer
 
 
-async def _neighbours(request: Request, answer_id: int, anonymous: bool) -> tuple[int | None, int | None, list[int]]:
-    ids = [item.answer_id for item in await review_of(request).queue(limit=QUEUE_MAX, anonymous=anonymous)]
+async def _neighbours(request: Request, answer_id: int) -> tuple[int | None, int | None, list[int]]:
+    """The previous and next answer in the queue (the first one when this answer is not in it), and the queue."""
+    # Only the order is needed: anonymous skips reading the names.
+    ids = [item.answer_id for item in await review_of(request).queue(limit=QUEUE_MAX, anonymous=True)]
     if answer_id not in ids:
         return None, (ids[0] if ids else None), ids
     index = ids.index(answer_id)
@@ -150,7 +152,7 @@ async def _item_page(
 ) -> Template:
     service = review_of(request)
     item: ReviewItem = await service.item(answer_id, anonymous=anonymous)
-    previous, following, queue_ids = await _neighbours(request, answer_id, anonymous)
+    previous, following, queue_ids = await _neighbours(request, answer_id)
     principal = principal_of(request)
     answer = item.answer
     rubric = rubric_of(item.question)
@@ -229,7 +231,7 @@ async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -
         if insert in bank:
             values["comment"] = "\n".join(part for part in (values["comment"].rstrip(), bank[insert]) if part)
         return await _item_page(request, answer_id, anonymous, values=values)
-    _, following, queue_before = await _neighbours(request, answer_id, anonymous)
+    *_, queue_before = await _neighbours(request, answer_id)
     try:
         if rubric:
             criteria = {c.id: parse_points(values["criteria"][c.id], f"criteria.{c.id}") for c in rubric}
@@ -242,7 +244,7 @@ async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -
             request, answer_id, anonymous, status_code=_failure_status(exc), failed="grade",
             errors=exc.field_errors, message=exc.message, values=values,
         )  # fmt: skip
-    remaining = [i.answer_id for i in await service.queue(limit=QUEUE_MAX, anonymous=anonymous)]
+    remaining = [i.answer_id for i in await service.queue(limit=QUEUE_MAX, anonymous=True)]
     index = queue_before.index(answer_id) if answer_id in queue_before else -1
     after = [i for i in queue_before[index + 1 :] + queue_before[: max(index, 0)] if i in remaining]
     target = after[0] if after else (remaining[0] if remaining else None)
