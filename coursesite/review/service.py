@@ -30,7 +30,7 @@ from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, Quest
 from coursesite.grading.rules import to_milli
 from coursesite.grading.service import StoredAnswer, stored_answer, update_lesson_progress
 from coursesite.privacy.pii import find_forbidden, refusal_message
-from coursesite.review.regrade import RegradeMode, regrade_attempt
+from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode, regrade_attempt
 from coursesite.review.versions import QuestionVersions
 
 COMMENT_MAX_CHARS = 2000
@@ -43,7 +43,7 @@ EVENT_LABELS_SV = {
     MANUAL_GRADE: "Bedömd av lärare",
     OVERRIDE: "Poängen ändrad av lärare",
     FLAG_DISMISSED: "Omprövning avslutad utan ändring",
-    REGRADE: "Omrättad efter ändrad facit",
+    REGRADE: "Omrättad efter ändrat facit",
 }
 
 
@@ -640,7 +640,7 @@ class ReviewService:
                 await Answer.update({Answer.score_milli: score_milli, Answer.max_score_milli: max_milli}).where(
                     Answer.id.is_in(ids[start : start + 500])
                 )
-        reason = f"Omrättning: {plan.mode.value}"
+        reason = f"Omrättning: {MODE_LABELS_SV[plan.mode].lower()}"
         events = [
             GradeEvent(
                 answer=change.answer_id, kind=REGRADE, actor=actor.account_id, old_score_milli=change.old_score_milli,

@@ -33,16 +33,21 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def server_env(tmp_path_factory) -> dict[str, str]:
+    """The live server's environment: tests run `coursesite` commands (create-staff, say) against its database."""
     database = tmp_path_factory.mktemp("browser") / "site.sqlite"
-    port = _free_port()
-    env = os.environ | {
+    return os.environ | {
         "COURSESITE_DATABASE_URL": f"sqlite:///{database}",
         "COURSESITE_SECRET_KEY": TEST_SECRET,
-        "COURSESITE_PORT": str(port),
+        "COURSESITE_PORT": str(_free_port()),
         "COURSESITE_HOST": "127.0.0.1",
         "COURSESITE_ENV": "test",
     }
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env):
+    env, port = server_env, server_env["COURSESITE_PORT"]
     command = Path(sys.executable).parent / "coursesite"
     subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

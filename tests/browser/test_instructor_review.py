@@ -2,25 +2,19 @@
 using the keyboard only (criteria by number, a bank comment with Alt+1, Ctrl+Enter to save), and the participant then
 sees the score, the criteria, the comment and that a teacher graded it.
 
-This module runs its own `coursesite serve` (the same way as the shared one in conftest.py) because it needs the
-server's environment for `coursesite create-staff`."""
+The instructor is created with `coursesite create-staff` against the shared live server's database."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_participant_path import register
-from tests.conftest import TEST_SECRET
 from tests.support import correct_response
 
 pytestmark = pytest.mark.browser
@@ -33,47 +27,12 @@ SECOND_ESSAY = "pension-och-mal.min-plan"
 
 
 @pytest.fixture(scope="module")
-def server_env(tmp_path_factory):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    database = tmp_path_factory.mktemp("review-browser") / "site.sqlite"
-    return os.environ | {
-        "COURSESITE_DATABASE_URL": f"sqlite:///{database}",
-        "COURSESITE_SECRET_KEY": TEST_SECRET,
-        "COURSESITE_PORT": str(port),
-        "COURSESITE_HOST": "127.0.0.1",
-        "COURSESITE_ENV": "test",
-    }
-
-
-@pytest.fixture(scope="module")
-def live_server(server_env):
-    """Overrides the shared server for this module: the same start-up, with an environment the test can reuse."""
-    subprocess.run([COMMAND, "migrate"], env=server_env, check=True, capture_output=True)
+def instructor_account(server_env, live_server) -> None:
     subprocess.run(
         [COMMAND, "create-staff", "--email", INSTRUCTOR_EMAIL, "--role", "instructor", "--first-name", "Ingrid",
          "--last-name", "Lärare", "--password", INSTRUCTOR_PASSWORD],
         env=server_env, check=True, capture_output=True,
     )  # fmt: skip
-    server = subprocess.Popen([COMMAND, "serve"], env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{server_env['COURSESITE_PORT']}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not answer /healthz within 10 s")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def pass_the_first_two_acts(page: Page, course) -> None:
@@ -99,7 +58,9 @@ def write_essay(page: Page, question_id: str, text: str) -> None:
     expect(article.locator(".feedback")).to_contain_text("väntar på bedömning")
 
 
-def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_sees_it(page: Page, browser, live_server, course):
+def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_sees_it(
+    page: Page, browser, live_server, instructor_account, course
+):
     register(page)
     pass_the_first_two_acts(page, course)
     write_essay(page, FIRST_ESSAY, "Avgiften dras varje år på hela beloppet, så den växer med ränta på ränta.")

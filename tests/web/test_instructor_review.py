@@ -396,7 +396,7 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on
         events = {(e["answer"], e["old_score_milli"], e["new_score_milli"]) for e in await GradeEvent.select()}
         assert events == {(ids["Ada"], 0, 1000), (ids["Max"], 1000, 0)}
         trail = text_of((await client.get(f"{QUEUE}/{ids['Ada']}")).text)
-        assert "Omrättad efter" in trail and "Omrättning: new_only" in trail
+        assert "Omrättad efter ändrat facit" in trail and "Omrättning: räkna bara det nya rätta svaret" in trail
         assert "Inga försök behöver räknas om" in (await client.get("/larare/omrattning")).text
 
 
