@@ -74,6 +74,7 @@ class Settings:
     environment: str = "development"
     secure_cookies: bool = False  # set behind https
     lessons_dir: Path = REPO_ROOT / "lessons"
+    billing_config: Path = REPO_ROOT / "coursesite" / "billing" / "billing.toml"
     db_pool_size: int = 10  # PostgreSQL connection pool per worker; 0 opens a connection per query
     session_days: int = 14
     login_max_failures: int = 5
@@ -93,6 +94,7 @@ class Settings:
             raise ConfigError(f"COURSESITE_ENV: expected one of {', '.join(ENVIRONMENTS)}, got {environment!r}")
         secret = env.get("COURSESITE_SECRET_KEY", "")
         lessons = env.get("COURSESITE_LESSONS_DIR")
+        billing = env.get("COURSESITE_BILLING_CONFIG")
         settings = cls(
             database_url=env.get("COURSESITE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("COURSESITE_HOST") or "127.0.0.1",
@@ -102,6 +104,7 @@ class Settings:
             environment=environment,
             secure_cookies=_bool(env, "COURSESITE_SECURE_COOKIES", environment == "production"),
             lessons_dir=Path(lessons) if lessons else REPO_ROOT / "lessons",
+            billing_config=Path(billing) if billing else REPO_ROOT / "coursesite" / "billing" / "billing.toml",
             db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
             login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
             login_window_seconds=_int(env, "COURSESITE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),

@@ -2,6 +2,7 @@
 
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.billing import BgMaxImport, Certificate, Customer, Enrollment, Invoice, InvoiceCounter, Payment
 from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, QuestionVersion, RegradeRun
 
 TABLES = [
@@ -15,6 +16,13 @@ TABLES = [
     GradeEvent,
     CommentBankEntry,
     QuestionVersion,
+    Customer,
+    Enrollment,
+    InvoiceCounter,
+    Invoice,
+    BgMaxImport,
+    Payment,
+    Certificate,
 ]
 
 

@@ -34,12 +34,15 @@ class Retention(StrEnum):
     WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until the account is erased
     SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out
     LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed
+    BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
 
 
 RETENTION_TEXT_SV = {
     Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
     Retention.SESSION_LIFETIME: "Tills sessionen går ut (högst 14 dagar) eller personen loggar ut.",
     Retention.LOGIN_WINDOW: "Högst 15 minuter efter ett misslyckat inloggningsförsök.",
+    Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
+    "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }
 
 
@@ -65,9 +68,10 @@ def _p(table, column, category, purpose, retention, description, provided=True) 
     return PersonalField(table, column, category, purpose, retention, description, provided)
 
 
-C, A, T = Category.CONTACT, Category.COURSE_ANSWERS, Category.TECHNICAL
+C, A, T, B = Category.CONTACT, Category.COURSE_ANSWERS, Category.TECHNICAL, Category.BILLING
 SERVICE, SECURITY = Purpose.PROVIDE_SERVICE, Purpose.SECURITY
 KEEP, SESSION, WINDOW = Retention.WHILE_ACCOUNT_EXISTS, Retention.SESSION_LIFETIME, Retention.LOGIN_WINDOW
+BOOKS = Retention.BOOKKEEPING
 
 PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("account", "email", C, SERVICE, KEEP, "E-postadress"),
@@ -110,6 +114,37 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("grade_event", "reason", A, SERVICE, KEEP, "Lärarens motivering eller kommentar", provided=False),
     _p("grade_event", "regrade_run", A, SERVICE, KEEP, "Vilken omrättning ändringen hörde till", provided=False),
     _p("grade_event", "created_at", A, SERVICE, KEEP, "När poängen ändrades", provided=False),
+    _p("customer", "account", B, SERVICE, KEEP, "Vems faktureringsuppgifterna är", provided=False),
+    _p("customer", "customer_type", B, SERVICE, KEEP, "Privatperson eller företag"),
+    _p("customer", "company_name", B, SERVICE, KEEP, "Företagsnamn (frivilligt)"),
+    _p("customer", "org_number", B, SERVICE, KEEP, "Organisationsnummer (frivilligt, företag)"),
+    _p("customer", "reference", B, SERVICE, KEEP, "Er referens (frivilligt, företag)"),
+    _p("customer", "address_line", B, SERVICE, KEEP, "Fakturaadress"),
+    _p("customer", "postal_code", B, SERVICE, KEEP, "Postnummer"),
+    _p("customer", "city", B, SERVICE, KEEP, "Ort"),
+    _p("customer", "updated_at", B, SERVICE, KEEP, "När faktureringsuppgifterna senast ändrades", provided=False),
+    _p("enrollment", "account", B, SERVICE, KEEP, "Vem som är anmäld till kursen", provided=False),
+    _p("enrollment", "terms_version", B, SERVICE, KEEP, "Vilken version av villkoren som godkändes"),
+    _p("enrollment", "terms_accepted_at", B, SERVICE, KEEP, "När villkoren godkändes", provided=False),
+    _p("enrollment", "created_at", B, SERVICE, KEEP, "När anmälan gjordes", provided=False),
+    _p("invoice", "account", B, SERVICE, BOOKS, "Vems fakturan är", provided=False),
+    _p("invoice", "buyer", B, SERVICE, BOOKS, "Köparens namn och adress på fakturan", provided=False),
+    _p("invoice", "ocr", B, SERVICE, BOOKS, "OCR-nummer", provided=False),
+    _p("invoice", "reason", B, SERVICE, BOOKS, "Skäl till kreditering", provided=False),
+    _p("invoice", "number", B, SERVICE, BOOKS, "Fakturanummer", provided=False),
+    _p("invoice", "issue_date", B, SERVICE, BOOKS, "Fakturadatum", provided=False),
+    _p("invoice", "total_ore", B, SERVICE, BOOKS, "Belopp att betala", provided=False),
+    _p("payment", "invoice", B, SERVICE, BOOKS, "Vilken faktura betalningen gäller", provided=False),
+    _p("payment", "amount_ore", B, SERVICE, BOOKS, "Betalt belopp", provided=False),
+    _p("payment", "payment_date", B, SERVICE, BOOKS, "Betalningsdag", provided=False),
+    _p("payment", "reference", B, SERVICE, BOOKS, "Betalningsreferens (OCR)", provided=False),
+    _p("payment", "payer_name", B, SERVICE, BOOKS, "Betalarens namn enligt banken", provided=False),
+    _p("payment", "note", B, SERVICE, BOOKS, "Anteckning om betalningen", provided=False),
+    _p("certificate", "account", A, SERVICE, KEEP, "Vems kursintyget är", provided=False),
+    _p("certificate", "holder_short_name", A, SERVICE, KEEP, "Förnamn och efternamnets initial på intyget", provided=False),
+    _p("certificate", "completed_on", A, SERVICE, KEEP, "När kursen blev klar", provided=False),
+    _p("certificate", "code", A, SERVICE, KEEP, "Intygets kontrollkod", provided=False),
+    _p("certificate", "issued_at", A, SERVICE, KEEP, "När intyget skapades", provided=False),
     _p("lesson_progress", "account", A, SERVICE, KEEP, "Vems framsteg", provided=False),
     _p("lesson_progress", "answered", A, SERVICE, KEEP, "Antal besvarade frågor", provided=False),
     _p("lesson_progress", "score_milli", A, SERVICE, KEEP, "Lektionens poäng", provided=False),
@@ -123,7 +158,8 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
         NotPersonal(table, "id", "surrogate key")
         for table in (
             "account", "user_session", "login_attempt", "answer", "lesson_progress", "answer_flag", "grade_event",
-            "regrade_run", "comment_bank_entry", "question_version",
+            "regrade_run", "comment_bank_entry", "question_version", "customer", "enrollment", "invoice_counter",
+            "invoice", "bgmax_import", "payment", "certificate",
         )
     ),
     NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
@@ -145,6 +181,22 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("question_version", "version", "course content"),
     NotPersonal("question_version", "definition", "course content"),
     NotPersonal("question_version", "recorded_at", "when the content changed"),
+    *(NotPersonal("invoice_counter", column, "the invoice numbering") for column in ("series", "year", "last_sequence")),
+    *(
+        NotPersonal("invoice", column, "a property of the invoice, not of the buyer")
+        for column in (
+            "kind", "series", "year", "sequence", "credited_invoice", "supply_date", "due_date", "seller", "lines",
+            "net_ore", "vat_ore", "rounding_ore", "currency", "payment_terms_days", "created_at",
+        )
+    ),
+    *(
+        NotPersonal("bgmax_import", column, "about the bank file, not about a person")
+        for column in ("file_hash", "filename", "imported_by", "payments", "matched", "total_ore", "created_at")
+    ),
+    *(
+        NotPersonal("payment", column, "how the payment was registered")
+        for column in ("source", "bgmax_import", "registered_by", "created_at")
+    ),
     NotPersonal("lesson_progress", "question_count", "a property of the lesson"),
     NotPersonal("lesson_progress", "max_score_milli", "a property of the lesson's questions"),
 )
