@@ -14,6 +14,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from coursesite.billing.config import load_billing_config
+from coursesite.billing.service import BillingService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
@@ -33,6 +35,7 @@ MAX_REQUEST_BODY_BYTES = 256 * 1024
 def create_app(settings: Settings) -> Litestar:
     settings.validate()
     catalog = CourseCatalog(settings.lessons_dir)  # refuses to start on broken content, naming the file
+    billing_config = load_billing_config(settings.billing_config)  # refuses to start on a wrong value, naming it
     engine = build_engine(settings.database)
     bind_tables(engine)
 
@@ -78,7 +81,8 @@ def create_app(settings: Settings) -> Litestar:
     app.state.settings = settings
     app.state.catalog = catalog
     app.state.engine = engine
-    app.state.answers = AnswerService(engine, catalog)
+    app.state.billing = billing = BillingService(engine, billing_config)
+    app.state.answers = AnswerService(engine, catalog, access=billing.has_course_access)
     app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
     return app
 

@@ -143,14 +143,29 @@ async def api_post(client, path: str, json=None):
 PASSWORD = "korrekt-häst-batteri"
 
 
-async def register(client, email: str = "anna@example.se", first_name: str = "Anna", last_name: str = "Andersson"):
+async def register(
+    client, email: str = "anna@example.se", first_name: str = "Anna", last_name: str = "Andersson", *, enrolled: bool = True
+):
+    """Register through the API and log in. `enrolled` also records an enrolment (without an invoice), which is
+    what opens the lessons; tests of the enrolment itself pass enrolled=False."""
     response = await api_post(
         client,
         "/api/v1/auth/register",
         {"email": email, "password": PASSWORD, "first_name": first_name, "last_name": last_name},
     )
     assert response.status_code == 201, response.text
+    if enrolled:
+        await enrol_without_invoice(response.json()["id"])
     return response.json()
+
+
+async def enrol_without_invoice(account_id: int) -> None:
+    from coursesite.billing.enrolment import TERMS_VERSION
+    from coursesite.core import clock
+    from coursesite.db.billing import Enrollment
+
+    now = clock.now()
+    await Enrollment.insert(Enrollment(account=account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -42,6 +43,10 @@ def _strings_in(value: Any):
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _strings_in(item)
+
+
+CourseAccess = Callable[[int], Awaitable[bool]]
+NOT_ENROLLED = "Anmäl dig till kursen för att öppna lektionerna."
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,14 @@ class LessonState:
 
 
 class AnswerService:
-    def __init__(self, engine: Engine, catalog: CourseCatalog) -> None:
+    def __init__(self, engine: Engine, catalog: CourseCatalog, access: CourseAccess | None = None) -> None:
         self.engine = engine
         self.catalog = catalog
+        self.access = access  # None: every registered participant may take the course (tests of the flow alone)
+
+    async def has_access(self, account_id: int) -> bool:
+        """Enrolled (and, when the course waits for payment, paid): the billing service decides."""
+        return True if self.access is None else await self.access(account_id)
 
     @property
     def course(self) -> Course:
@@ -156,7 +166,7 @@ class AnswerService:
         score = lesson_score(lesson, (a.record() for a in answers))
         return LessonState(
             lesson=lesson,
-            unlocked=is_lesson_unlocked(self.course, lesson, completed),
+            unlocked=is_lesson_unlocked(self.course, lesson, completed) and await self.has_access(account_id),
             score=score,
             complete=lesson.slug in completed,
             attempts=attempts,
@@ -167,6 +177,8 @@ class AnswerService:
         if found is None:
             raise NotFound("Frågan finns inte.")
         lesson, question = found
+        if not await self.has_access(principal.account_id):
+            raise Forbidden(NOT_ENROLLED)
         completed = await self.completed_lessons(principal.account_id)
         if not is_lesson_unlocked(self.course, lesson, completed):
             raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")

@@ -193,8 +193,10 @@ async def api_logout(request: Request) -> Response[None]:
 async def api_course(request: Request) -> CourseOut:
     """The course: acts, lessons and questions, with what is open to me. Never answer keys, weights or feedback."""
     course = course_of(request)
-    completed = await answers_of(request).completed_lessons(principal_of(request).account_id)
+    service = answers_of(request)
+    completed = await service.completed_lessons(principal_of(request).account_id)
     progress = course_progress(course, completed)
+    enrolled = await service.has_access(principal_of(request).account_id)
     return CourseOut(
         slug=course.slug,
         title=course.title,
@@ -203,12 +205,12 @@ async def api_course(request: Request) -> CourseOut:
                 number=act_progress.act.number,
                 slug=act_progress.act.slug,
                 title=act_progress.act.title,
-                unlocked=act_progress.unlocked,
+                unlocked=enrolled and act_progress.unlocked,
                 lessons=[
                     LessonOut(
                         slug=lesson.slug,
                         title=lesson.title,
-                        unlocked=is_lesson_unlocked(course, lesson, completed),
+                        unlocked=enrolled and is_lesson_unlocked(course, lesson, completed),
                         completed=lesson.slug in completed,
                         pass_mark=lesson.pass_mark,
                         max_attempts=lesson.max_attempts,

@@ -14,7 +14,7 @@ from coursesite.course.model import Lesson
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress
 from coursesite.grading.rules import from_milli
-from coursesite.grading.service import LessonState
+from coursesite.grading.service import NOT_ENROLLED, LessonState
 from coursesite.web import guards
 from coursesite.review.service import REASON_MAX_CHARS
 from coursesite.web.deps import answers_of, course_of, principal_of, review_of
@@ -35,8 +35,11 @@ def _lesson(request: Request, slug: str) -> Lesson:
 
 async def _open_lesson(request: Request, slug: str) -> LessonState:
     lesson = _lesson(request, slug)
-    state = await answers_of(request).lesson_state(principal_of(request).account_id, lesson)
+    service = answers_of(request)
+    state = await service.lesson_state(principal_of(request).account_id, lesson)
     if not state.unlocked:
+        if not await service.has_access(principal_of(request).account_id):
+            raise Forbidden(NOT_ENROLLED)
         raise Forbidden("Lektionen är låst ännu. Akterna öppnas i tur och ordning: gör klart den föregående akten först.")
     return state
 
@@ -58,9 +61,13 @@ async def my_course(request: Request) -> Template:
     service = answers_of(request)
     completed = await service.completed_lessons(principal.account_id)
     progress = course_progress(course_of(request), completed)
+    enrolled = await service.has_access(principal.account_id)
     return Template(
         "course/my_course.html",
-        context={"course": course_of(request), "progress": progress, "completed": completed, "principal": principal},
+        context={
+            "course": course_of(request), "progress": progress, "completed": completed, "principal": principal,
+            "enrolled": enrolled,
+        },  # fmt: skip
     )
 
 
