@@ -87,8 +87,11 @@ async def db(settings):
     from coursesite.db.engine import build_engine
     from coursesite.db.tables import TABLES, bind_tables
 
+    from coursesite.db.billing import Invoice
+
     engine = build_engine(settings.database)
     bind_tables(engine)
+    await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
     for table in reversed(TABLES):
         await table.delete(force=True)
     return engine
