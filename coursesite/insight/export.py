@@ -1,28 +1,19 @@
 """The grade export as CSV that Swedish Excel opens directly. Pure: rows in, text out.
 
-- UTF-8 with a byte order mark (Excel reads åäö right only with it), `;` between fields (Excel's list separator in
-  Swedish), a decimal comma, CRLF line ends, quotes only where a field needs them.
-- Numbers are written here, not with Babel (`core.formatting`): that module is for people and groups thousands with
-  no-break spaces, which Excel reads as text. `1234,5` is what Swedish Excel reads as a number.
-- A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula by a
-  spreadsheet ("CSV injection"): it gets a leading apostrophe, which Excel shows as text. Our own numbers are never
-  negative and never pass through that rule.
+The CSV rules (BOM, `;`, decimal comma, CRLF, formula neutralising, dates) live in `core/excel_csv.py`, shared with
+the invoice export; this module only says which columns a grade row has.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from coursesite.core.formatting import to_stockholm
+from coursesite.core import excel_csv
+from coursesite.core.excel_csv import BOM, iso_date, neutralise
 
-BOM = "\ufeff"
-SEPARATOR = ";"
-LINE_END = "\r\n"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["BOM", "HEADER", "GradeRow", "header_chunk", "iso_date", "milli_number", "neutralise", "rows_chunk"]
 
 HEADER = (
     "deltagare-id",
@@ -42,27 +33,9 @@ HEADER = (
 )
 
 
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def milli_number(milli: int | None) -> str:
     """Thousandths as a Swedish number for Excel: 1500 → "1,5", 2000 → "2", 333 → "0,333", None → ""."""
-    if milli is None:
-        return ""
-    sign = "-" if milli < 0 else ""
-    whole, part = divmod(abs(milli), 1000)
-    if part == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole},{part:03d}".rstrip("0")
-
-
-def iso_date(moment: datetime | None) -> str:
-    """The date in Stockholm as YYYY-MM-DD, which Excel reads as a date in any locale."""
-    return "" if moment is None else to_stockholm(moment).date().isoformat()
+    return excel_csv.fixed_point(milli, 3, trim=True)
 
 
 @dataclass(frozen=True)
@@ -100,20 +73,11 @@ class GradeRow:
         ]
 
 
-def _writer(buffer: io.StringIO):
-    return csv.writer(buffer, delimiter=SEPARATOR, lineterminator=LINE_END, quoting=csv.QUOTE_MINIMAL)
-
-
 def header_chunk(header: Sequence[str] = HEADER) -> str:
     """The start of the file: the byte order mark and the header line."""
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    _writer(buffer).writerow([neutralise(cell) for cell in header])
-    return buffer.getvalue()
+    return excel_csv.header_chunk(header)
 
 
 def rows_chunk(rows: Iterable[GradeRow]) -> str:
     """Some rows of the file, each ending with CRLF."""
-    buffer = io.StringIO()
-    _writer(buffer).writerows(row.cells() for row in rows)
-    return buffer.getvalue()
+    return excel_csv.rows_chunk(row.cells() for row in rows)
