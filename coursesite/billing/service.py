@@ -4,9 +4,9 @@ overdue list and course access. Every issued invoice and credit note is inserted
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-import secrets
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,7 +23,7 @@ from coursesite.billing.status import InvoiceStatus, LedgerEntry, LedgerRow, inv
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.core.formatting import to_stockholm
-from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter, Payment
+from coursesite.db.billing import BgMaxImport, Customer, Enrollment, Invoice, InvoiceCounter, Payment
 from coursesite.db.engine import lock_account_rows, write_transaction
 
 MAX_AMOUNT_ORE = 100_000_000_00  # a million kronor: far above any real payment, below integer trouble
@@ -131,6 +131,18 @@ def document_from_row(row: Mapping[str, Any], credited_number: str | None = None
         credited_number=credited_number,
         reason=row["reason"],
     )
+
+
+EXPORT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class BgMaxResult:
+    import_id: int
+    payments: int
+    total_ore: int
+    matched: list[PaymentView]
+    unmatched: list[PaymentView]
 
 
 class BillingService:
@@ -313,6 +325,11 @@ class BillingService:
         if date_to is not None:
             query = query.where(Invoice.issue_date <= date_to)
         rows = await query.order_by(Invoice.id, ascending=False).limit(limit if status is None else limit * 20)
+        views = await self._views(rows)
+        return [view for view in views if status is None or view.status is status][:limit]
+
+    async def _views(self, rows: list[dict[str, Any]]) -> list[InvoiceView]:
+        """Views of invoice rows (read with load_json), with what was paid and credited, and the status today."""
         ids = [row["id"] for row in rows]
         paid = await self._sums("SELECT invoice AS id, SUM(amount_ore) AS total FROM payment WHERE invoice IN ({ids}) GROUP BY invoice", ids)
         credited = await self._sums(
@@ -323,32 +340,33 @@ class BillingService:
         numbers = {row["id"]: row["number"] for row in rows}
         missing = {row["credited_invoice"] for row in rows if row["credited_invoice"] and row["credited_invoice"] not in numbers}
         if missing:
-            numbers |= {r["id"]: r["number"] for r in await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(missing)))}
+            found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(missing)))
+            numbers |= {r["id"]: r["number"] for r in found}
         on = today()
         views = []
         for row in rows:
             kind = DocumentKind(row["kind"])
-            view = InvoiceView(
-                id=row["id"],
-                kind=kind,
-                number=row["number"],
-                ocr=row["ocr"],
-                issue_date=row["issue_date"],
-                due_date=row["due_date"],
-                buyer_name=row["buyer"].get("name", ""),
-                account_id=row["account"],
-                total_ore=row["total_ore"],
-                credited_ore=credited.get(row["id"], 0),
-                paid_ore=paid.get(row["id"], 0),
-                status=invoice_status(
-                    total_ore=row["total_ore"], credited_ore=credited.get(row["id"], 0), paid_ore=paid.get(row["id"], 0),
-                    due_date=row["due_date"], today=on,
-                ) if kind is DocumentKind.INVOICE else None,  # fmt: skip
-                credited_number=numbers.get(row["credited_invoice"]) if row["credited_invoice"] else None,
+            views.append(
+                InvoiceView(
+                    id=row["id"],
+                    kind=kind,
+                    number=row["number"],
+                    ocr=row["ocr"],
+                    issue_date=row["issue_date"],
+                    due_date=row["due_date"],
+                    buyer_name=row["buyer"].get("name", ""),
+                    account_id=row["account"],
+                    total_ore=row["total_ore"],
+                    credited_ore=credited.get(row["id"], 0),
+                    paid_ore=paid.get(row["id"], 0),
+                    status=invoice_status(
+                        total_ore=row["total_ore"], credited_ore=credited.get(row["id"], 0),
+                        paid_ore=paid.get(row["id"], 0), due_date=row["due_date"], today=on,
+                    ) if kind is DocumentKind.INVOICE else None,  # fmt: skip
+                    credited_number=numbers.get(row["credited_invoice"]) if row["credited_invoice"] else None,
+                )
             )
-            if status is None or view.status is status:
-                views.append(view)
-        return views[:limit]
+        return views
 
     async def _sums(self, sql: str, ids: list[int]) -> dict[int, int]:
         if not ids:
@@ -490,6 +508,147 @@ class BillingService:
             ).where(Payment.id == payment_id)
         return next(p for p in await self.payments() if p.id == payment_id)
 
+    # -- BgMax
+
+    async def import_bgmax(self, actor: Principal, data: bytes, filename: str) -> BgMaxResult:
+        """Read a BgMax file from the bank, put each payment whose reference is one of our OCR numbers on that invoice,
+        and keep the rest, with the reason, for finance to place by hand. The same file is never imported twice."""
+        from coursesite.billing.bgmax import BgMaxError, match_payments, normalise_reference, parse_bgmax
+
+        try:
+            parsed = parse_bgmax(data)
+        except BgMaxError as exc:
+            raise Invalid(str(exc), field_errors={"file": "\n".join(str(p) for p in exc.problems[:50])}) from None
+        digest = hashlib.sha256(data).hexdigest()
+        references = sorted({normalise_reference(p.reference) for p in parsed.payments if p.reference.strip()})
+        known: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(references), 500):
+            rows = await Invoice.select(Invoice.id, Invoice.number, Invoice.ocr).where(
+                Invoice.ocr.is_in(references[start : start + 500])
+            )
+            known |= {row["ocr"]: (row["id"], row["number"]) for row in rows}
+        matched, unmatched = match_payments(parsed.payments, known)
+        placed = {id(m.payment): m.invoice for m in matched}
+        reasons = {id(u.payment): u.reason for u in unmatched}
+        now = clock.now()
+        async with write_transaction(self.engine):
+            if await BgMaxImport.exists().where(BgMaxImport.file_hash == digest):
+                raise Conflict("Den här BgMax-filen är redan inläst.")
+            run = await BgMaxImport.insert(
+                BgMaxImport(
+                    file_hash=digest, filename=filename[:200], imported_by=actor.account_id,
+                    payments=len(parsed.payments), matched=len(matched),
+                    total_ore=sum(p.amount_ore for p in parsed.payments), created_at=now,
+                )  # fmt: skip
+            ).returning(BgMaxImport.id)
+            import_id = run[0]["id"]
+            views_matched, views_unmatched = [], []
+            for deposit in parsed.deposits:
+                for payment in deposit.payments:
+                    invoice = placed.get(id(payment))
+                    inserted = await Payment.insert(
+                        Payment(
+                            invoice=invoice[0] if invoice else None, amount_ore=payment.amount_ore,
+                            payment_date=deposit.date, reference=normalise_reference(payment.reference)[:25] or None,
+                            payer_name=payment.payer_name[:100] or None, source="bgmax", bgmax_import=import_id,
+                            note=reasons.get(id(payment)), created_at=now,
+                        )  # fmt: skip
+                    ).returning(Payment.id)
+                    view = PaymentView(
+                        id=inserted[0]["id"], amount_ore=payment.amount_ore, payment_date=deposit.date,
+                        reference=payment.reference.strip() or None, payer_name=payment.payer_name or None,
+                        source="bgmax", invoice_number=invoice[1] if invoice else None, note=reasons.get(id(payment)),
+                    )  # fmt: skip
+                    (views_matched if invoice else views_unmatched).append(view)
+        return BgMaxResult(
+            import_id=import_id, payments=len(parsed.payments), total_ore=sum(p.amount_ore for p in parsed.payments),
+            matched=views_matched, unmatched=views_unmatched,
+        )  # fmt: skip
+
+    # -- exports
+
+    async def _documents(self, date_from: date, date_to: date) -> AsyncIterator[list[tuple[InvoiceDocument, InvoiceView]]]:
+        """Invoices and credit notes issued in the range, in batches, with their status: memory stays flat."""
+        last_id = 0
+        while True:
+            rows = await (
+                Invoice.select()
+                .where((Invoice.issue_date >= date_from) & (Invoice.issue_date <= date_to) & (Invoice.id > last_id))
+                .order_by(Invoice.id)
+                .limit(EXPORT_BATCH)
+                .output(load_json=True)
+            )
+            if not rows:
+                return
+            last_id = rows[-1]["id"]
+            views = {v.id: v for v in await self._views(rows)}
+            credited_ids = {row["credited_invoice"] for row in rows if row["credited_invoice"]}
+            numbers = {}
+            if credited_ids:
+                found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(credited_ids)))
+                numbers = {r["id"]: r["number"] for r in found}
+            yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views[row["id"]]) for row in rows]
+
+    async def invoice_csv(self, date_from: date, date_to: date) -> AsyncIterator[bytes]:
+        """The invoices and credit notes of the range as CSV for Swedish Excel, streamed."""
+        from coursesite.billing import csv_export
+        from coursesite.billing.status import STATUS_LABELS_SV
+
+        yield csv_export.header_chunk().encode("utf-8")
+        async for batch in self._documents(date_from, date_to):
+            rows = [(doc, STATUS_LABELS_SV[view.status] if view.status else "") for doc, view in batch]
+            yield csv_export.rows_chunk(rows).encode("utf-8")
+
+    async def sie_export(self, date_from: date, date_to: date) -> AsyncIterator[bytes]:
+        """SIE 4I (CP437), streamed: one voucher per invoice and credit note issued in the range, and one per payment
+        placed on an invoice and paid in the range. Payments not yet placed are left out until finance places them."""
+        from coursesite.billing.sie import BasAccounts, SieCompany, Voucher, invoice_voucher, payment_voucher, write_sie
+
+        numbers = self.config.accounts
+        accounts = BasAccounts(
+            receivables=numbers.receivables, sales=numbers.sales, output_vat=numbers.output_vat, bank=numbers.bank,
+            rounding=numbers.rounding,
+        )  # fmt: skip
+        async def vouchers() -> AsyncIterator[list[Voucher]]:
+            async for batch in self._documents(date_from, date_to):
+                yield [invoice_voucher(doc, accounts) for doc, _ in batch]
+            last_id = 0
+            while True:
+                rows = await (
+                    Payment.select(Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.invoice.number)
+                    .where(
+                        (Payment.payment_date >= date_from) & (Payment.payment_date <= date_to)
+                        & Payment.invoice.is_not_null() & (Payment.id > last_id)
+                    )  # fmt: skip
+                    .order_by(Payment.id)
+                    .limit(EXPORT_BATCH)
+                )
+                if not rows:
+                    return
+                last_id = rows[-1]["id"]
+                yield [
+                    payment_voucher(r["payment_date"], r["amount_ore"], r["invoice.number"], accounts, ocr=r["reference"])
+                    for r in rows
+                    if r["amount_ore"]
+                ]
+
+        company = SieCompany(org_number=self.config.seller.org_number, name=self.config.seller.name)
+        on = today()
+        head = b"".join(write_sie(company, accounts.chart(), [], generated=on))
+        yield head
+        async for batch in vouchers():
+            # The same head, then this batch's vouchers: write_sie's output less the head is the vouchers alone.
+            yield b"".join(write_sie(company, accounts.chart(), batch, generated=on))[len(head) :]
+
+    async def ubl_xml(self, number: str, *, account_id: int | None = None) -> bytes:
+        """The invoice or credit note as Peppol BIS Billing 3.0 UBL, for company buyers."""
+        from coursesite.billing.ubl import ubl_invoice
+
+        doc = await self.document(number, account_id=account_id)
+        if doc.buyer.customer_type is not CustomerType.COMPANY:
+            raise Conflict("E-faktura (Peppol) finns bara för fakturor till företag.")
+        return ubl_invoice(doc)
+
     # -- the ledger
 
     async def ledger(self, account_id: int) -> list[LedgerRow]:
@@ -507,11 +666,4 @@ class BillingService:
                 LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"]) for p in payments
             ]
         return ledger(entries)
-
-
-def new_certificate_code() -> str:
-    """Ten characters of an alphabet without look-alikes (no 0/O, 1/I/L), grouped for reading aloud."""
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-    raw = "".join(secrets.choice(alphabet) for _ in range(10))
-    return f"{raw[:5]}-{raw[5:]}"
 

@@ -246,3 +246,123 @@ async def test_course_waits_for_payment_when_configured(db, config):
     finance = await person("ekonomi@example.se", Role.FINANCE)
     await strict.register_payment(finance, amount_ore=issued.total_ore, payment_date=today(), ocr=issued.ocr)
     assert await strict.has_course_access(principal.account_id)
+
+
+# -- BgMax, exports and UBL through the service ---------------------------------------------------------------------
+
+
+def bgmax_file(deposit_day, payments):
+    from datetime import datetime
+
+    from coursesite.billing.bgmax import BgMaxFile, Deposit
+    from coursesite.billing.bgmax import Payment as BankPayment
+
+    return BgMaxFile(
+        created_at=datetime(deposit_day.year, deposit_day.month, deposit_day.day, 6, 0),
+        deposits=(
+            Deposit(
+                payee_bankgiro="50501055", date=deposit_day, serial=1,
+                payments=tuple(
+                    BankPayment(amount_ore=amount, reference=reference, reference_code=2, bgc_serial=n + 1)
+                    for n, (reference, amount) in enumerate(payments)
+                ),
+            ),
+        ),
+    )  # fmt: skip
+
+
+async def test_bgmax_import_matches_by_ocr_and_lists_the_rest(billing):
+    from coursesite.billing.bgmax import write_bgmax
+
+    _, paid_in_full = await enrolled(billing, "a@example.se")
+    _, paid_in_part = await enrolled(billing, "b@example.se")
+    finance = await person("ekonomi@example.se", Role.FINANCE)
+    day = today()
+    data = write_bgmax(bgmax_file(day, [
+        (paid_in_full.ocr, 1250000),
+        (paid_in_part.ocr, 600000),
+        ("1234574", 1000),  # a valid OCR that is not ours
+        ("12345", 500),  # not an OCR number at all
+    ]))  # fmt: skip
+    result = await billing.import_bgmax(finance, data, "bgmax.txt")
+    assert (result.payments, result.total_ore) == (4, 1250000 + 600000 + 1500)
+    assert {(p.invoice_number, p.amount_ore) for p in result.matched} == {
+        (paid_in_full.number, 1250000), (paid_in_part.number, 600000),
+    }  # fmt: skip
+    assert sorted(p.note for p in result.unmatched) == [
+        "Ingen faktura har OCR-numret 1234574.", "Referensen '12345' är inget giltigt OCR-nummer.",
+    ]  # fmt: skip
+    statuses = {v.number: v.status for v in await billing.invoices()}
+    assert statuses[paid_in_full.number] is InvoiceStatus.PAID
+    assert statuses[paid_in_part.number] is InvoiceStatus.PARTLY_PAID
+    assert {p.reference for p in await billing.payments(unmatched_only=True)} == {"1234574", "12345"}
+    with pytest.raises(Conflict):
+        await billing.import_bgmax(finance, data, "again.txt")
+    with pytest.raises(Invalid) as caught:
+        await billing.import_bgmax(finance, b"01BGMAX trasig\r\n", "broken.txt")
+    assert "Rad" in str(caught.value)
+    assert await Payment.count() == 4
+
+
+async def collect(stream) -> bytes:
+    return b"".join([chunk async for chunk in stream])
+
+
+async def test_csv_export_for_excel(billing):
+    import csv
+    import io
+
+    _, issued = await enrolled(billing, details=COMPANY)
+    finance = await person("ekonomi@example.se", Role.FINANCE)
+    await billing.credit(finance, issued.number, amount_ore=250000, reason="Rabatt")
+    data = await collect(billing.invoice_csv(today() - timedelta(days=1), today()))
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0][:3] == ["typ", "nummer", "krediterar"]
+    assert [r[0] for r in rows[1:]] == ["Faktura", "Kreditfaktura"]
+    assert rows[1][11] == "12500,00" and rows[2][11] == "-2500,00" and rows[2][2] == issued.number
+    assert rows[1][5] == "Exempel AB" and rows[1][13] == "Obetald"
+    assert await collect(billing.invoice_csv(date(2000, 1, 1), date(2000, 12, 31))) == data[: data.index(b"\r\n") + 2]
+
+
+async def test_sie_export_is_read_back_balanced(billing):
+    from tests.unit.billing.sie_reader import read_sie
+
+    _, issued = await enrolled(billing, "åsa@example.se")
+    finance = await person("ekonomi@example.se", Role.FINANCE)
+    await billing.credit(finance, issued.number, amount_ore=250000, reason="Rabatt")
+    await billing.register_payment(finance, amount_ore=1000000, payment_date=today(), ocr=issued.ocr)
+    data = await collect(billing.sie_export(today() - timedelta(days=1), today()))
+    sie = read_sie(data)  # the strict reader: order, CP437, #KONTO for every account, balanced vouchers
+    assert sie.org_number == "556047-3521"
+    assert [sorted(v.transactions) for v in sie.vouchers] == [
+        [("1510", 1250000), ("2611", -250000), ("3001", -1000000)],
+        [("1510", -250000), ("2611", 50000), ("3001", 200000)],
+        [("1510", -1000000), ("1930", 1000000)],
+    ]
+    empty = read_sie(await collect(billing.sie_export(date(2000, 1, 1), date(2000, 1, 2))))
+    assert empty.vouchers == [] and set(empty.accounts) == {"1510", "1930", "2611", "3001", "3740"}
+
+
+async def test_sie_export_streams_in_batches(billing, monkeypatch):
+    from coursesite.billing import service as billing_service
+    from tests.unit.billing.sie_reader import read_sie
+
+    monkeypatch.setattr(billing_service, "EXPORT_BATCH", 2)
+    for n in range(5):
+        await enrolled(billing, f"p{n}@example.se")
+    chunks = [chunk async for chunk in billing.sie_export(today(), today())]
+    assert len(chunks) >= 4  # the head, then one chunk per batch of two
+    assert len(read_sie(b"".join(chunks)).vouchers) == 5
+
+
+async def test_ubl_only_for_company_buyers(billing):
+    from tests.unit.billing.ubl_checker import check_ubl
+
+    _, company = await enrolled(billing, "foretag@example.se", details=COMPANY)
+    _, private = await enrolled(billing, "privat@example.se")
+    xml = await billing.ubl_xml(company.number)
+    assert check_ubl(xml) == []
+    assert company.ocr.encode() in xml and b"SE556047352101" in xml
+    with pytest.raises(Conflict):
+        await billing.ubl_xml(private.number)
