@@ -1,7 +1,9 @@
 from coursesite.web.controllers import (
     accounts,
     api,
+    billing,
     course,
+    finance,
     health,
     instructor_api,
     instructor_authoring,
@@ -18,4 +20,6 @@ ROUTES = [
     *instructor_review.ROUTES,
     *instructor_insight.ROUTES,
     *instructor_authoring.ROUTES,
+    *billing.ROUTES,
+    *finance.ROUTES,
 ]

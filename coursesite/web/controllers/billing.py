@@ -1,0 +1,319 @@
+"""The participant's side of billing (issue 4): the course terms, enrolment with billing details, Mina fakturor
+with the PDFs and the transaction history, and the participant's JSON API. The work is in billing/service.py.
+
+Paths with a file suffix (`/mina-fakturor/2026-00001.pdf`, `/api/v1/me/invoices/2026-00001.pdf`): Litestar 2 does
+not match a path parameter followed by a literal suffix in the same segment (`{number:str}.pdf` never matches; it
+was tried), so these routes take the whole last segment and split the suffix off themselves (`split_suffix`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.response import Redirect, Template
+
+from coursesite.billing.document import DocumentKind, InvoiceDocument
+from coursesite.billing.enrolment import (
+    ADDRESS_MAX,
+    CITY_MAX,
+    COMPANY_NAME_MAX,
+    REFERENCE_MAX,
+    TERMS_PATH,
+    TERMS_TITLE,
+    TERMS_VERSION,
+)
+from coursesite.billing.money import Line, compute_totals
+from coursesite.billing.orgnr import MSG_PERSONNUMMER
+from coursesite.billing.service import BillingService, InvoiceView
+from coursesite.billing.status import STATUS_LABELS_SV
+from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.privacy.pii import find_forbidden
+from coursesite.web import guards
+from coursesite.web.deps import principal_of
+
+ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
+FIELD_MAX = {
+    "customer_type": 20, "company_name": COMPANY_NAME_MAX, "org_number": 40, "reference": REFERENCE_MAX,
+    "address_line": ADDRESS_MAX, "postal_code": 20, "city": CITY_MAX, "accept_terms_version": 40,
+}  # fmt: skip
+KIND_LABELS_SV = {"invoice": "Faktura", "credit_note": "Kreditfaktura", "payment": "Betalning"}
+_INVOICE_NUMBER = re.compile(r"[0-9]{4}-[0-9]{5,19}")
+
+# The last path segment: an invoice number and, for the file routes, its suffix.
+FileName = Annotated[str, PathParameter(max_length=40, description="The invoice number and a suffix, e.g. 2026-00001.pdf")]
+
+
+def billing_of(request: Request) -> BillingService:
+    return request.app.state.billing
+
+
+def checked_number(number: str) -> str:
+    """An invoice number as written ("2026-00001"); anything else is a 404, the same as a missing invoice."""
+    if not _INVOICE_NUMBER.fullmatch(number):
+        raise NotFound("Fakturan finns inte.")
+    return number
+
+
+def split_suffix(name: str, suffix: str) -> str:
+    """`"2026-00001.pdf"`, `".pdf"` → `"2026-00001"`; anything else is a 404 (the same as a missing invoice)."""
+    return checked_number(name[: -len(suffix)] if name.endswith(suffix) else "")
+
+
+def document_filename(doc: InvoiceDocument, extension: str) -> str:
+    prefix = "kreditfaktura" if doc.kind is DocumentKind.CREDIT_NOTE else "faktura"
+    return f"{prefix}-{doc.number}.{extension}"
+
+
+async def pdf_response(request: Request, doc: InvoiceDocument) -> Response[bytes]:
+    """The document as a PDF, rendered off the event loop: by the app's PdfRenderer (a process pool) when it is
+    there, else in a worker thread."""
+    renderer = getattr(request.app.state, "pdf", None)
+    if renderer is not None:
+        content = await renderer.render(doc)
+    else:
+        from coursesite.billing.pdf import render_document_pdf
+
+        content = await asyncio.to_thread(render_document_pdf, doc)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{document_filename(doc, "pdf")}"', "cache-control": "private, no-store"},
+    )
+
+
+def price_summary(service: BillingService) -> dict[str, int]:
+    """The course price for the enrolment page, by the same rule the invoice uses."""
+    config = service.config
+    totals = compute_totals((Line(config.description, 1, config.price_ore, config.vat_rate),), round_to_krona=config.round_to_krona)
+    return {"net_ore": totals.net_ore, "vat_ore": totals.vat_ore, "total_ore": totals.total_ore, "vat_percent": int(config.vat_rate * 100)}
+
+
+def status_label(view: InvoiceView) -> str:
+    if view.kind is DocumentKind.CREDIT_NOTE:
+        return f"Kreditering av {view.credited_number}" if view.credited_number else "Kreditfaktura"
+    return STATUS_LABELS_SV[view.status] if view.status is not None else ""
+
+
+def _jinja_helpers() -> dict[str, Any]:
+    return {"status_label": status_label, "kind_labels": KIND_LABELS_SV}
+
+
+# -- the course terms
+
+
+def _terms_context(request: Request) -> dict[str, Any]:
+    service = billing_of(request)
+    return {
+        "terms_title": TERMS_TITLE,
+        "terms_version": TERMS_VERSION,
+        "price": price_summary(service),
+        "config": service.config,
+        "seller": service.config.seller,
+    }
+
+
+@get(TERMS_PATH, guards=[guards.public], name="terms", include_in_schema=False)
+async def terms_page(request: Request) -> Template:
+    return Template("billing/terms.html", context=_terms_context(request))
+
+
+# -- enrolment
+
+
+def _clean_form_values(form: Any) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, limit in FIELD_MAX.items():
+        raw = form.get(name)
+        values[name] = raw.strip()[: limit + 1] if isinstance(raw, str) else ""  # one over: the service says too long
+    return values
+
+
+def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
+    """What is typed back into the form: everything, except a refused personnummer or card number (never echoed)."""
+    shown = {}
+    for name, value in values.items():
+        refused = name in errors and (bool(find_forbidden(value)) or (name == "org_number" and errors[name] == MSG_PERSONNUMMER))
+        shown[name] = "" if refused else value
+    return shown
+
+
+def _enrol_page(request: Request, *, values=None, errors=None, message=None, status_code=200) -> Template:
+    context = _terms_context(request) | {
+        "values": values or {"customer_type": "private"},
+        "errors": errors or {},
+        "message": message,
+        "principal": principal_of(request),
+        "terms_path": TERMS_PATH,
+        "limits": FIELD_MAX,
+    }
+    return Template("billing/enrol.html", context=context, status_code=status_code)
+
+
+def _already_enrolled(request: Request, status_code: int = 200) -> Template:
+    return Template("billing/already_enrolled.html", context={"principal": principal_of(request)}, status_code=status_code)
+
+
+@get("/anmalan", guards=[guards.logged_in], name="enrol", include_in_schema=False)
+async def enrol_page(request: Request) -> Template:
+    if await billing_of(request).is_enrolled(principal_of(request).account_id):
+        return _already_enrolled(request)
+    return _enrol_page(request)
+
+
+@post("/anmalan", guards=[guards.logged_in], status_code=303, include_in_schema=False)
+async def enrol_submit(request: Request) -> Template | Redirect:
+    values = _clean_form_values(await request.form())
+    fields = {name: values[name] or None for name in ENROL_FIELDS}
+    try:
+        await billing_of(request).enrol(
+            principal_of(request), accept_terms_version=values["accept_terms_version"] or None, **fields
+        )
+    except Conflict:
+        return _already_enrolled(request, status_code=409)
+    except Invalid as exc:
+        errors = dict(exc.field_errors)
+        return _enrol_page(request, values=_shown_values(values, errors), errors=errors, message=exc.message, status_code=400)
+    return Redirect("/anmalan/klar", status_code=303)
+
+
+@get("/anmalan/klar", guards=[guards.logged_in], name="enrol_done", include_in_schema=False)
+async def enrol_done(request: Request) -> Template | Redirect:
+    """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
+    views = await billing_of(request).invoices(account_id=principal_of(request).account_id, limit=50)
+    invoice = next((v for v in views if v.kind is DocumentKind.INVOICE), None)
+    if invoice is None:
+        return Redirect("/anmalan", status_code=303)
+    return Template("billing/enrolled.html", context={"invoice": invoice, "principal": principal_of(request)})
+
+
+# -- Mina fakturor
+
+
+@get("/mina-fakturor", guards=[guards.logged_in], name="my_invoices", include_in_schema=False)
+async def my_invoices(request: Request) -> Template:
+    service = billing_of(request)
+    account_id = principal_of(request).account_id
+    views = await service.invoices(account_id=account_id)
+    ledger = await service.ledger(account_id)
+    return Template(
+        "billing/my_invoices.html",
+        context={"invoices": views, "ledger": ledger, "enrolled": await service.is_enrolled(account_id)} | _jinja_helpers(),
+    )
+
+
+@get("/mina-fakturor/{name:str}", guards=[guards.logged_in], name="my_invoice_pdf", include_in_schema=False)
+async def my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+    return await pdf_response(request, doc)
+
+
+# -- the participant's API
+
+Text = Annotated[str, msgspec.Meta(max_length=1000)]
+
+
+class TermsOut(msgspec.Struct):
+    version: str
+    title: str
+    url: str
+
+
+class EnrollmentBody(msgspec.Struct, forbid_unknown_fields=True):
+    customer_type: Annotated[str, msgspec.Meta(max_length=20)] = ""
+    address_line: Text = ""
+    postal_code: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    city: Text = ""
+    accept_terms_version: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    company_name: Text | None = None
+    org_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    reference: Text | None = None
+
+
+class EnrollmentOut(msgspec.Struct):
+    invoice_number: str
+    ocr: str | None
+    total_ore: int
+    due_date: date | None
+
+
+class MyInvoiceOut(msgspec.Struct):
+    number: str
+    kind: str  # "invoice" | "credit_note"
+    ocr: str | None
+    issue_date: date
+    due_date: date | None
+    total_ore: int
+    status: str | None  # unpaid | partly_paid | paid | overpaid | credited | overdue; None on a credit note
+    credited_number: str | None = None  # a credit note: the invoice it corrects
+
+
+def invoice_out(view: InvoiceView) -> MyInvoiceOut:
+    return MyInvoiceOut(
+        number=view.number,
+        kind=view.kind.value,
+        ocr=view.ocr,
+        issue_date=view.issue_date,
+        due_date=view.due_date,
+        total_ore=view.total_ore,
+        status=view.status.value if view.status is not None else None,
+        credited_number=view.credited_number,
+    )
+
+
+@get("/api/v1/terms", guards=[guards.public], tags=["billing"])
+async def api_terms() -> TermsOut:
+    """The course terms in force: accept this `version` when enrolling."""
+    return TermsOut(version=TERMS_VERSION, title=TERMS_TITLE, url=TERMS_PATH)
+
+
+@post("/api/v1/enrollments", guards=[guards.logged_in], status_code=201, tags=["billing"])
+async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
+    """Enrol in the course: issues the invoice at once. `customer_type` is "private" or "company" (a company needs
+    `company_name`; `org_number` and `reference` are optional). `accept_terms_version` must be the current terms'
+    version (GET /api/v1/terms). 400 with `errors` per field; 409 when already enrolled."""
+    issued = await billing_of(request).enrol(
+        principal_of(request),
+        accept_terms_version=data.accept_terms_version,
+        customer_type=data.customer_type,
+        company_name=data.company_name,
+        org_number=data.org_number,
+        reference=data.reference,
+        address_line=data.address_line,
+        postal_code=data.postal_code,
+        city=data.city,
+    )
+    return EnrollmentOut(invoice_number=issued.number, ocr=issued.ocr, total_ore=issued.total_ore, due_date=issued.due_date)
+
+
+@get("/api/v1/me/invoices", guards=[guards.logged_in], tags=["billing"])
+async def api_my_invoices(request: Request) -> list[MyInvoiceOut]:
+    """My invoices and credit notes, newest first, with the status today."""
+    views = await billing_of(request).invoices(account_id=principal_of(request).account_id)
+    return [invoice_out(view) for view in views]
+
+
+@get(
+    "/api/v1/me/invoices/{name:str}",
+    guards=[guards.logged_in],
+    tags=["billing"],
+    media_type="application/pdf",
+    summary="GET /api/v1/me/invoices/{number}.pdf",
+)
+async def api_my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+    """One of my invoices or credit notes as a PDF: `/api/v1/me/invoices/2026-00001.pdf`. The path segment is the
+    number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).
+    404 for another person's invoice."""
+    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+    return await pdf_response(request, doc)
+
+
+ROUTES: list[Any] = [
+    terms_page, enrol_page, enrol_submit, enrol_done, my_invoices, my_invoice_pdf,
+    api_terms, api_enrol, api_my_invoices, api_my_invoice_pdf,
+]  # fmt: skip

@@ -1,0 +1,557 @@
+"""Finance's pages (/ekonomi) and JSON API (/api/v1/finance): invoices with status, credit notes, payments by hand
+and from BgMax files, the overdue list, a customer's ledger and the CSV and SIE exports. Finance and admins only;
+the work is in billing/service.py. docs/finance.md describes how finance uses them.
+
+Amounts typed on the pages are kronor ("12 500,00"), parsed to integer öre by web/amounts.py; the API takes öre.
+Paths ending in a suffix (`.pdf`, `.xml`) are split by hand: see controllers/billing.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.response import Redirect, Stream, Template
+
+from coursesite.accounts.roles import Role
+from coursesite.billing.document import CustomerType, DocumentKind, InvoiceDocument
+from coursesite.billing.service import LIST_LIMIT, MAX_AMOUNT_ORE, REASON_MAX, BillingService, InvoiceView, PaymentView, today
+from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
+from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.web import guards
+from coursesite.web.amounts import parse_kronor
+from coursesite.web.controllers.billing import (
+    KIND_LABELS_SV,
+    FileName,
+    billing_of,
+    checked_number,
+    document_filename,
+    pdf_response,
+    split_suffix,
+    status_label,
+)
+from coursesite.web.deps import principal_of
+
+FINANCE = guards.roles(Role.FINANCE, Role.ADMIN)
+MAX_BGMAX_BYTES = 5 * 1024 * 1024
+MAX_RANGE_DAYS = 366 * 10 + 3  # an export covers at most ten years
+SIE_MEDIA_TYPE = "text/plain; charset=IBM437"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+Number = Annotated[str, PathParameter(max_length=40, description="An invoice number, e.g. 2026-00001")]
+AccountId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+PaymentId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+DateText = Annotated[str | None, QueryParameter(max_length=10)]
+
+
+def _helpers() -> dict[str, Any]:
+    return {
+        "status_label": status_label,
+        "kind_labels": KIND_LABELS_SV,
+        "status_labels": {s.value: label for s, label in STATUS_LABELS_SV.items()},
+    }
+
+
+def _page(template: str, section: str, status_code: int = 200, **context: Any) -> Template:
+    return Template(f"finance/{template}", context={"section": section} | _helpers() | context, status_code=status_code)
+
+
+# -- dates and ranges
+
+
+def parse_day(text: str | None, label: str) -> date | None:
+    """"2026-01-31" → date; empty → None. ValueError with a Swedish message otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else date.fromisoformat("x")
+    except ValueError:
+        raise ValueError(f"Ange {label} som ÅÅÅÅ-MM-DD, till exempel 2026-01-31.") from None
+
+
+def default_range() -> tuple[date, date]:
+    on = today()
+    return date(on.year, 1, 1), on
+
+
+def check_range(date_from: date, date_to: date) -> None:
+    if date_from > date_to:
+        raise Invalid("Startdatumet ligger efter slutdatumet.", field_errors={"from": "Startdatumet ligger efter slutdatumet."})
+    if (date_to - date_from).days > MAX_RANGE_DAYS:
+        raise Invalid("Välj högst tio år åt gången.", field_errors={"to": "Välj högst tio år åt gången."})
+
+
+def _range_from_text(fran: str | None, till: str | None) -> tuple[date, date, dict[str, str]]:
+    errors: dict[str, str] = {}
+    first, last = default_range()
+    try:
+        first = parse_day(fran, "startdatum") or first
+    except ValueError as exc:
+        errors["from"] = str(exc)
+    try:
+        last = parse_day(till, "slutdatum") or last
+    except ValueError as exc:
+        errors["to"] = str(exc)
+    if not errors:
+        try:
+            check_range(first, last)
+        except Invalid as exc:
+            errors.update(exc.field_errors)
+    return first, last, errors
+
+
+def _stamp(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def csv_download(service: BillingService, date_from: date, date_to: date) -> Stream:
+    return Stream(
+        service.invoice_csv(date_from, date_to),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="fakturor-{_stamp(date_from)}-{_stamp(date_to)}.csv"'},
+    )
+
+
+def sie_download(service: BillingService, date_from: date, date_to: date) -> Stream:
+    return Stream(
+        service.sie_export(date_from, date_to),
+        media_type=SIE_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="kurssajten-{_stamp(date_from)}-{_stamp(date_to)}.si"'},
+    )
+
+
+async def ubl_response(service: BillingService, number: str) -> Response[bytes]:
+    doc = await service.document(number)
+    content = await service.ubl_xml(number)
+    return Response(
+        content,
+        media_type="application/xml",
+        headers={"content-disposition": f'attachment; filename="{document_filename(doc, "xml")}"'},
+    )
+
+
+# -- pages: the invoice list
+
+
+@get("/ekonomi", guards=[FINANCE], name="finance", include_in_schema=False)
+async def invoices_page(
+    request: Request,
+    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    fran: DateText = None,
+    till: DateText = None,
+) -> Template:
+    errors: dict[str, str] = {}
+    chosen: InvoiceStatus | None = None
+    if status:
+        try:
+            chosen = InvoiceStatus(status)
+        except ValueError:
+            errors["status"] = "Välj en status i listan."
+    bounds: dict[str, date | None] = {}
+    for key, text, label in (("from", fran, "startdatum"), ("to", till, "slutdatum")):
+        try:
+            bounds[key] = parse_day(text, label)
+        except ValueError as exc:
+            errors[key], bounds[key] = str(exc), None
+    views = await billing_of(request).invoices(status=chosen, date_from=bounds["from"], date_to=bounds["to"])
+    return _page(
+        "invoices.html", "invoices", status_code=400 if errors else 200,
+        invoices=views, errors=errors, limit=LIST_LIMIT,
+        filters={"status": status or "", "fran": fran or "", "till": till or ""},
+    )  # fmt: skip
+
+
+# -- pages: one invoice
+
+
+async def _view(service: BillingService, doc: InvoiceDocument) -> InvoiceView:
+    """The list view of one document (amounts paid and credited, status): among the documents of its issue date."""
+    views = await service.invoices(date_from=doc.issue_date, date_to=doc.issue_date, limit=100_000)
+    found = next((v for v in views if v.number == doc.number), None)
+    if found is None:
+        raise NotFound("Fakturan finns inte.")
+    return found
+
+
+async def _invoice_page(
+    request: Request, number: str, *, errors=None, values=None, message=None, notice=None, status_code=200
+) -> Template:
+    service = billing_of(request)
+    doc = await service.document(number)
+    view = await _view(service, doc)
+    credit_notes: list[InvoiceView] = []
+    payments = []
+    if view.account_id is not None:
+        if doc.kind is DocumentKind.INVOICE:
+            credit_notes = [v for v in await service.invoices(account_id=view.account_id) if v.credited_number == number]
+            payments = [
+                row.entry for row in await service.ledger(view.account_id)
+                if row.entry.kind == "payment" and row.entry.reference == number
+            ]  # fmt: skip
+    return _page(
+        "invoice.html", "invoices", status_code=status_code,
+        doc=doc, view=view, credit_notes=credit_notes, payments=payments,
+        is_company=doc.buyer.customer_type is CustomerType.COMPANY,
+        remaining_ore=view.total_ore - view.credited_ore,
+        errors=errors or {}, values=values or {"mode": "whole"}, message=message, notice=notice, reason_max=REASON_MAX,
+    )  # fmt: skip
+
+
+NOTICES = {
+    "krediterad": "Kreditfakturan är utfärdad.",
+    "registrerad": "Betalningen är registrerad.",
+    "kopplad": "Betalningen är kopplad till fakturan.",
+}
+
+
+@get("/ekonomi/faktura/{name:str}", guards=[FINANCE], name="finance_invoice", include_in_schema=False)
+async def invoice_page(
+    request: Request,
+    name: FromPath[FileName],
+    klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
+) -> Template | Response[bytes]:
+    """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
+    if name.endswith(".pdf"):
+        return await pdf_response(request, await billing_of(request).document(split_suffix(name, ".pdf")))
+    if name.endswith(".xml"):
+        return await ubl_response(billing_of(request), split_suffix(name, ".xml"))
+    return await _invoice_page(request, checked_number(name), notice=NOTICES.get(klar or ""))
+
+
+@post("/ekonomi/faktura/{number:str}/kreditera", guards=[FINANCE], status_code=303, include_in_schema=False)
+async def credit_submit(request: Request, number: FromPath[Number]) -> Template | Redirect:
+    number = checked_number(number)
+    form = await request.form()
+    values = {key: str(form.get(key) or "")[:limit] for key, limit in (("mode", 10), ("amount", 41), ("reason", REASON_MAX + 1))}
+    amount_ore: int | None = None
+    if values["mode"] == "partial":
+        try:
+            amount_ore = parse_kronor(values["amount"])
+        except ValueError as exc:
+            return await _invoice_page(request, number, errors={"amount": str(exc)}, values=values, status_code=400)
+    try:
+        issued = await billing_of(request).credit(principal_of(request), number, amount_ore=amount_ore, reason=values["reason"])
+    except (Invalid, Conflict) as exc:
+        errors = {("amount" if key == "amount_ore" else key): text for key, text in exc.field_errors.items()}
+        return await _invoice_page(
+            request, number, errors=errors, values=values, message=exc.message,
+            status_code=409 if isinstance(exc, Conflict) else 400,
+        )  # fmt: skip
+    return Redirect(f"/ekonomi/faktura/{number}?klar=krediterad&kreditfaktura={issued.number}", status_code=303)
+
+
+# -- pages: payments
+
+
+async def _payments_page(request: Request, *, errors=None, values=None, message=None, place_errors=None, status_code=200) -> Template:
+    unmatched = await billing_of(request).payments(unmatched_only=True)
+    recent = await billing_of(request).payments(limit=50)
+    return _page(
+        "payments.html", "payments", status_code=status_code,
+        unmatched=unmatched, recent=recent, errors=errors or {}, values=values or {"date": today().isoformat()},
+        message=message, place_errors=place_errors or {},
+    )  # fmt: skip
+
+
+@get("/ekonomi/betalningar", guards=[FINANCE], name="finance_payments", include_in_schema=False)
+async def payments_page(request: Request) -> Template:
+    return await _payments_page(request)
+
+
+@post("/ekonomi/betalningar", guards=[FINANCE], status_code=303, include_in_schema=False)
+async def payment_submit(request: Request) -> Template | Redirect:
+    form = await request.form()
+    values = {key: str(form.get(key) or "").strip()[:41] for key in ("date", "amount", "ocr", "invoice_number")}
+    errors: dict[str, str] = {}
+    amount_ore = payment_date = None
+    try:
+        amount_ore = parse_kronor(values["amount"])
+    except ValueError as exc:
+        errors["amount"] = str(exc)
+    try:
+        payment_date = parse_day(values["date"], "betalningsdagen")
+        if payment_date is None:
+            errors["date"] = "Ange betalningsdagen."
+    except ValueError as exc:
+        errors["date"] = str(exc)
+    if bool(values["ocr"]) == bool(values["invoice_number"]):
+        errors["ocr"] = "Ange antingen OCR-nummer eller fakturanummer."
+    if errors:
+        return await _payments_page(request, errors=errors, values=values, message="Kontrollera betalningen.", status_code=400)
+    assert amount_ore is not None and payment_date is not None
+    try:
+        payment = await billing_of(request).register_payment(
+            principal_of(request), amount_ore=amount_ore, payment_date=payment_date,
+            ocr=values["ocr"] or None, invoice_number=values["invoice_number"] or None,
+        )  # fmt: skip
+    except (Invalid, NotFound) as exc:
+        field = "ocr" if values["ocr"] else "invoice_number"
+        errors = {("amount" if k == "amount_ore" else k): v for k, v in exc.field_errors.items()} or {field: exc.message}
+        return await _payments_page(request, errors=errors, values=values, message=exc.message, status_code=400)
+    return Redirect(f"/ekonomi/faktura/{payment.invoice_number}?klar=registrerad", status_code=303)
+
+
+@post("/ekonomi/betalningar/{payment_id:int}/koppla", guards=[FINANCE], status_code=303, include_in_schema=False)
+async def place_submit(request: Request, payment_id: FromPath[PaymentId]) -> Template | Redirect:
+    form = await request.form()
+    number = str(form.get("invoice_number") or "").strip()[:41]
+    if not number:
+        return await _payments_page(request, place_errors={payment_id: "Ange fakturanumret."}, status_code=400)
+    try:
+        payment = await billing_of(request).place_payment(principal_of(request), payment_id, number)
+    except (NotFound, Conflict) as exc:
+        message = next(iter(exc.field_errors.values()), exc.message)
+        status = 409 if isinstance(exc, Conflict) else 400
+        return await _payments_page(request, place_errors={payment_id: message}, status_code=status)
+    return Redirect(f"/ekonomi/faktura/{payment.invoice_number}?klar=kopplad", status_code=303)
+
+
+# -- pages: BgMax
+
+
+@get("/ekonomi/bgmax", guards=[FINANCE], name="finance_bgmax", include_in_schema=False)
+async def bgmax_page() -> Template:
+    return _page("bgmax.html", "bgmax", result=None, errors={}, max_mb=MAX_BGMAX_BYTES // (1024 * 1024))
+
+
+async def _read_upload(upload: Any) -> tuple[bytes, str]:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise Invalid("Välj en BgMax-fil.", field_errors={"file": "Välj en BgMax-fil."})
+    try:
+        data = await upload.read(MAX_BGMAX_BYTES + 1)
+    finally:
+        await upload.close()
+    if len(data) > MAX_BGMAX_BYTES:
+        message = f"Filen är för stor: högst {MAX_BGMAX_BYTES // (1024 * 1024)} MB."
+        raise Invalid(message, field_errors={"file": message})
+    return data, upload.filename[-200:]
+
+
+@post("/ekonomi/bgmax", guards=[FINANCE], status_code=200, request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024, include_in_schema=False)
+async def bgmax_submit(request: Request) -> Template:
+    form = await request.form()
+    max_mb = MAX_BGMAX_BYTES // (1024 * 1024)
+    try:
+        data, filename = await _read_upload(form.get("file"))
+        result = await billing_of(request).import_bgmax(principal_of(request), data, filename)
+    except (Invalid, Conflict) as exc:
+        return _page(
+            "bgmax.html", "bgmax", status_code=409 if isinstance(exc, Conflict) else 400,
+            result=None, errors={"file": exc.field_errors.get("file") or exc.message}, message=exc.message, max_mb=max_mb,
+        )  # fmt: skip
+    return _page("bgmax.html", "bgmax", result=result, errors={}, max_mb=max_mb)
+
+
+# -- pages: overdue, a customer, exports
+
+
+@get("/ekonomi/forfallna", guards=[FINANCE], name="finance_overdue", include_in_schema=False)
+async def overdue_page(request: Request) -> Template:
+    views = await billing_of(request).overdue()
+    return _page("overdue.html", "overdue", invoices=views, today=today())
+
+
+@get("/ekonomi/kund/{account_id:int}", guards=[FINANCE], name="finance_customer", include_in_schema=False)
+async def customer_page(request: Request, account_id: FromPath[AccountId]) -> Template:
+    service = billing_of(request)
+    views = await service.invoices(account_id=account_id)
+    customer = await service.customer(account_id)
+    if customer is None and not views:
+        raise NotFound("Kunden finns inte.")
+    ledger = await service.ledger(account_id)
+    return _page("customer.html", "invoices", customer=customer, invoices=views, ledger=ledger, account_id=account_id)
+
+
+@get("/ekonomi/export", guards=[FINANCE], name="finance_export", include_in_schema=False)
+async def export_page() -> Template:
+    first, last = default_range()
+    return _page("export.html", "export", values={"fran": first.isoformat(), "till": last.isoformat()}, errors={})
+
+
+async def _export(request: Request, fran: str | None, till: str | None, kind: str) -> Template | Stream:
+    first, last, errors = _range_from_text(fran, till)
+    if errors:
+        return _page("export.html", "export", status_code=400, values={"fran": fran or "", "till": till or ""}, errors=errors)
+    service = billing_of(request)
+    return csv_download(service, first, last) if kind == "csv" else sie_download(service, first, last)
+
+
+@get("/ekonomi/export/fakturor.csv", guards=[FINANCE], include_in_schema=False)
+async def export_csv_page(request: Request, fran: DateText = None, till: DateText = None) -> Template | Stream:
+    return await _export(request, fran, till, "csv")
+
+
+@get("/ekonomi/export/sie", guards=[FINANCE], include_in_schema=False)
+async def export_sie_page(request: Request, fran: DateText = None, till: DateText = None) -> Template | Stream:
+    return await _export(request, fran, till, "sie")
+
+
+# -- the finance API
+
+Reason = Annotated[str, msgspec.Meta(max_length=REASON_MAX * 2)]
+Ore = Annotated[int, msgspec.Meta(ge=1, le=MAX_AMOUNT_ORE)]
+FromDate = Annotated[date | None, QueryParameter(name="from", description="First issue date, YYYY-MM-DD")]
+ToDate = Annotated[date | None, QueryParameter(name="to", description="Last issue date, YYYY-MM-DD")]
+
+
+class FinanceInvoiceOut(msgspec.Struct):
+    number: str
+    kind: str  # invoice | credit_note
+    ocr: str | None
+    issue_date: date
+    due_date: date | None
+    buyer_name: str
+    account_id: int | None
+    total_ore: int
+    credited_ore: int
+    paid_ore: int
+    owed_ore: int
+    status: str | None  # None on a credit note
+    credited_number: str | None
+
+
+class CreditBody(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Reason
+    amount_ore: Ore | None = None  # including VAT; none: the whole remaining amount
+
+
+class CreditOut(msgspec.Struct):
+    credit_note_number: str
+    invoice_number: str
+    total_ore: int  # negative
+
+
+class PaymentBody(msgspec.Struct, forbid_unknown_fields=True):
+    amount_ore: Ore
+    payment_date: date = msgspec.field(name="date")
+    ocr: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    invoice_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
+class PaymentOut(msgspec.Struct):
+    id: int
+    amount_ore: int
+    date: date
+    reference: str | None
+    payer_name: str | None
+    source: str
+    invoice_number: str | None
+
+
+class BgMaxOut(msgspec.Struct):
+    payments: int
+    total_ore: int
+    matched: list[PaymentOut]
+    unmatched: list[PaymentOut]
+
+
+def finance_invoice_out(view: InvoiceView) -> FinanceInvoiceOut:
+    return FinanceInvoiceOut(
+        number=view.number, kind=view.kind.value, ocr=view.ocr, issue_date=view.issue_date, due_date=view.due_date,
+        buyer_name=view.buyer_name, account_id=view.account_id, total_ore=view.total_ore, credited_ore=view.credited_ore,
+        paid_ore=view.paid_ore, owed_ore=view.owed_ore, status=view.status.value if view.status else None,
+        credited_number=view.credited_number,
+    )  # fmt: skip
+
+
+def payment_out(payment: PaymentView) -> PaymentOut:
+    return PaymentOut(
+        id=payment.id, amount_ore=payment.amount_ore, date=payment.payment_date, reference=payment.reference,
+        payer_name=payment.payer_name, source=payment.source, invoice_number=payment.invoice_number,
+    )  # fmt: skip
+
+
+@get("/api/v1/finance/invoices", guards=[FINANCE], tags=["finance"])
+async def api_invoices(
+    request: Request,
+    status: Annotated[InvoiceStatus | None, QueryParameter()] = None,
+    date_from: FromDate = None,
+    date_to: ToDate = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=LIST_LIMIT)] = LIST_LIMIT,
+) -> list[FinanceInvoiceOut]:
+    """Invoices and credit notes, newest first, with amounts paid and credited and the status today. Filter by
+    `status` (unpaid, partly_paid, paid, overpaid, credited, overdue) and the issue date (`from`, `to`)."""
+    views = await billing_of(request).invoices(status=status, date_from=date_from, date_to=date_to, limit=limit)
+    return [finance_invoice_out(view) for view in views]
+
+
+@post("/api/v1/finance/invoices/{number:str}/credit", guards=[FINANCE], status_code=201, tags=["finance"])
+async def api_credit(request: Request, number: Number, data: JSONBody[CreditBody]) -> CreditOut:
+    """Issue a credit note: the whole invoice without `amount_ore`, or part of it (öre including VAT). `reason` is
+    required. 409 when the invoice is already fully credited or is itself a credit note."""
+    issued = await billing_of(request).credit(principal_of(request), number, amount_ore=data.amount_ore, reason=data.reason)
+    return CreditOut(credit_note_number=issued.number, invoice_number=number, total_ore=issued.total_ore)
+
+
+@post("/api/v1/finance/payments", guards=[FINANCE], status_code=201, tags=["finance"])
+async def api_register_payment(request: Request, data: JSONBody[PaymentBody]) -> PaymentOut:
+    """Register a payment by hand, placed on the invoice that `ocr` or `invoice_number` (exactly one) names.
+    404 when no invoice matches."""
+    payment = await billing_of(request).register_payment(
+        principal_of(request), amount_ore=data.amount_ore, payment_date=data.payment_date,
+        ocr=data.ocr, invoice_number=data.invoice_number,
+    )  # fmt: skip
+    return payment_out(payment)
+
+
+@post(
+    "/api/v1/finance/bgmax", guards=[FINANCE], status_code=201, tags=["finance"],
+    request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
+)  # fmt: skip
+async def api_bgmax(
+    request: Request, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> BgMaxOut:
+    """Import a Bankgirot BgMax file (multipart, field `file`). Payments are matched to invoices by OCR; the rest
+    are listed as unmatched for placing by hand. 400 lists the file's problems with line numbers; 409 when the
+    same file was imported before."""
+    file_data, filename = await _read_upload(data.get("file"))
+    result = await billing_of(request).import_bgmax(principal_of(request), file_data, filename)
+    return BgMaxOut(
+        payments=result.payments, total_ore=result.total_ore,
+        matched=[payment_out(p) for p in result.matched], unmatched=[payment_out(p) for p in result.unmatched],
+    )  # fmt: skip
+
+
+def _api_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    first, last = default_range()
+    first, last = date_from or first, date_to or last
+    check_range(first, last)
+    return first, last
+
+
+@get("/api/v1/finance/exports/invoices.csv", guards=[FINANCE], tags=["finance"], media_type=CSV_MEDIA_TYPE)
+async def api_export_csv(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
+    """Invoices and credit notes issued in the range, for Excel: UTF-8 with BOM, `;`, decimal comma. Streamed.
+    Defaults: this year to today."""
+    return csv_download(billing_of(request), *_api_range(date_from, date_to))
+
+
+@get("/api/v1/finance/exports/sie", guards=[FINANCE], tags=["finance"], media_type=SIE_MEDIA_TYPE)
+async def api_export_sie(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
+    """A SIE 4I file (CP437) of the invoices, credit notes and payments in the range, one balanced voucher each.
+    Streamed. Defaults: this year to today."""
+    return sie_download(billing_of(request), *_api_range(date_from, date_to))
+
+
+@get(
+    "/api/v1/finance/invoices/{name:str}", guards=[FINANCE], tags=["finance"], media_type="application/xml",
+    summary="GET /api/v1/finance/invoices/{number}.xml",
+)  # fmt: skip
+async def api_invoice_ubl(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+    """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
+    segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
+    409 for a private buyer's invoice."""
+    return await ubl_response(billing_of(request), split_suffix(name, ".xml"))
+
+
+ROUTES: list[Any] = [
+    invoices_page, invoice_page, credit_submit, payments_page, payment_submit, place_submit, bgmax_page,
+    bgmax_submit, overdue_page, customer_page, export_page, export_csv_page, export_sie_page,
+    api_invoices, api_credit, api_register_payment, api_bgmax, api_export_csv, api_export_sie, api_invoice_ubl,
+]  # fmt: skip
