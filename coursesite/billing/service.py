@@ -134,6 +134,10 @@ def document_from_row(row: Mapping[str, Any], credited_number: str | None = None
 
 
 EXPORT_BATCH = 1000
+_VIEW_COLUMNS = (
+    Invoice.id, Invoice.kind, Invoice.number, Invoice.ocr, Invoice.issue_date, Invoice.due_date, Invoice.buyer,
+    Invoice.account, Invoice.total_ore, Invoice.credited_invoice,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -314,10 +318,7 @@ class BillingService:
         limit: int = LIST_LIMIT,
     ) -> list[InvoiceView]:
         """Invoices and credit notes, newest first, with what was paid and credited and the status today."""
-        query = Invoice.select(
-            Invoice.id, Invoice.kind, Invoice.number, Invoice.ocr, Invoice.issue_date, Invoice.due_date,
-            Invoice.buyer, Invoice.account, Invoice.total_ore, Invoice.credited_invoice,
-        ).output(load_json=True)  # fmt: skip
+        query = Invoice.select(*_VIEW_COLUMNS).output(load_json=True)
         if account_id is not None:
             query = query.where(Invoice.account == account_id)
         if date_from is not None:
@@ -367,6 +368,44 @@ class BillingService:
                 )
             )
         return views
+
+    async def invoice_view(self, number: str) -> InvoiceView:
+        """One invoice or credit note with what was paid and credited and its status today."""
+        rows = await Invoice.select(*_VIEW_COLUMNS).where(Invoice.number == number).output(load_json=True)
+        if not rows:
+            raise NotFound("Fakturan finns inte.")
+        return (await self._views(rows))[0]
+
+    async def credit_notes_of(self, number: str) -> list[InvoiceView]:
+        """The credit notes that correct this invoice, oldest first."""
+        invoice = await Invoice.select(Invoice.id).where(Invoice.number == number)
+        if not invoice:
+            raise NotFound("Fakturan finns inte.")
+        rows = await (
+            Invoice.select(*_VIEW_COLUMNS)
+            .where(Invoice.credited_invoice == invoice[0]["id"])
+            .order_by(Invoice.id)
+            .output(load_json=True)
+        )
+        return await self._views(rows)
+
+    async def payments_of(self, number: str) -> list[PaymentView]:
+        """The payments placed on this invoice, oldest first."""
+        rows = await (
+            Payment.select(
+                Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.payer_name,
+                Payment.source, Payment.note,
+            )  # fmt: skip
+            .where(Payment.invoice.number == number)
+            .order_by(Payment.id)
+        )
+        return [
+            PaymentView(
+                id=r["id"], amount_ore=r["amount_ore"], payment_date=r["payment_date"], reference=r["reference"],
+                payer_name=r["payer_name"], source=r["source"], invoice_number=number, note=r["note"],
+            )  # fmt: skip
+            for r in rows
+        ]
 
     async def _sums(self, sql: str, ids: list[int]) -> dict[int, int]:
         if not ids:

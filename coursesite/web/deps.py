@@ -6,6 +6,7 @@ from litestar import Request
 
 from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.course.model import Course
+from coursesite.billing.service import BillingService
 from coursesite.grading.service import AnswerService
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
@@ -21,6 +22,10 @@ def course_of(request: Request) -> Course:
 
 def answers_of(request: Request) -> AnswerService:
     return request.app.state.answers
+
+
+def billing_of(request: Request) -> BillingService:
+    return request.app.state.billing
 
 
 def review_of(request: Request) -> ReviewService:

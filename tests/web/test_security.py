@@ -8,7 +8,8 @@ from tests.conftest import api_post, register
 from tests.support import correct_response
 
 PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/static", "/schema",
-                "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout"}
+                "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/villkor", "/api/v1/terms",
+                "/intyg"}
 PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
                        "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress",
                        "/larare/granskning", "/larare/statistik", "/larare/deltagare", "/larare/omrattning",

@@ -35,7 +35,7 @@ from coursesite.billing.status import STATUS_LABELS_SV
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
-from coursesite.web.deps import principal_of
+from coursesite.web.deps import billing_of, principal_of
 
 ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
 FIELD_MAX = {
@@ -47,10 +47,6 @@ _INVOICE_NUMBER = re.compile(r"[0-9]{4}-[0-9]{5,19}")
 
 # The last path segment: an invoice number and, for the file routes, its suffix.
 FileName = Annotated[str, PathParameter(max_length=40, description="The invoice number and a suffix, e.g. 2026-00001.pdf")]
-
-
-def billing_of(request: Request) -> BillingService:
-    return request.app.state.billing
 
 
 def checked_number(number: str) -> str:

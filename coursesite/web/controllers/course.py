@@ -17,7 +17,7 @@ from coursesite.grading.rules import from_milli
 from coursesite.grading.service import NOT_ENROLLED, LessonState
 from coursesite.web import guards
 from coursesite.review.service import REASON_MAX_CHARS
-from coursesite.web.deps import answers_of, course_of, principal_of, review_of
+from coursesite.web.deps import answers_of, billing_of, course_of, principal_of, review_of
 from coursesite.web.forms import response_from_form
 
 
@@ -61,12 +61,12 @@ async def my_course(request: Request) -> Template:
     service = answers_of(request)
     completed = await service.completed_lessons(principal.account_id)
     progress = course_progress(course_of(request), completed)
-    enrolled = await service.has_access(principal.account_id)
     return Template(
         "course/my_course.html",
         context={
             "course": course_of(request), "progress": progress, "completed": completed, "principal": principal,
-            "enrolled": enrolled,
+            "enrolled": await billing_of(request).is_enrolled(principal.account_id),
+            "access": await service.has_access(principal.account_id),
         },  # fmt: skip
     )
 

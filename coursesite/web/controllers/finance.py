@@ -19,7 +19,7 @@ from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParame
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.billing.document import CustomerType, DocumentKind, InvoiceDocument
+from coursesite.billing.document import CustomerType, DocumentKind
 from coursesite.billing.service import LIST_LIMIT, MAX_AMOUNT_ORE, REASON_MAX, BillingService, InvoiceView, PaymentView, today
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.errors import Conflict, Invalid, NotFound
@@ -28,14 +28,13 @@ from coursesite.web.amounts import parse_kronor
 from coursesite.web.controllers.billing import (
     KIND_LABELS_SV,
     FileName,
-    billing_of,
     checked_number,
     document_filename,
     pdf_response,
     split_suffix,
     status_label,
 )
-from coursesite.web.deps import principal_of
+from coursesite.web.deps import billing_of, principal_of
 
 FINANCE = guards.roles(Role.FINANCE, Role.ADMIN)
 MAX_BGMAX_BYTES = 5 * 1024 * 1024
@@ -170,30 +169,17 @@ async def invoices_page(
 # -- pages: one invoice
 
 
-async def _view(service: BillingService, doc: InvoiceDocument) -> InvoiceView:
-    """The list view of one document (amounts paid and credited, status): among the documents of its issue date."""
-    views = await service.invoices(date_from=doc.issue_date, date_to=doc.issue_date, limit=100_000)
-    found = next((v for v in views if v.number == doc.number), None)
-    if found is None:
-        raise NotFound("Fakturan finns inte.")
-    return found
-
-
 async def _invoice_page(
     request: Request, number: str, *, errors=None, values=None, message=None, notice=None, status_code=200
 ) -> Template:
     service = billing_of(request)
     doc = await service.document(number)
-    view = await _view(service, doc)
+    view = await service.invoice_view(number)
     credit_notes: list[InvoiceView] = []
     payments = []
-    if view.account_id is not None:
-        if doc.kind is DocumentKind.INVOICE:
-            credit_notes = [v for v in await service.invoices(account_id=view.account_id) if v.credited_number == number]
-            payments = [
-                row.entry for row in await service.ledger(view.account_id)
-                if row.entry.kind == "payment" and row.entry.reference == number
-            ]  # fmt: skip
+    if doc.kind is DocumentKind.INVOICE:
+        credit_notes = await service.credit_notes_of(number)
+        payments = await service.payments_of(number)
     return _page(
         "invoice.html", "invoices", status_code=status_code,
         doc=doc, view=view, credit_notes=credit_notes, payments=payments,
