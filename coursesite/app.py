@@ -14,7 +14,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from coursesite.billing.certificates import CertificateService
 from coursesite.billing.config import load_billing_config
+from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.service import BillingService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
@@ -47,6 +49,8 @@ def create_app(settings: Settings) -> Litestar:
         if settings.database.engine == "postgres" and settings.db_pool_size:
             await engine.close_connection_pool()
 
+    pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
+
     app = Litestar(
         route_handlers=[
             *ROUTES,
@@ -65,7 +69,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         on_startup=[open_pool],
-        on_shutdown=[close_pool],
+        on_shutdown=[close_pool, pdf.close],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -84,6 +88,8 @@ def create_app(settings: Settings) -> Litestar:
     app.state.billing = billing = BillingService(engine, billing_config)
     app.state.answers = AnswerService(engine, catalog, access=billing.has_course_access)
     app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
+    app.state.pdf = pdf
+    app.state.certificates = CertificateService(engine, app.state.answers)
     return app
 
 

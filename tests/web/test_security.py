@@ -13,7 +13,9 @@ PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/stat
 PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
                        "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress",
                        "/larare/granskning", "/larare/statistik", "/larare/deltagare", "/larare/omrattning",
-                       "/larare/import", "/api/v1/instructor/review-queue", "/api/v1/instructor/grades.csv"]
+                       "/larare/import", "/api/v1/instructor/review-queue", "/api/v1/instructor/grades.csv",
+                       "/mitt-intyg", "/api/v1/me/certificate.pdf", "/mina-fakturor", "/anmalan", "/ekonomi",
+                       "/api/v1/me/invoices", "/api/v1/finance/invoices"]
 
 
 def handlers(app):

@@ -2,6 +2,7 @@ from coursesite.web.controllers import (
     accounts,
     api,
     billing,
+    certificates,
     course,
     finance,
     health,
@@ -22,4 +23,5 @@ ROUTES = [
     *instructor_authoring.ROUTES,
     *billing.ROUTES,
     *finance.ROUTES,
+    *certificates.ROUTES,
 ]
