@@ -3,6 +3,20 @@
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import BgMaxImport, Certificate, Customer, Enrollment, Invoice, InvoiceCounter, Payment
+from coursesite.db.privacy import (
+    AccountPrivacy,
+    CaseNote,
+    Consent,
+    Disclosure,
+    DisclosureSubject,
+    FormSubmission,
+    PageView,
+    Person,
+    RecipientNotice,
+    StaffAudit,
+    Subsidiary,
+    SupportCase,
+)
 from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, QuestionVersion, RegradeRun
 
 TABLES = [
@@ -23,6 +37,18 @@ TABLES = [
     BgMaxImport,
     Payment,
     Certificate,
+    Person,
+    AccountPrivacy,
+    FormSubmission,
+    Consent,
+    PageView,
+    SupportCase,
+    CaseNote,
+    StaffAudit,
+    Subsidiary,
+    Disclosure,
+    DisclosureSubject,
+    RecipientNotice,
 ]
 
 

@@ -35,12 +35,24 @@ class Retention(StrEnum):
     SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out
     LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed
     BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
+    CONTACT_FORMS = "contact_forms"  # 24 months after the person last contacted us through a form
+    TECHNICAL_DATA = "technical_data"  # IP address truncated after 7 days, the page view deleted after 13 months
+    CASES = "cases"  # 2 years after the case was closed
+    CONSENT_PROOF = "consent_proof"  # while the consent holds, and 3 years after its withdrawal as proof
+    STAFF_AUDIT = "staff_audit"  # 2 years
+    DISCLOSURE_LOG = "disclosure_log"  # 3 years: the person can see who received their data
 
 
 RETENTION_TEXT_SV = {
     Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
     Retention.SESSION_LIFETIME: "Tills sessionen går ut (högst 14 dagar) eller personen loggar ut.",
     Retention.LOGIN_WINDOW: "Högst 15 minuter efter ett misslyckat inloggningsförsök.",
+    Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
+    Retention.TECHNICAL_DATA: "IP-adressen kortas efter 7 dagar; sidvisningen raderas efter 13 månader.",
+    Retention.CASES: "2 år efter att ärendet avslutades.",
+    Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket.",
+    Retention.STAFF_AUDIT: "2 år.",
+    Retention.DISCLOSURE_LOG: "3 år, så att du kan se vem som har fått dina uppgifter.",
     Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
     "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }
@@ -72,6 +84,10 @@ C, A, T, B = Category.CONTACT, Category.COURSE_ANSWERS, Category.TECHNICAL, Cate
 SERVICE, SECURITY = Purpose.PROVIDE_SERVICE, Purpose.SECURITY
 KEEP, SESSION, WINDOW = Retention.WHILE_ACCOUNT_EXISTS, Retention.SESSION_LIFETIME, Retention.LOGIN_WINDOW
 BOOKS = Retention.BOOKKEEPING
+FORMS, TECH, CASES = Retention.CONTACT_FORMS, Retention.TECHNICAL_DATA, Retention.CASES
+PROOF, AUDIT, DISCLOSED = Retention.CONSENT_PROOF, Retention.STAFF_AUDIT, Retention.DISCLOSURE_LOG
+CS = Category.CUSTOMER_CASE
+INFORM, OFFERS = Purpose.SEND_INFORMATION, Purpose.CONTACT_AND_OFFERS
 
 PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("account", "email", C, SERVICE, KEEP, "E-postadress"),
@@ -145,6 +161,73 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("certificate", "completed_on", A, SERVICE, KEEP, "När kursen blev klar", provided=False),
     _p("certificate", "code", A, SERVICE, KEEP, "Intygets kontrollkod", provided=False),
     _p("certificate", "issued_at", A, SERVICE, KEEP, "När intyget skapades", provided=False),
+    _p("person", "email", C, INFORM, FORMS, "E-postadress"),
+    _p("person", "first_name", C, INFORM, FORMS, "Förnamn"),
+    _p("person", "last_name", C, INFORM, FORMS, "Efternamn"),
+    _p("person", "mobile", C, INFORM, FORMS, "Mobilnummer (frivilligt)"),
+    _p("person", "source", C, INFORM, FORMS, "Var du hörde talas om oss (frivilligt)"),
+    _p("person", "account", C, INFORM, FORMS, "Ditt konto, om du har ett", provided=False),
+    _p("person", "profile_enabled", C, OFFERS, FORMS, "Om din profil är påslagen"),
+    _p("person", "restricted_at", C, SERVICE, FORMS, "När behandlingen begränsades", provided=False),
+    _p("person", "restriction_reason", C, SERVICE, FORMS, "Varför du bad om begränsning"),
+    _p("person", "created_at", C, INFORM, FORMS, "När vi först fick dina uppgifter", provided=False),
+    _p("person", "updated_at", C, INFORM, FORMS, "När uppgifterna senast ändrades", provided=False),
+    _p("account_privacy", "account", C, SERVICE, KEEP, "Vems inställningarna är", provided=False),
+    _p("account_privacy", "profile_enabled", C, OFFERS, KEEP, "Om din profil är påslagen"),
+    _p("account_privacy", "restricted_at", C, SERVICE, KEEP, "När behandlingen begränsades", provided=False),
+    _p("account_privacy", "restriction_reason", C, SERVICE, KEEP, "Varför du bad om begränsning"),
+    _p("account_privacy", "lift_notice_sent_at", C, SERVICE, KEEP, "När vi meddelade att begränsningen hävs", provided=False),
+    _p("account_privacy", "updated_at", C, SERVICE, KEEP, "När inställningarna senast ändrades", provided=False),
+    _p("form_submission", "person", C, INFORM, FORMS, "Vem som skickade formuläret", provided=False),
+    _p("form_submission", "form", C, INFORM, FORMS, "Vilket formulär"),
+    _p("form_submission", "details", C, INFORM, FORMS, "Det du skrev i formuläret"),
+    _p("form_submission", "channel", C, INFORM, FORMS, "Var formuläret fanns", provided=False),
+    _p("form_submission", "created_at", C, INFORM, FORMS, "När formuläret skickades", provided=False),
+    _p("consent", "person", C, INFORM, PROOF, "Vems samtycket är", provided=False),
+    _p("consent", "account", C, INFORM, PROOF, "Vems samtycket är", provided=False),
+    _p("consent", "kind", C, INFORM, PROOF, "Vad du samtyckte till"),
+    _p("consent", "text", C, INFORM, PROOF, "Texten du godkände"),
+    _p("consent", "policy_version", C, INFORM, PROOF, "Vilken version av integritetspolicyn som gällde"),
+    _p("consent", "channel", C, INFORM, PROOF, "Var du gav samtycket"),
+    _p("consent", "given_at", C, INFORM, PROOF, "När du gav samtycket"),
+    _p("consent", "withdrawn_at", C, INFORM, PROOF, "När du återkallade samtycket"),
+    _p("page_view", "path", T, SECURITY, TECH, "Vilken sida som visades", provided=False),
+    _p("page_view", "viewed_at", T, SECURITY, TECH, "När sidan visades", provided=False),
+    _p("page_view", "user_agent", T, SECURITY, TECH, "Webbläsarens inställningar (user agent)", provided=False),
+    _p("page_view", "accept_language", T, SECURITY, TECH, "Webbläsarens språkinställning", provided=False),
+    _p("page_view", "ip_address", T, SECURITY, TECH, "IP-adress (kortas efter 7 dagar)", provided=False),
+    _p("page_view", "ip_truncated", T, SECURITY, TECH, "Om IP-adressen har kortats", provided=False),
+    _p("page_view", "account", T, SECURITY, TECH, "Vem som var inloggad", provided=False),
+    _p("support_case", "account", CS, SERVICE, CASES, "Vems ärendet är", provided=False),
+    _p("support_case", "person", CS, SERVICE, CASES, "Vems ärendet är", provided=False),
+    _p("support_case", "contact_name", CS, SERVICE, CASES, "Namn i ärendet"),
+    _p("support_case", "contact_email", CS, SERVICE, CASES, "E-post i ärendet"),
+    _p("support_case", "subject", CS, SERVICE, CASES, "Ärendets rubrik"),
+    _p("support_case", "description", CS, SERVICE, CASES, "Ärendets beskrivning"),
+    _p("support_case", "kind", CS, SERVICE, CASES, "Slags ärende", provided=False),
+    _p("support_case", "status", CS, SERVICE, CASES, "Ärendets status", provided=False),
+    _p("support_case", "received_on", CS, SERVICE, CASES, "När ärendet kom in", provided=False),
+    _p("support_case", "deadline", CS, SERVICE, CASES, "Sista dag att svara", provided=False),
+    _p("support_case", "extension_reason", CS, SERVICE, CASES, "Varför tiden förlängdes", provided=False),
+    _p("support_case", "identity_verified", CS, SERVICE, CASES, "Om identiteten har kontrollerats", provided=False),
+    _p("support_case", "completed_at", CS, SERVICE, CASES, "När ärendet avslutades", provided=False),
+    _p("support_case", "completed_by", CS, SERVICE, CASES, "Vem som avslutade ärendet", provided=False),
+    _p("support_case", "outcome", CS, SERVICE, CASES, "Vad som gjordes, och vad som sparades och varför", provided=False),
+    _p("support_case", "created_at", CS, SERVICE, CASES, "När ärendet skapades", provided=False),
+    _p("case_note", "case", CS, SERVICE, CASES, "Vilket ärende anteckningen hör till", provided=False),
+    _p("case_note", "text", CS, SERVICE, CASES, "Kundtjänsts anteckning", provided=False),
+    _p("case_note", "created_at", CS, SERVICE, CASES, "När anteckningen skrevs", provided=False),
+    _p("staff_audit", "subject_account", T, SECURITY, AUDIT, "Vems uppgifter personalen läste eller ändrade", provided=False),
+    _p("staff_audit", "subject_person", T, SECURITY, AUDIT, "Vems uppgifter personalen läste eller ändrade", provided=False),
+    _p("staff_audit", "action", T, SECURITY, AUDIT, "Läsning eller ändring", provided=False),
+    _p("staff_audit", "what", T, SECURITY, AUDIT, "Vilka uppgifter", provided=False),
+    _p("staff_audit", "why", T, SECURITY, AUDIT, "Varför", provided=False),
+    _p("staff_audit", "created_at", T, SECURITY, AUDIT, "När", provided=False),
+    _p("disclosure_subject", "disclosure", C, SERVICE, DISCLOSED, "Vilket utlämnande", provided=False),
+    _p("disclosure_subject", "account", C, SERVICE, DISCLOSED, "Vems uppgifter som lämnades ut", provided=False),
+    _p("disclosure_subject", "person", C, SERVICE, DISCLOSED, "Vems uppgifter som lämnades ut", provided=False),
+    _p("recipient_notice", "subject_ref", C, SERVICE, DISCLOSED, "Hur mottagaren känner igen dig", provided=False),
+    _p("recipient_notice", "changes", C, SERVICE, DISCLOSED, "Rättade uppgifter som mottagaren ska få", provided=False),
     _p("lesson_progress", "account", A, SERVICE, KEEP, "Vems framsteg", provided=False),
     _p("lesson_progress", "answered", A, SERVICE, KEEP, "Antal besvarade frågor", provided=False),
     _p("lesson_progress", "score_milli", A, SERVICE, KEEP, "Lektionens poäng", provided=False),
@@ -159,7 +242,9 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
         for table in (
             "account", "user_session", "login_attempt", "answer", "lesson_progress", "answer_flag", "grade_event",
             "regrade_run", "comment_bank_entry", "question_version", "customer", "enrollment", "invoice_counter",
-            "invoice", "bgmax_import", "payment", "certificate",
+            "invoice", "bgmax_import", "payment", "certificate", "person", "account_privacy", "form_submission",
+            "consent", "page_view", "support_case", "case_note", "staff_audit", "subsidiary", "disclosure",
+            "disclosure_subject", "recipient_notice",
         )
     ),
     NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
@@ -189,6 +274,14 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "net_ore", "vat_ore", "rounding_ore", "currency", "payment_terms_days", "created_at",
         )
     ),
+    NotPersonal("case_note", "author", "the staff member who wrote it: staff work records"),
+    NotPersonal("staff_audit", "actor", "the staff member who acted: staff work records"),
+    *(NotPersonal("subsidiary", column, "about the recipient company") for column in ("name", "purpose", "token_hash", "channel", "active", "created_at")),
+    *(
+        NotPersonal("disclosure", column, "about the disclosure as a whole; whose data is in disclosure_subject")
+        for column in ("recipient", "subsidiary", "purpose", "fields", "people", "created_at")
+    ),
+    *(NotPersonal("recipient_notice", column, "about the notice") for column in ("subsidiary", "kind", "created_at", "acknowledged_at")),
     *(
         NotPersonal("bgmax_import", column, "about the bank file, not about a person")
         for column in ("file_hash", "filename", "imported_by", "payments", "matched", "total_ore", "created_at")
