@@ -10,7 +10,7 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-sqlite test-postgres check bench bench-scale bench-pdf clean debs-run debs-test
+.PHONY: setup run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing clean debs-run debs-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: debs-run setup
 # The scale benchmark on PostgreSQL (100 000 participants; generates the data first). Needs a running PostgreSQL.
 bench-scale: debs-run setup
 	BENCH_SCALE_GENERATE=1 bash bench/scale/run.sh
+
+# The SIE and CSV exports at 100 000 invoices on PostgreSQL (generates the data first).
+bench-billing: debs-run setup
+	BENCH_BILLING_GENERATE=1 bash bench/billing/run.sh
 
 # Invoice PDFs per second through the process pool (2 workers).
 bench-pdf: debs-run setup

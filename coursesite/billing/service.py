@@ -3,6 +3,7 @@ overdue list and course access. Every issued invoice and credit note is inserted
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -147,6 +148,10 @@ class BgMaxResult:
     total_ore: int
     matched: list[PaymentView]
     unmatched: list[PaymentView]
+
+
+def _slices(items: list, size: int = 200) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 class BillingService:
@@ -606,7 +611,9 @@ class BillingService:
 
     # -- exports
 
-    async def _documents(self, date_from: date, date_to: date) -> AsyncIterator[list[tuple[InvoiceDocument, InvoiceView]]]:
+    async def _documents(
+        self, date_from: date, date_to: date, *, with_status: bool = True
+    ) -> AsyncIterator[list[tuple[InvoiceDocument, InvoiceView | None]]]:
         """Invoices and credit notes issued in the range, in batches, with their status: memory stays flat."""
         last_id = 0
         while True:
@@ -620,13 +627,13 @@ class BillingService:
             if not rows:
                 return
             last_id = rows[-1]["id"]
-            views = {v.id: v for v in await self._views(rows)}
+            views = {v.id: v for v in await self._views(rows)} if with_status else {}
             credited_ids = {row["credited_invoice"] for row in rows if row["credited_invoice"]}
             numbers = {}
             if credited_ids:
                 found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(credited_ids)))
                 numbers = {r["id"]: r["number"] for r in found}
-            yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views[row["id"]]) for row in rows]
+            yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views.get(row["id"])) for row in rows]
 
     async def invoice_csv(self, date_from: date, date_to: date) -> AsyncIterator[bytes]:
         """The invoices and credit notes of the range as CSV for Swedish Excel, streamed."""
@@ -635,8 +642,10 @@ class BillingService:
 
         yield csv_export.header_chunk().encode("utf-8")
         async for batch in self._documents(date_from, date_to):
-            rows = [(doc, STATUS_LABELS_SV[view.status] if view.status else "") for doc, view in batch]
-            yield csv_export.rows_chunk(rows).encode("utf-8")
+            for part in _slices(batch):
+                rows = [(doc, STATUS_LABELS_SV[view.status] if view and view.status else "") for doc, view in part]
+                yield csv_export.rows_chunk(rows).encode("utf-8")
+                await asyncio.sleep(0)  # formatting is CPU work: let other requests in between slices
 
     async def sie_export(self, date_from: date, date_to: date) -> AsyncIterator[bytes]:
         """SIE 4I (CP437), streamed: one voucher per invoice and credit note issued in the range, and one per payment
@@ -649,8 +658,9 @@ class BillingService:
             rounding=numbers.rounding,
         )  # fmt: skip
         async def vouchers() -> AsyncIterator[list[Voucher]]:
-            async for batch in self._documents(date_from, date_to):
-                yield [invoice_voucher(doc, accounts) for doc, _ in batch]
+            async for batch in self._documents(date_from, date_to, with_status=False):
+                for part in _slices(batch):
+                    yield [invoice_voucher(doc, accounts) for doc, _ in part]
             last_id = 0
             while True:
                 rows = await (
@@ -665,11 +675,12 @@ class BillingService:
                 if not rows:
                     return
                 last_id = rows[-1]["id"]
-                yield [
-                    payment_voucher(r["payment_date"], r["amount_ore"], r["invoice.number"], accounts, ocr=r["reference"])
-                    for r in rows
-                    if r["amount_ore"]
-                ]
+                for part in _slices(rows):
+                    yield [
+                        payment_voucher(r["payment_date"], r["amount_ore"], r["invoice.number"], accounts, ocr=r["reference"])
+                        for r in part
+                        if r["amount_ore"]
+                    ]
 
         company = SieCompany(org_number=self.config.seller.org_number, name=self.config.seller.name)
         on = today()
@@ -678,6 +689,7 @@ class BillingService:
         async for batch in vouchers():
             # The same head, then this batch's vouchers: write_sie's output less the head is the vouchers alone.
             yield b"".join(write_sie(company, accounts.chart(), batch, generated=on))[len(head) :]
+            await asyncio.sleep(0)  # formatting is CPU work: let other requests in between slices
 
     async def ubl_xml(self, number: str, *, account_id: int | None = None) -> bytes:
         """The invoice or credit note as Peppol BIS Billing 3.0 UBL, for company buyers."""

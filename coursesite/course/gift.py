@@ -582,7 +582,7 @@ def _write_question(q: Question) -> str:
         case ShortAnswer():
             if q.case_sensitive:
                 raise UnwritableQuestion(q, "GIFT has no case-sensitive short answers")
-            if any("->" in a.text + a.feedback for a in q.answers):
+            if any("->" in a.text or "->" in a.feedback for a in q.answers):
                 raise UnwritableQuestion(q, "'->' in a short answer would make it a matching question")
             lines = [f"{_weight(a.fraction, _text(a.text, fmt))}{feedback(a.feedback)}" for a in q.answers]
         case Numeric():

@@ -628,3 +628,11 @@ def test_generated_questions_round_trip(generated: list[Question]) -> None:
     parsed = parse_gift(written)
     assert parsed == generated, written
     assert data(parse_gift(write_gift(parsed))) == data(parsed)  # once parsed, a file rewrites digit for digit
+
+
+def test_a_dash_ending_an_answer_and_a_greater_than_starting_its_feedback_is_not_an_arrow() -> None:
+    """Found by hypothesis: the writer refused `text="-"`, `feedback=">"` as if it were '->'; written, they stand apart."""
+    question = ShortAnswer(
+        id="", name="pil", prompt="Svara", answers=(AcceptedAnswer(text="x-", fraction=D(1), feedback=">y"),)
+    )
+    assert parse_gift(write_gift([question]))[0].answers == question.answers
