@@ -1,5 +1,4 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from coursesite.db.migrate import raw_index_migration
 
 ID = "2026-11-26T11:30:00:000000"
 VERSION = "1.38.0"
@@ -25,25 +24,4 @@ INDEXES = {
 }
 
 
-class RawSQL(Table, tablename="answer"):
-    pass
-
-
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await RawSQL.raw(statement)
-        for name in REPLACED:
-            await RawSQL.raw(f"DROP INDEX IF EXISTS {name}")
-
-    async def drop_indexes():
-        for statement in REPLACED.values():
-            await RawSQL.raw(statement)
-        for name in INDEXES:
-            await RawSQL.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+forwards = raw_index_migration(ID, DESCRIPTION, INDEXES, REPLACED)

@@ -1,5 +1,4 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from coursesite.db.migrate import raw_index_migration
 
 ID = "2026-11-26T10:50:00:000000"
 VERSION = "1.38.0"
@@ -15,21 +14,4 @@ INDEXES = {
 }
 
 
-class RawSQL(Table, tablename="invoice"):
-    pass
-
-
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
-
-    async def create_indexes():
-        for statement in INDEXES.values():
-            await RawSQL.raw(statement)
-
-    async def drop_indexes():
-        for name in INDEXES:
-            await RawSQL.raw(f"DROP INDEX IF EXISTS {name}")
-
-    manager.add_raw(create_indexes)
-    manager.add_raw_backwards(drop_indexes)
-    return manager
+forwards = raw_index_migration(ID, DESCRIPTION, INDEXES)

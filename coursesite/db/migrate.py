@@ -33,3 +33,37 @@ async def pending_table_changes() -> list[str]:
 
     statements = await AutoMigrationManager().get_alter_statements(app_config=APP_CONFIG)
     return list(chain.from_iterable(s.statements for s in statements))
+
+
+def raw_index_migration(migration_id: str, description: str, indexes: dict[str, str], replaced: dict[str, str] | None = None):
+    """A migration's `forwards` that creates `indexes` ({name: CREATE statement}) and drops `replaced` (restored when
+    run backwards). Raw SQL lives in migrations of its own: Piccolo runs raw steps before the table operations of the
+    same migration, and SQLite cannot ALTER TABLE … ADD CONSTRAINT, so uniques are unique indexes."""
+    from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+    from piccolo.table import Table
+
+    replaced = replaced or {}
+
+    class RawSQL(Table, tablename="migrations"):
+        pass
+
+    async def forwards():
+        manager = MigrationManager(migration_id=migration_id, app_name="coursesite", description=description)
+
+        async def create_indexes():
+            for statement in indexes.values():
+                await RawSQL.raw(statement)
+            for name in replaced:
+                await RawSQL.raw(f"DROP INDEX IF EXISTS {name}")
+
+        async def drop_indexes():
+            for statement in replaced.values():
+                await RawSQL.raw(statement)
+            for name in indexes:
+                await RawSQL.raw(f"DROP INDEX IF EXISTS {name}")
+
+        manager.add_raw(create_indexes)
+        manager.add_raw_backwards(drop_indexes)
+        return manager
+
+    return forwards
