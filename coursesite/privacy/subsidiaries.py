@@ -1,0 +1,289 @@
+"""Subsidiaries: the registry (name, purpose, a bearer token of which only the SHA-256 is stored), what each may
+receive (privacy/sharing.py, deny by default), every disclosure logged with whose data it held, and the notices of
+rectification and erasure queued for them (art. 19). docs/privacy-sharing.md describes the whole flow.
+
+Who is shared: accounts with the participant role that are not restricted (art. 18: neither the account's privacy row
+nor a linked form person has `restricted_at` set). A switched-off profile does not stop sharing: sharing serves the
+contract the participant entered (the course), not profiling; see docs/privacy-sharing.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from coursesite.accounts.roles import Role
+from coursesite.core import clock
+from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.course.catalog import CourseCatalog
+from coursesite.db.engine import write_transaction
+from coursesite.db.privacy import Disclosure, DisclosureSubject, RecipientNotice, Subsidiary
+from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
+
+NAME_MAX = 100  # subsidiary.name
+CHANNEL_MAX = 40  # subsidiary.channel
+TOKEN_MAX = 200  # a token_urlsafe(32) is 43 characters; anything much longer is not one of ours
+PAGE_DEFAULT = 100
+PAGE_MAX = 500
+NOTICES_MAX = 500  # notices served per call, oldest first; acknowledging them brings the next ones
+ID_MAX = 2**31 - 1
+
+# How each shareable field is read, one SQL expression per registry name, over `account a` left-joined with
+# `enrollment e`. Anything not here cannot be shared (a test checks every allow-listed field has a source).
+_COMPLETED = "completed_lessons"
+FIELD_SQL: dict[str, str | None] = {
+    "account.id": "a.id",
+    "account.first_name": "a.first_name",
+    "account.last_name": "a.last_name",
+    "account.email": "a.email",
+    "enrollment.status": "CASE WHEN e.id IS NULL THEN 'not_enrolled' ELSE 'enrolled' END",
+    # Derived: the completed lessons of the course in force, turned into a percentage in Python (course/progress.py).
+    "lesson_progress.course_percent": None,
+}
+
+
+@dataclass(frozen=True)
+class SubsidiaryInfo:
+    id: int
+    name: str
+    purpose: str
+    channel: str | None
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ParticipantsPage:
+    participants: list[dict[str, Any]]
+    next_after: int | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    kind: str
+    subject_ref: str
+    changes: Any
+    created_at: datetime
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _info(row: dict[str, Any]) -> SubsidiaryInfo:
+    return SubsidiaryInfo(
+        id=row["id"], name=row["name"], purpose=row["purpose"], channel=row["channel"], active=bool(row["active"]),
+        created_at=row["created_at"],
+    )
+
+
+def _clean(text: str | None, label: str, max_length: int, *, required: bool) -> str | None:
+    value = (text or "").strip()
+    if not value:
+        if required:
+            raise Invalid(f"Ange {label}.", field_errors={label: f"Ange {label}."})
+        return None
+    if len(value) > max_length or any(unicodedata.category(ch).startswith("C") for ch in value):
+        message = f"{label} får ha högst {max_length} tecken och inga styrtecken."
+        raise Invalid(message, field_errors={label: message})
+    return value
+
+
+def check_purpose(purpose: str) -> str:
+    if purpose not in SHARING_PURPOSES:
+        known = ", ".join(sorted(SHARING_PURPOSES))
+        message = f"Okänt ändamål {purpose[:40]!r}. Ändamål som får ta emot uppgifter: {known}."
+        raise Invalid(message, field_errors={"purpose": message})
+    return purpose
+
+
+# ---------------------------------------------------------------- the registry (used by the CLI)
+
+
+async def add_subsidiary(name: str, purpose: str, channel: str | None = None) -> tuple[SubsidiaryInfo, str]:
+    """Register a subsidiary for a purpose; returns it and its token, which is never stored or shown again.
+
+    A revoked (name, purpose) is given a new token and made active again; an active one is a Conflict (revoke it
+    first), so a token in use is never replaced by mistake."""
+    name = _clean(name, "name", NAME_MAX, required=True)  # type: ignore[assignment]
+    purpose = check_purpose((purpose or "").strip())
+    channel = _clean(channel, "channel", CHANNEL_MAX, required=False)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    async with write_transaction(Subsidiary._meta.db):
+        existing = await Subsidiary.select().where((Subsidiary.name == name) & (Subsidiary.purpose == purpose)).first()
+        if existing and existing["active"]:
+            raise Conflict(f"{name} tar redan emot uppgifter för {purpose}. Återkalla den först för en ny nyckel.")
+        if existing:
+            await Subsidiary.update(
+                {Subsidiary.token_hash: hash_token(token), Subsidiary.active: True, Subsidiary.channel: channel}
+            ).where(Subsidiary.id == existing["id"])
+            row_id = existing["id"]
+        else:
+            inserted = await Subsidiary.insert(
+                Subsidiary(name=name, purpose=purpose, token_hash=hash_token(token), channel=channel, created_at=now)
+            )
+            row_id = inserted[0]["id"]
+        row = await Subsidiary.select().where(Subsidiary.id == row_id).first()
+    return _info(row), token
+
+
+async def list_subsidiaries() -> list[SubsidiaryInfo]:
+    rows = await Subsidiary.select(
+        Subsidiary.id, Subsidiary.name, Subsidiary.purpose, Subsidiary.channel, Subsidiary.active, Subsidiary.created_at
+    ).order_by(Subsidiary.name, Subsidiary.purpose)
+    return [_info(row) for row in rows]
+
+
+async def revoke_subsidiary(name: str, purpose: str) -> SubsidiaryInfo:
+    """Deactivate (name, purpose): its token is refused from now on. Its disclosures and notices stay."""
+    name = (name or "").strip()
+    purpose = (purpose or "").strip()
+    rows = await Subsidiary.update({Subsidiary.active: False}).where(
+        (Subsidiary.name == name) & (Subsidiary.purpose == purpose)
+    ).returning(Subsidiary.id)
+    if not rows:
+        raise NotFound(f"Inget dotterbolag {name[:NAME_MAX]!r} med ändamålet {purpose[:40]!r}.")
+    row = await Subsidiary.select().where(Subsidiary.id == rows[0]["id"]).first()
+    return _info(row)
+
+
+async def authenticate(token: str | None) -> SubsidiaryInfo | None:
+    """The active subsidiary a bearer token belongs to, or None (unknown, revoked, empty or oversized)."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    digest = hash_token(token)
+    row = await Subsidiary.select().where(Subsidiary.token_hash == digest).first()
+    if row is None or not hmac.compare_digest(row["token_hash"], digest) or not row["active"]:
+        return None
+    return _info(row)
+
+
+async def recipients_of(account_id: int) -> list[SubsidiaryInfo]:
+    """Every subsidiary that received this person's data (from the disclosure log), revoked ones included: they
+    still hold the data, so a rectification or erasure notice is queued for them too."""
+    rows = await Subsidiary.raw(
+        "SELECT s.id, s.name, s.purpose, s.channel, s.active, s.created_at FROM subsidiary s "
+        "WHERE EXISTS (SELECT 1 FROM disclosure d JOIN disclosure_subject ds ON ds.disclosure = d.id "
+        "WHERE d.subsidiary = s.id AND ds.account = {}) ORDER BY s.id",
+        int(account_id),
+    )
+    return [_info(row) for row in rows]
+
+
+# ---------------------------------------------------------------- serving subsidiaries (the API)
+
+
+class SubsidiaryService:
+    def __init__(self, engine: Engine, catalog: CourseCatalog) -> None:
+        self.engine = engine
+        self.catalog = catalog
+
+    async def participants(
+        self, subsidiary: SubsidiaryInfo, *, limit: int = PAGE_DEFAULT, after: int = 0
+    ) -> ParticipantsPage:
+        """One page (keyset on the account id) of the participants the subsidiary may receive, each with exactly
+        the allow-listed fields of its purpose. The read and its disclosure log are one transaction."""
+        fields = allowed_fields(subsidiary.purpose)
+        if not fields:  # deny by default: a purpose without an allow-list receives nothing, and nothing is logged
+            return ParticipantsPage(participants=[], next_after=None)
+        unknown = [name for name in fields if name not in FIELD_SQL]
+        if unknown:  # an allow-list naming a field without a source is a programming error, never a silent gap
+            raise RuntimeError(f"no source for shared fields {unknown}")
+        limit = max(1, min(int(limit), PAGE_MAX))
+        after = max(0, min(int(after), ID_MAX))
+        slugs = [lesson.slug for lesson in self.catalog.course.lessons()]
+        selected = ["a.id AS subject_id"] + [
+            f"{FIELD_SQL[name]} AS f{index}" for index, name in enumerate(fields) if FIELD_SQL[name] is not None
+        ]
+        args: list[Any] = []
+        if "lesson_progress.course_percent" in fields:
+            if slugs:
+                selected.append(
+                    f"(SELECT COUNT(*) FROM lesson_progress lp WHERE lp.account = a.id AND lp.completed_at IS NOT NULL "
+                    f"AND lp.lesson_slug IN ({', '.join('{}' for _ in slugs)})) AS {_COMPLETED}"
+                )
+                args += slugs
+            else:
+                selected.append(f"0 AS {_COMPLETED}")
+        sql = (
+            f"SELECT {', '.join(selected)} FROM account a LEFT JOIN enrollment e ON e.account = a.id "
+            "WHERE a.role = {} AND a.id > {} "
+            "AND NOT EXISTS (SELECT 1 FROM account_privacy ap WHERE ap.account = a.id AND ap.restricted_at IS NOT NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM person p WHERE p.account = a.id AND p.restricted_at IS NOT NULL) "
+            "ORDER BY a.id LIMIT {}"
+        )
+        args += [Role.PARTICIPANT.value, after, limit + 1]  # one more than the page: is there a next page?
+        total_lessons = len(slugs)
+        async with write_transaction(self.engine):
+            rows = await Disclosure.raw(sql, *args)
+            more, rows = len(rows) > limit, rows[:limit]
+            items = [self._item(row, fields, total_lessons) for row in rows]
+            if rows:
+                await self._log(subsidiary, fields, [int(row["subject_id"]) for row in rows])
+        next_after = int(rows[-1]["subject_id"]) if more else None
+        return ParticipantsPage(participants=items, next_after=next_after)
+
+    @staticmethod
+    def _item(row: dict[str, Any], fields: tuple[str, ...], total_lessons: int) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        for index, name in enumerate(fields):
+            if name == "lesson_progress.course_percent":
+                completed = int(row[_COMPLETED] or 0)
+                item[name] = completed * 100 // total_lessons if total_lessons else 0
+            else:
+                item[name] = row[f"f{index}"]
+        return item
+
+    @staticmethod
+    async def _log(subsidiary: SubsidiaryInfo, fields: tuple[str, ...], account_ids: list[int]) -> None:
+        inserted = await Disclosure.insert(
+            Disclosure(
+                recipient=subsidiary.name,
+                subsidiary=subsidiary.id,
+                purpose=subsidiary.purpose,
+                fields=json.dumps(list(fields)),
+                people=len(account_ids),
+                created_at=clock.now(),
+            )
+        )
+        disclosure_id = inserted[0]["id"]
+        await DisclosureSubject.insert(
+            *(DisclosureSubject(disclosure=disclosure_id, account=account_id, person=None) for account_id in account_ids)
+        )
+
+    async def notices(self, subsidiary: SubsidiaryInfo) -> list[Notice]:
+        """The subsidiary's unacknowledged notices, oldest first (at most NOTICES_MAX per call)."""
+        rows = await RecipientNotice.select(
+            RecipientNotice.id, RecipientNotice.kind, RecipientNotice.subject_ref, RecipientNotice.changes,
+            RecipientNotice.created_at,
+        ).where(
+            (RecipientNotice.subsidiary == subsidiary.id) & RecipientNotice.acknowledged_at.is_null()
+        ).order_by(RecipientNotice.id).limit(NOTICES_MAX).output(load_json=True)
+        return [
+            Notice(id=row["id"], kind=row["kind"], subject_ref=row["subject_ref"], changes=row["changes"],
+                   created_at=row["created_at"])
+            for row in rows
+        ]
+
+    async def acknowledge(self, subsidiary: SubsidiaryInfo, notice_id: int) -> None:
+        """Mark one of the subsidiary's notices as received. Acknowledging again keeps the first time (a retry is
+        harmless); another subsidiary's notice, or none, is NotFound."""
+        notice_id = int(notice_id)
+        if not 1 <= notice_id <= ID_MAX:
+            raise NotFound("Meddelandet finns inte.")
+        mine = (RecipientNotice.id == notice_id) & (RecipientNotice.subsidiary == subsidiary.id)
+        updated = await RecipientNotice.update({RecipientNotice.acknowledged_at: clock.now()}).where(
+            mine & RecipientNotice.acknowledged_at.is_null()
+        ).returning(RecipientNotice.id)
+        if not updated and not await RecipientNotice.exists().where(mine):
+            raise NotFound("Meddelandet finns inte.")

@@ -1,0 +1,157 @@
+"""The subsidiary API over HTTP: bearer tokens only (no session, no CSRF), exactly the allow-list, restricted people
+absent, 401 with `WWW-Authenticate: Bearer` for a missing, wrong or revoked token, notices acknowledged, and the
+OpenAPI document describing the bearer scheme."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, RecipientNotice
+from coursesite.privacy import subsidiaries
+from coursesite.privacy.sharing import allowed_fields
+from coursesite.web.controllers import subsidiary_api
+from tests.conftest import register
+
+PARTICIPANTS = "/api/v1/subsidiary/participants"
+NOTICES = "/api/v1/subsidiary/notices"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+class Program:
+    """The test client without any cookie (no session, no CSRF token), as a subsidiary's program calls."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    async def request(self, method: str, path: str, **kwargs):
+        self.client.cookies.clear()
+        return await self.client.request(method, path, **kwargs)
+
+    async def get(self, path: str, **kwargs):
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs):
+        return await self.request("POST", path, **kwargs)
+
+
+@pytest.fixture
+def program(client):
+    return Program(client)
+
+
+@pytest.fixture
+async def token(db):
+    return (await subsidiaries.add_subsidiary("Kursplattformen AB", "course_site"))[1]
+
+
+async def test_clause_subsidiaries_receive_exactly_the_allow_list(client, program, token):
+    anna = await register(client, "anna@example.se", "Anna")
+    bo = await register(client, "bo@example.se", "Bo", enrolled=False)
+    response = await program.get(PARTICIPANTS, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert set(body) == {"participants", "next_after"} and body["next_after"] is None
+    assert [set(item) for item in body["participants"]] == [set(allowed_fields("course_site"))] * 2
+    assert body["participants"][0] == {"account.id": anna["id"], "account.first_name": "Anna",
+                                       "account.email": "anna@example.se", "enrollment.status": "enrolled",
+                                       "lesson_progress.course_percent": 0}
+    assert body["participants"][1]["account.id"] == bo["id"]
+    assert body["participants"][1]["enrollment.status"] == "not_enrolled"
+    assert "Andersson" not in response.text  # the last name is not on the course-site list
+
+
+async def test_a_restricted_person_is_absent_and_the_disclosure_is_logged(client, program, token):
+    anna = await register(client, "anna@example.se", "Anna")
+    bo = await register(client, "bo@example.se", "Bo")
+    await AccountPrivacy.insert(AccountPrivacy(account=bo["id"], restricted_at=NOW, updated_at=NOW))
+    body = (await program.get(PARTICIPANTS, headers=bearer(token))).json()
+    assert [item["account.id"] for item in body["participants"]] == [anna["id"]]
+    [disclosure] = await Disclosure.select(Disclosure.recipient, Disclosure.people, Disclosure.purpose)
+    assert disclosure == {"recipient": "Kursplattformen AB", "people": 1, "purpose": "course_site"}
+    assert [row["account"] for row in await DisclosureSubject.select(DisclosureSubject.account)] == [anna["id"]]
+
+
+async def test_pages_with_limit_and_after(client, program, token):
+    people = [await register(client, f"p{n}@example.se", f"P{n}") for n in range(3)]
+    first = (await program.get(PARTICIPANTS, params={"limit": 2}, headers=bearer(token))).json()
+    assert [p["account.id"] for p in first["participants"]] == [people[0]["id"], people[1]["id"]]
+    second = (await program.get(PARTICIPANTS, params={"limit": 2, "after": first["next_after"]}, headers=bearer(token))).json()
+    assert [p["account.id"] for p in second["participants"]] == [people[2]["id"]] and second["next_after"] is None
+    for params in ({"limit": 0}, {"limit": 501}, {"after": -1}, {"after": 2**31}, {"limit": "many"}):
+        assert (await program.get(PARTICIPANTS, params=params, headers=bearer(token))).status_code == 400, params
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer"}, {"authorization": "Bearer fel-nyckel"},
+                                     {"authorization": "Basic a2FsbGU6aGVtbGln"}, {"authorization": "Bearer " + "x" * 5000}])
+async def test_401_without_a_valid_token(program, token, headers):
+    for method, path in (("GET", PARTICIPANTS), ("GET", NOTICES), ("POST", f"{NOTICES}/1/acknowledge")):
+        response = await program.request(method, path, headers=headers)
+        assert response.status_code == 401, (method, path)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert "participants" not in response.json()
+
+
+async def test_401_for_a_revoked_token(program, token):
+    assert (await program.get(PARTICIPANTS, headers=bearer(token))).status_code == 200
+    await subsidiaries.revoke_subsidiary("Kursplattformen AB", "course_site")
+    response = await program.get(PARTICIPANTS, headers=bearer(token))
+    assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_logged_in_session_is_not_a_token(client, token):
+    """Even an admin's browser session gets nothing here: only the bearer token counts."""
+    from tests.conftest import login_as_staff
+
+    await login_as_staff(client, "admin")
+    assert (await client.get(PARTICIPANTS)).status_code == 401
+    assert (await client.get(NOTICES)).status_code == 401
+
+
+async def test_notices_are_listed_and_acknowledged_once_without_csrf(program, token):
+    mine = (await subsidiaries.list_subsidiaries())[0]
+    _, other_token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
+    other = next(s for s in await subsidiaries.list_subsidiaries() if s.purpose == "webinar")
+    ids = []
+    for subsidiary_id, kind, changes in ((mine.id, "rectification", {"account.email": "annie@example.se"}),
+                                         (mine.id, "erasure", []), (other.id, "erasure", [])):
+        rows = await RecipientNotice.insert(RecipientNotice(subsidiary=subsidiary_id, kind=kind, subject_ref="7",
+                                                            changes=json.dumps(changes), created_at=NOW))
+        ids.append(rows[0]["id"])
+    body = (await program.get(NOTICES, headers=bearer(token))).json()
+    assert [(n["id"], n["kind"], n["subject_ref"], n["changes"]) for n in body["notices"]] == [
+        (ids[0], "rectification", "7", {"account.email": "annie@example.se"}), (ids[1], "erasure", "7", []),
+    ]
+    assert all(n["created_at"].startswith("2026-03-02") for n in body["notices"])
+    # A program sends no CSRF cookie or header: the bearer token is the proof.
+    assert (await program.post(f"{NOTICES}/{ids[0]}/acknowledge", headers=bearer(token))).status_code == 204
+    assert (await program.post(f"{NOTICES}/{ids[0]}/acknowledge", headers=bearer(token))).status_code == 204
+    assert [n["id"] for n in (await program.get(NOTICES, headers=bearer(token))).json()["notices"]] == [ids[1]]
+    assert (await program.post(f"{NOTICES}/{ids[2]}/acknowledge", headers=bearer(token))).status_code == 404
+    assert (await program.post(f"{NOTICES}/999999/acknowledge", headers=bearer(token))).status_code == 404
+    assert [n["id"] for n in (await program.get(NOTICES, headers=bearer(other_token))).json()["notices"]] == [ids[2]]
+
+
+def test_every_subsidiary_route_is_guarded_by_the_token(app):
+    routes = [(route.path, handler) for route in app.routes for handler in getattr(route, "route_handlers", ())
+              if route.path.startswith("/api/v1/subsidiary") and getattr(handler, "http_methods", None) != {"OPTIONS"}]
+    assert len(routes) == 3
+    for path, handler in routes:
+        guards = [guard for layer in handler.ownership_layers for guard in (layer.guards or ())]
+        assert guards == [subsidiary_api.subsidiary_token], path
+
+
+async def test_openapi_describes_the_subsidiary_api_with_a_bearer_scheme(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    scheme = schema["components"]["securitySchemes"][subsidiary_api.SECURITY_SCHEME_NAME]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    for path, method in ((PARTICIPANTS, "get"), (NOTICES, "get"), (NOTICES + "/{notice_id}/acknowledge", "post")):
+        operation = schema["paths"][path][method]
+        assert operation["security"] == [{subsidiary_api.SECURITY_SCHEME_NAME: []}], path
