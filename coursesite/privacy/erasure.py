@@ -1,0 +1,287 @@
+"""Erasure (art. 17): everything about an account goes, except the accounting records Bokföringslagen keeps.
+
+Customer service calls `erase_account` after confirming the person's identity. In one transaction it:
+- deletes the account and everything hanging on it — answers (with their flags and grade events), lesson progress,
+  sessions, the account's consents and page views, privacy settings, billing details (customer), the enrolment —
+  and the form `person` rows with the same email, with their submissions, consents and disclosure entries;
+- keeps invoices, credit notes and payments (accounting records): their account link becomes null and their buyer
+  snapshot stays; from then on they are used for accounting only, and the retention job erases them after the
+  seventh year;
+- keeps the certificate's code with an empty holder name and no account, so the public check can say that the
+  certificate can no longer be verified because its holder's data was erased;
+- keeps the person's support cases without contact data (name and email blanked, subject, description and notes
+  replaced by "[raderat]") and the staff audit rows with subject ids only (texts naming the person are scrubbed);
+- queues an erasure notice to every subsidiary that received the person's data (recipient_notice, kind "erasure",
+  subject_ref = the account id they received) and drops pending rectification notices, whose changes hold data.
+
+Foreign keys are followed by the tables' own `on_delete` rules (cascade, set null, restrict), walked here rather
+than left to the database: SQLite enforces them only when asked, and the report counts what went.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns.base import OnDelete
+from piccolo.engine.base import Engine
+from piccolo.table import Table
+
+from coursesite.core import clock
+from coursesite.core.errors import Conflict
+from coursesite.db.accounts import Account, LoginAttempt
+from coursesite.db.billing import Certificate, Customer, Invoice, Payment
+from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.privacy import (
+    CaseNote,
+    Disclosure,
+    DisclosureSubject,
+    Person,
+    RecipientNotice,
+    StaffAudit,
+    Subsidiary,
+    SupportCase,
+)
+from coursesite.db.tables import TABLES
+from coursesite.privacy.access import OWNERS, resolve_subject
+
+ERASED_TEXT = "[raderat]"
+CHUNK = 500
+
+TABLE_LABELS_SV = {
+    "account": "Ditt konto (namn, e-post, mobilnummer, lösenord)",
+    "user_session": "Inloggningssessioner",
+    "login_attempt": "Misslyckade inloggningsförsök",
+    "answer": "Dina svar på kursens frågor",
+    "lesson_progress": "Dina framsteg i kursen",
+    "answer_flag": "Dina begäranden om omprövning",
+    "grade_event": "Lärarnas bedömningar av dina svar",
+    "customer": "Dina faktureringsuppgifter",
+    "enrollment": "Din anmälan till kursen",
+    "certificate": "Namnet på ditt kursintyg",
+    "person": "Uppgifter från våra formulär",
+    "account_privacy": "Dina integritetsinställningar",
+    "form_submission": "Formulär du har skickat",
+    "consent": "Dina samtycken",
+    "page_view": "Sidvisningar (tekniska uppgifter)",
+    "disclosure_subject": "Kopplingen mellan dig och utlämnanden",
+    "comment_bank_entry": "Sparade kommentarer",
+}
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    account_id: int
+    erased: tuple[tuple[str, int], ...]  # (what, rows)
+    kept: tuple[tuple[str, str], ...]  # (what, why)
+    notified: tuple[str, ...]  # subsidiaries sent an erasure notice
+    processors: tuple[str, ...]  # processors that received the data (newsletter exports)
+
+    def text_sv(self) -> str:
+        lines = ["Vi har raderat dina uppgifter.", "", "Raderat:"]
+        lines += [f"- {what} ({count} st.)" for what, count in self.erased] or ["- (inget)"]
+        lines += ["", "Sparat, och varför:"]
+        lines += [f"- {what}: {why}" for what, why in self.kept] or ["- (inget)"]
+        if self.notified:
+            lines += ["", "Vi har meddelat raderingen till: " + ", ".join(self.notified) + "."]
+        if self.processors:
+            lines += ["", "Du tas bort ur nästa utskick hos: " + ", ".join(self.processors) + "."]
+        return "\n".join(lines)
+
+
+def _chunks(ids: list[Any]) -> list[list[Any]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+async def _delete_rows(table: type[Table], condition: Any, counts: Counter) -> None:
+    """Delete the rows and follow every foreign key to them by its on_delete rule."""
+    ids = [row["id"] for row in await table.select(table._meta.primary_key).where(condition)]
+    if not ids:
+        return
+    for chunk in _chunks(ids):
+        for child in TABLES:
+            for fk in child._meta.foreign_key_columns:
+                meta = fk._foreign_key_meta
+                if meta.resolved_references is not table or child is table:
+                    continue
+                if meta.on_delete == OnDelete.cascade:
+                    await _delete_rows(child, fk.is_in(chunk), counts)
+                elif meta.on_delete == OnDelete.set_null:
+                    await child.update({fk: None}).where(fk.is_in(chunk))
+                elif await child.exists().where(fk.is_in(chunk)):
+                    raise Conflict(f"{child._meta.tablename} keeps {table._meta.tablename}: erasure stopped")
+        await table.delete().where(table._meta.primary_key.is_in(chunk))
+    counts[table._meta.tablename] += len(ids)
+
+
+def _scrub(text: str | None, needles: list[str]) -> str | None:
+    if not text:
+        return text
+    for needle in needles:
+        text = re.sub(re.escape(needle), ERASED_TEXT, text, flags=re.IGNORECASE)
+    return text
+
+
+async def _needles(account_id: int, person_ids: tuple[int, ...]) -> list[str]:
+    """The strings that identify the person, longest first, for scrubbing free texts that are kept."""
+    values: set[str] = set()
+    rows = await Account.select(Account.email, Account.first_name, Account.last_name, Account.mobile).where(Account.id == account_id)
+    if person_ids:
+        rows += await Person.select(Person.email, Person.first_name, Person.last_name, Person.mobile).where(
+            Person.id.is_in(list(person_ids))
+        )
+    for row in rows:
+        values.update(v for v in (row["email"], row["mobile"], row["first_name"], row["last_name"]) if v)
+        if row["first_name"] and row["last_name"]:
+            values.add(f"{row['first_name']} {row['last_name']}")
+    for row in await Customer.select(Customer.address_line, Customer.company_name).where(Customer.account == account_id):
+        values.update(v for v in (row["address_line"], row["company_name"]) if v)
+    # Very short values (a two-letter name) would wipe unrelated words; they are blanked with the whole field.
+    return sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
+
+
+async def _recipients(subject) -> tuple[list[dict[str, Any]], list[str]]:
+    link = DisclosureSubject.account == subject.account_id
+    if subject.person_ids:
+        link = link | DisclosureSubject.person.is_in(list(subject.person_ids))
+    disclosure_ids = list({row["disclosure"] for row in await DisclosureSubject.select(DisclosureSubject.disclosure).where(link)})
+    if not disclosure_ids:
+        return [], []
+    rows = await Disclosure.select(Disclosure.subsidiary, Disclosure.recipient).where(Disclosure.id.is_in(disclosure_ids))
+    subsidiary_ids = sorted({row["subsidiary"] for row in rows if row["subsidiary"] is not None})
+    processors = sorted({row["recipient"] for row in rows if row["subsidiary"] is None})
+    subsidiaries = (
+        await Subsidiary.select(Subsidiary.id, Subsidiary.name).where(Subsidiary.id.is_in(subsidiary_ids)).order_by(Subsidiary.id)
+        if subsidiary_ids
+        else []
+    )
+    return subsidiaries, processors
+
+
+async def erase_account(
+    engine: Engine, *, account_id: int, actor_id: int | None, case_id: int | None, login_secret: str | None = None
+) -> ErasureReport:
+    """Erase the account and everything of the person except the accounting records, in one transaction.
+    `login_secret` (the settings' secret key), when given, also removes the person's failed-login rows (they go by
+    themselves after the rate-limit window anyway). NotFound when the account does not exist."""
+    now = clock.now()
+    counts: Counter = Counter()
+    async with write_transaction(engine):
+        await lock_account_rows(engine, account_id)
+        subject = await resolve_subject(account_id, login_secret=login_secret)
+        needles = await _needles(account_id, subject.person_ids)
+        subsidiaries, processors = await _recipients(subject)
+
+        # Kept, without contact data: the person's support cases and their notes.
+        case_ids = list(subject.case_ids)
+        for chunk in _chunks(case_ids):
+            for row in await SupportCase.select(SupportCase.id, SupportCase.outcome, SupportCase.extension_reason).where(
+                SupportCase.id.is_in(chunk)
+            ):
+                await SupportCase.update(
+                    {
+                        SupportCase.contact_name: None,
+                        SupportCase.contact_email: None,
+                        SupportCase.subject: ERASED_TEXT,
+                        SupportCase.description: ERASED_TEXT,
+                        SupportCase.extension_reason: ERASED_TEXT if row["extension_reason"] else None,
+                        SupportCase.outcome: _scrub(row["outcome"], needles),
+                    }
+                ).where(SupportCase.id == row["id"])
+            await CaseNote.update({CaseNote.text: ERASED_TEXT}).where(CaseNote.case.is_in(chunk))
+
+        # Kept: the staff audit, with subject ids only.
+        audit_rows = await StaffAudit.select(StaffAudit.id, StaffAudit.what, StaffAudit.why).where(OWNERS["staff_audit"][1](subject))
+        for row in audit_rows:
+            await StaffAudit.update({StaffAudit.what: _scrub(row["what"], needles), StaffAudit.why: _scrub(row["why"], needles)}).where(
+                StaffAudit.id == row["id"]
+            )
+
+        # Kept: the certificate code, with no name and no account: the public check says it can no longer be verified.
+        certificates = await Certificate.count().where(Certificate.account == account_id)
+        await Certificate.update({Certificate.holder_short_name: ""}).where(Certificate.account == account_id)
+
+        # Pending rectification notices hold the corrected data itself; the erasure notice replaces them.
+        await RecipientNotice.delete().where(
+            (RecipientNotice.subject_ref == str(account_id)) & (RecipientNotice.kind == "rectification")
+        )
+
+        invoices = await Invoice.select(Invoice.id, Invoice.kind).where(Invoice.account == account_id)
+        payments = await Payment.count().where(Payment.invoice.is_in([r["id"] for r in invoices])) if invoices else 0
+
+        if subject.login_keys:
+            counts["login_attempt"] += await LoginAttempt.count().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
+            await LoginAttempt.delete().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
+        if subject.person_ids:
+            await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
+        await _delete_rows(Account, Account.id == account_id, counts)
+
+        for sub in subsidiaries:
+            await RecipientNotice.insert(
+                RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=str(account_id), changes=json.dumps([]), created_at=now)
+            )
+        await StaffAudit.insert(
+            StaffAudit(
+                actor=actor_id, action="erase", subject_account=account_id, subject_person=None,
+                what="Alla personuppgifter utom räkenskapsinformation",
+                why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering",
+                created_at=now,
+            )
+        )  # fmt: skip
+
+        report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
+        if case_id is not None:
+            await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
+    return report
+
+
+def _report(account_id, counts, invoices, payments, certificates, cases, subsidiaries, processors) -> ErasureReport:
+    erased = [(TABLE_LABELS_SV.get(table, table), n) for table, n in counts.items() if n and table != "certificate"]
+    kept: list[tuple[str, str]] = []
+    if invoices:
+        kept.append(
+            (
+                f"{len(invoices)} fakturor och kreditfakturor och {payments} betalningar, med namn och adress som de "
+                "står på fakturan",
+                "Bokföringslagen kräver att räkenskapsinformation sparas till och med det sjunde året efter utgången "
+                "av det kalenderår då räkenskapsåret avslutades. Under tiden används de bara för bokföringen, och "
+                "sedan raderas de.",
+            )
+        )
+    if certificates:
+        kept.append(
+            (
+                "Kursintygets kontrollkod, utan namn",
+                "Så att den som kontrollerar intyget får veta att det inte längre kan kontrolleras.",
+            )
+        )
+    if cases:
+        kept.append(
+            (
+                f"{cases} kundtjänstärenden, utan namn, e-post och beskrivning",
+                "Som underlag för hur ärendet, också din begäran om radering, hanterades (2 år).",
+            )
+        )
+    kept.append(
+        (
+            "Loggen över personalens åtgärder, med ditt kontonummer men utan namn",
+            "Säkerhet: vi måste kunna visa vem som läste eller ändrade uppgifter och när (2 år).",
+        )
+    )
+    if subsidiaries:
+        kept.append(
+            (
+                "Meddelanden om raderingen till dotterbolag, med det kontonummer de känner dig under",
+                "Så att mottagarna raderar det de fick (artikel 19).",
+            )
+        )
+    return ErasureReport(
+        account_id=account_id,
+        erased=tuple(erased),
+        kept=tuple(kept),
+        notified=tuple(sub["name"] for sub in subsidiaries),
+        processors=tuple(processors),
+    )

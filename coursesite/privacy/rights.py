@@ -1,0 +1,410 @@
+"""The participant's rights, as services ("Mina uppgifter"): rectification with notices to recipients (art. 16, 19),
+restriction and its lifting (art. 18), the profile switch, consents and their one-click withdrawal (art. 7.3), and
+the erasure request with its deadline (art. 17, 12.3). Access and portability are in privacy/access.py, the erasure
+itself in privacy/erasure.py.
+
+Restriction: `account_privacy.restricted_at` (and `person.restricted_at` for form rows with the account's email) is
+the one switch other parts read: while it is set there is no marketing, no profiling, no sharing and no newsletter
+export. Only customer service lifts it, with `lift_restriction(actor, account_id)`: the notice to the person is
+recorded first (`lift_notice_sent_at`, a case note, and a message on Mina uppgifter), in its own transaction, and the
+restriction is lifted only once that notice is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from coursesite.accounts.roles import Role
+from coursesite.accounts.service import Principal
+from coursesite.accounts.validation import (
+    PersonalNumberRefused,
+    _has_forbidden_chars,
+    normalise_mobile,
+    normalise_name,
+    normalise_source,
+)
+from coursesite.billing.enrolment import validate_billing_details
+from coursesite.core import clock
+from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.core.formatting import to_stockholm
+from coursesite.db.accounts import Account
+from coursesite.db.billing import Customer
+from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.privacy import (
+    AccountPrivacy,
+    CaseNote,
+    Consent,
+    DisclosureSubject,
+    Person,
+    RecipientNotice,
+    Subsidiary,
+    SupportCase,
+)
+from coursesite.privacy.deadlines import deadline
+from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.privacy.sharing import allowed_fields
+
+REASON_MAX = 1000
+CONSENT_KIND_MAX = 30
+CONTACT_FIELDS = ("first_name", "last_name", "mobile", "source")
+BILLING_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
+LIFT_ROLES = (Role.CUSTOMER_SERVICE, Role.ADMIN)
+OPEN_STATUSES = ("open", "extended")
+
+KIND_LABELS_SV = {
+    "newsletter": "Nyhetsbrev",
+    "webinar_information": "Information om webbinarier",
+    "offers": "Erbjudanden",
+}
+
+
+def today() -> date:
+    return to_stockholm(clock.now()).date()
+
+
+@dataclass(frozen=True)
+class Rectified:
+    changed: tuple[str, ...]  # registry names: "account.first_name", "customer.city" …
+    notified: tuple[str, ...]  # the subsidiaries that were sent a notice
+
+
+@dataclass(frozen=True)
+class PrivacyState:
+    profile_enabled: bool
+    restricted_at: datetime | None
+    restriction_reason: str | None
+    lift_notice_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    id: int
+    kind: str
+    label: str
+    text: str
+    policy_version: str
+    channel: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    kind: str
+    status: str
+    received_on: date
+    deadline: date | None
+    outcome: str | None = None
+
+
+@dataclass
+class ProfileChanges:
+    contact: dict[str, Any] = field(default_factory=dict)
+    billing: dict[str, Any] | None = None
+    profile_enabled: bool | None = None
+
+
+def _clean_reason(text: str | None) -> str:
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise Invalid("Skriv kort varför du vill begränsa behandlingen.", field_errors={"reason": "Fyll i ett skäl."})
+    if len(reason) > REASON_MAX or _has_forbidden_chars(reason):
+        raise Invalid("Skälet är för långt eller har otillåtna tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."})
+    findings = find_forbidden(reason)
+    if findings:
+        raise Invalid("Skälet kan inte sparas.", field_errors={"reason": refusal_message(findings, "Skälet")})
+    return reason
+
+
+def _check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    checks = {
+        "first_name": lambda v: normalise_name(v, "first"),
+        "last_name": lambda v: normalise_name(v, "last"),
+        "mobile": normalise_mobile,
+        "source": normalise_source,
+    }
+    cleaned, errors = {}, {}
+    for name, value in values.items():
+        if name not in checks:
+            errors[name] = "Det här fältet kan inte ändras här."
+            continue
+        try:
+            cleaned[name] = checks[name](value)
+        except PersonalNumberRefused as exc:
+            errors[name] = str(exc)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    return cleaned, errors
+
+
+class RightsService:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- reading
+
+    async def _email(self, account_id: int) -> str:
+        rows = await Account.select(Account.email).where(Account.id == account_id)
+        if not rows:
+            raise NotFound("Kontot finns inte.")
+        return rows[0]["email"]
+
+    async def _person_ids(self, account_id: int, email: str) -> list[int]:
+        rows = await Person.select(Person.id).where((Person.email == email) | (Person.account == account_id))
+        return [row["id"] for row in rows]
+
+    async def contact(self, account_id: int) -> dict[str, Any]:
+        rows = await Account.select(
+            Account.email, Account.first_name, Account.last_name, Account.mobile, Account.source
+        ).where(Account.id == account_id)
+        if not rows:
+            raise NotFound("Kontot finns inte.")
+        return rows[0]
+
+    async def privacy_state(self, account_id: int) -> PrivacyState:
+        rows = await AccountPrivacy.select().where(AccountPrivacy.account == account_id)
+        if not rows:
+            return PrivacyState(True, None, None, None)
+        row = rows[0]
+        return PrivacyState(row["profile_enabled"], row["restricted_at"], row["restriction_reason"], row["lift_notice_sent_at"])
+
+    async def _ensure_privacy_row(self, account_id: int, now: datetime) -> None:
+        await AccountPrivacy.insert(AccountPrivacy(account=account_id, updated_at=now)).on_conflict(action="DO NOTHING")
+
+    # -- rectification (art. 16) and notices (art. 19)
+
+    async def rectify(self, account_id: int, changes: ProfileChanges) -> Rectified:
+        """Correct contact data (account and the form rows with the same email), billing data (the customer row) and
+        the profile switch. A changed field that a subsidiary already received is sent to it as a notice."""
+        contact, errors = _check_contact(changes.contact)
+        details = None
+        if changes.billing is not None:
+            unknown = set(changes.billing) - set(BILLING_FIELDS)
+            for name in unknown:
+                errors[name] = "Det här fältet kan inte ändras här."
+            details, billing_errors = validate_billing_details(**{k: changes.billing.get(k) for k in BILLING_FIELDS})
+            errors.update(billing_errors)
+        if errors:
+            raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            current = await self.contact(account_id)
+            email = current["email"]
+            changed: dict[str, Any] = {}
+            updates = {}
+            for name, value in contact.items():
+                if current[name] != value:
+                    changed[f"account.{name}"] = value
+                    updates[Account._meta.get_column_by_name(name)] = value
+            if updates:
+                await Account.update(updates).where(Account.id == account_id)
+                person_updates = {Person._meta.get_column_by_name(k): v for k, v in contact.items()}
+                await Person.update(person_updates | {Person.updated_at: now}).where(Person.email == email)
+            if details is not None:
+                changed.update(await self._rectify_billing(account_id, details, now))
+            if changes.profile_enabled is not None:
+                await self._ensure_privacy_row(account_id, now)
+                await AccountPrivacy.update({AccountPrivacy.profile_enabled: changes.profile_enabled, AccountPrivacy.updated_at: now}).where(
+                    AccountPrivacy.account == account_id
+                )
+                await Person.update({Person.profile_enabled: changes.profile_enabled, Person.updated_at: now}).where(Person.email == email)
+            notified = await self._queue_rectification_notices(account_id, changed, now) if changed else ()
+        return Rectified(tuple(changed), notified)
+
+    async def _rectify_billing(self, account_id: int, details, now: datetime) -> dict[str, Any]:
+        rows = await Customer.select().where(Customer.account == account_id)
+        if not rows:
+            raise Conflict("Du har inga faktureringsuppgifter ännu; de lämnas vid anmälan.")
+        new = {
+            "customer_type": details.customer_type.value, "company_name": details.company_name,
+            "org_number": details.org_number, "reference": details.reference, "address_line": details.address_line,
+            "postal_code": details.postal_code, "city": details.city,
+        }  # fmt: skip
+        changed = {f"customer.{k}": v for k, v in new.items() if rows[0][k] != v}
+        if changed:
+            values = {Customer._meta.get_column_by_name(k): v for k, v in new.items()}
+            await Customer.update(values | {Customer.updated_at: now}).where(Customer.account == account_id)
+        return changed
+
+    async def _queue_rectification_notices(self, account_id: int, changed: dict[str, Any], now: datetime) -> tuple[str, ...]:
+        """One notice per subsidiary that received this person's data, with the corrected fields it both received
+        (by the disclosure log) and is allowed to receive (by its purpose's allow-list)."""
+        rows = await DisclosureSubject.select(
+            DisclosureSubject.disclosure.subsidiary.as_alias("subsidiary"),
+            DisclosureSubject.disclosure.fields.as_alias("fields"),
+        ).where((DisclosureSubject.account == account_id) & DisclosureSubject.disclosure.subsidiary.is_not_null())
+        received: dict[int, set[str]] = {}
+        for row in rows:
+            fields = row["fields"]
+            if isinstance(fields, str):
+                fields = json.loads(fields)
+            received.setdefault(row["subsidiary"], set()).update(fields or [])
+        if not received:
+            return ()
+        subsidiaries = await Subsidiary.select(Subsidiary.id, Subsidiary.name, Subsidiary.purpose).where(
+            Subsidiary.id.is_in(list(received))
+        )
+        notified = []
+        for sub in subsidiaries:
+            allowed = set(allowed_fields(sub["purpose"])) & received[sub["id"]]
+            corrections = {name: value for name, value in changed.items() if name in allowed}
+            if not corrections:
+                continue
+            await RecipientNotice.insert(
+                RecipientNotice(
+                    subsidiary=sub["id"], kind="rectification", subject_ref=str(account_id),
+                    changes=json.dumps(corrections, ensure_ascii=False), created_at=now,
+                )
+            )  # fmt: skip
+            notified.append(sub["name"])
+        return tuple(notified)
+
+    # -- restriction (art. 18)
+
+    async def request_restriction(self, account_id: int, reason: str | None) -> RequestView:
+        reason = _clean_reason(reason)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            contact = await self.contact(account_id)
+            await self._ensure_privacy_row(account_id, now)
+            await AccountPrivacy.update(
+                {
+                    AccountPrivacy.restricted_at: now,
+                    AccountPrivacy.restriction_reason: reason,
+                    AccountPrivacy.lift_notice_sent_at: None,
+                    AccountPrivacy.updated_at: now,
+                }
+            ).where(AccountPrivacy.account == account_id)
+            await Person.update(
+                {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
+            ).where(Person.email == contact["email"])
+            return await self._open_case(account_id, contact, "restriction", "Begäran om begränsning", reason)
+
+    async def lift_restriction(self, actor: Principal, account_id: int) -> None:
+        """Customer service lifts a restriction. The person is told first: the notice is stored in its own
+        transaction (lift_notice_sent_at, a note on the restriction case, a message on Mina uppgifter), and the
+        restriction is lifted only after that."""
+        if actor.role not in LIFT_ROLES:
+            raise Forbidden("Bara kundtjänst kan häva en begränsning.")
+        state = await self.privacy_state(account_id)
+        if state.restricted_at is None:
+            raise Conflict("Behandlingen är inte begränsad.")
+        from coursesite.privacy import audit
+
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await AccountPrivacy.update({AccountPrivacy.lift_notice_sent_at: now, AccountPrivacy.updated_at: now}).where(
+                AccountPrivacy.account == account_id
+            )
+            cases = await SupportCase.select(SupportCase.id).where(
+                (SupportCase.account == account_id) & (SupportCase.kind == "restriction")
+            ).order_by(SupportCase.id, ascending=False).limit(1)
+            if cases:
+                await CaseNote.insert(
+                    CaseNote(case=cases[0]["id"], author=actor.account_id, text="Personen har meddelats att begränsningen hävs.", created_at=now)
+                )
+        if (await self.privacy_state(account_id)).lift_notice_sent_at is None:
+            raise Conflict("Meddelandet till personen kunde inte sparas; begränsningen är kvar.")
+        email = await self._email(account_id)
+        async with write_transaction(self.engine):
+            await AccountPrivacy.update({AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: clock.now()}).where(
+                AccountPrivacy.account == account_id
+            )
+            await Person.update({Person.restricted_at: None, Person.updated_at: clock.now()}).where(Person.email == email)
+            await audit.record(
+                actor.account_id, "change", subject_account=account_id, what="account_privacy.restricted_at",
+                why="Begränsningen hävdes efter meddelande till personen",
+            )  # fmt: skip
+
+    # -- consents (art. 7.3)
+
+    async def consents(self, account_id: int) -> list[ConsentView]:
+        email = await self._email(account_id)
+        person_ids = await self._person_ids(account_id, email)
+        condition = Consent.account == account_id
+        if person_ids:
+            condition = condition | Consent.person.is_in(person_ids)
+        rows = await Consent.select().where(condition).order_by(Consent.given_at, ascending=False)
+        return [
+            ConsentView(
+                id=row["id"], kind=row["kind"], label=KIND_LABELS_SV.get(row["kind"], row["kind"]), text=row["text"],
+                policy_version=row["policy_version"], channel=row["channel"], given_at=row["given_at"],
+                withdrawn_at=row["withdrawn_at"],
+            )
+            for row in rows
+        ]  # fmt: skip
+
+    async def withdraw_consent(self, account_id: int, kind: str) -> int:
+        """Withdraw every active consent of `kind` (the account's, and its form person's). The rows stay, with the
+        time of withdrawal, as proof of what was agreed before; 404 when there is no active consent of that kind."""
+        if not kind or len(kind) > CONSENT_KIND_MAX:
+            raise NotFound("Det finns inget sådant samtycke.")
+        active = [c for c in await self.consents(account_id) if c.kind == kind and c.active]
+        if not active:
+            raise NotFound("Det finns inget gällande samtycke av det slaget.")
+        await Consent.update({Consent.withdrawn_at: clock.now()}).where(
+            Consent.id.is_in([c.id for c in active]) & Consent.withdrawn_at.is_null()
+        )
+        return len(active)
+
+    # -- requests as cases
+
+    async def _open_case(self, account_id: int, contact: dict[str, Any], kind: str, subject: str, description: str) -> RequestView:
+        received = today()
+        due = deadline(received, False)
+        person_ids = await self._person_ids(account_id, contact["email"])
+        rows = await SupportCase.insert(
+            SupportCase(
+                kind=kind, account=account_id, person=person_ids[0] if person_ids else None,
+                contact_name=f"{contact['first_name']} {contact['last_name']}", contact_email=contact["email"],
+                subject=subject, description=description, status="open", received_on=received, deadline=due,
+                created_at=clock.now(),
+            )
+        ).returning(SupportCase.id)  # fmt: skip
+        return RequestView(rows[0]["id"], kind, "open", received, due)
+
+    async def request_erasure(self, account_id: int) -> RequestView:
+        """The person asks for erasure from Mina uppgifter: a case for customer service, who confirms the identity and
+        carries it out (privacy/erasure.py). A second request while one is open returns the open one."""
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            existing = await self.requests(account_id, kind="erasure", open_only=True)
+            if existing:
+                return existing[0]
+            contact = await self.contact(account_id)
+            return await self._open_case(
+                account_id, contact, "erasure", "Begäran om radering", "Begäran om radering skickad från Mina uppgifter."
+            )
+
+    async def requests(self, account_id: int, *, kind: str | None = None, open_only: bool = False) -> list[RequestView]:
+        condition = SupportCase.account == account_id
+        if kind:
+            condition = condition & (SupportCase.kind == kind)
+        if open_only:
+            condition = condition & SupportCase.status.is_in(list(OPEN_STATUSES))
+        rows = await SupportCase.select(
+            SupportCase.id, SupportCase.kind, SupportCase.status, SupportCase.received_on, SupportCase.deadline, SupportCase.outcome
+        ).where(condition).order_by(SupportCase.id, ascending=False).limit(50)
+        return [RequestView(r["id"], r["kind"], r["status"], r["received_on"], r["deadline"], r["outcome"]) for r in rows]
+
+
+async def lift_restriction(actor: Principal, account_id: int, *, engine: Engine | None = None) -> None:
+    """Module-level entry for customer service (see RightsService.lift_restriction)."""
+    from coursesite.db.accounts import Account as _A
+
+    await RightsService(engine or _A._meta.db).lift_restriction(actor, account_id)
+
+
+__all__ = ["ProfileChanges", "Rectified", "RightsService", "lift_restriction"]
