@@ -1,0 +1,95 @@
+"""Mina uppgifter in real Chromium: download my data (JSON), withdraw the newsletter consent with one click, request
+erasure; customer service (created with `coursesite create-staff`) completes it through the support API, and the
+person can no longer log in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "radera.mig@example.se"
+PASSWORD = "ett-riktigt-bra-lösenord"
+STAFF_EMAIL = "kundtjanst.browser@balansekonomi.se"
+STAFF_PASSWORD = "kundtjanst-lösenord-123"
+
+
+def _csrf(page: Page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+
+
+def _login(page: Page, email: str, password: str) -> None:
+    page.goto("/logga-in")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+
+
+def test_download_withdraw_request_erasure_and_customer_service_completes_it(page: Page, browser, live_server, server_env):
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill("Rut")
+    page.get_by_label("Efternamn").fill("Raderasson")
+    page.get_by_label("E-postadress").fill(EMAIL)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+
+    # The newsletter consent, given through the public form's API with the same email.
+    response = page.request.post(
+        "/api/v1/forms/newsletter", data={"email": EMAIL, "first_name": "Rut", "consent": True}, headers={"x-csrftoken": _csrf(page)}
+    )
+    assert response.status == 201, response.text()
+
+    page.goto("/mina-uppgifter")
+    expect(page.get_by_role("heading", name="Mina uppgifter", level=1)).to_be_visible()
+    with page.expect_download() as info:
+        page.locator("#download-json").click()
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    account = next(t for t in data["tables"] if t["table"] == "account")
+    assert account["rows"][0]["email"] == EMAIL
+    assert "imy" in json.dumps(data["supervisory_authority"]).lower()
+
+    expect(page.locator("#consents")).to_contain_text("Gäller")
+    page.locator("#withdraw-newsletter").click()
+    expect(page.locator(".notice")).to_contain_text("Samtycket är återkallat")
+    expect(page.locator("#consents")).to_contain_text("Återkallat")
+    expect(page.locator("#withdraw-newsletter")).to_have_count(0)
+
+    page.locator("#erasure-form").get_by_role("button", name="Begär radering").click()
+    expect(page.locator(".notice")).to_contain_text("begäran om radering är mottagen")
+    expect(page.locator("#requests")).to_contain_text("Radering")
+
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run(
+        [command, "create-staff", "--email", STAFF_EMAIL, "--role", "customer_service", "--password", STAFF_PASSWORD],
+        env=server_env, check=True, capture_output=True,
+    )  # fmt: skip
+    staff_context = browser.new_context(base_url=live_server, locale="sv-SE")
+    staff = staff_context.new_page()
+    try:
+        _login(staff, STAFF_EMAIL, STAFF_PASSWORD)
+        staff.goto("/")
+        requests = staff.request.get("/api/v1/support/requests").json()
+        case = next(r for r in requests if r["email"] == EMAIL and r["type"] == "erasure")
+        done = staff.request.post(
+            f"/api/v1/support/requests/{case['id']}/complete",
+            data={"identity_verified": True, "note": "Identiteten kontrollerad via e-post."},
+            headers={"x-csrftoken": _csrf(staff)},
+        )
+        assert done.status == 200, done.text()
+        assert done.json()["status"] == "completed"
+    finally:
+        staff_context.close()
+
+    # The session is gone, and logging in again fails.
+    page.goto("/mina-uppgifter")
+    expect(page).not_to_have_url("/mina-uppgifter")
+    page.context.clear_cookies()
+    _login(page, EMAIL, PASSWORD)
+    expect(page.get_by_text("Fel e-postadress eller lösenord")).to_be_visible()
