@@ -1,0 +1,664 @@
+"""The privacy policy ("Villkor och integritetspolicy") as code. Pure: no database, no web.
+
+What the site says is generated from here, and what the site does is checked against the same declarations:
+- the categories of personal data from the policy, and `category_of`, which places every registry field in one of
+  them (a test fails for a registry field that has none);
+- the purposes with their legal bases (art. 6.1), in Swedish;
+- retention per category, derived from the registry's retention of the fields in it (texts: RETENTION_TEXT_SV);
+- the recipients: the processors (the CRM, Apsis and Mailchimp for newsletters) and the subsidiaries, each with what
+  it may receive (from privacy/sharing.py);
+- the rights, the supervisory authority (IMY) and how automatic grading works: the access export reuses these texts;
+- channel-specific policies: a subsidiary's channel may publish more specific wording, which replaces the general
+  text of the sections it gives, on that channel only.
+
+The public page (/integritetspolicy) and the record of processing (/personal/behandlingsregister, HTML and PDF) are
+rendered from this module only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from coursesite.privacy.registry import (
+    PERSONAL_FIELDS,
+    RETENTION_TEXT_SV,
+    Category,
+    PersonalField,
+    Purpose,
+    Retention,
+)
+from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES
+
+POLICY_VERSION = "2026-11"  # recorded with every consent; change it when the policy's wording changes
+POLICY_TITLE = "Villkor och integritetspolicy"
+POLICY_PATH = "/integritetspolicy"
+RECORD_PATH = "/personal/behandlingsregister"
+RECORD_TITLE = "Register över behandling (artikel 30)"
+DEFAULT_CHANNEL = "kurssajten"  # the site's own channel; forms and consents record it
+
+
+# -- categories of personal data
+
+
+class PolicyCategory(StrEnum):
+    WEBINAR = "webinar"
+    EDUCATION_SERIES = "education_series"
+    CUSTOMER_SERVICE = "customer_service"
+    COURSE_SITE = "course_site"
+    TECHNICAL = "technical"
+
+
+@dataclass(frozen=True)
+class DataCategory:
+    key: PolicyCategory
+    title_sv: str
+    data_sv: tuple[str, ...]  # what it holds, in the policy's words
+    people_sv: str  # whose data it is (art. 30.1 c)
+    source_sv: str  # where it comes from (art. 13/14)
+
+
+_CATEGORIES: tuple[DataCategory, ...] = (
+    DataCategory(
+        PolicyCategory.WEBINAR,
+        "Webbinarier och formulär",
+        (
+            "Förnamn",
+            "Efternamn",
+            "E-postadress",
+            "Mobilnummer (frivilligt)",
+            "Var du hörde talas om oss (frivilligt)",
+            "Det du skriver i formuläret, och de samtycken du ger",
+            "Teknisk data (se nedan)",
+        ),
+        "Personer som anmäler sig till ett webbinarium, en kurs eller konferens, laddar ner en e-bok, prenumererar på "
+        "nyhetsbrevet eller kontaktar oss via ett formulär.",
+        "Från dig, när du fyller i formuläret.",
+    ),
+    DataCategory(
+        PolicyCategory.EDUCATION_SERIES,
+        "Utbildningsserien",
+        (
+            "Kontaktuppgifter: namn, e-postadress, mobilnummer och var du hörde talas om oss",
+            "Faktureringsuppgifter: företagsnamn, organisationsnummer, referens, adress, postnummer och ort",
+            "Transaktionshistorik: anmälan, fakturor, kreditfakturor och betalningar",
+            "Dina inställningar: om din profil är påslagen och om behandlingen är begränsad",
+        ),
+        "Kursdeltagare och köpare av utbildningen.",
+        "Från dig, när du skapar konto och anmäler dig; betalningar från vår bank (bankgiro).",
+    ),
+    DataCategory(
+        PolicyCategory.CUSTOMER_SERVICE,
+        "Kundtjänst",
+        (
+            "Kontaktuppgifter: namn och e-postadress",
+            "Ärendeinformation: rubrik, beskrivning, status, kundtjänsts anteckningar och vad som gjordes",
+        ),
+        "Personer som kontaktar kundtjänst, till exempel med en reklamation eller en begäran om sina rättigheter.",
+        "Från dig, och från kundtjänsts handläggning av ärendet.",
+    ),
+    DataCategory(
+        PolicyCategory.COURSE_SITE,
+        "Kurssajten",
+        (
+            "Dina svar på kursens frågor, som behandlas automatiskt (rättas direkt)",
+            "Poäng, återkoppling, framsteg och kursintyg",
+            "Lärares bedömningar och kommentarer, och dina begäranden om omprövning",
+        ),
+        "Kursdeltagare.",
+        "Från dig, och från den automatiska rättningen och lärarnas bedömning.",
+    ),
+    DataCategory(
+        PolicyCategory.TECHNICAL,
+        "Teknisk data",
+        (
+            "Vilka sidor du besökt",
+            "Webbläsarens inställningar (user agent och språk)",
+            "Tidpunkt",
+            "IP-adress (kortas efter 7 dagar)",
+            "Inloggningssessioner och skydd mot upprepade inloggningsförsök",
+            "Logg över när personal läser eller ändrar dina uppgifter",
+        ),
+        "Alla som besöker webbplatsen.",
+        "Från din webbläsare, när du besöker webbplatsen.",
+    ),
+)
+
+# Which policy category each table's personal data belongs to. A table missing here has no category, and the test
+# fails: a new table needs a decision about where the policy covers it.
+TABLE_CATEGORY: dict[str, PolicyCategory] = {
+    "person": PolicyCategory.WEBINAR,
+    "form_submission": PolicyCategory.WEBINAR,
+    "consent": PolicyCategory.WEBINAR,
+    "account": PolicyCategory.EDUCATION_SERIES,
+    "account_privacy": PolicyCategory.EDUCATION_SERIES,
+    "customer": PolicyCategory.EDUCATION_SERIES,
+    "enrollment": PolicyCategory.EDUCATION_SERIES,
+    "invoice": PolicyCategory.EDUCATION_SERIES,
+    "payment": PolicyCategory.EDUCATION_SERIES,
+    "disclosure_subject": PolicyCategory.EDUCATION_SERIES,
+    "recipient_notice": PolicyCategory.EDUCATION_SERIES,
+    "support_case": PolicyCategory.CUSTOMER_SERVICE,
+    "case_note": PolicyCategory.CUSTOMER_SERVICE,
+    "answer": PolicyCategory.COURSE_SITE,
+    "answer_flag": PolicyCategory.COURSE_SITE,
+    "grade_event": PolicyCategory.COURSE_SITE,
+    "lesson_progress": PolicyCategory.COURSE_SITE,
+    "certificate": PolicyCategory.COURSE_SITE,
+    "user_session": PolicyCategory.TECHNICAL,
+    "login_attempt": PolicyCategory.TECHNICAL,
+    "page_view": PolicyCategory.TECHNICAL,
+    "staff_audit": PolicyCategory.TECHNICAL,
+}
+
+# What a table holds, for the retention lists ("applies to …"). Every table in TABLE_CATEGORY has one (tested).
+TABLE_LABEL_SV: dict[str, str] = {
+    "person": "uppgifter från formulär",
+    "form_submission": "inskickade formulär",
+    "consent": "samtycken",
+    "account": "konto och kontaktuppgifter",
+    "account_privacy": "profil- och begränsningsinställningar",
+    "customer": "faktureringsuppgifter",
+    "enrollment": "anmälan till kursen",
+    "invoice": "fakturor och kreditfakturor",
+    "payment": "betalningar",
+    "disclosure_subject": "logg över utlämnanden",
+    "recipient_notice": "meddelanden till mottagare om rättelse och radering",
+    "support_case": "kundtjänstärenden",
+    "case_note": "anteckningar i ärenden",
+    "answer": "svar",
+    "answer_flag": "begäranden om omprövning",
+    "grade_event": "bedömningar och ändrade poäng",
+    "lesson_progress": "framsteg",
+    "certificate": "kursintyg",
+    "user_session": "inloggningssessioner",
+    "login_attempt": "misslyckade inloggningsförsök",
+    "page_view": "sidvisningar",
+    "staff_audit": "logg över personalens åtkomst",
+}
+
+
+def categories() -> tuple[DataCategory, ...]:
+    return _CATEGORIES
+
+
+def category(key: PolicyCategory | str) -> DataCategory:
+    key = PolicyCategory(key)
+    return next(found for found in _CATEGORIES if found.key is key)
+
+
+def category_of(personal_field: PersonalField) -> DataCategory | None:
+    """The policy category a registry field belongs to; None only for a table the policy does not cover yet."""
+    key = TABLE_CATEGORY.get(personal_field.table)
+    return category(key) if key is not None else None
+
+
+def fields_of(key: PolicyCategory | str) -> tuple[PersonalField, ...]:
+    key = PolicyCategory(key)
+    return tuple(f for f in PERSONAL_FIELDS if TABLE_CATEGORY.get(f.table) is key)
+
+
+# -- purposes and legal bases
+
+
+class LegalBasis(StrEnum):
+    CONTRACT = "6.1 b"
+    CONSENT = "6.1 a"
+    LEGITIMATE_INTEREST = "6.1 f"
+    LEGAL_OBLIGATION = "6.1 c"
+
+
+LEGAL_BASIS_SV: dict[LegalBasis, str] = {
+    LegalBasis.CONTRACT: "Avtal (artikel 6.1 b i dataskyddsförordningen)",
+    LegalBasis.CONSENT: "Samtycke (artikel 6.1 a i dataskyddsförordningen)",
+    LegalBasis.LEGITIMATE_INTEREST: "Berättigat intresse (artikel 6.1 f i dataskyddsförordningen)",
+    LegalBasis.LEGAL_OBLIGATION: "Rättslig förpliktelse (artikel 6.1 c i dataskyddsförordningen)",
+}
+
+
+@dataclass(frozen=True)
+class Basis:
+    basis: LegalBasis
+    applies_to_sv: str  # what this basis covers within the purpose
+
+    @property
+    def text_sv(self) -> str:
+        return LEGAL_BASIS_SV[self.basis]
+
+
+@dataclass(frozen=True)
+class PolicyPurpose:
+    key: Purpose
+    title_sv: str
+    description_sv: str
+    legal_bases: tuple[Basis, ...]
+
+
+_PURPOSES: tuple[PolicyPurpose, ...] = (
+    PolicyPurpose(
+        Purpose.PROVIDE_SERVICE,
+        "Ge dig tillgång till våra produkter och tjänster",
+        "Skapa och sköta ditt konto, ge dig kursen med automatisk rättning och lärarbedömning, utfärda kursintyg, "
+        "fakturera och bokföra, hjälpa dig i kundtjänst och ta hand om dina rättigheter.",
+        (
+            Basis(LegalBasis.CONTRACT, "för att fullgöra avtalet med dig"),
+            Basis(
+                LegalBasis.LEGAL_OBLIGATION,
+                "för fakturor, kreditfakturor och betalningar, som bokföringslagen kräver att vi sparar i sju år",
+            ),
+        ),
+    ),
+    PolicyPurpose(
+        Purpose.SEND_INFORMATION,
+        "Skicka relevant information",
+        "Nyhetsbrev, e-böcker och information om webbinarier, kurser och konferenser.",
+        (
+            Basis(LegalBasis.CONSENT, "för nyhetsbrev och utskick du har samtyckt till; du kan när som helst återkalla samtycket"),
+            Basis(LegalBasis.CONTRACT, "för information om ett webbinarium eller en kurs du själv har anmält dig till"),
+        ),
+    ),
+    PolicyPurpose(
+        Purpose.CONTACT_AND_OFFERS,
+        "Kontakta dig och lämna erbjudanden",
+        "Svara när du har kontaktat oss, och lämna erbjudanden som passar dig utifrån det du själv har berättat för "
+        "oss (din profil). Vi hämtar inga uppgifter om dig från andra.",
+        (
+            Basis(
+                LegalBasis.LEGITIMATE_INTEREST,
+                "vårt berättigade intresse av att berätta om våra utbildningar; du kan invända och stänga av din profil",
+            ),
+        ),
+    ),
+    PolicyPurpose(
+        Purpose.SECURITY,
+        "Säkerhet, som en del av tjänsten",
+        "Skydda ditt konto och webbplatsen: inloggningssessioner, skydd mot upprepade inloggningsförsök, teknisk "
+        "data och en logg över personalens åtkomst till dina uppgifter.",
+        (
+            Basis(
+                LegalBasis.LEGITIMATE_INTEREST,
+                "vårt berättigade intresse av att hålla tjänsten säker, som en del av att tillhandahålla den",
+            ),
+        ),
+    ),
+)
+
+
+def purposes() -> tuple[PolicyPurpose, ...]:
+    return _PURPOSES
+
+
+def purpose(key: Purpose | str) -> PolicyPurpose:
+    key = Purpose(key)
+    return next(found for found in _PURPOSES if found.key is key)
+
+
+def purposes_of(key: PolicyCategory | str) -> tuple[PolicyPurpose, ...]:
+    """The purposes a category's data is used for, from the registry's purpose of each field in it."""
+    used = {f.purpose for f in fields_of(key)}
+    return tuple(p for p in _PURPOSES if p.key in used)
+
+
+def legal_bases_of(personal_field: PersonalField) -> tuple[LegalBasis, ...]:
+    """The legal bases a field is processed on: its purpose's; accounting records rest on the legal obligation."""
+    if personal_field.retention is Retention.BOOKKEEPING:
+        return (LegalBasis.LEGAL_OBLIGATION,)
+    return tuple(b.basis for b in purpose(personal_field.purpose).legal_bases)
+
+
+# -- retention
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    retention: Retention
+    text_sv: str
+    applies_to_sv: tuple[str, ...]  # what the retention applies to, by table
+
+
+def retention_of(key: PolicyCategory | str) -> tuple[RetentionRow, ...]:
+    """How long a category's data is kept, one row per retention rule its fields have (registry order)."""
+    tables: dict[Retention, list[str]] = {}
+    for f in fields_of(key):
+        labels = tables.setdefault(f.retention, [])
+        label = TABLE_LABEL_SV.get(f.table, f.table)
+        if label not in labels:
+            labels.append(label)
+    return tuple(
+        RetentionRow(retention, RETENTION_TEXT_SV[retention], tuple(tables[retention]))
+        for retention in Retention
+        if retention in tables
+    )
+
+
+# -- recipients
+
+
+class RecipientKind(StrEnum):
+    PROCESSOR = "processor"
+    SUBSIDIARY = "subsidiary"
+
+
+RECIPIENT_KIND_SV = {
+    RecipientKind.PROCESSOR: "Personuppgiftsbiträde",
+    RecipientKind.SUBSIDIARY: "Dotterbolag",
+}
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    name: str
+    kind: RecipientKind
+    description_sv: str
+    receives_sv: tuple[str, ...]
+    legal_basis_sv: str
+    fields: tuple[str, ...] = ()  # registry names (subsidiaries, newsletter exports)
+    transfer_sv: str | None = None  # a transfer outside the EU/EEA, with its safeguard; None: within the EU/EEA
+
+    @property
+    def kind_sv(self) -> str:
+        return RECIPIENT_KIND_SV[self.kind]
+
+
+NEWSLETTER_FIELDS = ("person.email", "person.first_name", "account.email", "account.first_name")
+NEWSLETTER_RECEIVES_SV = (
+    "E-postadress och förnamn, för den som har ett giltigt samtycke till nyhetsbrevet och inte har begärt begränsning",
+)
+PROCESSOR_BASIS_SV = "Behandlas för vår räkning och bara enligt våra instruktioner (artikel 28)."
+
+
+def _newsletter_processor(key: str, name: str, transfer_sv: str | None = None) -> Recipient:
+    """Apsis and Mailchimp: they get the newsletter export (privacy/newsletter.py), nothing else."""
+    return Recipient(
+        key=key,
+        name=name,
+        kind=RecipientKind.PROCESSOR,
+        description_sv="Skickar nyhetsbrev åt oss, enligt ett personuppgiftsbiträdesavtal.",
+        receives_sv=NEWSLETTER_RECEIVES_SV,
+        legal_basis_sv=PROCESSOR_BASIS_SV,
+        fields=NEWSLETTER_FIELDS,
+        transfer_sv=transfer_sv,
+    )
+
+
+PROCESSORS: tuple[Recipient, ...] = (
+    Recipient(
+        key="crm",
+        name="Vårt CRM-system",
+        kind=RecipientKind.PROCESSOR,
+        description_sv="Lagrar kontakter, formulär och kundtjänstärenden åt oss, enligt ett personuppgiftsbiträdesavtal.",
+        receives_sv=(
+            "Kontaktuppgifter: namn, e-postadress, mobilnummer och var du hörde talas om oss",
+            "Det du skriver i formulär",
+            "Kundtjänstärenden",
+        ),
+        legal_basis_sv=PROCESSOR_BASIS_SV,
+    ),
+    _newsletter_processor("apsis", "Apsis"),
+    _newsletter_processor(
+        "mailchimp",
+        "Mailchimp",
+        transfer_sv=(
+            "Mailchimp (Intuit) kan lagra uppgifterna i USA. Överföringen sker med stöd av EU-kommissionens beslut om "
+            "adekvat skyddsnivå (EU–US Data Privacy Framework) eller kommissionens standardavtalsklausuler."
+        ),
+    ),
+)
+
+
+def field_description_sv(name: str) -> str:
+    """A shared field's description: `table.column` from the registry, a derived value, or a surrogate key."""
+    if name in DERIVED_FIELDS:
+        return DERIVED_FIELDS[name]
+    table, _, column = name.partition(".")
+    for f in PERSONAL_FIELDS:
+        if f.table == table and f.column == column:
+            return f.description_sv
+    if column == "id":
+        return "Ett löpnummer som identifierar kontot"
+    return name
+
+
+def subsidiary_recipients() -> tuple[Recipient, ...]:
+    return tuple(
+        Recipient(
+            key=f"subsidiary:{sharing.name}",
+            name=sharing.description_sv.split(":")[0],
+            kind=RecipientKind.SUBSIDIARY,
+            description_sv=sharing.description_sv,
+            receives_sv=tuple(field_description_sv(name) for name in sharing.fields),
+            legal_basis_sv=sharing.legal_basis_sv,
+            fields=sharing.fields,
+        )
+        for sharing in SHARING_PURPOSES.values()
+    )
+
+
+def recipients() -> tuple[Recipient, ...]:
+    return (*PROCESSORS, *subsidiary_recipients())
+
+
+SHARING_RULES_SV = (
+    "Vi säljer aldrig dina uppgifter och lämnar inte ut dem till andra än mottagarna här. Ett dotterbolag får bara "
+    "de uppgifter som står vid dess ändamål, aldrig fler. Har du begärt begränsning lämnar vi inte ut något. Varje "
+    "utlämnande loggas, och du ser loggen när du laddar ner dina uppgifter."
+)
+
+TRANSFERS_SV = (
+    "Webbplatsen själv för inte över några personuppgifter till länder utanför EU/EES: allt lagras och behandlas på "
+    "våra egna servrar, och sidorna hämtar ingenting från andra webbplatser."
+)
+
+
+def transfers() -> tuple[Recipient, ...]:
+    """The recipients that may receive data outside the EU/EEA (with their safeguard in `transfer_sv`)."""
+    return tuple(r for r in recipients() if r.transfer_sv)
+
+
+# -- the rights, the supervisory authority, automatic grading
+
+
+@dataclass(frozen=True)
+class Right:
+    article: str
+    title_sv: str
+    text_sv: str
+
+
+RIGHTS_SV: tuple[Right, ...] = (
+    Right(
+        "15",
+        "Rätt till tillgång",
+        "Du kan få veta vilka uppgifter vi har om dig. Under Mina uppgifter laddar du ner allt med ett klick, som "
+        "JSON-fil och som PDF, tillsammans med ändamål, kategorier, mottagare, lagringstid och varifrån uppgifterna "
+        "kommer.",
+    ),
+    Right(
+        "16",
+        "Rätt till rättelse",
+        "Du kan själv ändra dina kontakt- och faktureringsuppgifter. Har vi lämnat ut uppgifterna till ett dotterbolag "
+        "meddelar vi det om rättelsen.",
+    ),
+    Right(
+        "17",
+        "Rätt till radering",
+        "Radering sker via kundtjänst: kontakta kundtjänst eller skicka en begäran från Mina uppgifter. Vi kontrollerar "
+        "din identitet och svarar inom en månad (högst tre månader om vi behöver förlänga tiden; då får du veta "
+        "varför). Fakturor, kreditfakturor och betalningar måste vi spara enligt bokföringslagen; de begränsas och "
+        "raderas när tiden har gått ut. Du får veta vad som sparades och varför.",
+    ),
+    Right(
+        "18",
+        "Rätt till begränsning",
+        "Du kan begära att vi begränsar behandlingen. Då lagrar vi bara uppgifterna: inga utskick, ingen profil, inget "
+        "utlämnande. Vi meddelar dig innan begränsningen hävs.",
+    ),
+    Right(
+        "20",
+        "Rätt till dataportabilitet",
+        "De uppgifter du själv har lämnat är markerade i din nedladdning, i ett format som kan läsas av en annan tjänst.",
+    ),
+    Right(
+        "21",
+        "Rätt att invända",
+        "Du kan invända mot behandling som grundar sig på vårt berättigade intresse, till exempel erbjudanden. Din "
+        "profil kan du stänga av när du vill.",
+    ),
+    Right(
+        "7.3",
+        "Rätt att återkalla samtycke",
+        "Ett samtycke återkallar du med ett klick under Mina uppgifter, lika enkelt som du gav det. Det påverkar inte "
+        "behandlingen innan du återkallade det.",
+    ),
+    Right(
+        "22",
+        "Automatiserade beslut",
+        "Dina kurssvar rättas automatiskt, men inga beslut med rättsliga följder fattas automatiskt. Du kan alltid be "
+        "en lärare ompröva ett svar.",
+    ),
+    Right(
+        "77",
+        "Rätt att klaga",
+        "Du har rätt att lämna klagomål till Integritetsskyddsmyndigheten (IMY).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SupervisoryAuthority:
+    name_sv: str
+    short: str
+    formerly_sv: str
+    url: str
+    text_sv: str
+
+    @property
+    def host(self) -> str:
+        return self.url.removeprefix("https://")
+
+
+SUPERVISORY_AUTHORITY = SupervisoryAuthority(
+    name_sv="Integritetsskyddsmyndigheten",
+    short="IMY",
+    formerly_sv="Datainspektionen",
+    url="https://www.imy.se",
+    text_sv=(
+        "Tycker du att vi behandlar dina personuppgifter fel kan du lämna klagomål till tillsynsmyndigheten "
+        "Integritetsskyddsmyndigheten (IMY), tidigare Datainspektionen: www.imy.se. Hör gärna av dig till oss "
+        "först, så försöker vi rätta till det."
+    ),
+)
+
+AUTOMATED_GRADING_SV = (
+    "Dina svar på kursens frågor rättas automatiskt, direkt när du skickar in dem. Rättningen följer fasta regler för "
+    "varje frågetyp: flerval, sant/falskt, kortsvar, numeriska svar, matchning och ordning jämförs med de svar som "
+    "läraren har angett som rätta, med de poäng läraren har satt. I kortsvar räknas till exempel stora och små "
+    "bokstäver lika medan å, ä och ö är egna bokstäver, och i numeriska svar godtas både komma och punkt som "
+    "decimaltecken. Uppsatser rättas alltid av en lärare. Resultatet avgör bara dina framsteg i kursen och om du får "
+    "kursintyg; det har inga rättsliga följder för dig. Tror du att ett svar har blivit fel rättat kan du be om "
+    "omprövning vid svaret. En lärare går då igenom det, och en lärares bedömning ändras aldrig av en senare "
+    "automatisk omrättning."
+)
+
+SECURITY_MEASURES_SV: tuple[str, ...] = (
+    "Lösenord lagras bara som Argon2id-hashar.",
+    "Sessioner lagras på servern; kakan innehåller bara en slumpad nyckel, och databasen bara dess hash.",
+    "CSRF-skydd på varje ändrande anrop.",
+    "Content-Security-Policy default-src 'self': inga sidor hämtar något från andra webbplatser, inga spårare, "
+    "CDN:er eller webbtypsnitt.",
+    "Begränsat antal misslyckade inloggningar per e-postadress och per klientadress; bara nyckelade hashar lagras.",
+    "Inga tredje parter ser besökarna, och ingen åtkomstlogg med IP-adresser förs.",
+    "Personnummer, samordningsnummer och kortnummer vägras i alla fritextfält, och inget av ett sådant formulär lagras.",
+    "Behörighet per roll: lärare, ekonomi och kundtjänst ser bara de uppgifter deras arbete kräver.",
+    "Granskningslogg över varje gång personal läser eller ändrar en persons uppgifter: vem, när, vad och varför.",
+    "Varje utlämnande till mottagare loggas; dotterbolag får bara de fält deras ändamål tillåter.",
+    "Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser kortas efter 7 dagar.",
+)
+
+CONTACT_SV = (
+    "Frågor om hur vi behandlar dina personuppgifter, och begäran om radering, skickar du till vår kundtjänst."
+)
+
+
+# -- the policy's sections, and channel-specific policies
+
+
+SECTION_TEXT_SV: dict[str, str] = {
+    "intro": (
+        "Här beskriver vi vilka personuppgifter vi behandlar, varför, hur länge och vem som får dem, och vilka "
+        "rättigheter du har. Vi samlar bara in det som behövs för tjänsten; uppgifter som inte krävs är frivilliga. "
+        "Vi frågar aldrig efter personnummer eller kortuppgifter."
+    ),
+    "categories": "Vi behandlar följande kategorier av personuppgifter.",
+    "purposes": "Vi använder personuppgifterna för följande ändamål, vart och ett med sin rättsliga grund.",
+    "storage": "Vi sparar uppgifterna så länge ändamålet kräver det, och raderar dem sedan automatiskt.",
+    "recipients": SHARING_RULES_SV,
+    "technical": (
+        "Vi använder inga spårare, inga annonsnätverk, inga CDN:er och inga webbtypsnitt från andra. Ingen tredje part "
+        "ser ditt besök."
+    ),
+    "grading": AUTOMATED_GRADING_SV,
+    "rights": "Du har följande rättigheter enligt dataskyddsförordningen.",
+    "authority": SUPERVISORY_AUTHORITY.text_sv,
+    "contact": CONTACT_SV,
+}
+SECTIONS = tuple(SECTION_TEXT_SV)
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """A subsidiary channel's more specific policy: its `sections` replace the general text of those sections on
+    that channel (the generated lists stay, since they describe what the site does); `extra_sv` is added."""
+
+    channel: str
+    name_sv: str
+    intro_sv: str
+    sections: dict[str, str] = field(default_factory=dict)
+    extra_sv: tuple[tuple[str, str], ...] = ()  # (heading, text)
+
+
+CHANNEL_POLICIES: dict[str, ChannelPolicy] = {
+    policy.channel: policy
+    for policy in (
+        ChannelPolicy(
+            channel="kursplattformen",
+            name_sv="Kursplattformen",
+            intro_sv=(
+                "Den här integritetspolicyn gäller kursplattformen, som drivs av vårt dotterbolag. Den är mer "
+                "specifik än vår allmänna policy och gäller före den på kursplattformen."
+            ),
+            sections={
+                "intro": (
+                    "På kursplattformen behandlar vårt dotterbolag bara de uppgifter som behövs för att ge dig "
+                    "tillgång till kursen och stöd i den: ditt förnamn, din e-postadress, om du är anmäld och hur "
+                    "stor del av kursen som är klar. Faktureringsuppgifter, mobilnummer och dina svar får "
+                    "dotterbolaget aldrig."
+                ),
+                "recipients": (
+                    "Kursplattformens dotterbolag får uppgifterna från oss enligt avtalet med dig (artikel 6.1 b) och "
+                    "lämnar inte ut dem vidare. Varje utlämnande loggas och syns när du laddar ner dina uppgifter."
+                ),
+            },
+            extra_sv=(
+                (
+                    "Om du slutar kursen",
+                    "När ditt konto raderas får dotterbolaget ett meddelande om att radera det det fått om dig.",
+                ),
+            ),
+        ),
+    )
+}
+
+
+def channel_policy(channel: str | None) -> ChannelPolicy | None:
+    return CHANNEL_POLICIES.get(channel) if channel else None
+
+
+def section_texts(channel: str | None = None) -> dict[str, str]:
+    """The text of each section, with a channel's more specific wording in place of the general one where given."""
+    texts = dict(SECTION_TEXT_SV)
+    override = channel_policy(channel)
+    if override is not None:
+        texts.update({key: text for key, text in override.sections.items() if key in texts})
+    return texts
