@@ -1,0 +1,133 @@
+"""The two documents generated from the policy as code (privacy/policy.py): the public privacy page, and the record
+of processing (art. 30) for staff, as HTML and as PDF. Neither holds anyone's personal data.
+
+The controller (personuppgiftsansvarig) is the seller in the billing configuration, so the company's name, number,
+address and email are written in one place only.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get
+from litestar.params import QueryParameter
+from litestar.response import Template
+
+from coursesite.accounts.roles import Role
+from coursesite.core import clock, formatting
+from coursesite.privacy import policy
+from coursesite.privacy.registry import RETENTION_TEXT_SV, Retention
+from coursesite.settings import REPO_ROOT
+from coursesite.web import guards
+from coursesite.web.deps import billing_of
+
+RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
+STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
+STAFF_HEADERS = {"cache-control": "private, no-store"}
+
+Channel = Annotated[
+    str | None,
+    QueryParameter(max_length=40, description="A subsidiary's channel: its more specific policy takes precedence"),
+]
+
+
+def _controller(request: Request) -> Any:
+    return billing_of(request).config.seller
+
+
+def document_context(request: Request) -> dict[str, Any]:
+    """Everything both documents show, from privacy/policy.py and the seller in the billing configuration."""
+    return {
+        "policy": policy,
+        "version": policy.POLICY_VERSION,
+        "title": policy.POLICY_TITLE,
+        "controller": _controller(request),
+        "categories": [
+            {
+                "category": category,
+                "purposes": policy.purposes_of(category.key),
+                "retention": policy.retention_of(category.key),
+                "fields": policy.fields_of(category.key),
+            }
+            for category in policy.categories()
+        ],
+        "purposes": policy.purposes(),
+        "recipients": policy.recipients(),
+        "processors": [r for r in policy.recipients() if r.kind is policy.RecipientKind.PROCESSOR],
+        "subsidiaries": [r for r in policy.recipients() if r.kind is policy.RecipientKind.SUBSIDIARY],
+        "transfers": policy.transfers(),
+        "rights": policy.RIGHTS_SV,
+        "authority": policy.SUPERVISORY_AUTHORITY,
+        "seven_years": RETENTION_TEXT_SV[Retention.BOOKKEEPING],
+    }
+
+
+# -- the public privacy page
+
+
+@get(policy.POLICY_PATH, guards=[guards.public], name="privacy_policy", include_in_schema=False)
+async def privacy_policy(request: Request, kanal: Channel = None) -> Template:
+    """The policy in Swedish; `?kanal=` shows a subsidiary channel's more specific wording where it has one."""
+    channel = policy.channel_policy(kanal)
+    return Template(
+        "privacy/policy.html",
+        context=document_context(request)
+        | {"texts": policy.section_texts(kanal), "channel": channel, "unknown_channel": bool(kanal) and channel is None},
+    )
+
+
+# -- the record of processing, for staff
+
+
+def _record_context(request: Request) -> dict[str, Any]:
+    return document_context(request) | {"generated_on": formatting.format_date_long(clock.now().date())}
+
+
+@get(policy.RECORD_PATH, guards=[guards.roles(*STAFF_ROLES)], name="record_of_processing", include_in_schema=False)
+async def record_of_processing(request: Request) -> Template:
+    return Template("privacy/record.html", context=_record_context(request), headers=STAFF_HEADERS)
+
+
+@get(
+    policy.RECORD_PATH + ".pdf",
+    guards=[guards.roles(*STAFF_ROLES)],
+    name="record_of_processing_pdf",
+    include_in_schema=False,
+    media_type="application/pdf",
+)
+async def record_of_processing_pdf(request: Request) -> Response[bytes]:
+    html = _environment().get_template(RECORD_PDF_TEMPLATE).render(**_record_context(request))
+    content = await anyio.to_thread.run_sync(render_record_pdf, html)  # WeasyPrint blocks: never on the event loop
+    filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{filename}"'} | STAFF_HEADERS,
+    )
+
+
+@functools.cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(REPO_ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_record_pdf(html: str) -> bytes:
+    """The record as PDF (blocking). Its stylesheet is in the template; nothing is fetched from anywhere."""
+    from weasyprint import HTML
+
+    from coursesite.billing.pdf import LocalOnlyFetcher
+
+    return HTML(string=html, url_fetcher=LocalOnlyFetcher()).write_pdf()
+
+
+ROUTES = [privacy_policy, record_of_processing, record_of_processing_pdf]
