@@ -10,6 +10,7 @@ from coursesite.web.controllers import (
     instructor_authoring,
     instructor_insight,
     instructor_review,
+    policy,
 )
 
 ROUTES = [
@@ -24,4 +25,5 @@ ROUTES = [
     *billing.ROUTES,
     *finance.ROUTES,
     *certificates.ROUTES,
+    *policy.ROUTES,
 ]
