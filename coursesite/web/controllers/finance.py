@@ -23,6 +23,7 @@ from coursesite.billing.document import CustomerType, DocumentKind
 from coursesite.billing.service import LIST_LIMIT, MAX_AMOUNT_ORE, REASON_MAX, BillingService, InvoiceView, PaymentView, today
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.amounts import parse_kronor
 from coursesite.web.controllers.billing import (
@@ -175,6 +176,7 @@ async def _invoice_page(
     service = billing_of(request)
     doc = await service.document(number)
     view = await service.invoice_view(number)
+    await audit.record(principal_of(request).account_id, "read", subject_account=view.account_id, what=f"invoice {number}: köparens namn och adress, belopp och betalningar", why="ekonomi: fakturan")  # fmt: skip
     credit_notes: list[InvoiceView] = []
     payments = []
     if doc.kind is DocumentKind.INVOICE:
@@ -350,6 +352,7 @@ async def customer_page(request: Request, account_id: FromPath[AccountId]) -> Te
     customer = await service.customer(account_id)
     if customer is None and not views:
         raise NotFound("Kunden finns inte.")
+    await audit.record(principal_of(request).account_id, "read", subject_account=account_id, what="customer: faktureringsuppgifter; fakturor, betalningar och reskontra", why="ekonomi: kundens reskontra")  # fmt: skip
     ledger = await service.ledger(account_id)
     return _page("customer.html", "invoices", customer=customer, invoices=views, ledger=ledger, account_id=account_id)
 

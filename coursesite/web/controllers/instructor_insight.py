@@ -20,6 +20,7 @@ from coursesite.core.errors import NotFound
 from coursesite.course.model import Course, Lesson
 from coursesite.insight import charts, service
 from coursesite.insight.stats import QuestionStats, discrimination_label, facility_label
+from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.deps import course_of
 
@@ -255,6 +256,7 @@ async def participant_page(request: Request, account_id: FromPath[AccountId]) ->
     detail = await service.participant_detail(course_of(request), account_id)
     if detail is None:
         raise NotFound("Deltagaren finns inte.")
+    await audit.record(request.scope["user"].account_id, "read", subject_account=account_id, what="account: namn och e-post; svar, resultat och framsteg", why="lärare: deltagarens sida")  # fmt: skip
     return Template("instructor/participant.html", context={"section": "participants", "participant": detail})
 
 

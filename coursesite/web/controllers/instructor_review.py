@@ -19,6 +19,7 @@ from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, DomainError, Invalid, NotFound
 from coursesite.course.model import Essay, Matching, MultipleChoice, Ordering, Question, SingleChoice, TrueFalse
 from coursesite.grading.rules import from_milli
+from coursesite.privacy import audit
 from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode
 from coursesite.review.service import (
     BANK_COMMENT_MAX_CHARS,
@@ -152,6 +153,7 @@ async def _item_page(
 ) -> Template:
     service = review_of(request)
     item: ReviewItem = await service.item(answer_id, anonymous=anonymous)
+    await audit.record(principal_of(request).account_id, "read", subject_account=item.account_id, what=f"answer {answer_id}: svaret" + ("" if anonymous else " och deltagarens namn"), why="lärare: bedömning")  # fmt: skip
     previous, following, queue_ids = await _neighbours(request, answer_id)
     principal = principal_of(request)
     answer = item.answer
