@@ -1,0 +1,359 @@
+"""Customer service's pages (/kundtjanst) and JSON API (/api/v1/support): cases and data-subject requests with their
+deadlines, notes, extensions and completion. Customer service and admins only; the work is in privacy/cases.py.
+
+Every page that shows a person's data writes a read to the staff audit log, and every change a change (privacy/audit.py).
+Customer service sees contact data and cases: never answers, never billing details. docs/privacy-support.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from coursesite.accounts.roles import Role
+from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.privacy import audit
+from coursesite.privacy.cases import (
+    CASE_KINDS,
+    DESCRIPTION_MAX,
+    KIND_LABELS_SV,
+    KINDS,
+    NAME_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    REQUEST_KINDS,
+    STATUS_LABELS_SV,
+    SUBJECT_MAX,
+    CaseService,
+    CaseView,
+    today,
+)
+from coursesite.privacy.deadlines import deadline as request_deadline
+from coursesite.privacy.pii import find_forbidden
+from coursesite.web import guards
+from coursesite.web.deps import principal_of
+
+SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
+CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+MAX_ACCOUNT_ID = 2**31 - 1
+
+READ_CASE = "support_case och case_note: kontaktuppgifter (namn, e-post, mobil) och ärendeuppgifter"
+READ_LIST = "ärendelista: namn och e-post"
+
+NOTICES = {
+    "skapat": "Ärendet är registrerat.",
+    "anteckning": "Anteckningen är sparad.",
+    "forlangt": "Tidsfristen är förlängd och skälet sparat.",
+    "avslutat": "Ärendet är avslutat.",
+    "avvisat": "Ärendet är avvisat.",
+    "havd": "Personen är underrättad och begränsningen hävd.",
+}
+
+
+def cases_of(request: Request) -> CaseService:
+    return request.app.state.cases
+
+
+def _helpers() -> dict[str, Any]:
+    return {
+        "kind_labels": KIND_LABELS_SV,
+        "status_labels": STATUS_LABELS_SV,
+        "request_kinds": REQUEST_KINDS,
+        "case_kinds": CASE_KINDS,
+        "today": today(),
+    }
+
+
+def _page(template: str, section: str, status_code: int = 200, **context: Any) -> Template:
+    return Template(f"support/{template}", context={"section": section} | _helpers() | context, status_code=status_code)
+
+
+def _safe_values(values: dict[str, str]) -> dict[str, str]:
+    """What to show again in a refused form: never a value holding a personnummer or a card number."""
+    return {key: ("" if find_forbidden(value) else value) for key, value in values.items()}
+
+
+async def _audit_list(request: Request, views: list[CaseView], why: str) -> None:
+    await audit.record_many(
+        principal_of(request).account_id, "read", [(v.account_id, v.person_id) for v in views], what=READ_LIST, why=why
+    )
+
+
+# -- pages: the list
+
+
+@get("/kundtjanst", guards=[SUPPORT], name="support", include_in_schema=False)
+async def index_page(request: Request) -> Template:
+    service = cases_of(request)
+    views = await service.open_cases()
+    await _audit_list(request, views, "kundtjänst: öppna ärenden")
+    overdue = [view for view in views if view.overdue]
+    return _page("index.html", "cases", cases=views, overdue_count=len(overdue))
+
+
+# -- pages: a new case
+
+
+def _new_values(form: Any) -> dict[str, str]:
+    limits = {
+        "kind": 20, "subject": SUBJECT_MAX + 1, "description": DESCRIPTION_MAX + 1, "contact_name": NAME_MAX + 1,
+        "contact_email": 255, "account_id": 12, "received_on": 10,
+    }  # fmt: skip
+    return {key: str(form.get(key) or "")[:limit] for key, limit in limits.items()}
+
+
+@get("/kundtjanst/nytt", guards=[SUPPORT], name="support_new", include_in_schema=False)
+async def new_page() -> Template:
+    return _page("new.html", "new", values={"kind": "complaint", "received_on": today().isoformat()}, errors={})
+
+
+@post("/kundtjanst/nytt", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def new_submit(request: Request) -> Template | Redirect:
+    values = _new_values(await request.form())
+    errors: dict[str, str] = {}
+    account_id: int | None = None
+    if values["account_id"].strip():
+        try:
+            account_id = int(values["account_id"].strip())
+            if not 1 <= account_id <= MAX_ACCOUNT_ID:
+                raise ValueError
+        except ValueError:
+            errors["account_id"] = "Ange kontots nummer med siffror."
+    received_on: date | None = None
+    if values["received_on"].strip():
+        try:
+            received_on = date.fromisoformat(values["received_on"].strip())
+        except ValueError:
+            errors["received_on"] = "Ange dagen som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."
+    if not errors:
+        try:
+            view = await cases_of(request).create(
+                kind=values["kind"], subject=values["subject"], description=values["description"],
+                contact_name=values["contact_name"], contact_email=values["contact_email"], account_id=account_id,
+                received_on=received_on, actor_id=principal_of(request).account_id,
+            )  # fmt: skip
+        except Invalid as exc:
+            errors = exc.field_errors or {"subject": exc.message}
+        else:
+            return Redirect(f"/kundtjanst/arende/{view.id}?klar=skapat", status_code=303)
+    return _page(
+        "new.html", "new", status_code=400, values=_safe_values(values), errors=errors, message="Kontrollera ärendet."
+    )
+
+
+# -- pages: one case
+
+
+async def _case_page(
+    request: Request, case_id: int, *, errors=None, values=None, message=None, notice=None, status_code=200
+) -> Template:
+    service = cases_of(request)
+    detail = await service.detail(case_id)
+    others = [c for c in await service.cases_of(detail.case.account_id) if c.id != case_id] if detail.case.account_id else []
+    await audit.record(
+        principal_of(request).account_id, "read", subject_account=detail.case.account_id,
+        subject_person=detail.case.person_id, what=READ_CASE, why=f"kundtjänst, ärende {case_id}",
+    )  # fmt: skip
+    restriction = await service.restriction_of(detail.case)
+    return _page(
+        "case.html", "cases", status_code=status_code, restriction=restriction,
+        detail=detail, case=detail.case, others=others, errors=errors or {}, values=values or {},
+        message=message, notice=notice, note_max=NOTE_MAX, reason_max=REASON_MAX,
+        extended_deadline=request_deadline(detail.case.received_on, extended=True),
+    )  # fmt: skip
+
+
+@get("/kundtjanst/arende/{case_id:int}", guards=[SUPPORT], name="support_case", include_in_schema=False)
+async def case_page(
+    request: Request, case_id: FromPath[CaseId], klar: Annotated[str | None, QueryParameter(max_length=20)] = None
+) -> Template:
+    return await _case_page(request, case_id, notice=NOTICES.get(klar or ""))
+
+
+async def _act(
+    request: Request, case_id: int, action: Callable[[], Awaitable[Any]], values: dict[str, str], *, done: str, note_field: str = "note"
+) -> Template | Redirect:
+    """Make one change to the case. Refused: the case page again with the errors (a note's under `note_field`, the
+    form it came from) and the values, less any holding a personnummer or a card number."""
+    try:
+        await action()
+    except (Invalid, Conflict) as exc:
+        errors = {(note_field if key == "note" else key): text for key, text in exc.field_errors.items()}
+        return await _case_page(
+            request, case_id, errors=errors, values=_safe_values(values), message=exc.message,
+            status_code=409 if isinstance(exc, Conflict) else 400,
+        )  # fmt: skip
+    return Redirect(f"/kundtjanst/arende/{case_id}?klar={done}", status_code=303)
+
+
+def _form_text(form: Any, name: str, limit: int) -> str:
+    return str(form.get(name) or "")[: limit + 1]
+
+
+@post("/kundtjanst/arende/{case_id:int}/anteckning", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def note_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+    values = {"note": _form_text(await request.form(), "note", NOTE_MAX)}
+    actor = principal_of(request).account_id
+    return await _act(request, case_id, lambda: cases_of(request).add_note(case_id, actor, values["note"]), values, done="anteckning")
+
+
+@post("/kundtjanst/arende/{case_id:int}/forlang", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def extend_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = await request.form()
+    values = {"reason": _form_text(form, "reason", REASON_MAX), "notified_on": _form_text(form, "notified_on", 9)}
+    notified_on: date | None = None
+    if values["notified_on"].strip():
+        try:
+            notified_on = date.fromisoformat(values["notified_on"].strip())
+        except ValueError:
+            errors = {"notified_on": "Ange dagen som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."}
+            return await _case_page(request, case_id, errors=errors, values=_safe_values(values), status_code=400)
+    actor = principal_of(request).account_id
+
+    def extend():
+        return cases_of(request).extend(case_id, actor, reason=values["reason"], notified_on=notified_on)
+
+    return await _act(request, case_id, extend, values, done="forlangt")
+
+
+@post("/kundtjanst/arende/{case_id:int}/avsluta", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def complete_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = await request.form()
+    values = {"complete_note": _form_text(form, "note", NOTE_MAX)}
+    verified = str(form.get("identity_verified") or "") == "ja"
+    actor = principal_of(request).account_id
+
+    def complete():
+        return cases_of(request).complete(case_id, actor, identity_verified=verified, note=values["complete_note"])
+
+    return await _act(request, case_id, complete, values, done="avslutat", note_field="complete_note")
+
+
+@post("/kundtjanst/arende/{case_id:int}/avvisa", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def reject_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+    values = {"reject_note": _form_text(await request.form(), "note", NOTE_MAX)}
+    actor = principal_of(request).account_id
+
+    def reject():
+        return cases_of(request).reject(case_id, actor, note=values["reject_note"])
+
+    return await _act(request, case_id, reject, values, done="avvisat", note_field="reject_note")
+
+
+@post("/kundtjanst/arende/{case_id:int}/hav-begransning", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+    principal = principal_of(request)
+    return await _act(request, case_id, lambda: cases_of(request).lift_restriction(case_id, principal), {}, done="havd")
+
+
+# -- the API
+
+Note = Annotated[str, msgspec.Meta(max_length=NOTE_MAX * 2)]
+Kind = Annotated[str, msgspec.Meta(max_length=20, description=" | ".join(KINDS))]
+
+
+class SupportRequestOut(msgspec.Struct):
+    id: int
+    type: str  # access | rectification | restriction | erasure
+    email: str | None  # the person's
+    status: str  # open | extended | completed | rejected
+    deadline: date | None
+    received_on: date
+    overdue: bool
+    account_id: int | None
+
+
+class CompletedOut(msgspec.Struct):
+    id: int
+    type: str
+    status: str
+    outcome: str | None
+
+
+class CompleteBody(msgspec.Struct, forbid_unknown_fields=True):
+    identity_verified: bool
+    note: Note
+
+
+class CaseBody(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Kind
+    subject: Annotated[str, msgspec.Meta(max_length=SUBJECT_MAX * 2)]
+    description: Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX * 2)] = ""
+    contact_name: Annotated[str, msgspec.Meta(max_length=NAME_MAX * 2)] | None = None
+    contact_email: Annotated[str, msgspec.Meta(max_length=320)] | None = None
+    account_id: Annotated[int, msgspec.Meta(ge=1, le=MAX_ACCOUNT_ID)] | None = None
+    received_on: date | None = None  # default today; a request received by mail may be registered later
+
+
+class CaseOut(msgspec.Struct):
+    id: int
+    kind: str
+    status: str
+    subject: str
+    account_id: int | None
+    email: str | None
+    received_on: date
+    deadline: date | None
+
+
+def request_out(view: CaseView) -> SupportRequestOut:
+    return SupportRequestOut(
+        id=view.id, type=view.kind, email=view.email, status=view.status, deadline=view.deadline,
+        received_on=view.received_on, overdue=view.overdue, account_id=view.account_id,
+    )  # fmt: skip
+
+
+@get("/api/v1/support/requests", guards=[SUPPORT], tags=["support"])
+async def api_requests(
+    request: Request,
+    status: Annotated[str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")] = None,
+) -> list[SupportRequestOut]:
+    """Data-subject requests (access, rectification, restriction, erasure): the open ones by deadline, overdue first,
+    then the closed ones, newest first. Each with its `id`, `type`, the person's `email`, `status` and `deadline`."""
+    if status is not None and status not in STATUS_LABELS_SV:
+        raise Invalid("Okänd status.", field_errors={"status": "open, extended, completed eller rejected."})
+    views = await cases_of(request).requests(status=status)
+    await _audit_list(request, views, "kundtjänst: begäranden via API")
+    return [request_out(view) for view in views]
+
+
+@post("/api/v1/support/requests/{case_id:int}/complete", guards=[SUPPORT], status_code=200, tags=["support"])
+async def api_complete(request: Request, case_id: CaseId, data: JSONBody[CompleteBody]) -> CompletedOut:
+    """Carry out and complete a request once the person's identity is confirmed: 400 unless `identity_verified` is
+    true and `note` says what was done. An erasure request erases the account (accounting records are kept, restricted)
+    and keeps the report as the outcome. 404 for anything but a request; 409 when already closed."""
+    service = cases_of(request)
+    case = await service.case(case_id)
+    if not case.is_request:
+        raise NotFound("Begäran finns inte.")
+    await service.complete(case_id, principal_of(request).account_id, identity_verified=data.identity_verified, note=data.note)
+    detail = await service.detail(case_id)
+    return CompletedOut(id=case_id, type=detail.case.kind, status=detail.case.status, outcome=detail.outcome)
+
+
+@post("/api/v1/support/cases", guards=[SUPPORT], status_code=201, tags=["support"])
+async def api_create_case(request: Request, data: JSONBody[CaseBody]) -> CaseOut:
+    """Register a case (`complaint`, `question`) or a data-subject request received by mail or phone (`access`,
+    `rectification`, `restriction`, `erasure`: with `account_id` or `contact_email`, and a deadline one month from
+    `received_on`). Free text refusing personnummer and card numbers: 400 per field, nothing stored."""
+    view = await cases_of(request).create(
+        kind=data.kind, subject=data.subject, description=data.description, contact_name=data.contact_name,
+        contact_email=data.contact_email, account_id=data.account_id, received_on=data.received_on,
+        actor_id=principal_of(request).account_id,
+    )  # fmt: skip
+    return CaseOut(
+        id=view.id, kind=view.kind, status=view.status, subject=view.subject, account_id=view.account_id,
+        email=view.email, received_on=view.received_on, deadline=view.deadline,
+    )  # fmt: skip
+
+
+ROUTES: list[Any] = [
+    index_page, new_page, new_submit, case_page, note_submit, extend_submit, complete_submit, reject_submit, lift_submit,
+    api_requests, api_complete, api_create_case,
+]  # fmt: skip
