@@ -1,0 +1,488 @@
+"""The public forms (issue 5 §2): contact, webinar registration, course and conference sign-up, e-book download and
+newsletter sign-up. Each stores exactly the fields its category allows and records the consent it asks for.
+
+Two layers:
+
+- **Pure** (no database): :data:`FORMS` says, per form, which contact fields go to ``person``, which of its own fields
+  go to ``form_submission.details``, which are required and which consents it asks for. :func:`validate` turns a raw
+  mapping (a JSON body or an HTML form) into a :class:`CleanSubmission` or a message per field. A field that is not
+  in the form's list is refused by name; every free-text field refuses personnummer and card numbers
+  (:mod:`coursesite.privacy.pii`, through :mod:`coursesite.accounts.validation` for names, e-mail and source), and a
+  refused value is never echoed.
+- **Database**: :class:`PublicForms` stores a clean submission in one write transaction (``person`` upserted by
+  lower-cased e-mail, one ``form_submission``, one ``consent`` per consent given), and :func:`set_profile` switches a
+  person's profile on or off.
+
+Decisions:
+
+- A later form **fills in and never blanks out**: a field the person gives replaces what we held (their latest word),
+  a field left empty leaves the stored value alone. Only what the person typed is stored: nothing is looked up
+  elsewhere (no enrichment, no third parties). The only link made is ``person.account``, to an account with the same
+  e-mail, which the person made themselves.
+- Consents: the newsletter form asks for ``newsletter`` (``consent: true`` is required); the e-book form asks for
+  ``newsletter`` only when ``newsletter_consent`` is true. Registering for a webinar or a course/conference *is* the
+  request for its information (invitation, link, reminders), so those forms record ``webinar_information`` /
+  ``event_information`` with the exact text shown beside the button; the HTML form also has an unticked checkbox for
+  it (``consent``, an HTML-only field). The contact form asks for no consent: we only answer the message.
+  An active consent with the same kind, text and policy version is not recorded twice (the first stays the proof).
+- The channel is ``kurssajten`` unless a known subsidiary channel (:data:`CHANNELS`) is named (``?kanal=``).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.querystring import QueryString
+
+from coursesite.accounts.validation import (
+    MSG_CONTROL,
+    PersonalNumberRefused,
+    normalise_email,
+    normalise_mobile,
+    normalise_name,
+    normalise_source,
+)
+from coursesite.core import clock
+from coursesite.core.errors import Invalid
+from coursesite.db.accounts import Account
+from coursesite.db.engine import write_transaction
+from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Person
+from coursesite.privacy.pii import find_forbidden, refusal_message
+
+try:  # §1 (the policy as code) owns the version; until it lands, the version the consent texts below belong to.
+    from coursesite.privacy.policy import POLICY_VERSION  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on another part of issue 5
+    POLICY_VERSION = "2026-11"
+
+__all__ = [
+    "CATALOGUE",
+    "CHANNELS",
+    "CleanSubmission",
+    "ConsentSpec",
+    "DEFAULT_CHANNEL",
+    "FORMS",
+    "FormSpec",
+    "MESSAGE_MAX",
+    "POLICY_VERSION",
+    "PublicForms",
+    "Receipt",
+    "profile_enabled",
+    "set_profile",
+    "unknown_field_key",
+    "validate",
+]
+
+# --- the catalogue: what is offered (Swedish titles) ------------------------------------------------------------------
+
+WEBINARS: dict[str, str] = {
+    "budget-pa-en-timme": "Budget på en timme",
+    "spara-till-buffert": "Spara till en buffert – så kommer du igång",
+    "balansekonomi-introduktion": "Introduktion till Balansekonomi",
+}
+EVENTS: dict[str, str] = {
+    "kurs-tre-akter-varen": "Balansekonomi – utbildningen i tre akter (vårens omgång)",
+    "kurs-tre-akter-hosten": "Balansekonomi – utbildningen i tre akter (höstens omgång)",
+    "konferens-hushallsekonomi": "Konferensen Hållbar hushållsekonomi",
+}
+EBOOKS: dict[str, str] = {
+    "hushallsbudgeten": "Hushållsbudgeten steg för steg",
+    "fran-skuld-till-buffert": "Från skuld till buffert",
+}
+CATALOGUE: dict[str, dict[str, str]] = {"webinar": WEBINARS, "event": EVENTS, "ebook": EBOOKS}
+CATALOGUE_MESSAGES = {
+    "webinar": "Välj ett av webbinarierna i listan.",
+    "event": "Välj en av kurserna eller konferenserna i listan.",
+    "ebook": "Välj en av e-böckerna i listan.",
+}
+
+# --- channels ---------------------------------------------------------------------------------------------------------
+
+DEFAULT_CHANNEL = "kurssajten"
+CHANNELS: dict[str, str] = {
+    "kurssajten": "Kurssajten",
+    "webbinarier": "Balansekonomis webbinarier (dotterbolag)",
+    "kursplattformen": "Kursplattformen (dotterbolag)",
+}
+CHANNEL_MAX = 40
+
+# --- consents ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentSpec:
+    kind: str
+    text: str  # the exact Swedish words the person agrees to; stored with the consent
+    field: str | None  # the body field that gives it; None: given by sending the form itself
+
+
+NEWSLETTER_TEXT = (
+    "Ja, jag vill få Balansekonomis nyhetsbrev med tips, nyheter och erbjudanden via e-post. "
+    "Jag kan när som helst avsluta prenumerationen."
+)
+WEBINAR_TEXT = (
+    "Jag anmäler mig till webbinariet och vill få inbjudan, länk och påminnelser om det via e-post "
+    "(och sms om jag har angett mitt mobilnummer)."
+)
+EVENT_TEXT = (
+    "Jag anmäler mitt intresse och vill få information om kursen eller konferensen via e-post "
+    "(och sms om jag har angett mitt mobilnummer)."
+)
+
+# --- the forms --------------------------------------------------------------------------------------------------------
+
+PERSON_FIELDS = ("email", "first_name", "last_name", "mobile", "source")
+MESSAGE_MAX = 5000
+SLUG_MAX = 60
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    name: str  # stored in form_submission.form
+    title_sv: str
+    person_fields: tuple[str, ...]  # go to `person`
+    detail_fields: tuple[str, ...]  # go to `form_submission.details`
+    required: frozenset[str]
+    consents: tuple[ConsentSpec, ...] = ()
+
+    @property
+    def consent_fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.consents if c.field)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every field the form takes, in the order it is shown."""
+        return self.person_fields + self.detail_fields + self.consent_fields
+
+
+FORMS: dict[str, FormSpec] = {
+    spec.name: spec
+    for spec in (
+        FormSpec(
+            "contact", "Kontakta oss",
+            person_fields=("first_name", "last_name", "email", "mobile"),
+            detail_fields=("message",),
+            required=frozenset({"first_name", "last_name", "email", "message"}),
+        ),
+        FormSpec(
+            "webinar", "Anmälan till webbinarium",
+            person_fields=("first_name", "last_name", "email", "mobile", "source"),
+            detail_fields=("webinar",),
+            required=frozenset({"first_name", "last_name", "email", "webinar"}),
+            consents=(ConsentSpec("webinar_information", WEBINAR_TEXT, None),),
+        ),
+        FormSpec(
+            "signup", "Intresseanmälan till kurs eller konferens",
+            person_fields=("first_name", "last_name", "email", "mobile"),
+            detail_fields=("event",),
+            required=frozenset({"first_name", "last_name", "email", "event"}),
+            consents=(ConsentSpec("event_information", EVENT_TEXT, None),),
+        ),
+        FormSpec(
+            "ebook", "Ladda ner e-bok",
+            person_fields=("email", "first_name"),
+            detail_fields=("ebook",),
+            required=frozenset({"email", "ebook"}),
+            consents=(ConsentSpec("newsletter", NEWSLETTER_TEXT, "newsletter_consent"),),
+        ),
+        FormSpec(
+            "newsletter", "Nyhetsbrev",
+            person_fields=("email", "first_name"),
+            detail_fields=(),
+            required=frozenset({"email", "consent"}),
+            consents=(ConsentSpec("newsletter", NEWSLETTER_TEXT, "consent"),),
+        ),
+    )
+}  # fmt: skip
+
+MSG_UNKNOWN_FIELD = "Fältet finns inte i formuläret och tas inte emot."
+MSG_CONSENT_REQUIRED = "Kryssa i rutan för att ge ditt samtycke."
+MSG_CHANNEL = "Okänd kanal."
+
+
+# --- pure validation --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanSubmission:
+    form: str
+    person: dict[str, str]  # only the person fields given (never an empty value)
+    details: dict[str, str]  # exactly the form's own fields
+    consents: tuple[ConsentSpec, ...]  # the consents given
+    channel: str = DEFAULT_CHANNEL
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _message(value: Any) -> str:
+    """The contact message: free text with line breaks, at most MESSAGE_MAX characters, no personnummer or card."""
+    text = _text(value)
+    if not text:
+        raise ValueError("Skriv ditt meddelande.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any((unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t") for ch in text) or any(
+        "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in text
+    ):
+        raise ValueError(MSG_CONTROL)
+    if len(text) > MESSAGE_MAX:
+        raise ValueError(f"Meddelandet får vara högst {MESSAGE_MAX} tecken.")
+    findings = find_forbidden(text)
+    if findings:
+        raise PersonalNumberRefused(refusal_message(findings, "Meddelandet"))
+    return text
+
+
+def _catalogue(kind: str):
+    def check(value: Any) -> str:
+        slug = _text(value)
+        if slug not in CATALOGUE[kind]:
+            raise ValueError(CATALOGUE_MESSAGES[kind])
+        return slug
+
+    return check
+
+
+def _is_true(value: Any) -> bool | None:
+    """A checkbox or a JSON boolean: True, False, or None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "on", "1", "ja", "yes"):
+            return True
+        if lowered in ("", "false", "off", "0", "nej", "no"):
+            return False
+    return None
+
+
+_CHECKERS = {
+    "email": normalise_email,
+    "first_name": lambda v: normalise_name(v, "first"),
+    "last_name": lambda v: normalise_name(v, "last"),
+    "mobile": normalise_mobile,
+    "source": normalise_source,
+    "message": _message,
+    "webinar": _catalogue("webinar"),
+    "event": _catalogue("event"),
+    "ebook": _catalogue("ebook"),
+}
+_REQUIRED_MESSAGES = {
+    "email": "Ange din e-postadress.",
+    "first_name": "Ange ditt förnamn.",
+    "last_name": "Ange ditt efternamn.",
+    "message": "Skriv ditt meddelande.",
+    **CATALOGUE_MESSAGES,
+}
+
+
+def unknown_field_key(name: Any) -> str:
+    """How an unknown field is named in the errors: its name, cut to 100 characters, unless the name itself holds a
+    personnummer or card number (then it is never echoed)."""
+    key = str(name)[:100]
+    return "okänt fält" if find_forbidden(key) else key
+
+
+def check_channel(value: Any) -> str:
+    """The channel a form was sent on: ``kurssajten`` when none is named, else one of :data:`CHANNELS`."""
+    channel = _text(value)
+    if not channel:
+        return DEFAULT_CHANNEL
+    if channel not in CHANNELS:
+        raise ValueError(MSG_CHANNEL)
+    return channel
+
+
+def validate(form: str, data: Mapping[str, Any], *, channel: str | None = None) -> tuple[CleanSubmission | None, dict[str, str]]:
+    """Check one submission of ``form``. Returns ``(clean, {})`` or ``(None, errors)`` with a Swedish message per field.
+
+    ``data`` holds only the submitted fields (the CSRF token and the like already taken out). A field outside the
+    form's list is an error under its own name (its value is neither checked nor kept).
+    """
+    spec = FORMS[form]
+    errors: dict[str, str] = {}
+    for name in data:
+        if name not in spec.fields:
+            errors[unknown_field_key(name)] = MSG_UNKNOWN_FIELD
+    values: dict[str, str] = {}
+    for name in spec.person_fields + spec.detail_fields:
+        raw = data.get(name)
+        if raw is not None and not isinstance(raw, str):
+            errors[name] = "Ogiltigt värde."
+            continue
+        if not _text(raw):
+            if name in spec.required:
+                errors[name] = _REQUIRED_MESSAGES.get(name, "Fältet måste fyllas i.")
+            continue
+        try:
+            cleaned = _CHECKERS[name](raw)
+        except ValueError as exc:  # PersonalNumberRefused included: the message never repeats the digits
+            errors[name] = str(exc)
+            continue
+        if cleaned:
+            values[name] = cleaned
+    given: list[ConsentSpec] = []
+    for consent in spec.consents:
+        if consent.field is None:
+            given.append(consent)
+            continue
+        answer = _is_true(data.get(consent.field))
+        if answer is None:
+            errors[consent.field] = "Ogiltigt värde."
+        elif answer:
+            given.append(consent)
+        elif consent.field in spec.required:
+            errors[consent.field] = MSG_CONSENT_REQUIRED
+    try:
+        channel = check_channel(channel)
+    except ValueError as exc:
+        errors["kanal"] = str(exc)
+    if errors:
+        return None, errors
+    return (
+        CleanSubmission(
+            form=form,
+            person={k: v for k, v in values.items() if k in spec.person_fields},
+            details={k: values[k] for k in spec.detail_fields},
+            consents=tuple(given),
+            channel=channel or DEFAULT_CHANNEL,
+        ),
+        {},
+    )
+
+
+# --- the database service ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    person_id: int
+    submission_id: int
+    consent_kinds: tuple[str, ...] = field(default_factory=tuple)
+
+
+class PublicForms:
+    """Stores the public forms. ``submit`` raises :class:`Invalid` (400) with a message per field."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def submit(self, form: str, data: Mapping[str, Any], *, channel: str | None = None) -> Receipt:
+        if form not in FORMS:
+            raise Invalid("Formuläret finns inte.")
+        clean, errors = validate(form, data, channel=channel)
+        if clean is None:
+            raise Invalid("Kontrollera uppgifterna i formuläret.", field_errors=errors)
+        return await self.store(clean)
+
+    async def store(self, clean: CleanSubmission) -> Receipt:
+        now = clock.now()
+        email = clean.person["email"]
+        async with write_transaction(self.engine):
+            if isinstance(self.engine, PostgresEngine):  # one person per e-mail, also under concurrent submissions
+                await self.engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", "person:" + email))
+            account_id = await _account_id_for(email)
+            person_id = await _upsert_person(clean.person, account_id, now)
+            submission = FormSubmission(
+                person=person_id,
+                form=clean.form,
+                details=json.dumps(clean.details, ensure_ascii=False),
+                channel=clean.channel,
+                created_at=now,
+            )
+            await submission.save()
+            for consent in clean.consents:
+                await _record_consent(person_id, account_id, consent, clean.channel, now)
+        return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents))
+
+
+async def _account_id_for(email: str) -> int | None:
+    row = await Account.select(Account.id).where(Account.email == email).first()
+    return row["id"] if row else None
+
+
+async def _upsert_person(given: dict[str, str], account_id: int | None, now) -> int:
+    row = await Person.select(Person.id, Person.account).where(Person.email == given["email"]).first()
+    if row is None:
+        person = Person(created_at=now, updated_at=now, account=account_id, **given)
+        await person.save()
+        return person.id
+    changes: dict[Any, Any] = {getattr(Person, name): value for name, value in given.items() if name != "email"}
+    changes[Person.updated_at] = now
+    if account_id is not None and row["account"] is None:
+        changes[Person.account] = account_id
+    await Person.update(changes).where(Person.id == row["id"])
+    return row["id"]
+
+
+async def _record_consent(person_id: int, account_id: int | None, consent: ConsentSpec, channel: str, now) -> None:
+    already = await Consent.exists().where(
+        (Consent.person == person_id) & (Consent.kind == consent.kind) & (Consent.text == consent.text)
+        & (Consent.policy_version == POLICY_VERSION) & Consent.withdrawn_at.is_null()
+    )  # fmt: skip
+    if already:
+        return
+    await Consent.insert(
+        Consent(
+            person=person_id, account=account_id, kind=consent.kind, text=consent.text, policy_version=POLICY_VERSION,
+            channel=channel, given_at=now,
+        )  # fmt: skip
+    )
+
+
+# --- profiles ---------------------------------------------------------------------------------------------------------
+
+
+async def set_profile(person_or_account: Account | Person | int, enabled: bool) -> None:
+    """Switch a profile on or off. ``person_or_account``: an ``Account`` or ``Person`` row, or an account id (what
+    "Mina uppgifter" has: ``principal.account_id``).
+
+    An account's switch is ``account_privacy.profile_enabled`` (the row is made when first needed) and is carried to
+    every ``person`` row of the same person (linked to the account or with its e-mail); a person's switch is
+    ``person.profile_enabled``, carried to their linked account. One person, one switch. While it is off the person
+    is left out of the newsletter exports and of any profiling.
+    """
+    now = clock.now()
+    if isinstance(person_or_account, Person):
+        row = await Person.select(Person.id, Person.account, Person.email).where(Person.id == person_or_account.id).first()
+        if row is None:
+            return
+        account_id = row["account"] or await _account_id_for(row["email"])
+        await Person.update({Person.profile_enabled: enabled, Person.updated_at: now}).where(Person.id == row["id"])
+        if account_id is not None:
+            await _set_account_profile(account_id, enabled, now)
+        return
+    account_id = person_or_account.id if isinstance(person_or_account, Account) else int(person_or_account)
+    email_row = await Account.select(Account.email).where(Account.id == account_id).first()
+    await _set_account_profile(account_id, enabled, now)
+    where = Person.account == account_id
+    if email_row is not None:
+        where = where | (Person.email == email_row["email"])
+    await Person.update({Person.profile_enabled: enabled, Person.updated_at: now}).where(where)
+
+
+async def _set_account_profile(account_id: int, enabled: bool, now) -> None:
+    if await AccountPrivacy.exists().where(AccountPrivacy.account == account_id):
+        await AccountPrivacy.update({AccountPrivacy.profile_enabled: enabled, AccountPrivacy.updated_at: now}).where(
+            AccountPrivacy.account == account_id
+        )
+    else:
+        await AccountPrivacy.insert(AccountPrivacy(account=account_id, profile_enabled=enabled, updated_at=now))
+
+
+async def profile_enabled(person_or_account: Account | Person | int) -> bool:
+    """Whether the profile is on (the default). Same argument as :func:`set_profile`."""
+    if isinstance(person_or_account, Person):
+        row = await Person.select(Person.profile_enabled).where(Person.id == person_or_account.id).first()
+        return bool(row["profile_enabled"]) if row else True
+    account_id = person_or_account.id if isinstance(person_or_account, Account) else int(person_or_account)
+    row = await AccountPrivacy.select(AccountPrivacy.profile_enabled).where(AccountPrivacy.account == account_id).first()
+    return bool(row["profile_enabled"]) if row else True

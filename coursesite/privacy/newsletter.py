@@ -1,0 +1,194 @@
+"""Newsletter exports (issue 5 §2): CSV files for the processors Apsis and Mailchimp, each export logged as a
+disclosure to that processor.
+
+Who is in a file: everyone with a valid newsletter consent (``consent.kind = 'newsletter'``, not withdrawn) who is not
+restricted (``person.restricted_at`` and, for a linked account or one with the same e-mail,
+``account_privacy.restricted_at`` are null) and whose profile is on (``person.profile_enabled`` and
+``account_privacy.profile_enabled``). One row per e-mail. A consent held by an account alone (no ``person``) counts
+too, with the account's e-mail and first name.
+
+The formats (pure: :func:`apsis_csv` / :func:`mailchimp_csv` format rows):
+
+- **Apsis One** (File Import Wizard): UTF-8, first row the column names (mapped to attributes in the wizard), one of
+  the delimiters ``, \\t | ;``. We write ``Email;FirstName`` with ``;`` (names may hold commas), no BOM.
+- **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header ``"Email Address","First Name"`` (the names
+  Mailchimp maps automatically), every value quoted.
+
+Streaming: the disclosure row is written before the first byte, its subjects as each batch is written out, and the
+count at the end; an interrupted download leaves a log of exactly the people whose rows were produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from coursesite.core import clock
+from coursesite.db.accounts import Account
+from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, StaffAudit
+
+__all__ = ["FORMATS", "ExportFormat", "Subscriber", "NewsletterExport", "format_rows"]
+
+BATCH = 500
+PURPOSE = "newsletter"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    recipient: str  # the processor, as logged in `disclosure.recipient`
+    filename: str
+    header: tuple[str, str]
+    delimiter: str
+    quoting: int
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "apsis": ExportFormat("Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName"), ";", csv.QUOTE_MINIMAL),
+    "mailchimp": ExportFormat("Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name"), ",", csv.QUOTE_ALL),
+}
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    email: str
+    first_name: str  # "" when not given
+    person_id: int | None
+    account_id: int | None
+    from_account: bool  # the e-mail and name come from `account`, not `person`
+
+
+def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str]], *, header: bool = False) -> str:
+    """Pure: the CSV text of ``rows`` (e-mail, first name) in the format, with the header first when asked."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=fmt.quoting, lineterminator="\r\n")
+    if header:
+        writer.writerow(fmt.header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+class NewsletterExport:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+
+    async def subscribers(self) -> AsyncIterator[list[Subscriber]]:
+        """The people a newsletter may go to, in batches, one per e-mail."""
+        seen: set[str] = set()
+        last_id = 0
+        while True:
+            consents = await (
+                Consent.select(Consent.id, Consent.person, Consent.account)
+                .where((Consent.kind == "newsletter") & Consent.withdrawn_at.is_null() & (Consent.id > last_id))
+                .order_by(Consent.id)
+                .limit(BATCH)
+            )
+            if not consents:
+                return
+            last_id = consents[-1]["id"]
+            batch = await _eligible(consents, seen)
+            if batch:
+                yield batch
+
+    async def stream(self, kind: str, *, actor_id: int | None = None) -> AsyncIterator[bytes]:
+        """The CSV file for ``kind`` ("apsis" | "mailchimp"), logged as a disclosure to the processor."""
+        fmt = FORMATS[kind]
+        disclosure = Disclosure(
+            recipient=fmt.recipient, purpose=PURPOSE, fields=json.dumps(["person.email", "person.first_name"]), people=0,
+            created_at=clock.now(),
+        )  # fmt: skip
+        await disclosure.save()
+        await StaffAudit.insert(
+            StaffAudit(
+                actor=actor_id, action="export", what="person.email, person.first_name (nyhetsbrevets mottagare)",
+                why=f"Nyhetsbrev: export till {fmt.recipient} (utlämnande {disclosure.id})", created_at=clock.now(),
+            )  # fmt: skip
+        )
+        yield format_rows(fmt, (), header=True).encode("utf-8")
+        count = 0
+        fields: set[str] = set()
+        async for batch in self.subscribers():
+            await DisclosureSubject.insert(
+                *(DisclosureSubject(disclosure=disclosure.id, person=s.person_id, account=s.account_id) for s in batch)
+            )
+            for s in batch:
+                prefix = "account" if s.from_account else "person"
+                fields.add(f"{prefix}.email")
+                if s.first_name:
+                    fields.add(f"{prefix}.first_name")
+            count += len(batch)
+            await Disclosure.update({Disclosure.people: count, Disclosure.fields: json.dumps(sorted(fields))}).where(
+                Disclosure.id == disclosure.id
+            )
+            yield format_rows(fmt, ((s.email, s.first_name) for s in batch)).encode("utf-8")
+            await asyncio.sleep(0)
+
+
+async def _eligible(consents: list[dict], seen: set[str]) -> list[Subscriber]:
+    person_ids = {c["person"] for c in consents if c["person"] is not None}
+    account_ids = {c["account"] for c in consents if c["person"] is None and c["account"] is not None}
+    people = {}
+    if person_ids:
+        rows = await Person.select(
+            Person.id, Person.email, Person.first_name, Person.account, Person.profile_enabled, Person.restricted_at
+        ).where(Person.id.is_in(list(person_ids)))
+        people = {r["id"]: r for r in rows}
+    emails = [p["email"] for p in people.values()]
+    # The accounts that are the same person: linked, or with the same e-mail (an account made after the form).
+    where = None
+    linked = {p["account"] for p in people.values() if p["account"] is not None} | account_ids
+    if linked:
+        where = Account.id.is_in(list(linked))
+    if emails:
+        by_email = Account.email.is_in(emails)
+        where = by_email if where is None else where | by_email
+    accounts: dict[int, dict] = {}
+    if where is not None:
+        accounts = {r["id"]: r for r in await Account.select(Account.id, Account.email, Account.first_name).where(where)}
+    account_by_email = {a["email"]: a["id"] for a in accounts.values()}
+    privacy: dict[int, dict] = {}
+    if accounts:
+        rows = await AccountPrivacy.select(
+            AccountPrivacy.account, AccountPrivacy.profile_enabled, AccountPrivacy.restricted_at
+        ).where(AccountPrivacy.account.is_in(list(accounts)))
+        privacy = {r["account"]: r for r in rows}
+    # For a consent held by an account alone: the person rows of that account (linked or by e-mail) have switches too.
+    blocked_accounts: set[int] = set()
+    if account_ids:
+        own = [accounts[a]["email"] for a in account_ids if a in accounts]
+        rows = await Person.select(Person.account, Person.email, Person.profile_enabled, Person.restricted_at).where(
+            Person.account.is_in(list(account_ids)) | Person.email.is_in(own or [""])
+        )
+        for r in rows:
+            if r["restricted_at"] is not None or not r["profile_enabled"]:
+                owner = r["account"] if r["account"] in account_ids else account_by_email.get(r["email"])
+                if owner is not None:
+                    blocked_accounts.add(owner)
+
+    def account_ok(account_id: int | None) -> bool:
+        settings = privacy.get(account_id) if account_id is not None else None
+        return settings is None or (settings["restricted_at"] is None and settings["profile_enabled"])
+
+    out: list[Subscriber] = []
+    for consent in consents:
+        if consent["person"] is not None:
+            person = people.get(consent["person"])
+            if person is None or person["restricted_at"] is not None or not person["profile_enabled"]:
+                continue
+            account_id = person["account"] or account_by_email.get(person["email"])
+            if not account_ok(account_id):
+                continue
+            subscriber = Subscriber(person["email"], person["first_name"] or "", person["id"], account_id, False)
+        else:
+            account = accounts.get(consent["account"])
+            if account is None or not account_ok(account["id"]) or account["id"] in blocked_accounts:
+                continue
+            subscriber = Subscriber(account["email"], account["first_name"] or "", None, account["id"], True)
+        if subscriber.email in seen:
+            continue
+        seen.add(subscriber.email)
+        out.append(subscriber)
+    return out

@@ -1,0 +1,315 @@
+"""The public forms (issue 5 §2) as pages and JSON, and the newsletter exports for staff.
+
+Pages: /kontakt, /webbinarium, /anmal-intresse, /e-bok, /nyhetsbrev (GET shows the form, POST stores it and redirects
+to `?skickat=1`, or re-renders with a message per field). API: POST /api/v1/forms/{contact,webinar,signup,ebook,
+newsletter}. Both go through coursesite/privacy/forms.py; an optional `?kanal=` names a subsidiary's channel.
+Staff (admin, customer service): /personal/nyhetsbrev and its two CSV files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import JSONBody, Parameter
+from litestar.response import Redirect, Stream, Template
+
+from coursesite.accounts.roles import Role
+from coursesite.db.privacy import Disclosure
+from coursesite.privacy.forms import (
+    CATALOGUE,
+    CHANNEL_MAX,
+    CHANNELS,
+    EVENT_TEXT,
+    FORMS,
+    MESSAGE_MAX,
+    MSG_UNKNOWN_FIELD,
+    NEWSLETTER_TEXT,
+    WEBINAR_TEXT,
+    PublicForms,
+    unknown_field_key,
+    validate,
+)
+from coursesite.privacy.newsletter import FORMATS, NewsletterExport
+from coursesite.privacy.pii import find_forbidden
+from coursesite.web import guards
+from coursesite.web.deps import principal_of
+
+STAFF = guards.roles(Role.ADMIN, Role.CUSTOMER_SERVICE)
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+# -- what each page is
+
+PAGES: dict[str, dict[str, Any]] = {
+    "contact": {"path": "/kontakt", "heading": "Kontakta oss",
+                "lead": "Skriv till oss så svarar vi så snart vi kan.", "button": "Skicka meddelandet"},
+    "webinar": {"path": "/webbinarium", "heading": "Anmäl dig till ett webbinarium",
+                "lead": "Webbinarierna är kostnadsfria och hålls på svenska.", "button": "Anmäl mig",
+                "html_consent": ("consent", WEBINAR_TEXT)},
+    "signup": {"path": "/anmal-intresse", "heading": "Anmäl intresse för kurs eller konferens",
+               "lead": "Vi hör av oss med datum, pris och hur du anmäler dig.", "button": "Anmäl intresse",
+               "html_consent": ("consent", EVENT_TEXT)},
+    "ebook": {"path": "/e-bok", "heading": "Ladda ner en e-bok",
+              "lead": "Vi skickar e-boken till din e-postadress.", "button": "Skicka e-boken"},
+    "newsletter": {"path": "/nyhetsbrev", "heading": "Prenumerera på nyhetsbrevet",
+                   "lead": "Tips om hushållsekonomi och nyheter från Balansekonomi, ungefär en gång i månaden.",
+                   "button": "Prenumerera"},
+}  # fmt: skip
+LABELS = {
+    "first_name": "Förnamn", "last_name": "Efternamn", "email": "E-postadress", "mobile": "Mobilnummer",
+    "source": "Var hörde du talas om oss?", "message": "Meddelande", "webinar": "Webbinarium",
+    "event": "Kurs eller konferens", "ebook": "E-bok",
+}  # fmt: skip
+HINTS = {"mobile": "Till exempel 070-123 45 67.", "message": "Skriv aldrig personnummer eller kortnummer."}
+CONSENT_TEXTS = {"consent": NEWSLETTER_TEXT, "newsletter_consent": NEWSLETTER_TEXT}
+FIELD_MAX = {"first_name": 100, "last_name": 100, "email": 254, "mobile": 30, "source": 200, "message": MESSAGE_MAX}
+INPUT_MAX = 300  # any other field (catalogue choices, checkboxes) is cut here; the validator then refuses it
+AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name", "email": "email", "mobile": "tel"}
+
+
+def _forms(request: Request) -> PublicForms:
+    return request.app.state.forms
+
+
+def _channel_shown(kanal: str | None) -> str:
+    return kanal if kanal in CHANNELS else ""
+
+
+def _page(request: Request, form: str, *, values=None, errors=None, message=None, sent=False, kanal="", status_code=200) -> Template:
+    spec = FORMS[form]
+    page = PAGES[form]
+    consents = [(name, CONSENT_TEXTS[name], name in spec.required) for name in spec.consent_fields]
+    if "html_consent" in page:
+        consents.append((page["html_consent"][0], page["html_consent"][1], True))
+    context = {
+        "form": form,
+        "spec": spec,
+        "page": page,
+        "fields": spec.person_fields + spec.detail_fields,
+        "labels": LABELS,
+        "hints": HINTS,
+        "limits": FIELD_MAX,
+        "autocomplete": AUTOCOMPLETE,
+        "catalogue": {name: CATALOGUE[name] for name in spec.detail_fields if name in CATALOGUE},
+        "consents": consents,
+        "values": values or {},
+        "errors": errors or {},
+        "message": message,
+        "sent": sent,
+        "kanal": kanal,
+    }
+    return Template("forms/form.html", context=context, status_code=status_code)
+
+
+def _page_handlers(form: str):
+    path = PAGES[form]["path"]
+
+    @get(path, guards=[guards.public], name=f"form_{form}", include_in_schema=False)
+    async def show(request: Request, skickat: Annotated[str | None, Parameter(max_length=5)] = None,
+                   kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None) -> Template:  # fmt: skip
+        return _page(request, form, sent=skickat == "1", kanal=_channel_shown(kanal))
+
+    @post(path, guards=[guards.public], status_code=303, name=f"form_{form}_submit", include_in_schema=False)
+    async def submit(request: Request) -> Template | Redirect:
+        raw = await request.form()
+        values: dict[str, str] = {}
+        for name in list(raw.keys())[:50]:
+            if name == "_csrf_token":
+                continue
+            value = raw.get(name)
+            value = value if isinstance(value, str) else ""
+            values[name[:100]] = value[: FIELD_MAX.get(name, INPUT_MAX) + 1]  # one over: the validator says too long
+        kanal = values.pop("kanal", "")
+        errors: dict[str, str] = {}
+        html_consent = PAGES[form].get("html_consent")
+        if html_consent:
+            if values.pop(html_consent[0], "") not in ("true", "on"):
+                errors[html_consent[0]] = "Kryssa i rutan för att anmäla dig."
+        clean, found = validate(form, values, channel=kanal or None)
+        errors.update(found)
+        if errors:
+            shown = {k: ("" if k in errors and find_forbidden(v) else v) for k, v in values.items() if k in FORMS[form].fields}
+            unknown = [k for k in errors if k not in FORMS[form].fields and k not in ("consent", "kanal")]
+            message = "Kontrollera uppgifterna i formuläret."
+            if unknown:
+                message += " Formuläret innehöll fält som inte tas emot: " + ", ".join(unknown[:5]) + "."
+            if "kanal" in errors:
+                message += " " + errors["kanal"]
+            return _page(request, form, values=shown, errors=errors, message=message,
+                         kanal=_channel_shown(kanal), status_code=400)  # fmt: skip
+        await _forms(request).store(clean)
+        suffix = f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
+        return Redirect(f"{path}?skickat=1{suffix}", status_code=303)
+
+    return show, submit
+
+
+# -- the API
+
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+Mobile = Annotated[str, msgspec.Meta(max_length=40)]
+Source = Annotated[str, msgspec.Meta(max_length=400)]
+Choice = Annotated[str, msgspec.Meta(max_length=100)]
+Message = Annotated[str, msgspec.Meta(max_length=MESSAGE_MAX + 100)]
+Kanal = Annotated[str | None, Parameter(max_length=CHANNEL_MAX, description="A subsidiary's channel; default kurssajten")]
+
+
+class ContactBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Required: first_name, last_name, email, message."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    mobile: Mobile | None = None
+    message: Message | None = None
+
+
+class WebinarBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Required: first_name, last_name, email, webinar (one of the catalogue's slugs)."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    mobile: Mobile | None = None
+    source: Source | None = None
+    webinar: Choice | None = None
+
+
+class SignupBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Course and conference sign-up. Required: first_name, last_name, email, event."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: Email | None = None
+    mobile: Mobile | None = None
+    event: Choice | None = None
+
+
+class EbookBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Required: email, ebook. `newsletter_consent: true` also subscribes to the newsletter."""
+
+    email: Email | None = None
+    first_name: Name | None = None
+    ebook: Choice | None = None
+    newsletter_consent: bool | None = None
+
+
+class NewsletterBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Required: email and `consent: true`."""
+
+    email: Email | None = None
+    first_name: Name | None = None
+    consent: bool | None = None
+
+
+_UNKNOWN_FIELD = re.compile(r"unknown field `(.{1,200}?)`")
+
+
+def body_error(request: Request, exc: ValidationException) -> Response:
+    """A body the structs refuse, as the forms' own 400: a Swedish message per field, an unknown field by its name."""
+    errors: dict[str, str] = {}
+    for item in exc.extra or []:
+        if not isinstance(item, dict):
+            continue
+        message, key = str(item.get("message", "")), str(item.get("key") or "data")
+        unknown = _UNKNOWN_FIELD.search(message)
+        if unknown:
+            errors[unknown_field_key(unknown.group(1))] = MSG_UNKNOWN_FIELD
+        elif "length" in message:
+            errors[key] = "Texten är för lång."
+        else:
+            errors[key] = "Ogiltigt värde."
+    body = {"status_code": 400, "detail": "Kontrollera uppgifterna i formuläret.", "errors": errors or {"data": "Ogiltig begäran."}}
+    return Response(body, status_code=400)
+
+
+API_OPTIONS: dict[str, Any] = {
+    "guards": [guards.public], "status_code": 201, "tags": ["forms"], "exception_handlers": {ValidationException: body_error},
+}  # fmt: skip
+
+
+class FormReceived(msgspec.Struct):
+    form: str
+    consents: list[str]  # the kinds of consent recorded
+    channel: str
+
+
+async def _api_submit(request: Request, form: str, body: msgspec.Struct, kanal: str | None) -> FormReceived:
+    data = {name: getattr(body, name) for name in body.__struct_fields__ if getattr(body, name) is not None}
+    receipt = await _forms(request).submit(form, data, channel=kanal)
+    return FormReceived(form=form, consents=list(receipt.consent_kinds), channel=kanal or "kurssajten")
+
+
+@post("/api/v1/forms/contact", **API_OPTIONS)
+async def api_contact(request: Request, data: JSONBody[ContactBody], kanal: Kanal = None) -> FormReceived:
+    """The contact form. 201, or 400 with `errors` per field (an unknown field is refused by name)."""
+    return await _api_submit(request, "contact", data, kanal)
+
+
+@post("/api/v1/forms/webinar", **API_OPTIONS)
+async def api_webinar(request: Request, data: JSONBody[WebinarBody], kanal: Kanal = None) -> FormReceived:
+    """Webinar registration; records the `webinar_information` consent the registration asks for."""
+    return await _api_submit(request, "webinar", data, kanal)
+
+
+@post("/api/v1/forms/signup", **API_OPTIONS)
+async def api_signup(request: Request, data: JSONBody[SignupBody], kanal: Kanal = None) -> FormReceived:
+    """Course and conference sign-up; records the `event_information` consent."""
+    return await _api_submit(request, "signup", data, kanal)
+
+
+@post("/api/v1/forms/ebook", **API_OPTIONS)
+async def api_ebook(request: Request, data: JSONBody[EbookBody], kanal: Kanal = None) -> FormReceived:
+    """E-book download; `newsletter_consent: true` records the newsletter consent."""
+    return await _api_submit(request, "ebook", data, kanal)
+
+
+@post("/api/v1/forms/newsletter", **API_OPTIONS)
+async def api_newsletter(request: Request, data: JSONBody[NewsletterBody], kanal: Kanal = None) -> FormReceived:
+    """Newsletter sign-up: `consent` must be true."""
+    return await _api_submit(request, "newsletter", data, kanal)
+
+
+# -- staff: the newsletter exports
+
+
+@get("/personal/nyhetsbrev", guards=[STAFF], include_in_schema=False)
+async def newsletter_page(request: Request) -> Template:
+    recent = await (
+        Disclosure.select(Disclosure.recipient, Disclosure.people, Disclosure.created_at)
+        .where(Disclosure.purpose == "newsletter")
+        .order_by(Disclosure.created_at, ascending=False)
+        .limit(20)
+    )
+    return Template("forms/newsletter_export.html", context={"formats": FORMATS, "recent": recent})
+
+
+def _export(request: Request, kind: str) -> Stream:
+    fmt = FORMATS[kind]
+    exporter = NewsletterExport(request.app.state.engine)
+    return Stream(
+        exporter.stream(kind, actor_id=principal_of(request).account_id),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"content-disposition": f'attachment; filename="{fmt.filename}"', "cache-control": "private, no-store"},
+    )
+
+
+@get("/personal/nyhetsbrev/apsis.csv", guards=[STAFF], include_in_schema=False)
+async def newsletter_apsis(request: Request) -> Stream:
+    return _export(request, "apsis")
+
+
+@get("/personal/nyhetsbrev/mailchimp.csv", guards=[STAFF], include_in_schema=False)
+async def newsletter_mailchimp(request: Request) -> Stream:
+    return _export(request, "mailchimp")
+
+
+ROUTES: list[Any] = [
+    *(handler for form in PAGES for handler in _page_handlers(form)),
+    api_contact, api_webinar, api_signup, api_ebook, api_newsletter,
+    newsletter_page, newsletter_apsis, newsletter_mailchimp,
+]  # fmt: skip

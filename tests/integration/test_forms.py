@@ -1,0 +1,283 @@
+"""The public forms, consents, profiles and the newsletter exports (issue 5 §2), on both engines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from coursesite.core import clock
+from coursesite.core.errors import Invalid
+from coursesite.db.accounts import Account
+from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, FormSubmission, Person, StaffAudit
+from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
+from coursesite.privacy.newsletter import NewsletterExport
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+PERSONNUMMER = "20000101-2384"
+CARD = "4111 1111 1111 1111"
+
+
+def valid(form: str, email: str = "anna@example.se") -> dict:
+    """A complete, valid submission of every field the form takes."""
+    full = {
+        "first_name": "Anna", "last_name": "Andersson", "email": email, "mobile": "070-123 45 67",
+        "source": "En vän tipsade mig", "message": "Hej! När startar nästa kurs?", "webinar": "budget-pa-en-timme",
+        "event": "konferens-hushallsekonomi", "ebook": "hushallsbudgeten", "newsletter_consent": True, "consent": True,
+    }  # fmt: skip
+    return {name: full[name] for name in FORMS[form].fields}
+
+
+# Every free-text field of every form (the mobile is not free text: it must be a phone number, and is refused too).
+FREE_TEXT = {
+    "contact": ("first_name", "last_name", "email", "message"),
+    "webinar": ("first_name", "last_name", "email", "source"),
+    "signup": ("first_name", "last_name", "email"),
+    "ebook": ("email", "first_name"),
+    "newsletter": ("email", "first_name"),
+}
+
+
+@pytest.fixture
+def fixed_clock():
+    clock.set_now(lambda: NOW)
+    yield NOW
+    clock.set_now(None)
+
+
+@pytest.fixture
+def forms(db) -> PublicForms:
+    return PublicForms(db)
+
+
+async def counts() -> tuple[int, int, int]:
+    return await Person.count(), await FormSubmission.count(), await Consent.count()
+
+
+async def details_of(person_id: int) -> list[dict]:
+    rows = await FormSubmission.select().where(FormSubmission.person == person_id).output(load_json=True)
+    return rows
+
+
+async def make_account(email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567") -> int:
+    account = Account(
+        email=email, password_hash="not-a-real-hash", first_name=first_name, last_name=last_name, mobile=mobile,
+        created_at=clock.now(),
+    )  # fmt: skip
+    await account.save()
+    return account.id
+
+
+# --- forms ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_clause_forms_store_only_what_the_category_allows(forms, form, fixed_clock):
+    spec = FORMS[form]
+    receipt = await forms.submit(form, valid(form, email=f"{form}@Example.se"))
+    person = await Person.select().where(Person.id == receipt.person_id).first()
+    assert person["email"] == f"{form}@example.se"  # one row per lower-cased e-mail
+    contact_columns = {"email", "first_name", "last_name", "mobile", "source"}
+    stored = {name for name in contact_columns if person[name] is not None}
+    assert stored == set(spec.person_fields)
+    assert person["account"] is None and person["restricted_at"] is None and person["profile_enabled"] is True
+    (submission,) = await details_of(receipt.person_id)
+    assert submission["form"] == form
+    assert set(submission["details"]) == set(spec.detail_fields)
+    assert submission["channel"] == "kurssajten"
+    kinds = sorted(c["kind"] for c in await Consent.select(Consent.kind).where(Consent.person == receipt.person_id))
+    assert kinds == sorted(c.kind for c in spec.consents)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_clause_forms_refuse_an_unknown_field_and_store_nothing(forms, form):
+    data = valid(form) | {"personnummer": "x", "favourite_colour": "blå"}
+    with pytest.raises(Invalid) as caught:
+        await forms.submit(form, data)
+    assert {"personnummer", "favourite_colour"} <= set(caught.value.field_errors)
+    assert await counts() == (0, 0, 0)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_clause_forms_only_what_the_service_needs_is_required(forms, form):
+    spec = FORMS[form]
+    minimal = {name: value for name, value in valid(form).items() if name in spec.required}
+    await forms.submit(form, minimal)
+    with pytest.raises(Invalid) as caught:
+        await forms.submit(form, {})
+    assert set(caught.value.field_errors) == set(spec.required)
+
+
+@pytest.mark.parametrize("form", sorted(FREE_TEXT))
+async def test_clause_no_personnummer_or_payment_data_in_forms(forms, form):
+    for name in FREE_TEXT[form] + ("mobile",) * ("mobile" in FORMS[form].fields):
+        for forbidden in (PERSONNUMMER, CARD):
+            value = f"{forbidden.replace(' ', '')}@example.se" if name == "email" else f"Mitt nummer {forbidden}"
+            with pytest.raises(Invalid) as caught:
+                await forms.submit(form, valid(form) | {name: value})
+            assert name in caught.value.field_errors, (form, name)
+            assert forbidden not in caught.value.field_errors[name]  # never echoed
+            assert await counts() == (0, 0, 0), (form, name)
+
+
+async def test_a_catalogue_choice_must_be_one_offered(forms):
+    for form, name in (("webinar", "webinar"), ("signup", "event"), ("ebook", "ebook")):
+        with pytest.raises(Invalid) as caught:
+            await forms.submit(form, valid(form) | {name: "finns-inte"})
+        assert name in caught.value.field_errors
+    assert await counts() == (0, 0, 0)
+
+
+async def test_clause_forms_consent_records_text_version_time_and_channel(forms, fixed_clock):
+    receipt = await forms.submit("newsletter", valid("newsletter"), channel="webbinarier")
+    (consent,) = await Consent.select().where(Consent.person == receipt.person_id)
+    assert consent["kind"] == "newsletter"
+    assert consent["text"] == NEWSLETTER_TEXT
+    assert consent["policy_version"] == POLICY_VERSION
+    assert consent["given_at"] == NOW
+    assert consent["channel"] == "webbinarier"
+    assert consent["withdrawn_at"] is None
+    (submission,) = await details_of(receipt.person_id)
+    assert submission["channel"] == "webbinarier"
+
+    webinar = await forms.submit("webinar", valid("webinar", email="bo@example.se"))
+    (consent,) = await Consent.select().where(Consent.person == webinar.person_id)
+    assert (consent["kind"], consent["text"]) == ("webinar_information", WEBINAR_TEXT)
+
+
+async def test_consent_must_be_given_and_channels_are_a_fixed_list(forms):
+    with pytest.raises(Invalid) as caught:
+        await forms.submit("newsletter", {"email": "a@example.se", "consent": False})
+    assert "consent" in caught.value.field_errors
+    with pytest.raises(Invalid) as caught:
+        await forms.submit("newsletter", valid("newsletter"), channel="okand-kanal")
+    assert "kanal" in caught.value.field_errors
+    receipt = await forms.submit("ebook", valid("ebook") | {"newsletter_consent": False})
+    assert receipt.consent_kinds == ()
+    assert await Consent.count() == 0
+
+
+async def test_a_later_form_fills_in_and_never_blanks_out(forms):
+    first = await forms.submit("contact", valid("contact", email="Anna@Example.se"))
+    second = await forms.submit("newsletter", {"email": "anna@example.se", "first_name": "Annie", "consent": True})
+    assert first.person_id == second.person_id
+    person = await Person.select().where(Person.id == first.person_id).first()
+    assert (person["first_name"], person["last_name"], person["mobile"]) == ("Annie", "Andersson", "+46701234567")
+    assert await FormSubmission.count() == 2
+    # The same consent given again is not recorded twice.
+    await forms.submit("newsletter", {"email": "anna@example.se", "consent": True})
+    assert await Consent.count() == 1
+
+
+async def test_the_person_is_linked_to_an_account_with_the_same_email(forms):
+    account_id = await make_account("karin@example.se")
+    receipt = await forms.submit("newsletter", {"email": "KARIN@example.se", "consent": True})
+    person = await Person.select().where(Person.id == receipt.person_id).first()
+    assert person["account"] == account_id
+    (consent,) = await Consent.select().where(Consent.person == receipt.person_id)
+    assert consent["account"] == account_id
+
+
+# --- profiles ---------------------------------------------------------------------------------------------------------
+
+
+async def export_emails(db, kind: str = "apsis") -> tuple[list[dict], bytes]:
+    body = b"".join([chunk async for chunk in NewsletterExport(db).stream(kind)])
+    delimiter = ";" if kind == "apsis" else ","
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=delimiter)), body
+
+
+async def test_clause_profiles_are_built_only_from_what_the_person_gave(forms, db):
+    await make_account("karin@example.se", first_name="Karin", last_name="Konto", mobile="+46731234567")
+    receipt = await forms.submit("newsletter", {"email": "karin@example.se", "consent": True})
+    person = await Person.select().where(Person.id == receipt.person_id).first()
+    # Nothing copied from the account nor from anywhere else: only the e-mail the person typed.
+    assert (person["first_name"], person["last_name"], person["mobile"], person["source"]) == (None, None, None, None)
+    rows, _ = await export_emails(db)
+    assert rows == [{"Email": "karin@example.se", "FirstName": ""}]
+
+
+async def test_clause_profiles_can_be_switched_off(forms, db):
+    on = await forms.submit("newsletter", valid("newsletter", email="on@example.se"))
+    off = await forms.submit("newsletter", valid("newsletter", email="off@example.se"))
+    await set_profile(await Person.objects().get(Person.id == off.person_id), False)
+    account_id = await make_account("konto@example.se")
+    await forms.submit("newsletter", valid("newsletter", email="konto@example.se"))
+    await set_profile(account_id, False)  # from "Mina uppgifter": the account's switch reaches its person row
+    assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id).first())["profile_enabled"] is False
+    rows, _ = await export_emails(db)
+    assert [r["Email"] for r in rows] == ["on@example.se"]
+    await set_profile(account_id, True)
+    rows, _ = await export_emails(db)
+    assert sorted(r["Email"] for r in rows) == ["konto@example.se", "on@example.se"]
+    assert on.person_id != off.person_id
+
+
+# --- the newsletter export --------------------------------------------------------------------------------------------
+
+
+async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_logged(forms, db, fixed_clock):
+    ok = await forms.submit("newsletter", {"email": "ok@example.se", "first_name": "Olle", "consent": True})
+    withdrawn = await forms.submit("newsletter", valid("newsletter", email="withdrawn@example.se"))
+    await Consent.update({Consent.withdrawn_at: NOW}).where(Consent.person == withdrawn.person_id)
+    restricted = await forms.submit("newsletter", valid("newsletter", email="restricted@example.se"))
+    await Person.update({Person.restricted_at: NOW}).where(Person.id == restricted.person_id)
+    await forms.submit("ebook", valid("ebook", email="ebook-only@example.se") | {"newsletter_consent": False})
+    await forms.submit("webinar", valid("webinar", email="webinar@example.se"))  # another kind of consent
+    restricted_account = await make_account("restricted-account@example.se")
+    await forms.submit("newsletter", valid("newsletter", email="restricted-account@example.se"))
+    await AccountPrivacy.insert(AccountPrivacy(account=restricted_account, restricted_at=NOW, updated_at=NOW))
+    ebook = await forms.submit("ebook", valid("ebook", email="ebook@example.se"))  # with newsletter_consent
+    account_only = await make_account("account-only@example.se", first_name="Alva")
+    await Consent.insert(
+        Consent(account=account_only, kind="newsletter", text=NEWSLETTER_TEXT, policy_version=POLICY_VERSION,
+                channel="kurssajten", given_at=NOW)
+    )  # fmt: skip
+
+    rows, body = await export_emails(db, "apsis")
+    assert body.startswith(b"Email;FirstName\r\n")
+    assert rows == [
+        {"Email": "ok@example.se", "FirstName": "Olle"},
+        {"Email": "ebook@example.se", "FirstName": "Anna"},
+        {"Email": "account-only@example.se", "FirstName": "Alva"},
+    ]
+    (disclosure,) = await Disclosure.select().output(load_json=True)
+    assert (disclosure["recipient"], disclosure["purpose"], disclosure["people"]) == ("Apsis", "newsletter", 3)
+    assert set(disclosure["fields"]) == {"person.email", "person.first_name", "account.email", "account.first_name"}
+    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account)
+    assert {(s["person"], s["account"]) for s in subjects} == {(ok.person_id, None), (ebook.person_id, None), (None, account_only)}
+    assert await StaffAudit.count() == 1
+
+    _, body = await export_emails(db, "mailchimp")
+    assert body.decode().splitlines() == [
+        '"Email Address","First Name"', '"ok@example.se","Olle"', '"ebook@example.se","Anna"',
+        '"account-only@example.se","Alva"',
+    ]  # fmt: skip
+    recipients = sorted(r["recipient"] for r in await Disclosure.select(Disclosure.recipient))
+    assert recipients == ["Apsis", "Mailchimp"]
+    assert await DisclosureSubject.count() == 6
+
+
+async def test_an_account_only_consent_respects_the_persons_switches(forms, db):
+    account_id = await make_account("both@example.se")
+    await Consent.insert(
+        Consent(account=account_id, kind="newsletter", text=NEWSLETTER_TEXT, policy_version=POLICY_VERSION,
+                channel="kurssajten", given_at=clock.now())
+    )  # fmt: skip
+    receipt = await forms.submit("contact", valid("contact", email="both@example.se"))
+    await Person.update({Person.restricted_at: clock.now()}).where(Person.id == receipt.person_id)
+    rows, _ = await export_emails(db)
+    assert rows == []
+    assert json.loads((await Disclosure.select(Disclosure.fields).first())["fields"]) is not None
+
+
+async def test_concurrent_forms_for_one_email_make_one_person(forms):
+    import asyncio
+
+    await asyncio.gather(*(forms.submit("newsletter", valid("newsletter", email="Samma@example.se")) for _ in range(8)))
+    assert await Person.count() == 1
+    assert await FormSubmission.count() == 8
+    assert await Consent.count() == 1

@@ -1,0 +1,187 @@
+"""The public forms over HTTP (JSON API and HTML pages, with real CSRF) and the staff newsletter exports."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
+from coursesite.privacy.forms import FORMS
+from tests.conftest import api_post, csrf_token, login_as_staff, register
+from tests.integration.test_forms import CARD, PERSONNUMMER, valid
+
+API = {form: f"/api/v1/forms/{form}" for form in FORMS}
+PAGES = {"contact": "/kontakt", "webinar": "/webbinarium", "signup": "/anmal-intresse", "ebook": "/e-bok",
+         "newsletter": "/nyhetsbrev"}  # fmt: skip
+
+
+async def nothing_stored() -> bool:
+    return (await Person.count(), await FormSubmission.count(), await Consent.count()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_api_forms_201(client, form):
+    response = await api_post(client, API[form], valid(form))
+    assert response.status_code == 201, response.text
+    assert response.json()["form"] == form
+    assert response.json()["consents"] == [c.kind for c in FORMS[form].consents]
+    assert await FormSubmission.count() == 1
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_api_forms_400_with_a_message_per_field(client, form):
+    response = await api_post(client, API[form], {})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == set(FORMS[form].required)
+    assert all(isinstance(m, str) and m for m in response.json()["errors"].values())
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_clause_forms_api_refuses_an_unknown_field_by_name(client, form):
+    response = await api_post(client, API[form], valid(form) | {"personnummer": "x"})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["personnummer"]
+    assert await nothing_stored()
+
+
+async def test_clause_no_personnummer_or_payment_data_in_forms_api(client):
+    for form, name in (("contact", "message"), ("webinar", "source"), ("ebook", "first_name")):
+        for forbidden in (PERSONNUMMER, CARD):
+            response = await api_post(client, API[form], valid(form) | {name: f"Mitt nummer är {forbidden}"})
+            assert response.status_code == 400
+            assert name in response.json()["errors"]
+            assert forbidden not in response.text
+    assert await nothing_stored()
+
+
+async def test_api_forms_need_csrf(client):
+    response = await client.post(API["newsletter"], json=valid("newsletter"))
+    assert response.status_code == 403
+    assert await nothing_stored()
+
+
+async def test_api_forms_are_bounded(client):
+    response = await api_post(client, API["contact"], valid("contact") | {"message": "a" * 20_000})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"message": "Texten är för lång."}
+    response = await api_post(client, API["contact"], valid("contact") | {"message": "a" * 5001})
+    assert response.json()["errors"] == {"message": "Meddelandet får vara högst 5000 tecken."}
+    response = await api_post(client, API["contact"], valid("contact") | {PERSONNUMMER: "x"})
+    assert response.status_code == 400 and PERSONNUMMER not in response.text
+    response = await api_post(client, API["newsletter"], valid("newsletter") | {"email": "a\x00@example.se"})
+    assert response.status_code == 400
+    assert await nothing_stored()
+
+
+async def test_api_channel_from_the_fixed_list(client):
+    response = await api_post(client, API["newsletter"] + "?kanal=webbinarier", valid("newsletter"))
+    assert response.status_code == 201
+    assert response.json()["channel"] == "webbinarier"
+    response = await api_post(client, API["newsletter"] + "?kanal=annan", valid("newsletter", "b@example.se"))
+    assert response.status_code == 400
+    assert "kanal" in response.json()["errors"]
+
+
+# --- HTML -------------------------------------------------------------------------------------------------------------
+
+
+def html_form(form: str) -> dict[str, str]:
+    data = {k: ("true" if v is True else v) for k, v in valid(form).items()}
+    if form in ("webinar", "signup"):
+        data["consent"] = "true"  # the HTML form's checkbox for the information the registration asks for
+    return data
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+async def test_html_forms_work_with_csrf(client, form):
+    path = PAGES[form]
+    page = await client.get(path)
+    assert page.status_code == 200
+    assert 'href="/integritetspolicy"' in page.text
+    for checkbox in re.findall(r'<input type="checkbox"[^>]*>', page.text):
+        assert "checked" not in checkbox  # never pre-ticked
+    if FORMS[form].consents:
+        assert 'type="checkbox"' in page.text
+    token = await csrf_token(client, path)
+    response = await client.post(path, data=html_form(form) | {"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"{path}?skickat=1"
+    assert await FormSubmission.count() == 1
+    thanks = await client.get(response.headers["location"])
+    assert "Tack!" in thanks.text
+
+
+async def test_html_form_without_csrf_is_refused(client):
+    await client.get("/nyhetsbrev")
+    response = await client.post("/nyhetsbrev", data=html_form("newsletter"), follow_redirects=False)
+    assert response.status_code == 403
+    assert await nothing_stored()
+
+
+async def test_html_form_rerenders_with_messages_and_never_echoes_a_personnummer(client):
+    token = await csrf_token(client, "/kontakt")
+    data = html_form("contact") | {"message": f"Mitt personnummer är {PERSONNUMMER}", "first_name": "", "_csrf_token": token}
+    response = await client.post("/kontakt", data=data)
+    assert response.status_code == 400
+    assert "Ange ditt förnamn." in response.text
+    assert PERSONNUMMER not in response.text
+    assert 'value="Andersson"' in response.text  # the rest is typed back
+    assert await nothing_stored()
+
+
+async def test_html_registration_forms_need_their_checkbox(client):
+    token = await csrf_token(client, "/webbinarium")
+    data = html_form("webinar") | {"_csrf_token": token}
+    del data["consent"]
+    response = await client.post("/webbinarium", data=data)
+    assert response.status_code == 400
+    assert "Kryssa i rutan" in response.text
+    assert await nothing_stored()
+
+
+async def test_html_form_keeps_a_known_channel(client):
+    page = await client.get("/nyhetsbrev?kanal=kursplattformen")
+    assert 'name="kanal" value="kursplattformen"' in page.text
+    token = await csrf_token(client, "/nyhetsbrev")
+    data = html_form("newsletter") | {"kanal": "kursplattformen", "_csrf_token": token}
+    response = await client.post("/nyhetsbrev", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    assert (await Consent.select(Consent.channel).first())["channel"] == "kursplattformen"
+
+
+# --- the staff exports ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role,allowed", [("admin", True), ("customer_service", True), ("finance", False), ("instructor", False)])
+async def test_newsletter_export_roles(client, role, allowed):
+    await api_post(client, API["newsletter"], valid("newsletter"))
+    await login_as_staff(client, role)
+    for path in ("/personal/nyhetsbrev", "/personal/nyhetsbrev/apsis.csv", "/personal/nyhetsbrev/mailchimp.csv"):
+        response = await client.get(path)
+        assert (response.status_code == 200) is allowed, (path, response.status_code)
+
+
+async def test_newsletter_export_download_is_a_logged_disclosure(client):
+    await api_post(client, API["newsletter"], valid("newsletter"))
+    await api_post(client, API["ebook"], valid("ebook", "bo@example.se") | {"newsletter_consent": False})
+    await login_as_staff(client, "customer_service")
+    response = await client.get("/personal/nyhetsbrev/apsis.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "nyhetsbrev-apsis.csv" in response.headers["content-disposition"]
+    assert response.text == "Email;FirstName\r\nanna@example.se;Anna\r\n"
+    response = await client.get("/personal/nyhetsbrev/mailchimp.csv")
+    assert response.text == '"Email Address","First Name"\r\n"anna@example.se","Anna"\r\n'
+    rows = await Disclosure.select(Disclosure.recipient, Disclosure.people).order_by(Disclosure.id)
+    assert rows == [{"recipient": "Apsis", "people": 1}, {"recipient": "Mailchimp", "people": 1}]
+    page = await client.get("/personal/nyhetsbrev")
+    assert "Mailchimp" in page.text and "Apsis" in page.text
+
+
+async def test_newsletter_export_requires_login(client):
+    response = await client.get("/personal/nyhetsbrev/apsis.csv", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    participant = await register(client, email="deltagare@example.se", enrolled=False)
+    assert participant["id"]
+    response = await client.get("/personal/nyhetsbrev/apsis.csv")
+    assert response.status_code == 403
