@@ -5,6 +5,7 @@ from coursesite.web.controllers import (
     certificates,
     course,
     finance,
+    forms,
     health,
     instructor_api,
     instructor_authoring,
@@ -25,5 +26,6 @@ ROUTES = [
     *billing.ROUTES,
     *finance.ROUTES,
     *certificates.ROUTES,
+    *forms.ROUTES,
     *policy.ROUTES,
 ]
