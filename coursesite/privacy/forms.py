@@ -54,11 +54,8 @@ from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Person
 from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
 
-try:  # §1 (the policy as code) owns the version; until it lands, the version the consent texts below belong to.
-    from coursesite.privacy.policy import POLICY_VERSION  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on another part of issue 5
-    POLICY_VERSION = "2026-11"
 
 __all__ = [
     "CATALOGUE",
