@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import anyio
 import msgspec
 from litestar import Request, Response, get, patch, post
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.core.errors import Invalid
@@ -69,7 +69,9 @@ async def _page(request: Request, *, notice=None, errors=None, values=None, mess
 
 
 @get("/mina-uppgifter", guards=[guards.logged_in], name="my_data", include_in_schema=False)
-async def my_data_page(request: Request, klart: str | None = None) -> Template:
+async def my_data_page(
+    request: Request, klart: Annotated[str | None, QueryParameter(max_length=20)] = None
+) -> Template:
     return await _page(request, notice=NOTICES.get(klart or ""))
 
 
