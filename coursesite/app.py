@@ -23,6 +23,7 @@ from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.privacy.forms import PublicForms
+from coursesite.privacy.rights import RightsService
 from coursesite.review.service import ReviewService
 from coursesite.settings import REPO_ROOT, Settings
 from coursesite.web import guards, templating
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
     app.state.pdf = pdf
     app.state.certificates = CertificateService(engine, app.state.answers)
+    app.state.rights = RightsService(engine)
     app.state.forms = PublicForms(engine)
     return app
 

@@ -11,6 +11,7 @@ from coursesite.web.controllers import (
     instructor_authoring,
     instructor_insight,
     instructor_review,
+    my_data,
     policy,
 )
 
@@ -26,6 +27,7 @@ ROUTES = [
     *billing.ROUTES,
     *finance.ROUTES,
     *certificates.ROUTES,
+    *my_data.ROUTES,
     *forms.ROUTES,
     *policy.ROUTES,
 ]
