@@ -74,7 +74,11 @@ class PublicCertificate:
 
     course_title: str
     completed_on: date
-    holder_short_name: str
+    holder_short_name: str  # "" once the holder's data was erased: the certificate can no longer be checked
+
+    @property
+    def erased(self) -> bool:
+        return not self.holder_short_name
 
 
 @dataclass(frozen=True)

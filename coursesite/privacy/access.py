@@ -45,55 +45,12 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import registry
+from coursesite.privacy import policy
 from coursesite.privacy.registry import RETENTION_TEXT_SV, PersonalField
 from coursesite.privacy.sharing import DERIVED_FIELDS
 
-# -- the policy texts: coursesite/privacy/policy.py is written by another part of issue 5. Until it lands, a marked
-# fallback keeps the export complete. FALLBACK: remove `_FallbackPolicy` once policy.py is in the tree.
-try:  # pragma: no cover - which branch runs depends on whether policy.py exists
-    from coursesite.privacy import policy as _policy  # type: ignore[attr-defined]
-
-    POLICY_FALLBACK = False
-except ImportError:  # pragma: no cover
-    _policy = None
-    POLICY_FALLBACK = True
-
-
-class _FallbackPolicy:
-    """FALLBACK until coursesite/privacy/policy.py exists: the same names, with the words of domain.md §5."""
-
-    RIGHTS_SV = (
-        "Du har rätt att få tillgång till dina uppgifter (artikel 15), att få felaktiga uppgifter rättade (artikel 16), "
-        "att få uppgifter raderade (artikel 17), att begära begränsning av behandlingen (artikel 18), att få ut de "
-        "uppgifter du själv lämnat i ett maskinläsbart format (artikel 20) och att invända mot behandlingen (artikel 21). "
-        "Ett samtycke kan du alltid återkalla, lika enkelt som du gav det."
-    )
-    SUPERVISORY_AUTHORITY = {
-        "name": "Integritetsskyddsmyndigheten (IMY), tidigare Datainspektionen",
-        "url": "https://www.imy.se",
-        "text_sv": "Du har rätt att lämna klagomål till Integritetsskyddsmyndigheten (IMY), https://www.imy.se.",
-    }
-    AUTOMATED_GRADING_SV = (
-        "Dina svar på kursens frågor rättas automatiskt: svaret jämförs med frågans facit (rätt alternativ, godtagna "
-        "svar och toleranser för siffersvar) och ger poäng enligt frågans vikter. Essäfrågor bedöms av en lärare. "
-        "Du kan alltid begära att en lärare prövar om ett automatiskt rättat svar."
-    )
-
-    @staticmethod
-    def categories() -> list[dict[str, str]]:
-        return [{"name": c.value} for c in registry.Category]
-
-    @staticmethod
-    def purposes() -> list[dict[str, str]]:
-        return [{"name": p.value} for p in registry.Purpose]
-
-    @staticmethod
-    def recipients() -> list[dict[str, str]]:
-        return []
-
-
 def policy_module() -> Any:
-    return _policy if _policy is not None else _FallbackPolicy
+    return policy
 
 
 WITHHELD = {("account", "password_hash"), ("user_session", "token_hash"), ("login_attempt", "key_hash")}

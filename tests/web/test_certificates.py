@@ -118,3 +118,13 @@ async def test_my_certificate_page_lists_what_is_left_then_offers_the_download(c
 async def test_my_certificate_page_needs_a_login(client):
     response = await client.get("/mitt-intyg", follow_redirects=False)
     assert response.status_code in (302, 303, 307) and "/logga-in" in response.headers["location"]
+
+
+async def test_after_the_holders_erasure_the_page_says_it_can_no_longer_be_checked(client, participant, course):
+    code = await issued_code(client, participant, course)
+    await Certificate.update({Certificate.holder_short_name: "", Certificate.account: None}).where(Certificate.code == code)
+    client.cookies.clear()
+    response = await client.get(f"/intyg/{code}")
+    assert response.status_code == 200
+    assert "Intyget kan inte längre kontrolleras" in response.text
+    assert "Intyget är giltigt" not in response.text and "Anna" not in response.text

@@ -9,13 +9,15 @@ from tests.support import correct_response
 
 PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/static", "/schema",
                 "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/villkor", "/api/v1/terms",
-                "/intyg"}
+                "/intyg", "/kontakt", "/webbinarium", "/anmal-intresse", "/e-bok", "/nyhetsbrev", "/api/v1/forms",
+                "/integritetspolicy"}
 PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
                        "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress",
                        "/larare/granskning", "/larare/statistik", "/larare/deltagare", "/larare/omrattning",
                        "/larare/import", "/api/v1/instructor/review-queue", "/api/v1/instructor/grades.csv",
                        "/mitt-intyg", "/api/v1/me/certificate.pdf", "/mina-fakturor", "/anmalan", "/ekonomi",
-                       "/api/v1/me/invoices", "/api/v1/finance/invoices"]
+                       "/api/v1/me/invoices", "/api/v1/finance/invoices", "/personal/nyhetsbrev", "/mina-uppgifter",
+                       "/api/v1/me/data", "/personal/behandlingsregister"]
 
 
 def handlers(app):
