@@ -24,10 +24,12 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.rights import RightsService
+from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.service import ReviewService
 from coursesite.settings import REPO_ROOT, Settings
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
+from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import SessionMiddleware, add_security_headers
 
@@ -76,6 +78,7 @@ def create_app(settings: Settings) -> Litestar:
             title="Kurssajten API",
             version="1.0.0",
             path="/schema",
+            components=[SUBSIDIARY_SECURITY],
             render_plugins=[JsonRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
         ),
@@ -94,6 +97,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.certificates = CertificateService(engine, app.state.answers)
     app.state.rights = RightsService(engine)
     app.state.forms = PublicForms(engine)
+    app.state.subsidiaries = SubsidiaryService(engine, catalog)
     return app
 
 

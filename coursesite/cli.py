@@ -188,3 +188,58 @@ def export_gift(lesson: str, output: Path | None) -> None:
     else:
         output.write_text(result.text, encoding="utf-8")
         click.echo(f"Wrote {len(result.written)} question(s) to {output}.", err=True)
+
+
+# ---------------------------------------------------------------- subsidiaries (privacy/subsidiaries.py)
+
+
+def _run_subsidiary(coroutine_factory):
+    """Bind the tables, run one privacy.subsidiaries call, and turn its domain errors into a clear message."""
+    from coursesite.core.errors import DomainError
+
+    _bind_tables(_settings())
+    try:
+        return asyncio.run(coroutine_factory())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+@main.group()
+def subsidiary() -> None:
+    """Subsidiaries that receive participants' data through /api/v1/subsidiary, one token per purpose."""
+
+
+@subsidiary.command("add")
+@click.option("--name", required=True, help="The subsidiary's name (the recipient in the disclosure log).")
+@click.option("--purpose", required=True, help="A sharing purpose from privacy/sharing.py, e.g. course_site.")
+@click.option("--channel", default=None, help="Its own channel, whose privacy policy may take precedence there.")
+def subsidiary_add(name: str, purpose: str, channel: str | None) -> None:
+    """Register a subsidiary for a purpose and print its token once, alone on the last line (only its hash is kept)."""
+    from coursesite.privacy import subsidiaries
+
+    found, token = _run_subsidiary(lambda: subsidiaries.add_subsidiary(name, purpose, channel))
+    click.echo(f"Subsidiary '{found.name}' may now receive '{found.purpose}' data (#{found.id}).")
+    click.echo("Its token is shown only this once; give it to the subsidiary over a safe channel:")
+    click.echo(token)
+
+
+@subsidiary.command("list")
+def subsidiary_list() -> None:
+    """The subsidiaries, their purposes and whether their tokens work (never the tokens)."""
+    from coursesite.privacy import subsidiaries
+
+    for found in _run_subsidiary(subsidiaries.list_subsidiaries):
+        state = "active" if found.active else "revoked"
+        channel = f"  channel: {found.channel}" if found.channel else ""
+        click.echo(f"{found.name}\t{found.purpose}\t{state}{channel}")
+
+
+@subsidiary.command("revoke")
+@click.option("--name", required=True)
+@click.option("--purpose", required=True)
+def subsidiary_revoke(name: str, purpose: str) -> None:
+    """Revoke a subsidiary's token for a purpose; its disclosure log and notices stay."""
+    from coursesite.privacy import subsidiaries
+
+    found = _run_subsidiary(lambda: subsidiaries.revoke_subsidiary(name, purpose))
+    click.echo(f"Revoked: '{found.name}' no longer receives '{found.purpose}' data.")

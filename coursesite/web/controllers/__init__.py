@@ -13,6 +13,7 @@ from coursesite.web.controllers import (
     instructor_review,
     my_data,
     policy,
+    subsidiary_api,
 )
 
 ROUTES = [
@@ -30,4 +31,5 @@ ROUTES = [
     *my_data.ROUTES,
     *forms.ROUTES,
     *policy.ROUTES,
+    *subsidiary_api.ROUTES,
 ]
