@@ -243,3 +243,27 @@ def subsidiary_revoke(name: str, purpose: str) -> None:
 
     found = _run_subsidiary(lambda: subsidiaries.revoke_subsidiary(name, purpose))
     click.echo(f"Revoked: '{found.name}' no longer receives '{found.purpose}' data.")
+
+
+@main.group()
+def retention() -> None:
+    """Erase what has passed its retention (privacy/registry.py)."""
+
+
+@retention.command("run")
+def retention_run() -> None:
+    """Erase whatever has passed its retention; safe to run often. Prints counts per table, never any data."""
+    from coursesite.privacy.pageviews import TechnicalDataConfig
+    from coursesite.privacy.retention import RetentionPolicy, run_retention
+
+    settings = _settings()
+    try:
+        technical = TechnicalDataConfig.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    policy = RetentionPolicy.from_config(technical, login_window_seconds=settings.login_window_seconds)
+    engine = _bind_tables(settings)
+    report = asyncio.run(run_retention(engine, policy))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"Retention run done: {report.total} rows changed or erased.")

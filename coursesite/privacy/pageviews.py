@@ -1,0 +1,229 @@
+"""Technical data (policy §3): page views — path, time, user agent, accept-language and IP address.
+
+Requests never wait on the database: `PageViewMiddleware` only appends a row to an in-process buffer
+(`PageViewRecorder.record`, synchronous, no await), and a background task stores the buffer with one multi-row insert
+every `flush_seconds`, or sooner when `batch_rows` rows are waiting, and once more on shutdown. Each worker process has
+its own buffer; a crash loses at most one interval of page views, which is acceptable for technical data.
+
+What is recorded, on purpose:
+- only GET requests for pages: responses with status 200 and an HTML content type, outside /static, /api, /healthz
+  and /schema (assets, the API and health checks are not page views; error pages and redirects are not pages visited);
+- the path without the query string (a query string could carry personal data: a search, an email in a link);
+- the IP address only when the client address parses as one (`request.client.host`; the site runs behind no proxy,
+  so proxy headers are never trusted);
+- every value bounded to its column and stripped of control characters (PostgreSQL refuses NUL);
+- never the account: technical data is not tied to a person's account.
+
+The data is never logged. A failed insert is logged as a count and the exception's type only.
+The retention job (privacy/retention.py) truncates the addresses after `ip_truncate_days` and deletes rows after
+`retention_months` (`TechnicalDataConfig`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from coursesite.core import clock
+from coursesite.db.privacy import PageView
+from coursesite.settings import _int  # the same checked reading of a whole number as the settings
+
+logger = logging.getLogger(__name__)
+
+IP_TRUNCATE_DAYS = 7
+RETENTION_MONTHS = 13
+FLUSH_SECONDS = 5.0
+BATCH_ROWS = 500
+MAX_BUFFERED_ROWS = 20_000  # beyond this (the database is down) new page views are dropped and counted
+
+PATH_MAX = 500  # page_view.path
+USER_AGENT_MAX = 500  # page_view.user_agent
+ACCEPT_LANGUAGE_MAX = 200  # page_view.accept_language
+INSERT_CHUNK_ROWS = 500  # rows per INSERT: 7 parameters each stays far below SQLite's limit
+
+EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/schema")
+
+ENV_IP_TRUNCATE_DAYS = "COURSESITE_PAGE_VIEW_IP_DAYS"
+ENV_RETENTION_MONTHS = "COURSESITE_PAGE_VIEW_RETENTION_MONTHS"
+
+
+@dataclass(frozen=True)
+class TechnicalDataConfig:
+    """How long technical data is kept, and how page views are batched."""
+
+    ip_truncate_days: int = IP_TRUNCATE_DAYS
+    retention_months: int = RETENTION_MONTHS
+    flush_seconds: float = FLUSH_SECONDS
+    batch_rows: int = BATCH_ROWS
+    max_buffered_rows: int = MAX_BUFFERED_ROWS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TechnicalDataConfig:
+        env = os.environ if env is None else env
+        return cls(
+            ip_truncate_days=_int(env, ENV_IP_TRUNCATE_DAYS, IP_TRUNCATE_DAYS, 1, 365),
+            retention_months=_int(env, ENV_RETENTION_MONTHS, RETENTION_MONTHS, 1, 120),
+        )
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    """Printable text within the column's length, or None."""
+    if not value:
+        return None
+    cleaned = "".join(ch for ch in value[: limit * 2] if ch.isprintable())[:limit]
+    return cleaned or None
+
+
+def valid_ip(host: str | None) -> str | None:
+    """The client address in its canonical form, or None when it is not an IP address (a unix socket, a test)."""
+    if not host or len(host) > 64:
+        return None
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def is_page_path(path: str) -> bool:
+    return not any(path == prefix or path.startswith(prefix + "/") for prefix in EXCLUDED_PREFIXES)
+
+
+class PageViewRecorder:
+    """An in-process buffer of page views, stored in batches by a background task.
+
+    `record` is synchronous and never awaits, so it is safe to call from any coroutine on the event loop; `flush`
+    takes the whole buffer in one step (no await in between), so two flushes never store the same row twice.
+    """
+
+    def __init__(self, config: TechnicalDataConfig | None = None) -> None:
+        self.config = config or TechnicalDataConfig()
+        self.flush_seconds = self.config.flush_seconds
+        self._rows: list[dict] = []
+        # One background flush per event loop that started the app: normally one; the test client runs each client
+        # (and its lifespan) on a loop of its own.
+        self._flushers: dict[asyncio.AbstractEventLoop, _Flusher] = {}
+        self.dropped = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows)
+
+    def record(self, *, path: str, user_agent: str | None, accept_language: str | None, ip_address: str | None) -> None:
+        if len(self._rows) >= self.config.max_buffered_rows:
+            self.dropped += 1
+            return
+        self._rows.append(
+            {
+                "path": _clean(path, PATH_MAX) or "/",
+                "viewed_at": clock.now(),
+                "user_agent": _clean(user_agent, USER_AGENT_MAX),
+                "accept_language": _clean(accept_language, ACCEPT_LANGUAGE_MAX),
+                "ip_address": valid_ip(ip_address),
+            }
+        )
+        if len(self._rows) >= self.config.batch_rows:
+            flusher = self._flushers.get(_running_loop())
+            if flusher is not None:
+                flusher.wake.set()
+
+    async def flush(self) -> int:
+        """Store what is buffered; returns the number of rows stored. On a database error the rows go back to the
+        buffer (as far as there is room) and the error is logged without any of the data."""
+        rows, self._rows = self._rows, []
+        stored = 0
+        try:
+            for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+                chunk = rows[start : start + INSERT_CHUNK_ROWS]
+                await PageView.insert(*(PageView(**row) for row in chunk))
+                stored += len(chunk)
+        except Exception as exc:  # noqa: BLE001 - technical data must never break the site
+            unsaved = rows[stored:]
+            room = max(0, self.config.max_buffered_rows - len(self._rows))
+            self._rows[:0] = unsaved[:room]
+            self.dropped += max(0, len(unsaved) - room)
+            logger.warning("page views: %d rows not stored yet (%s)", len(unsaved), type(exc).__name__)
+        return stored
+
+    async def start(self) -> None:
+        """Start the background flush on this event loop (an on_startup hook)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._flushers:
+            flusher = _Flusher(asyncio.Event())
+            flusher.task = asyncio.create_task(self._run(flusher), name="page-view-flush")
+            self._flushers[loop] = flusher
+
+    async def stop(self) -> None:
+        """Stop this loop's background flush and store what is left (an on_shutdown hook)."""
+        flusher = self._flushers.pop(asyncio.get_running_loop(), None)
+        if flusher is not None and flusher.task is not None:
+            flusher.stopping = True
+            flusher.wake.set()
+            await flusher.task
+        await self.flush()
+
+    async def _run(self, flusher: _Flusher) -> None:
+        while not flusher.stopping:
+            try:
+                await asyncio.wait_for(flusher.wake.wait(), timeout=self.flush_seconds)
+            except asyncio.TimeoutError:
+                pass
+            flusher.wake.clear()
+            if not flusher.stopping:
+                await self.flush()
+
+
+@dataclass
+class _Flusher:
+    wake: asyncio.Event
+    stopping: bool = False
+    task: asyncio.Task | None = None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class PageViewMiddleware(ASGIMiddleware):
+    """Records a page view when a page GET is answered with 200 and HTML. Adds no await to the request."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, recorder: PageViewRecorder) -> None:
+        self.recorder = recorder
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path = scope.get("path", "")
+        if scope.get("method") != "GET" or not is_page_path(path):
+            await next_app(scope, receive, send)
+            return
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 200:
+                headers = dict(_headers(message.get("headers", ())))
+                if headers.get("content-type", "").startswith("text/html"):
+                    request_headers = dict(_headers(scope.get("headers", ())))
+                    client = scope.get("client")
+                    self.recorder.record(
+                        path=path,
+                        user_agent=request_headers.get("user-agent"),
+                        accept_language=request_headers.get("accept-language"),
+                        ip_address=client[0] if client else None,
+                    )
+            await send(message)
+
+        await next_app(scope, receive, send_and_record)
+
+
+def _headers(raw) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw]

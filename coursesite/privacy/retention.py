@@ -1,0 +1,270 @@
+"""The retention job (`coursesite retention run`): erases whatever has passed its retention, per the registry's
+Retention values, and reports what it did as counts per table — never any of the data.
+
+Safe to run often: every rule is a condition on the clock ("older than …"), so a second run right after the first finds
+nothing left to do. Each rule runs in its own write transaction (count, then change), so the counts are exact and a
+failure leaves the earlier rules done.
+
+The rules (privacy/registry.py, Retention):
+- TECHNICAL_DATA: page-view IP addresses truncated after 7 days (IPv4 to x.y.z.0, IPv6 to its /48), page views deleted
+  after 13 months (privacy/pageviews.py: TechnicalDataConfig);
+- SESSION_LIFETIME: expired sessions; LOGIN_WINDOW: failed logins older than the rate-limit window;
+- CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
+  without an account, without an open case, and without a consent that still holds or is still kept as proof;
+- CONSENT_PROOF: consents 3 years after their withdrawal;
+- STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients 3
+  years;
+- CASES: support cases (with their notes) 2 years after they were completed or rejected;
+- BOOKKEEPING: invoices, credit notes and payments whose account was erased (account IS NULL), from the first day of
+  the eighth year after the calendar year of their date (`bookkeeping_kept_through`); payments first, then credit
+  notes, then invoices (the foreign keys restrict). While the account exists they are kept.
+"""
+
+from __future__ import annotations
+
+import calendar
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from piccolo.custom_types import Combinable
+from piccolo.table import Table
+
+from coursesite.core import clock
+from coursesite.core.formatting import to_stockholm
+from coursesite.db.accounts import LoginAttempt, UserSession
+from coursesite.db.billing import Invoice, Payment
+from coursesite.db.engine import write_transaction
+from coursesite.db.privacy import (
+    CaseNote,
+    Consent,
+    Disclosure,
+    DisclosureSubject,
+    FormSubmission,
+    PageView,
+    Person,
+    RecipientNotice,
+    StaffAudit,
+    SupportCase,
+)
+from coursesite.privacy.pageviews import TechnicalDataConfig
+
+CONTACT_FORMS_MONTHS = 24
+CONSENT_PROOF_MONTHS = 36
+STAFF_AUDIT_MONTHS = 24
+DISCLOSURE_LOG_MONTHS = 36
+CASES_MONTHS = 24
+BOOKKEEPING_YEARS = 7  # Bokföringslagen 7 kap. 2 §: through the seventh year after the calendar year
+OPEN_CASE_STATUSES = ("open", "extended")
+CLOSED_CASE_STATUSES = ("completed", "rejected")
+TRUNCATE_BATCH = 1000
+
+
+# --- Pure rules -----------------------------------------------------------------------------------------------------
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same moment `months` calendar months earlier; the day is clamped to the month's last day
+    (31 March minus one month is 28 or 29 February)."""
+    index = moment.year * 12 + (moment.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def bookkeeping_kept_through(record_date: date) -> date:
+    """The last day an accounting record dated `record_date` must be kept (calendar financial year):
+    31 December of the seventh year after its year. 2025-03-14 → 2032-12-31."""
+    return date(record_date.year + BOOKKEEPING_YEARS, 12, 31)
+
+
+def bookkeeping_erasable(record_date: date, today: date) -> bool:
+    return today > bookkeeping_kept_through(record_date)
+
+
+def bookkeeping_erase_before(today: date) -> date:
+    """Accounting records dated before this day may be erased `today` (the same rule as a date bound for SQL)."""
+    return date(today.year - BOOKKEEPING_YEARS, 1, 1)
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """IPv4 keeps its first three octets (x.y.z.0); IPv6 keeps its first 48 bits (the /48 network). An IPv4 address
+    mapped into IPv6 is truncated as IPv4. Anything that is not an IP address becomes None."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if isinstance(ip, ipaddress.IPv4Address) else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """The retention periods the job applies (the registry's Retention texts say the same in Swedish)."""
+
+    ip_truncate_days: int = 7
+    page_view_months: int = 13
+    login_window_seconds: int = 900
+    contact_forms_months: int = CONTACT_FORMS_MONTHS
+    consent_proof_months: int = CONSENT_PROOF_MONTHS
+    staff_audit_months: int = STAFF_AUDIT_MONTHS
+    disclosure_log_months: int = DISCLOSURE_LOG_MONTHS
+    cases_months: int = CASES_MONTHS
+
+    @classmethod
+    def from_config(cls, technical: TechnicalDataConfig, *, login_window_seconds: int) -> RetentionPolicy:
+        return cls(
+            ip_truncate_days=technical.ip_truncate_days,
+            page_view_months=technical.retention_months,
+            login_window_seconds=login_window_seconds,
+        )
+
+
+@dataclass
+class RetentionReport:
+    """What one run did: (table, action) → rows. Counts only, never data."""
+
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, table: str, action: str, rows: int) -> None:
+        self.counts[(table, action)] = self.counts.get((table, action), 0) + rows
+
+    def get(self, table: str, action: str = "deleted") -> int:
+        return self.counts.get((table, action), 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def lines(self) -> list[str]:
+        return [f"{table}: {rows} {action}" for (table, action), rows in self.counts.items()]
+
+
+# --- The job --------------------------------------------------------------------------------------------------------
+
+
+async def _delete(
+    engine, report: RetentionReport, table: type[Table], condition: Combinable, *cascaded, label: str | None = None
+) -> None:
+    """Delete the rows of `table` matching `condition`, counting them (under `label`, the table's name by default)
+    and the rows their deletion cascades to (`cascaded`: (child table, condition on the child) pairs)."""
+    async with write_transaction(engine):
+        rows = await table.count().where(condition)
+        for child, child_condition in cascaded:
+            report.add(child._meta.tablename, "deleted", await child.count().where(child_condition) if rows else 0)
+        if rows:
+            await table.delete().where(condition)
+    report.add(label or table._meta.tablename, "deleted", rows)
+
+
+async def _truncate_ips(engine, report: RetentionReport, before: datetime) -> None:
+    truncated = 0
+    while True:
+        async with write_transaction(engine):
+            rows = await (
+                PageView.select(PageView.id, PageView.ip_address)
+                .where((PageView.ip_truncated == False) & (PageView.viewed_at < before))  # noqa: E712
+                .limit(TRUNCATE_BATCH)
+            )
+            groups: dict[str | None, list[int]] = {}
+            for row in rows:
+                groups.setdefault(truncate_ip(row["ip_address"]), []).append(row["id"])
+            for value, ids in groups.items():
+                await PageView.update({PageView.ip_address: value, PageView.ip_truncated: True}).where(PageView.id.is_in(ids))
+        truncated += len(rows)
+        if len(rows) < TRUNCATE_BATCH:
+            break
+    report.add("page_view", "IP addresses truncated", truncated)
+
+
+async def run_retention(engine, policy: RetentionPolicy | None = None) -> RetentionReport:
+    policy = policy or RetentionPolicy()
+    now = clock.now()
+    today = to_stockholm(now).date()
+    report = RetentionReport()
+
+    # Technical data.
+    await _delete(engine, report, PageView, PageView.viewed_at < months_before(now, policy.page_view_months))
+    await _truncate_ips(engine, report, now - timedelta(days=policy.ip_truncate_days))
+
+    # Sessions and failed logins.
+    await _delete(engine, report, UserSession, UserSession.expires_at <= now)
+    await _delete(engine, report, LoginAttempt, LoginAttempt.attempted_at < now - timedelta(seconds=policy.login_window_seconds))
+
+    # People from the public forms, 24 months after their last form.
+    forms_cutoff = months_before(now, policy.contact_forms_months)
+    proof_cutoff = months_before(now, policy.consent_proof_months)
+    recent_form = FormSubmission.select(FormSubmission.person).where(FormSubmission.created_at >= forms_cutoff)
+    open_case = SupportCase.select(SupportCase.person).where(
+        SupportCase.person.is_not_null() & SupportCase.status.is_in(list(OPEN_CASE_STATUSES))
+    )
+    kept_consent = Consent.select(Consent.person).where(
+        Consent.person.is_not_null() & (Consent.withdrawn_at.is_null() | (Consent.withdrawn_at >= proof_cutoff))
+    )
+    expired_people = (
+        Person.account.is_null()
+        & (Person.created_at < forms_cutoff)
+        & Person.id.not_in(recent_form)
+        & Person.id.not_in(open_case)
+        & Person.id.not_in(kept_consent)
+    )
+    people = Person.select(Person.id).where(expired_people)
+    await _delete(
+        engine, report, Person, expired_people,
+        (FormSubmission, FormSubmission.person.is_in(people)),
+        (Consent, Consent.person.is_in(people)),
+        (DisclosureSubject, DisclosureSubject.person.is_in(people)),
+    )
+
+    # Consents kept as proof, 3 years after their withdrawal.
+    await _delete(engine, report, Consent, Consent.withdrawn_at.is_not_null() & (Consent.withdrawn_at < proof_cutoff))
+
+    # The staff audit log, the disclosure log and acknowledged notices to recipients.
+    await _delete(engine, report, StaffAudit, StaffAudit.created_at < months_before(now, policy.staff_audit_months))
+    disclosure_cutoff = months_before(now, policy.disclosure_log_months)
+    old_disclosures = Disclosure.created_at < disclosure_cutoff
+    await _delete(
+        engine, report, Disclosure, old_disclosures,
+        (DisclosureSubject, DisclosureSubject.disclosure.is_in(Disclosure.select(Disclosure.id).where(old_disclosures))),
+    )
+    await _delete(
+        engine, report, RecipientNotice,
+        RecipientNotice.acknowledged_at.is_not_null() & (RecipientNotice.created_at < disclosure_cutoff),
+    )
+
+    # Customer-service cases, 2 years after they were closed.
+    old_cases = (
+        SupportCase.status.is_in(list(CLOSED_CASE_STATUSES))
+        & SupportCase.completed_at.is_not_null()
+        & (SupportCase.completed_at < months_before(now, policy.cases_months))
+    )
+    await _delete(
+        engine, report, SupportCase, old_cases,
+        (CaseNote, CaseNote.case.is_in(SupportCase.select(SupportCase.id).where(old_cases))),
+    )
+
+    # Accounting records of erased accounts, after Bokföringslagen's period.
+    await _erase_accounting(engine, report, bookkeeping_erase_before(today))
+    return report
+
+
+async def _erase_accounting(engine, report: RetentionReport, erase_before: date) -> None:
+    """Payments first, then credit notes, then invoices: the foreign keys restrict, so a record something still
+    points at (a kept payment, a kept credit note) waits until that is erased too."""
+    erased_account = Invoice.select(Invoice.id).where(Invoice.account.is_null())
+    await _delete(
+        engine, report, Payment,
+        (Payment.payment_date < erase_before) & (Payment.invoice.is_null() | Payment.invoice.is_in(erased_account)),
+    )
+    paid = Payment.select(Payment.invoice).where(Payment.invoice.is_not_null())
+    expired = Invoice.account.is_null() & (Invoice.issue_date < erase_before) & Invoice.id.not_in(paid)
+    await _delete(engine, report, Invoice, expired & (Invoice.kind == "credit_note"), label="invoice (credit notes)")
+    credited = Invoice.select(Invoice.credited_invoice).where(Invoice.credited_invoice.is_not_null())
+    await _delete(
+        engine, report, Invoice, expired & (Invoice.kind == "invoice") & Invoice.id.not_in(credited), label="invoice"
+    )
