@@ -23,6 +23,7 @@ from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.privacy.forms import PublicForms
+from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.rights import RightsService
 from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.service import ReviewService
@@ -53,6 +54,7 @@ def create_app(settings: Settings) -> Litestar:
         if settings.database.engine == "postgres" and settings.db_pool_size:
             await engine.close_connection_pool()
 
+    pageviews = PageViewRecorder(TechnicalDataConfig.from_env())  # batched: requests never wait on it
     pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
 
     app = Litestar(
@@ -60,7 +62,7 @@ def create_app(settings: Settings) -> Litestar:
             *ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False),
         ],
-        middleware=[SessionMiddleware()],
+        middleware=[SessionMiddleware(), PageViewMiddleware(pageviews)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",
@@ -72,8 +74,8 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        on_startup=[open_pool],
-        on_shutdown=[close_pool, pdf.close],
+        on_startup=[open_pool, pageviews.start],
+        on_shutdown=[pageviews.stop, close_pool, pdf.close],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -94,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.answers = AnswerService(engine, catalog, access=billing.has_course_access)
     app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
     app.state.pdf = pdf
+    app.state.pageviews = pageviews
     app.state.certificates = CertificateService(engine, app.state.answers)
     app.state.rights = RightsService(engine)
     app.state.forms = PublicForms(engine)
