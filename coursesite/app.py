@@ -22,6 +22,7 @@ from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.cases import CaseService
 from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.rights import RightsService
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.pageviews = pageviews
     app.state.certificates = CertificateService(engine, app.state.answers)
     app.state.rights = RightsService(engine)
+    app.state.cases = CaseService(engine)
     app.state.forms = PublicForms(engine)
     app.state.subsidiaries = SubsidiaryService(engine, catalog)
     return app

@@ -14,6 +14,7 @@ from coursesite.web.controllers import (
     my_data,
     policy,
     subsidiary_api,
+    support,
 )
 
 ROUTES = [
@@ -32,4 +33,5 @@ ROUTES = [
     *forms.ROUTES,
     *policy.ROUTES,
     *subsidiary_api.ROUTES,
+    *support.ROUTES,
 ]
