@@ -37,6 +37,7 @@ def session_token(scope: Scope) -> str | None:
 
 class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
+    exclude_opt_key = "exclude_session"  # bearer-token routes (subsidiaries) never read a session
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = session_token(scope)
