@@ -9,7 +9,8 @@ from tests.support import correct_response
 
 PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/static", "/schema",
                 "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/villkor", "/api/v1/terms",
-                "/intyg", "/kontakt", "/webbinarium", "/anmal-intresse", "/e-bok", "/nyhetsbrev", "/api/v1/forms",
+                "/intyg", "/kontakt", "/webbinarium", "/anmal-intresse", "/e-bok", "/nyhetsbrev", "/api/v1/forms/contact",
+                "/api/v1/forms/ebook", "/api/v1/forms/newsletter", "/api/v1/forms/signup", "/api/v1/forms/webinar",
                 "/integritetspolicy"}
 PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
                        "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress",
