@@ -23,6 +23,7 @@ from coursesite.billing.document import CustomerType, DocumentKind
 from coursesite.billing.service import LIST_LIMIT, MAX_AMOUNT_ORE, REASON_MAX, BillingService, InvoiceView, PaymentView, today
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.db.billing import Invoice
 from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.amounts import parse_kronor
@@ -126,9 +127,33 @@ def sie_download(service: BillingService, date_from: date, date_to: date) -> Str
     )
 
 
-async def ubl_response(service: BillingService, number: str) -> Response[bytes]:
+# -- the staff audit of these reads (privacy/audit.py): ids and field names, never values
+
+
+async def audit_document(request: Request, number: str, what: str) -> None:
+    """One read row for an invoice's PDF or UBL download, on the buyer's account."""
+    rows = await Invoice.select(Invoice.account).where(Invoice.number == number)
+    await audit.record(principal_of(request).account_id, "read", subject_account=rows[0]["account"] if rows else None, what=f"invoice {number}: {what}", why="Fakturering")  # fmt: skip
+
+
+async def audit_list(request: Request, views: list[InvoiceView], why: str) -> None:
+    """One read row per buyer shown on an invoice list (one insert)."""
+    await audit.record_many(principal_of(request).account_id, "read", ((v.account_id, None) for v in views), what="invoice: köparens namn, fakturanummer, belopp och status", why=why)  # fmt: skip
+
+
+async def audit_export(request: Request, kind: str, date_from: date, date_to: date) -> None:
+    """One export row naming the export, its range and how many documents and buyers it holds."""
+    rows = await Invoice.raw("SELECT COUNT(*) AS n, COUNT(DISTINCT account) AS people FROM invoice WHERE issue_date >= {} AND issue_date <= {}", date_from, date_to)  # fmt: skip
+    n, people = int(rows[0]["n"] or 0), int(rows[0]["people"] or 0)
+    label = "fakturor.csv (köparens namn, org.nr, belopp)" if kind == "csv" else "SIE 4I (köparens namn i verifikationstexterna, belopp)"
+    await audit.record(principal_of(request).account_id, "export", what=f"{label} {date_from.isoformat()}–{date_to.isoformat()}: {n} dokument, {people} kunder", why="Bokföring: export")  # fmt: skip
+
+
+async def ubl_response(request: Request, number: str) -> Response[bytes]:
+    service = billing_of(request)
     doc = await service.document(number)
     content = await service.ubl_xml(number)
+    await audit_document(request, number, "UBL (köparens namn, adress, org.nr och belopp)")
     return Response(
         content,
         media_type="application/xml",
@@ -160,6 +185,7 @@ async def invoices_page(
         except ValueError as exc:
             errors[key], bounds[key] = str(exc), None
     views = await billing_of(request).invoices(status=chosen, date_from=bounds["from"], date_to=bounds["to"])
+    await audit_list(request, views, "Fakturering: fakturalistan")
     return _page(
         "invoices.html", "invoices", status_code=400 if errors else 200,
         invoices=views, errors=errors, limit=LIST_LIMIT,
@@ -206,9 +232,11 @@ async def invoice_page(
 ) -> Template | Response[bytes]:
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
-        return await pdf_response(request, await billing_of(request).document(split_suffix(name, ".pdf")))
+        doc = await billing_of(request).document(split_suffix(name, ".pdf"))
+        await audit_document(request, doc.number, "PDF (köparens namn, adress och belopp)")
+        return await pdf_response(request, doc)
     if name.endswith(".xml"):
-        return await ubl_response(billing_of(request), split_suffix(name, ".xml"))
+        return await ubl_response(request, split_suffix(name, ".xml"))
     return await _invoice_page(request, checked_number(name), notice=NOTICES.get(klar or ""))
 
 
@@ -342,6 +370,7 @@ async def bgmax_submit(request: Request) -> Template:
 @get("/ekonomi/forfallna", guards=[FINANCE], name="finance_overdue", include_in_schema=False)
 async def overdue_page(request: Request) -> Template:
     views = await billing_of(request).overdue()
+    await audit_list(request, views, "Fakturering: förfallna fakturor")
     return _page("overdue.html", "overdue", invoices=views, today=today())
 
 
@@ -368,6 +397,7 @@ async def _export(request: Request, fran: str | None, till: str | None, kind: st
     if errors:
         return _page("export.html", "export", status_code=400, values={"fran": fran or "", "till": till or ""}, errors=errors)
     service = billing_of(request)
+    await audit_export(request, kind, first, last)
     return csv_download(service, first, last) if kind == "csv" else sie_download(service, first, last)
 
 
@@ -467,6 +497,7 @@ async def api_invoices(
     """Invoices and credit notes, newest first, with amounts paid and credited and the status today. Filter by
     `status` (unpaid, partly_paid, paid, overpaid, credited, overdue) and the issue date (`from`, `to`)."""
     views = await billing_of(request).invoices(status=status, date_from=date_from, date_to=date_to, limit=limit)
+    await audit_list(request, views, "Fakturering: fakturalistan via API")
     return [finance_invoice_out(view) for view in views]
 
 
@@ -518,14 +549,18 @@ def _api_range(date_from: date | None, date_to: date | None) -> tuple[date, date
 async def api_export_csv(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
     """Invoices and credit notes issued in the range, for Excel: UTF-8 with BOM, `;`, decimal comma. Streamed.
     Defaults: this year to today."""
-    return csv_download(billing_of(request), *_api_range(date_from, date_to))
+    first, last = _api_range(date_from, date_to)
+    await audit_export(request, "csv", first, last)
+    return csv_download(billing_of(request), first, last)
 
 
 @get("/api/v1/finance/exports/sie", guards=[FINANCE], tags=["finance"], media_type=SIE_MEDIA_TYPE)
 async def api_export_sie(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
     """A SIE 4I file (CP437) of the invoices, credit notes and payments in the range, one balanced voucher each.
     Streamed. Defaults: this year to today."""
-    return sie_download(billing_of(request), *_api_range(date_from, date_to))
+    first, last = _api_range(date_from, date_to)
+    await audit_export(request, "sie", first, last)
+    return sie_download(billing_of(request), first, last)
 
 
 @get(
@@ -536,7 +571,7 @@ async def api_invoice_ubl(request: Request, name: FromPath[FileName]) -> Respons
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
     409 for a private buyer's invoice."""
-    return await ubl_response(billing_of(request), split_suffix(name, ".xml"))
+    return await ubl_response(request, split_suffix(name, ".xml"))
 
 
 ROUTES: list[Any] = [

@@ -15,6 +15,7 @@ from coursesite.grading.rules import from_milli
 from coursesite.grading.service import StoredAnswer
 from coursesite.review.regrade import RegradeMode
 from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, GradeEventView, RegradePlan
+from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.deps import principal_of, review_of
 
@@ -171,6 +172,8 @@ async def api_review_queue(
     """The answers awaiting a person, oldest first: essays, and answers a participant flagged with a reason.
     With `anonymous=true` names are replaced by stable pseudonyms."""
     items = await review_of(request).queue(limit=limit, anonymous=anonymous)
+    # Anonymous mode shows no account ids: record_many then writes no rows.
+    await audit.record_many(principal_of(request).account_id, "read", ((i.account_id, None) for i in items), what="answer: deltagarens namn och svarens status i granskningskön", why="Bedömning: granskningskön via API")  # fmt: skip
     return [
         QueueItemOut(
             answer_id=i.answer_id,

@@ -18,6 +18,7 @@ from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.course.model import Course, Lesson
+from coursesite.db.accounts import Account
 from coursesite.insight import charts, service
 from coursesite.insight.stats import QuestionStats, discrimination_label, facility_label
 from coursesite.privacy import audit
@@ -160,6 +161,8 @@ async def _csv_chunks(course: Course) -> AsyncIterator[bytes]:
 async def api_grades_csv(request: Request) -> Stream:
     """Every participant and lesson: answered, score, max score, percent, completed. Streamed in batches."""
     filename = f"betyg-{clock.now().date().isoformat()}.csv"
+    people = await Account.count().where(Account.role == Role.PARTICIPANT.value)
+    await audit.record(request.scope["user"].account_id, "export", what=f"{filename}: namn, e-post och resultat per lektion för {people} deltagare", why="Bedömning: betygsexport")  # fmt: skip
     return Stream(
         _csv_chunks(course_of(request)),
         media_type="text/csv; charset=utf-8",
@@ -245,6 +248,7 @@ async def question_stats_page(request: Request, question_id: FromPath[QuestionId
 async def participants_page(request: Request, q: SearchQuery = None, sida: PageQuery = 1) -> Template:
     search = (q or "").replace("\x00", "").strip()
     page = await service.participants_page(search, sida)
+    await audit.record_many(request.scope["user"].account_id, "read", ((p.id, None) for p in page.participants), what="account: namn och e-post; antal påbörjade och avslutade lektioner", why="Kursuppföljning: deltagarlistan")  # fmt: skip
     return Template(
         "instructor/participants.html",
         context={"section": "participants", "page": page, "search": search, "lesson_count": len(course_of(request).lessons())},

@@ -109,6 +109,8 @@ async def review_queue(
     anonymous = anonym == 1
     service = review_of(request)
     items = await service.queue(limit=QUEUE_MAX, anonymous=anonymous)
+    # Anonymous mode shows no account ids: record_many then writes no rows.
+    await audit.record_many(principal_of(request).account_id, "read", ((i.account_id, None) for i in items), what="answer: deltagarens namn och svarens status i granskningskön", why="Bedömning: granskningskön")  # fmt: skip
     return Template(
         "instructor/review_queue.html",
         context={
