@@ -7,11 +7,12 @@ erasure), with status, notes, deadlines and the overdue list (issue 5 §5; domai
   two more months with a reason, within the first month, and only when the person has been told; the day they were
   told is recorded in a case note written by the extension (support_case has no column for it).
 - Completing a request needs the person's identity confirmed and a note. What completion does per kind is decided in
-  one place, :meth:`CaseService._carry_out`: an erasure calls privacy/erasure.erase_account and keeps its report as the
-  outcome (the staff note goes in first, so the erasure blanks it with the case's other notes); an access request
-  records that the export was sent; a restriction request records whether the account is restricted (privacy/rights
-  restricts it when the person asks, and lifts it, telling the person first, through :meth:`lift_restriction`); a
-  rectification is recorded.
+  one place, :meth:`CaseService._carry_out`: an erasure calls privacy/erasure.erase_account (erase_person for a form
+  person without an account) and keeps its report as the outcome (the staff note goes in first, so the erasure
+  blanks it with the case's other notes); an access request records that the export was sent; a restriction request
+  applies the restriction through privacy/rights.apply_restriction (kept as it was when the person already asked on
+  Mina uppgifter, which restricts at once), and is lifted, telling the person first, through
+  :meth:`lift_restriction`; a rectification is recorded.
 - A participant's own request (from "Mina uppgifter") is created by privacy/rights; it does nothing by itself until
   customer service completes it.
 
@@ -69,7 +70,6 @@ ACCESS_SENT = (
     "utlämnanden) har skickats till personen."
 )
 RESTRICTION_APPLIED = "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
-RESTRICTION_RECORDED = "Begäran är registrerad. Kontot var inte begränsat när ärendet avslutades."
 ERASURE_DONE = "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
 RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
 
@@ -497,21 +497,32 @@ class CaseService:
         """Carry out a request whose identity check is confirmed. Returns the outcome to keep on the case and the note
         to add to it."""
         if case.kind == "erasure":
-            if case.account_id is None:
-                raise Conflict("Begäran är inte kopplad till något konto; koppla den till kontot först.")
-            from coursesite.privacy.erasure import erase_account
+            if case.account_id is None and case.person_id is None:
+                raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+            from coursesite.privacy.erasure import erase_account, erase_person
 
             # The staff note may name the person: it goes in before the erasure, which blanks the case's notes.
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
-            report = await erase_account(self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id)
+            if case.account_id is not None:
+                report = await erase_account(self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id)
+            else:  # someone who only used the forms: no account to erase
+                report = await erase_person(self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id)
             return report_text(report), ERASURE_DONE
         if case.kind == "access":
             return ACCESS_SENT, note
         if case.kind == "restriction":
-            state = await self._restriction_state(case.account_id)
-            if state is not None and state.restricted_at is not None:
-                return RESTRICTION_APPLIED, note
-            return RESTRICTION_RECORDED, note
+            if case.account_id is None and case.person_id is None:
+                raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+            from coursesite.privacy.rights import RightsService
+
+            rights, reason = RightsService(self.engine), f"Begäran om begränsning, ärende {case.id}"
+            if case.account_id is not None:
+                applied = await rights.apply_restriction(case.account_id, reason)
+            else:
+                applied = await rights.apply_person_restriction(case.person_id, reason)
+            if applied:
+                await audit.record(actor_id, "change", subject_account=case.account_id, subject_person=case.person_id, what="restricted_at: behandlingen begränsad", why=f"kundtjänst, ärende {case.id}")  # fmt: skip
+            return RESTRICTION_APPLIED, note
         if case.kind == "rectification":
             return RECTIFICATION_DONE, note
         return note, note

@@ -14,6 +14,9 @@ Customer service calls `erase_account` after confirming the person's identity. I
 - queues an erasure notice to every subsidiary that received the person's data (recipient_notice, kind "erasure",
   subject_ref = the account id they received) and drops pending rectification notices, whose changes hold data.
 
+`erase_person` does the same for a form person who has no account: the person row with its submissions, consents and
+disclosure entries; their cases and the audit rows are kept without them, and subsidiaries that received them are told.
+
 Foreign keys are followed by the tables' own `on_delete` rules (cascade, set null, restrict), walked here rather
 than left to the database: SQLite enforces them only when asked, and the report counts what went.
 """
@@ -31,7 +34,7 @@ from piccolo.engine.base import Engine
 from piccolo.table import Table
 
 from coursesite.core import clock
-from coursesite.core.errors import Conflict
+from coursesite.core.errors import Conflict, NotFound
 from coursesite.db.accounts import Account, LoginAttempt
 from coursesite.db.billing import Certificate, Customer, Invoice, Payment
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -74,11 +77,12 @@ TABLE_LABELS_SV = {
 
 @dataclass(frozen=True)
 class ErasureReport:
-    account_id: int
+    account_id: int | None  # None when a form person without an account was erased (erase_person)
     erased: tuple[tuple[str, int], ...]  # (what, rows)
     kept: tuple[tuple[str, str], ...]  # (what, why)
     notified: tuple[str, ...]  # subsidiaries sent an erasure notice
     processors: tuple[str, ...]  # processors that received the data (newsletter exports)
+    person_id: int | None = None  # the form person erased by erase_person
 
     def text_sv(self) -> str:
         lines = ["Vi har raderat dina uppgifter.", "", "Raderat:"]
@@ -147,6 +151,11 @@ async def _recipients(subject) -> tuple[list[dict[str, Any]], list[str]]:
     link = DisclosureSubject.account == subject.account_id
     if subject.person_ids:
         link = link | DisclosureSubject.person.is_in(list(subject.person_ids))
+    return await _recipients_by(link)
+
+
+async def _recipients_by(link: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The subsidiaries and the processors that received the disclosures the `link` condition picks."""
     disclosure_ids = list({row["disclosure"] for row in await DisclosureSubject.select(DisclosureSubject.disclosure).where(link)})
     if not disclosure_ids:
         return [], []
@@ -159,6 +168,33 @@ async def _recipients(subject) -> tuple[list[dict[str, Any]], list[str]]:
         else []
     )
     return subsidiaries, processors
+
+
+async def _blank_cases(case_ids: list[int], needles: list[str]) -> None:
+    """Keep the cases without the person: contact data blanked, subject, description and notes "[raderat]"."""
+    for chunk in _chunks(case_ids):
+        for row in await SupportCase.select(SupportCase.id, SupportCase.outcome, SupportCase.extension_reason).where(
+            SupportCase.id.is_in(chunk)
+        ):
+            await SupportCase.update(
+                {
+                    SupportCase.contact_name: None,
+                    SupportCase.contact_email: None,
+                    SupportCase.subject: ERASED_TEXT,
+                    SupportCase.description: ERASED_TEXT,
+                    SupportCase.extension_reason: ERASED_TEXT if row["extension_reason"] else None,
+                    SupportCase.outcome: _scrub(row["outcome"], needles),
+                }
+            ).where(SupportCase.id == row["id"])
+        await CaseNote.update({CaseNote.text: ERASED_TEXT}).where(CaseNote.case.is_in(chunk))
+
+
+async def _scrub_audit(condition: Any, needles: list[str]) -> None:
+    """Keep the staff audit rows with subject ids only: texts naming the person are scrubbed."""
+    for row in await StaffAudit.select(StaffAudit.id, StaffAudit.what, StaffAudit.why).where(condition):
+        await StaffAudit.update({StaffAudit.what: _scrub(row["what"], needles), StaffAudit.why: _scrub(row["why"], needles)}).where(
+            StaffAudit.id == row["id"]
+        )
 
 
 async def erase_account(
@@ -177,28 +213,10 @@ async def erase_account(
 
         # Kept, without contact data: the person's support cases and their notes.
         case_ids = list(subject.case_ids)
-        for chunk in _chunks(case_ids):
-            for row in await SupportCase.select(SupportCase.id, SupportCase.outcome, SupportCase.extension_reason).where(
-                SupportCase.id.is_in(chunk)
-            ):
-                await SupportCase.update(
-                    {
-                        SupportCase.contact_name: None,
-                        SupportCase.contact_email: None,
-                        SupportCase.subject: ERASED_TEXT,
-                        SupportCase.description: ERASED_TEXT,
-                        SupportCase.extension_reason: ERASED_TEXT if row["extension_reason"] else None,
-                        SupportCase.outcome: _scrub(row["outcome"], needles),
-                    }
-                ).where(SupportCase.id == row["id"])
-            await CaseNote.update({CaseNote.text: ERASED_TEXT}).where(CaseNote.case.is_in(chunk))
+        await _blank_cases(case_ids, needles)
 
         # Kept: the staff audit, with subject ids only.
-        audit_rows = await StaffAudit.select(StaffAudit.id, StaffAudit.what, StaffAudit.why).where(OWNERS["staff_audit"][1](subject))
-        for row in audit_rows:
-            await StaffAudit.update({StaffAudit.what: _scrub(row["what"], needles), StaffAudit.why: _scrub(row["why"], needles)}).where(
-                StaffAudit.id == row["id"]
-            )
+        await _scrub_audit(OWNERS["staff_audit"][1](subject), needles)
 
         # Kept: the certificate code, with no name and no account: the public check says it can no longer be verified.
         certificates = await Certificate.count().where(Certificate.account == account_id)
@@ -219,26 +237,71 @@ async def erase_account(
             await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
         await _delete_rows(Account, Account.id == account_id, counts)
 
-        for sub in subsidiaries:
-            await RecipientNotice.insert(
-                RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=str(account_id), changes=json.dumps([]), created_at=now)
-            )
-        await StaffAudit.insert(
-            StaffAudit(
-                actor=actor_id, action="erase", subject_account=account_id, subject_person=None,
-                what="Alla personuppgifter utom räkenskapsinformation",
-                why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering",
-                created_at=now,
-            )
-        )  # fmt: skip
-
+        await _notify_and_log(subsidiaries, str(account_id), actor_id, case_id, now, account_id=account_id, what="Alla personuppgifter utom räkenskapsinformation")  # fmt: skip
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
     return report
 
 
-def _report(account_id, counts, invoices, payments, certificates, cases, subsidiaries, processors) -> ErasureReport:
+async def _notify_and_log(
+    subsidiaries: list[dict[str, Any]], subject_ref: str, actor_id: int | None, case_id: int | None, now: Any, *,
+    account_id: int | None = None, person_id: int | None = None, what: str,
+) -> None:  # fmt: skip
+    """An erasure notice to every subsidiary that received the data, and the erase row in the staff audit."""
+    for sub in subsidiaries:
+        await RecipientNotice.insert(
+            RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=subject_ref, changes=json.dumps([]), created_at=now)
+        )
+    await StaffAudit.insert(
+        StaffAudit(
+            actor=actor_id, action="erase", subject_account=account_id, subject_person=person_id, what=what,
+            why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering", created_at=now,
+        )
+    )  # fmt: skip
+
+
+async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, case_id: int | None) -> ErasureReport:
+    """Erase a form person who has no account (someone who only used the public forms), in one transaction: the
+    `person` row with its submissions, consents and disclosure entries; their support cases kept without contact
+    data, subject, description and notes; the staff audit rows kept with the person id only; an erasure notice to
+    every subsidiary that received their data (subject_ref "person:<id>"). NotFound when the person does not exist;
+    Conflict when an account has the person's email (erase_account is the one for that)."""
+    now = clock.now()
+    counts: Counter = Counter()
+    async with write_transaction(engine):
+        rows = await Person.select(Person.id, Person.email, Person.first_name, Person.last_name, Person.mobile, Person.account).where(
+            Person.id == person_id
+        )
+        if not rows:
+            raise NotFound("Personen finns inte.")
+        person = rows[0]
+        if person["account"] is not None or await Account.exists().where(Account.email == person["email"]):
+            raise Conflict("Personen har ett konto: radera kontot i stället.")
+        values = {v for v in (person["email"], person["mobile"], person["first_name"], person["last_name"]) if v}
+        if person["first_name"] and person["last_name"]:
+            values.add(f"{person['first_name']} {person['last_name']}")
+        needles = sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
+        subsidiaries, processors = await _recipients_by(DisclosureSubject.person == person_id)
+
+        case_ids = [
+            row["id"]
+            for row in await SupportCase.select(SupportCase.id).where(
+                (SupportCase.person == person_id) | (SupportCase.contact_email == person["email"])
+            )
+        ]
+        await _blank_cases(case_ids, needles)
+        await _scrub_audit(StaffAudit.subject_person == person_id, needles)
+        await _delete_rows(Person, Person.id == person_id, counts)
+
+        await _notify_and_log(subsidiaries, f"person:{person_id}", actor_id, case_id, now, person_id=person_id, what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)")  # fmt: skip
+        report = _report(None, counts, [], 0, 0, len(case_ids), subsidiaries, processors, person_id=person_id)
+        if case_id is not None:
+            await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
+    return report
+
+
+def _report(account_id, counts, invoices, payments, certificates, cases, subsidiaries, processors, person_id=None) -> ErasureReport:
     erased = [(TABLE_LABELS_SV.get(table, table), n) for table, n in counts.items() if n and table != "certificate"]
     kept: list[tuple[str, str]] = []
     if invoices:
@@ -267,19 +330,20 @@ def _report(account_id, counts, invoices, payments, certificates, cases, subsidi
         )
     kept.append(
         (
-            "Loggen över personalens åtgärder, med ditt kontonummer men utan namn",
+            "Loggen över personalens åtgärder, med ditt " + ("kontonummer" if account_id is not None else "löpnummer") + " men utan namn",
             "Säkerhet: vi måste kunna visa vem som läste eller ändrade uppgifter och när (2 år).",
         )
     )
     if subsidiaries:
         kept.append(
             (
-                "Meddelanden om raderingen till dotterbolag, med det kontonummer de känner dig under",
+                "Meddelanden om raderingen till dotterbolag, med det nummer de känner dig under",
                 "Så att mottagarna raderar det de fick (artikel 19).",
             )
         )
     return ErasureReport(
         account_id=account_id,
+        person_id=person_id,
         erased=tuple(erased),
         kept=tuple(kept),
         notified=tuple(sub["name"] for sub in subsidiaries),

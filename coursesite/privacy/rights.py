@@ -273,24 +273,59 @@ class RightsService:
     # -- restriction (art. 18)
 
     async def request_restriction(self, account_id: int, reason: str | None) -> RequestView:
+        """The person asks from Mina uppgifter: the restriction applies at once, and a case is opened for customer
+        service."""
         reason = _clean_reason(reason)
-        now = clock.now()
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
             contact = await self.contact(account_id)
-            await self._ensure_privacy_row(account_id, now)
-            await AccountPrivacy.update(
-                {
-                    AccountPrivacy.restricted_at: now,
-                    AccountPrivacy.restriction_reason: reason,
-                    AccountPrivacy.lift_notice_sent_at: None,
-                    AccountPrivacy.updated_at: now,
-                }
-            ).where(AccountPrivacy.account == account_id)
-            await Person.update(
-                {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
-            ).where(Person.email == contact["email"])
+            await self._restrict(account_id, contact["email"], reason)
             return await self._open_case(account_id, contact, "restriction", "Begäran om begränsning", reason)
+
+    async def apply_restriction(self, account_id: int, reason: str) -> bool:
+        """Restrict the account (and the form rows with its email) without opening a case: for a request customer
+        service registered, whose case already exists. True when it was restricted now; False when it already was
+        (the restriction and its time are kept). NotFound when the account does not exist."""
+        reason = _clean_reason(reason)
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            email = await self._email(account_id)
+            if (await self.privacy_state(account_id)).restricted_at is not None:
+                return False
+            await self._restrict(account_id, email, reason)
+            return True
+
+    async def apply_person_restriction(self, person_id: int, reason: str) -> bool:
+        """Restrict a form person without an account (a request registered by customer service). True when it was
+        restricted now, False when it already was. NotFound when the person does not exist."""
+        reason = _clean_reason(reason)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            rows = await Person.select(Person.restricted_at).where(Person.id == person_id)
+            if not rows:
+                raise NotFound("Personen finns inte.")
+            if rows[0]["restricted_at"] is not None:
+                return False
+            await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
+                Person.id == person_id
+            )
+            return True
+
+    async def _restrict(self, account_id: int, email: str, reason: str) -> None:
+        """Set the restriction (inside the caller's transaction): account_privacy and the person rows with the email."""
+        now = clock.now()
+        await self._ensure_privacy_row(account_id, now)
+        await AccountPrivacy.update(
+            {
+                AccountPrivacy.restricted_at: now,
+                AccountPrivacy.restriction_reason: reason,
+                AccountPrivacy.lift_notice_sent_at: None,
+                AccountPrivacy.updated_at: now,
+            }
+        ).where(AccountPrivacy.account == account_id)
+        await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
+            Person.email == email
+        )
 
     async def lift_restriction(self, actor: Principal, account_id: int) -> None:
         """Customer service lifts a restriction. The person is told first: the notice is stored in its own
@@ -407,4 +442,11 @@ async def lift_restriction(actor: Principal, account_id: int, *, engine: Engine 
     await RightsService(engine or _A._meta.db).lift_restriction(actor, account_id)
 
 
-__all__ = ["ProfileChanges", "Rectified", "RightsService", "lift_restriction"]
+async def apply_restriction(account_id: int, reason: str, *, engine: Engine | None = None) -> bool:
+    """Module-level entry for customer service (see RightsService.apply_restriction)."""
+    from coursesite.db.accounts import Account as _A
+
+    return await RightsService(engine or _A._meta.db).apply_restriction(account_id, reason)
+
+
+__all__ = ["ProfileChanges", "Rectified", "RightsService", "apply_restriction", "lift_restriction"]
