@@ -64,3 +64,13 @@ def wrong_response(question: Question) -> Any:
     if isinstance(question, Essay):
         return "Vet inte."
     raise TypeError(question)
+
+
+async def open_every_lesson(account_id: int, course) -> None:
+    """Mark every lesson complete for the account, so every act and lesson is open (tests only)."""
+    from coursesite.core import clock
+    from coursesite.db.answers import LessonProgress
+
+    now = clock.now()
+    for lesson in course.lessons():
+        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now))

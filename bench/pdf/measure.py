@@ -14,7 +14,6 @@ import asyncio
 import os
 import statistics
 import time
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 

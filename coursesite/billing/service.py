@@ -22,8 +22,8 @@ from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate
 from coursesite.billing.money import Line, Totals, VatAmount, compute_totals, split_gross
 from coursesite.billing.status import InvoiceStatus, LedgerEntry, LedgerRow, invoice_status, ledger
 from coursesite.core import clock
+from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.core.formatting import to_stockholm
 from coursesite.db.billing import BgMaxImport, Customer, Enrollment, Invoice, InvoiceCounter, Payment
 from coursesite.db.engine import lock_account_rows, write_transaction
 
@@ -32,9 +32,6 @@ REASON_MAX = 500
 LIST_LIMIT = 500
 
 
-def today() -> date:
-    """The date in Sweden: an invoice issued at 00:30 in Stockholm carries that day's date."""
-    return to_stockholm(clock.now()).date()
 
 
 def _number(year: int, sequence: int) -> str:

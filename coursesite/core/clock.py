@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 
 def _system_now() -> datetime:
@@ -15,6 +15,13 @@ _now: Callable[[], datetime] = _system_now
 
 def now() -> datetime:
     return _now()
+
+
+def today() -> date:
+    """Today's date in Sweden: an invoice issued or a request received at 00:30 in Stockholm carries that day's date."""
+    from coursesite.core.formatting import to_stockholm
+
+    return to_stockholm(now()).date()
 
 
 def set_now(func: Callable[[], datetime] | None) -> None:

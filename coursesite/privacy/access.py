@@ -34,7 +34,6 @@ from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
     Consent,
-    Disclosure,
     DisclosureSubject,
     FormSubmission,
     PageView,

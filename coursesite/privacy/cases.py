@@ -32,13 +32,14 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.service import Principal
 from coursesite.accounts.validation import PersonalNumberRefused, normalise_email
 from coursesite.core import clock
+from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.core.formatting import to_stockholm
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import CaseNote, Person, SupportCase
 from coursesite.privacy import audit
 from coursesite.privacy.deadlines import deadline as request_deadline
+from coursesite.privacy.deadlines import is_overdue
 from coursesite.privacy.pii import find_forbidden, refusal_message
 
 CASE_KINDS = ("complaint", "question")
@@ -74,14 +75,6 @@ ERASURE_DONE = "Identiteten kontrollerad. Raderingen är genomförd; utfallet vi
 RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
 
 
-def today() -> date:
-    """The date in Sweden."""
-    return to_stockholm(clock.now()).date()
-
-
-def is_overdue(deadline: date | None, on: date) -> bool:
-    """A request is overdue the day after its deadline; the deadline day itself is still in time."""
-    return deadline is not None and on > deadline
 
 
 @dataclass(frozen=True)

@@ -23,3 +23,8 @@ def add_months(day: date, months: int) -> date:
 def deadline(received: date, extended: bool = False) -> date:
     """The last day to answer a request received on `received`."""
     return add_months(received, EXTENDED_MONTHS if extended else ONE_MONTH)
+
+
+def is_overdue(deadline: date | None, on: date) -> bool:
+    """A request is overdue the day after its deadline; the deadline day itself is still in time."""
+    return deadline is not None and on > deadline

@@ -23,7 +23,6 @@ from enum import StrEnum
 from coursesite.privacy.registry import (
     PERSONAL_FIELDS,
     RETENTION_TEXT_SV,
-    Category,
     PersonalField,
     Purpose,
     Retention,

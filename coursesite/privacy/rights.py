@@ -30,8 +30,8 @@ from coursesite.accounts.validation import (
 )
 from coursesite.billing.enrolment import validate_billing_details
 from coursesite.core import clock
+from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
-from coursesite.core.formatting import to_stockholm
 from coursesite.db.accounts import Account
 from coursesite.db.billing import Customer
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -62,9 +62,6 @@ KIND_LABELS_SV = {
     "offers": "Erbjudanden",
 }
 
-
-def today() -> date:
-    return to_stockholm(clock.now()).date()
 
 
 @dataclass(frozen=True)

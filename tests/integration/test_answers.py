@@ -11,19 +11,12 @@ from coursesite.core.errors import Forbidden, Invalid, NotFound
 from coursesite.course.model import QuestionType
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
-from tests.support import correct_response, wrong_response
+from tests.support import correct_response, open_every_lesson, wrong_response
 
 
 async def new_participant(email="p@example.se"):
     return await accounts.register(email=email, password="ett-bra-losenord", first_name="Per", last_name="Persson")
 
-
-async def open_every_lesson(principal, course):
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(
-            LessonProgress(account=principal.account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
-        )
 
 
 @pytest.fixture
@@ -76,7 +69,7 @@ async def test_invalid_response_uses_no_attempt(service, course):
 async def test_personnummer_is_refused_and_nothing_is_stored(service, course):
     principal = await new_participant()
     question = next(q for l in course.lessons() for q in l.questions if q.type is QuestionType.SHORT_ANSWER)
-    await open_every_lesson(principal, course)
+    await open_every_lesson(principal.account_id, course)
     with pytest.raises(Invalid, match="personnummer"):
         await service.submit(principal, question.id, "Mitt nummer är 20000101-2384 hälsningar")
     with pytest.raises(Invalid, match="kort"):

@@ -13,7 +13,8 @@ from coursesite.core.errors import Conflict, Invalid
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
 from coursesite.privacy import audit
-from coursesite.privacy.cases import ACCESS_SENT, CaseService, is_overdue
+from coursesite.privacy.cases import ACCESS_SENT, CaseService
+from coursesite.privacy.deadlines import is_overdue
 
 PNR = "20000101-2384"
 CARD = "4111 1111 1111 1111"

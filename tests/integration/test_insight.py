@@ -14,7 +14,7 @@ from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
 from coursesite.insight import service as insight
 from coursesite.insight.export import BOM, neutralise
-from tests.support import correct_response, wrong_response
+from tests.support import correct_response, open_every_lesson, wrong_response
 
 
 @pytest.fixture
@@ -27,13 +27,6 @@ async def participant(name: str):
         email=f"{name.lower()}@example.se", password="ett-bra-losenord", first_name=name, last_name="Testsson"
     )
 
-
-async def open_every_lesson(principal, course):
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(
-            LessonProgress(account=principal.account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
-        )
 
 
 def lesson_of(course, slug):
@@ -104,7 +97,7 @@ async def test_last_rule_counts_the_last_attempt(answers, course):
     q, other = lesson.questions[0], lesson.questions[1]
     p1, p2 = await participant("Eva"), await participant("Fia")
     for p in (p1, p2):
-        await open_every_lesson(p, course)
+        await open_every_lesson(p.account_id, course)
     await answer(answers, p1, q, True)
     await answer(answers, p1, q, False)  # last: 0
     await answer(answers, p1, other, True)
@@ -123,7 +116,7 @@ async def test_essays_awaiting_review_count_as_attempts_not_scores(answers, cour
     lesson = lesson_of(course, "pension-och-mal")
     essay = next(q for q in lesson.questions if q.type == "essay")
     p = await participant("Gun")
-    await open_every_lesson(p, course)
+    await open_every_lesson(p.account_id, course)
     await answer(answers, p, essay, True)
     report = await insight.question_report(course, essay.id)
     assert (report.stats.participants, report.stats.scored, report.stats.pending) == (1, 0, 1)

@@ -18,7 +18,7 @@ from coursesite.review.regrade import RegradeMode
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import REPO_ROOT
-from tests.support import correct_response, wrong_response
+from tests.support import open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points, rubric 2 + 2 + 1
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"  # numeric: 575 is right, 6900 is the yearly sum
@@ -53,13 +53,6 @@ async def person(email: str, first_name: str = "Per", role: Role = Role.PARTICIP
     )
 
 
-async def open_every_lesson(principal, course):
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(
-            LessonProgress(account=principal.account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
-        )
-
 
 def question(catalog, question_id):
     return catalog.course.find_question(question_id)[1]
@@ -67,7 +60,7 @@ def question(catalog, question_id):
 
 async def essay_answer(answers, catalog, email="essa@example.se", first_name="Essa"):
     participant = await person(email, first_name)
-    await open_every_lesson(participant, catalog.course)
+    await open_every_lesson(participant.account_id, catalog.course)
     stored = await answers.submit(participant, ESSAY, "Avgifter äter upp avkastningen år efter år.")
     return participant, stored
 

@@ -6,7 +6,7 @@ import pytest
 
 from coursesite.db.answers import Answer
 from tests.conftest import api_post, csrf_token
-from tests.support import correct_response, wrong_response
+from tests.support import correct_response, open_every_lesson, wrong_response
 
 KEY_WORDS = ("fraction", "weight", "feedback", "answer", "correct", "tolerance", "right_id", "pairs")
 
@@ -66,13 +66,8 @@ async def test_answer_api_grades_at_once(client, participant, course):
 
 
 async def test_essay_is_pending_review(client, participant, course, db):
-    from coursesite.core import clock
-    from coursesite.db.answers import LessonProgress
-
     essay = next(q for l in course.lessons() for q in l.questions if q.type.value == "essay")
-    now = clock.now()
-    for lesson in course.lessons():  # open every act
-        await LessonProgress.insert(LessonProgress(account=participant["id"], lesson_slug=lesson.slug, completed_at=now, updated_at=now))
+    await open_every_lesson(participant["id"], course)
     response = await api_post(client, "/api/v1/answers", {"question_id": essay.id, "response": "Jag sparar tio procent av lönen varje månad."})
     assert response.status_code == 201
     assert response.json()["status"] == "pending_review" and response.json()["score"] is None
@@ -197,12 +192,7 @@ async def test_form_errors_re_render_with_a_message(client, participant, course)
 
 async def test_every_question_type_can_be_answered_through_the_form(client, participant, course, db):
     """Each form field shape maps onto the grader's response shape."""
-    from coursesite.core import clock
-    from coursesite.db.answers import LessonProgress
-
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(LessonProgress(account=participant["id"], lesson_slug=lesson.slug, completed_at=now, updated_at=now))
+    await open_every_lesson(participant["id"], course)
     seen = set()
     for lesson in course.lessons():
         for question in lesson.questions:

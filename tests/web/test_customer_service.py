@@ -14,7 +14,8 @@ from coursesite.privacy.cases import today
 from coursesite.privacy.deadlines import deadline
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
 from tests.web.test_finance import post_form
-from tests.web.test_instructor_api import concrete, open_every_lesson
+from tests.support import open_every_lesson
+from tests.web.test_instructor_api import concrete
 from tests.web.test_security import guard_functions, handlers
 
 SUPPORT_GUARD = "roles(customer_service, admin)"

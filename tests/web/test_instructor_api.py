@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from coursesite.accounts.roles import Role
-from coursesite.core import clock
 from tests.conftest import api_post, csrf_token, login_as_staff, register
 from tests.web.test_security import guard_functions, handlers
+from tests.support import open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"
@@ -54,13 +54,6 @@ async def test_every_instructor_route_is_403_for_other_roles(app, client, role):
     assert refused == []
 
 
-async def open_every_lesson(account_id, course):
-    from coursesite.db.answers import LessonProgress
-
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now))
-
 
 async def test_grade_an_essay_through_the_api_and_the_participant_sees_it(app, client, course):
     participant = await register(client, "essa@example.se", "Essa")
@@ -102,7 +95,7 @@ async def test_grade_an_essay_through_the_api_and_the_participant_sees_it(app, c
 
     client.cookies.clear()
     client.cookies.update(participant_cookies)
-    [mine] = (await client.get(f"/api/v1/me/answers?lesson=indexfonder-och-avgifter")).json()
+    [mine] = (await client.get("/api/v1/me/answers?lesson=indexfonder-och-avgifter")).json()
     assert mine["graded_by_person"] is True and mine["graded_at"]
     assert Decimal(str(mine["score"])) == 4 and mine["comment"] == "Missade ett kriterium."
 

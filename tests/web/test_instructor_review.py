@@ -11,11 +11,11 @@ from html import unescape
 import pytest
 from litestar.testing import AsyncTestClient
 
-from coursesite.core import clock
-from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.answers import Answer
 from coursesite.db.review import CommentBankEntry, GradeEvent, RegradeRun
 from coursesite.settings import REPO_ROOT
 from tests.conftest import api_post, csrf_token, login_as_staff, make_settings, register
+from tests.support import open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points: criteria 2 + 2 + 1
 ESSAY_LESSON = "indexfonder-och-avgifter"
@@ -41,11 +41,6 @@ def text_of(html: str) -> str:
     """The page's text, tags removed and whitespace collapsed, for readable assertions."""
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
-
-async def open_every_lesson(account_id: int, course) -> None:
-    now = clock.now()
-    for lesson in course.lessons():
-        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now))
 
 
 async def participant_answers(client, course, email: str, first_name: str, question_id: str, response) -> int:
