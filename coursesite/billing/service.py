@@ -20,7 +20,7 @@ from coursesite.billing.config import BillingConfig
 from coursesite.billing.document import Buyer, CustomerType, DocumentKind, InvoiceDocument, Seller
 from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
 from coursesite.billing.money import Line, Totals, VatAmount, compute_totals, split_gross
-from coursesite.billing.status import InvoiceStatus, LedgerEntry, LedgerRow, invoice_status, ledger
+from coursesite.billing.status import InvoiceStatus, LedgerEntry, LedgerRow, creditable_ore, invoice_status, ledger, owed_ore
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
@@ -64,7 +64,11 @@ class InvoiceView:
 
     @property
     def owed_ore(self) -> int:
-        return self.total_ore - self.credited_ore - self.paid_ore
+        return owed_ore(self.total_ore, self.credited_ore, self.paid_ore)
+
+    @property
+    def creditable_ore(self) -> int:
+        return creditable_ore(self.total_ore, self.credited_ore)
 
 
 @dataclass(frozen=True)
@@ -442,7 +446,7 @@ class BillingService:
             if row["account"] is not None:
                 await lock_account_rows(self.engine, row["account"])
             credited = await self._credited(row["id"])
-            remaining = row["total_ore"] - credited
+            remaining = creditable_ore(row["total_ore"], credited)
             if remaining <= 0:
                 raise Conflict("Fakturan är redan krediterad i sin helhet.")
             if amount_ore is not None and not 0 < amount_ore <= remaining:

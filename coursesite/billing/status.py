@@ -41,6 +41,11 @@ def owed_ore(total_ore: int, credited_ore: int, paid_ore: int) -> int:
     return total_ore - credited_ore - paid_ore
 
 
+def creditable_ore(total_ore: int, credited_ore: int) -> int:
+    """What credit notes may still take off an invoice: never more than its total in all."""
+    return total_ore - credited_ore
+
+
 def invoice_status(*, total_ore: int, credited_ore: int, paid_ore: int, due_date: date | None, today: date) -> InvoiceStatus:
     owed = owed_ore(total_ore, credited_ore, paid_ore)
     if owed < 0:

@@ -212,7 +212,7 @@ async def _invoice_page(
         "invoice.html", "invoices", status_code=status_code,
         doc=doc, view=view, credit_notes=credit_notes, payments=payments,
         is_company=doc.buyer.customer_type is CustomerType.COMPANY,
-        remaining_ore=view.total_ore - view.credited_ore,
+        remaining_ore=view.creditable_ore,
         errors=errors or {}, values=values or {"mode": "whole"}, message=message, notice=notice, reason_max=REASON_MAX,
     )  # fmt: skip
 
