@@ -25,6 +25,7 @@ from coursesite.grading.service import AnswerService
 from coursesite.privacy.cases import CaseService
 from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
+from coursesite.privacy.processors import ProcessorNotices
 from coursesite.privacy.rights import RightsService
 from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.service import ReviewService
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> Litestar:
     app.state.certificates = CertificateService(engine, app.state.answers)
     app.state.rights = RightsService(engine)
     app.state.cases = CaseService(engine)
+    app.state.processor_notices = ProcessorNotices(engine)
     app.state.forms = PublicForms(engine)
     app.state.subsidiaries = SubsidiaryService(engine, catalog)
     return app

@@ -143,6 +143,8 @@ class DisclosureSubject(Table, tablename="disclosure_subject"):
     disclosure = ForeignKey(Disclosure, on_delete=OnDelete.cascade, index=True)
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    # How the recipient knows the person, when that is not a row id: the Kurssajten-ID of a newsletter export.
+    subject_ref = Varchar(length=40, null=True, default=None)
 
 
 class RecipientNotice(Table, tablename="recipient_notice"):
@@ -154,3 +156,19 @@ class RecipientNotice(Table, tablename="recipient_notice"):
     changes = JSON()  # the corrected fields and values for a rectification; [] for an erasure
     created_at = Timestamptz()
     acknowledged_at = Timestamptz(null=True, default=None)
+
+
+class ProcessorNotice(Table, tablename="processor_notice"):
+    """Art. 19 for the newsletter processors (Apsis, Mailchimp): what staff must do in the processor's own tool for a
+    person who was in an export, found there by the Kurssajten-ID column. An erasure notice holds no link to the
+    person; the others hold one (deleted with the person) until staff have done it."""
+
+    recipient = Varchar(length=100)  # "Apsis" | "Mailchimp", as in disclosure.recipient
+    kind = Varchar(length=20)  # erasure | rectification | withdrawal | restriction
+    subject_ref = Varchar(length=40)  # the Kurssajten-ID the processor received
+    changes = JSON()  # a rectification's corrected fields and values until done, then the field names only
+    account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    done_at = Timestamptz(null=True, default=None)
+    done_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)

@@ -12,6 +12,7 @@ from coursesite.db.privacy import (
     FormSubmission,
     PageView,
     Person,
+    ProcessorNotice,
     RecipientNotice,
     StaffAudit,
     Subsidiary,
@@ -49,6 +50,7 @@ TABLES = [
     Disclosure,
     DisclosureSubject,
     RecipientNotice,
+    ProcessorNotice,
 ]
 
 

@@ -38,6 +38,7 @@ from coursesite.db.privacy import (
     FormSubmission,
     PageView,
     Person,
+    ProcessorNotice,
     RecipientNotice,
     StaffAudit,
     SupportCase,
@@ -114,6 +115,10 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
         lambda s: (DisclosureSubject.account == s.account_id) | _in(DisclosureSubject.person, s.person_ids),
     ),
     "recipient_notice": (RecipientNotice, lambda s: RecipientNotice.subject_ref == str(s.account_id)),
+    "processor_notice": (
+        ProcessorNotice,
+        lambda s: (ProcessorNotice.account == s.account_id) | _in(ProcessorNotice.person, s.person_ids),
+    ),
 }
 
 

@@ -12,7 +12,9 @@ Customer service calls `erase_account` after confirming the person's identity. I
 - keeps the person's support cases without contact data (name and email blanked, subject, description and notes
   replaced by "[raderat]") and the staff audit rows with subject ids only (texts naming the person are scrubbed);
 - queues an erasure notice to every subsidiary that received the person's data (recipient_notice, kind "erasure",
-  subject_ref = the account id they received) and drops pending rectification notices, whose changes hold data.
+  subject_ref = the account id they received) and drops pending rectification notices, whose changes hold data;
+- queues an erasure notice for staff to carry out at every newsletter processor that received the person in an
+  export (processor_notice, by the Kurssajten-ID the export gave; privacy/processors.py).
 
 `erase_person` does the same for a form person who has no account: the person row with its submissions, consents and
 disclosure entries; their cases and the audit rows are kept without them, and subsidiaries that received them are told.
@@ -50,6 +52,8 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.tables import TABLES
 from coursesite.privacy.access import OWNERS, resolve_subject
+from coursesite.privacy.processors import queue as queue_processor_notices
+from coursesite.privacy.processors import received_by_processors, subject_link
 
 ERASED_TEXT = "[raderat]"
 CHUNK = 500
@@ -81,7 +85,7 @@ class ErasureReport:
     erased: tuple[tuple[str, int], ...]  # (what, rows)
     kept: tuple[tuple[str, str], ...]  # (what, why)
     notified: tuple[str, ...]  # subsidiaries sent an erasure notice
-    processors: tuple[str, ...]  # processors that received the data (newsletter exports)
+    processors: tuple[str, ...]  # newsletter processors that received the data, and are asked to erase it
     person_id: int | None = None  # the form person erased by erase_person
 
     def text_sv(self) -> str:
@@ -92,7 +96,7 @@ class ErasureReport:
         if self.notified:
             lines += ["", "Vi har meddelat raderingen till: " + ", ".join(self.notified) + "."]
         if self.processors:
-            lines += ["", "Du tas bort ur nästa utskick hos: " + ", ".join(self.processors) + "."]
+            lines += ["", "Vi raderar dig också hos våra nyhetsbrevstjänster: " + ", ".join(self.processors) + "."]
         return "\n".join(lines)
 
 
@@ -210,6 +214,7 @@ async def erase_account(
         subject = await resolve_subject(account_id, login_secret=login_secret)
         needles = await _needles(account_id, subject.person_ids)
         subsidiaries, processors = await _recipients(subject)
+        at_processors = await received_by_processors(subject_link(account_id, subject.person_ids))
 
         # Kept, without contact data: the person's support cases and their notes.
         case_ids = list(subject.case_ids)
@@ -238,6 +243,7 @@ async def erase_account(
         await _delete_rows(Account, Account.id == account_id, counts)
 
         await _notify_and_log(subsidiaries, str(account_id), actor_id, case_id, now, account_id=account_id, what="Alla personuppgifter utom räkenskapsinformation")  # fmt: skip
+        await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
@@ -283,6 +289,7 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
             values.add(f"{person['first_name']} {person['last_name']}")
         needles = sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
         subsidiaries, processors = await _recipients_by(DisclosureSubject.person == person_id)
+        at_processors = await received_by_processors(subject_link(None, [person_id]))
 
         case_ids = [
             row["id"]
@@ -295,6 +302,7 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         await _delete_rows(Person, Person.id == person_id, counts)
 
         await _notify_and_log(subsidiaries, f"person:{person_id}", actor_id, case_id, now, person_id=person_id, what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)")  # fmt: skip
+        await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(None, counts, [], 0, 0, len(case_ids), subsidiaries, processors, person_id=person_id)
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
@@ -339,6 +347,13 @@ def _report(account_id, counts, invoices, payments, certificates, cases, subsidi
             (
                 "Meddelanden om raderingen till dotterbolag, med det nummer de känner dig under",
                 "Så att mottagarna raderar det de fick (artikel 19).",
+            )
+        )
+    if processors:
+        kept.append(
+            (
+                "Meddelanden om raderingen till nyhetsbrevstjänsterna, med det Kurssajten-ID du har där (inte din e-post)",
+                "Så att vi kan radera dig hos dem också (artikel 19).",
             )
         )
     return ErasureReport(

@@ -10,9 +10,13 @@ too, with the account's e-mail and first name.
 The formats (pure: :func:`apsis_csv` / :func:`mailchimp_csv` format rows):
 
 - **Apsis One** (File Import Wizard): UTF-8, first row the column names (mapped to attributes in the wizard), one of
-  the delimiters ``, \\t | ;``. We write ``Email;FirstName`` with ``;`` (names may hold commas), no BOM.
-- **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header ``"Email Address","First Name"`` (the names
-  Mailchimp maps automatically), every value quoted.
+  the delimiters ``, \\t | ;``. We write ``Email;FirstName;KurssajtenID`` with ``;`` (names may hold commas), no BOM.
+- **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header ``"Email Address","First Name","Kurssajten ID"``
+  (the first two are names Mailchimp maps automatically; the third is mapped to a text field once), every value quoted.
+
+The Kurssajten-ID (privacy/processors.subscriber_ref, keyed by the site's secret) is how staff find a person in the
+processor's tool when an erasure, correction, restriction or withdrawal must be passed on (art. 19) after we no
+longer hold the e-mail. It is stored per person and export in ``disclosure_subject.subject_ref``.
 
 Streaming: the disclosure row is written before the first byte, its subjects as each batch is written out, and the
 count at the end; an interrupted download leaves a log of exactly the people whose rows were produced.
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from coursesite.core import clock
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, StaffAudit
+from coursesite.privacy.policy import NEWSLETTER_REF_FIELD as REF_FIELD
+from coursesite.privacy.processors import NEWSLETTER_CONSENT, subscriber_ref
 
 __all__ = ["FORMATS", "ExportFormat", "Subscriber", "NewsletterExport", "format_rows"]
 
@@ -41,14 +47,14 @@ PURPOSE = "newsletter"
 class ExportFormat:
     recipient: str  # the processor, as logged in `disclosure.recipient`
     filename: str
-    header: tuple[str, str]
+    header: tuple[str, str, str]
     delimiter: str
     quoting: int
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "apsis": ExportFormat("Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName"), ";", csv.QUOTE_MINIMAL),
-    "mailchimp": ExportFormat("Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name"), ",", csv.QUOTE_ALL),
+    "apsis": ExportFormat("Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName", "KurssajtenID"), ";", csv.QUOTE_MINIMAL),
+    "mailchimp": ExportFormat("Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name", "Kurssajten ID"), ",", csv.QUOTE_ALL),
 }
 
 
@@ -61,8 +67,8 @@ class Subscriber:
     from_account: bool  # the e-mail and name come from `account`, not `person`
 
 
-def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str]], *, header: bool = False) -> str:
-    """Pure: the CSV text of ``rows`` (e-mail, first name) in the format, with the header first when asked."""
+def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str, str]], *, header: bool = False) -> str:
+    """Pure: the CSV text of ``rows`` (e-mail, first name, Kurssajten-ID) in the format, with the header first when asked."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=fmt.quoting, lineterminator="\r\n")
     if header:
@@ -72,8 +78,9 @@ def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str]], *, header: b
 
 
 class NewsletterExport:
-    def __init__(self, engine) -> None:
+    def __init__(self, engine, *, ref_key: str) -> None:
         self.engine = engine
+        self.ref_key = ref_key  # the key of the Kurssajten-ID: the site's secret
 
     async def subscribers(self) -> AsyncIterator[list[Subscriber]]:
         """The people a newsletter may go to, in batches, one per e-mail."""
@@ -82,7 +89,7 @@ class NewsletterExport:
         while True:
             consents = await (
                 Consent.select(Consent.id, Consent.person, Consent.account)
-                .where((Consent.kind == "newsletter") & Consent.withdrawn_at.is_null() & (Consent.id > last_id))
+                .where((Consent.kind == NEWSLETTER_CONSENT) & Consent.withdrawn_at.is_null() & (Consent.id > last_id))
                 .order_by(Consent.id)
                 .limit(BATCH)
             )
@@ -97,7 +104,7 @@ class NewsletterExport:
         """The CSV file for ``kind`` ("apsis" | "mailchimp"), logged as a disclosure to the processor."""
         fmt = FORMATS[kind]
         disclosure = Disclosure(
-            recipient=fmt.recipient, purpose=PURPOSE, fields=json.dumps(["person.email", "person.first_name"]), people=0,
+            recipient=fmt.recipient, purpose=PURPOSE, fields=json.dumps(["person.email", "person.first_name", REF_FIELD]), people=0,
             created_at=clock.now(),
         )  # fmt: skip
         await disclosure.save()
@@ -109,10 +116,14 @@ class NewsletterExport:
         )
         yield format_rows(fmt, (), header=True).encode("utf-8")
         count = 0
-        fields: set[str] = set()
+        fields: set[str] = {REF_FIELD}
         async for batch in self.subscribers():
+            refs = [subscriber_ref(self.ref_key, s.email) for s in batch]
             await DisclosureSubject.insert(
-                *(DisclosureSubject(disclosure=disclosure.id, person=s.person_id, account=s.account_id) for s in batch)
+                *(
+                    DisclosureSubject(disclosure=disclosure.id, person=s.person_id, account=s.account_id, subject_ref=ref)
+                    for s, ref in zip(batch, refs, strict=True)
+                )
             )
             for s in batch:
                 prefix = "account" if s.from_account else "person"
@@ -123,7 +134,7 @@ class NewsletterExport:
             await Disclosure.update({Disclosure.people: count, Disclosure.fields: json.dumps(sorted(fields))}).where(
                 Disclosure.id == disclosure.id
             )
-            yield format_rows(fmt, ((s.email, s.first_name) for s in batch)).encode("utf-8")
+            yield format_rows(fmt, ((s.email, s.first_name, ref) for s, ref in zip(batch, refs, strict=True))).encode("utf-8")
             await asyncio.sleep(0)
 
 

@@ -137,6 +137,7 @@ TABLE_CATEGORY: dict[str, PolicyCategory] = {
     "payment": PolicyCategory.EDUCATION_SERIES,
     "disclosure_subject": PolicyCategory.EDUCATION_SERIES,
     "recipient_notice": PolicyCategory.EDUCATION_SERIES,
+    "processor_notice": PolicyCategory.WEBINAR,
     "support_case": PolicyCategory.CUSTOMER_SERVICE,
     "case_note": PolicyCategory.CUSTOMER_SERVICE,
     "answer": PolicyCategory.COURSE_SITE,
@@ -163,6 +164,7 @@ TABLE_LABEL_SV: dict[str, str] = {
     "payment": "betalningar",
     "disclosure_subject": "logg över utlämnanden",
     "recipient_notice": "meddelanden till mottagare om rättelse och radering",
+    "processor_notice": "meddelanden till nyhetsbrevstjänsterna om radering, rättelse, begränsning och återkallat samtycke",
     "support_case": "kundtjänstärenden",
     "case_note": "anteckningar i ärenden",
     "answer": "svar",
@@ -360,9 +362,12 @@ class Recipient:
         return RECIPIENT_KIND_SV[self.kind]
 
 
-NEWSLETTER_FIELDS = ("person.email", "person.first_name", "account.email", "account.first_name")
+NEWSLETTER_REF_FIELD = "disclosure_subject.subject_ref"  # the Kurssajten-ID of an export row
+NEWSLETTER_FIELDS = ("person.email", "person.first_name", "account.email", "account.first_name", NEWSLETTER_REF_FIELD)
 NEWSLETTER_RECEIVES_SV = (
     "E-postadress och förnamn, för den som har ett giltigt samtycke till nyhetsbrevet och inte har begärt begränsning",
+    "Ett Kurssajten-ID (en pseudonym), så att vi kan be tjänsten radera, rätta eller pausa dig även när vi själva "
+    "inte längre har din e-postadress",
 )
 PROCESSOR_BASIS_SV = "Behandlas för vår räkning och bara enligt våra instruktioner (artikel 28)."
 

@@ -226,6 +226,11 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("disclosure_subject", "disclosure", C, SERVICE, DISCLOSED, "Vilket utlämnande", provided=False),
     _p("disclosure_subject", "account", C, SERVICE, DISCLOSED, "Vems uppgifter som lämnades ut", provided=False),
     _p("disclosure_subject", "person", C, SERVICE, DISCLOSED, "Vems uppgifter som lämnades ut", provided=False),
+    _p("disclosure_subject", "subject_ref", C, INFORM, DISCLOSED, "Kurssajten-ID som nyhetsbrevstjänsten fick", provided=False),
+    _p("processor_notice", "subject_ref", C, INFORM, DISCLOSED, "Kurssajten-ID hos nyhetsbrevstjänsten", provided=False),
+    _p("processor_notice", "changes", C, INFORM, DISCLOSED, "Rättade uppgifter som nyhetsbrevstjänsten ska få", provided=False),
+    _p("processor_notice", "account", C, INFORM, DISCLOSED, "Vems uppgifter meddelandet gäller", provided=False),
+    _p("processor_notice", "person", C, INFORM, DISCLOSED, "Vems uppgifter meddelandet gäller", provided=False),
     _p("recipient_notice", "subject_ref", C, SERVICE, DISCLOSED, "Hur mottagaren känner igen dig", provided=False),
     _p("recipient_notice", "changes", C, SERVICE, DISCLOSED, "Rättade uppgifter som mottagaren ska få", provided=False),
     _p("lesson_progress", "account", A, SERVICE, KEEP, "Vems framsteg", provided=False),
@@ -244,7 +249,7 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "regrade_run", "comment_bank_entry", "question_version", "customer", "enrollment", "invoice_counter",
             "invoice", "bgmax_import", "payment", "certificate", "person", "account_privacy", "form_submission",
             "consent", "page_view", "support_case", "case_note", "staff_audit", "subsidiary", "disclosure",
-            "disclosure_subject", "recipient_notice",
+            "disclosure_subject", "recipient_notice", "processor_notice",
         )
     ),
     NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
@@ -282,6 +287,8 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
         for column in ("recipient", "subsidiary", "purpose", "fields", "people", "created_at")
     ),
     *(NotPersonal("recipient_notice", column, "about the notice") for column in ("subsidiary", "kind", "created_at", "acknowledged_at")),
+    *(NotPersonal("processor_notice", column, "about the notice") for column in ("recipient", "kind", "created_at", "done_at")),
+    NotPersonal("processor_notice", "done_by", "the staff member who did it: staff work records"),
     *(
         NotPersonal("bgmax_import", column, "about the bank file, not about a person")
         for column in ("file_hash", "filename", "imported_by", "payments", "matched", "total_ore", "created_at")

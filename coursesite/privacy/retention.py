@@ -12,8 +12,8 @@ The rules (privacy/registry.py, Retention):
 - CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
   without an account, without an open case, and without a consent that still holds or is still kept as proof;
 - CONSENT_PROOF: consents 3 years after their withdrawal;
-- STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients 3
-  years;
+- STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients
+  and done notices to the newsletter processors 3 years;
 - CASES: support cases (with their notes) 2 years after they were completed or rejected;
 - BOOKKEEPING: invoices, credit notes and payments whose account was erased (account IS NULL), from the first day of
   the eighth year after the calendar year of their date (`bookkeeping_kept_through`); payments first, then credit
@@ -43,6 +43,7 @@ from coursesite.db.privacy import (
     FormSubmission,
     PageView,
     Person,
+    ProcessorNotice,
     RecipientNotice,
     StaffAudit,
     SupportCase,
@@ -219,6 +220,7 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         (FormSubmission, FormSubmission.person.is_in(people)),
         (Consent, Consent.person.is_in(people)),
         (DisclosureSubject, DisclosureSubject.person.is_in(people)),
+        (ProcessorNotice, ProcessorNotice.person.is_in(people)),
     )
 
     # Consents kept as proof, 3 years after their withdrawal.
@@ -235,6 +237,9 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
     await _delete(
         engine, report, RecipientNotice,
         RecipientNotice.acknowledged_at.is_not_null() & (RecipientNotice.created_at < disclosure_cutoff),
+    )
+    await _delete(
+        engine, report, ProcessorNotice, ProcessorNotice.done_at.is_not_null() & (ProcessorNotice.created_at < disclosure_cutoff)
     )
 
     # Customer-service cases, 2 years after they were closed.

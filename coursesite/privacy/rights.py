@@ -47,6 +47,8 @@ from coursesite.db.privacy import (
 )
 from coursesite.privacy.deadlines import deadline
 from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.privacy.processors import queue as queue_processor_notices
+from coursesite.privacy.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
 from coursesite.privacy.sharing import allowed_fields
 
 REASON_MAX = 1000
@@ -67,7 +69,7 @@ KIND_LABELS_SV = {
 @dataclass(frozen=True)
 class Rectified:
     changed: tuple[str, ...]  # registry names: "account.first_name", "customer.city" …
-    notified: tuple[str, ...]  # the subsidiaries that were sent a notice
+    notified: tuple[str, ...]  # the recipients told: subsidiaries, and newsletter processors (through staff)
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,11 @@ class RightsService:
                 )
                 await Person.update({Person.profile_enabled: changes.profile_enabled, Person.updated_at: now}).where(Person.email == email)
             notified = await self._queue_rectification_notices(account_id, changed, now) if changed else ()
+            if changed:
+                link = subject_link(account_id, await self._person_ids(account_id, email))
+                notified += await queue_processor_notices(
+                    "rectification", await received_by_processors(link), now=now, account_id=account_id, changes=changed
+                )
         return Rectified(tuple(changed), notified)
 
     async def _rectify_billing(self, account_id: int, details, now: datetime) -> dict[str, Any]:
@@ -306,6 +313,8 @@ class RightsService:
             await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
                 Person.id == person_id
             )
+            at_processors = await received_by_processors(subject_link(None, [person_id]))
+            await queue_processor_notices("restriction", at_processors, now=now, person_id=person_id)
             return True
 
     async def _restrict(self, account_id: int, email: str, reason: str) -> None:
@@ -323,6 +332,8 @@ class RightsService:
         await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
             Person.email == email
         )
+        link = subject_link(account_id, await self._person_ids(account_id, email))
+        await queue_processor_notices("restriction", await received_by_processors(link), now=now, account_id=account_id)
 
     async def lift_restriction(self, actor: Principal, account_id: int) -> None:
         """Customer service lifts a restriction. The person is told first: the notice is stored in its own
@@ -383,12 +394,18 @@ class RightsService:
         time of withdrawal, as proof of what was agreed before; 404 when there is no active consent of that kind."""
         if not kind or len(kind) > CONSENT_KIND_MAX:
             raise NotFound("Det finns inget sådant samtycke.")
-        active = [c for c in await self.consents(account_id) if c.kind == kind and c.active]
-        if not active:
-            raise NotFound("Det finns inget gällande samtycke av det slaget.")
-        await Consent.update({Consent.withdrawn_at: clock.now()}).where(
-            Consent.id.is_in([c.id for c in active]) & Consent.withdrawn_at.is_null()
-        )
+        async with write_transaction(self.engine):
+            active = [c for c in await self.consents(account_id) if c.kind == kind and c.active]
+            if not active:
+                raise NotFound("Det finns inget gällande samtycke av det slaget.")
+            now = clock.now()
+            await Consent.update({Consent.withdrawn_at: now}).where(
+                Consent.id.is_in([c.id for c in active]) & Consent.withdrawn_at.is_null()
+            )
+            if kind == NEWSLETTER_CONSENT:
+                # The processors that got the person in an export still hold them: staff unsubscribe them there.
+                link = subject_link(account_id, await self._person_ids(account_id, await self._email(account_id)))
+                await queue_processor_notices("withdrawal", await received_by_processors(link), now=now, account_id=account_id)
         return len(active)
 
     # -- requests as cases

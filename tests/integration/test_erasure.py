@@ -14,9 +14,10 @@ from coursesite.billing.certificates import CertificateService
 from coursesite.core import clock
 from coursesite.core.errors import NotFound, Unauthenticated
 from coursesite.db.billing import Certificate, Invoice, Payment
-from coursesite.db.privacy import RecipientNotice, StaffAudit
+from coursesite.db.privacy import ProcessorNotice, RecipientNotice, StaffAudit
 from coursesite.db.tables import TABLES
 from coursesite.privacy.erasure import erase_account
+from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.integration.test_rights import ESSAY, billing, seed_person  # noqa: F401 - the billing fixture
 
@@ -67,6 +68,13 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
     assert report.notified == ("Kursbolaget AB",)
     notices = await RecipientNotice.select().where(RecipientNotice.subject_ref == str(seed["account_id"]))
     assert [n["kind"] for n in notices] == ["erasure"]
+    # Apsis got the person in a newsletter export: an erasure notice for staff, by the Kurssajten-ID alone; the pending
+    # rectification for Apsis, which held the person's name, is gone with them.
+    assert report.processors == ("Apsis",) and "Apsis" in text
+    at_apsis = await ProcessorNotice.select().where(ProcessorNotice.subject_ref == subscriber_ref(TEST_SECRET, "zelmira.quist@example.se"))
+    assert [(n["recipient"], n["kind"], n["account"], n["person"], n["changes"]) for n in at_apsis] == [
+        ("Apsis", "erasure", None, None, "[]")
+    ]
     assert await StaffAudit.count().where((StaffAudit.action == "erase") & (StaffAudit.subject_account == seed["account_id"])) == 1
 
     # the certificate can no longer be verified: the code stays, with no name and no account

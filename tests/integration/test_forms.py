@@ -15,9 +15,17 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, FormSubmission, Person, StaffAudit
 from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
 from coursesite.privacy.newsletter import NewsletterExport
+from coursesite.privacy.processors import subscriber_ref
+from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 PERSONNUMMER = "20000101-2384"
+
+
+def ref(email: str) -> str:
+    return subscriber_ref(TEST_SECRET, email)
+
+
 CARD = "4111 1111 1111 1111"
 
 
@@ -185,7 +193,7 @@ async def test_the_person_is_linked_to_an_account_with_the_same_email(forms):
 
 
 async def export_emails(db, kind: str = "apsis") -> tuple[list[dict], bytes]:
-    body = b"".join([chunk async for chunk in NewsletterExport(db).stream(kind)])
+    body = b"".join([chunk async for chunk in NewsletterExport(db, ref_key=TEST_SECRET).stream(kind)])
     delimiter = ";" if kind == "apsis" else ","
     return list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=delimiter)), body
 
@@ -197,7 +205,7 @@ async def test_clause_profiles_are_built_only_from_what_the_person_gave(forms, d
     # Nothing copied from the account nor from anywhere else: only the e-mail the person typed.
     assert (person["first_name"], person["last_name"], person["mobile"], person["source"]) == (None, None, None, None)
     rows, _ = await export_emails(db)
-    assert rows == [{"Email": "karin@example.se", "FirstName": ""}]
+    assert rows == [{"Email": "karin@example.se", "FirstName": "", "KurssajtenID": ref("karin@example.se")}]
 
 
 async def test_clause_profiles_can_be_switched_off(forms, db):
@@ -238,23 +246,28 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
     )  # fmt: skip
 
     rows, body = await export_emails(db, "apsis")
-    assert body.startswith(b"Email;FirstName\r\n")
+    assert body.startswith(b"Email;FirstName;KurssajtenID\r\n")
     assert rows == [
-        {"Email": "ok@example.se", "FirstName": "Olle"},
-        {"Email": "ebook@example.se", "FirstName": "Anna"},
-        {"Email": "account-only@example.se", "FirstName": "Alva"},
+        {"Email": "ok@example.se", "FirstName": "Olle", "KurssajtenID": ref("ok@example.se")},
+        {"Email": "ebook@example.se", "FirstName": "Anna", "KurssajtenID": ref("ebook@example.se")},
+        {"Email": "account-only@example.se", "FirstName": "Alva", "KurssajtenID": ref("account-only@example.se")},
     ]
     (disclosure,) = await Disclosure.select().output(load_json=True)
     assert (disclosure["recipient"], disclosure["purpose"], disclosure["people"]) == ("Apsis", "newsletter", 3)
-    assert set(disclosure["fields"]) == {"person.email", "person.first_name", "account.email", "account.first_name"}
-    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account)
-    assert {(s["person"], s["account"]) for s in subjects} == {(ok.person_id, None), (ebook.person_id, None), (None, account_only)}
+    assert set(disclosure["fields"]) == {
+        "person.email", "person.first_name", "account.email", "account.first_name", "disclosure_subject.subject_ref"
+    }  # fmt: skip
+    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account, DisclosureSubject.subject_ref)
+    assert {(s["person"], s["account"], s["subject_ref"]) for s in subjects} == {
+        (ok.person_id, None, ref("ok@example.se")), (ebook.person_id, None, ref("ebook@example.se")),
+        (None, account_only, ref("account-only@example.se")),
+    }  # fmt: skip
     assert await StaffAudit.count() == 1
 
     _, body = await export_emails(db, "mailchimp")
     assert body.decode().splitlines() == [
-        '"Email Address","First Name"', '"ok@example.se","Olle"', '"ebook@example.se","Anna"',
-        '"account-only@example.se","Alva"',
+        '"Email Address","First Name","Kurssajten ID"', f'"ok@example.se","Olle","{ref("ok@example.se")}"',
+        f'"ebook@example.se","Anna","{ref("ebook@example.se")}"', f'"account-only@example.se","Alva","{ref("account-only@example.se")}"',
     ]  # fmt: skip
     recipients = sorted(r["recipient"] for r in await Disclosure.select(Disclosure.recipient))
     assert recipients == ["Apsis", "Mailchimp"]

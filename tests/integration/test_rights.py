@@ -30,6 +30,7 @@ from coursesite.db.privacy import (
     FormSubmission,
     PageView,
     Person,
+    ProcessorNotice,
     RecipientNotice,
     StaffAudit,
     Subsidiary,
@@ -38,6 +39,7 @@ from coursesite.db.privacy import (
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
 from coursesite.privacy.rights import ProfileChanges, RightsService
+from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
 
 ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
@@ -159,6 +161,18 @@ async def seed_person(
                         changes=json.dumps({"account.first_name": first_name}), created_at=now)
     )  # fmt: skip
     seeded.add("recipient_notice")
+    newsletter = (
+        await Disclosure.insert(
+            Disclosure(recipient="Apsis", purpose="newsletter", people=1, created_at=now,
+                       fields=json.dumps(["person.email", "person.first_name", "disclosure_subject.subject_ref"]))
+        ).returning(Disclosure.id)
+    )[0]["id"]  # fmt: skip
+    await DisclosureSubject.insert(DisclosureSubject(disclosure=newsletter, person=person, subject_ref=subscriber_ref(TEST_SECRET, email)))
+    await ProcessorNotice.insert(
+        ProcessorNotice(recipient="Apsis", kind="rectification", subject_ref=subscriber_ref(TEST_SECRET, email), account=aid,
+                        changes=json.dumps({"account.first_name": first_name}), created_at=now)
+    )  # fmt: skip
+    seeded.add("processor_notice")
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
 
@@ -211,19 +225,26 @@ async def test_portable_part_is_marked(billing):
 async def test_rectification_notifies_a_subsidiary_that_received_the_field(billing, rights):
     seed = await seed_person(billing)
     await RecipientNotice.delete(force=True)
+    await ProcessorNotice.delete(force=True)
     result = await rights.rectify(seed["account_id"], ProfileChanges(contact={"first_name": "Zelma", "last_name": "Quist"}))
     assert set(result.changed) == {"account.first_name", "account.last_name"}
-    assert result.notified == ("Kursbolaget AB",)
+    assert result.notified == ("Kursbolaget AB", "Apsis")
     notices = await RecipientNotice.select().where(RecipientNotice.kind == "rectification").output(load_json=True)
     assert len(notices) == 1 and notices[0]["subject_ref"] == str(seed["account_id"])
     # the course-site subsidiary received the first name, never the last name: only the first name is passed on
     assert notices[0]["changes"] == {"account.first_name": "Zelma"}
     # the form person with the same email is corrected too
     assert (await Person.select(Person.first_name).where(Person.email == "zelmira.quist@example.se"))[0]["first_name"] == "Zelma"
+    # Apsis got the first name in a newsletter export: staff are asked to correct it there, by the Kurssajten-ID
+    (apsis,) = await ProcessorNotice.select().output(load_json=True)
+    assert (apsis["recipient"], apsis["kind"], apsis["account"]) == ("Apsis", "rectification", seed["account_id"])
+    assert apsis["subject_ref"] == subscriber_ref(TEST_SECRET, "zelmira.quist@example.se")
+    assert apsis["changes"] == {"account.first_name": "Zelma"}
     # a field nobody received (mobile) queues nothing
     await RecipientNotice.delete(force=True)
+    await ProcessorNotice.delete(force=True)
     result = await rights.rectify(seed["account_id"], ProfileChanges(contact={"mobile": "0701112233"}))
-    assert result.notified == () and await RecipientNotice.count() == 0
+    assert result.notified == () and await RecipientNotice.count() == 0 and await ProcessorNotice.count() == 0
 
 
 async def test_rectification_of_billing_data_and_refusals(billing, rights):

@@ -73,6 +73,8 @@ def test_the_support_routes_are_found(app):
         "/kundtjanst/arende/{case_id:int}/anteckning", "/kundtjanst/arende/{case_id:int}/forlang",
         "/kundtjanst/arende/{case_id:int}/avsluta",
         "/api/v1/support/requests", "/api/v1/support/requests/{case_id:int}/complete", "/api/v1/support/cases",
+        "/kundtjanst/nyhetsbrevstjanster", "/kundtjanst/nyhetsbrevstjanster/{notice_id:int}/utfort",
+        "/api/v1/support/processor-notices", "/api/v1/support/processor-notices/{notice_id:int}/done",
     } <= found  # fmt: skip
 
 

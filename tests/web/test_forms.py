@@ -8,7 +8,8 @@ import pytest
 
 from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
 from coursesite.privacy.forms import FORMS
-from tests.conftest import api_post, csrf_token, login_as_staff, register
+from coursesite.privacy.processors import subscriber_ref
+from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
 from tests.integration.test_forms import CARD, PERSONNUMMER, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
@@ -169,9 +170,10 @@ async def test_newsletter_export_download_is_a_logged_disclosure(client):
     response = await client.get("/personal/nyhetsbrev/apsis.csv")
     assert response.headers["content-type"].startswith("text/csv")
     assert "nyhetsbrev-apsis.csv" in response.headers["content-disposition"]
-    assert response.text == "Email;FirstName\r\nanna@example.se;Anna\r\n"
+    ref = subscriber_ref(TEST_SECRET, "anna@example.se")
+    assert response.text == f"Email;FirstName;KurssajtenID\r\nanna@example.se;Anna;{ref}\r\n"
     response = await client.get("/personal/nyhetsbrev/mailchimp.csv")
-    assert response.text == '"Email Address","First Name"\r\n"anna@example.se","Anna"\r\n'
+    assert response.text == f'"Email Address","First Name","Kurssajten ID"\r\n"anna@example.se","Anna","{ref}"\r\n'
     rows = await Disclosure.select(Disclosure.recipient, Disclosure.people).order_by(Disclosure.id)
     assert rows == [{"recipient": "Apsis", "people": 1}, {"recipient": "Mailchimp", "people": 1}]
     page = await client.get("/personal/nyhetsbrev")

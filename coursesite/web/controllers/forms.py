@@ -36,7 +36,7 @@ from coursesite.privacy.forms import (
 from coursesite.privacy.newsletter import FORMATS, NewsletterExport
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
-from coursesite.web.deps import principal_of
+from coursesite.web.deps import principal_of, settings_of
 
 STAFF = guards.roles(Role.ADMIN, Role.CUSTOMER_SERVICE)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -290,7 +290,7 @@ async def newsletter_page(request: Request) -> Template:
 
 def _export(request: Request, kind: str) -> Stream:
     fmt = FORMATS[kind]
-    exporter = NewsletterExport(request.app.state.engine)
+    exporter = NewsletterExport(request.app.state.engine, ref_key=settings_of(request).secret_key)
     return Stream(
         exporter.stream(kind, actor_id=principal_of(request).account_id),
         media_type=CSV_MEDIA_TYPE,

@@ -8,7 +8,7 @@ Customer service sees contact data and cases: never answers, never billing detai
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -36,11 +36,13 @@ from coursesite.privacy.cases import (
 )
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
+from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
 CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+NoticeId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 MAX_ACCOUNT_ID = 2**31 - 1
 
 READ_CASE = "support_case och case_note: kontaktuppgifter (namn, e-post, mobil) och ärendeuppgifter"
@@ -54,6 +56,11 @@ NOTICES = {
     "avvisat": "Ärendet är avvisat.",
     "havd": "Personen är underrättad och begränsningen hävd.",
 }
+PROCESSOR_PATH = "/kundtjanst/nyhetsbrevstjanster"
+
+
+def processor_notices_of(request: Request) -> ProcessorNotices:
+    return request.app.state.processor_notices
 
 
 def cases_of(request: Request) -> CaseService:
@@ -94,7 +101,8 @@ async def index_page(request: Request) -> Template:
     views = await service.open_cases()
     await _audit_list(request, views, "kundtjänst: öppna ärenden")
     overdue = [view for view in views if view.overdue]
-    return _page("index.html", "cases", cases=views, overdue_count=len(overdue))
+    pending = await processor_notices_of(request).count_pending()
+    return _page("index.html", "cases", cases=views, overdue_count=len(overdue), processor_pending=pending)
 
 
 # -- pages: a new case
@@ -252,6 +260,21 @@ async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template |
     return await _act(request, case_id, lambda: cases_of(request).lift_restriction(case_id, principal), {}, done="havd")
 
 
+# -- pages: what to do at the newsletter processors (art. 19)
+
+
+@get(PROCESSOR_PATH, guards=[SUPPORT], name="support_processors", include_in_schema=False)
+async def processors_page(request: Request, klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None) -> Template:
+    notices = await processor_notices_of(request).pending(actor_id=principal_of(request).account_id)
+    return _page("processor_notices.html", "processors", notices=notices, done_id=klar, field_labels=FIELD_LABELS_SV)
+
+
+@post(PROCESSOR_PATH + "/{notice_id:int}/utfort", guards=[SUPPORT], status_code=303, include_in_schema=False)
+async def processor_done_submit(request: Request, notice_id: FromPath[NoticeId]) -> Redirect:
+    await processor_notices_of(request).mark_done(notice_id, actor_id=principal_of(request).account_id)
+    return Redirect(f"{PROCESSOR_PATH}?klar={notice_id}", status_code=303)
+
+
 # -- the API
 
 Note = Annotated[str, msgspec.Meta(max_length=NOTE_MAX * 2)]
@@ -353,7 +376,43 @@ async def api_create_case(request: Request, data: JSONBody[CaseBody]) -> CaseOut
     )  # fmt: skip
 
 
+class ProcessorNoticeOut(msgspec.Struct):
+    id: int
+    recipient: str  # Apsis | Mailchimp
+    kind: str  # erasure | rectification | withdrawal | restriction
+    action: str  # what to do there, in Swedish
+    subject_ref: str  # the Kurssajten-ID column of the export
+    changes: dict[str, Any]  # a rectification's corrected values while pending
+    fields: list[str]
+    created_at: datetime
+    done_at: datetime | None
+
+
+def processor_notice_out(view: NoticeView) -> ProcessorNoticeOut:
+    return ProcessorNoticeOut(
+        id=view.id, recipient=view.recipient, kind=view.kind, action=view.action, subject_ref=view.subject_ref,
+        changes=view.changes, fields=list(view.fields), created_at=view.created_at, done_at=view.done_at,
+    )  # fmt: skip
+
+
+@get("/api/v1/support/processor-notices", guards=[SUPPORT], tags=["support"])
+async def api_processor_notices(request: Request) -> list[ProcessorNoticeOut]:
+    """What staff must still do at the newsletter processors (art. 19), oldest first: erase, correct, unsubscribe or
+    pause the contact whose Kurssajten-ID is `subject_ref`. Reading the list is audited."""
+    notices = await processor_notices_of(request).pending(actor_id=principal_of(request).account_id)
+    return [processor_notice_out(view) for view in notices]
+
+
+@post("/api/v1/support/processor-notices/{notice_id:int}/done", guards=[SUPPORT], status_code=200, tags=["support"])
+async def api_processor_notice_done(request: Request, notice_id: NoticeId) -> ProcessorNoticeOut:
+    """Mark a notice done once it is carried out at the processor; a rectification's values are then dropped.
+    Marking it again changes nothing. 404 for an unknown id."""
+    view = await processor_notices_of(request).mark_done(notice_id, actor_id=principal_of(request).account_id)
+    return processor_notice_out(view)
+
+
 ROUTES: list[Any] = [
     index_page, new_page, new_submit, case_page, note_submit, extend_submit, complete_submit, reject_submit, lift_submit,
-    api_requests, api_complete, api_create_case,
+    processors_page, processor_done_submit,
+    api_requests, api_complete, api_create_case, api_processor_notices, api_processor_notice_done,
 ]  # fmt: skip
