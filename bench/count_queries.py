@@ -90,6 +90,7 @@ async def product(database_url: str) -> dict:
     from coursesite.app import create_app
     from coursesite.course.loader import load_course
     from coursesite.settings import Settings
+    from prepare import ENROLMENT
     from tests.support import correct_response
 
     settings = Settings(database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24), environment="development")
@@ -108,6 +109,8 @@ async def product(database_url: str) -> dict:
             headers=headers,
         )
         assert response.status_code == 201, response.text
+        response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers=headers)
+        assert response.status_code == 201, response.text  # the lessons open on enrolment
         for label, question in (("first answer in a lesson", questions[0]), ("later answer in the lesson", questions[1])):
             COUNTS.reset()
             response = await client.post(

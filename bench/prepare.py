@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/prepare.py --base-url http://127.0.0.1:8765 --participants 60 --out /tmp/x/answers-data.lua
 
-For each participant: GET /registrera (the CSRF cookie), POST /api/v1/auth/register (201 and the session cookie).
+For each participant: GET /registrera (the CSRF cookie), POST /api/v1/auth/register (201 and the session cookie),
+then POST /api/v1/enrollments as a private buyer (201: the lessons open on enrolment, and an invoice is issued).
 The questions are every question of Akt 1 (all its lessons are open from the start, the act is not sequential),
 each with a valid, correct response built by tests/support.py:correct_response. Every lesson allows max_attempts
 attempts per question, so the benchmark has participants x questions x max_attempts submissions to spend before it
@@ -26,12 +27,17 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.course.loader import load_course
 from coursesite.web.middleware import SESSION_COOKIE
 from tests.support import correct_response
 
 CSRF_COOKIE = "csrftoken"
-PASSWORD = "Bench-lösenord-" + "x7Q!"  # one password for all: argon2 runs once per registration either way
+PASSWORD = "Bench-lösenord-" + "x7Q!"
+ENROLMENT = {
+    "customer_type": "private", "address_line": "Bänkgatan 1", "postal_code": "123 45", "city": "Stockholm",
+    "accept_terms_version": TERMS_VERSION,
+}  # fmt: skip  # one password for all: argon2 runs once per registration either way
 
 
 def lua_string(text: str) -> str:
@@ -69,6 +75,9 @@ async def register(client: httpx.AsyncClient, index: int, run_id: str) -> dict[s
     session = response.cookies.get(SESSION_COOKIE) or client.cookies.get(SESSION_COOKIE)
     if not session:
         raise SystemExit(f"registering participant {index}: no {SESSION_COOKIE} cookie in the 201 response")
+    enrolled = await client.post("/api/v1/enrollments", json=ENROLMENT, headers={"x-csrftoken": csrf})
+    if enrolled.status_code != 201:
+        raise SystemExit(f"enrolling participant {index}: HTTP {enrolled.status_code} {enrolled.text[:500]}")
     return {"cookie": f"{SESSION_COOKIE}={session}; {CSRF_COOKIE}={csrf}", "csrf": csrf}
 
 
