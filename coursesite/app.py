@@ -56,7 +56,7 @@ def create_app(settings: Settings) -> Litestar:
         if settings.database.engine == "postgres" and settings.db_pool_size:
             await engine.close_connection_pool()
 
-    pageviews = PageViewRecorder(TechnicalDataConfig.from_env())  # batched: requests never wait on it
+    pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
 
     app = Litestar(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///var/coursesite.sqlite"
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
+
+# Technical data (privacy/pageviews.py, privacy/retention.py). The public policy, the record of processing and the
+# access export state these periods (privacy/registry.py: technical_data_retention_sv), so they are read here once.
+# - IP address: at least a day, so the daily retention job has a day's addresses to investigate abuse with; at most
+#   90 days, since a full address kept longer serves no security purpose a truncated one does not.
+# - Page view: at least a month; at most 36 months, the longest period the site keeps any log (disclosure log,
+#   consent proof: 3 years). The default 13 months is the usual period for audience measurement (CNIL).
+DEFAULT_PAGE_VIEW_IP_DAYS = 7
+PAGE_VIEW_IP_DAYS_BOUNDS = (1, 90)
+DEFAULT_PAGE_VIEW_RETENTION_MONTHS = 13
+PAGE_VIEW_RETENTION_MONTHS_BOUNDS = (1, 36)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class ConfigError(ValueError):
@@ -44,10 +57,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    # ASCII digits only: int() would also take " 7", "1_0" and other scripts' digits.
+    if not _WHOLE_NUMBER.fullmatch(raw) or len(raw) > 18:
+        raise ConfigError(f"{name}: expected a whole number, got {raw[:40]!r}")
+    value = int(raw)
     if not low <= value <= high:
         raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
     return value
@@ -79,6 +92,8 @@ class Settings:
     session_days: int = 14
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
+    page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -108,6 +123,15 @@ class Settings:
             db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
             login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
             login_window_seconds=_int(env, "COURSESITE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+            page_view_ip_days=_int(
+                env, "COURSESITE_PAGE_VIEW_IP_DAYS", DEFAULT_PAGE_VIEW_IP_DAYS, *PAGE_VIEW_IP_DAYS_BOUNDS
+            ),
+            page_view_retention_months=_int(
+                env,
+                "COURSESITE_PAGE_VIEW_RETENTION_MONTHS",
+                DEFAULT_PAGE_VIEW_RETENTION_MONTHS,
+                *PAGE_VIEW_RETENTION_MONTHS_BOUNDS,
+            ),
         )
         settings.database  # validates the URL now, with a message naming the variable
         settings.validate()

@@ -46,7 +46,7 @@ from coursesite.db.privacy import (
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import registry
 from coursesite.privacy import policy
-from coursesite.privacy.registry import RETENTION_TEXT_SV, PersonalField
+from coursesite.privacy.registry import PersonalField, Retention, retention_texts_sv
 from coursesite.privacy.sharing import DERIVED_FIELDS
 
 def policy_module() -> Any:
@@ -174,13 +174,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def field_info(field: PersonalField) -> dict[str, Any]:
+def field_info(field: PersonalField, retention_texts: dict[Retention, str]) -> dict[str, Any]:
     return {
         "column": field.column,
         "description": field.description_sv,
         "category": field.category.value,
         "purpose": field.purpose.value,
-        "retention": RETENTION_TEXT_SV[field.retention],
+        "retention": retention_texts[field.retention],
         "portable": field.provided_by_person,
         "withheld": (field.table, field.column) in WITHHELD,
     }
@@ -230,17 +230,21 @@ def _describe_field_name(name: str) -> str:
     return found.description_sv if isinstance(found, PersonalField) else name
 
 
-async def access_export(account_id: int, *, login_secret: str | None = None) -> dict[str, Any]:
+async def access_export(
+    account_id: int, *, ip_days: int, page_view_months: int, login_secret: str | None = None
+) -> dict[str, Any]:
     """Everything held about the account, table by table, with the policy's words around it (art. 15), and the
-    portable part (art. 20): the fields the person provided."""
+    portable part (art. 20): the fields the person provided. `ip_days` and `page_view_months` are the configured
+    technical-data periods (settings.py), which the retention texts state."""
     subject = await resolve_subject(account_id, login_secret=login_secret)
+    retention_texts = retention_texts_sv(ip_days, page_view_months)
     policy = policy_module()
     tables = []
     portable: dict[str, list[dict[str, Any]]] = {}
     for name in personal_tables():
         rows = await _table_rows(name, subject)
         fields = registry.personal_fields(name)
-        entry: dict[str, Any] = {"table": name, "fields": [field_info(f) for f in fields], "rows": rows}
+        entry: dict[str, Any] = {"table": name, "fields": [field_info(f, retention_texts) for f in fields], "rows": rows}
         if name in ACCOUNTING_TABLES:
             entry["note"] = ACCOUNTING_NOTE_SV
         tables.append(entry)
@@ -260,7 +264,7 @@ async def access_export(account_id: int, *, login_secret: str | None = None) -> 
         "purposes": plain(policy.purposes()),
         "categories": plain(policy.categories()),
         "recipients": plain(policy.recipients()),
-        "retention": {r.value: text for r, text in RETENTION_TEXT_SV.items()},
+        "retention": {r.value: text for r, text in retention_texts.items()},
         "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": []},
         "disclosures": await _disclosure_log(subject),
         "automated_grading": plain(policy.AUTOMATED_GRADING_SV),

@@ -15,8 +15,8 @@ What is recorded, on purpose:
 - never the account: technical data is not tied to a person's account.
 
 The data is never logged. A failed insert is logged as a count and the exception's type only.
-The retention job (privacy/retention.py) truncates the addresses after `ip_truncate_days` and deletes rows after
-`retention_months` (`TechnicalDataConfig`).
+The retention job (privacy/retention.py) truncates the addresses and deletes the rows after the periods in the
+settings (settings.py: `page_view_ip_days`, `page_view_retention_months`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from litestar.enums import ScopeType
@@ -34,12 +32,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from coursesite.core import clock
 from coursesite.db.privacy import PageView
-from coursesite.settings import _int  # the same checked reading of a whole number as the settings
 
 logger = logging.getLogger(__name__)
 
-IP_TRUNCATE_DAYS = 7
-RETENTION_MONTHS = 13
 FLUSH_SECONDS = 5.0
 BATCH_ROWS = 500
 MAX_BUFFERED_ROWS = 20_000  # beyond this (the database is down) new page views are dropped and counted
@@ -51,27 +46,14 @@ INSERT_CHUNK_ROWS = 500  # rows per INSERT: 7 parameters each stays far below SQ
 
 EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/schema")
 
-ENV_IP_TRUNCATE_DAYS = "COURSESITE_PAGE_VIEW_IP_DAYS"
-ENV_RETENTION_MONTHS = "COURSESITE_PAGE_VIEW_RETENTION_MONTHS"
-
 
 @dataclass(frozen=True)
 class TechnicalDataConfig:
-    """How long technical data is kept, and how page views are batched."""
+    """How page views are batched. How long they are kept is in the settings (settings.py)."""
 
-    ip_truncate_days: int = IP_TRUNCATE_DAYS
-    retention_months: int = RETENTION_MONTHS
     flush_seconds: float = FLUSH_SECONDS
     batch_rows: int = BATCH_ROWS
     max_buffered_rows: int = MAX_BUFFERED_ROWS
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> TechnicalDataConfig:
-        env = os.environ if env is None else env
-        return cls(
-            ip_truncate_days=_int(env, ENV_IP_TRUNCATE_DAYS, IP_TRUNCATE_DAYS, 1, 365),
-            retention_months=_int(env, ENV_RETENTION_MONTHS, RETENTION_MONTHS, 1, 120),
-        )
 
 
 def _clean(value: str | None, limit: int) -> str | None:

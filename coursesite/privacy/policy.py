@@ -4,7 +4,8 @@ What the site says is generated from here, and what the site does is checked aga
 - the categories of personal data from the policy, and `category_of`, which places every registry field in one of
   them (a test fails for a registry field that has none);
 - the purposes with their legal bases (art. 6.1), in Swedish;
-- retention per category, derived from the registry's retention of the fields in it (texts: RETENTION_TEXT_SV);
+- retention per category, derived from the registry's retention of the fields in it (texts: retention_texts_sv, which
+  takes the configured technical-data periods: this module reads no settings, its callers pass them);
 - the recipients: the processors (the CRM, Apsis and Mailchimp for newsletters) and the subsidiaries, each with what
   it may receive (from privacy/sharing.py);
 - the rights, the supervisory authority (IMY) and how automatic grading works: the access export reuses these texts;
@@ -22,10 +23,11 @@ from enum import StrEnum
 
 from coursesite.privacy.registry import (
     PERSONAL_FIELDS,
-    RETENTION_TEXT_SV,
     PersonalField,
     Purpose,
     Retention,
+    ip_truncated_after_sv,
+    retention_texts_sv,
 )
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES
 
@@ -114,7 +116,7 @@ _CATEGORIES: tuple[DataCategory, ...] = (
             "Vilka sidor du besökt",
             "Webbläsarens inställningar (user agent och språk)",
             "Tidpunkt",
-            "IP-adress (kortas efter 7 dagar)",
+            "IP-adress (kortas, se lagringstiden)",
             "Inloggningssessioner och skydd mot upprepade inloggningsförsök",
             "Logg över när personal läser eller ändrar dina uppgifter",
         ),
@@ -317,8 +319,10 @@ class RetentionRow:
     applies_to_sv: tuple[str, ...]  # what the retention applies to, by table
 
 
-def retention_of(key: PolicyCategory | str) -> tuple[RetentionRow, ...]:
-    """How long a category's data is kept, one row per retention rule its fields have (registry order)."""
+def retention_of(key: PolicyCategory | str, *, ip_days: int, page_view_months: int) -> tuple[RetentionRow, ...]:
+    """How long a category's data is kept, one row per retention rule its fields have (registry order), with the
+    configured technical-data periods."""
+    texts = retention_texts_sv(ip_days, page_view_months)
     tables: dict[Retention, list[str]] = {}
     for f in fields_of(key):
         labels = tables.setdefault(f.retention, [])
@@ -326,7 +330,7 @@ def retention_of(key: PolicyCategory | str) -> tuple[RetentionRow, ...]:
         if label not in labels:
             labels.append(label)
     return tuple(
-        RetentionRow(retention, RETENTION_TEXT_SV[retention], tuple(tables[retention]))
+        RetentionRow(retention, texts[retention], tuple(tables[retention]))
         for retention in Retention
         if retention in tables
     )
@@ -565,7 +569,7 @@ AUTOMATED_GRADING_SV = (
     "automatisk omrättning."
 )
 
-SECURITY_MEASURES_SV: tuple[str, ...] = (
+_SECURITY_MEASURES_SV: tuple[str, ...] = (
     "Lösenord lagras bara som Argon2id-hashar.",
     "Sessioner lagras på servern; kakan innehåller bara en slumpad nyckel, och databasen bara dess hash.",
     "CSRF-skydd på varje ändrande anrop.",
@@ -577,8 +581,15 @@ SECURITY_MEASURES_SV: tuple[str, ...] = (
     "Behörighet per roll: lärare, ekonomi och kundtjänst ser bara de uppgifter deras arbete kräver.",
     "Granskningslogg över varje gång personal läser eller ändrar en persons uppgifter: vem, när, vad och varför.",
     "Varje utlämnande till mottagare loggas; dotterbolag får bara de fält deras ändamål tillåter.",
-    "Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser kortas efter 7 dagar.",
 )
+
+
+def security_measures_sv(ip_days: int) -> tuple[str, ...]:
+    """The security measures (art. 32), the last with the configured period before IP addresses are truncated."""
+    return (
+        *_SECURITY_MEASURES_SV,
+        f"Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser {ip_truncated_after_sv(ip_days)}.",
+    )
 
 CONTACT_SV = (
     "Frågor om hur vi behandlar dina personuppgifter, och begäran om radering, skickar du till vår kundtjänst."

@@ -36,19 +36,42 @@ class Retention(StrEnum):
     LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed
     BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
     CONTACT_FORMS = "contact_forms"  # 24 months after the person last contacted us through a form
-    TECHNICAL_DATA = "technical_data"  # IP address truncated after 7 days, the page view deleted after 13 months
+    TECHNICAL_DATA = "technical_data"  # IP address truncated, then the page view deleted (settings.py: PAGE_VIEW_*)
     CASES = "cases"  # 2 years after the case was closed
     CONSENT_PROOF = "consent_proof"  # while the consent holds, and 3 years after its withdrawal as proof
     STAFF_AUDIT = "staff_audit"  # 2 years
     DISCLOSURE_LOG = "disclosure_log"  # 3 years: the person can see who received their data
 
 
-RETENTION_TEXT_SV = {
+def count_sv(number: int, singular: str, plural: str) -> str:
+    """A number with its noun in the right form: count_sv(1, "dag", "dagar") == "1 dag"."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def days_sv(days: int) -> str:
+    return count_sv(days, "dag", "dagar")
+
+
+def months_sv(months: int) -> str:
+    return count_sv(months, "månad", "månader")
+
+
+def ip_truncated_after_sv(ip_days: int) -> str:
+    """ "kortas efter 7 dagar": how long a page view's full IP address is kept."""
+    return f"kortas efter {days_sv(ip_days)}"
+
+
+def technical_data_retention_sv(ip_days: int, page_view_months: int) -> str:
+    """The one sentence on how long technical data is kept, with the configured periods (settings.py:
+    COURSESITE_PAGE_VIEW_IP_DAYS, COURSESITE_PAGE_VIEW_RETENTION_MONTHS; the retention job applies the same)."""
+    return f"IP-adressen {ip_truncated_after_sv(ip_days)}; sidvisningen raderas efter {months_sv(page_view_months)}."
+
+
+_FIXED_RETENTION_TEXT_SV = {
     Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
     Retention.SESSION_LIFETIME: "Tills sessionen går ut (högst 14 dagar) eller personen loggar ut.",
     Retention.LOGIN_WINDOW: "Högst 15 minuter efter ett misslyckat inloggningsförsök.",
     Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
-    Retention.TECHNICAL_DATA: "IP-adressen kortas efter 7 dagar; sidvisningen raderas efter 13 månader.",
     Retention.CASES: "2 år efter att ärendet avslutades.",
     Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket.",
     Retention.STAFF_AUDIT: "2 år.",
@@ -56,6 +79,13 @@ RETENTION_TEXT_SV = {
     Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
     "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }
+BOOKKEEPING_TEXT_SV = _FIXED_RETENTION_TEXT_SV[Retention.BOOKKEEPING]
+
+
+def retention_texts_sv(ip_days: int, page_view_months: int) -> dict[Retention, str]:
+    """Every retention rule's text in Swedish, in Retention order, with the configured technical-data periods."""
+    configured = {Retention.TECHNICAL_DATA: technical_data_retention_sv(ip_days, page_view_months)}
+    return {retention: configured.get(retention) or _FIXED_RETENTION_TEXT_SV[retention] for retention in Retention}
 
 
 @dataclass(frozen=True)
@@ -195,7 +225,7 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("page_view", "viewed_at", T, SECURITY, TECH, "När sidan visades", provided=False),
     _p("page_view", "user_agent", T, SECURITY, TECH, "Webbläsarens inställningar (user agent)", provided=False),
     _p("page_view", "accept_language", T, SECURITY, TECH, "Webbläsarens språkinställning", provided=False),
-    _p("page_view", "ip_address", T, SECURITY, TECH, "IP-adress (kortas efter 7 dagar)", provided=False),
+    _p("page_view", "ip_address", T, SECURITY, TECH, "IP-adress (kortas, se lagringstiden)", provided=False),
     _p("page_view", "ip_truncated", T, SECURITY, TECH, "Om IP-adressen har kortats", provided=False),
     _p("page_view", "account", T, SECURITY, TECH, "Vem som var inloggad", provided=False),
     _p("support_case", "account", CS, SERVICE, CASES, "Vems ärendet är", provided=False),

@@ -6,8 +6,9 @@ nothing left to do. Each rule runs in its own write transaction (count, then cha
 failure leaves the earlier rules done.
 
 The rules (privacy/registry.py, Retention):
-- TECHNICAL_DATA: page-view IP addresses truncated after 7 days (IPv4 to x.y.z.0, IPv6 to its /48), page views deleted
-  after 13 months (privacy/pageviews.py: TechnicalDataConfig);
+- TECHNICAL_DATA: page-view IP addresses truncated (IPv4 to x.y.z.0, IPv6 to its /48) and page views deleted after the
+  periods in the settings (settings.py: COURSESITE_PAGE_VIEW_IP_DAYS, default 7 days, and
+  COURSESITE_PAGE_VIEW_RETENTION_MONTHS, default 13 months), the same numbers the policy texts state;
 - SESSION_LIFETIME: expired sessions; LOGIN_WINDOW: failed logins older than the rate-limit window;
 - CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
   without an account, without an open case, and without a consent that still holds or is still kept as proof;
@@ -48,7 +49,7 @@ from coursesite.db.privacy import (
     StaffAudit,
     SupportCase,
 )
-from coursesite.privacy.pageviews import TechnicalDataConfig
+from coursesite.settings import DEFAULT_PAGE_VIEW_IP_DAYS, DEFAULT_PAGE_VIEW_RETENTION_MONTHS, Settings
 
 CONTACT_FORMS_MONTHS = 24
 CONSENT_PROOF_MONTHS = 36
@@ -108,8 +109,8 @@ def truncate_ip(address: str | None) -> str | None:
 class RetentionPolicy:
     """The retention periods the job applies (the registry's Retention texts say the same in Swedish)."""
 
-    ip_truncate_days: int = 7
-    page_view_months: int = 13
+    ip_truncate_days: int = DEFAULT_PAGE_VIEW_IP_DAYS
+    page_view_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS
     login_window_seconds: int = 900
     contact_forms_months: int = CONTACT_FORMS_MONTHS
     consent_proof_months: int = CONSENT_PROOF_MONTHS
@@ -118,11 +119,11 @@ class RetentionPolicy:
     cases_months: int = CASES_MONTHS
 
     @classmethod
-    def from_config(cls, technical: TechnicalDataConfig, *, login_window_seconds: int) -> RetentionPolicy:
+    def from_settings(cls, settings: Settings) -> RetentionPolicy:
         return cls(
-            ip_truncate_days=technical.ip_truncate_days,
-            page_view_months=technical.retention_months,
-            login_window_seconds=login_window_seconds,
+            ip_truncate_days=settings.page_view_ip_days,
+            page_view_months=settings.page_view_retention_months,
+            login_window_seconds=settings.login_window_seconds,
         )
 
 

@@ -281,3 +281,32 @@ def test_cli_retention_run_reports_counts_and_no_personal_data(db, database_url)
 
     wrong = CliRunner().invoke(main, ["retention", "run"], env=env | {"COURSESITE_PAGE_VIEW_IP_DAYS": "0"})
     assert wrong.exit_code != 0 and "COURSESITE_PAGE_VIEW_IP_DAYS" in wrong.output
+
+
+def test_cli_retention_run_applies_the_configured_page_view_periods(db, database_url):
+    """COURSESITE_PAGE_VIEW_IP_DAYS=3 and COURSESITE_PAGE_VIEW_RETENTION_MONTHS=6: a page view 4 days old is
+    truncated and one 7 months old deleted, which the defaults (7 days, 13 months) would both have kept."""
+    now = datetime.now(UTC)
+
+    async def seed():
+        await PageView.insert(PageView(path="/", viewed_at=now - timedelta(days=4), ip_address="203.0.113.20"))
+        await PageView.insert(PageView(path="/", viewed_at=now - timedelta(days=2), ip_address="203.0.113.21"))
+        await PageView.insert(PageView(path="/", viewed_at=months_before(now, 7), ip_address="203.0.113.22"))
+
+    async def pages():
+        return [(row["ip_address"], row["ip_truncated"]) for row in await PageView.select().order_by(PageView.id)]
+
+    run_in_own_loop(seed())
+    env = {"COURSESITE_DATABASE_URL": database_url, "COURSESITE_SECRET_KEY": TEST_SECRET, "COURSESITE_DB_POOL_SIZE": "0"}
+    result = CliRunner().invoke(
+        main,
+        ["retention", "run"],
+        env=env | {"COURSESITE_PAGE_VIEW_IP_DAYS": "3", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "6"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "page_view: 1 deleted" in result.output and "page_view: 1 IP addresses truncated" in result.output
+    assert run_in_own_loop(pages()) == [("203.0.113.0", True), ("203.0.113.21", False)]
+
+    for name, raw in (("COURSESITE_PAGE_VIEW_IP_DAYS", "91"), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", "sex")):
+        wrong = CliRunner().invoke(main, ["retention", "run"], env=env | {name: raw})
+        assert wrong.exit_code != 0 and wrong.output.startswith(f"Error: {name}: "), wrong.output

@@ -185,7 +185,7 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
     other = await seed_person(billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar")
     seed = await seed_person(billing)
     assert seed["seeded"] >= set(personal_tables()), "seed_person must cover every table with personal fields"
-    export = await access_export(seed["account_id"], login_secret=TEST_SECRET)
+    export = await access_export(seed["account_id"], ip_days=3, page_view_months=6, login_secret=TEST_SECRET)
     by_table = {t["table"]: t for t in export["tables"]}
     for table in personal_tables():
         assert by_table[table]["rows"], f"{table}: the person's row is missing from the export"
@@ -200,6 +200,11 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
         assert export[key], key
     assert "imy.se" in json.dumps(export["supervisory_authority"]).lower()
     assert export["source"]["third_parties"] == []
+    # the configured technical-data periods, not the defaults
+    technical = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."
+    assert export["retention"]["technical_data"] == technical
+    assert {f["column"]: f["retention"] for f in by_table["page_view"]["fields"]}["ip_address"] == technical
+    assert "7 dagar" not in text and "13 månader" not in text
     assert export["disclosures"][0]["recipient"] == "Kursbolaget AB"
     assert "account.first_name" in export["disclosures"][0]["fields"]
     # invoices appear as accounting records; secrets are described, never exported
@@ -212,7 +217,7 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
 
 async def test_portable_part_is_marked(billing):
     seed = await seed_person(billing)
-    export = await access_export(seed["account_id"])
+    export = await access_export(seed["account_id"], ip_days=7, page_view_months=13)
     portable = export["portable"]["data"]
     assert portable["account"][0]["first_name"] == "Zelmira"
     assert "password_hash" not in portable["account"][0] and "last_login_at" not in portable["account"][0]

@@ -176,7 +176,7 @@ async def test_the_disclosure_shows_in_the_persons_access_export(service):
     anna = await account("anna@example.se")
     found, _ = await added()
     await service.participants(found)
-    export = await access.access_export(anna)
+    export = await access.access_export(anna, ip_days=7, page_view_months=13)
     [entry] = export["disclosures"]
     assert entry["recipient"] == "Kursplattformen AB" and entry["purpose"] == "course_site"
     assert entry["fields"] == list(allowed_fields("course_site"))

@@ -38,6 +38,44 @@ def test_bad_values_name_the_variable(env, fragment):
         Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, **env})
 
 
+def test_page_view_periods_default_to_7_days_and_13_months_and_can_be_set():
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET})
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (7, 13)
+    settings = Settings.from_env(
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "1", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "36"}
+    )
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (1, 36)
+    settings = Settings.from_env(
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "90", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "1"}
+    )
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (90, 1)
+
+
+@pytest.mark.parametrize("name, low, high", [("COURSESITE_PAGE_VIEW_IP_DAYS", 1, 90), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", 1, 36)])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("sju", "expected a whole number"),
+        ("7.5", "expected a whole number"),
+        ("7\x00", "expected a whole number"),
+        ("\x00", "expected a whole number"),
+        (" 7", "expected a whole number"),
+        ("1_0", "expected a whole number"),
+        ("\u0667", "expected a whole number"),  # ARABIC-INDIC DIGIT SEVEN: int() would take it
+        ("9" * 5000, "expected a whole number"),
+        ("0", "must be between {low} and {high}, got 0"),
+        ("-7", "must be between {low} and {high}, got -7"),
+        ("1000", "must be between {low} and {high}, got 1000"),
+    ],
+)
+def test_bad_page_view_periods_stop_the_app_naming_the_variable(name, low, high, raw, problem):
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, name: raw})
+    message = str(raised.value)
+    assert message.startswith(f"{name}: {problem.format(low=low, high=high)}")
+    assert len(message) < 200 and "\x00" not in message
+
+
 def test_production_refuses_to_start_without_a_real_secret():
     with pytest.raises(ConfigError, match="COURSESITE_SECRET_KEY"):
         Settings.from_env({"COURSESITE_ENV": "production"})

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from coursesite.privacy import policy
-from coursesite.privacy.registry import PERSONAL_FIELDS, RETENTION_TEXT_SV, Retention
+from coursesite.privacy.registry import PERSONAL_FIELDS, Retention, retention_texts_sv
 from tests.conftest import login_as_staff, register
 
 BASE_HOST = "testserver.local"
+RETENTION_TEXT_SV = retention_texts_sv(7, 13)  # the default periods (settings.py); other periods: test_page_view_settings
 URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
 
 

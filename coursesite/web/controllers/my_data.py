@@ -40,7 +40,13 @@ def rights_of(request: Request) -> RightsService:
 
 
 async def _export(request: Request) -> dict[str, Any]:
-    return await access_export(principal_of(request).account_id, login_secret=settings_of(request).secret_key)
+    settings = settings_of(request)
+    return await access_export(
+        principal_of(request).account_id,
+        ip_days=settings.page_view_ip_days,
+        page_view_months=settings.page_view_retention_months,
+        login_secret=settings.secret_key,
+    )
 
 
 # -- the page

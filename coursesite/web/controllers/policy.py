@@ -18,10 +18,10 @@ from litestar.response import Template
 from coursesite.accounts.roles import Role
 from coursesite.core import clock, formatting
 from coursesite.privacy import policy
-from coursesite.privacy.registry import RETENTION_TEXT_SV, Retention
+from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
 from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
-from coursesite.web.deps import billing_of
+from coursesite.web.deps import billing_of, settings_of
 
 RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
 STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
@@ -38,7 +38,10 @@ def _controller(request: Request) -> Any:
 
 
 def document_context(request: Request) -> dict[str, Any]:
-    """Everything both documents show, from privacy/policy.py and the seller in the billing configuration."""
+    """Everything both documents show, from privacy/policy.py, the seller in the billing configuration and the
+    technical-data periods in the settings."""
+    settings = settings_of(request)
+    periods = {"ip_days": settings.page_view_ip_days, "page_view_months": settings.page_view_retention_months}
     return {
         "policy": policy,
         "version": policy.POLICY_VERSION,
@@ -48,7 +51,7 @@ def document_context(request: Request) -> dict[str, Any]:
             {
                 "category": category,
                 "purposes": policy.purposes_of(category.key),
-                "retention": policy.retention_of(category.key),
+                "retention": policy.retention_of(category.key, **periods),
                 "fields": policy.fields_of(category.key),
             }
             for category in policy.categories()
@@ -60,7 +63,8 @@ def document_context(request: Request) -> dict[str, Any]:
         "transfers": policy.transfers(),
         "rights": policy.RIGHTS_SV,
         "authority": policy.SUPERVISORY_AUTHORITY,
-        "seven_years": RETENTION_TEXT_SV[Retention.BOOKKEEPING],
+        "seven_years": BOOKKEEPING_TEXT_SV,
+        "security_measures": policy.security_measures_sv(settings.page_view_ip_days),
     }
 
 

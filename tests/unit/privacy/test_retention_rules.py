@@ -6,15 +6,16 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from coursesite.privacy.pageviews import TechnicalDataConfig, is_page_path, valid_ip
+from coursesite.privacy.pageviews import is_page_path, valid_ip
 from coursesite.privacy.retention import (
+    RetentionPolicy,
     bookkeeping_erasable,
     bookkeeping_erase_before,
     bookkeeping_kept_through,
     months_before,
     truncate_ip,
 )
-from coursesite.settings import ConfigError
+from coursesite.settings import Settings
 
 
 def test_bookkeeping_domain_vector():
@@ -98,11 +99,8 @@ def test_page_paths(path, page):
     assert is_page_path(path) is page
 
 
-def test_technical_data_config_from_env():
-    assert TechnicalDataConfig.from_env({}) == TechnicalDataConfig(ip_truncate_days=7, retention_months=13)
-    config = TechnicalDataConfig.from_env({"COURSESITE_PAGE_VIEW_IP_DAYS": "3", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "6"})
-    assert (config.ip_truncate_days, config.retention_months) == (3, 6)
-    with pytest.raises(ConfigError, match="COURSESITE_PAGE_VIEW_IP_DAYS"):
-        TechnicalDataConfig.from_env({"COURSESITE_PAGE_VIEW_IP_DAYS": "0"})
-    with pytest.raises(ConfigError, match="COURSESITE_PAGE_VIEW_RETENTION_MONTHS"):
-        TechnicalDataConfig.from_env({"COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "tretton"})
+def test_the_retention_policy_takes_the_page_view_periods_from_the_settings():
+    assert RetentionPolicy.from_settings(Settings()) == RetentionPolicy(ip_truncate_days=7, page_view_months=13)
+    settings = Settings(page_view_ip_days=3, page_view_retention_months=6, login_window_seconds=60)
+    policy = RetentionPolicy.from_settings(settings)
+    assert (policy.ip_truncate_days, policy.page_view_months, policy.login_window_seconds) == (3, 6, 60)
