@@ -47,7 +47,7 @@ from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import registry
 from coursesite.privacy import policy
 from coursesite.privacy.registry import PersonalField, Retention, retention_texts_sv
-from coursesite.privacy.sharing import DERIVED_FIELDS
+from coursesite.privacy.subsidiaries import received_by
 
 def policy_module() -> Any:
     return policy
@@ -78,6 +78,9 @@ class Subject:
     invoice_ids: tuple[int, ...]
     case_ids: tuple[int, ...]
     login_keys: tuple[str, ...]
+    # (subsidiary, subject_ref): how each subsidiary that received the person's data knows them (the account id, or
+    # a form person's id), so that their notices are found and another person's with the same number never is.
+    notice_refs: tuple[tuple[int, str], ...] = ()
 
 
 def _in(column: Any, ids: tuple[Any, ...]) -> Any:
@@ -114,12 +117,19 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
         DisclosureSubject,
         lambda s: (DisclosureSubject.account == s.account_id) | _in(DisclosureSubject.person, s.person_ids),
     ),
-    "recipient_notice": (RecipientNotice, lambda s: RecipientNotice.subject_ref == str(s.account_id)),
+    "recipient_notice": (RecipientNotice, lambda s: _notices_of(s)),
     "processor_notice": (
         ProcessorNotice,
         lambda s: (ProcessorNotice.account == s.account_id) | _in(ProcessorNotice.person, s.person_ids),
     ),
 }
+
+
+def _notices_of(subject: Subject) -> Any:
+    condition = _in(RecipientNotice.id, ())
+    for subsidiary, ref in subject.notice_refs:
+        condition = condition | ((RecipientNotice.subsidiary == subsidiary) & (RecipientNotice.subject_ref == ref))
+    return condition
 
 
 def personal_tables() -> list[str]:
@@ -149,7 +159,9 @@ async def resolve_subject(account_id: int, *, login_secret: str | None = None) -
         )
     )
     login_keys = (_attempt_key(login_secret, "email", email),) if login_secret else ()
-    return Subject(account_id, email, person_ids, answer_ids, invoice_ids, case_ids, login_keys)
+    link = (DisclosureSubject.account == account_id) | _in(DisclosureSubject.person, person_ids)
+    notice_refs = tuple((got.subsidiary, got.subject_ref) for got in await received_by(link))
+    return Subject(account_id, email, person_ids, answer_ids, invoice_ids, case_ids, login_keys, notice_refs)
 
 
 def plain(value: Any) -> Any:
@@ -223,11 +235,7 @@ async def _disclosure_log(subject: Subject) -> list[dict[str, Any]]:
 
 
 def _describe_field_name(name: str) -> str:
-    if name in DERIVED_FIELDS:
-        return DERIVED_FIELDS[name]
-    table, _, column = name.partition(".")
-    found = registry.classification(table, column)
-    return found.description_sv if isinstance(found, PersonalField) else name
+    return policy_module().field_description_sv(name)
 
 
 async def access_export(

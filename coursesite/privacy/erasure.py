@@ -12,7 +12,8 @@ Customer service calls `erase_account` after confirming the person's identity. I
 - keeps the person's support cases without contact data (name and email blanked, subject, description and notes
   replaced by "[raderat]") and the staff audit rows with subject ids only (texts naming the person are scrubbed);
 - queues an erasure notice to every subsidiary that received the person's data (recipient_notice, kind "erasure",
-  subject_ref = the account id they received) and drops pending rectification notices, whose changes hold data;
+  subject_ref = the id each received: the account id, or the form person's id for the webinar subsidiary) and drops
+  pending rectification notices to them, whose changes hold data;
 - queues an erasure notice for staff to carry out at every newsletter processor that received the person in an
   export (processor_notice, by the Kurssajten-ID the export gave; privacy/processors.py).
 
@@ -54,6 +55,7 @@ from coursesite.db.tables import TABLES
 from coursesite.privacy.access import OWNERS, resolve_subject
 from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.processors import received_by_processors, subject_link
+from coursesite.privacy.subsidiaries import received_by
 
 ERASED_TEXT = "[raderat]"
 CHUNK = 500
@@ -159,7 +161,8 @@ async def _recipients(subject) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 async def _recipients_by(link: Any) -> tuple[list[dict[str, Any]], list[str]]:
-    """The subsidiaries and the processors that received the disclosures the `link` condition picks."""
+    """The subsidiaries (each with the `refs` it knows the person by) and the processors that received the
+    disclosures the `link` condition picks."""
     disclosure_ids = list({row["disclosure"] for row in await DisclosureSubject.select(DisclosureSubject.disclosure).where(link)})
     if not disclosure_ids:
         return [], []
@@ -171,7 +174,10 @@ async def _recipients_by(link: Any) -> tuple[list[dict[str, Any]], list[str]]:
         if subsidiary_ids
         else []
     )
-    return subsidiaries, processors
+    refs: dict[int, list[str]] = {}
+    for got in await received_by(link):
+        refs.setdefault(got.subsidiary, []).append(got.subject_ref)
+    return [sub | {"refs": refs.get(sub["id"], [])} for sub in subsidiaries], processors
 
 
 async def _blank_cases(case_ids: list[int], needles: list[str]) -> None:
@@ -228,9 +234,11 @@ async def erase_account(
         await Certificate.update({Certificate.holder_short_name: ""}).where(Certificate.account == account_id)
 
         # Pending rectification notices hold the corrected data itself; the erasure notice replaces them.
-        await RecipientNotice.delete().where(
-            (RecipientNotice.subject_ref == str(account_id)) & (RecipientNotice.kind == "rectification")
-        )
+        for sub in subsidiaries:
+            await RecipientNotice.delete().where(
+                (RecipientNotice.subsidiary == sub["id"]) & RecipientNotice.subject_ref.is_in(sub["refs"])
+                & (RecipientNotice.kind == "rectification")
+            )  # fmt: skip
 
         invoices = await Invoice.select(Invoice.id, Invoice.kind).where(Invoice.account == account_id)
         payments = await Payment.count().where(Payment.invoice.is_in([r["id"] for r in invoices])) if invoices else 0
@@ -242,7 +250,7 @@ async def erase_account(
             await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
         await _delete_rows(Account, Account.id == account_id, counts)
 
-        await _notify_and_log(subsidiaries, str(account_id), actor_id, case_id, now, account_id=account_id, what="Alla personuppgifter utom räkenskapsinformation")  # fmt: skip
+        await _notify_and_log(subsidiaries, actor_id, case_id, now, account_id=account_id, what="Alla personuppgifter utom räkenskapsinformation")  # fmt: skip
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
         if case_id is not None:
@@ -251,14 +259,16 @@ async def erase_account(
 
 
 async def _notify_and_log(
-    subsidiaries: list[dict[str, Any]], subject_ref: str, actor_id: int | None, case_id: int | None, now: Any, *,
+    subsidiaries: list[dict[str, Any]], actor_id: int | None, case_id: int | None, now: Any, *,
     account_id: int | None = None, person_id: int | None = None, what: str,
 ) -> None:  # fmt: skip
-    """An erasure notice to every subsidiary that received the data, and the erase row in the staff audit."""
+    """An erasure notice to every subsidiary that received the data, for each id it knows the person by, and the
+    erase row in the staff audit."""
     for sub in subsidiaries:
-        await RecipientNotice.insert(
-            RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=subject_ref, changes=json.dumps([]), created_at=now)
-        )
+        for ref in sub["refs"]:
+            await RecipientNotice.insert(
+                RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=ref, changes=json.dumps([]), created_at=now)
+            )
     await StaffAudit.insert(
         StaffAudit(
             actor=actor_id, action="erase", subject_account=account_id, subject_person=person_id, what=what,
@@ -271,8 +281,8 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
     """Erase a form person who has no account (someone who only used the public forms), in one transaction: the
     `person` row with its submissions, consents and disclosure entries; their support cases kept without contact
     data, subject, description and notes; the staff audit rows kept with the person id only; an erasure notice to
-    every subsidiary that received their data (subject_ref "person:<id>"). NotFound when the person does not exist;
-    Conflict when an account has the person's email (erase_account is the one for that)."""
+    every subsidiary that received their data (subject_ref: the `person.id` it received). NotFound when the person
+    does not exist; Conflict when an account has the person's email (erase_account is the one for that)."""
     now = clock.now()
     counts: Counter = Counter()
     async with write_transaction(engine):
@@ -301,7 +311,7 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         await _scrub_audit(StaffAudit.subject_person == person_id, needles)
         await _delete_rows(Person, Person.id == person_id, counts)
 
-        await _notify_and_log(subsidiaries, f"person:{person_id}", actor_id, case_id, now, person_id=person_id, what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)")  # fmt: skip
+        await _notify_and_log(subsidiaries, actor_id, case_id, now, person_id=person_id, what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)")  # fmt: skip
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(None, counts, [], 0, 0, len(case_ids), subsidiaries, processors, person_id=person_id)
         if case_id is not None:

@@ -29,7 +29,7 @@ from coursesite.privacy.registry import (
     ip_truncated_after_sv,
     retention_texts_sv,
 )
-from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES
+from coursesite.privacy.sharing import DERIVED_FIELDS, SHARED_AS_SV, SHARING_PURPOSES
 
 POLICY_VERSION = "2026-11"  # recorded with every consent; change it when the policy's wording changes
 POLICY_TITLE = "Villkor och integritetspolicy"
@@ -416,15 +416,16 @@ PROCESSORS: tuple[Recipient, ...] = (
 
 
 def field_description_sv(name: str) -> str:
-    """A shared field's description: `table.column` from the registry, a derived value, or a surrogate key."""
+    """A disclosed field's description: a derived value, what is sent of a column (sharing.SHARED_AS_SV, also the
+    surrogate keys), or `table.column` from the registry."""
     if name in DERIVED_FIELDS:
         return DERIVED_FIELDS[name]
+    if name in SHARED_AS_SV:
+        return SHARED_AS_SV[name]
     table, _, column = name.partition(".")
     for f in PERSONAL_FIELDS:
         if f.table == table and f.column == column:
             return f.description_sv
-    if column == "id":
-        return "Ett löpnummer som identifierar kontot"
     return name
 
 

@@ -46,6 +46,7 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.privacy.deadlines import deadline
+from coursesite.privacy import subsidiaries
 from coursesite.privacy.pii import find_forbidden, refusal_message
 from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
@@ -242,36 +243,41 @@ class RightsService:
         return changed
 
     async def _queue_rectification_notices(self, account_id: int, changed: dict[str, Any], now: datetime) -> tuple[str, ...]:
-        """One notice per subsidiary that received this person's data, with the corrected fields it both received
-        (by the disclosure log) and is allowed to receive (by its purpose's allow-list)."""
-        rows = await DisclosureSubject.select(
-            DisclosureSubject.disclosure.subsidiary.as_alias("subsidiary"),
-            DisclosureSubject.disclosure.fields.as_alias("fields"),
-        ).where((DisclosureSubject.account == account_id) & DisclosureSubject.disclosure.subsidiary.is_not_null())
-        received: dict[int, set[str]] = {}
-        for row in rows:
-            fields = row["fields"]
-            if isinstance(fields, str):
-                fields = json.loads(fields)
-            received.setdefault(row["subsidiary"], set()).update(fields or [])
+        """One notice per subsidiary and id it knows the person by (the account, or a form person with the account's
+        email, which rectify corrects too), with the corrected fields it both received (by the disclosure log) and is
+        allowed to receive (by its purpose's allow-list): `account.x`, and `person.x` for the same value."""
+        email = await self._email(account_id)
+        person_ids = [row["id"] for row in await Person.select(Person.id).where(Person.email == email)]
+        link = DisclosureSubject.account == account_id
+        if person_ids:
+            link = link | DisclosureSubject.person.is_in(person_ids)
+        received = await subsidiaries.received_by(link)
         if not received:
             return ()
-        subsidiaries = await Subsidiary.select(Subsidiary.id, Subsidiary.name, Subsidiary.purpose).where(
-            Subsidiary.id.is_in(list(received))
-        )
-        notified = []
-        for sub in subsidiaries:
-            allowed = set(allowed_fields(sub["purpose"])) & received[sub["id"]]
-            corrections = {name: value for name, value in changed.items() if name in allowed}
+        purposes = {
+            row["id"]: row
+            for row in await Subsidiary.select(Subsidiary.id, Subsidiary.name, Subsidiary.purpose).where(
+                Subsidiary.id.is_in(sorted({r.subsidiary for r in received}))
+            )
+        }
+        corrected = changed | {
+            "person." + name.partition(".")[2]: value for name, value in changed.items() if name.startswith("account.")
+        }
+        notified: list[str] = []
+        for got in received:
+            sub = purposes[got.subsidiary]
+            allowed = set(allowed_fields(sub["purpose"])) & got.fields
+            corrections = {name: value for name, value in corrected.items() if name in allowed}
             if not corrections:
                 continue
             await RecipientNotice.insert(
                 RecipientNotice(
-                    subsidiary=sub["id"], kind="rectification", subject_ref=str(account_id),
+                    subsidiary=sub["id"], kind="rectification", subject_ref=got.subject_ref,
                     changes=json.dumps(corrections, ensure_ascii=False), created_at=now,
                 )
             )  # fmt: skip
-            notified.append(sub["name"])
+            if sub["name"] not in notified:
+                notified.append(sub["name"])
         return tuple(notified)
 
     # -- restriction (art. 18)

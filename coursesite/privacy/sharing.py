@@ -2,6 +2,10 @@
 
 Field names are the registry's `table.column` names, plus a few derived values that are computed, never stored
 (listed in DERIVED_FIELDS). A purpose that is not here receives nothing.
+
+Each purpose also says whom it serves (`subject`: the registry name of the id the subsidiary knows each person by):
+`course_site` serves course participants (accounts, `account.id`), `webinar` the people who registered through the
+public webinar form (`person.id`). privacy/subsidiaries.py reads each population.
 """
 
 from __future__ import annotations
@@ -12,6 +16,12 @@ DERIVED_FIELDS = {
     "enrollment.status": "Anmäld till kursen eller inte (enrolled / not_enrolled)",
     "lesson_progress.course_percent": "Hur stor del av kursen som är klar, i procent",
 }
+# Shared fields described by what is sent, where that is less than the column holds or the column is a key.
+SHARED_AS_SV = {
+    "account.id": "Ett löpnummer som identifierar kontot",
+    "person.id": "Ett löpnummer som identifierar dig bland dem som anmält sig via våra formulär",
+    "form_submission.details": "Vilket webbinarium du har anmält dig till (bara det, ur din anmälan)",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class SharingPurpose:
     description_sv: str
     legal_basis_sv: str
     fields: tuple[str, ...]
+    subject: str  # the id the subsidiary knows each person by: "account.id" (participants) or "person.id" (forms)
 
 
 SHARING_PURPOSES: dict[str, SharingPurpose] = {
@@ -36,12 +47,16 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
                 "enrollment.status",
                 "lesson_progress.course_percent",
             ),
+            subject="account.id",
         ),
         SharingPurpose(
             name="webinar",
             description_sv="Dotterbolaget som håller webbinarier: skicka inbjudan och länk till den som anmält sig.",
             legal_basis_sv="Avtal (artikel 6.1 b): att genomföra webbinariet personen anmält sig till.",
-            fields=("account.id", "account.first_name", "account.last_name", "account.email"),
+            # Whom to invite, where to send it and to which webinar (the `webinar` of their registrations, from
+            # form_submission.details). Never the mobile: the invitation and link go by e-mail.
+            fields=("person.id", "person.first_name", "person.last_name", "person.email", "form_submission.details"),
+            subject="person.id",
         ),
     )
 }

@@ -2,9 +2,13 @@
 receive (privacy/sharing.py, deny by default), every disclosure logged with whose data it held, and the notices of
 rectification and erasure queued for them (art. 19). docs/privacy-sharing.md describes the whole flow.
 
-Who is shared: accounts with the participant role that are not restricted (art. 18: neither the account's privacy row
-nor a linked form person has `restricted_at` set). A switched-off profile does not stop sharing: sharing serves the
-contract the participant entered (the course), not profiling; see docs/privacy-sharing.md.
+Who is shared depends on the purpose (`SharingPurpose.subject`, one `Population` each):
+- `course_site` (`account.id`): accounts with the participant role that are not restricted (art. 18: neither the
+  account's privacy row nor a linked form person has `restricted_at` set);
+- `webinar` (`person.id`): form people with a webinar registration and a `webinar_information` consent not withdrawn,
+  who are not restricted (neither the person nor a linked account or one with their e-mail).
+A switched-off profile does not stop sharing: sharing serves what the person asked for (the course, the webinar), not
+profiling; see docs/privacy-sharing.md.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import write_transaction
-from coursesite.db.privacy import Disclosure, DisclosureSubject, RecipientNotice, Subsidiary
+from coursesite.db.privacy import Disclosure, DisclosureSubject, FormSubmission, RecipientNotice, Subsidiary
 from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
 
 NAME_MAX = 100  # subsidiary.name
@@ -36,8 +40,9 @@ PAGE_MAX = 500
 NOTICES_MAX = 500  # notices served per call, oldest first; acknowledging them brings the next ones
 ID_MAX = 2**31 - 1
 
-# How each shareable field is read, one SQL expression per registry name, over `account a` left-joined with
-# `enrollment e`. Anything not here cannot be shared (a test checks every allow-listed field has a source).
+# How each shareable field is read, one SQL expression per registry name, over its population's FROM (`account a`
+# left-joined with `enrollment e`, or `person p`). Anything not here cannot be shared (a test checks every
+# allow-listed field has a source, and that its table belongs to the purpose's population).
 _COMPLETED = "completed_lessons"
 FIELD_SQL: dict[str, str | None] = {
     "account.id": "a.id",
@@ -47,7 +52,60 @@ FIELD_SQL: dict[str, str | None] = {
     "enrollment.status": "CASE WHEN e.id IS NULL THEN 'not_enrolled' ELSE 'enrolled' END",
     # Derived: the completed lessons of the course in force, turned into a percentage in Python (course/progress.py).
     "lesson_progress.course_percent": None,
+    "person.id": "p.id",
+    "person.first_name": "p.first_name",
+    "person.last_name": "p.last_name",
+    "person.email": "p.email",
+    # Read for the page in one query: the `webinar` of each of the person's webinar registrations (a list of slugs,
+    # oldest first; nothing else of the details is shared).
+    "form_submission.details": None,
 }
+WEBINAR_FORM = "webinar"  # form_submission.form, and the key of its detail field (forms.FORMS["webinar"])
+WEBINAR_CONSENT = "webinar_information"
+
+
+@dataclass(frozen=True)
+class Population:
+    """Whom a purpose serves: one SQL row per person, keyed (and paged) by `key`, the id the subsidiary receives."""
+
+    key: str  # "account.id" or "person.id": the keyset, the disclosure subject and the notices' subject_ref
+    source: str  # FROM …, with the alias FIELD_SQL uses
+    where: str  # who is included, with {} placeholders for `args`
+    args: tuple[Any, ...]
+    tables: frozenset[str]  # the tables whose fields it can serve
+
+
+POPULATIONS: dict[str, Population] = {
+    "account.id": Population(
+        key="account.id",
+        source="account a LEFT JOIN enrollment e ON e.account = a.id",
+        where=(
+            "a.role = {} "
+            "AND NOT EXISTS (SELECT 1 FROM account_privacy ap WHERE ap.account = a.id AND ap.restricted_at IS NOT NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM person p WHERE p.account = a.id AND p.restricted_at IS NOT NULL)"
+        ),
+        args=(Role.PARTICIPANT.value,),
+        tables=frozenset({"account", "enrollment", "lesson_progress"}),
+    ),
+    "person.id": Population(
+        key="person.id",
+        source="person p",
+        where=(
+            "p.restricted_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM form_submission fs WHERE fs.person = p.id AND fs.form = {}) "
+            "AND EXISTS (SELECT 1 FROM consent c WHERE c.person = p.id AND c.kind = {} AND c.withdrawn_at IS NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM account a JOIN account_privacy ap ON ap.account = a.id "
+            "WHERE (a.id = p.account OR a.email = p.email) AND ap.restricted_at IS NOT NULL)"
+        ),
+        args=(WEBINAR_FORM, WEBINAR_CONSENT),
+        tables=frozenset({"person", "form_submission"}),
+    ),
+}
+
+
+def population(purpose: str) -> Population | None:
+    found = SHARING_PURPOSES.get(purpose)
+    return POPULATIONS.get(found.subject) if found else None
 
 
 @dataclass(frozen=True)
@@ -169,15 +227,55 @@ async def authenticate(token: str | None) -> SubsidiaryInfo | None:
 
 
 async def recipients_of(account_id: int) -> list[SubsidiaryInfo]:
-    """Every subsidiary that received this person's data (from the disclosure log), revoked ones included: they
-    still hold the data, so a rectification or erasure notice is queued for them too."""
+    """Every subsidiary that received this person's data (from the disclosure log: as the account, or as a form
+    person linked to it or with its e-mail), revoked ones included: they still hold the data, so a rectification or
+    erasure notice is queued for them too."""
     rows = await Subsidiary.raw(
         "SELECT s.id, s.name, s.purpose, s.channel, s.active, s.created_at FROM subsidiary s "
         "WHERE EXISTS (SELECT 1 FROM disclosure d JOIN disclosure_subject ds ON ds.disclosure = d.id "
-        "WHERE d.subsidiary = s.id AND ds.account = {}) ORDER BY s.id",
-        int(account_id),
+        "WHERE d.subsidiary = s.id AND (ds.account = {} OR ds.person IN (SELECT p.id FROM person p "
+        "WHERE p.account = {} OR p.email = (SELECT a.email FROM account a WHERE a.id = {})))) ORDER BY s.id",
+        int(account_id), int(account_id), int(account_id),
     )
     return [_info(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one subsidiary received about one person, by the id it knows them by (`subject_ref`)."""
+
+    subsidiary: int
+    subject_ref: str
+    fields: frozenset[str]
+
+
+def subject_ref(fields: Any, account_id: int | None, person_id: int | None) -> str:
+    """The id a subsidiary knows a person by: the `person.id` or `account.id` the disclosure held. A disclosure with
+    neither (none is made today) is referred to by the account id, or "person:<id>"."""
+    if person_id is not None and "person.id" in fields:
+        return str(person_id)
+    if account_id is not None and "account.id" in fields:
+        return str(account_id)
+    return str(account_id) if account_id is not None else f"person:{person_id}"
+
+
+async def received_by(link: Any) -> list[Received]:
+    """Per subsidiary and per id it knows the person by, the fields it received, from the disclosure log rows the
+    `link` condition on DisclosureSubject picks (the account's, the form person's). Art. 19 notices go to these."""
+    rows = await DisclosureSubject.select(
+        DisclosureSubject.account,
+        DisclosureSubject.person,
+        DisclosureSubject.disclosure.subsidiary.as_alias("subsidiary"),
+        DisclosureSubject.disclosure.fields.as_alias("fields"),
+    ).where(link & DisclosureSubject.disclosure.subsidiary.is_not_null())
+    found: dict[tuple[int, str], set[str]] = {}
+    for row in rows:
+        fields = row["fields"]
+        if isinstance(fields, str):
+            fields = json.loads(fields)
+        ref = subject_ref(fields or [], row["account"], row["person"])
+        found.setdefault((row["subsidiary"], ref), set()).update(fields or [])
+    return [Received(sub, ref, frozenset(fields)) for (sub, ref), fields in sorted(found.items())]
 
 
 # ---------------------------------------------------------------- serving subsidiaries (the API)
@@ -191,18 +289,22 @@ class SubsidiaryService:
     async def participants(
         self, subsidiary: SubsidiaryInfo, *, limit: int = PAGE_DEFAULT, after: int = 0
     ) -> ParticipantsPage:
-        """One page (keyset on the account id) of the participants the subsidiary may receive, each with exactly
-        the allow-listed fields of its purpose. The read and its disclosure log are one transaction."""
+        """One page (keyset on the id of the purpose's population: the account id, or the person id) of the people
+        the subsidiary may receive, each with exactly the allow-listed fields of its purpose. The read and its
+        disclosure log are one transaction."""
         fields = allowed_fields(subsidiary.purpose)
-        if not fields:  # deny by default: a purpose without an allow-list receives nothing, and nothing is logged
+        people = population(subsidiary.purpose)
+        if not fields or people is None:  # deny by default: a purpose without an allow-list receives nothing, unlogged
             return ParticipantsPage(participants=[], next_after=None)
-        unknown = [name for name in fields if name not in FIELD_SQL]
-        if unknown:  # an allow-list naming a field without a source is a programming error, never a silent gap
+        # An allow-list naming a field without a source, or outside its population, is a programming error, never a
+        # silent gap.
+        unknown = [name for name in fields if name not in FIELD_SQL or name.partition(".")[0] not in people.tables]
+        if unknown:
             raise RuntimeError(f"no source for shared fields {unknown}")
         limit = max(1, min(int(limit), PAGE_MAX))
         after = max(0, min(int(after), ID_MAX))
         slugs = [lesson.slug for lesson in self.catalog.course.lessons()]
-        selected = ["a.id AS subject_id"] + [
+        selected = [f"{FIELD_SQL[people.key]} AS subject_id"] + [
             f"{FIELD_SQL[name]} AS f{index}" for index, name in enumerate(fields) if FIELD_SQL[name] is not None
         ]
         args: list[Any] = []
@@ -215,50 +317,59 @@ class SubsidiaryService:
                 args += slugs
             else:
                 selected.append(f"0 AS {_COMPLETED}")
+        key = FIELD_SQL[people.key]
         sql = (
-            f"SELECT {', '.join(selected)} FROM account a LEFT JOIN enrollment e ON e.account = a.id "
-            "WHERE a.role = {} AND a.id > {} "
-            "AND NOT EXISTS (SELECT 1 FROM account_privacy ap WHERE ap.account = a.id AND ap.restricted_at IS NOT NULL) "
-            "AND NOT EXISTS (SELECT 1 FROM person p WHERE p.account = a.id AND p.restricted_at IS NOT NULL) "
-            "ORDER BY a.id LIMIT {}"
+            f"SELECT {', '.join(selected)} FROM {people.source} "
+            f"WHERE {people.where} AND {key} > {{}} ORDER BY {key} LIMIT {{}}"
         )
-        args += [Role.PARTICIPANT.value, after, limit + 1]  # one more than the page: is there a next page?
+        args += [*people.args, after, limit + 1]  # one more than the page: is there a next page?
         total_lessons = len(slugs)
         async with write_transaction(self.engine):
             rows = await Disclosure.raw(sql, *args)
             more, rows = len(rows) > limit, rows[:limit]
-            items = [self._item(row, fields, total_lessons) for row in rows]
+            ids = [int(row["subject_id"]) for row in rows]
+            webinars = await _webinars(ids) if "form_submission.details" in fields else {}
+            items = [self._item(row, fields, total_lessons, webinars) for row in rows]
             if rows:
-                await self._log(subsidiary, fields, [int(row["subject_id"]) for row in rows])
-        next_after = int(rows[-1]["subject_id"]) if more else None
+                await self._log(subsidiary, fields, people.key, ids)
+        next_after = ids[-1] if more else None
         return ParticipantsPage(participants=items, next_after=next_after)
 
     @staticmethod
-    def _item(row: dict[str, Any], fields: tuple[str, ...], total_lessons: int) -> dict[str, Any]:
+    def _item(
+        row: dict[str, Any], fields: tuple[str, ...], total_lessons: int, webinars: dict[int, list[str]]
+    ) -> dict[str, Any]:
         item: dict[str, Any] = {}
         for index, name in enumerate(fields):
             if name == "lesson_progress.course_percent":
                 completed = int(row[_COMPLETED] or 0)
                 item[name] = completed * 100 // total_lessons if total_lessons else 0
+            elif name == "form_submission.details":
+                item[name] = webinars.get(int(row["subject_id"]), [])
             else:
                 item[name] = row[f"f{index}"]
         return item
 
     @staticmethod
-    async def _log(subsidiary: SubsidiaryInfo, fields: tuple[str, ...], account_ids: list[int]) -> None:
+    async def _log(subsidiary: SubsidiaryInfo, fields: tuple[str, ...], key: str, subject_ids: list[int]) -> None:
         inserted = await Disclosure.insert(
             Disclosure(
                 recipient=subsidiary.name,
                 subsidiary=subsidiary.id,
                 purpose=subsidiary.purpose,
                 fields=json.dumps(list(fields)),
-                people=len(account_ids),
+                people=len(subject_ids),
                 created_at=clock.now(),
             )
         )
         disclosure_id = inserted[0]["id"]
+        by_person = key == "person.id"
         await DisclosureSubject.insert(
-            *(DisclosureSubject(disclosure=disclosure_id, account=account_id, person=None) for account_id in account_ids)
+            *(
+                DisclosureSubject(disclosure=disclosure_id, account=None if by_person else subject_id,
+                                  person=subject_id if by_person else None)
+                for subject_id in subject_ids
+            )
         )
 
     async def notices(self, subsidiary: SubsidiaryInfo) -> list[Notice]:
@@ -287,3 +398,21 @@ class SubsidiaryService:
         ).returning(RecipientNotice.id)
         if not updated and not await RecipientNotice.exists().where(mine):
             raise NotFound("Meddelandet finns inte.")
+
+
+async def _webinars(person_ids: list[int]) -> dict[int, list[str]]:
+    """Per person, the webinars (slugs) of their webinar registrations, oldest first, each once: one query a page."""
+    if not person_ids:
+        return {}
+    rows = await FormSubmission.select(FormSubmission.person, FormSubmission.details).where(
+        FormSubmission.person.is_in(person_ids) & (FormSubmission.form == WEBINAR_FORM)
+    ).order_by(FormSubmission.id).output(load_json=True)
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        details = row["details"]
+        if isinstance(details, str):
+            details = json.loads(details)
+        slug = details.get(WEBINAR_FORM) if isinstance(details, dict) else None
+        if slug and slug not in found.setdefault(row["person"], []):
+            found[row["person"]].append(slug)
+    return found

@@ -64,6 +64,8 @@ def test_every_shared_field_is_classified_and_has_a_source():
             table, _, column = name.partition(".")
             assert name in DERIVED_FIELDS or registry.classification(table, column) is not None, name
             assert name in FIELD_SQL, name
+            assert table in subsidiaries.population(purpose.name).tables, name  # read from the purpose's population
+        assert purpose.subject in purpose.fields and purpose.subject == subsidiaries.population(purpose.name).key
 
 
 async def test_clause_subsidiaries_receive_exactly_the_allow_list(service, catalog):
@@ -97,12 +99,13 @@ async def test_clause_subsidiaries_receive_exactly_the_allow_list(service, catal
         assert never not in text  # no billing details, mobile, answers, last name or staff
 
 
-async def test_each_purpose_gets_its_own_allow_list_and_an_unknown_one_nothing(service):
-    anna = await account("anna@example.se")
+async def test_each_purpose_gets_its_own_population_and_an_unknown_one_nothing(service):
+    await account("anna@example.se")
+    course_site, _ = await added()
+    assert len((await service.participants(course_site)).participants) == 1
+    # The webinar purpose serves webinar registrants (tests/integration/test_webinar_sharing.py), not participants.
     webinar, _ = await added("Webbinariebolaget AB", "webinar")
-    page = await service.participants(webinar)
-    assert page.participants == [{"account.id": anna, "account.first_name": "Anna", "account.last_name": "Andersson",
-                                  "account.email": "anna@example.se"}]
+    assert (await service.participants(webinar)).participants == []
     # A purpose that lost its allow-list (or a row written by hand) receives nothing, and nothing is logged.
     await Subsidiary.update({Subsidiary.purpose: "marketing"}).where(Subsidiary.id == webinar.id)
     stale = subsidiaries.SubsidiaryInfo(webinar.id, webinar.name, "marketing", None, True, NOW)

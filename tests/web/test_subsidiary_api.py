@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, RecipientNotice
+from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice
 from coursesite.privacy import subsidiaries
 from coursesite.privacy.sharing import allowed_fields
 from coursesite.web.controllers import subsidiary_api
-from tests.conftest import register
+from tests.conftest import api_post, register
 
 PARTICIPANTS = "/api/v1/subsidiary/participants"
 NOTICES = "/api/v1/subsidiary/notices"
@@ -77,6 +77,24 @@ async def test_a_restricted_person_is_absent_and_the_disclosure_is_logged(client
     [disclosure] = await Disclosure.select(Disclosure.recipient, Disclosure.people, Disclosure.purpose)
     assert disclosure == {"recipient": "Kursplattformen AB", "people": 1, "purpose": "course_site"}
     assert [row["account"] for row in await DisclosureSubject.select(DisclosureSubject.account)] == [anna["id"]]
+
+
+async def test_the_webinar_token_gets_webinar_registrants_with_its_allow_list(client, program, db):
+    await register(client, "anna@example.se", "Anna")  # a participant without a registration is not shared
+    registered = await api_post(client, "/api/v1/forms/webinar", {
+        "first_name": "Wilma", "last_name": "Webb", "email": "wilma@example.se", "mobile": "070-123 45 67",
+        "webinar": "budget-pa-en-timme",
+    })  # fmt: skip
+    assert registered.status_code == 201, registered.text
+    [wilma] = await Person.select(Person.id).where(Person.email == "wilma@example.se")
+    _, webinar_token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
+    response = await program.get(PARTICIPANTS, headers=bearer(webinar_token))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"participants": [{"person.id": wilma["id"], "person.first_name": "Wilma",
+                                                 "person.last_name": "Webb", "person.email": "wilma@example.se",
+                                                 "form_submission.details": ["budget-pa-en-timme"]}],
+                               "next_after": None}  # fmt: skip
+    assert [row["person"] for row in await DisclosureSubject.select(DisclosureSubject.person)] == [wilma["id"]]
 
 
 async def test_pages_with_limit_and_after(client, program, token):

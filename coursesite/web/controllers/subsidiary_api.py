@@ -97,9 +97,10 @@ async def subsidiary_participants(
     limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
     after: Annotated[int, QueryParameter(ge=0, le=ID_MAX, description="next_after of the previous page")] = 0,
 ) -> ParticipantsOut:
-    """The participants this subsidiary may receive, `limit` at a time in account order: each item has exactly the
-    fields of its purpose's allow-list, by their registry names. Restricted people are never included. Every call
-    that returns people is logged as a disclosure. Page on with `after=next_after` until `next_after` is null.
+    """The people this subsidiary may receive, `limit` at a time in the order of the id it knows them by: course
+    participants by `account.id` (course_site), webinar registrants by `person.id` (webinar). Each item has exactly
+    the fields of its purpose's allow-list, by their registry names. Restricted people are never included. Every
+    call that returns people is logged as a disclosure. Page on with `after=next_after` until `next_after` is null.
     401 without a valid token."""
     page = await _service(request).participants(_subsidiary(request), limit=limit, after=after)
     return ParticipantsOut(participants=page.participants, next_after=page.next_after)
