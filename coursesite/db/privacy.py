@@ -148,10 +148,10 @@ class DisclosureSubject(Table, tablename="disclosure_subject"):
 
 
 class RecipientNotice(Table, tablename="recipient_notice"):
-    """Art. 19: a rectification or erasure to pass on to a recipient that received the person's data."""
+    """Art. 19: a rectification, erasure or restriction to pass on to a recipient that received the person's data."""
 
     subsidiary = ForeignKey(Subsidiary, on_delete=OnDelete.cascade, index=True)
-    kind = Varchar(length=20)  # rectification | erasure
+    kind = Varchar(length=20)  # rectification | erasure | restriction
     subject_ref = Varchar(length=40)  # how the recipient knows the person: the id it received
     changes = JSON()  # the corrected fields and values for a rectification; [] for an erasure
     created_at = Timestamptz()

@@ -147,6 +147,17 @@ def _check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     return cleaned, errors
 
 
+async def _queue_restriction_notices(link: Any, now: datetime, *, account_id: int | None = None, person_id: int | None = None) -> None:
+    """Art. 19: every recipient that received the person's data is told of the restriction (inside the caller's
+    transaction): a `restriction` notice to each subsidiary, by the id it knows the person by, and one for staff to
+    carry out at each newsletter processor."""
+    for item in await subsidiaries.received_by(link):
+        await RecipientNotice.insert(
+            RecipientNotice(subsidiary=item.subsidiary, kind="restriction", subject_ref=item.subject_ref, changes=json.dumps([]), created_at=now)
+        )  # fmt: skip
+    await queue_processor_notices("restriction", await received_by_processors(link), now=now, account_id=account_id, person_id=person_id)
+
+
 class RightsService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -319,8 +330,7 @@ class RightsService:
             await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
                 Person.id == person_id
             )
-            at_processors = await received_by_processors(subject_link(None, [person_id]))
-            await queue_processor_notices("restriction", at_processors, now=now, person_id=person_id)
+            await _queue_restriction_notices(subject_link(None, [person_id]), now, person_id=person_id)
             return True
 
     async def _restrict(self, account_id: int, email: str, reason: str) -> None:
@@ -338,8 +348,7 @@ class RightsService:
         await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
             Person.email == email
         )
-        link = subject_link(account_id, await self._person_ids(account_id, email))
-        await queue_processor_notices("restriction", await received_by_processors(link), now=now, account_id=account_id)
+        await _queue_restriction_notices(subject_link(account_id, await self._person_ids(account_id, email)), now, account_id=account_id)
 
     async def lift_restriction(self, actor: Principal, account_id: int) -> None:
         """Customer service lifts a restriction. The person is told first: the notice is stored in its own

@@ -193,3 +193,35 @@ async def test_rectification_and_erasure_of_an_account_reach_each_subsidiary_by_
         [(webinar.id, "erasure", str(anna_person)), (course_site.id, "erasure", str(anna))]
     )
     assert any(r["id"] == ottos for r in rows)
+
+
+async def test_a_restriction_is_passed_on_to_each_subsidiary_that_received_the_person(db, service):
+    """Art. 19: a restriction reaches every subsidiary that received the person, by the id it knows them by; one that
+    received nothing about them is not told."""
+    anna = await account("anna@example.se", "Anna")
+    anna_person = await register(db, "anna@example.se", "Anna")
+    wilma = await register(db, "wilma@example.se")
+    bo = await account("bo@example.se", "Bo")
+    webinar, course_site = await webinar_subsidiary(), await course_site_subsidiary()
+    await service.participants(webinar)  # Anna's and Wilma's person rows
+    await service.participants(course_site)  # Anna's and Bo's accounts
+    await RecipientNotice.delete(force=True)
+
+    rights = RightsService(db)
+    await rights.request_restriction(anna, "Jag bestrider uppgifterna")
+    notices = await RecipientNotice.select(RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref).order_by(
+        RecipientNotice.subsidiary
+    )
+    assert notices == [
+        {"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(anna_person)},
+        {"subsidiary": course_site.id, "kind": "restriction", "subject_ref": str(anna)},
+    ]
+    # the restricted person drops out of what the subsidiaries receive from now on
+    assert anna not in [p["account.id"] for p in (await service.participants(course_site)).participants]
+
+    await RecipientNotice.delete(force=True)
+    assert await rights.apply_person_restriction(wilma, "Begäran per telefon") is True
+    assert await RecipientNotice.select(RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref) == [
+        {"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(wilma)}
+    ]
+    assert bo  # Bo did nothing: no notice names him

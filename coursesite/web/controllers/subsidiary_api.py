@@ -78,7 +78,7 @@ class ParticipantsOut(msgspec.Struct):
 
 class NoticeOut(msgspec.Struct):
     id: int
-    kind: str
+    kind: str  # rectification | erasure | restriction
     subject_ref: str
     changes: Any
     created_at: datetime
@@ -109,7 +109,8 @@ async def subsidiary_participants(
 @get("/api/v1/subsidiary/notices", **ROUTE)
 async def subsidiary_notices(request: Request) -> NoticesOut:
     """Unacknowledged notices for this subsidiary, oldest first: `rectification` (with the corrected fields in
-    `changes`) or `erasure` of the person it knows by `subject_ref`."""
+    `changes`), `erasure` or `restriction` (stop processing; only store what you hold) of the person it knows by
+    `subject_ref`."""
     notices = await _service(request).notices(_subsidiary(request))
     return NoticesOut(
         notices=[
