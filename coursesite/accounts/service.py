@@ -104,11 +104,9 @@ async def _recent_failures(key: str, since) -> int:
     return await LoginAttempt.count().where((LoginAttempt.key_hash == key) & (LoginAttempt.attempted_at > since))
 
 
-async def authenticate(email: str, password: str, client_address: str, policy: LoginPolicy) -> Principal:
-    """Check a login. Too many recent failures for the email, or from the address, refuse it before the password
-    is even checked, so guessing gets nowhere."""
-    email = (email or "").strip().lower()[:254]
-    now = clock.now()
+async def _refuse_when_limited(email: str, client_address: str, policy: LoginPolicy, now) -> tuple[str, str]:
+    """The keys a failed password check counts under (the email's, the address's); RateLimited when either has had
+    too many recent failures, so guessing gets nowhere."""
     since = now - timedelta(seconds=policy.window_seconds)
     email_key = _attempt_key(policy.secret, "email", email)
     address_key = _attempt_key(policy.secret, "address", client_address or "unknown")
@@ -120,16 +118,40 @@ async def authenticate(email: str, password: str, client_address: str, policy: L
             "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
             retry_after_seconds=policy.window_seconds,
         )
+    return email_key, address_key
+
+
+async def _record_failure(keys: tuple[str, str], policy: LoginPolicy, now) -> None:
+    await LoginAttempt.insert(*(LoginAttempt(key_hash=key, attempted_at=now) for key in keys))
+    await LoginAttempt.delete().where(LoginAttempt.attempted_at < now - timedelta(seconds=policy.window_seconds))
+
+
+async def confirm_password(account_id: int, password: str, client_address: str, policy: LoginPolicy) -> None:
+    """The logged-in person's password, asked again before a change that moves the login (a new e-mail address).
+    A wrong one counts as a failed login, with the same limits; Invalid names the field."""
+    rows = await Account.select(Account.email, Account.password_hash).where(Account.id == account_id)
+    if not rows:
+        raise Unauthenticated("Logga in igen.")
+    now = clock.now()
+    keys = await _refuse_when_limited(rows[0]["email"], client_address, policy, now)
+    if not await verify_password(rows[0]["password_hash"], password or ""):
+        await _record_failure(keys, policy, now)
+        raise Invalid("Lösenordet stämmer inte.", field_errors={"current_password": "Fel lösenord."})
+
+
+async def authenticate(email: str, password: str, client_address: str, policy: LoginPolicy) -> Principal:
+    """Check a login. Too many recent failures for the email, or from the address, refuse it before the password
+    is even checked, so guessing gets nowhere."""
+    email = (email or "").strip().lower()[:254]
+    now = clock.now()
+    keys = await _refuse_when_limited(email, client_address, policy, now)
     rows = await Account.select(*_PRINCIPAL_COLUMNS, Account.password_hash).where(Account.email == email).limit(1)
     row = rows[0] if rows else None
     if not await verify_password(row["password_hash"] if row else None, password or ""):
-        await LoginAttempt.insert(
-            LoginAttempt(key_hash=email_key, attempted_at=now), LoginAttempt(key_hash=address_key, attempted_at=now)
-        )
-        await LoginAttempt.delete().where(LoginAttempt.attempted_at < since)
+        await _record_failure(keys, policy, now)
         raise Unauthenticated("Fel e-postadress eller lösenord.")
     assert row is not None
-    await LoginAttempt.delete().where(LoginAttempt.key_hash == email_key)
+    await LoginAttempt.delete().where(LoginAttempt.key_hash == keys[0])
     updates: dict = {Account.last_login_at: now}
     if needs_rehash(row["password_hash"]):
         updates[Account.password_hash] = await hash_password(password)

@@ -17,7 +17,7 @@ from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.service import BillingService
 from coursesite.core import clock
-from coursesite.core.errors import Forbidden, NotFound
+from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.db.accounts import LoginAttempt
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Invoice, Payment
@@ -310,3 +310,49 @@ async def test_erasure_request_is_a_case_with_the_deadline(db, rights):
     assert again.id == view.id
     row = (await SupportCase.select().where(SupportCase.id == view.id))[0]
     assert row["contact_email"] == "ella@example.se" and row["status"] == "open"
+
+
+async def test_a_new_email_reaches_every_recipient_that_had_the_old_one(billing, rights):
+    seed = await seed_person(billing)
+    old_ref = subscriber_ref(TEST_SECRET, "zelmira.quist@example.se")
+    await RecipientNotice.delete(force=True)
+    await ProcessorNotice.delete(force=True)
+
+    result = await rights.rectify(seed["account_id"], ProfileChanges(email="Zelmira.Ny@example.se"))
+
+    assert result.changed == ("account.email",) and set(result.notified) == {"Kursbolaget AB", "Apsis"}
+    (notice,) = await RecipientNotice.select().output(load_json=True)
+    assert (notice["subject_ref"], notice["changes"]) == (str(seed["account_id"]), {"account.email": "zelmira.ny@example.se"})
+    # Apsis knows her by the ID of the old address, and is to get the new one
+    (apsis,) = await ProcessorNotice.select().output(load_json=True)
+    assert (apsis["subject_ref"], apsis["changes"]) == (old_ref, {"account.email": "zelmira.ny@example.se"})
+    # her form rows follow the address
+    assert await Person.count().where(Person.email == "zelmira.quist@example.se") == 0
+    assert await Person.count().where((Person.email == "zelmira.ny@example.se") & (Person.account == seed["account_id"])) == 1
+
+
+async def test_a_new_email_taken_or_malformed_is_refused_and_nothing_changes(billing, rights):
+    seed = await seed_person(billing)
+    await seed_person(billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar")
+    with pytest.raises(Conflict) as taken:
+        await rights.rectify(seed["account_id"], ProfileChanges(email="other@example.se", contact={"first_name": "Zelda"}))
+    assert "email" in taken.value.field_errors
+    with pytest.raises(Invalid) as malformed:
+        await rights.rectify(seed["account_id"], ProfileChanges(email="zelmira@"))
+    assert "email" in malformed.value.field_errors
+    contact = await rights.contact(seed["account_id"])
+    assert (contact["email"], contact["first_name"]) == ("zelmira.quist@example.se", "Zelmira")  # the whole change rolled back
+
+
+async def test_a_new_email_that_already_has_form_rows_does_not_take_them_over(billing, rights):
+    """The address is not verified: typing someone's address must not attach their form rows to the account."""
+    seed = await seed_person(billing)
+    now = clock.now()
+    stranger = (
+        await Person.insert(Person(email="stranger@example.se", first_name="Stina", created_at=now, updated_at=now)).returning(Person.id)
+    )[0]["id"]
+    await rights.rectify(seed["account_id"], ProfileChanges(email="stranger@example.se"))
+    rows = {r["id"]: r for r in await Person.select(Person.id, Person.email, Person.account)}
+    assert rows[stranger]["account"] is None and rows[stranger]["email"] == "stranger@example.se"
+    own = [r for r in rows.values() if r["id"] != stranger]
+    assert [(r["email"], r["account"]) for r in own] == [("zelmira.quist@example.se", seed["account_id"])]

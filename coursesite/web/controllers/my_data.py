@@ -15,12 +15,13 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.core.errors import Invalid
+from coursesite.accounts import service as accounts
+from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.privacy.access import access_export, export_filename
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
 from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, principal_of, settings_of
+from coursesite.web.deps import billing_of, login_policy, principal_of, settings_of
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -30,7 +31,9 @@ NOTICES = {
     "samtycke": "Samtycket är återkallat.",
     "radering": "Din begäran om radering är mottagen. Kundtjänst kontrollerar din identitet och hör av sig.",
     "profilval": "Ditt val om profilen är sparat.",
+    "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu.",
 }
+PASSWORD_MAX = 1024
 JSON_HEADERS = {"cache-control": "private, no-store"}
 
 
@@ -62,7 +65,7 @@ async def _page(request: Request, *, notice=None, errors=None, values=None, mess
         context={
             "contact": contact,
             "customer": customer,
-            "values": values or {**contact, **(customer or {})},
+            "values": {**contact, **(customer or {}), **(values or {})},
             "errors": errors or {},
             "message": message,
             "notice": notice,
@@ -102,6 +105,35 @@ async def my_data_profile(request: Request) -> Template | Redirect:
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing or {})).items()}
         return await _page(request, errors=errors, values=shown, message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
+
+
+async def _confirm_new_email(request: Request, email: str | None, password: str | None) -> None:
+    """A new login address needs the password again (someone at an unlocked computer must not take the account).
+    The same address, or none, needs nothing."""
+    if email is None or email.strip().lower() == principal_of(request).email:
+        return
+    if not password:
+        raise Invalid(
+            "Ange ditt nuvarande lösenord för att byta e-postadress.",
+            field_errors={"current_password": "Ange ditt nuvarande lösenord."},
+        )
+    client = request.client.host if request.client else ""
+    await accounts.confirm_password(principal_of(request).account_id, password[:PASSWORD_MAX], client, login_policy(request))
+
+
+@post("/mina-uppgifter/epost", guards=[guards.logged_in], status_code=303, include_in_schema=False)
+async def my_data_email(request: Request) -> Template | Redirect:
+    form = await request.form()
+    email = str(form.get("email") or "")[:300]
+    password = str(form.get("current_password") or "")
+    try:
+        await _confirm_new_email(request, email, password)
+        await rights_of(request).rectify(principal_of(request).account_id, ProfileChanges(email=email))
+    except (Invalid, Conflict, RateLimited) as exc:
+        status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
+        errors = dict(exc.field_errors) or {"current_password": exc.message}
+        return await _page(request, errors=errors, values={"email": email}, message=exc.message, status_code=status)
+    return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
 
 @post("/mina-uppgifter/profilval", guards=[guards.logged_in], status_code=303, include_in_schema=False)
@@ -171,6 +203,8 @@ async def api_my_data_pdf(request: Request) -> Response[bytes]:
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    current_password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)] | None = None
     first_name: Short | None = None
     last_name: Short | None = None
     mobile: Short | None = None
@@ -187,14 +221,15 @@ class ProfileOut(msgspec.Struct):
 @patch("/api/v1/me/profile", guards=[guards.logged_in], tags=["privacy"])
 async def api_my_profile(request: Request, data: JSONBody[ProfileBody]) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
-    it), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
+    it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
+    409 when another account has the address), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
     company_name, org_number, reference) and the profile switch. A subsidiary that already received a changed field
     gets a notice (art. 19). 400 with `errors` per field."""
     contact = {name: getattr(data, name) for name in CONTACT_FIELDS if getattr(data, name) is not None}
     billing = dict(data.billing) if data.billing is not None else None
-    result = await rights_of(request).rectify(
-        principal_of(request).account_id, ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled)
-    )
+    await _confirm_new_email(request, data.email, data.current_password)
+    changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled, email=data.email)
+    result = await rights_of(request).rectify(principal_of(request).account_id, changes)
     return ProfileOut(changed=list(result.changed), notified=list(result.notified))
 
 
@@ -287,7 +322,7 @@ def _show(value: Any) -> str:
 
 
 ROUTES: list[Any] = [
-    my_data_page, my_data_profile, my_data_profile_switch, my_data_restriction, my_data_withdraw, my_data_erasure,
+    my_data_page, my_data_profile, my_data_email, my_data_profile_switch, my_data_restriction, my_data_withdraw, my_data_erasure,
     api_my_data, api_my_data_pdf, api_my_profile, api_my_restriction, api_my_consents, api_withdraw_consent,
     api_erasure_request,
 ]  # fmt: skip
