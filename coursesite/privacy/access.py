@@ -69,9 +69,9 @@ SOURCE_SV = (
 
 @dataclass(frozen=True)
 class Subject:
-    """One person, resolved: the account and every id their rows hang on."""
+    """One person, resolved: the account (None for someone who only used the forms) and every id their rows hang on."""
 
-    account_id: int
+    account_id: int | None
     email: str
     person_ids: tuple[int, ...]
     answer_ids: tuple[int, ...]
@@ -88,39 +88,44 @@ def _in(column: Any, ids: tuple[Any, ...]) -> Any:
     return column.is_in(list(ids)) if ids else (column.is_null() & column.is_not_null())
 
 
+def _is(column: Any, account_id: int | None) -> Any:
+    """The subject's account's rows; none when the subject has no account (never `IS NULL`)."""
+    return _in(column, (account_id,) if account_id is not None else ())
+
+
 # Whose row is it: table name -> (the table, the condition for the subject's rows).
 OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
-    "account": (Account, lambda s: Account.id == s.account_id),
-    "user_session": (UserSession, lambda s: UserSession.account == s.account_id),
+    "account": (Account, lambda s: _is(Account.id, s.account_id)),
+    "user_session": (UserSession, lambda s: _is(UserSession.account, s.account_id)),
     "login_attempt": (LoginAttempt, lambda s: _in(LoginAttempt.key_hash, s.login_keys)),
-    "answer": (Answer, lambda s: Answer.account == s.account_id),
-    "lesson_progress": (LessonProgress, lambda s: LessonProgress.account == s.account_id),
+    "answer": (Answer, lambda s: _is(Answer.account, s.account_id)),
+    "lesson_progress": (LessonProgress, lambda s: _is(LessonProgress.account, s.account_id)),
     "answer_flag": (AnswerFlag, lambda s: _in(AnswerFlag.answer, s.answer_ids)),
     "grade_event": (GradeEvent, lambda s: _in(GradeEvent.answer, s.answer_ids)),
-    "customer": (Customer, lambda s: Customer.account == s.account_id),
-    "enrollment": (Enrollment, lambda s: Enrollment.account == s.account_id),
-    "invoice": (Invoice, lambda s: Invoice.account == s.account_id),
+    "customer": (Customer, lambda s: _is(Customer.account, s.account_id)),
+    "enrollment": (Enrollment, lambda s: _is(Enrollment.account, s.account_id)),
+    "invoice": (Invoice, lambda s: _is(Invoice.account, s.account_id)),
     "payment": (Payment, lambda s: _in(Payment.invoice, s.invoice_ids)),
-    "certificate": (Certificate, lambda s: Certificate.account == s.account_id),
+    "certificate": (Certificate, lambda s: _is(Certificate.account, s.account_id)),
     "person": (Person, lambda s: _in(Person.id, s.person_ids)),
-    "account_privacy": (AccountPrivacy, lambda s: AccountPrivacy.account == s.account_id),
+    "account_privacy": (AccountPrivacy, lambda s: _is(AccountPrivacy.account, s.account_id)),
     "form_submission": (FormSubmission, lambda s: _in(FormSubmission.person, s.person_ids)),
-    "consent": (Consent, lambda s: (Consent.account == s.account_id) | _in(Consent.person, s.person_ids)),
-    "page_view": (PageView, lambda s: PageView.account == s.account_id),
+    "consent": (Consent, lambda s: (_is(Consent.account, s.account_id)) | _in(Consent.person, s.person_ids)),
+    "page_view": (PageView, lambda s: _is(PageView.account, s.account_id)),
     "support_case": (SupportCase, lambda s: _in(SupportCase.id, s.case_ids)),
     "case_note": (CaseNote, lambda s: _in(CaseNote.case, s.case_ids)),
     "staff_audit": (
         StaffAudit,
-        lambda s: (StaffAudit.subject_account == s.account_id) | _in(StaffAudit.subject_person, s.person_ids),
+        lambda s: (_is(StaffAudit.subject_account, s.account_id)) | _in(StaffAudit.subject_person, s.person_ids),
     ),
     "disclosure_subject": (
         DisclosureSubject,
-        lambda s: (DisclosureSubject.account == s.account_id) | _in(DisclosureSubject.person, s.person_ids),
+        lambda s: (_is(DisclosureSubject.account, s.account_id)) | _in(DisclosureSubject.person, s.person_ids),
     ),
     "recipient_notice": (RecipientNotice, lambda s: _notices_of(s)),
     "processor_notice": (
         ProcessorNotice,
-        lambda s: (ProcessorNotice.account == s.account_id) | _in(ProcessorNotice.person, s.person_ids),
+        lambda s: (_is(ProcessorNotice.account, s.account_id)) | _in(ProcessorNotice.person, s.person_ids),
     ),
 }
 
@@ -162,6 +167,26 @@ async def resolve_subject(account_id: int, *, login_secret: str | None = None) -
     link = (DisclosureSubject.account == account_id) | _in(DisclosureSubject.person, person_ids)
     notice_refs = tuple((got.subsidiary, got.subject_ref) for got in await received_by(link))
     return Subject(account_id, email, person_ids, answer_ids, invoice_ids, case_ids, login_keys, notice_refs)
+
+
+async def resolve_person_subject(person_id: int, *, login_secret: str | None = None) -> Subject:
+    """Someone who used the public forms. When an account is linked to them or has their e-mail, that account is the
+    subject (its export holds the form rows too); otherwise the person row and what hangs on it."""
+    rows = await Person.select(Person.id, Person.email, Person.account).where(Person.id == person_id)
+    if not rows:
+        raise NotFound("Personen finns inte.")
+    person = rows[0]
+    accounts = await Account.select(Account.id).where(
+        (Account.id == person["account"]) if person["account"] is not None else (Account.email == person["email"])
+    )
+    if accounts:
+        return await resolve_subject(accounts[0]["id"], login_secret=login_secret)
+    email = person["email"]
+    case_ids = await _ids(
+        SupportCase.select(SupportCase.id).where((SupportCase.person == person_id) | (SupportCase.contact_email == email))
+    )
+    notice_refs = tuple((got.subsidiary, got.subject_ref) for got in await received_by(DisclosureSubject.person == person_id))
+    return Subject(None, email, (person_id,), (), (), case_ids, (), notice_refs)
 
 
 def plain(value: Any) -> Any:
@@ -239,12 +264,19 @@ def _describe_field_name(name: str) -> str:
 
 
 async def access_export(
-    account_id: int, *, ip_days: int, page_view_months: int, login_secret: str | None = None
+    account_id: int | None, *, person_id: int | None = None, ip_days: int, page_view_months: int,
+    login_secret: str | None = None,
 ) -> dict[str, Any]:
-    """Everything held about the account, table by table, with the policy's words around it (art. 15), and the
-    portable part (art. 20): the fields the person provided. `ip_days` and `page_view_months` are the configured
+    """Everything held about the account (or, with `person_id` and no account, about someone who only used the
+    forms: see resolve_person_subject), table by table, with the policy's words around it (art. 15), and the portable
+    part (art. 20): the fields the person provided. `ip_days` and `page_view_months` are the configured
     technical-data periods (settings.py), which the retention texts state."""
-    subject = await resolve_subject(account_id, login_secret=login_secret)
+    if account_id is not None:
+        subject = await resolve_subject(account_id, login_secret=login_secret)
+    elif person_id is not None:
+        subject = await resolve_person_subject(person_id, login_secret=login_secret)
+    else:
+        raise NotFound("Ingen person att ta fram uppgifter om.")
     retention_texts = retention_texts_sv(ip_days, page_view_months)
     policy = policy_module()
     tables = []
@@ -263,7 +295,7 @@ async def access_export(
     return {
         "generated_at": plain(clock.now()),
         "controller": "Balansekonomi Svenska AB",
-        "subject": {"account_id": subject.account_id, "email": subject.email},
+        "subject": {"account_id": subject.account_id, "person_ids": list(subject.person_ids), "email": subject.email},
         "tables": tables,
         "portable": {
             "description": "Uppgifter du själv har lämnat (artikel 20), i ett maskinläsbart format.",

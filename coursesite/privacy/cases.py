@@ -484,6 +484,16 @@ class CaseService:
         )  # fmt: skip
         return await self.case(case.id)
 
+    async def access_subject(self, case_id: int) -> tuple[int | None, int | None]:
+        """Whose data an access request (art. 15) is about: (account id, form person id). NotFound for anything but
+        an access request; Conflict when it is linked to neither."""
+        case = await self.case(case_id)
+        if case.kind != "access":
+            raise NotFound("Begäran om registerutdrag finns inte.")
+        if case.account_id is None and case.person_id is None:
+            raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+        return case.account_id, case.person_id
+
     # what completing a request does: the one place
 
     async def _carry_out(self, case: CaseView, actor_id: int, note: str) -> tuple[str, str]:

@@ -75,6 +75,7 @@ def test_the_support_routes_are_found(app):
         "/api/v1/support/requests", "/api/v1/support/requests/{case_id:int}/complete", "/api/v1/support/cases",
         "/kundtjanst/nyhetsbrevstjanster", "/kundtjanst/nyhetsbrevstjanster/{notice_id:int}/utfort",
         "/api/v1/support/processor-notices", "/api/v1/support/processor-notices/{notice_id:int}/done",
+        "/kundtjanst/arende/{case_id:int}/registerutdrag", "/api/v1/support/requests/{case_id:int}/export",
     } <= found  # fmt: skip
 
 

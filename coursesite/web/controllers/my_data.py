@@ -182,24 +182,24 @@ async def api_my_data(request: Request) -> Response[bytes]:
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
     grading works, my rights and the supervisory authority (IMY). A download (content-disposition attachment)."""
-    body = json.dumps(await _export(request), ensure_ascii=False, indent=2, default=_json_default).encode()
-    return Response(
-        body,
-        media_type="application/json",
-        headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{export_filename("json")}"'},
-    )
+    return await export_download(await _export(request), "json")
 
 
 @get("/api/v1/me/data.pdf", guards=[guards.logged_in], tags=["privacy"], media_type="application/pdf")
 async def api_my_data_pdf(request: Request) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
-    data = await _export(request)
-    content = await anyio.to_thread.run_sync(render_export_pdf, data)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{export_filename("pdf")}"'},
-    )
+    return await export_download(await _export(request), "pdf")
+
+
+async def export_download(data: dict[str, Any], extension: str, *, filename: str | None = None) -> Response[bytes]:
+    """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop)."""
+    if extension == "pdf":
+        content, media_type = await anyio.to_thread.run_sync(render_export_pdf, data), "application/pdf"
+    else:
+        content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
+        media_type = "application/json"
+    name = filename or export_filename(extension)
+    return Response(content, media_type=media_type, headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{name}"'})
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):

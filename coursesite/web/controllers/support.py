@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -38,7 +38,9 @@ from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.web import guards
-from coursesite.web.deps import principal_of
+from coursesite.privacy.access import access_export
+from coursesite.web.controllers.my_data import export_download
+from coursesite.web.deps import principal_of, settings_of
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
 CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -260,6 +262,32 @@ async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template |
     return await _act(request, case_id, lambda: cases_of(request).lift_restriction(case_id, principal), {}, done="havd")
 
 
+# -- an access request: the export to send (art. 15)
+
+ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
+
+
+async def _access_export(request: Request, case_id: int, extension: str) -> Response[bytes]:
+    """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
+    account, or someone who only used the forms). Every download is a staff read of all their data: audited."""
+    account_id, person_id = await cases_of(request).access_subject(case_id)
+    settings = settings_of(request)
+    data = await access_export(
+        account_id, person_id=person_id, ip_days=settings.page_view_ip_days,
+        page_view_months=settings.page_view_retention_months, login_secret=settings.secret_key,
+    )  # fmt: skip
+    await audit.record(
+        principal_of(request).account_id, "read", subject_account=account_id, subject_person=person_id,
+        what=f"registerutdrag ({extension}): alla uppgifter om personen", why=f"Begäran om registerutdrag, ärende {case_id}",
+    )  # fmt: skip
+    return await export_download(data, extension, filename=f"registerutdrag-arende-{case_id}.{extension}")
+
+
+@get("/kundtjanst/arende/{case_id:int}/registerutdrag", guards=[SUPPORT], include_in_schema=False)
+async def access_export_download(request: Request, case_id: FromPath[CaseId], format: ExportFormat = "json") -> Response[bytes]:
+    return await _access_export(request, case_id, format)
+
+
 # -- pages: what to do at the newsletter processors (art. 19)
 
 
@@ -360,6 +388,14 @@ async def api_complete(request: Request, case_id: CaseId, data: JSONBody[Complet
     return CompletedOut(id=case_id, type=detail.case.kind, status=detail.case.status, outcome=detail.outcome)
 
 
+@get("/api/v1/support/requests/{case_id:int}/export", guards=[SUPPORT], tags=["support"], media_type="application/json")
+async def api_access_export(request: Request, case_id: CaseId, format: ExportFormat = "json") -> Response[bytes]:
+    """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
+    GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
+    request, 409 when it is linked to no account or person. Audited as a read of all the person's data."""
+    return await _access_export(request, case_id, format)
+
+
 @post("/api/v1/support/cases", guards=[SUPPORT], status_code=201, tags=["support"])
 async def api_create_case(request: Request, data: JSONBody[CaseBody]) -> CaseOut:
     """Register a case (`complaint`, `question`) or a data-subject request received by mail or phone (`access`,
@@ -413,6 +449,6 @@ async def api_processor_notice_done(request: Request, notice_id: NoticeId) -> Pr
 
 ROUTES: list[Any] = [
     index_page, new_page, new_submit, case_page, note_submit, extend_submit, complete_submit, reject_submit, lift_submit,
-    processors_page, processor_done_submit,
-    api_requests, api_complete, api_create_case, api_processor_notices, api_processor_notice_done,
+    processors_page, processor_done_submit, access_export_download,
+    api_requests, api_complete, api_access_export, api_create_case, api_processor_notices, api_processor_notice_done,
 ]  # fmt: skip
