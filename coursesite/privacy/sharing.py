@@ -51,11 +51,18 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
         ),
         SharingPurpose(
             name="webinar",
-            description_sv="Dotterbolaget som håller webbinarier: skicka inbjudan och länk till den som anmält sig.",
+            description_sv=(
+                "Dotterbolaget som håller webbinarier: skicka inbjudan, länk och påminnelser till den som anmält sig, "
+                "med e-post och, till den som angett sitt mobilnummer, sms."
+            ),
             legal_basis_sv="Avtal (artikel 6.1 b): att genomföra webbinariet personen anmält sig till.",
             # Whom to invite, where to send it and to which webinar (the `webinar` of their registrations, from
-            # form_submission.details). Never the mobile: the invitation and link go by e-mail.
-            fields=("person.id", "person.first_name", "person.last_name", "person.email", "form_submission.details"),
+            # form_submission.details). The mobile, when given, for the sms reminders the registration asks for
+            # (forms.WEBINAR_TEXT); never the source.
+            fields=(
+                "person.id", "person.first_name", "person.last_name", "person.email", "person.mobile",
+                "form_submission.details",
+            ),  # fmt: skip
             subject="person.id",
         ),
     )

@@ -56,6 +56,7 @@ FIELD_SQL: dict[str, str | None] = {
     "person.first_name": "p.first_name",
     "person.last_name": "p.last_name",
     "person.email": "p.email",
+    "person.mobile": "p.mobile",
     # Read for the page in one query: the `webinar` of each of the person's webinar registrations (a list of slugs,
     # oldest first; nothing else of the details is shared).
     "form_submission.details": None,

@@ -92,6 +92,7 @@ async def test_the_webinar_token_gets_webinar_registrants_with_its_allow_list(cl
     assert response.status_code == 200, response.text
     assert response.json() == {"participants": [{"person.id": wilma["id"], "person.first_name": "Wilma",
                                                  "person.last_name": "Webb", "person.email": "wilma@example.se",
+                                                 "person.mobile": "+46701234567",
                                                  "form_submission.details": ["budget-pa-en-timme"]}],
                                "next_after": None}  # fmt: skip
     assert [row["person"] for row in await DisclosureSubject.select(DisclosureSubject.person)] == [wilma["id"]]

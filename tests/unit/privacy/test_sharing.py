@@ -6,12 +6,14 @@ from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
 
 def test_the_webinar_purpose_receives_the_registrant_and_the_webinar_and_nothing_else():
     assert allowed_fields("webinar") == (
-        "person.id", "person.first_name", "person.last_name", "person.email", "form_submission.details",
+        "person.id", "person.first_name", "person.last_name", "person.email", "person.mobile", "form_submission.details",
     )  # fmt: skip
     assert SHARING_PURPOSES["webinar"].subject == "person.id"
-    # Not the participants' accounts, and never the mobile (the invitation and link go by e-mail) or the source.
+    # Not the participants' accounts, and never the source. The mobile is for the sms reminders the registration asks
+    # for (forms.WEBINAR_TEXT), and the purpose says so.
     assert not [name for name in allowed_fields("webinar") if name.startswith("account.")]
-    assert "person.mobile" not in allowed_fields("webinar") and "person.source" not in allowed_fields("webinar")
+    assert "person.source" not in allowed_fields("webinar")
+    assert "sms" in SHARING_PURPOSES["webinar"].description_sv
 
 
 def test_the_course_site_purpose_is_unchanged():
@@ -34,5 +36,6 @@ def test_the_policy_describes_what_the_webinar_subsidiary_receives():
     [webinar] = [r for r in policy.recipients() if r.key == "subsidiary:webinar"]
     assert webinar.fields == allowed_fields("webinar")
     described = " ".join(webinar.receives_sv).lower()
-    assert "webbinarium" in described and "e-post" in described and "mobil" not in described
+    assert "webbinarium" in described and "e-post" in described and "mobilnummer" in described
+    assert "var du hörde" not in described  # never the source
     assert "kontot" not in described
