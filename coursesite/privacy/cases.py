@@ -73,6 +73,8 @@ ACCESS_SENT = (
 RESTRICTION_APPLIED = "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
 ERASURE_DONE = "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
 RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
+FIELD_LABELS_SV = {"first_name": "förnamn", "last_name": "efternamn", "email": "e-postadress", "mobile": "mobilnummer", "source": "källa"}
+RECTIFIABLE = ("first_name", "last_name", "email", "mobile")  # what customer service corrects on a request
 
 
 
@@ -493,6 +495,37 @@ class CaseService:
         if case.account_id is None and case.person_id is None:
             raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
         return case.account_id, case.person_id
+
+    async def rectify(self, case_id: int, actor_id: int, *, contact: dict[str, Any], email: str | None):
+        """Carry out a rectification request (art. 16) after confirming the person's identity: correct the linked
+        account (privacy/rights.rectify; the e-mail without the password, since customer service has checked who it
+        is) or, for someone who only used the forms, their person row (rectify_person). Recipients that received a
+        corrected field are told (art. 19). A note on the case names the corrected fields, never their values; the
+        change is audited. NotFound for anything but a rectification request; Conflict when it is closed or linked to
+        neither. Returns privacy/rights.Rectified."""
+        from coursesite.privacy.rights import ProfileChanges, RightsService
+
+        case = await self.case(case_id)
+        if case.kind != "rectification":
+            raise NotFound("Begäran om rättelse finns inte.")
+        if not case.is_open:
+            raise Conflict("Ärendet är redan avslutat.")
+        if case.account_id is None and case.person_id is None:
+            raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+        rights = RightsService(self.engine)
+        if case.account_id is not None:
+            result = await rights.rectify(case.account_id, ProfileChanges(contact=contact, email=email))
+        else:
+            result = await rights.rectify_person(case.person_id, contact, email)
+        if result.changed:
+            told = f" Meddelat: {', '.join(result.notified)}." if result.notified else ""
+            text = "Rättat: " + ", ".join(FIELD_LABELS_SV.get(name.partition('.')[2], name) for name in result.changed) + "." + told
+            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=text, created_at=clock.now()))
+            await audit.record(
+                actor_id, "change", subject_account=case.account_id, subject_person=case.person_id,
+                what=", ".join(result.changed), why=f"kundtjänst, ärende {case.id}: rättelse",
+            )  # fmt: skip
+        return result
 
     # what completing a request does: the one place
 

@@ -244,12 +244,58 @@ class RightsService:
                 await Person.update({Person.profile_enabled: changes.profile_enabled, Person.updated_at: now}).where(
                     Person.id.is_in(person_ids or [0])
                 )
-            notified = await self._queue_rectification_notices(account_id, changed, now) if changed else ()
+            notified = await self._notify_rectification(subject_link(account_id, person_ids), changed, now, account_id=account_id)
+        return Rectified(tuple(changed), notified)
+
+    async def _notify_rectification(
+        self, link: Any, changed: dict[str, Any], now: datetime, *, account_id: int | None = None, person_id: int | None = None
+    ) -> tuple[str, ...]:  # fmt: skip
+        """Art. 19 for a correction (inside the caller's transaction): the subsidiaries and the newsletter processors
+        that received a corrected field. Returns the recipients told."""
+        if not changed:
+            return ()
+        notified = await self._queue_rectification_notices(link, changed, now)
+        return notified + await queue_processor_notices(
+            "rectification", await received_by_processors(link), now=now, account_id=account_id, person_id=person_id,
+            changes=changed,
+        )  # fmt: skip
+
+    async def rectify_person(self, person_id: int, contact: dict[str, Any], email: str | None = None) -> Rectified:
+        """Correct someone who only used the forms (customer service, after confirming their identity): first and
+        last name, mobile, source and e-mail of the `person` row, with notices to the recipients that received a
+        corrected field. Conflict when an account has the person's address (correct the account instead) or another
+        person or account has the new one; NotFound for an unknown person."""
+        contact, errors = _check_contact(contact)
+        new_email = None
+        if email is not None:
+            try:
+                new_email = normalise_email(email)
+            except ValueError as exc:
+                errors["email"] = str(exc)
+        if errors:
+            raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            rows = await Person.select().where(Person.id == person_id)
+            if not rows:
+                raise NotFound("Personen finns inte.")
+            person = rows[0]
+            if person["account"] is not None or await Account.exists().where(Account.email == person["email"]):
+                raise Conflict("Personen har ett konto: rätta kontots uppgifter i stället.")
+            changed = {f"person.{name}": value for name, value in contact.items() if person[name] != value}
+            if new_email is not None and new_email != person["email"]:
+                others = (Person.email == new_email) & (Person.id != person_id)
+                if await Person.exists().where(others) or await Account.exists().where(Account.email == new_email):
+                    raise Conflict(
+                        "Någon annan har redan den e-postadressen hos oss.",
+                        field_errors={"email": "E-postadressen används redan."},
+                    )
+                changed["person.email"] = new_email
             if changed:
-                link = subject_link(account_id, person_ids)
-                notified += await queue_processor_notices(
-                    "rectification", await received_by_processors(link), now=now, account_id=account_id, changes=changed
-                )
+                values = {Person._meta.get_column_by_name(name.partition(".")[2]): value for name, value in changed.items()}
+                await Person.update(values | {Person.updated_at: now}).where(Person.id == person_id)
+            link = subject_link(None, [person_id])
+            notified = await self._notify_rectification(link, changed, now, person_id=person_id)
         return Rectified(tuple(changed), notified)
 
     async def _change_email(self, account_id: int, old: str, new: str, now: datetime) -> None:
@@ -280,15 +326,11 @@ class RightsService:
             await Customer.update(values | {Customer.updated_at: now}).where(Customer.account == account_id)
         return changed
 
-    async def _queue_rectification_notices(self, account_id: int, changed: dict[str, Any], now: datetime) -> tuple[str, ...]:
-        """One notice per subsidiary and id it knows the person by (the account, or a form person with the account's
-        email, which rectify corrects too), with the corrected fields it both received (by the disclosure log) and is
-        allowed to receive (by its purpose's allow-list): `account.x`, and `person.x` for the same value."""
-        email = await self._email(account_id)
-        person_ids = await self._person_ids(account_id, email)
-        link = DisclosureSubject.account == account_id
-        if person_ids:
-            link = link | DisclosureSubject.person.is_in(person_ids)
+    async def _queue_rectification_notices(self, link: Any, changed: dict[str, Any], now: datetime) -> tuple[str, ...]:
+        """One notice per subsidiary and id it knows the person by (the `link` on DisclosureSubject: the account and
+        its form persons, which rectify corrects too, or one form person), with the corrected fields it both received
+        (by the disclosure log) and is allowed to receive (by its purpose's allow-list): `account.x`, and `person.x`
+        for the same value."""
         received = await subsidiaries.received_by(link)
         if not received:
             return ()

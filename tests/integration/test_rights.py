@@ -356,3 +356,30 @@ async def test_a_new_email_that_already_has_form_rows_does_not_take_them_over(bi
     assert rows[stranger]["account"] is None and rows[stranger]["email"] == "stranger@example.se"
     own = [r for r in rows.values() if r["id"] != stranger]
     assert [(r["email"], r["account"]) for r in own] == [("zelmira.quist@example.se", seed["account_id"])]
+
+
+async def test_rectify_person_corrects_a_form_person_and_refuses_what_belongs_to_someone_else(billing, rights):
+    now = clock.now()
+
+    async def person(email: str, first_name: str) -> int:
+        return (await Person.insert(Person(email=email, first_name=first_name, created_at=now, updated_at=now)).returning(Person.id))[0]["id"]
+
+    frida, gustav = await person("frida@example.se", "Frida"), await person("gustav@example.se", "Gustav")
+    result = await rights.rectify_person(frida, {"first_name": "Fredrika", "mobile": "070-765 43 21"}, "Fredrika@Example.se")
+    assert set(result.changed) == {"person.first_name", "person.mobile", "person.email"}
+    row = (await Person.select(Person.first_name, Person.mobile, Person.email).where(Person.id == frida))[0]
+    assert row == {"first_name": "Fredrika", "mobile": "+46707654321", "email": "fredrika@example.se"}
+
+    with pytest.raises(Conflict):  # another form person has the address
+        await rights.rectify_person(frida, {}, "gustav@example.se")
+    seed = await seed_person(billing)  # an account holder: her form row is corrected through the account
+    (hers,) = await Person.select(Person.id).where(Person.email == "zelmira.quist@example.se")
+    with pytest.raises(Conflict):
+        await rights.rectify_person(hers["id"], {"first_name": "Z"}, None)
+    with pytest.raises(Conflict):  # an account has the address
+        await rights.rectify_person(gustav, {}, "zelmira.quist@example.se")
+    with pytest.raises(Invalid):
+        await rights.rectify_person(gustav, {"last_name": "19000101-0008"}, None)
+    with pytest.raises(NotFound):
+        await rights.rectify_person(gustav + 1000, {"first_name": "Ingen"}, None)
+    assert seed and (await Person.select(Person.first_name).where(Person.id == gustav))[0]["first_name"] == "Gustav"

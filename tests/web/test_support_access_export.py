@@ -11,7 +11,8 @@ from tests.conftest import api_post, csrf_token, login_as_staff, register
 FORM = {"first_name": "Frida", "last_name": "Formulär", "email": "frida@example.se", "message": "Hej! Vilka uppgifter har ni om mig?"}
 
 
-async def access_case(client, body: dict) -> int:
+async def new_case(client, body: dict) -> int:
+    """Register a case through the support API (the client is logged in as customer service)."""
     response = await client.post("/api/v1/support/cases", json=body, headers={"x-csrftoken": await csrf_token(client)})
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -20,7 +21,7 @@ async def access_case(client, body: dict) -> int:
 async def test_the_export_of_someone_who_only_used_the_forms(client):
     assert (await api_post(client, "/api/v1/forms/contact", FORM)).status_code == 201
     await login_as_staff(client, "customer_service")
-    case = await access_case(client, {"kind": "access", "subject": "Registerutdrag per brev", "contact_email": "frida@example.se"})
+    case = await new_case(client, {"kind": "access", "subject": "Registerutdrag per brev", "contact_email": "frida@example.se"})
 
     page = await client.get(f"/kundtjanst/arende/{case}")
     assert f"/kundtjanst/arende/{case}/registerutdrag?format=pdf" in page.text
@@ -50,14 +51,14 @@ async def test_the_export_of_someone_who_only_used_the_forms(client):
 async def test_the_export_of_an_account_holder_and_what_is_refused(client):
     me = await register(client, email="maja@example.se", first_name="Maja")
     await login_as_staff(client, "customer_service")
-    case = await access_case(client, {"kind": "access", "subject": "Registerutdrag per telefon", "account_id": me["id"]})
+    case = await new_case(client, {"kind": "access", "subject": "Registerutdrag per telefon", "account_id": me["id"]})
     data = (await client.get(f"/api/v1/support/requests/{case}/export")).json()
     assert data["subject"]["account_id"] == me["id"]
     assert [row["first_name"] for row in next(t for t in data["tables"] if t["table"] == "account")["rows"]] == ["Maja"]
 
-    complaint = await access_case(client, {"kind": "complaint", "subject": "Reklamation", "account_id": me["id"]})
+    complaint = await new_case(client, {"kind": "complaint", "subject": "Reklamation", "account_id": me["id"]})
     assert (await client.get(f"/api/v1/support/requests/{complaint}/export")).status_code == 404
-    nobody = await access_case(client, {"kind": "access", "subject": "Okänd", "contact_email": "okand@example.se"})
+    nobody = await new_case(client, {"kind": "access", "subject": "Okänd", "contact_email": "okand@example.se"})
     assert (await client.get(f"/api/v1/support/requests/{nobody}/export")).status_code == 409
     assert (await client.get(f"/api/v1/support/requests/{case}/export?format=xml")).status_code == 400
 
