@@ -1,0 +1,110 @@
+"""Customer service in real Chromium: the newsletter export to Apsis, a subscriber who then withdraws the consent,
+and the notice to carry out at Apsis marked done; then a webinar registrant's rectification request registered,
+corrected and completed on the case page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+SUBSCRIBER = "prenumerant.browser@example.se"
+PASSWORD = "ett-riktigt-bra-lösenord"
+REGISTRANT = "webbinarie.browser@example.se"
+STAFF_EMAIL = "kundtjanst.service@balansekonomi.se"
+STAFF_PASSWORD = "kundtjanst-lösenord-456"
+
+
+def _csrf(page: Page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+
+
+def _login(page: Page, email: str, password: str) -> None:
+    page.goto("/logga-in")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+
+
+def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser, live_server, server_env):
+    # A participant who subscribes to the newsletter with the same address.
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill("Petra")
+    page.get_by_label("Efternamn").fill("Prenumerant")
+    page.get_by_label("E-postadress").fill(SUBSCRIBER)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+    subscribed = page.request.post(
+        "/api/v1/forms/newsletter", data={"email": SUBSCRIBER, "first_name": "Petra", "consent": True},
+        headers={"x-csrftoken": _csrf(page)},
+    )  # fmt: skip
+    assert subscribed.status == 201, subscribed.text()
+    registered = page.request.post(
+        "/api/v1/forms/webinar",
+        data={"first_name": "Wilma", "last_name": "Felstavad", "email": REGISTRANT, "webinar": "budget-pa-en-timme"},
+        headers={"x-csrftoken": _csrf(page)},
+    )
+    assert registered.status == 201, registered.text()
+
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run(
+        [command, "create-staff", "--email", STAFF_EMAIL, "--role", "customer_service", "--password", STAFF_PASSWORD],
+        env=server_env, check=True, capture_output=True,
+    )  # fmt: skip
+    staff_context = browser.new_context(base_url=live_server, locale="sv-SE")
+    staff = staff_context.new_page()
+    try:
+        _login(staff, STAFF_EMAIL, STAFF_PASSWORD)
+
+        # The export to Apsis carries the Kurssajten-ID column.
+        staff.goto("/personal/nyhetsbrev")
+        with staff.expect_download() as info:
+            staff.get_by_role("link", name="Ladda ner fil för Apsis").click()
+        exported = Path(info.value.path()).read_text(encoding="utf-8")
+        assert exported.startswith("Email;FirstName;KurssajtenID") and SUBSCRIBER in exported
+
+        # The subscriber withdraws the consent with one click.
+        page.goto("/mina-uppgifter")
+        page.locator("#withdraw-newsletter").click()
+        expect(page.locator(".notice")).to_contain_text("Samtycket är återkallat")
+
+        # Customer service sees what to do at Apsis, does it there, and marks it done.
+        staff.goto("/kundtjanst")
+        staff.locator("#processor-pending a").click()
+        expect(staff.locator("#processor-notices")).to_contain_text("Avregistrera kontakten")
+        ref = next(line.split(";")[2] for line in exported.splitlines() if line.startswith(SUBSCRIBER))
+        expect(staff.locator("#processor-notices")).to_contain_text(ref)
+        expect(staff.locator("#processor-notices")).not_to_contain_text(SUBSCRIBER)
+        staff.get_by_role("button", name="Utfört hos Apsis").click()
+        expect(staff.get_by_role("status")).to_contain_text("markerad som utförd")
+        expect(staff.get_by_text("Inget väntar.")).to_be_visible()
+
+        # A rectification request from the webinar registrant, registered on the new-case page.
+        staff.goto("/kundtjanst/nytt")
+        staff.get_by_label("Slags ärende").select_option("rectification")
+        staff.get_by_label("Rubrik").fill("Fel efternamn i webbinarieanmälan")
+        staff.locator("#contact_email").fill(REGISTRANT)
+        staff.get_by_role("button", name="Registrera ärendet").click()
+        expect(staff.get_by_role("status")).to_contain_text("registrerat")
+
+        form = staff.locator("#rectify-form")
+        expect(form.get_by_label("Efternamn")).to_have_value("Felstavad")
+        form.get_by_label("Efternamn").fill("Rättstavad")
+        form.get_by_role("button", name="Spara rättelsen").click()
+        expect(staff.get_by_role("status")).to_contain_text("Uppgifterna är rättade")
+        expect(staff.locator("#notes")).to_contain_text("Rättat: efternamn.")
+        expect(staff.locator("#contact")).to_contain_text("Rättstavad")
+
+        staff.get_by_label("Jag har kontrollerat personens identitet").check()
+        staff.locator("#complete-form textarea").fill("Identiteten kontrollerad per telefon; efternamnet rättat.")
+        staff.get_by_role("button", name="Genomför och avsluta").click()
+        expect(staff.locator("#case-status")).to_have_text("Avslutat")
+        expect(staff.locator("#rectify-form")).to_have_count(0)
+    finally:
+        staff_context.close()
