@@ -514,7 +514,8 @@ class CaseService:
             raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
         rights = RightsService(self.engine)
         if case.account_id is not None:
-            result = await rights.rectify(case.account_id, ProfileChanges(contact=contact, email=email))
+            changes = ProfileChanges(contact=contact, email=email, identity_checked=True)
+            result = await rights.rectify(case.account_id, changes)
         else:
             result = await rights.rectify_person(case.person_id, contact, email)
         if result.changed:

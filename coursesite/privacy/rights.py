@@ -114,6 +114,7 @@ class ProfileChanges:
     billing: dict[str, Any] | None = None
     profile_enabled: bool | None = None
     email: str | None = None  # a new login address: the caller has asked for the password again (confirm_password)
+    identity_checked: bool = False  # customer service has confirmed who the person is (a rectification request)
 
 
 def _clean_reason(text: str | None) -> str:
@@ -232,7 +233,7 @@ class RightsService:
                 person_updates = {Person._meta.get_column_by_name(k): v for k, v in contact.items()}
                 await Person.update(person_updates | {Person.updated_at: now}).where(Person.email == email)
             if new_email is not None and new_email != email:
-                await self._change_email(account_id, email, new_email, now)
+                await self._change_email(account_id, email, new_email, now, identity_checked=changes.identity_checked)
                 changed["account.email"] = new_email
             if details is not None:
                 changed.update(await self._rectify_billing(account_id, details, now))
@@ -298,16 +299,23 @@ class RightsService:
             notified = await self._notify_rectification(link, changed, now, person_id=person_id)
         return Rectified(tuple(changed), notified)
 
-    async def _change_email(self, account_id: int, old: str, new: str, now: datetime) -> None:
+    async def _change_email(self, account_id: int, old: str, new: str, now: datetime, *, identity_checked: bool) -> None:
         """The login address (inside rectify's transaction). The form rows with the old address follow it and are
-        linked to the account; when the new address already has form rows of its own they are left as they are (the
-        address is not verified, so nobody takes over another person's rows by typing their address)."""
+        linked to the account. An address that already has form rows of someone not linked to the account is
+        refused unless customer service has checked the person's identity: the address is not verified, and the
+        account would otherwise see those rows (its data is found by its address too)."""
         if await Account.exists().where((Account.email == new) & (Account.id != account_id)):
             raise Conflict("Det finns redan ett konto med den e-postadressen.", field_errors={"email": "E-postadressen används redan."})
+        theirs = await Person.select(Person.id, Person.account).where(Person.email == new)
+        if theirs and theirs[0]["account"] != account_id and not identity_checked:
+            raise Conflict(
+                "Den e-postadressen finns redan hos oss från ett formulär. Kontakta kundtjänst, så kontrollerar vi att den är din.",
+                field_errors={"email": "Kontakta kundtjänst för att byta till den här adressen."},
+            )
         await Account.update({Account.email: new}).where(Account.id == account_id)
         mine = Person.email == old
-        if await Person.exists().where(Person.email == new):
-            await Person.update({Person.account: account_id, Person.updated_at: now}).where(mine)
+        if theirs:  # the person with the new address is this one (checked): both rows are linked to the account
+            await Person.update({Person.account: account_id, Person.updated_at: now}).where(mine | (Person.id == theirs[0]["id"]))
         else:
             await Person.update({Person.email: new, Person.account: account_id, Person.updated_at: now}).where(mine)
 

@@ -344,16 +344,23 @@ async def test_a_new_email_taken_or_malformed_is_refused_and_nothing_changes(bil
     assert (contact["email"], contact["first_name"]) == ("zelmira.quist@example.se", "Zelmira")  # the whole change rolled back
 
 
-async def test_a_new_email_that_already_has_form_rows_does_not_take_them_over(billing, rights):
-    """The address is not verified: typing someone's address must not attach their form rows to the account."""
+async def test_a_new_email_that_already_has_form_rows_needs_customer_service(billing, rights):
+    """The address is not verified: typing someone's address must not bring their form rows into the account's view.
+    After customer service has checked the identity, the rows are linked."""
     seed = await seed_person(billing)
     now = clock.now()
     stranger = (
         await Person.insert(Person(email="stranger@example.se", first_name="Stina", created_at=now, updated_at=now)).returning(Person.id)
     )[0]["id"]
-    await rights.rectify(seed["account_id"], ProfileChanges(email="stranger@example.se"))
+    with pytest.raises(Conflict) as refused:
+        await rights.rectify(seed["account_id"], ProfileChanges(email="stranger@example.se"))
+    assert "kundtjänst" in refused.value.message
+    assert (await rights.contact(seed["account_id"]))["email"] == "zelmira.quist@example.se"
+    assert (await Person.select(Person.account).where(Person.id == stranger))[0]["account"] is None
+
+    await rights.rectify(seed["account_id"], ProfileChanges(email="stranger@example.se", identity_checked=True))
     rows = {r["id"]: r for r in await Person.select(Person.id, Person.email, Person.account)}
-    assert rows[stranger]["account"] is None and rows[stranger]["email"] == "stranger@example.se"
+    assert rows[stranger] == {"id": stranger, "email": "stranger@example.se", "account": seed["account_id"]}
     own = [r for r in rows.values() if r["id"] != stranger]
     assert [(r["email"], r["account"]) for r in own] == [("zelmira.quist@example.se", seed["account_id"])]
 
