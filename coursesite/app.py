@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -72,7 +73,11 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=Jinja, engine_callback=_configure_jinja),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=Jinja,
+            engine_callback=functools.partial(_configure_jinja, company_name=billing_config.seller.name),
+        ),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
@@ -108,7 +113,7 @@ def create_app(settings: Settings) -> Litestar:
     return app
 
 
-def _configure_jinja(engine: Jinja) -> None:
-    templating.configure(engine.engine)
+def _configure_jinja(engine: Jinja, *, company_name: str) -> None:
+    templating.configure(engine.engine, company_name=company_name)
 
 

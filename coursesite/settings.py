@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ MIN_SECRET_LENGTH = 32
 
 # Technical data (privacy/pageviews.py, privacy/retention.py). The public policy, the record of processing and the
 # access export state these periods (privacy/registry.py: technical_data_retention_sv), so they are read here once.
+# The IP period must be shorter than the shortest the page-view retention can be (Settings.validate).
 # - IP address: at least a day, so the daily retention job has a day's addresses to investigate abuse with; at most
 #   90 days, since a full address kept longer serves no security purpose a truncated one does not.
 # - Page view: at least a month; at most 36 months, the longest period the site keeps any log (disclosure log,
@@ -23,11 +25,24 @@ DEFAULT_PAGE_VIEW_IP_DAYS = 7
 PAGE_VIEW_IP_DAYS_BOUNDS = (1, 90)
 DEFAULT_PAGE_VIEW_RETENTION_MONTHS = 13
 PAGE_VIEW_RETENTION_MONTHS_BOUNDS = (1, 36)
+# Sessions (accounts/service.py) and the login rate-limit window: the retention texts state these too
+# (privacy/registry.py: session_lifetime_retention_sv, login_window_retention_sv).
+DEFAULT_SESSION_DAYS = 14
+SESSION_DAYS_BOUNDS = (1, 90)
+DEFAULT_LOGIN_WINDOW_SECONDS = 900
+LOGIN_WINDOW_SECONDS_BOUNDS = (1, 86400)
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class ConfigError(ValueError):
     """A configuration value is wrong. The message names the variable and what is wrong with it."""
+
+
+def shortest_days_in_months(months: int) -> int:
+    """The fewest days `months` consecutive calendar months can hold (1: 28, 2: 59, 3: 89): the earliest a page view
+    can be deleted, since the retention job counts calendar months (privacy/retention.py: months_before)."""
+    lengths = [calendar.monthrange(2025 + (m // 12), m % 12 + 1)[1] for m in range(12 + months)]  # 2025-26: no leap day
+    return min(sum(lengths[start : start + months]) for start in range(12))
 
 
 @dataclass(frozen=True)
@@ -89,9 +104,9 @@ class Settings:
     lessons_dir: Path = REPO_ROOT / "lessons"
     billing_config: Path = REPO_ROOT / "coursesite" / "billing" / "billing.toml"
     db_pool_size: int = 10  # PostgreSQL connection pool per worker; 0 opens a connection per query
-    session_days: int = 14
+    session_days: int = DEFAULT_SESSION_DAYS  # a session expires after this
     login_max_failures: int = 5
-    login_window_seconds: int = 900
+    login_window_seconds: int = DEFAULT_LOGIN_WINDOW_SECONDS  # failed logins count, and are kept, this long
     page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
     page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
     debug: bool = False
@@ -122,7 +137,10 @@ class Settings:
             billing_config=Path(billing) if billing else REPO_ROOT / "coursesite" / "billing" / "billing.toml",
             db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
             login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
-            login_window_seconds=_int(env, "COURSESITE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+            session_days=_int(env, "COURSESITE_SESSION_DAYS", DEFAULT_SESSION_DAYS, *SESSION_DAYS_BOUNDS),
+            login_window_seconds=_int(
+                env, "COURSESITE_LOGIN_WINDOW_SECONDS", DEFAULT_LOGIN_WINDOW_SECONDS, *LOGIN_WINDOW_SECONDS_BOUNDS
+            ),
             page_view_ip_days=_int(
                 env, "COURSESITE_PAGE_VIEW_IP_DAYS", DEFAULT_PAGE_VIEW_IP_DAYS, *PAGE_VIEW_IP_DAYS_BOUNDS
             ),
@@ -138,6 +156,14 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        shortest = shortest_days_in_months(self.page_view_retention_months)
+        if self.page_view_ip_days >= shortest:
+            # A page view deleted before (or when) its IP address is truncated makes the truncation meaningless.
+            raise ConfigError(
+                f"COURSESITE_PAGE_VIEW_IP_DAYS ({self.page_view_ip_days}) must be shorter than "
+                f"COURSESITE_PAGE_VIEW_RETENTION_MONTHS ({self.page_view_retention_months}, as short as {shortest} days): "
+                "otherwise a page view can be deleted before its IP address is truncated"
+            )
         if self.environment == "production":
             if len(self.secret_key) < MIN_SECRET_LENGTH or self.secret_key.startswith("dev-"):
                 raise ConfigError(

@@ -46,7 +46,7 @@ from coursesite.db.privacy import (
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import registry
 from coursesite.privacy import policy
-from coursesite.privacy.registry import PersonalField, Retention, retention_texts_sv
+from coursesite.privacy.registry import ConfiguredPeriods, PersonalField, Retention, retention_texts_sv
 from coursesite.privacy.subsidiaries import received_by
 
 def policy_module() -> Any:
@@ -264,20 +264,21 @@ def _describe_field_name(name: str) -> str:
 
 
 async def access_export(
-    account_id: int | None, *, person_id: int | None = None, ip_days: int, page_view_months: int,
+    account_id: int | None, *, person_id: int | None = None, periods: ConfiguredPeriods, controller: str,
     login_secret: str | None = None,
 ) -> dict[str, Any]:
     """Everything held about the account (or, with `person_id` and no account, about someone who only used the
     forms: see resolve_person_subject), table by table, with the policy's words around it (art. 15), and the portable
-    part (art. 20): the fields the person provided. `ip_days` and `page_view_months` are the configured
-    technical-data periods (settings.py), which the retention texts state."""
+    part (art. 20): the fields the person provided. `periods` are the configured retention periods (settings.py),
+    which the retention texts state; `controller` is the name of the controller (personuppgiftsansvarig), the seller
+    in the billing configuration, which the caller passes so that one place names the company."""
     if account_id is not None:
         subject = await resolve_subject(account_id, login_secret=login_secret)
     elif person_id is not None:
         subject = await resolve_person_subject(person_id, login_secret=login_secret)
     else:
         raise NotFound("Ingen person att ta fram uppgifter om.")
-    retention_texts = retention_texts_sv(ip_days, page_view_months)
+    retention_texts = retention_texts_sv(periods)
     policy = policy_module()
     tables = []
     portable: dict[str, list[dict[str, Any]]] = {}
@@ -294,7 +295,7 @@ async def access_export(
     forms = sorted({row.get("form") for t in tables if t["table"] == "form_submission" for row in t["rows"]} - {None})
     return {
         "generated_at": plain(clock.now()),
-        "controller": "Balansekonomi Svenska AB",
+        "controller": controller,
         "subject": {"account_id": subject.account_id, "person_ids": list(subject.person_ids), "email": subject.email},
         "tables": tables,
         "portable": {

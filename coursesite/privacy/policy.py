@@ -5,7 +5,7 @@ What the site says is generated from here, and what the site does is checked aga
   them (a test fails for a registry field that has none);
 - the purposes with their legal bases (art. 6.1), in Swedish;
 - retention per category, derived from the registry's retention of the fields in it (texts: retention_texts_sv, which
-  takes the configured technical-data periods: this module reads no settings, its callers pass them);
+  takes the configured periods as a registry.ConfiguredPeriods: this module reads no settings, its callers pass them);
 - the recipients: the processors (the CRM, Apsis and Mailchimp for newsletters) and the subsidiaries, each with what
   it may receive (from privacy/sharing.py);
 - the rights, the supervisory authority (IMY) and how automatic grading works: the access export reuses these texts;
@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from coursesite.privacy.registry import (
     PERSONAL_FIELDS,
+    ConfiguredPeriods,
     PersonalField,
     Purpose,
     Retention,
@@ -319,10 +320,10 @@ class RetentionRow:
     applies_to_sv: tuple[str, ...]  # what the retention applies to, by table
 
 
-def retention_of(key: PolicyCategory | str, *, ip_days: int, page_view_months: int) -> tuple[RetentionRow, ...]:
+def retention_of(key: PolicyCategory | str, periods: ConfiguredPeriods) -> tuple[RetentionRow, ...]:
     """How long a category's data is kept, one row per retention rule its fields have (registry order), with the
-    configured technical-data periods."""
-    texts = retention_texts_sv(ip_days, page_view_months)
+    configured periods (technical data, sessions, the login window)."""
+    texts = retention_texts_sv(periods)
     tables: dict[Retention, list[str]] = {}
     for f in fields_of(key):
         labels = tables.setdefault(f.retention, [])
@@ -585,11 +586,11 @@ _SECURITY_MEASURES_SV: tuple[str, ...] = (
 )
 
 
-def security_measures_sv(ip_days: int) -> tuple[str, ...]:
+def security_measures_sv(periods: ConfiguredPeriods) -> tuple[str, ...]:
     """The security measures (art. 32), the last with the configured period before IP addresses are truncated."""
     return (
         *_SECURITY_MEASURES_SV,
-        f"Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser {ip_truncated_after_sv(ip_days)}.",
+        f"Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser {ip_truncated_after_sv(periods.ip_days)}.",
     )
 
 CONTACT_SV = (

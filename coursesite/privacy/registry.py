@@ -32,8 +32,8 @@ class Purpose(StrEnum):
 
 class Retention(StrEnum):
     WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until the account is erased
-    SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out
-    LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed
+    SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out (settings: session_days)
+    LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed (settings: login_window_seconds)
     BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
     CONTACT_FORMS = "contact_forms"  # 24 months after the person last contacted us through a form
     TECHNICAL_DATA = "technical_data"  # IP address truncated, then the page view deleted (settings.py: PAGE_VIEW_*)
@@ -67,10 +67,39 @@ def technical_data_retention_sv(ip_days: int, page_view_months: int) -> str:
     return f"IP-adressen {ip_truncated_after_sv(ip_days)}; sidvisningen raderas efter {months_sv(page_view_months)}."
 
 
+def duration_sv(seconds: int) -> str:
+    """A number of seconds in the largest unit it is a whole number of: "1 timme", "2 timmar", "15 minuter",
+    "1 minut", "90 sekunder"."""
+    if seconds % 3600 == 0:
+        return count_sv(seconds // 3600, "timme", "timmar")
+    if seconds % 60 == 0:
+        return count_sv(seconds // 60, "minut", "minuter")
+    return count_sv(seconds, "sekund", "sekunder")
+
+
+def session_lifetime_retention_sv(session_days: int) -> str:
+    """How long a login session is kept, with the configured length (settings.py: COURSESITE_SESSION_DAYS)."""
+    return f"Tills sessionen går ut (högst {days_sv(session_days)}) eller personen loggar ut."
+
+
+def login_window_retention_sv(login_window_seconds: int) -> str:
+    """How long a failed login is kept, with the configured rate-limit window (COURSESITE_LOGIN_WINDOW_SECONDS)."""
+    return f"Högst {duration_sv(login_window_seconds)} efter ett misslyckat inloggningsförsök."
+
+
+@dataclass(frozen=True)
+class ConfiguredPeriods:
+    """The retention periods an operator sets (settings.py), which the retention texts state. Built from the settings
+    by the caller (web/deps.py: configured_periods); this module reads no settings."""
+
+    ip_days: int  # COURSESITE_PAGE_VIEW_IP_DAYS
+    page_view_months: int  # COURSESITE_PAGE_VIEW_RETENTION_MONTHS
+    session_days: int  # COURSESITE_SESSION_DAYS
+    login_window_seconds: int  # COURSESITE_LOGIN_WINDOW_SECONDS
+
+
 _FIXED_RETENTION_TEXT_SV = {
     Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
-    Retention.SESSION_LIFETIME: "Tills sessionen går ut (högst 14 dagar) eller personen loggar ut.",
-    Retention.LOGIN_WINDOW: "Högst 15 minuter efter ett misslyckat inloggningsförsök.",
     Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
     Retention.CASES: "2 år efter att ärendet avslutades.",
     Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket.",
@@ -82,9 +111,13 @@ _FIXED_RETENTION_TEXT_SV = {
 BOOKKEEPING_TEXT_SV = _FIXED_RETENTION_TEXT_SV[Retention.BOOKKEEPING]
 
 
-def retention_texts_sv(ip_days: int, page_view_months: int) -> dict[Retention, str]:
-    """Every retention rule's text in Swedish, in Retention order, with the configured technical-data periods."""
-    configured = {Retention.TECHNICAL_DATA: technical_data_retention_sv(ip_days, page_view_months)}
+def retention_texts_sv(periods: ConfiguredPeriods) -> dict[Retention, str]:
+    """Every retention rule's text in Swedish, in Retention order, with the configured periods."""
+    configured = {
+        Retention.TECHNICAL_DATA: technical_data_retention_sv(periods.ip_days, periods.page_view_months),
+        Retention.SESSION_LIFETIME: session_lifetime_retention_sv(periods.session_days),
+        Retention.LOGIN_WINDOW: login_window_retention_sv(periods.login_window_seconds),
+    }
     return {retention: configured.get(retention) or _FIXED_RETENTION_TEXT_SV[retention] for retention in Retention}
 
 

@@ -37,7 +37,9 @@ def points(value: Decimal | int | None) -> str:
     return formatting.format_decimal_sv(Decimal(value).normalize())
 
 
-def configure(environment: Environment) -> None:
+def configure(environment: Environment, *, company_name: str) -> None:
+    """Filters and globals for every template. `company_name` is the seller in the billing configuration, so the
+    footer and the certificate check name the same company as the invoices and the privacy policy."""
     environment.filters.update(
         money=formatting.format_money_ore,
         number=formatting.format_decimal_sv,
@@ -49,4 +51,4 @@ def configure(environment: Environment) -> None:
         markdown=render_markdown,
     )
     environment.globals["site_name"] = "Kurssajten"
-    environment.globals["company_name"] = "Balansekonomi Svenska AB"
+    environment.globals["company_name"] = company_name

@@ -38,6 +38,7 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
+from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
@@ -185,7 +186,9 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
     other = await seed_person(billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar")
     seed = await seed_person(billing)
     assert seed["seeded"] >= set(personal_tables()), "seed_person must cover every table with personal fields"
-    export = await access_export(seed["account_id"], ip_days=3, page_view_months=6, login_secret=TEST_SECRET)
+    periods = ConfiguredPeriods(ip_days=3, page_view_months=6, session_days=2, login_window_seconds=120)
+    controller = billing.config.seller.name
+    export = await access_export(seed["account_id"], periods=periods, controller=controller, login_secret=TEST_SECRET)
     by_table = {t["table"]: t for t in export["tables"]}
     for table in personal_tables():
         assert by_table[table]["rows"], f"{table}: the person's row is missing from the export"
@@ -200,11 +203,15 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
         assert export[key], key
     assert "imy.se" in json.dumps(export["supervisory_authority"]).lower()
     assert export["source"]["third_parties"] == []
-    # the configured technical-data periods, not the defaults
+    # the configured periods, not the defaults; the controller as the caller names it (the billing seller)
     technical = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."
     assert export["retention"]["technical_data"] == technical
     assert {f["column"]: f["retention"] for f in by_table["page_view"]["fields"]}["ip_address"] == technical
-    assert "7 dagar" not in text and "13 månader" not in text
+    assert export["retention"]["session_lifetime"] == "Tills sessionen går ut (högst 2 dagar) eller personen loggar ut."
+    assert export["retention"]["login_window"] == "Högst 2 minuter efter ett misslyckat inloggningsförsök."
+    for default in ("7 dagar", "13 månader", "14 dagar", "15 minuter"):
+        assert default not in text, default
+    assert export["controller"] == controller
     assert export["disclosures"][0]["recipient"] == "Kursbolaget AB"
     assert "account.first_name" in export["disclosures"][0]["fields"]
     # invoices appear as accounting records; secrets are described, never exported
@@ -217,7 +224,8 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
 
 async def test_portable_part_is_marked(billing):
     seed = await seed_person(billing)
-    export = await access_export(seed["account_id"], ip_days=7, page_view_months=13)
+    periods = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
+    export = await access_export(seed["account_id"], periods=periods, controller=billing.config.seller.name)
     portable = export["portable"]["data"]
     assert portable["account"][0]["first_name"] == "Zelmira"
     assert "password_hash" not in portable["account"][0] and "last_login_at" not in portable["account"][0]

@@ -179,7 +179,8 @@ async def test_the_disclosure_shows_in_the_persons_access_export(service):
     anna = await account("anna@example.se")
     found, _ = await added()
     await service.participants(found)
-    export = await access.access_export(anna, ip_days=7, page_view_months=13)
+    periods = registry.ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
+    export = await access.access_export(anna, periods=periods, controller="Balansekonomi Svenska AB")
     [entry] = export["disclosures"]
     assert entry["recipient"] == "Kursplattformen AB" and entry["purpose"] == "course_site"
     assert entry["fields"] == list(allowed_fields("course_site"))

@@ -15,6 +15,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, RecipientNotice
 from coursesite.privacy import subsidiaries
 from coursesite.privacy.access import access_export
+from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.erasure import erase_account, erase_person
 from coursesite.privacy.forms import WEBINARS, PublicForms
 from coursesite.privacy.rights import ProfileChanges, RightsService
@@ -24,6 +25,8 @@ from coursesite.privacy.subsidiaries import SubsidiaryService
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 BUDGET, BUFFERT, *_ = WEBINARS
 WEBINAR_FIELDS = {"person.id", "person.first_name", "person.last_name", "person.email", "person.mobile", "form_submission.details"}
+
+PERIODS = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
 
 
 @pytest.fixture
@@ -129,7 +132,7 @@ async def test_the_disclosure_shows_in_the_export_of_the_account_with_the_same_e
     await RecipientNotice.insert(RecipientNotice(subsidiary=webinar.id, kind="erasure", subject_ref=str(anna),
                                                  changes=json.dumps([]), created_at=NOW))
 
-    export = await access_export(anna, ip_days=7, page_view_months=13)
+    export = await access_export(anna, periods=PERIODS, controller="Balansekonomi Svenska AB")
 
     [entry] = export["disclosures"]
     assert (entry["recipient"], entry["purpose"]) == ("Webbinariebolaget AB", "webinar")

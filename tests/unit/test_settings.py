@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from coursesite.settings import ConfigError, DatabaseUrl, Settings
+from coursesite.settings import ConfigError, DatabaseUrl, Settings, shortest_days_in_months
 
 SECRET = "x" * 40
 
@@ -46,9 +46,63 @@ def test_page_view_periods_default_to_7_days_and_13_months_and_can_be_set():
     )
     assert (settings.page_view_ip_days, settings.page_view_retention_months) == (1, 36)
     settings = Settings.from_env(
-        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "90", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "1"}
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "90", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "4"}
     )
-    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (90, 1)
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (90, 4)
+    settings = Settings.from_env(
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "27", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "1"}
+    )
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (27, 1)
+
+
+@pytest.mark.parametrize("months, shortest", [(1, 28), (2, 59), (3, 89), (4, 120), (12, 365), (36, 1095)])
+def test_the_shortest_page_view_retention_in_days(months, shortest):
+    # Calendar months, as the retention job counts them: February is the shortest, and no leap day is assumed.
+    assert shortest_days_in_months(months) == shortest
+
+
+@pytest.mark.parametrize("ip_days, months", [(28, 1), (30, 1), (90, 1), (59, 2), (89, 3)])
+def test_an_ip_period_not_shorter_than_the_page_view_retention_is_refused(ip_days, months):
+    env = {"COURSESITE_PAGE_VIEW_IP_DAYS": str(ip_days), "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": str(months)}
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, **env})
+    message = str(raised.value)
+    assert "COURSESITE_PAGE_VIEW_IP_DAYS" in message and "COURSESITE_PAGE_VIEW_RETENTION_MONTHS" in message
+    assert f"({ip_days})" in message and "must be shorter than" in message
+    # Settings made in code (tests, create_app) are checked the same way.
+    with pytest.raises(ConfigError, match="COURSESITE_PAGE_VIEW_IP_DAYS"):
+        Settings(secret_key=SECRET, page_view_ip_days=ip_days, page_view_retention_months=months).validate()
+
+
+@pytest.mark.parametrize("ip_days, months", [(27, 1), (58, 2), (88, 3), (90, 4), (7, 13)])
+def test_an_ip_period_shorter_than_the_page_view_retention_is_taken(ip_days, months):
+    env = {"COURSESITE_PAGE_VIEW_IP_DAYS": str(ip_days), "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": str(months)}
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, **env})
+    assert (settings.page_view_ip_days, settings.page_view_retention_months) == (ip_days, months)
+
+
+def test_session_days_and_login_window_default_and_can_be_set():
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET})
+    assert (settings.session_days, settings.login_window_seconds) == (14, 900)
+    settings = Settings.from_env(
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_SESSION_DAYS": "1", "COURSESITE_LOGIN_WINDOW_SECONDS": "90"}
+    )
+    assert (settings.session_days, settings.login_window_seconds) == (1, 90)
+
+
+@pytest.mark.parametrize(
+    "env, fragment",
+    [
+        ({"COURSESITE_SESSION_DAYS": "0"}, "COURSESITE_SESSION_DAYS: must be between 1 and 90, got 0"),
+        ({"COURSESITE_SESSION_DAYS": "91"}, "COURSESITE_SESSION_DAYS: must be between 1 and 90, got 91"),
+        ({"COURSESITE_SESSION_DAYS": "två"}, "COURSESITE_SESSION_DAYS: expected a whole number"),
+        ({"COURSESITE_LOGIN_WINDOW_SECONDS": "0"}, "COURSESITE_LOGIN_WINDOW_SECONDS: must be between 1 and 86400"),
+        ({"COURSESITE_LOGIN_WINDOW_SECONDS": "15m"}, "COURSESITE_LOGIN_WINDOW_SECONDS: expected a whole number"),
+    ],
+)
+def test_bad_session_and_login_window_values_name_the_variable(env, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, **env})
 
 
 @pytest.mark.parametrize("name, low, high", [("COURSESITE_PAGE_VIEW_IP_DAYS", 1, 90), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", 1, 36)])

@@ -10,10 +10,12 @@ import pytest
 
 from coursesite.privacy import policy
 from coursesite.privacy.registry import PERSONAL_FIELDS, Retention, retention_texts_sv
+from coursesite.settings import Settings
+from coursesite.web.deps import periods_of
 from tests.conftest import login_as_staff, register
 
 BASE_HOST = "testserver.local"
-RETENTION_TEXT_SV = retention_texts_sv(7, 13)  # the default periods (settings.py); other periods: test_page_view_settings
+RETENTION_TEXT_SV = retention_texts_sv(periods_of(Settings()))  # the defaults; others: test_*_settings.py
 URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
 
 

@@ -21,7 +21,7 @@ from coursesite.privacy.access import access_export, export_filename
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
 from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, login_policy, principal_of, settings_of
+from coursesite.web.deps import billing_of, configured_periods, controller_name, login_policy, principal_of, settings_of
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -43,12 +43,11 @@ def rights_of(request: Request) -> RightsService:
 
 
 async def _export(request: Request) -> dict[str, Any]:
-    settings = settings_of(request)
     return await access_export(
         principal_of(request).account_id,
-        ip_days=settings.page_view_ip_days,
-        page_view_months=settings.page_view_retention_months,
-        login_secret=settings.secret_key,
+        periods=configured_periods(request),
+        controller=controller_name(request),
+        login_secret=settings_of(request).secret_key,
     )
 
 

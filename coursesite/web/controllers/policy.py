@@ -21,7 +21,7 @@ from coursesite.privacy import policy
 from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
 from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, settings_of
+from coursesite.web.deps import billing_of, configured_periods
 
 RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
 STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
@@ -39,9 +39,8 @@ def _controller(request: Request) -> Any:
 
 def document_context(request: Request) -> dict[str, Any]:
     """Everything both documents show, from privacy/policy.py, the seller in the billing configuration and the
-    technical-data periods in the settings."""
-    settings = settings_of(request)
-    periods = {"ip_days": settings.page_view_ip_days, "page_view_months": settings.page_view_retention_months}
+    retention periods in the settings."""
+    periods = configured_periods(request)
     return {
         "policy": policy,
         "version": policy.POLICY_VERSION,
@@ -51,7 +50,7 @@ def document_context(request: Request) -> dict[str, Any]:
             {
                 "category": category,
                 "purposes": policy.purposes_of(category.key),
-                "retention": policy.retention_of(category.key, **periods),
+                "retention": policy.retention_of(category.key, periods),
                 "fields": policy.fields_of(category.key),
             }
             for category in policy.categories()
@@ -64,7 +63,7 @@ def document_context(request: Request) -> dict[str, Any]:
         "rights": policy.RIGHTS_SV,
         "authority": policy.SUPERVISORY_AUTHORITY,
         "seven_years": BOOKKEEPING_TEXT_SV,
-        "security_measures": policy.security_measures_sv(settings.page_view_ip_days),
+        "security_measures": policy.security_measures_sv(periods),
     }
 
 

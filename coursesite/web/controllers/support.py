@@ -41,7 +41,7 @@ from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, Processor
 from coursesite.web import guards
 from coursesite.privacy.access import access_export
 from coursesite.web.controllers.my_data import export_download
-from coursesite.web.deps import principal_of, settings_of
+from coursesite.web.deps import configured_periods, controller_name, principal_of, settings_of
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
 CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -288,10 +288,9 @@ async def _access_export(request: Request, case_id: int, extension: str) -> Resp
     """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
     account, or someone who only used the forms). Every download is a staff read of all their data: audited."""
     account_id, person_id = await cases_of(request).access_subject(case_id)
-    settings = settings_of(request)
     data = await access_export(
-        account_id, person_id=person_id, ip_days=settings.page_view_ip_days,
-        page_view_months=settings.page_view_retention_months, login_secret=settings.secret_key,
+        account_id, person_id=person_id, periods=configured_periods(request), controller=controller_name(request),
+        login_secret=settings_of(request).secret_key,
     )  # fmt: skip
     await audit.record(
         principal_of(request).account_id, "read", subject_account=account_id, subject_person=person_id,

@@ -3,7 +3,7 @@
 import pytest
 
 from coursesite.privacy import policy
-from coursesite.privacy.registry import PERSONAL_FIELDS, Purpose, Retention, retention_texts_sv
+from coursesite.privacy.registry import PERSONAL_FIELDS, ConfiguredPeriods, Purpose, Retention, retention_texts_sv
 from coursesite.privacy.sharing import SHARING_PURPOSES
 
 
@@ -70,18 +70,20 @@ def test_accounting_records_rest_on_the_legal_obligation():
 
 
 def test_every_retention_has_a_text_and_every_field_a_retention_row():
-    texts = retention_texts_sv(3, 6)
+    periods = ConfiguredPeriods(ip_days=3, page_view_months=6, session_days=2, login_window_seconds=120)
+    texts = retention_texts_sv(periods)
     assert list(texts) == list(Retention) and all(texts.values())
     shown = set()
     for category in policy.categories():
-        for row in policy.retention_of(category.key, ip_days=3, page_view_months=6):
+        for row in policy.retention_of(category.key, periods):
             assert row.text_sv == texts[row.retention] and row.applies_to_sv
             shown.add(row.retention)
     assert shown == {f.retention for f in PERSONAL_FIELDS}
 
 
 def test_bookkeeping_keeps_seven_years():
-    rows = policy.retention_of(policy.PolicyCategory.EDUCATION_SERIES, ip_days=7, page_view_months=13)
+    periods = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
+    rows = policy.retention_of(policy.PolicyCategory.EDUCATION_SERIES, periods)
     books = next(row for row in rows if row.retention is Retention.BOOKKEEPING)
     assert "sjunde året" in books.text_sv and "bokföringslagen" in books.text_sv
     assert "fakturor och kreditfakturor" in books.applies_to_sv and "betalningar" in books.applies_to_sv
