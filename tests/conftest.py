@@ -18,6 +18,23 @@ from coursesite.settings import REPO_ROOT, Settings
 TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Argon2id at its smallest cost in the tests: the production parameters take about 0.15 s a hash on these VMs,
+    and the suite hashes and checks hundreds of passwords. Production code is unchanged; the browser tests' server
+    (a separate process) keeps the real parameters."""
+    from argon2 import PasswordHasher
+
+    from coursesite.accounts import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._hasher = original
+    passwords._dummy_hash.cache_clear()
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):
@@ -91,6 +108,11 @@ async def db(settings):
 
     engine = build_engine(settings.database)
     bind_tables(engine)
+    if _engine_name() == "postgres":
+        # One statement: a DELETE per table costs a new connection each (the tests run without a pool).
+        names = ", ".join(f'"{table._meta.tablename}"' for table in TABLES)
+        await TABLES[0].raw(f"TRUNCATE {names}")
+        return engine
     await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
     for table in reversed(TABLES):
         await table.delete(force=True)
