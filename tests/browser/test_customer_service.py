@@ -4,12 +4,12 @@ corrected and completed on the case page."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.test_my_data import create_staff, csrf_of, log_in, register_and_subscribe
 
 pytestmark = pytest.mark.browser
 
@@ -20,47 +20,21 @@ STAFF_EMAIL = "kundtjanst.service@balansekonomi.se"
 STAFF_PASSWORD = "kundtjanst-lösenord-456"
 
 
-def _csrf(page: Page) -> str:
-    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-
-
-def _login(page: Page, email: str, password: str) -> None:
-    page.goto("/logga-in")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-
-
 def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser, live_server, server_env):
-    # A participant who subscribes to the newsletter with the same address.
-    page.goto("/registrera")
-    page.get_by_label("Förnamn").fill("Petra")
-    page.get_by_label("Efternamn").fill("Prenumerant")
-    page.get_by_label("E-postadress").fill(SUBSCRIBER)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Skapa konto").click()
-    expect(page).to_have_url("/min-kurs")
-    subscribed = page.request.post(
-        "/api/v1/forms/newsletter", data={"email": SUBSCRIBER, "first_name": "Petra", "consent": True},
-        headers={"x-csrftoken": _csrf(page)},
-    )  # fmt: skip
-    assert subscribed.status == 201, subscribed.text()
+    # A participant who subscribes to the newsletter with the same address, and a webinar registrant.
+    register_and_subscribe(page, "Petra", "Prenumerant", SUBSCRIBER, PASSWORD)
     registered = page.request.post(
         "/api/v1/forms/webinar",
         data={"first_name": "Wilma", "last_name": "Felstavad", "email": REGISTRANT, "webinar": "budget-pa-en-timme"},
-        headers={"x-csrftoken": _csrf(page)},
+        headers={"x-csrftoken": csrf_of(page)},
     )
     assert registered.status == 201, registered.text()
 
-    command = Path(sys.executable).parent / "coursesite"
-    subprocess.run(
-        [command, "create-staff", "--email", STAFF_EMAIL, "--role", "customer_service", "--password", STAFF_PASSWORD],
-        env=server_env, check=True, capture_output=True,
-    )  # fmt: skip
+    create_staff(server_env, STAFF_EMAIL, "customer_service", STAFF_PASSWORD)
     staff_context = browser.new_context(base_url=live_server, locale="sv-SE")
     staff = staff_context.new_page()
     try:
-        _login(staff, STAFF_EMAIL, STAFF_PASSWORD)
+        log_in(staff, STAFF_EMAIL, STAFF_PASSWORD)
 
         # The export to Apsis carries the Kurssajten-ID column.
         staff.goto("/personal/nyhetsbrev")

@@ -20,31 +20,44 @@ STAFF_EMAIL = "kundtjanst.browser@balansekonomi.se"
 STAFF_PASSWORD = "kundtjanst-lösenord-123"
 
 
-def _csrf(page: Page) -> str:
+def csrf_of(page: Page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
 
 
-def _login(page: Page, email: str, password: str) -> None:
+def log_in(page: Page, email: str, password: str) -> None:
     page.goto("/logga-in")
     page.get_by_label("E-postadress").fill(email)
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
 
 
-def test_download_withdraw_request_erasure_and_customer_service_completes_it(page: Page, browser, live_server, server_env):
+def create_staff(server_env: dict[str, str], email: str, role: str, password: str) -> None:
+    """A staff account made the way an operator makes one: `coursesite create-staff` against the server's database."""
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run(
+        [command, "create-staff", "--email", email, "--role", role, "--password", password],
+        env=server_env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def register_and_subscribe(page: Page, first_name: str, last_name: str, email: str, password: str) -> None:
+    """Register on the page, then give the newsletter consent through the public form's API with the same email."""
     page.goto("/registrera")
-    page.get_by_label("Förnamn").fill("Rut")
-    page.get_by_label("Efternamn").fill("Raderasson")
-    page.get_by_label("E-postadress").fill(EMAIL)
-    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_label("Förnamn").fill(first_name)
+    page.get_by_label("Efternamn").fill(last_name)
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Skapa konto").click()
     expect(page).to_have_url("/min-kurs")
-
-    # The newsletter consent, given through the public form's API with the same email.
     response = page.request.post(
-        "/api/v1/forms/newsletter", data={"email": EMAIL, "first_name": "Rut", "consent": True}, headers={"x-csrftoken": _csrf(page)}
-    )
+        "/api/v1/forms/newsletter", data={"email": email, "first_name": first_name, "consent": True},
+        headers={"x-csrftoken": csrf_of(page)},
+    )  # fmt: skip
     assert response.status == 201, response.text()
+
+
+def test_download_withdraw_request_erasure_and_customer_service_completes_it(page: Page, browser, live_server, server_env):
+    register_and_subscribe(page, "Rut", "Raderasson", EMAIL, PASSWORD)
 
     page.goto("/mina-uppgifter")
     expect(page.get_by_role("heading", name="Mina uppgifter", level=1)).to_be_visible()
@@ -65,22 +78,18 @@ def test_download_withdraw_request_erasure_and_customer_service_completes_it(pag
     expect(page.locator(".notice")).to_contain_text("begäran om radering är mottagen")
     expect(page.locator("#requests")).to_contain_text("Radering")
 
-    command = Path(sys.executable).parent / "coursesite"
-    subprocess.run(
-        [command, "create-staff", "--email", STAFF_EMAIL, "--role", "customer_service", "--password", STAFF_PASSWORD],
-        env=server_env, check=True, capture_output=True,
-    )  # fmt: skip
+    create_staff(server_env, STAFF_EMAIL, "customer_service", STAFF_PASSWORD)
     staff_context = browser.new_context(base_url=live_server, locale="sv-SE")
     staff = staff_context.new_page()
     try:
-        _login(staff, STAFF_EMAIL, STAFF_PASSWORD)
+        log_in(staff, STAFF_EMAIL, STAFF_PASSWORD)
         staff.goto("/")
         requests = staff.request.get("/api/v1/support/requests").json()
         case = next(r for r in requests if r["email"] == EMAIL and r["type"] == "erasure")
         done = staff.request.post(
             f"/api/v1/support/requests/{case['id']}/complete",
             data={"identity_verified": True, "note": "Identiteten kontrollerad via e-post."},
-            headers={"x-csrftoken": _csrf(staff)},
+            headers={"x-csrftoken": csrf_of(staff)},
         )
         assert done.status == 200, done.text()
         assert done.json()["status"] == "completed"
@@ -91,5 +100,5 @@ def test_download_withdraw_request_erasure_and_customer_service_completes_it(pag
     page.goto("/mina-uppgifter")
     expect(page).not_to_have_url("/mina-uppgifter")
     page.context.clear_cookies()
-    _login(page, EMAIL, PASSWORD)
+    log_in(page, EMAIL, PASSWORD)
     expect(page.get_by_text("Fel e-postadress eller lösenord")).to_be_visible()
