@@ -39,7 +39,9 @@ run: debs-run setup $(SECRET_FILE)
 check: setup
 	$(BIN)/coursesite check-migrations
 
-test: debs-test setup check test-sqlite test-postgres
+# Both engines side by side (.ci/test-both.sh); test-sqlite and test-postgres run one of them.
+test: debs-test setup check
+	@bash .ci/test-both.sh
 
 test-sqlite: setup
 	$(BIN)/pytest -q
