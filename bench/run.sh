@@ -42,16 +42,11 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/coursesite-bench.XXXXXX")"
 PIDS=()
 PG_DB=""
 
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres "$@"; }
 
-stop_pid() {  # stop one process we started: TERM, then KILL after 10 s
-  local pid="$1"
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  echo "bench: process $pid did not stop on TERM; killing it" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-}
 
 drop_pg_db() {
   if [ -n "$PG_DB" ]; then
@@ -79,23 +74,6 @@ sys.exit(1 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 0)
 EOF
 }
 
-wait_healthy() {  # url pid logfile
-  local url="$1" pid="$2" log="$3"
-  for _ in $(seq 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "bench: the server behind $url exited during start-up; its log:" >&2
-      tail -40 "$log" >&2
-      return 1
-    fi
-    if "$PY" -c 'import sys, urllib.request; sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)' \
-      "$url" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "bench: $url not healthy after 30 s" >&2
-  return 1
-}
 
 cpu_ticks() {  # user + system CPU of one process (all its threads, aiosqlite's included), in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat"

@@ -9,7 +9,6 @@ Every step is bounded: HTTP calls have timeouts, each download a deadline. Write
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import statistics
 import subprocess
@@ -22,32 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.common import Client, cpu_seconds, proc_status, reset_peak  # noqa: E402
 from tests.unit.billing.sie_reader import read_sie  # noqa: E402
 
 EXPORTS = {
     "sie": "/api/v1/finance/exports/sie",
     "csv": "/api/v1/finance/exports/invoices.csv",
 }
-
-
-class Client:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
-
-    def login(self, email: str, password: str) -> None:
-        self.opener.open(self.base_url + "/", timeout=10).read()  # the csrftoken cookie
-        request = urllib.request.Request(
-            self.base_url + "/api/v1/auth/login",
-            data=json.dumps({"email": email, "password": password}).encode(),
-            headers={"Content-Type": "application/json", "x-csrftoken": self.cookie("csrftoken")},
-            method="POST",
-        )
-        assert self.opener.open(request, timeout=30).status == 200
 
 
 def worker_pid(pid: int) -> int:
@@ -59,30 +39,6 @@ def worker_pid(pid: int) -> int:
         if b"python" in cmdline or b"coursesite" in cmdline:
             return kid
     return pid
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak RSS) of a process, in kB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0])
-    return values
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks (USER_HZ = 100)
-
-
-def reset_peak(pid: int) -> bool:
-    """Reset VmHWM to the current RSS (Linux ≥ 4.0: write 5 to clear_refs); False when not permitted."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def baseline(client: Client, path: str, count: int) -> dict:

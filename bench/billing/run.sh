@@ -30,12 +30,11 @@ mkdir -p "$OUT"
 SERVER_PID=""
 EMAIL="billing-bench-ekonomi@example.se"
 
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
+  stop_pid "$SERVER_PID"
   psql -X -q "$DB_URL" -c "DELETE FROM account WHERE email = '$EMAIL'" >/dev/null 2>&1 || true
   [ "${BENCH_BILLING_KEEP:-0}" = 1 ] || rm -f "$OUT"/export-*.sie "$OUT"/export-*.csv
 }
@@ -59,17 +58,11 @@ read -r invoices credit_notes payments invoice_size <<< "$counts"
 [ "$invoices" -gt 0 ] || { echo "bench: no invoices in $DB_URL; run python -m bench.billing.generate first" >&2; exit 1; }
 echo "database: $invoices invoices, $credit_notes credit notes, $payments payments, invoice table $invoice_size"
 
-PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
-timeout 60 psql -X -q "$DB_URL" -c "DELETE FROM account WHERE email = '$EMAIL'"
-echo "$PASSWORD" | timeout 60 "$BIN/coursesite" create-staff --email "$EMAIL" --role finance > /dev/null
+PASSWORD="$(bench_staff "$DB_URL" "$EMAIL" finance)"
 
 "$BIN/coursesite" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "bench: the server exited; its log:" >&2; tail -40 "$OUT/server.log" >&2; exit 1; }
-  curl -fsS -m 2 "http://$HOST:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"
 
 {
   echo "date=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD) invoices=$invoices credit_notes=$credit_notes payments=$payments"

@@ -17,6 +17,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bench.common import cpu_seconds
 from coursesite.billing.document import Buyer, CustomerType, DocumentKind, InvoiceDocument, Seller
 from coursesite.billing.money import Line, compute_totals
 from coursesite.billing.pdf import PdfRenderer, render_document_pdf
@@ -76,11 +77,11 @@ async def measure(workers: int, seconds: float, in_flight: int) -> dict:
             assert pdf.startswith(b"%PDF-")
 
     pids = list(getattr(renderer._executor, "_processes", {}) or {})
-    cpu_before = _cpu_seconds(pids)
+    cpu_before = cpu_seconds(*pids)
     t0 = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(in_flight)))
     elapsed = time.perf_counter() - t0
-    cpu_used = _cpu_seconds(pids) - cpu_before
+    cpu_used = cpu_seconds(*pids) - cpu_before
     renderer.close()
     latencies.sort()
     return {
@@ -94,20 +95,6 @@ async def measure(workers: int, seconds: float, in_flight: int) -> dict:
         "warm_up_s": warm_up,
         "worker_cpu_ms": cpu_used / len(latencies) * 1000 if pids else None,
     }
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of the worker processes (Linux /proc), to tell the cost of a PDF apart from the time
-    lost to other load on the machine."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def in_process(count: int = 20) -> float:

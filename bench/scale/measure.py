@@ -8,68 +8,21 @@ Writes summary.json and summary.md into --out and prints the summary.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.common import Client, proc_status, reset_peak  # noqa: E402
 from coursesite.course.loader import load_course  # noqa: E402
 
 REVIEW_QUEUE = "/api/v1/instructor/review-queue"
-
-
-class Client:
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
-
-    def login(self, email: str, password: str) -> str:
-        self.opener.open(self.base_url + "/logga-in", timeout=10).read()
-        request = urllib.request.Request(
-            self.base_url + "/api/v1/auth/login",
-            data=json.dumps({"email": email, "password": password}).encode(),
-            headers={"Content-Type": "application/json", "x-csrftoken": self.cookie("csrftoken")},
-            method="POST",
-        )
-        assert self.opener.open(request, timeout=30).status == 200
-        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
-
-    def status(self, path: str) -> int:
-        try:
-            return self.opener.open(self.base_url + path, timeout=60).status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-
-
-def proc_status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak RSS) of a process, in kB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0])
-    return values
-
-
-def reset_peak(pid: int) -> bool:
-    """Reset VmHWM to the current RSS (Linux ≥ 4.0: write 5 to clear_refs); False when not permitted."""
-    try:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def run_wrk(label, paths, cookie, base_url, threads, connections, duration, out: Path) -> dict:

@@ -27,14 +27,9 @@ OUT="$ROOT/bench/results/scale-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 SERVER_PID=""
 
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+trap 'stop_pid "$SERVER_PID"' EXIT
 trap 'exit 130' INT TERM
 
 if [ "${BENCH_SCALE_GENERATE:-0}" = 1 ]; then
@@ -53,17 +48,11 @@ answers="$(psql -X -qtA "$DB_URL" -c "SELECT count(*) FROM answer")"
 echo "database: $participants participants, $answers answers"
 
 EMAIL="scale-bench-larare@example.se"
-PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
-psql -X -q "$DB_URL" -c "DELETE FROM account WHERE email = '$EMAIL'"
-echo "$PASSWORD" | timeout 60 "$BIN/coursesite" create-staff --email "$EMAIL" --role instructor > /dev/null
+PASSWORD="$(bench_staff "$DB_URL" "$EMAIL" instructor)"
 
 "$BIN/coursesite" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "bench: the server exited; its log:" >&2; tail -40 "$OUT/server.log" >&2; exit 1; }
-  curl -fsS -m 2 "http://$HOST:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"
 
 {
   echo "date=$(date -u +%FT%TZ) commit=$(git rev-parse --short HEAD) participants=$participants answers=$answers"
