@@ -25,6 +25,7 @@ from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import DisclosureSubject, ProcessorNotice, StaffAudit
+from coursesite.privacy.policy import NEWSLETTER_FIELDS, NEWSLETTER_REF_FIELD
 
 NEWSLETTER_CONSENT = "newsletter"  # the consent kind the newsletter exports go by
 REF_PREFIX = "ks-"
@@ -44,9 +45,10 @@ ACTIONS_SV = {
     "withdrawal": "Avregistrera kontakten från nyhetsbrevet.",
     "restriction": "Arkivera kontakten: inga utskick medan behandlingen är begränsad.",
 }
-# The fields an export gives a processor, by column (with their labels): only a correction of these is passed on.
-FIELD_LABELS_SV = {"email": "Ny e-postadress", "first_name": "Nytt förnamn"}
-EXPORTED_COLUMNS = frozenset(FIELD_LABELS_SV)
+# The fields an export gives a processor, by column (policy.NEWSLETTER_FIELDS, less the ID itself): only a correction
+# of these is passed on.
+EXPORTED_COLUMNS = frozenset(name.partition(".")[2] for name in NEWSLETTER_FIELDS if name != NEWSLETTER_REF_FIELD)
+FIELD_LABELS_SV = {"email": "Ny e-postadress", "first_name": "Nytt förnamn"}  # how a corrected value is shown
 
 
 def subscriber_ref(key: str, email: str) -> str:

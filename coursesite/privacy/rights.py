@@ -466,8 +466,9 @@ class RightsService:
     # -- consents (art. 7.3)
 
     async def consents(self, account_id: int) -> list[ConsentView]:
-        email = await self._email(account_id)
-        person_ids = await self._person_ids(account_id, email)
+        return await self._consents(account_id, await self._person_ids(account_id, await self._email(account_id)))
+
+    async def _consents(self, account_id: int, person_ids: list[int]) -> list[ConsentView]:
         condition = Consent.account == account_id
         if person_ids:
             condition = condition | Consent.person.is_in(person_ids)
@@ -487,7 +488,8 @@ class RightsService:
         if not kind or len(kind) > CONSENT_KIND_MAX:
             raise NotFound("Det finns inget sådant samtycke.")
         async with write_transaction(self.engine):
-            active = [c for c in await self.consents(account_id) if c.kind == kind and c.active]
+            person_ids = await self._person_ids(account_id, await self._email(account_id))
+            active = [c for c in await self._consents(account_id, person_ids) if c.kind == kind and c.active]
             if not active:
                 raise NotFound("Det finns inget gällande samtycke av det slaget.")
             now = clock.now()
@@ -496,7 +498,7 @@ class RightsService:
             )
             if kind == NEWSLETTER_CONSENT:
                 # The processors that got the person in an export still hold them: staff unsubscribe them there.
-                link = subject_link(account_id, await self._person_ids(account_id, await self._email(account_id)))
+                link = subject_link(account_id, person_ids)
                 await queue_processor_notices("withdrawal", await received_by_processors(link), now=now, account_id=account_id)
         return len(active)
 

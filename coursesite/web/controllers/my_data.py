@@ -16,6 +16,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts import service as accounts
+from coursesite.accounts.validation import normalise_email
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.privacy.access import access_export, export_filename
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
@@ -109,8 +110,13 @@ async def my_data_profile(request: Request) -> Template | Redirect:
 async def _confirm_new_email(request: Request, email: str | None, password: str | None) -> None:
     """A new login address needs the password again (someone at an unlocked computer must not take the account).
     The same address, or none, needs nothing."""
-    if email is None or email.strip().lower() == principal_of(request).email:
+    if email is None:
         return
+    try:
+        if normalise_email(email) == principal_of(request).email:
+            return
+    except ValueError:
+        pass  # rectify says what is wrong with it, once the password is confirmed
     if not password:
         raise Invalid(
             "Ange ditt nuvarande lösenord för att byta e-postadress.",
