@@ -36,7 +36,10 @@ run: debs-run setup $(SECRET_FILE)
 	@export COURSESITE_SECRET_KEY="$${COURSESITE_SECRET_KEY:-$$(cat $(SECRET_FILE))}"; \
 	$(BIN)/coursesite migrate && $(BIN)/coursesite check-content && $(BIN)/coursesite serve
 
+# Lint, formatting, types and the migration check; make test runs it first.
 check: setup
+	$(BIN)/ruff check coursesite tests bench
+	$(BIN)/ruff format --check coursesite tests bench
 	$(BIN)/coursesite check-migrations
 
 # Both engines side by side (.ci/test-both.sh); test-sqlite and test-postgres run one of them.

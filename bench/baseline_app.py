@@ -52,8 +52,11 @@ def app_factory() -> Litestar:
     @post("/insert", status_code=201)
     async def insert(data: dict[str, object]) -> dict[str, int]:
         rows = await BenchRow.insert(
-            BenchRow(label=str(data.get("label", ""))[:80], value=int(data.get("value", 0) or 0),
-                     created_at=datetime.now(UTC))
+            BenchRow(
+                label=str(data.get("label", ""))[:80],
+                value=int(data.get("value", 0) or 0),
+                created_at=datetime.now(UTC),
+            )
         ).returning(BenchRow.id)
         return {"id": rows[0]["id"]}
 

@@ -43,7 +43,10 @@ QUERIES = {
 def run_sqlite(path: Path, max_attempts: int) -> dict[str, int]:
     connection = sqlite3.connect(path)
     try:
-        return {name: connection.execute(sql.format(max_attempts=max_attempts)).fetchone()[0] for name, sql in QUERIES.items()}
+        return {
+            name: connection.execute(sql.format(max_attempts=max_attempts)).fetchone()[0]
+            for name, sql in QUERIES.items()
+        }
     finally:
         connection.close()
 

@@ -86,14 +86,16 @@ def instrument() -> None:
 
 async def product(database_url: str) -> dict:
     from litestar.testing import AsyncTestClient
+    from prepare import ENROLMENT
 
     from coursesite.app import create_app
     from coursesite.course.loader import load_course
     from coursesite.settings import Settings
-    from prepare import ENROLMENT
     from tests.support import correct_response
 
-    settings = Settings(database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24), environment="development")
+    settings = Settings(
+        database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24), environment="development"
+    )
     course = load_course(settings.lessons_dir)
     lesson = course.acts[0].lessons[0]
     questions = lesson.questions
@@ -104,17 +106,26 @@ async def product(database_url: str) -> dict:
         headers = {"x-csrftoken": csrf}
         response = await client.post(
             "/api/v1/auth/register",
-            json={"email": f"count-{secrets.token_hex(4)}@example.se", "password": "Bench-lösenord-x7Q!",
-                  "first_name": "Räkna", "last_name": "Frågor"},
+            json={
+                "email": f"count-{secrets.token_hex(4)}@example.se",
+                "password": "Bench-lösenord-x7Q!",
+                "first_name": "Räkna",
+                "last_name": "Frågor",
+            },
             headers=headers,
         )
         assert response.status_code == 201, response.text
         response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers=headers)
         assert response.status_code == 201, response.text  # the lessons open on enrolment
-        for label, question in (("first answer in a lesson", questions[0]), ("later answer in the lesson", questions[1])):
+        for label, question in (
+            ("first answer in a lesson", questions[0]),
+            ("later answer in the lesson", questions[1]),
+        ):
             COUNTS.reset()
             response = await client.post(
-                "/api/v1/answers", json={"question_id": question.id, "response": correct_response(question)}, headers=headers
+                "/api/v1/answers",
+                json={"question_id": question.id, "response": correct_response(question)},
+                headers=headers,
             )
             assert response.status_code == 201, response.text
             result[label] = COUNTS.as_dict()
@@ -151,10 +162,14 @@ def main() -> None:
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     for label, counts in result["product"].items():
-        print(f"count: POST /api/v1/answers ({label}): {counts['statements']} statements, "
-              f"{counts['connections_opened']} new connections; {counts['by_kind']}")
+        print(
+            f"count: POST /api/v1/answers ({label}): {counts['statements']} statements, "
+            f"{counts['connections_opened']} new connections; {counts['by_kind']}"
+        )
     b = result["baseline"]
-    print(f"count: baseline POST /insert: {b['statements']} statements, {b['connections_opened']} new connections; {b['by_kind']}")
+    print(
+        f"count: baseline POST /insert: {b['statements']} statements, {b['connections_opened']} new connections; {b['by_kind']}"
+    )
 
 
 if __name__ == "__main__":

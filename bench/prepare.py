@@ -27,10 +27,10 @@ import httpx
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from coursesite.billing.enrolment import TERMS_VERSION
-from coursesite.course.loader import load_course
-from coursesite.web.middleware import SESSION_COOKIE
-from tests.support import correct_response
+from coursesite.billing.enrolment import TERMS_VERSION  # noqa: E402 - after the sys.path line
+from coursesite.course.loader import load_course  # noqa: E402
+from coursesite.web.middleware import SESSION_COOKIE  # noqa: E402
+from tests.support import correct_response  # noqa: E402
 
 CSRF_COOKIE = "csrftoken"
 PASSWORD = "Bench-lösenord-" + "x7Q!"
@@ -100,18 +100,25 @@ async def prime(base_url: str, bodies: list[str]) -> None:
         for body in bodies:
             response = await client.post("/api/v1/answers", content=body.encode(), headers=headers)
             if response.status_code != 201:
-                raise SystemExit(f"priming: POST /api/v1/answers {body} -> HTTP {response.status_code} {response.text[:500]}")
+                raise SystemExit(
+                    f"priming: POST /api/v1/answers {body} -> HTTP {response.status_code} {response.text[:500]}"
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--participants", type=int, default=60)
-    parser.add_argument("--concurrency", type=int, default=4, help="registrations in flight (argon2 is slow on purpose)")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="registrations in flight (argon2 is slow on purpose)"
+    )
     parser.add_argument("--act", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True, help="the Lua data file for bench/answers.lua")
-    parser.add_argument("--prime", action="store_true",
-                        help="warm the answer route up first: one extra participant (not handed to wrk) answers each question once")
+    parser.add_argument(
+        "--prime",
+        action="store_true",
+        help="warm the answer route up first: one extra participant (not handed to wrk) answers each question once",
+    )
     args = parser.parse_args()
 
     course = load_course(REPO_ROOT / "lessons")
@@ -124,7 +131,9 @@ def main() -> None:
         attempts = 1_000_000  # no limit
     else:
         attempts = min(limits)  # type: ignore[type-var]
-    bodies = [json.dumps({"question_id": q.id, "response": correct_response(q)}, ensure_ascii=False) for _, q in questions]
+    bodies = [
+        json.dumps({"question_id": q.id, "response": correct_response(q)}, ensure_ascii=False) for _, q in questions
+    ]
 
     started = time.monotonic()
     participants = asyncio.run(register_all(args.base_url.rstrip("/"), args.participants, args.concurrency))

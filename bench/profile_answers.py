@@ -49,12 +49,17 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -
     settings = Settings(database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24))
     course = load_course(settings.lessons_dir)
     act = course.acts[0]
-    bodies = [{"question_id": q.id, "response": correct_response(q)} for lesson in act.lessons for q in lesson.questions]
+    bodies = [
+        {"question_id": q.id, "response": correct_response(q)} for lesson in act.lessons for q in lesson.questions
+    ]
     per_participant = len(bodies) * 3
     app = create_app(settings)
     # httpx's ASGI transport runs the app in this thread and event loop, so the profile sees the app (litestar's
     # test client would run it in another thread); app.lifespan() starts the PostgreSQL pool as the server does.
-    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+    ):
         clients = []
         for i in range(-(-submissions // per_participant)):
             client.cookies.clear()
@@ -62,8 +67,12 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -
             csrf = client.cookies.get("csrftoken")
             response = await client.post(
                 "/api/v1/auth/register",
-                json={"email": f"profile-{secrets.token_hex(4)}-{i}@example.se", "password": "Bench-lösenord-x7Q!",
-                      "first_name": "Profil", "last_name": "Mätning"},
+                json={
+                    "email": f"profile-{secrets.token_hex(4)}-{i}@example.se",
+                    "password": "Bench-lösenord-x7Q!",
+                    "first_name": "Profil",
+                    "last_name": "Mätning",
+                },
                 headers={"x-csrftoken": csrf},
             )
             assert response.status_code == 201, response.text
@@ -95,9 +104,11 @@ def main() -> None:
     for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
         by_owner[owner(filename)] += own
         total += own
-    print(f"{args.submissions} submissions one at a time: wall {wall:.2f}s = {wall / args.submissions * 1000:.2f} ms each; "
-          f"profiled {total:.2f}s = {total / args.submissions * 1000:.2f} ms each (wall time in this thread, waiting included: "
-          "epoll's poll under 'builtins (C)' is the wait for the database; profiler overhead included)")
+    print(
+        f"{args.submissions} submissions one at a time: wall {wall:.2f}s = {wall / args.submissions * 1000:.2f} ms each; "
+        f"profiled {total:.2f}s = {total / args.submissions * 1000:.2f} ms each (wall time in this thread, waiting included: "
+        "epoll's poll under 'builtins (C)' is the wait for the database; profiler overhead included)"
+    )
     print("own time by package:")
     for name, own in by_owner.most_common(20):
         print(f"  {own / total * 100:5.1f}%  {own / args.submissions * 1000:6.2f} ms/submission  {name}")

@@ -52,7 +52,12 @@ def merge(slices: list[dict]) -> dict:
     percentiles from the slices' 1000-quantile tables, each quantile weighted by its slice's request count."""
     duration = sum(s["duration_s"] for s in slices)
     requests = sum(s["requests"] for s in slices)
-    samples = [(float(q), s["requests"] / len(s["quantiles_ms"])) for s in slices if s["quantiles_ms"] for q in s["quantiles_ms"]]
+    samples = [
+        (float(q), s["requests"] / len(s["quantiles_ms"]))
+        for s in slices
+        if s["quantiles_ms"]
+        for q in s["quantiles_ms"]
+    ]
     statuses: Counter[str] = Counter()
     socket: Counter[str] = Counter()
     for s in slices:
@@ -150,7 +155,9 @@ def main() -> None:
         if not base_slices or not prod_slices:
             continue
         base, prod = merge(base_slices), merge(prod_slices)
-        slice_ratios = [p["requests_per_s"] / b["requests_per_s"] for b, p in zip(base_slices, prod_slices)]
+        slice_ratios = [
+            p["requests_per_s"] / b["requests_per_s"] for b, p in zip(base_slices, prod_slices, strict=True)
+        ]
         db = load(run / f"{engine}-db.json") or {}
         queries = load(run / f"{engine}-queries.json") or {}
         server = log_findings(run / f"{engine}-server.log")
@@ -161,6 +168,7 @@ def main() -> None:
             "p50": prod["latency_ms"]["p50"] / base["latency_ms"]["p50"],
             "p99": prod["latency_ms"]["p99"] / base["latency_ms"]["p99"],
         }
+
         def cpu(result: dict) -> str:
             if result["server_cpu_ms_per_request"] is None:
                 return "?"
@@ -168,32 +176,49 @@ def main() -> None:
 
         if base["server_cpu_ms_per_request"] and prod["server_cpu_ms_per_request"]:
             ratio["server_cpu_ms_per_request"] = prod["server_cpu_ms_per_request"] / base["server_cpu_ms_per_request"]
-        out.append(f"| {engine} | baseline POST /insert | {base['requests_per_s']:,.0f} | {fmt_ms(base['latency_ms']['p50'])} | "
-                   f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} | {cpu(base)} |")
-        out.append(f"| {engine} | product POST /api/v1/answers | {prod['requests_per_s']:,.0f} | {fmt_ms(prod['latency_ms']['p50'])} | "
-                   f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} | {cpu(prod)} |")
+        out.append(
+            f"| {engine} | baseline POST /insert | {base['requests_per_s']:,.0f} | {fmt_ms(base['latency_ms']['p50'])} | "
+            f"{fmt_ms(base['latency_ms']['p99'])} | {errors_of(base)} | {cpu(base)} |"
+        )
+        out.append(
+            f"| {engine} | product POST /api/v1/answers | {prod['requests_per_s']:,.0f} | {fmt_ms(prod['latency_ms']['p50'])} | "
+            f"{fmt_ms(prod['latency_ms']['p99'])} | {errors_of(prod)} | {cpu(prod)} |"
+        )
         cpu_ratio = ratio.get("server_cpu_ms_per_request")
-        out.append(f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** "
-                   f"(rounds {min(slice_ratios):.2f}-{max(slice_ratios):.2f}) | {ratio['p50']:.1f}x | {ratio['p99']:.1f}x | | "
-                   f"{f'{cpu_ratio:.1f}x' if cpu_ratio else '?'} |")
+        out.append(
+            f"| {engine} | **product / baseline** | **{ratio['requests_per_s']:.2f}x** "
+            f"(rounds {min(slice_ratios):.2f}-{max(slice_ratios):.2f}) | {ratio['p50']:.1f}x | {ratio['p99']:.1f}x | | "
+            f"{f'{cpu_ratio:.1f}x' if cpu_ratio else '?'} |"
+        )
         for label, merged in (("baseline", base), ("product", prod)):
-            notes.append(f"{engine} {label} per round: " + "; ".join(
-                f"{r['requests_per_s']:,.0f}/s p50 {fmt_ms(r['p50'])} p99 {fmt_ms(r['p99'])}" for r in merged["per_slice"]))
+            notes.append(
+                f"{engine} {label} per round: "
+                + "; ".join(
+                    f"{r['requests_per_s']:,.0f}/s p50 {fmt_ms(r['p50'])} p99 {fmt_ms(r['p99'])}"
+                    for r in merged["per_slice"]
+                )
+            )
 
         problems = []
         for label, result in (("baseline", base), ("product", prod)):
             if result["non_2xx"]:
-                problems.append(f"{label}: {result['non_2xx']} non-2xx responses ({result['statuses']}); "
-                                f"first: {result['error_samples'][:2]}")
+                problems.append(
+                    f"{label}: {result['non_2xx']} non-2xx responses ({result['statuses']}); "
+                    f"first: {result['error_samples'][:2]}"
+                )
             socket = result["socket_errors"]
             if socket["timeout"]:
-                problems.append(f"{label}: {socket['timeout']} request(s) got no response within wrk's 10 s timeout "
-                                "(wrk leaves them out of the latency percentiles)")
+                problems.append(
+                    f"{label}: {socket['timeout']} request(s) got no response within wrk's 10 s timeout "
+                    "(wrk leaves them out of the latency percentiles)"
+                )
             if socket["connect"] + socket["read"] + socket["write"]:
                 problems.append(f"{label}: socket errors {socket}")
             if result.get("slots_exhausted"):
-                problems.append(f"{label}: ran out of fresh submissions ({result['slots_exhausted']} re-used): "
-                                "raise BENCH_PARTICIPANTS_" + engine.upper())
+                problems.append(
+                    f"{label}: ran out of fresh submissions ({result['slots_exhausted']} re-used): "
+                    "raise BENCH_PARTICIPANTS_" + engine.upper()
+                )
         for label, findings in (("server", server), ("baseline server", baseline_server)):
             unexpected = {k: v for k, v in findings["exceptions"].items() if END_OF_RUN not in k}
             expected = sum(v for k, v in findings["exceptions"].items() if END_OF_RUN in k)
@@ -202,10 +227,17 @@ def main() -> None:
             if findings["database_is_locked"]:
                 problems.append(f"{label} log: 'database is locked' x{findings['database_is_locked']}")
             if expected:
-                notes.append(f"{engine} {label} log: {expected} x '{END_OF_RUN}' (wrk closing in-flight requests at the "
-                             "end of its run; logged as an error with a traceback)")
-        for key in ("pairs_over_max_attempts", "duplicate_attempt_numbers", "pairs_with_attempt_gaps",
-                    "progress_answered_mismatches", "answered_lessons_without_progress"):
+                notes.append(
+                    f"{engine} {label} log: {expected} x '{END_OF_RUN}' (wrk closing in-flight requests at the "
+                    "end of its run; logged as an error with a traceback)"
+                )
+        for key in (
+            "pairs_over_max_attempts",
+            "duplicate_attempt_numbers",
+            "pairs_with_attempt_gaps",
+            "progress_answered_mismatches",
+            "answered_lessons_without_progress",
+        ):
             if db.get(key):
                 problems.append(f"database: {key} = {db[key]}")
         later = queries.get("product", {}).get("later answer in the lesson", {})
@@ -217,13 +249,21 @@ def main() -> None:
                 f"new connections ({queries['baseline']['by_kind']})"
             )
         if db:
-            notes.append(f"{engine}: database after the run: {db.get('answers')} answers stored "
-                         f"(wrk counted {prod['statuses'].get('201', 0)} x 201 in its window, the rest were priming or "
-                         f"in flight at the end), {db.get('baseline_rows')} baseline rows; consistency checks "
-                         f"{'failed' if any('database:' in p for p in problems) else 'passed'}")
+            notes.append(
+                f"{engine}: database after the run: {db.get('answers')} answers stored "
+                f"(wrk counted {prod['statuses'].get('201', 0)} x 201 in its window, the rest were priming or "
+                f"in flight at the end), {db.get('baseline_rows')} baseline rows; consistency checks "
+                f"{'failed' if any('database:' in p for p in problems) else 'passed'}"
+            )
         summary["engines"][engine] = {
-            "baseline": base, "product": prod, "ratio": ratio, "database": db, "queries": queries,
-            "server_log": server, "baseline_server_log": baseline_server, "problems": problems,
+            "baseline": base,
+            "product": prod,
+            "ratio": ratio,
+            "database": db,
+            "queries": queries,
+            "server_log": server,
+            "baseline_server_log": baseline_server,
+            "problems": problems,
             "valid": not problems,
         }
         for problem in problems:
@@ -232,8 +272,11 @@ def main() -> None:
     out.extend(f"- {note}" for note in notes)
     verdict = all(e["valid"] for e in summary["engines"].values()) and bool(summary["engines"])
     out.append("")
-    out.append("All runs clean: no errors, no server exceptions, consistent database." if verdict
-               else "**This run had errors or problems: see above. Its figures are not a clean measurement.**")
+    out.append(
+        "All runs clean: no errors, no server exceptions, consistent database."
+        if verdict
+        else "**This run had errors or problems: see above. Its figures are not a clean measurement.**"
+    )
     text = "\n".join(out) + "\n"
     (run / "summary.md").write_text(text, encoding="utf-8")
     (run / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -63,7 +63,9 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             *ROUTES,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
+            ),
         ],
         middleware=[SessionMiddleware(), PageViewMiddleware(pageviews)],
         csrf_config=CSRFConfig(
@@ -115,5 +117,3 @@ def create_app(settings: Settings) -> Litestar:
 
 def _configure_jinja(engine: Jinja, *, company_name: str) -> None:
     templating.configure(engine.engine, company_name=company_name)
-
-

@@ -67,8 +67,10 @@ def check_content() -> None:
     except ContentError as exc:
         raise click.ClickException(str(exc)) from None
     lessons = course.lessons()
-    click.echo(f"{course.title}: {len(course.acts)} acts, {len(lessons)} lessons, "
-               f"{sum(len(lesson.questions) for lesson in lessons)} questions.")
+    click.echo(
+        f"{course.title}: {len(course.acts)} acts, {len(lessons)} lessons, "
+        f"{sum(len(lesson.questions) for lesson in lessons)} questions."
+    )
 
 
 @main.command()
@@ -77,7 +79,6 @@ def serve() -> None:
     import uvicorn
 
     from coursesite.course.loader import ContentError, load_course
-
     from coursesite.review.versions import QuestionVersions
 
     settings = _settings()
@@ -118,7 +119,9 @@ def create_staff(email: str, role: str, password: str | None, first_name: str, l
     _bind_tables(settings)
     try:
         principal = asyncio.run(
-            service.create_staff(email=email, role=Role(role), password=password, first_name=first_name, last_name=last_name)
+            service.create_staff(
+                email=email, role=Role(role), password=password, first_name=first_name, last_name=last_name
+            )
         )
     except DomainError as exc:
         details = "; ".join(f"{field}: {message}" for field, message in exc.field_errors.items())
@@ -167,8 +170,12 @@ def import_gift(file: Path, act: int, lesson: str, title: str | None) -> None:
 
 @main.command("export-gift")
 @click.option("--lesson", required=True, help="The lesson's slug.")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 def export_gift(lesson: str, output: Path | None) -> None:
     """Write a lesson's questions as GIFT; questions GIFT cannot express are listed on standard error."""
     from coursesite.course import authoring

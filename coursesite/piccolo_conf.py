@@ -3,11 +3,12 @@
 The web app does not import this: create_app binds its own engine to the tables.
 """
 
+import os
+
 from piccolo.conf.apps import AppRegistry
 
 from coursesite.db.engine import build_engine
-from coursesite.settings import DatabaseUrl, DEFAULT_DATABASE_URL
-import os
+from coursesite.settings import DEFAULT_DATABASE_URL, DatabaseUrl
 
 DB = build_engine(DatabaseUrl.parse(os.environ.get("COURSESITE_DATABASE_URL") or DEFAULT_DATABASE_URL))
 APP_REGISTRY = AppRegistry(apps=["coursesite.piccolo_app"])

@@ -57,7 +57,9 @@ class DatabaseUrl:
             raw = url.removeprefix("sqlite:///")
             if not raw or raw == ":memory:":
                 # Piccolo opens a connection per query, so an in-memory database would be empty every time.
-                raise ConfigError("COURSESITE_DATABASE_URL: an SQLite database needs a file path, e.g. sqlite:///var/coursesite.sqlite")
+                raise ConfigError(
+                    "COURSESITE_DATABASE_URL: an SQLite database needs a file path, e.g. sqlite:///var/coursesite.sqlite"
+                )
             path = Path(raw)
             return cls(engine="sqlite", sqlite_path=path if path.is_absolute() else base / path)
         if url.startswith(("postgresql://", "postgres://")):
@@ -151,7 +153,7 @@ class Settings:
                 *PAGE_VIEW_RETENTION_MONTHS_BOUNDS,
             ),
         )
-        settings.database  # validates the URL now, with a message naming the variable
+        _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
         return settings
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -101,10 +101,9 @@ def settings(database_url) -> Settings:
 @pytest.fixture
 async def db(settings):
     """Tables bound to the test database, emptied before the test."""
+    from coursesite.db.billing import Invoice
     from coursesite.db.engine import build_engine
     from coursesite.db.tables import TABLES, bind_tables
-
-    from coursesite.db.billing import Invoice
 
     engine = build_engine(settings.database)
     bind_tables(engine)
@@ -169,7 +168,12 @@ PASSWORD = "korrekt-häst-batteri"
 
 
 async def register(
-    client, email: str = "anna@example.se", first_name: str = "Anna", last_name: str = "Andersson", *, enrolled: bool = True
+    client,
+    email: str = "anna@example.se",
+    first_name: str = "Anna",
+    last_name: str = "Andersson",
+    *,
+    enrolled: bool = True,
 ):
     """Register through the API and log in. `enrolled` also records an enrolment (without an invoice), which is
     what opens the lessons; tests of the enrolment itself pass enrolled=False."""
@@ -190,7 +194,9 @@ async def enrol_without_invoice(account_id: int) -> None:
     from coursesite.db.billing import Enrollment
 
     now = clock.now()
-    await Enrollment.insert(Enrollment(account=account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now))
+    await Enrollment.insert(
+        Enrollment(account=account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now)
+    )
 
 
 @pytest.fixture

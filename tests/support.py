@@ -73,4 +73,6 @@ async def open_every_lesson(account_id: int, course) -> None:
 
     now = clock.now()
     for lesson in course.lessons():
-        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now))
+        await LessonProgress.insert(
+            LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
+        )

@@ -50,8 +50,12 @@ def baseline(client: Client, path: str, count: int) -> dict:
             response.read()
         times.append(time.monotonic() - started)
     times.sort()
-    return {"path": path, "requests": count, "p50_ms": round(statistics.median(times) * 1000, 2),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2)}  # fmt: skip
+    return {
+        "path": path,
+        "requests": count,
+        "p50_ms": round(statistics.median(times) * 1000, 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2),
+    }
 
 
 def download(client: Client, pid: int, kind: str, path: str, target: Path, deadline_s: float) -> dict:
@@ -152,8 +156,13 @@ def expected_counts(database_url: str, date_from: str, date_to: str) -> dict[str
         f"(SELECT count(*) FROM payment WHERE invoice IS NOT NULL AND amount_ore <> 0 "
         f"AND payment_date BETWEEN '{date_from}' AND '{date_to}')"
     )
-    out = subprocess.run(["psql", "-X", "-qtA", "-F", " ", database_url, "-c", sql], capture_output=True, text=True,
-                         timeout=60, check=True).stdout.split()  # fmt: skip
+    out = subprocess.run(
+        ["psql", "-X", "-qtA", "-F", " ", database_url, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
     return {"documents": int(out[0]), "payments": int(out[1])}
 
 
@@ -161,9 +170,12 @@ def check_sie(path: Path) -> dict:
     started = time.monotonic()
     sie = read_sie(path.read_bytes())  # raises SieError on any broken rule, including an unbalanced voucher
     unbalanced = sum(1 for v in sie.vouchers if sum(amount for _, amount in v.transactions) != 0)
-    return {"vouchers": len(sie.vouchers), "unbalanced": unbalanced,
-            "transactions": sum(len(v.transactions) for v in sie.vouchers),
-            "read_s": round(time.monotonic() - started, 1)}  # fmt: skip
+    return {
+        "vouchers": len(sie.vouchers),
+        "unbalanced": unbalanced,
+        "transactions": sum(len(v.transactions) for v in sie.vouchers),
+        "read_s": round(time.monotonic() - started, 1),
+    }
 
 
 def main() -> None:
@@ -226,8 +238,11 @@ def main() -> None:
             f"{e['healthz_during_p50_ms']} / {e['healthz_during_max_ms']} |"
         )
     check = results["sie_check"]
-    lines += ["", f"SIE read back: {check['vouchers']} vouchers, {check['transactions']} transactions, "
-              f"{check['unbalanced']} unbalanced ({check['read_s']} s)"]  # fmt: skip
+    lines += [
+        "",
+        f"SIE read back: {check['vouchers']} vouchers, {check['transactions']} transactions, "
+        f"{check['unbalanced']} unbalanced ({check['read_s']} s)",
+    ]
     lines += [f"PROBLEM: {p}" for p in problems] or ["counts match the database"]
     (args.out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

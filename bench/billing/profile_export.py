@@ -14,7 +14,7 @@ import hashlib
 import pstats
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("kind", choices=["sie", "csv"])
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--year", type=int, default=datetime.now(timezone.utc).year - 1)
+    parser.add_argument("--year", type=int, default=datetime.now(UTC).year - 1)
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args()
     cpu, wall = time.process_time(), time.monotonic()
@@ -61,8 +61,10 @@ def main() -> None:
     size, digest = asyncio.run(export(args.kind, args.database_url, args.year))
     if profile:
         profile.disable()
-    print(f"{args.kind}: {size} bytes, sha256 {digest[:16]}…, CPU {time.process_time() - cpu:.2f} s, "
-          f"wall {time.monotonic() - wall:.2f} s{' (under cProfile)' if profile else ''}")  # fmt: skip
+    print(
+        f"{args.kind}: {size} bytes, sha256 {digest[:16]}…, CPU {time.process_time() - cpu:.2f} s, "
+        f"wall {time.monotonic() - wall:.2f} s{' (under cProfile)' if profile else ''}"
+    )
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
 

@@ -23,9 +23,15 @@ from coursesite.billing.money import Line, compute_totals
 from coursesite.billing.pdf import PdfRenderer, render_document_pdf
 
 SELLER = Seller(
-    name="Balansekonomi Svenska AB", address_line="Drottninggatan 1", postal_code="111 51", city="Stockholm",
-    org_number="556047-3521", vat_number="SE556047352101", bankgiro="5050-1055", email="faktura@balansekonomi.se",
-)  # fmt: skip
+    name="Balansekonomi Svenska AB",
+    address_line="Drottninggatan 1",
+    postal_code="111 51",
+    city="Stockholm",
+    org_number="556047-3521",
+    vat_number="SE556047352101",
+    bankgiro="5050-1055",
+    email="faktura@balansekonomi.se",
+)
 COURSE = "Balansekonomi – utbildningen i tre akter"
 
 
@@ -38,19 +44,31 @@ def documents(count: int = 60) -> list[InvoiceDocument]:
         lines = (Line(COURSE, 1, -net if credit else net, Decimal("0.25")),)
         buyer = Buyer(
             customer_type=CustomerType.COMPANY if company else CustomerType.PRIVATE,
-            name=f"Företaget nr {i} AB" if company else f"Åsa Öberg {i}", contact_name=f"Åsa Öberg {i}",
-            address_line=f"Storgatan {i}", postal_code="222 22", city="Lund", email=f"p{i}@example.se",
-            org_number="556047-3521" if company else None, reference=f"Inköp {i}" if company else None,
-        )  # fmt: skip
+            name=f"Företaget nr {i} AB" if company else f"Åsa Öberg {i}",
+            contact_name=f"Åsa Öberg {i}",
+            address_line=f"Storgatan {i}",
+            postal_code="222 22",
+            city="Lund",
+            email=f"p{i}@example.se",
+            org_number="556047-3521" if company else None,
+            reference=f"Inköp {i}" if company else None,
+        )
         issued = date(2026, 11, 26) + timedelta(days=i % 7)
         docs.append(
             InvoiceDocument(
                 kind=DocumentKind.CREDIT_NOTE if credit else DocumentKind.INVOICE,
-                number=f"2026-{i:05d}", ocr="" if credit else f"2026{i:05d}05", issue_date=issued, supply_date=issued,
-                due_date=None if credit else issued + timedelta(days=30), seller=SELLER, buyer=buyer, lines=lines,
-                totals=compute_totals(lines), credited_number=f"2026-{i - 1:05d}" if credit else None,
+                number=f"2026-{i:05d}",
+                ocr="" if credit else f"2026{i:05d}05",
+                issue_date=issued,
+                supply_date=issued,
+                due_date=None if credit else issued + timedelta(days=30),
+                seller=SELLER,
+                buyer=buyer,
+                lines=lines,
+                totals=compute_totals(lines),
+                credited_number=f"2026-{i - 1:05d}" if credit else None,
                 reason="Dubbel anmälan" if credit else None,
-            )  # fmt: skip
+            )
         )
     return docs
 
@@ -114,7 +132,9 @@ def main() -> None:
     args = parser.parse_args()
     seconds = min(max(args.seconds, 1.0), 120.0)
     load = os.getloadavg()[0]
-    print(f"cpus={os.cpu_count()} load={load:.1f} workers={args.workers} seconds={seconds:g} in_flight={args.in_flight}")
+    print(
+        f"cpus={os.cpu_count()} load={load:.1f} workers={args.workers} seconds={seconds:g} in_flight={args.in_flight}"
+    )
     print(f"in this process: {in_process():.1f} ms per invoice PDF")
     result = asyncio.run(measure(args.workers, seconds, args.in_flight))
     print(

@@ -30,7 +30,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -61,13 +61,70 @@ from coursesite.grading.service import to_milli  # noqa: E402
 from tests.support import correct_response  # noqa: E402
 
 BATCH = 5000  # participants per COPY round
-START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
-FIRST_NAMES = ["Anna", "Erik", "Maria", "Lars", "Karin", "Johan", "Sara", "Anders", "Eva", "Per", "Åsa", "Örjan",
-               "Linnéa", "Mohammed", "Fatima", "Sven", "Ingrid", "Nils", "Elin", "Björn", "Aida", "Jonas", "Ebba", "Ali"]
-LAST_NAMES = ["Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson",
-              "Gustafsson", "Pettersson", "Jönsson", "Hansson", "Bengtsson", "Lindström", "Åberg", "Öhman", "Yilmaz"]
-SHORT_WRONG = ["vet inte", "budget", "skatt", "lön", "sparande", "ränta", "kostnad", "inkomst", "lån", "buffert",
-               "bruttolön", "nettolön", "amortering", "inflation", "konsumtion"]
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+FIRST_NAMES = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Anders",
+    "Eva",
+    "Per",
+    "Åsa",
+    "Örjan",
+    "Linnéa",
+    "Mohammed",
+    "Fatima",
+    "Sven",
+    "Ingrid",
+    "Nils",
+    "Elin",
+    "Björn",
+    "Aida",
+    "Jonas",
+    "Ebba",
+    "Ali",
+]
+LAST_NAMES = [
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jönsson",
+    "Hansson",
+    "Bengtsson",
+    "Lindström",
+    "Åberg",
+    "Öhman",
+    "Yilmaz",
+]
+SHORT_WRONG = [
+    "vet inte",
+    "budget",
+    "skatt",
+    "lön",
+    "sparande",
+    "ränta",
+    "kostnad",
+    "inkomst",
+    "lån",
+    "buffert",
+    "bruttolön",
+    "nettolön",
+    "amortering",
+    "inflation",
+    "konsumtion",
+]
 
 
 @dataclass(frozen=True)
@@ -153,7 +210,10 @@ def _wrong_responses(question: Question, rng: random.Random) -> list[tuple[objec
             rng.shuffle(shuffled)
             out.append((shuffled, rng.random()))
     elif isinstance(question, Essay):
-        out = [("Jag vet inte riktigt. Kanske spara mer?", 1.0), ("Spara varje månad i en indexfond med låg avgift.", 1.0)]
+        out = [
+            ("Jag vet inte riktigt. Kanske spara mer?", 1.0),
+            ("Spara varje månad i en indexfond med låg avgift.", 1.0),
+        ]
     return out
 
 
@@ -164,7 +224,9 @@ def build_models(course: Course, rng: random.Random) -> dict[str, QuestionModel]
             wrong, weights = [], []
             for response, weight in _wrong_responses(question, rng):
                 variant = _variant(question, response)
-                if variant is not None and (variant.score_milli is None or variant.score_milli < variant.max_score_milli):
+                if variant is not None and (
+                    variant.score_milli is None or variant.score_milli < variant.max_score_milli
+                ):
                     wrong.append(variant)
                     weights.append(weight)
             right = _variant(question, correct_response(question))
@@ -180,13 +242,50 @@ def build_models(course: Course, rng: random.Random) -> dict[str, QuestionModel]
     return models
 
 
-ACCOUNT_COLUMNS = ["id", "email", "password_hash", "first_name", "last_name", "mobile", "source", "role", "created_at",
-                   "last_login_at"]
-ANSWER_COLUMNS = ["id", "account", "question_id", "lesson_slug", "attempt", "raw_response", "normalized_response",
-                  "status", "score_milli", "max_score_milli", "feedback", "reviewer_comment", "created_at",
-                  "question_version", "response_key", "graded_by", "graded_at", "rubric_scores"]
-PROGRESS_COLUMNS = ["id", "account", "lesson_slug", "answered", "question_count", "score_milli", "max_score_milli",
-                    "percent", "completed_at", "updated_at"]
+ACCOUNT_COLUMNS = [
+    "id",
+    "email",
+    "password_hash",
+    "first_name",
+    "last_name",
+    "mobile",
+    "source",
+    "role",
+    "created_at",
+    "last_login_at",
+]
+ANSWER_COLUMNS = [
+    "id",
+    "account",
+    "question_id",
+    "lesson_slug",
+    "attempt",
+    "raw_response",
+    "normalized_response",
+    "status",
+    "score_milli",
+    "max_score_milli",
+    "feedback",
+    "reviewer_comment",
+    "created_at",
+    "question_version",
+    "response_key",
+    "graded_by",
+    "graded_at",
+    "rubric_scores",
+]
+PROGRESS_COLUMNS = [
+    "id",
+    "account",
+    "lesson_slug",
+    "answered",
+    "question_count",
+    "score_milli",
+    "max_score_milli",
+    "percent",
+    "completed_at",
+    "updated_at",
+]
 
 
 class Generator:
@@ -204,16 +303,30 @@ class Generator:
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         created = START + timedelta(minutes=rng.randint(0, 300 * 24 * 60))
-        account = (account_id, f"deltagare{number}@example.se", self.password_hash, first, last, None, None,
-                   "participant", created, None)
+        account = (
+            account_id,
+            f"deltagare{number}@example.se",
+            self.password_hash,
+            first,
+            last,
+            None,
+            None,
+            "participant",
+            created,
+            None,
+        )
         ability = rng.gauss(0, 1)
         persistence = rng.uniform(0.80, 0.99)
         answers, progress = [], []
         now = created + timedelta(minutes=rng.randint(5, 600))
         completed: set[str] = set()
         for act in self.course.acts:
-            if any(lesson.slug not in completed for earlier in self.course.acts if earlier.number < act.number
-                   for lesson in earlier.lessons):
+            if any(
+                lesson.slug not in completed
+                for earlier in self.course.acts
+                if earlier.number < act.number
+                for lesson in earlier.lessons
+            ):
                 break
             for lesson in act.lessons:
                 if rng.random() > persistence:
@@ -228,7 +341,13 @@ class Generator:
                         if variant is None:
                             variant = rng.choices(model.wrong, cum_weights=model.wrong_weights)[0]
                         now += timedelta(seconds=rng.randint(20, 240))
-                        status, score, graded_at, graded_by, rubric = variant.status, variant.score_milli, None, None, None
+                        status, score, graded_at, graded_by, rubric = (
+                            variant.status,
+                            variant.score_milli,
+                            None,
+                            None,
+                            None,
+                        )
                         if isinstance(question, Essay):
                             if rng.random() < 0.3:  # a person has graded it
                                 status = "graded"
@@ -237,9 +356,28 @@ class Generator:
                                 rubric = json.dumps({c.id: 0 for c in question.rubric}) if question.rubric else None
                             else:
                                 self.counts["pending"] += 1
-                        rows.append((next(self.answer_id), account_id, question.id, lesson.slug, attempt, variant.raw,
-                                     variant.normalized, status, score, variant.max_score_milli, variant.feedback, None,
-                                     now, model.version, variant.key, graded_by, graded_at, rubric))
+                        rows.append(
+                            (
+                                next(self.answer_id),
+                                account_id,
+                                question.id,
+                                lesson.slug,
+                                attempt,
+                                variant.raw,
+                                variant.normalized,
+                                status,
+                                score,
+                                variant.max_score_milli,
+                                variant.feedback,
+                                None,
+                                now,
+                                model.version,
+                                variant.key,
+                                graded_by,
+                                graded_at,
+                                rubric,
+                            )
+                        )
                         records.append(AttemptRecord(question.id, attempt, status, score, variant.max_score_milli))
                         if score is None or score >= variant.max_score_milli or rng.random() > 0.55:
                             break
@@ -248,8 +386,20 @@ class Generator:
                 done = is_lesson_complete(lesson, result)
                 if done:
                     completed.add(lesson.slug)
-                progress.append((next(self.progress_id), account_id, lesson.slug, result.answered, result.question_count,
-                                 result.score_milli, result.max_score_milli, result.percent, now if done else None, now))
+                progress.append(
+                    (
+                        next(self.progress_id),
+                        account_id,
+                        lesson.slug,
+                        result.answered,
+                        result.question_count,
+                        result.score_milli,
+                        result.max_score_milli,
+                        result.percent,
+                        now if done else None,
+                        now,
+                    )
+                )
                 now += timedelta(hours=rng.randint(2, 24 * 7))
         if len(completed) == len(self.course.lessons()):
             self.counts["completed_course"] += 1
@@ -274,7 +424,9 @@ async def migrate(url: str) -> None:
     from coursesite.db.migrate import apply_migrations
     from coursesite.settings import Settings
 
-    await apply_migrations(Settings(database_url=url, secret_key="bench-generate-" + "x" * 32, environment="development"))
+    await apply_migrations(
+        Settings(database_url=url, secret_key="bench-generate-" + "x" * 32, environment="development")
+    )
 
 
 async def secondary_indexes(connection, tables) -> list[tuple[str, str]]:
@@ -315,8 +467,20 @@ async def main(argv: list[str] | None = None) -> None:
         grader_id = args.participants + 1
         await connection.copy_records_to_table(
             "account",
-            records=[(grader_id, "rattare@example.se", password_hash, "Rättande", "Lärare", None, None, "instructor",
-                      START, None)],
+            records=[
+                (
+                    grader_id,
+                    "rattare@example.se",
+                    password_hash,
+                    "Rättande",
+                    "Lärare",
+                    None,
+                    None,
+                    "instructor",
+                    START,
+                    None,
+                )
+            ],
             columns=ACCOUNT_COLUMNS,
         )
         generator = Generator(course, args.seed, password_hash, grader_id)
@@ -330,8 +494,11 @@ async def main(argv: list[str] | None = None) -> None:
             await connection.copy_records_to_table("account", records=accounts, columns=ACCOUNT_COLUMNS)
             await connection.copy_records_to_table("answer", records=answers, columns=ANSWER_COLUMNS)
             await connection.copy_records_to_table("lesson_progress", records=progress, columns=PROGRESS_COLUMNS)
-            print(f"  {min(first + BATCH - 1, args.participants):>7} participants, {generator.counts['answers']:>9} answers "
-                  f"({time.monotonic() - started:.0f} s)", flush=True)
+            print(
+                f"  {min(first + BATCH - 1, args.participants):>7} participants, {generator.counts['answers']:>9} answers "
+                f"({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
         print(f"rebuilding {len(indexes)} indexes …", flush=True)
         for _, definition in indexes:
             await connection.execute(definition)

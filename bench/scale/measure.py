@@ -27,10 +27,28 @@ REVIEW_QUEUE = "/api/v1/instructor/review-queue"
 
 def run_wrk(label, paths, cookie, base_url, threads, connections, duration, out: Path) -> dict:
     report_file = out / f"{label}.json"
-    env = dict(os.environ, BENCH_DIR=str(REPO / "bench"), BENCH_PATHS=" ".join(paths), BENCH_COOKIE=cookie,
-               BENCH_WRK_OUT=str(report_file), BENCH_LABEL=label)
-    command = ["timeout", str(int(duration) + 60), "wrk", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s",
-               "--latency", "--timeout", "10s", "-s", str(REPO / "bench/scale/stats.lua"), base_url]
+    env = dict(
+        os.environ,
+        BENCH_DIR=str(REPO / "bench"),
+        BENCH_PATHS=" ".join(paths),
+        BENCH_COOKIE=cookie,
+        BENCH_WRK_OUT=str(report_file),
+        BENCH_LABEL=label,
+    )
+    command = [
+        "timeout",
+        str(int(duration) + 60),
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{int(duration)}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(REPO / "bench/scale/stats.lua"),
+        base_url,
+    ]
     completed = subprocess.run(command, env=env, capture_output=True, text=True)
     (out / f"{label}.wrk.txt").write_text(completed.stdout + completed.stderr)
     if completed.returncode != 0 or not report_file.exists():
@@ -131,7 +149,9 @@ def main() -> None:
     first_lesson = course.lessons()[0]
     scenarios = {
         "stats-largest-lesson": [f"/api/v1/instructor/questions/{q.id}/stats" for q in first_lesson.questions],
-        "stats-every-question": [f"/api/v1/instructor/questions/{q.id}/stats" for l in course.lessons() for q in l.questions],
+        "stats-every-question": [
+            f"/api/v1/instructor/questions/{q.id}/stats" for lesson in course.lessons() for q in lesson.questions
+        ],
         "review-queue": [REVIEW_QUEUE],
         "lesson-overview-page": [f"/larare/statistik?lektion={first_lesson.slug}"],
     }
@@ -144,29 +164,43 @@ def main() -> None:
             print(f"== {label}: skipped, status {sorted(statuses)}", flush=True)
             continue
         for threads, connections in ((1, 1), (2, 4)):
-            result = run_wrk(f"{label}-c{connections}", paths, cookie, args.base_url, threads, connections, args.duration,
-                             args.out)
+            result = run_wrk(
+                f"{label}-c{connections}", paths, cookie, args.base_url, threads, connections, args.duration, args.out
+            )
             results["wrk"].append(result)
-            print(f"== {result['label']}: {result['requests']} requests, {result['requests_per_s']}/s, "
-                  f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
-                  f"non-2xx {result['non_2xx']}", flush=True)
+            print(
+                f"== {result['label']}: {result['requests']} requests, {result['requests_per_s']}/s, "
+                f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
+                f"non-2xx {result['non_2xx']}",
+                flush=True,
+            )
     for run in range(args.export_runs):
         result = measure_export(client, args.server_pid, args.export_deadline)
         results["export"].append(result)
         print(f"== grade export, run {run + 1}: {result}", flush=True)
     (args.out / "summary.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    lines = ["| scenario | wrk | requests/s | p50 ms | p95 ms | p99 ms | non-2xx |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | wrk | requests/s | p50 ms | p95 ms | p99 ms | non-2xx |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for r in results["wrk"]:
-        lines.append(f"| {r['label']} | -t{r['threads']} -c{r['connections']} | {r['requests_per_s']} | {r['p50_ms']} | "
-                     f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} |")
+        lines.append(
+            f"| {r['label']} | -t{r['threads']} -c{r['connections']} | {r['requests_per_s']} | {r['p50_ms']} | "
+            f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} |"
+        )
     for label, why in results["skipped"].items():
         lines.append(f"| {label} | – | – | – | – | – | {why} |")
-    lines += ["", "| export run | MB | rows | s | first byte s | RSS before MB | peak MB | growth MB | at 25/50/75/100 % MB |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "| export run | MB | rows | s | first byte s | RSS before MB | peak MB | growth MB | at 25/50/75/100 % MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for i, e in enumerate(results["export"], start=1):
-        lines.append(f"| {i} | {e['mb']} | {e['rows_including_header']} | {e['seconds']} | {e['first_byte_s']} | "
-                     f"{e['rss_before_mb']} | {e['rss_peak_mb']} | {e['rss_growth_mb']} | {e['rss_mb_at_25pct']} / "
-                     f"{e['rss_mb_at_50pct']} / {e['rss_mb_at_75pct']} / {e['rss_mb_at_100pct']} |")
+        lines.append(
+            f"| {i} | {e['mb']} | {e['rows_including_header']} | {e['seconds']} | {e['first_byte_s']} | "
+            f"{e['rss_before_mb']} | {e['rss_peak_mb']} | {e['rss_growth_mb']} | {e['rss_mb_at_25pct']} / "
+            f"{e['rss_mb_at_50pct']} / {e['rss_mb_at_75pct']} / {e['rss_mb_at_100pct']} |"
+        )
     (args.out / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

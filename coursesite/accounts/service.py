@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-
 from coursesite.accounts.passwords import hash_password, needs_rehash, verify_password
 from coursesite.accounts.roles import STAFF_ROLES, Role
 from coursesite.accounts.validation import validate_registration
@@ -66,7 +65,9 @@ async def register(
     if errors:
         raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
     if await _email_taken(cleaned.email):
-        raise Conflict("Det finns redan ett konto med den e-postadressen.", field_errors={"email": "E-postadressen används redan."})
+        raise Conflict(
+            "Det finns redan ett konto med den e-postadressen.", field_errors={"email": "E-postadressen används redan."}
+        )
     password_hash = await hash_password(cleaned.password)
     try:
         rows = await Account.insert(
@@ -83,7 +84,10 @@ async def register(
         ).returning(*_PRINCIPAL_COLUMNS)
     except Exception as exc:  # a concurrent registration with the same email won the race
         if await _email_taken(cleaned.email):
-            raise Conflict("Det finns redan ett konto med den e-postadressen.", field_errors={"email": "E-postadressen används redan."}) from exc
+            raise Conflict(
+                "Det finns redan ett konto med den e-postadressen.",
+                field_errors={"email": "E-postadressen används redan."},
+            ) from exc
         raise
     return _principal(rows[0])
 
@@ -172,7 +176,9 @@ async def start_session(account_id: int, *, days: int, replacing: str | None = N
         await end_session(replacing)
     await delete_expired_sessions()  # housekeeping at the moment sessions are made, so the table stays small
     await UserSession.insert(
-        UserSession(token_hash=_token_hash(token), account=account_id, created_at=now, expires_at=now + timedelta(days=days))
+        UserSession(
+            token_hash=_token_hash(token), account=account_id, created_at=now, expires_at=now + timedelta(days=days)
+        )
     )
     return token
 
@@ -184,10 +190,17 @@ async def end_session(token: str) -> None:
 async def principal_for_session(token: str) -> Principal | None:
     if not token or len(token) > 100:
         return None
-    rows = await UserSession.select(
-        UserSession.expires_at,
-        *(getattr(UserSession.account, column._meta.name).as_alias(column._meta.name) for column in _PRINCIPAL_COLUMNS),
-    ).where(UserSession.token_hash == _token_hash(token)).limit(1)
+    rows = (
+        await UserSession.select(
+            UserSession.expires_at,
+            *(
+                getattr(UserSession.account, column._meta.name).as_alias(column._meta.name)
+                for column in _PRINCIPAL_COLUMNS
+            ),
+        )
+        .where(UserSession.token_hash == _token_hash(token))
+        .limit(1)
+    )
     if not rows or rows[0]["expires_at"] <= clock.now():
         return None
     return _principal(rows[0])
@@ -199,7 +212,7 @@ async def delete_expired_sessions() -> None:
 
 async def create_staff(*, email: str, role: Role, password: str, first_name: str, last_name: str) -> Principal:
     if role not in STAFF_ROLES:
-        raise Invalid(f"Roll måste vara en av: {', '.join(sorted(STAFF_ROLES))}.", field_errors={"role": "Okänd personalroll."})
-    return await register(
-        email=email, password=password, first_name=first_name, last_name=last_name, role=role
-    )
+        raise Invalid(
+            f"Roll måste vara en av: {', '.join(sorted(STAFF_ROLES))}.", field_errors={"role": "Okänd personalroll."}
+        )
+    return await register(email=email, password=password, first_name=first_name, last_name=last_name, role=role)

@@ -209,11 +209,7 @@ def _looks_like_landline(nsn: str) -> bool:
 
     Freephone (020), premium rate (0900, 0939, 0944) and 07x service numbers are not landlines.
     """
-    return (
-        7 <= len(nsn) <= 9
-        and nsn[0] in "12345689"
-        and not nsn.startswith(("20", "900", "939", "944"))
-    )
+    return 7 <= len(nsn) <= 9 and nsn[0] in "12345689" and not nsn.startswith(("20", "900", "939", "944"))
 
 
 def normalise_mobile(value: str | None) -> str | None:
@@ -256,7 +252,7 @@ def normalise_mobile(value: str | None) -> str | None:
 
 
 def normalise_source(value: str | None) -> str | None:
-    """"Var hörde du om oss?": optional free text, at most 200 characters, refused if it holds a personnummer or
+    """ "Var hörde du om oss?": optional free text, at most 200 characters, refused if it holds a personnummer or
     card number. ``None`` when left empty."""
     source = _text(value)
     if not source:

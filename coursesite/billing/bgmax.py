@@ -523,8 +523,9 @@ class _Parser:
             if amount is None or ref_code is None:
                 draft.fields["amount_ore"] = None  # marks the payment broken
                 return
-            draft.extra.append(ExtraReference(line.text_at(13, 37), ref_code, -amount if code == "23" else amount,
-                                              line.number))
+            draft.extra.append(
+                ExtraReference(line.text_at(13, 37), ref_code, -amount if code == "23" else amount, line.number)
+            )
         elif code == "25":
             draft.information.append(line.text_at(3, 52))
         elif code == "26":
@@ -532,7 +533,9 @@ class _Parser:
         elif code == "27":
             draft.payer.update(street=line.text_at(3, 37), postal_code=line.text_at(38, 46))
         elif code == "28":
-            draft.payer.update(city=line.text_at(3, 37), country=line.text_at(38, 72), country_code=line.text_at(73, 74))
+            draft.payer.update(
+                city=line.text_at(3, 37), country=line.text_at(38, 72), country_code=line.text_at(73, 74)
+            )
         else:  # 29
             draft.payer["org_number"] = _org_number(line.digits(3, 14, "organisationsnumret", blank_ok=True))
 
@@ -579,8 +582,9 @@ def _payment_records(p: Payment) -> list[str]:
 
     records = [transaction("21" if p.deduction else "20", p.reference, p.reference_code, p.amount_ore)]
     for extra in p.extra_references:
-        records.append(transaction("23" if extra.negative else "22", extra.reference, extra.reference_code,
-                                   extra.amount_ore))
+        records.append(
+            transaction("23" if extra.negative else "22", extra.reference, extra.reference_code, extra.amount_ore)
+        )
     records += [_record("25", _alpha(text, 50, "information")) for text in p.information]
     payer = p.payer
     if payer.name or payer.extra_name:
@@ -588,8 +592,14 @@ def _payment_records(p: Payment) -> list[str]:
     if payer.street or payer.postal_code:
         records.append(_record("27", _alpha(payer.street, 35, "street"), _alpha(payer.postal_code, 9, "postal code")))
     if payer.city or payer.country or payer.country_code:
-        records.append(_record("28", _alpha(payer.city, 35, "city"), _alpha(payer.country, 35, "country"),
-                               _alpha(payer.country_code, 2, "country code")))
+        records.append(
+            _record(
+                "28",
+                _alpha(payer.city, 35, "city"),
+                _alpha(payer.country, 35, "country"),
+                _alpha(payer.country_code, 2, "country code"),
+            )
+        )
     if payer.org_number:
         records.append(_record("29", _num(payer.org_number, 12, "org number")))
     return records
@@ -601,26 +611,41 @@ def write_bgmax(file: BgMaxFile, *, newline: str = "\r\n") -> bytes:
     records = [_record("01", _alpha(_LAYOUT, 20, "layout"), _VERSION, stamp, "T" if file.test else "P")]
     counts = {"20": 0, "21": 0, "22": 0}
     for deposit in file.deposits:
-        records.append(_record("05", _num(deposit.payee_bankgiro, 10, "payee bankgiro"), " " * 10,
-                               _alpha(deposit.currency, 3, "currency")))
+        records.append(
+            _record(
+                "05",
+                _num(deposit.payee_bankgiro, 10, "payee bankgiro"),
+                " " * 10,
+                _alpha(deposit.currency, 3, "currency"),
+            )
+        )
         for payment in deposit.payments:
             counts["21" if payment.deduction else "20"] += 1
             counts["22"] += len(payment.extra_references)
             records += _payment_records(payment)
         if deposit.total_ore < 0:
             raise ValueError("a deposit's deductions exceed its payments")
-        records.append(_record(
-            "15",
-            _num(deposit.payee_account or 0, 35, "payee account"),
-            deposit.date.strftime("%Y%m%d"),
-            _num(deposit.serial, 5, "deposit serial"),
-            _num(deposit.total_ore, _AMOUNT_DIGITS, "deposit amount"),
-            _alpha(deposit.currency, 3, "currency"),
-            _num(deposit.count, 8, "payment count"),
-            _alpha(deposit.deposit_type, 1, "deposit type"),
-        ))
-    records.append(_record("70", _num(counts["20"], 8, "payments"), _num(counts["21"], 8, "deductions"),
-                           _num(counts["22"], 8, "extra references"), _num(len(file.deposits), 8, "deposits")))
+        records.append(
+            _record(
+                "15",
+                _num(deposit.payee_account or 0, 35, "payee account"),
+                deposit.date.strftime("%Y%m%d"),
+                _num(deposit.serial, 5, "deposit serial"),
+                _num(deposit.total_ore, _AMOUNT_DIGITS, "deposit amount"),
+                _alpha(deposit.currency, 3, "currency"),
+                _num(deposit.count, 8, "payment count"),
+                _alpha(deposit.deposit_type, 1, "deposit type"),
+            )
+        )
+    records.append(
+        _record(
+            "70",
+            _num(counts["20"], 8, "payments"),
+            _num(counts["21"], 8, "deductions"),
+            _num(counts["22"], 8, "extra references"),
+            _num(len(file.deposits), 8, "deposits"),
+        )
+    )
     return (newline.join(records) + newline).encode("latin-1")
 
 
@@ -681,8 +706,9 @@ def match_payments(
     return matched, unmatched
 
 
-def _unmatched_reason(payment: Payment, invoices: Mapping[str, object],
-                      is_valid_ocr: Callable[[str], bool]) -> tuple[str | None, str]:
+def _unmatched_reason(
+    payment: Payment, invoices: Mapping[str, object], is_valid_ocr: Callable[[str], bool]
+) -> tuple[str | None, str]:
     amount = format_money_ore(abs(payment.amount_ore))
     reference = normalise_reference(payment.reference)
     if payment.deduction:
@@ -693,7 +719,9 @@ def _unmatched_reason(payment: Payment, invoices: Mapping[str, object],
     if not reference:
         return f"Betalningen på {amount} saknar referens.", reference
     if not is_valid_ocr(reference):
-        flagged = " Bankgirot har markerat den som felaktig." if payment.reference_code == ReferenceCode.INCORRECT else ""
+        flagged = (
+            " Bankgirot har markerat den som felaktig." if payment.reference_code == ReferenceCode.INCORRECT else ""
+        )
         return f"Referensen '{reference}' är inget giltigt OCR-nummer.{flagged}", reference
     if reference not in invoices:
         return f"Ingen faktura har OCR-numret {reference}.", reference

@@ -61,7 +61,7 @@ def normalise_code(text: str) -> str | None:
 
 
 def short_name(first_name: str, last_name: str) -> str:
-    """"Anna A.": the first name and the initial of the last name, all the public check shows of a person."""
+    """ "Anna A.": the first name and the initial of the last name, all the public check shows of a person."""
     first = " ".join(first_name.split())
     initial = next((ch for ch in last_name if ch.isalpha()), "")
     name = f"{first} {initial.upper()}." if initial else first
@@ -124,9 +124,7 @@ class CertificateService:
         existing = await self._row(principal.account_id)
         if existing is None:
             if not await self.is_complete(principal.account_id):
-                raise Forbidden(
-                    "Kursintyget kan hämtas när du har gjort klart alla lektioner i kursens tre akter."
-                )
+                raise Forbidden("Kursintyget kan hämtas när du har gjort klart alla lektioner i kursens tre akter.")
             async with write_transaction(self.engine):
                 await lock_account_rows(self.engine, principal.account_id)
                 existing = await self._row(principal.account_id)  # a concurrent request may have issued it

@@ -106,9 +106,9 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
     try:
         vat_rate = Decimal(rate_text)
     except InvalidOperation:
-        raise course.fail("vat_rate", f"expected a decimal fraction such as \"0.25\", got {rate_text!r}") from None
+        raise course.fail("vat_rate", f'expected a decimal fraction such as "0.25", got {rate_text!r}') from None
     if not Decimal(0) <= vat_rate < Decimal(1):
-        raise course.fail("vat_rate", "expected a fraction between 0 and 1, e.g. \"0.25\" for 25 %")
+        raise course.fail("vat_rate", 'expected a fraction between 0 and 1, e.g. "0.25" for 25 %')
 
     try:
         org_number = normalise_org_number(seller.text("org_number"))
@@ -123,7 +123,7 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
         price_ore=course.integer("price_ore", 1, 100_000_000),
         vat_rate=vat_rate,
         open_before_payment=course.boolean("open_before_payment"),
-        series=invoice.text("series", _SERIES, "one to three capital letters, e.g. \"A\""),
+        series=invoice.text("series", _SERIES, 'one to three capital letters, e.g. "A"'),
         payment_terms_days=invoice.integer("payment_terms_days", 0, 365),
         round_to_krona=invoice.boolean("round_to_krona"),
         seller=Seller(
@@ -138,7 +138,10 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
             email=seller.text("email"),
         ),
         accounts=BasAccountNumbers(
-            **{key: accounts.text(key, _ACCOUNT, "a four-digit BAS account") for key in BasAccountNumbers.__dataclass_fields__}
+            **{
+                key: accounts.text(key, _ACCOUNT, "a four-digit BAS account")
+                for key in BasAccountNumbers.__dataclass_fields__
+            }
         ),
         source=source,
     )

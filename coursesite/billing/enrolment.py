@@ -76,11 +76,19 @@ def validate_billing_details(
     company = kind is CustomerType.COMPANY
     details = BillingDetails(
         customer_type=kind,
-        company_name=_run(errors, "company_name", _free_text("företagsnamn", COMPANY_NAME_MAX, required=True), company_name, optional=True)
+        company_name=_run(
+            errors,
+            "company_name",
+            _free_text("företagsnamn", COMPANY_NAME_MAX, required=True),
+            company_name,
+            optional=True,
+        )
         if company
         else None,
         org_number=_run(errors, "org_number", _org_number, org_number, optional=True) if company else None,
-        reference=_run(errors, "reference", _free_text("referens", REFERENCE_MAX, required=False), reference, optional=True)
+        reference=_run(
+            errors, "reference", _free_text("referens", REFERENCE_MAX, required=False), reference, optional=True
+        )
         if company
         else None,
         address_line=_run(errors, "address_line", _free_text("adress", ADDRESS_MAX, required=True), address_line),

@@ -163,7 +163,11 @@ def _write_pdf(html: str, stylesheet: Any) -> bytes:
 
 def invoice_html(doc: InvoiceDocument) -> str:
     """The invoice or credit note as the HTML WeasyPrint lays out (also handy to look at in a browser)."""
-    return _kit().environment.get_template(INVOICE_TEMPLATE).render(doc=doc, is_credit=doc.kind is DocumentKind.CREDIT_NOTE)
+    return (
+        _kit()
+        .environment.get_template(INVOICE_TEMPLATE)
+        .render(doc=doc, is_credit=doc.kind is DocumentKind.CREDIT_NOTE)
+    )
 
 
 def certificate_html(cert: CertificatePdf) -> str:

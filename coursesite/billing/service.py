@@ -20,7 +20,15 @@ from coursesite.billing.config import BillingConfig
 from coursesite.billing.document import Buyer, CustomerType, DocumentKind, InvoiceDocument, Seller
 from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
 from coursesite.billing.money import Line, Totals, VatAmount, compute_totals, split_gross
-from coursesite.billing.status import InvoiceStatus, LedgerEntry, LedgerRow, creditable_ore, invoice_status, ledger, owed_ore
+from coursesite.billing.status import (
+    InvoiceStatus,
+    LedgerEntry,
+    LedgerRow,
+    creditable_ore,
+    invoice_status,
+    ledger,
+    owed_ore,
+)
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
@@ -30,8 +38,6 @@ from coursesite.db.engine import lock_account_rows, write_transaction
 MAX_AMOUNT_ORE = 100_000_000_00  # a million kronor: far above any real payment, below integer trouble
 REASON_MAX = 500
 LIST_LIMIT = 500
-
-
 
 
 def _number(year: int, sequence: int) -> str:
@@ -86,8 +92,13 @@ class PaymentView:
 def _lines_data(lines: tuple[Line, ...]) -> str:
     return json.dumps(
         [
-            {"description": l.description, "quantity": l.quantity, "unit_price_ore": l.unit_price_ore, "vat_rate": str(l.vat_rate)}
-            for l in lines
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price_ore": line.unit_price_ore,
+                "vat_rate": str(line.vat_rate),
+            }
+            for line in lines
         ],
         ensure_ascii=False,
     )
@@ -137,9 +148,17 @@ def document_from_row(row: Mapping[str, Any], credited_number: str | None = None
 
 EXPORT_BATCH = 1000
 _VIEW_COLUMNS = (
-    Invoice.id, Invoice.kind, Invoice.number, Invoice.ocr, Invoice.issue_date, Invoice.due_date, Invoice.buyer,
-    Invoice.account, Invoice.total_ore, Invoice.credited_invoice,
-)  # fmt: skip
+    Invoice.id,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.ocr,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.buyer,
+    Invoice.account,
+    Invoice.total_ore,
+    Invoice.credited_invoice,
+)
 
 
 @dataclass(frozen=True)
@@ -195,7 +214,9 @@ class BillingService:
                 raise Conflict("Du är redan anmäld till kursen.")
             await self._save_customer(principal.account_id, details, now)
             await Enrollment.insert(
-                Enrollment(account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now)
+                Enrollment(
+                    account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now
+                )
             )
             buyer = self._buyer(principal, details)
             line = Line(self.config.description, 1, self.config.price_ore, self.config.vat_rate)
@@ -215,7 +236,9 @@ class BillingService:
         if await Customer.exists().where(Customer.account == account_id):
             await Customer.update(values).where(Customer.account == account_id)
         else:
-            await Customer.insert(Customer(account=account_id, **{column._meta.name: v for column, v in values.items()}))
+            await Customer.insert(
+                Customer(account=account_id, **{column._meta.name: v for column, v in values.items()})
+            )
 
     def _buyer(self, principal: Principal, details: BillingDetails) -> Buyer:
         person = f"{principal.first_name} {principal.last_name}"
@@ -238,7 +261,9 @@ class BillingService:
         """The next number of the series this year. Call inside the write transaction that inserts the invoice: the
         counter row stays locked until it commits, so concurrent enrolments queue and no number is lost."""
         series = self.config.series
-        await InvoiceCounter.insert(InvoiceCounter(series=series, year=year, last_sequence=0)).on_conflict(action="DO NOTHING")
+        await InvoiceCounter.insert(InvoiceCounter(series=series, year=year, last_sequence=0)).on_conflict(
+            action="DO NOTHING"
+        )
         rows = await InvoiceCounter.raw(
             "UPDATE invoice_counter SET last_sequence = last_sequence + 1 WHERE series = {} AND year = {} "
             "RETURNING last_sequence",
@@ -338,14 +363,20 @@ class BillingService:
     async def _views(self, rows: list[dict[str, Any]]) -> list[InvoiceView]:
         """Views of invoice rows (read with load_json), with what was paid and credited, and the status today."""
         ids = [row["id"] for row in rows]
-        paid = await self._sums("SELECT invoice AS id, SUM(amount_ore) AS total FROM payment WHERE invoice IN ({ids}) GROUP BY invoice", ids)
+        paid = await self._sums(
+            "SELECT invoice AS id, SUM(amount_ore) AS total FROM payment WHERE invoice IN ({ids}) GROUP BY invoice", ids
+        )
         credited = await self._sums(
             "SELECT credited_invoice AS id, -SUM(total_ore) AS total FROM invoice "
             "WHERE kind = 'credit_note' AND credited_invoice IN ({ids}) GROUP BY credited_invoice",
             ids,
         )
         numbers = {row["id"]: row["number"] for row in rows}
-        missing = {row["credited_invoice"] for row in rows if row["credited_invoice"] and row["credited_invoice"] not in numbers}
+        missing = {
+            row["credited_invoice"]
+            for row in rows
+            if row["credited_invoice"] and row["credited_invoice"] not in numbers
+        }
         if missing:
             found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(missing)))
             numbers |= {r["id"]: r["number"] for r in found}
@@ -367,9 +398,14 @@ class BillingService:
                     credited_ore=credited.get(row["id"], 0),
                     paid_ore=paid.get(row["id"], 0),
                     status=invoice_status(
-                        total_ore=row["total_ore"], credited_ore=credited.get(row["id"], 0),
-                        paid_ore=paid.get(row["id"], 0), due_date=row["due_date"], today=on,
-                    ) if kind is DocumentKind.INVOICE else None,  # fmt: skip
+                        total_ore=row["total_ore"],
+                        credited_ore=credited.get(row["id"], 0),
+                        paid_ore=paid.get(row["id"], 0),
+                        due_date=row["due_date"],
+                        today=on,
+                    )
+                    if kind is DocumentKind.INVOICE
+                    else None,
                     credited_number=numbers.get(row["credited_invoice"]) if row["credited_invoice"] else None,
                 )
             )
@@ -399,17 +435,28 @@ class BillingService:
         """The payments placed on this invoice, oldest first."""
         rows = await (
             Payment.select(
-                Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.payer_name,
-                Payment.source, Payment.note,
-            )  # fmt: skip
+                Payment.id,
+                Payment.amount_ore,
+                Payment.payment_date,
+                Payment.reference,
+                Payment.payer_name,
+                Payment.source,
+                Payment.note,
+            )
             .where(Payment.invoice.number == number)
             .order_by(Payment.id)
         )
         return [
             PaymentView(
-                id=r["id"], amount_ore=r["amount_ore"], payment_date=r["payment_date"], reference=r["reference"],
-                payer_name=r["payer_name"], source=r["source"], invoice_number=number, note=r["note"],
-            )  # fmt: skip
+                id=r["id"],
+                amount_ore=r["amount_ore"],
+                payment_date=r["payment_date"],
+                reference=r["reference"],
+                payer_name=r["payer_name"],
+                source=r["source"],
+                invoice_number=number,
+                note=r["note"],
+            )
             for r in rows
         ]
 
@@ -432,13 +479,17 @@ class BillingService:
 
     # -- credit notes
 
-    async def credit(self, actor: Principal, number: str, *, amount_ore: int | None, reason: str | None) -> IssuedInvoice:
+    async def credit(
+        self, actor: Principal, number: str, *, amount_ore: int | None, reason: str | None
+    ) -> IssuedInvoice:
         """A credit note for the whole invoice (no amount) or part of it (an amount including VAT, in öre)."""
         reason = " ".join((reason or "").split())
         if not reason:
             raise Invalid("Ange varför fakturan krediteras.", field_errors={"reason": "Skriv ett skäl."})
         if len(reason) > REASON_MAX or "\x00" in reason:
-            raise Invalid(f"Skälet får vara högst {REASON_MAX} tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."})
+            raise Invalid(
+                f"Skälet får vara högst {REASON_MAX} tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."}
+            )
         async with write_transaction(self.engine):
             row = await self._row(number)
             if row["kind"] != DocumentKind.INVOICE.value:
@@ -457,12 +508,17 @@ class BillingService:
             lines = _lines_from(row["lines"])
             if credited == 0 and amount_ore in (None, remaining):
                 # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
-                credit_lines = tuple(dataclasses.replace(l, unit_price_ore=-l.unit_price_ore) for l in lines)
+                credit_lines = tuple(dataclasses.replace(line, unit_price_ore=-line.unit_price_ore) for line in lines)
             else:
                 credit_lines = self._partial_lines(number, remaining if amount_ore is None else amount_ore, lines)
             buyer = row["buyer"] | {"customer_type": CustomerType(row["buyer"]["customer_type"])}
             return await self._issue(
-                DocumentKind.CREDIT_NOTE, row["account"], Buyer(**buyer), credit_lines, credited_id=row["id"], reason=reason
+                DocumentKind.CREDIT_NOTE,
+                row["account"],
+                Buyer(**buyer),
+                credit_lines,
+                credited_id=row["id"],
+                reason=reason,
             )
 
     async def _credited(self, invoice_id: int) -> int:
@@ -509,29 +565,51 @@ class BillingService:
                 raise NotFound("Fakturan finns inte.")
         inserted = await Payment.insert(
             Payment(
-                invoice=rows[0]["id"], amount_ore=amount_ore, payment_date=payment_date,
-                reference=("".join(ocr.split())[:25] if ocr else None), source="manual",
-                registered_by=actor.account_id, created_at=clock.now(),
-            )  # fmt: skip
+                invoice=rows[0]["id"],
+                amount_ore=amount_ore,
+                payment_date=payment_date,
+                reference=("".join(ocr.split())[:25] if ocr else None),
+                source="manual",
+                registered_by=actor.account_id,
+                created_at=clock.now(),
+            )
         ).returning(Payment.id)
         return PaymentView(
-            id=inserted[0]["id"], amount_ore=amount_ore, payment_date=payment_date, reference=ocr, payer_name=None,
-            source="manual", invoice_number=rows[0]["number"], note=None,
-        )  # fmt: skip
+            id=inserted[0]["id"],
+            amount_ore=amount_ore,
+            payment_date=payment_date,
+            reference=ocr,
+            payer_name=None,
+            source="manual",
+            invoice_number=rows[0]["number"],
+            note=None,
+        )
 
     async def payments(self, *, unmatched_only: bool = False, limit: int = LIST_LIMIT) -> list[PaymentView]:
         query = Payment.select(
-            Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.payer_name,
-            Payment.source, Payment.invoice.number, Payment.note,
-        )  # fmt: skip
+            Payment.id,
+            Payment.amount_ore,
+            Payment.payment_date,
+            Payment.reference,
+            Payment.payer_name,
+            Payment.source,
+            Payment.invoice.number,
+            Payment.note,
+        )
         if unmatched_only:
             query = query.where(Payment.invoice.is_null())
         rows = await query.order_by(Payment.id, ascending=False).limit(limit)
         return [
             PaymentView(
-                id=r["id"], amount_ore=r["amount_ore"], payment_date=r["payment_date"], reference=r["reference"],
-                payer_name=r["payer_name"], source=r["source"], invoice_number=r["invoice.number"], note=r["note"],
-            )  # fmt: skip
+                id=r["id"],
+                amount_ore=r["amount_ore"],
+                payment_date=r["payment_date"],
+                reference=r["reference"],
+                payer_name=r["payer_name"],
+                source=r["source"],
+                invoice_number=r["invoice.number"],
+                note=r["note"],
+            )
             for r in rows
         ]
 
@@ -581,10 +659,14 @@ class BillingService:
                 raise Conflict("Den här BgMax-filen är redan inläst.")
             run = await BgMaxImport.insert(
                 BgMaxImport(
-                    file_hash=digest, filename=filename[:200], imported_by=actor.account_id,
-                    payments=len(parsed.payments), matched=len(matched),
-                    total_ore=sum(p.amount_ore for p in parsed.payments), created_at=now,
-                )  # fmt: skip
+                    file_hash=digest,
+                    filename=filename[:200],
+                    imported_by=actor.account_id,
+                    payments=len(parsed.payments),
+                    matched=len(matched),
+                    total_ore=sum(p.amount_ore for p in parsed.payments),
+                    created_at=now,
+                )
             ).returning(BgMaxImport.id)
             import_id = run[0]["id"]
             views_matched, views_unmatched = [], []
@@ -593,22 +675,35 @@ class BillingService:
                     invoice = placed.get(id(payment))
                     inserted = await Payment.insert(
                         Payment(
-                            invoice=invoice[0] if invoice else None, amount_ore=payment.amount_ore,
-                            payment_date=deposit.date, reference=normalise_reference(payment.reference)[:25] or None,
-                            payer_name=payment.payer_name[:100] or None, source="bgmax", bgmax_import=import_id,
-                            note=reasons.get(id(payment)), created_at=now,
-                        )  # fmt: skip
+                            invoice=invoice[0] if invoice else None,
+                            amount_ore=payment.amount_ore,
+                            payment_date=deposit.date,
+                            reference=normalise_reference(payment.reference)[:25] or None,
+                            payer_name=payment.payer_name[:100] or None,
+                            source="bgmax",
+                            bgmax_import=import_id,
+                            note=reasons.get(id(payment)),
+                            created_at=now,
+                        )
                     ).returning(Payment.id)
                     view = PaymentView(
-                        id=inserted[0]["id"], amount_ore=payment.amount_ore, payment_date=deposit.date,
-                        reference=payment.reference.strip() or None, payer_name=payment.payer_name or None,
-                        source="bgmax", invoice_number=invoice[1] if invoice else None, note=reasons.get(id(payment)),
-                    )  # fmt: skip
+                        id=inserted[0]["id"],
+                        amount_ore=payment.amount_ore,
+                        payment_date=deposit.date,
+                        reference=payment.reference.strip() or None,
+                        payer_name=payment.payer_name or None,
+                        source="bgmax",
+                        invoice_number=invoice[1] if invoice else None,
+                        note=reasons.get(id(payment)),
+                    )
                     (views_matched if invoice else views_unmatched).append(view)
         return BgMaxResult(
-            import_id=import_id, payments=len(parsed.payments), total_ore=sum(p.amount_ore for p in parsed.payments),
-            matched=views_matched, unmatched=views_unmatched,
-        )  # fmt: skip
+            import_id=import_id,
+            payments=len(parsed.payments),
+            total_ore=sum(p.amount_ore for p in parsed.payments),
+            matched=views_matched,
+            unmatched=views_unmatched,
+        )
 
     # -- exports
 
@@ -655,9 +750,13 @@ class BillingService:
 
         numbers = self.config.accounts
         accounts = BasAccounts(
-            receivables=numbers.receivables, sales=numbers.sales, output_vat=numbers.output_vat, bank=numbers.bank,
+            receivables=numbers.receivables,
+            sales=numbers.sales,
+            output_vat=numbers.output_vat,
+            bank=numbers.bank,
             rounding=numbers.rounding,
-        )  # fmt: skip
+        )
+
         async def vouchers() -> AsyncIterator[list[Voucher]]:
             async for batch in self._documents(date_from, date_to, with_status=False):
                 for part in _slices(batch):
@@ -665,11 +764,15 @@ class BillingService:
             last_id = 0
             while True:
                 rows = await (
-                    Payment.select(Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.invoice.number)
+                    Payment.select(
+                        Payment.id, Payment.amount_ore, Payment.payment_date, Payment.reference, Payment.invoice.number
+                    )
                     .where(
-                        (Payment.payment_date >= date_from) & (Payment.payment_date <= date_to)
-                        & Payment.invoice.is_not_null() & (Payment.id > last_id)
-                    )  # fmt: skip
+                        (Payment.payment_date >= date_from)
+                        & (Payment.payment_date <= date_to)
+                        & Payment.invoice.is_not_null()
+                        & (Payment.id > last_id)
+                    )
                     .order_by(Payment.id)
                     .limit(EXPORT_BATCH)
                 )
@@ -678,7 +781,9 @@ class BillingService:
                 last_id = rows[-1]["id"]
                 for part in _slices(rows):
                     yield [
-                        payment_voucher(r["payment_date"], r["amount_ore"], r["invoice.number"], accounts, ocr=r["reference"])
+                        payment_voucher(
+                            r["payment_date"], r["amount_ore"], r["invoice.number"], accounts, ocr=r["reference"]
+                        )
                         for r in part
                         if r["amount_ore"]
                     ]
@@ -706,16 +811,14 @@ class BillingService:
     async def ledger(self, account_id: int) -> list[LedgerRow]:
         """Invoices, credit notes and payments of one customer, with a running balance."""
         views = await self.invoices(account_id=account_id, limit=10_000)
-        entries = [
-            LedgerEntry(v.issue_date, v.kind.value, v.number, v.total_ore, order=v.id) for v in views
-        ]
+        entries = [LedgerEntry(v.issue_date, v.kind.value, v.number, v.total_ore, order=v.id) for v in views]
         ids = [v.id for v in views if v.kind is DocumentKind.INVOICE]
         if ids:
             payments = await Payment.select(
                 Payment.id, Payment.amount_ore, Payment.payment_date, Payment.invoice.number
             ).where(Payment.invoice.is_in(ids))
             entries += [
-                LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"]) for p in payments
+                LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"])
+                for p in payments
             ]
         return ledger(entries)
-

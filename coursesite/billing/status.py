@@ -46,7 +46,9 @@ def creditable_ore(total_ore: int, credited_ore: int) -> int:
     return total_ore - credited_ore
 
 
-def invoice_status(*, total_ore: int, credited_ore: int, paid_ore: int, due_date: date | None, today: date) -> InvoiceStatus:
+def invoice_status(
+    *, total_ore: int, credited_ore: int, paid_ore: int, due_date: date | None, today: date
+) -> InvoiceStatus:
     owed = owed_ore(total_ore, credited_ore, paid_ore)
     if owed < 0:
         return InvoiceStatus.OVERPAID

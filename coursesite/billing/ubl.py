@@ -172,8 +172,11 @@ def ubl_invoice(doc: InvoiceDocument) -> bytes:
         b.add(account, "cbc:ID", _digits(doc.seller.bankgiro))
         b.add(b.add(account, "cac:FinancialInstitutionBranch"), "cbc:ID", "SE:BANKGIRO")
         due = f", förfallodag {doc.due_date.isoformat()}" if doc.due_date else ""
-        b.add(b.add(root, "cac:PaymentTerms"), "cbc:Note",
-              f"Betalning inom {doc.payment_terms_days} dagar{due}. Ange OCR-nummer {doc.ocr}.")
+        b.add(
+            b.add(root, "cac:PaymentTerms"),
+            "cbc:Note",
+            f"Betalning inom {doc.payment_terms_days} dagar{due}. Ange OCR-nummer {doc.ocr}.",
+        )
 
     totals = doc.totals
     tax_total = b.add(root, "cac:TaxTotal")
@@ -198,8 +201,7 @@ def ubl_invoice(doc: InvoiceDocument) -> bytes:
     for number, line in enumerate(doc.lines, start=1):
         element = b.add(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
         b.add(element, "cbc:ID", str(number))
-        b.add(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity", str(line.quantity),
-              unitCode="C62")
+        b.add(element, "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity", str(line.quantity), unitCode="C62")
         b.money(element, "cbc:LineExtensionAmount", sign * line.net_ore)
         item = b.add(element, "cac:Item")
         b.add(item, "cbc:Name", line.description)

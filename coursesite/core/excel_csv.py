@@ -20,8 +20,17 @@ from datetime import date, datetime
 
 from coursesite.core.formatting import to_stockholm
 
-__all__ = ["BOM", "SEPARATOR", "LINE_END", "FORMULA_STARTS", "neutralise", "fixed_point", "iso_date", "header_chunk",
-           "rows_chunk"]
+__all__ = [
+    "BOM",
+    "SEPARATOR",
+    "LINE_END",
+    "FORMULA_STARTS",
+    "neutralise",
+    "fixed_point",
+    "iso_date",
+    "header_chunk",
+    "rows_chunk",
+]
 
 BOM = "\ufeff"
 SEPARATOR = ";"

@@ -27,7 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 from zoneinfo import ZoneInfo
@@ -96,7 +96,7 @@ def format_percent_sv(value: Decimal | int | float, decimals: int = 0) -> str:
 def to_stockholm(dt: datetime) -> datetime:
     """``dt`` in Europe/Stockholm time. A naive ``dt`` is taken to be UTC."""
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(STOCKHOLM)
 
 

@@ -58,6 +58,8 @@ class CourseCatalog:
         """Tell every worker (this one included) that the lesson files changed."""
         # A new file replaces the old one, so the inode changes even where mtimes are coarse.
         fresh = self.root / f"{STAMP_FILE}.{os.getpid()}"
-        fresh.write_text("Replaced by each import; workers reload the course when this file changes.\n", encoding="utf-8")
+        fresh.write_text(
+            "Replaced by each import; workers reload the course when this file changes.\n", encoding="utf-8"
+        )
         os.replace(fresh, self.root / STAMP_FILE)
         self.course  # noqa: B018 - reload now, in this worker

@@ -48,7 +48,16 @@ _CLASSES: dict[QuestionType, type[Question]] = {
 }
 _DECIMALS = {"points", "fraction", "value", "tolerance", "low", "high"}
 # What only changes how a question reads, not how it scores: left out of the grading version.
-_PRESENTATION = {"prompt", "name", "general_feedback", "text_format", "category", "feedback", "feedback_true", "feedback_false"}
+_PRESENTATION = {
+    "prompt",
+    "name",
+    "general_feedback",
+    "text_format",
+    "category",
+    "feedback",
+    "feedback_true",
+    "feedback_false",
+}
 
 
 class CodecError(ValueError):
@@ -98,7 +107,9 @@ def question_from_data(data: dict[str, Any]) -> Question:
             fields["answers"] = tuple(NumericAnswer(**_decimals(a)) for a in fields["answers"])
             fields["unit"] = None if fields.get("unit") is None else NumericUnit(fields["unit"])
         elif kind is Matching:
-            fields["pairs"] = tuple(MatchPair(left=Option(**p["left"]), right_id=p["right_id"]) for p in fields["pairs"])
+            fields["pairs"] = tuple(
+                MatchPair(left=Option(**p["left"]), right_id=p["right_id"]) for p in fields["pairs"]
+            )
             fields["rights"] = tuple(Option(**o) for o in fields["rights"])
         elif kind is Ordering:
             fields["items"] = tuple(Option(**o) for o in fields["items"])

@@ -605,7 +605,9 @@ def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], st
     single = isinstance(q, SingleChoice)
     full = [i for i, c in enumerate(q.choices) if c.fraction == 1]
     if single and not full:
-        raise UnwritableQuestion(q, "a single choice needs a choice with weight 100 to be told apart from a multiple choice")
+        raise UnwritableQuestion(
+            q, "a single choice needs a choice with weight 100 to be told apart from a multiple choice"
+        )
     # `=` reads back as exactly Decimal(1): give it to the choices that were exactly that, so a parsed file writes
     # back digit for digit (`~%100%` reads as 1.00, which hashes differently in the grading version).
     equals = [i for i in full if _exactly(q.choices[i].fraction, _ONE)] or full[:1]

@@ -35,7 +35,9 @@ async def pending_table_changes() -> list[str]:
     return list(chain.from_iterable(s.statements for s in statements))
 
 
-def raw_index_migration(migration_id: str, description: str, indexes: dict[str, str], replaced: dict[str, str] | None = None):
+def raw_index_migration(
+    migration_id: str, description: str, indexes: dict[str, str], replaced: dict[str, str] | None = None
+):
     """A migration's `forwards` that creates `indexes` ({name: CREATE statement}) and drops `replaced` (restored when
     run backwards). Raw SQL lives in migrations of its own: Piccolo runs raw steps before the table operations of the
     same migration, and SQLite cannot ALTER TABLE … ADD CONSTRAINT, so uniques are unique indexes."""

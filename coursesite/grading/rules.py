@@ -227,7 +227,7 @@ def _ordering(question: Ordering, response: object) -> GradeResult:
         raise InvalidResponse(_UNKNOWN)
     if len(ids) != len(correct_order):
         raise InvalidResponse("Ordna alla alternativ innan du skickar in.")
-    in_place = sum(1 for got, expected in zip(ids, correct_order) if got == expected)
+    in_place = sum(1 for got, expected in zip(ids, correct_order, strict=True) if got == expected)
     return _graded(question, Decimal(in_place) / len(correct_order), ids, ())
 
 
@@ -336,9 +336,7 @@ _UNIT_WORDS = {
 _UNIT_NAMES = {NumericUnit.KRONOR: "kronor (kr)", NumericUnit.PERCENT: "procent (%)"}
 _WITH_UNIT = re.compile(r"(?P<number>.*?) ?(?P<unit>kronor|kr\.?|sek|:-|%|procent)", re.IGNORECASE)
 _SIGN = "[-+\u2212\u2013]"
-_NUMBER = re.compile(
-    rf"(?P<sign>{_SIGN}?) ?(?P<int>[0-9]{{1,3}}(?: [0-9]{{3}})+|[0-9]*)(?:[.,](?P<frac>[0-9]+))?"
-)
+_NUMBER = re.compile(rf"(?P<sign>{_SIGN}?) ?(?P<int>[0-9]{{1,3}}(?: [0-9]{{3}})+|[0-9]*)(?:[.,](?P<frac>[0-9]+))?")
 _DIGITS_AND_SPACES = re.compile(rf"{_SIGN}? ?[0-9 ]+(?:[.,][0-9 ]+)?")
 _EXPONENT = re.compile(r"[0-9][eE][-+]?[0-9]")
 

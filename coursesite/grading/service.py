@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -263,4 +263,3 @@ async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime)
         await LessonProgress.insert(
             LessonProgress(account=account_id, lesson_slug=lesson.slug, **{c._meta.name: v for c, v in values.items()})
         )
-

@@ -102,7 +102,11 @@ def hbar_chart(
         label_svg = f'<text x="{label_width}" y="{_fmt(middle)}" text-anchor="end" fill="{INK}">{label}</text>'
         if bar.href:
             label_svg = f'<a href="{escape(bar.href)}">{label_svg}</a>'
-        group = [f'<g class="bar bar-{escape(bar.tone)}">', f"<title>{escape(bar.label)}: {escape(bar.value_text)}</title>", label_svg]
+        group = [
+            f'<g class="bar bar-{escape(bar.tone)}">',
+            f"<title>{escape(bar.label)}: {escape(bar.value_text)}</title>",
+            label_svg,
+        ]
         if bar.value is not None:
             end = x_of(bar.value)
             left, right = sorted((zero, end))
@@ -124,6 +128,7 @@ def hbar_chart(
 
 # ---------------------------------------------------------------- the charts of the insight pages
 
+
 def _minus(text: str) -> str:
     return text.replace("-", "\u2212")
 
@@ -132,8 +137,11 @@ def facility_chart(chart_id: str, lesson_title: str, items: Sequence[tuple[str, 
     """Facility index per question: (label, value 0–100 or None, link)."""
     from coursesite.core.formatting import format_percent_sv
 
-    bars = [Bar(label, value, "–" if value is None else format_percent_sv(value, 1), href=href) for label, value, href in items]
-    shown = [f"{label}: {bar.value_text}" for (label, _, _), bar in zip(items, bars)]
+    bars = [
+        Bar(label, value, "–" if value is None else format_percent_sv(value, 1), href=href)
+        for label, value, href in items
+    ]
+    shown = [f"{label}: {bar.value_text}" for (label, _, _), bar in zip(items, bars, strict=True)]
     return hbar_chart(
         chart_id=chart_id,
         title=f"Lösningsfrekvens per fråga: {lesson_title}",
@@ -143,7 +151,9 @@ def facility_chart(chart_id: str, lesson_title: str, items: Sequence[tuple[str, 
     )
 
 
-def discrimination_chart(chart_id: str, lesson_title: str, items: Sequence[tuple[str, float | None, str | None]]) -> Markup:
+def discrimination_chart(
+    chart_id: str, lesson_title: str, items: Sequence[tuple[str, float | None, str | None]]
+) -> Markup:
     """Discrimination index per question, −100 … 100: negative bars are drawn to the left, in red."""
     from coursesite.core.formatting import format_decimal_sv
 

@@ -190,9 +190,14 @@ async def lesson_stats(lesson: Lesson) -> list[QuestionStats]:
     counts, *tables = await asyncio.gather(counts_query, *(_counted_pairs(lesson, qid) for qid in question_ids))
     by_id = {row["question_id"]: (_int(row["n"]), _int(row["pend"])) for row in counts}
     return [
-        _stats(question, pairs, attempts=by_id.get(question.id, (0, 0))[0], pending=by_id.get(question.id, (0, 0))[1],
-               with_efficiency=True)
-        for question, pairs in zip(lesson.questions, tables)
+        _stats(
+            question,
+            pairs,
+            attempts=by_id.get(question.id, (0, 0))[0],
+            pending=by_id.get(question.id, (0, 0))[1],
+            with_efficiency=True,
+        )
+        for question, pairs in zip(lesson.questions, tables, strict=True)
     ]
 
 
@@ -229,9 +234,7 @@ async def participants_page(search: str = "", page: int = 1, page_size: int = PA
     args: list[Any] = []
     search = search.strip()
     if search:
-        where += (
-            " AND (LOWER(email) LIKE {} ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE {} ESCAPE '\\')"
-        )
+        where += " AND (LOWER(email) LIKE {} ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE {} ESCAPE '\\')"
         pattern = _like_pattern(search)
         args += [pattern, pattern]
     count_rows = await Account.raw(f"SELECT COUNT(*) AS n FROM account WHERE {where}", *args)
@@ -339,17 +342,21 @@ async def participant_detail(course: Course, account_id: int) -> ParticipantDeta
     account = accounts[0]
     progress_rows = await LessonProgress.select().where(LessonProgress.account == account_id)
     progress = {row["lesson_slug"]: row for row in progress_rows}
-    answers = await Answer.select(
-        Answer.id,
-        Answer.question_id,
-        Answer.lesson_slug,
-        Answer.attempt,
-        Answer.status,
-        Answer.score_milli,
-        Answer.max_score_milli,
-        Answer.created_at,
-        Answer.graded_at,
-    ).where(Answer.account == account_id).order_by(Answer.id)
+    answers = (
+        await Answer.select(
+            Answer.id,
+            Answer.question_id,
+            Answer.lesson_slug,
+            Answer.attempt,
+            Answer.status,
+            Answer.score_milli,
+            Answer.max_score_milli,
+            Answer.created_at,
+            Answer.graded_at,
+        )
+        .where(Answer.account == account_id)
+        .order_by(Answer.id)
+    )
     by_question: dict[str, list[dict]] = {}
     for row in answers:
         by_question.setdefault(row["question_id"], []).append(row)
@@ -359,7 +366,10 @@ async def participant_detail(course: Course, account_id: int) -> ParticipantDeta
         for question in lesson.questions:
             rows = sorted(by_question.get(question.id, []), key=lambda r: r["attempt"])
             counted = counted_attempt(
-                [AttemptRecord(question.id, r["attempt"], r["status"], r["score_milli"], r["max_score_milli"]) for r in rows],
+                [
+                    AttemptRecord(question.id, r["attempt"], r["status"], r["score_milli"], r["max_score_milli"])
+                    for r in rows
+                ],
                 lesson.counted_attempt,
             )
             questions.append(

@@ -201,7 +201,10 @@ def choice_distribution(question: Question, rows: Sequence[KeyCount]) -> Distrib
     unknown: dict[str, int] = {}
     empty = 0
     if isinstance(question, TrueFalse):
-        labels = [("true", "Sant", 1.0 if question.answer else 0.0), ("false", "Falskt", 0.0 if question.answer else 1.0)]
+        labels = [
+            ("true", "Sant", 1.0 if question.answer else 0.0),
+            ("false", "Falskt", 0.0 if question.answer else 1.0),
+        ]
     elif isinstance(question, (SingleChoice, MultipleChoice)):
         labels = [(c.id, c.text, float(c.fraction)) for c in question.choices]
     else:
@@ -219,7 +222,10 @@ def choice_distribution(question: Question, rows: Sequence[KeyCount]) -> Distrib
                 counts[key] = counts.get(key, 0) + row.count
             else:
                 unknown[key] = unknown.get(key, 0) + row.count
-    choices = [ChoiceCount(key, label, counts.get(key, 0), fraction, _percent(counts.get(key, 0), total)) for key, label, fraction in labels]
+    choices = [
+        ChoiceCount(key, label, counts.get(key, 0), fraction, _percent(counts.get(key, 0), total))
+        for key, label, fraction in labels
+    ]
     if isinstance(question, MultipleChoice):
         choices.append(ChoiceCount("", "(inget valt)", empty, 0.0, _percent(empty, total)))
     extra = tuple(
@@ -233,9 +239,7 @@ def wrong_responses(rows: Sequence[KeyCount], limit: int = TOP_WRONG) -> Distrib
     """The most common responses that did not get full marks (graded ones; awaiting review is neither right nor
     wrong), most common first, ties in key order."""
     total = sum(r.count for r in rows)
-    wrong = [
-        r for r in rows if r.key is not None and (r.count - r.pending) > r.full_marks
-    ]
+    wrong = [r for r in rows if r.key is not None and (r.count - r.pending) > r.full_marks]
     wrong.sort(key=lambda r: (-(r.count - r.pending - r.full_marks), r.key))
     shown = tuple(
         ResponseCount(

@@ -44,10 +44,10 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
-from coursesite.privacy import registry
-from coursesite.privacy import policy
+from coursesite.privacy import policy, registry
 from coursesite.privacy.registry import ConfiguredPeriods, PersonalField, Retention, retention_texts_sv
 from coursesite.privacy.subsidiaries import received_by
+
 
 def policy_module() -> Any:
     return policy
@@ -160,7 +160,9 @@ async def resolve_subject(account_id: int, *, login_secret: str | None = None) -
     invoice_ids = await _ids(Invoice.select(Invoice.id).where(Invoice.account == account_id))
     case_ids = await _ids(
         SupportCase.select(SupportCase.id).where(
-            (SupportCase.account == account_id) | (SupportCase.contact_email == email) | _in(SupportCase.person, person_ids)
+            (SupportCase.account == account_id)
+            | (SupportCase.contact_email == email)
+            | _in(SupportCase.person, person_ids)
         )
     )
     login_keys = (_attempt_key(login_secret, "email", email),) if login_secret else ()
@@ -183,9 +185,13 @@ async def resolve_person_subject(person_id: int, *, login_secret: str | None = N
         return await resolve_subject(accounts[0]["id"], login_secret=login_secret)
     email = person["email"]
     case_ids = await _ids(
-        SupportCase.select(SupportCase.id).where((SupportCase.person == person_id) | (SupportCase.contact_email == email))
+        SupportCase.select(SupportCase.id).where(
+            (SupportCase.person == person_id) | (SupportCase.contact_email == email)
+        )
     )
-    notice_refs = tuple((got.subsidiary, got.subject_ref) for got in await received_by(DisclosureSubject.person == person_id))
+    notice_refs = tuple(
+        (got.subsidiary, got.subject_ref) for got in await received_by(DisclosureSubject.person == person_id)
+    )
     return Subject(None, email, (person_id,), (), (), case_ids, (), notice_refs)
 
 
@@ -264,7 +270,11 @@ def _describe_field_name(name: str) -> str:
 
 
 async def access_export(
-    account_id: int | None, *, person_id: int | None = None, periods: ConfiguredPeriods, controller: str,
+    account_id: int | None,
+    *,
+    person_id: int | None = None,
+    periods: ConfiguredPeriods,
+    controller: str,
     login_secret: str | None = None,
 ) -> dict[str, Any]:
     """Everything held about the account (or, with `person_id` and no account, about someone who only used the
@@ -285,7 +295,11 @@ async def access_export(
     for name in personal_tables():
         rows = await _table_rows(name, subject)
         fields = registry.personal_fields(name)
-        entry: dict[str, Any] = {"table": name, "fields": [field_info(f, retention_texts) for f in fields], "rows": rows}
+        entry: dict[str, Any] = {
+            "table": name,
+            "fields": [field_info(f, retention_texts) for f in fields],
+            "rows": rows,
+        }
         if name in ACCOUNTING_TABLES:
             entry["note"] = ACCOUNTING_NOTE_SV
         tables.append(entry)

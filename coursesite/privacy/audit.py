@@ -34,15 +34,22 @@ class AuditEntry:
     created_at: datetime
 
 
-def _row(actor_id: int | None, action: str, subject_account, subject_person, what: str, why: str, now: datetime) -> StaffAudit:
+def _row(
+    actor_id: int | None, action: str, subject_account, subject_person, what: str, why: str, now: datetime
+) -> StaffAudit:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     if not what or not why:
         raise ValueError("an audit row needs what and why")
     return StaffAudit(
-        actor=actor_id, action=action, subject_account=subject_account, subject_person=subject_person,
-        what=what[:TEXT_MAX], why=why[:TEXT_MAX], created_at=now,
-    )  # fmt: skip
+        actor=actor_id,
+        action=action,
+        subject_account=subject_account,
+        subject_person=subject_person,
+        what=what[:TEXT_MAX],
+        why=why[:TEXT_MAX],
+        created_at=now,
+    )
 
 
 async def record(
@@ -89,8 +96,14 @@ async def entries(
         query = query.where(StaffAudit.actor == actor_id)
     return [
         AuditEntry(
-            id=row["id"], actor_id=row["actor"], action=row["action"], subject_account=row["subject_account"],
-            subject_person=row["subject_person"], what=row["what"], why=row["why"], created_at=row["created_at"],
-        )  # fmt: skip
+            id=row["id"],
+            actor_id=row["actor"],
+            action=row["action"],
+            subject_account=row["subject_account"],
+            subject_person=row["subject_person"],
+            what=row["what"],
+            why=row["why"],
+            created_at=row["created_at"],
+        )
         for row in await query
     ]

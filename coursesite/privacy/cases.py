@@ -70,13 +70,21 @@ ACCESS_SENT = (
     "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och "
     "utlämnanden) har skickats till personen."
 )
-RESTRICTION_APPLIED = "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
-ERASURE_DONE = "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
+RESTRICTION_APPLIED = (
+    "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
+)
+ERASURE_DONE = (
+    "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
+)
 RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
-FIELD_LABELS_SV = {"first_name": "förnamn", "last_name": "efternamn", "email": "e-postadress", "mobile": "mobilnummer", "source": "källa"}
+FIELD_LABELS_SV = {
+    "first_name": "förnamn",
+    "last_name": "efternamn",
+    "email": "e-postadress",
+    "mobile": "mobilnummer",
+    "source": "källa",
+}
 RECTIFIABLE = ("first_name", "last_name", "email", "mobile")  # what customer service corrects on a request
-
-
 
 
 @dataclass(frozen=True)
@@ -203,12 +211,20 @@ class CaseService:
         person_name = " ".join(filter(None, (row["person_first_name"], row["person_last_name"]))) or None
         deadline = row["deadline"]
         return CaseView(
-            id=row["id"], kind=row["kind"], status=row["status"], subject=row["subject"], account_id=row["account"],
-            person_id=row["person"], email=row["account_email"] or row["contact_email"] or row["person_email"],
-            name=account_name or row["contact_name"] or person_name, received_on=row["received_on"],
-            deadline=deadline, overdue=row["status"] in OPEN_STATUSES and is_overdue(deadline, on),
-            created_at=row["created_at"], completed_at=row["completed_at"],
-        )  # fmt: skip
+            id=row["id"],
+            kind=row["kind"],
+            status=row["status"],
+            subject=row["subject"],
+            account_id=row["account"],
+            person_id=row["person"],
+            email=row["account_email"] or row["contact_email"] or row["person_email"],
+            name=account_name or row["contact_name"] or person_name,
+            received_on=row["received_on"],
+            deadline=deadline,
+            overdue=row["status"] in OPEN_STATUSES and is_overdue(deadline, on),
+            created_at=row["created_at"],
+            completed_at=row["completed_at"],
+        )
 
     async def _row(self, case_id: int) -> dict[str, Any]:
         rows = await self._select().where(SupportCase.id == case_id)
@@ -221,32 +237,51 @@ class CaseService:
 
     async def detail(self, case_id: int) -> CaseDetail:
         row = await self._row(case_id)
-        notes = await CaseNote.select(
-            CaseNote.id, CaseNote.text, CaseNote.created_at,
-            CaseNote.author.first_name.as_alias("first_name"), CaseNote.author.last_name.as_alias("last_name"),
-        ).where(CaseNote.case == case_id).order_by(CaseNote.id)  # fmt: skip
+        notes = (
+            await CaseNote.select(
+                CaseNote.id,
+                CaseNote.text,
+                CaseNote.created_at,
+                CaseNote.author.first_name.as_alias("first_name"),
+                CaseNote.author.last_name.as_alias("last_name"),
+            )
+            .where(CaseNote.case == case_id)
+            .order_by(CaseNote.id)
+        )
         completed_by = None
         if row["completed_by"] is not None:
             found = await Account.select(Account.first_name, Account.last_name).where(Account.id == row["completed_by"])
             completed_by = f"{found[0]['first_name']} {found[0]['last_name']}" if found else None
         if row["account"] is not None:
-            contact = Contact(row["account_first_name"], row["account_last_name"], row["account_email"], row["account_mobile"])
+            contact = Contact(
+                row["account_first_name"], row["account_last_name"], row["account_email"], row["account_mobile"]
+            )
         elif row["person"] is not None:
-            contact = Contact(row["person_first_name"], row["person_last_name"], row["person_email"], row["person_mobile"])
+            contact = Contact(
+                row["person_first_name"], row["person_last_name"], row["person_email"], row["person_mobile"]
+            )
         else:
             contact = None
         return CaseDetail(
-            case=self._view(row, today()), description=row["description"], contact_name=row["contact_name"],
-            contact_email=row["contact_email"], contact=contact, extension_reason=row["extension_reason"],
-            identity_verified=bool(row["identity_verified"]), completed_by=completed_by, outcome=row["outcome"],
+            case=self._view(row, today()),
+            description=row["description"],
+            contact_name=row["contact_name"],
+            contact_email=row["contact_email"],
+            contact=contact,
+            extension_reason=row["extension_reason"],
+            identity_verified=bool(row["identity_verified"]),
+            completed_by=completed_by,
+            outcome=row["outcome"],
             notes=[
                 NoteView(
-                    id=n["id"], text=n["text"], created_at=n["created_at"],
+                    id=n["id"],
+                    text=n["text"],
+                    created_at=n["created_at"],
                     author=" ".join(filter(None, (n["first_name"], n["last_name"]))) or None,
-                )  # fmt: skip
+                )
                 for n in notes
             ],
-        )  # fmt: skip
+        )
 
     async def open_cases(self, *, limit: int = LIST_LIMIT) -> list[CaseView]:
         """Open requests first, by deadline (so the overdue ones lead), then the other open cases, oldest first."""
@@ -292,7 +327,12 @@ class CaseService:
         return [self._view(row, on) for row in rows]
 
     async def cases_of(self, account_id: int, *, limit: int = 50) -> list[CaseView]:
-        rows = await self._select().where(SupportCase.account == account_id).order_by(SupportCase.id, ascending=False).limit(limit)
+        rows = (
+            await self._select()
+            .where(SupportCase.account == account_id)
+            .order_by(SupportCase.id, ascending=False)
+            .limit(limit)
+        )
         return [self._view(row, today()) for row in rows]
 
     # creating
@@ -314,11 +354,20 @@ class CaseService:
         errors: dict[str, str] = {}
         if kind not in KINDS:
             errors["kind"] = "Välj ett slags ärende i listan."
-        subject = _free_text(subject, field="subject", label="Rubriken", limit=SUBJECT_MAX, required=True, errors=errors)
-        description = _free_text(
-            description, field="description", label="Beskrivningen", limit=DESCRIPTION_MAX, required=False, errors=errors
+        subject = _free_text(
+            subject, field="subject", label="Rubriken", limit=SUBJECT_MAX, required=True, errors=errors
         )
-        name = _free_text(contact_name, field="contact_name", label="Namnet", limit=NAME_MAX, required=False, errors=errors)
+        description = _free_text(
+            description,
+            field="description",
+            label="Beskrivningen",
+            limit=DESCRIPTION_MAX,
+            required=False,
+            errors=errors,
+        )
+        name = _free_text(
+            contact_name, field="contact_name", label="Namnet", limit=NAME_MAX, required=False, errors=errors
+        )
         email: str | None = None
         if _clean(contact_email):
             try:
@@ -352,16 +401,28 @@ class CaseService:
             person_id = people[0]["id"] if people else None
 
         row = SupportCase(
-            kind=kind, account=account_id, person=person_id, contact_name=name or None, contact_email=email,
-            subject=subject, description=description, status=OPEN, received_on=received,
-            deadline=request_deadline(received) if kind in REQUEST_KINDS else None, created_at=clock.now(),
-        )  # fmt: skip
+            kind=kind,
+            account=account_id,
+            person=person_id,
+            contact_name=name or None,
+            contact_email=email,
+            subject=subject,
+            description=description,
+            status=OPEN,
+            received_on=received,
+            deadline=request_deadline(received) if kind in REQUEST_KINDS else None,
+            created_at=clock.now(),
+        )
         await row.save()
         if actor_id is not None:
             await audit.record(
-                actor_id, "change", subject_account=account_id, subject_person=person_id,
-                what="support_case: nytt ärende med kontaktuppgifter och ärendeuppgifter", why=f"kundtjänst, ärende {row.id}",
-            )  # fmt: skip
+                actor_id,
+                "change",
+                subject_account=account_id,
+                subject_person=person_id,
+                what="support_case: nytt ärende med kontaktuppgifter och ärendeuppgifter",
+                why=f"kundtjänst, ärende {row.id}",
+            )
         return await self.case(row.id)
 
     # changing
@@ -375,9 +436,13 @@ class CaseService:
         note = CaseNote(case=case_id, author=author_id, text=text, created_at=clock.now())
         await note.save()
         await audit.record(
-            author_id, "change", subject_account=case.account_id, subject_person=case.person_id,
-            what="case_note: ny anteckning", why=f"kundtjänst, ärende {case_id}",
-        )  # fmt: skip
+            author_id,
+            "change",
+            subject_account=case.account_id,
+            subject_person=case.person_id,
+            what="case_note: ny anteckning",
+            why=f"kundtjänst, ärende {case_id}",
+        )
         return NoteView(id=note.id, author=None, text=text, created_at=note.created_at)
 
     async def extend(self, case_id: int, actor_id: int, *, reason: str, notified_on: date | None = None) -> CaseView:
@@ -421,17 +486,23 @@ class CaseService:
                 raise Conflict("Ärendet ändrades samtidigt av någon annan. Ladda om sidan.")
             await CaseNote.insert(
                 CaseNote(
-                    case=case_id, author=actor_id, created_at=clock.now(),
+                    case=case_id,
+                    author=actor_id,
+                    created_at=clock.now(),
                     text=(
                         f"Tidsfristen förlängdes med två månader, till {extended.isoformat()}. "
                         f"Personen underrättades om förlängningen och skälet {notified.isoformat()}."
                     ),
-                )  # fmt: skip
+                )
             )
         await audit.record(
-            actor_id, "change", subject_account=case.account_id, subject_person=case.person_id,
-            what="support_case: förlängd tidsfrist och skäl", why=f"kundtjänst, ärende {case_id}",
-        )  # fmt: skip
+            actor_id,
+            "change",
+            subject_account=case.account_id,
+            subject_person=case.person_id,
+            what="support_case: förlängd tidsfrist och skäl",
+            why=f"kundtjänst, ärende {case_id}",
+        )
         return await self.case(case_id)
 
     async def complete(self, case_id: int, actor_id: int, *, identity_verified: bool, note: str) -> CaseView:
@@ -446,7 +517,9 @@ class CaseService:
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
         outcome, kept_note = await self._carry_out(case, actor_id, note)
-        return await self._close(case, actor_id, COMPLETED, outcome=outcome, note=kept_note, identity_verified=identity_verified)
+        return await self._close(
+            case, actor_id, COMPLETED, outcome=outcome, note=kept_note, identity_verified=identity_verified
+        )
 
     async def reject(self, case_id: int, actor_id: int, *, note: str) -> CaseView:
         """Close a case or request without carrying it out (for example a request that is manifestly unfounded, or
@@ -468,10 +541,12 @@ class CaseService:
             changed = await (
                 SupportCase.update(
                     {
-                        SupportCase.status: status, SupportCase.identity_verified: bool(identity_verified),
-                        SupportCase.completed_at: clock.now(), SupportCase.completed_by: actor_id,
+                        SupportCase.status: status,
+                        SupportCase.identity_verified: bool(identity_verified),
+                        SupportCase.completed_at: clock.now(),
+                        SupportCase.completed_by: actor_id,
                         SupportCase.outcome: outcome,
-                    }  # fmt: skip
+                    }
                 )
                 .where(SupportCase.id == case.id, SupportCase.status.is_in(list(OPEN_STATUSES)))
                 .returning(SupportCase.id)
@@ -480,10 +555,13 @@ class CaseService:
                 raise Conflict("Ärendet avslutades samtidigt av någon annan.")
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
         await audit.record(
-            actor_id, "change", subject_account=case.account_id, subject_person=case.person_id,
+            actor_id,
+            "change",
+            subject_account=case.account_id,
+            subject_person=case.person_id,
             what=f"support_case: {'avslutat' if status == COMPLETED else 'avvisat'} ({case.kind})",
             why=f"kundtjänst, ärende {case.id}",
-        )  # fmt: skip
+        )
         return await self.case(case.id)
 
     async def access_subject(self, case_id: int) -> tuple[int | None, int | None]:
@@ -493,7 +571,9 @@ class CaseService:
         if case.kind != "access":
             raise NotFound("Begäran om registerutdrag finns inte.")
         if case.account_id is None and case.person_id is None:
-            raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+            raise Conflict(
+                "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
+            )
         return case.account_id, case.person_id
 
     async def rectify(self, case_id: int, actor_id: int, *, contact: dict[str, Any], email: str | None):
@@ -511,7 +591,9 @@ class CaseService:
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
         if case.account_id is None and case.person_id is None:
-            raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+            raise Conflict(
+                "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
+            )
         rights = RightsService(self.engine)
         if case.account_id is not None:
             changes = ProfileChanges(contact=contact, email=email, identity_checked=True)
@@ -520,12 +602,21 @@ class CaseService:
             result = await rights.rectify_person(case.person_id, contact, email)
         if result.changed:
             told = f" Meddelat: {', '.join(result.notified)}." if result.notified else ""
-            text = "Rättat: " + ", ".join(FIELD_LABELS_SV.get(name.partition('.')[2], name) for name in result.changed) + "." + told
+            text = (
+                "Rättat: "
+                + ", ".join(FIELD_LABELS_SV.get(name.partition(".")[2], name) for name in result.changed)
+                + "."
+                + told
+            )
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=text, created_at=clock.now()))
             await audit.record(
-                actor_id, "change", subject_account=case.account_id, subject_person=case.person_id,
-                what=", ".join(result.changed), why=f"kundtjänst, ärende {case.id}: rättelse",
-            )  # fmt: skip
+                actor_id,
+                "change",
+                subject_account=case.account_id,
+                subject_person=case.person_id,
+                what=", ".join(result.changed),
+                why=f"kundtjänst, ärende {case.id}: rättelse",
+            )
         return result
 
     # what completing a request does: the one place
@@ -535,13 +626,17 @@ class CaseService:
         to add to it."""
         if case.kind == "erasure":
             if case.account_id is None and case.person_id is None:
-                raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+                raise Conflict(
+                    "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
+                )
             from coursesite.privacy.erasure import erase_account, erase_person
 
             # The staff note may name the person: it goes in before the erasure, which blanks the case's notes.
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
             if case.account_id is not None:
-                report = await erase_account(self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id)
+                report = await erase_account(
+                    self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id
+                )
             else:  # someone who only used the forms: no account to erase
                 report = await erase_person(self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id)
             return report_text(report), ERASURE_DONE
@@ -549,7 +644,9 @@ class CaseService:
             return ACCESS_SENT, note
         if case.kind == "restriction":
             if case.account_id is None and case.person_id is None:
-                raise Conflict("Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först.")
+                raise Conflict(
+                    "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
+                )
             from coursesite.privacy.rights import RightsService
 
             rights, reason = RightsService(self.engine), f"Begäran om begränsning, ärende {case.id}"
@@ -558,7 +655,14 @@ class CaseService:
             else:
                 applied = await rights.apply_person_restriction(case.person_id, reason)
             if applied:
-                await audit.record(actor_id, "change", subject_account=case.account_id, subject_person=case.person_id, what="restricted_at: behandlingen begränsad", why=f"kundtjänst, ärende {case.id}")  # fmt: skip
+                await audit.record(
+                    actor_id,
+                    "change",
+                    subject_account=case.account_id,
+                    subject_person=case.person_id,
+                    what="restricted_at: behandlingen begränsad",
+                    why=f"kundtjänst, ärende {case.id}",
+                )
             return RESTRICTION_APPLIED, note
         if case.kind == "rectification":
             return RECTIFICATION_DONE, note

@@ -138,7 +138,9 @@ def _scrub(text: str | None, needles: list[str]) -> str | None:
 async def _needles(account_id: int, person_ids: tuple[int, ...]) -> list[str]:
     """The strings that identify the person, longest first, for scrubbing free texts that are kept."""
     values: set[str] = set()
-    rows = await Account.select(Account.email, Account.first_name, Account.last_name, Account.mobile).where(Account.id == account_id)
+    rows = await Account.select(Account.email, Account.first_name, Account.last_name, Account.mobile).where(
+        Account.id == account_id
+    )
     if person_ids:
         rows += await Person.select(Person.email, Person.first_name, Person.last_name, Person.mobile).where(
             Person.id.is_in(list(person_ids))
@@ -147,7 +149,9 @@ async def _needles(account_id: int, person_ids: tuple[int, ...]) -> list[str]:
         values.update(v for v in (row["email"], row["mobile"], row["first_name"], row["last_name"]) if v)
         if row["first_name"] and row["last_name"]:
             values.add(f"{row['first_name']} {row['last_name']}")
-    for row in await Customer.select(Customer.address_line, Customer.company_name).where(Customer.account == account_id):
+    for row in await Customer.select(Customer.address_line, Customer.company_name).where(
+        Customer.account == account_id
+    ):
         values.update(v for v in (row["address_line"], row["company_name"]) if v)
     # Very short values (a two-letter name) would wipe unrelated words; they are blanked with the whole field.
     return sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
@@ -163,14 +167,20 @@ async def _recipients(subject) -> tuple[list[dict[str, Any]], list[str]]:
 async def _recipients_by(link: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """The subsidiaries (each with the `refs` it knows the person by) and the processors that received the
     disclosures the `link` condition picks."""
-    disclosure_ids = list({row["disclosure"] for row in await DisclosureSubject.select(DisclosureSubject.disclosure).where(link)})
+    disclosure_ids = list(
+        {row["disclosure"] for row in await DisclosureSubject.select(DisclosureSubject.disclosure).where(link)}
+    )
     if not disclosure_ids:
         return [], []
-    rows = await Disclosure.select(Disclosure.subsidiary, Disclosure.recipient).where(Disclosure.id.is_in(disclosure_ids))
+    rows = await Disclosure.select(Disclosure.subsidiary, Disclosure.recipient).where(
+        Disclosure.id.is_in(disclosure_ids)
+    )
     subsidiary_ids = sorted({row["subsidiary"] for row in rows if row["subsidiary"] is not None})
     processors = sorted({row["recipient"] for row in rows if row["subsidiary"] is None})
     subsidiaries = (
-        await Subsidiary.select(Subsidiary.id, Subsidiary.name).where(Subsidiary.id.is_in(subsidiary_ids)).order_by(Subsidiary.id)
+        await Subsidiary.select(Subsidiary.id, Subsidiary.name)
+        .where(Subsidiary.id.is_in(subsidiary_ids))
+        .order_by(Subsidiary.id)
         if subsidiary_ids
         else []
     )
@@ -202,9 +212,9 @@ async def _blank_cases(case_ids: list[int], needles: list[str]) -> None:
 async def _scrub_audit(condition: Any, needles: list[str]) -> None:
     """Keep the staff audit rows with subject ids only: texts naming the person are scrubbed."""
     for row in await StaffAudit.select(StaffAudit.id, StaffAudit.what, StaffAudit.why).where(condition):
-        await StaffAudit.update({StaffAudit.what: _scrub(row["what"], needles), StaffAudit.why: _scrub(row["why"], needles)}).where(
-            StaffAudit.id == row["id"]
-        )
+        await StaffAudit.update(
+            {StaffAudit.what: _scrub(row["what"], needles), StaffAudit.why: _scrub(row["why"], needles)}
+        ).where(StaffAudit.id == row["id"])
 
 
 async def erase_account(
@@ -236,21 +246,31 @@ async def erase_account(
         # Pending rectification notices hold the corrected data itself; the erasure notice replaces them.
         for sub in subsidiaries:
             await RecipientNotice.delete().where(
-                (RecipientNotice.subsidiary == sub["id"]) & RecipientNotice.subject_ref.is_in(sub["refs"])
+                (RecipientNotice.subsidiary == sub["id"])
+                & RecipientNotice.subject_ref.is_in(sub["refs"])
                 & (RecipientNotice.kind == "rectification")
-            )  # fmt: skip
+            )
 
         invoices = await Invoice.select(Invoice.id, Invoice.kind).where(Invoice.account == account_id)
         payments = await Payment.count().where(Payment.invoice.is_in([r["id"] for r in invoices])) if invoices else 0
 
         if subject.login_keys:
-            counts["login_attempt"] += await LoginAttempt.count().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
+            counts["login_attempt"] += await LoginAttempt.count().where(
+                LoginAttempt.key_hash.is_in(list(subject.login_keys))
+            )
             await LoginAttempt.delete().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
         if subject.person_ids:
             await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
         await _delete_rows(Account, Account.id == account_id, counts)
 
-        await _notify_and_log(subsidiaries, actor_id, case_id, now, account_id=account_id, what="Alla personuppgifter utom räkenskapsinformation")  # fmt: skip
+        await _notify_and_log(
+            subsidiaries,
+            actor_id,
+            case_id,
+            now,
+            account_id=account_id,
+            what="Alla personuppgifter utom räkenskapsinformation",
+        )
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
         if case_id is not None:
@@ -259,22 +279,35 @@ async def erase_account(
 
 
 async def _notify_and_log(
-    subsidiaries: list[dict[str, Any]], actor_id: int | None, case_id: int | None, now: Any, *,
-    account_id: int | None = None, person_id: int | None = None, what: str,
-) -> None:  # fmt: skip
+    subsidiaries: list[dict[str, Any]],
+    actor_id: int | None,
+    case_id: int | None,
+    now: Any,
+    *,
+    account_id: int | None = None,
+    person_id: int | None = None,
+    what: str,
+) -> None:
     """An erasure notice to every subsidiary that received the data, for each id it knows the person by, and the
     erase row in the staff audit."""
     for sub in subsidiaries:
         for ref in sub["refs"]:
             await RecipientNotice.insert(
-                RecipientNotice(subsidiary=sub["id"], kind="erasure", subject_ref=ref, changes=json.dumps([]), created_at=now)
+                RecipientNotice(
+                    subsidiary=sub["id"], kind="erasure", subject_ref=ref, changes=json.dumps([]), created_at=now
+                )
             )
     await StaffAudit.insert(
         StaffAudit(
-            actor=actor_id, action="erase", subject_account=account_id, subject_person=person_id, what=what,
-            why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering", created_at=now,
+            actor=actor_id,
+            action="erase",
+            subject_account=account_id,
+            subject_person=person_id,
+            what=what,
+            why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering",
+            created_at=now,
         )
-    )  # fmt: skip
+    )
 
 
 async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, case_id: int | None) -> ErasureReport:
@@ -286,9 +319,9 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
     now = clock.now()
     counts: Counter = Counter()
     async with write_transaction(engine):
-        rows = await Person.select(Person.id, Person.email, Person.first_name, Person.last_name, Person.mobile, Person.account).where(
-            Person.id == person_id
-        )
+        rows = await Person.select(
+            Person.id, Person.email, Person.first_name, Person.last_name, Person.mobile, Person.account
+        ).where(Person.id == person_id)
         if not rows:
             raise NotFound("Personen finns inte.")
         person = rows[0]
@@ -311,7 +344,14 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         await _scrub_audit(StaffAudit.subject_person == person_id, needles)
         await _delete_rows(Person, Person.id == person_id, counts)
 
-        await _notify_and_log(subsidiaries, actor_id, case_id, now, person_id=person_id, what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)")  # fmt: skip
+        await _notify_and_log(
+            subsidiaries,
+            actor_id,
+            case_id,
+            now,
+            person_id=person_id,
+            what="Alla personuppgifter från formulären (person, formulär, samtycken, utlämnanden)",
+        )
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(None, counts, [], 0, 0, len(case_ids), subsidiaries, processors, person_id=person_id)
         if case_id is not None:
@@ -319,7 +359,9 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
     return report
 
 
-def _report(account_id, counts, invoices, payments, certificates, cases, subsidiaries, processors, person_id=None) -> ErasureReport:
+def _report(
+    account_id, counts, invoices, payments, certificates, cases, subsidiaries, processors, person_id=None
+) -> ErasureReport:
     erased = [(TABLE_LABELS_SV.get(table, table), n) for table, n in counts.items() if n and table != "certificate"]
     kept: list[tuple[str, str]] = []
     if invoices:
@@ -348,7 +390,9 @@ def _report(account_id, counts, invoices, payments, certificates, cases, subsidi
         )
     kept.append(
         (
-            "Loggen över personalens åtgärder, med ditt " + ("kontonummer" if account_id is not None else "löpnummer") + " men utan namn",
+            "Loggen över personalens åtgärder, med ditt "
+            + ("kontonummer" if account_id is not None else "löpnummer")
+            + " men utan namn",
             "Säkerhet: vi måste kunna visa vem som läste eller ändrade uppgifter och när (2 år).",
         )
     )

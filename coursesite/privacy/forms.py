@@ -56,7 +56,6 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.pii import find_forbidden, refusal_message
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
 
-
 __all__ = [
     "CATALOGUE",
     "CHANNELS",
@@ -161,41 +160,46 @@ FORMS: dict[str, FormSpec] = {
     spec.name: spec
     for spec in (
         FormSpec(
-            "contact", "Kontakta oss",
+            "contact",
+            "Kontakta oss",
             person_fields=("first_name", "last_name", "email", "mobile"),
             detail_fields=("message",),
             required=frozenset({"first_name", "last_name", "email", "message"}),
         ),
         FormSpec(
-            "webinar", "Anmälan till webbinarium",
+            "webinar",
+            "Anmälan till webbinarium",
             person_fields=("first_name", "last_name", "email", "mobile", "source"),
             detail_fields=("webinar",),
             required=frozenset({"first_name", "last_name", "email", "webinar"}),
             consents=(ConsentSpec("webinar_information", WEBINAR_TEXT, None),),
         ),
         FormSpec(
-            "signup", "Intresseanmälan till kurs eller konferens",
+            "signup",
+            "Intresseanmälan till kurs eller konferens",
             person_fields=("first_name", "last_name", "email", "mobile"),
             detail_fields=("event",),
             required=frozenset({"first_name", "last_name", "email", "event"}),
             consents=(ConsentSpec("event_information", EVENT_TEXT, None),),
         ),
         FormSpec(
-            "ebook", "Ladda ner e-bok",
+            "ebook",
+            "Ladda ner e-bok",
             person_fields=("email", "first_name"),
             detail_fields=("ebook",),
             required=frozenset({"email", "ebook"}),
             consents=(ConsentSpec("newsletter", NEWSLETTER_TEXT, "newsletter_consent"),),
         ),
         FormSpec(
-            "newsletter", "Nyhetsbrev",
+            "newsletter",
+            "Nyhetsbrev",
             person_fields=("email", "first_name"),
             detail_fields=(),
             required=frozenset({"email", "consent"}),
             consents=(ConsentSpec("newsletter", NEWSLETTER_TEXT, "consent"),),
         ),
     )
-}  # fmt: skip
+}
 
 MSG_UNKNOWN_FIELD = "Fältet finns inte i formuläret och tas inte emot."
 MSG_CONSENT_REQUIRED = "Kryssa i rutan för att ge ditt samtycke."
@@ -298,7 +302,9 @@ def check_channel(value: Any) -> str:
     return channel
 
 
-def validate(form: str, data: Mapping[str, Any], *, channel: str | None = None) -> tuple[CleanSubmission | None, dict[str, str]]:
+def validate(
+    form: str, data: Mapping[str, Any], *, channel: str | None = None
+) -> tuple[CleanSubmission | None, dict[str, str]]:
     """Check one submission of ``form``. Returns ``(clean, {})`` or ``(None, errors)`` with a Swedish message per field.
 
     ``data`` holds only the submitted fields (the CSRF token and the like already taken out). A field outside the
@@ -385,7 +391,9 @@ class PublicForms:
         email = clean.person["email"]
         async with write_transaction(self.engine):
             if isinstance(self.engine, PostgresEngine):  # one person per e-mail, also under concurrent submissions
-                await self.engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", "person:" + email))
+                await self.engine.run_querystring(
+                    QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", "person:" + email)
+                )
             account_id = await _account_id_for(email)
             person_id = await _upsert_person(clean.person, account_id, now)
             submission = FormSubmission(
@@ -422,16 +430,24 @@ async def _upsert_person(given: dict[str, str], account_id: int | None, now) -> 
 
 async def _record_consent(person_id: int, account_id: int | None, consent: ConsentSpec, channel: str, now) -> None:
     already = await Consent.exists().where(
-        (Consent.person == person_id) & (Consent.kind == consent.kind) & (Consent.text == consent.text)
-        & (Consent.policy_version == POLICY_VERSION) & Consent.withdrawn_at.is_null()
-    )  # fmt: skip
+        (Consent.person == person_id)
+        & (Consent.kind == consent.kind)
+        & (Consent.text == consent.text)
+        & (Consent.policy_version == POLICY_VERSION)
+        & Consent.withdrawn_at.is_null()
+    )
     if already:
         return
     await Consent.insert(
         Consent(
-            person=person_id, account=account_id, kind=consent.kind, text=consent.text, policy_version=POLICY_VERSION,
-            channel=channel, given_at=now,
-        )  # fmt: skip
+            person=person_id,
+            account=account_id,
+            kind=consent.kind,
+            text=consent.text,
+            policy_version=POLICY_VERSION,
+            channel=channel,
+            given_at=now,
+        )
     )
 
 
@@ -449,7 +465,11 @@ async def set_profile(person_or_account: Account | Person | int, enabled: bool) 
     """
     now = clock.now()
     if isinstance(person_or_account, Person):
-        row = await Person.select(Person.id, Person.account, Person.email).where(Person.id == person_or_account.id).first()
+        row = (
+            await Person.select(Person.id, Person.account, Person.email)
+            .where(Person.id == person_or_account.id)
+            .first()
+        )
         if row is None:
             return
         account_id = row["account"] or await _account_id_for(row["email"])
@@ -481,5 +501,7 @@ async def profile_enabled(person_or_account: Account | Person | int) -> bool:
         row = await Person.select(Person.profile_enabled).where(Person.id == person_or_account.id).first()
         return bool(row["profile_enabled"]) if row else True
     account_id = person_or_account.id if isinstance(person_or_account, Account) else int(person_or_account)
-    row = await AccountPrivacy.select(AccountPrivacy.profile_enabled).where(AccountPrivacy.account == account_id).first()
+    row = (
+        await AccountPrivacy.select(AccountPrivacy.profile_enabled).where(AccountPrivacy.account == account_id).first()
+    )
     return bool(row["profile_enabled"]) if row else True

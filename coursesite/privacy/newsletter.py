@@ -53,8 +53,12 @@ class ExportFormat:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "apsis": ExportFormat("Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName", "KurssajtenID"), ";", csv.QUOTE_MINIMAL),
-    "mailchimp": ExportFormat("Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name", "Kurssajten ID"), ",", csv.QUOTE_ALL),
+    "apsis": ExportFormat(
+        "Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName", "KurssajtenID"), ";", csv.QUOTE_MINIMAL
+    ),
+    "mailchimp": ExportFormat(
+        "Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name", "Kurssajten ID"), ",", csv.QUOTE_ALL
+    ),
 }
 
 
@@ -104,15 +108,21 @@ class NewsletterExport:
         """The CSV file for ``kind`` ("apsis" | "mailchimp"), logged as a disclosure to the processor."""
         fmt = FORMATS[kind]
         disclosure = Disclosure(
-            recipient=fmt.recipient, purpose=PURPOSE, fields=json.dumps(["person.email", "person.first_name", REF_FIELD]), people=0,
+            recipient=fmt.recipient,
+            purpose=PURPOSE,
+            fields=json.dumps(["person.email", "person.first_name", REF_FIELD]),
+            people=0,
             created_at=clock.now(),
-        )  # fmt: skip
+        )
         await disclosure.save()
         await StaffAudit.insert(
             StaffAudit(
-                actor=actor_id, action="export", what="person.email, person.first_name (nyhetsbrevets mottagare)",
-                why=f"Nyhetsbrev: export till {fmt.recipient} (utlämnande {disclosure.id})", created_at=clock.now(),
-            )  # fmt: skip
+                actor=actor_id,
+                action="export",
+                what="person.email, person.first_name (nyhetsbrevets mottagare)",
+                why=f"Nyhetsbrev: export till {fmt.recipient} (utlämnande {disclosure.id})",
+                created_at=clock.now(),
+            )
         )
         yield format_rows(fmt, (), header=True).encode("utf-8")
         count = 0
@@ -121,7 +131,9 @@ class NewsletterExport:
             refs = [subscriber_ref(self.ref_key, s.email) for s in batch]
             await DisclosureSubject.insert(
                 *(
-                    DisclosureSubject(disclosure=disclosure.id, person=s.person_id, account=s.account_id, subject_ref=ref)
+                    DisclosureSubject(
+                        disclosure=disclosure.id, person=s.person_id, account=s.account_id, subject_ref=ref
+                    )
                     for s, ref in zip(batch, refs, strict=True)
                 )
             )
@@ -134,7 +146,9 @@ class NewsletterExport:
             await Disclosure.update({Disclosure.people: count, Disclosure.fields: json.dumps(sorted(fields))}).where(
                 Disclosure.id == disclosure.id
             )
-            yield format_rows(fmt, ((s.email, s.first_name, ref) for s, ref in zip(batch, refs, strict=True))).encode("utf-8")
+            yield format_rows(fmt, ((s.email, s.first_name, ref) for s, ref in zip(batch, refs, strict=True))).encode(
+                "utf-8"
+            )
             await asyncio.sleep(0)
 
 
@@ -158,7 +172,9 @@ async def _eligible(consents: list[dict], seen: set[str]) -> list[Subscriber]:
         where = by_email if where is None else where | by_email
     accounts: dict[int, dict] = {}
     if where is not None:
-        accounts = {r["id"]: r for r in await Account.select(Account.id, Account.email, Account.first_name).where(where)}
+        accounts = {
+            r["id"]: r for r in await Account.select(Account.id, Account.email, Account.first_name).where(where)
+        }
     account_by_email = {a["email"]: a["id"] for a in accounts.values()}
     privacy: dict[int, dict] = {}
     if accounts:

@@ -155,7 +155,7 @@ class PageViewRecorder:
         while not flusher.stopping:
             try:
                 await asyncio.wait_for(flusher.wake.wait(), timeout=self.flush_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             flusher.wake.clear()
             if not flusher.stopping:

@@ -67,9 +67,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Literal
+from typing import Literal
 
 from coursesite.core.checksums import luhn_valid
 
@@ -115,11 +116,7 @@ _LEFT = r"(?<!\d)(?<!\d[.,])"
 _RIGHT = r"(?!\d)(?![.,]\d)"
 
 _PNR_RE = re.compile(
-    _LEFT
-    + r"(?P<date>\d{8}|\d{6})"
-    + rf"(?P<sep>{_SP}?[+{_DASHES}]{_SP}?|{_SP})?"
-    + r"(?P<tail>\d{4})"
-    + _RIGHT
+    _LEFT + r"(?P<date>\d{8}|\d{6})" + rf"(?P<sep>{_SP}?[+{_DASHES}]{_SP}?|{_SP})?" + r"(?P<tail>\d{4})" + _RIGHT
 )
 
 # A run of digit groups joined by exactly one space or dash. Separators are never digits, so this cannot backtrack

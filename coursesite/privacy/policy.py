@@ -257,7 +257,10 @@ _PURPOSES: tuple[PolicyPurpose, ...] = (
         "Skicka relevant information",
         "Nyhetsbrev, e-böcker och information om webbinarier, kurser och konferenser.",
         (
-            Basis(LegalBasis.CONSENT, "för nyhetsbrev och utskick du har samtyckt till; du kan när som helst återkalla samtycket"),
+            Basis(
+                LegalBasis.CONSENT,
+                "för nyhetsbrev och utskick du har samtyckt till; du kan när som helst återkalla samtycket",
+            ),
             Basis(LegalBasis.CONTRACT, "för information om ett webbinarium eller en kurs du själv har anmält dig till"),
         ),
     ),
@@ -593,9 +596,8 @@ def security_measures_sv(periods: ConfiguredPeriods) -> tuple[str, ...]:
         f"Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser {ip_truncated_after_sv(periods.ip_days)}.",
     )
 
-CONTACT_SV = (
-    "Frågor om hur vi behandlar dina personuppgifter, och begäran om radering, skickar du till vår kundtjänst."
-)
+
+CONTACT_SV = "Frågor om hur vi behandlar dina personuppgifter, och begäran om radering, skickar du till vår kundtjänst."
 
 
 # -- the policy's sections, and channel-specific policies

@@ -100,9 +100,14 @@ def subject_link(account_id: int | None, person_ids: Iterable[int]) -> Any:
 
 
 async def queue(
-    kind: str, received: list[Received], *, now: datetime, account_id: int | None = None,
-    person_id: int | None = None, changes: dict[str, Any] | None = None,
-) -> tuple[str, ...]:  # fmt: skip
+    kind: str,
+    received: list[Received],
+    *,
+    now: datetime,
+    account_id: int | None = None,
+    person_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> tuple[str, ...]:
     """One notice per processor and Kurssajten-ID (inside the caller's transaction); the processors told.
     A rectification goes only to processors that received one of the corrected fields. An erasure notice is
     stored without the link to the person."""
@@ -117,10 +122,14 @@ async def queue(
         await ProcessorNotice.insert(
             *(
                 ProcessorNotice(
-                    recipient=item.recipient, kind=kind, subject_ref=ref,
-                    changes=json.dumps(values, ensure_ascii=False), created_at=now,
-                    account=account_id if keep_link else None, person=person_id if keep_link else None,
-                )  # fmt: skip
+                    recipient=item.recipient,
+                    kind=kind,
+                    subject_ref=ref,
+                    changes=json.dumps(values, ensure_ascii=False),
+                    created_at=now,
+                    account=account_id if keep_link else None,
+                    person=person_id if keep_link else None,
+                )
                 for ref in sorted(item.refs)
             )
         )
@@ -147,10 +156,17 @@ def _view(row: dict[str, Any]) -> NoticeView:
     if isinstance(changes, str):
         changes = json.loads(changes)
     return NoticeView(
-        id=row["id"], recipient=row["recipient"], kind=row["kind"], kind_label=KIND_LABELS_SV.get(row["kind"], row["kind"]),
-        action=ACTIONS_SV.get(row["kind"], ""), subject_ref=row["subject_ref"],
-        changes=changes if isinstance(changes, dict) else {}, fields=tuple(changes or ()), created_at=row["created_at"], done_at=row["done_at"],
-    )  # fmt: skip
+        id=row["id"],
+        recipient=row["recipient"],
+        kind=row["kind"],
+        kind_label=KIND_LABELS_SV.get(row["kind"], row["kind"]),
+        action=ACTIONS_SV.get(row["kind"], ""),
+        subject_ref=row["subject_ref"],
+        changes=changes if isinstance(changes, dict) else {},
+        fields=tuple(changes or ()),
+        created_at=row["created_at"],
+        done_at=row["done_at"],
+    )
 
 
 class ProcessorNotices:
@@ -164,14 +180,22 @@ class ProcessorNotices:
         return await ProcessorNotice.count().where(ProcessorNotice.done_at.is_null())
 
     async def pending(self, *, actor_id: int | None) -> list[NoticeView]:
-        rows = await ProcessorNotice.select().where(ProcessorNotice.done_at.is_null()).order_by(ProcessorNotice.id).limit(PENDING_MAX)
+        rows = (
+            await ProcessorNotice.select()
+            .where(ProcessorNotice.done_at.is_null())
+            .order_by(ProcessorNotice.id)
+            .limit(PENDING_MAX)
+        )
         views = [_view(row) for row in rows]
         if views:
             await StaffAudit.insert(
                 StaffAudit(
-                    actor=actor_id, action="read", what="processor_notice (Kurssajten-ID, rättade uppgifter)",
-                    why="Nyhetsbrev: meddelanden att utföra hos personuppgiftsbiträden", created_at=clock.now(),
-                )  # fmt: skip
+                    actor=actor_id,
+                    action="read",
+                    what="processor_notice (Kurssajten-ID, rättade uppgifter)",
+                    why="Nyhetsbrev: meddelanden att utföra hos personuppgiftsbiträden",
+                    created_at=clock.now(),
+                )
             )
         return views
 
@@ -186,18 +210,27 @@ class ProcessorNotices:
             row = rows[0]
             if row["done_at"] is not None:
                 return _view(row)
-            marked = await ProcessorNotice.update(
-                {
-                    ProcessorNotice.done_at: now, ProcessorNotice.done_by: actor_id,
-                    ProcessorNotice.changes: json.dumps(list(_view(row).fields)),
-                }
-            ).where((ProcessorNotice.id == notice_id) & ProcessorNotice.done_at.is_null()).returning(ProcessorNotice.id)  # fmt: skip
+            marked = (
+                await ProcessorNotice.update(
+                    {
+                        ProcessorNotice.done_at: now,
+                        ProcessorNotice.done_by: actor_id,
+                        ProcessorNotice.changes: json.dumps(list(_view(row).fields)),
+                    }
+                )
+                .where((ProcessorNotice.id == notice_id) & ProcessorNotice.done_at.is_null())
+                .returning(ProcessorNotice.id)
+            )
             if marked:
                 await StaffAudit.insert(
                     StaffAudit(
-                        actor=actor_id, action="change", subject_account=row["account"], subject_person=row["person"],
+                        actor=actor_id,
+                        action="change",
+                        subject_account=row["account"],
+                        subject_person=row["person"],
                         what=f"processor_notice {notice_id} ({row['recipient']}, {row['kind']})",
-                        why=f"Utfört hos {row['recipient']} (artikel 19)", created_at=now,
-                    )  # fmt: skip
+                        why=f"Utfört hos {row['recipient']} (artikel 19)",
+                        created_at=now,
+                    )
                 )
             return _view((await ProcessorNotice.select().where(ProcessorNotice.id == notice_id))[0])

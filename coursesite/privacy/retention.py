@@ -177,7 +177,9 @@ async def _truncate_ips(engine, report: RetentionReport, before: datetime) -> No
             for row in rows:
                 groups.setdefault(truncate_ip(row["ip_address"]), []).append(row["id"])
             for value, ids in groups.items():
-                await PageView.update({PageView.ip_address: value, PageView.ip_truncated: True}).where(PageView.id.is_in(ids))
+                await PageView.update({PageView.ip_address: value, PageView.ip_truncated: True}).where(
+                    PageView.id.is_in(ids)
+                )
         truncated += len(rows)
         if len(rows) < TRUNCATE_BATCH:
             break
@@ -196,7 +198,9 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
 
     # Sessions and failed logins.
     await _delete(engine, report, UserSession, UserSession.expires_at <= now)
-    await _delete(engine, report, LoginAttempt, LoginAttempt.attempted_at < now - timedelta(seconds=policy.login_window_seconds))
+    await _delete(
+        engine, report, LoginAttempt, LoginAttempt.attempted_at < now - timedelta(seconds=policy.login_window_seconds)
+    )
 
     # People from the public forms, 24 months after their last form.
     forms_cutoff = months_before(now, policy.contact_forms_months)
@@ -217,7 +221,10 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
     )
     people = Person.select(Person.id).where(expired_people)
     await _delete(
-        engine, report, Person, expired_people,
+        engine,
+        report,
+        Person,
+        expired_people,
         (FormSubmission, FormSubmission.person.is_in(people)),
         (Consent, Consent.person.is_in(people)),
         (DisclosureSubject, DisclosureSubject.person.is_in(people)),
@@ -232,15 +239,26 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
     disclosure_cutoff = months_before(now, policy.disclosure_log_months)
     old_disclosures = Disclosure.created_at < disclosure_cutoff
     await _delete(
-        engine, report, Disclosure, old_disclosures,
-        (DisclosureSubject, DisclosureSubject.disclosure.is_in(Disclosure.select(Disclosure.id).where(old_disclosures))),
+        engine,
+        report,
+        Disclosure,
+        old_disclosures,
+        (
+            DisclosureSubject,
+            DisclosureSubject.disclosure.is_in(Disclosure.select(Disclosure.id).where(old_disclosures)),
+        ),
     )
     await _delete(
-        engine, report, RecipientNotice,
+        engine,
+        report,
+        RecipientNotice,
         RecipientNotice.acknowledged_at.is_not_null() & (RecipientNotice.created_at < disclosure_cutoff),
     )
     await _delete(
-        engine, report, ProcessorNotice, ProcessorNotice.done_at.is_not_null() & (ProcessorNotice.created_at < disclosure_cutoff)
+        engine,
+        report,
+        ProcessorNotice,
+        ProcessorNotice.done_at.is_not_null() & (ProcessorNotice.created_at < disclosure_cutoff),
     )
 
     # Customer-service cases, 2 years after they were closed.
@@ -250,7 +268,10 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         & (SupportCase.completed_at < months_before(now, policy.cases_months))
     )
     await _delete(
-        engine, report, SupportCase, old_cases,
+        engine,
+        report,
+        SupportCase,
+        old_cases,
         (CaseNote, CaseNote.case.is_in(SupportCase.select(SupportCase.id).where(old_cases))),
     )
 
@@ -264,7 +285,9 @@ async def _erase_accounting(engine, report: RetentionReport, erase_before: date)
     points at (a kept payment, a kept credit note) waits until that is erased too."""
     erased_account = Invoice.select(Invoice.id).where(Invoice.account.is_null())
     await _delete(
-        engine, report, Payment,
+        engine,
+        report,
+        Payment,
         (Payment.payment_date < erase_before) & (Payment.invoice.is_null() | Payment.invoice.is_in(erased_account)),
     )
     paid = Payment.select(Payment.invoice).where(Payment.invoice.is_not_null())

@@ -40,17 +40,16 @@ from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
     Consent,
-    DisclosureSubject,
     Person,
     RecipientNotice,
     Subsidiary,
     SupportCase,
 )
-from coursesite.privacy.deadlines import deadline
 from coursesite.privacy import subsidiaries
+from coursesite.privacy.deadlines import deadline
 from coursesite.privacy.pii import find_forbidden, refusal_message
-from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
+from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.sharing import allowed_fields
 
 REASON_MAX = 1000
@@ -65,7 +64,6 @@ KIND_LABELS_SV = {
     "webinar_information": "Information om webbinarier",
     "offers": "Erbjudanden",
 }
-
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,9 @@ def _clean_reason(text: str | None) -> str:
     if not reason:
         raise Invalid("Skriv kort varför du vill begränsa behandlingen.", field_errors={"reason": "Fyll i ett skäl."})
     if len(reason) > REASON_MAX or _has_forbidden_chars(reason):
-        raise Invalid("Skälet är för långt eller har otillåtna tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."})
+        raise Invalid(
+            "Skälet är för långt eller har otillåtna tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."}
+        )
     findings = find_forbidden(reason)
     if findings:
         raise Invalid("Skälet kan inte sparas.", field_errors={"reason": refusal_message(findings, "Skälet")})
@@ -150,15 +150,25 @@ def _check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     return cleaned, errors
 
 
-async def _queue_restriction_notices(link: Any, now: datetime, *, account_id: int | None = None, person_id: int | None = None) -> None:
+async def _queue_restriction_notices(
+    link: Any, now: datetime, *, account_id: int | None = None, person_id: int | None = None
+) -> None:
     """Art. 19: every recipient that received the person's data is told of the restriction (inside the caller's
     transaction): a `restriction` notice to each subsidiary, by the id it knows the person by, and one for staff to
     carry out at each newsletter processor."""
     for item in await subsidiaries.received_by(link):
         await RecipientNotice.insert(
-            RecipientNotice(subsidiary=item.subsidiary, kind="restriction", subject_ref=item.subject_ref, changes=json.dumps([]), created_at=now)
-        )  # fmt: skip
-    await queue_processor_notices("restriction", await received_by_processors(link), now=now, account_id=account_id, person_id=person_id)
+            RecipientNotice(
+                subsidiary=item.subsidiary,
+                kind="restriction",
+                subject_ref=item.subject_ref,
+                changes=json.dumps([]),
+                created_at=now,
+            )
+        )
+    await queue_processor_notices(
+        "restriction", await received_by_processors(link), now=now, account_id=account_id, person_id=person_id
+    )
 
 
 class RightsService:
@@ -190,7 +200,9 @@ class RightsService:
         if not rows:
             return PrivacyState(True, None, None, None)
         row = rows[0]
-        return PrivacyState(row["profile_enabled"], row["restricted_at"], row["restriction_reason"], row["lift_notice_sent_at"])
+        return PrivacyState(
+            row["profile_enabled"], row["restricted_at"], row["restriction_reason"], row["lift_notice_sent_at"]
+        )
 
     async def _ensure_privacy_row(self, account_id: int, now: datetime) -> None:
         await AccountPrivacy.insert(AccountPrivacy(account=account_id, updated_at=now)).on_conflict(action="DO NOTHING")
@@ -239,27 +251,39 @@ class RightsService:
                 changed.update(await self._rectify_billing(account_id, details, now))
             if changes.profile_enabled is not None:
                 await self._ensure_privacy_row(account_id, now)
-                await AccountPrivacy.update({AccountPrivacy.profile_enabled: changes.profile_enabled, AccountPrivacy.updated_at: now}).where(
-                    AccountPrivacy.account == account_id
-                )
+                await AccountPrivacy.update(
+                    {AccountPrivacy.profile_enabled: changes.profile_enabled, AccountPrivacy.updated_at: now}
+                ).where(AccountPrivacy.account == account_id)
                 await Person.update({Person.profile_enabled: changes.profile_enabled, Person.updated_at: now}).where(
                     Person.id.is_in(person_ids or [0])
                 )
-            notified = await self._notify_rectification(subject_link(account_id, person_ids), changed, now, account_id=account_id)
+            notified = await self._notify_rectification(
+                subject_link(account_id, person_ids), changed, now, account_id=account_id
+            )
         return Rectified(tuple(changed), notified)
 
     async def _notify_rectification(
-        self, link: Any, changed: dict[str, Any], now: datetime, *, account_id: int | None = None, person_id: int | None = None
-    ) -> tuple[str, ...]:  # fmt: skip
+        self,
+        link: Any,
+        changed: dict[str, Any],
+        now: datetime,
+        *,
+        account_id: int | None = None,
+        person_id: int | None = None,
+    ) -> tuple[str, ...]:
         """Art. 19 for a correction (inside the caller's transaction): the subsidiaries and the newsletter processors
         that received a corrected field. Returns the recipients told."""
         if not changed:
             return ()
         notified = await self._queue_rectification_notices(link, changed, now)
         return notified + await queue_processor_notices(
-            "rectification", await received_by_processors(link), now=now, account_id=account_id, person_id=person_id,
+            "rectification",
+            await received_by_processors(link),
+            now=now,
+            account_id=account_id,
+            person_id=person_id,
             changes=changed,
-        )  # fmt: skip
+        )
 
     async def rectify_person(self, person_id: int, contact: dict[str, Any], email: str | None = None) -> Rectified:
         """Correct someone who only used the forms (customer service, after confirming their identity): first and
@@ -293,19 +317,26 @@ class RightsService:
                     )
                 changed["person.email"] = new_email
             if changed:
-                values = {Person._meta.get_column_by_name(name.partition(".")[2]): value for name, value in changed.items()}
+                values = {
+                    Person._meta.get_column_by_name(name.partition(".")[2]): value for name, value in changed.items()
+                }
                 await Person.update(values | {Person.updated_at: now}).where(Person.id == person_id)
             link = subject_link(None, [person_id])
             notified = await self._notify_rectification(link, changed, now, person_id=person_id)
         return Rectified(tuple(changed), notified)
 
-    async def _change_email(self, account_id: int, old: str, new: str, now: datetime, *, identity_checked: bool) -> None:
+    async def _change_email(
+        self, account_id: int, old: str, new: str, now: datetime, *, identity_checked: bool
+    ) -> None:
         """The login address (inside rectify's transaction). The form rows with the old address follow it and are
         linked to the account. An address that already has form rows of someone not linked to the account is
         refused unless customer service has checked the person's identity: the address is not verified, and the
         account would otherwise see those rows (its data is found by its address too)."""
         if await Account.exists().where((Account.email == new) & (Account.id != account_id)):
-            raise Conflict("Det finns redan ett konto med den e-postadressen.", field_errors={"email": "E-postadressen används redan."})
+            raise Conflict(
+                "Det finns redan ett konto med den e-postadressen.",
+                field_errors={"email": "E-postadressen används redan."},
+            )
         theirs = await Person.select(Person.id, Person.account).where(Person.email == new)
         if theirs and theirs[0]["account"] != account_id and not identity_checked:
             raise Conflict(
@@ -315,7 +346,9 @@ class RightsService:
         await Account.update({Account.email: new}).where(Account.id == account_id)
         mine = Person.email == old
         if theirs:  # the person with the new address is this one (checked): both rows are linked to the account
-            await Person.update({Person.account: account_id, Person.updated_at: now}).where(mine | (Person.id == theirs[0]["id"]))
+            await Person.update({Person.account: account_id, Person.updated_at: now}).where(
+                mine | (Person.id == theirs[0]["id"])
+            )
         else:
             await Person.update({Person.email: new, Person.account: account_id, Person.updated_at: now}).where(mine)
 
@@ -324,10 +357,14 @@ class RightsService:
         if not rows:
             raise Conflict("Du har inga faktureringsuppgifter ännu; de lämnas vid anmälan.")
         new = {
-            "customer_type": details.customer_type.value, "company_name": details.company_name,
-            "org_number": details.org_number, "reference": details.reference, "address_line": details.address_line,
-            "postal_code": details.postal_code, "city": details.city,
-        }  # fmt: skip
+            "customer_type": details.customer_type.value,
+            "company_name": details.company_name,
+            "org_number": details.org_number,
+            "reference": details.reference,
+            "address_line": details.address_line,
+            "postal_code": details.postal_code,
+            "city": details.city,
+        }
         changed = {f"customer.{k}": v for k, v in new.items() if rows[0][k] != v}
         if changed:
             values = {Customer._meta.get_column_by_name(k): v for k, v in new.items()}
@@ -360,10 +397,13 @@ class RightsService:
                 continue
             await RecipientNotice.insert(
                 RecipientNotice(
-                    subsidiary=sub["id"], kind="rectification", subject_ref=got.subject_ref,
-                    changes=json.dumps(corrections, ensure_ascii=False), created_at=now,
+                    subsidiary=sub["id"],
+                    kind="rectification",
+                    subject_ref=got.subject_ref,
+                    changes=json.dumps(corrections, ensure_ascii=False),
+                    created_at=now,
                 )
-            )  # fmt: skip
+            )
             if sub["name"] not in notified:
                 notified.append(sub["name"])
         return tuple(notified)
@@ -404,9 +444,9 @@ class RightsService:
                 raise NotFound("Personen finns inte.")
             if rows[0]["restricted_at"] is not None:
                 return False
-            await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
-                Person.id == person_id
-            )
+            await Person.update(
+                {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
+            ).where(Person.id == person_id)
             await _queue_restriction_notices(subject_link(None, [person_id]), now, person_id=person_id)
             return True
 
@@ -422,10 +462,12 @@ class RightsService:
                 AccountPrivacy.updated_at: now,
             }
         ).where(AccountPrivacy.account == account_id)
-        await Person.update({Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}).where(
-            Person.email == email
+        await Person.update(
+            {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
+        ).where(Person.email == email)
+        await _queue_restriction_notices(
+            subject_link(account_id, await self._person_ids(account_id, email)), now, account_id=account_id
         )
-        await _queue_restriction_notices(subject_link(account_id, await self._person_ids(account_id, email)), now, account_id=account_id)
 
     async def lift_restriction(self, actor: Principal, account_id: int) -> None:
         """Customer service lifts a restriction. The person is told first: the notice is stored in its own
@@ -440,28 +482,41 @@ class RightsService:
 
         now = clock.now()
         async with write_transaction(self.engine):
-            await AccountPrivacy.update({AccountPrivacy.lift_notice_sent_at: now, AccountPrivacy.updated_at: now}).where(
-                AccountPrivacy.account == account_id
+            await AccountPrivacy.update(
+                {AccountPrivacy.lift_notice_sent_at: now, AccountPrivacy.updated_at: now}
+            ).where(AccountPrivacy.account == account_id)
+            cases = (
+                await SupportCase.select(SupportCase.id)
+                .where((SupportCase.account == account_id) & (SupportCase.kind == "restriction"))
+                .order_by(SupportCase.id, ascending=False)
+                .limit(1)
             )
-            cases = await SupportCase.select(SupportCase.id).where(
-                (SupportCase.account == account_id) & (SupportCase.kind == "restriction")
-            ).order_by(SupportCase.id, ascending=False).limit(1)
             if cases:
                 await CaseNote.insert(
-                    CaseNote(case=cases[0]["id"], author=actor.account_id, text="Personen har meddelats att begränsningen hävs.", created_at=now)
+                    CaseNote(
+                        case=cases[0]["id"],
+                        author=actor.account_id,
+                        text="Personen har meddelats att begränsningen hävs.",
+                        created_at=now,
+                    )
                 )
         if (await self.privacy_state(account_id)).lift_notice_sent_at is None:
             raise Conflict("Meddelandet till personen kunde inte sparas; begränsningen är kvar.")
         email = await self._email(account_id)
         async with write_transaction(self.engine):
-            await AccountPrivacy.update({AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: clock.now()}).where(
-                AccountPrivacy.account == account_id
+            await AccountPrivacy.update(
+                {AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: clock.now()}
+            ).where(AccountPrivacy.account == account_id)
+            await Person.update({Person.restricted_at: None, Person.updated_at: clock.now()}).where(
+                Person.email == email
             )
-            await Person.update({Person.restricted_at: None, Person.updated_at: clock.now()}).where(Person.email == email)
             await audit.record(
-                actor.account_id, "change", subject_account=account_id, what="account_privacy.restricted_at",
+                actor.account_id,
+                "change",
+                subject_account=account_id,
+                what="account_privacy.restricted_at",
                 why="Begränsningen hävdes efter meddelande till personen",
-            )  # fmt: skip
+            )
 
     # -- consents (art. 7.3)
 
@@ -475,12 +530,17 @@ class RightsService:
         rows = await Consent.select().where(condition).order_by(Consent.given_at, ascending=False)
         return [
             ConsentView(
-                id=row["id"], kind=row["kind"], label=KIND_LABELS_SV.get(row["kind"], row["kind"]), text=row["text"],
-                policy_version=row["policy_version"], channel=row["channel"], given_at=row["given_at"],
+                id=row["id"],
+                kind=row["kind"],
+                label=KIND_LABELS_SV.get(row["kind"], row["kind"]),
+                text=row["text"],
+                policy_version=row["policy_version"],
+                channel=row["channel"],
+                given_at=row["given_at"],
                 withdrawn_at=row["withdrawn_at"],
             )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     async def withdraw_consent(self, account_id: int, kind: str) -> int:
         """Withdraw every active consent of `kind` (the account's, and its form person's). The rows stay, with the
@@ -499,23 +559,34 @@ class RightsService:
             if kind == NEWSLETTER_CONSENT:
                 # The processors that got the person in an export still hold them: staff unsubscribe them there.
                 link = subject_link(account_id, person_ids)
-                await queue_processor_notices("withdrawal", await received_by_processors(link), now=now, account_id=account_id)
+                await queue_processor_notices(
+                    "withdrawal", await received_by_processors(link), now=now, account_id=account_id
+                )
         return len(active)
 
     # -- requests as cases
 
-    async def _open_case(self, account_id: int, contact: dict[str, Any], kind: str, subject: str, description: str) -> RequestView:
+    async def _open_case(
+        self, account_id: int, contact: dict[str, Any], kind: str, subject: str, description: str
+    ) -> RequestView:
         received = today()
         due = deadline(received, False)
         person_ids = await self._person_ids(account_id, contact["email"])
         rows = await SupportCase.insert(
             SupportCase(
-                kind=kind, account=account_id, person=person_ids[0] if person_ids else None,
-                contact_name=f"{contact['first_name']} {contact['last_name']}", contact_email=contact["email"],
-                subject=subject, description=description, status="open", received_on=received, deadline=due,
+                kind=kind,
+                account=account_id,
+                person=person_ids[0] if person_ids else None,
+                contact_name=f"{contact['first_name']} {contact['last_name']}",
+                contact_email=contact["email"],
+                subject=subject,
+                description=description,
+                status="open",
+                received_on=received,
+                deadline=due,
                 created_at=clock.now(),
             )
-        ).returning(SupportCase.id)  # fmt: skip
+        ).returning(SupportCase.id)
         return RequestView(rows[0]["id"], kind, "open", received, due)
 
     async def request_erasure(self, account_id: int) -> RequestView:
@@ -528,7 +599,11 @@ class RightsService:
                 return existing[0]
             contact = await self.contact(account_id)
             return await self._open_case(
-                account_id, contact, "erasure", "Begäran om radering", "Begäran om radering skickad från Mina uppgifter."
+                account_id,
+                contact,
+                "erasure",
+                "Begäran om radering",
+                "Begäran om radering skickad från Mina uppgifter.",
             )
 
     async def requests(self, account_id: int, *, kind: str | None = None, open_only: bool = False) -> list[RequestView]:
@@ -537,10 +612,22 @@ class RightsService:
             condition = condition & (SupportCase.kind == kind)
         if open_only:
             condition = condition & SupportCase.status.is_in(list(OPEN_STATUSES))
-        rows = await SupportCase.select(
-            SupportCase.id, SupportCase.kind, SupportCase.status, SupportCase.received_on, SupportCase.deadline, SupportCase.outcome
-        ).where(condition).order_by(SupportCase.id, ascending=False).limit(50)
-        return [RequestView(r["id"], r["kind"], r["status"], r["received_on"], r["deadline"], r["outcome"]) for r in rows]
+        rows = (
+            await SupportCase.select(
+                SupportCase.id,
+                SupportCase.kind,
+                SupportCase.status,
+                SupportCase.received_on,
+                SupportCase.deadline,
+                SupportCase.outcome,
+            )
+            .where(condition)
+            .order_by(SupportCase.id, ascending=False)
+            .limit(50)
+        )
+        return [
+            RequestView(r["id"], r["kind"], r["status"], r["received_on"], r["deadline"], r["outcome"]) for r in rows
+        ]
 
 
 async def lift_restriction(actor: Principal, account_id: int, *, engine: Engine | None = None) -> None:

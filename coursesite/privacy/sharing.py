@@ -60,9 +60,13 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
             # form_submission.details). The mobile, when given, for the sms reminders the registration asks for
             # (forms.WEBINAR_TEXT); never the source.
             fields=(
-                "person.id", "person.first_name", "person.last_name", "person.email", "person.mobile",
+                "person.id",
+                "person.first_name",
+                "person.last_name",
+                "person.email",
+                "person.mobile",
                 "form_submission.details",
-            ),  # fmt: skip
+            ),
             subject="person.id",
         ),
     )

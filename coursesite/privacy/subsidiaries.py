@@ -140,7 +140,11 @@ def hash_token(token: str) -> str:
 
 def _info(row: dict[str, Any]) -> SubsidiaryInfo:
     return SubsidiaryInfo(
-        id=row["id"], name=row["name"], purpose=row["purpose"], channel=row["channel"], active=bool(row["active"]),
+        id=row["id"],
+        name=row["name"],
+        purpose=row["purpose"],
+        channel=row["channel"],
+        active=bool(row["active"]),
         created_at=row["created_at"],
     )
 
@@ -207,9 +211,11 @@ async def revoke_subsidiary(name: str, purpose: str) -> SubsidiaryInfo:
     """Deactivate (name, purpose): its token is refused from now on. Its disclosures and notices stay."""
     name = (name or "").strip()
     purpose = (purpose or "").strip()
-    rows = await Subsidiary.update({Subsidiary.active: False}).where(
-        (Subsidiary.name == name) & (Subsidiary.purpose == purpose)
-    ).returning(Subsidiary.id)
+    rows = (
+        await Subsidiary.update({Subsidiary.active: False})
+        .where((Subsidiary.name == name) & (Subsidiary.purpose == purpose))
+        .returning(Subsidiary.id)
+    )
     if not rows:
         raise NotFound(f"Inget dotterbolag {name[:NAME_MAX]!r} med ändamålet {purpose[:40]!r}.")
     row = await Subsidiary.select().where(Subsidiary.id == rows[0]["id"]).first()
@@ -236,7 +242,9 @@ async def recipients_of(account_id: int) -> list[SubsidiaryInfo]:
         "WHERE EXISTS (SELECT 1 FROM disclosure d JOIN disclosure_subject ds ON ds.disclosure = d.id "
         "WHERE d.subsidiary = s.id AND (ds.account = {} OR ds.person IN (SELECT p.id FROM person p "
         "WHERE p.account = {} OR p.email = (SELECT a.email FROM account a WHERE a.id = {})))) ORDER BY s.id",
-        int(account_id), int(account_id), int(account_id),
+        int(account_id),
+        int(account_id),
+        int(account_id),
     )
     return [_info(row) for row in rows]
 
@@ -367,23 +375,38 @@ class SubsidiaryService:
         by_person = key == "person.id"
         await DisclosureSubject.insert(
             *(
-                DisclosureSubject(disclosure=disclosure_id, account=None if by_person else subject_id,
-                                  person=subject_id if by_person else None)
+                DisclosureSubject(
+                    disclosure=disclosure_id,
+                    account=None if by_person else subject_id,
+                    person=subject_id if by_person else None,
+                )
                 for subject_id in subject_ids
             )
         )
 
     async def notices(self, subsidiary: SubsidiaryInfo) -> list[Notice]:
         """The subsidiary's unacknowledged notices, oldest first (at most NOTICES_MAX per call)."""
-        rows = await RecipientNotice.select(
-            RecipientNotice.id, RecipientNotice.kind, RecipientNotice.subject_ref, RecipientNotice.changes,
-            RecipientNotice.created_at,
-        ).where(
-            (RecipientNotice.subsidiary == subsidiary.id) & RecipientNotice.acknowledged_at.is_null()
-        ).order_by(RecipientNotice.id).limit(NOTICES_MAX).output(load_json=True)
+        rows = (
+            await RecipientNotice.select(
+                RecipientNotice.id,
+                RecipientNotice.kind,
+                RecipientNotice.subject_ref,
+                RecipientNotice.changes,
+                RecipientNotice.created_at,
+            )
+            .where((RecipientNotice.subsidiary == subsidiary.id) & RecipientNotice.acknowledged_at.is_null())
+            .order_by(RecipientNotice.id)
+            .limit(NOTICES_MAX)
+            .output(load_json=True)
+        )
         return [
-            Notice(id=row["id"], kind=row["kind"], subject_ref=row["subject_ref"], changes=row["changes"],
-                   created_at=row["created_at"])
+            Notice(
+                id=row["id"],
+                kind=row["kind"],
+                subject_ref=row["subject_ref"],
+                changes=row["changes"],
+                created_at=row["created_at"],
+            )
             for row in rows
         ]
 
@@ -394,9 +417,11 @@ class SubsidiaryService:
         if not 1 <= notice_id <= ID_MAX:
             raise NotFound("Meddelandet finns inte.")
         mine = (RecipientNotice.id == notice_id) & (RecipientNotice.subsidiary == subsidiary.id)
-        updated = await RecipientNotice.update({RecipientNotice.acknowledged_at: clock.now()}).where(
-            mine & RecipientNotice.acknowledged_at.is_null()
-        ).returning(RecipientNotice.id)
+        updated = (
+            await RecipientNotice.update({RecipientNotice.acknowledged_at: clock.now()})
+            .where(mine & RecipientNotice.acknowledged_at.is_null())
+            .returning(RecipientNotice.id)
+        )
         if not updated and not await RecipientNotice.exists().where(mine):
             raise NotFound("Meddelandet finns inte.")
 
@@ -405,9 +430,12 @@ async def _webinars(person_ids: list[int]) -> dict[int, list[str]]:
     """Per person, the webinars (slugs) of their webinar registrations, oldest first, each once: one query a page."""
     if not person_ids:
         return {}
-    rows = await FormSubmission.select(FormSubmission.person, FormSubmission.details).where(
-        FormSubmission.person.is_in(person_ids) & (FormSubmission.form == WEBINAR_FORM)
-    ).order_by(FormSubmission.id).output(load_json=True)
+    rows = (
+        await FormSubmission.select(FormSubmission.person, FormSubmission.details)
+        .where(FormSubmission.person.is_in(person_ids) & (FormSubmission.form == WEBINAR_FORM))
+        .order_by(FormSubmission.id)
+        .output(load_json=True)
+    )
     found: dict[int, list[str]] = {}
     for row in rows:
         details = row["details"]

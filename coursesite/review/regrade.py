@@ -66,7 +66,11 @@ def regrade_attempt(
     if mode is RegradeMode.FULL_CREDIT:
         return Regraded(new_max, new_max)
     new_score = _score_under(new_question, response)
-    note = "" if new_score is not None else "Svaret passar inte längre frågan (ett alternativ har tagits bort) och får 0 p med den nya nyckeln."
+    note = (
+        ""
+        if new_score is not None
+        else "Svaret passar inte längre frågan (ett alternativ har tagits bort) och får 0 p med den nya nyckeln."
+    )
     if mode is RegradeMode.NEW_ONLY:
         return Regraded(new_score or 0, new_max, note)
     # BOTH: the better of the two keys, each as a fraction of its own maximum, scaled to the new points.

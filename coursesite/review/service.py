@@ -198,15 +198,29 @@ class ReviewService:
         """Answers that need a person, oldest first: essays awaiting a grade and open flags."""
         limit = max(1, min(limit, QUEUE_MAX))
         columns = (
-            Answer.id, Answer.account, Answer.question_id, Answer.lesson_slug, Answer.attempt, Answer.status,
-            Answer.score_milli, Answer.max_score_milli, Answer.created_at,
-        )  # fmt: skip
-        pending = await Answer.select(*columns).where(Answer.status == PENDING_REVIEW).order_by(Answer.created_at).limit(limit)
+            Answer.id,
+            Answer.account,
+            Answer.question_id,
+            Answer.lesson_slug,
+            Answer.attempt,
+            Answer.status,
+            Answer.score_milli,
+            Answer.max_score_milli,
+            Answer.created_at,
+        )
+        pending = (
+            await Answer.select(*columns)
+            .where(Answer.status == PENDING_REVIEW)
+            .order_by(Answer.created_at)
+            .limit(limit)
+        )
         flags = await (
             AnswerFlag.select(
-                AnswerFlag.answer, AnswerFlag.reason, AnswerFlag.created_at,
+                AnswerFlag.answer,
+                AnswerFlag.reason,
+                AnswerFlag.created_at,
                 *(getattr(AnswerFlag.answer, column._meta.name) for column in columns if column._meta.name != "id"),
-            )  # fmt: skip
+            )
             .where(AnswerFlag.resolved_at.is_null())
             .order_by(AnswerFlag.created_at)
             .limit(limit)
@@ -215,7 +229,10 @@ class ReviewService:
         for row in pending:
             entries[row["id"]] = (row["created_at"], row, "essay", None)
         for row in flags:
-            answer = {"id": row["answer"], **{key.removeprefix("answer."): value for key, value in row.items() if key.startswith("answer.")}}
+            answer = {
+                "id": row["answer"],
+                **{key.removeprefix("answer."): value for key, value in row.items() if key.startswith("answer.")},
+            }
             if row["answer"] not in entries:
                 entries[row["answer"]] = (row["created_at"], answer, "flag", row["reason"])
         ordered = sorted(entries.values(), key=lambda entry: (entry[0], entry[1]["id"]))[:limit]
@@ -297,9 +314,14 @@ class ReviewService:
             return {}
         rows = await (
             GradeEvent.select(
-                GradeEvent.answer, GradeEvent.kind, GradeEvent.actor, GradeEvent.old_score_milli,
-                GradeEvent.new_score_milli, GradeEvent.reason, GradeEvent.created_at,
-            )  # fmt: skip
+                GradeEvent.answer,
+                GradeEvent.kind,
+                GradeEvent.actor,
+                GradeEvent.old_score_milli,
+                GradeEvent.new_score_milli,
+                GradeEvent.reason,
+                GradeEvent.created_at,
+            )
             .where(GradeEvent.answer.is_in(answer_ids))
             .order_by(GradeEvent.id)
         )
@@ -376,7 +398,12 @@ class ReviewService:
         if missing:
             raise Invalid(f"Poäng saknas för: {'; '.join(missing)}.", field_errors={"criteria": "Poäng saknas."})
         scores = {
-            criterion_id: _points(value, f"criteria.{criterion_id}", known[criterion_id].points, f"Poängen för ”{known[criterion_id].text}”")
+            criterion_id: _points(
+                value,
+                f"criteria.{criterion_id}",
+                known[criterion_id].points,
+                f"Poängen för ”{known[criterion_id].text}”",
+            )
             for criterion_id, value in criteria.items()
         }
         total = sum(scores.values())
@@ -413,9 +440,14 @@ class ReviewService:
             now = clock.now()
             await GradeEvent.insert(
                 GradeEvent(
-                    answer=answer_id, kind=FLAG_DISMISSED, actor=actor.account_id, old_score_milli=current.score_milli,
-                    new_score_milli=current.score_milli, reason=comment, created_at=now,
-                )  # fmt: skip
+                    answer=answer_id,
+                    kind=FLAG_DISMISSED,
+                    actor=actor.account_id,
+                    old_score_milli=current.score_milli,
+                    new_score_milli=current.score_milli,
+                    reason=comment,
+                    created_at=now,
+                )
             )
             await Answer.update({Answer.reviewer_comment: comment}).where(Answer.id == answer_id)
             await self._resolve_flags(answer_id, actor, now)
@@ -453,9 +485,14 @@ class ReviewService:
         ).where(Answer.id == current.id)
         await GradeEvent.insert(
             GradeEvent(
-                answer=current.id, kind=kind, actor=actor.account_id, old_score_milli=current.score_milli,
-                new_score_milli=score_milli, reason=reason, created_at=now,
-            )  # fmt: skip
+                answer=current.id,
+                kind=kind,
+                actor=actor.account_id,
+                old_score_milli=current.score_milli,
+                new_score_milli=score_milli,
+                reason=reason,
+                created_at=now,
+            )
         )
         await self._resolve_flags(current.id, actor, now)
         lesson, _ = self._place(current.question_id)
@@ -470,7 +507,7 @@ class ReviewService:
     # -- the participant's flag
 
     async def flag(self, principal: Principal, answer_id: int, reason: str | None) -> None:
-        """"I think this was graded wrong": puts the participant's own graded answer in the review queue."""
+        """ "I think this was graded wrong": puts the participant's own graded answer in the review queue."""
         reason = _text(reason, "reason", REASON_MAX_CHARS, required=True, label="Motiveringen")
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, principal.account_id)
@@ -509,9 +546,11 @@ class ReviewService:
         return BankComment(rows[0]["id"], text)
 
     async def delete_comment(self, owner_id: int, comment_id: int) -> None:
-        deleted = await CommentBankEntry.delete().where(
-            (CommentBankEntry.id == comment_id) & (CommentBankEntry.owner == owner_id)
-        ).returning(CommentBankEntry.id)
+        deleted = (
+            await CommentBankEntry.delete()
+            .where((CommentBankEntry.id == comment_id) & (CommentBankEntry.owner == owner_id))
+            .returning(CommentBankEntry.id)
+        )
         if not deleted:
             raise NotFound("Kommentaren finns inte.")
 
@@ -571,9 +610,15 @@ class ReviewService:
                 continue
             rows = await (
                 Answer.select(
-                    Answer.id, Answer.account, Answer.attempt, Answer.raw_response, Answer.score_milli,
-                    Answer.max_score_milli, Answer.question_version, Answer.graded_at,
-                )  # fmt: skip
+                    Answer.id,
+                    Answer.account,
+                    Answer.attempt,
+                    Answer.raw_response,
+                    Answer.score_milli,
+                    Answer.max_score_milli,
+                    Answer.question_version,
+                    Answer.graded_at,
+                )
                 .where(
                     (Answer.question_id == question.id)
                     & (Answer.question_version != current[question.id])
@@ -621,14 +666,24 @@ class ReviewService:
                         )
                     )
         return RegradePlan(
-            lesson_slug=lesson.slug, mode=mode, changes=changes, outdated=outdated, kept_manual=kept_manual,
+            lesson_slug=lesson.slug,
+            mode=mode,
+            changes=changes,
+            outdated=outdated,
+            kept_manual=kept_manual,
             questions=changed_questions,
-        )  # fmt: skip
+        )
 
     async def _apply(self, actor: Principal, lesson: Lesson, plan: RegradePlan, current: dict[str, str]) -> RegradePlan:
         now = clock.now()
         run = await RegradeRun.insert(
-            RegradeRun(lesson_slug=lesson.slug, mode=plan.mode.value, actor=actor.account_id, changed=len(plan.changes), created_at=now)
+            RegradeRun(
+                lesson_slug=lesson.slug,
+                mode=plan.mode.value,
+                actor=actor.account_id,
+                changed=len(plan.changes),
+                created_at=now,
+            )
         ).returning(RegradeRun.id)
         run_id = run[0]["id"]
         by_result: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -642,9 +697,15 @@ class ReviewService:
         reason = f"Omrättning: {MODE_LABELS_SV[plan.mode].lower()}"
         events = [
             GradeEvent(
-                answer=change.answer_id, kind=REGRADE, actor=actor.account_id, old_score_milli=change.old_score_milli,
-                new_score_milli=change.new_score_milli, reason=reason, regrade_run=run_id, created_at=now,
-            )  # fmt: skip
+                answer=change.answer_id,
+                kind=REGRADE,
+                actor=actor.account_id,
+                old_score_milli=change.old_score_milli,
+                new_score_milli=change.new_score_milli,
+                reason=reason,
+                regrade_run=run_id,
+                created_at=now,
+            )
             for change in plan.changes
         ]
         for start in range(0, len(events), 500):
@@ -653,7 +714,9 @@ class ReviewService:
         # Attempts a person graded keep their version too: they are listed as kept, and do not come back.
         for question_id, _ in plan.questions:
             await Answer.update({Answer.question_version: current[question_id]}).where(
-                (Answer.question_id == question_id) & (Answer.question_version != current[question_id]) & (Answer.status == GRADED)
+                (Answer.question_id == question_id)
+                & (Answer.question_version != current[question_id])
+                & (Answer.status == GRADED)
             )
         for account_id in sorted({change.account_id for change in plan.changes}):
             await update_lesson_progress(account_id, lesson, now)

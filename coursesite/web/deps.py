@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Request
 
 from coursesite.accounts.service import LoginPolicy, Principal
-from coursesite.course.model import Course
 from coursesite.billing.service import BillingService
+from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
@@ -42,7 +42,9 @@ def principal_of(request: Request) -> Principal:
 def login_policy(request: Request) -> LoginPolicy:
     settings = settings_of(request)
     return LoginPolicy(
-        secret=settings.secret_key, max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+        secret=settings.secret_key,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
     )
 
 

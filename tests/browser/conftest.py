@@ -88,7 +88,9 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="sv-SE")
     page = context.new_page()
     foreign_requests: list[str] = []
-    page.on("request", lambda request: None if request.url.startswith(live_server) else foreign_requests.append(request.url))
+    page.on(
+        "request", lambda request: None if request.url.startswith(live_server) else foreign_requests.append(request.url)
+    )
     yield page
     context.close()
     assert foreign_requests == [], f"the page asked another host: {foreign_requests}"

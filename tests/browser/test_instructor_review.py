@@ -29,10 +29,24 @@ SECOND_ESSAY = "pension-och-mal.min-plan"
 @pytest.fixture(scope="module")
 def instructor_account(server_env, live_server) -> None:
     subprocess.run(
-        [COMMAND, "create-staff", "--email", INSTRUCTOR_EMAIL, "--role", "instructor", "--first-name", "Ingrid",
-         "--last-name", "Lärare", "--password", INSTRUCTOR_PASSWORD],
-        env=server_env, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            COMMAND,
+            "create-staff",
+            "--email",
+            INSTRUCTOR_EMAIL,
+            "--role",
+            "instructor",
+            "--first-name",
+            "Ingrid",
+            "--last-name",
+            "Lärare",
+            "--password",
+            INSTRUCTOR_PASSWORD,
+        ],
+        env=server_env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def pass_the_first_two_acts(page: Page, course) -> None:

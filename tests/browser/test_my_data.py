@@ -36,8 +36,10 @@ def create_staff(server_env: dict[str, str], email: str, role: str, password: st
     command = Path(sys.executable).parent / "coursesite"
     subprocess.run(
         [command, "create-staff", "--email", email, "--role", role, "--password", password],
-        env=server_env, check=True, capture_output=True,
-    )  # fmt: skip
+        env=server_env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def register_and_subscribe(page: Page, first_name: str, last_name: str, email: str, password: str) -> None:
@@ -50,13 +52,16 @@ def register_and_subscribe(page: Page, first_name: str, last_name: str, email: s
     page.get_by_role("button", name="Skapa konto").click()
     expect(page).to_have_url("/min-kurs")
     response = page.request.post(
-        "/api/v1/forms/newsletter", data={"email": email, "first_name": first_name, "consent": True},
+        "/api/v1/forms/newsletter",
+        data={"email": email, "first_name": first_name, "consent": True},
         headers={"x-csrftoken": csrf_of(page)},
-    )  # fmt: skip
+    )
     assert response.status == 201, response.text()
 
 
-def test_download_withdraw_request_erasure_and_customer_service_completes_it(page: Page, browser, live_server, server_env):
+def test_download_withdraw_request_erasure_and_customer_service_completes_it(
+    page: Page, browser, live_server, server_env
+):
     register_and_subscribe(page, "Rut", "Raderasson", EMAIL, PASSWORD)
 
     page.goto("/mina-uppgifter")

@@ -18,7 +18,6 @@ async def new_participant(email="p@example.se"):
     return await accounts.register(email=email, password="ett-bra-losenord", first_name="Per", last_name="Persson")
 
 
-
 @pytest.fixture
 def service(db, catalog):
     return AnswerService(db, catalog)
@@ -48,7 +47,7 @@ async def test_a_graded_answer_stores_everything(service, course):
 
 async def test_attempts_are_numbered_and_limited(service, course):
     principal = await new_participant()
-    lesson = next(l for l in course.lessons() if l.max_attempts)
+    lesson = next(candidate for candidate in course.lessons() if candidate.max_attempts)
     question = lesson.questions[0]
     for expected in range(1, lesson.max_attempts + 1):
         stored = await service.submit(principal, question.id, wrong_response(question))
@@ -68,7 +67,7 @@ async def test_invalid_response_uses_no_attempt(service, course):
 
 async def test_personnummer_is_refused_and_nothing_is_stored(service, course):
     principal = await new_participant()
-    question = next(q for l in course.lessons() for q in l.questions if q.type is QuestionType.SHORT_ANSWER)
+    question = next(q for lesson in course.lessons() for q in lesson.questions if q.type is QuestionType.SHORT_ANSWER)
     await open_every_lesson(principal.account_id, course)
     with pytest.raises(Invalid, match="personnummer"):
         await service.submit(principal, question.id, "Mitt nummer är 20000101-2384 hälsningar")
@@ -131,7 +130,9 @@ async def test_concurrent_answers_keep_attempts_unique(service, course):
     """Many submissions at once, from several participants and on the same question: no lost update, no
     "database is locked", attempt numbers 1..n per participant."""
     people = [await new_participant(f"p{i}@example.se") for i in range(4)]
-    lesson = next(l for l in course.lessons() if l.max_attempts is None or l.max_attempts >= 3)
+    lesson = next(
+        candidate for candidate in course.lessons() if candidate.max_attempts is None or candidate.max_attempts >= 3
+    )
     question = lesson.questions[0]
     per_person = min(3, lesson.max_attempts or 3)
     results = await asyncio.gather(

@@ -20,7 +20,12 @@ from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.db.billing import Enrollment, Invoice, InvoiceCounter, Payment
 
 PRIVATE = {"customer_type": "private", "address_line": "Storgatan 1", "postal_code": "11455", "city": "Stockholm"}
-COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Exempel AB", "org_number": "5560473521", "reference": "Eva"}
+COMPANY = PRIVATE | {
+    "customer_type": "company",
+    "company_name": "Exempel AB",
+    "org_number": "5560473521",
+    "reference": "Eva",
+}
 
 
 @pytest.fixture
@@ -34,7 +39,9 @@ def billing(db, config):
 
 
 async def person(email: str, role: Role = Role.PARTICIPANT):
-    return await accounts.register(email=email, password="ett-bra-losenord", first_name="Anna", last_name="Berg", role=role)
+    return await accounts.register(
+        email=email, password="ett-bra-losenord", first_name="Anna", last_name="Berg", role=role
+    )
 
 
 async def enrolled(billing, email="anna@example.se", details=PRIVATE):
@@ -57,7 +64,12 @@ async def test_enrolment_issues_the_invoice_and_opens_the_course(billing, config
     doc = await billing.document(issued.number)
     assert doc.kind is DocumentKind.INVOICE and doc.seller == config.seller
     assert (doc.buyer.name, doc.buyer.address_line, doc.buyer.postal_code) == ("Anna Berg", "Storgatan 1", "114 55")
-    assert (doc.totals.net_ore, doc.totals.vat_ore, doc.totals.rounding_ore, doc.totals.total_ore) == (1000000, 250000, 0, 1250000)
+    assert (doc.totals.net_ore, doc.totals.vat_ore, doc.totals.rounding_ore, doc.totals.total_ore) == (
+        1000000,
+        250000,
+        0,
+        1250000,
+    )
     with pytest.raises(Conflict):
         await billing.enrol(principal, accept_terms_version=TERMS_VERSION, **PRIVATE)
     assert await Invoice.count() == 1
@@ -154,8 +166,10 @@ async def test_full_credit_note_mirrors_the_invoice_and_takes_the_next_number(bi
     invoice = await billing.document(issued.number)
     assert doc.kind is DocumentKind.CREDIT_NOTE and doc.credited_number == issued.number and doc.reason == "Ångrat köp"
     assert (doc.totals.net_ore, doc.totals.vat_ore, doc.totals.total_ore) == (
-        -invoice.totals.net_ore, -invoice.totals.vat_ore, -invoice.totals.total_ore,
-    )  # fmt: skip
+        -invoice.totals.net_ore,
+        -invoice.totals.vat_ore,
+        -invoice.totals.total_ore,
+    )
     [view] = [v for v in await billing.invoices() if v.number == issued.number]
     assert view.status is InvoiceStatus.CREDITED and view.owed_ore == 0
     with pytest.raises(Conflict):
@@ -213,7 +227,16 @@ async def test_unpaid_after_the_due_date_is_overdue_and_listed(billing):
 async def test_unmatched_payment_is_placed_by_hand(billing):
     _, issued = await enrolled(billing)
     finance = await person("ekonomi@example.se", Role.FINANCE)
-    await Payment.insert(Payment(amount_ore=1250000, payment_date=today(), reference="999", source="bgmax", note="Okänd OCR", created_at=clock.now()))
+    await Payment.insert(
+        Payment(
+            amount_ore=1250000,
+            payment_date=today(),
+            reference="999",
+            source="bgmax",
+            note="Okänd OCR",
+            created_at=clock.now(),
+        )
+    )
     [unmatched] = await billing.payments(unmatched_only=True)
     with pytest.raises(NotFound):
         await billing.place_payment(finance, unmatched.id, "2000-99999")
@@ -232,11 +255,13 @@ async def test_ledger_runs_a_balance_and_invoices_are_private(billing):
     await billing.register_payment(finance, amount_ore=1000000, payment_date=today(), ocr=issued.ocr)
     rows = await billing.ledger(principal.account_id)
     assert [(r.entry.kind, r.entry.amount_ore, r.balance_ore) for r in rows] == [
-        ("invoice", 1250000, 1250000), ("credit_note", -250000, 1000000), ("payment", -1000000, 0),
-    ]  # fmt: skip
+        ("invoice", 1250000, 1250000),
+        ("credit_note", -250000, 1000000),
+        ("payment", -1000000, 0),
+    ]
     with pytest.raises(NotFound):
         await billing.document(issued.number, account_id=other.account_id)
-    assert {v.number for v in await billing.invoices(account_id=other.account_id)} == {"%d-00002" % today().year}
+    assert {v.number for v in await billing.invoices(account_id=other.account_id)} == {f"{today().year}-00002"}
 
 
 async def test_course_waits_for_payment_when_configured(db, config):
@@ -261,14 +286,16 @@ def bgmax_file(deposit_day, payments):
         created_at=datetime(deposit_day.year, deposit_day.month, deposit_day.day, 6, 0),
         deposits=(
             Deposit(
-                payee_bankgiro="50501055", date=deposit_day, serial=1,
+                payee_bankgiro="50501055",
+                date=deposit_day,
+                serial=1,
                 payments=tuple(
                     BankPayment(amount_ore=amount, reference=reference, reference_code=2, bgc_serial=n + 1)
                     for n, (reference, amount) in enumerate(payments)
                 ),
             ),
         ),
-    )  # fmt: skip
+    )
 
 
 async def test_bgmax_import_matches_by_ocr_and_lists_the_rest(billing):
@@ -278,20 +305,27 @@ async def test_bgmax_import_matches_by_ocr_and_lists_the_rest(billing):
     _, paid_in_part = await enrolled(billing, "b@example.se")
     finance = await person("ekonomi@example.se", Role.FINANCE)
     day = today()
-    data = write_bgmax(bgmax_file(day, [
-        (paid_in_full.ocr, 1250000),
-        (paid_in_part.ocr, 600000),
-        ("1234574", 1000),  # a valid OCR that is not ours
-        ("12345", 500),  # not an OCR number at all
-    ]))  # fmt: skip
+    data = write_bgmax(
+        bgmax_file(
+            day,
+            [
+                (paid_in_full.ocr, 1250000),
+                (paid_in_part.ocr, 600000),
+                ("1234574", 1000),  # a valid OCR that is not ours
+                ("12345", 500),  # not an OCR number at all
+            ],
+        )
+    )
     result = await billing.import_bgmax(finance, data, "bgmax.txt")
     assert (result.payments, result.total_ore) == (4, 1250000 + 600000 + 1500)
     assert {(p.invoice_number, p.amount_ore) for p in result.matched} == {
-        (paid_in_full.number, 1250000), (paid_in_part.number, 600000),
-    }  # fmt: skip
+        (paid_in_full.number, 1250000),
+        (paid_in_part.number, 600000),
+    }
     assert sorted(p.note for p in result.unmatched) == [
-        "Ingen faktura har OCR-numret 1234574.", "Referensen '12345' är inget giltigt OCR-nummer.",
-    ]  # fmt: skip
+        "Ingen faktura har OCR-numret 1234574.",
+        "Referensen '12345' är inget giltigt OCR-nummer.",
+    ]
     statuses = {v.number: v.status for v in await billing.invoices()}
     assert statuses[paid_in_full.number] is InvoiceStatus.PAID
     assert statuses[paid_in_part.number] is InvoiceStatus.PARTLY_PAID

@@ -2,7 +2,7 @@
 refuse personal identity and card numbers, deadlines, extension, the overdue list, completion per kind, and the
 audit rows each change writes."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -25,7 +25,7 @@ def at():
     """Move the clock: at(date) sets today (noon in Stockholm)."""
 
     def move(day: date) -> None:
-        clock.set_now(lambda: datetime(day.year, day.month, day.day, 11, 0, tzinfo=timezone.utc))
+        clock.set_now(lambda: datetime(day.year, day.month, day.day, 11, 0, tzinfo=UTC))
 
     yield move
     clock.set_now(None)
@@ -38,10 +38,15 @@ def cases(db):
 
 async def people():
     staff = await accounts.create_staff(
-        email="kundtjanst@balansekonomi.se", role=Role.CUSTOMER_SERVICE, password="ett-bra-losenord",
-        first_name="Kim", last_name="Tjänst",
-    )  # fmt: skip
-    anna = await accounts.register(email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg")
+        email="kundtjanst@balansekonomi.se",
+        role=Role.CUSTOMER_SERVICE,
+        password="ett-bra-losenord",
+        first_name="Kim",
+        last_name="Tjänst",
+    )
+    anna = await accounts.register(
+        email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg"
+    )
     return staff, anna
 
 
@@ -55,10 +60,20 @@ async def test_a_complaint_holds_contact_data_and_has_no_deadline(cases, at):
     at(date(2025, 3, 10))
     staff, _ = await people()
     view = await cases.create(
-        kind="complaint", subject="Fakturan kom fel", description="Fel adress på fakturan.", contact_name="Bo Ek",
-        contact_email="Bo@Example.se", actor_id=staff.account_id,
-    )  # fmt: skip
-    assert (view.kind, view.status, view.deadline, view.email, view.name) == ("complaint", "open", None, "bo@example.se", "Bo Ek")
+        kind="complaint",
+        subject="Fakturan kom fel",
+        description="Fel adress på fakturan.",
+        contact_name="Bo Ek",
+        contact_email="Bo@Example.se",
+        actor_id=staff.account_id,
+    )
+    assert (view.kind, view.status, view.deadline, view.email, view.name) == (
+        "complaint",
+        "open",
+        None,
+        "bo@example.se",
+        "Bo Ek",
+    )
     assert not view.is_request and await cases.overdue(date(2030, 1, 1)) == []
     rows = await StaffAudit.select().where(StaffAudit.actor == staff.account_id)
     assert [(r["action"], r["why"]) for r in rows] == [("change", f"kundtjänst, ärende {view.id}")]
@@ -68,10 +83,18 @@ async def test_a_request_is_due_one_month_after_it_was_received_and_linked_to_th
     at(date(2025, 3, 20))
     staff, anna = await people()
     view = await cases.create(
-        kind="erasure", subject="Radera mig", contact_email="anna@example.se", received_on=date(2025, 3, 10),
+        kind="erasure",
+        subject="Radera mig",
+        contact_email="anna@example.se",
+        received_on=date(2025, 3, 10),
         actor_id=staff.account_id,
-    )  # fmt: skip
-    assert (view.received_on, view.deadline, view.account_id, view.status) == (date(2025, 3, 10), date(2025, 4, 10), anna.account_id, "open")
+    )
+    assert (view.received_on, view.deadline, view.account_id, view.status) == (
+        date(2025, 3, 10),
+        date(2025, 4, 10),
+        anna.account_id,
+        "open",
+    )
     at(date(2025, 1, 31))
     month_end = await cases.create(kind="access", subject="Utdrag", account_id=anna.account_id)
     assert month_end.deadline == date(2025, 2, 28)
@@ -126,7 +149,9 @@ async def test_extending_needs_a_reason_and_records_when_the_person_was_told(cas
         await cases.extend(view.id, staff.account_id, reason=f"Ringde {PNR}")
     assert (await cases.case(view.id)).deadline == date(2025, 4, 10) and await CaseNote.count() == 0
 
-    extended = await cases.extend(view.id, staff.account_id, reason="Många begäranden samtidigt.", notified_on=date(2025, 3, 18))
+    extended = await cases.extend(
+        view.id, staff.account_id, reason="Många begäranden samtidigt.", notified_on=date(2025, 3, 18)
+    )
     assert (extended.status, extended.deadline) == ("extended", date(2025, 6, 10))
     detail = await cases.detail(view.id)
     assert detail.extension_reason == "Många begäranden samtidigt."
@@ -147,7 +172,9 @@ async def test_extending_after_the_first_month_needs_the_day_the_person_was_told
         await cases.extend(view.id, staff.account_id, reason="Komplicerat.", notified_on=date(2025, 4, 11))
     with pytest.raises(Invalid):
         await cases.extend(view.id, staff.account_id, reason="Komplicerat.", notified_on=date(2025, 3, 9))
-    assert (await cases.extend(view.id, staff.account_id, reason="Komplicerat.", notified_on=date(2025, 4, 10))).deadline == date(2025, 6, 10)
+    assert (
+        await cases.extend(view.id, staff.account_id, reason="Komplicerat.", notified_on=date(2025, 4, 10))
+    ).deadline == date(2025, 6, 10)
 
 
 async def test_a_complaint_has_no_deadline_to_extend(cases):
@@ -173,7 +200,10 @@ async def test_the_overdue_list_and_the_open_list_put_overdue_requests_first(cas
     listed = await cases.open_cases()
     assert [v.id for v in listed] == [late.id, recent.id, complaint.id]
     assert [v.overdue for v in listed] == [True, False, False]
-    assert [(v.id, v.kind, v.status) for v in await cases.requests()][:2] == [(late.id, "access", "open"), (recent.id, "rectification", "open")]
+    assert [(v.id, v.kind, v.status) for v in await cases.requests()][:2] == [
+        (late.id, "access", "open"),
+        (recent.id, "rectification", "open"),
+    ]
     assert [v.id for v in await cases.requests(status="completed")] == [done.id]
 
 
@@ -190,7 +220,12 @@ async def test_completing_a_request_needs_the_identity_confirmed_and_a_note(case
 
     completed = await cases.complete(view.id, staff.account_id, identity_verified=True, note="Skickat per post.")
     detail = await cases.detail(view.id)
-    assert (completed.status, detail.identity_verified, detail.outcome, detail.completed_by) == ("completed", True, ACCESS_SENT, "Kim Tjänst")
+    assert (completed.status, detail.identity_verified, detail.outcome, detail.completed_by) == (
+        "completed",
+        True,
+        ACCESS_SENT,
+        "Kim Tjänst",
+    )
     with pytest.raises(Conflict):
         await cases.complete(view.id, staff.account_id, identity_verified=True, note="Igen.")
 
@@ -219,7 +254,9 @@ async def test_completing_an_erasure_request_erases_the_account_and_keeps_the_re
         await cases.complete(view.id, staff.account_id, identity_verified=False, note="Ringde henne.")
     assert await Account.exists().where(Account.id == anna.account_id)
 
-    done = await cases.complete(view.id, staff.account_id, identity_verified=True, note="Ringde Anna Berg på kontots nummer.")
+    done = await cases.complete(
+        view.id, staff.account_id, identity_verified=True, note="Ringde Anna Berg på kontots nummer."
+    )
     assert done.status == "completed"
     assert not await Account.exists().where(Account.id == anna.account_id)
     detail = await cases.detail(view.id)
@@ -237,7 +274,10 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
     await cases.complete(view.id, staff.account_id, identity_verified=True, note="Skickat.")
     rows = await audit.entries(subject_account=anna.account_id)
     assert len(rows) == 4
-    assert all(row.actor_id == staff.account_id and row.action == "change" and row.why == f"kundtjänst, ärende {view.id}" for row in rows)
+    assert all(
+        row.actor_id == staff.account_id and row.action == "change" and row.why == f"kundtjänst, ärende {view.id}"
+        for row in rows
+    )
     assert [row.what for row in reversed(rows)] == [
         "support_case: nytt ärende med kontaktuppgifter och ärendeuppgifter",
         "case_note: ny anteckning",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -41,8 +41,8 @@ async def complete(principal, lessons, at: datetime):
 
 
 # 22:30 UTC on 26 Nov is 23:30 in Stockholm: still the 26th. 23:30 UTC on 30 June is already 1 July there.
-EARLIER = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
-LAST = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+EARLIER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+LAST = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
 
 
 async def test_refused_until_every_lesson_of_all_three_acts_is_complete(service, course):
@@ -67,7 +67,7 @@ async def test_refused_until_every_lesson_of_all_three_acts_is_complete(service,
 async def test_issued_once_complete_with_the_date_of_the_last_lesson_in_stockholm(service, course):
     anna = await participant()
     lessons = course.lessons()
-    await complete(anna, lessons[:-1], datetime(2026, 5, 2, 8, 0, tzinfo=timezone.utc))
+    await complete(anna, lessons[:-1], datetime(2026, 5, 2, 8, 0, tzinfo=UTC))
     await complete(anna, lessons[-1:], LAST)
     record = await service.issue_or_get(anna)
     assert record.completed_on == date(2026, 7, 1)

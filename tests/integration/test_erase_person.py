@@ -43,9 +43,12 @@ def hits(tables: dict[str, str], needles=NEEDLES) -> dict[str, list[str]]:
 
 async def staff():
     return await accounts.create_staff(
-        email="kundtjanst@balansekonomi.se", role=Role.CUSTOMER_SERVICE, password="ett-bra-losenord",
-        first_name="Kim", last_name="Tjänst",
-    )  # fmt: skip
+        email="kundtjanst@balansekonomi.se",
+        role=Role.CUSTOMER_SERVICE,
+        password="ett-bra-losenord",
+        first_name="Kim",
+        last_name="Tjänst",
+    )
 
 
 async def form_person(email=EMAIL, first=FIRST, last=LAST, mobile=MOBILE, *, subsidiary: int | None = None) -> int:
@@ -54,12 +57,26 @@ async def form_person(email=EMAIL, first=FIRST, last=LAST, mobile=MOBILE, *, sub
     now = clock.now()
     pid = (
         await Person.insert(
-            Person(email=email, first_name=first, last_name=last, mobile=mobile, source="Mässa", created_at=now, updated_at=now)
+            Person(
+                email=email,
+                first_name=first,
+                last_name=last,
+                mobile=mobile,
+                source="Mässa",
+                created_at=now,
+                updated_at=now,
+            )
         ).returning(Person.id)
     )[0]["id"]
     await FormSubmission.insert(
-        FormSubmission(person=pid, form="contact", details=json.dumps({"message": f"Hej, {first} här"}), channel="kurssajten", created_at=now)
-    )  # fmt: skip
+        FormSubmission(
+            person=pid,
+            form="contact",
+            details=json.dumps({"message": f"Hej, {first} här"}),
+            channel="kurssajten",
+            created_at=now,
+        )
+    )
     await Consent.insert(
         Consent(person=pid, kind="newsletter", text="Ja", policy_version="2026-11", channel="kurssajten", given_at=now)
     )
@@ -68,19 +85,28 @@ async def form_person(email=EMAIL, first=FIRST, last=LAST, mobile=MOBILE, *, sub
             continue
         did = (
             await Disclosure.insert(
-                Disclosure(recipient=recipient, subsidiary=sub, purpose="newsletter", fields=json.dumps(["person.email"]), people=1, created_at=now)
+                Disclosure(
+                    recipient=recipient,
+                    subsidiary=sub,
+                    purpose="newsletter",
+                    fields=json.dumps(["person.email"]),
+                    people=1,
+                    created_at=now,
+                )
             ).returning(Disclosure.id)
-        )[0]["id"]  # fmt: skip
+        )[0]["id"]
         await DisclosureSubject.insert(DisclosureSubject(disclosure=did, person=pid))
-    await StaffAudit.insert(StaffAudit(action="read", subject_person=pid, what="person.email", why=f"fråga från {email}", created_at=now))
+    await StaffAudit.insert(
+        StaffAudit(action="read", subject_person=pid, what="person.email", why=f"fråga från {email}", created_at=now)
+    )
     return pid
 
 
 async def subsidiary() -> int:
     return (
-        await Subsidiary.insert(Subsidiary(name="Kursbolaget AB", purpose="course_site", token_hash="b" * 64, created_at=clock.now())).returning(
-            Subsidiary.id
-        )
+        await Subsidiary.insert(
+            Subsidiary(name="Kursbolaget AB", purpose="course_site", token_hash="b" * 64, created_at=clock.now())
+        ).returning(Subsidiary.id)
     )[0]["id"]
 
 
@@ -91,14 +117,20 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     other = await form_person("otto@example.se", "Otto", "Annan", "+46701112233")
     cases = CaseService(db)
     case = await cases.create(
-        kind="erasure", subject=f"Radera {FIRST}", description=f"{FIRST} {LAST} ringde från {MOBILE}",
-        contact_name=f"{FIRST} {LAST}", contact_email=EMAIL, actor_id=kim.account_id,
-    )  # fmt: skip
+        kind="erasure",
+        subject=f"Radera {FIRST}",
+        description=f"{FIRST} {LAST} ringde från {MOBILE}",
+        contact_name=f"{FIRST} {LAST}",
+        contact_email=EMAIL,
+        actor_id=kim.account_id,
+    )
     assert (case.account_id, case.person_id) == (None, pid)
     await cases.add_note(case.id, kim.account_id, f"Ringde {FIRST} på {MOBILE}")
     assert "person" in hits(await dump())
 
-    done = await cases.complete(case.id, kim.account_id, identity_verified=True, note=f"Kontrollerat med {FIRST} {LAST}.")
+    done = await cases.complete(
+        case.id, kim.account_id, identity_verified=True, note=f"Kontrollerat med {FIRST} {LAST}."
+    )
 
     assert done.status == "completed"
     assert hits(await dump()) == {}, "personal data left after erase_person"
@@ -107,11 +139,19 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     assert await DisclosureSubject.count().where(DisclosureSubject.person == other) == 1
     assert await Person.count().where(Person.id == other) == 1
     detail = await cases.detail(case.id)
-    assert "Uppgifter från våra formulär" in detail.outcome and "Kursbolaget AB" in detail.outcome and "Apsis" in detail.outcome
+    assert (
+        "Uppgifter från våra formulär" in detail.outcome
+        and "Kursbolaget AB" in detail.outcome
+        and "Apsis" in detail.outcome
+    )
     notices = await RecipientNotice.select().where(RecipientNotice.subject_ref == f"person:{pid}")
     assert [(n["kind"], n["subsidiary"]) for n in notices] == [("erasure", sub)]
     erased = await StaffAudit.select().where((StaffAudit.action == "erase") & (StaffAudit.subject_person == pid))
-    assert len(erased) == 1 and erased[0]["actor"] == kim.account_id and erased[0]["why"] == f"Begäran om radering, ärende {case.id}"
+    assert (
+        len(erased) == 1
+        and erased[0]["actor"] == kim.account_id
+        and erased[0]["why"] == f"Begäran om radering, ärende {case.id}"
+    )
     assert await CaseNote.count().where(CaseNote.case == case.id) >= 2
 
 
@@ -137,7 +177,9 @@ async def test_erase_person_report_without_a_case(db):
 async def test_an_erasure_request_about_nobody_known_is_still_409(db):
     kim = await staff()
     cases = CaseService(db)
-    case = await cases.create(kind="erasure", subject="Radera", contact_email="okand@example.se", actor_id=kim.account_id)
+    case = await cases.create(
+        kind="erasure", subject="Radera", contact_email="okand@example.se", actor_id=kim.account_id
+    )
     with pytest.raises(Conflict):
         await cases.complete(case.id, kim.account_id, identity_verified=True, note="Kontrollerat.")
     assert (await cases.case(case.id)).status == "open"
@@ -145,10 +187,14 @@ async def test_an_erasure_request_about_nobody_known_is_still_409(db):
 
 async def test_clause_the_rights_restriction_registered_by_customer_service_applies_on_completion(db):
     kim = await staff()
-    anna = await accounts.register(email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg")
+    anna = await accounts.register(
+        email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg"
+    )
     pid = await form_person("anna@example.se", "Anna", "Berg", "+46701112299")
     rights, cases = RightsService(db), CaseService(db)
-    case = await cases.create(kind="restriction", subject="Begränsa", account_id=anna.account_id, actor_id=kim.account_id)
+    case = await cases.create(
+        kind="restriction", subject="Begränsa", account_id=anna.account_id, actor_id=kim.account_id
+    )
     assert (await rights.privacy_state(anna.account_id)).restricted_at is None  # registering alone restricts nothing
     open_before = await SupportCase.count()
 
@@ -160,12 +206,16 @@ async def test_clause_the_rights_restriction_registered_by_customer_service_appl
     assert (await Person.select(Person.restricted_at).where(Person.id == pid))[0]["restricted_at"] is not None
     assert await SupportCase.count() == open_before  # no new case
     assert (await cases.detail(case.id)).outcome == RESTRICTION_APPLIED
-    changed = await StaffAudit.select().where((StaffAudit.subject_account == anna.account_id) & (StaffAudit.what == "restricted_at: behandlingen begränsad"))
+    changed = await StaffAudit.select().where(
+        (StaffAudit.subject_account == anna.account_id) & (StaffAudit.what == "restricted_at: behandlingen begränsad")
+    )
     assert len(changed) == 1 and changed[0]["actor"] == kim.account_id and changed[0]["action"] == "change"
 
 
 async def test_apply_restriction_keeps_an_earlier_restriction_and_request_restriction_still_opens_a_case(db):
-    anna = await accounts.register(email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg")
+    anna = await accounts.register(
+        email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg"
+    )
     rights = RightsService(db)
     opened = await rights.request_restriction(anna.account_id, "Jag bestrider uppgifterna.")
     first = await rights.privacy_state(anna.account_id)

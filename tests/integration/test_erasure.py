@@ -4,7 +4,7 @@ which stay with no account link until the retention job erases them after Bokfö
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,16 @@ from tests.conftest import PASSWORD, TEST_SECRET
 from tests.integration.test_rights import ESSAY, billing, seed_person  # noqa: F401 - the billing fixture
 
 ACCOUNTING = {"invoice", "payment"}
-NEEDLES = ("Zelmira", "Quistgaard", "zelmira.quist@example.se", "+46709876543", "709876543", "Ovanliga gränd", ESSAY, "Zebrafinken")
+NEEDLES = (
+    "Zelmira",
+    "Quistgaard",
+    "zelmira.quist@example.se",
+    "+46709876543",
+    "709876543",
+    "Ovanliga gränd",
+    ESSAY,
+    "Zebrafinken",
+)
 
 
 async def dump() -> dict[str, str]:
@@ -43,16 +52,28 @@ def hits(tables: dict[str, str]) -> dict[str, list[str]]:
     return found
 
 
-async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
+async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):  # noqa: F811 - the billing fixture
     seed = await seed_person(billing)
-    other = await seed_person(billing, email="otto@example.se", first_name="Otto", last_name="Annan", mobile="070-111 22 33", address="Annan väg 2", essay="Ottos svar")
+    other = await seed_person(
+        billing,
+        email="otto@example.se",
+        first_name="Otto",
+        last_name="Annan",
+        mobile="070-111 22 33",
+        address="Annan väg 2",
+        essay="Ottos svar",
+    )
     before = hits(await dump())
     assert {"account", "answer", "person", "customer", "support_case", "invoice"} <= set(before)
 
-    report = await erase_account(db, account_id=seed["account_id"], actor_id=None, case_id=seed["case"], login_secret=TEST_SECRET)
+    report = await erase_account(
+        db, account_id=seed["account_id"], actor_id=None, case_id=seed["case"], login_secret=TEST_SECRET
+    )
 
     after = hits(await dump())
-    assert set(after) <= ACCOUNTING, f"personal data left outside the accounting records: { {k: v for k, v in after.items() if k not in ACCOUNTING} }"
+    assert set(after) <= ACCOUNTING, (
+        f"personal data left outside the accounting records: { {k: v for k, v in after.items() if k not in ACCOUNTING} }"
+    )
     assert "invoice" in after  # the buyer snapshot is kept
     kept = await Invoice.select(Invoice.account, Invoice.buyer).where(Invoice.account.is_null())
     assert len(kept) == 1
@@ -71,11 +92,18 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
     # Apsis got the person in a newsletter export: an erasure notice for staff, by the Kurssajten-ID alone; the pending
     # rectification for Apsis, which held the person's name, is gone with them.
     assert report.processors == ("Apsis",) and "Apsis" in text
-    at_apsis = await ProcessorNotice.select().where(ProcessorNotice.subject_ref == subscriber_ref(TEST_SECRET, "zelmira.quist@example.se"))
+    at_apsis = await ProcessorNotice.select().where(
+        ProcessorNotice.subject_ref == subscriber_ref(TEST_SECRET, "zelmira.quist@example.se")
+    )
     assert [(n["recipient"], n["kind"], n["account"], n["person"], n["changes"]) for n in at_apsis] == [
         ("Apsis", "erasure", None, None, "[]")
     ]
-    assert await StaffAudit.count().where((StaffAudit.action == "erase") & (StaffAudit.subject_account == seed["account_id"])) == 1
+    assert (
+        await StaffAudit.count().where(
+            (StaffAudit.action == "erase") & (StaffAudit.subject_account == seed["account_id"])
+        )
+        == 1
+    )
 
     # the certificate can no longer be verified: the code stays, with no name and no account
     certificate = (await Certificate.select().where(Certificate.account.is_null()))[0]
@@ -91,7 +119,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
     # past the bookkeeping period, the retention job erases the kept records too
     from coursesite.privacy.retention import run_retention
 
-    clock.set_now(lambda: datetime.now(timezone.utc) + timedelta(days=365 * 9))
+    clock.set_now(lambda: datetime.now(UTC) + timedelta(days=365 * 9))
     try:
         await run_retention(db)
     finally:
@@ -101,7 +129,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
     assert await Invoice.count().where(Invoice.account == other["account_id"]) == 1
 
 
-async def test_certificate_check_after_erasure(db, billing, catalog):
+async def test_certificate_check_after_erasure(db, billing, catalog):  # noqa: F811 - the billing fixture
     from coursesite.grading.service import AnswerService
 
     seed = await seed_person(billing)

@@ -5,20 +5,28 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
 from coursesite.db.accounts import Account
-from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, FormSubmission, Person, StaffAudit
+from coursesite.db.privacy import (
+    AccountPrivacy,
+    Consent,
+    Disclosure,
+    DisclosureSubject,
+    FormSubmission,
+    Person,
+    StaffAudit,
+)
 from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
 from coursesite.privacy.newsletter import NewsletterExport
 from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import TEST_SECRET
 
-NOW = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 PERSONNUMMER = "20000101-2384"
 
 
@@ -32,10 +40,18 @@ CARD = "4111 1111 1111 1111"
 def valid(form: str, email: str = "anna@example.se") -> dict:
     """A complete, valid submission of every field the form takes."""
     full = {
-        "first_name": "Anna", "last_name": "Andersson", "email": email, "mobile": "070-123 45 67",
-        "source": "En vän tipsade mig", "message": "Hej! När startar nästa kurs?", "webinar": "budget-pa-en-timme",
-        "event": "konferens-hushallsekonomi", "ebook": "hushallsbudgeten", "newsletter_consent": True, "consent": True,
-    }  # fmt: skip
+        "first_name": "Anna",
+        "last_name": "Andersson",
+        "email": email,
+        "mobile": "070-123 45 67",
+        "source": "En vän tipsade mig",
+        "message": "Hej! När startar nästa kurs?",
+        "webinar": "budget-pa-en-timme",
+        "event": "konferens-hushallsekonomi",
+        "ebook": "hushallsbudgeten",
+        "newsletter_consent": True,
+        "consent": True,
+    }
     return {name: full[name] for name in FORMS[form].fields}
 
 
@@ -70,11 +86,17 @@ async def details_of(person_id: int) -> list[dict]:
     return rows
 
 
-async def make_account(email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567") -> int:
+async def make_account(
+    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
+) -> int:
     account = Account(
-        email=email, password_hash="not-a-real-hash", first_name=first_name, last_name=last_name, mobile=mobile,
+        email=email,
+        password_hash="not-a-real-hash",
+        first_name=first_name,
+        last_name=last_name,
+        mobile=mobile,
         created_at=clock.now(),
-    )  # fmt: skip
+    )
     await account.save()
     return account.id
 
@@ -215,7 +237,9 @@ async def test_clause_profiles_can_be_switched_off(forms, db):
     account_id = await make_account("konto@example.se")
     await forms.submit("newsletter", valid("newsletter", email="konto@example.se"))
     await set_profile(account_id, False)  # from "Mina uppgifter": the account's switch reaches its person row
-    assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id).first())["profile_enabled"] is False
+    assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id).first())[
+        "profile_enabled"
+    ] is False
     rows, _ = await export_emails(db)
     assert [r["Email"] for r in rows] == ["on@example.se"]
     await set_profile(account_id, True)
@@ -241,9 +265,15 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
     ebook = await forms.submit("ebook", valid("ebook", email="ebook@example.se"))  # with newsletter_consent
     account_only = await make_account("account-only@example.se", first_name="Alva")
     await Consent.insert(
-        Consent(account=account_only, kind="newsletter", text=NEWSLETTER_TEXT, policy_version=POLICY_VERSION,
-                channel="kurssajten", given_at=NOW)
-    )  # fmt: skip
+        Consent(
+            account=account_only,
+            kind="newsletter",
+            text=NEWSLETTER_TEXT,
+            policy_version=POLICY_VERSION,
+            channel="kurssajten",
+            given_at=NOW,
+        )
+    )
 
     rows, body = await export_emails(db, "apsis")
     assert body.startswith(b"Email;FirstName;KurssajtenID\r\n")
@@ -255,20 +285,29 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
     (disclosure,) = await Disclosure.select().output(load_json=True)
     assert (disclosure["recipient"], disclosure["purpose"], disclosure["people"]) == ("Apsis", "newsletter", 3)
     assert set(disclosure["fields"]) == {
-        "person.email", "person.first_name", "account.email", "account.first_name", "disclosure_subject.subject_ref"
-    }  # fmt: skip
-    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account, DisclosureSubject.subject_ref)
+        "person.email",
+        "person.first_name",
+        "account.email",
+        "account.first_name",
+        "disclosure_subject.subject_ref",
+    }
+    subjects = await DisclosureSubject.select(
+        DisclosureSubject.person, DisclosureSubject.account, DisclosureSubject.subject_ref
+    )
     assert {(s["person"], s["account"], s["subject_ref"]) for s in subjects} == {
-        (ok.person_id, None, ref("ok@example.se")), (ebook.person_id, None, ref("ebook@example.se")),
+        (ok.person_id, None, ref("ok@example.se")),
+        (ebook.person_id, None, ref("ebook@example.se")),
         (None, account_only, ref("account-only@example.se")),
-    }  # fmt: skip
+    }
     assert await StaffAudit.count() == 1
 
     _, body = await export_emails(db, "mailchimp")
     assert body.decode().splitlines() == [
-        '"Email Address","First Name","Kurssajten ID"', f'"ok@example.se","Olle","{ref("ok@example.se")}"',
-        f'"ebook@example.se","Anna","{ref("ebook@example.se")}"', f'"account-only@example.se","Alva","{ref("account-only@example.se")}"',
-    ]  # fmt: skip
+        '"Email Address","First Name","Kurssajten ID"',
+        f'"ok@example.se","Olle","{ref("ok@example.se")}"',
+        f'"ebook@example.se","Anna","{ref("ebook@example.se")}"',
+        f'"account-only@example.se","Alva","{ref("account-only@example.se")}"',
+    ]
     recipients = sorted(r["recipient"] for r in await Disclosure.select(Disclosure.recipient))
     assert recipients == ["Apsis", "Mailchimp"]
     assert await DisclosureSubject.count() == 6
@@ -277,9 +316,15 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
 async def test_an_account_only_consent_respects_the_persons_switches(forms, db):
     account_id = await make_account("both@example.se")
     await Consent.insert(
-        Consent(account=account_id, kind="newsletter", text=NEWSLETTER_TEXT, policy_version=POLICY_VERSION,
-                channel="kurssajten", given_at=clock.now())
-    )  # fmt: skip
+        Consent(
+            account=account_id,
+            kind="newsletter",
+            text=NEWSLETTER_TEXT,
+            policy_version=POLICY_VERSION,
+            channel="kurssajten",
+            given_at=clock.now(),
+        )
+    )
     receipt = await forms.submit("contact", valid("contact", email="both@example.se"))
     await Person.update({Person.restricted_at: clock.now()}).where(Person.id == receipt.person_id)
     rows, _ = await export_emails(db)

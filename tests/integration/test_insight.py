@@ -28,7 +28,6 @@ async def participant(name: str):
     )
 
 
-
 def lesson_of(course, slug):
     return next(lesson for lesson in course.lessons() if lesson.slug == slug)
 
@@ -83,7 +82,7 @@ async def test_highest_rule_statistics_match_hand_computed_values(answers, cours
     # q2: x = 1 (A), 0 (B), 1 (C), 0 (D); y = rest: A 2, B 1, C 0, D 0 → r by hand below.
     xs, ys = [1, 0, 1, 0], [2, 1, 0, 0]
     mx, my = sum(xs) / 4, sum(ys) / 4
-    r = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(
+    r = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(
         sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)
     )
     assert overview[q2.id].discrimination == pytest.approx(100 * r)
@@ -132,13 +131,32 @@ async def test_scores_above_two_points_do_not_overflow(answers, course):
     for name, score in (("Hugo", 4500), ("Iris", 6000)):
         p = await participant(name)
         await Answer.insert(
-            Answer(account=p.account_id, question_id=essay.id, lesson_slug=lesson.slug, attempt=1, raw_response='"x"',
-                   normalized_response='"x"', status="graded", score_milli=score, max_score_milli=6000, feedback="[]",
-                   created_at=now, graded_at=now)
+            Answer(
+                account=p.account_id,
+                question_id=essay.id,
+                lesson_slug=lesson.slug,
+                attempt=1,
+                raw_response='"x"',
+                normalized_response='"x"',
+                status="graded",
+                score_milli=score,
+                max_score_milli=6000,
+                feedback="[]",
+                created_at=now,
+                graded_at=now,
+            )
         )
         await LessonProgress.insert(
-            LessonProgress(account=p.account_id, lesson_slug=lesson.slug, answered=1, question_count=7,
-                           score_milli=score, max_score_milli=6000, percent=0, updated_at=now)
+            LessonProgress(
+                account=p.account_id,
+                lesson_slug=lesson.slug,
+                answered=1,
+                question_count=7,
+                score_milli=score,
+                max_score_milli=6000,
+                percent=0,
+                updated_at=now,
+            )
         )
     stats = (await insight.question_report(course, essay.id)).stats
     assert stats.facility == pytest.approx(100 * 10500 / 12000)
@@ -154,8 +172,9 @@ async def test_unknown_question_has_no_report(db, course):
 async def test_grade_export_one_row_per_participant_and_lesson_in_batches(answers, course):
     names = ["Hans", "=Ida", "Jon", "Kim", "Lo"]
     people = [await participant(n) for n in names]
-    await accounts.create_staff(email="larare@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord",
-                                first_name="Lärare", last_name="L")
+    await accounts.create_staff(
+        email="larare@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="Lärare", last_name="L"
+    )
     lesson = course.lessons()[0]
     multi = next(q for q in lesson.questions if q.type == "multiple_choice")
     partial = [max(multi.choices, key=lambda c: c.fraction).id]  # the best choice alone: partial credit
@@ -165,18 +184,18 @@ async def test_grade_export_one_row_per_participant_and_lesson_in_batches(answer
     assert len(chunks) == 1 + 3  # the header, then batches of 2, 2 and 1 participants
     text = b"".join(chunks).decode("utf-8")
     assert text.startswith(BOM)
-    rows = list(csv.reader(io.StringIO(text[len(BOM):], newline=""), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(text[len(BOM) :], newline=""), delimiter=";"))
     header, body = rows[0], rows[1:]
     assert len(body) == len(names) * len(course.lessons())  # participants only: not the instructor
     assert {row[3] for row in body} == {neutralise(f"{n.lower()}@example.se") for n in names}
     assert "'=Ida" in {row[1] for row in body}
     first = next(row for row in body if row[0] == str(people[0].account_id) and row[5] == lesson.slug)
-    score = dict(zip(header, first))
+    score = dict(zip(header, first, strict=True))
     fraction = max(c.fraction for c in multi.choices)
     assert score["poäng"] == f"{fraction:f}".rstrip("0").replace(".", ",")  # e.g. 0,4: a decimal comma
     assert score["besvarade"] == "1" and score["klar"] == "nej"
     untouched = next(row for row in body if row[0] == str(people[1].account_id))
-    assert dict(zip(header, untouched))["poäng"] == ""
+    assert dict(zip(header, untouched, strict=True))["poäng"] == ""
 
 
 async def test_participants_page_search_and_detail(answers, course):
@@ -195,9 +214,13 @@ async def test_participants_page_search_and_detail(answers, course):
     detail = await insight.participant_detail(course, a.account_id)
     first = detail.lessons[0]
     attempts = dict(first.questions)[question]
-    assert [(x.attempt, x.score_milli, x.counted, x.graded_by_person) for x in attempts] == [(1, 0, False, False), (2, 1000, True, False)]
+    assert [(x.attempt, x.score_milli, x.counted, x.graded_by_person) for x in attempts] == [
+        (1, 0, False, False),
+        (2, 1000, True, False),
+    ]
     assert first.answered == 1
     assert all(x.created_at is not None for x in attempts)
-    staff = await accounts.create_staff(email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord",
-                                        first_name="L", last_name="L")
+    staff = await accounts.create_staff(
+        email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
+    )
     assert await insight.participant_detail(course, staff.account_id) is None

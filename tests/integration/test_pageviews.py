@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -29,17 +29,33 @@ def recorder(app):
     return pageviews
 
 
-async def asgi_get(app, path: str, *, query: str = "", headers: dict[str, str] | None = None,
-                   client: tuple[str, int] | None = ("203.0.113.77", 51000)) -> int:
+async def asgi_get(
+    app,
+    path: str,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    client: tuple[str, int] | None = ("203.0.113.77", 51000),
+) -> int:
     """A GET straight through the app's ASGI callable, with a chosen client address (the test client's is
     'testclient'). Returns the status."""
     raw_headers = [(b"host", b"testserver.local")] + [
         (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()
     ]
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-        "headers": raw_headers, "client": client, "server": ("testserver.local", 80), "state": {},
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": raw_headers,
+        "client": client,
+        "server": ("testserver.local", 80),
+        "state": {},
     }
     status: list[int] = []
 
@@ -59,16 +75,22 @@ async def stored() -> list[dict]:
 
 
 async def test_clause_technical_data_records_exactly_path_time_user_agent_language_and_ip(app, recorder):
-    moment = datetime(2026, 5, 4, 10, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 5, 4, 10, 30, tzinfo=UTC)
     clock.set_now(lambda: moment)
-    headers = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0", "accept-language": "sv-SE,sv;q=0.9",
-               "cookie": "kurssajten_session=nothing", "referer": "https://example.com/?email=anna@example.se"}
+    headers = {
+        "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+        "accept-language": "sv-SE,sv;q=0.9",
+        "cookie": "kurssajten_session=nothing",
+        "referer": "https://example.com/?email=anna@example.se",
+    }
     assert await asgi_get(app, "/villkor", query="email=anna%40example.se&q=hemligt", headers=headers) == 200
 
     assert recorder.pending == 1
     await recorder.flush()
     [row] = await stored()
-    assert {column for column, value in row.items() if value not in (None, False) and column != "id"} == RECORDED_COLUMNS
+    assert {
+        column for column, value in row.items() if value not in (None, False) and column != "id"
+    } == RECORDED_COLUMNS
     assert row["path"] == "/villkor"  # the query string (which could carry personal data) is never kept
     assert row["viewed_at"] == moment
     assert row["user_agent"] == headers["user-agent"]
@@ -151,7 +173,7 @@ async def test_a_failed_insert_keeps_the_rows_and_logs_no_data(db, monkeypatch, 
 
 
 async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after_13_months(app, recorder):
-    start = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
     clock.set_now(lambda: start)
     await asgi_get(app, "/", client=("203.0.113.77", 1))
     await asgi_get(app, "/villkor", client=("2001:db8:85a3:8d3:1319:8a2e:370:7348", 1))
@@ -166,13 +188,16 @@ async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after
     report = await run_retention(app.state.engine, RetentionPolicy())
     assert report.get("page_view", "IP addresses truncated") == 2
     rows = await stored()
-    assert [(row["ip_address"], row["ip_truncated"]) for row in rows] == [("203.0.113.0", True), ("2001:db8:85a3::", True)]
+    assert [(row["ip_address"], row["ip_truncated"]) for row in rows] == [
+        ("203.0.113.0", True),
+        ("2001:db8:85a3::", True),
+    ]
     assert [row["path"] for row in rows] == ["/", "/villkor"]  # the rest of the page view stays
 
-    clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, tzinfo=timezone.utc))  # exactly 13 months: still kept
+    clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, tzinfo=UTC))  # exactly 13 months: still kept
     assert (await run_retention(app.state.engine, RetentionPolicy())).get("page_view") == 0
     assert await PageView.count() == 2
-    clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, 1, tzinfo=timezone.utc))
+    clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, 1, tzinfo=UTC))
     assert (await run_retention(app.state.engine, RetentionPolicy())).get("page_view") == 2
     assert await PageView.count() == 0
 

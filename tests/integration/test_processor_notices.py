@@ -5,7 +5,7 @@ per processor, naming the person only by the Kurssajten-ID the export gave."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -85,7 +85,13 @@ async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms
     account_id, person_id = await subscriber(forms)
     disclosure = (
         await Disclosure.insert(
-            Disclosure(recipient="Apsis", purpose="newsletter", fields=json.dumps(["person.email"]), people=1, created_at=clock.now())
+            Disclosure(
+                recipient="Apsis",
+                purpose="newsletter",
+                fields=json.dumps(["person.email"]),
+                people=1,
+                created_at=clock.now(),
+            )
         ).returning(Disclosure.id)
     )[0]["id"]
     await DisclosureSubject.insert(DisclosureSubject(disclosure=disclosure, person=person_id, account=account_id))
@@ -107,7 +113,11 @@ async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  
 
     done = await service.mark_done(pending.id, actor_id=None)
     assert done.done_at is not None and done.changes == {} and done.fields == ("account.first_name",)
-    stored = (await ProcessorNotice.select(ProcessorNotice.changes).where(ProcessorNotice.id == pending.id).output(load_json=True))[0]
+    stored = (
+        await ProcessorNotice.select(ProcessorNotice.changes)
+        .where(ProcessorNotice.id == pending.id)
+        .output(load_json=True)
+    )[0]
     assert stored["changes"] == ["account.first_name"]  # the new name is no longer held
     assert await StaffAudit.count().where(StaffAudit.action == "change") == 1
     # marking it again changes nothing, and writes no second audit row
@@ -160,7 +170,7 @@ async def test_retention_deletes_done_notices_after_the_disclosure_log_period_an
     first, _second = await service.pending(actor_id=None)
     await service.mark_done(first.id, actor_id=None)
 
-    clock.set_now(lambda: datetime.now(timezone.utc) + timedelta(days=365 * 3 + 40))
+    clock.set_now(lambda: datetime.now(UTC) + timedelta(days=365 * 3 + 40))
     try:
         await run_retention(db)
     finally:

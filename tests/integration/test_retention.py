@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -32,7 +32,7 @@ from coursesite.db.tables import TABLES
 from coursesite.privacy.retention import RetentionPolicy, months_before, run_retention
 from tests.conftest import TEST_SECRET, run_in_own_loop
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
@@ -63,48 +63,93 @@ async def person(email: str, created_at: datetime, *, account_id: int | None = N
 
 async def form(person_id: int, created_at: datetime) -> None:
     await FormSubmission.insert(
-        FormSubmission(person=person_id, form="contact", details=json.dumps({"message": "Hej"}), channel="kurssajten",
-                       created_at=created_at)
+        FormSubmission(
+            person=person_id,
+            form="contact",
+            details=json.dumps({"message": "Hej"}),
+            channel="kurssajten",
+            created_at=created_at,
+        )
     )
 
 
 async def consent(created: datetime, withdrawn: datetime | None, *, person_id=None, account_id=None) -> int:
     row = await Consent.insert(
-        Consent(person=person_id, account=account_id, kind="newsletter", text="Ja tack", policy_version="2026-01",
-                channel="kurssajten", given_at=created, withdrawn_at=withdrawn)
+        Consent(
+            person=person_id,
+            account=account_id,
+            kind="newsletter",
+            text="Ja tack",
+            policy_version="2026-01",
+            channel="kurssajten",
+            given_at=created,
+            withdrawn_at=withdrawn,
+        )
     ).returning(Consent.id)
     return row[0]["id"]
 
 
 async def case(status: str, completed_at: datetime | None, *, person_id=None) -> int:
     row = await SupportCase.insert(
-        SupportCase(kind="complaint", person=person_id, contact_name="Per", contact_email="per@example.se",
-                    subject="Reklamation", status=status, received_on=date(2020, 1, 1), completed_at=completed_at,
-                    created_at=datetime(2020, 1, 1, tzinfo=UTC))
+        SupportCase(
+            kind="complaint",
+            person=person_id,
+            contact_name="Per",
+            contact_email="per@example.se",
+            subject="Reklamation",
+            status=status,
+            received_on=date(2020, 1, 1),
+            completed_at=completed_at,
+            created_at=datetime(2020, 1, 1, tzinfo=UTC),
+        )
     ).returning(SupportCase.id)
-    await CaseNote.insert(CaseNote(case=row[0]["id"], text="Ringde kunden.", created_at=datetime(2020, 1, 2, tzinfo=UTC)))
+    await CaseNote.insert(
+        CaseNote(case=row[0]["id"], text="Ringde kunden.", created_at=datetime(2020, 1, 2, tzinfo=UTC))
+    )
     return row[0]["id"]
 
 
 _sequence = iter(range(1, 1_000_000))
 
 
-async def invoice(issue: date, *, account_id: int | None = None, kind: str = "invoice", credits: int | None = None) -> int:
+async def invoice(
+    issue: date, *, account_id: int | None = None, kind: str = "invoice", credits: int | None = None
+) -> int:
     sequence = next(_sequence)
     row = await Invoice.insert(
-        Invoice(kind=kind, series="T", year=issue.year, sequence=sequence, number=f"T{issue.year}-{sequence:05d}",
-                account=account_id, credited_invoice=credits, issue_date=issue, supply_date=issue,
-                buyer=json.dumps({"name": "Anna Berg", "address": "Storgatan 1"}), seller=json.dumps({}),
-                lines=json.dumps([]), net_ore=100, vat_ore=25, rounding_ore=0, total_ore=125,
-                created_at=datetime(issue.year, issue.month, issue.day, tzinfo=UTC))
+        Invoice(
+            kind=kind,
+            series="T",
+            year=issue.year,
+            sequence=sequence,
+            number=f"T{issue.year}-{sequence:05d}",
+            account=account_id,
+            credited_invoice=credits,
+            issue_date=issue,
+            supply_date=issue,
+            buyer=json.dumps({"name": "Anna Berg", "address": "Storgatan 1"}),
+            seller=json.dumps({}),
+            lines=json.dumps([]),
+            net_ore=100,
+            vat_ore=25,
+            rounding_ore=0,
+            total_ore=125,
+            created_at=datetime(issue.year, issue.month, issue.day, tzinfo=UTC),
+        )
     ).returning(Invoice.id)
     return row[0]["id"]
 
 
 async def payment(invoice_id: int | None, paid: date) -> int:
     row = await Payment.insert(
-        Payment(invoice=invoice_id, amount_ore=125, payment_date=paid, payer_name="Anna Berg", source="manual",
-                created_at=datetime(paid.year, paid.month, paid.day, tzinfo=UTC))
+        Payment(
+            invoice=invoice_id,
+            amount_ore=125,
+            payment_date=paid,
+            payer_name="Anna Berg",
+            source="manual",
+            created_at=datetime(paid.year, paid.month, paid.day, tzinfo=UTC),
+        )
     ).returning(Payment.id)
     return row[0]["id"]
 
@@ -124,12 +169,17 @@ async def run(db):
 async def test_clause_storage_retention_job_erases_exactly_what_passed_and_keeps_the_rest(db):
     anna = await account("anna@example.se")
     # Technical data.
-    for viewed_at, ip in ((NOW - timedelta(days=7) - SECOND, "203.0.113.77"), (NOW - timedelta(days=6), "203.0.113.78"),
-                          (months_before(NOW, 13) - SECOND, "198.51.100.9")):
+    for viewed_at, ip in (
+        (NOW - timedelta(days=7) - SECOND, "203.0.113.77"),
+        (NOW - timedelta(days=6), "203.0.113.78"),
+        (months_before(NOW, 13) - SECOND, "198.51.100.9"),
+    ):
         await PageView.insert(PageView(path="/", viewed_at=viewed_at, ip_address=ip))
     # Sessions and failed logins.
     for token, expires in (("a" * 64, NOW - SECOND), ("b" * 64, NOW + timedelta(days=1))):
-        await UserSession.insert(UserSession(token_hash=token, account=anna, created_at=NOW - timedelta(days=14), expires_at=expires))
+        await UserSession.insert(
+            UserSession(token_hash=token, account=anna, created_at=NOW - timedelta(days=14), expires_at=expires)
+        )
     for key, attempted in (("c" * 64, NOW - timedelta(seconds=901)), ("d" * 64, NOW - timedelta(seconds=899))):
         await LoginAttempt.insert(LoginAttempt(key_hash=key, attempted_at=attempted))
     # People from the forms: 24 months after their last form.
@@ -147,26 +197,49 @@ async def test_clause_storage_retention_job_erases_exactly_what_passed_and_keeps
     subscribed = await person("prenumerant@example.se", months_before(NOW, 30))
     await consent(months_before(NOW, 30), None, person_id=subscribed)  # the consent still holds
     # Consents: 3 years after withdrawal.
-    proof_gone = await consent(months_before(NOW, 50), months_before(NOW, 36) - SECOND, account_id=anna)
+    await consent(
+        months_before(NOW, 50), months_before(NOW, 36) - SECOND, account_id=anna
+    )  # gone: not in the set below
     proof_kept = await consent(months_before(NOW, 50), months_before(NOW, 36) + SECOND, account_id=anna)
     holding = await consent(months_before(NOW, 50), None, account_id=anna)
     # Staff audit 2 years, disclosures 3 years, acknowledged notices 3 years.
     for created in (months_before(NOW, 24) - SECOND, months_before(NOW, 24) + SECOND):
-        await StaffAudit.insert(StaffAudit(action="read", subject_account=anna, what="account", why="ärende", created_at=created))
+        await StaffAudit.insert(
+            StaffAudit(action="read", subject_account=anna, what="account", why="ärende", created_at=created)
+        )
     disclosures = []
     for created in (months_before(NOW, 36) - SECOND, months_before(NOW, 36) + SECOND):
         row = await Disclosure.insert(
-            Disclosure(recipient="Mailchimp", purpose="newsletter", fields=json.dumps(["person.email"]), people=1, created_at=created)
+            Disclosure(
+                recipient="Mailchimp",
+                purpose="newsletter",
+                fields=json.dumps(["person.email"]),
+                people=1,
+                created_at=created,
+            )
         ).returning(Disclosure.id)
         disclosures.append(row[0]["id"])
         await DisclosureSubject.insert(DisclosureSubject(disclosure=row[0]["id"], account=anna))
-    subsidiary = (await Subsidiary.insert(
-        Subsidiary(name="Kursbolaget", purpose="course_site", token_hash=secrets.token_hex(32), created_at=NOW)
-    ).returning(Subsidiary.id))[0]["id"]
-    for created, acknowledged in ((months_before(NOW, 36) - SECOND, NOW), (months_before(NOW, 36) - SECOND, None),
-                                  (months_before(NOW, 36) + SECOND, NOW)):
-        await RecipientNotice.insert(RecipientNotice(subsidiary=subsidiary, kind="erasure", subject_ref="17",
-                                                     changes=json.dumps([]), created_at=created, acknowledged_at=acknowledged))
+    subsidiary = (
+        await Subsidiary.insert(
+            Subsidiary(name="Kursbolaget", purpose="course_site", token_hash=secrets.token_hex(32), created_at=NOW)
+        ).returning(Subsidiary.id)
+    )[0]["id"]
+    for created, acknowledged in (
+        (months_before(NOW, 36) - SECOND, NOW),
+        (months_before(NOW, 36) - SECOND, None),
+        (months_before(NOW, 36) + SECOND, NOW),
+    ):
+        await RecipientNotice.insert(
+            RecipientNotice(
+                subsidiary=subsidiary,
+                kind="erasure",
+                subject_ref="17",
+                changes=json.dumps([]),
+                created_at=created,
+                acknowledged_at=acknowledged,
+            )
+        )
     # Cases: 2 years after they were closed.
     closed_old = await case("completed", months_before(NOW, 24) - SECOND)
     rejected_old = await case("rejected", months_before(NOW, 24) - SECOND)
@@ -177,7 +250,10 @@ async def test_clause_storage_retention_job_erases_exactly_what_passed_and_keeps
     report = await run(db)
 
     pages = await PageView.select().order_by(PageView.id)
-    assert [(row["ip_address"], row["ip_truncated"]) for row in pages] == [("203.0.113.0", True), ("203.0.113.78", False)]
+    assert [(row["ip_address"], row["ip_truncated"]) for row in pages] == [
+        ("203.0.113.0", True),
+        ("203.0.113.78", False),
+    ]
     assert report.get("page_view", "IP addresses truncated") == 1 and report.get("page_view") == 1
     assert [row["token_hash"][0] for row in await UserSession.select()] == ["b"]
     assert [row["key_hash"][0] for row in await LoginAttempt.select()] == ["d"]
@@ -185,7 +261,9 @@ async def test_clause_storage_retention_job_erases_exactly_what_passed_and_keeps
     assert report.get("person") == 1 and report.get("form_submission") == 2
     assert await FormSubmission.count().where(FormSubmission.person == old) == 0
     assert await FormSubmission.count().where(FormSubmission.person == recent) == 2
-    assert await ids(Consent) == {proof_kept, holding} | {row["id"] for row in await Consent.select().where(Consent.person == subscribed)}
+    assert await ids(Consent) == {proof_kept, holding} | {
+        row["id"] for row in await Consent.select().where(Consent.person == subscribed)
+    }
     assert report.get("consent") == 1
     assert await StaffAudit.count() == 1 and report.get("staff_audit") == 1
     assert await ids(Disclosure) == {disclosures[1]} and report.get("disclosure") == 1
@@ -257,15 +335,23 @@ async def test_payments_go_first_then_credit_notes_then_invoices(db):
 
 def test_cli_retention_run_reports_counts_and_no_personal_data(db, database_url):
     async def seed():
-        await PageView.insert(PageView(path="/hemlig", viewed_at=datetime(2020, 1, 1, tzinfo=UTC), ip_address="203.0.113.9"))
-        await PageView.insert(PageView(path="/", viewed_at=datetime.now(UTC) - timedelta(days=10), ip_address="203.0.113.10"))
+        await PageView.insert(
+            PageView(path="/hemlig", viewed_at=datetime(2020, 1, 1, tzinfo=UTC), ip_address="203.0.113.9")
+        )
+        await PageView.insert(
+            PageView(path="/", viewed_at=datetime.now(UTC) - timedelta(days=10), ip_address="203.0.113.10")
+        )
         await PageView.insert(PageView(path="/", viewed_at=datetime.now(UTC), ip_address="203.0.113.11"))
         await LoginAttempt.insert(LoginAttempt(key_hash="e" * 64, attempted_at=datetime(2020, 1, 1, tzinfo=UTC)))
         old = await person("cli@example.se", datetime(2020, 1, 1, tzinfo=UTC))
         await form(old, datetime(2020, 1, 1, tzinfo=UTC))
 
     run_in_own_loop(seed())
-    env = {"COURSESITE_DATABASE_URL": database_url, "COURSESITE_SECRET_KEY": TEST_SECRET, "COURSESITE_DB_POOL_SIZE": "0"}
+    env = {
+        "COURSESITE_DATABASE_URL": database_url,
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_DB_POOL_SIZE": "0",
+    }
     result = CliRunner().invoke(main, ["retention", "run"], env=env)
     assert result.exit_code == 0, result.output
     assert "page_view: 1 deleted" in result.output
@@ -297,7 +383,11 @@ def test_cli_retention_run_applies_the_configured_page_view_periods(db, database
         return [(row["ip_address"], row["ip_truncated"]) for row in await PageView.select().order_by(PageView.id)]
 
     run_in_own_loop(seed())
-    env = {"COURSESITE_DATABASE_URL": database_url, "COURSESITE_SECRET_KEY": TEST_SECRET, "COURSESITE_DB_POOL_SIZE": "0"}
+    env = {
+        "COURSESITE_DATABASE_URL": database_url,
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_DB_POOL_SIZE": "0",
+    }
     result = CliRunner().invoke(
         main,
         ["retention", "run"],

@@ -53,7 +53,6 @@ async def person(email: str, first_name: str = "Per", role: Role = Role.PARTICIP
     )
 
 
-
 def question(catalog, question_id):
     return catalog.course.find_question(question_id)[1]
 
@@ -141,7 +140,10 @@ async def test_rubric_grade_is_the_sum_and_reaches_the_participant(answers, revi
         ({"score": 5}, "Poäng per kriterium saknas"),
         ({}, "Poäng per kriterium saknas"),
         ({"criteria": {"k1068b6": 1, "ka3cee8": 1, "kbc1a74": 1}, "comment": "x" * 2001}, "för lång"),
-        ({"criteria": {"k1068b6": 1, "ka3cee8": 1, "kbc1a74": 1}, "comment": "Ditt pnr 811228-9874 syns"}, "personnummer"),
+        (
+            {"criteria": {"k1068b6": 1, "ka3cee8": 1, "kbc1a74": 1}, "comment": "Ditt pnr 811228-9874 syns"},
+            "personnummer",
+        ),
     ],
 )
 async def test_bad_grades_are_refused_and_nothing_changes(answers, review, catalog, kwargs, message):
@@ -178,9 +180,14 @@ async def test_override_needs_a_reason_and_is_audited(answers, review, catalog):
     assert changed.reviewer_comment == "Rätt tänkt, men per år."
     [event] = await review.history(graded.id)
     assert (event.kind, event.old_score_milli, event.new_score_milli, event.reason) == (
-        "override", 0, 500, "Rätt tänkt, men per år."
+        "override",
+        0,
+        500,
+        "Rätt tänkt, men per år.",
     )
-    progress = await LessonProgress.select(LessonProgress.score_milli).where(LessonProgress.account == participant.account_id)
+    progress = await LessonProgress.select(LessonProgress.score_milli).where(
+        LessonProgress.account == participant.account_id
+    )
     assert progress[0]["score_milli"] == 500
 
 
@@ -291,7 +298,9 @@ async def test_regrade_dry_run_then_apply(db, answers, review, catalog, lessons,
     change_key(lessons, YEARLY_ZERO, YEARLY_FULL)
     change_key(lessons, MONTHLY_FULL, MONTHLY_ZERO)
     catalog.mark_changed()
-    assert [(lesson.slug, count) for lesson, count in await review.outdated_lessons()] == [("inkomster-och-utgifter", 3)]
+    assert [(lesson.slug, count) for lesson, count in await review.outdated_lessons()] == [
+        ("inkomster-och-utgifter", 3)
+    ]
 
     plan = await review.regrade(teacher, "inkomster-och-utgifter", mode, dry_run=True)
     expected = {a.id: expected_a, b.id: expected_b}
@@ -344,7 +353,9 @@ async def test_rewording_a_prompt_is_not_a_key_change(db, answers, review, catal
     participant = await person("p@example.se")
     await answers.submit(participant, MONTHLY, "6900")
     path = lessons / LESSON_FILE
-    path.write_text(path.read_text(encoding="utf-8").replace("Rätt! 6 900 kr / 12", "Rätt: 6 900 kr / 12"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Rätt! 6 900 kr / 12", "Rätt: 6 900 kr / 12"), encoding="utf-8"
+    )
     catalog.mark_changed()
     assert await review.outdated_lessons() == []
 

@@ -5,7 +5,7 @@ erasure request's deadline."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -38,9 +38,9 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
+from coursesite.privacy.processors import subscriber_ref
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
-from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
 
 ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
@@ -75,67 +75,139 @@ async def seed_person(
     seeded = {"account"}
     await accounts.start_session(aid, days=14)
     seeded.add("user_session")
-    await LoginAttempt.insert(LoginAttempt(key_hash=accounts._attempt_key(TEST_SECRET, "email", email), attempted_at=now))
+    await LoginAttempt.insert(
+        LoginAttempt(key_hash=accounts._attempt_key(TEST_SECRET, "email", email), attempted_at=now)
+    )
     seeded.add("login_attempt")
     issued = await billing.enrol(
-        principal, accept_terms_version=TERMS_VERSION, customer_type="private", address_line=address,
-        postal_code="114 55", city="Stockholm",
-    )  # fmt: skip
+        principal,
+        accept_terms_version=TERMS_VERSION,
+        customer_type="private",
+        address_line=address,
+        postal_code="114 55",
+        city="Stockholm",
+    )
     seeded |= {"customer", "enrollment", "invoice"}
     invoice_id = (await Invoice.select(Invoice.id).where(Invoice.number == issued.number))[0]["id"]
     await Payment.insert(
-        Payment(invoice=invoice_id, amount_ore=issued.total_ore, payment_date=date.today(), reference=issued.ocr,
-                payer_name=f"{first_name} {last_name}", source="manual", created_at=now)
-    )  # fmt: skip
+        Payment(
+            invoice=invoice_id,
+            amount_ore=issued.total_ore,
+            payment_date=date.today(),
+            reference=issued.ocr,
+            payer_name=f"{first_name} {last_name}",
+            source="manual",
+            created_at=now,
+        )
+    )
     seeded.add("payment")
     rows = await Answer.insert(
-        Answer(account=aid, question_id="akt1/essa", lesson_slug="akt1", attempt=1, raw_response=json.dumps(essay),
-               normalized_response=json.dumps(essay), status="graded", score_milli=1000, max_score_milli=1000,
-               feedback=json.dumps(["Bra"]), reviewer_comment=f"Bra skrivet, {first_name}!", created_at=now)
-    ).returning(Answer.id)  # fmt: skip
+        Answer(
+            account=aid,
+            question_id="akt1/essa",
+            lesson_slug="akt1",
+            attempt=1,
+            raw_response=json.dumps(essay),
+            normalized_response=json.dumps(essay),
+            status="graded",
+            score_milli=1000,
+            max_score_milli=1000,
+            feedback=json.dumps(["Bra"]),
+            reviewer_comment=f"Bra skrivet, {first_name}!",
+            created_at=now,
+        )
+    ).returning(Answer.id)
     answer_id = rows[0]["id"]
     seeded.add("answer")
     await LessonProgress.insert(LessonProgress(account=aid, lesson_slug="akt1", answered=1, updated_at=now))
     seeded.add("lesson_progress")
-    await AnswerFlag.insert(AnswerFlag(answer=answer_id, reason=f"Jag, {first_name}, tycker att det var rätt", created_at=now))
+    await AnswerFlag.insert(
+        AnswerFlag(answer=answer_id, reason=f"Jag, {first_name}, tycker att det var rätt", created_at=now)
+    )
     seeded.add("answer_flag")
-    await GradeEvent.insert(GradeEvent(answer=answer_id, kind="manual_grade", new_score_milli=1000, reason="Fint", created_at=now))
+    await GradeEvent.insert(
+        GradeEvent(answer=answer_id, kind="manual_grade", new_score_milli=1000, reason="Fint", created_at=now)
+    )
     seeded.add("grade_event")
     await Certificate.insert(
-        Certificate(account=aid, code=new_certificate_code(), completed_on=date.today(),
-                    holder_short_name=short_name(first_name, last_name), issued_at=now)
-    )  # fmt: skip
+        Certificate(
+            account=aid,
+            code=new_certificate_code(),
+            completed_on=date.today(),
+            holder_short_name=short_name(first_name, last_name),
+            issued_at=now,
+        )
+    )
     seeded.add("certificate")
     person = (
         await Person.insert(
-            Person(email=email, first_name=first_name, last_name=last_name, mobile=normalise_mobile(mobile), created_at=now, updated_at=now)
+            Person(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                mobile=normalise_mobile(mobile),
+                created_at=now,
+                updated_at=now,
+            )
         ).returning(Person.id)
     )[0]["id"]
     seeded.add("person")
     await FormSubmission.insert(
-        FormSubmission(person=person, form="contact", details=json.dumps({"message": f"Hej, det är {first_name}"}),
-                       channel="kurssajten", created_at=now)
-    )  # fmt: skip
+        FormSubmission(
+            person=person,
+            form="contact",
+            details=json.dumps({"message": f"Hej, det är {first_name}"}),
+            channel="kurssajten",
+            created_at=now,
+        )
+    )
     seeded.add("form_submission")
     await Consent.insert(
-        Consent(person=person, kind="newsletter", text="Ja, skicka nyhetsbrevet", policy_version="2026-11",
-                channel="kurssajten", given_at=now),
-        Consent(account=aid, kind="offers", text="Ja, erbjudanden", policy_version="2026-11", channel="kurssajten", given_at=now),
-    )  # fmt: skip
+        Consent(
+            person=person,
+            kind="newsletter",
+            text="Ja, skicka nyhetsbrevet",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=now,
+        ),
+        Consent(
+            account=aid,
+            kind="offers",
+            text="Ja, erbjudanden",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=now,
+        ),
+    )
     seeded.add("consent")
     await AccountPrivacy.insert(AccountPrivacy(account=aid, updated_at=now))
     seeded.add("account_privacy")
     await PageView.insert(
-        PageView(path="/min-kurs", viewed_at=now, user_agent="Testwebbläsare", accept_language="sv-SE", ip_address="192.0.2.44", account=aid)
+        PageView(
+            path="/min-kurs",
+            viewed_at=now,
+            user_agent="Testwebbläsare",
+            accept_language="sv-SE",
+            ip_address="192.0.2.44",
+            account=aid,
+        )
     )
     seeded.add("page_view")
     case = (
         await SupportCase.insert(
-            SupportCase(kind="complaint", account=aid, contact_name=f"{first_name} {last_name}", contact_email=email,
-                        subject=f"Reklamation från {first_name}", description=f"{first_name} bor på {address}",
-                        received_on=date.today(), created_at=now)
+            SupportCase(
+                kind="complaint",
+                account=aid,
+                contact_name=f"{first_name} {last_name}",
+                contact_email=email,
+                subject=f"Reklamation från {first_name}",
+                description=f"{first_name} bor på {address}",
+                received_on=date.today(),
+                created_at=now,
+            )
         ).returning(SupportCase.id)
-    )[0]["id"]  # fmt: skip
+    )[0]["id"]
     seeded.add("support_case")
     await CaseNote.insert(CaseNote(case=case, text=f"Ringde {mobile}", created_at=now))
     seeded.add("case_note")
@@ -144,35 +216,63 @@ async def seed_person(
     )
     seeded.add("staff_audit")
     existing = await Subsidiary.select(Subsidiary.id).where(Subsidiary.name == "Kursbolaget AB")
-    subsidiary = existing[0]["id"] if existing else (
-        await Subsidiary.insert(
-            Subsidiary(name="Kursbolaget AB", purpose="course_site", token_hash="a" * 64, created_at=now)
-        ).returning(Subsidiary.id)
-    )[0]["id"]
+    subsidiary = (
+        existing[0]["id"]
+        if existing
+        else (
+            await Subsidiary.insert(
+                Subsidiary(name="Kursbolaget AB", purpose="course_site", token_hash="a" * 64, created_at=now)
+            ).returning(Subsidiary.id)
+        )[0]["id"]
+    )
     disclosure = (
         await Disclosure.insert(
-            Disclosure(recipient="Kursbolaget AB", subsidiary=subsidiary, purpose="course_site",
-                       fields=json.dumps(["account.id", "account.first_name", "account.email"]), people=1, created_at=now)
+            Disclosure(
+                recipient="Kursbolaget AB",
+                subsidiary=subsidiary,
+                purpose="course_site",
+                fields=json.dumps(["account.id", "account.first_name", "account.email"]),
+                people=1,
+                created_at=now,
+            )
         ).returning(Disclosure.id)
-    )[0]["id"]  # fmt: skip
+    )[0]["id"]
     await DisclosureSubject.insert(DisclosureSubject(disclosure=disclosure, account=aid))
     seeded.add("disclosure_subject")
     await RecipientNotice.insert(
-        RecipientNotice(subsidiary=subsidiary, kind="rectification", subject_ref=str(aid),
-                        changes=json.dumps({"account.first_name": first_name}), created_at=now)
-    )  # fmt: skip
+        RecipientNotice(
+            subsidiary=subsidiary,
+            kind="rectification",
+            subject_ref=str(aid),
+            changes=json.dumps({"account.first_name": first_name}),
+            created_at=now,
+        )
+    )
     seeded.add("recipient_notice")
     newsletter = (
         await Disclosure.insert(
-            Disclosure(recipient="Apsis", purpose="newsletter", people=1, created_at=now,
-                       fields=json.dumps(["person.email", "person.first_name", "disclosure_subject.subject_ref"]))
+            Disclosure(
+                recipient="Apsis",
+                purpose="newsletter",
+                people=1,
+                created_at=now,
+                fields=json.dumps(["person.email", "person.first_name", "disclosure_subject.subject_ref"]),
+            )
         ).returning(Disclosure.id)
-    )[0]["id"]  # fmt: skip
-    await DisclosureSubject.insert(DisclosureSubject(disclosure=newsletter, person=person, subject_ref=subscriber_ref(TEST_SECRET, email)))
+    )[0]["id"]
+    await DisclosureSubject.insert(
+        DisclosureSubject(disclosure=newsletter, person=person, subject_ref=subscriber_ref(TEST_SECRET, email))
+    )
     await ProcessorNotice.insert(
-        ProcessorNotice(recipient="Apsis", kind="rectification", subject_ref=subscriber_ref(TEST_SECRET, email), account=aid,
-                        changes=json.dumps({"account.first_name": first_name}), created_at=now)
-    )  # fmt: skip
+        ProcessorNotice(
+            recipient="Apsis",
+            kind="rectification",
+            subject_ref=subscriber_ref(TEST_SECRET, email),
+            account=aid,
+            changes=json.dumps({"account.first_name": first_name}),
+            created_at=now,
+        )
+    )
     seeded.add("processor_notice")
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
@@ -183,7 +283,9 @@ def test_every_table_with_personal_fields_has_an_owner_lookup():
 
 
 async def test_clause_the_rights_access_export_includes_every_table(billing):
-    other = await seed_person(billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar")
+    other = await seed_person(
+        billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar"
+    )
     seed = await seed_person(billing)
     assert seed["seeded"] >= set(personal_tables()), "seed_person must cover every table with personal fields"
     periods = ConfiguredPeriods(ip_days=3, page_view_months=6, session_days=2, login_window_seconds=120)
@@ -239,7 +341,9 @@ async def test_rectification_notifies_a_subsidiary_that_received_the_field(billi
     seed = await seed_person(billing)
     await RecipientNotice.delete(force=True)
     await ProcessorNotice.delete(force=True)
-    result = await rights.rectify(seed["account_id"], ProfileChanges(contact={"first_name": "Zelma", "last_name": "Quist"}))
+    result = await rights.rectify(
+        seed["account_id"], ProfileChanges(contact={"first_name": "Zelma", "last_name": "Quist"})
+    )
     assert set(result.changed) == {"account.first_name", "account.last_name"}
     assert result.notified == ("Kursbolaget AB", "Apsis")
     notices = await RecipientNotice.select().where(RecipientNotice.kind == "rectification").output(load_json=True)
@@ -247,7 +351,9 @@ async def test_rectification_notifies_a_subsidiary_that_received_the_field(billi
     # the course-site subsidiary received the first name, never the last name: only the first name is passed on
     assert notices[0]["changes"] == {"account.first_name": "Zelma"}
     # the form person with the same email is corrected too
-    assert (await Person.select(Person.first_name).where(Person.email == "zelmira.quist@example.se"))[0]["first_name"] == "Zelma"
+    assert (await Person.select(Person.first_name).where(Person.email == "zelmira.quist@example.se"))[0][
+        "first_name"
+    ] == "Zelma"
     # Apsis got the first name in a newsletter export: staff are asked to correct it there, by the Kurssajten-ID
     (apsis,) = await ProcessorNotice.select().output(load_json=True)
     assert (apsis["recipient"], apsis["kind"], apsis["account"]) == ("Apsis", "rectification", seed["account_id"])
@@ -264,7 +370,14 @@ async def test_rectification_of_billing_data_and_refusals(billing, rights):
     seed = await seed_person(billing)
     result = await rights.rectify(
         seed["account_id"],
-        ProfileChanges(billing={"customer_type": "private", "address_line": "Nya vägen 1", "postal_code": "41301", "city": "Göteborg"}),
+        ProfileChanges(
+            billing={
+                "customer_type": "private",
+                "address_line": "Nya vägen 1",
+                "postal_code": "41301",
+                "city": "Göteborg",
+            }
+        ),
     )
     assert "customer.address_line" in result.changed and "customer.postal_code" in result.changed
     assert (await billing.customer(seed["account_id"]))["postal_code"] == "413 01"
@@ -282,18 +395,26 @@ async def test_restriction_and_lifting_after_notice(billing, rights):
     assert view.kind == "restriction" and view.deadline is not None
     state = await rights.privacy_state(aid)
     assert state.restricted_at is not None
-    assert (await Person.select(Person.restricted_at).where(Person.email == "zelmira.quist@example.se"))[0]["restricted_at"]
+    assert (await Person.select(Person.restricted_at).where(Person.email == "zelmira.quist@example.se"))[0][
+        "restricted_at"
+    ]
     assert await SupportCase.count().where((SupportCase.kind == "restriction") & (SupportCase.account == aid)) == 1
 
     with pytest.raises(Forbidden):
         await rights.lift_restriction(seed["principal"], aid)
     staff = await accounts.create_staff(
-        email="kundtjanst@balansekonomi.se", role=Role.CUSTOMER_SERVICE, password=PASSWORD, first_name="Kim", last_name="Tjänst"
+        email="kundtjanst@balansekonomi.se",
+        role=Role.CUSTOMER_SERVICE,
+        password=PASSWORD,
+        first_name="Kim",
+        last_name="Tjänst",
     )
     await rights.lift_restriction(staff, aid)
     state = await rights.privacy_state(aid)
     assert state.restricted_at is None and state.lift_notice_sent_at is not None
-    assert (await Person.select(Person.restricted_at).where(Person.email == "zelmira.quist@example.se"))[0]["restricted_at"] is None
+    assert (await Person.select(Person.restricted_at).where(Person.email == "zelmira.quist@example.se"))[0][
+        "restricted_at"
+    ] is None
 
 
 async def test_consents_listed_and_withdrawn(billing, rights):
@@ -307,9 +428,11 @@ async def test_consents_listed_and_withdrawn(billing, rights):
 
 
 async def test_erasure_request_is_a_case_with_the_deadline(db, rights):
-    clock.set_now(lambda: datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc))
+    clock.set_now(lambda: datetime(2025, 3, 10, 9, 0, tzinfo=UTC))
     try:
-        principal = await accounts.register(email="ella@example.se", password=PASSWORD, first_name="Ella", last_name="E")
+        principal = await accounts.register(
+            email="ella@example.se", password=PASSWORD, first_name="Ella", last_name="E"
+        )
         view = await rights.request_erasure(principal.account_id)
         again = await rights.request_erasure(principal.account_id)
     finally:
@@ -330,26 +453,37 @@ async def test_a_new_email_reaches_every_recipient_that_had_the_old_one(billing,
 
     assert result.changed == ("account.email",) and set(result.notified) == {"Kursbolaget AB", "Apsis"}
     (notice,) = await RecipientNotice.select().output(load_json=True)
-    assert (notice["subject_ref"], notice["changes"]) == (str(seed["account_id"]), {"account.email": "zelmira.ny@example.se"})
+    assert (notice["subject_ref"], notice["changes"]) == (
+        str(seed["account_id"]),
+        {"account.email": "zelmira.ny@example.se"},
+    )
     # Apsis knows her by the ID of the old address, and is to get the new one
     (apsis,) = await ProcessorNotice.select().output(load_json=True)
     assert (apsis["subject_ref"], apsis["changes"]) == (old_ref, {"account.email": "zelmira.ny@example.se"})
     # her form rows follow the address
     assert await Person.count().where(Person.email == "zelmira.quist@example.se") == 0
-    assert await Person.count().where((Person.email == "zelmira.ny@example.se") & (Person.account == seed["account_id"])) == 1
+    assert (
+        await Person.count().where((Person.email == "zelmira.ny@example.se") & (Person.account == seed["account_id"]))
+        == 1
+    )
 
 
 async def test_a_new_email_taken_or_malformed_is_refused_and_nothing_changes(billing, rights):
     seed = await seed_person(billing)
     await seed_person(billing, email="other@example.se", first_name="Otto", last_name="Annan", essay="Ottos svar")
     with pytest.raises(Conflict) as taken:
-        await rights.rectify(seed["account_id"], ProfileChanges(email="other@example.se", contact={"first_name": "Zelda"}))
+        await rights.rectify(
+            seed["account_id"], ProfileChanges(email="other@example.se", contact={"first_name": "Zelda"})
+        )
     assert "email" in taken.value.field_errors
     with pytest.raises(Invalid) as malformed:
         await rights.rectify(seed["account_id"], ProfileChanges(email="zelmira@"))
     assert "email" in malformed.value.field_errors
     contact = await rights.contact(seed["account_id"])
-    assert (contact["email"], contact["first_name"]) == ("zelmira.quist@example.se", "Zelmira")  # the whole change rolled back
+    assert (contact["email"], contact["first_name"]) == (
+        "zelmira.quist@example.se",
+        "Zelmira",
+    )  # the whole change rolled back
 
 
 async def test_a_new_email_that_already_has_form_rows_needs_customer_service(billing, rights):
@@ -358,7 +492,9 @@ async def test_a_new_email_that_already_has_form_rows_needs_customer_service(bil
     seed = await seed_person(billing)
     now = clock.now()
     stranger = (
-        await Person.insert(Person(email="stranger@example.se", first_name="Stina", created_at=now, updated_at=now)).returning(Person.id)
+        await Person.insert(
+            Person(email="stranger@example.se", first_name="Stina", created_at=now, updated_at=now)
+        ).returning(Person.id)
     )[0]["id"]
     with pytest.raises(Conflict) as refused:
         await rights.rectify(seed["account_id"], ProfileChanges(email="stranger@example.se"))
@@ -377,10 +513,16 @@ async def test_rectify_person_corrects_a_form_person_and_refuses_what_belongs_to
     now = clock.now()
 
     async def person(email: str, first_name: str) -> int:
-        return (await Person.insert(Person(email=email, first_name=first_name, created_at=now, updated_at=now)).returning(Person.id))[0]["id"]
+        return (
+            await Person.insert(Person(email=email, first_name=first_name, created_at=now, updated_at=now)).returning(
+                Person.id
+            )
+        )[0]["id"]
 
     frida, gustav = await person("frida@example.se", "Frida"), await person("gustav@example.se", "Gustav")
-    result = await rights.rectify_person(frida, {"first_name": "Fredrika", "mobile": "070-765 43 21"}, "Fredrika@Example.se")
+    result = await rights.rectify_person(
+        frida, {"first_name": "Fredrika", "mobile": "070-765 43 21"}, "Fredrika@Example.se"
+    )
     assert set(result.changed) == {"person.first_name", "person.mobile", "person.email"}
     row = (await Person.select(Person.first_name, Person.mobile, Person.email).where(Person.id == frida))[0]
     assert row == {"first_name": "Fredrika", "mobile": "+46707654321", "email": "fredrika@example.se"}

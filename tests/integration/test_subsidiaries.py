@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -23,9 +23,14 @@ from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed
 from coursesite.privacy.subsidiaries import FIELD_SQL, SubsidiaryService
 from tests.conftest import TEST_SECRET, run_in_own_loop
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-COURSE_SITE_FIELDS = {"account.id", "account.first_name", "account.email", "enrollment.status",
-                      "lesson_progress.course_percent"}
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+COURSE_SITE_FIELDS = {
+    "account.id",
+    "account.first_name",
+    "account.email",
+    "enrollment.status",
+    "lesson_progress.course_percent",
+}
 
 
 @pytest.fixture
@@ -35,19 +40,30 @@ def service(db, catalog):
 
 async def account(email: str, first_name: str = "Anna", *, role: str = "participant", mobile: str | None = None) -> int:
     rows = await Account.insert(
-        Account(email=email, password_hash="x", first_name=first_name, last_name="Andersson", mobile=mobile, role=role,
-                created_at=NOW)
+        Account(
+            email=email,
+            password_hash="x",
+            first_name=first_name,
+            last_name="Andersson",
+            mobile=mobile,
+            role=role,
+            created_at=NOW,
+        )
     )
     return rows[0]["id"]
 
 
 async def enrol(account_id: int) -> None:
-    await Enrollment.insert(Enrollment(account=account_id, terms_version="2026-01", terms_accepted_at=NOW, created_at=NOW))
+    await Enrollment.insert(
+        Enrollment(account=account_id, terms_version="2026-01", terms_accepted_at=NOW, created_at=NOW)
+    )
 
 
 async def restrict(account_id: int) -> None:
     await AccountPrivacy.insert(
-        AccountPrivacy(account=account_id, restricted_at=NOW, restriction_reason="Jag bestrider uppgifterna", updated_at=NOW)
+        AccountPrivacy(
+            account=account_id, restricted_at=NOW, restriction_reason="Jag bestrider uppgifterna", updated_at=NOW
+        )
     )
 
 
@@ -73,16 +89,39 @@ async def test_clause_subsidiaries_receive_exactly_the_allow_list(service, catal
     bo = await account("bo@example.se", "Bo")
     await account("larare@balansekonomi.se", "Ingrid", role="instructor")  # staff are never shared
     await enrol(anna)
-    await Customer.insert(Customer(account=anna, customer_type="private", address_line="Storgatan 1",
-                                   postal_code="114 55", city="Stockholm", updated_at=NOW))
+    await Customer.insert(
+        Customer(
+            account=anna,
+            customer_type="private",
+            address_line="Storgatan 1",
+            postal_code="114 55",
+            city="Stockholm",
+            updated_at=NOW,
+        )
+    )
     lessons = catalog.course.lessons()
     for lesson in lessons[:3]:
-        await LessonProgress.insert(LessonProgress(account=anna, lesson_slug=lesson.slug, completed_at=NOW, updated_at=NOW))
-    await LessonProgress.insert(LessonProgress(account=anna, lesson_slug="en-gammal-lektion", completed_at=NOW, updated_at=NOW))
+        await LessonProgress.insert(
+            LessonProgress(account=anna, lesson_slug=lesson.slug, completed_at=NOW, updated_at=NOW)
+        )
+    await LessonProgress.insert(
+        LessonProgress(account=anna, lesson_slug="en-gammal-lektion", completed_at=NOW, updated_at=NOW)
+    )
     await LessonProgress.insert(LessonProgress(account=bo, lesson_slug=lessons[0].slug, updated_at=NOW))  # started only
-    await Answer.insert(Answer(account=anna, question_id="x.y", lesson_slug=lessons[0].slug, attempt=1,
-                               raw_response=json.dumps("Mitt hemliga svar"), normalized_response=json.dumps("mitt hemliga svar"),
-                               status="graded", max_score_milli=1000, feedback=json.dumps([]), created_at=NOW))
+    await Answer.insert(
+        Answer(
+            account=anna,
+            question_id="x.y",
+            lesson_slug=lessons[0].slug,
+            attempt=1,
+            raw_response=json.dumps("Mitt hemliga svar"),
+            normalized_response=json.dumps("mitt hemliga svar"),
+            status="graded",
+            max_score_milli=1000,
+            feedback=json.dumps([]),
+            created_at=NOW,
+        )
+    )
     found, _ = await added()
 
     page = await service.participants(found)
@@ -90,9 +129,13 @@ async def test_clause_subsidiaries_receive_exactly_the_allow_list(service, catal
     assert [set(item) for item in page.participants] == [COURSE_SITE_FIELDS, COURSE_SITE_FIELDS]
     assert set(allowed_fields("course_site")) == COURSE_SITE_FIELDS
     by_id = {item["account.id"]: item for item in page.participants}
-    assert by_id[anna] == {"account.id": anna, "account.first_name": "Anna", "account.email": "anna@example.se",
-                           "enrollment.status": "enrolled",
-                           "lesson_progress.course_percent": 3 * 100 // len(lessons)}
+    assert by_id[anna] == {
+        "account.id": anna,
+        "account.first_name": "Anna",
+        "account.email": "anna@example.se",
+        "enrollment.status": "enrolled",
+        "lesson_progress.course_percent": 3 * 100 // len(lessons),
+    }
     assert by_id[bo]["enrollment.status"] == "not_enrolled" and by_id[bo]["lesson_progress.course_percent"] == 0
     text = json.dumps(page.participants)
     for never in ("+46701234567", "Storgatan", "114 55", "Stockholm", "hemliga", "Andersson", "Ingrid"):
@@ -118,8 +161,9 @@ async def test_a_restricted_person_is_absent(service):
     bo = await account("bo@example.se", "Bo")
     cecilia = await account("cecilia@example.se", "Cecilia")
     await restrict(bo)
-    await Person.insert(Person(email="cecilia@example.se", account=cecilia, restricted_at=NOW, created_at=NOW,
-                               updated_at=NOW))
+    await Person.insert(
+        Person(email="cecilia@example.se", account=cecilia, restricted_at=NOW, created_at=NOW, updated_at=NOW)
+    )
     # A switched-off profile does not stop sharing for the contract (docs/privacy-sharing.md).
     await AccountPrivacy.insert(AccountPrivacy(account=anna, profile_enabled=False, updated_at=NOW))
     found, _ = await added()
@@ -223,9 +267,13 @@ async def test_add_refuses_unknown_purposes_and_a_second_active_token(db):
 
 async def notice(subsidiary_id: int, kind: str = "rectification", changes=None) -> int:
     rows = await RecipientNotice.insert(
-        RecipientNotice(subsidiary=subsidiary_id, kind=kind, subject_ref="12",
-                        changes=json.dumps(changes if changes is not None else {"account.first_name": "Annie"}),
-                        created_at=NOW)
+        RecipientNotice(
+            subsidiary=subsidiary_id,
+            kind=kind,
+            subject_ref="12",
+            changes=json.dumps(changes if changes is not None else {"account.first_name": "Annie"}),
+            created_at=NOW,
+        )
     )
     return rows[0]["id"]
 
@@ -238,7 +286,8 @@ async def test_notices_are_listed_and_acknowledged_once(service):
     theirs = await notice(other.id)
     listed = await service.notices(mine)
     assert [(n.id, n.kind, n.subject_ref, n.changes) for n in listed] == [
-        (first, "rectification", "12", {"account.first_name": "Annie"}), (second, "erasure", "12", []),
+        (first, "rectification", "12", {"account.first_name": "Annie"}),
+        (second, "erasure", "12", []),
     ]
     await service.acknowledge(mine, first)
     [row] = await RecipientNotice.select(RecipientNotice.acknowledged_at).where(RecipientNotice.id == first)
@@ -257,12 +306,18 @@ async def test_notices_are_listed_and_acknowledged_once(service):
 
 @pytest.fixture
 def run(db, database_url):
-    env = {"COURSESITE_DATABASE_URL": database_url, "COURSESITE_SECRET_KEY": TEST_SECRET, "COURSESITE_DB_POOL_SIZE": "0"}
+    env = {
+        "COURSESITE_DATABASE_URL": database_url,
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_DB_POOL_SIZE": "0",
+    }
     return lambda *args: CliRunner().invoke(main, list(args), env=env)
 
 
 def test_the_command_prints_the_token_alone_on_its_last_line_and_stores_only_its_hash(run):
-    result = run("subsidiary", "add", "--name", "Kursplattformen AB", "--purpose", "course_site", "--channel", "kursplattformen")
+    result = run(
+        "subsidiary", "add", "--name", "Kursplattformen AB", "--purpose", "course_site", "--channel", "kursplattformen"
+    )
     assert result.exit_code == 0, result.output
     token = result.output.rstrip("\n").splitlines()[-1]
     assert len(token) >= 43 and " " not in token

@@ -6,7 +6,7 @@ the account with the same e-mail; erasure and rectification notices carry the `p
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,16 +15,23 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, RecipientNotice
 from coursesite.privacy import subsidiaries
 from coursesite.privacy.access import access_export
-from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.erasure import erase_account, erase_person
 from coursesite.privacy.forms import WEBINARS, PublicForms
+from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.privacy.sharing import allowed_fields
 from coursesite.privacy.subsidiaries import SubsidiaryService
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BUDGET, BUFFERT, *_ = WEBINARS
-WEBINAR_FIELDS = {"person.id", "person.first_name", "person.last_name", "person.email", "person.mobile", "form_submission.details"}
+WEBINAR_FIELDS = {
+    "person.id",
+    "person.first_name",
+    "person.last_name",
+    "person.email",
+    "person.mobile",
+    "form_submission.details",
+}
 
 PERIODS = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
 
@@ -35,18 +42,30 @@ def service(db, catalog):
 
 
 async def account(email: str, first_name: str = "Anna", *, id: int | None = None) -> int:
-    row = Account(email=email, password_hash="x", first_name=first_name, last_name="Andersson", role="participant",
-                  created_at=NOW)
+    row = Account(
+        email=email, password_hash="x", first_name=first_name, last_name="Andersson", role="participant", created_at=NOW
+    )
     if id is not None:
         row.id = id
     return (await Account.insert(row).returning(Account.id))[0]["id"]
 
 
 async def register(db, email: str, first_name: str = "Wilma", webinar: str = BUDGET, *, form: str = "webinar") -> int:
-    data = {"first_name": first_name, "last_name": "Webb", "email": email, "mobile": "070-123 45 67",
-            "source": "Mässan i Göteborg", "webinar": webinar, "message": "Hej", "ebook": "hushallsbudgeten"}
-    fields = {"webinar": ("first_name", "last_name", "email", "mobile", "source", "webinar"),
-              "contact": ("first_name", "last_name", "email", "message"), "ebook": ("email", "first_name", "ebook")}
+    data = {
+        "first_name": first_name,
+        "last_name": "Webb",
+        "email": email,
+        "mobile": "070-123 45 67",
+        "source": "Mässan i Göteborg",
+        "webinar": webinar,
+        "message": "Hej",
+        "ebook": "hushallsbudgeten",
+    }
+    fields = {
+        "webinar": ("first_name", "last_name", "email", "mobile", "source", "webinar"),
+        "contact": ("first_name", "last_name", "email", "message"),
+        "ebook": ("email", "first_name", "ebook"),
+    }
     return (await PublicForms(db).submit(form, {k: data[k] for k in fields[form]})).person_id
 
 
@@ -74,20 +93,38 @@ async def test_clause_the_webinar_subsidiary_receives_exactly_the_allow_list_of_
     assert set(allowed_fields("webinar")) == WEBINAR_FIELDS
     assert [set(item) for item in page.participants] == [WEBINAR_FIELDS, WEBINAR_FIELDS]
     assert page.participants == [
-        {"person.id": wilma, "person.first_name": "Wilma", "person.last_name": "Webb", "person.email": "wilma@example.se",
-         "person.mobile": "+46701234567", "form_submission.details": [BUDGET, BUFFERT]},
-        {"person.id": bo, "person.first_name": "Bosse", "person.last_name": "Webb", "person.email": "bo@example.se",
-         "person.mobile": "+46701234567", "form_submission.details": [BUDGET]},
-    ]  # fmt: skip
+        {
+            "person.id": wilma,
+            "person.first_name": "Wilma",
+            "person.last_name": "Webb",
+            "person.email": "wilma@example.se",
+            "person.mobile": "+46701234567",
+            "form_submission.details": [BUDGET, BUFFERT],
+        },
+        {
+            "person.id": bo,
+            "person.first_name": "Bosse",
+            "person.last_name": "Webb",
+            "person.email": "bo@example.se",
+            "person.mobile": "+46701234567",
+            "form_submission.details": [BUDGET],
+        },
+    ]
     assert page.next_after is None
     text = json.dumps(page.participants)
     for never in ("Mässan", "Anna", "Kalle", "Eva", "Andersson", "account."):
         assert never not in text  # no source, no participant without a registration, no account data
     # Logged as one disclosure, with one subject per person, by the person (the id the subsidiary received).
     [disclosure] = await Disclosure.select().output(load_json=True)
-    assert (disclosure["recipient"], disclosure["purpose"], disclosure["people"]) == ("Webbinariebolaget AB", "webinar", 2)
+    assert (disclosure["recipient"], disclosure["purpose"], disclosure["people"]) == (
+        "Webbinariebolaget AB",
+        "webinar",
+        2,
+    )
     assert disclosure["fields"] == list(allowed_fields("webinar"))
-    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account).order_by(DisclosureSubject.id)
+    subjects = await DisclosureSubject.select(DisclosureSubject.person, DisclosureSubject.account).order_by(
+        DisclosureSubject.id
+    )
     assert subjects == [{"person": wilma, "account": None}, {"person": bo, "account": None}]
     assert [s.id for s in await subsidiaries.recipients_of(bo_account)] == [webinar.id]
     # The course-site subsidiary is unchanged: participants (accounts), never a form person.
@@ -129,8 +166,11 @@ async def test_the_disclosure_shows_in_the_export_of_the_account_with_the_same_e
     webinar = await webinar_subsidiary()
     await service.participants(webinar)
     # A notice to the webinar subsidiary about a person whose id is this account's id is not this account's.
-    await RecipientNotice.insert(RecipientNotice(subsidiary=webinar.id, kind="erasure", subject_ref=str(anna),
-                                                 changes=json.dumps([]), created_at=NOW))
+    await RecipientNotice.insert(
+        RecipientNotice(
+            subsidiary=webinar.id, kind="erasure", subject_ref=str(anna), changes=json.dumps([]), created_at=NOW
+        )
+    )
 
     export = await access_export(anna, periods=PERIODS, controller="Balansekonomi Svenska AB")
 
@@ -151,7 +191,9 @@ async def test_erasing_a_form_person_notifies_the_webinar_subsidiary_by_the_pers
     report = await erase_person(db, person_id=wilma, actor_id=None, case_id=None)
 
     assert report.notified == ("Webbinariebolaget AB",)
-    notices = await RecipientNotice.select(RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref)
+    notices = await RecipientNotice.select(
+        RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref
+    )
     assert notices == [{"subsidiary": webinar.id, "kind": "erasure", "subject_ref": str(wilma)}]
     assert [n.subject_ref for n in await service.notices(webinar)] == [str(wilma)]
 
@@ -165,22 +207,37 @@ async def test_rectification_and_erasure_of_an_account_reach_each_subsidiary_by_
     await service.participants(webinar)
     await service.participants(course_site)
     # Otto's own pending notice to the webinar subsidiary, under a number that is also Anna's account id.
-    ottos = (await RecipientNotice.insert(RecipientNotice(subsidiary=webinar.id, kind="rectification",
-                                                          subject_ref=str(anna), changes=json.dumps({}),
-                                                          created_at=NOW)).returning(RecipientNotice.id))[0]["id"]
+    ottos = (
+        await RecipientNotice.insert(
+            RecipientNotice(
+                subsidiary=webinar.id,
+                kind="rectification",
+                subject_ref=str(anna),
+                changes=json.dumps({}),
+                created_at=NOW,
+            )
+        ).returning(RecipientNotice.id)
+    )[0]["id"]
 
     result = await RightsService(db).rectify(
         anna, ProfileChanges(contact={"first_name": "Annie", "last_name": "Berg", "mobile": "0709998877"})
     )
 
     assert set(result.notified) == {"Webbinariebolaget AB", "Kursplattformen AB"}
-    rows = await RecipientNotice.select().where(RecipientNotice.id != ottos).order_by(RecipientNotice.subsidiary).output(load_json=True)
+    rows = (
+        await RecipientNotice.select()
+        .where(RecipientNotice.id != ottos)
+        .order_by(RecipientNotice.subsidiary)
+        .output(load_json=True)
+    )
     by_subsidiary = {row["subsidiary"]: row for row in rows}
     assert len(rows) == 2
     assert by_subsidiary[webinar.id]["subject_ref"] == str(anna_person)
     assert by_subsidiary[webinar.id]["changes"] == {
-        "person.first_name": "Annie", "person.last_name": "Berg", "person.mobile": "+46709998877"
-    }  # fmt: skip
+        "person.first_name": "Annie",
+        "person.last_name": "Berg",
+        "person.mobile": "+46709998877",
+    }
     assert by_subsidiary[course_site.id]["subject_ref"] == str(anna)
     assert by_subsidiary[course_site.id]["changes"] == {"account.first_name": "Annie"}  # it never got the last name
 
@@ -191,8 +248,9 @@ async def test_rectification_and_erasure_of_an_account_reach_each_subsidiary_by_
         clock.set_now(None)
 
     assert set(report.notified) == {"Webbinariebolaget AB", "Kursplattformen AB"}
-    rows = await RecipientNotice.select(RecipientNotice.id, RecipientNotice.subsidiary, RecipientNotice.kind,
-                                        RecipientNotice.subject_ref).order_by(RecipientNotice.id)
+    rows = await RecipientNotice.select(
+        RecipientNotice.id, RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref
+    ).order_by(RecipientNotice.id)
     # The pending rectifications about Anna are replaced by erasure notices; Otto's notice stays.
     assert sorted((r["subsidiary"], r["kind"], r["subject_ref"]) for r in rows if r["id"] != ottos) == sorted(
         [(webinar.id, "erasure", str(anna_person)), (course_site.id, "erasure", str(anna))]
@@ -214,9 +272,9 @@ async def test_a_restriction_is_passed_on_to_each_subsidiary_that_received_the_p
 
     rights = RightsService(db)
     await rights.request_restriction(anna, "Jag bestrider uppgifterna")
-    notices = await RecipientNotice.select(RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref).order_by(
-        RecipientNotice.subsidiary
-    )
+    notices = await RecipientNotice.select(
+        RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref
+    ).order_by(RecipientNotice.subsidiary)
     assert notices == [
         {"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(anna_person)},
         {"subsidiary": course_site.id, "kind": "restriction", "subject_ref": str(anna)},
@@ -226,7 +284,7 @@ async def test_a_restriction_is_passed_on_to_each_subsidiary_that_received_the_p
 
     await RecipientNotice.delete(force=True)
     assert await rights.apply_person_restriction(wilma, "Begäran per telefon") is True
-    assert await RecipientNotice.select(RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref) == [
-        {"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(wilma)}
-    ]
+    assert await RecipientNotice.select(
+        RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref
+    ) == [{"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(wilma)}]
     assert bo  # Bo did nothing: no notice names him

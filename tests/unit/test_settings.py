@@ -42,15 +42,27 @@ def test_page_view_periods_default_to_7_days_and_13_months_and_can_be_set():
     settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET})
     assert (settings.page_view_ip_days, settings.page_view_retention_months) == (7, 13)
     settings = Settings.from_env(
-        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "1", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "36"}
+        {
+            "COURSESITE_SECRET_KEY": SECRET,
+            "COURSESITE_PAGE_VIEW_IP_DAYS": "1",
+            "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "36",
+        }
     )
     assert (settings.page_view_ip_days, settings.page_view_retention_months) == (1, 36)
     settings = Settings.from_env(
-        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "90", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "4"}
+        {
+            "COURSESITE_SECRET_KEY": SECRET,
+            "COURSESITE_PAGE_VIEW_IP_DAYS": "90",
+            "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "4",
+        }
     )
     assert (settings.page_view_ip_days, settings.page_view_retention_months) == (90, 4)
     settings = Settings.from_env(
-        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PAGE_VIEW_IP_DAYS": "27", "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "1"}
+        {
+            "COURSESITE_SECRET_KEY": SECRET,
+            "COURSESITE_PAGE_VIEW_IP_DAYS": "27",
+            "COURSESITE_PAGE_VIEW_RETENTION_MONTHS": "1",
+        }
     )
     assert (settings.page_view_ip_days, settings.page_view_retention_months) == (27, 1)
 
@@ -105,7 +117,9 @@ def test_bad_session_and_login_window_values_name_the_variable(env, fragment):
         Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, **env})
 
 
-@pytest.mark.parametrize("name, low, high", [("COURSESITE_PAGE_VIEW_IP_DAYS", 1, 90), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", 1, 36)])
+@pytest.mark.parametrize(
+    "name, low, high", [("COURSESITE_PAGE_VIEW_IP_DAYS", 1, 90), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", 1, 36)]
+)
 @pytest.mark.parametrize(
     "raw, problem",
     [

@@ -92,7 +92,9 @@ async def test_login_is_rate_limited(client, settings):
     await register(client)
     await api_post(client, "/api/v1/auth/logout")
     for _ in range(settings.login_max_failures):
-        response = await api_post(client, "/api/v1/auth/login", {"email": "anna@example.se", "password": "fel-lösenord"})
+        response = await api_post(
+            client, "/api/v1/auth/login", {"email": "anna@example.se", "password": "fel-lösenord"}
+        )
         assert response.status_code == 401
     response = await api_post(client, "/api/v1/auth/login", {"email": "anna@example.se", "password": PASSWORD})
     assert response.status_code == 429  # even the right password waits now
@@ -119,7 +121,13 @@ async def test_register_and_login_pages(client):
     token = await csrf_token(client, "/registrera")
     response = await client.post(
         "/registrera",
-        data={"_csrf_token": token, "email": "bo@example.se", "password": PASSWORD, "first_name": "Bo", "last_name": "Ek"},
+        data={
+            "_csrf_token": token,
+            "email": "bo@example.se",
+            "password": PASSWORD,
+            "first_name": "Bo",
+            "last_name": "Ek",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == "/min-kurs"
@@ -162,11 +170,18 @@ async def test_create_staff_command(db, settings, monkeypatch):
     monkeypatch.setenv("COURSESITE_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("COURSESITE_SECRET_KEY", settings.secret_key)
     runner = CliRunner()
-    result = await _in_thread(runner.invoke, main, ["create-staff", "--email", "larare@example.se", "--role", "instructor"], input="ett-langt-losenord\n")
+    result = await _in_thread(
+        runner.invoke,
+        main,
+        ["create-staff", "--email", "larare@example.se", "--role", "instructor"],
+        input="ett-langt-losenord\n",
+    )
     assert result.exit_code == 0, result.output
     row = (await Account.select().where(Account.email == "larare@example.se"))[0]
     assert row["role"] == "instructor"
-    result = await _in_thread(runner.invoke, main, ["create-staff", "--email", "x@example.se", "--role", "instructor", "--password", "kort"])
+    result = await _in_thread(
+        runner.invoke, main, ["create-staff", "--email", "x@example.se", "--role", "instructor", "--password", "kort"]
+    )
     assert result.exit_code == 1 and "password" in result.output
 
 

@@ -4,21 +4,23 @@ public check with "Anna A." only."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pypdf
 
 from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 
-COMPLETED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+COMPLETED_AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 async def complete_course(account_id: int, course, *, leave_out: int = 0) -> None:
     lessons = course.lessons()
     for lesson in lessons[: len(lessons) - leave_out]:
         await LessonProgress.insert(
-            LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=COMPLETED_AT, updated_at=COMPLETED_AT)
+            LessonProgress(
+                account=account_id, lesson_slug=lesson.slug, completed_at=COMPLETED_AT, updated_at=COMPLETED_AT
+            )
         )
 
 
@@ -122,7 +124,9 @@ async def test_my_certificate_page_needs_a_login(client):
 
 async def test_after_the_holders_erasure_the_page_says_it_can_no_longer_be_checked(client, participant, course):
     code = await issued_code(client, participant, course)
-    await Certificate.update({Certificate.holder_short_name: "", Certificate.account: None}).where(Certificate.code == code)
+    await Certificate.update({Certificate.holder_short_name: "", Certificate.account: None}).where(
+        Certificate.code == code
+    )
     client.cookies.clear()
     response = await client.get(f"/intyg/{code}")
     assert response.status_code == 200

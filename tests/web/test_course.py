@@ -34,18 +34,34 @@ async def test_course_lists_acts_lessons_and_questions_without_keys(client, part
                     assert question["left"] and question["right"]
                 if question["type"] == "ordering":
                     assert len(question["items"]) >= 2
-    assert types >= {"single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "matching", "ordering"}
+    assert types >= {
+        "single_choice",
+        "multiple_choice",
+        "true_false",
+        "short_answer",
+        "numeric",
+        "matching",
+        "ordering",
+    }
     text = response.text
     for lesson in course.lessons():
         for question in lesson.questions:
-            for feedback in [question.general_feedback] + [getattr(c, "feedback", "") for c in getattr(question, "choices", ())]:
+            for feedback in [question.general_feedback] + [
+                getattr(c, "feedback", "") for c in getattr(question, "choices", ())
+            ]:
                 if feedback and len(feedback) > 25:
                     assert feedback not in text
 
 
 async def test_ordering_items_are_not_shown_in_answer_order(client, participant, course):
     body = (await client.get("/api/v1/course")).json()
-    shown = {q["id"]: [i["id"] for i in q["items"]] for a in body["acts"] for l in a["lessons"] for q in l["questions"] if q["type"] == "ordering"}
+    shown = {
+        q["id"]: [i["id"] for i in q["items"]]
+        for a in body["acts"]
+        for lesson in a["lessons"]
+        for q in lesson["questions"]
+        if q["type"] == "ordering"
+    }
     for lesson in course.lessons():
         for question in lesson.questions:
             if question.id in shown:
@@ -54,21 +70,27 @@ async def test_ordering_items_are_not_shown_in_answer_order(client, participant,
 
 async def test_answer_api_grades_at_once(client, participant, course):
     question = course.acts[0].lessons[0].questions[0]
-    response = await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+    response = await api_post(
+        client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) >= {"id", "score", "max_score", "correct", "feedback", "attempt", "status"}
     assert body["status"] == "graded" and body["correct"] is True and body["attempt"] == 1
     assert float(body["score"]) == float(body["max_score"]) == float(question.points)
     assert question.general_feedback in body["feedback"]
-    wrong = await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": wrong_response(question)})
+    wrong = await api_post(
+        client, "/api/v1/answers", {"question_id": question.id, "response": wrong_response(question)}
+    )
     assert wrong.json()["attempt"] == 2 and wrong.json()["correct"] is False
 
 
 async def test_essay_is_pending_review(client, participant, course, db):
-    essay = next(q for l in course.lessons() for q in l.questions if q.type.value == "essay")
+    essay = next(q for lesson in course.lessons() for q in lesson.questions if q.type.value == "essay")
     await open_every_lesson(participant["id"], course)
-    response = await api_post(client, "/api/v1/answers", {"question_id": essay.id, "response": "Jag sparar tio procent av lönen varje månad."})
+    response = await api_post(
+        client, "/api/v1/answers", {"question_id": essay.id, "response": "Jag sparar tio procent av lönen varje månad."}
+    )
     assert response.status_code == 201
     assert response.json()["status"] == "pending_review" and response.json()["score"] is None
 
@@ -91,7 +113,9 @@ async def test_malformed_and_refused_responses_are_400_and_not_stored(client, pa
     choice = next(q for q in lesson.questions if q.type.value == "single_choice")
     response = await api_post(client, "/api/v1/answers", {"question_id": choice.id, "response": ["a", "b"]})
     assert response.status_code == 400 and response.json()["detail"]
-    text_question = next(q for l in course.acts[0].lessons for q in l.questions if q.type.value in ("short_answer", "numeric"))
+    text_question = next(
+        q for lesson in course.acts[0].lessons for q in lesson.questions if q.type.value in ("short_answer", "numeric")
+    )
     response = await api_post(client, "/api/v1/answers", {"question_id": text_question.id, "response": "0001012384"})
     assert response.status_code == 400
     assert "personnummer" in response.json()["detail"]
@@ -100,18 +124,22 @@ async def test_malformed_and_refused_responses_are_400_and_not_stored(client, pa
 
 async def test_locked_lesson_is_403(client, participant, course):
     question = course.acts[1].lessons[0].questions[0]
-    response = await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+    response = await api_post(
+        client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+    )
     assert response.status_code == 403
     page = await client.get(f"/lektion/{course.acts[1].lessons[0].slug}")
     assert page.status_code == 403 and "låst" in page.text
 
 
 async def test_attempts_used_up_is_403(client, participant, course):
-    lesson = next(l for l in course.acts[0].lessons if l.max_attempts)
+    lesson = next(candidate for candidate in course.acts[0].lessons if candidate.max_attempts)
     question = lesson.questions[0]
     for _ in range(lesson.max_attempts):
         await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": wrong_response(question)})
-    response = await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+    response = await api_post(
+        client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+    )
     assert response.status_code == 403
 
 
@@ -121,7 +149,17 @@ async def test_my_answers_and_progress(client, participant, course):
         await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
     answers = (await client.get(f"/api/v1/me/answers?lesson={lesson.slug}")).json()
     assert len(answers) == len(lesson.questions)
-    assert set(answers[0]) >= {"id", "question_id", "response", "score", "max_score", "status", "attempt", "feedback", "comment"}
+    assert set(answers[0]) >= {
+        "id",
+        "question_id",
+        "response",
+        "score",
+        "max_score",
+        "status",
+        "attempt",
+        "feedback",
+        "comment",
+    }
     progress = (await client.get("/api/v1/me/progress")).json()
     act1 = progress["acts"][0]
     assert (act1["lessons_completed"], act1["lessons_total"]) == (1, len(course.acts[0].lessons))
@@ -132,7 +170,9 @@ async def test_my_answers_and_progress(client, participant, course):
 async def test_completing_act_1_through_the_api_unlocks_act_2(client, participant, course):
     for lesson in course.acts[0].lessons:
         for question in lesson.questions:
-            response = await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+            response = await api_post(
+                client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+            )
             assert response.status_code == 201, response.text
     body = (await client.get("/api/v1/course")).json()
     assert [act["unlocked"] for act in body["acts"]] == [True, True, False]

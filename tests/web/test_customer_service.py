@@ -13,8 +13,8 @@ from coursesite.privacy import audit
 from coursesite.privacy.cases import today
 from coursesite.privacy.deadlines import deadline
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.web.test_finance import post_form
 from tests.support import open_every_lesson
+from tests.web.test_finance import post_form
 from tests.web.test_instructor_api import concrete
 from tests.web.test_security import guard_functions, handlers
 
@@ -24,10 +24,15 @@ ANSWER = "Avgifterna äter upp avkastningen år efter år, skrev jag."
 PNR = "20000101-2384"
 CARD = "4111 1111 1111 1111"
 COMPANY = {
-    "customer_type": "company", "company_name": "Särskilda Bolaget AB", "org_number": "556047-3521",
-    "reference": "Eva Referensson", "address_line": "Fakturavägen 17", "postal_code": "114 55", "city": "Sundsvall",
+    "customer_type": "company",
+    "company_name": "Särskilda Bolaget AB",
+    "org_number": "556047-3521",
+    "reference": "Eva Referensson",
+    "address_line": "Fakturavägen 17",
+    "postal_code": "114 55",
+    "city": "Sundsvall",
     "accept_terms_version": TERMS_VERSION,
-}  # fmt: skip
+}
 BILLING_DETAILS = ("Särskilda Bolaget AB", "556047-3521", "Eva Referensson", "Fakturavägen 17", "Sundsvall")
 
 
@@ -69,14 +74,22 @@ async def erasure_request(client, email: str) -> int:
 def test_the_support_routes_are_found(app):
     found = {path for _, path in support_routes(app)}
     assert {
-        "/kundtjanst", "/kundtjanst/nytt", "/kundtjanst/arende/{case_id:int}",
-        "/kundtjanst/arende/{case_id:int}/anteckning", "/kundtjanst/arende/{case_id:int}/forlang",
+        "/kundtjanst",
+        "/kundtjanst/nytt",
+        "/kundtjanst/arende/{case_id:int}",
+        "/kundtjanst/arende/{case_id:int}/anteckning",
+        "/kundtjanst/arende/{case_id:int}/forlang",
         "/kundtjanst/arende/{case_id:int}/avsluta",
-        "/api/v1/support/requests", "/api/v1/support/requests/{case_id:int}/complete", "/api/v1/support/cases",
-        "/kundtjanst/nyhetsbrevstjanster", "/kundtjanst/nyhetsbrevstjanster/{notice_id:int}/utfort",
-        "/api/v1/support/processor-notices", "/api/v1/support/processor-notices/{notice_id:int}/done",
-        "/kundtjanst/arende/{case_id:int}/registerutdrag", "/api/v1/support/requests/{case_id:int}/export",
-    } <= found  # fmt: skip
+        "/api/v1/support/requests",
+        "/api/v1/support/requests/{case_id:int}/complete",
+        "/api/v1/support/cases",
+        "/kundtjanst/nyhetsbrevstjanster",
+        "/kundtjanst/nyhetsbrevstjanster/{notice_id:int}/utfort",
+        "/api/v1/support/processor-notices",
+        "/api/v1/support/processor-notices/{notice_id:int}/done",
+        "/kundtjanst/arende/{case_id:int}/registerutdrag",
+        "/api/v1/support/requests/{case_id:int}/export",
+    } <= found
 
 
 @pytest.mark.parametrize("role", ["participant", "instructor", "finance"])
@@ -88,7 +101,9 @@ async def test_every_support_route_is_403_for_other_roles(app, client, role):
     token = await csrf_token(client)
     refused = []
     for method, path in support_routes(app):
-        response = await client.request(method, concrete(path), headers={"x-csrftoken": token}, json={}, follow_redirects=False)
+        response = await client.request(
+            method, concrete(path), headers={"x-csrftoken": token}, json={}, follow_redirects=False
+        )
         if response.status_code != 403:
             refused.append((method, path, response.status_code))
     assert refused == []
@@ -105,11 +120,19 @@ async def test_the_nav_links_customer_service_to_its_pages(client):
 async def test_customer_service_registers_a_case_and_sees_it_among_the_open_ones(client):
     await login_as_staff(client, "customer_service")
     response = await post_form(
-        client, "/kundtjanst/nytt",
-        {"kind": "complaint", "subject": "Fel belopp på fakturan", "description": "Kunden fick två fakturor.",
-         "contact_name": "Bo Ek", "contact_email": "bo@example.se", "account_id": "", "received_on": ""},
+        client,
+        "/kundtjanst/nytt",
+        {
+            "kind": "complaint",
+            "subject": "Fel belopp på fakturan",
+            "description": "Kunden fick två fakturor.",
+            "contact_name": "Bo Ek",
+            "contact_email": "bo@example.se",
+            "account_id": "",
+            "received_on": "",
+        },
         page="/kundtjanst/nytt",
-    )  # fmt: skip
+    )
     assert response.status_code == 303, response.text
     page = await client.get(response.headers["location"])
     assert page.status_code == 200 and "Fel belopp på fakturan" in page.text and "bo@example.se" in page.text
@@ -120,9 +143,11 @@ async def test_customer_service_registers_a_case_and_sees_it_among_the_open_ones
 async def test_a_new_case_with_a_personnummer_is_refused_and_not_shown_again(client):
     await login_as_staff(client, "customer_service")
     response = await post_form(
-        client, "/kundtjanst/nytt",
-        {"kind": "complaint", "subject": "Reklamation", "description": f"Mitt personnummer är {PNR}."}, page="/kundtjanst/nytt",
-    )  # fmt: skip
+        client,
+        "/kundtjanst/nytt",
+        {"kind": "complaint", "subject": "Reklamation", "description": f"Mitt personnummer är {PNR}."},
+        page="/kundtjanst/nytt",
+    )
     assert response.status_code == 400 and PNR not in response.text and "personnummer" in response.text
     assert await SupportCase.count() == 0
 
@@ -130,10 +155,14 @@ async def test_a_new_case_with_a_personnummer_is_refused_and_not_shown_again(cli
 @pytest.mark.parametrize("forbidden", [PNR, CARD])
 async def test_a_note_with_a_personnummer_or_card_number_is_refused_and_nothing_stored(client, forbidden):
     await login_as_staff(client, "customer_service")
-    created = await api_post(client, "/api/v1/support/cases", {"kind": "question", "subject": "Fråga", "contact_email": "bo@example.se"})
+    created = await api_post(
+        client, "/api/v1/support/cases", {"kind": "question", "subject": "Fråga", "contact_email": "bo@example.se"}
+    )
     case_id = created.json()["id"]
     page = f"/kundtjanst/arende/{case_id}"
-    response = await post_form(client, f"{page}/anteckning", {"note": f"Han läste upp {forbidden} i telefon."}, page=page)
+    response = await post_form(
+        client, f"{page}/anteckning", {"note": f"Han läste upp {forbidden} i telefon."}, page=page
+    )
     assert response.status_code == 400
     assert forbidden not in response.text and forbidden.replace(" ", "") not in response.text
     assert await CaseNote.count() == 0
@@ -143,16 +172,27 @@ async def test_a_note_with_a_personnummer_or_card_number_is_refused_and_nothing_
 
 async def test_extending_a_request_needs_a_reason(client):
     await login_as_staff(client, "customer_service")
-    created = await api_post(client, "/api/v1/support/cases", {"kind": "access", "subject": "Utdrag per brev", "contact_email": "bo@example.se"})
+    created = await api_post(
+        client,
+        "/api/v1/support/cases",
+        {"kind": "access", "subject": "Utdrag per brev", "contact_email": "bo@example.se"},
+    )
     case_id = created.json()["id"]
     page = f"/kundtjanst/arende/{case_id}"
     refused = await post_form(client, f"{page}/forlang", {"reason": "", "notified_on": today().isoformat()}, page=page)
     assert refused.status_code == 400 and "Skriv skälet" in refused.text
     assert (await SupportCase.select(SupportCase.status).where(SupportCase.id == case_id))[0]["status"] == "open"
-    extended = await post_form(client, f"{page}/forlang", {"reason": "Många begäranden just nu.", "notified_on": today().isoformat()}, page=page)
+    extended = await post_form(
+        client,
+        f"{page}/forlang",
+        {"reason": "Många begäranden just nu.", "notified_on": today().isoformat()},
+        page=page,
+    )
     assert extended.status_code == 303
     requests = (await client.get("/api/v1/support/requests")).json()
-    assert [(r["id"], r["status"], r["deadline"]) for r in requests] == [(case_id, "extended", deadline(today(), extended=True).isoformat())]
+    assert [(r["id"], r["status"], r["deadline"]) for r in requests] == [
+        (case_id, "extended", deadline(today(), extended=True).isoformat())
+    ]
 
 
 # -- the API
@@ -164,21 +204,34 @@ async def test_requests_are_listed_with_type_email_status_and_deadline(client):
     await login_as_staff(client, "customer_service")
     assert (await client.get("/api/v1/support/requests")).json() == [
         {
-            "id": request_id, "type": "erasure", "email": "anna@example.se", "status": "open",
-            "deadline": deadline(today()).isoformat(), "received_on": today().isoformat(), "overdue": False,
+            "id": request_id,
+            "type": "erasure",
+            "email": "anna@example.se",
+            "status": "open",
+            "deadline": deadline(today()).isoformat(),
+            "received_on": today().isoformat(),
+            "overdue": False,
             "account_id": (await Account.select(Account.id).where(Account.email == "anna@example.se"))[0]["id"],
         }
-    ]  # fmt: skip
+    ]
 
 
 async def test_the_overdue_requests_come_first_and_are_marked(client):
     await login_as_staff(client, "customer_service")
-    fresh = await api_post(client, "/api/v1/support/cases", {"kind": "access", "subject": "Ny", "contact_email": "ny@example.se"})
+    fresh = await api_post(
+        client, "/api/v1/support/cases", {"kind": "access", "subject": "Ny", "contact_email": "ny@example.se"}
+    )
     old_day = today() - timedelta(days=40)
     old = await api_post(
-        client, "/api/v1/support/cases",
-        {"kind": "rectification", "subject": "Gammal", "contact_email": "gammal@example.se", "received_on": old_day.isoformat()},
-    )  # fmt: skip
+        client,
+        "/api/v1/support/cases",
+        {
+            "kind": "rectification",
+            "subject": "Gammal",
+            "contact_email": "gammal@example.se",
+            "received_on": old_day.isoformat(),
+        },
+    )
     assert old.status_code == 201 and old.json()["deadline"] == deadline(old_day).isoformat()
     listed = (await client.get("/api/v1/support/requests")).json()
     assert [(r["id"], r["overdue"]) for r in listed] == [(old.json()["id"], True), (fresh.json()["id"], False)]
@@ -189,10 +242,17 @@ async def test_the_overdue_requests_come_first_and_are_marked(client):
 
 async def test_completing_through_the_api_is_400_unless_the_identity_is_verified(client):
     await login_as_staff(client, "customer_service")
-    created = await api_post(client, "/api/v1/support/cases", {"kind": "access", "subject": "Utdrag", "contact_email": "bo@example.se"})
+    created = await api_post(
+        client, "/api/v1/support/cases", {"kind": "access", "subject": "Utdrag", "contact_email": "bo@example.se"}
+    )
     path = f"/api/v1/support/requests/{created.json()['id']}/complete"
-    for body in ({"note": "Skickat."}, {"identity_verified": False, "note": "Skickat."}, {"identity_verified": "yes", "note": "x"},
-                 {"identity_verified": True, "note": "Skickat.", "extra": 1}, {"identity_verified": True, "note": ""}):  # fmt: skip
+    for body in (
+        {"note": "Skickat."},
+        {"identity_verified": False, "note": "Skickat."},
+        {"identity_verified": "yes", "note": "x"},
+        {"identity_verified": True, "note": "Skickat.", "extra": 1},
+        {"identity_verified": True, "note": ""},
+    ):
         response = await api_post(client, path, body)
         assert response.status_code == 400, (body, response.text)
     done = await api_post(client, path, {"identity_verified": True, "note": "Skickat per post."})
@@ -204,15 +264,21 @@ async def test_completing_through_the_api_is_400_unless_the_identity_is_verified
 async def test_a_complaint_is_not_a_request_to_complete_through_the_api(client):
     await login_as_staff(client, "customer_service")
     created = await api_post(client, "/api/v1/support/cases", {"kind": "complaint", "subject": "Reklamation"})
-    response = await api_post(client, f"/api/v1/support/requests/{created.json()['id']}/complete", {"identity_verified": True, "note": "x"})
+    response = await api_post(
+        client, f"/api/v1/support/requests/{created.json()['id']}/complete", {"identity_verified": True, "note": "x"}
+    )
     assert response.status_code == 404
 
 
 async def test_creating_a_case_through_the_api_refuses_personal_numbers_and_unknown_fields(client):
     await login_as_staff(client, "customer_service")
-    refused = await api_post(client, "/api/v1/support/cases", {"kind": "complaint", "subject": "Reklamation", "description": f"Kort {CARD}"})
+    refused = await api_post(
+        client, "/api/v1/support/cases", {"kind": "complaint", "subject": "Reklamation", "description": f"Kort {CARD}"}
+    )
     assert refused.status_code == 400 and "description" in refused.json()["errors"] and CARD not in refused.text
-    unknown = await api_post(client, "/api/v1/support/cases", {"kind": "complaint", "subject": "R", "personnummer": "x"})
+    unknown = await api_post(
+        client, "/api/v1/support/cases", {"kind": "complaint", "subject": "R", "personnummer": "x"}
+    )
     assert unknown.status_code == 400
     assert await SupportCase.count() == 0
 
@@ -220,7 +286,9 @@ async def test_creating_a_case_through_the_api_refuses_personal_numbers_and_unkn
 # -- the clause
 
 
-async def test_clause_deletion_via_customer_service_a_request_erases_nothing_until_customer_service_completes_it(client):
+async def test_clause_deletion_via_customer_service_a_request_erases_nothing_until_customer_service_completes_it(
+    client,
+):
     pytest.importorskip("coursesite.privacy.erasure", reason="privacy/erasure.py (erase_account) is not there yet")
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
@@ -237,7 +305,9 @@ async def test_clause_deletion_via_customer_service_a_request_erases_nothing_unt
     assert unverified.status_code == 400
     assert await Account.exists().where(Account.email == "erik@example.se")
 
-    done = await api_post(client, path, {"identity_verified": True, "note": "Ringde Erik och kontrollerade uppgifterna."})
+    done = await api_post(
+        client, path, {"identity_verified": True, "note": "Ringde Erik och kontrollerade uppgifterna."}
+    )
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "completed" and "Raderat" in done.json()["outcome"]
     assert not await Account.exists().where(Account.email == "erik@example.se")
@@ -272,7 +342,9 @@ async def test_the_audit_log_has_a_row_for_each_staff_read_and_change(client, co
     support = await login_as_staff(client, "customer_service", email="kim@balansekonomi.se")
     page = f"/kundtjanst/arende/{request_id}"
     assert (await client.get(page)).status_code == 200
-    assert (await post_form(client, f"{page}/anteckning", {"note": "Bad om legitimation."}, page=page)).status_code == 303
+    assert (
+        await post_form(client, f"{page}/anteckning", {"note": "Bad om legitimation."}, page=page)
+    ).status_code == 303
     assert (await client.get("/api/v1/support/requests")).status_code == 200
 
     instructor = await login_as_staff(client, "instructor", email="ingrid@balansekonomi.se")
@@ -321,7 +393,11 @@ async def test_customer_service_sees_contact_data_and_cases_never_answers_or_bil
     assert "zelda@example.se" in page.text and "Zelda" in page.text and "Begäran om radering" in page.text
     assert ANSWER not in page.text
     assert [detail for detail in BILLING_DETAILS if detail in page.text] == []
-    for path in (f"/larare/deltagare/{person['id']}", f"/larare/granskning/{person['answer_id']}", f"/ekonomi/kund/{person['id']}"):
+    for path in (
+        f"/larare/deltagare/{person['id']}",
+        f"/larare/granskning/{person['answer_id']}",
+        f"/ekonomi/kund/{person['id']}",
+    ):
         assert (await client.get(path)).status_code == 403, path
 
 

@@ -21,7 +21,9 @@ async def login(client, email: str, password: str = PASSWORD):
 
 async def test_a_new_address_through_the_api(client):
     me = await register(client, email="maja@example.se", first_name="Maja")
-    assert (await api_post(client, "/api/v1/forms/newsletter", {"email": "maja@example.se", "consent": True})).status_code == 201
+    assert (
+        await api_post(client, "/api/v1/forms/newsletter", {"email": "maja@example.se", "consent": True})
+    ).status_code == 201
 
     missing = await patch(client, {"email": "maja.ny@example.se"})
     assert missing.status_code == 400 and set(missing.json()["errors"]) == {"current_password"}
@@ -59,7 +61,9 @@ async def test_too_many_wrong_passwords_are_refused_like_logins(client, settings
     await register(client, email="maja@example.se", first_name="Maja")
     statuses = []
     for _ in range(settings.login_max_failures + 1):
-        statuses.append((await patch(client, {"email": "ny@example.se", "current_password": "gissning-123456"})).status_code)
+        statuses.append(
+            (await patch(client, {"email": "ny@example.se", "current_password": "gissning-123456"})).status_code
+        )
     assert statuses[:-1] == [400] * settings.login_max_failures and statuses[-1] == 429
     # the right password is refused too while the limit holds
     assert (await patch(client, {"email": "ny@example.se", "current_password": PASSWORD})).status_code == 429
@@ -71,9 +75,10 @@ async def test_the_page_form(client):
     assert 'id="email-form"' in page.text and 'autocomplete="current-password"' in page.text
     token = await csrf_token(client, "/mina-uppgifter")
     wrong = await client.post(
-        "/mina-uppgifter/epost", data={"_csrf_token": token, "email": "maja.ny@example.se", "current_password": "fel"},
+        "/mina-uppgifter/epost",
+        data={"_csrf_token": token, "email": "maja.ny@example.se", "current_password": "fel"},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert wrong.status_code == 400 and "Fel lösenord." in wrong.text and 'value="maja.ny@example.se"' in wrong.text
     # the profile form on the same page still shows the current data
     assert 'value="Maja"' in wrong.text
@@ -81,8 +86,9 @@ async def test_the_page_form(client):
     assert no_token.status_code == 403
     token = await csrf_token(client, "/mina-uppgifter")
     done = await client.post(
-        "/mina-uppgifter/epost", data={"_csrf_token": token, "email": "maja.ny@example.se", "current_password": PASSWORD},
+        "/mina-uppgifter/epost",
+        data={"_csrf_token": token, "email": "maja.ny@example.se", "current_password": PASSWORD},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert done.status_code == 303 and done.headers["location"] == "/mina-uppgifter?klart=epost"
     assert "Din e-postadress är ändrad." in (await client.get(done.headers["location"])).text

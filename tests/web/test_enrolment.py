@@ -40,8 +40,14 @@ async def post_form(client, path, data, page=None):
 
 @pytest.mark.parametrize(
     ("text", "ore"),
-    [("12 500,00", 1_250_000), ("12500.5", 1_250_050), ("12500", 1_250_000), ("0,50", 50), ("1\u00a0000,05 kr", 100_005),
-     (" 7,1 ", 710)],
+    [
+        ("12 500,00", 1_250_000),
+        ("12500.5", 1_250_050),
+        ("12500", 1_250_000),
+        ("0,50", 50),
+        ("1\u00a0000,05 kr", 100_005),
+        (" 7,1 ", 710),
+    ],
 )
 def test_parse_kronor(text, ore):
     assert parse_kronor(text) == ore
@@ -97,8 +103,13 @@ async def test_enrol_by_form_opens_the_lessons_and_shows_the_invoice(client, cou
 
 async def test_the_company_form_keeps_what_was_typed_and_says_what_is_wrong(client):
     await register(client, enrolled=False)
-    data = FORM | {"customer_type": "company", "company_name": "", "org_number": "556047-3522", "postal_code": "014 55",
-                   "reference": "Ref 1"}
+    data = FORM | {
+        "customer_type": "company",
+        "company_name": "",
+        "org_number": "556047-3522",
+        "postal_code": "014 55",
+        "reference": "Ref 1",
+    }
     response = await post_form(client, "/anmalan", data)
     assert response.status_code == 400
     assert "Fyll i företagsnamn" in response.text
@@ -110,8 +121,12 @@ async def test_the_company_form_keeps_what_was_typed_and_says_what_is_wrong(clie
 
 async def test_a_personnummer_is_refused_and_never_echoed(client):
     await register(client, enrolled=False)
-    data = FORM | {"customer_type": "company", "company_name": "Bolaget AB", "org_number": "000101-2384",
-                   "address_line": "Storgatan 1 20000101-2384"}
+    data = FORM | {
+        "customer_type": "company",
+        "company_name": "Bolaget AB",
+        "org_number": "000101-2384",
+        "address_line": "Storgatan 1 20000101-2384",
+    }
     response = await post_form(client, "/anmalan", data)
     assert response.status_code == 400
     assert "2384" not in response.text
@@ -150,8 +165,16 @@ async def test_enrol_by_api(client):
 
     invoices = (await client.get("/api/v1/me/invoices")).json()
     assert invoices == [
-        {"number": body["invoice_number"], "kind": "invoice", "ocr": body["ocr"], "issue_date": invoices[0]["issue_date"],
-         "due_date": body["due_date"], "total_ore": 1_250_000, "status": "unpaid", "credited_number": None}
+        {
+            "number": body["invoice_number"],
+            "kind": "invoice",
+            "ocr": body["ocr"],
+            "issue_date": invoices[0]["issue_date"],
+            "due_date": body["due_date"],
+            "total_ore": 1_250_000,
+            "status": "unpaid",
+            "credited_number": None,
+        }
     ]
 
 

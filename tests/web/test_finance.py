@@ -3,7 +3,7 @@
 ledger, the exports and UBL, and 403 for everyone else on every finance route."""
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,9 +16,12 @@ from tests.web.test_security import guard_functions, handlers
 
 FINANCE_GUARD = "roles(finance, admin)"
 PRIVATE = {
-    "customer_type": "private", "address_line": "Storgatan 1", "postal_code": "114 55", "city": "Stockholm",
+    "customer_type": "private",
+    "address_line": "Storgatan 1",
+    "postal_code": "114 55",
+    "city": "Stockholm",
     "accept_terms_version": TERMS_VERSION,
-}  # fmt: skip
+}
 COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Bolaget AB", "org_number": "556047-3521"}
 
 
@@ -54,13 +57,18 @@ def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> byte
         date=day,
         serial=1,
         payments=tuple(
-            Payment(amount_ore=amount, reference=reference, reference_code=ReferenceCode.OCR if reference.isdigit() else ReferenceCode.ONE,
-                    bgc_serial=index + 1, payer=Payer(name=name))
+            Payment(
+                amount_ore=amount,
+                reference=reference,
+                reference_code=ReferenceCode.OCR if reference.isdigit() else ReferenceCode.ONE,
+                bgc_serial=index + 1,
+                payer=Payer(name=name),
+            )
             for index, (amount, reference, name) in enumerate(payments)
         ),
         payee_account="123456789",
     )
-    return write_bgmax(BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), timezone.utc), deposits=(deposit,)))
+    return write_bgmax(BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,)))
 
 
 # -- who may
@@ -69,11 +77,21 @@ def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> byte
 def test_the_finance_routes_are_found(app):
     found = {path for _, path in finance_routes(app)}
     assert {
-        "/ekonomi", "/ekonomi/faktura/{name:str}", "/ekonomi/betalningar", "/ekonomi/bgmax", "/ekonomi/forfallna",
-        "/ekonomi/kund/{account_id:int}", "/ekonomi/export", "/api/v1/finance/invoices",
-        "/api/v1/finance/invoices/{number:str}/credit", "/api/v1/finance/payments", "/api/v1/finance/bgmax",
-        "/api/v1/finance/exports/invoices.csv", "/api/v1/finance/exports/sie", "/api/v1/finance/invoices/{name:str}",
-    } <= found  # fmt: skip
+        "/ekonomi",
+        "/ekonomi/faktura/{name:str}",
+        "/ekonomi/betalningar",
+        "/ekonomi/bgmax",
+        "/ekonomi/forfallna",
+        "/ekonomi/kund/{account_id:int}",
+        "/ekonomi/export",
+        "/api/v1/finance/invoices",
+        "/api/v1/finance/invoices/{number:str}/credit",
+        "/api/v1/finance/payments",
+        "/api/v1/finance/bgmax",
+        "/api/v1/finance/exports/invoices.csv",
+        "/api/v1/finance/exports/sie",
+        "/api/v1/finance/invoices/{name:str}",
+    } <= found
 
 
 @pytest.mark.parametrize("role", ["participant", "instructor", "customer_service"])
@@ -120,25 +138,43 @@ async def test_list_filter_and_payments_change_the_status(client):
     assert {item["status"] for item in listed} == {"unpaid"}
 
     # A part payment by hand with the OCR number, in kronor with a decimal comma: partly paid.
-    response = await post_form(client, "/ekonomi/betalningar", {
-        "date": date.today().isoformat(), "amount": "5 000,00", "ocr": anna["ocr"], "invoice_number": "",
-    }, page="/ekonomi/betalningar")  # fmt: skip
-    assert response.status_code == 303 and response.headers["location"].startswith(f"/ekonomi/faktura/{anna['invoice_number']}")
+    response = await post_form(
+        client,
+        "/ekonomi/betalningar",
+        {
+            "date": date.today().isoformat(),
+            "amount": "5 000,00",
+            "ocr": anna["ocr"],
+            "invoice_number": "",
+        },
+        page="/ekonomi/betalningar",
+    )
+    assert response.status_code == 303 and response.headers["location"].startswith(
+        f"/ekonomi/faktura/{anna['invoice_number']}"
+    )
     detail = await client.get(response.headers["location"])
     assert "Betalningen är registrerad" in detail.text and "Delvis betald" in detail.text
     assert "5\xa0000,00\xa0kr" in detail.text and "7\xa0500,00\xa0kr" in detail.text
     assert status_of((await client.get("/api/v1/finance/invoices")).json(), anna["invoice_number"]) == "partly_paid"
 
     # The rest through the API, by invoice number: paid.
-    paid = await api_post(client, "/api/v1/finance/payments", {
-        "invoice_number": anna["invoice_number"], "amount_ore": 750_000, "date": date.today().isoformat(),
-    })  # fmt: skip
+    paid = await api_post(
+        client,
+        "/api/v1/finance/payments",
+        {
+            "invoice_number": anna["invoice_number"],
+            "amount_ore": 750_000,
+            "date": date.today().isoformat(),
+        },
+    )
     assert paid.status_code == 201, paid.text
     assert paid.json()["invoice_number"] == anna["invoice_number"] and paid.json()["amount_ore"] == 750_000
 
     only_paid = (await client.get("/api/v1/finance/invoices?status=paid")).json()
     assert [item["number"] for item in only_paid] == [anna["invoice_number"]] and only_paid[0]["owed_ore"] == 0
-    assert [i["number"] for i in (await client.get("/api/v1/finance/invoices?status=unpaid")).json()] == [bo["invoice_number"]]
+    assert [i["number"] for i in (await client.get("/api/v1/finance/invoices?status=unpaid")).json()] == [
+        bo["invoice_number"]
+    ]
     page = await client.get("/ekonomi?status=paid")
     assert anna["invoice_number"] in page.text and bo["invoice_number"] not in page.text
     today = date.today().isoformat()
@@ -169,7 +205,9 @@ async def test_the_payment_form_says_what_is_wrong(client):
         assert f'id="{field}-error"' in response.text, (change, field)
         assert f'value="{data["amount"]}"' in response.text
     assert (await client.get("/api/v1/finance/invoices")).json()[0]["paid_ore"] == 0
-    bad = await api_post(client, "/api/v1/finance/payments", {"ocr": anna["ocr"], "amount_ore": 0, "date": "2026-01-01"})
+    bad = await api_post(
+        client, "/api/v1/finance/payments", {"ocr": anna["ocr"], "amount_ore": 0, "date": "2026-01-01"}
+    )
     assert bad.status_code == 400
 
 
@@ -181,7 +219,9 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
     bo = await enrol(client, "bo@example.se", first_name="Bo")
     await login_as_staff(client, "finance")
 
-    no_reason = await post_form(client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": ""})
+    no_reason = await post_form(
+        client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": ""}
+    )
     assert no_reason.status_code == 400 and 'id="reason-error"' in no_reason.text
     whole = await post_form(
         client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": "Avbokad i tid"}
@@ -193,18 +233,26 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
     assert credit_number in detail.text
     note = await client.get(f"/ekonomi/faktura/{credit_number}")
     assert note.status_code == 200 and "Avbokad i tid" in note.text and anna["invoice_number"] in note.text
-    again = await post_form(client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": "igen"})
+    again = await post_form(
+        client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": "igen"}
+    )
     assert again.status_code == 409
 
     bad_amount = await post_form(
-        client, f"/ekonomi/faktura/{bo['invoice_number']}/kreditera", {"mode": "partial", "amount": "tusen", "reason": "Rabatt"}
+        client,
+        f"/ekonomi/faktura/{bo['invoice_number']}/kreditera",
+        {"mode": "partial", "amount": "tusen", "reason": "Rabatt"},
     )
     assert bad_amount.status_code == 400 and 'id="amount-error"' in bad_amount.text and "Rabatt" in bad_amount.text
     too_much = await post_form(
-        client, f"/ekonomi/faktura/{bo['invoice_number']}/kreditera", {"mode": "partial", "amount": "20 000", "reason": "Rabatt"}
+        client,
+        f"/ekonomi/faktura/{bo['invoice_number']}/kreditera",
+        {"mode": "partial", "amount": "20 000", "reason": "Rabatt"},
     )
     assert too_much.status_code == 400
-    partial = await api_post(client, f"/api/v1/finance/invoices/{bo['invoice_number']}/credit", {"amount_ore": 250_000, "reason": "Rabatt"})
+    partial = await api_post(
+        client, f"/api/v1/finance/invoices/{bo['invoice_number']}/credit", {"amount_ore": 250_000, "reason": "Rabatt"}
+    )
     assert partial.status_code == 201, partial.text
     assert partial.json()["total_ore"] == -250_000 and partial.json()["invoice_number"] == bo["invoice_number"]
     listed = (await client.get("/api/v1/finance/invoices")).json()
@@ -226,8 +274,16 @@ async def test_the_participant_sees_the_credit_note_and_the_ledger(client, app):
     participant_cookies = dict(client.cookies)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as finance:
         await login_as_staff(finance, "finance")
-        await api_post(finance, f"/api/v1/finance/invoices/{anna['invoice_number']}/credit", {"amount_ore": 250_000, "reason": "Rabatt"})
-        await api_post(finance, "/api/v1/finance/payments", {"ocr": anna["ocr"], "amount_ore": 1_000_000, "date": date.today().isoformat()})
+        await api_post(
+            finance,
+            f"/api/v1/finance/invoices/{anna['invoice_number']}/credit",
+            {"amount_ore": 250_000, "reason": "Rabatt"},
+        )
+        await api_post(
+            finance,
+            "/api/v1/finance/payments",
+            {"ocr": anna["ocr"], "amount_ore": 1_000_000, "date": date.today().isoformat()},
+        )
     client.cookies.update(participant_cookies)
     mine = (await client.get("/api/v1/me/invoices")).json()
     assert [item["kind"] for item in mine] == ["credit_note", "invoice"] and mine[1]["status"] == "paid"
@@ -248,16 +304,26 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
     await login_as_staff(client, "finance")
     data = bgmax_file((1_250_000, anna["ocr"], "Anna Andersson"), (1_250_000, "Kursavgift Bo", "Bo Berg"))
 
-    response = await post_form(client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax", files={"file": ("bgmax.txt", data, "text/plain")})
+    response = await post_form(
+        client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax", files={"file": ("bgmax.txt", data, "text/plain")}
+    )
     assert response.status_code == 200, response.text[:500]
     result = response.text.split('id="bgmax-result"')[1]
     assert "2 betalningar" in result and "1 kopplade, 1 att hantera för hand" in result
     assert anna["invoice_number"] in result.split('id="matched"')[1].split('id="unmatched"')[0]
     assert "Bo Berg" in result.split('id="unmatched"')[1]
 
-    twice = await post_form(client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax", files={"file": ("bgmax.txt", data, "text/plain")})
+    twice = await post_form(
+        client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax", files={"file": ("bgmax.txt", data, "text/plain")}
+    )
     assert twice.status_code == 409 and "redan" in twice.text
-    broken = await post_form(client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax", files={"file": ("x.txt", b"01BGMAX nonsense\n", "text/plain")})
+    broken = await post_form(
+        client,
+        "/ekonomi/bgmax",
+        {},
+        page="/ekonomi/bgmax",
+        files={"file": ("x.txt", b"01BGMAX nonsense\n", "text/plain")},
+    )
     assert broken.status_code == 400 and 'id="file-error"' in broken.text
     nothing = await post_form(client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax")
     assert nothing.status_code == 400
@@ -265,12 +331,29 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
     payments = await client.get("/ekonomi/betalningar")
     unmatched = payments.text.split('id="unmatched"')[1].split("</table>")[0]
     payment_id = int(re.search(r'id="betalning-(\d+)"', unmatched).group(1))
-    wrong = await post_form(client, f"/ekonomi/betalningar/{payment_id}/koppla", {"invoice_number": "2026-99999"}, page="/ekonomi/betalningar")
+    wrong = await post_form(
+        client,
+        f"/ekonomi/betalningar/{payment_id}/koppla",
+        {"invoice_number": "2026-99999"},
+        page="/ekonomi/betalningar",
+    )
     assert wrong.status_code == 400 and f'id="place-{payment_id}-error"' in wrong.text
-    placed = await post_form(client, f"/ekonomi/betalningar/{payment_id}/koppla", {"invoice_number": bo["invoice_number"]}, page="/ekonomi/betalningar")
-    assert placed.status_code == 303 and placed.headers["location"].startswith(f"/ekonomi/faktura/{bo['invoice_number']}")
+    placed = await post_form(
+        client,
+        f"/ekonomi/betalningar/{payment_id}/koppla",
+        {"invoice_number": bo["invoice_number"]},
+        page="/ekonomi/betalningar",
+    )
+    assert placed.status_code == 303 and placed.headers["location"].startswith(
+        f"/ekonomi/faktura/{bo['invoice_number']}"
+    )
     assert "Betald" in (await client.get(placed.headers["location"])).text
-    again = await post_form(client, f"/ekonomi/betalningar/{payment_id}/koppla", {"invoice_number": bo["invoice_number"]}, page="/ekonomi/betalningar")
+    again = await post_form(
+        client,
+        f"/ekonomi/betalningar/{payment_id}/koppla",
+        {"invoice_number": bo["invoice_number"]},
+        page="/ekonomi/betalningar",
+    )
     assert again.status_code == 409
     statuses = {item["number"]: item["status"] for item in (await client.get("/api/v1/finance/invoices")).json()}
     assert statuses == {anna["invoice_number"]: "paid", bo["invoice_number"]: "paid"}
@@ -282,15 +365,21 @@ async def test_bgmax_api(client):
     await login_as_staff(client, "finance")
     data = bgmax_file((500_000, anna["ocr"], "Anna Andersson"), (100, "okänd", "Någon"))
     token = await csrf_token(client)
-    response = await client.post("/api/v1/finance/bgmax", files={"file": ("bgmax.txt", data)}, headers={"x-csrftoken": token})
+    response = await client.post(
+        "/api/v1/finance/bgmax", files={"file": ("bgmax.txt", data)}, headers={"x-csrftoken": token}
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["payments"] == 2 and body["total_ore"] == 500_100
     assert [p["invoice_number"] for p in body["matched"]] == [anna["invoice_number"]]
     assert [p["amount_ore"] for p in body["unmatched"]] == [100]
-    again = await client.post("/api/v1/finance/bgmax", files={"file": ("bgmax.txt", data)}, headers={"x-csrftoken": token})
+    again = await client.post(
+        "/api/v1/finance/bgmax", files={"file": ("bgmax.txt", data)}, headers={"x-csrftoken": token}
+    )
     assert again.status_code == 409
-    broken = await client.post("/api/v1/finance/bgmax", files={"file": ("x.txt", b"nonsense")}, headers={"x-csrftoken": token})
+    broken = await client.post(
+        "/api/v1/finance/bgmax", files={"file": ("x.txt", b"nonsense")}, headers={"x-csrftoken": token}
+    )
     assert broken.status_code == 400 and broken.json()["errors"]["file"]
     assert status_of((await client.get("/api/v1/finance/invoices")).json(), anna["invoice_number"]) == "partly_paid"
 
@@ -307,7 +396,9 @@ async def test_the_overdue_list_and_the_customer_ledger(client):
     clock.set_now(lambda: later)
     try:
         client.cookies.clear()  # sessions last 14 days: log in again, 40 days on
-        login = await api_post(client, "/api/v1/auth/login", {"email": "finance@balansekonomi.se", "password": PASSWORD})
+        login = await api_post(
+            client, "/api/v1/auth/login", {"email": "finance@balansekonomi.se", "password": PASSWORD}
+        )
         assert login.status_code == 200
         page = await client.get("/ekonomi/forfallna")
         assert page.status_code == 200 and anna["invoice_number"] in page.text and "12\xa0500,00\xa0kr" in page.text
@@ -333,10 +424,16 @@ async def test_pdf_and_ubl_for_finance(client):
     assert ".xml" not in (await client.get(f"/ekonomi/faktura/{private['invoice_number']}")).text
     pdf = await client.get(f"/ekonomi/faktura/{private['invoice_number']}.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    for path in (f"/api/v1/finance/invoices/{company['invoice_number']}.xml", f"/ekonomi/faktura/{company['invoice_number']}.xml"):
+    for path in (
+        f"/api/v1/finance/invoices/{company['invoice_number']}.xml",
+        f"/ekonomi/faktura/{company['invoice_number']}.xml",
+    ):
         xml = await client.get(path)
         assert xml.status_code == 200, xml.text[:300]
-        assert xml.headers["content-type"].startswith("application/xml") and company["invoice_number"].encode() in xml.content
+        assert (
+            xml.headers["content-type"].startswith("application/xml")
+            and company["invoice_number"].encode() in xml.content
+        )
     assert (await client.get(f"/api/v1/finance/invoices/{private['invoice_number']}.xml")).status_code == 409
     assert (await client.get("/api/v1/finance/invoices/2026-99999.xml")).status_code == 404
     assert (await client.get(f"/api/v1/finance/invoices/{private['invoice_number']}.pdf")).status_code == 404
@@ -346,7 +443,11 @@ async def test_pdf_and_ubl_for_finance(client):
 async def test_exports(client):
     anna = await enrol(client, "anna@example.se")
     await login_as_staff(client, "finance")
-    await api_post(client, "/api/v1/finance/payments", {"ocr": anna["ocr"], "amount_ore": 1_250_000, "date": date.today().isoformat()})
+    await api_post(
+        client,
+        "/api/v1/finance/payments",
+        {"ocr": anna["ocr"], "amount_ore": 1_250_000, "date": date.today().isoformat()},
+    )
     today = date.today()
     first, stamp = date(today.year, 1, 1), today.strftime("%Y%m%d")
 
@@ -378,9 +479,18 @@ async def test_exports(client):
 
 async def test_openapi_lists_the_billing_api(client):
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    for path in ("/api/v1/terms", "/api/v1/enrollments", "/api/v1/me/invoices", "/api/v1/me/invoices/{name}",
-                 "/api/v1/finance/invoices", "/api/v1/finance/invoices/{number}/credit", "/api/v1/finance/payments",
-                 "/api/v1/finance/bgmax", "/api/v1/finance/exports/invoices.csv", "/api/v1/finance/exports/sie",
-                 "/api/v1/finance/invoices/{name}"):
+    for path in (
+        "/api/v1/terms",
+        "/api/v1/enrollments",
+        "/api/v1/me/invoices",
+        "/api/v1/me/invoices/{name}",
+        "/api/v1/finance/invoices",
+        "/api/v1/finance/invoices/{number}/credit",
+        "/api/v1/finance/payments",
+        "/api/v1/finance/bgmax",
+        "/api/v1/finance/exports/invoices.csv",
+        "/api/v1/finance/exports/sie",
+        "/api/v1/finance/invoices/{name}",
+    ):
         assert path in paths, path
     assert not any(path.startswith(("/ekonomi", "/anmalan", "/mina-fakturor", "/villkor")) for path in paths)

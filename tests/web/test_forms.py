@@ -13,8 +13,13 @@ from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, re
 from tests.integration.test_forms import CARD, PERSONNUMMER, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
-PAGES = {"contact": "/kontakt", "webinar": "/webbinarium", "signup": "/anmal-intresse", "ebook": "/e-bok",
-         "newsletter": "/nyhetsbrev"}  # fmt: skip
+PAGES = {
+    "contact": "/kontakt",
+    "webinar": "/webbinarium",
+    "signup": "/anmal-intresse",
+    "ebook": "/e-bok",
+    "newsletter": "/nyhetsbrev",
+}
 
 
 async def nothing_stored() -> bool:
@@ -122,7 +127,11 @@ async def test_html_form_without_csrf_is_refused(client):
 
 async def test_html_form_rerenders_with_messages_and_never_echoes_a_personnummer(client):
     token = await csrf_token(client, "/kontakt")
-    data = html_form("contact") | {"message": f"Mitt personnummer är {PERSONNUMMER}", "first_name": "", "_csrf_token": token}
+    data = html_form("contact") | {
+        "message": f"Mitt personnummer är {PERSONNUMMER}",
+        "first_name": "",
+        "_csrf_token": token,
+    }
     response = await client.post("/kontakt", data=data)
     assert response.status_code == 400
     assert "Ange ditt förnamn." in response.text
@@ -154,7 +163,9 @@ async def test_html_form_keeps_a_known_channel(client):
 # --- the staff exports ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role,allowed", [("admin", True), ("customer_service", True), ("finance", False), ("instructor", False)])
+@pytest.mark.parametrize(
+    "role,allowed", [("admin", True), ("customer_service", True), ("finance", False), ("instructor", False)]
+)
 async def test_newsletter_export_roles(client, role, allowed):
     await api_post(client, API["newsletter"], valid("newsletter"))
     await login_as_staff(client, role)

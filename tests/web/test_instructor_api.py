@@ -8,8 +8,8 @@ import pytest
 
 from coursesite.accounts.roles import Role
 from tests.conftest import api_post, csrf_token, login_as_staff, register
-from tests.web.test_security import guard_functions, handlers
 from tests.support import open_every_lesson
+from tests.web.test_security import guard_functions, handlers
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"
@@ -52,7 +52,6 @@ async def test_every_instructor_route_is_403_for_other_roles(app, client, role):
         if response.status_code != 403:
             refused.append((method, path, response.status_code))
     assert refused == []
-
 
 
 async def test_grade_an_essay_through_the_api_and_the_participant_sees_it(app, client, course):
@@ -126,12 +125,21 @@ async def test_regrade_api_dry_run_and_bad_bodies(app, client):
     dry = await api_post(client, url, {"mode": "both"})
     assert dry.status_code == 200, dry.text
     assert dry.json() | {"participants": []} == {
-        "lesson": "inkomster-och-utgifter", "mode": "both", "dry_run": True, "outdated_attempts": 0, "kept_manual": 0,
-        "changed_attempts": 0, "questions": [], "participants": [], "regrade_id": None,
-    }  # fmt: skip
+        "lesson": "inkomster-och-utgifter",
+        "mode": "both",
+        "dry_run": True,
+        "outdated_attempts": 0,
+        "kept_manual": 0,
+        "changed_attempts": 0,
+        "questions": [],
+        "participants": [],
+        "regrade_id": None,
+    }
     assert (await api_post(client, url, {"mode": "everything"})).status_code == 400
     assert (await api_post(client, url, {"mode": "both", "extra": 1})).status_code == 400
-    assert (await api_post(client, "/api/v1/instructor/lessons/finns-inte/regrade", {"mode": "both"})).status_code == 404
+    assert (
+        await api_post(client, "/api/v1/instructor/lessons/finns-inte/regrade", {"mode": "both"})
+    ).status_code == 404
     assert (await client.get("/api/v1/instructor/review-queue?limit=100000")).status_code == 400
 
 

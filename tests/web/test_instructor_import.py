@@ -160,7 +160,9 @@ async def test_only_instructors_and_admins_may_import_or_export(client, role):
     token = CSRF_INPUT.search((await client.get("/")).text)
     headers = {"x-csrftoken": token.group(1) if token else client.cookies["csrftoken"]}
     response = await client.post(
-        PAGE, data={"act": "1", "lesson": "budget"}, files={"file": ("a.gift", b"::a:: x {T}", "text/plain")},
+        PAGE,
+        data={"act": "1", "lesson": "budget"},
+        files={"file": ("a.gift", b"::a:: x {T}", "text/plain")},
         headers=headers,
     )
     assert response.status_code == 403

@@ -24,7 +24,10 @@ ROUTES = [
 
 def test_every_route_is_covered_here():
     registered = {handler.paths.copy().pop() for handler in instructor_insight.ROUTES}
-    covered = {re.sub(r"/\d+$", "/{account_id:int}", path.split("?")[0]).replace(QUESTION_ID, "{question_id:str}") for path in ROUTES}
+    covered = {
+        re.sub(r"/\d+$", "/{account_id:int}", path.split("?")[0]).replace(QUESTION_ID, "{question_id:str}")
+        for path in ROUTES
+    }
     assert registered == covered
 
 
@@ -145,12 +148,16 @@ async def test_participants_pages(client, course):
     await login_as_staff(client, "instructor")
     listing = await client.get("/larare/deltagare")
     assert listing.status_code == 200
-    assert "Anna" in listing.text and "=Bo" in listing.text and "instructor@balansekonomi.se" not in listing.text  # no staff
+    assert (
+        "Anna" in listing.text and "=Bo" in listing.text and "instructor@balansekonomi.se" not in listing.text
+    )  # no staff
     found = await client.get("/larare/deltagare", params={"q": "anna"})
     assert "Anna" in found.text and "Berg" not in found.text
     assert (await client.get("/larare/deltagare", params={"q": "x" * 101})).status_code == 400
     assert (await client.get("/larare/deltagare", params={"sida": 0})).status_code == 400
-    assert (await client.get("/larare/deltagare", params={"sida": 999})).status_code == 200  # past the end: the last page
+    assert (
+        await client.get("/larare/deltagare", params={"sida": 999})
+    ).status_code == 200  # past the end: the last page
 
     anna_id = re.search(r'href="/larare/deltagare/(\d+)">Anna', listing.text).group(1)
     detail = await client.get(f"/larare/deltagare/{anna_id}")

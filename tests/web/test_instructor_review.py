@@ -42,7 +42,6 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
-
 async def participant_answers(client, course, email: str, first_name: str, question_id: str, response) -> int:
     account = await register(client, email, first_name)
     await open_every_lesson(account["id"], course)
@@ -58,7 +57,9 @@ async def submit(client, page: str, action: str, data: dict, **kwargs):
 
 
 async def flag(client, answer_id: int, reason: str, lesson: str = MONTHLY_LESSON):
-    return await submit(client, f"/lektion/{lesson}/resultat", f"/lektion/{lesson}/svar/{answer_id}/omprova", {"reason": reason})
+    return await submit(
+        client, f"/lektion/{lesson}/resultat", f"/lektion/{lesson}/svar/{answer_id}/omprova", {"reason": reason}
+    )
 
 
 def criteria_form(course, *points: str) -> dict[str, str]:
@@ -74,7 +75,9 @@ async def test_the_queue_lists_essays_and_flagged_answers_oldest_first(client, o
         wrong_id = await participant_answers(bo, course, "bo@example.se", "Bo", MONTHLY, "6900")
         flagged = await flag(bo, wrong_id, "Jag tror att 6 900 kr borde ge poäng.")
         assert flagged.status_code == 303
-        assert flagged.headers["location"] == f"/lektion/{MONTHLY_LESSON}/resultat?omprovning={wrong_id}#svar-{wrong_id}"
+        assert (
+            flagged.headers["location"] == f"/lektion/{MONTHLY_LESSON}/resultat?omprovning={wrong_id}#svar-{wrong_id}"
+        )
         results = await bo.get(flagged.headers["location"])
         assert "Tack! En lärare tittar på svaret igen." in results.text
         assert "Du har bett om omprövning" in results.text
@@ -114,10 +117,20 @@ async def test_anonymous_mode_hides_names_on_the_queue_and_the_grading_page(clie
     assert f'action="{QUEUE}/{essay_id}/bedom?anonym=1"' in item.text
     assert f'action="{QUEUE}/{essay_id}/andra?anonym=1"' in item.text
     # A validation error keeps the mode, and the name stays hidden on the re-rendered page.
-    failed = await submit(client, f"{QUEUE}/{essay_id}?anonym=1", f"{QUEUE}/{essay_id}/bedom?anonym=1", criteria_form(course, "x", "1", "1"))
+    failed = await submit(
+        client,
+        f"{QUEUE}/{essay_id}?anonym=1",
+        f"{QUEUE}/{essay_id}/bedom?anonym=1",
+        criteria_form(course, "x", "1", "1"),
+    )
     assert failed.status_code == 400 and "Anna" not in failed.text and pseudonym in failed.text
     # Grading in anonymous mode leads on in anonymous mode.
-    saved = await submit(client, f"{QUEUE}/{essay_id}?anonym=1", f"{QUEUE}/{essay_id}/bedom?anonym=1", criteria_form(course, "1", "1", "1"))
+    saved = await submit(
+        client,
+        f"{QUEUE}/{essay_id}?anonym=1",
+        f"{QUEUE}/{essay_id}/bedom?anonym=1",
+        criteria_form(course, "1", "1", "1"),
+    )
     assert saved.status_code == 303 and saved.headers["location"] == f"{QUEUE}?sparat={essay_id}&anonym=1"
 
 
@@ -125,7 +138,9 @@ async def test_anonymous_mode_hides_names_on_the_queue_and_the_grading_page(clie
 
 
 async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client, other, course):
-    essay_id = await participant_answers(other, course, "anna@example.se", "Anna", ESSAY, "Avgiften dras varje år från hela fondvärdet.")
+    essay_id = await participant_answers(
+        other, course, "anna@example.se", "Anna", ESSAY, "Avgiften dras varje år från hela fondvärdet."
+    )
     waiting = await other.get(f"/lektion/{ESSAY_LESSON}/resultat")
     assert "Väntar på bedömning" in waiting.text and "Bedömd av lärare" not in waiting.text
 
@@ -145,9 +160,11 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
     assert "Kortkommandon" in text and "Ctrl + Enter" in text
 
     saved = await submit(
-        client, f"{QUEUE}/{essay_id}", f"{QUEUE}/{essay_id}/bedom",
+        client,
+        f"{QUEUE}/{essay_id}",
+        f"{QUEUE}/{essay_id}/bedom",
         criteria_form(course, "2", "1,5", "0.5") | {"comment": "Bra förklarat, men räkneexemplet saknar antaganden."},
-    )  # fmt: skip
+    )
     assert saved.status_code == 303
     assert saved.headers["location"] == f"{QUEUE}/{second_id}?sparat={essay_id}"  # on to the next answer in the queue
     following = await client.get(saved.headers["location"])
@@ -168,7 +185,9 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
     assert "Väntar på bedömning" not in text
 
     # The last one in the queue: saving leads back to the empty queue, with the confirmation.
-    last = await submit(client, f"{QUEUE}/{second_id}", f"{QUEUE}/{second_id}/bedom", criteria_form(course, "0", "0", "1"))
+    last = await submit(
+        client, f"{QUEUE}/{second_id}", f"{QUEUE}/{second_id}/bedom", criteria_form(course, "0", "0", "1")
+    )
     assert last.headers["location"] == f"{QUEUE}?sparat={second_id}"
     empty = text_of((await client.get(last.headers["location"])).text)
     assert f"Bedömningen av svar {second_id} är sparad. Kön är tom." in empty and "Inga svar väntar just nu" in empty
@@ -214,7 +233,9 @@ async def test_comment_bank_save_insert_and_delete(client, other, course):
     page = f"{QUEUE}/{essay_id}"
     typed = criteria_form(course, "2", "1", "")
 
-    saved = await submit(client, page, "/larare/kommentarer", typed | {"comment": "Tydligt räkneexempel.", "answer_id": str(essay_id)})
+    saved = await submit(
+        client, page, "/larare/kommentarer", typed | {"comment": "Tydligt räkneexempel.", "answer_id": str(essay_id)}
+    )
     assert saved.status_code == 200
     assert "Kommentaren är sparad i kommentarbanken." in saved.text
     assert 'value="2"' in saved.text and 'value="1"' in saved.text  # the rubric scores typed so far are kept
@@ -223,13 +244,17 @@ async def test_comment_bank_save_insert_and_delete(client, other, course):
     assert f'name="insert_comment" value="{entry["id"]}"' in saved.text
     assert 'data-bank-text="Tydligt räkneexempel."' in saved.text and "Alt+1" in saved.text
 
-    await submit(client, page, "/larare/kommentarer", {"comment": "Skriv ut dina antaganden.", "answer_id": str(essay_id)})
+    await submit(
+        client, page, "/larare/kommentarer", {"comment": "Skriv ut dina antaganden.", "answer_id": str(essay_id)}
+    )
     empty = await submit(client, page, "/larare/kommentarer", {"comment": "  ", "answer_id": str(essay_id)})
     assert empty.status_code == 400 and "Skriv kommentaren." in empty.text
     assert await CommentBankEntry.count() == 2
 
     # Without JavaScript the bank button posts the form, and the server puts the comment in the field.
-    inserted = await submit(client, page, f"{QUEUE}/{essay_id}/bedom", typed | {"comment": "Bra.", "insert_comment": str(entry["id"])})
+    inserted = await submit(
+        client, page, f"{QUEUE}/{essay_id}/bedom", typed | {"comment": "Bra.", "insert_comment": str(entry["id"])}
+    )
     assert inserted.status_code == 200
     assert ">Bra.\nTydligt räkneexempel.</textarea>" in inserted.text
     assert (await Answer.select(Answer.status).where(Answer.id == essay_id))[0]["status"] == "pending_review"
@@ -239,11 +264,15 @@ async def test_comment_bank_save_insert_and_delete(client, other, course):
         await login_as_staff(colleague, "instructor", email="kollega@balansekonomi.se", first_name="Kim")
         theirs = await colleague.get(page)
         assert "Tydligt räkneexempel." not in theirs.text
-        refused = await submit(colleague, page, f"/larare/kommentarer/{entry['id']}/ta-bort", {"answer_id": str(essay_id)})
+        refused = await submit(
+            colleague, page, f"/larare/kommentarer/{entry['id']}/ta-bort", {"answer_id": str(essay_id)}
+        )
         assert refused.status_code == 404
     assert await CommentBankEntry.count() == 2
 
-    deleted = await submit(client, page, f"/larare/kommentarer/{entry['id']}/ta-bort", typed | {"answer_id": str(essay_id)})
+    deleted = await submit(
+        client, page, f"/larare/kommentarer/{entry['id']}/ta-bort", typed | {"answer_id": str(essay_id)}
+    )
     assert deleted.status_code == 200 and "Kommentaren är borttagen ur kommentarbanken." in deleted.text
     assert 'data-bank-text="Tydligt räkneexempel."' not in deleted.text
     assert [row["text"] for row in await CommentBankEntry.select()] == ["Skriv ut dina antaganden."]
@@ -264,7 +293,10 @@ async def test_override_needs_a_reason_and_is_kept_in_the_audit_trail(client, ot
     assert no_reason.status_code == 400 and 'id="override-reason-error">Skriv motiveringen.</p>' in no_reason.text
     assert 'value="0,5"' in no_reason.text
     not_a_number = await submit(client, page, action, {"score": "mycket", "reason": "Rimligt"})
-    assert not_a_number.status_code == 400 and 'id="override-score-error">Skriv ett tal, till exempel 1,5.</p>' in not_a_number.text
+    assert (
+        not_a_number.status_code == 400
+        and 'id="override-score-error">Skriv ett tal, till exempel 1,5.</p>' in not_a_number.text
+    )
     assert await GradeEvent.count() == 0
 
     done = await submit(client, page, action, {"score": "0,5", "reason": "Rätt tanke, fel period."})
@@ -302,7 +334,9 @@ async def test_a_flag_is_answered_by_a_grade_or_dismissed_with_a_comment(client,
 
     empty = await submit(client, f"{QUEUE}/{answer_id}", f"{QUEUE}/{answer_id}/avsluta", {"dismiss_comment": ""})
     assert empty.status_code == 400 and 'id="dismiss_comment-error"' in empty.text
-    dismissed = await submit(client, f"{QUEUE}/{answer_id}", f"{QUEUE}/{answer_id}/avsluta", {"dismiss_comment": "Frågan gällde per månad."})
+    dismissed = await submit(
+        client, f"{QUEUE}/{answer_id}", f"{QUEUE}/{answer_id}/avsluta", {"dismiss_comment": "Frågan gällde per månad."}
+    )
     assert dismissed.status_code == 303 and dismissed.headers["location"] == f"{QUEUE}?sparat={answer_id}"
     assert f'id="svar-{answer_id}"' not in (await client.get(QUEUE)).text
     trail = text_of((await client.get(f"{QUEUE}/{answer_id}")).text)
@@ -312,7 +346,9 @@ async def test_a_flag_is_answered_by_a_grade_or_dismissed_with_a_comment(client,
     assert "Du har bett om omprövning" not in seen and "Lärarens kommentar: Frågan gällde per månad." in seen
     # A second flag can then be graded from the queue with a single score.
     assert (await flag(other, answer_id, "Jag vill ändå att någon tittar igen.")).status_code == 303
-    graded = await submit(client, f"{QUEUE}/{answer_id}", f"{QUEUE}/{answer_id}/bedom", {"score": "1", "comment": "Du har rätt."})
+    graded = await submit(
+        client, f"{QUEUE}/{answer_id}", f"{QUEUE}/{answer_id}/bedom", {"score": "1", "comment": "Du har rätt."}
+    )
     assert graded.status_code == 303
     assert (await Answer.select(Answer.score_milli).where(Answer.id == answer_id))[0]["score_milli"] == 1000
 
@@ -351,8 +387,14 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on
     for email, name, response in (("ada@example.se", "Ada", "6900"), ("max@example.se", "Max", "575")):
         async with AsyncTestClient(app=app, base_url=BASE_URL) as participant:
             ids[name] = await participant_answers(participant, catalog.course, email, name, MONTHLY, response)
-    change_key(lessons_copy, '{ value = "6900", tolerance = "0", weight = 0,', '{ value = "6900", tolerance = "0", weight = 100,')
-    change_key(lessons_copy, '{ value = "575", tolerance = "0", weight = 100,', '{ value = "575", tolerance = "0", weight = 0,')
+    change_key(
+        lessons_copy,
+        '{ value = "6900", tolerance = "0", weight = 0,',
+        '{ value = "6900", tolerance = "0", weight = 100,',
+    )
+    change_key(
+        lessons_copy, '{ value = "575", tolerance = "0", weight = 100,', '{ value = "575", tolerance = "0", weight = 0,'
+    )
     catalog.mark_changed()
 
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
@@ -362,15 +404,21 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on
         page = f"/larare/omrattning?lektion={MONTHLY_LESSON}"
         form = await client.get(page)
         assert form.status_code == 200
-        for label in ("Ge alla full poäng", "Räkna både det gamla och det nya rätta svaret",
-                      "Räkna bara det nya rätta svaret", "Låt gamla försök vara som de är"):  # fmt: skip
+        for label in (
+            "Ge alla full poäng",
+            "Räkna både det gamla och det nya rätta svaret",
+            "Räkna bara det nya rätta svaret",
+            "Låt gamla försök vara som de är",
+        ):
             assert label in form.text
         assert "Förhandsgranska" in form.text
 
         no_mode = await submit(client, page, f"/larare/omrattning/{MONTHLY_LESSON}", {"action": "preview"})
         assert no_mode.status_code == 400 and "Välj hur de gamla försöken ska räknas." in no_mode.text
 
-        preview = await submit(client, page, f"/larare/omrattning/{MONTHLY_LESSON}", {"mode": "new_only", "action": "preview"})
+        preview = await submit(
+            client, page, f"/larare/omrattning/{MONTHLY_LESSON}", {"mode": "new_only", "action": "preview"}
+        )
         assert preview.status_code == 200
         text = text_of(preview.text)
         assert "Förhandsgranskning: Räkna bara det nya rätta svaret" in text and "Ingenting är sparat än." in text
@@ -382,7 +430,9 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on
         assert scores == {ids["Ada"]: 0, ids["Max"]: 1000}  # a dry run saves nothing
         assert await RegradeRun.count() == 0 and await GradeEvent.count() == 0
 
-        applied = await submit(client, page, f"/larare/omrattning/{MONTHLY_LESSON}", {"mode": "new_only", "action": "apply"})
+        applied = await submit(
+            client, page, f"/larare/omrattning/{MONTHLY_LESSON}", {"mode": "new_only", "action": "apply"}
+        )
         assert applied.status_code == 200
         assert "Omrättningen är genomförd: 2 försök fick ny poäng." in text_of(applied.text)
         scores = {row["id"]: row["score_milli"] for row in await Answer.select(Answer.id, Answer.score_milli)}
@@ -399,11 +449,17 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on
 
 
 INSTRUCTOR_PAGES = [
-    ("GET", QUEUE), ("GET", f"{QUEUE}/1"), ("POST", f"{QUEUE}/1/bedom"), ("POST", f"{QUEUE}/1/andra"),
-    ("POST", f"{QUEUE}/1/avsluta"), ("POST", "/larare/kommentarer"), ("POST", "/larare/kommentarer/1/ta-bort"),
-    ("GET", "/larare/omrattning"), ("GET", f"/larare/omrattning?lektion={MONTHLY_LESSON}"),
+    ("GET", QUEUE),
+    ("GET", f"{QUEUE}/1"),
+    ("POST", f"{QUEUE}/1/bedom"),
+    ("POST", f"{QUEUE}/1/andra"),
+    ("POST", f"{QUEUE}/1/avsluta"),
+    ("POST", "/larare/kommentarer"),
+    ("POST", "/larare/kommentarer/1/ta-bort"),
+    ("GET", "/larare/omrattning"),
+    ("GET", f"/larare/omrattning?lektion={MONTHLY_LESSON}"),
     ("POST", f"/larare/omrattning/{MONTHLY_LESSON}"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("role", ["participant", "finance", "customer_service"])

@@ -13,9 +13,15 @@ from tests.conftest import api_post, csrf_token, register
 
 async def _consent(account_id: int, kind: str = "newsletter") -> None:
     await Consent.insert(
-        Consent(account=account_id, kind=kind, text="Ja, skicka nyhetsbrevet", policy_version="2026-11",
-                channel="kurssajten", given_at=clock.now())
-    )  # fmt: skip
+        Consent(
+            account=account_id,
+            kind=kind,
+            text="Ja, skicka nyhetsbrevet",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=clock.now(),
+        )
+    )
 
 
 async def test_login_required(client):

@@ -5,7 +5,7 @@ applies them. Runs on both engines."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -19,7 +19,7 @@ from tests.web.test_policy_pages import norm, page_text
 IP_DAYS, MONTHS = 3, 6
 CONFIGURED = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."
 DEFAULTS = ("7 dagar", "13 månader")
-NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 

@@ -16,7 +16,9 @@ from tests.conftest import login_as_staff, register
 
 BASE_HOST = "testserver.local"
 RETENTION_TEXT_SV = retention_texts_sv(periods_of(Settings()))  # the defaults; others: test_*_settings.py
-URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I)
+URL_ATTRIBUTE = re.compile(
+    r"""\b(?:src|href|action|srcset|poster|data)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]+)""", re.I
+)
 
 
 def page_text(response) -> str:

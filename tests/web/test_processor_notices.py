@@ -21,7 +21,9 @@ async def login(client, email: str) -> None:
 async def exported_subscriber(client) -> None:
     """A participant who also subscribed to the newsletter, and an Apsis export that included her."""
     await register(client, EMAIL, "Petra")
-    response = await api_post(client, "/api/v1/forms/newsletter", {"email": EMAIL, "first_name": "Petra", "consent": True})
+    response = await api_post(
+        client, "/api/v1/forms/newsletter", {"email": EMAIL, "first_name": "Petra", "consent": True}
+    )
     assert response.status_code == 201, response.text
     await login_as_staff(client, "customer_service", email="kundtjanst@balansekonomi.se")
     export = await client.get("/personal/nyhetsbrev/apsis.csv")
@@ -53,7 +55,9 @@ async def test_customer_service_sees_and_marks_done_the_notices(client):
     assert done.status_code == 303 and done.headers["location"] == f"/kundtjanst/nyhetsbrevstjanster?klar={notice_id}"
     after = await client.get(done.headers["location"])
     assert f"Åtgärd {notice_id} är markerad som utförd." in after.text and "Inget väntar." in after.text
-    assert await StaffAudit.count().where((StaffAudit.action == "change") & StaffAudit.what.like("processor_notice%")) == 1
+    assert (
+        await StaffAudit.count().where((StaffAudit.action == "change") & StaffAudit.what.like("processor_notice%")) == 1
+    )
 
 
 async def test_the_api_lists_and_marks_done(client):
@@ -66,14 +70,21 @@ async def test_the_api_lists_and_marks_done(client):
     listed = await client.get("/api/v1/support/processor-notices")
     assert listed.status_code == 200
     (item,) = listed.json()
-    assert (item["recipient"], item["kind"], item["subject_ref"], item["done_at"]) == ("Apsis", "restriction", REF, None)
+    assert (item["recipient"], item["kind"], item["subject_ref"], item["done_at"]) == (
+        "Apsis",
+        "restriction",
+        REF,
+        None,
+    )
     assert item["action"].startswith("Arkivera")
 
     token = await csrf_token(client)
     done = await client.post(f"/api/v1/support/processor-notices/{item['id']}/done", headers={"x-csrftoken": token})
     assert done.status_code == 200 and done.json()["done_at"] is not None
     assert (await client.get("/api/v1/support/processor-notices")).json() == []
-    missing = await client.post(f"/api/v1/support/processor-notices/{item['id'] + 99}/done", headers={"x-csrftoken": token})
+    missing = await client.post(
+        f"/api/v1/support/processor-notices/{item['id'] + 99}/done", headers={"x-csrftoken": token}
+    )
     assert missing.status_code == 404
 
 

@@ -7,18 +7,59 @@ from coursesite.web import guards
 from tests.conftest import api_post, register
 from tests.support import correct_response
 
-PUBLIC_PATHS = {"/", "/registrera", "/logga-in", "/logga-ut", "/healthz", "/static", "/schema",
-                "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/villkor", "/api/v1/terms",
-                "/intyg", "/kontakt", "/webbinarium", "/anmal-intresse", "/e-bok", "/nyhetsbrev", "/api/v1/forms/contact",
-                "/api/v1/forms/ebook", "/api/v1/forms/newsletter", "/api/v1/forms/signup", "/api/v1/forms/webinar",
-                "/integritetspolicy"}
-PROTECTED_GET_PATHS = ["/min-kurs", "/lektion/inkomster-och-utgifter", "/lektion/inkomster-och-utgifter/resultat",
-                       "/api/v1/course", "/api/v1/me", "/api/v1/me/answers", "/api/v1/me/progress",
-                       "/larare/granskning", "/larare/statistik", "/larare/deltagare", "/larare/omrattning",
-                       "/larare/import", "/api/v1/instructor/review-queue", "/api/v1/instructor/grades.csv",
-                       "/mitt-intyg", "/api/v1/me/certificate.pdf", "/mina-fakturor", "/anmalan", "/ekonomi",
-                       "/api/v1/me/invoices", "/api/v1/finance/invoices", "/personal/nyhetsbrev", "/mina-uppgifter",
-                       "/api/v1/me/data", "/personal/behandlingsregister"]
+PUBLIC_PATHS = {
+    "/",
+    "/registrera",
+    "/logga-in",
+    "/logga-ut",
+    "/healthz",
+    "/static",
+    "/schema",
+    "/api/v1/auth/register",
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/villkor",
+    "/api/v1/terms",
+    "/intyg",
+    "/kontakt",
+    "/webbinarium",
+    "/anmal-intresse",
+    "/e-bok",
+    "/nyhetsbrev",
+    "/api/v1/forms/contact",
+    "/api/v1/forms/ebook",
+    "/api/v1/forms/newsletter",
+    "/api/v1/forms/signup",
+    "/api/v1/forms/webinar",
+    "/integritetspolicy",
+}
+PROTECTED_GET_PATHS = [
+    "/min-kurs",
+    "/lektion/inkomster-och-utgifter",
+    "/lektion/inkomster-och-utgifter/resultat",
+    "/api/v1/course",
+    "/api/v1/me",
+    "/api/v1/me/answers",
+    "/api/v1/me/progress",
+    "/larare/granskning",
+    "/larare/statistik",
+    "/larare/deltagare",
+    "/larare/omrattning",
+    "/larare/import",
+    "/api/v1/instructor/review-queue",
+    "/api/v1/instructor/grades.csv",
+    "/mitt-intyg",
+    "/api/v1/me/certificate.pdf",
+    "/mina-fakturor",
+    "/anmalan",
+    "/ekonomi",
+    "/api/v1/me/invoices",
+    "/api/v1/finance/invoices",
+    "/personal/nyhetsbrev",
+    "/mina-uppgifter",
+    "/api/v1/me/data",
+    "/personal/behandlingsregister",
+]
 
 
 def handlers(app):
@@ -64,7 +105,11 @@ async def test_a_participant_never_sees_another_participants_answers(client, cou
     await register(client, "anna@example.se")
     secret_text_question = next((q for q in lesson.questions if q.type.value in ("short_answer", "numeric")), question)
     await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
-    await api_post(client, "/api/v1/answers", {"question_id": secret_text_question.id, "response": correct_response(secret_text_question)})
+    await api_post(
+        client,
+        "/api/v1/answers",
+        {"question_id": secret_text_question.id, "response": correct_response(secret_text_question)},
+    )
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as other:
         await register(other, "bo@example.se", "Bo", "Berg")
         assert (await other.get("/api/v1/me/answers")).json() == []
@@ -76,7 +121,9 @@ async def test_a_participant_never_sees_another_participants_answers(client, cou
         results = await other.get(f"/lektion/{lesson.slug}/resultat")
         assert results.text.count("Inte besvarad") == len(lesson.questions)
         # Answering the same question id starts at attempt 1 for Bo: ids name content, never someone's data.
-        reply = await api_post(other, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
+        reply = await api_post(
+            other, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+        )
         assert reply.json()["attempt"] == 1
     mine = (await client.get("/api/v1/me/answers")).json()
     assert len(mine) == 2
@@ -111,8 +158,16 @@ async def test_openapi_describes_the_api(client):
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/course",
-                 "/api/v1/answers", "/api/v1/me/answers", "/api/v1/me/progress", "/healthz"):
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/course",
+        "/api/v1/answers",
+        "/api/v1/me/answers",
+        "/api/v1/me/progress",
+        "/healthz",
+    ):
         assert path in paths
 
 

@@ -75,7 +75,9 @@ async def test_clause_storage_finance_invoice_lists_record_one_row_per_buyer(cli
     clock.set_now(lambda: later)
     try:
         client.cookies.clear()
-        assert (await api_post(client, "/api/v1/auth/login", {"email": "finance@balansekonomi.se", "password": PASSWORD})).status_code == 200
+        assert (
+            await api_post(client, "/api/v1/auth/login", {"email": "finance@balansekonomi.se", "password": PASSWORD})
+        ).status_code == 200
         since = await last_id()
         assert (await client.get("/ekonomi/forfallna")).status_code == 200
         rows = await new_rows(finance.account_id, since)
@@ -102,7 +104,12 @@ async def test_clause_storage_finance_exports_write_one_export_row(client):
         rows = await new_rows(finance.account_id, since)
         assert len(rows) == 1, path
         row = rows[0]
-        assert (row.action, row.subject_account, row.subject_person, row.why) == ("export", None, None, "Bokföring: export")
+        assert (row.action, row.subject_account, row.subject_person, row.why) == (
+            "export",
+            None,
+            None,
+            "Bokföring: export",
+        )
         assert f"{today}–{today}: 2 dokument, 2 kunder" in row.what
         assert ("fakturor.csv" if "csv" in path else "SIE") in row.what
         no_values(rows, "Anna", "Bolaget", "Storgatan")
@@ -138,7 +145,10 @@ async def test_clause_profiles_the_review_queue_is_audited_except_in_anonymous_m
         await participant_answers(other, course, "anna@example.se", "Anna", ESSAY, "Avgiften dras varje år.")
         anna_id = (await other.get("/api/v1/me")).json()["id"]
     teacher = await login_as_staff(client, "instructor")
-    for path, why in (("/larare/granskning", "Bedömning: granskningskön"), ("/api/v1/instructor/review-queue", "Bedömning: granskningskön via API")):
+    for path, why in (
+        ("/larare/granskning", "Bedömning: granskningskön"),
+        ("/api/v1/instructor/review-queue", "Bedömning: granskningskön via API"),
+    ):
         since = await last_id()
         assert (await client.get(path)).status_code == 200
         rows = await new_rows(teacher.account_id, since)

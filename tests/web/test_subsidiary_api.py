@@ -5,7 +5,7 @@ OpenAPI document describing the bearer scheme."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from tests.conftest import api_post, register
 
 PARTICIPANTS = "/api/v1/subsidiary/participants"
 NOTICES = "/api/v1/subsidiary/notices"
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -60,9 +60,13 @@ async def test_clause_subsidiaries_receive_exactly_the_allow_list(client, progra
     body = response.json()
     assert set(body) == {"participants", "next_after"} and body["next_after"] is None
     assert [set(item) for item in body["participants"]] == [set(allowed_fields("course_site"))] * 2
-    assert body["participants"][0] == {"account.id": anna["id"], "account.first_name": "Anna",
-                                       "account.email": "anna@example.se", "enrollment.status": "enrolled",
-                                       "lesson_progress.course_percent": 0}
+    assert body["participants"][0] == {
+        "account.id": anna["id"],
+        "account.first_name": "Anna",
+        "account.email": "anna@example.se",
+        "enrollment.status": "enrolled",
+        "lesson_progress.course_percent": 0,
+    }
     assert body["participants"][1]["account.id"] == bo["id"]
     assert body["participants"][1]["enrollment.status"] == "not_enrolled"
     assert "Andersson" not in response.text  # the last name is not on the course-site list
@@ -81,20 +85,35 @@ async def test_a_restricted_person_is_absent_and_the_disclosure_is_logged(client
 
 async def test_the_webinar_token_gets_webinar_registrants_with_its_allow_list(client, program, db):
     await register(client, "anna@example.se", "Anna")  # a participant without a registration is not shared
-    registered = await api_post(client, "/api/v1/forms/webinar", {
-        "first_name": "Wilma", "last_name": "Webb", "email": "wilma@example.se", "mobile": "070-123 45 67",
-        "webinar": "budget-pa-en-timme",
-    })  # fmt: skip
+    registered = await api_post(
+        client,
+        "/api/v1/forms/webinar",
+        {
+            "first_name": "Wilma",
+            "last_name": "Webb",
+            "email": "wilma@example.se",
+            "mobile": "070-123 45 67",
+            "webinar": "budget-pa-en-timme",
+        },
+    )
     assert registered.status_code == 201, registered.text
     [wilma] = await Person.select(Person.id).where(Person.email == "wilma@example.se")
     _, webinar_token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
     response = await program.get(PARTICIPANTS, headers=bearer(webinar_token))
     assert response.status_code == 200, response.text
-    assert response.json() == {"participants": [{"person.id": wilma["id"], "person.first_name": "Wilma",
-                                                 "person.last_name": "Webb", "person.email": "wilma@example.se",
-                                                 "person.mobile": "+46701234567",
-                                                 "form_submission.details": ["budget-pa-en-timme"]}],
-                               "next_after": None}  # fmt: skip
+    assert response.json() == {
+        "participants": [
+            {
+                "person.id": wilma["id"],
+                "person.first_name": "Wilma",
+                "person.last_name": "Webb",
+                "person.email": "wilma@example.se",
+                "person.mobile": "+46701234567",
+                "form_submission.details": ["budget-pa-en-timme"],
+            }
+        ],
+        "next_after": None,
+    }
     assert [row["person"] for row in await DisclosureSubject.select(DisclosureSubject.person)] == [wilma["id"]]
 
 
@@ -102,14 +121,24 @@ async def test_pages_with_limit_and_after(client, program, token):
     people = [await register(client, f"p{n}@example.se", f"P{n}") for n in range(3)]
     first = (await program.get(PARTICIPANTS, params={"limit": 2}, headers=bearer(token))).json()
     assert [p["account.id"] for p in first["participants"]] == [people[0]["id"], people[1]["id"]]
-    second = (await program.get(PARTICIPANTS, params={"limit": 2, "after": first["next_after"]}, headers=bearer(token))).json()
+    second = (
+        await program.get(PARTICIPANTS, params={"limit": 2, "after": first["next_after"]}, headers=bearer(token))
+    ).json()
     assert [p["account.id"] for p in second["participants"]] == [people[2]["id"]] and second["next_after"] is None
     for params in ({"limit": 0}, {"limit": 501}, {"after": -1}, {"after": 2**31}, {"limit": "many"}):
         assert (await program.get(PARTICIPANTS, params=params, headers=bearer(token))).status_code == 400, params
 
 
-@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer"}, {"authorization": "Bearer fel-nyckel"},
-                                     {"authorization": "Basic a2FsbGU6aGVtbGln"}, {"authorization": "Bearer " + "x" * 5000}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"authorization": "Bearer"},
+        {"authorization": "Bearer fel-nyckel"},
+        {"authorization": "Basic a2FsbGU6aGVtbGln"},
+        {"authorization": "Bearer " + "x" * 5000},
+    ],
+)
 async def test_401_without_a_valid_token(program, token, headers):
     for method, path in (("GET", PARTICIPANTS), ("GET", NOTICES), ("POST", f"{NOTICES}/1/acknowledge")):
         response = await program.request(method, path, headers=headers)
@@ -139,14 +168,21 @@ async def test_notices_are_listed_and_acknowledged_once_without_csrf(program, to
     _, other_token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
     other = next(s for s in await subsidiaries.list_subsidiaries() if s.purpose == "webinar")
     ids = []
-    for subsidiary_id, kind, changes in ((mine.id, "rectification", {"account.email": "annie@example.se"}),
-                                         (mine.id, "erasure", []), (other.id, "erasure", [])):
-        rows = await RecipientNotice.insert(RecipientNotice(subsidiary=subsidiary_id, kind=kind, subject_ref="7",
-                                                            changes=json.dumps(changes), created_at=NOW))
+    for subsidiary_id, kind, changes in (
+        (mine.id, "rectification", {"account.email": "annie@example.se"}),
+        (mine.id, "erasure", []),
+        (other.id, "erasure", []),
+    ):
+        rows = await RecipientNotice.insert(
+            RecipientNotice(
+                subsidiary=subsidiary_id, kind=kind, subject_ref="7", changes=json.dumps(changes), created_at=NOW
+            )
+        )
         ids.append(rows[0]["id"])
     body = (await program.get(NOTICES, headers=bearer(token))).json()
     assert [(n["id"], n["kind"], n["subject_ref"], n["changes"]) for n in body["notices"]] == [
-        (ids[0], "rectification", "7", {"account.email": "annie@example.se"}), (ids[1], "erasure", "7", []),
+        (ids[0], "rectification", "7", {"account.email": "annie@example.se"}),
+        (ids[1], "erasure", "7", []),
     ]
     assert all(n["created_at"].startswith("2026-03-02") for n in body["notices"])
     # A program sends no CSRF cookie or header: the bearer token is the proof.
@@ -159,8 +195,12 @@ async def test_notices_are_listed_and_acknowledged_once_without_csrf(program, to
 
 
 def test_every_subsidiary_route_is_guarded_by_the_token(app):
-    routes = [(route.path, handler) for route in app.routes for handler in getattr(route, "route_handlers", ())
-              if route.path.startswith("/api/v1/subsidiary") and getattr(handler, "http_methods", None) != {"OPTIONS"}]
+    routes = [
+        (route.path, handler)
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if route.path.startswith("/api/v1/subsidiary") and getattr(handler, "http_methods", None) != {"OPTIONS"}
+    ]
     assert len(routes) == 3
     for path, handler in routes:
         guards = [guard for layer in handler.ownership_layers for guard in (layer.guards or ())]

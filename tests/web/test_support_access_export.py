@@ -8,7 +8,12 @@ from pypdf import PdfReader
 from coursesite.db.privacy import StaffAudit
 from tests.conftest import api_post, csrf_token, login_as_staff, register
 
-FORM = {"first_name": "Frida", "last_name": "Formulär", "email": "frida@example.se", "message": "Hej! Vilka uppgifter har ni om mig?"}
+FORM = {
+    "first_name": "Frida",
+    "last_name": "Formulär",
+    "email": "frida@example.se",
+    "message": "Hej! Vilka uppgifter har ni om mig?",
+}
 
 
 async def new_case(client, body: dict) -> int:
@@ -21,7 +26,9 @@ async def new_case(client, body: dict) -> int:
 async def test_the_export_of_someone_who_only_used_the_forms(client):
     assert (await api_post(client, "/api/v1/forms/contact", FORM)).status_code == 201
     await login_as_staff(client, "customer_service")
-    case = await new_case(client, {"kind": "access", "subject": "Registerutdrag per brev", "contact_email": "frida@example.se"})
+    case = await new_case(
+        client, {"kind": "access", "subject": "Registerutdrag per brev", "contact_email": "frida@example.se"}
+    )
 
     page = await client.get(f"/kundtjanst/arende/{case}")
     assert f"/kundtjanst/arende/{case}/registerutdrag?format=pdf" in page.text
@@ -64,7 +71,9 @@ async def test_the_export_of_an_account_holder_and_what_is_refused(client):
 
     # the participant cannot reach it
     client.cookies.clear()
-    response = await api_post(client, "/api/v1/auth/login", {"email": "maja@example.se", "password": "korrekt-häst-batteri"})
+    response = await api_post(
+        client, "/api/v1/auth/login", {"email": "maja@example.se", "password": "korrekt-häst-batteri"}
+    )
     assert response.status_code == 200
     assert (await client.get(f"/api/v1/support/requests/{case}/export")).status_code == 403
     assert (await client.get(f"/kundtjanst/arende/{case}/registerutdrag")).status_code == 403

@@ -10,8 +10,13 @@ from coursesite.privacy import subsidiaries
 from tests.conftest import api_post, csrf_token, login_as_staff, register
 from tests.web.test_support_access_export import new_case
 
-WEBINAR = {"first_name": "Wilma", "last_name": "Webb", "email": "wilma@example.se", "mobile": "070-123 45 67",
-           "webinar": "budget-pa-en-timme"}  # fmt: skip
+WEBINAR = {
+    "first_name": "Wilma",
+    "last_name": "Webb",
+    "email": "wilma@example.se",
+    "mobile": "070-123 45 67",
+    "webinar": "budget-pa-en-timme",
+}
 
 
 async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(client):
@@ -21,25 +26,46 @@ async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(
     assert received.status_code == 200 and len(received.json()["participants"]) == 1  # the subsidiary got Wilma's row
     [wilma] = await Person.select(Person.id).where(Person.email == "wilma@example.se")
     await login_as_staff(client, "customer_service")
-    case = await new_case(client, {"kind": "rectification", "subject": "Fel efternamn", "contact_email": "wilma@example.se"})
+    case = await new_case(
+        client, {"kind": "rectification", "subject": "Fel efternamn", "contact_email": "wilma@example.se"}
+    )
 
     page = await client.get(f"/kundtjanst/arende/{case}")
     assert 'id="rectify-form"' in page.text and 'value="Webb"' in page.text
 
     token = await csrf_token(client, f"/kundtjanst/arende/{case}")
-    form = {"_csrf_token": token, "first_name": "Wilma", "last_name": "Webber", "email": "wilma@example.se", "mobile": "070-123 45 67"}
-    bad = await client.post(f"/kundtjanst/arende/{case}/ratta", data=form | {"last_name": "19000101-0008"}, follow_redirects=False)
-    assert bad.status_code == 400 and (await Person.select(Person.last_name).where(Person.id == wilma["id"]))[0]["last_name"] == "Webb"
+    form = {
+        "_csrf_token": token,
+        "first_name": "Wilma",
+        "last_name": "Webber",
+        "email": "wilma@example.se",
+        "mobile": "070-123 45 67",
+    }
+    bad = await client.post(
+        f"/kundtjanst/arende/{case}/ratta", data=form | {"last_name": "19000101-0008"}, follow_redirects=False
+    )
+    assert (
+        bad.status_code == 400
+        and (await Person.select(Person.last_name).where(Person.id == wilma["id"]))[0]["last_name"] == "Webb"
+    )
     token = await csrf_token(client, f"/kundtjanst/arende/{case}")
-    done = await client.post(f"/kundtjanst/arende/{case}/ratta", data=form | {"_csrf_token": token}, follow_redirects=False)
+    done = await client.post(
+        f"/kundtjanst/arende/{case}/ratta", data=form | {"_csrf_token": token}, follow_redirects=False
+    )
     assert done.status_code == 303 and done.headers["location"].endswith("?klar=rattat")
 
     assert (await Person.select(Person.last_name).where(Person.id == wilma["id"]))[0]["last_name"] == "Webber"
     (notice,) = await RecipientNotice.select().output(load_json=True)
-    assert (notice["kind"], notice["subject_ref"], notice["changes"]) == ("rectification", str(wilma["id"]), {"person.last_name": "Webber"})
+    assert (notice["kind"], notice["subject_ref"], notice["changes"]) == (
+        "rectification",
+        str(wilma["id"]),
+        {"person.last_name": "Webber"},
+    )
     notes = [n["text"] for n in await CaseNote.select(CaseNote.text).where(CaseNote.case == case)]
     assert notes == ["Rättat: efternamn. Meddelat: Webbinariebolaget AB."]
-    assert await StaffAudit.count().where((StaffAudit.action == "change") & (StaffAudit.what == "person.last_name")) == 1
+    assert (
+        await StaffAudit.count().where((StaffAudit.action == "change") & (StaffAudit.what == "person.last_name")) == 1
+    )
 
 
 async def test_an_account_corrected_through_the_api(client):
@@ -49,12 +75,16 @@ async def test_an_account_corrected_through_the_api(client):
     case = await new_case(client, {"kind": "rectification", "subject": "Ny adress", "account_id": me["id"]})
     headers = {"x-csrftoken": await csrf_token(client)}
 
-    taken = await client.post(f"/api/v1/support/requests/{case}/rectify", json={"email": "bo@example.se"}, headers=headers)
+    taken = await client.post(
+        f"/api/v1/support/requests/{case}/rectify", json={"email": "bo@example.se"}, headers=headers
+    )
     assert taken.status_code == 409
     unknown = await client.post(f"/api/v1/support/requests/{case}/rectify", json={"password": "x"}, headers=headers)
     assert unknown.status_code == 400
     done = await client.post(
-        f"/api/v1/support/requests/{case}/rectify", json={"email": "maja.ny@example.se", "mobile": "0701234567"}, headers=headers
+        f"/api/v1/support/requests/{case}/rectify",
+        json={"email": "maja.ny@example.se", "mobile": "0701234567"},
+        headers=headers,
     )
     assert done.status_code == 200, done.text
     assert sorted(done.json()["changed"]) == ["account.email", "account.mobile"]
@@ -63,9 +93,13 @@ async def test_an_account_corrected_through_the_api(client):
 
     # only a rectification request, and only while open
     complaint = await new_case(client, {"kind": "complaint", "subject": "Reklamation", "account_id": me["id"]})
-    assert (await client.post(f"/api/v1/support/requests/{complaint}/rectify", json={"mobile": ""}, headers=headers)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/support/requests/{complaint}/rectify", json={"mobile": ""}, headers=headers)
+    ).status_code == 404
     completed = await client.post(
-        f"/api/v1/support/requests/{case}/complete", json={"identity_verified": True, "note": "Rättat per telefon"}, headers=headers
+        f"/api/v1/support/requests/{case}/complete",
+        json={"identity_verified": True, "note": "Rättat per telefon"},
+        headers=headers,
     )
     assert completed.status_code == 200
     again = await client.post(f"/api/v1/support/requests/{case}/rectify", json={"mobile": ""}, headers=headers)

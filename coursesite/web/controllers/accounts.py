@@ -55,8 +55,14 @@ async def register_submit(request: Request) -> Template | Redirect:
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
     settings = settings_of(request)
-    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
-    return Redirect("/min-kurs", cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)], status_code=303)
+    token = await accounts.start_session(
+        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
+    )
+    return Redirect(
+        "/min-kurs",
+        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
+        status_code=303,
+    )
 
 
 @get("/logga-in", guards=[guards.public], name="login")
@@ -71,7 +77,10 @@ async def login_submit(request: Request) -> Template | Redirect:
     target = safe_next(str(form.get("next") or ""))
     try:
         principal = await accounts.authenticate(
-            email, str(form.get("password") or "")[:1024], request.client.host if request.client else "", login_policy(request)
+            email,
+            str(form.get("password") or "")[:1024],
+            request.client.host if request.client else "",
+            login_policy(request),
         )
     except (Unauthenticated, RateLimited) as exc:
         return Template(
@@ -80,8 +89,14 @@ async def login_submit(request: Request) -> Template | Redirect:
             status_code=429 if isinstance(exc, RateLimited) else 401,
         )
     settings = settings_of(request)
-    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
-    return Redirect(target, cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)], status_code=303)
+    token = await accounts.start_session(
+        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
+    )
+    return Redirect(
+        target,
+        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
+        status_code=303,
+    )
 
 
 @post("/logga-ut", guards=[guards.public], status_code=303)

@@ -13,8 +13,8 @@ from coursesite.accounts import service as accounts
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress, is_lesson_unlocked
 from coursesite.grading.service import StoredAnswer
-from coursesite.web import guards
 from coursesite.review.service import REASON_MAX_CHARS
+from coursesite.web import guards
 from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, review_of, settings_of
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
@@ -137,7 +137,9 @@ class ProgressOut(msgspec.Struct):
 
 
 def _account(principal: accounts.Principal) -> AccountOut:
-    return AccountOut(principal.account_id, principal.email, principal.first_name, principal.last_name, principal.role.value)
+    return AccountOut(
+        principal.account_id, principal.email, principal.first_name, principal.last_name, principal.role.value
+    )
 
 
 def _answer(answer: StoredAnswer) -> AnswerOut:
@@ -165,9 +167,13 @@ async def api_register(request: Request, data: JSONBody[RegisterBody]) -> Respon
         source=data.source or None,
     )
     settings = settings_of(request)
-    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
+    token = await accounts.start_session(
+        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
+    )
     return Response(
-        _account(principal), status_code=201, cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)]
+        _account(principal),
+        status_code=201,
+        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
     )
 
 
@@ -178,8 +184,12 @@ async def api_login(request: Request, data: JSONBody[LoginBody]) -> Response[Acc
         data.email, data.password, request.client.host if request.client else "", login_policy(request)
     )
     settings = settings_of(request)
-    token = await accounts.start_session(principal.account_id, days=settings.session_days, replacing=request.scope.get("auth"))
-    return Response(_account(principal), cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)])
+    token = await accounts.start_session(
+        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
+    )
+    return Response(
+        _account(principal), cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)]
+    )
 
 
 @post("/api/v1/auth/logout", guards=[guards.public], status_code=204, tags=["auth"])
@@ -294,7 +304,7 @@ class FlagOut(msgspec.Struct):
 async def api_flag_answer(
     request: Request, answer_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[FlagBody]
 ) -> FlagOut:
-    """"I think this was graded wrong": puts my own graded answer in the instructors' review queue with my reason.
+    """ "I think this was graded wrong": puts my own graded answer in the instructors' review queue with my reason.
     404 for an answer that is not mine, 409 when it already awaits a person, 400 without a reason."""
     await review_of(request).flag(principal_of(request), answer_id, data.reason)
     return FlagOut(answer_id=answer_id, status="flagged")
@@ -306,5 +316,13 @@ async def api_me(request: Request) -> AccountOut:
 
 
 ROUTES = [
-    api_register, api_login, api_logout, api_course, api_answer, api_flag_answer, api_my_answers, api_my_progress, api_me,
-]  # fmt: skip
+    api_register,
+    api_login,
+    api_logout,
+    api_course,
+    api_answer,
+    api_flag_answer,
+    api_my_answers,
+    api_my_progress,
+    api_me,
+]

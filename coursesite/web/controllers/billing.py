@@ -39,14 +39,22 @@ from coursesite.web.deps import billing_of, principal_of
 
 ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
 FIELD_MAX = {
-    "customer_type": 20, "company_name": COMPANY_NAME_MAX, "org_number": 40, "reference": REFERENCE_MAX,
-    "address_line": ADDRESS_MAX, "postal_code": 20, "city": CITY_MAX, "accept_terms_version": 40,
-}  # fmt: skip
+    "customer_type": 20,
+    "company_name": COMPANY_NAME_MAX,
+    "org_number": 40,
+    "reference": REFERENCE_MAX,
+    "address_line": ADDRESS_MAX,
+    "postal_code": 20,
+    "city": CITY_MAX,
+    "accept_terms_version": 40,
+}
 KIND_LABELS_SV = {"invoice": "Faktura", "credit_note": "Kreditfaktura", "payment": "Betalning"}
 _INVOICE_NUMBER = re.compile(r"[0-9]{4}-[0-9]{5,19}")
 
 # The last path segment: an invoice number and, for the file routes, its suffix.
-FileName = Annotated[str, PathParameter(max_length=40, description="The invoice number and a suffix, e.g. 2026-00001.pdf")]
+FileName = Annotated[
+    str, PathParameter(max_length=40, description="The invoice number and a suffix, e.g. 2026-00001.pdf")
+]
 
 
 def checked_number(number: str) -> str:
@@ -79,15 +87,25 @@ async def pdf_response(request: Request, doc: InvoiceDocument) -> Response[bytes
     return Response(
         content,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{document_filename(doc, "pdf")}"', "cache-control": "private, no-store"},
+        headers={
+            "content-disposition": f'attachment; filename="{document_filename(doc, "pdf")}"',
+            "cache-control": "private, no-store",
+        },
     )
 
 
 def price_summary(service: BillingService) -> dict[str, int]:
     """The course price for the enrolment page, by the same rule the invoice uses."""
     config = service.config
-    totals = compute_totals((Line(config.description, 1, config.price_ore, config.vat_rate),), round_to_krona=config.round_to_krona)
-    return {"net_ore": totals.net_ore, "vat_ore": totals.vat_ore, "total_ore": totals.total_ore, "vat_percent": int(config.vat_rate * 100)}
+    totals = compute_totals(
+        (Line(config.description, 1, config.price_ore, config.vat_rate),), round_to_krona=config.round_to_krona
+    )
+    return {
+        "net_ore": totals.net_ore,
+        "vat_ore": totals.vat_ore,
+        "total_ore": totals.total_ore,
+        "vat_percent": int(config.vat_rate * 100),
+    }
 
 
 def status_label(view: InvoiceView) -> str:
@@ -134,7 +152,9 @@ def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, s
     """What is typed back into the form: everything, except a refused personnummer or card number (never echoed)."""
     shown = {}
     for name, value in values.items():
-        refused = name in errors and (bool(find_forbidden(value)) or (name == "org_number" and errors[name] == MSG_PERSONNUMMER))
+        refused = name in errors and (
+            bool(find_forbidden(value)) or (name == "org_number" and errors[name] == MSG_PERSONNUMMER)
+        )
         shown[name] = "" if refused else value
     return shown
 
@@ -152,7 +172,9 @@ def _enrol_page(request: Request, *, values=None, errors=None, message=None, sta
 
 
 def _already_enrolled(request: Request, status_code: int = 200) -> Template:
-    return Template("billing/already_enrolled.html", context={"principal": principal_of(request)}, status_code=status_code)
+    return Template(
+        "billing/already_enrolled.html", context={"principal": principal_of(request)}, status_code=status_code
+    )
 
 
 @get("/anmalan", guards=[guards.logged_in], name="enrol", include_in_schema=False)
@@ -174,7 +196,9 @@ async def enrol_submit(request: Request) -> Template | Redirect:
         return _already_enrolled(request, status_code=409)
     except Invalid as exc:
         errors = dict(exc.field_errors)
-        return _enrol_page(request, values=_shown_values(values, errors), errors=errors, message=exc.message, status_code=400)
+        return _enrol_page(
+            request, values=_shown_values(values, errors), errors=errors, message=exc.message, status_code=400
+        )
     return Redirect("/anmalan/klar", status_code=303)
 
 
@@ -199,7 +223,8 @@ async def my_invoices(request: Request) -> Template:
     ledger = await service.ledger(account_id)
     return Template(
         "billing/my_invoices.html",
-        context={"invoices": views, "ledger": ledger, "enrolled": await service.is_enrolled(account_id)} | _jinja_helpers(),
+        context={"invoices": views, "ledger": ledger, "enrolled": await service.is_enrolled(account_id)}
+        | _jinja_helpers(),
     )
 
 
@@ -284,7 +309,9 @@ async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> Enrollm
         postal_code=data.postal_code,
         city=data.city,
     )
-    return EnrollmentOut(invoice_number=issued.number, ocr=issued.ocr, total_ore=issued.total_ore, due_date=issued.due_date)
+    return EnrollmentOut(
+        invoice_number=issued.number, ocr=issued.ocr, total_ore=issued.total_ore, due_date=issued.due_date
+    )
 
 
 @get("/api/v1/me/invoices", guards=[guards.logged_in], tags=["billing"])
@@ -310,6 +337,14 @@ async def api_my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Resp
 
 
 ROUTES: list[Any] = [
-    terms_page, enrol_page, enrol_submit, enrol_done, my_invoices, my_invoice_pdf,
-    api_terms, api_enrol, api_my_invoices, api_my_invoice_pdf,
-]  # fmt: skip
+    terms_page,
+    enrol_page,
+    enrol_submit,
+    enrol_done,
+    my_invoices,
+    my_invoice_pdf,
+    api_terms,
+    api_enrol,
+    api_my_invoices,
+    api_my_invoice_pdf,
+]

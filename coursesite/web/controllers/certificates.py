@@ -63,9 +63,7 @@ async def my_certificate(request: Request) -> Template:
     if not outstanding:
         record = await service.issue_or_get(principal)
     course = course_of(request)
-    left_by_act = [
-        (act, [lesson for lesson in outstanding if lesson.act_number == act.number]) for act in course.acts
-    ]
+    left_by_act = [(act, [lesson for lesson in outstanding if lesson.act_number == act.number]) for act in course.acts]
     return Template(
         "billing/certificate_mine.html",
         context={
@@ -105,7 +103,13 @@ async def certificate_check(request: Request, code: FromPath[Code]) -> Template:
     found = await certificates_of(request).verify(code)
     return Template(
         "billing/certificate_check.html",
-        context={"form": False, "found": found, "code": normalise_code(code) or code[:CODE_MAX_INPUT], "example": CODE_EXAMPLE, "typed": ""},
+        context={
+            "form": False,
+            "found": found,
+            "code": normalise_code(code) or code[:CODE_MAX_INPUT],
+            "example": CODE_EXAMPLE,
+            "typed": "",
+        },
         status_code=200 if found else 404,
         headers=PUBLIC_HEADERS,
     )

@@ -15,11 +15,10 @@ from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress
 from coursesite.grading.rules import from_milli
 from coursesite.grading.service import NOT_ENROLLED, LessonState
-from coursesite.web import guards
 from coursesite.review.service import REASON_MAX_CHARS
+from coursesite.web import guards
 from coursesite.web.deps import answers_of, billing_of, course_of, principal_of, review_of
 from coursesite.web.forms import response_from_form
-
 
 Slug = Annotated[str, PathParameter(max_length=80)]
 QuestionId = Annotated[str, PathParameter(max_length=160)]
@@ -40,7 +39,9 @@ async def _open_lesson(request: Request, slug: str) -> LessonState:
     if not state.unlocked:
         if not await service.has_access(principal_of(request).account_id):
             raise Forbidden(NOT_ENROLLED)
-        raise Forbidden("Lektionen är låst ännu. Akterna öppnas i tur och ordning: gör klart den föregående akten först.")
+        raise Forbidden(
+            "Lektionen är låst ännu. Akterna öppnas i tur och ordning: gör klart den föregående akten först."
+        )
     return state
 
 
@@ -64,10 +65,13 @@ async def my_course(request: Request) -> Template:
     return Template(
         "course/my_course.html",
         context={
-            "course": course_of(request), "progress": progress, "completed": completed, "principal": principal,
+            "course": course_of(request),
+            "progress": progress,
+            "completed": completed,
+            "principal": principal,
             "enrolled": await billing_of(request).is_enrolled(principal.account_id),
             "access": await service.has_access(principal.account_id),
-        },  # fmt: skip
+        },
     )
 
 
@@ -78,7 +82,9 @@ async def lesson_page(request: Request, slug: FromPath[Slug]) -> Template:
 
 
 @post("/lektion/{slug:str}/svar/{question_id:str}", guards=[guards.logged_in], status_code=303)
-async def answer_submit(request: HTMXRequest, slug: FromPath[Slug], question_id: FromPath[QuestionId]) -> Template | Redirect:
+async def answer_submit(
+    request: HTMXRequest, slug: FromPath[Slug], question_id: FromPath[QuestionId]
+) -> Template | Redirect:
     lesson = _lesson(request, slug)
     question = next((q for q in lesson.questions if q.id == question_id), None)
     if question is None:
@@ -133,7 +139,7 @@ async def lesson_results(
 
 @post("/lektion/{slug:str}/svar/{answer_id:int}/omprova", guards=[guards.logged_in], status_code=303)
 async def answer_flag(request: Request, slug: FromPath[Slug], answer_id: FromPath[AnswerId]) -> Template | Redirect:
-    """"Jag tror att det här blev fel rättat": the participant's own answer goes to the review queue with a reason."""
+    """ "Jag tror att det här blev fel rättat": the participant's own answer goes to the review queue with a reason."""
     state = await _open_lesson(request, slug)
     if not any(answer.id == answer_id for attempts in state.attempts.values() for answer in attempts):
         raise NotFound("Svaret finns inte.")  # someone else's answer looks exactly like a missing one
@@ -145,9 +151,12 @@ async def answer_flag(request: Request, slug: FromPath[Slug], answer_id: FromPat
     except (Invalid, Conflict) as exc:
         message = next(iter(exc.field_errors.values()), exc.message)
         return await _results_page(
-            request, state, errors={answer_id: message}, reasons={answer_id: reason},
+            request,
+            state,
+            errors={answer_id: message},
+            reasons={answer_id: reason},
             status_code=409 if isinstance(exc, Conflict) else 400,
-        )  # fmt: skip
+        )
     return Redirect(f"/lektion/{slug}/resultat?omprovning={answer_id}#svar-{answer_id}", status_code=303)
 
 

@@ -20,7 +20,15 @@ from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
 from coursesite.billing.document import CustomerType, DocumentKind
-from coursesite.billing.service import LIST_LIMIT, MAX_AMOUNT_ORE, REASON_MAX, BillingService, InvoiceView, PaymentView, today
+from coursesite.billing.service import (
+    LIST_LIMIT,
+    MAX_AMOUNT_ORE,
+    REASON_MAX,
+    BillingService,
+    InvoiceView,
+    PaymentView,
+    today,
+)
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.db.billing import Invoice
@@ -66,7 +74,7 @@ def _page(template: str, section: str, status_code: int = 200, **context: Any) -
 
 
 def parse_day(text: str | None, label: str) -> date | None:
-    """"2026-01-31" → date; empty → None. ValueError with a Swedish message otherwise."""
+    """ "2026-01-31" → date; empty → None. ValueError with a Swedish message otherwise."""
     text = (text or "").strip()
     if not text:
         return None
@@ -83,7 +91,9 @@ def default_range() -> tuple[date, date]:
 
 def check_range(date_from: date, date_to: date) -> None:
     if date_from > date_to:
-        raise Invalid("Startdatumet ligger efter slutdatumet.", field_errors={"from": "Startdatumet ligger efter slutdatumet."})
+        raise Invalid(
+            "Startdatumet ligger efter slutdatumet.", field_errors={"from": "Startdatumet ligger efter slutdatumet."}
+        )
     if (date_to - date_from).days > MAX_RANGE_DAYS:
         raise Invalid("Välj högst tio år åt gången.", field_errors={"to": "Välj högst tio år åt gången."})
 
@@ -133,20 +143,45 @@ def sie_download(service: BillingService, date_from: date, date_to: date) -> Str
 async def audit_document(request: Request, number: str, what: str) -> None:
     """One read row for an invoice's PDF or UBL download, on the buyer's account."""
     rows = await Invoice.select(Invoice.account).where(Invoice.number == number)
-    await audit.record(principal_of(request).account_id, "read", subject_account=rows[0]["account"] if rows else None, what=f"invoice {number}: {what}", why="Fakturering")  # fmt: skip
+    await audit.record(
+        principal_of(request).account_id,
+        "read",
+        subject_account=rows[0]["account"] if rows else None,
+        what=f"invoice {number}: {what}",
+        why="Fakturering",
+    )
 
 
 async def audit_list(request: Request, views: list[InvoiceView], why: str) -> None:
     """One read row per buyer shown on an invoice list (one insert)."""
-    await audit.record_many(principal_of(request).account_id, "read", ((v.account_id, None) for v in views), what="invoice: köparens namn, fakturanummer, belopp och status", why=why)  # fmt: skip
+    await audit.record_many(
+        principal_of(request).account_id,
+        "read",
+        ((v.account_id, None) for v in views),
+        what="invoice: köparens namn, fakturanummer, belopp och status",
+        why=why,
+    )
 
 
 async def audit_export(request: Request, kind: str, date_from: date, date_to: date) -> None:
     """One export row naming the export, its range and how many documents and buyers it holds."""
-    rows = await Invoice.raw("SELECT COUNT(*) AS n, COUNT(DISTINCT account) AS people FROM invoice WHERE issue_date >= {} AND issue_date <= {}", date_from, date_to)  # fmt: skip
+    rows = await Invoice.raw(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT account) AS people FROM invoice WHERE issue_date >= {} AND issue_date <= {}",
+        date_from,
+        date_to,
+    )
     n, people = int(rows[0]["n"] or 0), int(rows[0]["people"] or 0)
-    label = "fakturor.csv (köparens namn, org.nr, belopp)" if kind == "csv" else "SIE 4I (köparens namn i verifikationstexterna, belopp)"
-    await audit.record(principal_of(request).account_id, "export", what=f"{label} {date_from.isoformat()}–{date_to.isoformat()}: {n} dokument, {people} kunder", why="Bokföring: export")  # fmt: skip
+    label = (
+        "fakturor.csv (köparens namn, org.nr, belopp)"
+        if kind == "csv"
+        else "SIE 4I (köparens namn i verifikationstexterna, belopp)"
+    )
+    await audit.record(
+        principal_of(request).account_id,
+        "export",
+        what=f"{label} {date_from.isoformat()}–{date_to.isoformat()}: {n} dokument, {people} kunder",
+        why="Bokföring: export",
+    )
 
 
 async def ubl_response(request: Request, number: str) -> Response[bytes]:
@@ -187,10 +222,14 @@ async def invoices_page(
     views = await billing_of(request).invoices(status=chosen, date_from=bounds["from"], date_to=bounds["to"])
     await audit_list(request, views, "Fakturering: fakturalistan")
     return _page(
-        "invoices.html", "invoices", status_code=400 if errors else 200,
-        invoices=views, errors=errors, limit=LIST_LIMIT,
+        "invoices.html",
+        "invoices",
+        status_code=400 if errors else 200,
+        invoices=views,
+        errors=errors,
+        limit=LIST_LIMIT,
         filters={"status": status or "", "fran": fran or "", "till": till or ""},
-    )  # fmt: skip
+    )
 
 
 # -- pages: one invoice
@@ -202,19 +241,34 @@ async def _invoice_page(
     service = billing_of(request)
     doc = await service.document(number)
     view = await service.invoice_view(number)
-    await audit.record(principal_of(request).account_id, "read", subject_account=view.account_id, what=f"invoice {number}: köparens namn och adress, belopp och betalningar", why="ekonomi: fakturan")  # fmt: skip
+    await audit.record(
+        principal_of(request).account_id,
+        "read",
+        subject_account=view.account_id,
+        what=f"invoice {number}: köparens namn och adress, belopp och betalningar",
+        why="ekonomi: fakturan",
+    )
     credit_notes: list[InvoiceView] = []
     payments = []
     if doc.kind is DocumentKind.INVOICE:
         credit_notes = await service.credit_notes_of(number)
         payments = await service.payments_of(number)
     return _page(
-        "invoice.html", "invoices", status_code=status_code,
-        doc=doc, view=view, credit_notes=credit_notes, payments=payments,
+        "invoice.html",
+        "invoices",
+        status_code=status_code,
+        doc=doc,
+        view=view,
+        credit_notes=credit_notes,
+        payments=payments,
         is_company=doc.buyer.customer_type is CustomerType.COMPANY,
         remaining_ore=view.creditable_ore,
-        errors=errors or {}, values=values or {"mode": "whole"}, message=message, notice=notice, reason_max=REASON_MAX,
-    )  # fmt: skip
+        errors=errors or {},
+        values=values or {"mode": "whole"},
+        message=message,
+        notice=notice,
+        reason_max=REASON_MAX,
+    )
 
 
 NOTICES = {
@@ -244,7 +298,10 @@ async def invoice_page(
 async def credit_submit(request: Request, number: FromPath[Number]) -> Template | Redirect:
     number = checked_number(number)
     form = await request.form()
-    values = {key: str(form.get(key) or "")[:limit] for key, limit in (("mode", 10), ("amount", 41), ("reason", REASON_MAX + 1))}
+    values = {
+        key: str(form.get(key) or "")[:limit]
+        for key, limit in (("mode", 10), ("amount", 41), ("reason", REASON_MAX + 1))
+    }
     amount_ore: int | None = None
     if values["mode"] == "partial":
         try:
@@ -252,27 +309,41 @@ async def credit_submit(request: Request, number: FromPath[Number]) -> Template 
         except ValueError as exc:
             return await _invoice_page(request, number, errors={"amount": str(exc)}, values=values, status_code=400)
     try:
-        issued = await billing_of(request).credit(principal_of(request), number, amount_ore=amount_ore, reason=values["reason"])
+        issued = await billing_of(request).credit(
+            principal_of(request), number, amount_ore=amount_ore, reason=values["reason"]
+        )
     except (Invalid, Conflict) as exc:
         errors = {("amount" if key == "amount_ore" else key): text for key, text in exc.field_errors.items()}
         return await _invoice_page(
-            request, number, errors=errors, values=values, message=exc.message,
+            request,
+            number,
+            errors=errors,
+            values=values,
+            message=exc.message,
             status_code=409 if isinstance(exc, Conflict) else 400,
-        )  # fmt: skip
+        )
     return Redirect(f"/ekonomi/faktura/{number}?klar=krediterad&kreditfaktura={issued.number}", status_code=303)
 
 
 # -- pages: payments
 
 
-async def _payments_page(request: Request, *, errors=None, values=None, message=None, place_errors=None, status_code=200) -> Template:
+async def _payments_page(
+    request: Request, *, errors=None, values=None, message=None, place_errors=None, status_code=200
+) -> Template:
     unmatched = await billing_of(request).payments(unmatched_only=True)
     recent = await billing_of(request).payments(limit=50)
     return _page(
-        "payments.html", "payments", status_code=status_code,
-        unmatched=unmatched, recent=recent, errors=errors or {}, values=values or {"date": today().isoformat()},
-        message=message, place_errors=place_errors or {},
-    )  # fmt: skip
+        "payments.html",
+        "payments",
+        status_code=status_code,
+        unmatched=unmatched,
+        recent=recent,
+        errors=errors or {},
+        values=values or {"date": today().isoformat()},
+        message=message,
+        place_errors=place_errors or {},
+    )
 
 
 @get("/ekonomi/betalningar", guards=[FINANCE], name="finance_payments", include_in_schema=False)
@@ -299,16 +370,23 @@ async def payment_submit(request: Request) -> Template | Redirect:
     if bool(values["ocr"]) == bool(values["invoice_number"]):
         errors["ocr"] = "Ange antingen OCR-nummer eller fakturanummer."
     if errors:
-        return await _payments_page(request, errors=errors, values=values, message="Kontrollera betalningen.", status_code=400)
+        return await _payments_page(
+            request, errors=errors, values=values, message="Kontrollera betalningen.", status_code=400
+        )
     assert amount_ore is not None and payment_date is not None
     try:
         payment = await billing_of(request).register_payment(
-            principal_of(request), amount_ore=amount_ore, payment_date=payment_date,
-            ocr=values["ocr"] or None, invoice_number=values["invoice_number"] or None,
-        )  # fmt: skip
+            principal_of(request),
+            amount_ore=amount_ore,
+            payment_date=payment_date,
+            ocr=values["ocr"] or None,
+            invoice_number=values["invoice_number"] or None,
+        )
     except (Invalid, NotFound) as exc:
         field = "ocr" if values["ocr"] else "invoice_number"
-        errors = {("amount" if k == "amount_ore" else k): v for k, v in exc.field_errors.items()} or {field: exc.message}
+        errors = {("amount" if k == "amount_ore" else k): v for k, v in exc.field_errors.items()} or {
+            field: exc.message
+        }
         return await _payments_page(request, errors=errors, values=values, message=exc.message, status_code=400)
     return Redirect(f"/ekonomi/faktura/{payment.invoice_number}?klar=registrerad", status_code=303)
 
@@ -349,7 +427,13 @@ async def _read_upload(upload: Any) -> tuple[bytes, str]:
     return data, upload.filename[-200:]
 
 
-@post("/ekonomi/bgmax", guards=[FINANCE], status_code=200, request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024, include_in_schema=False)
+@post(
+    "/ekonomi/bgmax",
+    guards=[FINANCE],
+    status_code=200,
+    request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
+    include_in_schema=False,
+)
 async def bgmax_submit(request: Request) -> Template:
     form = await request.form()
     max_mb = MAX_BGMAX_BYTES // (1024 * 1024)
@@ -358,9 +442,14 @@ async def bgmax_submit(request: Request) -> Template:
         result = await billing_of(request).import_bgmax(principal_of(request), data, filename)
     except (Invalid, Conflict) as exc:
         return _page(
-            "bgmax.html", "bgmax", status_code=409 if isinstance(exc, Conflict) else 400,
-            result=None, errors={"file": exc.field_errors.get("file") or exc.message}, message=exc.message, max_mb=max_mb,
-        )  # fmt: skip
+            "bgmax.html",
+            "bgmax",
+            status_code=409 if isinstance(exc, Conflict) else 400,
+            result=None,
+            errors={"file": exc.field_errors.get("file") or exc.message},
+            message=exc.message,
+            max_mb=max_mb,
+        )
     return _page("bgmax.html", "bgmax", result=result, errors={}, max_mb=max_mb)
 
 
@@ -381,7 +470,13 @@ async def customer_page(request: Request, account_id: FromPath[AccountId]) -> Te
     customer = await service.customer(account_id)
     if customer is None and not views:
         raise NotFound("Kunden finns inte.")
-    await audit.record(principal_of(request).account_id, "read", subject_account=account_id, what="customer: faktureringsuppgifter; fakturor, betalningar och reskontra", why="ekonomi: kundens reskontra")  # fmt: skip
+    await audit.record(
+        principal_of(request).account_id,
+        "read",
+        subject_account=account_id,
+        what="customer: faktureringsuppgifter; fakturor, betalningar och reskontra",
+        why="ekonomi: kundens reskontra",
+    )
     ledger = await service.ledger(account_id)
     return _page("customer.html", "invoices", customer=customer, invoices=views, ledger=ledger, account_id=account_id)
 
@@ -395,7 +490,9 @@ async def export_page() -> Template:
 async def _export(request: Request, fran: str | None, till: str | None, kind: str) -> Template | Stream:
     first, last, errors = _range_from_text(fran, till)
     if errors:
-        return _page("export.html", "export", status_code=400, values={"fran": fran or "", "till": till or ""}, errors=errors)
+        return _page(
+            "export.html", "export", status_code=400, values={"fran": fran or "", "till": till or ""}, errors=errors
+        )
     service = billing_of(request)
     await audit_export(request, kind, first, last)
     return csv_download(service, first, last) if kind == "csv" else sie_download(service, first, last)
@@ -472,18 +569,32 @@ class BgMaxOut(msgspec.Struct):
 
 def finance_invoice_out(view: InvoiceView) -> FinanceInvoiceOut:
     return FinanceInvoiceOut(
-        number=view.number, kind=view.kind.value, ocr=view.ocr, issue_date=view.issue_date, due_date=view.due_date,
-        buyer_name=view.buyer_name, account_id=view.account_id, total_ore=view.total_ore, credited_ore=view.credited_ore,
-        paid_ore=view.paid_ore, owed_ore=view.owed_ore, status=view.status.value if view.status else None,
+        number=view.number,
+        kind=view.kind.value,
+        ocr=view.ocr,
+        issue_date=view.issue_date,
+        due_date=view.due_date,
+        buyer_name=view.buyer_name,
+        account_id=view.account_id,
+        total_ore=view.total_ore,
+        credited_ore=view.credited_ore,
+        paid_ore=view.paid_ore,
+        owed_ore=view.owed_ore,
+        status=view.status.value if view.status else None,
         credited_number=view.credited_number,
-    )  # fmt: skip
+    )
 
 
 def payment_out(payment: PaymentView) -> PaymentOut:
     return PaymentOut(
-        id=payment.id, amount_ore=payment.amount_ore, date=payment.payment_date, reference=payment.reference,
-        payer_name=payment.payer_name, source=payment.source, invoice_number=payment.invoice_number,
-    )  # fmt: skip
+        id=payment.id,
+        amount_ore=payment.amount_ore,
+        date=payment.payment_date,
+        reference=payment.reference,
+        payer_name=payment.payer_name,
+        source=payment.source,
+        invoice_number=payment.invoice_number,
+    )
 
 
 @get("/api/v1/finance/invoices", guards=[FINANCE], tags=["finance"])
@@ -505,7 +616,9 @@ async def api_invoices(
 async def api_credit(request: Request, number: Number, data: JSONBody[CreditBody]) -> CreditOut:
     """Issue a credit note: the whole invoice without `amount_ore`, or part of it (öre including VAT). `reason` is
     required. 409 when the invoice is already fully credited or is itself a credit note."""
-    issued = await billing_of(request).credit(principal_of(request), number, amount_ore=data.amount_ore, reason=data.reason)
+    issued = await billing_of(request).credit(
+        principal_of(request), number, amount_ore=data.amount_ore, reason=data.reason
+    )
     return CreditOut(credit_note_number=issued.number, invoice_number=number, total_ore=issued.total_ore)
 
 
@@ -514,16 +627,22 @@ async def api_register_payment(request: Request, data: JSONBody[PaymentBody]) ->
     """Register a payment by hand, placed on the invoice that `ocr` or `invoice_number` (exactly one) names.
     404 when no invoice matches."""
     payment = await billing_of(request).register_payment(
-        principal_of(request), amount_ore=data.amount_ore, payment_date=data.payment_date,
-        ocr=data.ocr, invoice_number=data.invoice_number,
-    )  # fmt: skip
+        principal_of(request),
+        amount_ore=data.amount_ore,
+        payment_date=data.payment_date,
+        ocr=data.ocr,
+        invoice_number=data.invoice_number,
+    )
     return payment_out(payment)
 
 
 @post(
-    "/api/v1/finance/bgmax", guards=[FINANCE], status_code=201, tags=["finance"],
+    "/api/v1/finance/bgmax",
+    guards=[FINANCE],
+    status_code=201,
+    tags=["finance"],
     request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
-)  # fmt: skip
+)
 async def api_bgmax(
     request: Request, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)]
 ) -> BgMaxOut:
@@ -533,9 +652,11 @@ async def api_bgmax(
     file_data, filename = await _read_upload(data.get("file"))
     result = await billing_of(request).import_bgmax(principal_of(request), file_data, filename)
     return BgMaxOut(
-        payments=result.payments, total_ore=result.total_ore,
-        matched=[payment_out(p) for p in result.matched], unmatched=[payment_out(p) for p in result.unmatched],
-    )  # fmt: skip
+        payments=result.payments,
+        total_ore=result.total_ore,
+        matched=[payment_out(p) for p in result.matched],
+        unmatched=[payment_out(p) for p in result.unmatched],
+    )
 
 
 def _api_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
@@ -564,9 +685,12 @@ async def api_export_sie(request: Request, date_from: FromDate = None, date_to: 
 
 
 @get(
-    "/api/v1/finance/invoices/{name:str}", guards=[FINANCE], tags=["finance"], media_type="application/xml",
+    "/api/v1/finance/invoices/{name:str}",
+    guards=[FINANCE],
+    tags=["finance"],
+    media_type="application/xml",
     summary="GET /api/v1/finance/invoices/{number}.xml",
-)  # fmt: skip
+)
 async def api_invoice_ubl(request: Request, name: FromPath[FileName]) -> Response[bytes]:
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
@@ -575,7 +699,24 @@ async def api_invoice_ubl(request: Request, name: FromPath[FileName]) -> Respons
 
 
 ROUTES: list[Any] = [
-    invoices_page, invoice_page, credit_submit, payments_page, payment_submit, place_submit, bgmax_page,
-    bgmax_submit, overdue_page, customer_page, export_page, export_csv_page, export_sie_page,
-    api_invoices, api_credit, api_register_payment, api_bgmax, api_export_csv, api_export_sie, api_invoice_ubl,
-]  # fmt: skip
+    invoices_page,
+    invoice_page,
+    credit_submit,
+    payments_page,
+    payment_submit,
+    place_submit,
+    bgmax_page,
+    bgmax_submit,
+    overdue_page,
+    customer_page,
+    export_page,
+    export_csv_page,
+    export_sie_page,
+    api_invoices,
+    api_credit,
+    api_register_payment,
+    api_bgmax,
+    api_export_csv,
+    api_export_sie,
+    api_invoice_ubl,
+]

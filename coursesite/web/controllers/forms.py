@@ -44,25 +44,50 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # -- what each page is
 
 PAGES: dict[str, dict[str, Any]] = {
-    "contact": {"path": "/kontakt", "heading": "Kontakta oss",
-                "lead": "Skriv till oss så svarar vi så snart vi kan.", "button": "Skicka meddelandet"},
-    "webinar": {"path": "/webbinarium", "heading": "Anmäl dig till ett webbinarium",
-                "lead": "Webbinarierna är kostnadsfria och hålls på svenska.", "button": "Anmäl mig",
-                "html_consent": ("consent", WEBINAR_TEXT)},
-    "signup": {"path": "/anmal-intresse", "heading": "Anmäl intresse för kurs eller konferens",
-               "lead": "Vi hör av oss med datum, pris och hur du anmäler dig.", "button": "Anmäl intresse",
-               "html_consent": ("consent", EVENT_TEXT)},
-    "ebook": {"path": "/e-bok", "heading": "Ladda ner en e-bok",
-              "lead": "Vi skickar e-boken till din e-postadress.", "button": "Skicka e-boken"},
-    "newsletter": {"path": "/nyhetsbrev", "heading": "Prenumerera på nyhetsbrevet",
-                   "lead": "Tips om hushållsekonomi och nyheter från Balansekonomi, ungefär en gång i månaden.",
-                   "button": "Prenumerera"},
-}  # fmt: skip
+    "contact": {
+        "path": "/kontakt",
+        "heading": "Kontakta oss",
+        "lead": "Skriv till oss så svarar vi så snart vi kan.",
+        "button": "Skicka meddelandet",
+    },
+    "webinar": {
+        "path": "/webbinarium",
+        "heading": "Anmäl dig till ett webbinarium",
+        "lead": "Webbinarierna är kostnadsfria och hålls på svenska.",
+        "button": "Anmäl mig",
+        "html_consent": ("consent", WEBINAR_TEXT),
+    },
+    "signup": {
+        "path": "/anmal-intresse",
+        "heading": "Anmäl intresse för kurs eller konferens",
+        "lead": "Vi hör av oss med datum, pris och hur du anmäler dig.",
+        "button": "Anmäl intresse",
+        "html_consent": ("consent", EVENT_TEXT),
+    },
+    "ebook": {
+        "path": "/e-bok",
+        "heading": "Ladda ner en e-bok",
+        "lead": "Vi skickar e-boken till din e-postadress.",
+        "button": "Skicka e-boken",
+    },
+    "newsletter": {
+        "path": "/nyhetsbrev",
+        "heading": "Prenumerera på nyhetsbrevet",
+        "lead": "Tips om hushållsekonomi och nyheter från Balansekonomi, ungefär en gång i månaden.",
+        "button": "Prenumerera",
+    },
+}
 LABELS = {
-    "first_name": "Förnamn", "last_name": "Efternamn", "email": "E-postadress", "mobile": "Mobilnummer",
-    "source": "Var hörde du talas om oss?", "message": "Meddelande", "webinar": "Webbinarium",
-    "event": "Kurs eller konferens", "ebook": "E-bok",
-}  # fmt: skip
+    "first_name": "Förnamn",
+    "last_name": "Efternamn",
+    "email": "E-postadress",
+    "mobile": "Mobilnummer",
+    "source": "Var hörde du talas om oss?",
+    "message": "Meddelande",
+    "webinar": "Webbinarium",
+    "event": "Kurs eller konferens",
+    "ebook": "E-bok",
+}
 HINTS = {"mobile": "Till exempel 070-123 45 67.", "message": "Skriv aldrig personnummer eller kortnummer."}
 CONSENT_TEXTS = {"consent": NEWSLETTER_TEXT, "newsletter_consent": NEWSLETTER_TEXT}
 FIELD_MAX = {"first_name": 100, "last_name": 100, "email": 254, "mobile": 30, "source": 200, "message": MESSAGE_MAX}
@@ -78,7 +103,9 @@ def _channel_shown(kanal: str | None) -> str:
     return kanal if kanal in CHANNELS else ""
 
 
-def _page(request: Request, form: str, *, values=None, errors=None, message=None, sent=False, kanal="", status_code=200) -> Template:
+def _page(
+    request: Request, form: str, *, values=None, errors=None, message=None, sent=False, kanal="", status_code=200
+) -> Template:
     spec = FORMS[form]
     page = PAGES[form]
     consents = [(name, CONSENT_TEXTS[name], name in spec.required) for name in spec.consent_fields]
@@ -108,8 +135,11 @@ def _page_handlers(form: str):
     path = PAGES[form]["path"]
 
     @get(path, guards=[guards.public], name=f"form_{form}", include_in_schema=False)
-    async def show(request: Request, skickat: Annotated[str | None, Parameter(max_length=5)] = None,
-                   kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None) -> Template:  # fmt: skip
+    async def show(
+        request: Request,
+        skickat: Annotated[str | None, Parameter(max_length=5)] = None,
+        kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None,
+    ) -> Template:
         return _page(request, form, sent=skickat == "1", kanal=_channel_shown(kanal))
 
     @post(path, guards=[guards.public], status_code=303, name=f"form_{form}_submit", include_in_schema=False)
@@ -131,15 +161,26 @@ def _page_handlers(form: str):
         clean, found = validate(form, values, channel=kanal or None)
         errors.update(found)
         if errors:
-            shown = {k: ("" if k in errors and find_forbidden(v) else v) for k, v in values.items() if k in FORMS[form].fields}
+            shown = {
+                k: ("" if k in errors and find_forbidden(v) else v)
+                for k, v in values.items()
+                if k in FORMS[form].fields
+            }
             unknown = [k for k in errors if k not in FORMS[form].fields and k not in ("consent", "kanal")]
             message = "Kontrollera uppgifterna i formuläret."
             if unknown:
                 message += " Formuläret innehöll fält som inte tas emot: " + ", ".join(unknown[:5]) + "."
             if "kanal" in errors:
                 message += " " + errors["kanal"]
-            return _page(request, form, values=shown, errors=errors, message=message,
-                         kanal=_channel_shown(kanal), status_code=400)  # fmt: skip
+            return _page(
+                request,
+                form,
+                values=shown,
+                errors=errors,
+                message=message,
+                kanal=_channel_shown(kanal),
+                status_code=400,
+            )
         await _forms(request).store(clean)
         suffix = f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
         return Redirect(f"{path}?skickat=1{suffix}", status_code=303)
@@ -155,7 +196,9 @@ Mobile = Annotated[str, msgspec.Meta(max_length=40)]
 Source = Annotated[str, msgspec.Meta(max_length=400)]
 Choice = Annotated[str, msgspec.Meta(max_length=100)]
 Message = Annotated[str, msgspec.Meta(max_length=MESSAGE_MAX + 100)]
-Kanal = Annotated[str | None, Parameter(max_length=CHANNEL_MAX, description="A subsidiary's channel; default kurssajten")]
+Kanal = Annotated[
+    str | None, Parameter(max_length=CHANNEL_MAX, description="A subsidiary's channel; default kurssajten")
+]
 
 
 class ContactBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -223,13 +266,20 @@ def body_error(request: Request, exc: ValidationException) -> Response:
             errors[key] = "Texten är för lång."
         else:
             errors[key] = "Ogiltigt värde."
-    body = {"status_code": 400, "detail": "Kontrollera uppgifterna i formuläret.", "errors": errors or {"data": "Ogiltig begäran."}}
+    body = {
+        "status_code": 400,
+        "detail": "Kontrollera uppgifterna i formuläret.",
+        "errors": errors or {"data": "Ogiltig begäran."},
+    }
     return Response(body, status_code=400)
 
 
 API_OPTIONS: dict[str, Any] = {
-    "guards": [guards.public], "status_code": 201, "tags": ["forms"], "exception_handlers": {ValidationException: body_error},
-}  # fmt: skip
+    "guards": [guards.public],
+    "status_code": 201,
+    "tags": ["forms"],
+    "exception_handlers": {ValidationException: body_error},
+}
 
 
 class FormReceived(msgspec.Struct):
@@ -310,6 +360,12 @@ async def newsletter_mailchimp(request: Request) -> Stream:
 
 ROUTES: list[Any] = [
     *(handler for form in PAGES for handler in _page_handlers(form)),
-    api_contact, api_webinar, api_signup, api_ebook, api_newsletter,
-    newsletter_page, newsletter_apsis, newsletter_mailchimp,
-]  # fmt: skip
+    api_contact,
+    api_webinar,
+    api_signup,
+    api_ebook,
+    api_newsletter,
+    newsletter_page,
+    newsletter_apsis,
+    newsletter_mailchimp,
+]

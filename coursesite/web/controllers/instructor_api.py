@@ -13,9 +13,9 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from coursesite.accounts.roles import Role
 from coursesite.grading.rules import from_milli
 from coursesite.grading.service import StoredAnswer
+from coursesite.privacy import audit
 from coursesite.review.regrade import RegradeMode
 from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, GradeEventView, RegradePlan
-from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.deps import principal_of, review_of
 
@@ -45,7 +45,9 @@ class QueueItemOut(msgspec.Struct):
 class GradeBody(msgspec.Struct, forbid_unknown_fields=True):
     score: Points | None = None
     comment: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX_CHARS)] | None = None
-    criteria: Annotated[dict[Annotated[str, msgspec.Meta(max_length=80)], Points], msgspec.Meta(max_length=50)] | None = None
+    criteria: (
+        Annotated[dict[Annotated[str, msgspec.Meta(max_length=80)], Points], msgspec.Meta(max_length=50)] | None
+    ) = None
 
 
 class OverrideBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -173,7 +175,13 @@ async def api_review_queue(
     With `anonymous=true` names are replaced by stable pseudonyms."""
     items = await review_of(request).queue(limit=limit, anonymous=anonymous)
     # Anonymous mode shows no account ids: record_many then writes no rows.
-    await audit.record_many(principal_of(request).account_id, "read", ((i.account_id, None) for i in items), what="answer: deltagarens namn och svarens status i granskningskön", why="Bedömning: granskningskön via API")  # fmt: skip
+    await audit.record_many(
+        principal_of(request).account_id,
+        "read",
+        ((i.account_id, None) for i in items),
+        what="answer: deltagarens namn och svarens status i granskningskön",
+        why="Bedömning: granskningskön via API",
+    )
     return [
         QueueItemOut(
             answer_id=i.answer_id,

@@ -131,13 +131,12 @@ async def api_question_stats(request: Request, question_id: FromPath[QuestionId]
         discrimination=_round(stats.discrimination),
         discriminative_efficiency=_round(stats.efficiency),
         responses=dist.responses,
-        choices=[
-            ChoiceCountOut(c.key, c.label, c.count, round(c.percent, 2), c.correct) for c in dist.choices
-        ]
+        choices=[ChoiceCountOut(c.key, c.label, c.count, round(c.percent, 2), c.correct) for c in dist.choices]
         if dist.kind == "choices"
         else None,
         wrong_responses=[
-            ResponseCountOut(r.response, r.count, round(r.percent, 2), round(100 * r.mean_fraction, 2)) for r in dist.wrong
+            ResponseCountOut(r.response, r.count, round(r.percent, 2), round(100 * r.mean_fraction, 2))
+            for r in dist.wrong
         ]
         if dist.kind == "wrong"
         else None,
@@ -162,7 +161,12 @@ async def api_grades_csv(request: Request) -> Stream:
     """Every participant and lesson: answered, score, max score, percent, completed. Streamed in batches."""
     filename = f"betyg-{clock.now().date().isoformat()}.csv"
     people = await Account.count().where(Account.role == Role.PARTICIPANT.value)
-    await audit.record(request.scope["user"].account_id, "export", what=f"{filename}: namn, e-post och resultat per lektion för {people} deltagare", why="Bedömning: betygsexport")  # fmt: skip
+    await audit.record(
+        request.scope["user"].account_id,
+        "export",
+        what=f"{filename}: namn, e-post och resultat per lektion för {people} deltagare",
+        why="Bedömning: betygsexport",
+    )
     return Stream(
         _csv_chunks(course_of(request)),
         media_type="text/csv; charset=utf-8",
@@ -190,9 +194,11 @@ async def stats_page(request: Request, lektion: LessonQuery = None) -> Template:
     course = course_of(request)
     lesson = _find_lesson(course, lektion)
     all_stats = await service.lesson_stats(lesson)
-    rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions), start=1)]
+    rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions, strict=True), start=1)]
     items_facility = [(f"{r['number']}. {r['question'].name}", r["stats"].facility, r["href"]) for r in rows]
-    items_discrimination = [(f"{r['number']}. {r['question'].name}", r["stats"].discrimination, r["href"]) for r in rows]
+    items_discrimination = [
+        (f"{r['number']}. {r['question'].name}", r["stats"].discrimination, r["href"]) for r in rows
+    ]
     return Template(
         "instructor/stats.html",
         context={
@@ -201,12 +207,16 @@ async def stats_page(request: Request, lektion: LessonQuery = None) -> Template:
             "lesson": lesson,
             "rows": rows,
             "facility_chart": charts.facility_chart("diagram-losningsfrekvens", lesson.title, items_facility),
-            "discrimination_chart": charts.discrimination_chart("diagram-diskriminering", lesson.title, items_discrimination),
+            "discrimination_chart": charts.discrimination_chart(
+                "diagram-diskriminering", lesson.title, items_discrimination
+            ),
         },
     )
 
 
-@get("/larare/statistik/fraga/{question_id:str}", guards=STAFF, include_in_schema=False, name="instructor_question_stats")
+@get(
+    "/larare/statistik/fraga/{question_id:str}", guards=STAFF, include_in_schema=False, name="instructor_question_stats"
+)
 async def question_stats_page(request: Request, question_id: FromPath[QuestionId]) -> Template:
     report = await service.question_report(course_of(request), question_id)
     if report is None:
@@ -248,10 +258,21 @@ async def question_stats_page(request: Request, question_id: FromPath[QuestionId
 async def participants_page(request: Request, q: SearchQuery = None, sida: PageQuery = 1) -> Template:
     search = (q or "").replace("\x00", "").strip()
     page = await service.participants_page(search, sida)
-    await audit.record_many(request.scope["user"].account_id, "read", ((p.id, None) for p in page.participants), what="account: namn och e-post; antal påbörjade och avslutade lektioner", why="Kursuppföljning: deltagarlistan")  # fmt: skip
+    await audit.record_many(
+        request.scope["user"].account_id,
+        "read",
+        ((p.id, None) for p in page.participants),
+        what="account: namn och e-post; antal påbörjade och avslutade lektioner",
+        why="Kursuppföljning: deltagarlistan",
+    )
     return Template(
         "instructor/participants.html",
-        context={"section": "participants", "page": page, "search": search, "lesson_count": len(course_of(request).lessons())},
+        context={
+            "section": "participants",
+            "page": page,
+            "search": search,
+            "lesson_count": len(course_of(request).lessons()),
+        },
     )
 
 
@@ -260,7 +281,13 @@ async def participant_page(request: Request, account_id: FromPath[AccountId]) ->
     detail = await service.participant_detail(course_of(request), account_id)
     if detail is None:
         raise NotFound("Deltagaren finns inte.")
-    await audit.record(request.scope["user"].account_id, "read", subject_account=account_id, what="account: namn och e-post; svar, resultat och framsteg", why="lärare: deltagarens sida")  # fmt: skip
+    await audit.record(
+        request.scope["user"].account_id,
+        "read",
+        subject_account=account_id,
+        what="account: namn och e-post; svar, resultat och framsteg",
+        why="lärare: deltagarens sida",
+    )
     return Template("instructor/participant.html", context={"section": "participants", "participant": detail})
 
 

@@ -110,7 +110,13 @@ async def review_queue(
     service = review_of(request)
     items = await service.queue(limit=QUEUE_MAX, anonymous=anonymous)
     # Anonymous mode shows no account ids: record_many then writes no rows.
-    await audit.record_many(principal_of(request).account_id, "read", ((i.account_id, None) for i in items), what="answer: deltagarens namn och svarens status i granskningskön", why="Bedömning: granskningskön")  # fmt: skip
+    await audit.record_many(
+        principal_of(request).account_id,
+        "read",
+        ((i.account_id, None) for i in items),
+        what="answer: deltagarens namn och svarens status i granskningskön",
+        why="Bedömning: granskningskön",
+    )
     return Template(
         "instructor/review_queue.html",
         context={
@@ -155,7 +161,13 @@ async def _item_page(
 ) -> Template:
     service = review_of(request)
     item: ReviewItem = await service.item(answer_id, anonymous=anonymous)
-    await audit.record(principal_of(request).account_id, "read", subject_account=item.account_id, what=f"answer {answer_id}: svaret" + ("" if anonymous else " och deltagarens namn"), why="lärare: bedömning")  # fmt: skip
+    await audit.record(
+        principal_of(request).account_id,
+        "read",
+        subject_account=item.account_id,
+        what=f"answer {answer_id}: svaret" + ("" if anonymous else " och deltagarens namn"),
+        why="lärare: bedömning",
+    )
     previous, following, queue_ids = await _neighbours(request, answer_id)
     principal = principal_of(request)
     answer = item.answer
@@ -245,9 +257,15 @@ async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -
             await service.grade(principal_of(request), answer_id, score=score, comment=values["comment"])
     except (Invalid, Conflict) as exc:
         return await _item_page(
-            request, answer_id, anonymous, status_code=_failure_status(exc), failed="grade",
-            errors=exc.field_errors, message=exc.message, values=values,
-        )  # fmt: skip
+            request,
+            answer_id,
+            anonymous,
+            status_code=_failure_status(exc),
+            failed="grade",
+            errors=exc.field_errors,
+            message=exc.message,
+            values=values,
+        )
     remaining = [i.answer_id for i in await service.queue(limit=QUEUE_MAX, anonymous=True)]
     index = queue_before.index(answer_id) if answer_id in queue_before else -1
     after = [i for i in queue_before[index + 1 :] + queue_before[: max(index, 0)] if i in remaining]
@@ -268,9 +286,15 @@ async def review_override(request: Request, answer_id: Id, anonym: Anonym = None
         await review_of(request).override(principal_of(request), answer_id, score=score, reason=values["reason"])
     except (Invalid, Conflict) as exc:
         return await _item_page(
-            request, answer_id, anonymous, status_code=_failure_status(exc), failed="override",
-            errors=exc.field_errors, message=exc.message, values={"override": values},
-        )  # fmt: skip
+            request,
+            answer_id,
+            anonymous,
+            status_code=_failure_status(exc),
+            failed="override",
+            errors=exc.field_errors,
+            message=exc.message,
+            values={"override": values},
+        )
     return Redirect(link(f"{QUEUE_PATH}/{answer_id}", anonymous, andrad=1) + "#historik", status_code=303)
 
 
@@ -283,11 +307,17 @@ async def review_dismiss(request: Request, answer_id: Id, anonym: Anonym = None)
     try:
         await review_of(request).dismiss_flag(principal_of(request), answer_id, comment=comment)
     except (Invalid, Conflict) as exc:
-        errors = {"dismiss_comment": message for message in exc.field_errors.values()}
+        errors = {"dismiss_comment": " ".join(exc.field_errors.values())}
         return await _item_page(
-            request, answer_id, anonymous, status_code=_failure_status(exc), failed="dismiss",
-            errors=errors, message=exc.message, values={"dismiss_comment": comment},
-        )  # fmt: skip
+            request,
+            answer_id,
+            anonymous,
+            status_code=_failure_status(exc),
+            failed="dismiss",
+            errors=errors,
+            message=exc.message,
+            values={"dismiss_comment": comment},
+        )
     return Redirect(link(QUEUE_PATH, anonymous, sparat=answer_id), status_code=303)
 
 
@@ -310,11 +340,17 @@ async def _after_bank_change(
     item = await review_of(request).item(answer_id, anonymous=anonymous)
     values = _grade_values(form, rubric_of(item.question))
     if exc is not None:
-        errors = {"bank": message for message in exc.field_errors.values()} or {"bank": exc.message}
+        errors = {"bank": " ".join(exc.field_errors.values()) or exc.message}
         return await _item_page(
-            request, answer_id, anonymous, status_code=_failure_status(exc), failed="bank", errors=errors,
-            message=exc.message, values=values,
-        )  # fmt: skip
+            request,
+            answer_id,
+            anonymous,
+            status_code=_failure_status(exc),
+            failed="bank",
+            errors=errors,
+            message=exc.message,
+            values=values,
+        )
     return await _item_page(request, answer_id, anonymous, notice=notice, values=values)
 
 
@@ -377,7 +413,9 @@ async def _regrade_page(request: Request, slug: str | None, *, status_code: int 
 
 
 @get(REGRADE_PATH, guards=[INSTRUCTORS], name="regrade")
-async def regrade_page(request: Request, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None) -> Template:
+async def regrade_page(
+    request: Request, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None
+) -> Template:
     return await _regrade_page(request, lektion)
 
 
@@ -391,7 +429,9 @@ async def regrade_submit(request: Request, slug: Slug) -> Template:
     try:
         mode = RegradeMode(raw_mode)
     except ValueError:
-        return await _regrade_page(request, slug, status_code=400, errors={"mode": "Välj hur de gamla försöken ska räknas."})
+        return await _regrade_page(
+            request, slug, status_code=400, errors={"mode": "Välj hur de gamla försöken ska räknas."}
+        )
     if action not in ("preview", "apply"):
         return await _regrade_page(
             request, slug, status_code=400, mode=mode, errors={"action": "Välj Förhandsgranska eller Genomför."}
@@ -401,6 +441,13 @@ async def regrade_submit(request: Request, slug: Slug) -> Template:
 
 
 ROUTES: list[Any] = [
-    review_queue, review_item, review_grade, review_override, review_dismiss, bank_save, bank_delete,
-    regrade_page, regrade_submit,
-]  # fmt: skip
+    review_queue,
+    review_item,
+    review_grade,
+    review_override,
+    review_dismiss,
+    bank_save,
+    bank_delete,
+    regrade_page,
+    regrade_submit,
+]

@@ -99,7 +99,9 @@ async def my_data_profile(request: Request) -> Template | Redirect:
     contact = _form_values(form, CONTACT_FIELDS)
     billing = _form_values(form, BILLING_FIELDS) if form.get("address_line") is not None else None
     try:
-        await rights_of(request).rectify(principal_of(request).account_id, ProfileChanges(contact=contact, billing=billing))
+        await rights_of(request).rectify(
+            principal_of(request).account_id, ProfileChanges(contact=contact, billing=billing)
+        )
     except Invalid as exc:
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing or {})).items()}
@@ -123,7 +125,9 @@ async def _confirm_new_email(request: Request, email: str | None, password: str 
             field_errors={"current_password": "Ange ditt nuvarande lösenord."},
         )
     client = request.client.host if request.client else ""
-    await accounts.confirm_password(principal_of(request).account_id, password[:PASSWORD_MAX], client, login_policy(request))
+    await accounts.confirm_password(
+        principal_of(request).account_id, password[:PASSWORD_MAX], client, login_policy(request)
+    )
 
 
 @post("/mina-uppgifter/epost", guards=[guards.logged_in], status_code=303, include_in_schema=False)
@@ -154,13 +158,20 @@ async def my_data_restriction(request: Request) -> Template | Redirect:
     form = await request.form()
     reason = form.get("reason")
     try:
-        await rights_of(request).request_restriction(principal_of(request).account_id, reason[:1100] if isinstance(reason, str) else "")
+        await rights_of(request).request_restriction(
+            principal_of(request).account_id, reason[:1100] if isinstance(reason, str) else ""
+        )
     except Invalid as exc:
         return await _page(request, errors=dict(exc.field_errors), message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 
-@post("/mina-uppgifter/samtycken/{kind:str}/aterkalla", guards=[guards.logged_in], status_code=303, include_in_schema=False)
+@post(
+    "/mina-uppgifter/samtycken/{kind:str}/aterkalla",
+    guards=[guards.logged_in],
+    status_code=303,
+    include_in_schema=False,
+)
 async def my_data_withdraw(request: Request, kind: FromPath[Kind]) -> Redirect:
     await rights_of(request).withdraw_consent(principal_of(request).account_id, kind)
     return Redirect("/mina-uppgifter?klart=samtycke", status_code=303)
@@ -204,7 +215,9 @@ async def export_download(data: dict[str, Any], extension: str, *, filename: str
         content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
         media_type = "application/json"
     name = filename or export_filename(extension)
-    return Response(content, media_type=media_type, headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{name}"'})
+    return Response(
+        content, media_type=media_type, headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{name}"'}
+    )
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -274,7 +287,8 @@ async def api_my_consents(request: Request) -> list[ConsentOut]:
     """Every consent I gave (the account's and those given through the forms with my email), withdrawn ones too."""
     views = await rights_of(request).consents(principal_of(request).account_id)
     return [
-        ConsentOut(v.kind, v.label, v.text, v.policy_version, v.channel, v.given_at, v.withdrawn_at, v.active) for v in views
+        ConsentOut(v.kind, v.label, v.text, v.policy_version, v.channel, v.given_at, v.withdrawn_at, v.active)
+        for v in views
     ]
 
 
@@ -309,7 +323,9 @@ def render_export_pdf(data: dict[str, Any]) -> bytes:
 
     from coursesite.billing.pdf import LocalOnlyFetcher
 
-    environment = Environment(loader=FileSystemLoader(REPO_ROOT / "templates"), autoescape=select_autoescape(default=True))
+    environment = Environment(
+        loader=FileSystemLoader(REPO_ROOT / "templates"), autoescape=select_autoescape(default=True)
+    )
     html = environment.get_template(PDF_TEMPLATE).render(data=data, show=_show)
     templates = REPO_ROOT / "templates" / "privacy"
     fetcher = LocalOnlyFetcher((templates,))
@@ -327,7 +343,18 @@ def _show(value: Any) -> str:
 
 
 ROUTES: list[Any] = [
-    my_data_page, my_data_profile, my_data_email, my_data_profile_switch, my_data_restriction, my_data_withdraw, my_data_erasure,
-    api_my_data, api_my_data_pdf, api_my_profile, api_my_restriction, api_my_consents, api_withdraw_consent,
+    my_data_page,
+    my_data_profile,
+    my_data_email,
+    my_data_profile_switch,
+    my_data_restriction,
+    my_data_withdraw,
+    my_data_erasure,
+    api_my_data,
+    api_my_data_pdf,
+    api_my_profile,
+    api_my_restriction,
+    api_my_consents,
+    api_withdraw_consent,
     api_erasure_request,
-]  # fmt: skip
+]

@@ -77,7 +77,11 @@ async def privacy_policy(request: Request, kanal: Channel = None) -> Template:
     return Template(
         "privacy/policy.html",
         context=document_context(request)
-        | {"texts": policy.section_texts(kanal), "channel": channel, "unknown_channel": bool(kanal) and channel is None},
+        | {
+            "texts": policy.section_texts(kanal),
+            "channel": channel,
+            "unknown_channel": bool(kanal) and channel is None,
+        },
     )
 
 

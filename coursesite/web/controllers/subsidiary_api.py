@@ -121,9 +121,7 @@ async def subsidiary_notices(request: Request) -> NoticesOut:
 
 
 @post("/api/v1/subsidiary/notices/{notice_id:int}/acknowledge", status_code=204, **ROUTE)
-async def subsidiary_acknowledge(
-    request: Request, notice_id: Annotated[int, PathParameter(ge=1, le=ID_MAX)]
-) -> None:
+async def subsidiary_acknowledge(request: Request, notice_id: Annotated[int, PathParameter(ge=1, le=ID_MAX)]) -> None:
     """The subsidiary has acted on a notice. 204 (also again); 404 for a notice that is not this subsidiary's."""
     await _service(request).acknowledge(_subsidiary(request), notice_id)
 

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.privacy import audit
+from coursesite.privacy.access import access_export
 from coursesite.privacy.cases import (
     CASE_KINDS,
     DESCRIPTION_MAX,
@@ -39,7 +40,6 @@ from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.web import guards
-from coursesite.privacy.access import access_export
 from coursesite.web.controllers.my_data import export_download
 from coursesite.web.deps import configured_periods, controller_name, principal_of, settings_of
 
@@ -114,9 +114,14 @@ async def index_page(request: Request) -> Template:
 
 def _new_values(form: Any) -> dict[str, str]:
     limits = {
-        "kind": 20, "subject": SUBJECT_MAX + 1, "description": DESCRIPTION_MAX + 1, "contact_name": NAME_MAX + 1,
-        "contact_email": 255, "account_id": 12, "received_on": 10,
-    }  # fmt: skip
+        "kind": 20,
+        "subject": SUBJECT_MAX + 1,
+        "description": DESCRIPTION_MAX + 1,
+        "contact_name": NAME_MAX + 1,
+        "contact_email": 255,
+        "account_id": 12,
+        "received_on": 10,
+    }
     return {key: str(form.get(key) or "")[:limit] for key, limit in limits.items()}
 
 
@@ -146,10 +151,15 @@ async def new_submit(request: Request) -> Template | Redirect:
     if not errors:
         try:
             view = await cases_of(request).create(
-                kind=values["kind"], subject=values["subject"], description=values["description"],
-                contact_name=values["contact_name"], contact_email=values["contact_email"], account_id=account_id,
-                received_on=received_on, actor_id=principal_of(request).account_id,
-            )  # fmt: skip
+                kind=values["kind"],
+                subject=values["subject"],
+                description=values["description"],
+                contact_name=values["contact_name"],
+                contact_email=values["contact_email"],
+                account_id=account_id,
+                received_on=received_on,
+                actor_id=principal_of(request).account_id,
+            )
         except Invalid as exc:
             errors = exc.field_errors or {"subject": exc.message}
         else:
@@ -167,18 +177,34 @@ async def _case_page(
 ) -> Template:
     service = cases_of(request)
     detail = await service.detail(case_id)
-    others = [c for c in await service.cases_of(detail.case.account_id) if c.id != case_id] if detail.case.account_id else []
+    others = (
+        [c for c in await service.cases_of(detail.case.account_id) if c.id != case_id] if detail.case.account_id else []
+    )
     await audit.record(
-        principal_of(request).account_id, "read", subject_account=detail.case.account_id,
-        subject_person=detail.case.person_id, what=READ_CASE, why=f"kundtjänst, ärende {case_id}",
-    )  # fmt: skip
+        principal_of(request).account_id,
+        "read",
+        subject_account=detail.case.account_id,
+        subject_person=detail.case.person_id,
+        what=READ_CASE,
+        why=f"kundtjänst, ärende {case_id}",
+    )
     restriction = await service.restriction_of(detail.case)
     return _page(
-        "case.html", "cases", status_code=status_code, restriction=restriction,
-        detail=detail, case=detail.case, others=others, errors=errors or {}, values=values or {},
-        message=message, notice=notice, note_max=NOTE_MAX, reason_max=REASON_MAX,
+        "case.html",
+        "cases",
+        status_code=status_code,
+        restriction=restriction,
+        detail=detail,
+        case=detail.case,
+        others=others,
+        errors=errors or {},
+        values=values or {},
+        message=message,
+        notice=notice,
+        note_max=NOTE_MAX,
+        reason_max=REASON_MAX,
         extended_deadline=request_deadline(detail.case.received_on, extended=True),
-    )  # fmt: skip
+    )
 
 
 @get("/kundtjanst/arende/{case_id:int}", guards=[SUPPORT], name="support_case", include_in_schema=False)
@@ -189,7 +215,13 @@ async def case_page(
 
 
 async def _act(
-    request: Request, case_id: int, action: Callable[[], Awaitable[Any]], values: dict[str, str], *, done: str, note_field: str = "note"
+    request: Request,
+    case_id: int,
+    action: Callable[[], Awaitable[Any]],
+    values: dict[str, str],
+    *,
+    done: str,
+    note_field: str = "note",
 ) -> Template | Redirect:
     """Make one change to the case. Refused: the case page again with the errors (a note's under `note_field`, the
     form it came from) and the values, less any holding a personnummer or a card number."""
@@ -198,9 +230,13 @@ async def _act(
     except (Invalid, Conflict) as exc:
         errors = {(note_field if key == "note" else key): text for key, text in exc.field_errors.items()}
         return await _case_page(
-            request, case_id, errors=errors, values=_safe_values(values), message=exc.message,
+            request,
+            case_id,
+            errors=errors,
+            values=_safe_values(values),
+            message=exc.message,
             status_code=409 if isinstance(exc, Conflict) else 400,
-        )  # fmt: skip
+        )
     return Redirect(f"/kundtjanst/arende/{case_id}?klar={done}", status_code=303)
 
 
@@ -212,7 +248,9 @@ def _form_text(form: Any, name: str, limit: int) -> str:
 async def note_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
     values = {"note": _form_text(await request.form(), "note", NOTE_MAX)}
     actor = principal_of(request).account_id
-    return await _act(request, case_id, lambda: cases_of(request).add_note(case_id, actor, values["note"]), values, done="anteckning")
+    return await _act(
+        request, case_id, lambda: cases_of(request).add_note(case_id, actor, values["note"]), values, done="anteckning"
+    )
 
 
 @post("/kundtjanst/arende/{case_id:int}/forlang", guards=[SUPPORT], status_code=303, include_in_schema=False)
@@ -270,7 +308,13 @@ async def rectify_submit(request: Request, case_id: FromPath[CaseId]) -> Templat
     values = {name: _form_text(form, name, 254) for name in RECTIFIABLE if form.get(name) is not None}
     contact, email = _rectification(values)
     actor = principal_of(request).account_id
-    return await _act(request, case_id, lambda: cases_of(request).rectify(case_id, actor, contact=contact, email=email), values, done="rattat")
+    return await _act(
+        request,
+        case_id,
+        lambda: cases_of(request).rectify(case_id, actor, contact=contact, email=email),
+        values,
+        done="rattat",
+    )
 
 
 @post("/kundtjanst/arende/{case_id:int}/hav-begransning", guards=[SUPPORT], status_code=303, include_in_schema=False)
@@ -289,18 +333,27 @@ async def _access_export(request: Request, case_id: int, extension: str) -> Resp
     account, or someone who only used the forms). Every download is a staff read of all their data: audited."""
     account_id, person_id = await cases_of(request).access_subject(case_id)
     data = await access_export(
-        account_id, person_id=person_id, periods=configured_periods(request), controller=controller_name(request),
+        account_id,
+        person_id=person_id,
+        periods=configured_periods(request),
+        controller=controller_name(request),
         login_secret=settings_of(request).secret_key,
-    )  # fmt: skip
+    )
     await audit.record(
-        principal_of(request).account_id, "read", subject_account=account_id, subject_person=person_id,
-        what=f"registerutdrag ({extension}): alla uppgifter om personen", why=f"Begäran om registerutdrag, ärende {case_id}",
-    )  # fmt: skip
+        principal_of(request).account_id,
+        "read",
+        subject_account=account_id,
+        subject_person=person_id,
+        what=f"registerutdrag ({extension}): alla uppgifter om personen",
+        why=f"Begäran om registerutdrag, ärende {case_id}",
+    )
     return await export_download(data, extension, filename=f"registerutdrag-arende-{case_id}.{extension}")
 
 
 @get("/kundtjanst/arende/{case_id:int}/registerutdrag", guards=[SUPPORT], include_in_schema=False)
-async def access_export_download(request: Request, case_id: FromPath[CaseId], format: ExportFormat = "json") -> Response[bytes]:
+async def access_export_download(
+    request: Request, case_id: FromPath[CaseId], format: ExportFormat = "json"
+) -> Response[bytes]:
     return await _access_export(request, case_id, format)
 
 
@@ -308,7 +361,9 @@ async def access_export_download(request: Request, case_id: FromPath[CaseId], fo
 
 
 @get(PROCESSOR_PATH, guards=[SUPPORT], name="support_processors", include_in_schema=False)
-async def processors_page(request: Request, klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None) -> Template:
+async def processors_page(
+    request: Request, klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None
+) -> Template:
     notices = await processor_notices_of(request).pending(actor_id=principal_of(request).account_id)
     return _page("processor_notices.html", "processors", notices=notices, done_id=klar, field_labels=FIELD_LABELS_SV)
 
@@ -371,15 +426,23 @@ class CaseOut(msgspec.Struct):
 
 def request_out(view: CaseView) -> SupportRequestOut:
     return SupportRequestOut(
-        id=view.id, type=view.kind, email=view.email, status=view.status, deadline=view.deadline,
-        received_on=view.received_on, overdue=view.overdue, account_id=view.account_id,
-    )  # fmt: skip
+        id=view.id,
+        type=view.kind,
+        email=view.email,
+        status=view.status,
+        deadline=view.deadline,
+        received_on=view.received_on,
+        overdue=view.overdue,
+        account_id=view.account_id,
+    )
 
 
 @get("/api/v1/support/requests", guards=[SUPPORT], tags=["support"])
 async def api_requests(
     request: Request,
-    status: Annotated[str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")] = None,
+    status: Annotated[
+        str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")
+    ] = None,
 ) -> list[SupportRequestOut]:
     """Data-subject requests (access, rectification, restriction, erasure): the open ones by deadline, overdue first,
     then the closed ones, newest first. Each with its `id`, `type`, the person's `email`, `status` and `deadline`."""
@@ -399,7 +462,9 @@ async def api_complete(request: Request, case_id: CaseId, data: JSONBody[Complet
     case = await service.case(case_id)
     if not case.is_request:
         raise NotFound("Begäran finns inte.")
-    await service.complete(case_id, principal_of(request).account_id, identity_verified=data.identity_verified, note=data.note)
+    await service.complete(
+        case_id, principal_of(request).account_id, identity_verified=data.identity_verified, note=data.note
+    )
     detail = await service.detail(case_id)
     return CompletedOut(id=case_id, type=detail.case.kind, status=detail.case.status, outcome=detail.outcome)
 
@@ -443,14 +508,25 @@ async def api_create_case(request: Request, data: JSONBody[CaseBody]) -> CaseOut
     `rectification`, `restriction`, `erasure`: with `account_id` or `contact_email`, and a deadline one month from
     `received_on`). Free text refusing personnummer and card numbers: 400 per field, nothing stored."""
     view = await cases_of(request).create(
-        kind=data.kind, subject=data.subject, description=data.description, contact_name=data.contact_name,
-        contact_email=data.contact_email, account_id=data.account_id, received_on=data.received_on,
+        kind=data.kind,
+        subject=data.subject,
+        description=data.description,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        account_id=data.account_id,
+        received_on=data.received_on,
         actor_id=principal_of(request).account_id,
-    )  # fmt: skip
+    )
     return CaseOut(
-        id=view.id, kind=view.kind, status=view.status, subject=view.subject, account_id=view.account_id,
-        email=view.email, received_on=view.received_on, deadline=view.deadline,
-    )  # fmt: skip
+        id=view.id,
+        kind=view.kind,
+        status=view.status,
+        subject=view.subject,
+        account_id=view.account_id,
+        email=view.email,
+        received_on=view.received_on,
+        deadline=view.deadline,
+    )
 
 
 class ProcessorNoticeOut(msgspec.Struct):
@@ -467,9 +543,16 @@ class ProcessorNoticeOut(msgspec.Struct):
 
 def processor_notice_out(view: NoticeView) -> ProcessorNoticeOut:
     return ProcessorNoticeOut(
-        id=view.id, recipient=view.recipient, kind=view.kind, action=view.action, subject_ref=view.subject_ref,
-        changes=view.changes, fields=list(view.fields), created_at=view.created_at, done_at=view.done_at,
-    )  # fmt: skip
+        id=view.id,
+        recipient=view.recipient,
+        kind=view.kind,
+        action=view.action,
+        subject_ref=view.subject_ref,
+        changes=view.changes,
+        fields=list(view.fields),
+        created_at=view.created_at,
+        done_at=view.done_at,
+    )
 
 
 @get("/api/v1/support/processor-notices", guards=[SUPPORT], tags=["support"])
@@ -489,7 +572,24 @@ async def api_processor_notice_done(request: Request, notice_id: NoticeId) -> Pr
 
 
 ROUTES: list[Any] = [
-    index_page, new_page, new_submit, case_page, note_submit, extend_submit, complete_submit, reject_submit, lift_submit,
-    processors_page, processor_done_submit, access_export_download, rectify_submit,
-    api_requests, api_complete, api_access_export, api_rectify, api_create_case, api_processor_notices, api_processor_notice_done,
-]  # fmt: skip
+    index_page,
+    new_page,
+    new_submit,
+    case_page,
+    note_submit,
+    extend_submit,
+    complete_submit,
+    reject_submit,
+    lift_submit,
+    processors_page,
+    processor_done_submit,
+    access_export_download,
+    rectify_submit,
+    api_requests,
+    api_complete,
+    api_access_export,
+    api_rectify,
+    api_create_case,
+    api_processor_notices,
+    api_processor_notice_done,
+]

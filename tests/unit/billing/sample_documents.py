@@ -71,7 +71,8 @@ def invoice(
 def credit_note(original: InvoiceDocument, number: str, issued: date, net_ore: int | None = None) -> InvoiceDocument:
     """A full credit note by default, or a partial one of `net_ore` (positive) excluding VAT."""
     lines = tuple(
-        replace(line, unit_price_ore=-(net_ore if net_ore is not None else line.unit_price_ore)) for line in original.lines
+        replace(line, unit_price_ore=-(net_ore if net_ore is not None else line.unit_price_ore))
+        for line in original.lines
     )
     return replace(
         original,

@@ -18,9 +18,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 IDENTIFICATION = {
-    "#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#PROSA", "#FNR", "#ORGNR", "#BKOD", "#ADRESS", "#FNAMN",
-    "#RAR", "#TAXAR", "#OMFATTN", "#KPTYP", "#VALUTA",
-}  # fmt: skip
+    "#FLAGGA",
+    "#PROGRAM",
+    "#FORMAT",
+    "#GEN",
+    "#SIETYP",
+    "#PROSA",
+    "#FNR",
+    "#ORGNR",
+    "#BKOD",
+    "#ADRESS",
+    "#FNAMN",
+    "#RAR",
+    "#TAXAR",
+    "#OMFATTN",
+    "#KPTYP",
+    "#VALUTA",
+}
 CHART = {"#KONTO", "#KTYP", "#ENHET", "#SRU", "#DIM", "#UNDERDIM", "#OBJEKT"}
 REQUIRED = ("#FLAGGA", "#PROGRAM", "#FORMAT", "#GEN", "#SIETYP", "#ORGNR", "#FNAMN")
 

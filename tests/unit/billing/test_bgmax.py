@@ -35,11 +35,7 @@ def ocr(payload: str) -> str:
 
 
 def valid_ocr(reference: str) -> bool:
-    return (
-        2 <= len(reference) <= 25
-        and luhn_valid(reference)
-        and int(reference[-2]) == len(reference) % 10
-    )
+    return 2 <= len(reference) <= 25 and luhn_valid(reference) and int(reference[-2]) == len(reference) % 10
 
 
 def test_ocr_helper_matches_domain_vectors() -> None:
@@ -53,14 +49,17 @@ OCR_A, OCR_B, OCR_C = ocr("202600001"), ocr("202600002"), ocr("202600003")
 
 
 def payment(amount_ore: int, reference: str = OCR_A, **kw) -> Payment:
-    defaults = dict(reference_code=ReferenceCode.OCR, bgc_serial=1000 + amount_ore % 997, payer_bankgiro="378-3511",
-                    channel=1)
+    defaults = dict(
+        reference_code=ReferenceCode.OCR, bgc_serial=1000 + amount_ore % 997, payer_bankgiro="378-3511", channel=1
+    )
     defaults.update(kw)
     return Payment(amount_ore=amount_ore, reference=reference, **defaults)
 
 
 def deposit(*payments: Payment, serial: int = 1, on: date = date(2026, 3, 2)) -> Deposit:
-    return Deposit(payee_bankgiro="5050-1055", date=on, serial=serial, payments=payments, payee_account="58410000010098")
+    return Deposit(
+        payee_bankgiro="5050-1055", date=on, serial=serial, payments=payments, payee_account="58410000010098"
+    )
 
 
 def bgmax(*deposits: Deposit, test: bool = False) -> BgMaxFile:
@@ -69,17 +68,45 @@ def bgmax(*deposits: Deposit, test: bool = False) -> BgMaxFile:
 
 FULL = bgmax(
     deposit(
-        payment(1250000, OCR_A, payer=Payer(name="Kalles Plåt AB", extra_name="Ekonomi", street="Storgatan 2",
-                                            postal_code="12345", city="Storåker", country="Sverige",
-                                            country_code="SE", org_number="5560473521"),
-                information=("Faktura 2026-00001",), has_image=False, bgc_serial=210000000001),
-        payment(-50000, "89853", reference_code=ReferenceCode.SEVERAL, deduction=True, deduction_code="1",
-                channel=2, bgc_serial=230000000111),
-        payment(140000, "657866 658765", reference_code=ReferenceCode.SEVERAL, channel=3, has_image=True,
-                bgc_serial=14,
-                extra_references=(ExtraReference(OCR_B, ReferenceCode.OCR, 100000),
-                                  ExtraReference(OCR_C, ReferenceCode.OCR, 90000),
-                                  ExtraReference("7445", ReferenceCode.ONE, -50000))),
+        payment(
+            1250000,
+            OCR_A,
+            payer=Payer(
+                name="Kalles Plåt AB",
+                extra_name="Ekonomi",
+                street="Storgatan 2",
+                postal_code="12345",
+                city="Storåker",
+                country="Sverige",
+                country_code="SE",
+                org_number="5560473521",
+            ),
+            information=("Faktura 2026-00001",),
+            has_image=False,
+            bgc_serial=210000000001,
+        ),
+        payment(
+            -50000,
+            "89853",
+            reference_code=ReferenceCode.SEVERAL,
+            deduction=True,
+            deduction_code="1",
+            channel=2,
+            bgc_serial=230000000111,
+        ),
+        payment(
+            140000,
+            "657866 658765",
+            reference_code=ReferenceCode.SEVERAL,
+            channel=3,
+            has_image=True,
+            bgc_serial=14,
+            extra_references=(
+                ExtraReference(OCR_B, ReferenceCode.OCR, 100000),
+                ExtraReference(OCR_C, ReferenceCode.OCR, 90000),
+                ExtraReference("7445", ReferenceCode.ONE, -50000),
+            ),
+        ),
         serial=56,
     ),
     deposit(payment(99950, "", reference_code=ReferenceCode.BLANK, payer_bankgiro=""), serial=57),
@@ -126,10 +153,16 @@ READ_CASES = [
     ("information 25", lambda f: f.deposits[0].payments[0].information, ("Faktura 2026-00001",)),
     ("name 26", lambda f: f.deposits[0].payments[0].payer_name, "Kalles Plåt AB"),
     ("name 26: extra name", lambda f: f.deposits[0].payments[0].payer.extra_name, "Ekonomi"),
-    ("address 27", lambda f: (f.deposits[0].payments[0].payer.street, f.deposits[0].payments[0].payer.postal_code),
-     ("Storgatan 2", "12345")),
-    ("address 28", lambda f: (f.deposits[0].payments[0].payer.city, f.deposits[0].payments[0].payer.country_code),
-     ("Storåker", "SE")),
+    (
+        "address 27",
+        lambda f: (f.deposits[0].payments[0].payer.street, f.deposits[0].payments[0].payer.postal_code),
+        ("Storgatan 2", "12345"),
+    ),
+    (
+        "address 28",
+        lambda f: (f.deposits[0].payments[0].payer.city, f.deposits[0].payments[0].payer.country_code),
+        ("Storåker", "SE"),
+    ),
     ("org number 29", lambda f: f.deposits[0].payments[0].payer.org_number, "5560473521"),
     ("deposit: date", lambda f: f.deposits[0].date, date(2026, 3, 2)),
     ("deposit: serial", lambda f: f.deposits[0].serial, 56),
@@ -137,8 +170,11 @@ READ_CASES = [
     ("deposit: total is payments less deductions", lambda f: f.deposits[0].total_ore, 1250000 - 50000 + 140000),
     ("deposit: count includes deductions", lambda f: f.deposits[0].count, 3),
     ("second deposit", lambda f: f.deposits[1].serial, 57),
-    ("payment without reference or payer bankgiro",
-     lambda f: (f.deposits[1].payments[0].reference, f.deposits[1].payments[0].payer_bankgiro), ("", "")),
+    (
+        "payment without reference or payer bankgiro",
+        lambda f: (f.deposits[1].payments[0].reference, f.deposits[1].payments[0].payer_bankgiro),
+        ("", ""),
+    ),
     ("all payments", lambda f: len(f.payments), 4),
 ]
 
@@ -156,9 +192,13 @@ def test_layout_positions_are_the_manuals() -> None:
     assert lines[1] == "05" + "0050501055" + " " * 10 + "SEK".ljust(58)
     assert lines[2] == "200003783511" + OCR_A.rjust(25) + "000000000001250000" + "21" + "210000000001" + "0".ljust(11)
     deduction = next(line for line in lines if line.startswith("21"))
-    assert deduction == "210003783511" + "89853".ljust(25) + "000000000000050000" + "32" + "230000000111" + "01" + " " * 9
+    assert (
+        deduction == "210003783511" + "89853".ljust(25) + "000000000000050000" + "32" + "230000000111" + "01" + " " * 9
+    )
     closing = next(line for line in lines if line.startswith("15"))
-    assert closing == "15" + "58410000010098".zfill(35) + "20260302" + "00056" + "000000000001340000" + "SEK" + "00000003 "
+    assert (
+        closing == "15" + "58410000010098".zfill(35) + "20260302" + "00056" + "000000000001340000" + "SEK" + "00000003 "
+    )
     assert lines[-1] == "70" + "00000003" + "00000001" + "00000003" + "00000002" + " " * 46
 
 
@@ -203,12 +243,13 @@ def test_a_personnummer_in_the_org_number_record_is_not_kept() -> None:
 
 # --- every problem, with its line -----------------------------------------------------------------------------------
 
+
 def _set(index: int, start: int, text: str):
     """Overwrite positions start.. (1-based, the manual's) of line `index`."""
 
     def edit(lines: list[str]) -> list[str]:
         line = lines[index]
-        lines[index] = line[: start - 1] + text + line[start - 1 + len(text):]
+        lines[index] = line[: start - 1] + text + line[start - 1 + len(text) :]
         return lines
 
     return edit
@@ -230,8 +271,12 @@ def _delete(index: int):
     return edit
 
 
-SIMPLE = bgmax(deposit(payment(1250000, OCR_A, payer=Payer(name="Kalles Plåt AB")),
-                       payment(-50000, "89853", reference_code=4, deduction=True, deduction_code="0")))
+SIMPLE = bgmax(
+    deposit(
+        payment(1250000, OCR_A, payer=Payer(name="Kalles Plåt AB")),
+        payment(-50000, "89853", reference_code=4, deduction=True, deduction_code="0"),
+    )
+)
 # 0:01  1:05  2:20  3:26  4:21  5:15  6:70
 
 ERROR_CASES = [
@@ -251,33 +296,84 @@ ERROR_CASES = [
     ("BGC serial", _set(2, 58, "12345678901A"), ["Rad 3: BGC-löpnumret ska bestå av siffror"]),
     ("image marker", _set(2, 70, "7"), ["Rad 3: avibildmarkeringen är '7', men ska vara 0 eller 1."]),
     ("deduction code", _set(4, 71, "-"), ["Rad 5: avdragskoden ska bestå av siffror"]),
-    ("payment before any opening record", _delete(1),
-     ["Rad 2: betalningsposten (20) står utanför en insättning", "Rad 3: namnposten (26) hör inte till någon",
-      "Rad 4: avdragsposten (21) står utanför", "Rad 5: insättningsposten (15) står utanför en insättning"]),
-    ("detail record without payment", _insert(2, "26Någon".ljust(80)),
-     ["Rad 3: namnposten (26) hör inte till någon betalningspost (20) eller avdragspost (21)."]),
-    ("detail records out of order", _insert(4, "25Meddelande".ljust(80)),
-     ["Rad 5: informationsposten (25) står i fel ordning efter betalningen på rad 3."]),
-    ("a payment's name twice", _insert(4, "26Någon annan".ljust(80)),
-     ["Rad 5: namnposten (26) finns redan för betalningen på rad 3."]),
-    ("org number not digits", _insert(4, "29556047-3521".ljust(80)), ["Rad 5: organisationsnumret ska bestå av siffror"]),
+    (
+        "payment before any opening record",
+        _delete(1),
+        [
+            "Rad 2: betalningsposten (20) står utanför en insättning",
+            "Rad 3: namnposten (26) hör inte till någon",
+            "Rad 4: avdragsposten (21) står utanför",
+            "Rad 5: insättningsposten (15) står utanför en insättning",
+        ],
+    ),
+    (
+        "detail record without payment",
+        _insert(2, "26Någon".ljust(80)),
+        ["Rad 3: namnposten (26) hör inte till någon betalningspost (20) eller avdragspost (21)."],
+    ),
+    (
+        "detail records out of order",
+        _insert(4, "25Meddelande".ljust(80)),
+        ["Rad 5: informationsposten (25) står i fel ordning efter betalningen på rad 3."],
+    ),
+    (
+        "a payment's name twice",
+        _insert(4, "26Någon annan".ljust(80)),
+        ["Rad 5: namnposten (26) finns redan för betalningen på rad 3."],
+    ),
+    (
+        "org number not digits",
+        _insert(4, "29556047-3521".ljust(80)),
+        ["Rad 5: organisationsnumret ska bestå av siffror"],
+    ),
     ("deposit date", _set(5, 38, "20260230"), ["Rad 6: betalningsdagen '20260230' är inget giltigt datum."]),
-    ("deposit total", _set(5, 51, "000000000001250000"),
-     ["Rad 6: insättningens belopp 12\xa0500,00\xa0kr stämmer inte med betalningarna minus avdragen, "
-      "12\xa0000,00\xa0kr (från rad 2)."]),
-    ("deposit count", _set(5, 72, "00000001"),
-     ["Rad 6: insättningen anger 1 betalningar och avdrag, men innehåller 2 (från rad 2)."]),
+    (
+        "deposit total",
+        _set(5, 51, "000000000001250000"),
+        [
+            "Rad 6: insättningens belopp 12\xa0500,00\xa0kr stämmer inte med betalningarna minus avdragen, "
+            "12\xa0000,00\xa0kr (från rad 2)."
+        ],
+    ),
+    (
+        "deposit count",
+        _set(5, 72, "00000001"),
+        ["Rad 6: insättningen anger 1 betalningar och avdrag, men innehåller 2 (från rad 2)."],
+    ),
     ("deposit serial", _set(5, 46, "0005 "), ["Rad 6: insättningens löpnummer ska bestå av siffror"]),
-    ("deposit never closed", _delete(5), ["Rad 2: insättningen avslutas aldrig med en insättningspost (15).",
-                                          "Rad 6: slutposten anger 1 insättningsposter (15), men filen innehåller 0."]),
-    ("opening record inside a deposit", _insert(4, "050050501055          SEK".ljust(80)),
-     ["Rad 2: insättningen avslutas aldrig med en insättningspost (15)."]),
-    ("end: payments", _set(6, 3, "00000002"), ["Rad 7: slutposten anger 2 betalningsposter (20), men filen innehåller 1."]),
-    ("end: deductions", _set(6, 11, "00000000"),
-     ["Rad 7: slutposten anger 0 avdragsposter (21), men filen innehåller 1."]),
-    ("end: extra references", _set(6, 19, "00000004"),
-     ["Rad 7: slutposten anger 4 extra referensposter (22, 23), men filen innehåller 0."]),
-    ("end: deposits", _set(6, 27, "00000003"), ["Rad 7: slutposten anger 3 insättningsposter (15), men filen innehåller 1."]),
+    (
+        "deposit never closed",
+        _delete(5),
+        [
+            "Rad 2: insättningen avslutas aldrig med en insättningspost (15).",
+            "Rad 6: slutposten anger 1 insättningsposter (15), men filen innehåller 0.",
+        ],
+    ),
+    (
+        "opening record inside a deposit",
+        _insert(4, "050050501055          SEK".ljust(80)),
+        ["Rad 2: insättningen avslutas aldrig med en insättningspost (15)."],
+    ),
+    (
+        "end: payments",
+        _set(6, 3, "00000002"),
+        ["Rad 7: slutposten anger 2 betalningsposter (20), men filen innehåller 1."],
+    ),
+    (
+        "end: deductions",
+        _set(6, 11, "00000000"),
+        ["Rad 7: slutposten anger 0 avdragsposter (21), men filen innehåller 1."],
+    ),
+    (
+        "end: extra references",
+        _set(6, 19, "00000004"),
+        ["Rad 7: slutposten anger 4 extra referensposter (22, 23), men filen innehåller 0."],
+    ),
+    (
+        "end: deposits",
+        _set(6, 27, "00000003"),
+        ["Rad 7: slutposten anger 3 insättningsposter (15), men filen innehåller 1."],
+    ),
     ("end not digits", _set(6, 3, "0000000A"), ["Rad 7: antalet betalningsposter ska bestå av siffror"]),
     ("no end record", _delete(6), ["Filen saknar slutpost (70); den kan vara avklippt."]),
     ("records after the end", _insert(7, "26Efteråt".ljust(80)), ["Rad 8: poster efter slutposten (rad 7)."]),
@@ -303,22 +399,28 @@ def test_every_problem_is_listed_at_once_in_line_order() -> None:
     assert str(caught.value).startswith("BgMax-filen kan inte läsas in:\nRad 1: filen är en testfil")
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"", "Filen är tom."),
-    (b"\r\n  \n", "Filen är tom."),
-    (b"0" * 101, "Filen är för stor (101 byte; högst 100 byte)."),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "Filen är tom."),
+        (b"\r\n  \n", "Filen är tom."),
+        (b"0" * 101, "Filen är för stor (101 byte; högst 100 byte)."),
+    ],
+)
 def test_empty_or_too_large(data, message) -> None:
     assert problems(data, max_bytes=100) == [message]
 
 
-@pytest.mark.parametrize(("change", "why"), [
-    (dict(reference="x" * 26), "reference longer than 25"),
-    (dict(amount_ore=10**18), "amount beyond 18 digits"),
-    (dict(payer=Payer(name="Tab\there")), "control character"),
-    (dict(payer=Payer(name="Łukasz")), "outside ISO 8859-1"),
-    (dict(amount_ore=-5), "a negative payment that is not a deduction"),
-])
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (dict(reference="x" * 26), "reference longer than 25"),
+        (dict(amount_ore=10**18), "amount beyond 18 digits"),
+        (dict(payer=Payer(name="Tab\there")), "control character"),
+        (dict(payer=Payer(name="Łukasz")), "outside ISO 8859-1"),
+        (dict(amount_ore=-5), "a negative payment that is not a deduction"),
+    ],
+)
 def test_writer_refuses_what_does_not_fit(change, why) -> None:
     with pytest.raises(ValueError):
         write_bgmax(bgmax(deposit(payment(**{"amount_ore": 100, **change}))))
@@ -336,15 +438,30 @@ def _text(size: int) -> st.SearchStrategy[str]:
 
 _bankgiro = st.integers(1_000_000, 99_999_999).map(lambda n: f"{str(n)[:-4]}-{str(n)[-4:]}")
 _org = st.integers(0, 999_999).map(lambda n: f"5560{n:06d}")  # an org number: 20+ in the "month"
-_payers = st.builds(Payer, name=_text(35), extra_name=_text(35), street=_text(35), postal_code=_text(9),
-                    city=_text(35), country=_text(35), country_code=_text(2), org_number=st.one_of(st.just(""), _org))
+_payers = st.builds(
+    Payer,
+    name=_text(35),
+    extra_name=_text(35),
+    street=_text(35),
+    postal_code=_text(9),
+    city=_text(35),
+    country=_text(35),
+    country_code=_text(2),
+    org_number=st.one_of(st.just(""), _org),
+)
 _references = st.one_of(
     st.builds(lambda n: (ocr(str(n)), ReferenceCode.OCR), st.integers(1, 10**20)),
-    st.tuples(_text(25), st.sampled_from([ReferenceCode.NONE, ReferenceCode.SEVERAL, ReferenceCode.ONE,
-                                          ReferenceCode.INCORRECT])),
+    st.tuples(
+        _text(25),
+        st.sampled_from([ReferenceCode.NONE, ReferenceCode.SEVERAL, ReferenceCode.ONE, ReferenceCode.INCORRECT]),
+    ),
 )
-_extras = st.builds(lambda ref, amount, negative: ExtraReference(ref[0], ref[1], -amount if negative else amount),
-                    _references, st.integers(0, 10**9), st.booleans())
+_extras = st.builds(
+    lambda ref, amount, negative: ExtraReference(ref[0], ref[1], -amount if negative else amount),
+    _references,
+    st.integers(0, 10**9),
+    st.booleans(),
+)
 
 
 @st.composite
@@ -377,8 +494,12 @@ _deposits = st.builds(
     payee_account=st.integers(1, 10**20).map(str),
     deposit_type=st.sampled_from(["", "K", "D", "S"]),
 ).filter(lambda d: d.total_ore >= 0)
-_files = st.builds(BgMaxFile, created_at=st.datetimes(datetime(1990, 1, 1), datetime(2099, 12, 31)),
-                   deposits=st.lists(_deposits, max_size=3).map(tuple), test=st.booleans())
+_files = st.builds(
+    BgMaxFile,
+    created_at=st.datetimes(datetime(1990, 1, 1), datetime(2099, 12, 31)),
+    deposits=st.lists(_deposits, max_size=3).map(tuple),
+    test=st.booleans(),
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -402,19 +523,39 @@ MATCH_CASES = [
     ("invoice key with blanks is normalised", payment(1000, OCR_C), "2026-00003"),
     ("reference with surrounding blanks", payment(1000, f"  {OCR_A}"), "2026-00001"),
     ("free-form reference that is our OCR", payment(1000, OCR_A, reference_code=ReferenceCode.ONE), "2026-00001"),
-    ("no reference", payment(1000, "", reference_code=ReferenceCode.BLANK), "Betalningen på 10,00\xa0kr saknar referens."),
-    ("not an OCR number", payment(1000, "Faktura 1", reference_code=ReferenceCode.ONE),
-     "Referensen 'Faktura 1' är inget giltigt OCR-nummer."),
-    ("check digit wrong", payment(1000, OCR_A[:-1] + str((int(OCR_A[-1]) + 1) % 10), reference_code=5),
-     f"Referensen '{OCR_A[:-1]}{(int(OCR_A[-1]) + 1) % 10}' är inget giltigt OCR-nummer. "
-     "Bankgirot har markerat den som felaktig."),
+    (
+        "no reference",
+        payment(1000, "", reference_code=ReferenceCode.BLANK),
+        "Betalningen på 10,00\xa0kr saknar referens.",
+    ),
+    (
+        "not an OCR number",
+        payment(1000, "Faktura 1", reference_code=ReferenceCode.ONE),
+        "Referensen 'Faktura 1' är inget giltigt OCR-nummer.",
+    ),
+    (
+        "check digit wrong",
+        payment(1000, OCR_A[:-1] + str((int(OCR_A[-1]) + 1) % 10), reference_code=5),
+        f"Referensen '{OCR_A[:-1]}{(int(OCR_A[-1]) + 1) % 10}' är inget giltigt OCR-nummer. "
+        "Bankgirot har markerat den som felaktig.",
+    ),
     ("valid OCR of no invoice", payment(1000, ocr("999")), f"Ingen faktura har OCR-numret {ocr('999')}."),
     ("leading zero is significant", payment(1000, ZERO_LED), f"Ingen faktura har OCR-numret {ZERO_LED}."),
-    ("deduction", payment(-50000, OCR_A, deduction=True, deduction_code="0"),
-     f"Avdrag på 500,00\xa0kr (referens '{OCR_A}'): hanteras manuellt."),
-    ("several references", payment(5000, "x", reference_code=ReferenceCode.SEVERAL,
-                                   extra_references=(ExtraReference(OCR_A, 2, 0), ExtraReference(OCR_B, 2, 0))),
-     f"Betalningen på 50,00\xa0kr avser flera referenser ({OCR_A}, {OCR_B}): fördela beloppet manuellt."),
+    (
+        "deduction",
+        payment(-50000, OCR_A, deduction=True, deduction_code="0"),
+        f"Avdrag på 500,00\xa0kr (referens '{OCR_A}'): hanteras manuellt.",
+    ),
+    (
+        "several references",
+        payment(
+            5000,
+            "x",
+            reference_code=ReferenceCode.SEVERAL,
+            extra_references=(ExtraReference(OCR_A, 2, 0), ExtraReference(OCR_B, 2, 0)),
+        ),
+        f"Betalningen på 50,00\xa0kr avser flera referenser ({OCR_A}, {OCR_B}): fördela beloppet manuellt.",
+    ),
 ]
 
 
@@ -441,11 +582,18 @@ def test_two_invoices_with_one_ocr_is_a_programming_error() -> None:
 def test_a_day_of_payments_from_a_file() -> None:
     """Matched, unmatched and partial payments and a deduction, over two deposits, read from a written file."""
     day = bgmax(
-        deposit(payment(1250000, OCR_A, bgc_serial=1), payment(500000, OCR_B, bgc_serial=2),  # full, partial
-                payment(99950, ocr("31337"), bgc_serial=3), serial=1),  # nobody's OCR
-        deposit(payment(750000, OCR_B, bgc_serial=4),  # the rest of B
-                payment(10000, "Kurs Anna", reference_code=ReferenceCode.ONE, bgc_serial=5),
-                payment(-10000, OCR_C, deduction=True, deduction_code="0", bgc_serial=6), serial=2),
+        deposit(
+            payment(1250000, OCR_A, bgc_serial=1),
+            payment(500000, OCR_B, bgc_serial=2),  # full, partial
+            payment(99950, ocr("31337"), bgc_serial=3),
+            serial=1,
+        ),  # nobody's OCR
+        deposit(
+            payment(750000, OCR_B, bgc_serial=4),  # the rest of B
+            payment(10000, "Kurs Anna", reference_code=ReferenceCode.ONE, bgc_serial=5),
+            payment(-10000, OCR_C, deduction=True, deduction_code="0", bgc_serial=6),
+            serial=2,
+        ),
     )
     parsed = parse_bgmax(write_bgmax(day))
     matched, unmatched = match_payments(parsed.payments, INVOICES, is_valid_ocr=valid_ocr)

@@ -3,7 +3,7 @@
 import csv
 import io
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -40,7 +40,7 @@ def test_numbers_have_a_decimal_comma_and_no_grouping(units, decimals, trim, tex
 
 def test_dates():
     assert iso_date(date(2026, 3, 14)) == "2026-03-14"
-    assert iso_date(datetime(2026, 11, 26, 23, 30, tzinfo=timezone.utc)) == "2026-11-27"  # Stockholm's date
+    assert iso_date(datetime(2026, 11, 26, 23, 30, tzinfo=UTC)) == "2026-11-27"  # Stockholm's date
     assert iso_date(None) == ""
 
 
@@ -51,10 +51,38 @@ def test_an_invoice_and_its_credit_note():
     assert text.count("\r\n") == 3 and "\n" not in text.replace("\r\n", "")
     assert parse(text) == [
         list(HEADER),
-        ["Faktura", "2026-00001", "", "2026-03-14", "2026-04-13", "Köparen AB", "Företag", "556047-3521",
-         "799,60", "199,90", "0,50", "1000,00", "20260000110", "Krediterad"],
-        ["Kreditfaktura", "2026-00002", "2026-00001", "2026-04-15", "", "Köparen AB", "Företag", "556047-3521",
-         "-799,60", "-199,90", "-0,50", "-1000,00", "20260000219", ""],
+        [
+            "Faktura",
+            "2026-00001",
+            "",
+            "2026-03-14",
+            "2026-04-13",
+            "Köparen AB",
+            "Företag",
+            "556047-3521",
+            "799,60",
+            "199,90",
+            "0,50",
+            "1000,00",
+            "20260000110",
+            "Krediterad",
+        ],
+        [
+            "Kreditfaktura",
+            "2026-00002",
+            "2026-00001",
+            "2026-04-15",
+            "",
+            "Köparen AB",
+            "Företag",
+            "556047-3521",
+            "-799,60",
+            "-199,90",
+            "-0,50",
+            "-1000,00",
+            "20260000219",
+            "",
+        ],
     ]
 
 
@@ -62,9 +90,23 @@ def test_the_header_is_swedish_and_utf8_with_bom():
     data = header_chunk().encode("utf-8")
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.endswith(b"\r\n")
-    assert "öresutjämning;att betala;OCR;status".encode("utf-8") in data
-    assert HEADER == ("typ", "nummer", "krediterar", "fakturadatum", "förfallodatum", "kund", "kundtyp",
-                      "organisationsnummer", "netto", "moms", "öresutjämning", "att betala", "OCR", "status")
+    assert "öresutjämning;att betala;OCR;status".encode() in data
+    assert HEADER == (
+        "typ",
+        "nummer",
+        "krediterar",
+        "fakturadatum",
+        "förfallodatum",
+        "kund",
+        "kundtyp",
+        "organisationsnummer",
+        "netto",
+        "moms",
+        "öresutjämning",
+        "att betala",
+        "OCR",
+        "status",
+    )
 
 
 def test_a_private_customer():
@@ -72,7 +114,7 @@ def test_a_private_customer():
     assert cells[5:12] == ["Örjan Ärlig", "Privatperson", "", "1234,56", "308,64", "-0,20", "1543,00"]
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+46701234567", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+46701234567", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_text_cells_are_neutralised_but_amounts_are_not(name):
     doc = invoice()
     doc = replace(doc, buyer=replace(doc.buyer, name=name))

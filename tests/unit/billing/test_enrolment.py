@@ -20,7 +20,9 @@ def test_a_private_person_drops_company_fields():
 
 
 def test_a_company_gets_its_org_number_normalised():
-    details, errors = validate_billing_details(**(BASE | {"customer_type": "company"}), company_name="Exempel AB", org_number="5560473521", reference="Eva")
+    details, errors = validate_billing_details(
+        **(BASE | {"customer_type": "company"}), company_name="Exempel AB", org_number="5560473521", reference="Eva"
+    )
     assert errors == {} and details.org_number == "556047-3521" and details.reference == "Eva"
 
 
@@ -54,7 +56,9 @@ def write(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_the_shipped_configuration_loads():
     config = load_billing_config()
-    assert config.price_ore == 1000000 and str(config.vat_rate) == "0.25" and config.seller.vat_number == "SE556047352101"
+    assert (
+        config.price_ore == 1000000 and str(config.vat_rate) == "0.25" and config.seller.vat_number == "SE556047352101"
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,12 @@ RATE = Decimal("0.25")
 def test_domain_vectors(net, vat, gross, total, rounding):
     totals = compute_totals([Line("Kursen", 1, net, RATE)])
     assert (totals.net_ore, totals.vat_ore, totals.gross_ore, totals.total_ore, totals.rounding_ore) == (
-        net, vat, gross, total, rounding,
-    )  # fmt: skip
+        net,
+        vat,
+        gross,
+        total,
+        rounding,
+    )
 
 
 def test_vat_is_computed_on_the_sum_per_rate_not_per_line():
@@ -41,8 +45,11 @@ def test_a_credit_note_is_the_invoice_mirrored():
     invoice = compute_totals([Line("x", 1, 79960, RATE)])
     credit = compute_totals([Line("x", 1, -79960, RATE)])
     assert (credit.net_ore, credit.vat_ore, credit.rounding_ore, credit.total_ore) == (
-        -invoice.net_ore, -invoice.vat_ore, -invoice.rounding_ore, -invoice.total_ore,
-    )  # fmt: skip
+        -invoice.net_ore,
+        -invoice.vat_ore,
+        -invoice.rounding_ore,
+        -invoice.total_ore,
+    )
 
 
 @pytest.mark.parametrize(("value", "expected"), [("0.5", 1), ("-0.5", -1), ("1.49", 1), ("2.5", 3), ("-2.5", -3)])
@@ -52,7 +59,11 @@ def test_round_half_up_is_symmetric(value, expected):
 
 @given(
     st.lists(
-        st.tuples(st.integers(1, 5), st.integers(-10**8, 10**8), st.sampled_from([RATE, Decimal("0.12"), Decimal("0.06"), Decimal(0)])),
+        st.tuples(
+            st.integers(1, 5),
+            st.integers(-(10**8), 10**8),
+            st.sampled_from([RATE, Decimal("0.12"), Decimal("0.06"), Decimal(0)]),
+        ),
         min_size=1,
         max_size=6,
     ),

@@ -36,8 +36,18 @@ def test_reference_of_an_invoice_number(number, reference):
 
 @pytest.mark.parametrize(
     "number",
-    ["", "2026-0001", "2026-", "202600001", "26-00001", "2026/00001", "2026-00001 ", "2026-0000a",
-     "2026-\u0661\u0662\u0663\u0664\u0665", "2026-" + "1" * 20],
+    [
+        "",
+        "2026-0001",
+        "2026-",
+        "202600001",
+        "26-00001",
+        "2026/00001",
+        "2026-00001 ",
+        "2026-0000a",
+        "2026-\u0661\u0662\u0663\u0664\u0665",
+        "2026-" + "1" * 20,
+    ],
 )
 def test_malformed_invoice_numbers_are_refused(number):
     with pytest.raises(ValueError):
@@ -55,7 +65,9 @@ def test_the_longest_payloads_give_25_digits():
     assert len(ocr_reference("1" * 24, with_length_digit=False)) == 25
 
 
-@pytest.mark.parametrize("text", ["1636976", "03368912618", "1018966492531", "18108401345678778", "1234574", "123456789023"])
+@pytest.mark.parametrize(
+    "text", ["1636976", "03368912618", "1018966492531", "18108401345678778", "1234574", "123456789023"]
+)
 def test_valid_with_length_digit(text):
     assert is_valid_ocr(text)
     assert ocr_problem(text) is None

@@ -19,8 +19,16 @@ from coursesite.privacy.pii import find_forbidden
 
 @pytest.mark.parametrize(
     "text",
-    ["556047-3521", "5560473521", "16556047-3521", "165560473521", " 556047-3521\n", "556047 3521", "556047–3521",
-     "556047\u22123521"],
+    [
+        "556047-3521",
+        "5560473521",
+        "16556047-3521",
+        "165560473521",
+        " 556047-3521\n",
+        "556047 3521",
+        "556047–3521",
+        "556047\u22123521",
+    ],
 )
 def test_accepted_forms_normalise(text):
     assert normalise_org_number(text) == "556047-3521"
@@ -110,9 +118,7 @@ def test_every_company_number_round_trips_and_is_never_taken_for_a_personnummer(
 
 
 personnummer = st.builds(
-    lambda day, samordning, serial: org_digits(
-        f"{day:%y%m}{day.day + (60 if samordning else 0):02d}{serial:03d}"
-    ),
+    lambda day, samordning, serial: org_digits(f"{day:%y%m}{day.day + (60 if samordning else 0):02d}{serial:03d}"),
     st.dates(),
     st.booleans(),
     st.integers(0, 999),

@@ -33,7 +33,9 @@ def invoice(net_ore: int = 1_000_000, buyer=PRIVATE, number: str = "2026-00001")
 
 
 def credit(net_ore: int | None = None):
-    return credit_note(sample_invoice("2026-00001", buyer=PRIVATE, issued=ISSUED), "2026-00002", date(2026, 11, 28), net_ore)
+    return credit_note(
+        sample_invoice("2026-00001", buyer=PRIVATE, issued=ISSUED), "2026-00002", date(2026, 11, 28), net_ore
+    )
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -64,17 +66,24 @@ def test_invoice_has_every_required_field():
         text,
         SELLER_FIELDS
         + [
-            "Örjan Ärlig", "Lillgatan 3", "114 55 Malmö",
-            "Faktura", "Fakturanummer 2026-00001",
-            "Fakturadatum 2026-11-26", "Förfallodatum 2026-12-26", "Leveransdatum 2026-11-25",
+            "Örjan Ärlig",
+            "Lillgatan 3",
+            "114 55 Malmö",
+            "Faktura",
+            "Fakturanummer 2026-00001",
+            "Fakturadatum 2026-11-26",
+            "Förfallodatum 2026-12-26",
+            "Leveransdatum 2026-11-25",
             f"{COURSE} 1 st 10 000,00 kr 25 % 10 000,00 kr",
             "Belopp exkl. moms 10 000,00 kr",
-            "Moms 25 %", "2 500,00 kr",
+            "Moms 25 %",
+            "2 500,00 kr",
             "Att betala 12 500,00 kr",
-            "Bankgiro 5050-1055", "OCR-nummer 20260000110",
+            "Bankgiro 5050-1055",
+            "OCR-nummer 20260000110",
             "Betalningsvillkor 30 dagar netto",
         ],
-    )  # fmt: skip
+    )
     assert "Kreditfaktura" not in text
     assert "Öresutjämning" not in text  # 12 500,00 kr needs no rounding: no line for it
 
@@ -107,13 +116,22 @@ def test_credit_note_refers_to_the_invoice_with_negative_amounts():
         text,
         SELLER_FIELDS
         + [
-            "Kreditfaktura", "Kreditfakturanummer 2026-00002", "Fakturadatum 2026-11-28", "Leveransdatum 2026-11-28",
-            "Krediterar faktura 2026-00001", "Anledning: Fel pris",
-            "Örjan Ärlig", "Lillgatan 3", "114 55 Malmö",
+            "Kreditfaktura",
+            "Kreditfakturanummer 2026-00002",
+            "Fakturadatum 2026-11-28",
+            "Leveransdatum 2026-11-28",
+            "Krediterar faktura 2026-00001",
+            "Anledning: Fel pris",
+            "Örjan Ärlig",
+            "Lillgatan 3",
+            "114 55 Malmö",
             f"{COURSE} 1 st -10 000,00 kr 25 % -10 000,00 kr",
-            "Belopp exkl. moms -10 000,00 kr", "Moms 25 %", "-2 500,00 kr", "Att betala -12 500,00 kr",
+            "Belopp exkl. moms -10 000,00 kr",
+            "Moms 25 %",
+            "-2 500,00 kr",
+            "Att betala -12 500,00 kr",
         ],
-    )  # fmt: skip
+    )
     assert "OCR" not in text  # nothing to pay in to
     assert "Förfallodatum" not in text
 
@@ -126,9 +144,7 @@ def test_partial_credit_note_shows_its_oresutjamning():
 
 def test_company_invoice_names_the_company_its_org_number_and_reference():
     text = pdf_text(render_document_pdf(invoice(buyer=COMPANY)))
-    assert_all_in(
-        text, ["Köparen AB", "Org.nr 556047-3521", "Er referens: Åsa", "Storgatan 2", "114 55 Göteborg"]
-    )
+    assert_all_in(text, ["Köparen AB", "Org.nr 556047-3521", "Er referens: Åsa", "Storgatan 2", "114 55 Göteborg"])
     assert "Köparen AB" in text.split("Säljare")[0]  # the buyer block names the company
 
 
@@ -208,7 +224,14 @@ def test_certificate_has_name_course_date_and_code():
     text = pdf_text(render_certificate_pdf(CERTIFICATE))
     assert_all_in(
         text,
-        ["Kursintyg", "Anna Andersson", COURSE, "26 november 2026", "ABCDE-FGHJK", "https://kurs.example.se/intyg/ABCDE-FGHJK"],
+        [
+            "Kursintyg",
+            "Anna Andersson",
+            COURSE,
+            "26 november 2026",
+            "ABCDE-FGHJK",
+            "https://kurs.example.se/intyg/ABCDE-FGHJK",
+        ],
     )
 
 

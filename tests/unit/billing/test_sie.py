@@ -78,12 +78,26 @@ def test_our_export_passes_the_strict_reader():
     assert sie.generated == GENERATED
     assert set(sie.accounts) == {"1510", "3001", "2611", "1930", "3740"}
     assert [(v.date, v.text, v.transactions) for v in sie.vouchers] == [
-        (date(2026, 3, 14), "Faktura 2026-00001 Köparen AB", [("1510", 1_250_000), ("3001", -1_000_000), ("2611", -250_000)]),
-        (date(2026, 3, 14), "Faktura 2026-00002 Örjan Ärlig",
-         [("1510", 100_000), ("3001", -79_960), ("2611", -19_990), ("3740", -50)]),
-        (date(2026, 4, 10), "Betalning faktura 2026-00001 OCR 20260000110", [("1930", 1_250_000), ("1510", -1_250_000)]),
-        (date(2026, 4, 15), "Kreditfaktura 2026-00003 avser faktura 2026-00001",
-         [("1510", -1_250_000), ("3001", 1_000_000), ("2611", 250_000)]),
+        (
+            date(2026, 3, 14),
+            "Faktura 2026-00001 Köparen AB",
+            [("1510", 1_250_000), ("3001", -1_000_000), ("2611", -250_000)],
+        ),
+        (
+            date(2026, 3, 14),
+            "Faktura 2026-00002 Örjan Ärlig",
+            [("1510", 100_000), ("3001", -79_960), ("2611", -19_990), ("3740", -50)],
+        ),
+        (
+            date(2026, 4, 10),
+            "Betalning faktura 2026-00001 OCR 20260000110",
+            [("1930", 1_250_000), ("1510", -1_250_000)],
+        ),
+        (
+            date(2026, 4, 15),
+            "Kreditfaktura 2026-00003 avser faktura 2026-00001",
+            [("1510", -1_250_000), ("3001", 1_000_000), ("2611", 250_000)],
+        ),
     ]
     assert all((v.series, v.number) == ("", "") for v in sie.vouchers)
 
@@ -96,7 +110,9 @@ def test_invoice_booking_per_domain_vectors(net, rounding_line):
     doc = invoice(net_ore=net)
     voucher = invoice_voucher(doc, ACCOUNTS)
     t = doc.totals
-    expected = [("1510", t.total_ore), ("3001", -net), ("2611", -t.vat_ore)] + ([rounding_line] if rounding_line else [])
+    expected = [("1510", t.total_ore), ("3001", -net), ("2611", -t.vat_ore)] + (
+        [rounding_line] if rounding_line else []
+    )
     assert list(voucher.transactions) == expected
 
 
@@ -130,15 +146,20 @@ def test_payment_booking_and_refund():
         ("1930", 1_250_000),
         ("1510", -1_250_000),
     )
-    assert payment_voucher(date(2026, 4, 10), -100, "2026-00001", ACCOUNTS).transactions == (("1930", -100), ("1510", 100))
+    assert payment_voucher(date(2026, 4, 10), -100, "2026-00001", ACCOUNTS).transactions == (
+        ("1930", -100),
+        ("1510", 100),
+    )
     with pytest.raises(ValueError):
         payment_voucher(date(2026, 4, 10), 0, "2026-00001", ACCOUNTS)
 
 
 def test_configured_accounts_and_names_are_used():
-    accounts = BasAccounts(receivables="1511", sales="3011", bank="1940", bank_name="Bank \"Nord\"")
-    data = export([invoice_voucher(invoice(), accounts), payment_voucher(date(2026, 4, 1), 1_250_000, "2026-00001", accounts)],
-                  accounts=accounts.chart())
+    accounts = BasAccounts(receivables="1511", sales="3011", bank="1940", bank_name='Bank "Nord"')
+    data = export(
+        [invoice_voucher(invoice(), accounts), payment_voucher(date(2026, 4, 1), 1_250_000, "2026-00001", accounts)],
+        accounts=accounts.chart(),
+    )
     sie = read_sie(data)
     assert sie.accounts["1940"] == 'Bank "Nord"'
     assert b'#KONTO 1940 "Bank \\"Nord\\""' in data
@@ -147,8 +168,14 @@ def test_configured_accounts_and_names_are_used():
 
 @pytest.mark.parametrize(
     "changes",
-    [dict(sales="1510"), dict(bank="193"), dict(bank="19300"), dict(bank="19a0"), dict(rounding_name=""),
-     dict(sales_name="x" * 201)],
+    [
+        dict(sales="1510"),
+        dict(bank="193"),
+        dict(bank="19300"),
+        dict(bank="19a0"),
+        dict(rounding_name=""),
+        dict(sales_name="x" * 201),
+    ],
 )
 def test_bad_account_configuration_is_refused(changes):
     with pytest.raises(ValueError):
@@ -191,7 +218,8 @@ def test_several_vat_rates_are_not_booked():
 
 
 @pytest.mark.parametrize(
-    ("ore", "text"), [(0, "0.00"), (1, "0.01"), (-50, "-0.50"), (1_250_000, "12500.00"), (-1_000_000, "-10000.00"), (99, "0.99")]
+    ("ore", "text"),
+    [(0, "0.00"), (1, "0.01"), (-50, "-0.50"), (1_250_000, "12500.00"), (-1_000_000, "-10000.00"), (99, "0.99")],
 )
 def test_amounts(ore, text):
     assert sie_amount(ore) == text
@@ -291,7 +319,7 @@ def vouchers(draw):
 def test_random_vouchers_are_read_back_balanced_and_exact(generated):
     sie = read_sie(export(generated))
     assert len(sie.vouchers) == len(generated)
-    for read, written in zip(sie.vouchers, generated):
+    for read, written in zip(sie.vouchers, generated, strict=True):
         assert read.date == written.date
         assert read.transactions == list(written.transactions)
         assert sum(amount for _, amount in read.transactions) == 0

@@ -88,7 +88,7 @@ def test_the_good_file_is_accepted_with_crlf_or_lf():
         (b"", "empty"),
         (build()[:-2], "no line end"),
         (build().replace(b"\r\n", b"\r", 1), "carriage return"),
-        (build(("#PROGRAM \"x\" 1",) + GOOD), "#FLAGGA must be the first"),
+        (build(('#PROGRAM "x" 1',) + GOOD), "#FLAGGA must be the first"),
         (replaced(0, "#FLAGGA 1"), "#FLAGGA must be 0"),
         (replaced(2, "#FORMAT PC"), "PC8"),
         (replaced(4, "#SIETYP 1"), "#SIETYP must be 4"),

@@ -34,15 +34,17 @@ def test_status(credited, paid, today, expected):
 
 
 def test_ledger_orders_by_day_then_kind_and_keeps_a_running_balance():
-    rows = ledger([
-        LedgerEntry(date(2026, 2, 1), "payment", "2026-00001", -500),
-        LedgerEntry(date(2026, 1, 1), "invoice", "2026-00001", 1250),
-        LedgerEntry(date(2026, 2, 1), "credit_note", "2026-00002", -250),
-    ])  # fmt: skip
+    rows = ledger(
+        [
+            LedgerEntry(date(2026, 2, 1), "payment", "2026-00001", -500),
+            LedgerEntry(date(2026, 1, 1), "invoice", "2026-00001", 1250),
+            LedgerEntry(date(2026, 2, 1), "credit_note", "2026-00002", -250),
+        ]
+    )
     assert [(r.entry.kind, r.balance_ore) for r in rows] == [("invoice", 1250), ("credit_note", 1000), ("payment", 500)]
 
 
-@given(st.lists(st.integers(min_value=-10**9, max_value=10**9), max_size=30))
+@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), max_size=30))
 def test_the_last_balance_is_the_sum(amounts):
     rows = ledger(LedgerEntry(date(2026, 1, 1 + i % 28), "invoice", str(i), a) for i, a in enumerate(amounts))
     assert (rows[-1].balance_ore if rows else 0) == sum(amounts)

@@ -19,13 +19,25 @@ from tests.unit.billing.ubl_checker import NS, check_ubl
 
 RATE = Decimal("0.25")
 SELLER = Seller(
-    name="Balansekonomi Svenska AB", address_line="Sveavägen 1", postal_code="111 57", city="Stockholm",
-    org_number="556047-3521", vat_number="SE556047352101", bankgiro="5050-1055", email="ekonomi@example.se",
+    name="Balansekonomi Svenska AB",
+    address_line="Sveavägen 1",
+    postal_code="111 57",
+    city="Stockholm",
+    org_number="556047-3521",
+    vat_number="SE556047352101",
+    bankgiro="5050-1055",
+    email="ekonomi@example.se",
 )
 BUYER = Buyer(
-    customer_type=CustomerType.COMPANY, name="Kalles Plåt AB", contact_name="Karl Svensson",
-    address_line="Storgatan 2", postal_code="123 45", city="Storåker", email="karl@example.se",
-    org_number="556047-3521", reference="Inköp 42",
+    customer_type=CustomerType.COMPANY,
+    name="Kalles Plåt AB",
+    contact_name="Karl Svensson",
+    address_line="Storgatan 2",
+    postal_code="123 45",
+    city="Storåker",
+    email="karl@example.se",
+    org_number="556047-3521",
+    reference="Inköp 42",
 )
 COURSE = "Balansekonomi – utbildningen i tre akter"
 
@@ -33,16 +45,32 @@ COURSE = "Balansekonomi – utbildningen i tre akter"
 def invoice(net_ore: int, *, buyer: Buyer = BUYER, quantity: int = 1) -> InvoiceDocument:
     lines = (Line(COURSE, quantity, net_ore, RATE),)
     return InvoiceDocument(
-        kind=DocumentKind.INVOICE, number="2026-00001", ocr="20260000111", issue_date=date(2026, 3, 2),
-        supply_date=date(2026, 3, 2), due_date=date(2026, 4, 1), seller=SELLER, buyer=buyer, lines=lines,
+        kind=DocumentKind.INVOICE,
+        number="2026-00001",
+        ocr="20260000111",
+        issue_date=date(2026, 3, 2),
+        supply_date=date(2026, 3, 2),
+        due_date=date(2026, 4, 1),
+        seller=SELLER,
+        buyer=buyer,
+        lines=lines,
         totals=compute_totals(lines),
     )
 
 
 def credit_note(of: InvoiceDocument) -> InvoiceDocument:
     lines = tuple(replace(line, unit_price_ore=-line.unit_price_ore) for line in of.lines)
-    return replace(of, kind=DocumentKind.CREDIT_NOTE, number="2026-00002", ocr="20260000228", due_date=None,
-                   lines=lines, totals=compute_totals(lines), credited_number=of.number, reason="Fel kurs")
+    return replace(
+        of,
+        kind=DocumentKind.CREDIT_NOTE,
+        number="2026-00002",
+        ocr="20260000228",
+        due_date=None,
+        lines=lines,
+        totals=compute_totals(lines),
+        credited_number=of.number,
+        reason="Fel kurs",
+    )
 
 
 def values(xml: bytes, path: str) -> list[str]:
@@ -112,7 +140,10 @@ def test_header_seller_and_payment() -> None:
     assert {path: values(xml, path) for path in expected} == {path: [v] for path, v in expected.items()}
     schemes = values(xml, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID")
     assert schemes == ["SE556047352101", "Godkänd för F-skatt"]
-    assert values(xml, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID") == ["VAT", "TAX"]
+    assert values(xml, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID") == [
+        "VAT",
+        "TAX",
+    ]
     root = ET.fromstring(xml)
     assert root.find("cac:InvoiceLine/cbc:InvoicedQuantity", NS).get("unitCode") == "C62"
     assert root.find("cac:AccountingSupplierParty/cac:Party/cbc:EndpointID", NS).get("schemeID") == "0007"
@@ -120,12 +151,15 @@ def test_header_seller_and_payment() -> None:
     assert {e.get("currencyID") for e in root.iter() if e.get("currencyID")} == {"SEK"}
 
 
-@pytest.mark.parametrize(("buyer", "endpoint", "scheme", "reference"), [
-    (BUYER, "5560473521", "0007", "Inköp 42"),
-    (replace(BUYER, org_number=None), "karl@example.se", "EM", "Inköp 42"),
-    (replace(BUYER, reference=None), "5560473521", "0007", "Karl Svensson"),
-    (replace(BUYER, reference=None, contact_name=""), "5560473521", "0007", "Kalles Plåt AB"),
-])
+@pytest.mark.parametrize(
+    ("buyer", "endpoint", "scheme", "reference"),
+    [
+        (BUYER, "5560473521", "0007", "Inköp 42"),
+        (replace(BUYER, org_number=None), "karl@example.se", "EM", "Inköp 42"),
+        (replace(BUYER, reference=None), "5560473521", "0007", "Karl Svensson"),
+        (replace(BUYER, reference=None, contact_name=""), "5560473521", "0007", "Kalles Plåt AB"),
+    ],
+)
 def test_buyer_endpoint_and_reference(buyer, endpoint, scheme, reference) -> None:
     xml = ubl_invoice(invoice(79960, buyer=buyer))
     assert check_ubl(xml) == []
@@ -134,13 +168,22 @@ def test_buyer_endpoint_and_reference(buyer, endpoint, scheme, reference) -> Non
     assert values(xml, "cbc:BuyerReference") == [reference]
 
 
-@pytest.mark.parametrize(("doc", "why"), [
-    (invoice(1000, buyer=replace(BUYER, customer_type=CustomerType.PRIVATE, org_number=None)), "private buyer"),
-    (invoice(1000, buyer=replace(BUYER, org_number=None, email="")), "no electronic address"),
-    (replace(invoice(1000), lines=(Line(COURSE, 1, 1000, Decimal("0.10")),),
-             totals=compute_totals([Line(COURSE, 1, 1000, Decimal("0.10"))])), "VAT rate not Swedish"),
-    (replace(credit_note(invoice(1000)), credited_number=None), "credit note without the invoice"),
-])
+@pytest.mark.parametrize(
+    ("doc", "why"),
+    [
+        (invoice(1000, buyer=replace(BUYER, customer_type=CustomerType.PRIVATE, org_number=None)), "private buyer"),
+        (invoice(1000, buyer=replace(BUYER, org_number=None, email="")), "no electronic address"),
+        (
+            replace(
+                invoice(1000),
+                lines=(Line(COURSE, 1, 1000, Decimal("0.10")),),
+                totals=compute_totals([Line(COURSE, 1, 1000, Decimal("0.10"))]),
+            ),
+            "VAT rate not Swedish",
+        ),
+        (replace(credit_note(invoice(1000)), credited_number=None), "credit note without the invoice"),
+    ],
+)
 def test_refused(doc, why) -> None:
     with pytest.raises(ValueError):
         ubl_invoice(doc)
@@ -167,45 +210,96 @@ def _swap_due_date(xml: str) -> str:
 
 MISTAKES = [
     ("element order", _swap_due_date, "UBL-ORDER"),
-    ("unknown element", lambda x: x.replace("<cbc:ProfileID>", "<cbc:Colour>x</cbc:Colour><cbc:ProfileID>"),
-     "UBL-ORDER"),
+    (
+        "unknown element",
+        lambda x: x.replace("<cbc:ProfileID>", "<cbc:Colour>x</cbc:Colour><cbc:ProfileID>"),
+        "UBL-ORDER",
+    ),
     ("customization id", lambda x: x.replace(CUSTOMIZATION_ID, "urn:cen.eu:en16931:2017"), "PEPPOL-EN16931-R004"),
-    ("payable amount", lambda x: x.replace("<cbc:PayableAmount currencyID=\"SEK\">1000.00",
-                                           "<cbc:PayableAmount currencyID=\"SEK\">999.50"), "BR-CO-16"),
-    ("line amount", lambda x: x.replace("<cbc:LineExtensionAmount currencyID=\"SEK\">799.60</cbc:LineExtensionAmount>"
-                                        "<cac:Item>", "<cbc:LineExtensionAmount currencyID=\"SEK\">799.00"
-                                                      "</cbc:LineExtensionAmount><cac:Item>"), "BR-CO-10"),
+    (
+        "payable amount",
+        lambda x: x.replace(
+            '<cbc:PayableAmount currencyID="SEK">1000.00', '<cbc:PayableAmount currencyID="SEK">999.50'
+        ),
+        "BR-CO-16",
+    ),
+    (
+        "line amount",
+        lambda x: x.replace(
+            '<cbc:LineExtensionAmount currencyID="SEK">799.60</cbc:LineExtensionAmount><cac:Item>',
+            '<cbc:LineExtensionAmount currencyID="SEK">799.00</cbc:LineExtensionAmount><cac:Item>',
+        ),
+        "BR-CO-10",
+    ),
     ("VAT amount", lambda x: x.replace(">199.90<", ">199.00<"), "BR-CO-15"),
-    ("VAT subtotal", lambda x: x.replace("<cbc:TaxAmount currencyID=\"SEK\">199.90</cbc:TaxAmount><cac:TaxCategory>",
-                                         "<cbc:TaxAmount currencyID=\"SEK\">199.00</cbc:TaxAmount><cac:TaxCategory>"),
-     "BR-S-09"),
-    ("currency on an amount", lambda x: x.replace("currencyID=\"SEK\">999.50", "currencyID=\"EUR\">999.50"),
-     "PEPPOL-EN16931-R051"),
+    (
+        "VAT subtotal",
+        lambda x: x.replace(
+            '<cbc:TaxAmount currencyID="SEK">199.90</cbc:TaxAmount><cac:TaxCategory>',
+            '<cbc:TaxAmount currencyID="SEK">199.00</cbc:TaxAmount><cac:TaxCategory>',
+        ),
+        "BR-S-09",
+    ),
+    (
+        "currency on an amount",
+        lambda x: x.replace('currencyID="SEK">999.50', 'currencyID="EUR">999.50'),
+        "PEPPOL-EN16931-R051",
+    ),
     ("decimal comma", lambda x: x.replace(">999.50<", ">999,50<"), "BR-DEC"),
-    ("empty element", lambda x: x.replace("<cbc:Name>Kalles Plåt AB</cbc:Name>", "<cbc:Name />"),
-     "PEPPOL-EN16931-R008"),
-    ("no buyer reference", lambda x: x.replace("<cbc:BuyerReference>Inköp 42</cbc:BuyerReference>", ""),
-     "PEPPOL-EN16931-R003"),
+    (
+        "empty element",
+        lambda x: x.replace("<cbc:Name>Kalles Plåt AB</cbc:Name>", "<cbc:Name />"),
+        "PEPPOL-EN16931-R008",
+    ),
+    (
+        "no buyer reference",
+        lambda x: x.replace("<cbc:BuyerReference>Inköp 42</cbc:BuyerReference>", ""),
+        "PEPPOL-EN16931-R003",
+    ),
     ("VAT number length", lambda x: x.replace("SE556047352101", "SE5560473521"), "SE-R-001"),
     ("VAT number digits", lambda x: x.replace("SE556047352101", "SE55604735210A"), "SE-R-002"),
-    ("org number digits", lambda x: x.replace("<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
-                                              "<cbc:CompanyID>556047-352</cbc:CompanyID></cac:PartyLegalEntity>", 1),
-     "SE-R-003"),
-    ("org number length", lambda x: x.replace("<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
-                                              "<cbc:CompanyID>55604735210</cbc:CompanyID></cac:PartyLegalEntity>", 1),
-     "SE-R-004"),
-    ("org number Luhn", lambda x: x.replace("<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
-                                            "<cbc:CompanyID>5560473522</cbc:CompanyID></cac:PartyLegalEntity>", 1),
-     "SE-R-013"),
+    (
+        "org number digits",
+        lambda x: x.replace(
+            "<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
+            "<cbc:CompanyID>556047-352</cbc:CompanyID></cac:PartyLegalEntity>",
+            1,
+        ),
+        "SE-R-003",
+    ),
+    (
+        "org number length",
+        lambda x: x.replace(
+            "<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
+            "<cbc:CompanyID>55604735210</cbc:CompanyID></cac:PartyLegalEntity>",
+            1,
+        ),
+        "SE-R-004",
+    ),
+    (
+        "org number Luhn",
+        lambda x: x.replace(
+            "<cbc:CompanyID>5560473521</cbc:CompanyID></cac:PartyLegalEntity>",
+            "<cbc:CompanyID>5560473522</cbc:CompanyID></cac:PartyLegalEntity>",
+            1,
+        ),
+        "SE-R-013",
+    ),
     ("F-skatt text", lambda x: x.replace("Godkänd för F-skatt", "F-skatt"), "SE-R-005"),
     ("VAT rate", lambda x: x.replace("<cbc:Percent>25</cbc:Percent>", "<cbc:Percent>20</cbc:Percent>"), "SE-R-006"),
-    ("bankgiro with a dash", lambda x: x.replace("<cbc:ID>50501055</cbc:ID>", "<cbc:ID>5050-1055</cbc:ID>"),
-     "SE-R-008"),
+    (
+        "bankgiro with a dash",
+        lambda x: x.replace("<cbc:ID>50501055</cbc:ID>", "<cbc:ID>5050-1055</cbc:ID>"),
+        "SE-R-008",
+    ),
     ("bankgiro length", lambda x: x.replace("<cbc:ID>50501055</cbc:ID>", "<cbc:ID>505010</cbc:ID>"), "SE-R-009"),
     ("payment means 50", lambda x: x.replace("<cbc:PaymentMeansCode>30", "<cbc:PaymentMeansCode>50"), "SE-R-011"),
     ("payment means 31", lambda x: x.replace("<cbc:PaymentMeansCode>30", "<cbc:PaymentMeansCode>31"), "SE-R-012"),
-    ("negative price", lambda x: x.replace("<cbc:PriceAmount currencyID=\"SEK\">799.60",
-                                           "<cbc:PriceAmount currencyID=\"SEK\">-799.60"), "BR-27"),
+    (
+        "negative price",
+        lambda x: x.replace('<cbc:PriceAmount currencyID="SEK">799.60', '<cbc:PriceAmount currencyID="SEK">-799.60'),
+        "BR-27",
+    ),
     ("no lines", lambda x: x[: x.index("<cac:InvoiceLine>")] + "</Invoice>", "BR-16"),
 ]
 

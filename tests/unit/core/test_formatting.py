@@ -1,6 +1,6 @@
 """Swedish display formats. The expected strings are what Babel 2.18 (CLDR 47) produces for sv_SE."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import babel
@@ -141,7 +141,7 @@ def test_dates(value: date, short: str, long: str) -> None:
 
 
 def test_a_datetime_given_to_the_date_formatters_is_a_stockholm_date() -> None:
-    new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 on 1 January in Stockholm
+    new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January in Stockholm
     assert format_date_sv(new_years_eve) == "1 jan. 2027"
     assert format_date_long(new_years_eve) == "1 januari 2027"
 
@@ -153,21 +153,21 @@ def test_a_datetime_given_to_the_date_formatters_is_a_stockholm_date() -> None:
     ("value", "short", "long"),
     [
         # winter time, UTC+1
-        (datetime(2026, 11, 26, 13, 5, tzinfo=timezone.utc), "26 nov. 2026 14:05", "26 november 2026 14:05"),
+        (datetime(2026, 11, 26, 13, 5, tzinfo=UTC), "26 nov. 2026 14:05", "26 november 2026 14:05"),
         # summer time, UTC+2
-        (datetime(2026, 7, 26, 13, 5, tzinfo=timezone.utc), "26 juli 2026 15:05", "26 juli 2026 15:05"),
+        (datetime(2026, 7, 26, 13, 5, tzinfo=UTC), "26 juli 2026 15:05", "26 juli 2026 15:05"),
         # the switch to summer time: 2026-03-29 01:00 UTC
-        (datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), "29 mars 2026 01:59", "29 mars 2026 01:59"),
-        (datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc), "29 mars 2026 03:00", "29 mars 2026 03:00"),
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 mars 2026 01:59", "29 mars 2026 01:59"),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 mars 2026 03:00", "29 mars 2026 03:00"),
         # the switch back: 2026-10-25 01:00 UTC
-        (datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
-        (datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
         # another zone
         (datetime(2026, 11, 26, 9, 5, tzinfo=timezone(timedelta(hours=-5))), "26 nov. 2026 15:05", None),
         # already Stockholm
         (datetime(2026, 5, 6, 8, 0, tzinfo=STOCKHOLM), "6 maj 2026 08:00", "6 maj 2026 08:00"),
         # midnight
-        (datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc), "1 jan. 2027 00:00", "1 januari 2027 00:00"),
+        (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), "1 jan. 2027 00:00", "1 januari 2027 00:00"),
     ],
 )
 def test_format_datetime_sv(value: datetime, short: str, long: str | None) -> None:
@@ -188,7 +188,7 @@ def test_does_not_depend_on_the_process_time_zone(monkeypatch: pytest.MonkeyPatc
     if hasattr(time, "tzset"):
         time.tzset()
     try:
-        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5, tzinfo=timezone.utc)) == "26 nov. 2026 14:05"
+        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5, tzinfo=UTC)) == "26 nov. 2026 14:05"
         assert format_datetime_sv(datetime(2026, 11, 26, 13, 5)) == "26 nov. 2026 14:05"
     finally:
         monkeypatch.undo()

@@ -182,7 +182,10 @@ def test_where_the_questions_go_is_checked(root: Path, options: dict, code: Code
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("// bara kommentarer\n\n", Code.NO_QUESTIONS), ("\n\n".join(f"::q{i}:: Q {{T}}" for i in range(301)), Code.TOO_MANY)],
+    [
+        ("// bara kommentarer\n\n", Code.NO_QUESTIONS),
+        ("\n\n".join(f"::q{i}:: Q {{T}}" for i in range(301)), Code.TOO_MANY),
+    ],
 )
 def test_an_empty_or_huge_file_is_refused(root: Path, text: str, code: Code) -> None:
     with pytest.raises(AuthoringError) as caught:

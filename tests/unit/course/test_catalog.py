@@ -40,7 +40,9 @@ def test_versions_follow_the_reload(lessons):
     before = catalog.version_of(question_id)
     path = lessons / LESSON
     path.write_text(
-        path.read_text(encoding="utf-8").replace('value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'),
+        path.read_text(encoding="utf-8").replace(
+            'value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'
+        ),
         encoding="utf-8",
     )
     catalog.mark_changed()

@@ -21,9 +21,13 @@ def test_every_question_of_the_course_survives_json(course):
 
 
 def test_decimals_are_stored_as_strings_not_floats():
-    question = Numeric(id="n", name="n", prompt="?", unit=NumericUnit.KRONOR, answers=(
-        NumericAnswer(fraction=Decimal("0.1"), value=Decimal("0.3"), tolerance=Decimal("0.05")),
-    ))  # fmt: skip
+    question = Numeric(
+        id="n",
+        name="n",
+        prompt="?",
+        unit=NumericUnit.KRONOR,
+        answers=(NumericAnswer(fraction=Decimal("0.1"), value=Decimal("0.3"), tolerance=Decimal("0.05")),),
+    )
     data = question_to_data(question)
     assert data["answers"][0]["value"] == "0.3" and data["points"] == "1"
     assert question_from_data(data) == question
@@ -35,12 +39,15 @@ def test_every_question_has_its_own_version(course):
 
 
 CHOICE = SingleChoice(
-    id="l.q", name="q", prompt="Vad?", general_feedback="För att.",
+    id="l.q",
+    name="q",
+    prompt="Vad?",
+    general_feedback="För att.",
     choices=(
         Choice(id="c1", text="Ja", fraction=Decimal(1), feedback="Rätt"),
         Choice(id="c2", text="Nej", fraction=Decimal(0), feedback="Fel"),
     ),
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(
@@ -64,12 +71,20 @@ def test_only_what_decides_the_score_changes_the_version(change, same_key):
 
 
 def test_rubric_points_are_part_of_the_key_and_their_wording_is_not():
-    essay = Essay(id="e", name="e", prompt="Skriv", points=Decimal(3), rubric=(
-        RubricCriterion(id="k1", text="Tydlig", points=Decimal(2)),
-        RubricCriterion(id="k2", text="Korrekt", points=Decimal(1)),
-    ))  # fmt: skip
+    essay = Essay(
+        id="e",
+        name="e",
+        prompt="Skriv",
+        points=Decimal(3),
+        rubric=(
+            RubricCriterion(id="k1", text="Tydlig", points=Decimal(2)),
+            RubricCriterion(id="k2", text="Korrekt", points=Decimal(1)),
+        ),
+    )
     reworded = dataclasses.replace(essay, rubric=(dataclasses.replace(essay.rubric[0], text="Klar"), essay.rubric[1]))
-    repointed = dataclasses.replace(essay, rubric=(dataclasses.replace(essay.rubric[0], points=Decimal(1)), essay.rubric[1]))
+    repointed = dataclasses.replace(
+        essay, rubric=(dataclasses.replace(essay.rubric[0], points=Decimal(1)), essay.rubric[1])
+    )
     assert grading_version(reworded) == grading_version(essay)
     assert grading_version(repointed) != grading_version(essay)
 

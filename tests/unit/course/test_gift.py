@@ -51,12 +51,12 @@ SC, MC, TF, SA, NUM, MATCH, ESSAY = (
 
 
 def fractions(question: Question) -> list[Decimal]:
-    items = getattr(question, "choices", None) or getattr(question, "answers")
+    items = getattr(question, "choices", None) or question.answers
     return [item.fraction for item in items]
 
 
 def texts(question: Question) -> list[str]:
-    return [c.text for c in getattr(question, "choices", None) or getattr(question, "answers")]
+    return [c.text for c in getattr(question, "choices", None) or question.answers]
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +76,50 @@ def fixture_questions() -> dict[str, Question]:
 
 def test_every_example_parses_with_moodles_type(examples: list[Question]) -> None:
     expected = [
-        SC, SC, TF, SA, NUM,  # from the class description
-        SC, SC, SC, SC, SA, SA, TF, TF, MATCH, MATCH,  # documentation: choice … matching
-        NUM, NUM, NUM, NUM, NUM,  # numerical, incl. the line comment one
-        SA, SC, SC, SA, SA, TF, SC, SC, SA, MC, MC, SC, SC,  # names, feedback, format, weights, specials
-        SC, SC, TF, SA, NUM, MATCH,  # from format.php
-        SC, SC, SA, NUM,  # more complicated
-    ]  # fmt: skip
+        SC,
+        SC,
+        TF,
+        SA,
+        NUM,  # from the class description
+        SC,
+        SC,
+        SC,
+        SC,
+        SA,
+        SA,
+        TF,
+        TF,
+        MATCH,
+        MATCH,  # documentation: choice … matching
+        NUM,
+        NUM,
+        NUM,
+        NUM,
+        NUM,  # numerical, incl. the line comment one
+        SA,
+        SC,
+        SC,
+        SA,
+        SA,
+        TF,
+        SC,
+        SC,
+        SA,
+        MC,
+        MC,
+        SC,
+        SC,  # names, feedback, format, weights, specials
+        SC,
+        SC,
+        TF,
+        SA,
+        NUM,
+        MATCH,  # from format.php
+        SC,
+        SC,
+        SA,
+        NUM,  # more complicated
+    ]
     assert len(examples) == 43
     assert [q.type for q in examples] == expected
     assert all(q.text_format == TextFormat.MOODLE for q in examples if q.id != "who-s-buried-in-grant-s-tomb-6")
@@ -94,22 +131,38 @@ def test_every_example_parses_with_moodles_type(examples: list[Question]) -> Non
         (0, "Who's buried in Grant's tomb?", ["Grant", "Jefferson", "no one"], ["0", "0", "1"]),
         (1, "Grant is _____ in Grant's tomb.", ["buried", "entombed", "living"], ["0", "1", "0"]),
         (3, "Who's buried in Grant's tomb?", ["no one", "nobody"], ["1", "1"]),
-        (7, "The American holiday of Thanksgiving is celebrated on the _____ Thursday of November.",
-         ["second", "third", "fourth"], ["0", "0", "1"]),
+        (
+            7,
+            "The American holiday of Thanksgiving is celebrated on the _____ Thursday of November.",
+            ["second", "third", "fourth"],
+            ["0", "0", "1"],
+        ),
         (10, "Two plus two equals _____.", ["four", "4"], ["1", "1"]),
         (20, "Japanese characters originally\ncame from what country?", ["China"], ["1"]),
         (26, "Difficult question.", ["wrong answer", "half credit answer", "full credit answer"], ["0", "0.5", "1"]),
-        (27, "Jesus Christ was from _____.", ["Jerusalem", "Bethlehem", "Galilee", "Nazareth"],
-         ["0", "0.25", "0.5", "1"]),
+        (
+            27,
+            "Jesus Christ was from _____.",
+            ["Jerusalem", "Bethlehem", "Galilee", "Nazareth"],
+            ["0", "0.25", "0.5", "1"],
+        ),
         (28, "Jesus Christ was from", ["Nazareth", "Nazereth", "Bethlehem"], ["1", "0.75", "0.25"]),
-        (29, "What two people are entombed in Grant's tomb?", ["No one", "Grant", "Grant's wife", "Grant's father"],
-         ["0", "0.5", "0.5", "0"]),
-        (30, "What two people are entombed in Grant's tomb?", ["No one", "Grant", "Grant's wife", "Grant's father"],
-         ["-0.5", "0.5", "0.5", "-0.5"]),
+        (
+            29,
+            "What two people are entombed in Grant's tomb?",
+            ["No one", "Grant", "Grant's wife", "Grant's father"],
+            ["0", "0.5", "0.5", "0"],
+        ),
+        (
+            30,
+            "What two people are entombed in Grant's tomb?",
+            ["No one", "Grant", "Grant's wife", "Grant's father"],
+            ["-0.5", "0.5", "0.5", "-0.5"],
+        ),
         (31, "Which answer equals 5?", ["= 2 + 2", "= 2 + 3", "= 2 + 4"], ["0", "1", "0"]),
         (41, "Jesus Christ was from _____.", ["Nazareth", "Nazereth", "Bethlehem"], ["1", "0.75", "0.25"]),
     ],
-)  # fmt: skip
+)
 def test_examples_mean_what_moodle_means(
     examples: list[Question], index: int, prompt: str, texts_: list[str], fractions_: list[str]
 ) -> None:
@@ -459,15 +512,34 @@ def test_more_malformed_questions(text: str, message: str) -> None:
         (Essay(id="e", name="e", prompt="p", points=D(2)), "points"),
         (Essay(id="e", name="", prompt="p"), "name"),
         (Ordering(id="o", name="o", prompt="p", items=(Option(id="i1", text="a"),)), "ordering"),
-        (Numeric(id="n", name="n", prompt="p", answers=(NumericAnswer(fraction=D(1), value=D(1)),),
-                 unit=NumericUnit.KRONOR), "units"),
-        (ShortAnswer(id="s", name="s", prompt="p", answers=(AcceptedAnswer(text="a", fraction=D(1)),),
-                     case_sensitive=True), "case-sensitive"),
+        (
+            Numeric(
+                id="n",
+                name="n",
+                prompt="p",
+                answers=(NumericAnswer(fraction=D(1), value=D(1)),),
+                unit=NumericUnit.KRONOR,
+            ),
+            "units",
+        ),
+        (
+            ShortAnswer(
+                id="s", name="s", prompt="p", answers=(AcceptedAnswer(text="a", fraction=D(1)),), case_sensitive=True
+            ),
+            "case-sensitive",
+        ),
         (ShortAnswer(id="s", name="s", prompt="p", answers=(AcceptedAnswer(text="a->b", fraction=D(1)),)), "'->'"),
-        (SingleChoice(id="c", name="c", prompt="p", choices=(Choice(id="a", text="a", fraction=D("0.5")),
-                                                             Choice(id="b", text="b", fraction=D(0)))), "weight 100"),
+        (
+            SingleChoice(
+                id="c",
+                name="c",
+                prompt="p",
+                choices=(Choice(id="a", text="a", fraction=D("0.5")), Choice(id="b", text="b", fraction=D(0))),
+            ),
+            "weight 100",
+        ),
     ],
-)  # fmt: skip
+)
 def test_writer_refuses_what_gift_cannot_hold(question: Question, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         write_gift([question])
@@ -486,11 +558,7 @@ def test_writer_output_looks_like_moodles() -> None:
         ),
     )
     assert write_gift([question]) == (
-        "::Q2::What's between orange and green?{\n"
-        "\t=yellow#right; good!\n"
-        "\t~red#wrong, it's yellow\n"
-        "\t~%-50%50%\n"
-        "}\n"
+        "::Q2::What's between orange and green?{\n\t=yellow#right; good!\n\t~red#wrong, it's yellow\n\t~%-50%50%\n}\n"
     )
 
 
@@ -498,10 +566,42 @@ def test_writer_output_looks_like_moodles() -> None:
 
 PHP_WS = " \t\n\r\0\x0b"
 TOKENS = [
-    "~", "=", "#", "{", "}", ":", "::", "\\", "\\n", "\n", "\t", " ", "[html]", "[markdown]", "[plain]", "%",
-    "%50%", "*", "####", "//", "$CATEGORY:", "_____", "..", "T", "TRUE", "->", "-", ">", "å", "\u00a0", "'", '"',
-    ";", "<b>", "\u2028",
-]  # fmt: skip
+    "~",
+    "=",
+    "#",
+    "{",
+    "}",
+    ":",
+    "::",
+    "\\",
+    "\\n",
+    "\n",
+    "\t",
+    " ",
+    "[html]",
+    "[markdown]",
+    "[plain]",
+    "%",
+    "%50%",
+    "*",
+    "####",
+    "//",
+    "$CATEGORY:",
+    "_____",
+    "..",
+    "T",
+    "TRUE",
+    "->",
+    "-",
+    ">",
+    "å",
+    "\u00a0",
+    "'",
+    '"',
+    ";",
+    "<b>",
+    "\u2028",
+]
 
 
 def text_strategy(*, arrow: bool = True) -> st.SearchStrategy[str]:

@@ -68,59 +68,137 @@ def q(kind: type[Question], name: str, prompt: str, fmt: TextFormat = MOODLE, **
 CASES = [
     # -- names and comments
     ("name", "::Lön::Vad är din lön?{T}", q(TrueFalse, "Lön", "Vad är din lön?", answer=True)),
-    ("unnamed: named by its text", "Vad är din lön?{T}", q(TrueFalse, "Vad är din lön?", "Vad är din lön?", answer=True)),
-    ("// comment lines", "// a comment\n::c::\n// inside too\nText{F}",
-     q(TrueFalse, "c", "Text", answer=False)),
+    (
+        "unnamed: named by its text",
+        "Vad är din lön?{T}",
+        q(TrueFalse, "Vad är din lön?", "Vad är din lön?", answer=True),
+    ),
+    ("// comment lines", "// a comment\n::c::\n// inside too\nText{F}", q(TrueFalse, "c", "Text", answer=False)),
     # -- text formats
     ("[markdown]", "::f::[markdown]**Fet**{T}", q(TrueFalse, "f", "**Fet**", MARKDOWN, answer=True)),
     ("[html]", "::f::[html]<b>Fet</b>{T}", q(TrueFalse, "f", "<b>Fet</b>", HTML, answer=True)),
     ("[plain]", "::f::[plain]Rak text{T}", q(TrueFalse, "f", "Rak text", PLAIN, answer=True)),
     ("[moodle]", "::f::[moodle]Auto{T}", q(TrueFalse, "f", "Auto", MOODLE, answer=True)),
     # -- feedback and weights
-    ("per-answer and general feedback", "::s::Färg?{=gul#Rätt! ~röd#Nej. ####Gul ligger mellan.}",
-     q(SingleChoice, "s", "Färg?", choices=choices(("gul", 100, "Rätt!"), ("röd", 0, "Nej.")),
-       general_feedback="Gul ligger mellan.")),
-    ("weights, also negative: multiple choice", "::m::Välj två{~%50%a ~%50%b ~%-100%c}",
-     q(MultipleChoice, "m", "Välj två", choices=choices(("a", 50), ("b", 50), ("c", -100)))),
-    ("partial weight in a single choice", "::s::Var?{=Nazareth ~%25%Betlehem ~Rom}",
-     q(SingleChoice, "s", "Var?", choices=choices(("Nazareth", 100), ("Betlehem", 25), ("Rom", 0)))),
+    (
+        "per-answer and general feedback",
+        "::s::Färg?{=gul#Rätt! ~röd#Nej. ####Gul ligger mellan.}",
+        q(
+            SingleChoice,
+            "s",
+            "Färg?",
+            choices=choices(("gul", 100, "Rätt!"), ("röd", 0, "Nej.")),
+            general_feedback="Gul ligger mellan.",
+        ),
+    ),
+    (
+        "weights, also negative: multiple choice",
+        "::m::Välj två{~%50%a ~%50%b ~%-100%c}",
+        q(MultipleChoice, "m", "Välj två", choices=choices(("a", 50), ("b", 50), ("c", -100))),
+    ),
+    (
+        "partial weight in a single choice",
+        "::s::Var?{=Nazareth ~%25%Betlehem ~Rom}",
+        q(SingleChoice, "s", "Var?", choices=choices(("Nazareth", 100), ("Betlehem", 25), ("Rom", 0))),
+    ),
     # -- true/false
     ("T", "::t::Sant?{T}", q(TrueFalse, "t", "Sant?", answer=True)),
-    ("TRUE with feedback: wrong first, right second", "::t::Sant?{TRUE#Fel svar.#Rätt svar.}",
-     q(TrueFalse, "t", "Sant?", answer=True, feedback_false="Fel svar.", feedback_true="Rätt svar.")),
+    (
+        "TRUE with feedback: wrong first, right second",
+        "::t::Sant?{TRUE#Fel svar.#Rätt svar.}",
+        q(TrueFalse, "t", "Sant?", answer=True, feedback_false="Fel svar.", feedback_true="Rätt svar."),
+    ),
     ("F", "::t::Falskt?{F}", q(TrueFalse, "t", "Falskt?", answer=False)),
-    ("FALSE with feedback", "::t::Falskt?{FALSE#Det var fel.}",
-     q(TrueFalse, "t", "Falskt?", answer=False, feedback_true="Det var fel.")),
+    (
+        "FALSE with feedback",
+        "::t::Falskt?{FALSE#Det var fel.}",
+        q(TrueFalse, "t", "Falskt?", answer=False, feedback_true="Det var fel."),
+    ),
     # -- short answer
-    ("short answer =a =b", "::k::Två plus två?{=fyra =4}",
-     q(ShortAnswer, "k", "Två plus två?", answers=(AcceptedAnswer(text="fyra", fraction=D(1)),
-                                                    AcceptedAnswer(text="4", fraction=D(1))))),
-    ("short answer with * and weights", "::k::Djur?{=Groda#Bra! =%50%Katt =%0%*#Nej}",
-     q(ShortAnswer, "k", "Djur?", answers=(AcceptedAnswer(text="Groda", fraction=D(1), feedback="Bra!"),
-                                           AcceptedAnswer(text="Katt", fraction=D("0.5")),
-                                           AcceptedAnswer(text="*", fraction=D(0), feedback="Nej")))),
+    (
+        "short answer =a =b",
+        "::k::Två plus två?{=fyra =4}",
+        q(
+            ShortAnswer,
+            "k",
+            "Två plus två?",
+            answers=(AcceptedAnswer(text="fyra", fraction=D(1)), AcceptedAnswer(text="4", fraction=D(1))),
+        ),
+    ),
+    (
+        "short answer with * and weights",
+        "::k::Djur?{=Groda#Bra! =%50%Katt =%0%*#Nej}",
+        q(
+            ShortAnswer,
+            "k",
+            "Djur?",
+            answers=(
+                AcceptedAnswer(text="Groda", fraction=D(1), feedback="Bra!"),
+                AcceptedAnswer(text="Katt", fraction=D("0.5")),
+                AcceptedAnswer(text="*", fraction=D(0), feedback="Nej"),
+            ),
+        ),
+    ),
     # -- numeric
-    ("numeric x:tol", "::n::År?{#1822:1}",
-     q(Numeric, "n", "År?", answers=(NumericAnswer(fraction=D(1), value=D(1822), tolerance=D(1)),))),
-    ("numeric range a..b", "::n::Pi?{#3.141..3.142}",
-     q(Numeric, "n", "Pi?", answers=(NumericAnswer(fraction=D(1), low=D("3.141"), high=D("3.142")),))),
-    ("numeric graded bands", "::n::År?{#=1822:0 =%50%1822:2}",
-     q(Numeric, "n", "År?", answers=(NumericAnswer(fraction=D(1), value=D(1822), tolerance=D(0)),
-                                     NumericAnswer(fraction=D("0.5"), value=D(1822), tolerance=D(2))))),
-    ("numeric catch-all ~#", "::n::Tal?{#3:2~#Helt fel}",
-     q(Numeric, "n", "Tal?", answers=(NumericAnswer(fraction=D(1), value=D(3), tolerance=D(2)),
-                                      NumericAnswer(fraction=D(0), feedback="Helt fel")))),
+    (
+        "numeric x:tol",
+        "::n::År?{#1822:1}",
+        q(Numeric, "n", "År?", answers=(NumericAnswer(fraction=D(1), value=D(1822), tolerance=D(1)),)),
+    ),
+    (
+        "numeric range a..b",
+        "::n::Pi?{#3.141..3.142}",
+        q(Numeric, "n", "Pi?", answers=(NumericAnswer(fraction=D(1), low=D("3.141"), high=D("3.142")),)),
+    ),
+    (
+        "numeric graded bands",
+        "::n::År?{#=1822:0 =%50%1822:2}",
+        q(
+            Numeric,
+            "n",
+            "År?",
+            answers=(
+                NumericAnswer(fraction=D(1), value=D(1822), tolerance=D(0)),
+                NumericAnswer(fraction=D("0.5"), value=D(1822), tolerance=D(2)),
+            ),
+        ),
+    ),
+    (
+        "numeric catch-all ~#",
+        "::n::Tal?{#3:2~#Helt fel}",
+        q(
+            Numeric,
+            "n",
+            "Tal?",
+            answers=(
+                NumericAnswer(fraction=D(1), value=D(3), tolerance=D(2)),
+                NumericAnswer(fraction=D(0), feedback="Helt fel"),
+            ),
+        ),
+    ),
     # -- matching
-    ("matching ->", "::p::Para ihop{=Sverige -> Stockholm =Norge -> Oslo}",
-     matching("p", "Para ihop", [("Sverige", "Stockholm"), ("Norge", "Oslo")])),
-    ("matching with an unmatched extra answer", "::p::Para{=a -> Forum =b -> Wiki = -> Chat}",
-     matching("p", "Para", [("a", "Forum"), ("b", "Wiki")], ["Chat"])),
+    (
+        "matching ->",
+        "::p::Para ihop{=Sverige -> Stockholm =Norge -> Oslo}",
+        matching("p", "Para ihop", [("Sverige", "Stockholm"), ("Norge", "Oslo")]),
+    ),
+    (
+        "matching with an unmatched extra answer",
+        "::p::Para{=a -> Forum =b -> Wiki = -> Chat}",
+        matching("p", "Para", [("a", "Forum"), ("b", "Wiki")], ["Chat"]),
+    ),
     # -- essay, fill in the blank
     ("essay {}", "::e::Förklara ränta på ränta.{}", q(Essay, "e", "Förklara ränta på ränta.")),
-    ("essay with general feedback", "::e::Förklara.{####Se lektionen.}",
-     q(Essay, "e", "Förklara.", general_feedback="Se lektionen.")),
-    ("answer block in the middle", "::b::Grant är {=begravd ~levande} i graven.",
-     q(SingleChoice, "b", "Grant är _____ i graven.", choices=choices(("begravd", 100), ("levande", 0)))),
+    (
+        "essay with general feedback",
+        "::e::Förklara.{####Se lektionen.}",
+        q(Essay, "e", "Förklara.", general_feedback="Se lektionen."),
+    ),
+    (
+        "answer block in the middle",
+        "::b::Grant är {=begravd ~levande} i graven.",
+        q(SingleChoice, "b", "Grant är _____ i graven.", choices=choices(("begravd", 100), ("levande", 0))),
+    ),
     # -- escapes
     (r"escape \~", r"::e::a \~ b{T}", q(TrueFalse, "e", "a ~ b", answer=True)),
     (r"escape \=", r"::e::a \= b{T}", q(TrueFalse, "e", "a = b", answer=True)),
@@ -128,12 +206,18 @@ CASES = [
     (r"escape \{ \}", r"::e::a \{b\} c{T}", q(TrueFalse, "e", "a {b} c", answer=True)),
     (r"escape \\", r"::e::a \\ b{T}", q(TrueFalse, "e", "a \\ b", answer=True)),
     (r"escape \:", r"::e\:f::a \: b{T}", q(TrueFalse, "e:f", "a : b", answer=True)),
-    ("escapes in answers and feedback", r"::e::Tecken?{=\~#är \= styrtecken ~\{}",
-     q(SingleChoice, "e", "Tecken?", choices=choices(("~", 100, "är = styrtecken"), ("{", 0)))),
+    (
+        "escapes in answers and feedback",
+        r"::e::Tecken?{=\~#är \= styrtecken ~\{}",
+        q(SingleChoice, "e", "Tecken?", choices=choices(("~", 100, "är = styrtecken"), ("{", 0))),
+    ),
     # -- category
-    ("$CATEGORY:", "$CATEGORY: $course$/top/Budget\n\n::c::Kategori?{T}",
-     q(TrueFalse, "c", "Kategori?", answer=True, category="$course$/top/Budget")),
-]  # fmt: skip
+    (
+        "$CATEGORY:",
+        "$CATEGORY: $course$/top/Budget\n\n::c::Kategori?{T}",
+        q(TrueFalse, "c", "Kategori?", answer=True, category="$course$/top/Budget"),
+    ),
+]
 
 
 @pytest.mark.parametrize(("text", "expected"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])

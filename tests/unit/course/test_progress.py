@@ -25,11 +25,22 @@ def choice_question(qid: str) -> SingleChoice:
     )
 
 
-def lesson(slug: str, act: int, questions=("q1", "q2"), pass_mark=60, rule=CountedAttempt.HIGHEST, essay=False) -> Lesson:
+def lesson(
+    slug: str, act: int, questions=("q1", "q2"), pass_mark=60, rule=CountedAttempt.HIGHEST, essay=False
+) -> Lesson:
     qs = tuple(choice_question(f"{slug}.{q}") for q in questions)
     if essay:
         qs += (Essay(id=f"{slug}.essay", name="essay", prompt="Skriv"),)
-    return Lesson(slug=slug, title=slug, act_number=act, position=1, body="", questions=qs, pass_mark=pass_mark, counted_attempt=rule)
+    return Lesson(
+        slug=slug,
+        title=slug,
+        act_number=act,
+        position=1,
+        body="",
+        questions=qs,
+        pass_mark=pass_mark,
+        counted_attempt=rule,
+    )
 
 
 def rec(qid, attempt, score, status="graded", max_=1000):
@@ -84,7 +95,14 @@ def test_answers_to_unknown_questions_are_ignored():
 
 def make_course(sequential_act2=False) -> Course:
     act1 = Act(number=1, slug="akt-1", title="Akt 1", intro="", lessons=(lesson("a", 1), lesson("b", 1)))
-    act2 = Act(number=2, slug="akt-2", title="Akt 2", intro="", lessons=(lesson("c", 2), lesson("d", 2)), sequential=sequential_act2)
+    act2 = Act(
+        number=2,
+        slug="akt-2",
+        title="Akt 2",
+        intro="",
+        lessons=(lesson("c", 2), lesson("d", 2)),
+        sequential=sequential_act2,
+    )
     act3 = Act(number=3, slug="akt-3", title="Akt 3", intro="", lessons=(lesson("e", 3),))
     return Course(slug="k", title="K", intro="", acts=(act1, act2, act3))
 

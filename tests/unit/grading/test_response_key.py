@@ -5,9 +5,20 @@ from decimal import Decimal
 import pytest
 
 from coursesite.course.model import (
-    AcceptedAnswer, Choice, Essay, Matching, MatchPair, MultipleChoice, Numeric, NumericAnswer, Option, Ordering,
-    ShortAnswer, SingleChoice, TrueFalse,
-)  # fmt: skip
+    AcceptedAnswer,
+    Choice,
+    Essay,
+    Matching,
+    MatchPair,
+    MultipleChoice,
+    Numeric,
+    NumericAnswer,
+    Option,
+    Ordering,
+    ShortAnswer,
+    SingleChoice,
+    TrueFalse,
+)
 from coursesite.grading.rules import RESPONSE_KEY_CHARS, grade, response_key
 
 CHOICES = (Choice(id="c1", text="A", fraction=Decimal(1)), Choice(id="c2", text="B", fraction=Decimal(0)))
@@ -15,13 +26,20 @@ QUESTIONS = {
     "single": SingleChoice(id="s", name="s", prompt="?", choices=CHOICES),
     "multiple": MultipleChoice(id="m", name="m", prompt="?", choices=CHOICES),
     "true_false": TrueFalse(id="t", name="t", prompt="?", answer=True),
-    "short": ShortAnswer(id="sa", name="sa", prompt="?", answers=(AcceptedAnswer(text="Buffert", fraction=Decimal(1)),)),
+    "short": ShortAnswer(
+        id="sa", name="sa", prompt="?", answers=(AcceptedAnswer(text="Buffert", fraction=Decimal(1)),)
+    ),
     "numeric": Numeric(id="n", name="n", prompt="?", answers=(NumericAnswer(fraction=Decimal(1), value=Decimal(5)),)),
     "matching": Matching(
-        id="ma", name="ma", prompt="?",
-        pairs=(MatchPair(left=Option(id="l1", text="x"), right_id="r1"), MatchPair(left=Option(id="l2", text="y"), right_id="r2")),
+        id="ma",
+        name="ma",
+        prompt="?",
+        pairs=(
+            MatchPair(left=Option(id="l1", text="x"), right_id="r1"),
+            MatchPair(left=Option(id="l2", text="y"), right_id="r2"),
+        ),
         rights=(Option(id="r1", text="1"), Option(id="r2", text="2")),
-    ),  # fmt: skip
+    ),
     "ordering": Ordering(id="o", name="o", prompt="?", items=(Option(id="i1", text="1"), Option(id="i2", text="2"))),
     "essay": Essay(id="e", name="e", prompt="?"),
 }

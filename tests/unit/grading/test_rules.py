@@ -35,7 +35,6 @@ from coursesite.grading.rules import (
 )
 
 
-
 class Common(TypedDict):
     id: str
     name: str

@@ -50,8 +50,17 @@ def test_no_script_no_style_no_event_handlers():
     [(40.0, (-100.0, 100.0), False), (-20.0, (-100.0, 100.0), True), (150.0, (0.0, 100.0), False)],
 )
 def test_bars_grow_from_zero(value, domain, expect_left_of_zero):
-    root = parse(hbar_chart(chart_id="c", title="t", description="d", bars=[Bar("x", value, "v")], domain=domain, width=640,
-                            label_width=200))
+    root = parse(
+        hbar_chart(
+            chart_id="c",
+            title="t",
+            description="d",
+            bars=[Bar("x", value, "v")],
+            domain=domain,
+            width=640,
+            label_width=200,
+        )
+    )
     rect = next(root.iter(f"{SVG}rect"))
     x, width = float(rect.get("x")), float(rect.get("width"))
     plot_left, plot_width = 208, 640 - 208 - 56

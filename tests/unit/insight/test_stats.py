@@ -121,7 +121,7 @@ def test_large_sums_stay_exact():
     # 100 000 participants: the sums exceed 2⁵³, which Python's integers keep exact.
     pairs = [(1000 * (i % 2), 1000 * (i % 7) + 3 * (i % 2)) for i in range(100_000)]
     from_pairs = discrimination(Moments.of_pairs(pairs, 1000))
-    xs, ys = zip(*pairs)
+    xs, ys = zip(*pairs, strict=True)
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     cov = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
     var_x = sum((x - mean_x) ** 2 for x in xs)
@@ -131,8 +131,19 @@ def test_large_sums_stay_exact():
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [(None, "–"), (0, "extremt svår"), (5, "extremt svår"), (7, "mycket svår"), (15, "svår"), (30, "ganska svår"),
-     (50, "lagom svår"), (70, "ganska lätt"), (85, "lätt"), (92, "mycket lätt"), (99, "extremt lätt")],
+    [
+        (None, "–"),
+        (0, "extremt svår"),
+        (5, "extremt svår"),
+        (7, "mycket svår"),
+        (15, "svår"),
+        (30, "ganska svår"),
+        (50, "lagom svår"),
+        (70, "ganska lätt"),
+        (85, "lätt"),
+        (92, "mycket lätt"),
+        (99, "extremt lätt"),
+    ],
 )
 def test_facility_labels(value, label):
     assert facility_label(value) == label
@@ -140,8 +151,15 @@ def test_facility_labels(value, label):
 
 @pytest.mark.parametrize(
     ("value", "label"),
-    [(None, "–"), (80, "mycket bra"), (50, "mycket bra"), (35, "tillräcklig"), (25, "svag"), (5, "mycket svag"),
-     (-10, "negativ: granska frågan")],
+    [
+        (None, "–"),
+        (80, "mycket bra"),
+        (50, "mycket bra"),
+        (35, "tillräcklig"),
+        (25, "svag"),
+        (5, "mycket svag"),
+        (-10, "negativ: granska frågan"),
+    ],
 )
 def test_discrimination_labels(value, label):
     assert discrimination_label(value) == label
@@ -208,7 +226,11 @@ def test_wrong_responses_most_common_first_without_full_marks_or_pending():
     ]
     dist = distribution(NUMERIC, rows)
     assert dist.kind == "wrong"
-    assert [(r.response, r.count, r.mean_fraction) for r in dist.wrong] == [("24", 4, 0.0), ("4.2", 4, 0.5), ("420", 1, 0.0)]
+    assert [(r.response, r.count, r.mean_fraction) for r in dist.wrong] == [
+        ("24", 4, 0.0),
+        ("4.2", 4, 0.5),
+        ("420", 1, 0.0),
+    ]
     assert dist.distinct_wrong == 3
     assert dist.responses == 21
     assert dist.wrong[0].percent == pytest.approx(100 * 4 / 21)

@@ -513,6 +513,7 @@ def test_adversarial_10000_character_texts_are_fast(text: str) -> None:
 
 # --- properties -------------------------------------------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from("0123456789 -+.,/\u00a0\u2013abc\n"), max_size=300))
 def test_any_text_gives_sorted_findings_within_bounds(text: str) -> None:
@@ -556,8 +557,26 @@ def test_a_wrong_check_digit_is_never_flagged(born, serial) -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     prefix=st.sampled_from(
-        ["4", "51", "55", "2221", "2720", "34", "37", "6011", "644", "649", "65", "3528", "3589", "300", "305", "36",
-         "38", "39"]  # fmt: skip
+        [
+            "4",
+            "51",
+            "55",
+            "2221",
+            "2720",
+            "34",
+            "37",
+            "6011",
+            "644",
+            "649",
+            "65",
+            "3528",
+            "3589",
+            "300",
+            "305",
+            "36",
+            "38",
+            "39",
+        ]
     ),
     length=st.integers(13, 19),
     data=st.data(),

@@ -99,7 +99,9 @@ def test_recipients_include_the_processors_and_every_sharing_purpose():
         recipient = subsidiaries[f"subsidiary:{name}"]
         assert recipient.fields == sharing.fields
         assert len(recipient.receives_sv) == len(sharing.fields)
-        assert all(description != field for description, field in zip(recipient.receives_sv, sharing.fields))
+        assert all(
+            description != field for description, field in zip(recipient.receives_sv, sharing.fields, strict=True)
+        )
         assert recipient.legal_basis_sv == sharing.legal_basis_sv
 
 

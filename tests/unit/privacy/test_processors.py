@@ -32,14 +32,22 @@ def test_the_id_does_not_show_the_email():
     assert "anna" not in ref and "example" not in ref
 
 
-CHANGES = {"account.email": "ny@example.se", "account.first_name": "Ny", "account.last_name": "Efter", "account.mobile": "+46701"}
+CHANGES = {
+    "account.email": "ny@example.se",
+    "account.first_name": "Ny",
+    "account.last_name": "Efter",
+    "account.mobile": "+46701",
+}
 
 
 @pytest.mark.parametrize(
     ("received", "expected"),
     [
         # an export gives e-mail and first name, from the person or the account row
-        (["person.email", "person.first_name", "disclosure_subject.subject_ref"], {"account.email": "ny@example.se", "account.first_name": "Ny"}),
+        (
+            ["person.email", "person.first_name", "disclosure_subject.subject_ref"],
+            {"account.email": "ny@example.se", "account.first_name": "Ny"},
+        ),
         (["account.email"], {"account.email": "ny@example.se"}),
         (["account.first_name"], {"account.first_name": "Ny"}),
         # fields the processors never get are never passed on, even if a disclosure lists them

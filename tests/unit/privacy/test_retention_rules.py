@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -39,7 +39,9 @@ def test_bookkeeping_kept_through_the_seventh_year_after_the_calendar_year(recor
 
 
 @pytest.mark.parametrize("today", [date(2032, 12, 31), date(2033, 1, 1), date(2033, 6, 30), date(2040, 1, 1)])
-@pytest.mark.parametrize("record", [date(2024, 12, 31), date(2025, 1, 1), date(2025, 3, 14), date(2025, 12, 31), date(2026, 1, 1)])
+@pytest.mark.parametrize(
+    "record", [date(2024, 12, 31), date(2025, 1, 1), date(2025, 3, 14), date(2025, 12, 31), date(2026, 1, 1)]
+)
 def test_the_sql_bound_agrees_with_the_rule(record, today):
     assert (record < bookkeeping_erase_before(today)) == bookkeeping_erasable(record, today)
 
@@ -47,12 +49,12 @@ def test_the_sql_bound_agrees_with_the_rule(record, today):
 @pytest.mark.parametrize(
     "moment, months, expected",
     [
-        (datetime(2026, 3, 15, 12, 0, tzinfo=timezone.utc), 13, datetime(2025, 2, 15, 12, 0, tzinfo=timezone.utc)),
-        (datetime(2026, 3, 31, 8, 0, tzinfo=timezone.utc), 1, datetime(2026, 2, 28, 8, 0, tzinfo=timezone.utc)),
-        (datetime(2024, 3, 31, tzinfo=timezone.utc), 1, datetime(2024, 2, 29, tzinfo=timezone.utc)),
-        (datetime(2026, 1, 10, tzinfo=timezone.utc), 24, datetime(2024, 1, 10, tzinfo=timezone.utc)),
-        (datetime(2026, 1, 10, tzinfo=timezone.utc), 36, datetime(2023, 1, 10, tzinfo=timezone.utc)),
-        (datetime(2026, 12, 1, tzinfo=timezone.utc), 12, datetime(2025, 12, 1, tzinfo=timezone.utc)),
+        (datetime(2026, 3, 15, 12, 0, tzinfo=UTC), 13, datetime(2025, 2, 15, 12, 0, tzinfo=UTC)),
+        (datetime(2026, 3, 31, 8, 0, tzinfo=UTC), 1, datetime(2026, 2, 28, 8, 0, tzinfo=UTC)),
+        (datetime(2024, 3, 31, tzinfo=UTC), 1, datetime(2024, 2, 29, tzinfo=UTC)),
+        (datetime(2026, 1, 10, tzinfo=UTC), 24, datetime(2024, 1, 10, tzinfo=UTC)),
+        (datetime(2026, 1, 10, tzinfo=UTC), 36, datetime(2023, 1, 10, tzinfo=UTC)),
+        (datetime(2026, 12, 1, tzinfo=UTC), 12, datetime(2025, 12, 1, tzinfo=UTC)),
     ],
 )
 def test_months_before(moment, months, expected):
@@ -92,8 +94,16 @@ def test_only_ip_addresses_are_recorded():
 
 @pytest.mark.parametrize(
     "path, page",
-    [("/", True), ("/kurs", True), ("/staticsida", True), ("/static/site.css", False), ("/api/v1/course", False),
-     ("/healthz", False), ("/schema/openapi.json", False), ("/api", False)],
+    [
+        ("/", True),
+        ("/kurs", True),
+        ("/staticsida", True),
+        ("/static/site.css", False),
+        ("/api/v1/course", False),
+        ("/healthz", False),
+        ("/schema/openapi.json", False),
+        ("/api", False),
+    ],
 )
 def test_page_paths(path, page):
     assert is_page_path(path) is page

@@ -6,8 +6,13 @@ from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
 
 def test_the_webinar_purpose_receives_the_registrant_and_the_webinar_and_nothing_else():
     assert allowed_fields("webinar") == (
-        "person.id", "person.first_name", "person.last_name", "person.email", "person.mobile", "form_submission.details",
-    )  # fmt: skip
+        "person.id",
+        "person.first_name",
+        "person.last_name",
+        "person.email",
+        "person.mobile",
+        "form_submission.details",
+    )
     assert SHARING_PURPOSES["webinar"].subject == "person.id"
     # Not the participants' accounts, and never the source. The mobile is for the sms reminders the registration asks
     # for (forms.WEBINAR_TEXT), and the purpose says so.
@@ -18,8 +23,12 @@ def test_the_webinar_purpose_receives_the_registrant_and_the_webinar_and_nothing
 
 def test_the_course_site_purpose_is_unchanged():
     assert allowed_fields("course_site") == (
-        "account.id", "account.first_name", "account.email", "enrollment.status", "lesson_progress.course_percent",
-    )  # fmt: skip
+        "account.id",
+        "account.first_name",
+        "account.email",
+        "enrollment.status",
+        "lesson_progress.course_percent",
+    )
     assert SHARING_PURPOSES["course_site"].subject == "account.id"
 
 

@@ -32,7 +32,12 @@ def test_the_technical_data_sentence(ip_days, months, sentence):
 
 @pytest.mark.parametrize(
     "number, days, months",
-    [(1, "1 dag", "1 månad"), (2, "2 dagar", "2 månader"), (11, "11 dagar", "11 månader"), (31, "31 dagar", "31 månader")],
+    [
+        (1, "1 dag", "1 månad"),
+        (2, "2 dagar", "2 månader"),
+        (11, "11 dagar", "11 månader"),
+        (31, "31 dagar", "31 månader"),
+    ],
 )
 def test_singular_only_for_one(number, days, months):
     # Swedish: singular for exactly one, whatever the last digit (21 dagar, not 21 dag).
@@ -48,14 +53,18 @@ def test_every_retention_text_comes_with_the_configured_periods():
     assert texts[Retention.TECHNICAL_DATA] == technical_data_retention_sv(3, 6)
     assert list(texts) == list(Retention)
     others = [text for retention, text in texts.items() if retention is not Retention.TECHNICAL_DATA]
-    assert others == [text for retention, text in retention_texts_sv(DEFAULTS).items() if retention is not Retention.TECHNICAL_DATA]
+    assert others == [
+        text for retention, text in retention_texts_sv(DEFAULTS).items() if retention is not Retention.TECHNICAL_DATA
+    ]
 
 
 def test_no_fixed_text_states_a_technical_data_period():
     """The periods are configurable, so no fixed text may say 7 days or 13 months (they would go stale)."""
     fixed = [f.description_sv for f in PERSONAL_FIELDS]
     fixed += [data for category in policy.categories() for data in category.data_sv]
-    fixed += [text for retention, text in retention_texts_sv(SHORT).items() if retention is not Retention.TECHNICAL_DATA]
+    fixed += [
+        text for retention, text in retention_texts_sv(SHORT).items() if retention is not Retention.TECHNICAL_DATA
+    ]
     fixed += list(policy.security_measures_sv(SHORT))
     for text in fixed:
         assert "7 dagar" not in text and "13 månader" not in text, text

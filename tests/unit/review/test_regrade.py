@@ -9,13 +9,16 @@ from coursesite.course.model import Choice, SingleChoice
 from coursesite.review.regrade import RegradeMode, regrade_attempt
 
 OLD = SingleChoice(
-    id="l.q", name="q", prompt="Vilken?", points=Decimal(2),
+    id="l.q",
+    name="q",
+    prompt="Vilken?",
+    points=Decimal(2),
     choices=(
         Choice(id="a", text="A", fraction=Decimal(1)),
         Choice(id="b", text="B", fraction=Decimal("0.5")),
         Choice(id="c", text="C", fraction=Decimal(0)),
     ),
-)  # fmt: skip
+)
 # The key changed: C is now right, A is worth nothing, B is gone.
 NEW = dataclasses.replace(
     OLD, choices=(Choice(id="a", text="A", fraction=Decimal(0)), Choice(id="c", text="C", fraction=Decimal(1)))
@@ -49,12 +52,18 @@ def test_modes(mode, response, old_score, expected, note):
 
 def test_points_changed_scales_the_old_key_to_the_new_maximum():
     worth_four = dataclasses.replace(NEW, points=Decimal(4))
-    result = regrade_attempt(BOTH, new_question=worth_four, old_question=OLD, response="b", score_milli=1000, max_score_milli=2000)
+    result = regrade_attempt(
+        BOTH, new_question=worth_four, old_question=OLD, response="b", score_milli=1000, max_score_milli=2000
+    )
     assert (result.score_milli, result.max_score_milli) == (2000, 4000)  # half marks stay half marks
-    full = regrade_attempt(FULL, new_question=worth_four, old_question=OLD, response="c", score_milli=0, max_score_milli=2000)
+    full = regrade_attempt(
+        FULL, new_question=worth_four, old_question=OLD, response="c", score_milli=0, max_score_milli=2000
+    )
     assert (full.score_milli, full.max_score_milli) == (4000, 4000)
 
 
 def test_both_without_the_old_key_counts_the_new_one_and_says_so():
-    result = regrade_attempt(BOTH, new_question=NEW, old_question=None, response="a", score_milli=2000, max_score_milli=2000)
+    result = regrade_attempt(
+        BOTH, new_question=NEW, old_question=None, response="a", score_milli=2000, max_score_milli=2000
+    )
     assert result.score_milli == 0 and "gamla nyckeln finns inte" in result.note
