@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from coursesite.settings import REPO_ROOT, Settings
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
+from coursesite.web.deps import Services
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import SessionMiddleware, add_security_headers
 
@@ -60,6 +62,23 @@ def create_app(settings: Settings) -> Litestar:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
 
+    billing = BillingService(engine, billing_config)
+    answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    services = Services(
+        settings=settings,
+        catalog=catalog,
+        billing=billing,
+        answers=answers,
+        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key),
+        pdf=pdf,
+        pageviews=pageviews,
+        certificates=CertificateService(engine, answers),
+        rights=RightsService(engine),
+        cases=CaseService(engine),
+        processor_notices=ProcessorNotices(engine),
+        forms=PublicForms(engine),
+        subsidiaries=SubsidiaryService(engine, catalog),
+    )
     app = Litestar(
         route_handlers=[
             *ROUTES,
@@ -81,6 +100,7 @@ def create_app(settings: Settings) -> Litestar:
             engine_callback=functools.partial(_configure_jinja, company_name=billing_config.seller.name),
         ),
         plugins=[HTMXPlugin()],
+        dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         on_startup=[open_pool, pageviews.start],
@@ -98,20 +118,12 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="debug"),
         debug=settings.debug,
     )
-    app.state.settings = settings
-    app.state.catalog = catalog
+    app.state.services = services
     app.state.engine = engine
-    app.state.billing = billing = BillingService(engine, billing_config)
-    app.state.answers = AnswerService(engine, catalog, access=billing.has_course_access)
-    app.state.review = ReviewService(engine, catalog, pseudonym_key=settings.secret_key)
-    app.state.pdf = pdf
-    app.state.pageviews = pageviews
-    app.state.certificates = CertificateService(engine, app.state.answers)
-    app.state.rights = RightsService(engine)
-    app.state.cases = CaseService(engine)
-    app.state.processor_notices = ProcessorNotices(engine)
-    app.state.forms = PublicForms(engine)
-    app.state.subsidiaries = SubsidiaryService(engine, catalog)
+    # Transitional: the accessors in web/deps.py and some controllers still read these; they go as handlers take
+    # their services as parameters.
+    for field in dataclasses.fields(services):
+        setattr(app.state, field.name, getattr(services, field.name))
     return app
 
 

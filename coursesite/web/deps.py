@@ -1,8 +1,19 @@
-"""Small accessors for what create_app put on the app state."""
+"""Dependency injection: the services create_app builds once, handed to handlers by parameter name.
+
+A handler asks for a service by naming it as a parameter (``billing: BillingService``); Litestar fills it from
+:meth:`Services.providers`. A service that create_app did not build is a missing field of ``Services``, so the app
+fails at start-up, never at request time. ``course`` is the course in force, read from the catalog per request
+(an import may have replaced it).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
 from litestar import Request
+from litestar.di import Provide
 
 from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.billing.service import BillingService
@@ -11,6 +22,36 @@ from coursesite.grading.service import AnswerService
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service of the app, built once in create_app. The field name is the handler parameter's name."""
+
+    settings: Settings
+    catalog: Any  # course.catalog.CourseCatalog
+    billing: Any  # billing.service.BillingService
+    answers: Any  # grading.service.AnswerService
+    review: Any  # review.service.ReviewService
+    pdf: Any  # the PDF renderer (one process pool)
+    pageviews: Any  # privacy.pageviews.PageViewRecorder
+    certificates: Any
+    rights: Any
+    cases: Any
+    processor_notices: Any
+    forms: Any
+    subsidiaries: Any
+
+    def providers(self) -> dict[str, Provide]:
+        """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""
+        provided = {field.name: _constant(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        catalog = self.catalog
+        provided["course"] = Provide(lambda: catalog.course, sync_to_thread=False)
+        return provided
+
+
+def _constant(value: Any) -> Provide:
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
 
 def settings_of(request: Request) -> Settings:

@@ -3,7 +3,9 @@ message instead of becoming a JSON 400."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import typing
+from typing import Any, TypeVar
 
 from litestar.datastructures import FormMultiDict
 
@@ -11,6 +13,7 @@ from coursesite.core.errors import Invalid
 from coursesite.course.model import Matching, Ordering, Question, QuestionType
 
 MAX_FIELD_LENGTH = 10_000
+FormT = TypeVar("FormT")
 
 
 def _one(form: FormMultiDict, name: str) -> str:
@@ -43,3 +46,38 @@ def response_from_form(question: Question, form: FormMultiDict) -> Any:
     if question.type is QuestionType.SINGLE_CHOICE and not value:
         raise Invalid("Välj ett svarsalternativ.")
     return value[: MAX_FIELD_LENGTH + 1]  # the grader refuses what is too long, with a message
+
+
+# -- typed form classes: every HTML form handler reads its form through one of these, never field by field
+
+
+def read_form(form_class: type[FormT], form: FormMultiDict) -> FormT:
+    """``form_class`` (a dataclass whose fields are ``str``, ``bool`` or ``list[str]``) filled from an HTML form.
+
+    Lenient, as HTML forms must be (architecture.md, trap 8): a missing text field is its default or ``""``, a file
+    upload where text was expected counts as missing, a checkbox is true when present with any value but ``""``,
+    ``"0"``, ``"false"`` or ``"nej"``, and ``list[str]`` collects every value of a repeated field. Text is cut at
+    ``MAX_FIELD_LENGTH + 1`` characters so that the validation that follows still sees it is too long. Checking the
+    values is the service's and the pure code's work (core/text.py, accounts/validation.py …), not this layer's.
+    """
+    if not dataclasses.is_dataclass(form_class):
+        raise TypeError(f"{form_class!r} is not a dataclass")
+    hints = typing.get_type_hints(form_class)
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(form_class):
+        kind = hints[spec.name]
+        if kind is bool:
+            raw = form.get(spec.name)
+            values[spec.name] = isinstance(raw, str) and raw.strip().lower() not in _UNCHECKED
+        elif kind == list[str]:
+            values[spec.name] = [v[: MAX_FIELD_LENGTH + 1] for v in form.getall(spec.name, []) if isinstance(v, str)]
+        elif kind is str:
+            raw = form.get(spec.name)
+            if isinstance(raw, str):
+                values[spec.name] = raw[: MAX_FIELD_LENGTH + 1]
+        else:
+            raise TypeError(f"{form_class.__name__}.{spec.name}: a form field is str, bool or list[str], not {kind!r}")
+    return form_class(**values)
+
+
+_UNCHECKED = frozenset({"", "0", "false", "nej", "off"})
