@@ -1,9 +1,10 @@
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 
 class Account(Table, tablename="account"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     email = Varchar(length=254, unique=True, index=True)  # stored lower-cased
     password_hash = Varchar(length=255)
     first_name = Varchar(length=100)
@@ -18,6 +19,7 @@ class Account(Table, tablename="account"):
 class UserSession(Table, tablename="user_session"):
     """A server-side session. The cookie holds a random token; only its SHA-256 is stored."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     token_hash = Varchar(length=64, unique=True, index=True)
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz()
@@ -27,5 +29,6 @@ class UserSession(Table, tablename="user_session"):
 class LoginAttempt(Table, tablename="login_attempt"):
     """A failed login, keyed by a keyed hash of the email or the client address, for rate limiting."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     key_hash = Varchar(length=64, index=True)
     attempted_at = Timestamptz(index=True)

@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -11,6 +11,7 @@ class Answer(Table, tablename="answer"):
     Unique on (account, question_id, attempt): an index made by migration m0002.
     """
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     question_id = Varchar(length=160, index=True)
     lesson_slug = Varchar(length=80, index=True)
@@ -39,6 +40,7 @@ class LessonProgress(Table, tablename="lesson_progress"):
     Unique on (account, lesson_slug): an index made by migration m0002.
     """
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     lesson_slug = Varchar(length=80)
     answered = Integer(default=0)

@@ -5,7 +5,7 @@ snapshot of the buyer and the seller as they were on the invoice, so a later cha
 account never rewrites an issued invoice.
 """
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -15,6 +15,7 @@ from coursesite.db.accounts import Account
 class Customer(Table, tablename="customer"):
     """The billing details a participant gave at enrolment (and may correct later). One per account."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, unique=True, index=True)
     customer_type = Varchar(length=10)  # private | company
     company_name = Varchar(length=200, null=True, default=None)
@@ -29,6 +30,7 @@ class Customer(Table, tablename="customer"):
 class Enrollment(Table, tablename="enrollment"):
     """A participant's enrolment in the course, with the terms they accepted. One per account."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, unique=True, index=True)
     terms_version = Varchar(length=20)
     terms_accepted_at = Timestamptz()
@@ -39,6 +41,7 @@ class InvoiceCounter(Table, tablename="invoice_counter"):
     """The last number used per series and year: incremented in the transaction that inserts the invoice, so numbers
     are gap-free (a rolled-back enrolment rolls its number back too). Unique on (series, year): migration m0007."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     series = Varchar(length=3)
     year = Integer()
     last_sequence = Integer(default=0)
@@ -47,6 +50,7 @@ class InvoiceCounter(Table, tablename="invoice_counter"):
 class Invoice(Table, tablename="invoice"):
     """An issued invoice or credit note. Unique on (series, year, sequence): migration m0007."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     kind = Varchar(length=12)  # invoice | credit_note
     series = Varchar(length=3)
     year = Integer()
@@ -75,6 +79,7 @@ class Invoice(Table, tablename="invoice"):
 class BgMaxImport(Table, tablename="bgmax_import"):
     """One imported BgMax file; the same file (by its SHA-256) is never imported twice."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     file_hash = Varchar(length=64, unique=True)
     filename = Varchar(length=200)
     imported_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
@@ -87,6 +92,7 @@ class BgMaxImport(Table, tablename="bgmax_import"):
 class Payment(Table, tablename="payment"):
     """An incoming payment: matched to an invoice, or waiting for finance to place it (invoice is null)."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     invoice = ForeignKey(Invoice, null=True, default=None, on_delete=OnDelete.restrict, index=True)
     amount_ore = Integer()
     payment_date = Date()
@@ -102,6 +108,7 @@ class Payment(Table, tablename="payment"):
 class Certificate(Table, tablename="certificate"):
     """A completion certificate. The public check shows only the course, the date and "Förnamn E."."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null, unique=True)
     code = Varchar(length=20, unique=True, index=True)
     completed_on = Date()

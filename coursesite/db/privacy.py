@@ -4,7 +4,7 @@ cases and data-subject requests, the staff audit log, subsidiaries, disclosures 
 Every column is classified in privacy/registry.py; the access export and erasure are driven from there.
 """
 
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -15,6 +15,7 @@ class Person(Table, tablename="person"):
     """Someone who used a public form (contact, webinar, sign-up, e-book, newsletter), with or without an account.
     One per email (stored lower-cased)."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     email = Varchar(length=254, unique=True, index=True)
     first_name = Varchar(length=100, null=True, default=None)
     last_name = Varchar(length=100, null=True, default=None)
@@ -31,6 +32,7 @@ class Person(Table, tablename="person"):
 class AccountPrivacy(Table, tablename="account_privacy"):
     """Per account: the profile switch and a restriction (art. 18). One row per account, made when first needed."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, unique=True, index=True)
     profile_enabled = Boolean(default=True)
     restricted_at = Timestamptz(null=True, default=None)
@@ -42,6 +44,7 @@ class AccountPrivacy(Table, tablename="account_privacy"):
 class FormSubmission(Table, tablename="form_submission"):
     """What one public form stored: only the fields its category allows (the rest of the person is in `person`)."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     person = ForeignKey(Person, on_delete=OnDelete.cascade, index=True)
     form = Varchar(length=20)  # contact | webinar | signup | ebook | newsletter
     details = JSON()  # the form's own fields: message, webinar, event, ebook …
@@ -52,6 +55,7 @@ class FormSubmission(Table, tablename="form_submission"):
 class Consent(Table, tablename="consent"):
     """A consent: what was consented to, under which policy version, when and on which channel; and its withdrawal."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=30)  # newsletter | webinar_information | offers …
@@ -65,6 +69,7 @@ class Consent(Table, tablename="consent"):
 class PageView(Table, tablename="page_view"):
     """Technical data: one page view. The address is truncated after a set number of days; rows go after retention."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     path = Varchar(length=500)
     viewed_at = Timestamptz(index=True)
     user_agent = Varchar(length=500, null=True, default=None)
@@ -77,6 +82,7 @@ class PageView(Table, tablename="page_view"):
 class SupportCase(Table, tablename="support_case"):
     """A customer-service case: a complaint or other matter, or a data-subject request with its deadline."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     kind = Varchar(length=20)  # complaint | question | access | rectification | restriction | erasure
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.set_null, index=True)
@@ -96,6 +102,7 @@ class SupportCase(Table, tablename="support_case"):
 
 
 class CaseNote(Table, tablename="case_note"):
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     case = ForeignKey(SupportCase, on_delete=OnDelete.cascade, index=True)
     author = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     text = Text()
@@ -105,6 +112,7 @@ class CaseNote(Table, tablename="case_note"):
 class StaffAudit(Table, tablename="staff_audit"):
     """Every staff read of a person's data and every change: who, when, what and why."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     action = Varchar(length=20)  # read | change | export | erase
     subject_account = Integer(null=True, default=None, index=True)  # kept as a number: the account may be erased
@@ -118,6 +126,7 @@ class Subsidiary(Table, tablename="subsidiary"):
     """A subsidiary and one purpose it receives data for; the API token is shown once, only its hash is stored.
     Unique on (name, purpose): migration m0010."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     name = Varchar(length=100)
     purpose = Varchar(length=40)
     token_hash = Varchar(length=64, unique=True)
@@ -129,6 +138,7 @@ class Subsidiary(Table, tablename="subsidiary"):
 class Disclosure(Table, tablename="disclosure"):
     """One disclosure to a recipient: a subsidiary call or a newsletter export to a processor."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     recipient = Varchar(length=100)  # the subsidiary's name, or "Apsis" / "Mailchimp"
     subsidiary = ForeignKey(Subsidiary, null=True, default=None, on_delete=OnDelete.set_null)
     purpose = Varchar(length=40)
@@ -140,6 +150,7 @@ class Disclosure(Table, tablename="disclosure"):
 class DisclosureSubject(Table, tablename="disclosure_subject"):
     """Whose data a disclosure held, so each person's access export lists it."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     disclosure = ForeignKey(Disclosure, on_delete=OnDelete.cascade, index=True)
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     person = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.cascade, index=True)
@@ -150,6 +161,7 @@ class DisclosureSubject(Table, tablename="disclosure_subject"):
 class RecipientNotice(Table, tablename="recipient_notice"):
     """Art. 19: a rectification, erasure or restriction to pass on to a recipient that received the person's data."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     subsidiary = ForeignKey(Subsidiary, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=20)  # rectification | erasure | restriction
     subject_ref = Varchar(length=40)  # how the recipient knows the person: the id it received
@@ -163,6 +175,7 @@ class ProcessorNotice(Table, tablename="processor_notice"):
     person who was in an export, found there by the Kurssajten-ID column. An erasure notice holds no link to the
     person; the others hold one (deleted with the person) until staff have done it."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     recipient = Varchar(length=100)  # "Apsis" | "Mailchimp", as in disclosure.recipient
     kind = Varchar(length=20)  # erasure | rectification | withdrawal | restriction
     subject_ref = Varchar(length=40)  # the Kurssajten-ID the processor received

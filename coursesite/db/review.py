@@ -1,7 +1,7 @@
 """What instructors add to the answers: flags, the audit trail of grades, regrade runs, the comment bank, and the
 versions of each question's grading key."""
 
-from piccolo.columns import JSON, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -12,6 +12,7 @@ from coursesite.db.answers import Answer
 class AnswerFlag(Table, tablename="answer_flag"):
     """A participant's "I think this was graded wrong", open until an instructor grades, overrides or dismisses it."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     answer = ForeignKey(Answer, on_delete=OnDelete.cascade, index=True)
     reason = Text()
     created_at = Timestamptz(index=True)
@@ -22,6 +23,7 @@ class AnswerFlag(Table, tablename="answer_flag"):
 class RegradeRun(Table, tablename="regrade_run"):
     """One applied regrade of a lesson: who chose which mode, when, and how many attempts changed."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     lesson_slug = Varchar(length=80, index=True)
     mode = Varchar(length=20)
     actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
@@ -32,6 +34,7 @@ class RegradeRun(Table, tablename="regrade_run"):
 class GradeEvent(Table, tablename="grade_event"):
     """The audit trail: every manual grade, override, dismissed flag and regrade change of one answer."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     answer = ForeignKey(Answer, on_delete=OnDelete.cascade, index=True)
     kind = Varchar(length=20)  # manual_grade | override | flag_dismissed | regrade
     actor = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
@@ -45,6 +48,7 @@ class GradeEvent(Table, tablename="grade_event"):
 class CommentBankEntry(Table, tablename="comment_bank_entry"):
     """A comment an instructor saved for reuse. Unique per owner and text (index in migration m0004)."""
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     owner = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     text = Varchar(length=1000)
     created_at = Timestamptz()
@@ -56,6 +60,7 @@ class QuestionVersion(Table, tablename="question_version"):
     Unique on (question_id, version): an index made by migration m0004.
     """
 
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
     question_id = Varchar(length=160, index=True)
     lesson_slug = Varchar(length=80)
     version = Varchar(length=64)
