@@ -24,6 +24,7 @@ from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.cases import CaseService
 from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
@@ -62,10 +63,12 @@ def create_app(settings: Settings) -> Litestar:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
 
+    audit_log = AuditLog()
     billing = BillingService(engine, billing_config)
     answers = AnswerService(engine, catalog, access=billing.has_course_access)
     services = Services(
         settings=settings,
+        audit=audit_log,
         catalog=catalog,
         billing=billing,
         answers=answers,

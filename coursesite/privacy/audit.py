@@ -107,3 +107,41 @@ async def entries(
         )
         for row in await query
     ]
+
+
+class AuditLog:
+    """The staff audit log as a service: built once in create_app and handed to every service that shows a person's
+    data to staff or changes it, so that every caller of such a service method is audited.
+
+    The module functions above are the transitional spelling; services take an ``AuditLog`` instead.
+    """
+
+    async def record(
+        self,
+        actor_id: int | None,
+        action: Action,
+        *,
+        subject_account: int | None = None,
+        subject_person: int | None = None,
+        what: str,
+        why: str,
+    ) -> None:
+        await record(
+            actor_id, action, subject_account=subject_account, subject_person=subject_person, what=what, why=why
+        )
+
+    async def record_many(
+        self,
+        actor_id: int | None,
+        action: Action,
+        subjects: Iterable[tuple[int | None, int | None]],
+        *,
+        what: str,
+        why: str,
+    ) -> None:
+        await record_many(actor_id, action, subjects, what=what, why=why)
+
+    async def entries(
+        self, *, subject_account: int | None = None, actor_id: int | None = None, limit: int = LIST_LIMIT
+    ) -> list[AuditEntry]:
+        return await entries(subject_account=subject_account, actor_id=actor_id, limit=limit)

@@ -29,6 +29,7 @@ class Services:
     """Every service of the app, built once in create_app. The field name is the handler parameter's name."""
 
     settings: Settings
+    audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
     answers: Any  # grading.service.AnswerService
