@@ -686,7 +686,9 @@ def match_payments(
     number (length digit and check digit), or one no invoice has. Whether a match pays the invoice in full, in part or
     too much is for the caller, who knows the balance. `is_valid_ocr` defaults to billing.ocr.is_valid_ocr."""
     if is_valid_ocr is None:
-        from coursesite.billing.ocr import is_valid_ocr  # the OCR rule lives there; imported late to stay optional
+        from coursesite.billing.ocr import is_valid_ocr as ocr_rule  # the OCR rule lives there; imported late
+
+        is_valid_ocr = ocr_rule
 
     invoices: dict[str, X] = {}
     for ocr, invoice in invoices_by_ocr.items():

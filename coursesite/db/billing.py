@@ -59,7 +59,7 @@ class Invoice(Table, tablename="invoice"):
     ocr = Varchar(length=25, null=True, default=None, unique=True)  # invoices only
     # Kept for Bokföringslagen's seven years even when the account is erased: the link goes, the record stays.
     account = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null, index=True)
-    credited_invoice = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    credited_invoice: ForeignKey = ForeignKey("self", null=True, default=None, on_delete=OnDelete.restrict, index=True)
     reason = Text(null=True, default=None)
     issue_date = Date()
     supply_date = Date()

@@ -506,7 +506,8 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
 
 
 def classification(table: str, column: str) -> PersonalField | NotPersonal | None:
-    for entry in (*PERSONAL_FIELDS, *NOT_PERSONAL):
+    entries: tuple[PersonalField | NotPersonal, ...] = (*PERSONAL_FIELDS, *NOT_PERSONAL)
+    for entry in entries:
         if entry.table == table and entry.column == column:
             return entry
     return None
