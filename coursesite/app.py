@@ -24,8 +24,8 @@ from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
-from coursesite.privacy.cases import CaseService
 from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.processors import ProcessorNotices
@@ -33,10 +33,12 @@ from coursesite.privacy.rights import RightsService
 from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.service import ReviewService
 from coursesite.settings import REPO_ROOT, Settings
+from coursesite.support.cases import CaseService
+from coursesite.support.requests import RequestService
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
-from coursesite.web.deps import Services
+from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import SessionMiddleware, add_security_headers
 
@@ -54,7 +56,7 @@ def create_app(settings: Settings) -> Litestar:
 
     async def open_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)
+            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]
 
     async def close_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
@@ -66,6 +68,10 @@ def create_app(settings: Settings) -> Litestar:
     audit_log = AuditLog()
     billing = BillingService(engine, billing_config)
     answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    rights = RightsService(engine)
+    exports = AccessExports(
+        ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
+    )
     services = Services(
         settings=settings,
         audit=audit_log,
@@ -76,8 +82,9 @@ def create_app(settings: Settings) -> Litestar:
         pdf=pdf,
         pageviews=pageviews,
         certificates=CertificateService(engine, answers),
-        rights=RightsService(engine),
-        cases=CaseService(engine),
+        rights=rights,
+        exports=exports,
+        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports)),
         processor_notices=ProcessorNotices(engine),
         forms=PublicForms(engine),
         subsidiaries=SubsidiaryService(engine, catalog),

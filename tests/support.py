@@ -16,6 +16,12 @@ from coursesite.course.model import (
     SingleChoice,
     TrueFalse,
 )
+from coursesite.privacy.access import AccessExports, ExportSettings
+from coursesite.privacy.audit import AuditLog
+from coursesite.privacy.registry import ConfiguredPeriods
+from coursesite.privacy.rights import RightsService
+from coursesite.support.cases import CaseService
+from coursesite.support.requests import RequestService
 
 
 def _number(value: Decimal) -> str:
@@ -76,3 +82,20 @@ async def open_every_lesson(account_id: int, course) -> None:
         await LessonProgress.insert(
             LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
         )
+
+
+def request_service(engine: Any) -> RequestService:
+    """Customer service's request work (support/requests.py) as create_app builds it, on `engine`."""
+    exports = AccessExports(
+        ExportSettings(
+            ConfiguredPeriods(ip_days=3, page_view_months=6, session_days=2, login_window_seconds=120),
+            controller="Balans Ekonomi AB",
+            login_secret="test-secret-key-0123456789abcdef0123456789",
+        )
+    )
+    return RequestService(engine, AuditLog(), RightsService(engine), exports)
+
+
+def case_service(engine: Any) -> CaseService:
+    """Customer service's cases (support/cases.py) as create_app builds them, on `engine`."""
+    return CaseService(engine, AuditLog(), request_service(engine))

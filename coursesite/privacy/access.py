@@ -333,3 +333,33 @@ _SAFE_NAME = re.compile(r"[^a-z0-9]+")
 
 def export_filename(extension: str) -> str:
     return f"mina-uppgifter-{clock.now().date().isoformat()}.{_SAFE_NAME.sub('', extension)}"
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """What every access export states that the database does not hold, built once by create_app: the configured
+    retention periods (settings.py), the controller's name (the seller in the billing configuration, the one place
+    that names the company) and the secret that keys the failed-login rows (None leaves them out)."""
+
+    periods: ConfiguredPeriods
+    controller: str
+    login_secret: str | None = None
+
+
+class AccessExports:
+    """The access export (art. 15, 20) as a service: the participant's own (Mina uppgifter) and the one customer
+    service sends for an access request (support/requests.py, which audits it)."""
+
+    def __init__(self, settings: ExportSettings) -> None:
+        self.settings = settings
+
+    async def export(self, account_id: int | None, *, person_id: int | None = None) -> dict[str, Any]:
+        """Everything held about the account, or (with `person_id` and no account) about someone who only used the
+        forms: see :func:`access_export`."""
+        return await access_export(
+            account_id,
+            person_id=person_id,
+            periods=self.settings.periods,
+            controller=self.settings.controller,
+            login_secret=self.settings.login_secret,
+        )

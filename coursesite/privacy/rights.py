@@ -1,13 +1,16 @@
 """The participant's rights, as services ("Mina uppgifter"): rectification with notices to recipients (art. 16, 19),
-restriction and its lifting (art. 18), the profile switch, consents and their one-click withdrawal (art. 7.3), and
+the restriction they ask for (art. 18), the profile switch, consents and their one-click withdrawal (art. 7.3), and
 the erasure request with its deadline (art. 17, 12.3). Access and portability are in privacy/access.py, the erasure
 itself in privacy/erasure.py.
 
+What customer service does with a person's request (rectifying a form person, applying a restriction it registered,
+lifting a restriction, completing a request) is in coursesite/support/requests.py, built on the pieces here that both
+sides share: `check_contact`, `RightsService.restrict` and `RightsService.notify_rectification` (each inside the
+caller's transaction), `queue_restriction_notices`, and `REASON_RULE`, the one rule for a restriction's reason.
+
 Restriction: `account_privacy.restricted_at` (and `person.restricted_at` for form rows with the account's email) is
 the one switch other parts read: while it is set there is no marketing, no profiling, no sharing and no newsletter
-export. Only customer service lifts it, with `lift_restriction(actor, account_id)`: the notice to the person is
-recorded first (`lift_notice_sent_at`, a case note, and a message on Mina uppgifter), in its own transaction, and the
-restriction is lifted only once that notice is stored.
+export. Only customer service lifts it (support/requests.py), telling the person first.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable
 from piccolo.engine.base import Engine
 
-from coursesite.accounts.roles import Role
-from coursesite.accounts.service import Principal
 from coursesite.accounts.validation import (
     PersonalNumberRefused,
-    _has_forbidden_chars,
     normalise_email,
     normalise_mobile,
     normalise_name,
@@ -32,13 +34,13 @@ from coursesite.accounts.validation import (
 from coursesite.billing.enrolment import validate_billing_details
 from coursesite.core import clock
 from coursesite.core.clock import today
-from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.db.accounts import Account
 from coursesite.db.billing import Customer
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.privacy import (
     AccountPrivacy,
-    CaseNote,
     Consent,
     Person,
     RecipientNotice,
@@ -47,7 +49,6 @@ from coursesite.db.privacy import (
 )
 from coursesite.privacy import subsidiaries
 from coursesite.privacy.deadlines import deadline
-from coursesite.privacy.pii import find_forbidden, refusal_message
 from coursesite.privacy.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
 from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.sharing import allowed_fields
@@ -56,7 +57,6 @@ REASON_MAX = 1000
 CONSENT_KIND_MAX = 30
 CONTACT_FIELDS = ("first_name", "last_name", "mobile", "source")
 BILLING_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
-LIFT_ROLES = (Role.CUSTOMER_SERVICE, Role.ADMIN)
 OPEN_STATUSES = ("open", "extended")
 
 KIND_LABELS_SV = {
@@ -115,21 +115,29 @@ class ProfileChanges:
     identity_checked: bool = False  # customer service has confirmed who the person is (a rectification request)
 
 
-def _clean_reason(text: str | None) -> str:
-    reason = " ".join((text or "").split())
-    if not reason:
-        raise Invalid("Skriv kort varför du vill begränsa behandlingen.", field_errors={"reason": "Fyll i ett skäl."})
-    if len(reason) > REASON_MAX or _has_forbidden_chars(reason):
-        raise Invalid(
-            "Skälet är för långt eller har otillåtna tecken.", field_errors={"reason": f"Högst {REASON_MAX} tecken."}
-        )
-    findings = find_forbidden(reason)
-    if findings:
-        raise Invalid("Skälet kan inte sparas.", field_errors={"reason": refusal_message(findings, "Skälet")})
-    return reason
+REASON_RULE = TextRule(
+    REASON_MAX,
+    subject="Skälet",
+    multiline=True,
+    required=True,
+    missing="Skriv kort varför du vill begränsa behandlingen.",
+)
 
 
-def _check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_reason(text: str | None) -> str:
+    """A restriction's reason by the one free-text rule (core/text.py): refused, never stripped, when it holds a
+    control or bidi character, a personnummer or a card number, or is too long; runs of white space become one space.
+    Invalid with the message under `reason`."""
+    try:
+        reason = clean_text(text, REASON_RULE)
+    except TextRefused as refused:
+        missing = refused.message == REASON_RULE.missing
+        field = "Fyll i ett skäl." if missing else refused.message
+        raise Invalid(refused.message, field_errors={"reason": field}) from None
+    return " ".join(reason.split())
+
+
+def check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     checks = {
         "first_name": lambda v: normalise_name(v, "first"),
         "last_name": lambda v: normalise_name(v, "last"),
@@ -150,7 +158,7 @@ def _check_contact(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     return cleaned, errors
 
 
-async def _queue_restriction_notices(
+async def queue_restriction_notices(
     link: Any, now: datetime, *, account_id: int | None = None, person_id: int | None = None
 ) -> None:
     """Art. 19: every recipient that received the person's data is told of the restriction (inside the caller's
@@ -177,7 +185,7 @@ class RightsService:
 
     # -- reading
 
-    async def _email(self, account_id: int) -> str:
+    async def email_of(self, account_id: int) -> str:
         rows = await Account.select(Account.email).where(Account.id == account_id)
         if not rows:
             raise NotFound("Kontot finns inte.")
@@ -212,7 +220,7 @@ class RightsService:
     async def rectify(self, account_id: int, changes: ProfileChanges) -> Rectified:
         """Correct contact data (account and the form rows with the same email), billing data (the customer row) and
         the profile switch. A changed field that a subsidiary already received is sent to it as a notice."""
-        contact, errors = _check_contact(changes.contact)
+        contact, errors = check_contact(changes.contact)
         new_email = None
         if changes.email is not None:
             try:
@@ -235,14 +243,16 @@ class RightsService:
             email = current["email"]
             person_ids = await self._person_ids(account_id, email)  # before the e-mail changes: whose form rows
             changed: dict[str, Any] = {}
-            updates = {}
+            updates: dict[Column | str, Any] = {}
             for name, value in contact.items():
                 if current[name] != value:
                     changed[f"account.{name}"] = value
                     updates[Account._meta.get_column_by_name(name)] = value
             if updates:
                 await Account.update(updates).where(Account.id == account_id)
-                person_updates = {Person._meta.get_column_by_name(k): v for k, v in contact.items()}
+                person_updates: dict[Column | str, Any] = {
+                    Person._meta.get_column_by_name(k): v for k, v in contact.items()
+                }
                 await Person.update(person_updates | {Person.updated_at: now}).where(Person.email == email)
             if new_email is not None and new_email != email:
                 await self._change_email(account_id, email, new_email, now, identity_checked=changes.identity_checked)
@@ -257,12 +267,12 @@ class RightsService:
                 await Person.update({Person.profile_enabled: changes.profile_enabled, Person.updated_at: now}).where(
                     Person.id.is_in(person_ids or [0])
                 )
-            notified = await self._notify_rectification(
+            notified = await self.notify_rectification(
                 subject_link(account_id, person_ids), changed, now, account_id=account_id
             )
         return Rectified(tuple(changed), notified)
 
-    async def _notify_rectification(
+    async def notify_rectification(
         self,
         link: Any,
         changed: dict[str, Any],
@@ -284,46 +294,6 @@ class RightsService:
             person_id=person_id,
             changes=changed,
         )
-
-    async def rectify_person(self, person_id: int, contact: dict[str, Any], email: str | None = None) -> Rectified:
-        """Correct someone who only used the forms (customer service, after confirming their identity): first and
-        last name, mobile, source and e-mail of the `person` row, with notices to the recipients that received a
-        corrected field. Conflict when an account has the person's address (correct the account instead) or another
-        person or account has the new one; NotFound for an unknown person."""
-        contact, errors = _check_contact(contact)
-        new_email = None
-        if email is not None:
-            try:
-                new_email = normalise_email(email)
-            except ValueError as exc:
-                errors["email"] = str(exc)
-        if errors:
-            raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
-        now = clock.now()
-        async with write_transaction(self.engine):
-            rows = await Person.select().where(Person.id == person_id)
-            if not rows:
-                raise NotFound("Personen finns inte.")
-            person = rows[0]
-            if person["account"] is not None or await Account.exists().where(Account.email == person["email"]):
-                raise Conflict("Personen har ett konto: rätta kontots uppgifter i stället.")
-            changed = {f"person.{name}": value for name, value in contact.items() if person[name] != value}
-            if new_email is not None and new_email != person["email"]:
-                others = (Person.email == new_email) & (Person.id != person_id)
-                if await Person.exists().where(others) or await Account.exists().where(Account.email == new_email):
-                    raise Conflict(
-                        "Någon annan har redan den e-postadressen hos oss.",
-                        field_errors={"email": "E-postadressen används redan."},
-                    )
-                changed["person.email"] = new_email
-            if changed:
-                values = {
-                    Person._meta.get_column_by_name(name.partition(".")[2]): value for name, value in changed.items()
-                }
-                await Person.update(values | {Person.updated_at: now}).where(Person.id == person_id)
-            link = subject_link(None, [person_id])
-            notified = await self._notify_rectification(link, changed, now, person_id=person_id)
-        return Rectified(tuple(changed), notified)
 
     async def _change_email(
         self, account_id: int, old: str, new: str, now: datetime, *, identity_checked: bool
@@ -367,7 +337,7 @@ class RightsService:
         }
         changed = {f"customer.{k}": v for k, v in new.items() if rows[0][k] != v}
         if changed:
-            values = {Customer._meta.get_column_by_name(k): v for k, v in new.items()}
+            values: dict[Column | str, Any] = {Customer._meta.get_column_by_name(k): v for k, v in new.items()}
             await Customer.update(values | {Customer.updated_at: now}).where(Customer.account == account_id)
         return changed
 
@@ -413,45 +383,16 @@ class RightsService:
     async def request_restriction(self, account_id: int, reason: str | None) -> RequestView:
         """The person asks from Mina uppgifter: the restriction applies at once, and a case is opened for customer
         service."""
-        reason = _clean_reason(reason)
+        reason = clean_reason(reason)
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
             contact = await self.contact(account_id)
-            await self._restrict(account_id, contact["email"], reason)
+            await self.restrict(account_id, contact["email"], reason)
             return await self._open_case(account_id, contact, "restriction", "Begäran om begränsning", reason)
 
-    async def apply_restriction(self, account_id: int, reason: str) -> bool:
-        """Restrict the account (and the form rows with its email) without opening a case: for a request customer
-        service registered, whose case already exists. True when it was restricted now; False when it already was
-        (the restriction and its time are kept). NotFound when the account does not exist."""
-        reason = _clean_reason(reason)
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
-            email = await self._email(account_id)
-            if (await self.privacy_state(account_id)).restricted_at is not None:
-                return False
-            await self._restrict(account_id, email, reason)
-            return True
-
-    async def apply_person_restriction(self, person_id: int, reason: str) -> bool:
-        """Restrict a form person without an account (a request registered by customer service). True when it was
-        restricted now, False when it already was. NotFound when the person does not exist."""
-        reason = _clean_reason(reason)
-        now = clock.now()
-        async with write_transaction(self.engine):
-            rows = await Person.select(Person.restricted_at).where(Person.id == person_id)
-            if not rows:
-                raise NotFound("Personen finns inte.")
-            if rows[0]["restricted_at"] is not None:
-                return False
-            await Person.update(
-                {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
-            ).where(Person.id == person_id)
-            await _queue_restriction_notices(subject_link(None, [person_id]), now, person_id=person_id)
-            return True
-
-    async def _restrict(self, account_id: int, email: str, reason: str) -> None:
-        """Set the restriction (inside the caller's transaction): account_privacy and the person rows with the email."""
+    async def restrict(self, account_id: int, email: str, reason: str) -> None:
+        """Set the restriction (inside the caller's transaction): account_privacy and the person rows with the email,
+        with a notice to every recipient that received the data. `reason` is checked by the caller (clean_reason)."""
         now = clock.now()
         await self._ensure_privacy_row(account_id, now)
         await AccountPrivacy.update(
@@ -465,66 +406,17 @@ class RightsService:
         await Person.update(
             {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
         ).where(Person.email == email)
-        await _queue_restriction_notices(
+        await queue_restriction_notices(
             subject_link(account_id, await self._person_ids(account_id, email)), now, account_id=account_id
         )
-
-    async def lift_restriction(self, actor: Principal, account_id: int) -> None:
-        """Customer service lifts a restriction. The person is told first: the notice is stored in its own
-        transaction (lift_notice_sent_at, a note on the restriction case, a message on Mina uppgifter), and the
-        restriction is lifted only after that."""
-        if actor.role not in LIFT_ROLES:
-            raise Forbidden("Bara kundtjänst kan häva en begränsning.")
-        state = await self.privacy_state(account_id)
-        if state.restricted_at is None:
-            raise Conflict("Behandlingen är inte begränsad.")
-        from coursesite.privacy import audit
-
-        now = clock.now()
-        async with write_transaction(self.engine):
-            await AccountPrivacy.update(
-                {AccountPrivacy.lift_notice_sent_at: now, AccountPrivacy.updated_at: now}
-            ).where(AccountPrivacy.account == account_id)
-            cases = (
-                await SupportCase.select(SupportCase.id)
-                .where((SupportCase.account == account_id) & (SupportCase.kind == "restriction"))
-                .order_by(SupportCase.id, ascending=False)
-                .limit(1)
-            )
-            if cases:
-                await CaseNote.insert(
-                    CaseNote(
-                        case=cases[0]["id"],
-                        author=actor.account_id,
-                        text="Personen har meddelats att begränsningen hävs.",
-                        created_at=now,
-                    )
-                )
-        if (await self.privacy_state(account_id)).lift_notice_sent_at is None:
-            raise Conflict("Meddelandet till personen kunde inte sparas; begränsningen är kvar.")
-        email = await self._email(account_id)
-        async with write_transaction(self.engine):
-            await AccountPrivacy.update(
-                {AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: clock.now()}
-            ).where(AccountPrivacy.account == account_id)
-            await Person.update({Person.restricted_at: None, Person.updated_at: clock.now()}).where(
-                Person.email == email
-            )
-            await audit.record(
-                actor.account_id,
-                "change",
-                subject_account=account_id,
-                what="account_privacy.restricted_at",
-                why="Begränsningen hävdes efter meddelande till personen",
-            )
 
     # -- consents (art. 7.3)
 
     async def consents(self, account_id: int) -> list[ConsentView]:
-        return await self._consents(account_id, await self._person_ids(account_id, await self._email(account_id)))
+        return await self._consents(account_id, await self._person_ids(account_id, await self.email_of(account_id)))
 
     async def _consents(self, account_id: int, person_ids: list[int]) -> list[ConsentView]:
-        condition = Consent.account == account_id
+        condition: Combinable = Consent.account == account_id
         if person_ids:
             condition = condition | Consent.person.is_in(person_ids)
         rows = await Consent.select().where(condition).order_by(Consent.given_at, ascending=False)
@@ -548,7 +440,7 @@ class RightsService:
         if not kind or len(kind) > CONSENT_KIND_MAX:
             raise NotFound("Det finns inget sådant samtycke.")
         async with write_transaction(self.engine):
-            person_ids = await self._person_ids(account_id, await self._email(account_id))
+            person_ids = await self._person_ids(account_id, await self.email_of(account_id))
             active = [c for c in await self._consents(account_id, person_ids) if c.kind == kind and c.active]
             if not active:
                 raise NotFound("Det finns inget gällande samtycke av det slaget.")
@@ -607,7 +499,7 @@ class RightsService:
             )
 
     async def requests(self, account_id: int, *, kind: str | None = None, open_only: bool = False) -> list[RequestView]:
-        condition = SupportCase.account == account_id
+        condition: Combinable = SupportCase.account == account_id
         if kind:
             condition = condition & (SupportCase.kind == kind)
         if open_only:
@@ -630,18 +522,12 @@ class RightsService:
         ]
 
 
-async def lift_restriction(actor: Principal, account_id: int, *, engine: Engine | None = None) -> None:
-    """Module-level entry for customer service (see RightsService.lift_restriction)."""
-    from coursesite.db.accounts import Account as _A
-
-    await RightsService(engine or _A._meta.db).lift_restriction(actor, account_id)
-
-
-async def apply_restriction(account_id: int, reason: str, *, engine: Engine | None = None) -> bool:
-    """Module-level entry for customer service (see RightsService.apply_restriction)."""
-    from coursesite.db.accounts import Account as _A
-
-    return await RightsService(engine or _A._meta.db).apply_restriction(account_id, reason)
-
-
-__all__ = ["ProfileChanges", "Rectified", "RightsService", "apply_restriction", "lift_restriction"]
+__all__ = [
+    "REASON_RULE",
+    "ProfileChanges",
+    "Rectified",
+    "RightsService",
+    "check_contact",
+    "clean_reason",
+    "queue_restriction_notices",
+]

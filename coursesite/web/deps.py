@@ -19,9 +19,12 @@ from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.billing.service import BillingService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.access import AccessExports
 from coursesite.privacy.registry import ConfiguredPeriods
+from coursesite.privacy.rights import RightsService
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
+from coursesite.support.cases import CaseService
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +40,9 @@ class Services:
     pdf: Any  # the PDF renderer (one process pool)
     pageviews: Any  # privacy.pageviews.PageViewRecorder
     certificates: Any
-    rights: Any
-    cases: Any
+    rights: RightsService
+    exports: AccessExports  # the access export (art. 15, 20)
+    cases: CaseService
     processor_notices: Any
     forms: Any
     subsidiaries: Any

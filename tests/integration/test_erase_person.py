@@ -1,5 +1,5 @@
 """Erasure of a form person without an account (privacy/erasure.erase_person) and a restriction registered by
-customer service (privacy/rights.apply_restriction), carried out by completing the case (privacy/cases.py), on both
+customer service (support/requests.apply_restriction), carried out by completing the case (support/cases.py), on both
 engines. The erasure is checked like tests/integration/test_erasure.py: a dump of every table holds nothing of the
 person's email, name or mobile afterwards."""
 
@@ -26,10 +26,11 @@ from coursesite.db.privacy import (
     Subsidiary,
     SupportCase,
 )
-from coursesite.privacy.cases import RESTRICTION_APPLIED, CaseService
 from coursesite.privacy.erasure import erase_person
-from coursesite.privacy.rights import RightsService, apply_restriction
+from coursesite.privacy.rights import RightsService
+from coursesite.support.requests import RESTRICTION_APPLIED
 from tests.integration.test_erasure import dump
+from tests.support import case_service, request_service
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
 NEEDLES = (EMAIL, FIRST, LAST, MOBILE, "701234987")
@@ -115,7 +116,7 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     sub = await subsidiary()
     pid = await form_person(subsidiary=sub)
     other = await form_person("otto@example.se", "Otto", "Annan", "+46701112233")
-    cases = CaseService(db)
+    cases = case_service(db)
     case = await cases.create(
         kind="erasure",
         subject=f"Radera {FIRST}",
@@ -138,7 +139,7 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     assert await FormSubmission.count() == 1 and await Consent.count() == 1  # Otto's
     assert await DisclosureSubject.count().where(DisclosureSubject.person == other) == 1
     assert await Person.count().where(Person.id == other) == 1
-    detail = await cases.detail(case.id)
+    detail = await cases.detail(case.id, actor_id=None)
     assert (
         "Uppgifter från våra formulär" in detail.outcome
         and "Kursbolaget AB" in detail.outcome
@@ -176,7 +177,7 @@ async def test_erase_person_report_without_a_case(db):
 
 async def test_an_erasure_request_about_nobody_known_is_still_409(db):
     kim = await staff()
-    cases = CaseService(db)
+    cases = case_service(db)
     case = await cases.create(
         kind="erasure", subject="Radera", contact_email="okand@example.se", actor_id=kim.account_id
     )
@@ -191,7 +192,7 @@ async def test_clause_the_rights_restriction_registered_by_customer_service_appl
         email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg"
     )
     pid = await form_person("anna@example.se", "Anna", "Berg", "+46701112299")
-    rights, cases = RightsService(db), CaseService(db)
+    rights, cases = RightsService(db), case_service(db)
     case = await cases.create(
         kind="restriction", subject="Begränsa", account_id=anna.account_id, actor_id=kim.account_id
     )
@@ -205,7 +206,7 @@ async def test_clause_the_rights_restriction_registered_by_customer_service_appl
     assert state.restriction_reason == f"Begäran om begränsning, ärende {case.id}"
     assert (await Person.select(Person.restricted_at).where(Person.id == pid))[0]["restricted_at"] is not None
     assert await SupportCase.count() == open_before  # no new case
-    assert (await cases.detail(case.id)).outcome == RESTRICTION_APPLIED
+    assert (await cases.detail(case.id, actor_id=None)).outcome == RESTRICTION_APPLIED
     changed = await StaffAudit.select().where(
         (StaffAudit.subject_account == anna.account_id) & (StaffAudit.what == "restricted_at: behandlingen begränsad")
     )
@@ -220,21 +221,21 @@ async def test_apply_restriction_keeps_an_earlier_restriction_and_request_restri
     opened = await rights.request_restriction(anna.account_id, "Jag bestrider uppgifterna.")
     first = await rights.privacy_state(anna.account_id)
     assert opened.kind == "restriction" and first.restriction_reason == "Jag bestrider uppgifterna."
-    assert await apply_restriction(anna.account_id, "Ärende 1", engine=db) is False
+    assert await request_service(db).apply_restriction(anna.account_id, "Ärende 1") is False
     assert await rights.privacy_state(anna.account_id) == first
     assert await SupportCase.count() == 1
     with pytest.raises(NotFound):
-        await rights.apply_restriction(anna.account_id + 1000, "Ärende 2")
+        await request_service(db).apply_restriction(anna.account_id + 1000, "Ärende 2")
     await AccountPrivacy.update({AccountPrivacy.restricted_at: None}).where(AccountPrivacy.account == anna.account_id)
-    assert await rights.apply_restriction(anna.account_id, "Ärende 3") is True
+    assert await request_service(db).apply_restriction(anna.account_id, "Ärende 3") is True
     assert (await rights.privacy_state(anna.account_id)).restriction_reason == "Ärende 3"
 
 
 async def test_a_restriction_request_of_a_form_person_restricts_the_person(db):
     kim = await staff()
     pid = await form_person()
-    cases = CaseService(db)
+    cases = case_service(db)
     case = await cases.create(kind="restriction", subject="Begränsa", contact_email=EMAIL, actor_id=kim.account_id)
     await cases.complete(case.id, kim.account_id, identity_verified=True, note="Begränsat.")
     assert (await Person.select(Person.restricted_at).where(Person.id == pid))[0]["restricted_at"] is not None
-    assert await RightsService(db).apply_person_restriction(pid, "Igen") is False
+    assert await request_service(db).apply_person_restriction(pid, "Igen") is False

@@ -20,6 +20,7 @@ from coursesite.privacy.rights import ProfileChanges, RightsService
 from tests.conftest import TEST_SECRET
 from tests.integration.test_erasure import dump
 from tests.integration.test_forms import forms, make_account  # noqa: F401 - the forms fixture
+from tests.support import request_service
 
 EMAIL = "nora.nyhetsbrev@example.se"
 
@@ -158,7 +159,7 @@ async def test_erasure_of_a_form_person_without_an_account(db, forms):  # noqa: 
 async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):  # noqa: F811
     _, person_id = await subscriber(forms, account=False)
     await export(db, "mailchimp")
-    assert await RightsService(db).apply_person_restriction(person_id, "Begäran per telefon") is True
+    assert await request_service(db).apply_person_restriction(person_id, "Begäran per telefon") is True
     assert [(n["kind"], n["person"], n["account"]) for n in await notices()] == [("restriction", person_id, None)]
 
 

@@ -21,6 +21,7 @@ from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.privacy.sharing import allowed_fields
 from coursesite.privacy.subsidiaries import SubsidiaryService
+from tests.support import request_service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BUDGET, BUFFERT, *_ = WEBINARS
@@ -283,7 +284,7 @@ async def test_a_restriction_is_passed_on_to_each_subsidiary_that_received_the_p
     assert anna not in [p["account.id"] for p in (await service.participants(course_site)).participants]
 
     await RecipientNotice.delete(force=True)
-    assert await rights.apply_person_restriction(wilma, "Begäran per telefon") is True
+    assert await request_service(db).apply_person_restriction(wilma, "Begäran per telefon") is True
     assert await RecipientNotice.select(
         RecipientNotice.subsidiary, RecipientNotice.kind, RecipientNotice.subject_ref
     ) == [{"subsidiary": webinar.id, "kind": "restriction", "subject_ref": str(wilma)}]

@@ -20,8 +20,6 @@ NOT_YET = frozenset(
         "controllers/instructor_authoring.py",
         "controllers/instructor_insight.py",
         "controllers/instructor_review.py",
-        "controllers/my_data.py",
-        "controllers/support.py",
     }
 )
 

@@ -10,8 +10,8 @@ from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
 from coursesite.privacy import audit
-from coursesite.privacy.cases import today
 from coursesite.privacy.deadlines import deadline
+from coursesite.support.cases import today
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
 from tests.support import open_every_lesson
 from tests.web.test_finance import post_form
@@ -289,7 +289,6 @@ async def test_creating_a_case_through_the_api_refuses_personal_numbers_and_unkn
 async def test_clause_deletion_via_customer_service_a_request_erases_nothing_until_customer_service_completes_it(
     client,
 ):
-    pytest.importorskip("coursesite.privacy.erasure", reason="privacy/erasure.py (erase_account) is not there yet")
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
     again = await api_post(client, "/api/v1/me/erasure-request")
@@ -317,7 +316,6 @@ async def test_clause_deletion_via_customer_service_a_request_erases_nothing_unt
 
 
 async def test_completing_an_erasure_on_the_page_needs_the_identity_box(client):
-    pytest.importorskip("coursesite.privacy.erasure", reason="privacy/erasure.py (erase_account) is not there yet")
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
     await login_as_staff(client, "customer_service")

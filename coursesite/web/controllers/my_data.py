@@ -1,28 +1,30 @@
 """Mina uppgifter: the participant's rights (issue 5 §4). The page and its forms, and the JSON API:
 GET /api/v1/me/data, GET /api/v1/me/data.pdf, PATCH /api/v1/me/profile, POST /api/v1/me/restriction,
 GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw, POST /api/v1/me/erasure-request.
-The work is in privacy/access.py and privacy/rights.py."""
+Logged-in people only: every route is in `ROUTER`, which carries the guard once. The work is in privacy/access.py
+(`AccessExports`) and privacy/rights.py (`RightsService`); the export download is web/downloads.py."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-import anyio
 import msgspec
-from litestar import Request, Response, get, patch, post
+from litestar import Request, Response, Router, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts import service as accounts
 from coursesite.accounts.validation import normalise_email
+from coursesite.billing.service import BillingService
 from coursesite.core.errors import Conflict, Invalid, RateLimited
-from coursesite.privacy.access import access_export, export_filename
+from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
-from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, configured_periods, controller_name, login_policy, principal_of, settings_of
+from coursesite.web.deps import login_policy, principal_of
+from coursesite.web.downloads import export_download
+from coursesite.web.forms import read_form
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -35,31 +37,60 @@ NOTICES = {
     "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu.",
 }
 PASSWORD_MAX = 1024
-JSON_HEADERS = {"cache-control": "private, no-store"}
 
 
-def rights_of(request: Request) -> RightsService:
-    service = getattr(request.app.state, "rights", None)
-    return service if service is not None else RightsService(request.app.state.engine)
+# -- the HTML forms
 
 
-async def _export(request: Request) -> dict[str, Any]:
-    return await access_export(
-        principal_of(request).account_id,
-        periods=configured_periods(request),
-        controller=controller_name(request),
-        login_secret=settings_of(request).secret_key,
-    )
+@dataclass
+class ProfileForm:
+    first_name: str = ""
+    last_name: str = ""
+    mobile: str = ""
+    source: str = ""
+    # billing: only on the form of someone who has billing details (the hidden customer_type says so)
+    customer_type: str = ""
+    company_name: str = ""
+    org_number: str = ""
+    reference: str = ""
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+
+
+@dataclass
+class EmailForm:
+    email: str = ""
+    current_password: str = ""
+
+
+@dataclass
+class ProfileSwitchForm:
+    profile_enabled: bool = False
+
+
+@dataclass
+class RestrictionForm:
+    reason: str = ""
 
 
 # -- the page
 
 
-async def _page(request: Request, *, notice=None, errors=None, values=None, message=None, status_code=200) -> Template:
+async def _page(
+    request: Request,
+    rights: RightsService,
+    billing: BillingService,
+    *,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Template:
     account_id = principal_of(request).account_id
-    service = rights_of(request)
-    contact = await service.contact(account_id)
-    customer = await billing_of(request).customer(account_id)
+    contact = await rights.contact(account_id)
+    customer = await billing.customer(account_id)
     return Template(
         "privacy/my_data.html",
         context={
@@ -69,43 +100,35 @@ async def _page(request: Request, *, notice=None, errors=None, values=None, mess
             "errors": errors or {},
             "message": message,
             "notice": notice,
-            "state": await service.privacy_state(account_id),
-            "consents": await service.consents(account_id),
-            "requests": await service.requests(account_id),
+            "state": await rights.privacy_state(account_id),
+            "consents": await rights.consents(account_id),
+            "requests": await rights.requests(account_id),
         },
         status_code=status_code,
     )
 
 
-@get("/mina-uppgifter", guards=[guards.logged_in], name="my_data", include_in_schema=False)
+@get("/mina-uppgifter", name="my_data", include_in_schema=False)
 async def my_data_page(
-    request: Request, klart: Annotated[str | None, QueryParameter(max_length=20)] = None
+    request: Request,
+    rights: RightsService,
+    billing: BillingService,
+    klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, billing, notice=NOTICES.get(klart or ""))
 
 
-def _form_values(form: Any, names: tuple[str, ...], limit: int = 300) -> dict[str, str]:
-    values = {}
-    for name in names:
-        raw = form.get(name)
-        if isinstance(raw, str):
-            values[name] = raw.strip()[:limit]
-    return values
-
-
-@post("/mina-uppgifter/profil", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def my_data_profile(request: Request) -> Template | Redirect:
-    form = await request.form()
-    contact = _form_values(form, CONTACT_FIELDS)
-    billing = _form_values(form, BILLING_FIELDS) if form.get("address_line") is not None else None
+@post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
+async def my_data_profile(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+    form = read_form(ProfileForm, await request.form())
+    contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
+    billing_values = {name: getattr(form, name).strip() for name in BILLING_FIELDS} if form.customer_type else None
     try:
-        await rights_of(request).rectify(
-            principal_of(request).account_id, ProfileChanges(contact=contact, billing=billing)
-        )
+        await rights.rectify(principal_of(request).account_id, ProfileChanges(contact=contact, billing=billing_values))
     except Invalid as exc:
         errors = dict(exc.field_errors)
-        shown = {k: ("" if k in errors else v) for k, v in (contact | (billing or {})).items()}
-        return await _page(request, errors=errors, values=shown, message=exc.message, status_code=400)
+        shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
+        return await _page(request, rights, billing, errors=errors, values=shown, message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
@@ -130,94 +153,70 @@ async def _confirm_new_email(request: Request, email: str | None, password: str 
     )
 
 
-@post("/mina-uppgifter/epost", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def my_data_email(request: Request) -> Template | Redirect:
-    form = await request.form()
-    email = str(form.get("email") or "")[:300]
-    password = str(form.get("current_password") or "")
+@post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
+async def my_data_email(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+    form = read_form(EmailForm, await request.form())
+    email = form.email[:300]
     try:
-        await _confirm_new_email(request, email, password)
-        await rights_of(request).rectify(principal_of(request).account_id, ProfileChanges(email=email))
+        await _confirm_new_email(request, email, form.current_password)
+        await rights.rectify(principal_of(request).account_id, ProfileChanges(email=email))
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
-        return await _page(request, errors=errors, values={"email": email}, message=exc.message, status_code=status)
+        return await _page(
+            request, rights, billing, errors=errors, values={"email": email}, message=exc.message, status_code=status
+        )
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
 
-@post("/mina-uppgifter/profilval", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def my_data_profile_switch(request: Request) -> Redirect:
-    form = await request.form()
-    enabled = form.get("profile_enabled") == "on"
-    await rights_of(request).rectify(principal_of(request).account_id, ProfileChanges(profile_enabled=enabled))
+@post("/mina-uppgifter/profilval", status_code=303, include_in_schema=False)
+async def my_data_profile_switch(request: Request, rights: RightsService) -> Redirect:
+    form = read_form(ProfileSwitchForm, await request.form())
+    changes = ProfileChanges(profile_enabled=form.profile_enabled)
+    await rights.rectify(principal_of(request).account_id, changes)
     return Redirect("/mina-uppgifter?klart=profilval", status_code=303)
 
 
-@post("/mina-uppgifter/begransning", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def my_data_restriction(request: Request) -> Template | Redirect:
-    form = await request.form()
-    reason = form.get("reason")
+@post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
+async def my_data_restriction(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+    form = read_form(RestrictionForm, await request.form())
     try:
-        await rights_of(request).request_restriction(
-            principal_of(request).account_id, reason[:1100] if isinstance(reason, str) else ""
-        )
+        await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
-        return await _page(request, errors=dict(exc.field_errors), message=exc.message, status_code=400)
+        return await _page(
+            request, rights, billing, errors=dict(exc.field_errors), message=exc.message, status_code=400
+        )
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 
-@post(
-    "/mina-uppgifter/samtycken/{kind:str}/aterkalla",
-    guards=[guards.logged_in],
-    status_code=303,
-    include_in_schema=False,
-)
-async def my_data_withdraw(request: Request, kind: FromPath[Kind]) -> Redirect:
-    await rights_of(request).withdraw_consent(principal_of(request).account_id, kind)
+@post("/mina-uppgifter/samtycken/{kind:str}/aterkalla", status_code=303, include_in_schema=False)
+async def my_data_withdraw(request: Request, rights: RightsService, kind: FromPath[Kind]) -> Redirect:
+    await rights.withdraw_consent(principal_of(request).account_id, kind)
     return Redirect("/mina-uppgifter?klart=samtycke", status_code=303)
 
 
-@post("/mina-uppgifter/radering", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def my_data_erasure(request: Request) -> Redirect:
-    await rights_of(request).request_erasure(principal_of(request).account_id)
+@post("/mina-uppgifter/radering", status_code=303, include_in_schema=False)
+async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
+    await rights.request_erasure(principal_of(request).account_id)
     return Redirect("/mina-uppgifter?klart=radering", status_code=303)
 
 
 # -- the API
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
-@get("/api/v1/me/data", guards=[guards.logged_in], tags=["privacy"], media_type="application/json")
-async def api_my_data(request: Request) -> Response[bytes]:
+@get("/api/v1/me/data", tags=["privacy"], media_type="application/json")
+async def api_my_data(request: Request, exports: AccessExports) -> Response[bytes]:
     """Everything held about me (art. 15), table by table from the registry, each field with its description,
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
     grading works, my rights and the supervisory authority (IMY). A download (content-disposition attachment)."""
-    return await export_download(await _export(request), "json")
+    return await export_download(await exports.export(principal_of(request).account_id), "json")
 
 
-@get("/api/v1/me/data.pdf", guards=[guards.logged_in], tags=["privacy"], media_type="application/pdf")
-async def api_my_data_pdf(request: Request) -> Response[bytes]:
+@get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
+async def api_my_data_pdf(request: Request, exports: AccessExports) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
-    return await export_download(await _export(request), "pdf")
-
-
-async def export_download(data: dict[str, Any], extension: str, *, filename: str | None = None) -> Response[bytes]:
-    """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop)."""
-    if extension == "pdf":
-        content, media_type = await anyio.to_thread.run_sync(render_export_pdf, data), "application/pdf"
-    else:
-        content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
-        media_type = "application/json"
-    name = filename or export_filename(extension)
-    return Response(
-        content, media_type=media_type, headers=JSON_HEADERS | {"content-disposition": f'attachment; filename="{name}"'}
-    )
+    return await export_download(await exports.export(principal_of(request).account_id), "pdf")
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -236,8 +235,8 @@ class ProfileOut(msgspec.Struct):
     notified: list[str]
 
 
-@patch("/api/v1/me/profile", guards=[guards.logged_in], tags=["privacy"])
-async def api_my_profile(request: Request, data: JSONBody[ProfileBody]) -> ProfileOut:
+@patch("/api/v1/me/profile", tags=["privacy"])
+async def api_my_profile(request: Request, rights: RightsService, data: JSONBody[ProfileBody]) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
     409 when another account has the address), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
@@ -247,7 +246,7 @@ async def api_my_profile(request: Request, data: JSONBody[ProfileBody]) -> Profi
     billing = dict(data.billing) if data.billing is not None else None
     await _confirm_new_email(request, data.email, data.current_password)
     changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled, email=data.email)
-    result = await rights_of(request).rectify(principal_of(request).account_id, changes)
+    result = await rights.rectify(principal_of(request).account_id, changes)
     return ProfileOut(changed=list(result.changed), notified=list(result.notified))
 
 
@@ -263,11 +262,11 @@ class RequestOut(msgspec.Struct):
     deadline: date | None
 
 
-@post("/api/v1/me/restriction", guards=[guards.logged_in], status_code=201, tags=["privacy"])
-async def api_my_restriction(request: Request, data: JSONBody[RestrictionBody]) -> RequestOut:
+@post("/api/v1/me/restriction", status_code=201, tags=["privacy"])
+async def api_my_restriction(request: Request, rights: RightsService, data: JSONBody[RestrictionBody]) -> RequestOut:
     """Ask for restriction (art. 18): from now on my data is only stored (no marketing, profiling, sharing or
     newsletter export); a case for customer service is opened. I am told before it is lifted."""
-    view = await rights_of(request).request_restriction(principal_of(request).account_id, data.reason)
+    view = await rights.request_restriction(principal_of(request).account_id, data.reason)
     return RequestOut(view.id, view.kind, view.status, view.received_on, view.deadline)
 
 
@@ -282,10 +281,10 @@ class ConsentOut(msgspec.Struct):
     active: bool
 
 
-@get("/api/v1/me/consents", guards=[guards.logged_in], tags=["privacy"])
-async def api_my_consents(request: Request) -> list[ConsentOut]:
+@get("/api/v1/me/consents", tags=["privacy"])
+async def api_my_consents(request: Request, rights: RightsService) -> list[ConsentOut]:
     """Every consent I gave (the account's and those given through the forms with my email), withdrawn ones too."""
-    views = await rights_of(request).consents(principal_of(request).account_id)
+    views = await rights.consents(principal_of(request).account_id)
     return [
         ConsentOut(v.kind, v.label, v.text, v.policy_version, v.channel, v.given_at, v.withdrawn_at, v.active)
         for v in views
@@ -297,64 +296,40 @@ class WithdrawnOut(msgspec.Struct):
     withdrawn: int
 
 
-@post("/api/v1/me/consents/{kind:str}/withdraw", guards=[guards.logged_in], status_code=200, tags=["privacy"])
-async def api_withdraw_consent(request: Request, kind: FromPath[Kind]) -> WithdrawnOut:
+@post("/api/v1/me/consents/{kind:str}/withdraw", status_code=200, tags=["privacy"])
+async def api_withdraw_consent(request: Request, rights: RightsService, kind: FromPath[Kind]) -> WithdrawnOut:
     """Withdraw every active consent of this kind (`newsletter`, …) in one call; 404 when none is active."""
-    count = await rights_of(request).withdraw_consent(principal_of(request).account_id, kind)
+    count = await rights.withdraw_consent(principal_of(request).account_id, kind)
     return WithdrawnOut(kind=kind, withdrawn=count)
 
 
-@post("/api/v1/me/erasure-request", guards=[guards.logged_in], status_code=201, tags=["privacy"])
-async def api_erasure_request(request: Request) -> RequestOut:
+@post("/api/v1/me/erasure-request", status_code=201, tags=["privacy"])
+async def api_erasure_request(request: Request, rights: RightsService) -> RequestOut:
     """Ask for erasure (art. 17). Customer service confirms my identity and carries it out within the deadline
     (one month from today). A second request while one is open returns the open one."""
-    view = await rights_of(request).request_erasure(principal_of(request).account_id)
+    view = await rights.request_erasure(principal_of(request).account_id)
     return RequestOut(view.id, view.kind, view.status, view.received_on, view.deadline)
 
 
-# -- the PDF (WeasyPrint, blocking: called in a worker thread)
+ROUTER = Router(
+    path="/",
+    guards=[guards.logged_in],  # every route below: the person's own data
+    route_handlers=[
+        my_data_page,
+        my_data_profile,
+        my_data_email,
+        my_data_profile_switch,
+        my_data_restriction,
+        my_data_withdraw,
+        my_data_erasure,
+        api_my_data,
+        api_my_data_pdf,
+        api_my_profile,
+        api_my_restriction,
+        api_my_consents,
+        api_withdraw_consent,
+        api_erasure_request,
+    ],
+)
 
-PDF_TEMPLATE = "privacy/data_export_pdf.html"
-
-
-def render_export_pdf(data: dict[str, Any]) -> bytes:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-    from weasyprint import HTML
-
-    from coursesite.billing.pdf import LocalOnlyFetcher
-
-    environment = Environment(
-        loader=FileSystemLoader(REPO_ROOT / "templates"), autoescape=select_autoescape(default=True)
-    )
-    html = environment.get_template(PDF_TEMPLATE).render(data=data, show=_show)
-    templates = REPO_ROOT / "templates" / "privacy"
-    fetcher = LocalOnlyFetcher((templates,))
-    return HTML(string=html, base_url=templates.as_uri() + "/", url_fetcher=fetcher).write_pdf()
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-ROUTES: list[Any] = [
-    my_data_page,
-    my_data_profile,
-    my_data_email,
-    my_data_profile_switch,
-    my_data_restriction,
-    my_data_withdraw,
-    my_data_erasure,
-    api_my_data,
-    api_my_data_pdf,
-    api_my_profile,
-    api_my_restriction,
-    api_my_consents,
-    api_withdraw_consent,
-    api_erasure_request,
-]
+ROUTES: list[Any] = [ROUTER]

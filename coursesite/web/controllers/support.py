@@ -1,26 +1,30 @@
 """Customer service's pages (/kundtjanst) and JSON API (/api/v1/support): cases and data-subject requests with their
-deadlines, notes, extensions and completion. Customer service and admins only; the work is in privacy/cases.py.
+deadlines, notes, extensions and completion. Customer service and admins only: every route is in `ROUTER`, which
+carries the guard once. The work is in coursesite/support/ (cases.py, requests.py), which audits every read of a
+person's data and every change; these handlers parse, call the service and render.
 
-Every page that shows a person's data writes a read to the staff audit log, and every change a change (privacy/audit.py).
 Customer service sees contact data and cases: never answers, never billing details. docs/privacy-support.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.privacy import audit
-from coursesite.privacy.access import access_export
-from coursesite.privacy.cases import (
+from coursesite.core.text import has_forbidden_characters
+from coursesite.privacy.deadlines import deadline as request_deadline
+from coursesite.privacy.pii import find_forbidden
+from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
+from coursesite.support.cases import (
     CASE_KINDS,
     DESCRIPTION_MAX,
     KIND_LABELS_SV,
@@ -28,7 +32,6 @@ from coursesite.privacy.cases import (
     NAME_MAX,
     NOTE_MAX,
     REASON_MAX,
-    RECTIFIABLE,
     REQUEST_KINDS,
     STATUS_LABELS_SV,
     SUBJECT_MAX,
@@ -36,20 +39,17 @@ from coursesite.privacy.cases import (
     CaseView,
     today,
 )
-from coursesite.privacy.deadlines import deadline as request_deadline
-from coursesite.privacy.pii import find_forbidden
-from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
+from coursesite.support.requests import RECTIFIABLE
 from coursesite.web import guards
-from coursesite.web.controllers.my_data import export_download
-from coursesite.web.deps import configured_periods, controller_name, principal_of, settings_of
+from coursesite.web.deps import principal_of
+from coursesite.web.downloads import export_download
+from coursesite.web.forms import read_form
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
 CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 NoticeId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 MAX_ACCOUNT_ID = 2**31 - 1
-
-READ_CASE = "support_case och case_note: kontaktuppgifter (namn, e-post, mobil) och ärendeuppgifter"
-READ_LIST = "ärendelista: namn och e-post"
+DATE_FORMAT = "Ange dagen som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."
 
 NOTICES = {
     "skapat": "Ärendet är registrerat.",
@@ -63,12 +63,43 @@ NOTICES = {
 PROCESSOR_PATH = "/kundtjanst/nyhetsbrevstjanster"
 
 
-def processor_notices_of(request: Request) -> ProcessorNotices:
-    return request.app.state.processor_notices
+# -- the HTML forms
 
 
-def cases_of(request: Request) -> CaseService:
-    return request.app.state.cases
+@dataclass
+class NewCaseForm:
+    kind: str = ""
+    subject: str = ""
+    description: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    account_id: str = ""
+    received_on: str = ""
+
+
+@dataclass
+class NoteForm:
+    note: str = ""
+
+
+@dataclass
+class ExtendForm:
+    reason: str = ""
+    notified_on: str = ""
+
+
+@dataclass
+class CompleteForm:
+    note: str = ""
+    identity_verified: bool = False
+
+
+@dataclass
+class RectifyForm:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
 
 
 def _helpers() -> dict[str, Any]:
@@ -86,76 +117,72 @@ def _page(template: str, section: str, status_code: int = 200, **context: Any) -
 
 
 def _safe_values(values: dict[str, str]) -> dict[str, str]:
-    """What to show again in a refused form: never a value holding a personnummer or a card number."""
-    return {key: ("" if find_forbidden(value) else value) for key, value in values.items()}
+    """What to show again in a refused form: never a value holding a personnummer, a card number, a control or a
+    bidi character."""
+    return {
+        key: ("" if find_forbidden(value) or has_forbidden_characters(value, multiline=True) else value)
+        for key, value in values.items()
+    }
 
 
-async def _audit_list(request: Request, views: list[CaseView], why: str) -> None:
-    await audit.record_many(
-        principal_of(request).account_id, "read", [(v.account_id, v.person_id) for v in views], what=READ_LIST, why=why
-    )
+def _date(text: str) -> date | None:
+    """A day typed as ÅÅÅÅ-MM-DD; None when empty; ValueError when it is not a day."""
+    return date.fromisoformat(text.strip()) if text.strip() else None
 
 
 # -- pages: the list
 
 
-@get("/kundtjanst", guards=[SUPPORT], name="support", include_in_schema=False)
-async def index_page(request: Request) -> Template:
-    service = cases_of(request)
-    views = await service.open_cases()
-    await _audit_list(request, views, "kundtjänst: öppna ärenden")
+@get("/kundtjanst", name="support", include_in_schema=False)
+async def index_page(request: Request, cases: CaseService, processor_notices: ProcessorNotices) -> Template:
+    views = await cases.open_cases(actor_id=principal_of(request).account_id, why="kundtjänst: öppna ärenden")
     overdue = [view for view in views if view.overdue]
-    pending = await processor_notices_of(request).count_pending()
+    pending = await processor_notices.count_pending()
     return _page("index.html", "cases", cases=views, overdue_count=len(overdue), processor_pending=pending)
 
 
 # -- pages: a new case
 
 
-def _new_values(form: Any) -> dict[str, str]:
-    limits = {
-        "kind": 20,
-        "subject": SUBJECT_MAX + 1,
-        "description": DESCRIPTION_MAX + 1,
-        "contact_name": NAME_MAX + 1,
-        "contact_email": 255,
-        "account_id": 12,
-        "received_on": 10,
-    }
-    return {key: str(form.get(key) or "")[:limit] for key, limit in limits.items()}
-
-
-@get("/kundtjanst/nytt", guards=[SUPPORT], name="support_new", include_in_schema=False)
+@get("/kundtjanst/nytt", name="support_new", include_in_schema=False)
 async def new_page() -> Template:
     return _page("new.html", "new", values={"kind": "complaint", "received_on": today().isoformat()}, errors={})
 
 
-@post("/kundtjanst/nytt", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def new_submit(request: Request) -> Template | Redirect:
-    values = _new_values(await request.form())
+@post("/kundtjanst/nytt", status_code=303, include_in_schema=False)
+async def new_submit(request: Request, cases: CaseService) -> Template | Redirect:
+    form = read_form(NewCaseForm, await request.form())
+    values = {
+        "kind": form.kind,
+        "subject": form.subject,
+        "description": form.description,
+        "contact_name": form.contact_name,
+        "contact_email": form.contact_email,
+        "account_id": form.account_id,
+        "received_on": form.received_on,
+    }
     errors: dict[str, str] = {}
     account_id: int | None = None
-    if values["account_id"].strip():
+    if form.account_id.strip():
         try:
-            account_id = int(values["account_id"].strip())
+            account_id = int(form.account_id.strip())
             if not 1 <= account_id <= MAX_ACCOUNT_ID:
                 raise ValueError
         except ValueError:
             errors["account_id"] = "Ange kontots nummer med siffror."
     received_on: date | None = None
-    if values["received_on"].strip():
-        try:
-            received_on = date.fromisoformat(values["received_on"].strip())
-        except ValueError:
-            errors["received_on"] = "Ange dagen som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."
+    try:
+        received_on = _date(form.received_on)
+    except ValueError:
+        errors["received_on"] = DATE_FORMAT
     if not errors:
         try:
-            view = await cases_of(request).create(
-                kind=values["kind"],
-                subject=values["subject"],
-                description=values["description"],
-                contact_name=values["contact_name"],
-                contact_email=values["contact_email"],
+            view = await cases.create(
+                kind=form.kind,
+                subject=form.subject,
+                description=form.description,
+                contact_name=form.contact_name,
+                contact_email=form.contact_email,
                 account_id=account_id,
                 received_on=received_on,
                 actor_id=principal_of(request).account_id,
@@ -173,22 +200,20 @@ async def new_submit(request: Request) -> Template | Redirect:
 
 
 async def _case_page(
-    request: Request, case_id: int, *, errors=None, values=None, message=None, notice=None, status_code=200
+    request: Request,
+    cases: CaseService,
+    case_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    message: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
 ) -> Template:
-    service = cases_of(request)
-    detail = await service.detail(case_id)
-    others = (
-        [c for c in await service.cases_of(detail.case.account_id) if c.id != case_id] if detail.case.account_id else []
-    )
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=detail.case.account_id,
-        subject_person=detail.case.person_id,
-        what=READ_CASE,
-        why=f"kundtjänst, ärende {case_id}",
-    )
-    restriction = await service.restriction_of(detail.case)
+    detail = await cases.detail(case_id, actor_id=principal_of(request).account_id)
+    account_id = detail.case.account_id
+    others = [c for c in await cases.cases_of(account_id) if c.id != case_id] if account_id else []
+    restriction = await cases.restriction_of(detail.case)
     return _page(
         "case.html",
         "cases",
@@ -207,15 +232,19 @@ async def _case_page(
     )
 
 
-@get("/kundtjanst/arende/{case_id:int}", guards=[SUPPORT], name="support_case", include_in_schema=False)
+@get("/kundtjanst/arende/{case_id:int}", name="support_case", include_in_schema=False)
 async def case_page(
-    request: Request, case_id: FromPath[CaseId], klar: Annotated[str | None, QueryParameter(max_length=20)] = None
+    request: Request,
+    cases: CaseService,
+    case_id: FromPath[CaseId],
+    klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _case_page(request, case_id, notice=NOTICES.get(klar or ""))
+    return await _case_page(request, cases, case_id, notice=NOTICES.get(klar or ""))
 
 
 async def _act(
     request: Request,
+    cases: CaseService,
     case_id: int,
     action: Callable[[], Awaitable[Any]],
     values: dict[str, str],
@@ -224,13 +253,14 @@ async def _act(
     note_field: str = "note",
 ) -> Template | Redirect:
     """Make one change to the case. Refused: the case page again with the errors (a note's under `note_field`, the
-    form it came from) and the values, less any holding a personnummer or a card number."""
+    form it came from) and the values, less any holding a personnummer, a card number or a forbidden character."""
     try:
         await action()
     except (Invalid, Conflict) as exc:
         errors = {(note_field if key == "note" else key): text for key, text in exc.field_errors.items()}
         return await _case_page(
             request,
+            cases,
             case_id,
             errors=errors,
             values=_safe_values(values),
@@ -240,60 +270,59 @@ async def _act(
     return Redirect(f"/kundtjanst/arende/{case_id}?klar={done}", status_code=303)
 
 
-def _form_text(form: Any, name: str, limit: int) -> str:
-    return str(form.get(name) or "")[: limit + 1]
-
-
-@post("/kundtjanst/arende/{case_id:int}/anteckning", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def note_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
-    values = {"note": _form_text(await request.form(), "note", NOTE_MAX)}
+@post("/kundtjanst/arende/{case_id:int}/anteckning", status_code=303, include_in_schema=False)
+async def note_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
     return await _act(
-        request, case_id, lambda: cases_of(request).add_note(case_id, actor, values["note"]), values, done="anteckning"
+        request,
+        cases,
+        case_id,
+        lambda: cases.add_note(case_id, actor, form.note),
+        {"note": form.note},
+        done="anteckning",
     )
 
 
-@post("/kundtjanst/arende/{case_id:int}/forlang", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def extend_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
-    form = await request.form()
-    values = {"reason": _form_text(form, "reason", REASON_MAX), "notified_on": _form_text(form, "notified_on", 9)}
-    notified_on: date | None = None
-    if values["notified_on"].strip():
-        try:
-            notified_on = date.fromisoformat(values["notified_on"].strip())
-        except ValueError:
-            errors = {"notified_on": "Ange dagen som ÅÅÅÅ-MM-DD, till exempel 2026-01-31."}
-            return await _case_page(request, case_id, errors=errors, values=_safe_values(values), status_code=400)
+@post("/kundtjanst/arende/{case_id:int}/forlang", status_code=303, include_in_schema=False)
+async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(ExtendForm, await request.form())
+    values = {"reason": form.reason, "notified_on": form.notified_on}
+    try:
+        notified_on = _date(form.notified_on)
+    except ValueError:
+        errors = {"notified_on": DATE_FORMAT}
+        return await _case_page(request, cases, case_id, errors=errors, values=_safe_values(values), status_code=400)
     actor = principal_of(request).account_id
 
-    def extend():
-        return cases_of(request).extend(case_id, actor, reason=values["reason"], notified_on=notified_on)
+    def extend() -> Awaitable[Any]:
+        return cases.extend(case_id, actor, reason=form.reason, notified_on=notified_on)
 
-    return await _act(request, case_id, extend, values, done="forlangt")
+    return await _act(request, cases, case_id, extend, values, done="forlangt")
 
 
-@post("/kundtjanst/arende/{case_id:int}/avsluta", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def complete_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
-    form = await request.form()
-    values = {"complete_note": _form_text(form, "note", NOTE_MAX)}
-    verified = str(form.get("identity_verified") or "") == "ja"
+@post("/kundtjanst/arende/{case_id:int}/avsluta", status_code=303, include_in_schema=False)
+async def complete_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(CompleteForm, await request.form())
     actor = principal_of(request).account_id
 
-    def complete():
-        return cases_of(request).complete(case_id, actor, identity_verified=verified, note=values["complete_note"])
+    def complete() -> Awaitable[Any]:
+        return cases.complete(case_id, actor, identity_verified=form.identity_verified, note=form.note)
 
-    return await _act(request, case_id, complete, values, done="avslutat", note_field="complete_note")
+    values = {"complete_note": form.note}
+    return await _act(request, cases, case_id, complete, values, done="avslutat", note_field="complete_note")
 
 
-@post("/kundtjanst/arende/{case_id:int}/avvisa", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def reject_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
-    values = {"reject_note": _form_text(await request.form(), "note", NOTE_MAX)}
+@post("/kundtjanst/arende/{case_id:int}/avvisa", status_code=303, include_in_schema=False)
+async def reject_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
 
-    def reject():
-        return cases_of(request).reject(case_id, actor, note=values["reject_note"])
+    def reject() -> Awaitable[Any]:
+        return cases.reject(case_id, actor, note=form.note)
 
-    return await _act(request, case_id, reject, values, done="avvisat", note_field="reject_note")
+    values = {"reject_note": form.note}
+    return await _act(request, cases, case_id, reject, values, done="avvisat", note_field="reject_note")
 
 
 def _rectification(values: dict[str, str]) -> tuple[dict[str, str], str | None]:
@@ -302,25 +331,26 @@ def _rectification(values: dict[str, str]) -> tuple[dict[str, str], str | None]:
     return contact, values.get("email")
 
 
-@post("/kundtjanst/arende/{case_id:int}/ratta", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def rectify_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
-    form = await request.form()
-    values = {name: _form_text(form, name, 254) for name in RECTIFIABLE if form.get(name) is not None}
+@post("/kundtjanst/arende/{case_id:int}/ratta", status_code=303, include_in_schema=False)
+async def rectify_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(RectifyForm, await request.form())
+    values = {name: getattr(form, name) for name in RECTIFIABLE}
     contact, email = _rectification(values)
     actor = principal_of(request).account_id
     return await _act(
         request,
+        cases,
         case_id,
-        lambda: cases_of(request).rectify(case_id, actor, contact=contact, email=email),
+        lambda: cases.rectify(case_id, actor, contact=contact, email=email),
         values,
         done="rattat",
     )
 
 
-@post("/kundtjanst/arende/{case_id:int}/hav-begransning", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template | Redirect:
+@post("/kundtjanst/arende/{case_id:int}/hav-begransning", status_code=303, include_in_schema=False)
+async def lift_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
     principal = principal_of(request)
-    return await _act(request, case_id, lambda: cases_of(request).lift_restriction(case_id, principal), {}, done="havd")
+    return await _act(request, cases, case_id, lambda: cases.lift_restriction(case_id, principal), {}, done="havd")
 
 
 # -- an access request: the export to send (art. 15)
@@ -328,49 +358,38 @@ async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template |
 ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 
 
-async def _access_export(request: Request, case_id: int, extension: str) -> Response[bytes]:
+async def _access_export(request: Request, cases: CaseService, case_id: int, extension: str) -> Response[bytes]:
     """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
-    account, or someone who only used the forms). Every download is a staff read of all their data: audited."""
-    account_id, person_id = await cases_of(request).access_subject(case_id)
-    data = await access_export(
-        account_id,
-        person_id=person_id,
-        periods=configured_periods(request),
-        controller=controller_name(request),
-        login_secret=settings_of(request).secret_key,
-    )
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=account_id,
-        subject_person=person_id,
-        what=f"registerutdrag ({extension}): alla uppgifter om personen",
-        why=f"Begäran om registerutdrag, ärende {case_id}",
-    )
+    account, or someone who only used the forms). The service audits it as a read of all their data."""
+    data = await cases.access_export(case_id, principal_of(request).account_id, format=extension)
     return await export_download(data, extension, filename=f"registerutdrag-arende-{case_id}.{extension}")
 
 
-@get("/kundtjanst/arende/{case_id:int}/registerutdrag", guards=[SUPPORT], include_in_schema=False)
+@get("/kundtjanst/arende/{case_id:int}/registerutdrag", include_in_schema=False)
 async def access_export_download(
-    request: Request, case_id: FromPath[CaseId], format: ExportFormat = "json"
+    request: Request, cases: CaseService, case_id: FromPath[CaseId], format: ExportFormat = "json"
 ) -> Response[bytes]:
-    return await _access_export(request, case_id, format)
+    return await _access_export(request, cases, case_id, format)
 
 
 # -- pages: what to do at the newsletter processors (art. 19)
 
 
-@get(PROCESSOR_PATH, guards=[SUPPORT], name="support_processors", include_in_schema=False)
+@get(PROCESSOR_PATH, name="support_processors", include_in_schema=False)
 async def processors_page(
-    request: Request, klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None
+    request: Request,
+    processor_notices: ProcessorNotices,
+    klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
 ) -> Template:
-    notices = await processor_notices_of(request).pending(actor_id=principal_of(request).account_id)
+    notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
     return _page("processor_notices.html", "processors", notices=notices, done_id=klar, field_labels=FIELD_LABELS_SV)
 
 
-@post(PROCESSOR_PATH + "/{notice_id:int}/utfort", guards=[SUPPORT], status_code=303, include_in_schema=False)
-async def processor_done_submit(request: Request, notice_id: FromPath[NoticeId]) -> Redirect:
-    await processor_notices_of(request).mark_done(notice_id, actor_id=principal_of(request).account_id)
+@post(PROCESSOR_PATH + "/{notice_id:int}/utfort", status_code=303, include_in_schema=False)
+async def processor_done_submit(
+    request: Request, processor_notices: ProcessorNotices, notice_id: FromPath[NoticeId]
+) -> Redirect:
+    await processor_notices.mark_done(notice_id, actor_id=principal_of(request).account_id)
     return Redirect(f"{PROCESSOR_PATH}?klar={notice_id}", status_code=303)
 
 
@@ -437,9 +456,10 @@ def request_out(view: CaseView) -> SupportRequestOut:
     )
 
 
-@get("/api/v1/support/requests", guards=[SUPPORT], tags=["support"])
+@get("/api/v1/support/requests", tags=["support"])
 async def api_requests(
     request: Request,
+    cases: CaseService,
     status: Annotated[
         str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")
     ] = None,
@@ -448,33 +468,36 @@ async def api_requests(
     then the closed ones, newest first. Each with its `id`, `type`, the person's `email`, `status` and `deadline`."""
     if status is not None and status not in STATUS_LABELS_SV:
         raise Invalid("Okänd status.", field_errors={"status": "open, extended, completed eller rejected."})
-    views = await cases_of(request).requests(status=status)
-    await _audit_list(request, views, "kundtjänst: begäranden via API")
+    actor = principal_of(request).account_id
+    views = await cases.requests(actor_id=actor, why="kundtjänst: begäranden via API", status=status)
     return [request_out(view) for view in views]
 
 
-@post("/api/v1/support/requests/{case_id:int}/complete", guards=[SUPPORT], status_code=200, tags=["support"])
-async def api_complete(request: Request, case_id: CaseId, data: JSONBody[CompleteBody]) -> CompletedOut:
+@post("/api/v1/support/requests/{case_id:int}/complete", status_code=200, tags=["support"])
+async def api_complete(
+    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[CompleteBody]
+) -> CompletedOut:
     """Carry out and complete a request once the person's identity is confirmed: 400 unless `identity_verified` is
     true and `note` says what was done. An erasure request erases the account (accounting records are kept, restricted)
     and keeps the report as the outcome. 404 for anything but a request; 409 when already closed."""
-    service = cases_of(request)
-    case = await service.case(case_id)
+    case = await cases.case(case_id)
     if not case.is_request:
         raise NotFound("Begäran finns inte.")
-    await service.complete(
+    await cases.complete(
         case_id, principal_of(request).account_id, identity_verified=data.identity_verified, note=data.note
     )
-    detail = await service.detail(case_id)
+    detail = await cases.detail(case_id, actor_id=None)  # for the outcome: no contact data is shown
     return CompletedOut(id=case_id, type=detail.case.kind, status=detail.case.status, outcome=detail.outcome)
 
 
-@get("/api/v1/support/requests/{case_id:int}/export", guards=[SUPPORT], tags=["support"], media_type="application/json")
-async def api_access_export(request: Request, case_id: CaseId, format: ExportFormat = "json") -> Response[bytes]:
+@get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
+async def api_access_export(
+    request: Request, cases: CaseService, case_id: CaseId, format: ExportFormat = "json"
+) -> Response[bytes]:
     """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
     GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
     request, 409 when it is linked to no account or person. Audited as a read of all the person's data."""
-    return await _access_export(request, case_id, format)
+    return await _access_export(request, cases, case_id, format)
 
 
 class RectifyBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -489,8 +512,10 @@ class RectifiedOut(msgspec.Struct):
     notified: list[str]  # the recipients told (art. 19)
 
 
-@post("/api/v1/support/requests/{case_id:int}/rectify", guards=[SUPPORT], status_code=200, tags=["support"])
-async def api_rectify(request: Request, case_id: CaseId, data: JSONBody[RectifyBody]) -> RectifiedOut:
+@post("/api/v1/support/requests/{case_id:int}/rectify", status_code=200, tags=["support"])
+async def api_rectify(
+    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[RectifyBody]
+) -> RectifiedOut:
     """Carry out a rectification request once the person's identity is confirmed: correct the fields given (a field
     left out is not changed) on the linked account, or on the person row of someone who only used the forms.
     Subsidiaries and newsletter processors that received a corrected field are told. 400 per field; 404 for
@@ -498,16 +523,16 @@ async def api_rectify(request: Request, case_id: CaseId, data: JSONBody[RectifyB
     Complete the request afterwards."""
     values = {name: getattr(data, name) for name in RECTIFIABLE if getattr(data, name) is not None}
     contact, email = _rectification(values)
-    result = await cases_of(request).rectify(case_id, principal_of(request).account_id, contact=contact, email=email)
+    result = await cases.rectify(case_id, principal_of(request).account_id, contact=contact, email=email)
     return RectifiedOut(changed=list(result.changed), notified=list(result.notified))
 
 
-@post("/api/v1/support/cases", guards=[SUPPORT], status_code=201, tags=["support"])
-async def api_create_case(request: Request, data: JSONBody[CaseBody]) -> CaseOut:
+@post("/api/v1/support/cases", status_code=201, tags=["support"])
+async def api_create_case(request: Request, cases: CaseService, data: JSONBody[CaseBody]) -> CaseOut:
     """Register a case (`complaint`, `question`) or a data-subject request received by mail or phone (`access`,
     `rectification`, `restriction`, `erasure`: with `account_id` or `contact_email`, and a deadline one month from
     `received_on`). Free text refusing personnummer and card numbers: 400 per field, nothing stored."""
-    view = await cases_of(request).create(
+    view = await cases.create(
         kind=data.kind,
         subject=data.subject,
         description=data.description,
@@ -555,41 +580,49 @@ def processor_notice_out(view: NoticeView) -> ProcessorNoticeOut:
     )
 
 
-@get("/api/v1/support/processor-notices", guards=[SUPPORT], tags=["support"])
-async def api_processor_notices(request: Request) -> list[ProcessorNoticeOut]:
+@get("/api/v1/support/processor-notices", tags=["support"])
+async def api_processor_notices(request: Request, processor_notices: ProcessorNotices) -> list[ProcessorNoticeOut]:
     """What staff must still do at the newsletter processors (art. 19), oldest first: erase, correct, unsubscribe or
     pause the contact whose Kurssajten-ID is `subject_ref`. Reading the list is audited."""
-    notices = await processor_notices_of(request).pending(actor_id=principal_of(request).account_id)
+    notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
     return [processor_notice_out(view) for view in notices]
 
 
-@post("/api/v1/support/processor-notices/{notice_id:int}/done", guards=[SUPPORT], status_code=200, tags=["support"])
-async def api_processor_notice_done(request: Request, notice_id: NoticeId) -> ProcessorNoticeOut:
+@post("/api/v1/support/processor-notices/{notice_id:int}/done", status_code=200, tags=["support"])
+async def api_processor_notice_done(
+    request: Request, processor_notices: ProcessorNotices, notice_id: NoticeId
+) -> ProcessorNoticeOut:
     """Mark a notice done once it is carried out at the processor; a rectification's values are then dropped.
     Marking it again changes nothing. 404 for an unknown id."""
-    view = await processor_notices_of(request).mark_done(notice_id, actor_id=principal_of(request).account_id)
+    view = await processor_notices.mark_done(notice_id, actor_id=principal_of(request).account_id)
     return processor_notice_out(view)
 
 
-ROUTES: list[Any] = [
-    index_page,
-    new_page,
-    new_submit,
-    case_page,
-    note_submit,
-    extend_submit,
-    complete_submit,
-    reject_submit,
-    lift_submit,
-    processors_page,
-    processor_done_submit,
-    access_export_download,
-    rectify_submit,
-    api_requests,
-    api_complete,
-    api_access_export,
-    api_rectify,
-    api_create_case,
-    api_processor_notices,
-    api_processor_notice_done,
-]
+ROUTER = Router(
+    path="/",
+    guards=[SUPPORT],  # customer service and admins: once, for every route below
+    route_handlers=[
+        index_page,
+        new_page,
+        new_submit,
+        case_page,
+        note_submit,
+        extend_submit,
+        complete_submit,
+        reject_submit,
+        lift_submit,
+        processors_page,
+        processor_done_submit,
+        access_export_download,
+        rectify_submit,
+        api_requests,
+        api_complete,
+        api_access_export,
+        api_rectify,
+        api_create_case,
+        api_processor_notices,
+        api_processor_notice_done,
+    ],
+)
+
+ROUTES: list[Any] = [ROUTER]

@@ -1,28 +1,26 @@
-"""Customer service: cases (complaints, questions) and data-subject requests (access, rectification, restriction,
+"""Customer service's cases: complaints, questions and data-subject requests (access, rectification, restriction,
 erasure), with status, notes, deadlines and the overdue list (issue 5 §5; domain.md §5).
 
-- A case holds the contact data and the case information. Its subject, description and every note refuse
-  personnummer and card numbers (privacy/pii.py): nothing of such a submission is stored.
+- A case holds the contact data and the case information. Its subject, description, contact name, every note and
+  the extension's reason go through the one free-text rule (core/text.py): a control or bidi character, a
+  personnummer, a card number or a value over the limit is refused with the field named, and nothing of such a
+  submission is stored.
 - A data-subject request is a case with a deadline: one month from receipt (privacy/deadlines.py), extendable once by
   two more months with a reason, within the first month, and only when the person has been told; the day they were
   told is recorded in a case note written by the extension (support_case has no column for it).
-- Completing a request needs the person's identity confirmed and a note. What completion does per kind is decided in
-  one place, :meth:`CaseService._carry_out`: an erasure calls privacy/erasure.erase_account (erase_person for a form
-  person without an account) and keeps its report as the outcome (the staff note goes in first, so the erasure
-  blanks it with the case's other notes); an access request records that the export was sent; a restriction request
-  applies the restriction through privacy/rights.apply_restriction (kept as it was when the person already asked on
-  Mina uppgifter, which restricts at once), and is lifted, telling the person first, through
-  :meth:`lift_restriction`; a rectification is recorded.
+- Completing a request needs the person's identity confirmed and a note; what completion does per kind is decided in
+  one place, support/requests.RequestService.carry_out, as are the rectification, the lifting of a restriction and
+  the access export customer service makes on a case.
 - A participant's own request (from "Mina uppgifter") is created by privacy/rights; it does nothing by itself until
   customer service completes it.
 
-Staff reads and changes are written to the audit log by the callers that know who is acting (the web layer) and by
-the changing methods here (which take the actor).
+Every staff read of a person's data here (a case, the lists) and every change writes its row in the staff audit log
+(the `AuditLog` handed to the service), so every caller is audited. A read by the code itself passes
+`actor_id=None` and writes none.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,13 +32,15 @@ from coursesite.accounts.validation import PersonalNumberRefused, normalise_emai
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.text import TextRule, check_text
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import CaseNote, Person, SupportCase
-from coursesite.privacy import audit
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.deadlines import is_overdue
-from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.privacy.rights import PrivacyState, Rectified
+from coursesite.support.requests import RequestService
 
 CASE_KINDS = ("complaint", "question")
 REQUEST_KINDS = ("access", "rectification", "restriction", "erasure")
@@ -66,25 +66,14 @@ REASON_MAX = 1000
 LIST_LIMIT = 500
 BACKDATE_DAYS = 366  # a request received by mail may be registered late, but not years late
 
-ACCESS_SENT = (
-    "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och "
-    "utlämnanden) har skickats till personen."
-)
-RESTRICTION_APPLIED = (
-    "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
-)
-ERASURE_DONE = (
-    "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
-)
-RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
-FIELD_LABELS_SV = {
-    "first_name": "förnamn",
-    "last_name": "efternamn",
-    "email": "e-postadress",
-    "mobile": "mobilnummer",
-    "source": "källa",
-}
-RECTIFIABLE = ("first_name", "last_name", "email", "mobile")  # what customer service corrects on a request
+READ_CASE = "support_case och case_note: kontaktuppgifter (namn, e-post, mobil) och ärendeuppgifter"
+READ_LIST = "ärendelista: namn och e-post"
+
+SUBJECT_RULE = TextRule(SUBJECT_MAX, subject="Rubriken", required=True, missing="Skriv rubriken.")
+DESCRIPTION_RULE = TextRule(DESCRIPTION_MAX, subject="Beskrivningen", multiline=True)
+NAME_RULE = TextRule(NAME_MAX, subject="Namnet")
+NOTE_RULE = TextRule(NOTE_MAX, subject="Anteckningen", multiline=True, required=True, missing="Skriv anteckningen.")
+EXTENSION_RULE = TextRule(REASON_MAX, subject="Skälet", multiline=True, required=True, missing="Skriv skälet.")
 
 
 @dataclass(frozen=True)
@@ -155,29 +144,6 @@ class CaseDetail:
 # -- input checks
 
 
-def _clean(value: Any) -> str:
-    text = unicodedata.normalize("NFC", "" if value is None else str(value)).replace("\r\n", "\n").strip()
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
-
-
-def _free_text(value: Any, *, field: str, label: str, limit: int, required: bool, errors: dict[str, str]) -> str:
-    """Trimmed text up to `limit` characters, refusing personnummer and card numbers (the message never repeats
-    them)."""
-    text = _clean(value)
-    if not text:
-        if required:
-            errors[field] = f"Skriv {label.lower()}."
-        return ""
-    if len(text) > limit:
-        errors[field] = f"{label} får vara högst {limit} tecken."
-        return ""
-    findings = find_forbidden(text)
-    if findings:
-        errors[field] = refusal_message(findings, label)
-        return ""
-    return text
-
-
 def _raise(errors: dict[str, str], message: str = "Kontrollera uppgifterna.") -> None:
     if errors:
         raise Invalid(next(iter(errors.values())) if len(errors) == 1 else message, field_errors=errors)
@@ -187,8 +153,10 @@ def _raise(errors: dict[str, str], message: str = "Kontrollera uppgifterna.") ->
 
 
 class CaseService:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog, requests: RequestService) -> None:
         self.engine = engine
+        self.audit = audit
+        self.requests_desk = requests  # what completing a request does, and customer service's other request work
 
     # reading
 
@@ -235,7 +203,8 @@ class CaseService:
     async def case(self, case_id: int) -> CaseView:
         return self._view(await self._row(case_id), today())
 
-    async def detail(self, case_id: int) -> CaseDetail:
+    async def detail(self, case_id: int, *, actor_id: int | None) -> CaseDetail:
+        """The case with its contact data and notes. A staff read (`actor_id`) is audited."""
         row = await self._row(case_id)
         notes = (
             await CaseNote.select(
@@ -262,8 +231,18 @@ class CaseService:
             )
         else:
             contact = None
+        view = self._view(row, today())
+        if actor_id is not None:
+            await self.audit.record(
+                actor_id,
+                "read",
+                subject_account=view.account_id,
+                subject_person=view.person_id,
+                what=READ_CASE,
+                why=f"kundtjänst, ärende {case_id}",
+            )
         return CaseDetail(
-            case=self._view(row, today()),
+            case=view,
             description=row["description"],
             contact_name=row["contact_name"],
             contact_email=row["contact_email"],
@@ -283,8 +262,17 @@ class CaseService:
             ],
         )
 
-    async def open_cases(self, *, limit: int = LIST_LIMIT) -> list[CaseView]:
-        """Open requests first, by deadline (so the overdue ones lead), then the other open cases, oldest first."""
+    async def _audit_list(self, actor_id: int | None, views: list[CaseView], why: str) -> list[CaseView]:
+        if actor_id is not None:
+            subjects = [(v.account_id, v.person_id) for v in views]
+            await self.audit.record_many(actor_id, "read", subjects, what=READ_LIST, why=why)
+        return views
+
+    async def open_cases(
+        self, *, actor_id: int | None, why: str = "kundtjänst: öppna ärenden", limit: int = LIST_LIMIT
+    ) -> list[CaseView]:
+        """Open requests first, by deadline (so the overdue ones lead), then the other open cases, oldest first. A
+        staff read (`actor_id`) is audited, one row per person listed, with `why`."""
         on = today()
         requests = await (
             self._select()
@@ -298,10 +286,19 @@ class CaseService:
             .order_by(SupportCase.received_on, SupportCase.id)
             .limit(limit)
         )
-        return [self._view(row, on) for row in [*requests, *others]][:limit]
+        views = [self._view(row, on) for row in [*requests, *others]][:limit]
+        return await self._audit_list(actor_id, views, why)
 
-    async def requests(self, *, status: str | None = None, limit: int = LIST_LIMIT) -> list[CaseView]:
-        """Data-subject requests: the open ones by deadline, then the closed ones, newest first."""
+    async def requests(
+        self,
+        *,
+        actor_id: int | None,
+        why: str = "kundtjänst: begäranden",
+        status: str | None = None,
+        limit: int = LIST_LIMIT,
+    ) -> list[CaseView]:
+        """Data-subject requests: the open ones by deadline, then the closed ones, newest first. A staff read
+        (`actor_id`) is audited, one row per person listed, with `why`."""
         on = today()
         query = self._select().where(SupportCase.kind.is_in(list(REQUEST_KINDS)))
         if status is not None:
@@ -309,10 +306,12 @@ class CaseService:
         rows = await query.order_by(SupportCase.id, ascending=False).limit(limit)
         views = [self._view(row, on) for row in rows]
         open_views = sorted((v for v in views if v.is_open), key=lambda v: (v.deadline or date.max, v.id))
-        return open_views + [v for v in views if not v.is_open]
+        return await self._audit_list(actor_id, open_views + [v for v in views if not v.is_open], why)
 
-    async def overdue(self, on: date | None = None) -> list[CaseView]:
-        """Open requests past their deadline, the most overdue first."""
+    async def overdue(
+        self, on: date | None = None, *, actor_id: int | None, why: str = "kundtjänst: försenade begäranden"
+    ) -> list[CaseView]:
+        """Open requests past their deadline, the most overdue first. A staff read (`actor_id`) is audited."""
         on = on or today()
         rows = await (
             self._select()
@@ -324,9 +323,11 @@ class CaseService:
             .order_by(SupportCase.deadline, SupportCase.id)
             .limit(LIST_LIMIT)
         )
-        return [self._view(row, on) for row in rows]
+        return await self._audit_list(actor_id, [self._view(row, on) for row in rows], why)
 
     async def cases_of(self, account_id: int, *, limit: int = 50) -> list[CaseView]:
+        """The account's cases, newest first: shown beside one of them, whose read (:meth:`detail`) covers the
+        person."""
         rows = (
             await self._select()
             .where(SupportCase.account == account_id)
@@ -354,22 +355,11 @@ class CaseService:
         errors: dict[str, str] = {}
         if kind not in KINDS:
             errors["kind"] = "Välj ett slags ärende i listan."
-        subject = _free_text(
-            subject, field="subject", label="Rubriken", limit=SUBJECT_MAX, required=True, errors=errors
-        )
-        description = _free_text(
-            description,
-            field="description",
-            label="Beskrivningen",
-            limit=DESCRIPTION_MAX,
-            required=False,
-            errors=errors,
-        )
-        name = _free_text(
-            contact_name, field="contact_name", label="Namnet", limit=NAME_MAX, required=False, errors=errors
-        )
+        subject = check_text(subject, SUBJECT_RULE, field="subject", errors=errors)
+        description = check_text(description, DESCRIPTION_RULE, field="description", errors=errors)
+        name = check_text(contact_name, NAME_RULE, field="contact_name", errors=errors)
         email: str | None = None
-        if _clean(contact_email):
+        if contact_email is not None and contact_email.strip():
             try:
                 email = normalise_email(contact_email)
             except PersonalNumberRefused as exc:
@@ -415,7 +405,7 @@ class CaseService:
         )
         await row.save()
         if actor_id is not None:
-            await audit.record(
+            await self.audit.record(
                 actor_id,
                 "change",
                 subject_account=account_id,
@@ -430,12 +420,12 @@ class CaseService:
     async def add_note(self, case_id: int, author_id: int, text: str) -> NoteView:
         """A note on the case. Refused (and nothing stored) when it holds a personnummer or a card number."""
         errors: dict[str, str] = {}
-        text = _free_text(text, field="note", label="Anteckningen", limit=NOTE_MAX, required=True, errors=errors)
+        text = check_text(text, NOTE_RULE, field="note", errors=errors)
         _raise(errors)
         case = await self.case(case_id)
         note = CaseNote(case=case_id, author=author_id, text=text, created_at=clock.now())
         await note.save()
-        await audit.record(
+        await self.audit.record(
             author_id,
             "change",
             subject_account=case.account_id,
@@ -449,7 +439,7 @@ class CaseService:
         """Extend a request's deadline by two months (art. 12.3): once, with a reason, while the first month runs,
         after the person was told why (`notified_on`, default today). The day they were told is kept in a note."""
         errors: dict[str, str] = {}
-        reason = _free_text(reason, field="reason", label="Skälet", limit=REASON_MAX, required=True, errors=errors)
+        reason = check_text(reason, EXTENSION_RULE, field="reason", errors=errors)
         case = await self.case(case_id)
         if not case.is_request:
             raise Conflict("Bara en begäran från en registrerad har en tidsfrist att förlänga.")
@@ -495,7 +485,7 @@ class CaseService:
                     ),
                 )
             )
-        await audit.record(
+        await self.audit.record(
             actor_id,
             "change",
             subject_account=case.account_id,
@@ -509,14 +499,14 @@ class CaseService:
         """Complete a case. A request needs `identity_verified` and a note, and is carried out here (see
         :meth:`_carry_out`); a complaint or question needs the note."""
         errors: dict[str, str] = {}
-        note = _free_text(note, field="note", label="Anteckningen", limit=NOTE_MAX, required=True, errors=errors)
+        note = check_text(note, NOTE_RULE, field="note", errors=errors)
         case = await self.case(case_id)
         if case.is_request and identity_verified is not True:
             errors["identity_verified"] = "Kontrollera personens identitet och bekräfta det innan begäran genomförs."
         _raise(errors)
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
-        outcome, kept_note = await self._carry_out(case, actor_id, note)
+        outcome, kept_note = await self.requests_desk.carry_out(case, actor_id, note)
         return await self._close(
             case, actor_id, COMPLETED, outcome=outcome, note=kept_note, identity_verified=identity_verified
         )
@@ -525,7 +515,7 @@ class CaseService:
         """Close a case or request without carrying it out (for example a request that is manifestly unfounded, or
         whose sender could not be identified); the note says why."""
         errors: dict[str, str] = {}
-        note = _free_text(note, field="note", label="Anteckningen", limit=NOTE_MAX, required=True, errors=errors)
+        note = check_text(note, NOTE_RULE, field="note", errors=errors)
         _raise(errors)
         case = await self.case(case_id)
         if not case.is_open:
@@ -554,7 +544,7 @@ class CaseService:
             if not changed:
                 raise Conflict("Ärendet avslutades samtidigt av någon annan.")
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
-        await audit.record(
+        await self.audit.record(
             actor_id,
             "change",
             subject_account=case.account_id,
@@ -564,133 +554,24 @@ class CaseService:
         )
         return await self.case(case.id)
 
-    async def access_subject(self, case_id: int) -> tuple[int | None, int | None]:
-        """Whose data an access request (art. 15) is about: (account id, form person id). NotFound for anything but
-        an access request; Conflict when it is linked to neither."""
-        case = await self.case(case_id)
-        if case.kind != "access":
-            raise NotFound("Begäran om registerutdrag finns inte.")
-        if case.account_id is None and case.person_id is None:
-            raise Conflict(
-                "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
-            )
-        return case.account_id, case.person_id
+    # the requests customer service carries out on a case (support/requests.py)
 
-    async def rectify(self, case_id: int, actor_id: int, *, contact: dict[str, Any], email: str | None):
-        """Carry out a rectification request (art. 16) after confirming the person's identity: correct the linked
-        account (privacy/rights.rectify; the e-mail without the password, since customer service has checked who it
-        is) or, for someone who only used the forms, their person row (rectify_person). Recipients that received a
-        corrected field are told (art. 19). A note on the case names the corrected fields, never their values; the
-        change is audited. NotFound for anything but a rectification request; Conflict when it is closed or linked to
-        neither. Returns privacy/rights.Rectified."""
-        from coursesite.privacy.rights import ProfileChanges, RightsService
+    async def access_export(self, case_id: int, actor_id: int, *, format: str) -> dict[str, Any]:
+        """The access export to send for an access request (art. 15); audited as a read of all the person's data.
+        NotFound for anything but an access request; Conflict when it is linked to no account or person."""
+        return await self.requests_desk.access_export(await self.case(case_id), actor_id, format=format)
 
-        case = await self.case(case_id)
-        if case.kind != "rectification":
-            raise NotFound("Begäran om rättelse finns inte.")
-        if not case.is_open:
-            raise Conflict("Ärendet är redan avslutat.")
-        if case.account_id is None and case.person_id is None:
-            raise Conflict(
-                "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
-            )
-        rights = RightsService(self.engine)
-        if case.account_id is not None:
-            changes = ProfileChanges(contact=contact, email=email, identity_checked=True)
-            result = await rights.rectify(case.account_id, changes)
-        else:
-            result = await rights.rectify_person(case.person_id, contact, email)
-        if result.changed:
-            told = f" Meddelat: {', '.join(result.notified)}." if result.notified else ""
-            text = (
-                "Rättat: "
-                + ", ".join(FIELD_LABELS_SV.get(name.partition(".")[2], name) for name in result.changed)
-                + "."
-                + told
-            )
-            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=text, created_at=clock.now()))
-            await audit.record(
-                actor_id,
-                "change",
-                subject_account=case.account_id,
-                subject_person=case.person_id,
-                what=", ".join(result.changed),
-                why=f"kundtjänst, ärende {case.id}: rättelse",
-            )
-        return result
+    async def rectify(self, case_id: int, actor_id: int, *, contact: dict[str, Any], email: str | None) -> Rectified:
+        """Carry out a rectification request (art. 16): see RequestService.rectify."""
+        return await self.requests_desk.rectify(await self.case(case_id), actor_id, contact=contact, email=email)
 
-    # what completing a request does: the one place
-
-    async def _carry_out(self, case: CaseView, actor_id: int, note: str) -> tuple[str, str]:
-        """Carry out a request whose identity check is confirmed. Returns the outcome to keep on the case and the note
-        to add to it."""
-        if case.kind == "erasure":
-            if case.account_id is None and case.person_id is None:
-                raise Conflict(
-                    "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
-                )
-            from coursesite.privacy.erasure import erase_account, erase_person
-
-            # The staff note may name the person: it goes in before the erasure, which blanks the case's notes.
-            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
-            if case.account_id is not None:
-                report = await erase_account(
-                    self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id
-                )
-            else:  # someone who only used the forms: no account to erase
-                report = await erase_person(self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id)
-            return report_text(report), ERASURE_DONE
-        if case.kind == "access":
-            return ACCESS_SENT, note
-        if case.kind == "restriction":
-            if case.account_id is None and case.person_id is None:
-                raise Conflict(
-                    "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
-                )
-            from coursesite.privacy.rights import RightsService
-
-            rights, reason = RightsService(self.engine), f"Begäran om begränsning, ärende {case.id}"
-            if case.account_id is not None:
-                applied = await rights.apply_restriction(case.account_id, reason)
-            else:
-                applied = await rights.apply_person_restriction(case.person_id, reason)
-            if applied:
-                await audit.record(
-                    actor_id,
-                    "change",
-                    subject_account=case.account_id,
-                    subject_person=case.person_id,
-                    what="restricted_at: behandlingen begränsad",
-                    why=f"kundtjänst, ärende {case.id}",
-                )
-            return RESTRICTION_APPLIED, note
-        if case.kind == "rectification":
-            return RECTIFICATION_DONE, note
-        return note, note
-
-    async def _restriction_state(self, account_id: int | None):
-        """The account's restriction, read through privacy/rights (which applies it when the person asks)."""
-        if account_id is None:
-            return None
-        from coursesite.privacy.rights import RightsService
-
-        return await RightsService(self.engine).privacy_state(account_id)
-
-    async def restriction_of(self, case: CaseView):
+    async def restriction_of(self, case: CaseView) -> PrivacyState | None:
         """For a restriction request: the account's restriction state (None for other cases)."""
-        return await self._restriction_state(case.account_id) if case.kind == "restriction" else None
+        return await self.requests_desk.restriction_state(case.account_id) if case.kind == "restriction" else None
 
     async def lift_restriction(self, case_id: int, actor: Principal) -> None:
-        """Lift the restriction a restriction request is about, through privacy/rights: the person is told first."""
+        """Lift the restriction a restriction request is about: the person is told first (RequestService)."""
         case = await self.case(case_id)
         if case.kind != "restriction" or case.account_id is None:
             raise Conflict("Ärendet gäller ingen begränsning av ett konto.")
-        from coursesite.privacy.rights import RightsService
-
-        await RightsService(self.engine).lift_restriction(actor, case.account_id)
-
-
-def report_text(report: Any) -> str:
-    """The Swedish text of an erasure report (privacy/erasure.ErasureReport.text_sv)."""
-    text_sv = getattr(report, "text_sv", None)
-    return text_sv() if callable(text_sv) else str(report)
+        await self.requests_desk.lift_restriction(actor, case.account_id)
