@@ -284,3 +284,51 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
         "support_case: förlängd tidsfrist och skäl",
         "support_case: avslutat (access)",
     ]
+
+
+# -- the one free-text rule (core/text.py): refused, never stripped, and nothing stored
+
+REFUSED = {
+    "nul": "Ett\x00fel",
+    "bidi": "Ett \u202efel",
+    "personnummer": f"Hon uppgav {PNR}",
+    "too_long": "x" * 5001,
+}
+
+
+@pytest.mark.parametrize("value", REFUSED.values(), ids=REFUSED.keys())
+@pytest.mark.parametrize("field", ["subject", "description", "contact_name"])
+async def test_every_free_text_of_a_new_case_is_refused_by_the_one_rule(cases, field, value):
+    staff, _ = await people()
+    values = {"kind": "complaint", "subject": "Reklamation", "contact_email": "bo@example.se", field: value}
+    with pytest.raises(Invalid) as refused:
+        await cases.create(**values, actor_id=staff.account_id)
+    assert list(refused.value.field_errors) == [field] and PNR not in str(refused.value.field_errors)
+    assert await SupportCase.count() == 0 and await StaffAudit.count() == 0
+
+
+@pytest.mark.parametrize("value", REFUSED.values(), ids=REFUSED.keys())
+async def test_every_note_and_reason_on_a_case_is_refused_by_the_one_rule(cases, value):
+    staff, anna = await people()
+    view = await cases.create(kind="access", subject="Utdrag", account_id=anna.account_id)
+    attempts = {
+        "note": lambda: cases.add_note(view.id, staff.account_id, value),
+        "reason": lambda: cases.extend(view.id, staff.account_id, reason=value),
+        "identity check note": lambda: cases.complete(view.id, staff.account_id, identity_verified=True, note=value),
+        "rejection note": lambda: cases.reject(view.id, staff.account_id, note=value),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(Invalid) as refused:
+            await attempt()
+        assert list(refused.value.field_errors) == ["reason" if what == "reason" else "note"], what
+    after = await cases.case(view.id)
+    assert (after.status, after.deadline) == ("open", view.deadline)
+    assert await CaseNote.count() == 0 and await StaffAudit.count() == 0
+
+
+async def test_a_multi_line_note_keeps_its_lines(cases):
+    staff, anna = await people()
+    view = await cases.create(kind="question", subject="Fråga", account_id=anna.account_id)
+    await cases.add_note(view.id, staff.account_id, "Ringde.\r\nHon återkommer.\tTack.")
+    notes = (await cases.detail(view.id, actor_id=None)).notes
+    assert [n.text for n in notes] == ["Ringde.\nHon återkommer.\tTack."]

@@ -541,3 +541,19 @@ async def test_rectify_person_corrects_a_form_person_and_refuses_what_belongs_to
     with pytest.raises(NotFound):
         await request_service(rights.engine).rectify_person(gustav + 1000, {"first_name": "Ingen"}, None)
     assert seed and (await Person.select(Person.first_name).where(Person.id == gustav))[0]["first_name"] == "Gustav"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["Ett\x00fel", "Ett \u202efel", "Mitt nummer 20000101-2384", "x" * 1001, "   "],
+    ids=["nul", "bidi", "personnummer", "too_long", "empty"],
+)
+async def test_a_restriction_reason_is_refused_by_the_one_rule_and_nothing_stored(db, rights, reason):
+    principal = await accounts.register(email="ella@example.se", password=PASSWORD, first_name="Ella", last_name="E")
+    with pytest.raises(Invalid) as refused:
+        await rights.request_restriction(principal.account_id, reason)
+    assert list(refused.value.field_errors) == ["reason"] and "2384" not in str(refused.value.field_errors)
+    with pytest.raises(Invalid):
+        await request_service(db).apply_restriction(principal.account_id, reason)
+    assert (await rights.privacy_state(principal.account_id)).restricted_at is None
+    assert await SupportCase.count() == 0
