@@ -16,10 +16,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from coursesite.billing.certificates import CertificateService
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.service import BillingService
+from coursesite.certificates.service import CertificateService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> Litestar:
 
     async def open_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)
+            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]  # PostgresEngine takes pool options
 
     async def close_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:

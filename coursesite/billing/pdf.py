@@ -43,9 +43,9 @@ TEMPLATES_DIR = REPO_ROOT / "templates"
 BILLING_TEMPLATES = TEMPLATES_DIR / "billing"
 STATIC_CSS = Path(__file__).resolve().parent.parent / "static" / "css"
 INVOICE_TEMPLATE = "billing/invoice_pdf.html"
-CERTIFICATE_TEMPLATE = "billing/certificate_pdf.html"
+CERTIFICATE_TEMPLATE = "certificates/certificate_pdf.html"
 INVOICE_CSS = BILLING_TEMPLATES / "invoice_pdf.css"
-CERTIFICATE_CSS = BILLING_TEMPLATES / "certificate_pdf.css"
+CERTIFICATE_CSS = TEMPLATES_DIR / "certificates" / "certificate_pdf.css"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _local_fetcher_class():
     return _LocalOnlyFetcher
 
 
-def LocalOnlyFetcher(roots: tuple[Path, ...] = (BILLING_TEMPLATES, STATIC_CSS)):  # noqa: N802 - reads like a class
+def LocalOnlyFetcher(roots: tuple[Path, ...] = (BILLING_TEMPLATES, CERTIFICATE_CSS.parent, STATIC_CSS)):  # noqa: N802 - reads like a class
     """A WeasyPrint URL fetcher that serves only files under `roots` (and `data:` URLs); WeasyPrint is imported on
     first use so the web process does not load it unless it renders in-process."""
     return _local_fetcher_class()(roots)
