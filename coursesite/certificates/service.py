@@ -12,8 +12,8 @@ from datetime import date, datetime
 from piccolo.engine.base import Engine
 
 from coursesite.accounts.service import Principal
-from coursesite.billing.pdf import CertificatePdf
 from coursesite.certificates.codes import new_certificate_code, normalise_code, short_name
+from coursesite.certificates.document import CertificatePdf
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden
 from coursesite.core.formatting import to_stockholm

@@ -16,11 +16,11 @@ from litestar import Request
 from litestar.di import Provide
 
 from coursesite.accounts.service import LoginPolicy, Principal
-from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.service import BillingService
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings

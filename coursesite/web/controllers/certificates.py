@@ -8,10 +8,11 @@ from litestar import Request, Response, Router, get
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.billing.pdf import PdfRenderer
 from coursesite.certificates.codes import CODE_MAX_INPUT, normalise_code
+from coursesite.certificates.document import certificate_pdf
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
+from coursesite.pdf import PdfRenderer
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 
@@ -38,7 +39,7 @@ async def api_my_certificate_pdf(
     request: Request, certificates: CertificateService, pdf: PdfRenderer
 ) -> Response[bytes]:
     record = await certificates.issue_or_get(principal_of(request))
-    content = await pdf.render_certificate(record.pdf(verify_url(request, record.code)))
+    content = await pdf.render(certificate_pdf(record.pdf(verify_url(request, record.code))))
     return Response(
         content,
         media_type="application/pdf",
