@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -16,14 +15,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from coursesite.billing.certificates import CertificateService
 from coursesite.billing.config import load_billing_config
-from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.service import BillingService
+from coursesite.certificates.service import CertificateService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.cases import CaseService
 from coursesite.privacy.forms import PublicForms
@@ -32,7 +31,7 @@ from coursesite.privacy.processors import ProcessorNotices
 from coursesite.privacy.rights import RightsService
 from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.service import ReviewService
-from coursesite.settings import REPO_ROOT, Settings
+from coursesite.settings import Settings
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
@@ -40,7 +39,6 @@ from coursesite.web.deps import Services
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import SessionMiddleware, add_security_headers
 
-TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
 
@@ -54,14 +52,16 @@ def create_app(settings: Settings) -> Litestar:
 
     async def open_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)
+            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]  # PostgresEngine takes pool options
 
     async def close_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
             await engine.close_connection_pool()
 
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
-    pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
+    # The one Jinja environment: the pages (TemplateConfig below) and every PDF render with it.
+    environment = templating.build_environment(company_name=billing_config.seller.name)
+    pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
 
     audit_log = AuditLog()
     billing = BillingService(engine, billing_config)
@@ -97,11 +97,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
-        template_config=TemplateConfig(
-            directory=TEMPLATES_DIR,
-            engine=Jinja,
-            engine_callback=functools.partial(_configure_jinja, company_name=billing_config.seller.name),
-        ),
+        template_config=TemplateConfig(instance=Jinja.from_environment(environment)),
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -128,7 +124,3 @@ def create_app(settings: Settings) -> Litestar:
     for field in dataclasses.fields(services):
         setattr(app.state, field.name, getattr(services, field.name))
     return app
-
-
-def _configure_jinja(engine: Jinja, *, company_name: str) -> None:
-    templating.configure(engine.engine, company_name=company_name)

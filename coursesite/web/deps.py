@@ -17,8 +17,10 @@ from litestar.di import Provide
 
 from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.billing.service import BillingService
+from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
@@ -34,9 +36,9 @@ class Services:
     billing: Any  # billing.service.BillingService
     answers: Any  # grading.service.AnswerService
     review: Any  # review.service.ReviewService
-    pdf: Any  # the PDF renderer (one process pool)
+    pdf: PdfRenderer  # every PDF, through one process pool
     pageviews: Any  # privacy.pageviews.PageViewRecorder
-    certificates: Any
+    certificates: CertificateService
     rights: Any
     cases: Any
     processor_notices: Any

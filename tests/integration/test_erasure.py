@@ -10,7 +10,7 @@ import pytest
 
 from coursesite.accounts import service as accounts
 from coursesite.accounts.service import LoginPolicy
-from coursesite.billing.certificates import CertificateService
+from coursesite.certificates.service import CertificateService
 from coursesite.core import clock
 from coursesite.core.errors import NotFound, Unauthenticated
 from coursesite.db.billing import Certificate, Invoice, Payment

@@ -12,10 +12,10 @@ import pytest
 from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.accounts.validation import normalise_mobile
-from coursesite.billing.certificates import new_certificate_code, short_name
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.service import BillingService
+from coursesite.certificates.codes import new_certificate_code, short_name
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.db.accounts import LoginAttempt

@@ -9,7 +9,6 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Any
 
-import anyio
 import msgspec
 from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
@@ -18,9 +17,9 @@ from litestar.response import Redirect, Template
 from coursesite.accounts import service as accounts
 from coursesite.accounts.validation import normalise_email
 from coursesite.core.errors import Conflict, Invalid, RateLimited
+from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy.access import access_export, export_filename
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
-from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
 from coursesite.web.deps import billing_of, configured_periods, controller_name, login_policy, principal_of, settings_of
 
@@ -193,24 +192,26 @@ def _json_default(value: Any) -> Any:
 
 
 @get("/api/v1/me/data", guards=[guards.logged_in], tags=["privacy"], media_type="application/json")
-async def api_my_data(request: Request) -> Response[bytes]:
+async def api_my_data(request: Request, pdf: PdfRenderer) -> Response[bytes]:
     """Everything held about me (art. 15), table by table from the registry, each field with its description,
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
     grading works, my rights and the supervisory authority (IMY). A download (content-disposition attachment)."""
-    return await export_download(await _export(request), "json")
+    return await export_download(await _export(request), "json", pdf)
 
 
 @get("/api/v1/me/data.pdf", guards=[guards.logged_in], tags=["privacy"], media_type="application/pdf")
-async def api_my_data_pdf(request: Request) -> Response[bytes]:
+async def api_my_data_pdf(request: Request, pdf: PdfRenderer) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
-    return await export_download(await _export(request), "pdf")
+    return await export_download(await _export(request), "pdf", pdf)
 
 
-async def export_download(data: dict[str, Any], extension: str, *, filename: str | None = None) -> Response[bytes]:
+async def export_download(
+    data: dict[str, Any], extension: str, pdf: PdfRenderer, *, filename: str | None = None
+) -> Response[bytes]:
     """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop)."""
     if extension == "pdf":
-        content, media_type = await anyio.to_thread.run_sync(render_export_pdf, data), "application/pdf"
+        content, media_type = await pdf.render(export_pdf(data)), "application/pdf"
     else:
         content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
         media_type = "application/json"
@@ -312,24 +313,14 @@ async def api_erasure_request(request: Request) -> RequestOut:
     return RequestOut(view.id, view.kind, view.status, view.received_on, view.deadline)
 
 
-# -- the PDF (WeasyPrint, blocking: called in a worker thread)
+# -- the PDF (rendered by the app's PdfRenderer)
 
 PDF_TEMPLATE = "privacy/data_export_pdf.html"
 
 
-def render_export_pdf(data: dict[str, Any]) -> bytes:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-    from weasyprint import HTML
-
-    from coursesite.billing.pdf import LocalOnlyFetcher
-
-    environment = Environment(
-        loader=FileSystemLoader(REPO_ROOT / "templates"), autoescape=select_autoescape(default=True)
-    )
-    html = environment.get_template(PDF_TEMPLATE).render(data=data, show=_show)
-    templates = REPO_ROOT / "templates" / "privacy"
-    fetcher = LocalOnlyFetcher((templates,))
-    return HTML(string=html, base_url=templates.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+def export_pdf(data: dict[str, Any]) -> PdfDocument:
+    """The access export as a PDF to render."""
+    return PdfDocument(PDF_TEMPLATE, {"data": data, "show": _show})
 
 
 def _show(value: Any) -> str:

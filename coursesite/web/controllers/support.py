@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy import audit
 from coursesite.privacy.access import access_export
 from coursesite.privacy.cases import (
@@ -328,7 +329,7 @@ async def lift_submit(request: Request, case_id: FromPath[CaseId]) -> Template |
 ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 
 
-async def _access_export(request: Request, case_id: int, extension: str) -> Response[bytes]:
+async def _access_export(request: Request, case_id: int, extension: str, pdf: PdfRenderer) -> Response[bytes]:
     """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
     account, or someone who only used the forms). Every download is a staff read of all their data: audited."""
     account_id, person_id = await cases_of(request).access_subject(case_id)
@@ -347,14 +348,14 @@ async def _access_export(request: Request, case_id: int, extension: str) -> Resp
         what=f"registerutdrag ({extension}): alla uppgifter om personen",
         why=f"Begäran om registerutdrag, ärende {case_id}",
     )
-    return await export_download(data, extension, filename=f"registerutdrag-arende-{case_id}.{extension}")
+    return await export_download(data, extension, pdf, filename=f"registerutdrag-arende-{case_id}.{extension}")
 
 
 @get("/kundtjanst/arende/{case_id:int}/registerutdrag", guards=[SUPPORT], include_in_schema=False)
 async def access_export_download(
-    request: Request, case_id: FromPath[CaseId], format: ExportFormat = "json"
+    request: Request, case_id: FromPath[CaseId], pdf: PdfRenderer, format: ExportFormat = "json"
 ) -> Response[bytes]:
-    return await _access_export(request, case_id, format)
+    return await _access_export(request, case_id, format, pdf)
 
 
 # -- pages: what to do at the newsletter processors (art. 19)
@@ -470,11 +471,13 @@ async def api_complete(request: Request, case_id: CaseId, data: JSONBody[Complet
 
 
 @get("/api/v1/support/requests/{case_id:int}/export", guards=[SUPPORT], tags=["support"], media_type="application/json")
-async def api_access_export(request: Request, case_id: CaseId, format: ExportFormat = "json") -> Response[bytes]:
+async def api_access_export(
+    request: Request, case_id: CaseId, pdf: PdfRenderer, format: ExportFormat = "json"
+) -> Response[bytes]:
     """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
     GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
     request, 409 when it is linked to no account or person. Audited as a read of all the person's data."""
-    return await _access_export(request, case_id, format)
+    return await _access_export(request, case_id, format, pdf)
 
 
 class RectifyBody(msgspec.Struct, forbid_unknown_fields=True):
