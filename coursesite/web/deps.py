@@ -19,8 +19,12 @@ from coursesite.accounts.service import LoginPolicy, Principal
 from coursesite.billing.service import BillingService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.insight.service import InsightService
 from coursesite.privacy.registry import ConfiguredPeriods
+from coursesite.review.comments import CommentBank
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
+from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
 
 
@@ -33,7 +37,11 @@ class Services:
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
     answers: Any  # grading.service.AnswerService
-    review: Any  # review.service.ReviewService
+    review: ReviewService
+    comments: CommentBank  # the instructors' comment banks
+    regrading: RegradeService
+    versions: QuestionVersions  # the grading keys each question has had
+    insight: InsightService
     pdf: Any  # the PDF renderer (one process pool)
     pageviews: Any  # privacy.pageviews.PageViewRecorder
     certificates: Any

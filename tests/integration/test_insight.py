@@ -12,9 +12,12 @@ from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
-from coursesite.insight import service as insight
 from coursesite.insight.export import BOM, neutralise
+from coursesite.insight.service import InsightService
+from coursesite.privacy.audit import AuditLog
 from tests.support import correct_response, open_every_lesson, wrong_response
+
+insight = InsightService(AuditLog())
 
 
 @pytest.fixture
@@ -201,17 +204,20 @@ async def test_grade_export_one_row_per_participant_and_lesson_in_batches(answer
 async def test_participants_page_search_and_detail(answers, course):
     a = await participant("Åke")
     await participant("Olle")
+    staff = await accounts.create_staff(
+        email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
+    )
     question = course.lessons()[0].questions[0]
     await answer(answers, a, question, False)
     await answer(answers, a, question, True)
-    page = await insight.participants_page("OLLE")
+    page = await insight.participants_page(staff, "OLLE")
     assert [p.first_name for p in page.participants] == ["Olle"]
-    page = await insight.participants_page("example.se", page=1, page_size=1)
+    page = await insight.participants_page(staff, "example.se", page=1, page_size=1)
     assert page.total == 2 and page.pages == 2 and len(page.participants) == 1
-    page = await insight.participants_page("100%_")  # LIKE wildcards are literal
+    page = await insight.participants_page(staff, "100%_")  # LIKE wildcards are literal
     assert page.total == 0
 
-    detail = await insight.participant_detail(course, a.account_id)
+    detail = await insight.participant_detail(staff, course, a.account_id)
     first = detail.lessons[0]
     attempts = dict(first.questions)[question]
     assert [(x.attempt, x.score_milli, x.counted, x.graded_by_person) for x in attempts] == [
@@ -220,7 +226,4 @@ async def test_participants_page_search_and_detail(answers, course):
     ]
     assert first.answered == 1
     assert all(x.created_at is not None for x in attempts)
-    staff = await accounts.create_staff(
-        email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
-    )
-    assert await insight.participant_detail(course, staff.account_id) is None
+    assert await insight.participant_detail(staff, course, staff.account_id) is None
