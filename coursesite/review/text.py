@@ -26,6 +26,11 @@ BANK_COMMENT = _rule("Kommentaren", BANK_COMMENT_MAX_CHARS, required=True)  # an
 FLAG_REASON = _rule("Motiveringen", REASON_MAX_CHARS, required=True)  # the participant's "graded wrong" reason
 
 
+class IdentityNumberRefused(Invalid):
+    """The text held a personnummer, samordningsnummer or card number: refused, and not to be shown again (a page
+    that re-renders the form leaves that field empty)."""
+
+
 def review_text(value: str | None, field_name: str, rule: TextRule) -> str:
     """``value`` cleaned by ``rule`` (core/text.py: refused, never stripped), or :class:`Invalid` naming the field."""
     try:
@@ -33,16 +38,15 @@ def review_text(value: str | None, field_name: str, rule: TextRule) -> str:
     except TextRefused as refused:
         label = rule.subject
         if refused.identity_number:  # the message names the field and never repeats the digits
-            raise Invalid(refused.message, field_errors={field_name: refused.message}) from None
+            raise IdentityNumberRefused(refused.message, field_errors={field_name: refused.message}) from None
         if refused.message == rule.missing:
             raise Invalid(refused.message, field_errors={field_name: f"Skriv {label.lower()}."}) from None
         if refused.message in (MSG_CONTROL, MSG_CONTROL_MULTILINE):
-            raise Invalid(
-                f"{label} innehåller otillåtna tecken (till exempel styrtecken).",
-                field_errors={field_name: "Otillåtna tecken (till exempel styrtecken)."},
-            ) from None
+            message = f"{label} innehåller otillåtna tecken (till exempel styrtecken)."
+            raise Invalid(message, field_errors={field_name: message}) from None
         if refused.message == f"{label} får vara högst {rule.max_chars} tecken.":
             raise Invalid(
-                f"{label} är för lång.", field_errors={field_name: f"Högst {rule.max_chars} tecken."}
+                f"{label} är för lång.",
+                field_errors={field_name: f"{label} är för lång: högst {rule.max_chars} tecken."},
             ) from None
         raise Invalid(refused.message, field_errors={field_name: refused.message}) from None

@@ -35,6 +35,7 @@ from coursesite.review.comments import BANK_COMMENT_MAX_CHARS, CommentBank
 from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode
 from coursesite.review.regrading import RegradeService
 from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, ReviewItem, ReviewService
+from coursesite.review.text import IdentityNumberRefused
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
@@ -62,7 +63,7 @@ class GradeForm:
     comment: str = ""
     insert_comment: str = ""
     answer_id: str = ""
-    text: str = ""  # a bank comment sent on its own (the JSON-less clients' spelling of ``comment``)
+    text: str = ""  # a bank comment sent on its own, from outside the grade form
 
 
 @dataclass
@@ -96,6 +97,12 @@ def link(path: str, anonymous: bool, **params: Any) -> str:
 def _cut(value: str, limit: int) -> str:
     # One character over the limit is kept, so the service's own length check answers with its message.
     return value[: limit + 1]
+
+
+def _forget(values: dict[str, Any], name: str, exc: DomainError) -> None:
+    """A text refused for holding a personnummer or card number is not shown again (core/text.py)."""
+    if isinstance(exc, IdentityNumberRefused):
+        values[name] = ""
 
 
 def _criteria(form: FormMultiDict, rubric: tuple) -> dict[str, str]:
@@ -295,6 +302,7 @@ async def review_grade(
             score = parse_points(values["score"], "score")
             await review.grade(principal, answer_id, score=score, comment=values["comment"])
     except (Invalid, Conflict) as exc:
+        _forget(values, "comment", exc)
         return await _item_page(
             request,
             review,
@@ -328,6 +336,7 @@ async def review_override(
         score = parse_points(values["score"], "score")
         await review.override(principal_of(request), answer_id, score=score, reason=values["reason"])
     except (Invalid, Conflict) as exc:
+        _forget(values, "reason", exc)
         return await _item_page(
             request,
             review,
@@ -353,6 +362,7 @@ async def review_dismiss(
     try:
         await review.dismiss_flag(principal_of(request), answer_id, comment=comment)
     except (Invalid, Conflict) as exc:
+        shown = "" if isinstance(exc, IdentityNumberRefused) else comment
         errors = {"dismiss_comment": " ".join(exc.field_errors.values())}
         return await _item_page(
             request,
@@ -364,7 +374,7 @@ async def review_dismiss(
             failed="dismiss",
             errors=errors,
             message=exc.message,
-            values={"dismiss_comment": comment},
+            values={"dismiss_comment": shown},
         )
     return Redirect(link(QUEUE_PATH, anonymous, sparat=answer_id), status_code=303)
 
@@ -395,6 +405,7 @@ async def _after_bank_change(
         return Redirect(link(QUEUE_PATH, anonymous), status_code=303)
     values = _grade_values(form, fields, rubric_of(await review.question_of(answer_id)))
     if exc is not None:
+        _forget(values, "comment", exc)
         errors = {"bank": " ".join(exc.field_errors.values()) or exc.message}
         return await _item_page(
             request,
