@@ -11,6 +11,7 @@ from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.privacy import StaffAudit
 from coursesite.grading.service import AnswerService
 from coursesite.insight.export import BOM, neutralise
 from coursesite.insight.service import InsightService
@@ -227,3 +228,23 @@ async def test_participants_page_search_and_detail(answers, course):
     assert first.answered == 1
     assert all(x.created_at is not None for x in attempts)
     assert await insight.participant_detail(staff, course, staff.account_id) is None
+
+
+async def test_the_service_audits_the_participant_pages_and_the_export(db, course):
+    a = await participant("Åke")
+    staff = await accounts.create_staff(
+        email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
+    )
+    await insight.participants_page(staff, "")
+    await insight.participant_detail(staff, course, a.account_id)
+    assert await insight.participant_detail(staff, course, staff.account_id) is None  # nobody shown: no row
+    filename, chunks = await insight.grade_export(staff, course)
+    assert filename.startswith("betyg-") and b"\xc3\x85ke" in b"".join([chunk async for chunk in chunks])
+    rows = await StaffAudit.select(StaffAudit.action, StaffAudit.subject_account, StaffAudit.why).order_by(
+        StaffAudit.id
+    )
+    assert rows == [
+        {"action": "read", "subject_account": a.account_id, "why": "Kursuppföljning: deltagarlistan"},
+        {"action": "read", "subject_account": a.account_id, "why": "lärare: deltagarens sida"},
+        {"action": "export", "subject_account": None, "why": "Bedömning: betygsexport"},
+    ]

@@ -12,6 +12,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.privacy import StaffAudit
 from coursesite.db.review import AnswerFlag, GradeEvent, RegradeRun
 from coursesite.grading.service import AnswerService
 from coursesite.privacy.audit import AuditLog
@@ -112,6 +113,21 @@ async def test_anonymous_mode_hides_who_wrote_it(answers, review, catalog):
     assert item.participant == review.pseudonym(participant.account_id)  # stable while grading
     opened = await review.item(teacher, essay.id, anonymous=True)
     assert opened.participant == item.participant and opened.account_id is None
+
+
+async def test_the_service_audits_who_reads_the_queue_and_an_answer(answers, review, catalog):
+    participant, essay = await essay_answer(answers, catalog)
+    teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
+    await review.queue(teacher)
+    await review.queue(teacher, anonymous=True)  # no names shown: no rows
+    await review.item(teacher, essay.id)
+    rows = await StaffAudit.select(StaffAudit.actor, StaffAudit.subject_account, StaffAudit.why).order_by(StaffAudit.id)
+    assert rows == [
+        {"actor": teacher.account_id, "subject_account": participant.account_id, "why": "Bedömning: granskningskön"},
+        {"actor": teacher.account_id, "subject_account": participant.account_id, "why": "lärare: bedömning"},
+    ]
+    assert await review.queue_order() == [essay.id]  # the order alone reads no one's name and writes no row
+    assert await StaffAudit.count() == 2
 
 
 # -- grading -----------------------------------------------------------------------------------------------------
