@@ -22,6 +22,7 @@ from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.insight.service import InsightService
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.cases import CaseService
@@ -30,7 +31,10 @@ from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, T
 from coursesite.privacy.processors import ProcessorNotices
 from coursesite.privacy.rights import RightsService
 from coursesite.privacy.subsidiaries import SubsidiaryService
+from coursesite.review.comments import CommentBank
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
+from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
@@ -66,13 +70,18 @@ def create_app(settings: Settings) -> Litestar:
     audit_log = AuditLog()
     billing = BillingService(engine, billing_config)
     answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    versions = QuestionVersions(engine)
     services = Services(
         settings=settings,
         audit=audit_log,
         catalog=catalog,
         billing=billing,
         answers=answers,
-        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key),
+        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log),
+        comments=CommentBank(engine),
+        regrading=RegradeService(engine, catalog, versions),
+        versions=versions,
+        insight=InsightService(audit_log),
         pdf=pdf,
         pageviews=pageviews,
         certificates=CertificateService(engine, answers),

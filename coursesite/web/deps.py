@@ -20,9 +20,13 @@ from coursesite.billing.service import BillingService
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.insight.service import InsightService
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.registry import ConfiguredPeriods
+from coursesite.review.comments import CommentBank
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
+from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
 
 
@@ -35,7 +39,11 @@ class Services:
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
     answers: Any  # grading.service.AnswerService
-    review: Any  # review.service.ReviewService
+    review: ReviewService
+    comments: CommentBank  # the instructors' comment banks
+    regrading: RegradeService
+    versions: QuestionVersions  # the grading keys each question has had
+    insight: InsightService
     pdf: PdfRenderer  # every PDF, through one process pool
     pageviews: Any  # privacy.pageviews.PageViewRecorder
     certificates: CertificateService
