@@ -15,7 +15,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
-from coursesite.accounts.service import LoginPolicy, Principal
+from coursesite.accounts.service import AccountService, LoginPolicy, Principal
 from coursesite.billing.service import BillingService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
@@ -29,6 +29,7 @@ class Services:
     """Every service of the app, built once in create_app. The field name is the handler parameter's name."""
 
     settings: Settings
+    accounts: AccountService
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
@@ -82,12 +83,8 @@ def principal_of(request: Request) -> Principal:
 
 
 def login_policy(request: Request) -> LoginPolicy:
-    settings = settings_of(request)
-    return LoginPolicy(
-        secret=settings.secret_key,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    """Transitional: the account service (``accounts: AccountService``) carries its login policy."""
+    return LoginPolicy.from_settings(settings_of(request))
 
 
 def configured_periods(request: Request) -> ConfiguredPeriods:

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.billing.certificates import (
     CODE_ALPHABET,
     CertificateService,
@@ -22,6 +21,7 @@ from coursesite.core.errors import Forbidden
 from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 from coursesite.grading.service import AnswerService
+from tests.conftest import accounts
 
 
 @pytest.fixture

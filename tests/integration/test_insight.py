@@ -7,13 +7,13 @@ import math
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
 from coursesite.insight import service as insight
 from coursesite.insight.export import BOM, neutralise
+from tests.conftest import accounts
 from tests.support import correct_response, open_every_lesson, wrong_response
 
 
