@@ -19,6 +19,7 @@ from coursesite.accounts.service import AccountService, LoginPolicy, Principal
 from coursesite.billing.service import BillingService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.pageviews import PageViewRecorder
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
@@ -33,10 +34,10 @@ class Services:
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
-    answers: Any  # grading.service.AnswerService
+    answers: AnswerService
     review: Any  # review.service.ReviewService
     pdf: Any  # the PDF renderer (one process pool)
-    pageviews: Any  # privacy.pageviews.PageViewRecorder
+    pageviews: PageViewRecorder
     certificates: Any
     rights: Any
     cases: Any
