@@ -1,7 +1,7 @@
 """Validate and normalise what a participant types at registration and in the profile.
 
-Pure: stdlib only, plus the one free-text rule, :mod:`coursesite.core.text`. Form handlers parse leniently, call these functions and re-render
-the page with the messages (architecture.md, trap 8).
+Pure: stdlib only, plus the one free-text rule, :mod:`coursesite.core.text`. Form handlers parse leniently, call
+these functions and re-render the page with the messages (architecture.md, trap 8).
 
 Two styles:
 

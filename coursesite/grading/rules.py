@@ -1,15 +1,17 @@
 """Automatic grading: one response to one question -> a `GradeResult`.
 
-Pure: no I/O, only the standard library, the course model and the free-text rule's characters (core/text.py). `docs/grading.md` is the readable version of these
-rules; keep the two in step.
+Pure: no I/O, only the standard library, the course model and the free-text rule's characters (core/text.py).
+`docs/grading.md` is the readable version of these rules; keep the two in step.
 
 Every fraction is clamped to [0, 1] before it becomes a score: a question never scores below zero, whatever the
 negative weights. The score is fraction × points, rounded half up to 0.001; the fraction is kept to 7 decimals
 (Moodle's precision).
 
 Responses arrive as decoded JSON. A response of the wrong shape, naming ids the question does not have, repeating
-an id, leaving something out, too long or containing NUL (or another character the free-text rule refuses) raises `InvalidResponse`, whose message is Swedish and is
-meant to be shown to the participant as it is. Nothing about an invalid response is recorded as an attempt.
+an id, leaving something out, too long or containing NUL (or another character the free-text rule refuses: control
+characters but line breaks and tabs, bidi controls, lone surrogates) raises `InvalidResponse`, whose message is
+Swedish and is meant to be shown to the participant as it is. Nothing about an invalid response is recorded as an
+attempt.
 
 Short answer (`short_answer`)
   The response is compared with each accepted answer in content order; the first that matches gives its fraction
