@@ -14,7 +14,9 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.service import account_service
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.service import BillingService
 from coursesite.certificates.service import CertificateService
@@ -55,11 +57,11 @@ def create_app(settings: Settings) -> Litestar:
     bind_tables(engine)
 
     async def open_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]  # PostgresEngine takes pool options
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:  # SQLite has no pool
+            await engine.start_connection_pool(max_size=settings.db_pool_size)
 
     async def close_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
 
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
@@ -71,8 +73,10 @@ def create_app(settings: Settings) -> Litestar:
     billing = BillingService(engine, billing_config)
     answers = AnswerService(engine, catalog, access=billing.has_course_access)
     versions = QuestionVersions(engine)
+    accounts = account_service(settings, engine)  # the same builder the CLI uses
     services = Services(
         settings=settings,
+        accounts=accounts,
         audit=audit_log,
         catalog=catalog,
         billing=billing,
@@ -98,7 +102,7 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
         ],
-        middleware=[SessionMiddleware(), PageViewMiddleware(pageviews)],
+        middleware=[SessionMiddleware(accounts), PageViewMiddleware(pageviews)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

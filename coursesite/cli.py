@@ -109,17 +109,17 @@ def serve() -> None:
 @click.option("--last-name", default="Kurssajten", show_default=True)
 def create_staff(email: str, role: str, password: str | None, first_name: str, last_name: str) -> None:
     """Create a staff account."""
-    from coursesite.accounts import service
     from coursesite.accounts.roles import Role
+    from coursesite.accounts.service import account_service
     from coursesite.core.errors import DomainError
 
     if password is None:
         password = sys.stdin.readline().rstrip("\n")
     settings = _settings()
-    _bind_tables(settings)
+    accounts = account_service(settings, _bind_tables(settings))  # built as create_app builds it
     try:
         principal = asyncio.run(
-            service.create_staff(
+            accounts.create_staff(
                 email=email, role=Role(role), password=password, first_name=first_name, last_name=last_name
             )
         )

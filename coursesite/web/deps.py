@@ -15,13 +15,14 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
-from coursesite.accounts.service import LoginPolicy, Principal
+from coursesite.accounts.service import AccountService, LoginPolicy, Principal
 from coursesite.billing.service import BillingService
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.pdf import PdfRenderer
+from coursesite.privacy.pageviews import PageViewRecorder
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.comments import CommentBank
 from coursesite.review.regrading import RegradeService
@@ -35,17 +36,18 @@ class Services:
     """Every service of the app, built once in create_app. The field name is the handler parameter's name."""
 
     settings: Settings
+    accounts: AccountService
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
-    answers: Any  # grading.service.AnswerService
+    answers: AnswerService
     review: ReviewService
     comments: CommentBank  # the instructors' comment banks
     regrading: RegradeService
     versions: QuestionVersions  # the grading keys each question has had
     insight: InsightService
     pdf: PdfRenderer  # every PDF, through one process pool
-    pageviews: Any  # privacy.pageviews.PageViewRecorder
+    pageviews: PageViewRecorder
     certificates: CertificateService
     rights: Any
     cases: Any
@@ -92,12 +94,8 @@ def principal_of(request: Request) -> Principal:
 
 
 def login_policy(request: Request) -> LoginPolicy:
-    settings = settings_of(request)
-    return LoginPolicy(
-        secret=settings.secret_key,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    """Transitional: the account service (``accounts: AccountService``) carries its login policy."""
+    return LoginPolicy.from_settings(settings_of(request))
 
 
 def configured_periods(request: Request) -> ConfiguredPeriods:

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid
@@ -15,6 +14,7 @@ from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
 from coursesite.privacy import audit
 from coursesite.privacy.cases import ACCESS_SENT, CaseService
 from coursesite.privacy.deadlines import is_overdue
+from tests.conftest import accounts
 
 PNR = "20000101-2384"
 CARD = "4111 1111 1111 1111"

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
@@ -29,6 +28,7 @@ from coursesite.db.privacy import (
 from coursesite.privacy.cases import RESTRICTION_APPLIED, CaseService
 from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService, apply_restriction
+from tests.conftest import accounts
 from tests.integration.test_erasure import dump
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"

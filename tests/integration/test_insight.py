@@ -7,7 +7,6 @@ import math
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.db.answers import Answer, LessonProgress
@@ -16,6 +15,7 @@ from coursesite.grading.service import AnswerService
 from coursesite.insight.export import BOM, neutralise
 from coursesite.insight.service import InsightService, QuestionReport
 from coursesite.privacy.audit import AuditLog
+from tests.conftest import accounts
 from tests.support import correct_response, open_every_lesson, wrong_response
 
 insight = InsightService(AuditLog())

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
@@ -22,6 +21,7 @@ from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import REPO_ROOT
+from tests.conftest import accounts
 from tests.support import open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points, rubric 2 + 2 + 1

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.accounts.validation import normalise_mobile
 from coursesite.billing.config import load_billing_config
@@ -41,7 +40,7 @@ from coursesite.privacy.access import OWNERS, access_export, missing_owners, per
 from coursesite.privacy.processors import subscriber_ref
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
-from tests.conftest import PASSWORD, TEST_SECRET
+from tests.conftest import PASSWORD, TEST_SECRET, accounts
 
 ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
 
@@ -75,9 +74,7 @@ async def seed_person(
     seeded = {"account"}
     await accounts.start_session(aid, days=14)
     seeded.add("user_session")
-    await LoginAttempt.insert(
-        LoginAttempt(key_hash=accounts._attempt_key(TEST_SECRET, "email", email), attempted_at=now)
-    )
+    await LoginAttempt.insert(LoginAttempt(key_hash=accounts.attempt_key("email", email), attempted_at=now))
     seeded.add("login_attempt")
     issued = await billing.enrol(
         principal,

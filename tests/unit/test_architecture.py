@@ -15,7 +15,6 @@ NOT_YET = frozenset(
     {
         "controllers/finance.py",
         "controllers/forms.py",
-        "controllers/health.py",
         "controllers/my_data.py",
         "controllers/support.py",
     }

@@ -14,14 +14,13 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.validation import normalise_email
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy.access import access_export, export_filename
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, configured_periods, controller_name, login_policy, principal_of, settings_of
+from coursesite.web.deps import billing_of, configured_periods, controller_name, principal_of, settings_of
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -124,8 +123,8 @@ async def _confirm_new_email(request: Request, email: str | None, password: str 
             field_errors={"current_password": "Ange ditt nuvarande lösenord."},
         )
     client = request.client.host if request.client else ""
-    await accounts.confirm_password(
-        principal_of(request).account_id, password[:PASSWORD_MAX], client, login_policy(request)
+    await request.app.state.services.accounts.confirm_password(
+        principal_of(request).account_id, password[:PASSWORD_MAX], client
     )
 
 
