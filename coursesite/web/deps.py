@@ -22,6 +22,10 @@ from coursesite.grading.service import AnswerService
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.review.service import ReviewService
 from coursesite.settings import Settings
+from coursesite.signups.forms import PublicForms
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices
+from coursesite.subsidiaries.service import SubsidiaryService
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +43,10 @@ class Services:
     certificates: Any
     rights: Any
     cases: Any
-    processor_notices: Any
-    forms: Any
-    subsidiaries: Any
+    processor_notices: ProcessorNotices
+    forms: PublicForms
+    newsletter: NewsletterExport
+    subsidiaries: SubsidiaryService
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""

@@ -18,9 +18,10 @@ from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Customer, Enrollment
 from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice, Subsidiary
-from coursesite.privacy import registry, subsidiaries
+from coursesite.privacy import registry
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed_fields
-from coursesite.privacy.subsidiaries import FIELD_SQL, SubsidiaryService
+from coursesite.subsidiaries import service as subsidiaries
+from coursesite.subsidiaries.service import FIELD_SQL, SubsidiaryService
 from tests.conftest import TEST_SECRET, run_in_own_loop
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
-from coursesite.privacy.forms import FORMS
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.signups.forms import FORMS
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
 from tests.integration.test_forms import CARD, PERSONNUMMER, valid
 
