@@ -42,7 +42,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from coursesite.accounts.validation import NAME_MAX, SOURCE_MAX, normalise_email, normalise_mobile
+from coursesite.accounts.validation import EMAIL_MAX, NAME_MAX, SOURCE_MAX, normalise_email, normalise_mobile
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
 from coursesite.core.text import TextRule, clean_text
@@ -227,6 +227,13 @@ MESSAGE_RULE = TextRule(
 )
 # A catalogue choice or a channel is one of a fixed list; the rule only keeps what cannot be in the list out of it.
 CHOICE_RULE = TextRule(SLUG_MAX, subject="Valet", check_identity_numbers=False)
+TEXT_LIMITS = {
+    "first_name": NAME_MAX,
+    "last_name": NAME_MAX,
+    "email": EMAIL_MAX,
+    "source": SOURCE_MAX,
+    "message": MESSAGE_MAX,
+}
 _WHITESPACE_RUN = re.compile(r"\s+")
 
 

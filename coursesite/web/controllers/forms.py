@@ -34,6 +34,7 @@ from coursesite.signups.forms import (
     MESSAGE_MAX,
     MSG_UNKNOWN_FIELD,
     NEWSLETTER_TEXT,
+    TEXT_LIMITS,
     WEBINAR_TEXT,
     PublicForms,
     unknown_field_key,
@@ -96,7 +97,7 @@ LABELS = {
 }
 HINTS = {"mobile": "Till exempel 070-123 45 67.", "message": "Skriv aldrig personnummer eller kortnummer."}
 CONSENT_TEXTS = {"consent": NEWSLETTER_TEXT, "newsletter_consent": NEWSLETTER_TEXT}
-FIELD_MAX = {"first_name": 100, "last_name": 100, "email": 254, "mobile": 30, "source": 200, "message": MESSAGE_MAX}
+FIELD_MAX = {**TEXT_LIMITS, "mobile": 30}  # the inputs' maxlength
 INPUT_MAX = 300  # any other field (catalogue choices, checkboxes) is cut here; the validator then refuses it
 AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name", "email": "email", "mobile": "tel"}
 
