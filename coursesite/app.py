@@ -15,6 +15,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.billing.certificates import CertificateService
 from coursesite.billing.config import load_billing_config
@@ -54,11 +55,11 @@ def create_app(settings: Settings) -> Litestar:
     bind_tables(engine)
 
     async def open_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.start_connection_pool(max_size=settings.db_pool_size)
 
     async def close_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
 
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
