@@ -28,16 +28,17 @@ from coursesite.insight.service import InsightService
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.cases import CaseService
-from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
-from coursesite.privacy.processors import ProcessorNotices
 from coursesite.privacy.rights import RightsService
-from coursesite.privacy.subsidiaries import SubsidiaryService
 from coursesite.review.comments import CommentBank
 from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups.forms import PublicForms
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices
+from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
@@ -91,8 +92,9 @@ def create_app(settings: Settings) -> Litestar:
         certificates=CertificateService(engine, answers),
         rights=RightsService(engine),
         cases=CaseService(engine),
-        processor_notices=ProcessorNotices(engine),
+        processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine),
+        newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         subsidiaries=SubsidiaryService(engine, catalog),
     )
     app = Litestar(

@@ -29,6 +29,10 @@ from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups.forms import PublicForms
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices
+from coursesite.subsidiaries.service import SubsidiaryService
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +55,10 @@ class Services:
     certificates: CertificateService
     rights: Any
     cases: Any
-    processor_notices: Any
-    forms: Any
-    subsidiaries: Any
+    processor_notices: ProcessorNotices
+    forms: PublicForms
+    newsletter: NewsletterExport
+    subsidiaries: SubsidiaryService
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""

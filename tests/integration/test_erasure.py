@@ -17,7 +17,7 @@ from coursesite.db.billing import Certificate, Invoice, Payment
 from coursesite.db.privacy import ProcessorNotice, RecipientNotice, StaffAudit
 from coursesite.db.tables import TABLES
 from coursesite.privacy.erasure import erase_account
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.integration.test_rights import ESSAY, billing, seed_person  # noqa: F401 - the billing fixture
 

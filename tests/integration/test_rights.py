@@ -37,9 +37,9 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
-from coursesite.privacy.processors import subscriber_ref
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET, accounts
 
 ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"

@@ -14,7 +14,6 @@ FORBIDDEN_MODULES = ("coursesite.db", "coursesite.privacy.audit", "piccolo")
 NOT_YET = frozenset(
     {
         "controllers/finance.py",
-        "controllers/forms.py",
         "controllers/my_data.py",
         "controllers/support.py",
     }

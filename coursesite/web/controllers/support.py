@@ -39,7 +39,7 @@ from coursesite.privacy.cases import (
 )
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
-from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
+from coursesite.signups.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.web import guards
 from coursesite.web.controllers.my_data import export_download
 from coursesite.web.deps import configured_periods, controller_name, principal_of, settings_of
