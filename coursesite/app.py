@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from pathlib import Path
 
 from litestar import Litestar, Router
@@ -15,24 +14,31 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
 
-from coursesite.billing.certificates import CertificateService
+from coursesite.accounts.service import account_service
 from coursesite.billing.config import load_billing_config
-from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.service import BillingService
+from coursesite.certificates.service import CertificateService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
+from coursesite.insight.service import InsightService
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
-from coursesite.privacy.forms import PublicForms
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
-from coursesite.privacy.processors import ProcessorNotices
 from coursesite.privacy.rights import RightsService
-from coursesite.privacy.subsidiaries import SubsidiaryService
+from coursesite.review.comments import CommentBank
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
-from coursesite.settings import REPO_ROOT, Settings
+from coursesite.review.versions import QuestionVersions
+from coursesite.settings import Settings
+from coursesite.signups.forms import PublicForms
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices
+from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.support.cases import CaseService
 from coursesite.support.requests import RequestService
 from coursesite.web import guards, templating
@@ -42,7 +48,6 @@ from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import SessionMiddleware, add_security_headers
 
-TEMPLATES_DIR = REPO_ROOT / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
 
@@ -55,38 +60,48 @@ def create_app(settings: Settings) -> Litestar:
     bind_tables(engine)
 
     async def open_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:  # SQLite has no pool
+            await engine.start_connection_pool(max_size=settings.db_pool_size)
 
     async def close_pool() -> None:
-        if settings.database.engine == "postgres" and settings.db_pool_size:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
 
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
-    pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
+    # The one Jinja environment: the pages (TemplateConfig below) and every PDF render with it.
+    environment = templating.build_environment(company_name=billing_config.seller.name)
+    pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
 
     audit_log = AuditLog()
     billing = BillingService(engine, billing_config)
     answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    versions = QuestionVersions(engine)
+    accounts = account_service(settings, engine)  # the same builder the CLI uses
     rights = RightsService(engine)
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
     services = Services(
         settings=settings,
+        accounts=accounts,
         audit=audit_log,
         catalog=catalog,
         billing=billing,
         answers=answers,
-        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key),
+        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log),
+        comments=CommentBank(engine),
+        regrading=RegradeService(engine, catalog, versions),
+        versions=versions,
+        insight=InsightService(audit_log),
         pdf=pdf,
         pageviews=pageviews,
         certificates=CertificateService(engine, answers),
         rights=rights,
         exports=exports,
         cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports)),
-        processor_notices=ProcessorNotices(engine),
+        processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine),
+        newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         subsidiaries=SubsidiaryService(engine, catalog),
     )
     app = Litestar(
@@ -96,7 +111,7 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
         ],
-        middleware=[SessionMiddleware(), PageViewMiddleware(pageviews)],
+        middleware=[SessionMiddleware(accounts), PageViewMiddleware(pageviews)],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",
@@ -104,11 +119,7 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
-        template_config=TemplateConfig(
-            directory=TEMPLATES_DIR,
-            engine=Jinja,
-            engine_callback=functools.partial(_configure_jinja, company_name=billing_config.seller.name),
-        ),
+        template_config=TemplateConfig(instance=Jinja.from_environment(environment)),
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -135,7 +146,3 @@ def create_app(settings: Settings) -> Litestar:
     for field in dataclasses.fields(services):
         setattr(app.state, field.name, getattr(services, field.name))
     return app
-
-
-def _configure_jinja(engine: Jinja, *, company_name: str) -> None:
-    templating.configure(engine.engine, company_name=company_name)

@@ -109,17 +109,17 @@ def serve() -> None:
 @click.option("--last-name", default="Kurssajten", show_default=True)
 def create_staff(email: str, role: str, password: str | None, first_name: str, last_name: str) -> None:
     """Create a staff account."""
-    from coursesite.accounts import service
     from coursesite.accounts.roles import Role
+    from coursesite.accounts.service import account_service
     from coursesite.core.errors import DomainError
 
     if password is None:
         password = sys.stdin.readline().rstrip("\n")
     settings = _settings()
-    _bind_tables(settings)
+    accounts = account_service(settings, _bind_tables(settings))  # built as create_app builds it
     try:
         principal = asyncio.run(
-            service.create_staff(
+            accounts.create_staff(
                 email=email, role=Role(role), password=password, first_name=first_name, last_name=last_name
             )
         )
@@ -197,11 +197,11 @@ def export_gift(lesson: str, output: Path | None) -> None:
         click.echo(f"Wrote {len(result.written)} question(s) to {output}.", err=True)
 
 
-# ---------------------------------------------------------------- subsidiaries (privacy/subsidiaries.py)
+# ---------------------------------------------------------------- subsidiaries (subsidiaries/service.py)
 
 
 def _run_subsidiary(coroutine_factory):
-    """Bind the tables, run one privacy.subsidiaries call, and turn its domain errors into a clear message."""
+    """Bind the tables, run one subsidiaries.service call, and turn its domain errors into a clear message."""
     from coursesite.core.errors import DomainError
 
     _bind_tables(_settings())
@@ -222,7 +222,7 @@ def subsidiary() -> None:
 @click.option("--channel", default=None, help="Its own channel, whose privacy policy may take precedence there.")
 def subsidiary_add(name: str, purpose: str, channel: str | None) -> None:
     """Register a subsidiary for a purpose and print its token once, alone on the last line (only its hash is kept)."""
-    from coursesite.privacy import subsidiaries
+    from coursesite.subsidiaries import service as subsidiaries
 
     found, token = _run_subsidiary(lambda: subsidiaries.add_subsidiary(name, purpose, channel))
     click.echo(f"Subsidiary '{found.name}' may now receive '{found.purpose}' data (#{found.id}).")
@@ -233,7 +233,7 @@ def subsidiary_add(name: str, purpose: str, channel: str | None) -> None:
 @subsidiary.command("list")
 def subsidiary_list() -> None:
     """The subsidiaries, their purposes and whether their tokens work (never the tokens)."""
-    from coursesite.privacy import subsidiaries
+    from coursesite.subsidiaries import service as subsidiaries
 
     for found in _run_subsidiary(subsidiaries.list_subsidiaries):
         state = "active" if found.active else "revoked"
@@ -246,7 +246,7 @@ def subsidiary_list() -> None:
 @click.option("--purpose", required=True)
 def subsidiary_revoke(name: str, purpose: str) -> None:
     """Revoke a subsidiary's token for a purpose; its disclosure log and notices stay."""
-    from coursesite.privacy import subsidiaries
+    from coursesite.subsidiaries import service as subsidiaries
 
     found = _run_subsidiary(lambda: subsidiaries.revoke_subsidiary(name, purpose))
     click.echo(f"Revoked: '{found.name}' no longer receives '{found.purpose}' data.")

@@ -209,9 +209,24 @@ def data_path(name: str) -> Path:
     return Path(__file__).parent / "data" / name
 
 
+class _Accounts:
+    """The account service (accounts/service.py: AccountService) on the tables the db fixture bound, with the test
+    secret and the default login policy: for tests that make accounts and sessions without going through the app."""
+
+    def __getattr__(self, name: str):
+        from coursesite.accounts.service import AccountService, LoginPolicy
+        from coursesite.db.accounts import Account
+        from coursesite.settings import DEFAULT_LOGIN_WINDOW_SECONDS
+
+        policy = LoginPolicy(secret=TEST_SECRET, max_failures=5, window_seconds=DEFAULT_LOGIN_WINDOW_SECONDS)
+        return getattr(AccountService(Account._meta.db, policy), name)
+
+
+accounts = _Accounts()
+
+
 async def login_as_staff(client, role: str = "instructor", email: str | None = None, first_name: str = "Ingrid"):
     """Create a staff account with `role` and log the client in as it (logging out whoever was logged in)."""
-    from coursesite.accounts import service as accounts
     from coursesite.accounts.roles import Role
 
     email = email or f"{role}@balansekonomi.se"

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.pdf.measure [--workers 2] [--seconds 20] [--in-flight 8]
 
 Renders invoices (every third a company invoice, every fifth a credit note, some with öresutjämning) through
-`PdfRenderer`, as the web app does, after the workers have started and warmed up. Bounded in time; prints one line
+the app's `PdfRenderer` (coursesite/pdf.py) with the app's Jinja environment, as the web app does (the HTML rendered
+in this process, the PDF in a worker), after the workers have started and warmed up. Bounded in time; prints one line
 per measurement and a summary. Also measures one render in this process, for comparison.
 """
 
@@ -20,7 +21,9 @@ from decimal import Decimal
 from bench.common import cpu_seconds
 from coursesite.billing.document import Buyer, CustomerType, DocumentKind, InvoiceDocument, Seller
 from coursesite.billing.money import Line, compute_totals
-from coursesite.billing.pdf import PdfRenderer, render_document_pdf
+from coursesite.billing.pdf import invoice_pdf
+from coursesite.pdf import PdfRenderer
+from coursesite.web.templating import build_environment
 
 SELLER = Seller(
     name="Balansekonomi Svenska AB",
@@ -33,6 +36,10 @@ SELLER = Seller(
     email="faktura@balansekonomi.se",
 )
 COURSE = "Balansekonomi – utbildningen i tre akter"
+
+
+def renderer(workers: int) -> PdfRenderer:
+    return PdfRenderer(build_environment(company_name=SELLER.name), workers=workers)
 
 
 def documents(count: int = 60) -> list[InvoiceDocument]:
@@ -75,9 +82,9 @@ def documents(count: int = 60) -> list[InvoiceDocument]:
 
 async def measure(workers: int, seconds: float, in_flight: int) -> dict:
     docs = documents()
-    renderer = PdfRenderer(workers=workers)
+    pool = renderer(workers)
     started = time.perf_counter()
-    await renderer.start()
+    await pool.start()
     warm_up = time.perf_counter() - started
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -89,18 +96,18 @@ async def measure(workers: int, seconds: float, in_flight: int) -> dict:
         while time.perf_counter() < deadline:
             doc = docs[next(counter) % len(docs)]
             t0 = time.perf_counter()
-            pdf = await renderer.render(doc)
+            pdf = await pool.render(invoice_pdf(doc))
             latencies.append(time.perf_counter() - t0)
             total_bytes += len(pdf)
             assert pdf.startswith(b"%PDF-")
 
-    pids = list(getattr(renderer._executor, "_processes", {}) or {})
+    pids = list(getattr(pool._executor, "_processes", {}) or {})
     cpu_before = cpu_seconds(*pids)
     t0 = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(in_flight)))
     elapsed = time.perf_counter() - t0
     cpu_used = cpu_seconds(*pids) - cpu_before
-    renderer.close()
+    pool.close()
     latencies.sort()
     return {
         "workers": workers,
@@ -117,10 +124,11 @@ async def measure(workers: int, seconds: float, in_flight: int) -> dict:
 
 def in_process(count: int = 20) -> float:
     docs = documents()
-    render_document_pdf(docs[0])  # templates, CSS and fonts loaded
+    local = renderer(1)  # render_now only: its pool is never started
+    local.render_now(invoice_pdf(docs[0]))  # templates, CSS and fonts loaded
     t0 = time.perf_counter()
     for i in range(count):
-        render_document_pdf(docs[i % len(docs)])
+        local.render_now(invoice_pdf(docs[i % len(docs)]))
     return (time.perf_counter() - t0) / count * 1000
 
 

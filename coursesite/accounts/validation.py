@@ -1,7 +1,7 @@
 """Validate and normalise what a participant types at registration and in the profile.
 
-Pure: stdlib only, plus :mod:`coursesite.privacy.pii`. Form handlers parse leniently, call these functions and re-render
-the page with the messages (architecture.md, trap 8).
+Pure: stdlib only, plus the one free-text rule, :mod:`coursesite.core.text`. Form handlers parse leniently, call
+these functions and re-render the page with the messages (architecture.md, trap 8).
 
 Two styles:
 
@@ -23,9 +23,11 @@ Decisions:
   (Unicode category Cc: NUL, tab, newline, DEL, C1), unpaired surrogates and the bidi override /
   isolate characters (U+202A–U+202E, U+2066–U+2069, used to spoof text) are refused in every field, the password
   included. PostgreSQL rejects NUL outright.
-- Every stored free-text field (e-mail, names, source) goes through :func:`coursesite.privacy.pii.find_forbidden`; the
-  policy is that we never collect personnummer or card numbers, wherever they are typed. The password is not checked:
-  it is only ever stored hashed. The mobile field is not checked either: it must be a phone number.
+- The free-text fields (names, source) go through the one free-text rule (:func:`coursesite.core.text.clean_text`),
+  with their own subjects and messages; the e-mail address goes through it too before its shape is checked. The rule
+  refuses personnummer and card numbers: the policy is that we never collect them, wherever they are typed. The
+  password is not checked for them: it is only ever stored hashed. The mobile number and the postal code are not
+  free text: they must have their shape, and anything else (control characters included) is simply invalid.
 - E-mail: a sanity check, not RFC 5322. Lower-cased (``str.lower``, not ``casefold``) for uniqueness.
 - Mobile numbers follow domain.md §6 without the ``phonenumbers`` package; see :func:`normalise_mobile`.
 """
@@ -34,12 +36,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from coursesite.core.text import MSG_CONTROL, TextRefused, TextRule, clean_text, has_forbidden_characters
 from coursesite.privacy.pii import find_forbidden, refusal_message
 
 __all__ = [
+    "MSG_CONTROL",  # the one rule's message (core/text.py), re-exported for the forms that name it
     "PersonalNumberRefused",
     "RegistrationData",
     "ProfileData",
@@ -66,8 +70,8 @@ PASSWORD_MAX = 128
 NAME_MAX = 100
 SOURCE_MAX = 200
 MOBILE_PREFIXES = ("70", "72", "73", "76", "79")  # after the trunk 0 / country code 46
-
-MSG_CONTROL = "Fältet innehåller otillåtna tecken (till exempel radbrytningar eller styrtecken)."
+MOBILE_TEXT_MAX = 100  # generous: the shape check says what is wrong with a number
+POSTAL_CODE_TEXT_MAX = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,28 +93,6 @@ class ProfileData:
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
 
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _has_forbidden_chars(value: str) -> bool:
-    for ch in value:
-        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"):
-            return True
-    return False
-
-
-def _text(value: str | None) -> str:
-    """``None`` -> ``""``; otherwise trimmed and NFC-normalised."""
-    if value is None:
-        return ""
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
-def _refuse_pii(value: str, subject: str) -> None:
-    findings = find_forbidden(value)
-    if findings:
-        raise PersonalNumberRefused(refusal_message(findings, subject))
-
 
 class PersonalNumberRefused(ValueError):
     """The value holds a personnummer, samordningsnummer or card number. ``str()`` is the refusal message.
@@ -119,11 +101,33 @@ class PersonalNumberRefused(ValueError):
     """
 
 
+def _free_text(value: str | None, rule: TextRule) -> str:
+    """``value`` by the one free-text rule; its refusal as this module's ValueError (PersonalNumberRefused for an
+    identity number, so that the value is never shown again)."""
+    try:
+        return clean_text(value, rule)
+    except TextRefused as refused:
+        if refused.identity_number:
+            raise PersonalNumberRefused(refused.message) from None
+        raise ValueError(refused.message) from None
+
+
+def _shaped(value: str | None, max_chars: int, invalid: str) -> str:
+    """A value that is not free text (a phone number, a postal code): trimmed and NFC by the same rule, and anything
+    the rule refuses (control or bidi characters, far too long) is simply ``invalid``."""
+    try:
+        return clean_text(value, TextRule(max_chars=max_chars, check_identity_numbers=False))
+    except TextRefused:
+        raise ValueError(invalid) from None
+
+
 # --- e-mail -----------------------------------------------------------------------------------------------------------
 
 # Characters that have no business in an ordinary address (quoted local parts are not supported).
 _EMAIL_BAD_CHARS = frozenset(' \t"(),:;<>[]\\')
 _DOMAIN_LABEL_RE = re.compile(r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?")  # letters/digits (any script), inner hyphens
+_EMAIL_RULE = TextRule(max_chars=EMAIL_MAX, subject="E-postadressen", required=True, missing="Ange din e-postadress.")
+_EMAIL_SHAPE_RULE = replace(_EMAIL_RULE, check_identity_numbers=False)
 
 
 def normalise_email(value: str | None) -> str:
@@ -133,13 +137,7 @@ def normalise_email(value: str | None) -> str:
     doubled dots; a domain of at least two dot-separated labels of letters, digits and inner hyphens, the last at least
     two characters and not all digits; at most 254 characters in all.
     """
-    email = _text(value)
-    if not email:
-        raise ValueError("Ange din e-postadress.")
-    if _has_forbidden_chars(email):
-        raise ValueError(MSG_CONTROL)
-    if len(email) > EMAIL_MAX:
-        raise ValueError(f"E-postadressen får vara högst {EMAIL_MAX} tecken.")
+    email = _free_text(value, _EMAIL_SHAPE_RULE)  # the identity-number check waits for the shape: see the end
     invalid = ValueError("Ange en giltig e-postadress, till exempel namn@exempel.se.")
     if email.count("@") != 1 or any(ch in _EMAIL_BAD_CHARS or ch.isspace() for ch in email):
         raise invalid
@@ -151,9 +149,7 @@ def normalise_email(value: str | None) -> str:
         raise invalid
     if len(labels[-1]) < 2 or labels[-1].isdigit():
         raise invalid
-    email = email.lower()
-    _refuse_pii(email, "E-postadressen")
-    return email
+    return _free_text(email.lower(), _EMAIL_RULE)
 
 
 # --- password ---------------------------------------------------------------------------------------------------------
@@ -164,7 +160,7 @@ def check_password(value: str | None) -> str:
     password = "" if value is None else str(value)
     if not password:
         raise ValueError("Välj ett lösenord.")
-    if _has_forbidden_chars(password):
+    if has_forbidden_characters(password):
         raise ValueError("Lösenordet innehåller otillåtna tecken (till exempel radbrytningar eller styrtecken).")
     if len(password) < PASSWORD_MIN:
         raise ValueError(f"Lösenordet måste vara minst {PASSWORD_MIN} tecken.")
@@ -177,23 +173,19 @@ def check_password(value: str | None) -> str:
 
 # --- names ------------------------------------------------------------------------------------------------------------
 
-_WS_RUN_RE = re.compile(r"\s+")
-_NAME_WORDS = {"first": ("förnamn", "Förnamnet"), "last": ("efternamn", "Efternamnet")}
+# Runs of whitespace that is not a control character: a tab or a line break in a name is refused by the rule, not
+# collapsed away.
+_WS_RUN_RE = re.compile(r"[^\S\x00-\x1f\x7f-\x9f]+")
+_NAME_RULES = {
+    "first": TextRule(max_chars=NAME_MAX, subject="Förnamnet", required=True, missing="Ange ditt förnamn."),
+    "last": TextRule(max_chars=NAME_MAX, subject="Efternamnet", required=True, missing="Ange ditt efternamn."),
+}
 
 
 def normalise_name(value: str | None, which: Literal["first", "last"] = "first") -> str:
-    """A first (``which="first"``) or last (``which="last"``) name: 1–100 characters after trimming."""
-    noun, subject = _NAME_WORDS[which]
-    raw = _text(value)
-    if _has_forbidden_chars(raw):
-        raise ValueError(MSG_CONTROL)
-    name = _WS_RUN_RE.sub(" ", raw)
-    if not name:
-        raise ValueError(f"Ange ditt {noun}.")
-    if len(name) > NAME_MAX:
-        raise ValueError(f"{subject} får vara högst {NAME_MAX} tecken.")
-    _refuse_pii(name, subject)
-    return name
+    """A first (``which="first"``) or last (``which="last"``) name: 1–100 characters after trimming, with runs of
+    spaces collapsed to one."""
+    return _free_text(None if value is None else _WS_RUN_RE.sub(" ", str(value)), _NAME_RULES[which])
 
 
 # --- mobile -----------------------------------------------------------------------------------------------------------
@@ -219,10 +211,10 @@ def normalise_mobile(value: str | None) -> str | None:
     with spaces, dashes, dots and parentheses as noise. The national number is 9 digits starting with 70, 72, 73, 76
     or 79. A landline (``08-678 55 00``) gets its own message; foreign numbers and everything else are invalid.
     """
-    raw = _text(value)
+    raw = _shaped(value, MOBILE_TEXT_MAX, MSG_MOBILE_INVALID)
     if not raw:
         return None
-    if _has_forbidden_chars(raw) or not _PHONE_CHARS_RE.fullmatch(raw):
+    if not _PHONE_CHARS_RE.fullmatch(raw):
         raise ValueError(MSG_MOBILE_INVALID)
     digits = _PHONE_NOISE_RE.sub("", raw)
     if digits.startswith("+") or digits.startswith("00"):
@@ -254,15 +246,10 @@ def normalise_mobile(value: str | None) -> str | None:
 def normalise_source(value: str | None) -> str | None:
     """ "Var hörde du om oss?": optional free text, at most 200 characters, refused if it holds a personnummer or
     card number. ``None`` when left empty."""
-    source = _text(value)
-    if not source:
-        return None
-    if _has_forbidden_chars(source):
-        raise ValueError(MSG_CONTROL)
-    if len(source) > SOURCE_MAX:
-        raise ValueError(f"Svaret får vara högst {SOURCE_MAX} tecken.")
-    _refuse_pii(source, "Svaret")
-    return source
+    return _free_text(value, _SOURCE_RULE) or None
+
+
+_SOURCE_RULE = TextRule(max_chars=SOURCE_MAX, subject="Svaret")
 
 
 # --- postal code ------------------------------------------------------------------------------------------------------
@@ -277,9 +264,10 @@ def normalise_postal_code(value: str | None) -> str:
     Five digits, the first 1–9. Spaces anywhere are ignored; an ``SE``/``SE-`` prefix is dropped.
     Raises ``ValueError`` with a Swedish message otherwise (``014 55``, ``1145``).
     """
-    compact = re.sub(r"\s", "", _POSTAL_PREFIX_RE.sub("", _text(value)))
+    invalid = "Ange ett giltigt postnummer med fem siffror, till exempel 114 55."
+    compact = re.sub(r"\s", "", _POSTAL_PREFIX_RE.sub("", _shaped(value, POSTAL_CODE_TEXT_MAX, invalid)))
     if not _POSTAL_RE.fullmatch(compact):
-        raise ValueError("Ange ett giltigt postnummer med fem siffror, till exempel 114 55.")
+        raise ValueError(invalid)
     return f"{compact[:3]} {compact[3:]}"
 
 
@@ -287,9 +275,10 @@ def normalise_postal_code(value: str | None) -> str:
 
 
 def _redisplay(value: str | None) -> str:
-    """What to put back in the form for a field with an error: trimmed, without control characters."""
-    text = _text(value)
-    return "".join(ch for ch in text if not _has_forbidden_chars(ch))
+    """What to put back in the form for a field with an error: trimmed, without control characters. (Shown again,
+    never stored: the rule refused it.)"""
+    text = "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+    return "".join(ch for ch in text if not has_forbidden_characters(ch))
 
 
 def _run(errors: dict[str, str], name: str, fn, value, *, optional: bool = False):
@@ -354,3 +343,20 @@ def validate_profile(
         mobile=_run(errors, "mobile", normalise_mobile, mobile, optional=True),
     )
     return cleaned, errors
+
+
+# --- transitional -----------------------------------------------------------------------------------------------------
+# billing/enrolment.py and privacy/rights.py still import these; they go when those modules use core/text.py directly.
+
+_has_forbidden_chars = has_forbidden_characters
+
+
+def _text(value: str | None) -> str:
+    """``None`` -> ``""``; otherwise trimmed and NFC-normalised."""
+    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _refuse_pii(value: str, subject: str) -> None:
+    findings = find_forbidden(value)
+    if findings:
+        raise PersonalNumberRefused(refusal_message(findings, subject))

@@ -42,6 +42,7 @@ __all__ = [
     "format_money_ore",
     "format_decimal_sv",
     "format_percent_sv",
+    "format_rate_sv",
     "format_date_sv",
     "format_date_long",
     "format_datetime_sv",
@@ -91,6 +92,15 @@ def format_percent_sv(value: Decimal | int | float, decimals: int = 0) -> str:
     d = _round(_to_decimal(value), decimals)
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "\u00a0%"
     return format_percent(d.scaleb(-2), format=pattern, locale=LOCALE)
+
+
+def format_rate_sv(rate: Decimal | int | float) -> str:
+    """A rate as a fraction, shown as percent with its own decimals: ``Decimal('0.25')`` -> ``'25\xa0%'``,
+    ``Decimal('0.125')`` -> ``'12,5\xa0%'`` (the VAT rate as an invoice prints it; nothing rounded away)."""
+    points = (_to_decimal(rate) * 100).normalize()
+    if points == points.to_integral_value():
+        points = points.quantize(Decimal(1))  # normalize() writes 100 as 1E+2
+    return format_decimal_sv(points) + "\u00a0%"
 
 
 def to_stockholm(dt: datetime) -> datetime:

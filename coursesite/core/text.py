@@ -5,8 +5,9 @@ Pure: stdlib only, plus the personnummer and card detector in :mod:`coursesite.p
 What it does, the same for a form, the API, the CLI, an import file or a stored request header:
 - NFC-normalises (``å`` typed on a Mac arrives decomposed), turns ``\\r\\n`` and ``\\r`` into ``\\n`` and trims;
 - refuses, never strips: NUL and every other control character (Unicode category Cc), unpaired surrogates (Cs) and
-  the bidi embedding, override and isolate characters (U+202A–U+202E, U+2066–U+2069, used to spoof text). A
-  multi-line field allows ``\\n`` and ``\\t``; a single-line field allows neither;
+  every invisible format character (Cf: the bidi embedding, override and isolate characters used to spoof text,
+  zero-width spaces and joiners, direction marks, the byte-order mark, soft hyphens), which can also hide a
+  personnummer from the detector. A multi-line field allows ``\\n`` and ``\\t``; a single-line field allows neither;
 - refuses personnummer, samordningsnummer and card numbers (the policy: we never collect them), with a message that
   never repeats the digits;
 - bounds the length (counted after cleaning) and, when the field is required, refuses an empty value.
@@ -68,11 +69,12 @@ class TextRule:
 
 
 def has_forbidden_characters(value: str, *, multiline: bool = False) -> bool:
-    """True when ``value`` holds a control character, an unpaired surrogate or a bidi control character."""
+    """True when ``value`` holds a control character, an unpaired surrogate or an invisible format character."""
     for ch in value:
-        if ch in BIDI_CONTROLS:
+        category = unicodedata.category(ch)
+        if category == "Cf":  # the bidi controls (BIDI_CONTROLS) among them
             return True
-        if unicodedata.category(ch) in ("Cc", "Cs") and not (multiline and ch in _MULTILINE_ALLOWED):
+        if category in ("Cc", "Cs") and not (multiline and ch in _MULTILINE_ALLOWED):
             return True
     return False
 

@@ -1,15 +1,17 @@
 """Automatic grading: one response to one question -> a `GradeResult`.
 
-Pure: no I/O, only the standard library and the course model. `docs/grading.md` is the readable version of these
-rules; keep the two in step.
+Pure: no I/O, only the standard library, the course model and the free-text rule's characters (core/text.py).
+`docs/grading.md` is the readable version of these rules; keep the two in step.
 
 Every fraction is clamped to [0, 1] before it becomes a score: a question never scores below zero, whatever the
 negative weights. The score is fraction × points, rounded half up to 0.001; the fraction is kept to 7 decimals
 (Moodle's precision).
 
 Responses arrive as decoded JSON. A response of the wrong shape, naming ids the question does not have, repeating
-an id, leaving something out, too long or containing NUL raises `InvalidResponse`, whose message is Swedish and is
-meant to be shown to the participant as it is. Nothing about an invalid response is recorded as an attempt.
+an id, leaving something out, too long or containing NUL (or another character the free-text rule refuses: control
+characters but line breaks and tabs, bidi controls, lone surrogates) raises `InvalidResponse`, whose message is
+Swedish and is meant to be shown to the participant as it is. Nothing about an invalid response is recorded as an
+attempt.
 
 Short answer (`short_answer`)
   The response is compared with each accepted answer in content order; the first that matches gives its fraction
@@ -55,6 +57,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 from typing import Literal
 
+from coursesite.core.text import has_forbidden_characters
 from coursesite.course.model import (
     Essay,
     Matching,
@@ -248,24 +251,25 @@ def _essay(question: Essay, response: object) -> GradeResult:
 # --- input checks -----------------------------------------------------------------------------------------------
 
 
+MSG_ANSWER_CHARACTERS = "Svaret innehåller otillåtna tecken."
+
+
+def answer_too_long(limit: int) -> str:
+    return f"Svaret får vara högst {limit:,} tecken långt.".replace(",", " ")
+
+
 def _text(response: object, limit: int) -> str:
-    """A bounded, storable string; line breaks as \\n (HTML forms send \\r\\n, JSON clients \\n)."""
+    """A bounded, storable string; line breaks as \\n (HTML forms send \\r\\n, JSON clients \\n). The characters
+    are the one free-text rule's (core/text.py, as a multi-line text): no NUL or other control character but line
+    breaks and tabs, no unpaired surrogate, no bidi control."""
     if not isinstance(response, str):
         raise InvalidResponse("Svaret måste vara text.")
     text = response.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > limit:
-        raise InvalidResponse(f"Svaret får vara högst {limit:,} tecken långt.".replace(",", " "))
-    if "\x00" in text or not _encodable(text):  # NUL and lone surrogates cannot be stored
-        raise InvalidResponse("Svaret innehåller otillåtna tecken.")
+        raise InvalidResponse(answer_too_long(limit))
+    if has_forbidden_characters(text, multiline=True):
+        raise InvalidResponse(MSG_ANSWER_CHARACTERS)
     return text
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _id_list(response: object, wrong_shape: str) -> list[str]:

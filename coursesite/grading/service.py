@@ -15,8 +15,9 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.service import Principal
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.core.text import MSG_CONTROL_MULTILINE, TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
-from coursesite.course.model import Course, Lesson
+from coursesite.course.model import Course, Lesson, Question, QuestionType
 from coursesite.course.progress import (
     GRADED,
     AttemptRecord,
@@ -29,8 +30,17 @@ from coursesite.course.progress import (
 )
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.grading.rules import InvalidResponse, from_milli, grade, response_key, to_milli
-from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.grading.rules import (
+    ESSAY_MAX_CHARS,
+    MSG_ANSWER_CHARACTERS,
+    SHORT_MAX_CHARS,
+    InvalidResponse,
+    answer_too_long,
+    from_milli,
+    grade,
+    response_key,
+    to_milli,
+)
 
 
 def _strings_in(value: Any):
@@ -43,6 +53,31 @@ def _strings_in(value: Any):
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _strings_in(item)
+
+
+# The one free-text rule (core/text.py) for what a participant types: an essay or a short (or numeric) answer. Other
+# responses hold ids, bounded here by the longest text and judged by the grader.
+_SHORT_ANSWER_TEXT = TextRule(max_chars=SHORT_MAX_CHARS, subject="Svaret", multiline=True)
+_LONG_ANSWER_TEXT = TextRule(max_chars=ESSAY_MAX_CHARS, subject="Svaret", multiline=True)
+_ANSWER_TEXT = {QuestionType.SHORT_ANSWER: _SHORT_ANSWER_TEXT, QuestionType.NUMERIC: _SHORT_ANSWER_TEXT}
+
+
+def refuse_unstorable_text(question: Question, response: Any) -> None:
+    """Every string of the response by the one free-text rule, before anything is graded or stored: Invalid, in the
+    answer's own words, for a personnummer, samordningsnummer or card number (the policy: we never collect them),
+    a control or bidi character, or a text over the length."""
+    rule = _ANSWER_TEXT.get(question.type, _LONG_ANSWER_TEXT)
+    for text in _strings_in(response):
+        try:
+            clean_text(text, rule)
+        except TextRefused as refused:
+            if refused.identity_number:
+                message = refused.message
+            elif refused.message == MSG_CONTROL_MULTILINE:
+                message = MSG_ANSWER_CHARACTERS
+            else:
+                message = answer_too_long(rule.max_chars)
+            raise Invalid(message, field_errors={"response": message}) from None
 
 
 CourseAccess = Callable[[int], Awaitable[bool]]
@@ -182,10 +217,7 @@ class AnswerService:
         completed = await self.completed_lessons(principal.account_id)
         if not is_lesson_unlocked(self.course, lesson, completed):
             raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
-        findings = [finding for text in _strings_in(response) for finding in find_forbidden(text)]
-        if findings:
-            # Refused before anything is stored: the policy says we never collect these.
-            raise Invalid(refusal_message(findings), field_errors={"response": refusal_message(findings)})
+        refuse_unstorable_text(question, response)  # refused before anything is stored
         try:
             result = grade(question, response)
         except InvalidResponse as exc:
@@ -243,23 +275,21 @@ async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime)
         Answer.question_id, Answer.attempt, Answer.status, Answer.score_milli, Answer.max_score_milli
     ).where((Answer.account == account_id) & (Answer.lesson_slug == lesson.slug))
     score = lesson_score(lesson, (AttemptRecord(**row) for row in rows))
-    values = {
-        LessonProgress.answered: score.answered,
-        LessonProgress.question_count: score.question_count,
-        LessonProgress.score_milli: score.score_milli,
-        LessonProgress.max_score_milli: score.max_score_milli,
-        LessonProgress.percent: score.percent,
-        LessonProgress.updated_at: now,
+    values: dict[str, Any] = {  # column names: Piccolo takes them as keyword arguments to update and to a new row
+        "answered": score.answered,
+        "question_count": score.question_count,
+        "score_milli": score.score_milli,
+        "max_score_milli": score.max_score_milli,
+        "percent": score.percent,
+        "updated_at": now,
     }
     existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
         (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
     )
     # Completion is kept once reached: a worse later attempt never locks an act again.
     if is_lesson_complete(lesson, score) and not (existing and existing[0]["completed_at"]):
-        values[LessonProgress.completed_at] = now
+        values["completed_at"] = now
     if existing:
-        await LessonProgress.update(values).where(LessonProgress.id == existing[0]["id"])
+        await LessonProgress.update(**values).where(LessonProgress.id == existing[0]["id"])
     else:
-        await LessonProgress.insert(
-            LessonProgress(account=account_id, lesson_slug=lesson.slug, **{c._meta.name: v for c, v in values.items()})
-        )
+        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, **values))

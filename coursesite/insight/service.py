@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from coursesite.accounts.roles import Role
+from coursesite.accounts.service import Principal
+from coursesite.core import clock
 from coursesite.course.model import CountedAttempt, Course, Lesson, Question
 from coursesite.course.progress import GRADED, PENDING_REVIEW, AttemptRecord, counted_attempt
 from coursesite.db.accounts import Account
@@ -32,6 +34,7 @@ from coursesite.insight.stats import (
     distribution,
     question_stats,
 )
+from coursesite.privacy.audit import AuditLog
 
 EXPORT_BATCH = 1000  # participants per batch of the grade export
 PAGE_SIZE = 50  # participants per page of the list
@@ -76,25 +79,6 @@ class QuestionReport:
 
 async def _raw(sql: str, *args: Any) -> list[dict]:
     return await Answer.raw(sql, *args)
-
-
-async def question_report(course: Course, question_id: str, *, with_efficiency: bool = True) -> QuestionReport | None:
-    """Everything about one question: the statistics over the participants' counted attempts, and the distribution
-    of every submitted response. None for a question that is not in the course."""
-    found = course.find_question(question_id)
-    if found is None:
-        return None
-    lesson, question = found
-    # The two queries are independent: run them side by side (two connections; on PostgreSQL two backends).
-    pairs, responses = await asyncio.gather(_counted_pairs(lesson, question_id), response_counts(question_id))
-    stats = _stats(
-        question,
-        pairs,
-        attempts=sum(r.count for r in responses),
-        pending=sum(r.pending for r in responses),
-        with_efficiency=with_efficiency,
-    )
-    return QuestionReport(lesson, question, stats, distribution(question, responses))
 
 
 def _stats(
@@ -145,62 +129,6 @@ async def _counted_pairs(lesson: Lesson, question_id: str) -> list[tuple[int, in
     return [(_int(row["code"]), None if row["total"] is None else _int(row["total"]), _int(row["n"])) for row in rows]
 
 
-async def response_counts(question_id: str) -> list[KeyCount]:
-    """Every submitted response to the question, grouped by its canonical key, with how it scored."""
-    rows = await _raw(
-        f"""
-        SELECT response_key AS k, COUNT(*) AS n,
-               SUM(CASE WHEN status = '{GRADED}' AND score_milli >= max_score_milli THEN 1 ELSE 0 END) AS full_marks,
-               SUM(CASE WHEN status = '{GRADED}' THEN score_milli ELSE 0 END) AS sum_score,
-               SUM(CASE WHEN status = '{GRADED}' THEN max_score_milli ELSE 0 END) AS sum_max,
-               SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
-        FROM answer WHERE question_id = {{}}
-        GROUP BY response_key
-        """,
-        question_id,
-    )
-    return [
-        KeyCount(
-            key=row["k"],
-            count=_int(row["n"]),
-            full_marks=_int(row["full_marks"]),
-            sum_score=_int(row["sum_score"]),
-            sum_max=_int(row["sum_max"]),
-            pending=_int(row["pend"]),
-        )
-        for row in rows
-    ]
-
-
-async def lesson_stats(lesson: Lesson) -> list[QuestionStats]:
-    """The statistics of every question of a lesson, in the lesson's order: one frequency table per question (run
-    side by side) and one count of attempts per question."""
-    question_ids = [question.id for question in lesson.questions]
-    if not question_ids:
-        return []
-    placeholders = ", ".join("{}" for _ in question_ids)
-    counts_query = _raw(
-        f"""
-        SELECT question_id, COUNT(*) AS n, SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
-        FROM answer WHERE question_id IN ({placeholders})
-        GROUP BY question_id
-        """,
-        *question_ids,
-    )
-    counts, *tables = await asyncio.gather(counts_query, *(_counted_pairs(lesson, qid) for qid in question_ids))
-    by_id = {row["question_id"]: (_int(row["n"]), _int(row["pend"])) for row in counts}
-    return [
-        _stats(
-            question,
-            pairs,
-            attempts=by_id.get(question.id, (0, 0))[0],
-            pending=by_id.get(question.id, (0, 0))[1],
-            with_efficiency=True,
-        )
-        for question, pairs in zip(lesson.questions, tables, strict=True)
-    ]
-
-
 # ---------------------------------------------------------------- participants
 
 
@@ -226,54 +154,6 @@ class ParticipantPage:
 def _like_pattern(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-async def participants_page(search: str = "", page: int = 1, page_size: int = PAGE_SIZE) -> ParticipantPage:
-    """Participants in registration order, optionally those whose name or email contains `search`."""
-    where = f"role = '{Role.PARTICIPANT.value}'"
-    args: list[Any] = []
-    search = search.strip()
-    if search:
-        where += " AND (LOWER(email) LIKE {} ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE {} ESCAPE '\\')"
-        pattern = _like_pattern(search)
-        args += [pattern, pattern]
-    count_rows = await Account.raw(f"SELECT COUNT(*) AS n FROM account WHERE {where}", *args)
-    total = _int(count_rows[0]["n"])
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    rows = await Account.raw(
-        f"SELECT id, first_name, last_name, email, created_at FROM account WHERE {where} "
-        "ORDER BY id LIMIT {} OFFSET {}",
-        *args,
-        page_size,
-        (page - 1) * page_size,
-    )
-    counts: dict[int, tuple[int, int]] = {}
-    if rows:
-        ids = [row["id"] for row in rows]
-        progress = await LessonProgress.select(LessonProgress.account, LessonProgress.completed_at).where(
-            LessonProgress.account.is_in(ids)
-        )
-        for item in progress:
-            started, completed = counts.get(item["account"], (0, 0))
-            counts[item["account"]] = (started + 1, completed + (item["completed_at"] is not None))
-    return ParticipantPage(
-        participants=[
-            ParticipantSummary(
-                id=row["id"],
-                first_name=row["first_name"],
-                last_name=row["last_name"],
-                email=row["email"],
-                created_at=row["created_at"],
-                lessons_started=counts.get(row["id"], (0, 0))[0],
-                lessons_completed=counts.get(row["id"], (0, 0))[1],
-            )
-            for row in rows
-        ],
-        total=total,
-        page=page,
-        pages=pages,
-    )
 
 
 class _Points:
@@ -331,146 +211,303 @@ class ParticipantDetail:
     lessons: list[LessonView]
 
 
-async def participant_detail(course: Course, account_id: int) -> ParticipantDetail | None:
-    """One participant: progress and score per lesson, and every attempt with its time. None for no such
-    participant (staff accounts are not participants)."""
-    accounts = await Account.select(
-        Account.id, Account.first_name, Account.last_name, Account.email, Account.created_at, Account.last_login_at
-    ).where((Account.id == account_id) & (Account.role == Role.PARTICIPANT.value))
-    if not accounts:
-        return None
-    account = accounts[0]
-    progress_rows = await LessonProgress.select().where(LessonProgress.account == account_id)
-    progress = {row["lesson_slug"]: row for row in progress_rows}
-    answers = (
-        await Answer.select(
-            Answer.id,
-            Answer.question_id,
-            Answer.lesson_slug,
-            Answer.attempt,
-            Answer.status,
-            Answer.score_milli,
-            Answer.max_score_milli,
-            Answer.created_at,
-            Answer.graded_at,
+class InsightService:
+    """Built once in create_app. The methods that show participants' data to staff write their own audit row
+    (``audit``), so every caller is audited: the participant list, one participant, and the grade export."""
+
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    # ------------------------------------------------------------ statistics (aggregates: no one's data)
+
+    async def question_report(
+        self, course: Course, question_id: str, *, with_efficiency: bool = True
+    ) -> QuestionReport | None:
+        """Everything about one question: the statistics over the participants' counted attempts, and the distribution
+        of every submitted response. None for a question that is not in the course."""
+        found = course.find_question(question_id)
+        if found is None:
+            return None
+        lesson, question = found
+        # The two queries are independent: run them side by side (two connections; on PostgreSQL two backends).
+        pairs, responses = await asyncio.gather(_counted_pairs(lesson, question_id), self.response_counts(question_id))
+        stats = _stats(
+            question,
+            pairs,
+            attempts=sum(r.count for r in responses),
+            pending=sum(r.pending for r in responses),
+            with_efficiency=with_efficiency,
         )
-        .where(Answer.account == account_id)
-        .order_by(Answer.id)
-    )
-    by_question: dict[str, list[dict]] = {}
-    for row in answers:
-        by_question.setdefault(row["question_id"], []).append(row)
-    lessons = []
-    for lesson in course.lessons():
-        questions = []
-        for question in lesson.questions:
-            rows = sorted(by_question.get(question.id, []), key=lambda r: r["attempt"])
-            counted = counted_attempt(
-                [
-                    AttemptRecord(question.id, r["attempt"], r["status"], r["score_milli"], r["max_score_milli"])
-                    for r in rows
-                ],
-                lesson.counted_attempt,
+        return QuestionReport(lesson, question, stats, distribution(question, responses))
+
+    async def response_counts(self, question_id: str) -> list[KeyCount]:
+        """Every submitted response to the question, grouped by its canonical key, with how it scored."""
+        rows = await _raw(
+            f"""
+            SELECT response_key AS k, COUNT(*) AS n,
+                   SUM(CASE WHEN status = '{GRADED}' AND score_milli >= max_score_milli THEN 1 ELSE 0 END) AS full_marks,
+                   SUM(CASE WHEN status = '{GRADED}' THEN score_milli ELSE 0 END) AS sum_score,
+                   SUM(CASE WHEN status = '{GRADED}' THEN max_score_milli ELSE 0 END) AS sum_max,
+                   SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
+            FROM answer WHERE question_id = {{}}
+            GROUP BY response_key
+            """,
+            question_id,
+        )
+        return [
+            KeyCount(
+                key=row["k"],
+                count=_int(row["n"]),
+                full_marks=_int(row["full_marks"]),
+                sum_score=_int(row["sum_score"]),
+                sum_max=_int(row["sum_max"]),
+                pending=_int(row["pend"]),
             )
-            questions.append(
-                (
-                    question,
+            for row in rows
+        ]
+
+    async def lesson_stats(self, lesson: Lesson) -> list[QuestionStats]:
+        """The statistics of every question of a lesson, in the lesson's order: one frequency table per question (run
+        side by side) and one count of attempts per question."""
+        question_ids = [question.id for question in lesson.questions]
+        if not question_ids:
+            return []
+        placeholders = ", ".join("{}" for _ in question_ids)
+        counts_query = _raw(
+            f"""
+            SELECT question_id, COUNT(*) AS n, SUM(CASE WHEN status = '{PENDING_REVIEW}' THEN 1 ELSE 0 END) AS pend
+            FROM answer WHERE question_id IN ({placeholders})
+            GROUP BY question_id
+            """,
+            *question_ids,
+        )
+        counts, *tables = await asyncio.gather(counts_query, *(_counted_pairs(lesson, qid) for qid in question_ids))
+        by_id = {row["question_id"]: (_int(row["n"]), _int(row["pend"])) for row in counts}
+        return [
+            _stats(
+                question,
+                pairs,
+                attempts=by_id.get(question.id, (0, 0))[0],
+                pending=by_id.get(question.id, (0, 0))[1],
+                with_efficiency=True,
+            )
+            for question, pairs in zip(lesson.questions, tables, strict=True)
+        ]
+
+    # ------------------------------------------------------------ participants
+
+    async def participants_page(
+        self, actor: Principal, search: str = "", page: int = 1, page_size: int = PAGE_SIZE
+    ) -> ParticipantPage:
+        """Participants in registration order, optionally those whose name or email contains `search`. Audited: a
+        read of the listed participants' names and emails by ``actor``."""
+        where = f"role = '{Role.PARTICIPANT.value}'"
+        args: list[Any] = []
+        search = search.strip()
+        if search:
+            where += (
+                " AND (LOWER(email) LIKE {} ESCAPE '\\' OR LOWER(first_name || ' ' || last_name) LIKE {} ESCAPE '\\')"
+            )
+            pattern = _like_pattern(search)
+            args += [pattern, pattern]
+        count_rows = await Account.raw(f"SELECT COUNT(*) AS n FROM account WHERE {where}", *args)
+        total = _int(count_rows[0]["n"])
+        pages = max(1, -(-total // page_size))
+        page = min(max(1, page), pages)
+        rows = await Account.raw(
+            f"SELECT id, first_name, last_name, email, created_at FROM account WHERE {where} "
+            "ORDER BY id LIMIT {} OFFSET {}",
+            *args,
+            page_size,
+            (page - 1) * page_size,
+        )
+        counts: dict[int, tuple[int, int]] = {}
+        if rows:
+            ids = [row["id"] for row in rows]
+            progress = await LessonProgress.select(LessonProgress.account, LessonProgress.completed_at).where(
+                LessonProgress.account.is_in(ids)
+            )
+            for item in progress:
+                started, completed = counts.get(item["account"], (0, 0))
+                counts[item["account"]] = (started + 1, completed + (item["completed_at"] is not None))
+        participants = [
+            ParticipantSummary(
+                id=row["id"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                email=row["email"],
+                created_at=row["created_at"],
+                lessons_started=counts.get(row["id"], (0, 0))[0],
+                lessons_completed=counts.get(row["id"], (0, 0))[1],
+            )
+            for row in rows
+        ]
+        await self.audit.record_many(
+            actor.account_id,
+            "read",
+            ((participant.id, None) for participant in participants),
+            what="account: namn och e-post; antal påbörjade och avslutade lektioner",
+            why="Kursuppföljning: deltagarlistan",
+        )
+        return ParticipantPage(participants=participants, total=total, page=page, pages=pages)
+
+    async def participant_detail(self, actor: Principal, course: Course, account_id: int) -> ParticipantDetail | None:
+        """One participant: progress and score per lesson, and every attempt with its time. None for no such
+        participant (staff accounts are not participants). Audited: a read of that participant's data by ``actor``."""
+        accounts = await Account.select(
+            Account.id, Account.first_name, Account.last_name, Account.email, Account.created_at, Account.last_login_at
+        ).where((Account.id == account_id) & (Account.role == Role.PARTICIPANT.value))
+        if not accounts:
+            return None
+        account = accounts[0]
+        progress_rows = await LessonProgress.select().where(LessonProgress.account == account_id)
+        progress = {row["lesson_slug"]: row for row in progress_rows}
+        answers = (
+            await Answer.select(
+                Answer.id,
+                Answer.question_id,
+                Answer.lesson_slug,
+                Answer.attempt,
+                Answer.status,
+                Answer.score_milli,
+                Answer.max_score_milli,
+                Answer.created_at,
+                Answer.graded_at,
+            )
+            .where(Answer.account == account_id)
+            .order_by(Answer.id)
+        )
+        by_question: dict[str, list[dict]] = {}
+        for row in answers:
+            by_question.setdefault(row["question_id"], []).append(row)
+        lessons = []
+        for lesson in course.lessons():
+            questions = []
+            for question in lesson.questions:
+                rows = sorted(by_question.get(question.id, []), key=lambda r: r["attempt"])
+                counted = counted_attempt(
                     [
-                        AttemptView(
-                            id=r["id"],
-                            question_id=question.id,
-                            attempt=r["attempt"],
-                            status=r["status"],
-                            score_milli=r["score_milli"],
-                            max_score_milli=r["max_score_milli"],
-                            created_at=r["created_at"],
-                            graded_by_person=r["graded_at"] is not None,
-                            graded_at=r["graded_at"],
-                            counted=counted is not None and counted.attempt == r["attempt"],
-                        )
+                        AttemptRecord(question.id, r["attempt"], r["status"], r["score_milli"], r["max_score_milli"])
                         for r in rows
                     ],
+                    lesson.counted_attempt,
                 )
-            )
-        row = progress.get(lesson.slug)
-        lessons.append(
-            LessonView(
-                lesson=lesson,
-                answered=row["answered"] if row else 0,
-                score_milli=row["score_milli"] if row else None,
-                max_score_milli=row["max_score_milli"] if row else None,
-                percent=row["percent"] if row else None,
-                completed_at=row["completed_at"] if row else None,
-                questions=questions,
-            )
-        )
-    return ParticipantDetail(
-        id=account["id"],
-        first_name=account["first_name"],
-        last_name=account["last_name"],
-        email=account["email"],
-        created_at=account["created_at"],
-        last_login_at=account["last_login_at"],
-        lessons=lessons,
-    )
-
-
-# ---------------------------------------------------------------- the grade export
-
-
-async def grade_rows(course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[list[export.GradeRow]]:
-    """Every participant × every lesson of the course, in batches of `batch` participants, by keyset pagination
-    (id > the last id seen): memory stays the size of one batch, whatever the cohort."""
-    lessons: Sequence[Lesson] = course.lessons()
-    last_id = 0
-    while True:
-        accounts = (
-            await Account.select(Account.id, Account.first_name, Account.last_name, Account.email)
-            .where((Account.role == Role.PARTICIPANT.value) & (Account.id > last_id))
-            .order_by(Account.id)
-            .limit(batch)
-        )
-        if not accounts:
-            return
-        first_id, last_id = accounts[0]["id"], accounts[-1]["id"]
-        progress_rows = await LessonProgress.select(
-            LessonProgress.account,
-            LessonProgress.lesson_slug,
-            LessonProgress.answered,
-            LessonProgress.score_milli,
-            LessonProgress.max_score_milli,
-            LessonProgress.percent,
-            LessonProgress.completed_at,
-        ).where((LessonProgress.account >= first_id) & (LessonProgress.account <= last_id))
-        progress = {(row["account"], row["lesson_slug"]): row for row in progress_rows}
-        rows = []
-        for account in accounts:
-            for lesson in lessons:
-                item = progress.get((account["id"], lesson.slug))
-                rows.append(
-                    export.GradeRow(
-                        account_id=account["id"],
-                        first_name=account["first_name"],
-                        last_name=account["last_name"],
-                        email=account["email"],
-                        act=lesson.act_number,
-                        lesson_slug=lesson.slug,
-                        lesson_title=lesson.title,
-                        answered=item["answered"] if item else 0,
-                        question_count=len(lesson.questions),
-                        score_milli=item["score_milli"] if item else None,
-                        max_score_milli=item["max_score_milli"] if item else None,
-                        percent=item["percent"] if item else None,
-                        completed_at=item["completed_at"] if item else None,
+                questions.append(
+                    (
+                        question,
+                        [
+                            AttemptView(
+                                id=r["id"],
+                                question_id=question.id,
+                                attempt=r["attempt"],
+                                status=r["status"],
+                                score_milli=r["score_milli"],
+                                max_score_milli=r["max_score_milli"],
+                                created_at=r["created_at"],
+                                graded_by_person=r["graded_at"] is not None,
+                                graded_at=r["graded_at"],
+                                counted=counted is not None and counted.attempt == r["attempt"],
+                            )
+                            for r in rows
+                        ],
                     )
                 )
-        yield rows
-        if len(accounts) < batch:
-            return
+            lesson_row = progress.get(lesson.slug)
+            lessons.append(
+                LessonView(
+                    lesson=lesson,
+                    answered=lesson_row["answered"] if lesson_row else 0,
+                    score_milli=lesson_row["score_milli"] if lesson_row else None,
+                    max_score_milli=lesson_row["max_score_milli"] if lesson_row else None,
+                    percent=lesson_row["percent"] if lesson_row else None,
+                    completed_at=lesson_row["completed_at"] if lesson_row else None,
+                    questions=questions,
+                )
+            )
+        await self.audit.record(
+            actor.account_id,
+            "read",
+            subject_account=account_id,
+            what="account: namn och e-post; svar, resultat och framsteg",
+            why="lärare: deltagarens sida",
+        )
+        return ParticipantDetail(
+            id=account["id"],
+            first_name=account["first_name"],
+            last_name=account["last_name"],
+            email=account["email"],
+            created_at=account["created_at"],
+            last_login_at=account["last_login_at"],
+            lessons=lessons,
+        )
 
+    # ------------------------------------------------------------ the grade export
 
-async def grade_csv(course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[bytes]:
-    """The grade export as UTF-8 bytes, a chunk per batch, for a streamed response."""
-    yield export.header_chunk().encode("utf-8")
-    async for rows in grade_rows(course, batch):
-        yield export.rows_chunk(rows).encode("utf-8")
+    async def grade_rows(self, course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[list[export.GradeRow]]:
+        """Every participant × every lesson of the course, in batches of `batch` participants, by keyset pagination
+        (id > the last id seen): memory stays the size of one batch, whatever the cohort."""
+        lessons: Sequence[Lesson] = course.lessons()
+        last_id = 0
+        while True:
+            accounts = (
+                await Account.select(Account.id, Account.first_name, Account.last_name, Account.email)
+                .where((Account.role == Role.PARTICIPANT.value) & (Account.id > last_id))
+                .order_by(Account.id)
+                .limit(batch)
+            )
+            if not accounts:
+                return
+            first_id, last_id = accounts[0]["id"], accounts[-1]["id"]
+            progress_rows = await LessonProgress.select(
+                LessonProgress.account,
+                LessonProgress.lesson_slug,
+                LessonProgress.answered,
+                LessonProgress.score_milli,
+                LessonProgress.max_score_milli,
+                LessonProgress.percent,
+                LessonProgress.completed_at,
+            ).where((LessonProgress.account >= first_id) & (LessonProgress.account <= last_id))
+            progress = {(row["account"], row["lesson_slug"]): row for row in progress_rows}
+            rows = []
+            for account in accounts:
+                for lesson in lessons:
+                    item = progress.get((account["id"], lesson.slug))
+                    rows.append(
+                        export.GradeRow(
+                            account_id=account["id"],
+                            first_name=account["first_name"],
+                            last_name=account["last_name"],
+                            email=account["email"],
+                            act=lesson.act_number,
+                            lesson_slug=lesson.slug,
+                            lesson_title=lesson.title,
+                            answered=item["answered"] if item else 0,
+                            question_count=len(lesson.questions),
+                            score_milli=item["score_milli"] if item else None,
+                            max_score_milli=item["max_score_milli"] if item else None,
+                            percent=item["percent"] if item else None,
+                            completed_at=item["completed_at"] if item else None,
+                        )
+                    )
+            yield rows
+            if len(accounts) < batch:
+                return
+
+    async def grade_csv(self, course: Course, batch: int = EXPORT_BATCH) -> AsyncIterator[bytes]:
+        """The grade export as UTF-8 bytes, a chunk per batch, for a streamed response."""
+        yield export.header_chunk().encode("utf-8")
+        async for rows in self.grade_rows(course, batch):
+            yield export.rows_chunk(rows).encode("utf-8")
+
+    async def grade_export(self, actor: Principal, course: Course) -> tuple[str, AsyncIterator[bytes]]:
+        """The grade export as (file name, the CSV's chunks to stream). Audited as an export by ``actor`` of every
+        participant's name, email and results, when it is asked for."""
+        filename = f"betyg-{clock.now().date().isoformat()}.csv"
+        people = await Account.count().where(Account.role == Role.PARTICIPANT.value)
+        await self.audit.record(
+            actor.account_id,
+            "export",
+            what=f"{filename}: namn, e-post och resultat per lektion för {people} deltagare",
+            why="Bedömning: betygsexport",
+        )
+        return filename, self.grade_csv(course)

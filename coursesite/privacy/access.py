@@ -46,7 +46,7 @@ from coursesite.db.privacy import (
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import policy, registry
 from coursesite.privacy.registry import ConfiguredPeriods, PersonalField, Retention, retention_texts_sv
-from coursesite.privacy.subsidiaries import received_by
+from coursesite.subsidiaries.service import received_by
 
 
 def policy_module() -> Any:

@@ -53,9 +53,9 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.tables import TABLES
 from coursesite.privacy.access import OWNERS, resolve_subject
-from coursesite.privacy.processors import queue as queue_processor_notices
-from coursesite.privacy.processors import received_by_processors, subject_link
-from coursesite.privacy.subsidiaries import received_by
+from coursesite.signups.processors import queue as queue_processor_notices
+from coursesite.signups.processors import received_by_processors, subject_link
+from coursesite.subsidiaries.service import received_by
 
 ERASED_TEXT = "[raderat]"
 CHUNK = 500

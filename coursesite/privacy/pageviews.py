@@ -11,7 +11,10 @@ What is recorded, on purpose:
 - the path without the query string (a query string could carry personal data: a search, an email in a link);
 - the IP address only when the client address parses as one (`request.client.host`; the site runs behind no proxy,
   so proxy headers are never trusted);
-- every value bounded to its column and stripped of control characters (PostgreSQL refuses NUL);
+- the User-Agent and Accept-Language headers only as the one free-text rule (core/text.py) accepts them: a value it
+  refuses (NUL, control or bidi characters, longer than the column, a personnummer or card number) is not stored at
+  all (NULL), never partly stripped; the request itself is served as always;
+- the path bounded to its column and stripped of control characters (PostgreSQL refuses NUL);
 - never the account: technical data is not tied to a person's account.
 
 The data is never logged. A failed insert is logged as a count and the exception's type only.
@@ -31,6 +34,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from coursesite.core import clock
+from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.db.privacy import PageView
 
 logger = logging.getLogger(__name__)
@@ -46,6 +50,9 @@ INSERT_CHUNK_ROWS = 500  # rows per INSERT: 7 parameters each stays far below SQ
 
 EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/schema")
 
+USER_AGENT_RULE = TextRule(max_chars=USER_AGENT_MAX, subject="User-Agent")
+ACCEPT_LANGUAGE_RULE = TextRule(max_chars=ACCEPT_LANGUAGE_MAX, subject="Accept-Language")
+
 
 @dataclass(frozen=True)
 class TechnicalDataConfig:
@@ -56,8 +63,17 @@ class TechnicalDataConfig:
     max_buffered_rows: int = MAX_BUFFERED_ROWS
 
 
+def stored_header(value: str | None, rule: TextRule) -> str | None:
+    """A request header's value as it is stored: as the one free-text rule accepts it, or None (not stored at all)
+    when the rule refuses it or it is empty. Never partly stripped."""
+    try:
+        return clean_text(value, rule) or None
+    except TextRefused:
+        return None
+
+
 def _clean(value: str | None, limit: int) -> str | None:
-    """Printable text within the column's length, or None."""
+    """The path: printable text within the column's length, or None."""
     if not value:
         return None
     cleaned = "".join(ch for ch in value[: limit * 2] if ch.isprintable())[:limit]
@@ -106,13 +122,14 @@ class PageViewRecorder:
             {
                 "path": _clean(path, PATH_MAX) or "/",
                 "viewed_at": clock.now(),
-                "user_agent": _clean(user_agent, USER_AGENT_MAX),
-                "accept_language": _clean(accept_language, ACCEPT_LANGUAGE_MAX),
+                "user_agent": stored_header(user_agent, USER_AGENT_RULE),
+                "accept_language": stored_header(accept_language, ACCEPT_LANGUAGE_RULE),
                 "ip_address": valid_ip(ip_address),
             }
         )
         if len(self._rows) >= self.config.batch_rows:
-            flusher = self._flushers.get(_running_loop())
+            loop = _running_loop()
+            flusher = self._flushers.get(loop) if loop is not None else None
             if flusher is not None:
                 flusher.wake.set()
 

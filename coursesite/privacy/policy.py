@@ -381,7 +381,7 @@ PROCESSOR_BASIS_SV = "Behandlas för vår räkning och bara enligt våra instruk
 
 
 def _newsletter_processor(key: str, name: str, transfer_sv: str | None = None) -> Recipient:
-    """Apsis and Mailchimp: they get the newsletter export (privacy/newsletter.py), nothing else."""
+    """Apsis and Mailchimp: they get the newsletter export (signups/newsletter.py), nothing else."""
     return Recipient(
         key=key,
         name=name,

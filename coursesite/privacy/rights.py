@@ -47,11 +47,11 @@ from coursesite.db.privacy import (
     Subsidiary,
     SupportCase,
 )
-from coursesite.privacy import subsidiaries
 from coursesite.privacy.deadlines import deadline
-from coursesite.privacy.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
-from coursesite.privacy.processors import queue as queue_processor_notices
 from coursesite.privacy.sharing import allowed_fields
+from coursesite.signups.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
+from coursesite.signups.processors import queue as queue_processor_notices
+from coursesite.subsidiaries import service as subsidiaries
 
 REASON_MAX = 1000
 CONSENT_KIND_MAX = 30

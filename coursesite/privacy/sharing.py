@@ -5,7 +5,7 @@ Field names are the registry's `table.column` names, plus a few derived values t
 
 Each purpose also says whom it serves (`subject`: the registry name of the id the subsidiary knows each person by):
 `course_site` serves course participants (accounts, `account.id`), `webinar` the people who registered through the
-public webinar form (`person.id`). privacy/subsidiaries.py reads each population.
+public webinar form (`person.id`). subsidiaries/service.py reads each population.
 """
 
 from __future__ import annotations

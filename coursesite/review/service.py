@@ -1,6 +1,7 @@
-"""The instructor's side of the answers: the review queue, manual grades with rubrics, overrides, flags, the comment
-bank, the audit trail, and regrades. Every change of a score is one transaction with its grade event and the
-participant's updated progress."""
+"""The instructor's side of the answers: the review queue, manual grades with rubrics, overrides, flags and the
+audit trail of grade events. Every change of a score is one transaction with its grade event and the participant's
+updated progress. The comment bank is review/comments.py, regrading review/regrading.py; every free text stored here
+goes through the one free-text rule (review/text.py, core/text.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import hashlib
 import hmac
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,19 +23,25 @@ from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.course.catalog import CourseCatalog
 from coursesite.course.model import Essay, Lesson, Question
 from coursesite.course.progress import GRADED, PENDING_REVIEW
-from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.db.review import AnswerFlag, CommentBankEntry, GradeEvent, QuestionVersion, RegradeRun
+from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.grading.rules import to_milli
 from coursesite.grading.service import StoredAnswer, stored_answer, update_lesson_progress
-from coursesite.privacy.pii import find_forbidden, refusal_message
-from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode, regrade_attempt
-from coursesite.review.versions import QuestionVersions
+from coursesite.privacy.audit import AuditLog
+from coursesite.review.people import account_names
+from coursesite.review.text import (
+    COMMENT_MAX_CHARS,
+    DISMISS_COMMENT,
+    FLAG_REASON,
+    GRADE_COMMENT,
+    OVERRIDE_REASON,
+    REASON_MAX_CHARS,
+    review_text,
+)
 
-COMMENT_MAX_CHARS = 2000
-REASON_MAX_CHARS = 1000
-BANK_COMMENT_MAX_CHARS = 1000
+__all__ = ["COMMENT_MAX_CHARS", "QUEUE_MAX", "REASON_MAX_CHARS", "ReviewService"]
+
 QUEUE_MAX = 200
 
 MANUAL_GRADE, OVERRIDE, FLAG_DISMISSED, REGRADE = "manual_grade", "override", "flag_dismissed", "regrade"
@@ -46,28 +53,17 @@ EVENT_LABELS_SV = {
 }
 
 
-def _text(value: str | None, field_name: str, limit: int, *, required: bool, label: str) -> str:
-    """A bounded, storable free text; personnummer and card numbers are refused (the policy: never collected)."""
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid(f"{label} saknas.", field_errors={field_name: f"Skriv {label.lower()}."})
-    if len(text) > limit:
-        raise Invalid(f"{label} är för lång.", field_errors={field_name: f"Högst {limit} tecken."})
-    if "\x00" in text:
-        raise Invalid(f"{label} innehåller otillåtna tecken.", field_errors={field_name: "Otillåtet tecken (NUL)."})
-    findings = find_forbidden(text)
-    if findings:
-        raise Invalid(refusal_message(findings), field_errors={field_name: refusal_message(findings)})
-    return text
-
-
 def _points(value: Decimal | int | str, field_name: str, maximum: Decimal, label: str = "Poängen") -> int:
     """Points between 0 and `maximum` with at most three decimals, as milli."""
     try:
         points = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise Invalid(f"{label} är inte ett tal.", field_errors={field_name: "Skriv ett tal."}) from None
-    if not points.is_finite() or points != points.quantize(Decimal("0.001")):
+    try:
+        exact = points.is_finite() and points == points.quantize(Decimal("0.001"))
+    except InvalidOperation:  # too large to quantize (1e39): out of range, answered just below, never a 500
+        exact = True
+    if not exact:
         raise Invalid(f"{label} får ha högst tre decimaler.", field_errors={field_name: "Högst tre decimaler."})
     if not 0 <= points <= maximum:
         raise Invalid(
@@ -124,53 +120,17 @@ class ReviewItem:
     in_queue: bool
 
 
-@dataclass(frozen=True)
-class BankComment:
-    id: int
-    text: str
-
-
-@dataclass(frozen=True)
-class RegradeChange:
-    answer_id: int
-    account_id: int
-    participant: str
-    question_id: str
-    question_name: str
-    attempt: int
-    old_score_milli: int | None
-    new_score_milli: int
-    old_max_score_milli: int
-    new_max_score_milli: int
-    note: str
-
-    @property
-    def delta_milli(self) -> int:
-        return self.new_score_milli - (self.old_score_milli or 0)
-
-
-@dataclass(frozen=True)
-class RegradePlan:
-    lesson_slug: str
-    mode: RegradeMode
-    changes: list[RegradeChange]
-    outdated: int  # attempts graded against an older key
-    kept_manual: int  # of those, graded by a person and so left alone
-    questions: list[tuple[str, str]]  # (id, name) of the questions whose key changed
-    applied: bool = False
-    run_id: int | None = None
-
-    def by_participant(self) -> list[tuple[str, list[RegradeChange]]]:
-        grouped: dict[str, list[RegradeChange]] = defaultdict(list)
-        for change in self.changes:
-            grouped[change.participant].append(change)
-        return sorted(grouped.items())
+QUEUE_WHY = "Bedömning: granskningskön"
 
 
 class ReviewService:
-    def __init__(self, engine: Engine, catalog: CourseCatalog, pseudonym_key: str) -> None:
+    """Built once in create_app. The methods that show a participant's data to staff write their own audit row
+    (``audit``), so every caller is audited; anonymous mode shows no one and writes none for the queue."""
+
+    def __init__(self, engine: Engine, catalog: CourseCatalog, pseudonym_key: str, audit: AuditLog) -> None:
         self.engine = engine
         self.catalog = catalog
+        self.audit = audit
         self._pseudonym_key = pseudonym_key.encode("utf-8")
 
     # -- who
@@ -180,22 +140,33 @@ class ReviewService:
         digest = hmac.new(self._pseudonym_key, f"participant:{account_id}".encode(), hashlib.sha256).hexdigest()
         return f"Deltagare {digest[:6].upper()}"
 
-    async def _names(self, account_ids: set[int]) -> dict[int, str]:
-        if not account_ids:
-            return {}
-        rows = await Account.select(Account.id, Account.first_name, Account.last_name).where(
-            Account.id.is_in(list(account_ids))
-        )
-        return {row["id"]: f"{row['first_name']} {row['last_name']}" for row in rows}
-
     def _place(self, question_id: str) -> tuple[Lesson | None, Question | None]:
         found = self.catalog.course.find_question(question_id)
         return found if found else (None, None)
 
     # -- the queue
 
-    async def queue(self, *, limit: int = 50, anonymous: bool = False) -> list[QueueItem]:
-        """Answers that need a person, oldest first: essays awaiting a grade and open flags."""
+    async def queue(
+        self, actor: Principal, *, limit: int = 50, anonymous: bool = False, why: str = QUEUE_WHY
+    ) -> list[QueueItem]:
+        """Answers that need a person, oldest first: essays awaiting a grade and open flags. Audited as a read of
+        the participants' names by ``actor`` (for the reason ``why``), except in anonymous mode, which shows none."""
+        items = await self._queue(limit=limit, anonymous=anonymous)
+        # Anonymous mode shows no account ids: record_many then writes no rows.
+        await self.audit.record_many(
+            actor.account_id,
+            "read",
+            ((item.account_id, None) for item in items),
+            what="answer: deltagarens namn och svarens status i granskningskön",
+            why=why,
+        )
+        return items
+
+    async def queue_order(self, *, limit: int = QUEUE_MAX) -> list[int]:
+        """The answer ids of the queue, in its order: no names read, nothing to audit."""
+        return [item.answer_id for item in await self._queue(limit=limit, anonymous=True)]
+
+    async def _queue(self, *, limit: int, anonymous: bool) -> list[QueueItem]:
         limit = max(1, min(limit, QUEUE_MAX))
         columns = (
             Answer.id,
@@ -236,7 +207,7 @@ class ReviewService:
             if row["answer"] not in entries:
                 entries[row["answer"]] = (row["created_at"], answer, "flag", row["reason"])
         ordered = sorted(entries.values(), key=lambda entry: (entry[0], entry[1]["id"]))[:limit]
-        names = {} if anonymous else await self._names({entry[1]["account"] for entry in ordered})
+        names = {} if anonymous else await account_names({entry[1]["account"] for entry in ordered})
         items = []
         for waiting_since, row, reason, flag_reason in ordered:
             lesson, question = self._place(row["question_id"])
@@ -268,12 +239,21 @@ class ReviewService:
         )
         return pending + flagged
 
-    async def item(self, answer_id: int, *, anonymous: bool = False) -> ReviewItem:
+    async def item(self, actor: Principal, answer_id: int, *, anonymous: bool = False) -> ReviewItem:
+        """One answer opened for grading by ``actor``: audited as a read of the answer (and of the participant's
+        name, unless anonymous)."""
         answer = await self._answer(answer_id)
         account_id = await self._owner(answer_id)
         lesson, question = self._place(answer.question_id)
         flag = await self._open_flag(answer_id)
-        names = {} if anonymous else await self._names({account_id})
+        names = {} if anonymous else await account_names({account_id})
+        await self.audit.record(
+            actor.account_id,
+            "read",
+            subject_account=None if anonymous else account_id,
+            what=f"answer {answer_id}: svaret" + ("" if anonymous else " och deltagarens namn"),
+            why="lärare: bedömning",
+        )
         return ReviewItem(
             answer=answer,
             lesson=lesson,
@@ -284,6 +264,13 @@ class ReviewService:
             events=await self.history(answer_id, with_names=not anonymous),
             in_queue=answer.status == PENDING_REVIEW or flag is not None,
         )
+
+    async def question_of(self, answer_id: int) -> Question | None:
+        """The question an answer was given to (None when it is no longer in the course); no one's data."""
+        rows = await Answer.select(Answer.question_id).where(Answer.id == answer_id)
+        if not rows:
+            raise NotFound("Svaret finns inte.")
+        return self._place(rows[0]["question_id"])[1]
 
     # -- reading
 
@@ -325,7 +312,7 @@ class ReviewService:
             .where(GradeEvent.answer.is_in(answer_ids))
             .order_by(GradeEvent.id)
         )
-        names = await self._names({row["actor"] for row in rows if row["actor"]}) if with_names else {}
+        names = await account_names({row["actor"] for row in rows if row["actor"]}) if with_names else {}
         events: dict[int, list[GradeEventView]] = defaultdict(list)
         for row in rows:
             events[row["answer"]].append(
@@ -357,12 +344,12 @@ class ReviewService:
         answer_id: int,
         *,
         score: Decimal | int | str | None = None,
-        criteria: dict[str, Decimal | int | str] | None = None,
+        criteria: Mapping[str, Decimal | int | str] | None = None,
         comment: str | None = None,
     ) -> StoredAnswer:
         """A person's grade for an answer in the queue: an essay, or a flagged answer. With a rubric, the score is
         the sum of the criteria."""
-        comment = _text(comment, "comment", COMMENT_MAX_CHARS, required=False, label="Kommentaren")
+        comment = review_text(comment, "comment", GRADE_COMMENT)
         answer = await self._answer(answer_id)
         _, question = self._place(answer.question_id)
         if question is None:
@@ -379,7 +366,7 @@ class ReviewService:
         return await self._answer(answer_id)
 
     def _score_from(
-        self, question: Question, score: Decimal | int | str | None, criteria: dict[str, Decimal | int | str] | None
+        self, question: Question, score: Decimal | int | str | None, criteria: Mapping[str, Decimal | int | str] | None
     ) -> tuple[dict[str, int] | None, int]:
         rubric = question.rubric if isinstance(question, Essay) else ()
         if criteria is None:
@@ -420,7 +407,7 @@ class ReviewService:
         self, actor: Principal, answer_id: int, *, score: Decimal | int | str, reason: str | None
     ) -> StoredAnswer:
         """Replace any grade, automatic or not, with a reason the participant is shown."""
-        reason = _text(reason, "reason", REASON_MAX_CHARS, required=True, label="Motiveringen")
+        reason = review_text(reason, "reason", OVERRIDE_REASON)
         answer = await self._answer(answer_id)
         _, question = self._place(answer.question_id)
         maximum = question.points if question is not None else Decimal(answer.max_score_milli) / 1000
@@ -432,7 +419,7 @@ class ReviewService:
 
     async def dismiss_flag(self, actor: Principal, answer_id: int, *, comment: str | None) -> StoredAnswer:
         """Close a flag and keep the score, telling the participant why."""
-        comment = _text(comment, "comment", COMMENT_MAX_CHARS, required=True, label="Kommentaren")
+        comment = review_text(comment, "comment", DISMISS_COMMENT)
         async with self._locked(answer_id):
             if await self._open_flag(answer_id) is None:
                 raise Conflict("Svaret har ingen öppen begäran om omprövning.")
@@ -508,7 +495,7 @@ class ReviewService:
 
     async def flag(self, principal: Principal, answer_id: int, reason: str | None) -> None:
         """ "I think this was graded wrong": puts the participant's own graded answer in the review queue."""
-        reason = _text(reason, "reason", REASON_MAX_CHARS, required=True, label="Motiveringen")
+        reason = review_text(reason, "reason", FLAG_REASON)
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, principal.account_id)
             rows = await Answer.select(Answer.status).where(
@@ -521,203 +508,3 @@ class ReviewService:
             if await self._open_flag(answer_id) is not None:
                 raise Conflict("Du har redan bett om omprövning av det här svaret. En lärare tittar på det.")
             await AnswerFlag.insert(AnswerFlag(answer=answer_id, reason=reason, created_at=clock.now()))
-
-    # -- the comment bank
-
-    async def comments(self, owner_id: int) -> list[BankComment]:
-        rows = await (
-            CommentBankEntry.select(CommentBankEntry.id, CommentBankEntry.text)
-            .where(CommentBankEntry.owner == owner_id)
-            .order_by(CommentBankEntry.id)
-        )
-        return [BankComment(row["id"], row["text"]) for row in rows]
-
-    async def save_comment(self, owner_id: int, text: str | None) -> BankComment:
-        text = _text(text, "text", BANK_COMMENT_MAX_CHARS, required=True, label="Kommentaren")
-        async with write_transaction(self.engine):
-            existing = await CommentBankEntry.select(CommentBankEntry.id).where(
-                (CommentBankEntry.owner == owner_id) & (CommentBankEntry.text == text)
-            )
-            if existing:
-                return BankComment(existing[0]["id"], text)
-            rows = await CommentBankEntry.insert(
-                CommentBankEntry(owner=owner_id, text=text, created_at=clock.now())
-            ).returning(CommentBankEntry.id)
-        return BankComment(rows[0]["id"], text)
-
-    async def delete_comment(self, owner_id: int, comment_id: int) -> None:
-        deleted = (
-            await CommentBankEntry.delete()
-            .where((CommentBankEntry.id == comment_id) & (CommentBankEntry.owner == owner_id))
-            .returning(CommentBankEntry.id)
-        )
-        if not deleted:
-            raise NotFound("Kommentaren finns inte.")
-
-    # -- regrading
-
-    async def _rekeyed_questions(self) -> set[str]:
-        """Questions that have had more than one grading key: only their answers can be outdated. Asking this first
-        keeps the regrade pages fast on a large cohort."""
-        rows = await QuestionVersion.raw(
-            "SELECT question_id FROM question_version GROUP BY question_id HAVING COUNT(*) > 1"
-        )
-        return {row["question_id"] for row in rows}
-
-    async def outdated_lessons(self) -> list[tuple[Lesson, int]]:
-        """Lessons with attempts graded against an older answer key, and how many."""
-        await QuestionVersions(self.engine).record(self.catalog.course)  # a hand-edited key counts at once
-        versions = self.catalog.versions()
-        rekeyed = await self._rekeyed_questions()
-        result = []
-        for lesson in self.catalog.course.lessons():
-            count = 0
-            for question in lesson.questions:
-                if question.id in rekeyed:
-                    count += await Answer.count().where(
-                        (Answer.question_id == question.id)
-                        & (Answer.question_version != versions[question.id])
-                        & (Answer.status == GRADED)
-                    )
-            if count:
-                result.append((lesson, count))
-        return result
-
-    async def regrade(self, actor: Principal, lesson_slug: str, mode: RegradeMode, *, dry_run: bool) -> RegradePlan:
-        """What a regrade of the lesson changes; applied in one transaction unless `dry_run`."""
-        lesson = next((item for item in self.catalog.course.lessons() if item.slug == lesson_slug), None)
-        if lesson is None:
-            raise NotFound("Lektionen finns inte.")
-        versions = QuestionVersions(self.engine)
-        await versions.record(self.catalog.course)
-        current = self.catalog.versions()
-        if dry_run:
-            return await self._plan(lesson, mode, current, versions)
-        async with write_transaction(self.engine):
-            plan = await self._plan(lesson, mode, current, versions)
-            return await self._apply(actor, lesson, plan, current)
-
-    async def _plan(
-        self, lesson: Lesson, mode: RegradeMode, current: dict[str, str], versions: QuestionVersions
-    ) -> RegradePlan:
-        changes: list[RegradeChange] = []
-        outdated = kept_manual = 0
-        changed_questions: list[tuple[str, str]] = []
-        rows_by_question = []
-        rekeyed = await self._rekeyed_questions()
-        for question in lesson.questions:
-            if question.id not in rekeyed:
-                continue
-            rows = await (
-                Answer.select(
-                    Answer.id,
-                    Answer.account,
-                    Answer.attempt,
-                    Answer.raw_response,
-                    Answer.score_milli,
-                    Answer.max_score_milli,
-                    Answer.question_version,
-                    Answer.graded_at,
-                )
-                .where(
-                    (Answer.question_id == question.id)
-                    & (Answer.question_version != current[question.id])
-                    & (Answer.status == GRADED)
-                )
-                .order_by(Answer.id)
-                .output(load_json=True)
-            )
-            if rows:
-                changed_questions.append((question.id, question.name))
-                rows_by_question.append((question, rows))
-        names = await self._names({row["account"] for _, rows in rows_by_question for row in rows})
-        old_keys: dict[tuple[str, str], Question | None] = {}
-        for question, rows in rows_by_question:
-            for row in rows:
-                outdated += 1
-                if row["graded_at"] is not None:
-                    kept_manual += 1
-                    continue
-                key = (question.id, row["question_version"])
-                if key not in old_keys:
-                    old_keys[key] = await versions.question(*key)
-                result = regrade_attempt(
-                    mode,
-                    new_question=question,
-                    old_question=old_keys[key],
-                    response=row["raw_response"],
-                    score_milli=row["score_milli"],
-                    max_score_milli=row["max_score_milli"],
-                )
-                if (result.score_milli, result.max_score_milli) != (row["score_milli"], row["max_score_milli"]):
-                    changes.append(
-                        RegradeChange(
-                            answer_id=row["id"],
-                            account_id=row["account"],
-                            participant=names.get(row["account"], "–"),
-                            question_id=question.id,
-                            question_name=question.name,
-                            attempt=row["attempt"],
-                            old_score_milli=row["score_milli"],
-                            new_score_milli=result.score_milli,
-                            old_max_score_milli=row["max_score_milli"],
-                            new_max_score_milli=result.max_score_milli,
-                            note=result.note,
-                        )
-                    )
-        return RegradePlan(
-            lesson_slug=lesson.slug,
-            mode=mode,
-            changes=changes,
-            outdated=outdated,
-            kept_manual=kept_manual,
-            questions=changed_questions,
-        )
-
-    async def _apply(self, actor: Principal, lesson: Lesson, plan: RegradePlan, current: dict[str, str]) -> RegradePlan:
-        now = clock.now()
-        run = await RegradeRun.insert(
-            RegradeRun(
-                lesson_slug=lesson.slug,
-                mode=plan.mode.value,
-                actor=actor.account_id,
-                changed=len(plan.changes),
-                created_at=now,
-            )
-        ).returning(RegradeRun.id)
-        run_id = run[0]["id"]
-        by_result: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for change in plan.changes:
-            by_result[(change.new_score_milli, change.new_max_score_milli)].append(change.answer_id)
-        for (score_milli, max_milli), ids in by_result.items():
-            for start in range(0, len(ids), 500):
-                await Answer.update({Answer.score_milli: score_milli, Answer.max_score_milli: max_milli}).where(
-                    Answer.id.is_in(ids[start : start + 500])
-                )
-        reason = f"Omrättning: {MODE_LABELS_SV[plan.mode].lower()}"
-        events = [
-            GradeEvent(
-                answer=change.answer_id,
-                kind=REGRADE,
-                actor=actor.account_id,
-                old_score_milli=change.old_score_milli,
-                new_score_milli=change.new_score_milli,
-                reason=reason,
-                regrade_run=run_id,
-                created_at=now,
-            )
-            for change in plan.changes
-        ]
-        for start in range(0, len(events), 500):
-            await GradeEvent.insert(*events[start : start + 500])
-        # Every outdated attempt of the lesson is now graded against the current key (or kept, by choice).
-        # Attempts a person graded keep their version too: they are listed as kept, and do not come back.
-        for question_id, _ in plan.questions:
-            await Answer.update({Answer.question_version: current[question_id]}).where(
-                (Answer.question_id == question_id)
-                & (Answer.question_version != current[question_id])
-                & (Answer.status == GRADED)
-            )
-        for account_id in sorted({change.account_id for change in plan.changes}):
-            await update_lesson_progress(account_id, lesson, now)
-        return RegradePlan(**{**plan.__dict__, "applied": True, "run_id": run_id})

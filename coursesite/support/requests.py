@@ -29,7 +29,6 @@ from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, SupportCase
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import ErasureReport, erase_account, erase_person
-from coursesite.privacy.processors import subject_link
 from coursesite.privacy.rights import (
     PrivacyState,
     ProfileChanges,
@@ -39,6 +38,7 @@ from coursesite.privacy.rights import (
     clean_reason,
     queue_restriction_notices,
 )
+from coursesite.signups.processors import subject_link
 
 if TYPE_CHECKING:
     from coursesite.support.cases import CaseView

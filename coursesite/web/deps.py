@@ -15,15 +15,26 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
-from coursesite.accounts.service import LoginPolicy, Principal
+from coursesite.accounts.service import AccountService, LoginPolicy, Principal
 from coursesite.billing.service import BillingService
+from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
+from coursesite.insight.service import InsightService
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
+from coursesite.privacy.pageviews import PageViewRecorder
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import RightsService
+from coursesite.review.comments import CommentBank
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
+from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups.forms import PublicForms
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices
+from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.support.cases import CaseService
 
 
@@ -32,20 +43,26 @@ class Services:
     """Every service of the app, built once in create_app. The field name is the handler parameter's name."""
 
     settings: Settings
+    accounts: AccountService
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     billing: Any  # billing.service.BillingService
-    answers: Any  # grading.service.AnswerService
-    review: Any  # review.service.ReviewService
-    pdf: Any  # the PDF renderer (one process pool)
-    pageviews: Any  # privacy.pageviews.PageViewRecorder
-    certificates: Any
+    answers: AnswerService
+    review: ReviewService
+    comments: CommentBank  # the instructors' comment banks
+    regrading: RegradeService
+    versions: QuestionVersions  # the grading keys each question has had
+    insight: InsightService
+    pdf: PdfRenderer  # every PDF, through one process pool
+    pageviews: PageViewRecorder
+    certificates: CertificateService
     rights: RightsService
     exports: AccessExports  # the access export (art. 15, 20)
     cases: CaseService
-    processor_notices: Any
-    forms: Any
-    subsidiaries: Any
+    processor_notices: ProcessorNotices
+    forms: PublicForms
+    newsletter: NewsletterExport
+    subsidiaries: SubsidiaryService
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""
@@ -86,12 +103,8 @@ def principal_of(request: Request) -> Principal:
 
 
 def login_policy(request: Request) -> LoginPolicy:
-    settings = settings_of(request)
-    return LoginPolicy(
-        secret=settings.secret_key,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
+    """Transitional: the account service (``accounts: AccountService``) carries its login policy."""
+    return LoginPolicy.from_settings(settings_of(request))
 
 
 def configured_periods(request: Request) -> ConfiguredPeriods:

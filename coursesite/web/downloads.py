@@ -8,11 +8,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-import anyio
 from litestar import Response
 
+from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy.access import export_filename
-from coursesite.settings import REPO_ROOT
 
 PRIVATE_HEADERS = {"cache-control": "private, no-store"}
 
@@ -32,34 +31,26 @@ def attachment(content: bytes, media_type: str, filename: str) -> Response[bytes
     )
 
 
-async def export_download(data: dict[str, Any], extension: str, *, filename: str | None = None) -> Response[bytes]:
+async def export_download(
+    data: dict[str, Any], extension: str, pdf: PdfRenderer, *, filename: str | None = None
+) -> Response[bytes]:
     """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop)."""
     if extension == "pdf":
-        content, media_type = await anyio.to_thread.run_sync(render_export_pdf, data), "application/pdf"
+        content, media_type = await pdf.render(export_pdf(data)), "application/pdf"
     else:
         content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
         media_type = "application/json"
     return attachment(content, media_type, filename or export_filename(extension))
 
 
-# -- the PDF (WeasyPrint, blocking: called in a worker thread)
+# -- the PDF (rendered by the app's PdfRenderer)
 
 PDF_TEMPLATE = "privacy/data_export_pdf.html"
 
 
-def render_export_pdf(data: dict[str, Any]) -> bytes:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-    from weasyprint import HTML
-
-    from coursesite.billing.pdf import LocalOnlyFetcher
-
-    environment = Environment(
-        loader=FileSystemLoader(REPO_ROOT / "templates"), autoescape=select_autoescape(default=True)
-    )
-    html = environment.get_template(PDF_TEMPLATE).render(data=data, show=_show)
-    templates = REPO_ROOT / "templates" / "privacy"
-    fetcher = LocalOnlyFetcher((templates,))
-    return HTML(string=html, base_url=templates.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+def export_pdf(data: dict[str, Any]) -> PdfDocument:
+    """The access export as a PDF to render."""
+    return PdfDocument(PDF_TEMPLATE, {"data": data, "show": _show})
 
 
 def _show(value: Any) -> str:

@@ -7,7 +7,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from coursesite.accounts import service as accounts
+from coursesite.accounts.service import AccountService
 
 SESSION_COOKIE = "kurssajten_session"
 
@@ -39,9 +39,12 @@ class SessionMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_opt_key = "exclude_session"  # bearer-token routes (subsidiaries) never read a session
 
+    def __init__(self, accounts: AccountService) -> None:
+        self.accounts = accounts
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = session_token(scope)
-        scope["user"] = await accounts.principal_for_session(token) if token else None
+        scope["user"] = await self.accounts.principal_for_session(token) if token else None
         scope["auth"] = token
         await next_app(scope, receive, send)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from decimal import Decimal
 
 import markdown as markdown_lib
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from coursesite.core import formatting
 from coursesite.course.model import TextFormat
+from coursesite.settings import REPO_ROOT
+
+TEMPLATES_DIR = REPO_ROOT / "templates"
 
 
 @functools.lru_cache(maxsize=2048)
@@ -37,6 +41,19 @@ def points(value: Decimal | int | None) -> str:
     return formatting.format_decimal_sv(Decimal(value).normalize())
 
 
+def iso_date(value: date | None) -> str:
+    """2026-11-26: how Swedish invoices conventionally print dates (short, unambiguous, sortable); "" for none."""
+    return value.isoformat() if value is not None else ""
+
+
+def build_environment(*, company_name: str) -> Environment:
+    """The app's one Jinja environment, for the pages (Litestar's TemplateConfig takes it as its instance) and for
+    every PDF (coursesite.pdf.PdfRenderer). The command line and the tests build theirs here too."""
+    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    configure(environment, company_name=company_name)
+    return environment
+
+
 def configure(environment: Environment, *, company_name: str) -> None:
     """Filters and globals for every template. `company_name` is the seller in the billing configuration, so the
     footer and the certificate check name the same company as the invoices and the privacy policy."""
@@ -44,6 +61,8 @@ def configure(environment: Environment, *, company_name: str) -> None:
         money=formatting.format_money_ore,
         number=formatting.format_decimal_sv,
         percent=formatting.format_percent_sv,
+        rate=formatting.format_rate_sv,
+        iso=iso_date,
         date=formatting.format_date_long,
         datetime=formatting.format_datetime_sv,
         points=points,

@@ -5,12 +5,12 @@ import asyncio
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden, Invalid, NotFound
 from coursesite.course.model import QuestionType
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
+from tests.conftest import accounts
 from tests.support import correct_response, open_every_lesson, wrong_response
 
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.document import CustomerType, DocumentKind
@@ -18,6 +17,7 @@ from coursesite.billing.status import InvoiceStatus
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.db.billing import Enrollment, Invoice, InvoiceCounter, Payment
+from tests.conftest import accounts
 
 PRIVATE = {"customer_type": "private", "address_line": "Storgatan 1", "postal_code": "11455", "city": "Stockholm"}
 COMPANY = PRIVATE | {

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid
@@ -15,6 +14,7 @@ from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
 from coursesite.privacy import audit
 from coursesite.privacy.deadlines import is_overdue
 from coursesite.support.requests import ACCESS_SENT
+from tests.conftest import accounts
 from tests.support import case_service
 
 PNR = "20000101-2384"

@@ -9,19 +9,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
-from coursesite.billing.certificates import (
-    CODE_ALPHABET,
-    CertificateService,
-    new_certificate_code,
-    normalise_code,
-    short_name,
-)
+from coursesite.certificates.codes import CODE_ALPHABET, new_certificate_code, normalise_code, short_name
+from coursesite.certificates.service import CertificateService
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden
 from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 from coursesite.grading.service import AnswerService
+from tests.conftest import accounts
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
@@ -29,6 +28,7 @@ from coursesite.db.privacy import (
 from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService
 from coursesite.support.requests import RESTRICTION_APPLIED
+from tests.conftest import accounts
 from tests.integration.test_erasure import dump
 from tests.support import case_service, request_service
 

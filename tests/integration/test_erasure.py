@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coursesite.accounts import service as accounts
-from coursesite.accounts.service import LoginPolicy
-from coursesite.billing.certificates import CertificateService
+from coursesite.accounts.service import AccountService, LoginPolicy
+from coursesite.certificates.service import CertificateService
 from coursesite.core import clock
 from coursesite.core.errors import NotFound, Unauthenticated
+from coursesite.db.accounts import Account
 from coursesite.db.billing import Certificate, Invoice, Payment
 from coursesite.db.privacy import ProcessorNotice, RecipientNotice, StaffAudit
 from coursesite.db.tables import TABLES
 from coursesite.privacy.erasure import erase_account
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
 from tests.integration.test_rights import ESSAY, billing, seed_person  # noqa: F401 - the billing fixture
 
@@ -79,7 +79,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):  
     assert len(kept) == 1
     assert await Payment.count() == 2
     # the other person is untouched
-    assert (await accounts.Account.count().where(accounts.Account.id == other["account_id"])) == 1
+    assert (await Account.count().where(Account.id == other["account_id"])) == 1
     assert await Invoice.count().where(Invoice.account == other["account_id"]) == 1
 
     # the report says what went and what was kept, and why
@@ -112,7 +112,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):  
     # the person cannot log in
     policy = LoginPolicy(secret=TEST_SECRET, max_failures=50, window_seconds=900)
     with pytest.raises(Unauthenticated):
-        await accounts.authenticate("zelmira.quist@example.se", PASSWORD, "127.0.0.1", policy)
+        await AccountService(db, policy).authenticate("zelmira.quist@example.se", PASSWORD, "127.0.0.1")
     with pytest.raises(NotFound):
         await erase_account(db, account_id=seed["account_id"], actor_id=None, case_id=None)
 

@@ -21,9 +21,10 @@ from coursesite.db.privacy import (
     Person,
     StaffAudit,
 )
-from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
-from coursesite.privacy.newsletter import NewsletterExport
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.privacy.audit import AuditLog
+from coursesite.signups.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -215,7 +216,7 @@ async def test_the_person_is_linked_to_an_account_with_the_same_email(forms):
 
 
 async def export_emails(db, kind: str = "apsis") -> tuple[list[dict], bytes]:
-    body = b"".join([chunk async for chunk in NewsletterExport(db, ref_key=TEST_SECRET).stream(kind)])
+    body = b"".join([chunk async for chunk in NewsletterExport(db, AuditLog(), ref_key=TEST_SECRET).stream(kind)])
     delimiter = ";" if kind == "apsis" else ","
     return list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=delimiter)), body
 

@@ -7,14 +7,24 @@ import math
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.privacy import StaffAudit
 from coursesite.grading.service import AnswerService
-from coursesite.insight import service as insight
 from coursesite.insight.export import BOM, neutralise
+from coursesite.insight.service import InsightService, QuestionReport
+from coursesite.privacy.audit import AuditLog
+from tests.conftest import accounts
 from tests.support import correct_response, open_every_lesson, wrong_response
+
+insight = InsightService(AuditLog())
+
+
+async def report_of(course, question_id: str) -> QuestionReport:
+    report = await insight.question_report(course, question_id)
+    assert report is not None
+    return report
 
 
 @pytest.fixture
@@ -55,7 +65,7 @@ async def test_highest_rule_statistics_match_hand_computed_values(answers, cours
     await answer(answers, d, q2, "12")
     await answer(answers, d, q3, False)
 
-    report = await insight.question_report(course, q.id)
+    report = await report_of(course, q.id)
     stats = report.stats
     assert (stats.participants, stats.scored, stats.attempts, stats.pending) == (4, 4, 5, 0)
     assert stats.facility == pytest.approx(50.0)
@@ -70,7 +80,7 @@ async def test_highest_rule_statistics_match_hand_computed_values(answers, cours
     assert counts[right] == 2 and counts[wrong] == 3
     assert sum(counts.values()) == 5 and len(counts) == len(q.choices)  # the unpicked choices are listed with 0
 
-    numeric = (await insight.question_report(course, q2.id)).distribution
+    numeric = (await report_of(course, q2.id)).distribution
     assert [(r.response, r.count) for r in numeric.wrong] == [("12", 1), ("987654321", 1)]
     assert numeric.responses == 4
 
@@ -103,7 +113,7 @@ async def test_last_rule_counts_the_last_attempt(answers, course):
     await answer(answers, p2, q, False)
     await answer(answers, p2, q, True)  # last: 1
     await answer(answers, p2, other, False)
-    stats = (await insight.question_report(course, q.id)).stats
+    stats = (await report_of(course, q.id)).stats
     assert stats.attempts == 4
     assert stats.facility == pytest.approx(50.0)
     assert stats.discrimination == pytest.approx(-100.0)
@@ -117,7 +127,7 @@ async def test_essays_awaiting_review_count_as_attempts_not_scores(answers, cour
     p = await participant("Gun")
     await open_every_lesson(p.account_id, course)
     await answer(answers, p, essay, True)
-    report = await insight.question_report(course, essay.id)
+    report = await report_of(course, essay.id)
     assert (report.stats.participants, report.stats.scored, report.stats.pending) == (1, 0, 1)
     assert report.stats.facility is None and report.stats.discrimination is None
     assert report.distribution.kind == "none"
@@ -158,7 +168,7 @@ async def test_scores_above_two_points_do_not_overflow(answers, course):
                 updated_at=now,
             )
         )
-    stats = (await insight.question_report(course, essay.id)).stats
+    stats = (await report_of(course, essay.id)).stats
     assert stats.facility == pytest.approx(100 * 10500 / 12000)
     assert stats.scored == 2 and stats.discrimination is None  # the rest of the lesson is 0 for both
     overview = {s.question_id: s for s in await insight.lesson_stats(lesson)}
@@ -201,17 +211,21 @@ async def test_grade_export_one_row_per_participant_and_lesson_in_batches(answer
 async def test_participants_page_search_and_detail(answers, course):
     a = await participant("Åke")
     await participant("Olle")
+    staff = await accounts.create_staff(
+        email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
+    )
     question = course.lessons()[0].questions[0]
     await answer(answers, a, question, False)
     await answer(answers, a, question, True)
-    page = await insight.participants_page("OLLE")
+    page = await insight.participants_page(staff, "OLLE")
     assert [p.first_name for p in page.participants] == ["Olle"]
-    page = await insight.participants_page("example.se", page=1, page_size=1)
+    page = await insight.participants_page(staff, "example.se", page=1, page_size=1)
     assert page.total == 2 and page.pages == 2 and len(page.participants) == 1
-    page = await insight.participants_page("100%_")  # LIKE wildcards are literal
+    page = await insight.participants_page(staff, "100%_")  # LIKE wildcards are literal
     assert page.total == 0
 
-    detail = await insight.participant_detail(course, a.account_id)
+    detail = await insight.participant_detail(staff, course, a.account_id)
+    assert detail is not None
     first = detail.lessons[0]
     attempts = dict(first.questions)[question]
     assert [(x.attempt, x.score_milli, x.counted, x.graded_by_person) for x in attempts] == [
@@ -220,7 +234,24 @@ async def test_participants_page_search_and_detail(answers, course):
     ]
     assert first.answered == 1
     assert all(x.created_at is not None for x in attempts)
+    assert await insight.participant_detail(staff, course, staff.account_id) is None
+
+
+async def test_the_service_audits_the_participant_pages_and_the_export(db, course):
+    a = await participant("Åke")
     staff = await accounts.create_staff(
         email="l@example.se", role=Role.INSTRUCTOR, password="ett-bra-losenord", first_name="L", last_name="L"
     )
-    assert await insight.participant_detail(course, staff.account_id) is None
+    await insight.participants_page(staff, "")
+    await insight.participant_detail(staff, course, a.account_id)
+    assert await insight.participant_detail(staff, course, staff.account_id) is None  # nobody shown: no row
+    filename, chunks = await insight.grade_export(staff, course)
+    assert filename.startswith("betyg-") and b"\xc3\x85ke" in b"".join([chunk async for chunk in chunks])
+    rows = await StaffAudit.select(StaffAudit.action, StaffAudit.subject_account, StaffAudit.why).order_by(
+        StaffAudit.id
+    )
+    assert rows == [
+        {"action": "read", "subject_account": a.account_id, "why": "Kursuppföljning: deltagarlistan"},
+        {"action": "read", "subject_account": a.account_id, "why": "lärare: deltagarens sida"},
+        {"action": "export", "subject_account": None, "why": "Bedömning: betygsexport"},
+    ]

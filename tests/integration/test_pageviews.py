@@ -128,8 +128,29 @@ async def test_long_or_odd_values_are_bounded(app, recorder):
     await asgi_get(app, "/", headers={"user-agent": "Bot\x00\x01/1" + "y" * 600, "accept-language": "sv;" * 100})
     await recorder.flush()
     [row] = await stored()
-    assert len(row["user_agent"]) == 500 and row["user_agent"].startswith("Bot/1")
-    assert len(row["accept_language"]) == 200
+    # The one free-text rule refuses both (control characters; too long): not stored at all, never partly stripped.
+    assert row["user_agent"] is None and row["accept_language"] is None
+
+
+REFUSED_HEADERS = [
+    "Bot\x00/1",  # NUL: PostgreSQL would refuse the whole batch
+    "Bot\x01/1",
+    "Bot\xe2\x80\xae/1",  # a bidi override sent as UTF-8
+    "x" * 501,
+    "Bot/1 (20000101-2384)",  # a personnummer
+]
+
+
+@pytest.mark.parametrize("value", REFUSED_HEADERS, ids=["nul", "control", "bidi", "too-long", "personnummer"])
+async def test_a_header_the_text_rule_refuses_is_stored_as_null_and_the_page_is_served(app, recorder, value):
+    status = await asgi_get(app, "/", headers={"user-agent": value, "accept-language": value})
+    assert status == 200
+    await asgi_get(app, "/logga-in", headers={"user-agent": "TestBrowser/1.0", "accept-language": "sv-SE,sv;q=0.9"})
+    await recorder.flush()
+    refused, accepted = await stored()
+    assert (refused["path"], refused["user_agent"], refused["accept_language"]) == ("/", None, None)
+    assert refused["ip_address"] == "203.0.113.77"
+    assert (accepted["user_agent"], accepted["accept_language"]) == ("TestBrowser/1.0", "sv-SE,sv;q=0.9")
 
 
 async def test_the_background_task_flushes_on_batch_size_and_on_shutdown(db):

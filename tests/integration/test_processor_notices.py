@@ -1,4 +1,4 @@
-"""Art. 19 for the newsletter processors (privacy/processors.py), on both engines: a person who was in an Apsis or
+"""Art. 19 for the newsletter processors (signups/processors.py), on both engines: a person who was in an Apsis or
 Mailchimp export and then withdraws the consent, is restricted, corrects their data or is erased gives staff a notice
 per processor, naming the person only by the Kurssajten-ID the export gave."""
 
@@ -12,11 +12,12 @@ import pytest
 from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.db.privacy import Disclosure, DisclosureSubject, Person, ProcessorNotice, StaffAudit
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import erase_account, erase_person
-from coursesite.privacy.newsletter import NewsletterExport
-from coursesite.privacy.processors import ProcessorNotices, subscriber_ref
 from coursesite.privacy.retention import run_retention
 from coursesite.privacy.rights import ProfileChanges, RightsService
+from coursesite.signups.newsletter import NewsletterExport
+from coursesite.signups.processors import ProcessorNotices, subscriber_ref
 from tests.conftest import TEST_SECRET
 from tests.integration.test_erasure import dump
 from tests.integration.test_forms import forms, make_account  # noqa: F401 - the forms fixture
@@ -27,7 +28,7 @@ EMAIL = "nora.nyhetsbrev@example.se"
 
 async def export(db, *kinds: str) -> None:
     for kind in kinds:
-        async for _ in NewsletterExport(db, ref_key=TEST_SECRET).stream(kind):
+        async for _ in NewsletterExport(db, AuditLog(), ref_key=TEST_SECRET).stream(kind):
             pass
 
 
@@ -104,7 +105,7 @@ async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  
     account_id, _ = await subscriber(forms)
     await export(db, "mailchimp")
     await RightsService(db).rectify(account_id, ProfileChanges(contact={"first_name": "Norah"}))
-    service = ProcessorNotices(db)
+    service = ProcessorNotices(db, AuditLog())
     assert await service.count_pending() == 1
 
     (pending,) = await service.pending(actor_id=None)
@@ -167,7 +168,7 @@ async def test_retention_deletes_done_notices_after_the_disclosure_log_period_an
     account_id, _ = await subscriber(forms)
     await export(db, "apsis", "mailchimp")
     await RightsService(db).withdraw_consent(account_id, "newsletter")
-    service = ProcessorNotices(db)
+    service = ProcessorNotices(db, AuditLog())
     first, _second = await service.pending(actor_id=None)
     await service.mark_done(first.id, actor_id=None)
 

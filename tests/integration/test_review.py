@@ -6,18 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.privacy import StaffAudit
 from coursesite.db.review import AnswerFlag, GradeEvent, RegradeRun
 from coursesite.grading.service import AnswerService
+from coursesite.privacy.audit import AuditLog
+from coursesite.review.comments import CommentBank
 from coursesite.review.regrade import RegradeMode
+from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import REPO_ROOT
+from tests.conftest import accounts
 from tests.support import open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points, rubric 2 + 2 + 1
@@ -44,7 +48,17 @@ def answers(db, catalog):
 
 @pytest.fixture
 def review(db, catalog):
-    return ReviewService(db, catalog, pseudonym_key="test-key-test-key")
+    return ReviewService(db, catalog, pseudonym_key="test-key-test-key", audit=AuditLog())
+
+
+@pytest.fixture
+def bank(db):
+    return CommentBank(db)
+
+
+@pytest.fixture
+def regrading(db, catalog):
+    return RegradeService(db, catalog, QuestionVersions(db))
 
 
 async def person(email: str, first_name: str = "Per", role: Role = Role.PARTICIPANT):
@@ -82,7 +96,8 @@ async def test_queue_holds_essays_and_flags_oldest_first_with_the_reason(answers
         await review.flag(flagger, graded.id, "Jag räknade per år, frågan var otydlig.")
     finally:
         clock.set_now(None)
-    items = await review.queue()
+    teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
+    items = await review.queue(teacher)
     assert [(i.answer_id, i.reason) for i in items] == [(essay.id, "essay"), (graded.id, "flag")]
     assert items[1].flag_reason == "Jag räknade per år, frågan var otydlig."
     assert items[0].participant == "Essa Persson" and items[1].participant == "Frida Persson"
@@ -91,12 +106,28 @@ async def test_queue_holds_essays_and_flags_oldest_first_with_the_reason(answers
 
 async def test_anonymous_mode_hides_who_wrote_it(answers, review, catalog):
     participant, essay = await essay_answer(answers, catalog)
-    [item] = await review.queue(anonymous=True)
+    teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
+    [item] = await review.queue(teacher, anonymous=True)
     assert item.account_id is None
     assert "Essa" not in item.participant and item.participant.startswith("Deltagare ")
     assert item.participant == review.pseudonym(participant.account_id)  # stable while grading
-    opened = await review.item(essay.id, anonymous=True)
+    opened = await review.item(teacher, essay.id, anonymous=True)
     assert opened.participant == item.participant and opened.account_id is None
+
+
+async def test_the_service_audits_who_reads_the_queue_and_an_answer(answers, review, catalog):
+    participant, essay = await essay_answer(answers, catalog)
+    teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
+    await review.queue(teacher)
+    await review.queue(teacher, anonymous=True)  # no names shown: no rows
+    await review.item(teacher, essay.id)
+    rows = await StaffAudit.select(StaffAudit.actor, StaffAudit.subject_account, StaffAudit.why).order_by(StaffAudit.id)
+    assert rows == [
+        {"actor": teacher.account_id, "subject_account": participant.account_id, "why": "Bedömning: granskningskön"},
+        {"actor": teacher.account_id, "subject_account": participant.account_id, "why": "lärare: bedömning"},
+    ]
+    assert await review.queue_order() == [essay.id]  # the order alone reads no one's name and writes no row
+    assert await StaffAudit.count() == 2
 
 
 # -- grading -----------------------------------------------------------------------------------------------------
@@ -124,7 +155,7 @@ async def test_rubric_grade_is_the_sum_and_reaches_the_participant(answers, revi
     [event] = await review.history(essay.id)
     assert (event.kind, event.old_score_milli, event.new_score_milli) == ("manual_grade", None, 4500)
     assert event.actor_name == "Lena Persson" and event.reason == "Bra exempel, men räkna på avgiften."
-    assert await review.queue() == []
+    assert await review.queue(teacher) == []
 
 
 @pytest.mark.parametrize(
@@ -211,7 +242,7 @@ async def test_flags_belong_to_their_owner_and_are_resolved_by_a_grade(answers, 
     teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
     await review.grade(teacher, graded.id, score=1, comment="Du har rätt, frågan var otydlig.")
     assert await review.open_flags([graded.id]) == {}
-    assert await review.queue() == []
+    assert await review.queue(teacher) == []
     # Flagging a pending essay makes no sense: it is in the queue already.
     _, essay = await essay_answer(answers, catalog)
     with pytest.raises(NotFound):
@@ -237,21 +268,21 @@ async def test_dismissing_a_flag_keeps_the_score_and_says_why(answers, review, c
 # -- the comment bank --------------------------------------------------------------------------------------------
 
 
-async def test_comment_bank_is_per_instructor_and_deduplicated(review):
+async def test_comment_bank_is_per_instructor_and_deduplicated(bank):
     lena = await person("lena@example.se", "Lena", Role.INSTRUCTOR)
     olle = await person("olle@example.se", "Olle", Role.INSTRUCTOR)
-    first = await review.save_comment(lena.account_id, "Bra resonemang!")
-    again = await review.save_comment(lena.account_id, "  Bra resonemang!  ")
+    first = await bank.save(lena.account_id, "Bra resonemang!")
+    again = await bank.save(lena.account_id, "  Bra resonemang!  ")
     assert first == again
-    await review.save_comment(lena.account_id, "Räkna med avgiften.")
-    assert [c.text for c in await review.comments(lena.account_id)] == ["Bra resonemang!", "Räkna med avgiften."]
-    assert await review.comments(olle.account_id) == []
+    await bank.save(lena.account_id, "Räkna med avgiften.")
+    assert [c.text for c in await bank.comments(lena.account_id)] == ["Bra resonemang!", "Räkna med avgiften."]
+    assert await bank.comments(olle.account_id) == []
     with pytest.raises(NotFound):
-        await review.delete_comment(olle.account_id, first.id)
-    await review.delete_comment(lena.account_id, first.id)
-    assert [c.text for c in await review.comments(lena.account_id)] == ["Räkna med avgiften."]
+        await bank.delete(olle.account_id, first.id)
+    await bank.delete(lena.account_id, first.id)
+    assert [c.text for c in await bank.comments(lena.account_id)] == ["Räkna med avgiften."]
     with pytest.raises(Invalid):
-        await review.save_comment(lena.account_id, "x" * 1001)
+        await bank.save(lena.account_id, "x" * 1001)
 
 
 # -- regrading ---------------------------------------------------------------------------------------------------
@@ -290,7 +321,9 @@ async def answered_before_the_change(db, answers, catalog):
         (RegradeMode.KEEP, 0, 1000),
     ],
 )
-async def test_regrade_dry_run_then_apply(db, answers, review, catalog, lessons, mode, expected_a, expected_b):
+async def test_regrade_dry_run_then_apply(
+    db, answers, review, regrading, catalog, lessons, mode, expected_a, expected_b
+):
     a, b, c = await answered_before_the_change(db, answers, catalog)
     teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
     await review.override(teacher, c.id, score="0.25", reason="Halva tanken rätt")
@@ -298,11 +331,11 @@ async def test_regrade_dry_run_then_apply(db, answers, review, catalog, lessons,
     change_key(lessons, YEARLY_ZERO, YEARLY_FULL)
     change_key(lessons, MONTHLY_FULL, MONTHLY_ZERO)
     catalog.mark_changed()
-    assert [(lesson.slug, count) for lesson, count in await review.outdated_lessons()] == [
+    assert [(lesson.slug, count) for lesson, count in await regrading.outdated_lessons()] == [
         ("inkomster-och-utgifter", 3)
     ]
 
-    plan = await review.regrade(teacher, "inkomster-och-utgifter", mode, dry_run=True)
+    plan = await regrading.regrade(teacher, "inkomster-och-utgifter", mode, dry_run=True)
     expected = {a.id: expected_a, b.id: expected_b}
     changed = {aid: score for aid, score in expected.items() if score != {a.id: 0, b.id: 1000}[aid]}
     assert {change.answer_id: change.new_score_milli for change in plan.changes} == changed
@@ -312,7 +345,7 @@ async def test_regrade_dry_run_then_apply(db, answers, review, catalog, lessons,
     assert (await Answer.select(Answer.score_milli).where(Answer.id == a.id))[0]["score_milli"] == 0
     assert await RegradeRun.count() == 0
 
-    applied = await review.regrade(teacher, "inkomster-och-utgifter", mode, dry_run=False)
+    applied = await regrading.regrade(teacher, "inkomster-och-utgifter", mode, dry_run=False)
     assert applied.applied and applied.run_id
     scores = {row["id"]: row["score_milli"] for row in await Answer.select(Answer.id, Answer.score_milli)}
     assert scores == {a.id: expected_a, b.id: expected_b, c.id: 250}
@@ -330,12 +363,12 @@ async def test_regrade_dry_run_then_apply(db, answers, review, catalog, lessons,
         owner = (await Answer.select(Answer.account).where(Answer.id == answer.id))[0]["account"]
         assert progress[owner] == score
     # Nothing is outdated any more, and a second regrade changes nothing.
-    assert await review.outdated_lessons() == []
-    again = await review.regrade(teacher, "inkomster-och-utgifter", RegradeMode.FULL_CREDIT, dry_run=True)
+    assert await regrading.outdated_lessons() == []
+    again = await regrading.regrade(teacher, "inkomster-och-utgifter", RegradeMode.FULL_CREDIT, dry_run=True)
     assert again.changes == [] and again.outdated == 0
 
 
-async def test_new_attempts_are_graded_with_the_new_key_and_not_regraded(db, answers, review, catalog, lessons):
+async def test_new_attempts_are_graded_with_the_new_key_and_not_regraded(db, answers, regrading, catalog, lessons):
     await QuestionVersions(db).record(catalog.course)
     change_key(lessons, YEARLY_ZERO, YEARLY_FULL)
     catalog.mark_changed()
@@ -344,11 +377,11 @@ async def test_new_attempts_are_graded_with_the_new_key_and_not_regraded(db, ans
     assert stored.score_milli == 1000
     assert stored.question_version == catalog.version_of(MONTHLY)
     teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
-    plan = await review.regrade(teacher, "inkomster-och-utgifter", RegradeMode.NEW_ONLY, dry_run=True)
+    plan = await regrading.regrade(teacher, "inkomster-och-utgifter", RegradeMode.NEW_ONLY, dry_run=True)
     assert plan.outdated == 0
 
 
-async def test_rewording_a_prompt_is_not_a_key_change(db, answers, review, catalog, lessons):
+async def test_rewording_a_prompt_is_not_a_key_change(db, answers, regrading, catalog, lessons):
     await QuestionVersions(db).record(catalog.course)
     participant = await person("p@example.se")
     await answers.submit(participant, MONTHLY, "6900")
@@ -357,13 +390,13 @@ async def test_rewording_a_prompt_is_not_a_key_change(db, answers, review, catal
         path.read_text(encoding="utf-8").replace("Rätt! 6 900 kr / 12", "Rätt: 6 900 kr / 12"), encoding="utf-8"
     )
     catalog.mark_changed()
-    assert await review.outdated_lessons() == []
+    assert await regrading.outdated_lessons() == []
 
 
-async def test_regrade_of_an_unknown_lesson_is_404(review):
+async def test_regrade_of_an_unknown_lesson_is_404(regrading):
     teacher = await person("larare@example.se", "Lena", Role.INSTRUCTOR)
     with pytest.raises(NotFound):
-        await review.regrade(teacher, "finns-inte", RegradeMode.BOTH, dry_run=True)
+        await regrading.regrade(teacher, "finns-inte", RegradeMode.BOTH, dry_run=True)
 
 
 async def test_versions_are_recorded_once_and_old_answers_adopt_the_current_key(db, answers, catalog):

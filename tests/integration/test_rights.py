@@ -9,13 +9,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.accounts.validation import normalise_mobile
-from coursesite.billing.certificates import new_certificate_code, short_name
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.service import BillingService
+from coursesite.certificates.codes import new_certificate_code, short_name
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.db.accounts import LoginAttempt
@@ -38,10 +37,10 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
-from coursesite.privacy.processors import subscriber_ref
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
-from tests.conftest import PASSWORD, TEST_SECRET
+from coursesite.signups.processors import subscriber_ref
+from tests.conftest import PASSWORD, TEST_SECRET, accounts
 from tests.support import request_service
 
 ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
@@ -76,9 +75,7 @@ async def seed_person(
     seeded = {"account"}
     await accounts.start_session(aid, days=14)
     seeded.add("user_session")
-    await LoginAttempt.insert(
-        LoginAttempt(key_hash=accounts._attempt_key(TEST_SECRET, "email", email), attempted_at=now)
-    )
+    await LoginAttempt.insert(LoginAttempt(key_hash=accounts.attempt_key("email", email), attempted_at=now))
     seeded.add("login_attempt")
     issued = await billing.enrol(
         principal,

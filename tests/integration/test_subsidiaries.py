@@ -18,9 +18,10 @@ from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Customer, Enrollment
 from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice, Subsidiary
-from coursesite.privacy import registry, subsidiaries
+from coursesite.privacy import registry
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed_fields
-from coursesite.privacy.subsidiaries import FIELD_SQL, SubsidiaryService
+from coursesite.subsidiaries import service as subsidiaries
+from coursesite.subsidiaries.service import FIELD_SQL, SubsidiaryService
 from tests.conftest import TEST_SECRET, run_in_own_loop
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -338,4 +339,38 @@ def test_the_command_lists_the_purposes_for_an_unknown_one(run):
     result = run("subsidiary", "add", "--name", "Reklambolaget AB", "--purpose", "marketing")
     assert result.exit_code != 0
     assert "course_site" in result.output and "webinar" in result.output
+    assert run_in_own_loop(Subsidiary.count().run()) == 0
+
+
+# ---------------------------------------------------------------- the registry's free text (core/text.py)
+
+PERSONNUMMER = "20000101-2384"
+REFUSED_REGISTRY_TEXT = [
+    ("NUL", "Kurs\x00plattformen AB", "otillåtna tecken"),
+    ("bidi", "Kursplattformen\u202e AB", "otillåtna tecken"),
+    ("personnummer", f"Kursplattformen AB {PERSONNUMMER}", "ser ut som ett personnummer"),
+]
+
+
+@pytest.mark.parametrize("field,limit,subject", [("name", 100, "Namnet"), ("channel", 40, "Kanalen")])
+async def test_the_registry_refuses_by_the_free_text_rule_naming_the_field(db, field, limit, subject):
+    vectors = [*REFUSED_REGISTRY_TEXT, ("too long", "a" * (limit + 1), f"{subject} får vara högst {limit} tecken.")]
+    for what, value, expected in vectors:
+        given = {"name": "Kursplattformen AB", "channel": "kursplattformen"} | {field: value}
+        with pytest.raises(Invalid) as refused:
+            await subsidiaries.add_subsidiary(given["name"], "course_site", given["channel"])
+        assert list(refused.value.field_errors) == [field], what
+        assert expected in refused.value.field_errors[field], (what, refused.value.field_errors)
+        assert PERSONNUMMER not in refused.value.message
+        assert await Subsidiary.count() == 0, what
+    with pytest.raises(Invalid) as refused:
+        await subsidiaries.add_subsidiary("  ", "course_site")
+    assert refused.value.field_errors == {"name": "Ange dotterbolagets namn."}
+
+
+def test_the_command_refuses_a_name_by_the_free_text_rule(run):
+    result = run("subsidiary", "add", "--name", "Kursplattformen\u202e AB", "--purpose", "course_site")
+    assert result.exit_code != 0 and "otillåtna tecken" in result.output
+    result = run("subsidiary", "add", "--name", f"Bolaget {PERSONNUMMER}", "--purpose", "course_site")
+    assert result.exit_code != 0 and "personnummer" in result.output and PERSONNUMMER not in result.output
     assert run_in_own_loop(Subsidiary.count().run()) == 0

@@ -13,14 +13,14 @@ import pytest
 from coursesite.core import clock
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, RecipientNotice
-from coursesite.privacy import subsidiaries
 from coursesite.privacy.access import access_export
 from coursesite.privacy.erasure import erase_account, erase_person
-from coursesite.privacy.forms import WEBINARS, PublicForms
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.privacy.sharing import allowed_fields
-from coursesite.privacy.subsidiaries import SubsidiaryService
+from coursesite.signups.forms import WEBINARS, PublicForms
+from coursesite.subsidiaries import service as subsidiaries
+from coursesite.subsidiaries.service import SubsidiaryService
 from tests.support import request_service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -14,12 +14,6 @@ FORBIDDEN_MODULES = ("coursesite.db", "coursesite.privacy.audit", "piccolo")
 NOT_YET = frozenset(
     {
         "controllers/finance.py",
-        "controllers/forms.py",
-        "controllers/health.py",
-        "controllers/instructor_api.py",
-        "controllers/instructor_authoring.py",
-        "controllers/instructor_insight.py",
-        "controllers/instructor_review.py",
     }
 )
 

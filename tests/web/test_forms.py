@@ -7,10 +7,10 @@ import re
 import pytest
 
 from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
-from coursesite.privacy.forms import FORMS
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.signups.forms import FORMS
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
-from tests.integration.test_forms import CARD, PERSONNUMMER, valid
+from tests.integration.test_forms import CARD, FREE_TEXT, PERSONNUMMER, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
 PAGES = {
@@ -198,3 +198,95 @@ async def test_newsletter_export_requires_login(client):
     assert participant["id"]
     response = await client.get("/personal/nyhetsbrev/apsis.csv")
     assert response.status_code == 403
+
+
+# --- the one free-text rule (core/text.py), through the API and the HTML pages --------------------------------------
+
+FREE_TEXT_FIELDS = [(form, name) for form in sorted(FREE_TEXT) for name in FREE_TEXT[form]]
+SUBJECTS = {
+    "first_name": "Förnamnet",
+    "last_name": "Efternamnet",
+    "email": "E-postadressen",
+    "source": "Svaret",
+    "message": "Meddelandet",
+}
+LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "source": 200, "message": 5000}
+
+
+def refused_values(name: str) -> list[tuple[str, str, str]]:
+    """(what, value, part of the message) for every value the rule refuses in the field ``name``."""
+    subject, limit = SUBJECTS[name], LIMITS[name]
+    if name == "email":
+        values = {
+            "NUL": "an\x00na@example.se",
+            "bidi": "anna\u202e@example.se",
+            "personnummer": f"{PERSONNUMMER}@example.se",
+            "too long": "a" * (limit + 1 - len("@example.se")) + "@example.se",
+        }
+    else:
+        values = {
+            "NUL": "An\x00na",
+            "bidi": "Anna\u202eannA",
+            "personnummer": f"Anna {PERSONNUMMER}",
+            "too long": "a" * (limit + 1),
+        }
+    expected = {
+        "NUL": "otillåtna tecken",
+        "bidi": "otillåtna tecken",
+        "personnummer": f"{subject} innehåller något som ser ut som ett personnummer",
+        "too long": f"{subject} får vara högst {limit} tecken.",
+    }
+    return [(what, value, expected[what]) for what, value in values.items()]
+
+
+def test_the_free_text_fields_are_every_text_field_but_the_mobile():
+    for form, spec in FORMS.items():
+        text_fields = {name for name in spec.person_fields + spec.detail_fields if name in SUBJECTS}
+        assert set(FREE_TEXT[form]) == text_fields, form
+
+
+@pytest.mark.parametrize("form,name", FREE_TEXT_FIELDS)
+async def test_api_forms_refuse_by_the_free_text_rule_naming_the_field(client, form, name):
+    for what, value, expected in refused_values(name):
+        response = await api_post(client, API[form], valid(form) | {name: value})
+        assert response.status_code == 400, (what, response.text)
+        errors = response.json()["errors"]
+        assert list(errors) == [name], what
+        assert expected in errors[name], (what, errors[name])
+        assert PERSONNUMMER not in response.text
+        assert await nothing_stored(), what
+
+
+@pytest.mark.parametrize("form,name", FREE_TEXT_FIELDS)
+async def test_html_forms_refuse_by_the_free_text_rule_naming_the_field(client, form, name):
+    path = PAGES[form]
+    for what, value, expected in refused_values(name):
+        token = await csrf_token(client, path)
+        response = await client.post(path, data=html_form(form) | {name: value, "_csrf_token": token})
+        assert response.status_code == 400, what
+        shown = re.search(rf'<p class="error" id="{name}-error">([^<]*)</p>', response.text)
+        assert shown is not None and expected in shown.group(1), (what, response.text[-2000:])
+        assert re.findall(r'<p class="error" id="([^"]+)-error">', response.text) == [name], what
+        assert PERSONNUMMER not in response.text
+        assert await nothing_stored(), what
+
+
+def test_each_html_form_class_takes_exactly_its_forms_fields():
+    import dataclasses
+
+    from coursesite.web.controllers.forms import FORM_CLASSES
+    from coursesite.web.controllers.forms import PAGES as PAGE_TEXTS
+
+    for form, form_class in FORM_CLASSES.items():
+        names = {spec.name for spec in dataclasses.fields(form_class)} - {"kanal"}
+        html_only = {PAGE_TEXTS[form]["html_consent"][0]} if "html_consent" in PAGE_TEXTS[form] else set()
+        assert names == set(FORMS[form].fields) | html_only, form
+
+
+async def test_html_form_refuses_an_unknown_field_by_name(client):
+    token = await csrf_token(client, "/nyhetsbrev")
+    data = html_form("newsletter") | {"favourite_colour": "blå", "_csrf_token": token}
+    response = await client.post("/nyhetsbrev", data=data)
+    assert response.status_code == 400
+    assert "Formuläret innehöll fält som inte tas emot: favourite_colour." in response.text
+    assert await nothing_stored()

@@ -5,7 +5,7 @@ service sees the notices by Kurssajten-ID and marks them done, on the page and t
 import re
 
 from coursesite.db.privacy import ProcessorNotice, StaffAudit
-from coursesite.privacy.processors import subscriber_ref
+from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET, api_post, csrf_token, login_as_staff, register
 
 EMAIL = "petra.prenumerant@example.se"

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice
-from coursesite.privacy import subsidiaries
 from coursesite.privacy.sharing import allowed_fields
+from coursesite.subsidiaries import service as subsidiaries
 from coursesite.web.controllers import subsidiary_api
 from tests.conftest import api_post, register
 

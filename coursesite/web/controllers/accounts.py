@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.accounts import service as accounts
+from coursesite.accounts.service import AccountService
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
+from coursesite.course.model import Course
+from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.deps import course_of, login_policy, settings_of
+from coursesite.web.forms import read_form
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
 REGISTRATION_FIELDS = ("email", "first_name", "last_name", "mobile", "source")
+
+
+@dataclass
+class RegistrationForm:
+    email: str = ""
+    password: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    mobile: str = ""
+    source: str = ""
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+    password: str = ""
+    next: str = ""
 
 
 def safe_next(target: str | None) -> str:
@@ -24,37 +44,39 @@ def safe_next(target: str | None) -> str:
     return "/min-kurs"
 
 
-@get("/", guards=[guards.public], name="home")
-async def home(request: Request) -> Template:
-    return Template("home.html", context={"course": course_of(request)})
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
-@get("/registrera", guards=[guards.public], name="register")
+@get("/", name="home")
+async def home(course: Course) -> Template:
+    return Template("home.html", context={"course": course})
+
+
+@get("/registrera", name="register")
 async def register_page() -> Template:
     return Template("accounts/register.html", context={"values": {}, "errors": {}})
 
 
-@post("/registrera", guards=[guards.public], status_code=303)
-async def register_submit(request: Request) -> Template | Redirect:
-    form = await request.form()
-    values = {name: str(form.get(name) or "") for name in (*REGISTRATION_FIELDS, "password")}
+@post("/registrera", status_code=303)
+async def register_submit(request: Request, accounts: AccountService, settings: Settings) -> Template | Redirect:
+    form = read_form(RegistrationForm, await request.form())
     try:
         principal = await accounts.register(
-            email=values["email"],
-            password=values["password"],
-            first_name=values["first_name"],
-            last_name=values["last_name"],
-            mobile=values["mobile"] or None,
-            source=values["source"] or None,
+            email=form.email,
+            password=form.password,
+            first_name=form.first_name,
+            last_name=form.last_name,
+            mobile=form.mobile or None,
+            source=form.source or None,
         )
     except (Invalid, Conflict) as exc:
-        shown = {name: values[name] for name in REGISTRATION_FIELDS}  # the password is never sent back
+        shown = {name: getattr(form, name) for name in REGISTRATION_FIELDS}  # the password is never sent back
         return Template(
             "accounts/register.html",
             context={"values": shown, "errors": exc.field_errors, "message": exc.message},
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
-    settings = settings_of(request)
     token = await accounts.start_session(
         principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
     )
@@ -65,30 +87,24 @@ async def register_submit(request: Request) -> Template | Redirect:
     )
 
 
-@get("/logga-in", guards=[guards.public], name="login")
+@get("/logga-in", name="login")
 async def login_page(next: Annotated[str | None, QueryParameter(max_length=300)] = None) -> Template:
     return Template("accounts/login.html", context={"next": safe_next(next), "email": ""})
 
 
-@post("/logga-in", guards=[guards.public], status_code=303)
-async def login_submit(request: Request) -> Template | Redirect:
-    form = await request.form()
-    email = str(form.get("email") or "")[:254]
-    target = safe_next(str(form.get("next") or ""))
+@post("/logga-in", status_code=303)
+async def login_submit(request: Request, accounts: AccountService, settings: Settings) -> Template | Redirect:
+    form = read_form(LoginForm, await request.form())
+    email = form.email[:254]
+    target = safe_next(form.next)
     try:
-        principal = await accounts.authenticate(
-            email,
-            str(form.get("password") or "")[:1024],
-            request.client.host if request.client else "",
-            login_policy(request),
-        )
+        principal = await accounts.authenticate(email, form.password[:1024], client_address(request))
     except (Unauthenticated, RateLimited) as exc:
         return Template(
             "accounts/login.html",
             context={"next": target, "email": email, "message": exc.message},
             status_code=429 if isinstance(exc, RateLimited) else 401,
         )
-    settings = settings_of(request)
     token = await accounts.start_session(
         principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
     )
@@ -99,11 +115,18 @@ async def login_submit(request: Request) -> Template | Redirect:
     )
 
 
-@post("/logga-ut", guards=[guards.public], status_code=303)
-async def logout_submit(request: Request) -> Redirect:
+@post("/logga-ut", status_code=303)
+async def logout_submit(request: Request, accounts: AccountService, settings: Settings) -> Redirect:
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])
-    return Redirect("/", cookies=[expired_session_cookie(secure=settings_of(request).secure_cookies)], status_code=303)
+    return Redirect("/", cookies=[expired_session_cookie(secure=settings.secure_cookies)], status_code=303)
 
 
-ROUTES = [home, register_page, register_submit, login_page, login_submit, logout_submit]
+# Everything here is open to anyone: the start page and the ways in and out.
+public_routes = Router(
+    path="/",
+    route_handlers=[home, register_page, register_submit, login_page, login_submit, logout_submit],
+    guards=[guards.public],
+)
+
+ROUTES = [public_routes]

@@ -6,16 +6,18 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from coursesite.accounts import service as accounts
+from coursesite.accounts.service import AccountService, Principal
+from coursesite.course.model import Course
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress, is_lesson_unlocked
-from coursesite.grading.service import StoredAnswer
-from coursesite.review.service import REASON_MAX_CHARS
+from coursesite.grading.service import AnswerService, StoredAnswer
+from coursesite.review.service import REASON_MAX_CHARS, ReviewService
+from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.deps import answers_of, course_of, login_policy, principal_of, review_of, settings_of
+from coursesite.web.deps import principal_of
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
 # Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
@@ -136,7 +138,7 @@ class ProgressOut(msgspec.Struct):
     percent: int
 
 
-def _account(principal: accounts.Principal) -> AccountOut:
+def _account(principal: Principal) -> AccountOut:
     return AccountOut(
         principal.account_id, principal.email, principal.first_name, principal.last_name, principal.role.value
     )
@@ -155,8 +157,10 @@ def _answer(answer: StoredAnswer) -> AnswerOut:
     )
 
 
-@post("/api/v1/auth/register", guards=[guards.public], status_code=201, tags=["auth"])
-async def api_register(request: Request, data: JSONBody[RegisterBody]) -> Response[AccountOut]:
+@post("/api/v1/auth/register", status_code=201, tags=["auth"])
+async def api_register(
+    request: Request, data: JSONBody[RegisterBody], accounts: AccountService, settings: Settings
+) -> Response[AccountOut]:
     """Register a participant and log them in. 409 when the email is taken; 400 with a message per field otherwise."""
     principal = await accounts.register(
         email=data.email,
@@ -166,7 +170,6 @@ async def api_register(request: Request, data: JSONBody[RegisterBody]) -> Respon
         mobile=data.mobile or None,
         source=data.source or None,
     )
-    settings = settings_of(request)
     token = await accounts.start_session(
         principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
     )
@@ -177,13 +180,12 @@ async def api_register(request: Request, data: JSONBody[RegisterBody]) -> Respon
     )
 
 
-@post("/api/v1/auth/login", guards=[guards.public], status_code=200, tags=["auth"])
-async def api_login(request: Request, data: JSONBody[LoginBody]) -> Response[AccountOut]:
+@post("/api/v1/auth/login", status_code=200, tags=["auth"])
+async def api_login(
+    request: Request, data: JSONBody[LoginBody], accounts: AccountService, settings: Settings
+) -> Response[AccountOut]:
     """Log in. 200 and a new session cookie, 401 on a wrong email or password, 429 after too many failures."""
-    principal = await accounts.authenticate(
-        data.email, data.password, request.client.host if request.client else "", login_policy(request)
-    )
-    settings = settings_of(request)
+    principal = await accounts.authenticate(data.email, data.password, request.client.host if request.client else "")
     token = await accounts.start_session(
         principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
     )
@@ -192,21 +194,19 @@ async def api_login(request: Request, data: JSONBody[LoginBody]) -> Response[Acc
     )
 
 
-@post("/api/v1/auth/logout", guards=[guards.public], status_code=204, tags=["auth"])
-async def api_logout(request: Request) -> Response[None]:
+@post("/api/v1/auth/logout", status_code=204, tags=["auth"])
+async def api_logout(request: Request, accounts: AccountService, settings: Settings) -> Response[None]:
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])
-    return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings_of(request).secure_cookies)])
+    return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings.secure_cookies)])
 
 
-@get("/api/v1/course", guards=[guards.logged_in], tags=["course"])
-async def api_course(request: Request) -> CourseOut:
+@get("/api/v1/course", tags=["course"])
+async def api_course(request: Request, course: Course, answers: AnswerService) -> CourseOut:
     """The course: acts, lessons and questions, with what is open to me. Never answer keys, weights or feedback."""
-    course = course_of(request)
-    service = answers_of(request)
-    completed = await service.completed_lessons(principal_of(request).account_id)
+    completed = await answers.completed_lessons(principal_of(request).account_id)
     progress = course_progress(course, completed)
-    enrolled = await service.has_access(principal_of(request).account_id)
+    enrolled = await answers.has_access(principal_of(request).account_id)
     return CourseOut(
         slug=course.slug,
         title=course.title,
@@ -234,20 +234,20 @@ async def api_course(request: Request) -> CourseOut:
     )
 
 
-@post("/api/v1/answers", guards=[guards.logged_in], status_code=201, tags=["answers"])
-async def api_answer(request: Request, data: JSONBody[AnswerBody]) -> AnswerOut:
+@post("/api/v1/answers", status_code=201, tags=["answers"])
+async def api_answer(request: Request, data: JSONBody[AnswerBody], answers: AnswerService) -> AnswerOut:
     """Answer a question; graded at once. 400 malformed or refused (personnummer, card number), 403 locked or no
     attempts left, 404 unknown question."""
-    answer = await answers_of(request).submit(principal_of(request), data.question_id, data.response)
+    answer = await answers.submit(principal_of(request), data.question_id, data.response)
     return _answer(answer)
 
 
-@get("/api/v1/me/answers", guards=[guards.logged_in], tags=["me"])
+@get("/api/v1/me/answers", tags=["me"])
 async def api_my_answers(
-    request: Request, lesson: Annotated[str | None, QueryParameter(max_length=80)] = None
+    request: Request, answers: AnswerService, lesson: Annotated[str | None, QueryParameter(max_length=80)] = None
 ) -> list[MyAnswerOut]:
     """My own answers, oldest first, optionally for one lesson."""
-    answers = await answers_of(request).answers(principal_of(request).account_id, lesson)
+    mine = await answers.answers(principal_of(request).account_id, lesson)
     return [
         MyAnswerOut(
             id=a.id,
@@ -265,13 +265,13 @@ async def api_my_answers(
             graded_by_person=a.graded_by_person,
             graded_at=a.graded_at.isoformat() if a.graded_at else None,
         )
-        for a in answers
+        for a in mine
     ]
 
 
-@get("/api/v1/me/progress", guards=[guards.logged_in], tags=["me"])
-async def api_my_progress(request: Request) -> ProgressOut:
-    progress = await answers_of(request).progress(principal_of(request).account_id)
+@get("/api/v1/me/progress", tags=["me"])
+async def api_my_progress(request: Request, answers: AnswerService) -> ProgressOut:
+    progress = await answers.progress(principal_of(request).account_id)
     return ProgressOut(
         acts=[
             ActProgressOut(
@@ -300,29 +300,30 @@ class FlagOut(msgspec.Struct):
     status: str
 
 
-@post("/api/v1/answers/{answer_id:int}/flag", guards=[guards.logged_in], status_code=201, tags=["answers"])
+@post("/api/v1/answers/{answer_id:int}/flag", status_code=201, tags=["answers"])
 async def api_flag_answer(
-    request: Request, answer_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)], data: JSONBody[FlagBody]
+    request: Request,
+    answer_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)],
+    data: JSONBody[FlagBody],
+    review: ReviewService,
 ) -> FlagOut:
     """ "I think this was graded wrong": puts my own graded answer in the instructors' review queue with my reason.
     404 for an answer that is not mine, 409 when it already awaits a person, 400 without a reason."""
-    await review_of(request).flag(principal_of(request), answer_id, data.reason)
+    await review.flag(principal_of(request), answer_id, data.reason)
     return FlagOut(answer_id=answer_id, status="flagged")
 
 
-@get("/api/v1/me", guards=[guards.logged_in], tags=["me"])
+@get("/api/v1/me", tags=["me"])
 async def api_me(request: Request) -> AccountOut:
     return _account(principal_of(request))
 
 
-ROUTES = [
-    api_register,
-    api_login,
-    api_logout,
-    api_course,
-    api_answer,
-    api_flag_answer,
-    api_my_answers,
-    api_my_progress,
-    api_me,
-]
+# Registration, log in and log out are open to anyone; the rest is the logged-in person's own.
+public_routes = Router(path="/", route_handlers=[api_register, api_login, api_logout], guards=[guards.public])
+participant_routes = Router(
+    path="/",
+    route_handlers=[api_course, api_answer, api_flag_answer, api_my_answers, api_my_progress, api_me],
+    guards=[guards.logged_in],
+)
+
+ROUTES = [public_routes, participant_routes]

@@ -8,7 +8,6 @@ was tried), so these routes take the whole last segment and split the suffix off
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import date
 from typing import Annotated, Any
@@ -30,9 +29,11 @@ from coursesite.billing.enrolment import (
 )
 from coursesite.billing.money import Line, compute_totals
 from coursesite.billing.orgnr import MSG_PERSONNUMMER
+from coursesite.billing.pdf import invoice_pdf
 from coursesite.billing.service import BillingService, InvoiceView
 from coursesite.billing.status import STATUS_LABELS_SV
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
 from coursesite.web.deps import billing_of, principal_of
@@ -74,16 +75,9 @@ def document_filename(doc: InvoiceDocument, extension: str) -> str:
     return f"{prefix}-{doc.number}.{extension}"
 
 
-async def pdf_response(request: Request, doc: InvoiceDocument) -> Response[bytes]:
-    """The document as a PDF, rendered off the event loop: by the app's PdfRenderer (a process pool) when it is
-    there, else in a worker thread."""
-    renderer = getattr(request.app.state, "pdf", None)
-    if renderer is not None:
-        content = await renderer.render(doc)
-    else:
-        from coursesite.billing.pdf import render_document_pdf
-
-        content = await asyncio.to_thread(render_document_pdf, doc)
+async def pdf_response(pdf: PdfRenderer, doc: InvoiceDocument) -> Response[bytes]:
+    """The document as a PDF, rendered off the event loop by the app's PdfRenderer (a process pool)."""
+    content = await pdf.render(invoice_pdf(doc))
     return Response(
         content,
         media_type="application/pdf",
@@ -229,9 +223,9 @@ async def my_invoices(request: Request) -> Template:
 
 
 @get("/mina-fakturor/{name:str}", guards=[guards.logged_in], name="my_invoice_pdf", include_in_schema=False)
-async def my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+async def my_invoice_pdf(request: Request, name: FromPath[FileName], pdf: PdfRenderer) -> Response[bytes]:
     doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(request, doc)
+    return await pdf_response(pdf, doc)
 
 
 # -- the participant's API
@@ -328,12 +322,12 @@ async def api_my_invoices(request: Request) -> list[MyInvoiceOut]:
     media_type="application/pdf",
     summary="GET /api/v1/me/invoices/{number}.pdf",
 )
-async def api_my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+async def api_my_invoice_pdf(request: Request, name: FromPath[FileName], pdf: PdfRenderer) -> Response[bytes]:
     """One of my invoices or credit notes as a PDF: `/api/v1/me/invoices/2026-00001.pdf`. The path segment is the
     number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).
     404 for another person's invoice."""
     doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(request, doc)
+    return await pdf_response(pdf, doc)
 
 
 ROUTES: list[Any] = [

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, Response, get
+from litestar import Request, Response, Router, get
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.billing.certificates import CODE_MAX_INPUT, CertificateService, normalise_code
-from coursesite.billing.pdf import PdfRenderer
+from coursesite.certificates.codes import CODE_MAX_INPUT, normalise_code
+from coursesite.certificates.document import certificate_pdf
+from coursesite.certificates.service import CertificateService
+from coursesite.course.model import Course
+from coursesite.pdf import PdfRenderer
 from coursesite.web import guards
-from coursesite.web.deps import course_of, principal_of
+from coursesite.web.deps import principal_of
 
 # An outer bound for the router; the service looks only at codes of up to CODE_MAX_INPUT characters, and anything
 # longer is a 404 page like any other wrong code (and is not echoed back in full).
@@ -21,31 +24,24 @@ PUBLIC_HEADERS = {"x-robots-tag": "noindex, nofollow", "cache-control": "no-stor
 CODE_EXAMPLE = "ABCDE-FGHJK"
 
 
-def certificates_of(request: Request) -> CertificateService:
-    return request.app.state.certificates
-
-
-def pdf_of(request: Request) -> PdfRenderer:
-    return request.app.state.pdf
-
-
 def verify_url(request: Request, code: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/intyg/{code}"
 
 
 @get(
     "/api/v1/me/certificate.pdf",
-    guards=[guards.logged_in],
     tags=["participant"],
     summary="My completion certificate (PDF)",
     media_type="application/pdf",
     response_description="The certificate with name, course, date and verification code; 403 until every lesson is complete",
 )
-async def api_my_certificate_pdf(request: Request) -> Response[bytes]:
-    record = await certificates_of(request).issue_or_get(principal_of(request))
-    pdf = await pdf_of(request).render_certificate(record.pdf(verify_url(request, record.code)))
+async def api_my_certificate_pdf(
+    request: Request, certificates: CertificateService, pdf: PdfRenderer
+) -> Response[bytes]:
+    record = await certificates.issue_or_get(principal_of(request))
+    content = await pdf.render(certificate_pdf(record.pdf(verify_url(request, record.code))))
     return Response(
-        pdf,
+        content,
         media_type="application/pdf",
         headers={
             "content-disposition": f'attachment; filename="kursintyg-{record.code}.pdf"',
@@ -54,18 +50,16 @@ async def api_my_certificate_pdf(request: Request) -> Response[bytes]:
     )
 
 
-@get("/mitt-intyg", guards=[guards.logged_in], name="my_certificate")
-async def my_certificate(request: Request) -> Template:
+@get("/mitt-intyg", name="my_certificate")
+async def my_certificate(request: Request, certificates: CertificateService, course: Course) -> Template:
     principal = principal_of(request)
-    service = certificates_of(request)
-    outstanding = await service.outstanding(principal.account_id)
+    outstanding = await certificates.outstanding(principal.account_id)
     record = None
     if not outstanding:
-        record = await service.issue_or_get(principal)
-    course = course_of(request)
+        record = await certificates.issue_or_get(principal)
     left_by_act = [(act, [lesson for lesson in outstanding if lesson.act_number == act.number]) for act in course.acts]
     return Template(
-        "billing/certificate_mine.html",
+        "certificates/certificate_mine.html",
         context={
             "course": course,
             "record": record,
@@ -78,9 +72,9 @@ async def my_certificate(request: Request) -> Template:
     )
 
 
-@get("/intyg", guards=[guards.public], name="certificate_check_form")
+@get("/intyg", name="certificate_check_form")
 async def certificate_check_form(
-    request: Request, kod: Annotated[str | None, QueryParameter(max_length=200)] = None
+    kod: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> Template | Redirect:
     """The public form: type a code. A GET form, so the check is a plain link that can be shared."""
     error = None
@@ -90,19 +84,19 @@ async def certificate_check_form(
             return Redirect(f"/intyg/{normalised}", status_code=303)
         error = f"En verifieringskod har tio tecken, till exempel {CODE_EXAMPLE}."
     return Template(
-        "billing/certificate_check.html",
+        "certificates/certificate_check.html",
         context={"form": True, "error": error, "typed": (kod or "")[:CODE_MAX_INPUT], "example": CODE_EXAMPLE},
         status_code=400 if error else 200,
         headers=PUBLIC_HEADERS,
     )
 
 
-@get("/intyg/{code:str}", guards=[guards.public], name="certificate_check")
-async def certificate_check(request: Request, code: FromPath[Code]) -> Template:
+@get("/intyg/{code:str}", name="certificate_check")
+async def certificate_check(code: FromPath[Code], certificates: CertificateService) -> Template:
     """Anyone with the code sees the course, the date and "Anna A.": never the full name or anything else."""
-    found = await certificates_of(request).verify(code)
+    found = await certificates.verify(code)
     return Template(
-        "billing/certificate_check.html",
+        "certificates/certificate_check.html",
         context={
             "form": False,
             "found": found,
@@ -115,4 +109,9 @@ async def certificate_check(request: Request, code: FromPath[Code]) -> Template:
     )
 
 
-ROUTES = [api_my_certificate_pdf, my_certificate, certificate_check_form, certificate_check]
+ROUTES = [
+    # The participant's own certificate: logged in.
+    Router(path="/", route_handlers=[api_my_certificate_pdf, my_certificate], guards=[guards.logged_in]),
+    # The public check of a code: anyone.
+    Router(path="/", route_handlers=[certificate_check_form, certificate_check], guards=[guards.public]),
+]

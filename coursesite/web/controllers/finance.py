@@ -32,6 +32,7 @@ from coursesite.billing.service import (
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.db.billing import Invoice
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy import audit
 from coursesite.web import guards
 from coursesite.web.amounts import parse_kronor
@@ -282,13 +283,14 @@ NOTICES = {
 async def invoice_page(
     request: Request,
     name: FromPath[FileName],
+    pdf: PdfRenderer,
     klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template | Response[bytes]:
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
         doc = await billing_of(request).document(split_suffix(name, ".pdf"))
         await audit_document(request, doc.number, "PDF (köparens namn, adress och belopp)")
-        return await pdf_response(request, doc)
+        return await pdf_response(pdf, doc)
     if name.endswith(".xml"):
         return await ubl_response(request, split_suffix(name, ".xml"))
     return await _invoice_page(request, checked_number(name), notice=NOTICES.get(klar or ""))

@@ -2,41 +2,48 @@
 
 Pages: /kontakt, /webbinarium, /anmal-intresse, /e-bok, /nyhetsbrev (GET shows the form, POST stores it and redirects
 to `?skickat=1`, or re-renders with a message per field). API: POST /api/v1/forms/{contact,webinar,signup,ebook,
-newsletter}. Both go through coursesite/privacy/forms.py; an optional `?kanal=` names a subsidiary's channel.
-Staff (admin, customer service): /personal/nyhetsbrev and its two CSV files.
+newsletter}. Both go through coursesite/signups/forms.py; an optional `?kanal=` names a subsidiary's channel.
+Staff (admin, customer service): /personal/nyhetsbrev and its two CSV files (coursesite/signups/newsletter.py).
+
+Three routers, each carrying its guard once: the public pages, the public API, and the staff pages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.exceptions import ValidationException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, Parameter
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.db.privacy import Disclosure
-from coursesite.privacy.forms import (
+from coursesite.privacy.pii import find_forbidden
+from coursesite.signups.forms import (
     CATALOGUE,
     CHANNEL_MAX,
     CHANNELS,
+    DEFAULT_CHANNEL,
     EVENT_TEXT,
     FORMS,
     MESSAGE_MAX,
     MSG_UNKNOWN_FIELD,
     NEWSLETTER_TEXT,
+    TEXT_LIMITS,
     WEBINAR_TEXT,
     PublicForms,
     unknown_field_key,
     validate,
 )
-from coursesite.privacy.newsletter import FORMATS, NewsletterExport
-from coursesite.privacy.pii import find_forbidden
+from coursesite.signups.newsletter import FORMATS, NewsletterExport
 from coursesite.web import guards
-from coursesite.web.deps import principal_of, settings_of
+from coursesite.web.deps import principal_of
+from coursesite.web.forms import read_form
 
 STAFF = guards.roles(Role.ADMIN, Role.CUSTOMER_SERVICE)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -90,13 +97,9 @@ LABELS = {
 }
 HINTS = {"mobile": "Till exempel 070-123 45 67.", "message": "Skriv aldrig personnummer eller kortnummer."}
 CONSENT_TEXTS = {"consent": NEWSLETTER_TEXT, "newsletter_consent": NEWSLETTER_TEXT}
-FIELD_MAX = {"first_name": 100, "last_name": 100, "email": 254, "mobile": 30, "source": 200, "message": MESSAGE_MAX}
+FIELD_MAX = {**TEXT_LIMITS, "mobile": 30}  # the inputs' maxlength
 INPUT_MAX = 300  # any other field (catalogue choices, checkboxes) is cut here; the validator then refuses it
 AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name", "email": "email", "mobile": "tel"}
-
-
-def _forms(request: Request) -> PublicForms:
-    return request.app.state.forms
 
 
 def _channel_shown(kanal: str | None) -> str:
@@ -104,7 +107,14 @@ def _channel_shown(kanal: str | None) -> str:
 
 
 def _page(
-    request: Request, form: str, *, values=None, errors=None, message=None, sent=False, kanal="", status_code=200
+    form: str,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    sent: bool = False,
+    kanal: str = "",
+    status_code: int = 200,
 ) -> Template:
     spec = FORMS[form]
     page = PAGES[form]
@@ -131,57 +141,117 @@ def _page(
     return Template("forms/form.html", context=context, status_code=status_code)
 
 
-def _page_handlers(form: str):
-    path = PAGES[form]["path"]
+# -- the HTML forms, each read through its form class: the form's own fields, the channel and, for the webinar and
+# the sign-up, the HTML-only checkbox for the information the registration asks for (`consent`)
 
-    @get(path, guards=[guards.public], name=f"form_{form}", include_in_schema=False)
+
+@dataclass
+class ContactForm:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
+    message: str = ""
+    kanal: str = ""
+
+
+@dataclass
+class WebinarForm:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
+    source: str = ""
+    webinar: str = ""
+    consent: bool = False
+    kanal: str = ""
+
+
+@dataclass
+class SignupForm:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    mobile: str = ""
+    event: str = ""
+    consent: bool = False
+    kanal: str = ""
+
+
+@dataclass
+class EbookForm:
+    email: str = ""
+    first_name: str = ""
+    ebook: str = ""
+    newsletter_consent: bool = False
+    kanal: str = ""
+
+
+@dataclass
+class NewsletterForm:
+    email: str = ""
+    first_name: str = ""
+    consent: bool = False
+    kanal: str = ""
+
+
+FORM_CLASSES: dict[str, type[Any]] = {
+    "contact": ContactForm,
+    "webinar": WebinarForm,
+    "signup": SignupForm,
+    "ebook": EbookForm,
+    "newsletter": NewsletterForm,
+}
+MAX_FORM_FIELDS = 50  # an HTML form with more fields than this is not one of ours: the rest are not looked at
+NOT_FORM_FIELDS = frozenset({"_csrf_token", "kanal"})
+
+
+def _unknown_fields(form: str, posted: list[str]) -> list[str]:
+    """The fields posted that the form does not take (refused by name, never kept)."""
+    known = {spec.name for spec in dataclasses.fields(FORM_CLASSES[form])} | NOT_FORM_FIELDS
+    return [name[:100] for name in posted[:MAX_FORM_FIELDS] if name not in known]
+
+
+def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    path = PAGES[form]["path"]
+    spec = FORMS[form]
+    html_consent: tuple[str, str] | None = PAGES[form].get("html_consent")
+
+    @get(path, name=f"form_{form}", include_in_schema=False)
     async def show(
-        request: Request,
         skickat: Annotated[str | None, Parameter(max_length=5)] = None,
         kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None,
     ) -> Template:
-        return _page(request, form, sent=skickat == "1", kanal=_channel_shown(kanal))
+        return _page(form, sent=skickat == "1", kanal=_channel_shown(kanal))
 
-    @post(path, guards=[guards.public], status_code=303, name=f"form_{form}_submit", include_in_schema=False)
-    async def submit(request: Request) -> Template | Redirect:
+    @post(path, status_code=303, name=f"form_{form}_submit", include_in_schema=False)
+    async def submit(request: Request[Any, Any, Any], forms: PublicForms) -> Template | Redirect:
         raw = await request.form()
-        values: dict[str, str] = {}
-        for name in list(raw.keys())[:50]:
-            if name == "_csrf_token":
-                continue
-            value = raw.get(name)
-            value = value if isinstance(value, str) else ""
-            values[name[:100]] = value[: FIELD_MAX.get(name, INPUT_MAX) + 1]  # one over: the validator says too long
-        kanal = values.pop("kanal", "")
+        fields = dataclasses.asdict(read_form(FORM_CLASSES[form], raw))
+        kanal: str = fields.pop("kanal")
         errors: dict[str, str] = {}
-        html_consent = PAGES[form].get("html_consent")
-        if html_consent:
-            if values.pop(html_consent[0], "") not in ("true", "on"):
-                errors[html_consent[0]] = "Kryssa i rutan för att anmäla dig."
-        clean, found = validate(form, values, channel=kanal or None)
+        if html_consent and not fields.pop(html_consent[0]):
+            errors[html_consent[0]] = "Kryssa i rutan för att anmäla dig."
+        data: dict[str, Any] = {name: fields[name] for name in spec.fields}
+        data.update(dict.fromkeys(_unknown_fields(form, list(raw.keys())), ""))  # refused by name
+        clean, found = validate(form, data, channel=kanal or None)
         errors.update(found)
-        if errors:
+        if clean is None or errors:
             shown = {
-                k: ("" if k in errors and find_forbidden(v) else v)
-                for k, v in values.items()
-                if k in FORMS[form].fields
+                name: ("" if name in errors and find_forbidden(value) else value[: FIELD_MAX.get(name, INPUT_MAX) + 1])
+                for name, value in fields.items()
+                if isinstance(value, str) and name in spec.fields
             }
-            unknown = [k for k in errors if k not in FORMS[form].fields and k not in ("consent", "kanal")]
+            unknown = [k for k in errors if k not in spec.fields and k not in ("consent", "kanal")]
             message = "Kontrollera uppgifterna i formuläret."
             if unknown:
                 message += " Formuläret innehöll fält som inte tas emot: " + ", ".join(unknown[:5]) + "."
             if "kanal" in errors:
                 message += " " + errors["kanal"]
             return _page(
-                request,
-                form,
-                values=shown,
-                errors=errors,
-                message=message,
-                kanal=_channel_shown(kanal),
-                status_code=400,
+                form, values=shown, errors=errors, message=message, kanal=_channel_shown(kanal), status_code=400
             )
-        await _forms(request).store(clean)
+        await forms.store(clean)
         suffix = f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
         return Redirect(f"{path}?skickat=1{suffix}", status_code=303)
 
@@ -252,7 +322,7 @@ class NewsletterBody(msgspec.Struct, forbid_unknown_fields=True):
 _UNKNOWN_FIELD = re.compile(r"unknown field `(.{1,200}?)`")
 
 
-def body_error(request: Request, exc: ValidationException) -> Response:
+def body_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """A body the structs refuse, as the forms' own 400: a Swedish message per field, an unknown field by its name."""
     errors: dict[str, str] = {}
     for item in exc.extra or []:
@@ -274,98 +344,93 @@ def body_error(request: Request, exc: ValidationException) -> Response:
     return Response(body, status_code=400)
 
 
-API_OPTIONS: dict[str, Any] = {
-    "guards": [guards.public],
-    "status_code": 201,
-    "tags": ["forms"],
-    "exception_handlers": {ValidationException: body_error},
-}
-
-
 class FormReceived(msgspec.Struct):
     form: str
     consents: list[str]  # the kinds of consent recorded
     channel: str
 
 
-async def _api_submit(request: Request, form: str, body: msgspec.Struct, kanal: str | None) -> FormReceived:
+async def _api_submit(forms: PublicForms, form: str, body: msgspec.Struct, kanal: str | None) -> FormReceived:
     data = {name: getattr(body, name) for name in body.__struct_fields__ if getattr(body, name) is not None}
-    receipt = await _forms(request).submit(form, data, channel=kanal)
-    return FormReceived(form=form, consents=list(receipt.consent_kinds), channel=kanal or "kurssajten")
+    receipt = await forms.submit(form, data, channel=kanal)
+    return FormReceived(form=form, consents=list(receipt.consent_kinds), channel=kanal or DEFAULT_CHANNEL)
 
 
-@post("/api/v1/forms/contact", **API_OPTIONS)
-async def api_contact(request: Request, data: JSONBody[ContactBody], kanal: Kanal = None) -> FormReceived:
+@post("/contact", status_code=201)
+async def api_contact(forms: PublicForms, data: JSONBody[ContactBody], kanal: Kanal = None) -> FormReceived:
     """The contact form. 201, or 400 with `errors` per field (an unknown field is refused by name)."""
-    return await _api_submit(request, "contact", data, kanal)
+    return await _api_submit(forms, "contact", data, kanal)
 
 
-@post("/api/v1/forms/webinar", **API_OPTIONS)
-async def api_webinar(request: Request, data: JSONBody[WebinarBody], kanal: Kanal = None) -> FormReceived:
+@post("/webinar", status_code=201)
+async def api_webinar(forms: PublicForms, data: JSONBody[WebinarBody], kanal: Kanal = None) -> FormReceived:
     """Webinar registration; records the `webinar_information` consent the registration asks for."""
-    return await _api_submit(request, "webinar", data, kanal)
+    return await _api_submit(forms, "webinar", data, kanal)
 
 
-@post("/api/v1/forms/signup", **API_OPTIONS)
-async def api_signup(request: Request, data: JSONBody[SignupBody], kanal: Kanal = None) -> FormReceived:
+@post("/signup", status_code=201)
+async def api_signup(forms: PublicForms, data: JSONBody[SignupBody], kanal: Kanal = None) -> FormReceived:
     """Course and conference sign-up; records the `event_information` consent."""
-    return await _api_submit(request, "signup", data, kanal)
+    return await _api_submit(forms, "signup", data, kanal)
 
 
-@post("/api/v1/forms/ebook", **API_OPTIONS)
-async def api_ebook(request: Request, data: JSONBody[EbookBody], kanal: Kanal = None) -> FormReceived:
+@post("/ebook", status_code=201)
+async def api_ebook(forms: PublicForms, data: JSONBody[EbookBody], kanal: Kanal = None) -> FormReceived:
     """E-book download; `newsletter_consent: true` records the newsletter consent."""
-    return await _api_submit(request, "ebook", data, kanal)
+    return await _api_submit(forms, "ebook", data, kanal)
 
 
-@post("/api/v1/forms/newsletter", **API_OPTIONS)
-async def api_newsletter(request: Request, data: JSONBody[NewsletterBody], kanal: Kanal = None) -> FormReceived:
+@post("/newsletter", status_code=201)
+async def api_newsletter(forms: PublicForms, data: JSONBody[NewsletterBody], kanal: Kanal = None) -> FormReceived:
     """Newsletter sign-up: `consent` must be true."""
-    return await _api_submit(request, "newsletter", data, kanal)
+    return await _api_submit(forms, "newsletter", data, kanal)
 
 
-# -- staff: the newsletter exports
+# -- staff: the newsletter exports (the service logs each as a disclosure and audits it)
 
 
-@get("/personal/nyhetsbrev", guards=[STAFF], include_in_schema=False)
-async def newsletter_page(request: Request) -> Template:
-    recent = await (
-        Disclosure.select(Disclosure.recipient, Disclosure.people, Disclosure.created_at)
-        .where(Disclosure.purpose == "newsletter")
-        .order_by(Disclosure.created_at, ascending=False)
-        .limit(20)
-    )
+@get("/")
+async def newsletter_page(newsletter: NewsletterExport) -> Template:
+    recent = await newsletter.recent_exports()
     return Template("forms/newsletter_export.html", context={"formats": FORMATS, "recent": recent})
 
 
-def _export(request: Request, kind: str) -> Stream:
+def _export(request: Request[Any, Any, Any], newsletter: NewsletterExport, kind: str) -> Stream:
     fmt = FORMATS[kind]
-    exporter = NewsletterExport(request.app.state.engine, ref_key=settings_of(request).secret_key)
     return Stream(
-        exporter.stream(kind, actor_id=principal_of(request).account_id),
+        newsletter.stream(kind, actor_id=principal_of(request).account_id),
         media_type=CSV_MEDIA_TYPE,
         headers={"content-disposition": f'attachment; filename="{fmt.filename}"', "cache-control": "private, no-store"},
     )
 
 
-@get("/personal/nyhetsbrev/apsis.csv", guards=[STAFF], include_in_schema=False)
-async def newsletter_apsis(request: Request) -> Stream:
-    return _export(request, "apsis")
+@get("/apsis.csv")
+async def newsletter_apsis(request: Request[Any, Any, Any], newsletter: NewsletterExport) -> Stream:
+    return _export(request, newsletter, "apsis")
 
 
-@get("/personal/nyhetsbrev/mailchimp.csv", guards=[STAFF], include_in_schema=False)
-async def newsletter_mailchimp(request: Request) -> Stream:
-    return _export(request, "mailchimp")
+@get("/mailchimp.csv")
+async def newsletter_mailchimp(request: Request[Any, Any, Any], newsletter: NewsletterExport) -> Stream:
+    return _export(request, newsletter, "mailchimp")
 
 
-ROUTES: list[Any] = [
-    *(handler for form in PAGES for handler in _page_handlers(form)),
-    api_contact,
-    api_webinar,
-    api_signup,
-    api_ebook,
-    api_newsletter,
-    newsletter_page,
-    newsletter_apsis,
-    newsletter_mailchimp,
-]
+PUBLIC_PAGES = Router(
+    path="/",
+    route_handlers=[handler for form in PAGES for handler in _page_handlers(form)],
+    guards=[guards.public],
+)
+PUBLIC_API = Router(
+    path="/api/v1/forms",
+    route_handlers=[api_contact, api_webinar, api_signup, api_ebook, api_newsletter],
+    guards=[guards.public],
+    tags=["forms"],
+    exception_handlers={ValidationException: body_error},
+)
+STAFF_PAGES = Router(
+    path="/personal/nyhetsbrev",
+    route_handlers=[newsletter_page, newsletter_apsis, newsletter_mailchimp],
+    guards=[STAFF],
+    include_in_schema=False,
+)
+
+ROUTES: list[Router] = [PUBLIC_PAGES, PUBLIC_API, STAFF_PAGES]

@@ -1,5 +1,5 @@
 """The instructor's JSON API (stable, in /schema/openapi.json): the review queue, grades, overrides and regrades.
-Instructors and admins only."""
+Instructors and admins only: every route is under one Router carrying the guard."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts.roles import Role
 from coursesite.grading.rules import from_milli
 from coursesite.grading.service import StoredAnswer
-from coursesite.privacy import audit
 from coursesite.review.regrade import RegradeMode
-from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, GradeEventView, RegradePlan
+from coursesite.review.regrading import RegradePlan, RegradeService
+from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, GradeEventView, ReviewService
 from coursesite.web import guards
-from coursesite.web.deps import principal_of, review_of
+from coursesite.web.deps import principal_of
 
 INSTRUCTORS = guards.roles(Role.INSTRUCTOR, Role.ADMIN)
 AnswerId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -119,15 +119,17 @@ def _event(event: GradeEventView) -> GradeEventOut:
     )
 
 
-async def _graded(request: Request, answer: StoredAnswer) -> GradedAnswerOut:
-    history = await review_of(request).history(answer.id)
+async def _graded(review: ReviewService, answer: StoredAnswer) -> GradedAnswerOut:
+    history = await review.history(answer.id)
     return GradedAnswerOut(
         answer_id=answer.id,
         status=answer.status,
         score=answer.score,
         max_score=answer.max_score,
         comment=answer.reviewer_comment,
-        criteria=None if answer.rubric_scores is None else {k: from_milli(v) for k, v in answer.rubric_scores.items()},
+        criteria=None
+        if answer.rubric_scores is None
+        else {k: from_milli(v) or Decimal(0) for k, v in answer.rubric_scores.items()},
         graded_at=answer.graded_at.isoformat() if answer.graded_at else None,
         history=[_event(event) for event in history],
     )
@@ -165,22 +167,17 @@ def _regrade_out(plan: RegradePlan, dry_run: bool) -> RegradeOut:
     )
 
 
-@get("/api/v1/instructor/review-queue", guards=[INSTRUCTORS], tags=["instructor"])
+@get("/api/v1/instructor/review-queue", tags=["instructor"])
 async def api_review_queue(
     request: Request,
+    review: ReviewService,
     limit: Annotated[int, QueryParameter(ge=1, le=QUEUE_MAX)] = 50,
     anonymous: Annotated[bool, QueryParameter()] = False,
 ) -> list[QueueItemOut]:
     """The answers awaiting a person, oldest first: essays, and answers a participant flagged with a reason.
     With `anonymous=true` names are replaced by stable pseudonyms."""
-    items = await review_of(request).queue(limit=limit, anonymous=anonymous)
-    # Anonymous mode shows no account ids: record_many then writes no rows.
-    await audit.record_many(
-        principal_of(request).account_id,
-        "read",
-        ((i.account_id, None) for i in items),
-        what="answer: deltagarens namn och svarens status i granskningskön",
-        why="Bedömning: granskningskön via API",
+    items = await review.queue(
+        principal_of(request), limit=limit, anonymous=anonymous, why="Bedömning: granskningskön via API"
     )
     return [
         QueueItemOut(
@@ -203,32 +200,45 @@ async def api_review_queue(
     ]
 
 
-@post("/api/v1/instructor/answers/{answer_id:int}/grade", guards=[INSTRUCTORS], status_code=200, tags=["instructor"])
-async def api_grade_answer(request: Request, answer_id: AnswerId, data: JSONBody[GradeBody]) -> GradedAnswerOut:
+@post("/api/v1/instructor/answers/{answer_id:int}/grade", status_code=200, tags=["instructor"])
+async def api_grade_answer(
+    request: Request, review: ReviewService, answer_id: AnswerId, data: JSONBody[GradeBody]
+) -> GradedAnswerOut:
     """Grade an answer in the queue. With a rubric, send `criteria` ({criterion id: points}); the score is their
     sum (a `score` sent as well must equal it). 409 when the answer is not awaiting review: use override."""
-    answer = await review_of(request).grade(
+    answer = await review.grade(
         principal_of(request), answer_id, score=data.score, criteria=data.criteria, comment=data.comment
     )
-    return await _graded(request, answer)
+    return await _graded(review, answer)
 
 
-@post("/api/v1/instructor/answers/{answer_id:int}/override", guards=[INSTRUCTORS], status_code=200, tags=["instructor"])
-async def api_override_answer(request: Request, answer_id: AnswerId, data: JSONBody[OverrideBody]) -> GradedAnswerOut:
+@post("/api/v1/instructor/answers/{answer_id:int}/override", status_code=200, tags=["instructor"])
+async def api_override_answer(
+    request: Request, review: ReviewService, answer_id: AnswerId, data: JSONBody[OverrideBody]
+) -> GradedAnswerOut:
     """Replace any grade with `score`; the `reason` is required, kept in the audit trail and shown to the participant."""
-    answer = await review_of(request).override(principal_of(request), answer_id, score=data.score, reason=data.reason)
-    return await _graded(request, answer)
+    answer = await review.override(principal_of(request), answer_id, score=data.score, reason=data.reason)
+    return await _graded(review, answer)
 
 
-@post("/api/v1/instructor/lessons/{slug:str}/regrade", guards=[INSTRUCTORS], status_code=200, tags=["instructor"])
+@post("/api/v1/instructor/lessons/{slug:str}/regrade", status_code=200, tags=["instructor"])
 async def api_regrade_lesson(
-    request: Request, slug: Annotated[str, PathParameter(max_length=80)], data: JSONBody[RegradeBody]
+    request: Request,
+    regrading: RegradeService,
+    slug: Annotated[str, PathParameter(max_length=80)],
+    data: JSONBody[RegradeBody],
 ) -> RegradeOut:
     """Regrade the attempts graded against an older answer key. `mode`: full_credit, both, new_only or keep.
     `dry_run` (the default) lists per participant what would change and saves nothing; otherwise it is applied in
     one transaction and recorded in the audit trail. Attempts a person graded are kept and counted."""
-    plan = await review_of(request).regrade(principal_of(request), slug, data.mode, dry_run=data.dry_run)
+    plan = await regrading.regrade(principal_of(request), slug, data.mode, dry_run=data.dry_run)
     return _regrade_out(plan, data.dry_run)
 
 
-ROUTES: list[Any] = [api_review_queue, api_grade_answer, api_override_answer, api_regrade_lesson]
+ROUTES: list[Any] = [
+    Router(
+        path="/",
+        route_handlers=[api_review_queue, api_grade_answer, api_override_answer, api_regrade_lesson],
+        guards=[INSTRUCTORS],
+    )
+]

@@ -1,14 +1,17 @@
-"""The instructor's GIFT import (an upload form) and export (a download). The work is in course/authoring.py."""
+"""The instructor's GIFT import (an upload form) and export (a download). The work is in course/authoring.py.
+Every route is under one Router carrying the staff guard."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Request, Response, get, post
-from litestar.datastructures import FormMultiDict, UploadFile
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
 from litestar.response import Template
 
@@ -17,9 +20,11 @@ from coursesite.core.errors import Invalid, NotFound
 from coursesite.course import authoring
 from coursesite.course.authoring import AuthoringError, Code, ImportSummary, Problem
 from coursesite.course.catalog import CourseCatalog
+from coursesite.course.model import Course
 from coursesite.review.versions import QuestionVersions
+from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.deps import course_of, settings_of
+from coursesite.web.forms import read_form
 
 STAFF = guards.roles(Role.INSTRUCTOR, Role.ADMIN)
 TEMPLATE = "instructor/import.html"
@@ -62,13 +67,29 @@ def _swedish(problem: Problem) -> str:
     return f"{', '.join(where)}: {message}" if where else message
 
 
-def _text(form: FormMultiDict, name: str) -> str:
-    value = form.get(name)
-    return value.strip()[: FIELD_LENGTHS[name] + 1] if isinstance(value, str) else ""
+@dataclass
+class ImportForm:
+    """The import form's text fields (web/forms.read_form); the GIFT file is its ``file`` upload."""
+
+    act: str = ""
+    lesson: str = ""
+    new_lesson: str = ""
+    title: str = ""
+
+    def values(self) -> dict[str, str]:
+        """Each field trimmed and cut one past its length, so that a check still sees it is too long."""
+        return {name: getattr(self, name).strip()[: limit + 1] for name, limit in FIELD_LENGTHS.items()}
 
 
-def _page(request: Request, *, values=None, errors=None, problems=(), summary=None, status_code=200) -> Template:
-    course = course_of(request)
+def _page(
+    course: Course,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    problems: Iterable[str] = (),
+    summary: ImportSummary | None = None,
+    status_code: int = 200,
+) -> Template:
     return Template(
         TEMPLATE,
         context={
@@ -84,18 +105,20 @@ def _page(request: Request, *, values=None, errors=None, problems=(), summary=No
     )
 
 
-@get("/larare/import", guards=[STAFF], name="instructor-import")
-async def import_page(request: Request) -> Template:
-    return _page(request)
+@get("/larare/import", name="instructor-import")
+async def import_page(course: Course) -> Template:
+    return _page(course)
 
 
-@post("/larare/import", guards=[STAFF])
-async def import_submit(request: Request) -> Template:
+@post("/larare/import")
+async def import_submit(
+    request: Request, course: Course, catalog: CourseCatalog, settings: Settings, versions: QuestionVersions
+) -> Template:
     form = await request.form()
-    values = {name: _text(form, name) for name in FIELD_LENGTHS}
+    values = read_form(ImportForm, form).values()
     errors: dict[str, str] = {}
     act = int(values["act"]) if values["act"].isdigit() else 0
-    if act not in {a.number for a in course_of(request).acts}:
+    if act not in {a.number for a in course.acts}:
         errors["act"] = "Välj en akt."
     slug = values["new_lesson"] or values["lesson"]
     if not slug:
@@ -111,14 +134,13 @@ async def import_submit(request: Request) -> Template:
             errors["file"] = _swedish(exc.problems[0])
         finally:
             await upload.close()
-    if errors:
-        return _page(request, values=values, errors=errors, status_code=400)
+    if errors or not isinstance(upload, UploadFile):
+        return _page(course, values=values, errors=errors, status_code=400)
 
-    catalog: CourseCatalog = request.app.state.catalog
     run = partial(
         _import_and_reload,
         catalog,
-        settings_of(request).lessons_dir,
+        settings.lessons_dir,
         text,
         act=act,
         lesson=slug,
@@ -132,23 +154,23 @@ async def import_submit(request: Request) -> Template:
             if problem.code in FIELD_OF:
                 errors.setdefault(FIELD_OF[problem.code], _swedish(problem))
         listed = [_swedish(p) for p in exc.problems if p.code not in FIELD_OF]
-        return _page(request, values=values, errors=errors, problems=listed, status_code=400)
-    await QuestionVersions(request.app.state.engine).record(catalog.course)
-    return _page(request, summary=summary)
+        return _page(course, values=values, errors=errors, problems=listed, status_code=400)
+    await versions.record(catalog.course)
+    return _page(catalog.course, summary=summary)
 
 
-def _import_and_reload(catalog: CourseCatalog, root: Path, text: str, **options) -> ImportSummary:
+def _import_and_reload(catalog: CourseCatalog, root: Path, text: str, **options: Any) -> ImportSummary:
     summary = authoring.import_gift(root, text, **options)
     catalog.mark_changed()  # every worker reloads on its next request; this one now
     return summary
 
 
-@get("/larare/import/export", guards=[STAFF], name="instructor-export")
+@get("/larare/import/export", name="instructor-export")
 async def export_download(
-    request: Request, lektion: Annotated[str, QueryParameter(min_length=1, max_length=80)]
+    course: Course, lektion: Annotated[str, QueryParameter(min_length=1, max_length=80)]
 ) -> Response:
     try:
-        result = authoring.export_gift(course_of(request), lektion)
+        result = authoring.export_gift(course, lektion)
     except AuthoringError:
         raise NotFound("Lektionen finns inte.") from None
     if not result.written:
@@ -161,4 +183,4 @@ async def export_download(
     )
 
 
-ROUTES = [import_page, import_submit, export_download]
+ROUTES = [Router(path="/", route_handlers=[import_page, import_submit, export_download], guards=[STAFF])]

@@ -1,29 +1,28 @@
 """Insight for instructors: question statistics, participants and their grades, the grade export.
 
 Pages under /larare/ and the stable JSON API under /api/v1/instructor/, all for the instructor and admin roles.
-The definitions of the figures are in docs/insight.md; the computing is in coursesite/insight/.
+The definitions of the figures are in docs/insight.md; the computing is in coursesite/insight/ (InsightService,
+which also writes the audit rows of the pages that show participants). Every route is under one Router carrying
+the staff guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, Router, get
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.course.model import Course, Lesson
-from coursesite.db.accounts import Account
-from coursesite.insight import charts, service
+from coursesite.insight import charts
+from coursesite.insight.service import InsightService
 from coursesite.insight.stats import QuestionStats, discrimination_label, facility_label
-from coursesite.privacy import audit
 from coursesite.web import guards
-from coursesite.web.deps import course_of
+from coursesite.web.deps import principal_of
 
 STAFF = [guards.roles(Role.INSTRUCTOR, Role.ADMIN)]
 
@@ -106,13 +105,14 @@ class QuestionStatsOut(msgspec.Struct):
 
 @get(
     "/api/v1/instructor/questions/{question_id:str}/stats",
-    guards=STAFF,
     tags=["instructor"],
     summary="Statistics of one question",
 )
-async def api_question_stats(request: Request, question_id: FromPath[QuestionId]) -> QuestionStatsOut:
+async def api_question_stats(
+    insight: InsightService, course: Course, question_id: FromPath[QuestionId]
+) -> QuestionStatsOut:
     """Facility, discrimination, attempts and the distribution of responses of one question. 404 unknown question."""
-    report = await service.question_report(course_of(request), question_id)
+    report = await insight.question_report(course, question_id)
     if report is None:
         raise NotFound("Frågan finns inte.")
     stats, dist = report.stats, report.distribution
@@ -144,31 +144,18 @@ async def api_question_stats(request: Request, question_id: FromPath[QuestionId]
     )
 
 
-async def _csv_chunks(course: Course) -> AsyncIterator[bytes]:
-    async for chunk in service.grade_csv(course):
-        yield chunk
-
-
 @get(
     "/api/v1/instructor/grades.csv",
-    guards=STAFF,
     tags=["instructor"],
     summary="Grade export (CSV for Swedish Excel)",
     media_type="text/csv; charset=utf-8",
     response_description="UTF-8 with BOM, ';' separated, decimal comma, CRLF; one row per participant and lesson",
 )
-async def api_grades_csv(request: Request) -> Stream:
+async def api_grades_csv(request: Request, insight: InsightService, course: Course) -> Stream:
     """Every participant and lesson: answered, score, max score, percent, completed. Streamed in batches."""
-    filename = f"betyg-{clock.now().date().isoformat()}.csv"
-    people = await Account.count().where(Account.role == Role.PARTICIPANT.value)
-    await audit.record(
-        request.scope["user"].account_id,
-        "export",
-        what=f"{filename}: namn, e-post och resultat per lektion för {people} deltagare",
-        why="Bedömning: betygsexport",
-    )
+    filename, chunks = await insight.grade_export(principal_of(request), course)
     return Stream(
-        _csv_chunks(course_of(request)),
+        chunks,
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"},
     )
@@ -189,11 +176,10 @@ def _row(stats: QuestionStats, number: int, question) -> dict:
     }
 
 
-@get("/larare/statistik", guards=STAFF, include_in_schema=False, name="instructor_stats")
-async def stats_page(request: Request, lektion: LessonQuery = None) -> Template:
-    course = course_of(request)
+@get("/larare/statistik", include_in_schema=False, name="instructor_stats")
+async def stats_page(insight: InsightService, course: Course, lektion: LessonQuery = None) -> Template:
     lesson = _find_lesson(course, lektion)
-    all_stats = await service.lesson_stats(lesson)
+    all_stats = await insight.lesson_stats(lesson)
     rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions, strict=True), start=1)]
     items_facility = [(f"{r['number']}. {r['question'].name}", r["stats"].facility, r["href"]) for r in rows]
     items_discrimination = [
@@ -214,11 +200,9 @@ async def stats_page(request: Request, lektion: LessonQuery = None) -> Template:
     )
 
 
-@get(
-    "/larare/statistik/fraga/{question_id:str}", guards=STAFF, include_in_schema=False, name="instructor_question_stats"
-)
-async def question_stats_page(request: Request, question_id: FromPath[QuestionId]) -> Template:
-    report = await service.question_report(course_of(request), question_id)
+@get("/larare/statistik/fraga/{question_id:str}", include_in_schema=False, name="instructor_question_stats")
+async def question_stats_page(insight: InsightService, course: Course, question_id: FromPath[QuestionId]) -> Template:
+    report = await insight.question_report(course, question_id)
     if report is None:
         raise NotFound("Frågan finns inte.")
     dist = report.distribution
@@ -254,41 +238,44 @@ async def question_stats_page(request: Request, question_id: FromPath[QuestionId
     )
 
 
-@get("/larare/deltagare", guards=STAFF, include_in_schema=False, name="instructor_participants")
-async def participants_page(request: Request, q: SearchQuery = None, sida: PageQuery = 1) -> Template:
+@get("/larare/deltagare", include_in_schema=False, name="instructor_participants")
+async def participants_page(
+    request: Request, insight: InsightService, course: Course, q: SearchQuery = None, sida: PageQuery = 1
+) -> Template:
     search = (q or "").replace("\x00", "").strip()
-    page = await service.participants_page(search, sida)
-    await audit.record_many(
-        request.scope["user"].account_id,
-        "read",
-        ((p.id, None) for p in page.participants),
-        what="account: namn och e-post; antal påbörjade och avslutade lektioner",
-        why="Kursuppföljning: deltagarlistan",
-    )
+    page = await insight.participants_page(principal_of(request), search, sida)
     return Template(
         "instructor/participants.html",
         context={
             "section": "participants",
             "page": page,
             "search": search,
-            "lesson_count": len(course_of(request).lessons()),
+            "lesson_count": len(course.lessons()),
         },
     )
 
 
-@get("/larare/deltagare/{account_id:int}", guards=STAFF, include_in_schema=False, name="instructor_participant")
-async def participant_page(request: Request, account_id: FromPath[AccountId]) -> Template:
-    detail = await service.participant_detail(course_of(request), account_id)
+@get("/larare/deltagare/{account_id:int}", include_in_schema=False, name="instructor_participant")
+async def participant_page(
+    request: Request, insight: InsightService, course: Course, account_id: FromPath[AccountId]
+) -> Template:
+    detail = await insight.participant_detail(principal_of(request), course, account_id)
     if detail is None:
         raise NotFound("Deltagaren finns inte.")
-    await audit.record(
-        request.scope["user"].account_id,
-        "read",
-        subject_account=account_id,
-        what="account: namn och e-post; svar, resultat och framsteg",
-        why="lärare: deltagarens sida",
-    )
     return Template("instructor/participant.html", context={"section": "participants", "participant": detail})
 
 
-ROUTES = [api_question_stats, api_grades_csv, stats_page, question_stats_page, participants_page, participant_page]
+ROUTES = [
+    Router(
+        path="/",
+        route_handlers=[
+            api_question_stats,
+            api_grades_csv,
+            stats_page,
+            question_stats_page,
+            participants_page,
+            participant_page,
+        ],
+        guards=STAFF,
+    )
+]

@@ -2,34 +2,43 @@
 overrides with a reason, closing a flag, and regrading a lesson after its answer key changed. The JSON API in
 instructor_api.py calls the same ReviewService; these pages only add forms around it.
 
-Anonymous mode is the query parameter `anonym=1`, carried by every link and every form action of these pages."""
+Anonymous mode is the query parameter `anonym=1`, carried by every link and every form action of these pages.
+Every route is under one Router carrying the instructor guard; every form is read through a form class below."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, DomainError, Invalid, NotFound
-from coursesite.course.model import Essay, Matching, MultipleChoice, Ordering, Question, SingleChoice, TrueFalse
-from coursesite.grading.rules import from_milli
-from coursesite.privacy import audit
-from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode
-from coursesite.review.service import (
-    BANK_COMMENT_MAX_CHARS,
-    COMMENT_MAX_CHARS,
-    QUEUE_MAX,
-    REASON_MAX_CHARS,
-    ReviewItem,
+from coursesite.course.model import (
+    Course,
+    Essay,
+    Lesson,
+    Matching,
+    MultipleChoice,
+    Ordering,
+    Question,
+    SingleChoice,
+    TrueFalse,
 )
+from coursesite.grading.rules import from_milli
+from coursesite.review.comments import BANK_COMMENT_MAX_CHARS, CommentBank
+from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode
+from coursesite.review.regrading import RegradeService
+from coursesite.review.service import COMMENT_MAX_CHARS, QUEUE_MAX, REASON_MAX_CHARS, ReviewItem, ReviewService
+from coursesite.review.text import IdentityNumberRefused
 from coursesite.web import guards
-from coursesite.web.deps import course_of, principal_of, review_of
+from coursesite.web.deps import principal_of
+from coursesite.web.forms import read_form
 
 INSTRUCTORS = guards.roles(Role.INSTRUCTOR, Role.ADMIN)
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -38,6 +47,40 @@ Anonym = Annotated[int | None, QueryParameter(ge=0, le=1)]
 SavedId = Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)]
 MAX_NUMBER_CHARS = 20
 QUEUE_PATH = "/larare/granskning"
+MAX_ID_CHARS = 12
+
+
+# -- the forms of these pages (web/forms.read_form): lenient, checked by the service and parse_points
+
+
+@dataclass
+class GradeForm:
+    """The grade form, whose buttons also insert a bank comment (``insert_comment``) and save the comment in the
+    bank (``/larare/kommentarer``, with ``answer_id`` to come back to). The rubric's points are ``criterion-<id>``
+    fields, one per criterion of the question: read by :func:`_criteria`, as their names depend on the rubric."""
+
+    score: str = ""
+    comment: str = ""
+    insert_comment: str = ""
+    answer_id: str = ""
+    text: str = ""  # a bank comment sent on its own, from outside the grade form
+
+
+@dataclass
+class OverrideForm:
+    score: str = ""
+    reason: str = ""
+
+
+@dataclass
+class DismissForm:
+    dismiss_comment: str = ""
+
+
+@dataclass
+class RegradeForm:
+    mode: str = ""
+    action: str = ""
 
 
 # -- small helpers (pure)
@@ -51,10 +94,24 @@ def link(path: str, anonymous: bool, **params: Any) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _field(form: FormMultiDict, name: str, limit: int) -> str:
-    value = form.get(name)
+def _cut(value: str, limit: int) -> str:
     # One character over the limit is kept, so the service's own length check answers with its message.
-    return value[: limit + 1] if isinstance(value, str) else ""
+    return value[: limit + 1]
+
+
+def _forget(values: dict[str, Any], name: str, exc: DomainError) -> None:
+    """A text refused for holding a personnummer or card number is not shown again (core/text.py)."""
+    if isinstance(exc, IdentityNumberRefused):
+        values[name] = ""
+
+
+def _criteria(form: FormMultiDict, rubric: tuple) -> dict[str, str]:
+    """The rubric's ``criterion-<id>`` fields of the grade form, as typed."""
+    values = {}
+    for criterion in rubric:
+        value = form.get(f"criterion-{criterion.id}")
+        values[criterion.id] = _cut(value, MAX_NUMBER_CHARS) if isinstance(value, str) else ""
+    return values
 
 
 def parse_points(raw: str, field_name: str) -> Decimal:
@@ -100,29 +157,21 @@ def response_lines(question: Question | None, response: Any) -> list[str]:
 # -- the queue
 
 
-@get(QUEUE_PATH, guards=[INSTRUCTORS], name="review_queue")
+@get(QUEUE_PATH, name="review_queue")
 async def review_queue(
     request: Request,
+    review: ReviewService,
     anonym: Anonym = None,
     sparat: SavedId = None,
 ) -> Template:
     anonymous = anonym == 1
-    service = review_of(request)
-    items = await service.queue(limit=QUEUE_MAX, anonymous=anonymous)
-    # Anonymous mode shows no account ids: record_many then writes no rows.
-    await audit.record_many(
-        principal_of(request).account_id,
-        "read",
-        ((i.account_id, None) for i in items),
-        what="answer: deltagarens namn och svarens status i granskningskön",
-        why="Bedömning: granskningskön",
-    )
+    items = await review.queue(principal_of(request), limit=QUEUE_MAX, anonymous=anonymous)
     return Template(
         "instructor/review_queue.html",
         context={
             "section": "review",
             "items": items,
-            "size": await service.queue_size(),
+            "size": await review.queue_size(),
             "anonymous": anonymous,
             "saved": sparat,
             "link": lambda path, **params: link(path, anonymous, **params),
@@ -135,10 +184,9 @@ async def review_queue(
 # -- one answer
 
 
-async def _neighbours(request: Request, answer_id: int) -> tuple[int | None, int | None, list[int]]:
+async def _neighbours(review: ReviewService, answer_id: int) -> tuple[int | None, int | None, list[int]]:
     """The previous and next answer in the queue (the first one when this answer is not in it), and the queue."""
-    # Only the order is needed: anonymous skips reading the names.
-    ids = [item.answer_id for item in await review_of(request).queue(limit=QUEUE_MAX, anonymous=True)]
+    ids = await review.queue_order(limit=QUEUE_MAX)  # only the order: no names read
     if answer_id not in ids:
         return None, (ids[0] if ids else None), ids
     index = ids.index(answer_id)
@@ -149,6 +197,8 @@ async def _neighbours(request: Request, answer_id: int) -> tuple[int | None, int
 
 async def _item_page(
     request: Request,
+    review: ReviewService,
+    comments: CommentBank,
     answer_id: int,
     anonymous: bool,
     *,
@@ -159,17 +209,9 @@ async def _item_page(
     notice: str | None = None,
     values: dict[str, Any] | None = None,
 ) -> Template:
-    service = review_of(request)
-    item: ReviewItem = await service.item(answer_id, anonymous=anonymous)
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=item.account_id,
-        what=f"answer {answer_id}: svaret" + ("" if anonymous else " och deltagarens namn"),
-        why="lärare: bedömning",
-    )
-    previous, following, queue_ids = await _neighbours(request, answer_id)
     principal = principal_of(request)
+    item: ReviewItem = await review.item(principal, answer_id, anonymous=anonymous)
+    previous, following, queue_ids = await _neighbours(review, answer_id)
     answer = item.answer
     rubric = rubric_of(item.question)
     values = values or {}
@@ -182,7 +224,7 @@ async def _item_page(
             "question": item.question,
             "rubric": rubric,
             "response_lines": response_lines(item.question, answer.response),
-            "bank": await service.comments(principal.account_id),
+            "bank": await comments.comments(principal.account_id),
             "previous": previous,
             "following": following,
             "position": queue_ids.index(answer_id) + 1 if answer_id in queue_ids else None,
@@ -204,9 +246,11 @@ async def _item_page(
     )
 
 
-@get(f"{QUEUE_PATH}/{{answer_id:int}}", guards=[INSTRUCTORS], name="review_item")
+@get(f"{QUEUE_PATH}/{{answer_id:int}}", name="review_item")
 async def review_item(
     request: Request,
+    review: ReviewService,
+    comments: CommentBank,
     answer_id: Id,
     anonym: Anonym = None,
     sparat: SavedId = None,
@@ -215,15 +259,15 @@ async def review_item(
     notice = f"Bedömningen av svar {sparat} är sparad. Här är nästa svar i kön." if sparat else None
     if andrad:
         notice = "Poängen är ändrad och motiveringen sparad i historiken."
-    return await _item_page(request, answer_id, anonym == 1, notice=notice)
+    return await _item_page(request, review, comments, answer_id, anonym == 1, notice=notice)
 
 
-def _grade_values(form: FormMultiDict, rubric: tuple) -> dict[str, Any]:
+def _grade_values(form: FormMultiDict, fields: GradeForm, rubric: tuple) -> dict[str, Any]:
     """What the grader typed, to show again when the page is rendered once more."""
     return {
-        "criteria": {c.id: _field(form, f"criterion-{c.id}", MAX_NUMBER_CHARS) for c in rubric},
-        "score": _field(form, "score", MAX_NUMBER_CHARS),
-        "comment": _field(form, "comment", COMMENT_MAX_CHARS),
+        "criteria": _criteria(form, rubric),
+        "score": _cut(fields.score, MAX_NUMBER_CHARS),
+        "comment": _cut(fields.comment, COMMENT_MAX_CHARS),
     }
 
 
@@ -231,33 +275,38 @@ def _failure_status(exc: DomainError) -> int:
     return 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 400
 
 
-@post(f"{QUEUE_PATH}/{{answer_id:int}}/bedom", guards=[INSTRUCTORS], status_code=303)
-async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -> Template | Redirect:
+@post(f"{QUEUE_PATH}/{{answer_id:int}}/bedom", status_code=303)
+async def review_grade(
+    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+) -> Template | Redirect:
     """Save a grade; or, with `insert_comment`, put a bank comment into the comment field (the page without
     JavaScript: review.js does that in place)."""
     anonymous = anonym == 1
-    service = review_of(request)
-    item = await service.item(answer_id, anonymous=anonymous)
-    rubric = rubric_of(item.question)
+    principal = principal_of(request)
+    rubric = rubric_of(await review.question_of(answer_id))
     form = await request.form()
-    values = _grade_values(form, rubric)
-    insert = _field(form, "insert_comment", 12)
+    fields = read_form(GradeForm, form)
+    values = _grade_values(form, fields, rubric)
+    insert = _cut(fields.insert_comment, MAX_ID_CHARS)
     if insert:
-        bank = {str(entry.id): entry.text for entry in await service.comments(principal_of(request).account_id)}
+        bank = {str(entry.id): entry.text for entry in await comments.comments(principal.account_id)}
         if insert in bank:
             values["comment"] = "\n".join(part for part in (values["comment"].rstrip(), bank[insert]) if part)
-        return await _item_page(request, answer_id, anonymous, values=values)
-    *_, queue_before = await _neighbours(request, answer_id)
+        return await _item_page(request, review, comments, answer_id, anonymous, values=values)
+    *_, queue_before = await _neighbours(review, answer_id)
     try:
         if rubric:
             criteria = {c.id: parse_points(values["criteria"][c.id], f"criteria.{c.id}") for c in rubric}
-            await service.grade(principal_of(request), answer_id, criteria=criteria, comment=values["comment"])
+            await review.grade(principal, answer_id, criteria=criteria, comment=values["comment"])
         else:
             score = parse_points(values["score"], "score")
-            await service.grade(principal_of(request), answer_id, score=score, comment=values["comment"])
+            await review.grade(principal, answer_id, score=score, comment=values["comment"])
     except (Invalid, Conflict) as exc:
+        _forget(values, "comment", exc)
         return await _item_page(
             request,
+            review,
+            comments,
             answer_id,
             anonymous,
             status_code=_failure_status(exc),
@@ -266,7 +315,7 @@ async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -
             message=exc.message,
             values=values,
         )
-    remaining = [i.answer_id for i in await service.queue(limit=QUEUE_MAX, anonymous=True)]
+    remaining = await review.queue_order(limit=QUEUE_MAX)
     index = queue_before.index(answer_id) if answer_id in queue_before else -1
     after = [i for i in queue_before[index + 1 :] + queue_before[: max(index, 0)] if i in remaining]
     target = after[0] if after else (remaining[0] if remaining else None)
@@ -275,18 +324,23 @@ async def review_grade(request: Request, answer_id: Id, anonym: Anonym = None) -
     return Redirect(link(f"{QUEUE_PATH}/{target}", anonymous, sparat=answer_id), status_code=303)
 
 
-@post(f"{QUEUE_PATH}/{{answer_id:int}}/andra", guards=[INSTRUCTORS], status_code=303)
-async def review_override(request: Request, answer_id: Id, anonym: Anonym = None) -> Template | Redirect:
+@post(f"{QUEUE_PATH}/{{answer_id:int}}/andra", status_code=303)
+async def review_override(
+    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+) -> Template | Redirect:
     """Replace any grade with a score and a required reason."""
     anonymous = anonym == 1
-    form = await request.form()
-    values = {"score": _field(form, "score", MAX_NUMBER_CHARS), "reason": _field(form, "reason", REASON_MAX_CHARS)}
+    fields = read_form(OverrideForm, await request.form())
+    values = {"score": _cut(fields.score, MAX_NUMBER_CHARS), "reason": _cut(fields.reason, REASON_MAX_CHARS)}
     try:
         score = parse_points(values["score"], "score")
-        await review_of(request).override(principal_of(request), answer_id, score=score, reason=values["reason"])
+        await review.override(principal_of(request), answer_id, score=score, reason=values["reason"])
     except (Invalid, Conflict) as exc:
+        _forget(values, "reason", exc)
         return await _item_page(
             request,
+            review,
+            comments,
             answer_id,
             anonymous,
             status_code=_failure_status(exc),
@@ -298,25 +352,29 @@ async def review_override(request: Request, answer_id: Id, anonym: Anonym = None
     return Redirect(link(f"{QUEUE_PATH}/{answer_id}", anonymous, andrad=1) + "#historik", status_code=303)
 
 
-@post(f"{QUEUE_PATH}/{{answer_id:int}}/avsluta", guards=[INSTRUCTORS], status_code=303)
-async def review_dismiss(request: Request, answer_id: Id, anonym: Anonym = None) -> Template | Redirect:
+@post(f"{QUEUE_PATH}/{{answer_id:int}}/avsluta", status_code=303)
+async def review_dismiss(
+    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+) -> Template | Redirect:
     """Close the participant's flag and keep the score, with a comment they are shown."""
     anonymous = anonym == 1
-    form = await request.form()
-    comment = _field(form, "dismiss_comment", COMMENT_MAX_CHARS)
+    comment = _cut(read_form(DismissForm, await request.form()).dismiss_comment, COMMENT_MAX_CHARS)
     try:
-        await review_of(request).dismiss_flag(principal_of(request), answer_id, comment=comment)
+        await review.dismiss_flag(principal_of(request), answer_id, comment=comment)
     except (Invalid, Conflict) as exc:
+        shown = "" if isinstance(exc, IdentityNumberRefused) else comment
         errors = {"dismiss_comment": " ".join(exc.field_errors.values())}
         return await _item_page(
             request,
+            review,
+            comments,
             answer_id,
             anonymous,
             status_code=_failure_status(exc),
             failed="dismiss",
             errors=errors,
             message=exc.message,
-            values={"dismiss_comment": comment},
+            values={"dismiss_comment": shown},
         )
     return Redirect(link(QUEUE_PATH, anonymous, sparat=answer_id), status_code=303)
 
@@ -324,25 +382,35 @@ async def review_dismiss(request: Request, answer_id: Id, anonym: Anonym = None)
 # -- the comment bank: buttons inside the grade form (formaction), so what was typed is kept
 
 
-def _return_to(form: FormMultiDict) -> int | None:
-    raw = _field(form, "answer_id", 12)
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 2**31 - 1 else None
+def _return_to(fields: GradeForm) -> int | None:
+    raw = fields.answer_id
+    return int(raw) if len(raw) <= MAX_ID_CHARS and raw.isdigit() and 1 <= int(raw) <= 2**31 - 1 else None
 
 
 async def _after_bank_change(
-    request: Request, form: FormMultiDict, anonymous: bool, *, notice: str | None = None, exc: DomainError | None = None
+    request: Request,
+    review: ReviewService,
+    comments: CommentBank,
+    form: FormMultiDict,
+    anonymous: bool,
+    *,
+    notice: str | None = None,
+    exc: DomainError | None = None,
 ) -> Template | Redirect:
-    answer_id = _return_to(form)
+    fields = read_form(GradeForm, form)
+    answer_id = _return_to(fields)
     if answer_id is None:
         if exc is not None:
             raise exc
         return Redirect(link(QUEUE_PATH, anonymous), status_code=303)
-    item = await review_of(request).item(answer_id, anonymous=anonymous)
-    values = _grade_values(form, rubric_of(item.question))
+    values = _grade_values(form, fields, rubric_of(await review.question_of(answer_id)))
     if exc is not None:
+        _forget(values, "comment", exc)
         errors = {"bank": " ".join(exc.field_errors.values()) or exc.message}
         return await _item_page(
             request,
+            review,
+            comments,
             answer_id,
             anonymous,
             status_code=_failure_status(exc),
@@ -351,29 +419,36 @@ async def _after_bank_change(
             message=exc.message,
             values=values,
         )
-    return await _item_page(request, answer_id, anonymous, notice=notice, values=values)
+    return await _item_page(request, review, comments, answer_id, anonymous, notice=notice, values=values)
 
 
-@post("/larare/kommentarer", guards=[INSTRUCTORS], status_code=200)
-async def bank_save(request: Request, anonym: Anonym = None) -> Template | Redirect:
+@post("/larare/kommentarer", status_code=200)
+async def bank_save(
+    request: Request, review: ReviewService, comments: CommentBank, anonym: Anonym = None
+) -> Template | Redirect:
     """Save the comment being written (field `comment`, or `text`) in the instructor's own comment bank."""
     form = await request.form()
-    text = _field(form, "comment", BANK_COMMENT_MAX_CHARS) or _field(form, "text", BANK_COMMENT_MAX_CHARS)
+    fields = read_form(GradeForm, form)
+    text = _cut(fields.comment, BANK_COMMENT_MAX_CHARS) or _cut(fields.text, BANK_COMMENT_MAX_CHARS)
     try:
-        await review_of(request).save_comment(principal_of(request).account_id, text)
+        await comments.save(principal_of(request).account_id, text)
     except Invalid as exc:
-        return await _after_bank_change(request, form, anonym == 1, exc=exc)
-    return await _after_bank_change(request, form, anonym == 1, notice="Kommentaren är sparad i kommentarbanken.")
+        return await _after_bank_change(request, review, comments, form, anonym == 1, exc=exc)
+    notice = "Kommentaren är sparad i kommentarbanken."
+    return await _after_bank_change(request, review, comments, form, anonym == 1, notice=notice)
 
 
-@post("/larare/kommentarer/{comment_id:int}/ta-bort", guards=[INSTRUCTORS], status_code=200)
-async def bank_delete(request: Request, comment_id: Id, anonym: Anonym = None) -> Template | Redirect:
+@post("/larare/kommentarer/{comment_id:int}/ta-bort", status_code=200)
+async def bank_delete(
+    request: Request, review: ReviewService, comments: CommentBank, comment_id: Id, anonym: Anonym = None
+) -> Template | Redirect:
     form = await request.form()
     try:
-        await review_of(request).delete_comment(principal_of(request).account_id, comment_id)
+        await comments.delete(principal_of(request).account_id, comment_id)
     except NotFound as exc:
-        return await _after_bank_change(request, form, anonym == 1, exc=exc)
-    return await _after_bank_change(request, form, anonym == 1, notice="Kommentaren är borttagen ur kommentarbanken.")
+        return await _after_bank_change(request, review, comments, form, anonym == 1, exc=exc)
+    notice = "Kommentaren är borttagen ur kommentarbanken."
+    return await _after_bank_change(request, review, comments, form, anonym == 1, notice=notice)
 
 
 # -- regrading
@@ -382,17 +457,18 @@ async def bank_delete(request: Request, comment_id: Id, anonym: Anonym = None) -
 REGRADE_PATH = "/larare/omrattning"
 
 
-def _lesson(request: Request, slug: str):
-    lesson = next((item for item in course_of(request).lessons() if item.slug == slug), None)
+def _lesson(course: Course, slug: str) -> Lesson:
+    lesson = next((item for item in course.lessons() if item.slug == slug), None)
     if lesson is None:
         raise NotFound("Lektionen finns inte.")
     return lesson
 
 
-async def _regrade_page(request: Request, slug: str | None, *, status_code: int = 200, **context: Any) -> Template:
-    service = review_of(request)
-    outdated = await service.outdated_lessons()
-    lesson = _lesson(request, slug) if slug else None
+async def _regrade_page(
+    regrading: RegradeService, course: Course, slug: str | None, *, status_code: int = 200, **context: Any
+) -> Template:
+    outdated = await regrading.outdated_lessons()
+    lesson = _lesson(course, slug) if slug else None
     return Template(
         "instructor/regrade.html",
         context={
@@ -412,42 +488,51 @@ async def _regrade_page(request: Request, slug: str | None, *, status_code: int 
     )
 
 
-@get(REGRADE_PATH, guards=[INSTRUCTORS], name="regrade")
+@get(REGRADE_PATH, name="regrade")
 async def regrade_page(
-    request: Request, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None
+    regrading: RegradeService, course: Course, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None
 ) -> Template:
-    return await _regrade_page(request, lektion)
+    return await _regrade_page(regrading, course, lektion)
 
 
-@post(f"{REGRADE_PATH}/{{slug:str}}", guards=[INSTRUCTORS], status_code=200)
-async def regrade_submit(request: Request, slug: Slug) -> Template:
+@post(f"{REGRADE_PATH}/{{slug:str}}", status_code=200)
+async def regrade_submit(request: Request, regrading: RegradeService, course: Course, slug: Slug) -> Template:
     """`action=preview` is a dry run that saves nothing; `action=apply` regrades in one transaction."""
-    _lesson(request, slug)
-    form = await request.form()
-    raw_mode = _field(form, "mode", 20)
-    action = _field(form, "action", 10)
+    _lesson(course, slug)
+    fields = read_form(RegradeForm, await request.form())
     try:
-        mode = RegradeMode(raw_mode)
+        mode = RegradeMode(fields.mode)
     except ValueError:
         return await _regrade_page(
-            request, slug, status_code=400, errors={"mode": "Välj hur de gamla försöken ska räknas."}
+            regrading, course, slug, status_code=400, errors={"mode": "Välj hur de gamla försöken ska räknas."}
         )
-    if action not in ("preview", "apply"):
+    if fields.action not in ("preview", "apply"):
         return await _regrade_page(
-            request, slug, status_code=400, mode=mode, errors={"action": "Välj Förhandsgranska eller Genomför."}
+            regrading,
+            course,
+            slug,
+            status_code=400,
+            mode=mode,
+            errors={"action": "Välj Förhandsgranska eller Genomför."},
         )
-    plan = await review_of(request).regrade(principal_of(request), slug, mode, dry_run=action == "preview")
-    return await _regrade_page(request, slug, mode=mode, plan=plan)
+    plan = await regrading.regrade(principal_of(request), slug, mode, dry_run=fields.action == "preview")
+    return await _regrade_page(regrading, course, slug, mode=mode, plan=plan)
 
 
 ROUTES: list[Any] = [
-    review_queue,
-    review_item,
-    review_grade,
-    review_override,
-    review_dismiss,
-    bank_save,
-    bank_delete,
-    regrade_page,
-    regrade_submit,
+    Router(
+        path="/",
+        route_handlers=[
+            review_queue,
+            review_item,
+            review_grade,
+            review_override,
+            review_dismiss,
+            bank_save,
+            bank_delete,
+            regrade_page,
+            regrade_submit,
+        ],
+        guards=[INSTRUCTORS],
+    )
 ]

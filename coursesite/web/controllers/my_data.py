@@ -15,14 +15,15 @@ from litestar import Request, Response, Router, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.accounts import service as accounts
+from coursesite.accounts.service import AccountService
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.service import BillingService
 from coursesite.core.errors import Conflict, Invalid, RateLimited
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
 from coursesite.web import guards
-from coursesite.web.deps import login_policy, principal_of
+from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
 from coursesite.web.forms import read_form
 
@@ -132,7 +133,9 @@ async def my_data_profile(request: Request, rights: RightsService, billing: Bill
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
-async def _confirm_new_email(request: Request, email: str | None, password: str | None) -> None:
+async def _confirm_new_email(
+    request: Request, accounts: AccountService, email: str | None, password: str | None
+) -> None:
     """A new login address needs the password again (someone at an unlocked computer must not take the account).
     The same address, or none, needs nothing."""
     if email is None:
@@ -148,17 +151,17 @@ async def _confirm_new_email(request: Request, email: str | None, password: str 
             field_errors={"current_password": "Ange ditt nuvarande lösenord."},
         )
     client = request.client.host if request.client else ""
-    await accounts.confirm_password(
-        principal_of(request).account_id, password[:PASSWORD_MAX], client, login_policy(request)
-    )
+    await accounts.confirm_password(principal_of(request).account_id, password[:PASSWORD_MAX], client)
 
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
-async def my_data_email(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+async def my_data_email(
+    request: Request, rights: RightsService, billing: BillingService, accounts: AccountService
+) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
     try:
-        await _confirm_new_email(request, email, form.current_password)
+        await _confirm_new_email(request, accounts, email, form.current_password)
         await rights.rectify(principal_of(request).account_id, ProfileChanges(email=email))
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
@@ -205,18 +208,18 @@ async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
 
 
 @get("/api/v1/me/data", tags=["privacy"], media_type="application/json")
-async def api_my_data(request: Request, exports: AccessExports) -> Response[bytes]:
+async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
     """Everything held about me (art. 15), table by table from the registry, each field with its description,
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
     grading works, my rights and the supervisory authority (IMY). A download (content-disposition attachment)."""
-    return await export_download(await exports.export(principal_of(request).account_id), "json")
+    return await export_download(await exports.export(principal_of(request).account_id), "json", pdf)
 
 
 @get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
-async def api_my_data_pdf(request: Request, exports: AccessExports) -> Response[bytes]:
+async def api_my_data_pdf(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
-    return await export_download(await exports.export(principal_of(request).account_id), "pdf")
+    return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -236,7 +239,9 @@ class ProfileOut(msgspec.Struct):
 
 
 @patch("/api/v1/me/profile", tags=["privacy"])
-async def api_my_profile(request: Request, rights: RightsService, data: JSONBody[ProfileBody]) -> ProfileOut:
+async def api_my_profile(
+    request: Request, rights: RightsService, accounts: AccountService, data: JSONBody[ProfileBody]
+) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
     409 when another account has the address), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
@@ -244,7 +249,7 @@ async def api_my_profile(request: Request, rights: RightsService, data: JSONBody
     gets a notice (art. 19). 400 with `errors` per field."""
     contact = {name: getattr(data, name) for name in CONTACT_FIELDS if getattr(data, name) is not None}
     billing = dict(data.billing) if data.billing is not None else None
-    await _confirm_new_email(request, data.email, data.current_password)
+    await _confirm_new_email(request, accounts, data.email, data.current_password)
     changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled, email=data.email)
     result = await rights.rectify(principal_of(request).account_id, changes)
     return ProfileOut(changed=list(result.changed), notified=list(result.notified))

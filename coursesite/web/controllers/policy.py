@@ -7,19 +7,17 @@ address and email are written in one place only.
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated, Any
 
-import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from coursesite.accounts.roles import Role
 from coursesite.core import clock, formatting
+from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy import policy
 from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
-from coursesite.settings import REPO_ROOT
 from coursesite.web import guards
 from coursesite.web.deps import billing_of, configured_periods
 
@@ -104,9 +102,8 @@ async def record_of_processing(request: Request) -> Template:
     include_in_schema=False,
     media_type="application/pdf",
 )
-async def record_of_processing_pdf(request: Request) -> Response[bytes]:
-    html = _environment().get_template(RECORD_PDF_TEMPLATE).render(**_record_context(request))
-    content = await anyio.to_thread.run_sync(render_record_pdf, html)  # WeasyPrint blocks: never on the event loop
+async def record_of_processing_pdf(request: Request, pdf: PdfRenderer) -> Response[bytes]:
+    content = await pdf.render(record_pdf(_record_context(request)))
     filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
     return Response(
         content,
@@ -115,26 +112,9 @@ async def record_of_processing_pdf(request: Request) -> Response[bytes]:
     )
 
 
-@functools.cache
-def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=FileSystemLoader(REPO_ROOT / "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render_record_pdf(html: str) -> bytes:
-    """The record as PDF (blocking). Its stylesheet is in the template; nothing is fetched from anywhere."""
-    from weasyprint import HTML
-
-    from coursesite.billing.pdf import LocalOnlyFetcher
-
-    return HTML(string=html, url_fetcher=LocalOnlyFetcher()).write_pdf()
+def record_pdf(context: dict[str, Any]) -> PdfDocument:
+    """The record as a PDF to render. Its stylesheet is in the template; nothing is fetched from anywhere."""
+    return PdfDocument(RECORD_PDF_TEMPLATE, context)
 
 
 ROUTES = [privacy_policy, record_of_processing, record_of_processing_pdf]

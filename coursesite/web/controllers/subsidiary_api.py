@@ -12,17 +12,24 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
-from litestar.connection import ASGIConnection
+from litestar import Router, get, post
+from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
 from litestar.params import PathParameter, QueryParameter
 from litestar.status_codes import HTTP_401_UNAUTHORIZED
 
-from coursesite.privacy import subsidiaries
-from coursesite.privacy.subsidiaries import ID_MAX, PAGE_DEFAULT, PAGE_MAX, SubsidiaryInfo, SubsidiaryService
+from coursesite.subsidiaries.service import (
+    ID_MAX,
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    SubsidiaryInfo,
+    SubsidiaryService,
+    authenticate,
+)
 
 SECURITY_SCHEME_NAME = "subsidiaryToken"
 SECURITY_COMPONENTS = Components(
@@ -34,7 +41,7 @@ SECURITY_COMPONENTS = Components(
         )
     }
 )
-SECURITY = [{SECURITY_SCHEME_NAME: []}]
+SECURITY: list[SecurityRequirement] = [{SECURITY_SCHEME_NAME: []}]
 # Bearer-token clients: no CSRF (the CSRF middleware's opt key) and no session (the guard drops it).
 OPT = {"exclude_from_csrf": True, "exclude_session": True}
 NO_STORE = CacheControlHeader(no_store=True)
@@ -46,15 +53,15 @@ class BearerTokenRequired(HTTPException):
     status_code = HTTP_401_UNAUTHORIZED
 
 
-def _bearer(connection: ASGIConnection) -> str | None:
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
-async def subsidiary_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def subsidiary_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Only an active subsidiary's bearer token passes; it is put on the connection state for the handler."""
     connection.scope["user"] = None  # a session cookie, if any, means nothing here
-    found = await subsidiaries.authenticate(_bearer(connection))
+    found = await authenticate(_bearer(connection))
     if found is None:
         raise BearerTokenRequired(
             detail="En giltig nyckel för dotterbolaget krävs (Authorization: Bearer …).",
@@ -63,12 +70,10 @@ async def subsidiary_token(connection: ASGIConnection, _: BaseRouteHandler) -> N
     connection.state.subsidiary = found
 
 
-def _subsidiary(request: Request) -> SubsidiaryInfo:
-    return request.state.subsidiary
-
-
-def _service(request: Request) -> SubsidiaryService:
-    return request.app.state.subsidiaries
+def current_subsidiary(request: Request[Any, Any, Any]) -> SubsidiaryInfo:
+    """The subsidiary the guard authenticated (the `subsidiary` dependency of every route here)."""
+    found: SubsidiaryInfo = request.state.subsidiary
+    return found
 
 
 class ParticipantsOut(msgspec.Struct):
@@ -88,12 +93,10 @@ class NoticesOut(msgspec.Struct):
     notices: list[NoticeOut]
 
 
-ROUTE = dict(guards=[subsidiary_token], security=SECURITY, opt=OPT, tags=["subsidiary"], cache_control=NO_STORE)
-
-
-@get("/api/v1/subsidiary/participants", **ROUTE)
+@get("/participants")
 async def subsidiary_participants(
-    request: Request,
+    subsidiaries: SubsidiaryService,
+    subsidiary: SubsidiaryInfo,
     limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
     after: Annotated[int, QueryParameter(ge=0, le=ID_MAX, description="next_after of the previous page")] = 0,
 ) -> ParticipantsOut:
@@ -102,16 +105,16 @@ async def subsidiary_participants(
     the fields of its purpose's allow-list, by their registry names. Restricted people are never included. Every
     call that returns people is logged as a disclosure. Page on with `after=next_after` until `next_after` is null.
     401 without a valid token."""
-    page = await _service(request).participants(_subsidiary(request), limit=limit, after=after)
+    page = await subsidiaries.participants(subsidiary, limit=limit, after=after)
     return ParticipantsOut(participants=page.participants, next_after=page.next_after)
 
 
-@get("/api/v1/subsidiary/notices", **ROUTE)
-async def subsidiary_notices(request: Request) -> NoticesOut:
+@get("/notices")
+async def subsidiary_notices(subsidiaries: SubsidiaryService, subsidiary: SubsidiaryInfo) -> NoticesOut:
     """Unacknowledged notices for this subsidiary, oldest first: `rectification` (with the corrected fields in
     `changes`), `erasure` or `restriction` (stop processing; only store what you hold) of the person it knows by
     `subject_ref`."""
-    notices = await _service(request).notices(_subsidiary(request))
+    notices = await subsidiaries.notices(subsidiary)
     return NoticesOut(
         notices=[
             NoticeOut(id=n.id, kind=n.kind, subject_ref=n.subject_ref, changes=n.changes, created_at=n.created_at)
@@ -120,10 +123,26 @@ async def subsidiary_notices(request: Request) -> NoticesOut:
     )
 
 
-@post("/api/v1/subsidiary/notices/{notice_id:int}/acknowledge", status_code=204, **ROUTE)
-async def subsidiary_acknowledge(request: Request, notice_id: Annotated[int, PathParameter(ge=1, le=ID_MAX)]) -> None:
+@post("/notices/{notice_id:int}/acknowledge", status_code=204)
+async def subsidiary_acknowledge(
+    subsidiaries: SubsidiaryService,
+    subsidiary: SubsidiaryInfo,
+    notice_id: Annotated[int, PathParameter(ge=1, le=ID_MAX)],
+) -> None:
     """The subsidiary has acted on a notice. 204 (also again); 404 for a notice that is not this subsidiary's."""
-    await _service(request).acknowledge(_subsidiary(request), notice_id)
+    await subsidiaries.acknowledge(subsidiary, notice_id)
 
 
-ROUTES = [subsidiary_participants, subsidiary_notices, subsidiary_acknowledge]
+# The subsidiary API's own authentication, carried once: the bearer-token guard, no CSRF and no session, no caching.
+API = Router(
+    path="/api/v1/subsidiary",
+    route_handlers=[subsidiary_participants, subsidiary_notices, subsidiary_acknowledge],
+    guards=[subsidiary_token],
+    dependencies={"subsidiary": Provide(current_subsidiary, sync_to_thread=False)},
+    security=SECURITY,
+    opt=OPT,
+    tags=["subsidiary"],
+    cache_control=NO_STORE,
+)
+
+ROUTES = [API]

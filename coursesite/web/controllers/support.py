@@ -21,9 +21,10 @@ from litestar.response import Redirect, Template
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.core.text import has_forbidden_characters
+from coursesite.pdf import PdfRenderer
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
-from coursesite.privacy.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
+from coursesite.signups.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.support.cases import (
     CASE_KINDS,
     DESCRIPTION_MAX,
@@ -358,18 +359,20 @@ async def lift_submit(request: Request, cases: CaseService, case_id: FromPath[Ca
 ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 
 
-async def _access_export(request: Request, cases: CaseService, case_id: int, extension: str) -> Response[bytes]:
+async def _access_export(
+    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: int, extension: str
+) -> Response[bytes]:
     """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
     account, or someone who only used the forms). The service audits it as a read of all their data."""
     data = await cases.access_export(case_id, principal_of(request).account_id, format=extension)
-    return await export_download(data, extension, filename=f"registerutdrag-arende-{case_id}.{extension}")
+    return await export_download(data, extension, pdf, filename=f"registerutdrag-arende-{case_id}.{extension}")
 
 
 @get("/kundtjanst/arende/{case_id:int}/registerutdrag", include_in_schema=False)
 async def access_export_download(
-    request: Request, cases: CaseService, case_id: FromPath[CaseId], format: ExportFormat = "json"
+    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[CaseId], format: ExportFormat = "json"
 ) -> Response[bytes]:
-    return await _access_export(request, cases, case_id, format)
+    return await _access_export(request, cases, pdf, case_id, format)
 
 
 # -- pages: what to do at the newsletter processors (art. 19)
@@ -492,12 +495,12 @@ async def api_complete(
 
 @get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
 async def api_access_export(
-    request: Request, cases: CaseService, case_id: CaseId, format: ExportFormat = "json"
+    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: CaseId, format: ExportFormat = "json"
 ) -> Response[bytes]:
     """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
     GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
     request, 409 when it is linked to no account or person. Audited as a read of all the person's data."""
-    return await _access_export(request, cases, case_id, format)
+    return await _access_export(request, cases, pdf, case_id, format)
 
 
 class RectifyBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,5 +1,6 @@
 """The invoice and credit-note PDF (WeasyPrint): every field ML ch. 17 asks for is in the text, in Swedish; nothing is
-fetched from another host; the process pool renders the same document."""
+fetched from another host; the process pool renders the same document. The renderer is the app's one
+(coursesite/pdf.py), with the app's Jinja environment (web/templating.build_environment)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,28 @@ from datetime import date
 
 import pypdf
 import pytest
+from jinja2 import StrictUndefined
 
-from coursesite.billing.pdf import (
-    INVOICE_CSS,
-    CertificatePdf,
-    LocalOnlyFetcher,
-    PdfRenderer,
-    _kit,
-    _write_pdf,
-    render_certificate_pdf,
-    render_document_pdf,
-)
+from coursesite.billing.document import InvoiceDocument
+from coursesite.billing.pdf import INVOICE_STYLESHEET, invoice_pdf
+from coursesite.certificates.document import CertificatePdf, certificate_pdf
+from coursesite.pdf import TEMPLATES_DIR, LocalOnlyFetcher, PdfDocument, PdfJob, PdfRenderer, write_pdf
+from coursesite.web.templating import build_environment
 from tests.unit.billing.sample_documents import COMPANY, COURSE, PRIVATE, credit_note
 from tests.unit.billing.sample_documents import invoice as sample_invoice
 
 ISSUED = date(2026, 11, 26)
+INVOICE_CSS = TEMPLATES_DIR / INVOICE_STYLESHEET
+ENVIRONMENT = build_environment(company_name="Balansekonomi Svenska AB")
+RENDERER = PdfRenderer(ENVIRONMENT, workers=1)  # render_now only: its pool is never started
+
+
+def render_document_pdf(doc: InvoiceDocument) -> bytes:
+    return RENDERER.render_now(invoice_pdf(doc))
+
+
+def render_certificate_pdf(cert: CertificatePdf) -> bytes:
+    return RENDERER.render_now(certificate_pdf(cert))
 
 
 def invoice(net_ore: int = 1_000_000, buyer=PRIVATE, number: str = "2026-00001"):
@@ -203,7 +211,8 @@ def test_rendering_never_opens_a_connection(monkeypatch):
         '<link rel="stylesheet" href="https://example.com/evil.css">'
         '<p style="background: url(http://example.com/pixel.png)">Hej</p><img src="https://example.com/logo.png">'
     )
-    assert _write_pdf(html, _kit().invoice_css).startswith(b"%PDF-")
+    job = PdfJob(html, INVOICE_CSS.parent.as_uri() + "/", str(INVOICE_CSS))
+    assert write_pdf(job).startswith(b"%PDF-")
     assert attempts == []
 
 
@@ -236,19 +245,37 @@ def test_certificate_has_name_course_date_and_code():
 
 
 async def test_the_process_pool_renders_invoices_and_certificates():
-    renderer = PdfRenderer(workers=1)
+    renderer = PdfRenderer(ENVIRONMENT, workers=1)
     try:
-        invoice_pdf, certificate_pdf = await renderer.render(invoice()), await renderer.render_certificate(CERTIFICATE)
+        invoice_bytes = await renderer.render(invoice_pdf(invoice()))
+        certificate_bytes = await renderer.render(certificate_pdf(CERTIFICATE))
     finally:
         renderer.close()
-    assert "Att betala 12 500,00 kr" in pdf_text(invoice_pdf)
-    assert "ABCDE-FGHJK" in pdf_text(certificate_pdf)
+    assert "Att betala 12 500,00 kr" in pdf_text(invoice_bytes)
+    assert "ABCDE-FGHJK" in pdf_text(certificate_bytes)
+    assert invoice_bytes == render_document_pdf(invoice())  # the same bytes as in this process
     renderer.close()  # twice is fine
     with pytest.raises(RuntimeError):
-        await renderer.render(invoice())
+        await renderer.render(invoice_pdf(invoice()))
 
 
 def test_the_pool_size_is_at_most_two_by_default():
-    assert 1 <= PdfRenderer().workers <= 2
+    assert 1 <= PdfRenderer(ENVIRONMENT).workers <= 2
     with pytest.raises(ValueError):
-        PdfRenderer(workers=0)
+        PdfRenderer(ENVIRONMENT, workers=0)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [invoice_pdf(invoice(buyer=COMPANY)), invoice_pdf(credit()), certificate_pdf(CERTIFICATE)],
+    ids=["invoice", "credit note", "certificate"],
+)
+def test_the_templates_are_given_every_name_they_use(document: PdfDocument):
+    """The app's environment prints a missing name as nothing; a strict overlay of it shows none is missing."""
+    strict = ENVIRONMENT.overlay(undefined=StrictUndefined)
+    assert strict.get_template(document.template).render(document.context) == RENDERER.html(document)
+
+
+def test_the_base_url_is_the_templates_directory_absolute():
+    assert invoice_pdf(invoice()).base_url == (TEMPLATES_DIR / "billing").as_uri() + "/"
+    assert invoice_pdf(invoice()).base_url.startswith("file:///")

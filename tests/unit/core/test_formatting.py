@@ -14,6 +14,7 @@ from coursesite.core.formatting import (
     format_decimal_sv,
     format_money_ore,
     format_percent_sv,
+    format_rate_sv,
     to_stockholm,
 )
 
@@ -105,6 +106,20 @@ def test_format_percent_sv(value, decimals: int, expected: str) -> None:
 
 def test_percent_default_is_whole_percent() -> None:
     assert format_percent_sv(67) == "67" + NBSP + "%"
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [
+        (Decimal("0.25"), "25\xa0%"),
+        (Decimal("0.125"), "12,5\xa0%"),
+        (Decimal("0.06"), "6\xa0%"),
+        (1, "100\xa0%"),
+        (0, "0\xa0%"),
+    ],
+)
+def test_format_rate_sv_shows_a_rate_with_its_own_decimals(rate, expected: str) -> None:
+    assert format_rate_sv(rate) == expected
 
 
 @pytest.mark.parametrize("bad", ["67", None, True])

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +26,7 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import Disclosure, DisclosureSubject, FormSubmission, RecipientNotice, Subsidiary
@@ -39,6 +39,9 @@ PAGE_DEFAULT = 100
 PAGE_MAX = 500
 NOTICES_MAX = 500  # notices served per call, oldest first; acknowledging them brings the next ones
 ID_MAX = 2**31 - 1
+# The registry's free text (typed at the command line) goes through the one rule for free text (core/text.py).
+NAME_RULE = TextRule(NAME_MAX, subject="Namnet", required=True, missing="Ange dotterbolagets namn.")
+CHANNEL_RULE = TextRule(CHANNEL_MAX, subject="Kanalen")
 
 # How each shareable field is read, one SQL expression per registry name, over its population's FROM (`account a`
 # left-joined with `enrollment e`, or `person p`). Anything not here cannot be shared (a test checks every
@@ -149,16 +152,12 @@ def _info(row: dict[str, Any]) -> SubsidiaryInfo:
     )
 
 
-def _clean(text: str | None, label: str, max_length: int, *, required: bool) -> str | None:
-    value = (text or "").strip()
-    if not value:
-        if required:
-            raise Invalid(f"Ange {label}.", field_errors={label: f"Ange {label}."})
-        return None
-    if len(value) > max_length or any(unicodedata.category(ch).startswith("C") for ch in value):
-        message = f"{label} får ha högst {max_length} tecken och inga styrtecken."
-        raise Invalid(message, field_errors={label: message})
-    return value
+def _clean(value: str | None, rule: TextRule, field: str) -> str:
+    """``value`` by the free-text rule, or Invalid naming ``field`` (the message never repeats a refused number)."""
+    try:
+        return clean_text(value, rule)
+    except TextRefused as refused:
+        raise Invalid(refused.message, field_errors={field: refused.message}) from None
 
 
 def check_purpose(purpose: str) -> str:
@@ -177,9 +176,9 @@ async def add_subsidiary(name: str, purpose: str, channel: str | None = None) ->
 
     A revoked (name, purpose) is given a new token and made active again; an active one is a Conflict (revoke it
     first), so a token in use is never replaced by mistake."""
-    name = _clean(name, "name", NAME_MAX, required=True)  # type: ignore[assignment]
+    name = _clean(name, NAME_RULE, "name")
     purpose = check_purpose((purpose or "").strip())
-    channel = _clean(channel, "channel", CHANNEL_MAX, required=False)
+    channel = _clean(channel, CHANNEL_RULE, "channel") or None
     token = secrets.token_urlsafe(32)
     now = clock.now()
     async with write_transaction(Subsidiary._meta.db):
@@ -197,6 +196,8 @@ async def add_subsidiary(name: str, purpose: str, channel: str | None = None) ->
             )
             row_id = inserted[0]["id"]
         row = await Subsidiary.select().where(Subsidiary.id == row_id).first()
+    if row is None:  # written in the same transaction: cannot happen
+        raise RuntimeError(f"subsidiary {row_id} vanished")
     return _info(row), token
 
 
@@ -216,9 +217,12 @@ async def revoke_subsidiary(name: str, purpose: str) -> SubsidiaryInfo:
         .where((Subsidiary.name == name) & (Subsidiary.purpose == purpose))
         .returning(Subsidiary.id)
     )
+    missing = NotFound(f"Inget dotterbolag {name[:NAME_MAX]!r} med ändamålet {purpose[:40]!r}.")
     if not rows:
-        raise NotFound(f"Inget dotterbolag {name[:NAME_MAX]!r} med ändamålet {purpose[:40]!r}.")
+        raise missing
     row = await Subsidiary.select().where(Subsidiary.id == rows[0]["id"]).first()
+    if row is None:
+        raise missing
     return _info(row)
 
 

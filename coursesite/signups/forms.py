@@ -6,9 +6,10 @@ Two layers:
 - **Pure** (no database): :data:`FORMS` says, per form, which contact fields go to ``person``, which of its own fields
   go to ``form_submission.details``, which are required and which consents it asks for. :func:`validate` turns a raw
   mapping (a JSON body or an HTML form) into a :class:`CleanSubmission` or a message per field. A field that is not
-  in the form's list is refused by name; every free-text field refuses personnummer and card numbers
-  (:mod:`coursesite.privacy.pii`, through :mod:`coursesite.accounts.validation` for names, e-mail and source), and a
-  refused value is never echoed.
+  in the form's list is refused by name; every free-text field (names, source, message) goes through the one rule for
+  free text (:mod:`coursesite.core.text`: NUL, control and bidi characters, personnummer, samordningsnummer and card
+  numbers refused, never stripped, and the length bounded), the e-mail and the mobile through their shape checks in
+  :mod:`coursesite.accounts.validation`, and a refused value is never echoed.
 - **Database**: :class:`PublicForms` stores a clean submission in one write transaction (``person`` upserted by
   lower-cased e-mail, one ``form_submission``, one ``consent`` per consent given), and :func:`set_profile` switches a
   person's profile on or off.
@@ -31,29 +32,24 @@ Decisions:
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
-from coursesite.accounts.validation import (
-    MSG_CONTROL,
-    PersonalNumberRefused,
-    normalise_email,
-    normalise_mobile,
-    normalise_name,
-    normalise_source,
-)
+from coursesite.accounts.validation import EMAIL_MAX, NAME_MAX, SOURCE_MAX, normalise_email, normalise_mobile
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
+from coursesite.core.text import TextRule, clean_text
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Person
-from coursesite.privacy.pii import find_forbidden, refusal_message
+from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
 
 __all__ = [
@@ -218,31 +214,55 @@ class CleanSubmission:
     channel: str = DEFAULT_CHANNEL
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+# Every free-text field goes through the one rule (core/text.py): it refuses, never strips, NUL, control and bidi
+# characters, personnummer, samordningsnummer and card numbers, and bounds the length. The e-mail and the mobile are
+# checked for their shape (accounts/validation.py), which refuses the same characters and numbers.
+NAME_RULES: dict[str, TextRule] = {
+    "first_name": TextRule(NAME_MAX, subject="Förnamnet", missing="Ange ditt förnamn."),
+    "last_name": TextRule(NAME_MAX, subject="Efternamnet", missing="Ange ditt efternamn."),
+}
+SOURCE_RULE = TextRule(SOURCE_MAX, subject="Svaret")
+MESSAGE_RULE = TextRule(
+    MESSAGE_MAX, subject="Meddelandet", multiline=True, required=True, missing="Skriv ditt meddelande."
+)
+# A catalogue choice or a channel is one of a fixed list; the rule only keeps what cannot be in the list out of it.
+CHOICE_RULE = TextRule(SLUG_MAX, subject="Valet", check_identity_numbers=False)
+TEXT_LIMITS = {
+    "first_name": NAME_MAX,
+    "last_name": NAME_MAX,
+    "email": EMAIL_MAX,
+    "source": SOURCE_MAX,
+    "message": MESSAGE_MAX,
+}
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
-def _message(value: Any) -> str:
-    """The contact message: free text with line breaks, at most MESSAGE_MAX characters, no personnummer or card."""
-    text = _text(value)
-    if not text:
-        raise ValueError("Skriv ditt meddelande.")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any((unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t") for ch in text) or any(
-        "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in text
-    ):
-        raise ValueError(MSG_CONTROL)
-    if len(text) > MESSAGE_MAX:
-        raise ValueError(f"Meddelandet får vara högst {MESSAGE_MAX} tecken.")
-    findings = find_forbidden(text)
-    if findings:
-        raise PersonalNumberRefused(refusal_message(findings, "Meddelandet"))
-    return text
+def _name(name: str):
+    rule = NAME_RULES[name]
+
+    def check(value: Any) -> str:
+        return _WHITESPACE_RUN.sub(" ", clean_text(value, rule))  # "Anna  Lisa" is "Anna Lisa"
+
+    return check
+
+
+def _free_text(rule: TextRule):
+    def check(value: Any) -> str:
+        return clean_text(value, rule)
+
+    return check
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or not str(value).strip()
 
 
 def _catalogue(kind: str):
     def check(value: Any) -> str:
-        slug = _text(value)
+        try:
+            slug = clean_text(value, CHOICE_RULE)
+        except ValueError:
+            slug = ""
         if slug not in CATALOGUE[kind]:
             raise ValueError(CATALOGUE_MESSAGES[kind])
         return slug
@@ -267,11 +287,11 @@ def _is_true(value: Any) -> bool | None:
 
 _CHECKERS = {
     "email": normalise_email,
-    "first_name": lambda v: normalise_name(v, "first"),
-    "last_name": lambda v: normalise_name(v, "last"),
+    "first_name": _name("first_name"),
+    "last_name": _name("last_name"),
     "mobile": normalise_mobile,
-    "source": normalise_source,
-    "message": _message,
+    "source": _free_text(SOURCE_RULE),
+    "message": _free_text(MESSAGE_RULE),
     "webinar": _catalogue("webinar"),
     "event": _catalogue("event"),
     "ebook": _catalogue("ebook"),
@@ -294,9 +314,12 @@ def unknown_field_key(name: Any) -> str:
 
 def check_channel(value: Any) -> str:
     """The channel a form was sent on: ``kurssajten`` when none is named, else one of :data:`CHANNELS`."""
-    channel = _text(value)
-    if not channel:
+    if _is_empty(value):
         return DEFAULT_CHANNEL
+    try:
+        channel = clean_text(value, CHOICE_RULE)
+    except ValueError:
+        channel = ""
     if channel not in CHANNELS:
         raise ValueError(MSG_CHANNEL)
     return channel
@@ -321,13 +344,13 @@ def validate(
         if raw is not None and not isinstance(raw, str):
             errors[name] = "Ogiltigt värde."
             continue
-        if not _text(raw):
+        if _is_empty(raw):
             if name in spec.required:
                 errors[name] = _REQUIRED_MESSAGES.get(name, "Fältet måste fyllas i.")
             continue
         try:
             cleaned = _CHECKERS[name](raw)
-        except ValueError as exc:  # PersonalNumberRefused included: the message never repeats the digits
+        except ValueError as exc:  # core.text.TextRefused included: the message never repeats the digits
             errors[name] = str(exc)
             continue
         if cleaned:
@@ -414,10 +437,11 @@ async def _account_id_for(email: str) -> int | None:
     return row["id"] if row else None
 
 
-async def _upsert_person(given: dict[str, str], account_id: int | None, now) -> int:
+async def _upsert_person(given: dict[str, str], account_id: int | None, now: datetime) -> int:
     row = await Person.select(Person.id, Person.account).where(Person.email == given["email"]).first()
     if row is None:
-        person = Person(created_at=now, updated_at=now, account=account_id, **given)
+        values: dict[str, Any] = {"created_at": now, "updated_at": now, "account": account_id, **given}
+        person = Person(**values)
         await person.save()
         return person.id
     changes: dict[Any, Any] = {getattr(Person, name): value for name, value in given.items() if name != "email"}
@@ -428,7 +452,9 @@ async def _upsert_person(given: dict[str, str], account_id: int | None, now) -> 
     return row["id"]
 
 
-async def _record_consent(person_id: int, account_id: int | None, consent: ConsentSpec, channel: str, now) -> None:
+async def _record_consent(
+    person_id: int, account_id: int | None, consent: ConsentSpec, channel: str, now: datetime
+) -> None:
     already = await Consent.exists().where(
         (Consent.person == person_id)
         & (Consent.kind == consent.kind)
@@ -486,7 +512,7 @@ async def set_profile(person_or_account: Account | Person | int, enabled: bool) 
     await Person.update({Person.profile_enabled: enabled, Person.updated_at: now}).where(where)
 
 
-async def _set_account_profile(account_id: int, enabled: bool, now) -> None:
+async def _set_account_profile(account_id: int, enabled: bool, now: datetime) -> None:
     if await AccountPrivacy.exists().where(AccountPrivacy.account == account_id):
         await AccountPrivacy.update({AccountPrivacy.profile_enabled: enabled, AccountPrivacy.updated_at: now}).where(
             AccountPrivacy.account == account_id

@@ -14,7 +14,7 @@ The formats (pure: :func:`apsis_csv` / :func:`mailchimp_csv` format rows):
 - **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header ``"Email Address","First Name","Kurssajten ID"``
   (the first two are names Mailchimp maps automatically; the third is mapped to a text field once), every value quoted.
 
-The Kurssajten-ID (privacy/processors.subscriber_ref, keyed by the site's secret) is how staff find a person in the
+The Kurssajten-ID (signups/processors.subscriber_ref, keyed by the site's secret) is how staff find a person in the
 processor's tool when an erasure, correction, restriction or withdrawal must be passed on (art. 19) after we no
 longer hold the e-mail. It is stored per person and export in ``disclosure_subject.subject_ref``.
 
@@ -30,17 +30,23 @@ import io
 import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from piccolo.engine.base import Engine
 
 from coursesite.core import clock
 from coursesite.db.accounts import Account
-from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, StaffAudit
+from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.policy import NEWSLETTER_REF_FIELD as REF_FIELD
-from coursesite.privacy.processors import NEWSLETTER_CONSENT, subscriber_ref
+from coursesite.signups.processors import NEWSLETTER_CONSENT, subscriber_ref
 
-__all__ = ["FORMATS", "ExportFormat", "Subscriber", "NewsletterExport", "format_rows"]
+__all__ = ["FORMATS", "ExportFormat", "ExportLogEntry", "Subscriber", "NewsletterExport", "format_rows"]
 
 BATCH = 500
 PURPOSE = "newsletter"
+RECENT_EXPORTS = 20  # shown on the staff page
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class ExportFormat:
     filename: str
     header: tuple[str, str, str]
     delimiter: str
-    quoting: int
+    quoting: Literal[0, 1, 2, 3]  # csv.QUOTE_MINIMAL, QUOTE_ALL …
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -71,6 +77,15 @@ class Subscriber:
     from_account: bool  # the e-mail and name come from `account`, not `person`
 
 
+@dataclass(frozen=True)
+class ExportLogEntry:
+    """One newsletter export from the disclosure log: to whom, how many people, when (no one's data)."""
+
+    recipient: str
+    people: int
+    created_at: datetime
+
+
 def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str, str]], *, header: bool = False) -> str:
     """Pure: the CSV text of ``rows`` (e-mail, first name, Kurssajten-ID) in the format, with the header first when asked."""
     buffer = io.StringIO()
@@ -82,9 +97,23 @@ def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str, str]], *, head
 
 
 class NewsletterExport:
-    def __init__(self, engine, *, ref_key: str) -> None:
+    """The newsletter exports: built once in create_app. Every export is a logged disclosure and an audited staff
+    export, whoever calls :meth:`stream`."""
+
+    def __init__(self, engine: Engine, audit: AuditLog, *, ref_key: str) -> None:
         self.engine = engine
+        self.audit = audit
         self.ref_key = ref_key  # the key of the Kurssajten-ID: the site's secret
+
+    async def recent_exports(self, limit: int = RECENT_EXPORTS) -> list[ExportLogEntry]:
+        """The newest newsletter exports, newest first."""
+        rows = await (
+            Disclosure.select(Disclosure.recipient, Disclosure.people, Disclosure.created_at)
+            .where(Disclosure.purpose == PURPOSE)
+            .order_by(Disclosure.created_at, ascending=False)
+            .limit(max(1, min(limit, 500)))
+        )
+        return [ExportLogEntry(row["recipient"], row["people"], row["created_at"]) for row in rows]
 
     async def subscribers(self) -> AsyncIterator[list[Subscriber]]:
         """The people a newsletter may go to, in batches, one per e-mail."""
@@ -115,14 +144,11 @@ class NewsletterExport:
             created_at=clock.now(),
         )
         await disclosure.save()
-        await StaffAudit.insert(
-            StaffAudit(
-                actor=actor_id,
-                action="export",
-                what="person.email, person.first_name (nyhetsbrevets mottagare)",
-                why=f"Nyhetsbrev: export till {fmt.recipient} (utlämnande {disclosure.id})",
-                created_at=clock.now(),
-            )
+        await self.audit.record(
+            actor_id,
+            "export",
+            what="person.email, person.first_name (nyhetsbrevets mottagare)",
+            why=f"Nyhetsbrev: export till {fmt.recipient} (utlämnande {disclosure.id})",
         )
         yield format_rows(fmt, (), header=True).encode("utf-8")
         count = 0
@@ -152,10 +178,10 @@ class NewsletterExport:
             await asyncio.sleep(0)
 
 
-async def _eligible(consents: list[dict], seen: set[str]) -> list[Subscriber]:
+async def _eligible(consents: list[dict[str, Any]], seen: set[str]) -> list[Subscriber]:
     person_ids = {c["person"] for c in consents if c["person"] is not None}
     account_ids = {c["account"] for c in consents if c["person"] is None and c["account"] is not None}
-    people = {}
+    people: dict[int, dict[str, Any]] = {}
     if person_ids:
         rows = await Person.select(
             Person.id, Person.email, Person.first_name, Person.account, Person.profile_enabled, Person.restricted_at
@@ -163,20 +189,20 @@ async def _eligible(consents: list[dict], seen: set[str]) -> list[Subscriber]:
         people = {r["id"]: r for r in rows}
     emails = [p["email"] for p in people.values()]
     # The accounts that are the same person: linked, or with the same e-mail (an account made after the form).
-    where = None
+    where: Any = None
     linked = {p["account"] for p in people.values() if p["account"] is not None} | account_ids
     if linked:
         where = Account.id.is_in(list(linked))
     if emails:
         by_email = Account.email.is_in(emails)
         where = by_email if where is None else where | by_email
-    accounts: dict[int, dict] = {}
+    accounts: dict[int, dict[str, Any]] = {}
     if where is not None:
         accounts = {
             r["id"]: r for r in await Account.select(Account.id, Account.email, Account.first_name).where(where)
         }
     account_by_email = {a["email"]: a["id"] for a in accounts.values()}
-    privacy: dict[int, dict] = {}
+    privacy: dict[int, dict[str, Any]] = {}
     if accounts:
         rows = await AccountPrivacy.select(
             AccountPrivacy.account, AccountPrivacy.profile_enabled, AccountPrivacy.restricted_at

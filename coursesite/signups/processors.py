@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.engine.base import Engine
+
 from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.db.engine import write_transaction
-from coursesite.db.privacy import DisclosureSubject, ProcessorNotice, StaffAudit
+from coursesite.db.privacy import DisclosureSubject, ProcessorNotice
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.policy import NEWSLETTER_FIELDS, NEWSLETTER_REF_FIELD
 
 NEWSLETTER_CONSENT = "newsletter"  # the consent kind the newsletter exports go by
@@ -92,7 +95,7 @@ async def received_by_processors(link: Any) -> list[Received]:
 def subject_link(account_id: int | None, person_ids: Iterable[int]) -> Any:
     """The DisclosureSubject condition for an account and its form person rows."""
     person_ids = list(person_ids)
-    link = DisclosureSubject.account == account_id if account_id is not None else None
+    link: Any = DisclosureSubject.account == account_id if account_id is not None else None
     if person_ids:
         by_person = DisclosureSubject.person.is_in(person_ids)
         link = by_person if link is None else link | by_person
@@ -173,8 +176,9 @@ class ProcessorNotices:
     """Staff's list of what to do at the processors, and marking a notice done. Both are audited: the list shows
     corrected contact data, and marking done is a change."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: Engine, audit: AuditLog) -> None:
         self.engine = engine
+        self.audit = audit
 
     async def count_pending(self) -> int:
         return await ProcessorNotice.count().where(ProcessorNotice.done_at.is_null())
@@ -188,14 +192,11 @@ class ProcessorNotices:
         )
         views = [_view(row) for row in rows]
         if views:
-            await StaffAudit.insert(
-                StaffAudit(
-                    actor=actor_id,
-                    action="read",
-                    what="processor_notice (Kurssajten-ID, rättade uppgifter)",
-                    why="Nyhetsbrev: meddelanden att utföra hos personuppgiftsbiträden",
-                    created_at=clock.now(),
-                )
+            await self.audit.record(
+                actor_id,
+                "read",
+                what="processor_notice (Kurssajten-ID, rättade uppgifter)",
+                why="Nyhetsbrev: meddelanden att utföra hos personuppgiftsbiträden",
             )
         return views
 
@@ -222,15 +223,12 @@ class ProcessorNotices:
                 .returning(ProcessorNotice.id)
             )
             if marked:
-                await StaffAudit.insert(
-                    StaffAudit(
-                        actor=actor_id,
-                        action="change",
-                        subject_account=row["account"],
-                        subject_person=row["person"],
-                        what=f"processor_notice {notice_id} ({row['recipient']}, {row['kind']})",
-                        why=f"Utfört hos {row['recipient']} (artikel 19)",
-                        created_at=now,
-                    )
+                await self.audit.record(
+                    actor_id,
+                    "change",
+                    subject_account=row["account"],
+                    subject_person=row["person"],
+                    what=f"processor_notice {notice_id} ({row['recipient']}, {row['kind']})",
+                    why=f"Utfört hos {row['recipient']} (artikel 19)",
                 )
             return _view((await ProcessorNotice.select().where(ProcessorNotice.id == notice_id))[0])

@@ -1,10 +1,10 @@
-"""The Kurssajten-ID of a newsletter export row and which corrections reach a processor (privacy/processors.py)."""
+"""The Kurssajten-ID of a newsletter export row and which corrections reach a processor (signups/processors.py)."""
 
 import re
 
 import pytest
 
-from coursesite.privacy.processors import exported_changes, subscriber_ref
+from coursesite.signups.processors import exported_changes, subscriber_ref
 
 KEY = "a-test-key-that-is-long-enough-0123456789"
 
