@@ -228,3 +228,20 @@ async def login_as_staff(client, role: str = "instructor", email: str | None = N
 async def instructor(client):
     """The client, logged in as an instructor."""
     return await login_as_staff(client, "instructor")
+
+
+@pytest.fixture
+def forms(db):
+    """The public forms on the test database."""
+    from coursesite.privacy.forms import PublicForms
+
+    return PublicForms(db)
+
+
+@pytest.fixture
+def billing(db):
+    """Billing with the configuration in force (test_billing.py has its own, with a test configuration)."""
+    from coursesite.billing.config import load_billing_config
+    from coursesite.billing.service import BillingService
+
+    return BillingService(db, load_billing_config())

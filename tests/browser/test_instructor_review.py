@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_participant_path import register
+from tests.browser.support import register
 from tests.support import correct_response
 
 pytestmark = pytest.mark.browser

@@ -29,7 +29,7 @@ from coursesite.db.privacy import (
 from coursesite.privacy.cases import RESTRICTION_APPLIED, CaseService
 from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService, apply_restriction
-from tests.integration.test_erasure import dump
+from tests.support import dump
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
 NEEDLES = (EMAIL, FIRST, LAST, MOBILE, "701234987")

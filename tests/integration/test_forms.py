@@ -11,7 +11,6 @@ import pytest
 
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
-from coursesite.db.accounts import Account
 from coursesite.db.privacy import (
     AccountPrivacy,
     Consent,
@@ -21,38 +20,17 @@ from coursesite.db.privacy import (
     Person,
     StaffAudit,
 )
-from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
+from coursesite.privacy.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, set_profile
 from coursesite.privacy.newsletter import NewsletterExport
 from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import TEST_SECRET
+from tests.support import CARD, PERSONNUMMER, make_account, valid
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-PERSONNUMMER = "20000101-2384"
 
 
 def ref(email: str) -> str:
     return subscriber_ref(TEST_SECRET, email)
-
-
-CARD = "4111 1111 1111 1111"
-
-
-def valid(form: str, email: str = "anna@example.se") -> dict:
-    """A complete, valid submission of every field the form takes."""
-    full = {
-        "first_name": "Anna",
-        "last_name": "Andersson",
-        "email": email,
-        "mobile": "070-123 45 67",
-        "source": "En vän tipsade mig",
-        "message": "Hej! När startar nästa kurs?",
-        "webinar": "budget-pa-en-timme",
-        "event": "konferens-hushallsekonomi",
-        "ebook": "hushallsbudgeten",
-        "newsletter_consent": True,
-        "consent": True,
-    }
-    return {name: full[name] for name in FORMS[form].fields}
 
 
 # Every free-text field of every form (the mobile is not free text: it must be a phone number, and is refused too).
@@ -72,11 +50,6 @@ def fixed_clock():
     clock.set_now(None)
 
 
-@pytest.fixture
-def forms(db) -> PublicForms:
-    return PublicForms(db)
-
-
 async def counts() -> tuple[int, int, int]:
     return await Person.count(), await FormSubmission.count(), await Consent.count()
 
@@ -84,21 +57,6 @@ async def counts() -> tuple[int, int, int]:
 async def details_of(person_id: int) -> list[dict]:
     rows = await FormSubmission.select().where(FormSubmission.person == person_id).output(load_json=True)
     return rows
-
-
-async def make_account(
-    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
-) -> int:
-    account = Account(
-        email=email,
-        password_hash="not-a-real-hash",
-        first_name=first_name,
-        last_name=last_name,
-        mobile=mobile,
-        created_at=clock.now(),
-    )
-    await account.save()
-    return account.id
 
 
 # --- forms ------------------------------------------------------------------------------------------------------------

@@ -18,8 +18,7 @@ from coursesite.privacy.processors import ProcessorNotices, subscriber_ref
 from coursesite.privacy.retention import run_retention
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from tests.conftest import TEST_SECRET
-from tests.integration.test_erasure import dump
-from tests.integration.test_forms import forms, make_account  # noqa: F401 - the forms fixture
+from tests.support import dump, make_account
 
 EMAIL = "nora.nyhetsbrev@example.se"
 
@@ -30,7 +29,7 @@ async def export(db, *kinds: str) -> None:
             pass
 
 
-async def subscriber(forms, email: str = EMAIL, *, account: bool = True) -> tuple[int | None, int]:  # noqa: F811
+async def subscriber(forms, email: str = EMAIL, *, account: bool = True) -> tuple[int | None, int]:
     account_id = await make_account(email, first_name="Nora") if account else None
     receipt = await forms.submit("newsletter", {"email": email, "first_name": "Nora", "consent": True})
     return account_id, receipt.person_id
@@ -44,7 +43,7 @@ def ref(email: str = EMAIL) -> str:
     return subscriber_ref(TEST_SECRET, email)
 
 
-async def test_withdrawal_restriction_and_rectification_reach_every_processor_that_got_the_person(db, forms):  # noqa: F811
+async def test_withdrawal_restriction_and_rectification_reach_every_processor_that_got_the_person(db, forms):
     account_id, person_id = await subscriber(forms)
     await subscriber(forms, "annan@example.se")
     await export(db, "apsis", "mailchimp")
@@ -72,7 +71,7 @@ async def test_withdrawal_restriction_and_rectification_reach_every_processor_th
     assert ref("annan@example.se") not in {n["subject_ref"] for n in await notices()}
 
 
-async def test_a_person_in_no_export_gives_no_notice(db, forms):  # noqa: F811
+async def test_a_person_in_no_export_gives_no_notice(db, forms):
     account_id, _ = await subscriber(forms)
     rights = RightsService(db)
     await rights.withdraw_consent(account_id, "newsletter")
@@ -80,7 +79,7 @@ async def test_a_person_in_no_export_gives_no_notice(db, forms):  # noqa: F811
     assert await ProcessorNotice.count() == 0
 
 
-async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms):  # noqa: F811
+async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms):
     """Exports made before the Kurssajten-ID existed: the processor got no ID, so no notice can name the person."""
     account_id, person_id = await subscriber(forms)
     disclosure = (
@@ -99,7 +98,7 @@ async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms
     assert await ProcessorNotice.count() == 0
 
 
-async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  # noqa: F811
+async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "mailchimp")
     await RightsService(db).rectify(account_id, ProfileChanges(contact={"first_name": "Norah"}))
@@ -128,7 +127,7 @@ async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  
         await service.mark_done(pending.id + 1000, actor_id=None)
 
 
-async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, forms):  # noqa: F811
+async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "apsis", "apsis", "mailchimp")
     await RightsService(db).withdraw_consent(account_id, "newsletter")
@@ -146,7 +145,7 @@ async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, f
     assert not [name for name, text in tables.items() if EMAIL in text or "Nora" in text]
 
 
-async def test_erasure_of_a_form_person_without_an_account(db, forms):  # noqa: F811
+async def test_erasure_of_a_form_person_without_an_account(db, forms):
     _, person_id = await subscriber(forms, account=False)
     await export(db, "apsis")
     report = await erase_person(db, person_id=person_id, actor_id=None, case_id=None)
@@ -155,14 +154,14 @@ async def test_erasure_of_a_form_person_without_an_account(db, forms):  # noqa: 
     assert await Person.count() == 0
 
 
-async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):  # noqa: F811
+async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):
     _, person_id = await subscriber(forms, account=False)
     await export(db, "mailchimp")
     assert await RightsService(db).apply_person_restriction(person_id, "Begäran per telefon") is True
     assert [(n["kind"], n["person"], n["account"]) for n in await notices()] == [("restriction", person_id, None)]
 
 
-async def test_retention_deletes_done_notices_after_the_disclosure_log_period_and_keeps_pending_ones(db, forms):  # noqa: F811
+async def test_retention_deletes_done_notices_after_the_disclosure_log_period_and_keeps_pending_ones(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "apsis", "mailchimp")
     await RightsService(db).withdraw_consent(account_id, "newsletter")

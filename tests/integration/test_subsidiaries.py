@@ -18,7 +18,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Customer, Enrollment
 from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice, Subsidiary
-from coursesite.privacy import registry, subsidiaries
+from coursesite.privacy import access, registry, subsidiaries
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed_fields
 from coursesite.privacy.subsidiaries import FIELD_SQL, SubsidiaryService
 from tests.conftest import TEST_SECRET, run_in_own_loop
@@ -219,7 +219,6 @@ async def test_pages_by_keyset_cover_everyone_once(service):
 
 
 async def test_the_disclosure_shows_in_the_persons_access_export(service):
-    access = pytest.importorskip("coursesite.privacy.access")
     anna = await account("anna@example.se")
     found, _ = await added()
     await service.participants(found)

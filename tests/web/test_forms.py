@@ -10,7 +10,7 @@ from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
 from coursesite.privacy.forms import FORMS
 from coursesite.privacy.processors import subscriber_ref
 from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
-from tests.integration.test_forms import CARD, PERSONNUMMER, valid
+from tests.support import CARD, PERSONNUMMER, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
 PAGES = {

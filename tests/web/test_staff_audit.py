@@ -11,8 +11,9 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import Person, StaffAudit
 from coursesite.privacy import audit
 from tests.conftest import PASSWORD, api_post, login_as_staff
-from tests.web.test_finance import COMPANY, enrol
-from tests.web.test_instructor_review import ESSAY, participant_answers
+from tests.support import COMPANY, enrol, participant_answers
+
+ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
 
 
 async def new_rows(actor_id: int, since: int) -> list[audit.AuditEntry]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coursesite.billing import ocr as ocr_module
 from coursesite.billing.bgmax import (
     BgMaxError,
     BgMaxFile,
@@ -606,7 +607,6 @@ def test_a_day_of_payments_from_a_file() -> None:
 
 
 def test_default_validator_is_billing_ocr() -> None:
-    ocr_module = pytest.importorskip("coursesite.billing.ocr")
     references = [OCR_A, ZERO_LED, "123455", "1234567890", "Faktura 1", OCR_A[:-1] + "x"]
     assert [ocr_module.is_valid_ocr(r) for r in references] == [valid_ocr(r) for r in references]
     matched, unmatched = match_payments([payment(100, OCR_A), payment(100, "123455")], INVOICES)
