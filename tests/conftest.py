@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def _engine_name() -> str:
 
 
 async def _reset_postgres(url: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(url)
     try:
@@ -82,7 +83,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    values = dict(
+    values: dict[str, Any] = dict(
         database_url=database_url,
         secret_key=TEST_SECRET,
         environment="test",

@@ -67,9 +67,11 @@ def correct_response(question: Question) -> Any:
         best = max((a for a in question.answers if a.text.strip() != "*"), key=lambda a: a.fraction)
         return best.text.replace("*", "")  # a wildcard matches the empty run too
     if isinstance(question, Numeric):
-        best = max((a for a in question.answers if not a.is_catch_all), key=lambda a: a.fraction)
-        low, high = best.bounds()
-        return _number(best.value if best.value is not None else (low + high) / 2)
+        closest = max((a for a in question.answers if not a.is_catch_all), key=lambda a: a.fraction)
+        bounds = closest.bounds()
+        assert bounds is not None  # only a catch-all has none, and it is left out above
+        low, high = bounds
+        return _number(closest.value if closest.value is not None else (low + high) / 2)
     if isinstance(question, Matching):
         return {pair.left.id: pair.right_id for pair in question.pairs}
     if isinstance(question, Ordering):

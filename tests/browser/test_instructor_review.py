@@ -158,5 +158,5 @@ def _answer_id(page: Page) -> int:
     """The answer id of the grading page, or of the first answer in the queue."""
     hidden = page.locator('input[name="answer_id"]')
     if hidden.count():
-        return int(hidden.first.get_attribute("value"))
-    return int(page.locator("tr[id^=svar-]").first.get_attribute("id").removeprefix("svar-"))
+        return int(hidden.first.get_attribute("value") or "")
+    return int((page.locator("tr[id^=svar-]").first.get_attribute("id") or "").removeprefix("svar-"))

@@ -139,6 +139,7 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     assert await DisclosureSubject.count().where(DisclosureSubject.person == other) == 1
     assert await Person.count().where(Person.id == other) == 1
     detail = await cases.detail(case.id)
+    assert detail.outcome is not None
     assert (
         "Uppgifter från våra formulär" in detail.outcome
         and "Kursbolaget AB" in detail.outcome

@@ -29,10 +29,16 @@ async def export(db, *kinds: str) -> None:
             pass
 
 
-async def subscriber(forms, email: str = EMAIL, *, account: bool = True) -> tuple[int | None, int]:
-    account_id = await make_account(email, first_name="Nora") if account else None
+async def subscriber(forms, email: str = EMAIL) -> tuple[int, int]:
+    """A newsletter subscriber with an account: (account id, person id)."""
+    account_id = await make_account(email, first_name="Nora")
+    return account_id, await form_subscriber(forms, email)
+
+
+async def form_subscriber(forms, email: str = EMAIL) -> int:
+    """A newsletter subscriber through the form only: the person id."""
     receipt = await forms.submit("newsletter", {"email": email, "first_name": "Nora", "consent": True})
-    return account_id, receipt.person_id
+    return receipt.person_id
 
 
 async def notices() -> list[dict]:
@@ -146,7 +152,7 @@ async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, f
 
 
 async def test_erasure_of_a_form_person_without_an_account(db, forms):
-    _, person_id = await subscriber(forms, account=False)
+    person_id = await form_subscriber(forms)
     await export(db, "apsis")
     report = await erase_person(db, person_id=person_id, actor_id=None, case_id=None)
     assert report.processors == ("Apsis",)
@@ -155,7 +161,7 @@ async def test_erasure_of_a_form_person_without_an_account(db, forms):
 
 
 async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):
-    _, person_id = await subscriber(forms, account=False)
+    person_id = await form_subscriber(forms)
     await export(db, "mailchimp")
     assert await RightsService(db).apply_person_restriction(person_id, "Begäran per telefon") is True
     assert [(n["kind"], n["person"], n["account"]) for n in await notices()] == [("restriction", person_id, None)]

@@ -157,7 +157,7 @@ async def test_html_form_keeps_a_known_channel(client):
     data = html_form("newsletter") | {"kanal": "kursplattformen", "_csrf_token": token}
     response = await client.post("/nyhetsbrev", data=data, follow_redirects=False)
     assert response.status_code == 303
-    assert (await Consent.select(Consent.channel).first())["channel"] == "kursplattformen"
+    assert (await Consent.select(Consent.channel))[0]["channel"] == "kursplattformen"
 
 
 # --- the staff exports ------------------------------------------------------------------------------------------------

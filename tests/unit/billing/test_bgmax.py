@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -50,7 +51,7 @@ OCR_A, OCR_B, OCR_C = ocr("202600001"), ocr("202600002"), ocr("202600003")
 
 
 def payment(amount_ore: int, reference: str = OCR_A, **kw) -> Payment:
-    defaults = dict(
+    defaults: dict[str, Any] = dict(
         reference_code=ReferenceCode.OCR, bgc_serial=1000 + amount_ore % 997, payer_bankgiro="378-3511", channel=1
     )
     defaults.update(kw)
