@@ -29,7 +29,7 @@ from coursesite.privacy.cases import RESTRICTION_APPLIED, CaseService
 from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService, apply_restriction
 from tests.conftest import accounts
-from tests.integration.test_erasure import dump
+from tests.support import dump
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
 NEEDLES = (EMAIL, FIRST, LAST, MOBILE, "701234987")
@@ -139,6 +139,7 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     assert await DisclosureSubject.count().where(DisclosureSubject.person == other) == 1
     assert await Person.count().where(Person.id == other) == 1
     detail = await cases.detail(case.id)
+    assert detail.outcome is not None
     assert (
         "Uppgifter från våra formulär" in detail.outcome
         and "Kursbolaget AB" in detail.outcome

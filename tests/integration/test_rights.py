@@ -10,35 +10,26 @@ from datetime import UTC, date, datetime
 import pytest
 
 from coursesite.accounts.roles import Role
+<<<<<<< HEAD
 from coursesite.accounts.validation import normalise_mobile
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.service import BillingService
 from coursesite.certificates.codes import new_certificate_code, short_name
+=======
+>>>>>>> tooling
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
-from coursesite.db.accounts import LoginAttempt
-from coursesite.db.answers import Answer, LessonProgress
-from coursesite.db.billing import Certificate, Invoice, Payment
 from coursesite.db.privacy import (
-    AccountPrivacy,
-    CaseNote,
-    Consent,
-    Disclosure,
-    DisclosureSubject,
-    FormSubmission,
-    PageView,
     Person,
     ProcessorNotice,
     RecipientNotice,
-    StaffAudit,
-    Subsidiary,
     SupportCase,
 )
-from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
+<<<<<<< HEAD
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET, accounts
 
@@ -48,6 +39,10 @@ ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
 @pytest.fixture
 def billing(db):
     return BillingService(db, load_billing_config())
+=======
+from tests.conftest import PASSWORD, TEST_SECRET
+from tests.support import ESSAY, seed_person
+>>>>>>> tooling
 
 
 @pytest.fixture
@@ -55,6 +50,7 @@ def rights(db):
     return RightsService(db)
 
 
+<<<<<<< HEAD
 async def seed_person(
     billing: BillingService,
     *,
@@ -274,6 +270,8 @@ async def seed_person(
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
 
+=======
+>>>>>>> tooling
 def test_every_table_with_personal_fields_has_an_owner_lookup():
     assert missing_owners() == []
     assert set(OWNERS) == set(personal_tables())

@@ -13,10 +13,7 @@ from coursesite.privacy import audit
 from coursesite.privacy.cases import today
 from coursesite.privacy.deadlines import deadline
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.support import open_every_lesson
-from tests.web.test_finance import post_form
-from tests.web.test_instructor_api import concrete
-from tests.web.test_security import guard_functions, handlers
+from tests.support import concrete, guard_functions, handlers, open_every_lesson, post_form
 
 SUPPORT_GUARD = "roles(customer_service, admin)"
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
@@ -289,7 +286,6 @@ async def test_creating_a_case_through_the_api_refuses_personal_numbers_and_unkn
 async def test_clause_deletion_via_customer_service_a_request_erases_nothing_until_customer_service_completes_it(
     client,
 ):
-    pytest.importorskip("coursesite.privacy.erasure", reason="privacy/erasure.py (erase_account) is not there yet")
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
     again = await api_post(client, "/api/v1/me/erasure-request")
@@ -317,7 +313,6 @@ async def test_clause_deletion_via_customer_service_a_request_erases_nothing_unt
 
 
 async def test_completing_an_erasure_on_the_page_needs_the_identity_box(client):
-    pytest.importorskip("coursesite.privacy.erasure", reason="privacy/erasure.py (erase_account) is not there yet")
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
     await login_as_staff(client, "customer_service")

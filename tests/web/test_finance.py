@@ -8,21 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from coursesite.billing.bgmax import BgMaxFile, Deposit, Payer, Payment, ReferenceCode, write_bgmax
-from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.core import clock
-from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.web.test_instructor_api import concrete
-from tests.web.test_security import guard_functions, handlers
+from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff
+from tests.support import COMPANY, concrete, enrol, guard_functions, handlers, post_form
 
 FINANCE_GUARD = "roles(finance, admin)"
-PRIVATE = {
-    "customer_type": "private",
-    "address_line": "Storgatan 1",
-    "postal_code": "114 55",
-    "city": "Stockholm",
-    "accept_terms_version": TERMS_VERSION,
-}
-COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Bolaget AB", "org_number": "556047-3521"}
 
 
 def finance_routes(app):
@@ -30,19 +20,6 @@ def finance_routes(app):
         if FINANCE_GUARD in [getattr(guard, "__name__", "") for guard in guard_functions(handler)]:
             for method in sorted(handler.http_methods):
                 yield method, path
-
-
-async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> dict:
-    client.cookies.clear()
-    await register(client, email, first_name, enrolled=False)
-    response = await api_post(client, "/api/v1/enrollments", body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def post_form(client, path, data, page="/ekonomi", files=None):
-    token = await csrf_token(client, page)
-    return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)
 
 
 def status_of(invoices: list[dict], number: str) -> str:
@@ -229,7 +206,7 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
     assert whole.status_code == 303
     detail = await client.get(whole.headers["location"])
     assert "Kreditfakturan är utfärdad" in detail.text and "Krediterad" in detail.text
-    credit_number = re.search(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"]).group(1)
+    [credit_number] = re.findall(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"])
     assert credit_number in detail.text
     note = await client.get(f"/ekonomi/faktura/{credit_number}")
     assert note.status_code == 200 and "Avbokad i tid" in note.text and anna["invoice_number"] in note.text
@@ -330,7 +307,7 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
 
     payments = await client.get("/ekonomi/betalningar")
     unmatched = payments.text.split('id="unmatched"')[1].split("</table>")[0]
-    payment_id = int(re.search(r'id="betalning-(\d+)"', unmatched).group(1))
+    payment_id = int(re.findall(r'id="betalning-(\d+)"', unmatched)[0])
     wrong = await post_form(
         client,
         f"/ekonomi/betalningar/{payment_id}/koppla",
