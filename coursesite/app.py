@@ -18,8 +18,11 @@ from litestar.template.config import TemplateConfig
 
 from coursesite.billing.certificates import CertificateService
 from coursesite.billing.config import load_billing_config
+from coursesite.billing.exports import ExportService
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.payments import PaymentService
 from coursesite.billing.pdf import PdfRenderer
-from coursesite.billing.service import BillingService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
@@ -54,7 +57,7 @@ def create_app(settings: Settings) -> Litestar:
 
     async def open_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
-            await engine.start_connection_pool(max_size=settings.db_pool_size)
+            await engine.start_connection_pool(max_size=settings.db_pool_size)  # type: ignore[call-arg]
 
     async def close_pool() -> None:
         if settings.database.engine == "postgres" and settings.db_pool_size:
@@ -64,13 +67,17 @@ def create_app(settings: Settings) -> Litestar:
     pdf = PdfRenderer()  # a process pool, started on the first PDF: rendering never blocks the event loop
 
     audit_log = AuditLog()
-    billing = BillingService(engine, billing_config)
-    answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    ledger = LedgerService(audit_log)
+    invoicing = InvoicingService(engine, billing_config, ledger)
+    answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
     services = Services(
         settings=settings,
         audit=audit_log,
         catalog=catalog,
-        billing=billing,
+        invoicing=invoicing,
+        payments=PaymentService(engine, ledger),
+        ledger=ledger,
+        billing_exports=ExportService(ledger, billing_config, audit_log),
         answers=answers,
         review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key),
         pdf=pdf,

@@ -15,7 +15,8 @@ from coursesite.accounts.validation import normalise_mobile
 from coursesite.billing.certificates import new_certificate_code, short_name
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
-from coursesite.billing.service import BillingService
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.db.accounts import LoginAttempt
@@ -38,6 +39,7 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.processors import subscriber_ref
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
@@ -48,7 +50,7 @@ ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
 
 @pytest.fixture
 def billing(db):
-    return BillingService(db, load_billing_config())
+    return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def rights(db):
 
 
 async def seed_person(
-    billing: BillingService,
+    billing: InvoicingService,
     *,
     email: str = "zelmira.quist@example.se",
     first_name: str = "Zelmira",

@@ -1,5 +1,7 @@
 """The participant's side of billing (issue 4): the course terms, enrolment with billing details, Mina fakturor
-with the PDFs and the transaction history, and the participant's JSON API. The work is in billing/service.py.
+with the PDFs and the transaction history, and the participant's JSON API. The work is in the billing services:
+billing/issuing.py (enrolment) and billing/ledger.py (the participant's own invoices and ledger). Services arrive
+by parameter (web/deps.py); the enrolment form is read through a typed form class (web/forms.read_form).
 
 Paths with a file suffix (`/mina-fakturor/2026-00001.pdf`, `/api/v1/me/invoices/2026-00001.pdf`): Litestar 2 does
 not match a path parameter followed by a literal suffix in the same segment (`{number:str}.pdf` never matches; it
@@ -8,8 +10,9 @@ was tried), so these routes take the whole last segment and split the suffix off
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -28,14 +31,17 @@ from coursesite.billing.enrolment import (
     TERMS_TITLE,
     TERMS_VERSION,
 )
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import InvoiceView, LedgerService
 from coursesite.billing.money import Line, compute_totals
 from coursesite.billing.orgnr import MSG_PERSONNUMMER
-from coursesite.billing.service import BillingService, InvoiceView
+from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.status import STATUS_LABELS_SV
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, principal_of
+from coursesite.web.deps import principal_of
+from coursesite.web.forms import read_form
 
 ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
 FIELD_MAX = {
@@ -74,16 +80,10 @@ def document_filename(doc: InvoiceDocument, extension: str) -> str:
     return f"{prefix}-{doc.number}.{extension}"
 
 
-async def pdf_response(request: Request, doc: InvoiceDocument) -> Response[bytes]:
-    """The document as a PDF, rendered off the event loop: by the app's PdfRenderer (a process pool) when it is
-    there, else in a worker thread."""
-    renderer = getattr(request.app.state, "pdf", None)
-    if renderer is not None:
-        content = await renderer.render(doc)
-    else:
-        from coursesite.billing.pdf import render_document_pdf
-
-        content = await asyncio.to_thread(render_document_pdf, doc)
+async def pdf_response(renderer: PdfRenderer, doc: InvoiceDocument) -> Response[bytes]:
+    """The document as a PDF, rendered off the event loop by the app's PdfRenderer (a process pool, handed in by
+    dependency injection: a required service, never a fallback)."""
+    content = await renderer.render(doc)
     return Response(
         content,
         media_type="application/pdf",
@@ -94,7 +94,7 @@ async def pdf_response(request: Request, doc: InvoiceDocument) -> Response[bytes
     )
 
 
-def price_summary(service: BillingService) -> dict[str, int]:
+def price_summary(service: InvoicingService) -> dict[str, int]:
     """The course price for the enrolment page, by the same rule the invoice uses."""
     config = service.config
     totals = compute_totals(
@@ -121,8 +121,7 @@ def _jinja_helpers() -> dict[str, Any]:
 # -- the course terms
 
 
-def _terms_context(request: Request) -> dict[str, Any]:
-    service = billing_of(request)
+def _terms_context(service: InvoicingService) -> dict[str, Any]:
     return {
         "terms_title": TERMS_TITLE,
         "terms_version": TERMS_VERSION,
@@ -133,19 +132,29 @@ def _terms_context(request: Request) -> dict[str, Any]:
 
 
 @get(TERMS_PATH, guards=[guards.public], name="terms", include_in_schema=False)
-async def terms_page(request: Request) -> Template:
-    return Template("billing/terms.html", context=_terms_context(request))
+async def terms_page(invoicing: InvoicingService) -> Template:
+    return Template("billing/terms.html", context=_terms_context(invoicing))
 
 
 # -- enrolment
 
 
-def _clean_form_values(form: Any) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, limit in FIELD_MAX.items():
-        raw = form.get(name)
-        values[name] = raw.strip()[: limit + 1] if isinstance(raw, str) else ""  # one over: the service says too long
-    return values
+@dataclass
+class EnrolForm:
+    customer_type: str = ""
+    company_name: str = ""
+    org_number: str = ""
+    reference: str = ""
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    accept_terms_version: str = ""
+
+
+def _clean_form_values(form: EnrolForm) -> dict[str, str]:
+    """Each field trimmed and cut one over its limit (so the service still says it is too long)."""
+    raw = dataclasses.asdict(form)
+    return {name: raw[name].strip()[: limit + 1] for name, limit in FIELD_MAX.items()}
 
 
 def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
@@ -159,8 +168,16 @@ def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, s
     return shown
 
 
-def _enrol_page(request: Request, *, values=None, errors=None, message=None, status_code=200) -> Template:
-    context = _terms_context(request) | {
+def _enrol_page(
+    request: Request,
+    invoicing: InvoicingService,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = _terms_context(invoicing) | {
         "values": values or {"customer_type": "private"},
         "errors": errors or {},
         "message": message,
@@ -178,18 +195,18 @@ def _already_enrolled(request: Request, status_code: int = 200) -> Template:
 
 
 @get("/anmalan", guards=[guards.logged_in], name="enrol", include_in_schema=False)
-async def enrol_page(request: Request) -> Template:
-    if await billing_of(request).is_enrolled(principal_of(request).account_id):
+async def enrol_page(request: Request, invoicing: InvoicingService) -> Template:
+    if await invoicing.is_enrolled(principal_of(request).account_id):
         return _already_enrolled(request)
-    return _enrol_page(request)
+    return _enrol_page(request, invoicing)
 
 
 @post("/anmalan", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def enrol_submit(request: Request) -> Template | Redirect:
-    values = _clean_form_values(await request.form())
+async def enrol_submit(request: Request, invoicing: InvoicingService) -> Template | Redirect:
+    values = _clean_form_values(read_form(EnrolForm, await request.form()))
     fields = {name: values[name] or None for name in ENROL_FIELDS}
     try:
-        await billing_of(request).enrol(
+        await invoicing.enrol(
             principal_of(request), accept_terms_version=values["accept_terms_version"] or None, **fields
         )
     except Conflict:
@@ -197,15 +214,20 @@ async def enrol_submit(request: Request) -> Template | Redirect:
     except Invalid as exc:
         errors = dict(exc.field_errors)
         return _enrol_page(
-            request, values=_shown_values(values, errors), errors=errors, message=exc.message, status_code=400
+            request,
+            invoicing,
+            values=_shown_values(values, errors),
+            errors=errors,
+            message=exc.message,
+            status_code=400,
         )
     return Redirect("/anmalan/klar", status_code=303)
 
 
 @get("/anmalan/klar", guards=[guards.logged_in], name="enrol_done", include_in_schema=False)
-async def enrol_done(request: Request) -> Template | Redirect:
+async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redirect:
     """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
-    views = await billing_of(request).invoices(account_id=principal_of(request).account_id, limit=50)
+    views = await ledger.invoices(account_id=principal_of(request).account_id, limit=50)
     invoice = next((v for v in views if v.kind is DocumentKind.INVOICE), None)
     if invoice is None:
         return Redirect("/anmalan", status_code=303)
@@ -216,22 +238,23 @@ async def enrol_done(request: Request) -> Template | Redirect:
 
 
 @get("/mina-fakturor", guards=[guards.logged_in], name="my_invoices", include_in_schema=False)
-async def my_invoices(request: Request) -> Template:
-    service = billing_of(request)
+async def my_invoices(request: Request, invoicing: InvoicingService, ledger: LedgerService) -> Template:
     account_id = principal_of(request).account_id
-    views = await service.invoices(account_id=account_id)
-    ledger = await service.ledger(account_id)
+    views = await ledger.invoices(account_id=account_id)
+    rows = await ledger.ledger(account_id)
     return Template(
         "billing/my_invoices.html",
-        context={"invoices": views, "ledger": ledger, "enrolled": await service.is_enrolled(account_id)}
+        context={"invoices": views, "ledger": rows, "enrolled": await invoicing.is_enrolled(account_id)}
         | _jinja_helpers(),
     )
 
 
 @get("/mina-fakturor/{name:str}", guards=[guards.logged_in], name="my_invoice_pdf", include_in_schema=False)
-async def my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
-    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(request, doc)
+async def my_invoice_pdf(
+    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+) -> Response[bytes]:
+    doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+    return await pdf_response(pdf, doc)
 
 
 # -- the participant's API
@@ -294,11 +317,11 @@ async def api_terms() -> TermsOut:
 
 
 @post("/api/v1/enrollments", guards=[guards.logged_in], status_code=201, tags=["billing"])
-async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
+async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
     """Enrol in the course: issues the invoice at once. `customer_type` is "private" or "company" (a company needs
     `company_name`; `org_number` and `reference` are optional). `accept_terms_version` must be the current terms'
     version (GET /api/v1/terms). 400 with `errors` per field; 409 when already enrolled."""
-    issued = await billing_of(request).enrol(
+    issued = await invoicing.enrol(
         principal_of(request),
         accept_terms_version=data.accept_terms_version,
         customer_type=data.customer_type,
@@ -315,9 +338,9 @@ async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> Enrollm
 
 
 @get("/api/v1/me/invoices", guards=[guards.logged_in], tags=["billing"])
-async def api_my_invoices(request: Request) -> list[MyInvoiceOut]:
+async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInvoiceOut]:
     """My invoices and credit notes, newest first, with the status today."""
-    views = await billing_of(request).invoices(account_id=principal_of(request).account_id)
+    views = await ledger.invoices(account_id=principal_of(request).account_id)
     return [invoice_out(view) for view in views]
 
 
@@ -328,12 +351,14 @@ async def api_my_invoices(request: Request) -> list[MyInvoiceOut]:
     media_type="application/pdf",
     summary="GET /api/v1/me/invoices/{number}.pdf",
 )
-async def api_my_invoice_pdf(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+async def api_my_invoice_pdf(
+    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+) -> Response[bytes]:
     """One of my invoices or credit notes as a PDF: `/api/v1/me/invoices/2026-00001.pdf`. The path segment is the
     number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).
     404 for another person's invoice."""
-    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(request, doc)
+    doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+    return await pdf_response(pdf, doc)
 
 
 ROUTES: list[Any] = [
