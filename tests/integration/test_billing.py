@@ -276,6 +276,25 @@ async def test_unmatched_payment_is_placed_by_hand(billing):
         await billing.payments.place_payment(finance, unmatched.id, issued.number)
 
 
+async def test_a_payment_older_than_the_newest_five_hundred_is_placed_and_returned(billing):
+    """Issue 10: placing used to look the payment up among the newest 500 and answer 500 (StopIteration) after the
+    commit when it was older."""
+    _, issued = await enrolled(billing)
+    finance = await person("ekonomi@example.se", Role.FINANCE)
+
+    def unmatched(reference: str) -> Payment:
+        return Payment(
+            amount_ore=100, payment_date=today(), reference=reference, source="bgmax", created_at=clock.now()
+        )
+
+    old = await Payment.insert(unmatched("111")).returning(Payment.id)
+    await Payment.insert(*(unmatched(str(n)) for n in range(501)))  # newer, in one statement
+    placed = await billing.payments.place_payment(finance, old[0]["id"], issued.number)
+    assert (placed.id, placed.invoice_number, placed.reference) == (old[0]["id"], issued.number, "111")
+    assert placed.note == f"Kopplad för hand av konto {finance.account_id}."
+    assert old[0]["id"] not in {p.id for p in await billing.ledger.payments()}  # beyond the list, still found
+
+
 async def test_ledger_runs_a_balance_and_invoices_are_private(billing):
     principal, issued = await enrolled(billing)
     other, _ = await enrolled(billing, "other@example.se")
