@@ -35,6 +35,7 @@ from coursesite.billing.pdf import PdfRenderer
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
 from coursesite.web.amounts import parse_kronor
 from coursesite.web.controllers.billing import (
@@ -288,6 +289,8 @@ async def credit_submit(
         issued = await invoicing.credit(principal_of(request), number, amount_ore=amount_ore, reason=form.reason)
     except (Invalid, Conflict) as exc:
         errors = {("amount" if key == "amount_ore" else key): text for key, text in exc.field_errors.items()}
+        if "reason" in errors and find_forbidden(values["reason"]):
+            values["reason"] = ""  # a personnummer or card number is never shown again
         return await _invoice_page(
             request,
             ledger,
