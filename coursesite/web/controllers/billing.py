@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.response import Redirect, Template
 
@@ -131,7 +131,7 @@ def _terms_context(service: InvoicingService) -> dict[str, Any]:
     }
 
 
-@get(TERMS_PATH, guards=[guards.public], name="terms", include_in_schema=False)
+@get(TERMS_PATH, name="terms", include_in_schema=False)
 async def terms_page(invoicing: InvoicingService) -> Template:
     return Template("billing/terms.html", context=_terms_context(invoicing))
 
@@ -194,14 +194,14 @@ def _already_enrolled(request: Request, status_code: int = 200) -> Template:
     )
 
 
-@get("/anmalan", guards=[guards.logged_in], name="enrol", include_in_schema=False)
+@get("/anmalan", name="enrol", include_in_schema=False)
 async def enrol_page(request: Request, invoicing: InvoicingService) -> Template:
     if await invoicing.is_enrolled(principal_of(request).account_id):
         return _already_enrolled(request)
     return _enrol_page(request, invoicing)
 
 
-@post("/anmalan", guards=[guards.logged_in], status_code=303, include_in_schema=False)
+@post("/anmalan", status_code=303, include_in_schema=False)
 async def enrol_submit(request: Request, invoicing: InvoicingService) -> Template | Redirect:
     values = _clean_form_values(read_form(EnrolForm, await request.form()))
     fields = {name: values[name] or None for name in ENROL_FIELDS}
@@ -224,7 +224,7 @@ async def enrol_submit(request: Request, invoicing: InvoicingService) -> Templat
     return Redirect("/anmalan/klar", status_code=303)
 
 
-@get("/anmalan/klar", guards=[guards.logged_in], name="enrol_done", include_in_schema=False)
+@get("/anmalan/klar", name="enrol_done", include_in_schema=False)
 async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redirect:
     """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
     views = await ledger.invoices(account_id=principal_of(request).account_id, limit=50)
@@ -237,7 +237,7 @@ async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redi
 # -- Mina fakturor
 
 
-@get("/mina-fakturor", guards=[guards.logged_in], name="my_invoices", include_in_schema=False)
+@get("/mina-fakturor", name="my_invoices", include_in_schema=False)
 async def my_invoices(request: Request, invoicing: InvoicingService, ledger: LedgerService) -> Template:
     account_id = principal_of(request).account_id
     views = await ledger.invoices(account_id=account_id)
@@ -249,7 +249,7 @@ async def my_invoices(request: Request, invoicing: InvoicingService, ledger: Led
     )
 
 
-@get("/mina-fakturor/{name:str}", guards=[guards.logged_in], name="my_invoice_pdf", include_in_schema=False)
+@get("/mina-fakturor/{name:str}", name="my_invoice_pdf", include_in_schema=False)
 async def my_invoice_pdf(
     request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
 ) -> Response[bytes]:
@@ -310,13 +310,13 @@ def invoice_out(view: InvoiceView) -> MyInvoiceOut:
     )
 
 
-@get("/api/v1/terms", guards=[guards.public], tags=["billing"])
+@get("/api/v1/terms", tags=["billing"])
 async def api_terms() -> TermsOut:
     """The course terms in force: accept this `version` when enrolling."""
     return TermsOut(version=TERMS_VERSION, title=TERMS_TITLE, url=TERMS_PATH)
 
 
-@post("/api/v1/enrollments", guards=[guards.logged_in], status_code=201, tags=["billing"])
+@post("/api/v1/enrollments", status_code=201, tags=["billing"])
 async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
     """Enrol in the course: issues the invoice at once. `customer_type` is "private" or "company" (a company needs
     `company_name`; `org_number` and `reference` are optional). `accept_terms_version` must be the current terms'
@@ -337,7 +337,7 @@ async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBod
     )
 
 
-@get("/api/v1/me/invoices", guards=[guards.logged_in], tags=["billing"])
+@get("/api/v1/me/invoices", tags=["billing"])
 async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInvoiceOut]:
     """My invoices and credit notes, newest first, with the status today."""
     views = await ledger.invoices(account_id=principal_of(request).account_id)
@@ -346,7 +346,6 @@ async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInv
 
 @get(
     "/api/v1/me/invoices/{name:str}",
-    guards=[guards.logged_in],
     tags=["billing"],
     media_type="application/pdf",
     summary="GET /api/v1/me/invoices/{number}.pdf",
@@ -361,15 +360,21 @@ async def api_my_invoice_pdf(
     return await pdf_response(pdf, doc)
 
 
+# The two public routes under the public guard, every other route under the login guard: each named once.
 ROUTES: list[Any] = [
-    terms_page,
-    enrol_page,
-    enrol_submit,
-    enrol_done,
-    my_invoices,
-    my_invoice_pdf,
-    api_terms,
-    api_enrol,
-    api_my_invoices,
-    api_my_invoice_pdf,
+    Router(path="/", guards=[guards.public], route_handlers=[terms_page, api_terms]),
+    Router(
+        path="/",
+        guards=[guards.logged_in],
+        route_handlers=[
+            enrol_page,
+            enrol_submit,
+            enrol_done,
+            my_invoices,
+            my_invoice_pdf,
+            api_enrol,
+            api_my_invoices,
+            api_my_invoice_pdf,
+        ],
+    ),
 ]
