@@ -428,19 +428,17 @@ class LedgerService:
 
     async def ledger(self, account_id: int) -> list[LedgerRow]:
         """Invoices, credit notes and payments of one customer, all of them, with a running balance."""
-        return await self._ledger(await self.invoices(account_id=account_id, limit=None))
+        return await self._ledger(account_id, await self.invoices(account_id=account_id, limit=None))
 
-    async def _ledger(self, views: list[InvoiceView]) -> list[LedgerRow]:
+    async def _ledger(self, account_id: int, views: list[InvoiceView]) -> list[LedgerRow]:
         entries = [LedgerEntry(v.issue_date, v.kind.value, v.number, v.total_ore, order=v.id) for v in views]
-        ids = [v.id for v in views if v.kind is DocumentKind.INVOICE]
-        for start in range(0, len(ids), 500):
-            payments = await Payment.select(
-                Payment.id, Payment.amount_ore, Payment.payment_date, Payment.invoice.number
-            ).where(Payment.invoice.is_in(ids[start : start + 500]))
-            entries += [
-                LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"])
-                for p in payments
-            ]
+        payments = await Payment.select(
+            Payment.id, Payment.amount_ore, Payment.payment_date, Payment.invoice.number
+        ).where(Payment.invoice.account == account_id)
+        entries += [
+            LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"])
+            for p in payments
+        ]
         return ledger(entries)
 
     async def customer_account(self, reader: Principal, account_id: int) -> CustomerAccount:
@@ -458,7 +456,10 @@ class LedgerService:
             why="ekonomi: kundens reskontra",
         )
         return CustomerAccount(
-            account_id=account_id, customer=customer, invoices=views[:LIST_LIMIT], ledger=await self._ledger(views)
+            account_id=account_id,
+            customer=customer,
+            invoices=views[:LIST_LIMIT],
+            ledger=await self._ledger(account_id, views),
         )
 
     # -- what the exports read, in batches: memory stays flat

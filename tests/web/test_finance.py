@@ -229,7 +229,9 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
     assert whole.status_code == 303
     detail = await client.get(whole.headers["location"])
     assert "Kreditfakturan är utfärdad" in detail.text and "Krediterad" in detail.text
-    credit_number = re.search(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"]).group(1)
+    found = re.search(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"])
+    assert found is not None
+    credit_number = found.group(1)
     assert credit_number in detail.text
     note = await client.get(f"/ekonomi/faktura/{credit_number}")
     assert note.status_code == 200 and "Avbokad i tid" in note.text and anna["invoice_number"] in note.text
@@ -358,7 +360,9 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
 
     payments = await client.get("/ekonomi/betalningar")
     unmatched = payments.text.split('id="unmatched"')[1].split("</table>")[0]
-    payment_id = int(re.search(r'id="betalning-(\d+)"', unmatched).group(1))
+    found = re.search(r'id="betalning-(\d+)"', unmatched)
+    assert found is not None
+    payment_id = int(found.group(1))
     wrong = await post_form(
         client,
         f"/ekonomi/betalningar/{payment_id}/koppla",
