@@ -391,11 +391,12 @@ class LedgerService:
         return views
 
     async def _sums(self, sql: str, ids: list[int]) -> dict[int, int]:
-        if not ids:
-            return {}
-        placeholders = ", ".join("{}" for _ in ids)
-        rows = await Invoice.raw(sql.replace("{ids}", placeholders), *ids)
-        return {row["id"]: int(row["total"]) for row in rows}
+        sums: dict[int, int] = {}
+        for start in range(0, len(ids), 5000):  # bounded: SQLite takes at most 32,766 parameters a statement
+            part = ids[start : start + 5000]
+            rows = await Invoice.raw(sql.replace("{ids}", ", ".join("{}" for _ in part)), *part)
+            sums |= {row["id"]: int(row["total"]) for row in rows}
+        return sums
 
     # -- payments
 
