@@ -258,6 +258,8 @@ def forms(db):
 def billing(db):
     """Billing with the configuration in force (test_billing.py has its own, with a test configuration)."""
     from coursesite.billing.config import load_billing_config
-    from coursesite.billing.service import BillingService
+    from coursesite.billing.issuing import InvoicingService
+    from coursesite.billing.ledger import LedgerService
+    from coursesite.privacy.audit import AuditLog
 
-    return BillingService(db, load_billing_config())
+    return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))

@@ -12,7 +12,7 @@ from typing import Any
 
 from coursesite.accounts.validation import normalise_mobile
 from coursesite.billing.enrolment import TERMS_VERSION
-from coursesite.billing.service import BillingService
+from coursesite.billing.issuing import InvoicingService
 from coursesite.certificates.codes import new_certificate_code, short_name
 from coursesite.core import clock
 from coursesite.course.model import (
@@ -234,7 +234,7 @@ ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
 
 
 async def seed_person(
-    billing: BillingService,
+    billing: InvoicingService,
     *,
     email: str = "zelmira.quist@example.se",
     first_name: str = "Zelmira",

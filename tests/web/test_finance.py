@@ -272,6 +272,34 @@ async def test_the_participant_sees_the_credit_note_and_the_ledger(client, app):
     assert f"/mina-fakturor/{mine[0]['number']}.pdf" in page
 
 
+REFUSED_REASONS = [
+    ("nul", "Avbokad\x00"),
+    ("control", "Avbokad\x07 i tid"),
+    ("bidi", "Avbokad \u202eit di"),
+    ("personnummer", "Avbokad av 811228-9874"),
+    ("card", "Återbetalt till kort 4111 1111 1111 1111"),
+    ("too long", "x" * 501),
+]
+
+
+async def test_the_credit_reason_goes_through_the_free_text_rule(client):
+    anna = await enrol(client, "anna@example.se")
+    await login_as_staff(client, "finance")
+    path = f"/ekonomi/faktura/{anna['invoice_number']}/kreditera"
+    for name, reason in REFUSED_REASONS:
+        page = await post_form(client, path, {"mode": "whole", "reason": reason})
+        assert page.status_code == 400 and 'id="reason-error"' in page.text, name
+        assert "811228" not in page.text and "4111 1111" not in page.text, name  # never shown again
+        api = await api_post(client, f"/api/v1/finance/invoices/{anna['invoice_number']}/credit", {"reason": reason})
+        assert api.status_code == 400 and api.json()["errors"]["reason"], name
+    listed = (await client.get("/api/v1/finance/invoices")).json()
+    assert [(item["kind"], item["status"]) for item in listed] == [("invoice", "unpaid")]  # nothing was issued
+    accepted = await post_form(client, path, {"mode": "whole", "reason": "Avbokad i tid,\nenligt villkoren"})
+    assert accepted.status_code == 303  # a line break typed in the textarea is text, folded into a space
+    note = (await client.get("/api/v1/finance/invoices")).json()[0]["number"]
+    assert "Avbokad i tid, enligt villkoren" in (await client.get(f"/ekonomi/faktura/{note}")).text
+
+
 # -- BgMax and unmatched payments
 
 
