@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 
-from coursesite.accounts import service as accounts
 from coursesite.accounts.roles import Role
 from coursesite.billing.ledger import LedgerService
 from coursesite.billing.status import InvoiceStatus
@@ -17,6 +16,7 @@ from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.db.billing import Invoice, Payment
 from coursesite.privacy.audit import AuditLog
+from tests.conftest import accounts
 
 S = InvoiceStatus
 BUYER = json.dumps({"customer_type": "private", "name": "Anna Berg"})
