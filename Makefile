@@ -3,23 +3,37 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Every package of the runtime and the test extra, pinned with hashes; `make lock` makes it from pyproject.toml.
+LOCK := requirements.lock
+# The stamp names both files' hash, so a change to either rebuilds the venv from scratch.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 SECRET_FILE := var/secret_key
 # Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing clean debs-run debs-test
+.PHONY: setup lock run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing clean debs-run debs-test
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (nothing left over from an earlier lock), then the project itself without its
+# dependencies, which the lock already holds.
+$(STAMP): pyproject.toml $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-*
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Regenerates requirements.lock after a change to the dependencies in pyproject.toml, keeping every other pin;
+# `make lock LOCK_FLAGS=--upgrade` moves everything to the newest versions the pins in pyproject.toml allow.
+# Commit both files; the next `make setup` rebuilds the venv from the new lock.
+lock:
+	@[ -x $(BIN)/uv ] || $(MAKE) setup
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra test --generate-hashes --python-version 3.11 --universal \
+		--output-file $(LOCK) $(LOCK_FLAGS)
 
 debs-run:
 	@bash .ci/ensure-debs.sh $(RUN_DEBS)

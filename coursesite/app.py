@@ -18,7 +18,10 @@ from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.service import account_service
 from coursesite.billing.config import load_billing_config
-from coursesite.billing.service import BillingService
+from coursesite.billing.exports import ExportService
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.payments import PaymentService
 from coursesite.certificates.service import CertificateService
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
@@ -73,8 +76,9 @@ def create_app(settings: Settings) -> Litestar:
     pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
 
     audit_log = AuditLog()
-    billing = BillingService(engine, billing_config)
-    answers = AnswerService(engine, catalog, access=billing.has_course_access)
+    ledger = LedgerService(audit_log)
+    invoicing = InvoicingService(engine, billing_config, ledger)
+    answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     rights = RightsService(engine)
@@ -86,7 +90,10 @@ def create_app(settings: Settings) -> Litestar:
         accounts=accounts,
         audit=audit_log,
         catalog=catalog,
-        billing=billing,
+        invoicing=invoicing,
+        payments=PaymentService(engine, ledger),
+        ledger=ledger,
+        billing_exports=ExportService(ledger, billing_config, audit_log),
         answers=answers,
         review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log),
         comments=CommentBank(engine),

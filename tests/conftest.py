@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ def _engine_name() -> str:
 
 
 async def _reset_postgres(url: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
 
     connection = await asyncpg.connect(url)
     try:
@@ -82,7 +83,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    values = dict(
+    values: dict[str, Any] = dict(
         database_url=database_url,
         secret_key=TEST_SECRET,
         environment="test",
@@ -243,3 +244,22 @@ async def login_as_staff(client, role: str = "instructor", email: str | None = N
 async def instructor(client):
     """The client, logged in as an instructor."""
     return await login_as_staff(client, "instructor")
+
+
+@pytest.fixture
+def forms(db):
+    """The public forms on the test database."""
+    from coursesite.signups.forms import PublicForms
+
+    return PublicForms(db)
+
+
+@pytest.fixture
+def billing(db):
+    """Billing with the configuration in force (test_billing.py has its own, with a test configuration)."""
+    from coursesite.billing.config import load_billing_config
+    from coursesite.billing.issuing import InvoicingService
+    from coursesite.billing.ledger import LedgerService
+    from coursesite.privacy.audit import AuditLog
+
+    return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))

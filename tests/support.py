@@ -1,10 +1,20 @@
-"""Builds right and wrong responses for any question, from its answer key (tests only)."""
+"""Helpers for the tests (plain functions and constants; fixtures are in conftest.py): right and wrong responses for
+any question from its answer key, and what several test modules share (no test module imports another)."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from coursesite.accounts.validation import normalise_mobile
+from coursesite.billing.enrolment import TERMS_VERSION
+from coursesite.billing.issuing import InvoicingService
+from coursesite.certificates.codes import new_certificate_code, short_name
+from coursesite.core import clock
 from coursesite.course.model import (
     Essay,
     Matching,
@@ -16,12 +26,35 @@ from coursesite.course.model import (
     SingleChoice,
     TrueFalse,
 )
+from coursesite.db.accounts import Account, LoginAttempt
+from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.billing import Certificate, Invoice, Payment
+from coursesite.db.privacy import (
+    AccountPrivacy,
+    CaseNote,
+    Consent,
+    Disclosure,
+    DisclosureSubject,
+    FormSubmission,
+    PageView,
+    Person,
+    ProcessorNotice,
+    RecipientNotice,
+    StaffAudit,
+    Subsidiary,
+    SupportCase,
+)
+from coursesite.db.review import AnswerFlag, GradeEvent
+from coursesite.db.tables import TABLES
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import RightsService
+from coursesite.signups.forms import FORMS
+from coursesite.signups.processors import subscriber_ref
 from coursesite.support.cases import CaseService
 from coursesite.support.requests import RequestService
+from tests.conftest import PASSWORD, TEST_SECRET, accounts, api_post, csrf_token, register
 
 
 def _number(value: Decimal) -> str:
@@ -39,9 +72,11 @@ def correct_response(question: Question) -> Any:
         best = max((a for a in question.answers if a.text.strip() != "*"), key=lambda a: a.fraction)
         return best.text.replace("*", "")  # a wildcard matches the empty run too
     if isinstance(question, Numeric):
-        best = max((a for a in question.answers if not a.is_catch_all), key=lambda a: a.fraction)
-        low, high = best.bounds()
-        return _number(best.value if best.value is not None else (low + high) / 2)
+        closest = max((a for a in question.answers if not a.is_catch_all), key=lambda a: a.fraction)
+        bounds = closest.bounds()
+        assert bounds is not None  # only a catch-all has none, and it is left out above
+        low, high = bounds
+        return _number(closest.value if closest.value is not None else (low + high) / 2)
     if isinstance(question, Matching):
         return {pair.left.id: pair.right_id for pair in question.pairs}
     if isinstance(question, Ordering):
@@ -82,6 +117,364 @@ async def open_every_lesson(account_id: int, course) -> None:
         await LessonProgress.insert(
             LessonProgress(account=account_id, lesson_slug=lesson.slug, completed_at=now, updated_at=now)
         )
+
+
+# --- helpers shared by test modules -----------------------------------------------------------------------------------
+
+
+def concrete(path: str) -> str:
+    """A route's path with its parameters filled in, to request it."""
+    path = re.sub(r"\{[a-z_]+:int\}", "1", path)
+    return re.sub(r"\{[a-z_]+:(str|path)\}", "budget", path)
+
+
+def handlers(app):
+    """Every route handler, less the OPTIONS handlers Litestar adds by itself (CORS preflight, no data)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if getattr(handler, "http_methods", None) != {"OPTIONS"}:
+                yield route.path, handler
+
+
+def guard_functions(handler):
+    return [guard for layer in handler.ownership_layers for guard in (layer.guards or ())]
+
+
+def page_text(response) -> str:
+    """What a reader sees: tags removed, entities decoded, whitespace collapsed."""
+    text = re.sub(r"</?(?:strong|em|span|a|code)\b[^>]*>", "", response.text)  # inline: no space
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text))
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+# --- the public forms ---
+
+PERSONNUMMER = "20000101-2384"
+
+
+CARD = "4111 1111 1111 1111"
+
+
+def valid(form: str, email: str = "anna@example.se") -> dict:
+    """A complete, valid submission of every field the form takes."""
+    full = {
+        "first_name": "Anna",
+        "last_name": "Andersson",
+        "email": email,
+        "mobile": "070-123 45 67",
+        "source": "En vän tipsade mig",
+        "message": "Hej! När startar nästa kurs?",
+        "webinar": "budget-pa-en-timme",
+        "event": "konferens-hushallsekonomi",
+        "ebook": "hushallsbudgeten",
+        "newsletter_consent": True,
+        "consent": True,
+    }
+    return {name: full[name] for name in FORMS[form].fields}
+
+
+async def make_account(
+    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
+) -> int:
+    account = Account(
+        email=email,
+        password_hash="not-a-real-hash",
+        first_name=first_name,
+        last_name=last_name,
+        mobile=mobile,
+        created_at=clock.now(),
+    )
+    await account.save()
+    return account.id
+
+
+# --- enrolment and finance ---
+
+PRIVATE = {
+    "customer_type": "private",
+    "address_line": "Storgatan 1",
+    "postal_code": "114 55",
+    "city": "Stockholm",
+    "accept_terms_version": TERMS_VERSION,
+}
+
+
+COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Bolaget AB", "org_number": "556047-3521"}
+
+
+async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> dict:
+    client.cookies.clear()
+    await register(client, email, first_name, enrolled=False)
+    response = await api_post(client, "/api/v1/enrollments", body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def post_form(client, path, data, page="/ekonomi", files=None):
+    token = await csrf_token(client, page)
+    return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)
+
+
+async def participant_answers(client, course, email: str, first_name: str, question_id: str, response) -> int:
+    account = await register(client, email, first_name)
+    await open_every_lesson(account["id"], course)
+    reply = await api_post(client, "/api/v1/answers", {"question_id": question_id, "response": response})
+    assert reply.status_code == 201, reply.text
+    return reply.json()["id"]
+
+
+async def new_case(client, body: dict) -> int:
+    """Register a case through the support API (the client is logged in as customer service)."""
+    response = await client.post("/api/v1/support/cases", json=body, headers={"x-csrftoken": await csrf_token(client)})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+# --- a person with a row in every table that holds personal data (rights, erasure) ---
+
+ESSAY = "Min hemliga budgetplan heter Zebrafinken-Kvarnström-42"
+
+
+async def seed_person(
+    billing: InvoicingService,
+    *,
+    email: str = "zelmira.quist@example.se",
+    first_name: str = "Zelmira",
+    last_name: str = "Quistgaard",
+    mobile: str = "070-987 65 43",
+    address: str = "Ovanliga gränd 17",
+    essay: str = ESSAY,
+) -> dict:
+    """A person with a row in every table that holds personal data; returns the account id and the tables seeded."""
+    now = clock.now()
+    principal = await accounts.register(
+        email=email, password=PASSWORD, first_name=first_name, last_name=last_name, mobile=mobile, source="En vän"
+    )
+    aid = principal.account_id
+    seeded = {"account"}
+    await accounts.start_session(aid, days=14)
+    seeded.add("user_session")
+    await LoginAttempt.insert(LoginAttempt(key_hash=accounts.attempt_key("email", email), attempted_at=now))
+    seeded.add("login_attempt")
+    issued = await billing.enrol(
+        principal,
+        accept_terms_version=TERMS_VERSION,
+        customer_type="private",
+        address_line=address,
+        postal_code="114 55",
+        city="Stockholm",
+    )
+    seeded |= {"customer", "enrollment", "invoice"}
+    invoice_id = (await Invoice.select(Invoice.id).where(Invoice.number == issued.number))[0]["id"]
+    await Payment.insert(
+        Payment(
+            invoice=invoice_id,
+            amount_ore=issued.total_ore,
+            payment_date=date.today(),
+            reference=issued.ocr,
+            payer_name=f"{first_name} {last_name}",
+            source="manual",
+            created_at=now,
+        )
+    )
+    seeded.add("payment")
+    rows = await Answer.insert(
+        Answer(
+            account=aid,
+            question_id="akt1/essa",
+            lesson_slug="akt1",
+            attempt=1,
+            raw_response=json.dumps(essay),
+            normalized_response=json.dumps(essay),
+            status="graded",
+            score_milli=1000,
+            max_score_milli=1000,
+            feedback=json.dumps(["Bra"]),
+            reviewer_comment=f"Bra skrivet, {first_name}!",
+            created_at=now,
+        )
+    ).returning(Answer.id)
+    answer_id = rows[0]["id"]
+    seeded.add("answer")
+    await LessonProgress.insert(LessonProgress(account=aid, lesson_slug="akt1", answered=1, updated_at=now))
+    seeded.add("lesson_progress")
+    await AnswerFlag.insert(
+        AnswerFlag(answer=answer_id, reason=f"Jag, {first_name}, tycker att det var rätt", created_at=now)
+    )
+    seeded.add("answer_flag")
+    await GradeEvent.insert(
+        GradeEvent(answer=answer_id, kind="manual_grade", new_score_milli=1000, reason="Fint", created_at=now)
+    )
+    seeded.add("grade_event")
+    await Certificate.insert(
+        Certificate(
+            account=aid,
+            code=new_certificate_code(),
+            completed_on=date.today(),
+            holder_short_name=short_name(first_name, last_name),
+            issued_at=now,
+        )
+    )
+    seeded.add("certificate")
+    person = (
+        await Person.insert(
+            Person(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                mobile=normalise_mobile(mobile),
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Person.id)
+    )[0]["id"]
+    seeded.add("person")
+    await FormSubmission.insert(
+        FormSubmission(
+            person=person,
+            form="contact",
+            details=json.dumps({"message": f"Hej, det är {first_name}"}),
+            channel="kurssajten",
+            created_at=now,
+        )
+    )
+    seeded.add("form_submission")
+    await Consent.insert(
+        Consent(
+            person=person,
+            kind="newsletter",
+            text="Ja, skicka nyhetsbrevet",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=now,
+        ),
+        Consent(
+            account=aid,
+            kind="offers",
+            text="Ja, erbjudanden",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=now,
+        ),
+    )
+    seeded.add("consent")
+    await AccountPrivacy.insert(AccountPrivacy(account=aid, updated_at=now))
+    seeded.add("account_privacy")
+    await PageView.insert(
+        PageView(
+            path="/min-kurs",
+            viewed_at=now,
+            user_agent="Testwebbläsare",
+            accept_language="sv-SE",
+            ip_address="192.0.2.44",
+            account=aid,
+        )
+    )
+    seeded.add("page_view")
+    case = (
+        await SupportCase.insert(
+            SupportCase(
+                kind="complaint",
+                account=aid,
+                contact_name=f"{first_name} {last_name}",
+                contact_email=email,
+                subject=f"Reklamation från {first_name}",
+                description=f"{first_name} bor på {address}",
+                received_on=date.today(),
+                created_at=now,
+            )
+        ).returning(SupportCase.id)
+    )[0]["id"]
+    seeded.add("support_case")
+    await CaseNote.insert(CaseNote(case=case, text=f"Ringde {mobile}", created_at=now))
+    seeded.add("case_note")
+    await StaffAudit.insert(
+        StaffAudit(action="read", subject_account=aid, what="account.email", why=f"ärende om {email}", created_at=now)
+    )
+    seeded.add("staff_audit")
+    existing = await Subsidiary.select(Subsidiary.id).where(Subsidiary.name == "Kursbolaget AB")
+    subsidiary = (
+        existing[0]["id"]
+        if existing
+        else (
+            await Subsidiary.insert(
+                Subsidiary(name="Kursbolaget AB", purpose="course_site", token_hash="a" * 64, created_at=now)
+            ).returning(Subsidiary.id)
+        )[0]["id"]
+    )
+    disclosure = (
+        await Disclosure.insert(
+            Disclosure(
+                recipient="Kursbolaget AB",
+                subsidiary=subsidiary,
+                purpose="course_site",
+                fields=json.dumps(["account.id", "account.first_name", "account.email"]),
+                people=1,
+                created_at=now,
+            )
+        ).returning(Disclosure.id)
+    )[0]["id"]
+    await DisclosureSubject.insert(DisclosureSubject(disclosure=disclosure, account=aid))
+    seeded.add("disclosure_subject")
+    await RecipientNotice.insert(
+        RecipientNotice(
+            subsidiary=subsidiary,
+            kind="rectification",
+            subject_ref=str(aid),
+            changes=json.dumps({"account.first_name": first_name}),
+            created_at=now,
+        )
+    )
+    seeded.add("recipient_notice")
+    newsletter = (
+        await Disclosure.insert(
+            Disclosure(
+                recipient="Apsis",
+                purpose="newsletter",
+                people=1,
+                created_at=now,
+                fields=json.dumps(["person.email", "person.first_name", "disclosure_subject.subject_ref"]),
+            )
+        ).returning(Disclosure.id)
+    )[0]["id"]
+    await DisclosureSubject.insert(
+        DisclosureSubject(disclosure=newsletter, person=person, subject_ref=subscriber_ref(TEST_SECRET, email))
+    )
+    await ProcessorNotice.insert(
+        ProcessorNotice(
+            recipient="Apsis",
+            kind="rectification",
+            subject_ref=subscriber_ref(TEST_SECRET, email),
+            account=aid,
+            changes=json.dumps({"account.first_name": first_name}),
+            created_at=now,
+        )
+    )
+    seeded.add("processor_notice")
+    return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
+
+
+async def dump() -> dict[str, str]:
+    """Every table, every row, as text."""
+    out = {}
+    for table in TABLES:
+        rows = await table.raw(f"SELECT * FROM {table._meta.tablename}")
+        out[table._meta.tablename] = "\n".join(repr(sorted(row.items())) for row in rows)
+    return out
+
+
+# The free-text fields of each public form (tests/integration/test_forms.py, tests/web/test_forms.py).
+FREE_TEXT = {
+    "contact": ("first_name", "last_name", "email", "message"),
+    "webinar": ("first_name", "last_name", "email", "source"),
+    "signup": ("first_name", "last_name", "email"),
+    "ebook": ("email", "first_name"),
+    "newsletter": ("email", "first_name"),
+}
 
 
 def request_service(engine: Any) -> RequestService:

@@ -4,14 +4,14 @@
     .venv/bin/python -m bench.billing.generate --invoices 100000 \
         --database-url postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench
 
-The rows are the ones BillingService._issue and the payment flows write, built with the same helpers and the real
+The rows are the ones InvoicingService._issue and the payment flows write, built with the same helpers and the real
 billing configuration (coursesite/billing/billing.toml):
 - one participant account per invoice, with its customer row (85 % private, 15 % company) and its enrolment;
 - invoices of series "A" for --year (default: last year), issue dates spread over the year, numbered 1..N in issue
   order ("2025-00001" … "2025-102000", 5 digits or more), OCR from ocr_for_invoice_number, 30 days to pay,
   10 000 kr + 25 % VAT = 12 500 kr, no öresutjämning;
 - credit notes for about 2 % of the invoices, a few days after them, in the same number series: three quarters credit
-  the whole invoice (its lines negated), a quarter 2 500 kr of it (BillingService._partial_lines);
+  the whole invoice (its lines negated), a quarter 2 500 kr of it (InvoicingService._partial_lines);
 - payments for about 80 % of the rest: most pay in full, some pay part (half of those pay the rest later); 90 % come
   from BgMax files (one file per banking day), 10 % by hand; plus a few unmatched BgMax payments (invoice NULL);
 - invoice_counter set to the last sequence of the year, so a later enrolment that year continues the series;
@@ -35,8 +35,9 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -47,7 +48,8 @@ from coursesite.billing.document import Buyer, CustomerType  # noqa: E402
 from coursesite.billing.enrolment import TERMS_VERSION  # noqa: E402
 from coursesite.billing.money import Line, compute_totals, split_gross  # noqa: E402
 from coursesite.billing.ocr import ocr_for_invoice_number  # noqa: E402
-from coursesite.billing.service import _lines_data, _number  # noqa: E402
+from coursesite.billing.records import invoice_number as _number  # noqa: E402
+from coursesite.billing.records import lines_data as _lines_data  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench"
 FINANCE_EMAIL = "ekonomi-bench@example.se"
@@ -178,7 +180,7 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
     days = (last_day - first_day).days + 1
 
     accounts, customers, enrollments = [], [], []
-    documents = []  # (issue_date, order, fields) — numbered in issue order afterwards
+    documents: list[tuple[date, Any, dict[str, Any]]] = []  # (issue_date, order, fields) — numbered afterwards
     for n in range(1, count + 1):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         issued = first_day + timedelta(days=rng.randrange(days))

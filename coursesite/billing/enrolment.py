@@ -1,12 +1,18 @@
 """The enrolment form's billing details, checked. Pure: returns (cleaned, errors) like accounts.validation, with
-Swedish messages per field. Free texts refuse personnummer and card numbers (never collected, by policy)."""
+Swedish messages per field. The free texts (company name, reference, address, city) go through the one free-text
+rule (core/text.py): control and bidi characters, personnummer and card numbers (never collected, by policy) and
+over-long values are refused, never stripped. The same check serves the rectification of billing data
+(privacy/rights.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from coursesite.accounts.validation import _has_forbidden_chars, _refuse_pii, _run, _text, normalise_postal_code
+from coursesite.accounts.validation import normalise_postal_code
 from coursesite.billing.document import CustomerType
+from coursesite.billing.orgnr import normalise_org_number
+from coursesite.core.text import TextRefused, TextRule, clean_text, has_forbidden_characters
 
 COMPANY_NAME_MAX = 200
 REFERENCE_MAX = 100
@@ -29,28 +35,48 @@ class BillingDetails:
     city: str
 
 
-def _free_text(label: str, limit: int, *, required: bool):
+def _rule(label: str, limit: int, *, required: bool) -> TextRule:
+    subject = label[0].upper() + label[1:]
+    return TextRule(max_chars=limit, subject=subject, required=required, missing=f"Fyll i {label}.")
+
+
+COMPANY_NAME_RULE = _rule("företagsnamn", COMPANY_NAME_MAX, required=True)
+REFERENCE_RULE = _rule("referens", REFERENCE_MAX, required=False)
+ADDRESS_RULE = _rule("adress", ADDRESS_MAX, required=True)
+CITY_RULE = _rule("ort", CITY_MAX, required=True)
+
+
+def _free_text(rule: TextRule) -> Callable[[str | None], str | None]:
     def check(value: str | None) -> str | None:
-        text = " ".join(_text(value).split())
-        if not text:
-            if required:
-                raise ValueError(f"Fyll i {label}.")
-            return None
-        if len(text) > limit:
-            raise ValueError(f"{label[0].upper()}{label[1:]} får vara högst {limit} tecken.")
-        if _has_forbidden_chars(text):
-            raise ValueError(f"{label[0].upper()}{label[1:]} innehåller otillåtna tecken.")
-        _refuse_pii(text, label[0].upper() + label[1:])
-        return text
+        text = " ".join(clean_text(value, rule).split())  # runs of spaces folded, as the invoice prints them
+        return text or None
 
     return check
 
 
 def _org_number(value: str | None) -> str | None:
-    from coursesite.billing.orgnr import normalise_org_number
-
-    text = _text(value)
+    text = (value or "").strip()
     return normalise_org_number(text) if text else None
+
+
+def _field(
+    errors: dict[str, str], name: str, check: Callable[[str | None], str | None], value: str | None, *, optional: bool
+) -> str | None:
+    """``check(value)``; on a refusal record the message and return what the form shows again: nothing for a
+    personnummer or card number (never echoed), else the value as typed, trimmed, less any control characters."""
+    try:
+        return check(value)
+    except TextRefused as refused:
+        errors[name] = refused.message
+        shown = "" if refused.identity_number else _redisplay(value)
+    except ValueError as exc:
+        errors[name] = str(exc)
+        shown = _redisplay(value)
+    return (shown or None) if optional else shown
+
+
+def _redisplay(value: str | None) -> str:
+    return "".join(ch for ch in (value or "").strip() if not has_forbidden_characters(ch))
 
 
 def validate_billing_details(
@@ -76,23 +102,15 @@ def validate_billing_details(
     company = kind is CustomerType.COMPANY
     details = BillingDetails(
         customer_type=kind,
-        company_name=_run(
-            errors,
-            "company_name",
-            _free_text("företagsnamn", COMPANY_NAME_MAX, required=True),
-            company_name,
-            optional=True,
-        )
+        company_name=_field(errors, "company_name", _free_text(COMPANY_NAME_RULE), company_name, optional=True)
         if company
         else None,
-        org_number=_run(errors, "org_number", _org_number, org_number, optional=True) if company else None,
-        reference=_run(
-            errors, "reference", _free_text("referens", REFERENCE_MAX, required=False), reference, optional=True
-        )
+        org_number=_field(errors, "org_number", _org_number, org_number, optional=True) if company else None,
+        reference=_field(errors, "reference", _free_text(REFERENCE_RULE), reference, optional=True)
         if company
         else None,
-        address_line=_run(errors, "address_line", _free_text("adress", ADDRESS_MAX, required=True), address_line),
-        postal_code=_run(errors, "postal_code", normalise_postal_code, postal_code),
-        city=_run(errors, "city", _free_text("ort", CITY_MAX, required=True), city),
+        address_line=_field(errors, "address_line", _free_text(ADDRESS_RULE), address_line, optional=False) or "",
+        postal_code=_field(errors, "postal_code", normalise_postal_code, postal_code, optional=False) or "",
+        city=_field(errors, "city", _free_text(CITY_RULE), city, optional=False) or "",
     )
     return details, errors

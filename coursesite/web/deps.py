@@ -1,6 +1,6 @@
 """Dependency injection: the services create_app builds once, handed to handlers by parameter name.
 
-A handler asks for a service by naming it as a parameter (``billing: BillingService``); Litestar fills it from
+A handler asks for a service by naming it as a parameter (``ledger: LedgerService``); Litestar fills it from
 :meth:`Services.providers`. A service that create_app did not build is a missing field of ``Services``, so the app
 fails at start-up, never at request time. ``course`` is the course in force, read from the catalog per request
 (an import may have replaced it).
@@ -16,7 +16,10 @@ from litestar import Request
 from litestar.di import Provide
 
 from coursesite.accounts.service import AccountService, LoginPolicy, Principal
-from coursesite.billing.service import BillingService
+from coursesite.billing.exports import ExportService
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.payments import PaymentService
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
@@ -46,7 +49,10 @@ class Services:
     accounts: AccountService
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
-    billing: Any  # billing.service.BillingService
+    invoicing: InvoicingService  # enrolment, invoices, credit notes; has_course_access
+    payments: PaymentService  # payments by hand and from BgMax
+    ledger: LedgerService  # invoice and payment lists, status, overdue, a customer's ledger
+    billing_exports: ExportService  # SIE, CSV and UBL downloads
     answers: AnswerService
     review: ReviewService
     comments: CommentBank  # the instructors' comment banks
@@ -88,8 +94,9 @@ def answers_of(request: Request) -> AnswerService:
     return request.app.state.answers
 
 
-def billing_of(request: Request) -> BillingService:
-    return request.app.state.billing
+def billing_of(request: Request) -> InvoicingService:
+    """Transitional: the enrolment side of billing (is_enrolled, customer, config). Take ``invoicing`` instead."""
+    return request.app.state.invoicing
 
 
 def review_of(request: Request) -> ReviewService:

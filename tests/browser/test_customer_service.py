@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_my_data import create_staff, csrf_of, log_in, register_and_subscribe
+from tests.browser.support import create_staff, csrf_of, log_in, register_and_subscribe
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_participant_path import create_account
+from tests.browser.support import create_account
 
 pytestmark = pytest.mark.browser
 

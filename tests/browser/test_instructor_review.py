@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_participant_path import register
+from tests.browser.support import register
 from tests.support import correct_response
 
 pytestmark = pytest.mark.browser
@@ -158,5 +158,5 @@ def _answer_id(page: Page) -> int:
     """The answer id of the grading page, or of the first answer in the queue."""
     hidden = page.locator('input[name="answer_id"]')
     if hidden.count():
-        return int(hidden.first.get_attribute("value"))
-    return int(page.locator("tr[id^=svar-]").first.get_attribute("id").removeprefix("svar-"))
+        return int(hidden.first.get_attribute("value") or "")
+    return int((page.locator("tr[id^=svar-]").first.get_attribute("id") or "").removeprefix("svar-"))

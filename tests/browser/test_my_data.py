@@ -5,12 +5,12 @@ person can no longer log in."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.browser.support import create_staff, csrf_of, log_in, register_and_subscribe
 
 pytestmark = pytest.mark.browser
 
@@ -18,45 +18,6 @@ EMAIL = "radera.mig@example.se"
 PASSWORD = "ett-riktigt-bra-lösenord"
 STAFF_EMAIL = "kundtjanst.browser@balansekonomi.se"
 STAFF_PASSWORD = "kundtjanst-lösenord-123"
-
-
-def csrf_of(page: Page) -> str:
-    return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-
-
-def log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/logga-in")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Logga in").click()
-
-
-def create_staff(server_env: dict[str, str], email: str, role: str, password: str) -> None:
-    """A staff account made the way an operator makes one: `coursesite create-staff` against the server's database."""
-    command = Path(sys.executable).parent / "coursesite"
-    subprocess.run(
-        [command, "create-staff", "--email", email, "--role", role, "--password", password],
-        env=server_env,
-        check=True,
-        capture_output=True,
-    )
-
-
-def register_and_subscribe(page: Page, first_name: str, last_name: str, email: str, password: str) -> None:
-    """Register on the page, then give the newsletter consent through the public form's API with the same email."""
-    page.goto("/registrera")
-    page.get_by_label("Förnamn").fill(first_name)
-    page.get_by_label("Efternamn").fill(last_name)
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(password)
-    page.get_by_role("button", name="Skapa konto").click()
-    expect(page).to_have_url("/min-kurs")
-    response = page.request.post(
-        "/api/v1/forms/newsletter",
-        data={"email": email, "first_name": first_name, "consent": True},
-        headers={"x-csrftoken": csrf_of(page)},
-    )
-    assert response.status == 201, response.text()
 
 
 def test_download_withdraw_request_erasure_and_customer_service_completes_it(

@@ -3,54 +3,14 @@ see Akt 2 unlock."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from coursesite.course.model import QuestionType
+from tests.browser.support import register
 from tests.support import correct_response
 
 pytestmark = pytest.mark.browser
-
-_numbers = itertools.count(1)
-
-
-def register(page: Page) -> None:
-    """A new participant, enrolled (the lessons open on enrolment), on Min kurs."""
-    create_account(page)
-    enrol(page)
-
-
-def create_account(page: Page, first_name: str = "Lina", last_name: str = "Larsson") -> None:
-    page.goto("/")
-    page.get_by_role("link", name="Skapa konto").first.click()
-    page.get_by_label("Förnamn").fill(first_name)
-    page.get_by_label("Efternamn").fill(last_name)
-    page.get_by_label("E-postadress").fill(f"{first_name.lower()}{next(_numbers)}@example.se")
-    page.get_by_label("Lösenord").fill("ett-riktigt-bra-lösenord")
-    page.get_by_role("button", name="Skapa konto").click()
-    expect(page).to_have_url("/min-kurs")
-    expect(page.get_by_role("heading", name="Min kurs")).to_be_visible()
-
-
-def enrol(page: Page, *, company: str | None = None) -> None:
-    """Enrol through the form (the lessons open on enrolment), as a private person or, given a name, a company;
-    end on Min kurs."""
-    page.goto("/anmalan")
-    if company:
-        page.get_by_label("Företag", exact=True).check()
-        page.get_by_label("Företagsnamn").fill(company)
-    else:
-        page.get_by_label("Privatperson").check()
-    page.get_by_label("Adress").fill("Storgatan 1")
-    page.get_by_label("Postnummer").fill("114 55")
-    page.get_by_label("Ort").fill("Stockholm")
-    page.get_by_label("Jag har läst och godkänner").check()
-    page.get_by_role("button", name="Anmäl mig").click()
-    expect(page).to_have_url("/anmalan/klar")
-    page.goto("/min-kurs")
-    expect(page.get_by_role("heading", name="Min kurs")).to_be_visible()
 
 
 def answer(page: Page, question) -> None:

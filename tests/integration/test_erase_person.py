@@ -29,8 +29,7 @@ from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService
 from coursesite.support.requests import RESTRICTION_APPLIED
 from tests.conftest import accounts
-from tests.integration.test_erasure import dump
-from tests.support import case_service, request_service
+from tests.support import case_service, dump, request_service
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
 NEEDLES = (EMAIL, FIRST, LAST, MOBILE, "701234987")

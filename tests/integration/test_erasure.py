@@ -15,11 +15,10 @@ from coursesite.core.errors import NotFound, Unauthenticated
 from coursesite.db.accounts import Account
 from coursesite.db.billing import Certificate, Invoice, Payment
 from coursesite.db.privacy import ProcessorNotice, RecipientNotice, StaffAudit
-from coursesite.db.tables import TABLES
 from coursesite.privacy.erasure import erase_account
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
-from tests.integration.test_rights import ESSAY, billing, seed_person  # noqa: F401 - the billing fixture
+from tests.support import ESSAY, dump, seed_person
 
 ACCOUNTING = {"invoice", "payment"}
 NEEDLES = (
@@ -34,15 +33,6 @@ NEEDLES = (
 )
 
 
-async def dump() -> dict[str, str]:
-    """Every table, every row, as text."""
-    out = {}
-    for table in TABLES:
-        rows = await table.raw(f"SELECT * FROM {table._meta.tablename}")
-        out[table._meta.tablename] = "\n".join(repr(sorted(row.items())) for row in rows)
-    return out
-
-
 def hits(tables: dict[str, str]) -> dict[str, list[str]]:
     found = {}
     for name, text in tables.items():
@@ -52,7 +42,7 @@ def hits(tables: dict[str, str]) -> dict[str, list[str]]:
     return found
 
 
-async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):  # noqa: F811 - the billing fixture
+async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
     seed = await seed_person(billing)
     other = await seed_person(
         billing,
@@ -129,7 +119,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):  
     assert await Invoice.count().where(Invoice.account == other["account_id"]) == 1
 
 
-async def test_certificate_check_after_erasure(db, billing, catalog):  # noqa: F811 - the billing fixture
+async def test_certificate_check_after_erasure(db, billing, catalog):
     from coursesite.grading.service import AnswerService
 
     seed = await seed_person(billing)

@@ -11,7 +11,6 @@ import pytest
 
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
-from coursesite.db.accounts import Account
 from coursesite.db.privacy import (
     AccountPrivacy,
     Consent,
@@ -22,60 +21,25 @@ from coursesite.db.privacy import (
     StaffAudit,
 )
 from coursesite.privacy.audit import AuditLog
-from coursesite.signups.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, PublicForms, set_profile
+from coursesite.signups.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, set_profile
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET
+from tests.support import CARD, FREE_TEXT, PERSONNUMMER, make_account, valid
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
-PERSONNUMMER = "20000101-2384"
 
 
 def ref(email: str) -> str:
     return subscriber_ref(TEST_SECRET, email)
 
 
-CARD = "4111 1111 1111 1111"
-
-
-def valid(form: str, email: str = "anna@example.se") -> dict:
-    """A complete, valid submission of every field the form takes."""
-    full = {
-        "first_name": "Anna",
-        "last_name": "Andersson",
-        "email": email,
-        "mobile": "070-123 45 67",
-        "source": "En vän tipsade mig",
-        "message": "Hej! När startar nästa kurs?",
-        "webinar": "budget-pa-en-timme",
-        "event": "konferens-hushallsekonomi",
-        "ebook": "hushallsbudgeten",
-        "newsletter_consent": True,
-        "consent": True,
-    }
-    return {name: full[name] for name in FORMS[form].fields}
-
-
 # Every free-text field of every form (the mobile is not free text: it must be a phone number, and is refused too).
-FREE_TEXT = {
-    "contact": ("first_name", "last_name", "email", "message"),
-    "webinar": ("first_name", "last_name", "email", "source"),
-    "signup": ("first_name", "last_name", "email"),
-    "ebook": ("email", "first_name"),
-    "newsletter": ("email", "first_name"),
-}
-
-
 @pytest.fixture
 def fixed_clock():
     clock.set_now(lambda: NOW)
     yield NOW
     clock.set_now(None)
-
-
-@pytest.fixture
-def forms(db) -> PublicForms:
-    return PublicForms(db)
 
 
 async def counts() -> tuple[int, int, int]:
@@ -87,21 +51,6 @@ async def details_of(person_id: int) -> list[dict]:
     return rows
 
 
-async def make_account(
-    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
-) -> int:
-    account = Account(
-        email=email,
-        password_hash="not-a-real-hash",
-        first_name=first_name,
-        last_name=last_name,
-        mobile=mobile,
-        created_at=clock.now(),
-    )
-    await account.save()
-    return account.id
-
-
 # --- forms ------------------------------------------------------------------------------------------------------------
 
 
@@ -109,7 +58,7 @@ async def make_account(
 async def test_clause_forms_store_only_what_the_category_allows(forms, form, fixed_clock):
     spec = FORMS[form]
     receipt = await forms.submit(form, valid(form, email=f"{form}@Example.se"))
-    person = await Person.select().where(Person.id == receipt.person_id).first()
+    [person] = await Person.select().where(Person.id == receipt.person_id)
     assert person["email"] == f"{form}@example.se"  # one row per lower-cased e-mail
     contact_columns = {"email", "first_name", "last_name", "mobile", "source"}
     stored = {name for name in contact_columns if person[name] is not None}
@@ -195,7 +144,7 @@ async def test_a_later_form_fills_in_and_never_blanks_out(forms):
     first = await forms.submit("contact", valid("contact", email="Anna@Example.se"))
     second = await forms.submit("newsletter", {"email": "anna@example.se", "first_name": "Annie", "consent": True})
     assert first.person_id == second.person_id
-    person = await Person.select().where(Person.id == first.person_id).first()
+    [person] = await Person.select().where(Person.id == first.person_id)
     assert (person["first_name"], person["last_name"], person["mobile"]) == ("Annie", "Andersson", "+46701234567")
     assert await FormSubmission.count() == 2
     # The same consent given again is not recorded twice.
@@ -206,7 +155,7 @@ async def test_a_later_form_fills_in_and_never_blanks_out(forms):
 async def test_the_person_is_linked_to_an_account_with_the_same_email(forms):
     account_id = await make_account("karin@example.se")
     receipt = await forms.submit("newsletter", {"email": "KARIN@example.se", "consent": True})
-    person = await Person.select().where(Person.id == receipt.person_id).first()
+    [person] = await Person.select().where(Person.id == receipt.person_id)
     assert person["account"] == account_id
     (consent,) = await Consent.select().where(Consent.person == receipt.person_id)
     assert consent["account"] == account_id
@@ -224,7 +173,7 @@ async def export_emails(db, kind: str = "apsis") -> tuple[list[dict], bytes]:
 async def test_clause_profiles_are_built_only_from_what_the_person_gave(forms, db):
     await make_account("karin@example.se", first_name="Karin", last_name="Konto", mobile="+46731234567")
     receipt = await forms.submit("newsletter", {"email": "karin@example.se", "consent": True})
-    person = await Person.select().where(Person.id == receipt.person_id).first()
+    [person] = await Person.select().where(Person.id == receipt.person_id)
     # Nothing copied from the account nor from anywhere else: only the e-mail the person typed.
     assert (person["first_name"], person["last_name"], person["mobile"], person["source"]) == (None, None, None, None)
     rows, _ = await export_emails(db)
@@ -234,13 +183,13 @@ async def test_clause_profiles_are_built_only_from_what_the_person_gave(forms, d
 async def test_clause_profiles_can_be_switched_off(forms, db):
     on = await forms.submit("newsletter", valid("newsletter", email="on@example.se"))
     off = await forms.submit("newsletter", valid("newsletter", email="off@example.se"))
-    await set_profile(await Person.objects().get(Person.id == off.person_id), False)
+    off_person = await Person.objects().get(Person.id == off.person_id)
+    assert off_person is not None
+    await set_profile(off_person, False)
     account_id = await make_account("konto@example.se")
     await forms.submit("newsletter", valid("newsletter", email="konto@example.se"))
     await set_profile(account_id, False)  # from "Mina uppgifter": the account's switch reaches its person row
-    assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id).first())[
-        "profile_enabled"
-    ] is False
+    assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id))[0]["profile_enabled"] is False
     rows, _ = await export_emails(db)
     assert [r["Email"] for r in rows] == ["on@example.se"]
     await set_profile(account_id, True)
@@ -330,7 +279,7 @@ async def test_an_account_only_consent_respects_the_persons_switches(forms, db):
     await Person.update({Person.restricted_at: clock.now()}).where(Person.id == receipt.person_id)
     rows, _ = await export_emails(db)
     assert rows == []
-    assert json.loads((await Disclosure.select(Disclosure.fields).first())["fields"]) is not None
+    assert json.loads((await Disclosure.select(Disclosure.fields))[0]["fields"]) is not None
 
 
 async def test_concurrent_forms_for_one_email_make_one_person(forms):

@@ -19,9 +19,7 @@ from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices, subscriber_ref
 from tests.conftest import TEST_SECRET
-from tests.integration.test_erasure import dump
-from tests.integration.test_forms import forms, make_account  # noqa: F401 - the forms fixture
-from tests.support import request_service
+from tests.support import dump, make_account, request_service
 
 EMAIL = "nora.nyhetsbrev@example.se"
 
@@ -32,10 +30,16 @@ async def export(db, *kinds: str) -> None:
             pass
 
 
-async def subscriber(forms, email: str = EMAIL, *, account: bool = True) -> tuple[int | None, int]:  # noqa: F811
-    account_id = await make_account(email, first_name="Nora") if account else None
+async def subscriber(forms, email: str = EMAIL) -> tuple[int, int]:
+    """A newsletter subscriber with an account: (account id, person id)."""
+    account_id = await make_account(email, first_name="Nora")
+    return account_id, await form_subscriber(forms, email)
+
+
+async def form_subscriber(forms, email: str = EMAIL) -> int:
+    """A newsletter subscriber through the form only: the person id."""
     receipt = await forms.submit("newsletter", {"email": email, "first_name": "Nora", "consent": True})
-    return account_id, receipt.person_id
+    return receipt.person_id
 
 
 async def notices() -> list[dict]:
@@ -46,7 +50,7 @@ def ref(email: str = EMAIL) -> str:
     return subscriber_ref(TEST_SECRET, email)
 
 
-async def test_withdrawal_restriction_and_rectification_reach_every_processor_that_got_the_person(db, forms):  # noqa: F811
+async def test_withdrawal_restriction_and_rectification_reach_every_processor_that_got_the_person(db, forms):
     account_id, person_id = await subscriber(forms)
     await subscriber(forms, "annan@example.se")
     await export(db, "apsis", "mailchimp")
@@ -74,7 +78,7 @@ async def test_withdrawal_restriction_and_rectification_reach_every_processor_th
     assert ref("annan@example.se") not in {n["subject_ref"] for n in await notices()}
 
 
-async def test_a_person_in_no_export_gives_no_notice(db, forms):  # noqa: F811
+async def test_a_person_in_no_export_gives_no_notice(db, forms):
     account_id, _ = await subscriber(forms)
     rights = RightsService(db)
     await rights.withdraw_consent(account_id, "newsletter")
@@ -82,7 +86,7 @@ async def test_a_person_in_no_export_gives_no_notice(db, forms):  # noqa: F811
     assert await ProcessorNotice.count() == 0
 
 
-async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms):  # noqa: F811
+async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms):
     """Exports made before the Kurssajten-ID existed: the processor got no ID, so no notice can name the person."""
     account_id, person_id = await subscriber(forms)
     disclosure = (
@@ -101,7 +105,7 @@ async def test_an_export_without_ids_gives_no_notice_it_could_not_name(db, forms
     assert await ProcessorNotice.count() == 0
 
 
-async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  # noqa: F811
+async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "mailchimp")
     await RightsService(db).rectify(account_id, ProfileChanges(contact={"first_name": "Norah"}))
@@ -130,7 +134,7 @@ async def test_staff_list_and_mark_done_audited_and_values_dropped(db, forms):  
         await service.mark_done(pending.id + 1000, actor_id=None)
 
 
-async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, forms):  # noqa: F811
+async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "apsis", "apsis", "mailchimp")
     await RightsService(db).withdraw_consent(account_id, "newsletter")
@@ -148,8 +152,8 @@ async def test_erasure_leaves_one_notice_per_processor_holding_only_the_id(db, f
     assert not [name for name, text in tables.items() if EMAIL in text or "Nora" in text]
 
 
-async def test_erasure_of_a_form_person_without_an_account(db, forms):  # noqa: F811
-    _, person_id = await subscriber(forms, account=False)
+async def test_erasure_of_a_form_person_without_an_account(db, forms):
+    person_id = await form_subscriber(forms)
     await export(db, "apsis")
     report = await erase_person(db, person_id=person_id, actor_id=None, case_id=None)
     assert report.processors == ("Apsis",)
@@ -157,14 +161,14 @@ async def test_erasure_of_a_form_person_without_an_account(db, forms):  # noqa: 
     assert await Person.count() == 0
 
 
-async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):  # noqa: F811
-    _, person_id = await subscriber(forms, account=False)
+async def test_restriction_of_a_form_person_registered_by_customer_service(db, forms):
+    person_id = await form_subscriber(forms)
     await export(db, "mailchimp")
     assert await request_service(db).apply_person_restriction(person_id, "Begäran per telefon") is True
     assert [(n["kind"], n["person"], n["account"]) for n in await notices()] == [("restriction", person_id, None)]
 
 
-async def test_retention_deletes_done_notices_after_the_disclosure_log_period_and_keeps_pending_ones(db, forms):  # noqa: F811
+async def test_retention_deletes_done_notices_after_the_disclosure_log_period_and_keeps_pending_ones(db, forms):
     account_id, _ = await subscriber(forms)
     await export(db, "apsis", "mailchimp")
     await RightsService(db).withdraw_consent(account_id, "newsletter")

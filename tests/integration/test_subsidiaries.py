@@ -18,7 +18,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Customer, Enrollment
 from coursesite.db.privacy import AccountPrivacy, Disclosure, DisclosureSubject, Person, RecipientNotice, Subsidiary
-from coursesite.privacy import registry
+from coursesite.privacy import access, registry
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed_fields
 from coursesite.subsidiaries import service as subsidiaries
 from coursesite.subsidiaries.service import FIELD_SQL, SubsidiaryService
@@ -77,12 +77,14 @@ async def added(name: str = "Kursplattformen AB", purpose: str = "course_site"):
 
 def test_every_shared_field_is_classified_and_has_a_source():
     for purpose in SHARING_PURPOSES.values():
+        population = subsidiaries.population(purpose.name)
+        assert population is not None, purpose.name
         for name in purpose.fields:
             table, _, column = name.partition(".")
             assert name in DERIVED_FIELDS or registry.classification(table, column) is not None, name
             assert name in FIELD_SQL, name
-            assert table in subsidiaries.population(purpose.name).tables, name  # read from the purpose's population
-        assert purpose.subject in purpose.fields and purpose.subject == subsidiaries.population(purpose.name).key
+            assert table in population.tables, name  # read from the purpose's population
+        assert purpose.subject in purpose.fields and purpose.subject == population.key
 
 
 async def test_clause_subsidiaries_receive_exactly_the_allow_list(service, catalog):
@@ -220,7 +222,6 @@ async def test_pages_by_keyset_cover_everyone_once(service):
 
 
 async def test_the_disclosure_shows_in_the_persons_access_export(service):
-    access = pytest.importorskip("coursesite.privacy.access")
     anna = await account("anna@example.se")
     found, _ = await added()
     await service.participants(found)
@@ -238,7 +239,8 @@ async def test_only_the_hash_of_the_token_is_stored_and_it_authenticates(db):
     found, token = await added()
     [row] = await Subsidiary.select()
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest() and token not in json.dumps(row, default=str)
-    assert (await subsidiaries.authenticate(token)).id == found.id
+    authenticated = await subsidiaries.authenticate(token)
+    assert authenticated is not None and authenticated.id == found.id
     for wrong in (None, "", token + "x", token[:-1], "x" * 10_000):
         assert await subsidiaries.authenticate(wrong) is None
     await subsidiaries.revoke_subsidiary("Kursplattformen AB", "course_site")
@@ -258,7 +260,8 @@ async def test_add_refuses_unknown_purposes_and_a_second_active_token(db):
     await subsidiaries.revoke_subsidiary(found.name, found.purpose)
     again, second = await added()  # a revoked subsidiary gets a new token; the old one stays refused
     assert again.id == found.id and again.active and second != first
-    assert await subsidiaries.authenticate(first) is None and (await subsidiaries.authenticate(second)).id == found.id
+    authenticated = await subsidiaries.authenticate(second)
+    assert await subsidiaries.authenticate(first) is None and authenticated is not None and authenticated.id == found.id
     with pytest.raises(NotFound):
         await subsidiaries.revoke_subsidiary("Okänt AB", "course_site")
 

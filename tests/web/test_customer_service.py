@@ -13,10 +13,7 @@ from coursesite.privacy import audit
 from coursesite.privacy.deadlines import deadline
 from coursesite.support.cases import today
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.support import open_every_lesson
-from tests.web.test_finance import post_form
-from tests.web.test_instructor_api import concrete
-from tests.web.test_security import guard_functions, handlers
+from tests.support import concrete, guard_functions, handlers, open_every_lesson, post_form
 
 SUPPORT_GUARD = "roles(customer_service, admin)"
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"

@@ -8,21 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from coursesite.billing.bgmax import BgMaxFile, Deposit, Payer, Payment, ReferenceCode, write_bgmax
-from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.core import clock
-from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.web.test_instructor_api import concrete
-from tests.web.test_security import guard_functions, handlers
+from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff
+from tests.support import COMPANY, concrete, enrol, guard_functions, handlers, post_form
 
 FINANCE_GUARD = "roles(finance, admin)"
-PRIVATE = {
-    "customer_type": "private",
-    "address_line": "Storgatan 1",
-    "postal_code": "114 55",
-    "city": "Stockholm",
-    "accept_terms_version": TERMS_VERSION,
-}
-COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Bolaget AB", "org_number": "556047-3521"}
 
 
 def finance_routes(app):
@@ -30,19 +20,6 @@ def finance_routes(app):
         if FINANCE_GUARD in [getattr(guard, "__name__", "") for guard in guard_functions(handler)]:
             for method in sorted(handler.http_methods):
                 yield method, path
-
-
-async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> dict:
-    client.cookies.clear()
-    await register(client, email, first_name, enrolled=False)
-    response = await api_post(client, "/api/v1/enrollments", body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-async def post_form(client, path, data, page="/ekonomi", files=None):
-    token = await csrf_token(client, page)
-    return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)
 
 
 def status_of(invoices: list[dict], number: str) -> str:
@@ -229,7 +206,7 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
     assert whole.status_code == 303
     detail = await client.get(whole.headers["location"])
     assert "Kreditfakturan är utfärdad" in detail.text and "Krediterad" in detail.text
-    credit_number = re.search(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"]).group(1)
+    [credit_number] = re.findall(r"kreditfaktura=(\d{4}-\d{5})", whole.headers["location"])
     assert credit_number in detail.text
     note = await client.get(f"/ekonomi/faktura/{credit_number}")
     assert note.status_code == 200 and "Avbokad i tid" in note.text and anna["invoice_number"] in note.text
@@ -295,6 +272,34 @@ async def test_the_participant_sees_the_credit_note_and_the_ledger(client, app):
     assert f"/mina-fakturor/{mine[0]['number']}.pdf" in page
 
 
+REFUSED_REASONS = [
+    ("nul", "Avbokad\x00"),
+    ("control", "Avbokad\x07 i tid"),
+    ("bidi", "Avbokad \u202eit di"),
+    ("personnummer", "Avbokad av 811228-9874"),
+    ("card", "Återbetalt till kort 4111 1111 1111 1111"),
+    ("too long", "x" * 501),
+]
+
+
+async def test_the_credit_reason_goes_through_the_free_text_rule(client):
+    anna = await enrol(client, "anna@example.se")
+    await login_as_staff(client, "finance")
+    path = f"/ekonomi/faktura/{anna['invoice_number']}/kreditera"
+    for name, reason in REFUSED_REASONS:
+        page = await post_form(client, path, {"mode": "whole", "reason": reason})
+        assert page.status_code == 400 and 'id="reason-error"' in page.text, name
+        assert "811228" not in page.text and "4111 1111" not in page.text, name  # never shown again
+        api = await api_post(client, f"/api/v1/finance/invoices/{anna['invoice_number']}/credit", {"reason": reason})
+        assert api.status_code == 400 and api.json()["errors"]["reason"], name
+    listed = (await client.get("/api/v1/finance/invoices")).json()
+    assert [(item["kind"], item["status"]) for item in listed] == [("invoice", "unpaid")]  # nothing was issued
+    accepted = await post_form(client, path, {"mode": "whole", "reason": "Avbokad i tid,\nenligt villkoren"})
+    assert accepted.status_code == 303  # a line break typed in the textarea is text, folded into a space
+    note = (await client.get("/api/v1/finance/invoices")).json()[0]["number"]
+    assert "Avbokad i tid, enligt villkoren" in (await client.get(f"/ekonomi/faktura/{note}")).text
+
+
 # -- BgMax and unmatched payments
 
 
@@ -330,7 +335,7 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
 
     payments = await client.get("/ekonomi/betalningar")
     unmatched = payments.text.split('id="unmatched"')[1].split("</table>")[0]
-    payment_id = int(re.search(r'id="betalning-(\d+)"', unmatched).group(1))
+    payment_id = int(re.findall(r'id="betalning-(\d+)"', unmatched)[0])
     wrong = await post_form(
         client,
         f"/ekonomi/betalningar/{payment_id}/koppla",

@@ -10,7 +10,7 @@ from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
 from coursesite.signups.forms import FORMS
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
-from tests.integration.test_forms import CARD, FREE_TEXT, PERSONNUMMER, valid
+from tests.support import CARD, FREE_TEXT, PERSONNUMMER, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
 PAGES = {
@@ -157,7 +157,7 @@ async def test_html_form_keeps_a_known_channel(client):
     data = html_form("newsletter") | {"kanal": "kursplattformen", "_csrf_token": token}
     response = await client.post("/nyhetsbrev", data=data, follow_redirects=False)
     assert response.status_code == 303
-    assert (await Consent.select(Consent.channel).first())["channel"] == "kursplattformen"
+    assert (await Consent.select(Consent.channel))[0]["channel"] == "kursplattformen"
 
 
 # --- the staff exports ------------------------------------------------------------------------------------------------

@@ -1,15 +1,13 @@
 """The instructor's JSON API through the test client with real CSRF: roles, the queue, grades, overrides,
 regrades, and the participant's flag."""
 
-import re
 from decimal import Decimal
 
 import pytest
 
 from coursesite.accounts.roles import Role
 from tests.conftest import api_post, csrf_token, login_as_staff, register
-from tests.support import open_every_lesson
-from tests.web.test_security import guard_functions, handlers
+from tests.support import concrete, guard_functions, handlers, open_every_lesson
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"
@@ -22,11 +20,6 @@ def staff_only_routes(app):
         if "roles(instructor, admin)" in names:
             for method in sorted(handler.http_methods):
                 yield method, path
-
-
-def concrete(path: str) -> str:
-    path = re.sub(r"\{[a-z_]+:int\}", "1", path)
-    return re.sub(r"\{[a-z_]+:(str|path)\}", "budget", path)
 
 
 def test_the_instructor_routes_are_found(app):

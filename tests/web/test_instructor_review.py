@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from coursesite.db.answers import Answer
 from coursesite.db.review import CommentBankEntry, GradeEvent, RegradeRun
 from coursesite.settings import REPO_ROOT
-from tests.conftest import api_post, csrf_token, login_as_staff, make_settings, register
-from tests.support import open_every_lesson
+from tests.conftest import csrf_token, login_as_staff, make_settings, register
+from tests.support import participant_answers
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points: criteria 2 + 2 + 1
 ESSAY_LESSON = "indexfonder-och-avgifter"
@@ -40,14 +40,6 @@ def rubric(course):
 def text_of(html: str) -> str:
     """The page's text, tags removed and whitespace collapsed, for readable assertions."""
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
-
-
-async def participant_answers(client, course, email: str, first_name: str, question_id: str, response) -> int:
-    account = await register(client, email, first_name)
-    await open_every_lesson(account["id"], course)
-    reply = await api_post(client, "/api/v1/answers", {"question_id": question_id, "response": response})
-    assert reply.status_code == 201, reply.text
-    return reply.json()["id"]
 
 
 async def submit(client, page: str, action: str, data: dict, **kwargs):

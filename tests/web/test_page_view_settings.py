@@ -14,7 +14,7 @@ from coursesite.core import clock
 from coursesite.db.privacy import PageView
 from coursesite.privacy.retention import RetentionPolicy, months_before, run_retention
 from tests.conftest import login_as_staff, make_settings, register
-from tests.web.test_policy_pages import norm, page_text
+from tests.support import norm, page_text
 
 IP_DAYS, MONTHS = 3, 6
 CONFIGURED = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."

@@ -5,7 +5,7 @@ import pytest
 
 from coursesite.web import guards
 from tests.conftest import api_post, register
-from tests.support import correct_response
+from tests.support import correct_response, guard_functions, handlers
 
 PUBLIC_PATHS = {
     "/",
@@ -60,18 +60,6 @@ PROTECTED_GET_PATHS = [
     "/api/v1/me/data",
     "/personal/behandlingsregister",
 ]
-
-
-def handlers(app):
-    """Every route handler, less the OPTIONS handlers Litestar adds by itself (CORS preflight, no data)."""
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", ()):
-            if getattr(handler, "http_methods", None) != {"OPTIONS"}:
-                yield route.path, handler
-
-
-def guard_functions(handler):
-    return [guard for layer in handler.ownership_layers for guard in (layer.guards or ())]
 
 
 def test_every_route_has_a_guard(app):

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from coursesite.billing.config import DEFAULT_PATH
 from tests.conftest import login_as_staff, make_settings, register
-from tests.web.test_policy_pages import norm, page_text
+from tests.support import norm, page_text
 
 SESSION = "Tills sessionen går ut (högst 3 dagar) eller personen loggar ut."
 LOGIN = "Högst 1 timme efter ett misslyckat inloggningsförsök."

@@ -6,7 +6,8 @@ from io import BytesIO
 from pypdf import PdfReader
 
 from coursesite.db.privacy import StaffAudit
-from tests.conftest import api_post, csrf_token, login_as_staff, register
+from tests.conftest import api_post, login_as_staff, register
+from tests.support import new_case
 
 FORM = {
     "first_name": "Frida",
@@ -14,13 +15,6 @@ FORM = {
     "email": "frida@example.se",
     "message": "Hej! Vilka uppgifter har ni om mig?",
 }
-
-
-async def new_case(client, body: dict) -> int:
-    """Register a case through the support API (the client is logged in as customer service)."""
-    response = await client.post("/api/v1/support/cases", json=body, headers={"x-csrftoken": await csrf_token(client)})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 async def test_the_export_of_someone_who_only_used_the_forms(client):

@@ -8,7 +8,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, Person, RecipientNotice, StaffAudit
 from coursesite.subsidiaries import service as subsidiaries
 from tests.conftest import api_post, csrf_token, login_as_staff, register
-from tests.web.test_support_access_export import new_case
+from tests.support import new_case
 
 WEBINAR = {
     "first_name": "Wilma",

@@ -1,5 +1,7 @@
 """The participant's side of billing (issue 4): the course terms, enrolment with billing details, Mina fakturor
-with the PDFs and the transaction history, and the participant's JSON API. The work is in billing/service.py.
+with the PDFs and the transaction history, and the participant's JSON API. The work is in the billing services:
+billing/issuing.py (enrolment) and billing/ledger.py (the participant's own invoices and ledger). Services arrive
+by parameter (web/deps.py); the enrolment form is read through a typed form class (web/forms.read_form).
 
 Paths with a file suffix (`/mina-fakturor/2026-00001.pdf`, `/api/v1/me/invoices/2026-00001.pdf`): Litestar 2 does
 not match a path parameter followed by a literal suffix in the same segment (`{number:str}.pdf` never matches; it
@@ -8,12 +10,14 @@ was tried), so these routes take the whole last segment and split the suffix off
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.response import Redirect, Template
 
@@ -27,16 +31,18 @@ from coursesite.billing.enrolment import (
     TERMS_TITLE,
     TERMS_VERSION,
 )
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import InvoiceView, LedgerService
 from coursesite.billing.money import Line, compute_totals
 from coursesite.billing.orgnr import MSG_PERSONNUMMER
 from coursesite.billing.pdf import invoice_pdf
-from coursesite.billing.service import BillingService, InvoiceView
 from coursesite.billing.status import STATUS_LABELS_SV
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, principal_of
+from coursesite.web.deps import principal_of
+from coursesite.web.forms import read_form
 
 ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
 FIELD_MAX = {
@@ -88,7 +94,7 @@ async def pdf_response(pdf: PdfRenderer, doc: InvoiceDocument) -> Response[bytes
     )
 
 
-def price_summary(service: BillingService) -> dict[str, int]:
+def price_summary(service: InvoicingService) -> dict[str, int]:
     """The course price for the enrolment page, by the same rule the invoice uses."""
     config = service.config
     totals = compute_totals(
@@ -115,8 +121,7 @@ def _jinja_helpers() -> dict[str, Any]:
 # -- the course terms
 
 
-def _terms_context(request: Request) -> dict[str, Any]:
-    service = billing_of(request)
+def _terms_context(service: InvoicingService) -> dict[str, Any]:
     return {
         "terms_title": TERMS_TITLE,
         "terms_version": TERMS_VERSION,
@@ -126,20 +131,30 @@ def _terms_context(request: Request) -> dict[str, Any]:
     }
 
 
-@get(TERMS_PATH, guards=[guards.public], name="terms", include_in_schema=False)
-async def terms_page(request: Request) -> Template:
-    return Template("billing/terms.html", context=_terms_context(request))
+@get(TERMS_PATH, name="terms", include_in_schema=False)
+async def terms_page(invoicing: InvoicingService) -> Template:
+    return Template("billing/terms.html", context=_terms_context(invoicing))
 
 
 # -- enrolment
 
 
-def _clean_form_values(form: Any) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for name, limit in FIELD_MAX.items():
-        raw = form.get(name)
-        values[name] = raw.strip()[: limit + 1] if isinstance(raw, str) else ""  # one over: the service says too long
-    return values
+@dataclass
+class EnrolForm:
+    customer_type: str = ""
+    company_name: str = ""
+    org_number: str = ""
+    reference: str = ""
+    address_line: str = ""
+    postal_code: str = ""
+    city: str = ""
+    accept_terms_version: str = ""
+
+
+def _clean_form_values(form: EnrolForm) -> dict[str, str]:
+    """Each field trimmed and cut one over its limit (so the service still says it is too long)."""
+    raw = dataclasses.asdict(form)
+    return {name: raw[name].strip()[: limit + 1] for name, limit in FIELD_MAX.items()}
 
 
 def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
@@ -153,8 +168,16 @@ def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, s
     return shown
 
 
-def _enrol_page(request: Request, *, values=None, errors=None, message=None, status_code=200) -> Template:
-    context = _terms_context(request) | {
+def _enrol_page(
+    request: Request,
+    invoicing: InvoicingService,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    context = _terms_context(invoicing) | {
         "values": values or {"customer_type": "private"},
         "errors": errors or {},
         "message": message,
@@ -171,19 +194,19 @@ def _already_enrolled(request: Request, status_code: int = 200) -> Template:
     )
 
 
-@get("/anmalan", guards=[guards.logged_in], name="enrol", include_in_schema=False)
-async def enrol_page(request: Request) -> Template:
-    if await billing_of(request).is_enrolled(principal_of(request).account_id):
+@get("/anmalan", name="enrol", include_in_schema=False)
+async def enrol_page(request: Request, invoicing: InvoicingService) -> Template:
+    if await invoicing.is_enrolled(principal_of(request).account_id):
         return _already_enrolled(request)
-    return _enrol_page(request)
+    return _enrol_page(request, invoicing)
 
 
-@post("/anmalan", guards=[guards.logged_in], status_code=303, include_in_schema=False)
-async def enrol_submit(request: Request) -> Template | Redirect:
-    values = _clean_form_values(await request.form())
+@post("/anmalan", status_code=303, include_in_schema=False)
+async def enrol_submit(request: Request, invoicing: InvoicingService) -> Template | Redirect:
+    values = _clean_form_values(read_form(EnrolForm, await request.form()))
     fields = {name: values[name] or None for name in ENROL_FIELDS}
     try:
-        await billing_of(request).enrol(
+        await invoicing.enrol(
             principal_of(request), accept_terms_version=values["accept_terms_version"] or None, **fields
         )
     except Conflict:
@@ -191,15 +214,20 @@ async def enrol_submit(request: Request) -> Template | Redirect:
     except Invalid as exc:
         errors = dict(exc.field_errors)
         return _enrol_page(
-            request, values=_shown_values(values, errors), errors=errors, message=exc.message, status_code=400
+            request,
+            invoicing,
+            values=_shown_values(values, errors),
+            errors=errors,
+            message=exc.message,
+            status_code=400,
         )
     return Redirect("/anmalan/klar", status_code=303)
 
 
-@get("/anmalan/klar", guards=[guards.logged_in], name="enrol_done", include_in_schema=False)
-async def enrol_done(request: Request) -> Template | Redirect:
+@get("/anmalan/klar", name="enrol_done", include_in_schema=False)
+async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redirect:
     """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
-    views = await billing_of(request).invoices(account_id=principal_of(request).account_id, limit=50)
+    views = await ledger.invoices(account_id=principal_of(request).account_id, limit=50)
     invoice = next((v for v in views if v.kind is DocumentKind.INVOICE), None)
     if invoice is None:
         return Redirect("/anmalan", status_code=303)
@@ -209,22 +237,23 @@ async def enrol_done(request: Request) -> Template | Redirect:
 # -- Mina fakturor
 
 
-@get("/mina-fakturor", guards=[guards.logged_in], name="my_invoices", include_in_schema=False)
-async def my_invoices(request: Request) -> Template:
-    service = billing_of(request)
+@get("/mina-fakturor", name="my_invoices", include_in_schema=False)
+async def my_invoices(request: Request, invoicing: InvoicingService, ledger: LedgerService) -> Template:
     account_id = principal_of(request).account_id
-    views = await service.invoices(account_id=account_id)
-    ledger = await service.ledger(account_id)
+    views = await ledger.invoices(account_id=account_id)
+    rows = await ledger.ledger(account_id)
     return Template(
         "billing/my_invoices.html",
-        context={"invoices": views, "ledger": ledger, "enrolled": await service.is_enrolled(account_id)}
+        context={"invoices": views, "ledger": rows, "enrolled": await invoicing.is_enrolled(account_id)}
         | _jinja_helpers(),
     )
 
 
-@get("/mina-fakturor/{name:str}", guards=[guards.logged_in], name="my_invoice_pdf", include_in_schema=False)
-async def my_invoice_pdf(request: Request, name: FromPath[FileName], pdf: PdfRenderer) -> Response[bytes]:
-    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+@get("/mina-fakturor/{name:str}", name="my_invoice_pdf", include_in_schema=False)
+async def my_invoice_pdf(
+    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+) -> Response[bytes]:
+    doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
     return await pdf_response(pdf, doc)
 
 
@@ -281,18 +310,18 @@ def invoice_out(view: InvoiceView) -> MyInvoiceOut:
     )
 
 
-@get("/api/v1/terms", guards=[guards.public], tags=["billing"])
+@get("/api/v1/terms", tags=["billing"])
 async def api_terms() -> TermsOut:
     """The course terms in force: accept this `version` when enrolling."""
     return TermsOut(version=TERMS_VERSION, title=TERMS_TITLE, url=TERMS_PATH)
 
 
-@post("/api/v1/enrollments", guards=[guards.logged_in], status_code=201, tags=["billing"])
-async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
+@post("/api/v1/enrollments", status_code=201, tags=["billing"])
+async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
     """Enrol in the course: issues the invoice at once. `customer_type` is "private" or "company" (a company needs
     `company_name`; `org_number` and `reference` are optional). `accept_terms_version` must be the current terms'
     version (GET /api/v1/terms). 400 with `errors` per field; 409 when already enrolled."""
-    issued = await billing_of(request).enrol(
+    issued = await invoicing.enrol(
         principal_of(request),
         accept_terms_version=data.accept_terms_version,
         customer_type=data.customer_type,
@@ -308,37 +337,44 @@ async def api_enrol(request: Request, data: JSONBody[EnrollmentBody]) -> Enrollm
     )
 
 
-@get("/api/v1/me/invoices", guards=[guards.logged_in], tags=["billing"])
-async def api_my_invoices(request: Request) -> list[MyInvoiceOut]:
+@get("/api/v1/me/invoices", tags=["billing"])
+async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInvoiceOut]:
     """My invoices and credit notes, newest first, with the status today."""
-    views = await billing_of(request).invoices(account_id=principal_of(request).account_id)
+    views = await ledger.invoices(account_id=principal_of(request).account_id)
     return [invoice_out(view) for view in views]
 
 
 @get(
     "/api/v1/me/invoices/{name:str}",
-    guards=[guards.logged_in],
     tags=["billing"],
     media_type="application/pdf",
     summary="GET /api/v1/me/invoices/{number}.pdf",
 )
-async def api_my_invoice_pdf(request: Request, name: FromPath[FileName], pdf: PdfRenderer) -> Response[bytes]:
+async def api_my_invoice_pdf(
+    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+) -> Response[bytes]:
     """One of my invoices or credit notes as a PDF: `/api/v1/me/invoices/2026-00001.pdf`. The path segment is the
     number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).
     404 for another person's invoice."""
-    doc = await billing_of(request).document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
+    doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
     return await pdf_response(pdf, doc)
 
 
+# The two public routes under the public guard, every other route under the login guard: each named once.
 ROUTES: list[Any] = [
-    terms_page,
-    enrol_page,
-    enrol_submit,
-    enrol_done,
-    my_invoices,
-    my_invoice_pdf,
-    api_terms,
-    api_enrol,
-    api_my_invoices,
-    api_my_invoice_pdf,
+    Router(path="/", guards=[guards.public], route_handlers=[terms_page, api_terms]),
+    Router(
+        path="/",
+        guards=[guards.logged_in],
+        route_handlers=[
+            enrol_page,
+            enrol_submit,
+            enrol_done,
+            my_invoices,
+            my_invoice_pdf,
+            api_enrol,
+            api_my_invoices,
+            api_my_invoice_pdf,
+        ],
+    ),
 ]

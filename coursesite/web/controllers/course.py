@@ -10,7 +10,7 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from coursesite.billing.service import BillingService
+from coursesite.billing.issuing import InvoicingService
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.course.model import Course, Lesson
 from coursesite.course.presentation import public_question
@@ -66,7 +66,7 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
 
 
 @get("/min-kurs", name="my_course")
-async def my_course(request: Request, course: Course, answers: AnswerService, billing: BillingService) -> Template:
+async def my_course(request: Request, course: Course, answers: AnswerService, invoicing: InvoicingService) -> Template:
     principal = principal_of(request)
     completed = await answers.completed_lessons(principal.account_id)
     progress = course_progress(course, completed)
@@ -77,7 +77,7 @@ async def my_course(request: Request, course: Course, answers: AnswerService, bi
             "progress": progress,
             "completed": completed,
             "principal": principal,
-            "enrolled": await billing.is_enrolled(principal.account_id),
+            "enrolled": await invoicing.is_enrolled(principal.account_id),
             "access": await answers.has_access(principal.account_id),
         },
     )

@@ -1,6 +1,10 @@
 """Finance's pages (/ekonomi) and JSON API (/api/v1/finance): invoices with status, credit notes, payments by hand
 and from BgMax files, the overdue list, a customer's ledger and the CSV and SIE exports. Finance and admins only;
-the work is in billing/service.py. docs/finance.md describes how finance uses them.
+the work is in the billing services (billing/issuing.py, payments.py, ledger.py, exports.py), which also write the
+staff-audit rows of what finance reads. docs/finance.md describes how finance uses them.
+
+Every route here is in one Router carrying the finance guard once (`ROUTES`). HTML forms are read through the typed
+form classes below (web/forms.read_form); the BgMax upload is a file, read as one.
 
 Amounts typed on the pages are kronor ("12 500,00"), parsed to integer öre by web/amounts.py; the API takes öre.
 Paths ending in a suffix (`.pdf`, `.xml`) are split by hand: see controllers/billing.py.
@@ -8,32 +12,30 @@ Paths ending in a suffix (`.pdf`, `.xml`) are split by hand: see controllers/bil
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.billing.document import CustomerType, DocumentKind
-from coursesite.billing.service import (
-    LIST_LIMIT,
-    MAX_AMOUNT_ORE,
-    REASON_MAX,
-    BillingService,
-    InvoiceView,
-    PaymentView,
-    today,
-)
+from coursesite.billing.document import CustomerType
+from coursesite.billing.exports import ExportService
+from coursesite.billing.issuing import REASON_MAX, InvoicingService
+from coursesite.billing.ledger import LIST_LIMIT, WHY_INVOICE_LIST, WHY_INVOICE_LIST_API, InvoiceView, LedgerService
+from coursesite.billing.payments import MAX_AMOUNT_ORE, PaymentService, PaymentView
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
+from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.db.billing import Invoice
 from coursesite.pdf import PdfRenderer
-from coursesite.privacy import audit
+from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
 from coursesite.web.amounts import parse_kronor
 from coursesite.web.controllers.billing import (
@@ -45,7 +47,8 @@ from coursesite.web.controllers.billing import (
     split_suffix,
     status_label,
 )
-from coursesite.web.deps import billing_of, principal_of
+from coursesite.web.deps import principal_of
+from coursesite.web.forms import read_form
 
 FINANCE = guards.roles(Role.FINANCE, Role.ADMIN)
 MAX_BGMAX_BYTES = 5 * 1024 * 1024
@@ -122,74 +125,24 @@ def _stamp(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
-def csv_download(service: BillingService, date_from: date, date_to: date) -> Stream:
+def csv_download(content: AsyncIterator[bytes], date_from: date, date_to: date) -> Stream:
     return Stream(
-        service.invoice_csv(date_from, date_to),
+        content,
         media_type=CSV_MEDIA_TYPE,
         headers={"content-disposition": f'attachment; filename="fakturor-{_stamp(date_from)}-{_stamp(date_to)}.csv"'},
     )
 
 
-def sie_download(service: BillingService, date_from: date, date_to: date) -> Stream:
+def sie_download(content: AsyncIterator[bytes], date_from: date, date_to: date) -> Stream:
     return Stream(
-        service.sie_export(date_from, date_to),
+        content,
         media_type=SIE_MEDIA_TYPE,
         headers={"content-disposition": f'attachment; filename="kurssajten-{_stamp(date_from)}-{_stamp(date_to)}.si"'},
     )
 
 
-# -- the staff audit of these reads (privacy/audit.py): ids and field names, never values
-
-
-async def audit_document(request: Request, number: str, what: str) -> None:
-    """One read row for an invoice's PDF or UBL download, on the buyer's account."""
-    rows = await Invoice.select(Invoice.account).where(Invoice.number == number)
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=rows[0]["account"] if rows else None,
-        what=f"invoice {number}: {what}",
-        why="Fakturering",
-    )
-
-
-async def audit_list(request: Request, views: list[InvoiceView], why: str) -> None:
-    """One read row per buyer shown on an invoice list (one insert)."""
-    await audit.record_many(
-        principal_of(request).account_id,
-        "read",
-        ((v.account_id, None) for v in views),
-        what="invoice: köparens namn, fakturanummer, belopp och status",
-        why=why,
-    )
-
-
-async def audit_export(request: Request, kind: str, date_from: date, date_to: date) -> None:
-    """One export row naming the export, its range and how many documents and buyers it holds."""
-    rows = await Invoice.raw(
-        "SELECT COUNT(*) AS n, COUNT(DISTINCT account) AS people FROM invoice WHERE issue_date >= {} AND issue_date <= {}",
-        date_from,
-        date_to,
-    )
-    n, people = int(rows[0]["n"] or 0), int(rows[0]["people"] or 0)
-    label = (
-        "fakturor.csv (köparens namn, org.nr, belopp)"
-        if kind == "csv"
-        else "SIE 4I (köparens namn i verifikationstexterna, belopp)"
-    )
-    await audit.record(
-        principal_of(request).account_id,
-        "export",
-        what=f"{label} {date_from.isoformat()}–{date_to.isoformat()}: {n} dokument, {people} kunder",
-        why="Bokföring: export",
-    )
-
-
-async def ubl_response(request: Request, number: str) -> Response[bytes]:
-    service = billing_of(request)
-    doc = await service.document(number)
-    content = await service.ubl_xml(number)
-    await audit_document(request, number, "UBL (köparens namn, adress, org.nr och belopp)")
+async def ubl_response(request: Request, exports: ExportService, number: str) -> Response[bytes]:
+    doc, content = await exports.ubl(principal_of(request), number)
     return Response(
         content,
         media_type="application/xml",
@@ -197,12 +150,36 @@ async def ubl_response(request: Request, number: str) -> Response[bytes]:
     )
 
 
+# -- the HTML forms
+
+
+@dataclass
+class CreditForm:
+    mode: str = ""  # whole | partial
+    amount: str = ""  # kronor, for a partial credit
+    reason: str = ""
+
+
+@dataclass
+class PaymentForm:
+    date: str = ""
+    amount: str = ""  # kronor
+    ocr: str = ""
+    invoice_number: str = ""
+
+
+@dataclass
+class PlaceForm:
+    invoice_number: str = ""
+
+
 # -- pages: the invoice list
 
 
-@get("/ekonomi", guards=[FINANCE], name="finance", include_in_schema=False)
+@get("/ekonomi", name="finance", include_in_schema=False)
 async def invoices_page(
     request: Request,
+    ledger: LedgerService,
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     fran: DateText = None,
     till: DateText = None,
@@ -220,8 +197,9 @@ async def invoices_page(
             bounds[key] = parse_day(text, label)
         except ValueError as exc:
             errors[key], bounds[key] = str(exc), None
-    views = await billing_of(request).invoices(status=chosen, date_from=bounds["from"], date_to=bounds["to"])
-    await audit_list(request, views, "Fakturering: fakturalistan")
+    views = await ledger.invoice_list(
+        principal_of(request), status=chosen, date_from=bounds["from"], date_to=bounds["to"], why=WHY_INVOICE_LIST
+    )
     return _page(
         "invoices.html",
         "invoices",
@@ -237,31 +215,26 @@ async def invoices_page(
 
 
 async def _invoice_page(
-    request: Request, number: str, *, errors=None, values=None, message=None, notice=None, status_code=200
+    request: Request,
+    ledger: LedgerService,
+    number: str,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    message: str | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
 ) -> Template:
-    service = billing_of(request)
-    doc = await service.document(number)
-    view = await service.invoice_view(number)
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=view.account_id,
-        what=f"invoice {number}: köparens namn och adress, belopp och betalningar",
-        why="ekonomi: fakturan",
-    )
-    credit_notes: list[InvoiceView] = []
-    payments = []
-    if doc.kind is DocumentKind.INVOICE:
-        credit_notes = await service.credit_notes_of(number)
-        payments = await service.payments_of(number)
+    details = await ledger.invoice_details(principal_of(request), number)
+    doc, view = details.document, details.view
     return _page(
         "invoice.html",
         "invoices",
         status_code=status_code,
         doc=doc,
         view=view,
-        credit_notes=credit_notes,
-        payments=payments,
+        credit_notes=details.credit_notes,
+        payments=details.payments,
         is_company=doc.buyer.customer_type is CustomerType.COMPANY,
         remaining_ore=view.creditable_ore,
         errors=errors or {},
@@ -279,45 +252,48 @@ NOTICES = {
 }
 
 
-@get("/ekonomi/faktura/{name:str}", guards=[FINANCE], name="finance_invoice", include_in_schema=False)
+@get("/ekonomi/faktura/{name:str}", name="finance_invoice", include_in_schema=False)
 async def invoice_page(
     request: Request,
-    name: FromPath[FileName],
+    ledger: LedgerService,
+    billing_exports: ExportService,
     pdf: PdfRenderer,
+    name: FromPath[FileName],
     klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template | Response[bytes]:
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
-        doc = await billing_of(request).document(split_suffix(name, ".pdf"))
-        await audit_document(request, doc.number, "PDF (köparens namn, adress och belopp)")
+        doc = await ledger.staff_document(principal_of(request), split_suffix(name, ".pdf"))
         return await pdf_response(pdf, doc)
     if name.endswith(".xml"):
-        return await ubl_response(request, split_suffix(name, ".xml"))
-    return await _invoice_page(request, checked_number(name), notice=NOTICES.get(klar or ""))
+        return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
+    return await _invoice_page(request, ledger, checked_number(name), notice=NOTICES.get(klar or ""))
 
 
-@post("/ekonomi/faktura/{number:str}/kreditera", guards=[FINANCE], status_code=303, include_in_schema=False)
-async def credit_submit(request: Request, number: FromPath[Number]) -> Template | Redirect:
+@post("/ekonomi/faktura/{number:str}/kreditera", status_code=303, include_in_schema=False)
+async def credit_submit(
+    request: Request, invoicing: InvoicingService, ledger: LedgerService, number: FromPath[Number]
+) -> Template | Redirect:
     number = checked_number(number)
-    form = await request.form()
-    values = {
-        key: str(form.get(key) or "")[:limit]
-        for key, limit in (("mode", 10), ("amount", 41), ("reason", REASON_MAX + 1))
-    }
+    form = read_form(CreditForm, await request.form())
+    values = {"mode": form.mode[:10], "amount": form.amount[:41], "reason": form.reason[: REASON_MAX + 1]}
     amount_ore: int | None = None
     if values["mode"] == "partial":
         try:
             amount_ore = parse_kronor(values["amount"])
         except ValueError as exc:
-            return await _invoice_page(request, number, errors={"amount": str(exc)}, values=values, status_code=400)
+            return await _invoice_page(
+                request, ledger, number, errors={"amount": str(exc)}, values=values, status_code=400
+            )
     try:
-        issued = await billing_of(request).credit(
-            principal_of(request), number, amount_ore=amount_ore, reason=values["reason"]
-        )
+        issued = await invoicing.credit(principal_of(request), number, amount_ore=amount_ore, reason=form.reason)
     except (Invalid, Conflict) as exc:
         errors = {("amount" if key == "amount_ore" else key): text for key, text in exc.field_errors.items()}
+        if "reason" in errors and find_forbidden(values["reason"]):
+            values["reason"] = ""  # a personnummer or card number is never shown again
         return await _invoice_page(
             request,
+            ledger,
             number,
             errors=errors,
             values=values,
@@ -331,10 +307,16 @@ async def credit_submit(request: Request, number: FromPath[Number]) -> Template 
 
 
 async def _payments_page(
-    request: Request, *, errors=None, values=None, message=None, place_errors=None, status_code=200
+    ledger: LedgerService,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    message: str | None = None,
+    place_errors: dict[int, str] | None = None,
+    status_code: int = 200,
 ) -> Template:
-    unmatched = await billing_of(request).payments(unmatched_only=True)
-    recent = await billing_of(request).payments(limit=50)
+    unmatched = await ledger.payments(unmatched_only=True)
+    recent = await ledger.payments(limit=50)
     return _page(
         "payments.html",
         "payments",
@@ -348,15 +330,15 @@ async def _payments_page(
     )
 
 
-@get("/ekonomi/betalningar", guards=[FINANCE], name="finance_payments", include_in_schema=False)
-async def payments_page(request: Request) -> Template:
-    return await _payments_page(request)
+@get("/ekonomi/betalningar", name="finance_payments", include_in_schema=False)
+async def payments_page(ledger: LedgerService) -> Template:
+    return await _payments_page(ledger)
 
 
-@post("/ekonomi/betalningar", guards=[FINANCE], status_code=303, include_in_schema=False)
-async def payment_submit(request: Request) -> Template | Redirect:
-    form = await request.form()
-    values = {key: str(form.get(key) or "").strip()[:41] for key in ("date", "amount", "ocr", "invoice_number")}
+@post("/ekonomi/betalningar", status_code=303, include_in_schema=False)
+async def payment_submit(request: Request, payments: PaymentService, ledger: LedgerService) -> Template | Redirect:
+    form = read_form(PaymentForm, await request.form())
+    values = {key: value.strip()[:41] for key, value in dataclasses.asdict(form).items()}
     errors: dict[str, str] = {}
     amount_ore = payment_date = None
     try:
@@ -373,11 +355,11 @@ async def payment_submit(request: Request) -> Template | Redirect:
         errors["ocr"] = "Ange antingen OCR-nummer eller fakturanummer."
     if errors:
         return await _payments_page(
-            request, errors=errors, values=values, message="Kontrollera betalningen.", status_code=400
+            ledger, errors=errors, values=values, message="Kontrollera betalningen.", status_code=400
         )
     assert amount_ore is not None and payment_date is not None
     try:
-        payment = await billing_of(request).register_payment(
+        payment = await payments.register_payment(
             principal_of(request),
             amount_ore=amount_ore,
             payment_date=payment_date,
@@ -389,29 +371,30 @@ async def payment_submit(request: Request) -> Template | Redirect:
         errors = {("amount" if k == "amount_ore" else k): v for k, v in exc.field_errors.items()} or {
             field: exc.message
         }
-        return await _payments_page(request, errors=errors, values=values, message=exc.message, status_code=400)
+        return await _payments_page(ledger, errors=errors, values=values, message=exc.message, status_code=400)
     return Redirect(f"/ekonomi/faktura/{payment.invoice_number}?klar=registrerad", status_code=303)
 
 
-@post("/ekonomi/betalningar/{payment_id:int}/koppla", guards=[FINANCE], status_code=303, include_in_schema=False)
-async def place_submit(request: Request, payment_id: FromPath[PaymentId]) -> Template | Redirect:
-    form = await request.form()
-    number = str(form.get("invoice_number") or "").strip()[:41]
+@post("/ekonomi/betalningar/{payment_id:int}/koppla", status_code=303, include_in_schema=False)
+async def place_submit(
+    request: Request, payments: PaymentService, ledger: LedgerService, payment_id: FromPath[PaymentId]
+) -> Template | Redirect:
+    number = read_form(PlaceForm, await request.form()).invoice_number.strip()[:41]
     if not number:
-        return await _payments_page(request, place_errors={payment_id: "Ange fakturanumret."}, status_code=400)
+        return await _payments_page(ledger, place_errors={payment_id: "Ange fakturanumret."}, status_code=400)
     try:
-        payment = await billing_of(request).place_payment(principal_of(request), payment_id, number)
+        payment = await payments.place_payment(principal_of(request), payment_id, number)
     except (NotFound, Conflict) as exc:
         message = next(iter(exc.field_errors.values()), exc.message)
         status = 409 if isinstance(exc, Conflict) else 400
-        return await _payments_page(request, place_errors={payment_id: message}, status_code=status)
+        return await _payments_page(ledger, place_errors={payment_id: message}, status_code=status)
     return Redirect(f"/ekonomi/faktura/{payment.invoice_number}?klar=kopplad", status_code=303)
 
 
 # -- pages: BgMax
 
 
-@get("/ekonomi/bgmax", guards=[FINANCE], name="finance_bgmax", include_in_schema=False)
+@get("/ekonomi/bgmax", name="finance_bgmax", include_in_schema=False)
 async def bgmax_page() -> Template:
     return _page("bgmax.html", "bgmax", result=None, errors={}, max_mb=MAX_BGMAX_BYTES // (1024 * 1024))
 
@@ -431,17 +414,16 @@ async def _read_upload(upload: Any) -> tuple[bytes, str]:
 
 @post(
     "/ekonomi/bgmax",
-    guards=[FINANCE],
     status_code=200,
     request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
     include_in_schema=False,
 )
-async def bgmax_submit(request: Request) -> Template:
-    form = await request.form()
+async def bgmax_submit(request: Request, payments: PaymentService) -> Template:
+    form = await request.form()  # the one field is a file: read as an upload, not through a form class
     max_mb = MAX_BGMAX_BYTES // (1024 * 1024)
     try:
         data, filename = await _read_upload(form.get("file"))
-        result = await billing_of(request).import_bgmax(principal_of(request), data, filename)
+        result = await payments.import_bgmax(principal_of(request), data, filename)
     except (Invalid, Conflict) as exc:
         return _page(
             "bgmax.html",
@@ -458,56 +440,57 @@ async def bgmax_submit(request: Request) -> Template:
 # -- pages: overdue, a customer, exports
 
 
-@get("/ekonomi/forfallna", guards=[FINANCE], name="finance_overdue", include_in_schema=False)
-async def overdue_page(request: Request) -> Template:
-    views = await billing_of(request).overdue()
-    await audit_list(request, views, "Fakturering: förfallna fakturor")
+@get("/ekonomi/forfallna", name="finance_overdue", include_in_schema=False)
+async def overdue_page(request: Request, ledger: LedgerService) -> Template:
+    views = await ledger.overdue(principal_of(request))
     return _page("overdue.html", "overdue", invoices=views, today=today())
 
 
-@get("/ekonomi/kund/{account_id:int}", guards=[FINANCE], name="finance_customer", include_in_schema=False)
-async def customer_page(request: Request, account_id: FromPath[AccountId]) -> Template:
-    service = billing_of(request)
-    views = await service.invoices(account_id=account_id)
-    customer = await service.customer(account_id)
-    if customer is None and not views:
-        raise NotFound("Kunden finns inte.")
-    await audit.record(
-        principal_of(request).account_id,
-        "read",
-        subject_account=account_id,
-        what="customer: faktureringsuppgifter; fakturor, betalningar och reskontra",
-        why="ekonomi: kundens reskontra",
+@get("/ekonomi/kund/{account_id:int}", name="finance_customer", include_in_schema=False)
+async def customer_page(request: Request, ledger: LedgerService, account_id: FromPath[AccountId]) -> Template:
+    account = await ledger.customer_account(principal_of(request), account_id)
+    return _page(
+        "customer.html",
+        "invoices",
+        customer=account.customer,
+        invoices=account.invoices,
+        ledger=account.ledger,
+        account_id=account_id,
     )
-    ledger = await service.ledger(account_id)
-    return _page("customer.html", "invoices", customer=customer, invoices=views, ledger=ledger, account_id=account_id)
 
 
-@get("/ekonomi/export", guards=[FINANCE], name="finance_export", include_in_schema=False)
+@get("/ekonomi/export", name="finance_export", include_in_schema=False)
 async def export_page() -> Template:
     first, last = default_range()
     return _page("export.html", "export", values={"fran": first.isoformat(), "till": last.isoformat()}, errors={})
 
 
-async def _export(request: Request, fran: str | None, till: str | None, kind: str) -> Template | Stream:
+async def _export(
+    request: Request, exports: ExportService, fran: str | None, till: str | None, kind: str
+) -> Template | Stream:
     first, last, errors = _range_from_text(fran, till)
     if errors:
         return _page(
             "export.html", "export", status_code=400, values={"fran": fran or "", "till": till or ""}, errors=errors
         )
-    service = billing_of(request)
-    await audit_export(request, kind, first, last)
-    return csv_download(service, first, last) if kind == "csv" else sie_download(service, first, last)
+    reader = principal_of(request)
+    if kind == "csv":
+        return csv_download(await exports.invoice_csv(reader, first, last), first, last)
+    return sie_download(await exports.sie_export(reader, first, last), first, last)
 
 
-@get("/ekonomi/export/fakturor.csv", guards=[FINANCE], include_in_schema=False)
-async def export_csv_page(request: Request, fran: DateText = None, till: DateText = None) -> Template | Stream:
-    return await _export(request, fran, till, "csv")
+@get("/ekonomi/export/fakturor.csv", include_in_schema=False)
+async def export_csv_page(
+    request: Request, billing_exports: ExportService, fran: DateText = None, till: DateText = None
+) -> Template | Stream:
+    return await _export(request, billing_exports, fran, till, "csv")
 
 
-@get("/ekonomi/export/sie", guards=[FINANCE], include_in_schema=False)
-async def export_sie_page(request: Request, fran: DateText = None, till: DateText = None) -> Template | Stream:
-    return await _export(request, fran, till, "sie")
+@get("/ekonomi/export/sie", include_in_schema=False)
+async def export_sie_page(
+    request: Request, billing_exports: ExportService, fran: DateText = None, till: DateText = None
+) -> Template | Stream:
+    return await _export(request, billing_exports, fran, till, "sie")
 
 
 # -- the finance API
@@ -599,9 +582,10 @@ def payment_out(payment: PaymentView) -> PaymentOut:
     )
 
 
-@get("/api/v1/finance/invoices", guards=[FINANCE], tags=["finance"])
+@get("/api/v1/finance/invoices", tags=["finance"])
 async def api_invoices(
     request: Request,
+    ledger: LedgerService,
     status: Annotated[InvoiceStatus | None, QueryParameter()] = None,
     date_from: FromDate = None,
     date_to: ToDate = None,
@@ -609,26 +593,32 @@ async def api_invoices(
 ) -> list[FinanceInvoiceOut]:
     """Invoices and credit notes, newest first, with amounts paid and credited and the status today. Filter by
     `status` (unpaid, partly_paid, paid, overpaid, credited, overdue) and the issue date (`from`, `to`)."""
-    views = await billing_of(request).invoices(status=status, date_from=date_from, date_to=date_to, limit=limit)
-    await audit_list(request, views, "Fakturering: fakturalistan via API")
+    views = await ledger.invoice_list(
+        principal_of(request),
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        why=WHY_INVOICE_LIST_API,
+    )
     return [finance_invoice_out(view) for view in views]
 
 
-@post("/api/v1/finance/invoices/{number:str}/credit", guards=[FINANCE], status_code=201, tags=["finance"])
-async def api_credit(request: Request, number: Number, data: JSONBody[CreditBody]) -> CreditOut:
+@post("/api/v1/finance/invoices/{number:str}/credit", status_code=201, tags=["finance"])
+async def api_credit(
+    request: Request, invoicing: InvoicingService, number: Number, data: JSONBody[CreditBody]
+) -> CreditOut:
     """Issue a credit note: the whole invoice without `amount_ore`, or part of it (öre including VAT). `reason` is
     required. 409 when the invoice is already fully credited or is itself a credit note."""
-    issued = await billing_of(request).credit(
-        principal_of(request), number, amount_ore=data.amount_ore, reason=data.reason
-    )
+    issued = await invoicing.credit(principal_of(request), number, amount_ore=data.amount_ore, reason=data.reason)
     return CreditOut(credit_note_number=issued.number, invoice_number=number, total_ore=issued.total_ore)
 
 
-@post("/api/v1/finance/payments", guards=[FINANCE], status_code=201, tags=["finance"])
-async def api_register_payment(request: Request, data: JSONBody[PaymentBody]) -> PaymentOut:
+@post("/api/v1/finance/payments", status_code=201, tags=["finance"])
+async def api_register_payment(request: Request, payments: PaymentService, data: JSONBody[PaymentBody]) -> PaymentOut:
     """Register a payment by hand, placed on the invoice that `ocr` or `invoice_number` (exactly one) names.
     404 when no invoice matches."""
-    payment = await billing_of(request).register_payment(
+    payment = await payments.register_payment(
         principal_of(request),
         amount_ore=data.amount_ore,
         payment_date=data.payment_date,
@@ -640,19 +630,20 @@ async def api_register_payment(request: Request, data: JSONBody[PaymentBody]) ->
 
 @post(
     "/api/v1/finance/bgmax",
-    guards=[FINANCE],
     status_code=201,
     tags=["finance"],
     request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
 )
 async def api_bgmax(
-    request: Request, data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)]
+    request: Request,
+    payments: PaymentService,
+    data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> BgMaxOut:
     """Import a Bankgirot BgMax file (multipart, field `file`). Payments are matched to invoices by OCR; the rest
     are listed as unmatched for placing by hand. 400 lists the file's problems with line numbers; 409 when the
     same file was imported before."""
     file_data, filename = await _read_upload(data.get("file"))
-    result = await billing_of(request).import_bgmax(principal_of(request), file_data, filename)
+    result = await payments.import_bgmax(principal_of(request), file_data, filename)
     return BgMaxOut(
         payments=result.payments,
         total_ore=result.total_ore,
@@ -668,57 +659,67 @@ def _api_range(date_from: date | None, date_to: date | None) -> tuple[date, date
     return first, last
 
 
-@get("/api/v1/finance/exports/invoices.csv", guards=[FINANCE], tags=["finance"], media_type=CSV_MEDIA_TYPE)
-async def api_export_csv(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
+@get("/api/v1/finance/exports/invoices.csv", tags=["finance"], media_type=CSV_MEDIA_TYPE)
+async def api_export_csv(
+    request: Request, billing_exports: ExportService, date_from: FromDate = None, date_to: ToDate = None
+) -> Stream:
     """Invoices and credit notes issued in the range, for Excel: UTF-8 with BOM, `;`, decimal comma. Streamed.
     Defaults: this year to today."""
     first, last = _api_range(date_from, date_to)
-    await audit_export(request, "csv", first, last)
-    return csv_download(billing_of(request), first, last)
+    return csv_download(await billing_exports.invoice_csv(principal_of(request), first, last), first, last)
 
 
-@get("/api/v1/finance/exports/sie", guards=[FINANCE], tags=["finance"], media_type=SIE_MEDIA_TYPE)
-async def api_export_sie(request: Request, date_from: FromDate = None, date_to: ToDate = None) -> Stream:
+@get("/api/v1/finance/exports/sie", tags=["finance"], media_type=SIE_MEDIA_TYPE)
+async def api_export_sie(
+    request: Request, billing_exports: ExportService, date_from: FromDate = None, date_to: ToDate = None
+) -> Stream:
     """A SIE 4I file (CP437) of the invoices, credit notes and payments in the range, one balanced voucher each.
     Streamed. Defaults: this year to today."""
     first, last = _api_range(date_from, date_to)
-    await audit_export(request, "sie", first, last)
-    return sie_download(billing_of(request), first, last)
+    return sie_download(await billing_exports.sie_export(principal_of(request), first, last), first, last)
 
 
 @get(
     "/api/v1/finance/invoices/{name:str}",
-    guards=[FINANCE],
     tags=["finance"],
     media_type="application/xml",
     summary="GET /api/v1/finance/invoices/{number}.xml",
 )
-async def api_invoice_ubl(request: Request, name: FromPath[FileName]) -> Response[bytes]:
+async def api_invoice_ubl(
+    request: Request, billing_exports: ExportService, name: FromPath[FileName]
+) -> Response[bytes]:
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
     409 for a private buyer's invoice."""
-    return await ubl_response(request, split_suffix(name, ".xml"))
+    return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
 
 
+# Every finance page and API route, under the finance guard once.
 ROUTES: list[Any] = [
-    invoices_page,
-    invoice_page,
-    credit_submit,
-    payments_page,
-    payment_submit,
-    place_submit,
-    bgmax_page,
-    bgmax_submit,
-    overdue_page,
-    customer_page,
-    export_page,
-    export_csv_page,
-    export_sie_page,
-    api_invoices,
-    api_credit,
-    api_register_payment,
-    api_bgmax,
-    api_export_csv,
-    api_export_sie,
-    api_invoice_ubl,
+    Router(
+        path="/",
+        guards=[FINANCE],
+        route_handlers=[
+            invoices_page,
+            invoice_page,
+            credit_submit,
+            payments_page,
+            payment_submit,
+            place_submit,
+            bgmax_page,
+            bgmax_submit,
+            overdue_page,
+            customer_page,
+            export_page,
+            export_csv_page,
+            export_sie_page,
+            api_invoices,
+            api_credit,
+            api_register_payment,
+            api_bgmax,
+            api_export_csv,
+            api_export_sie,
+            api_invoice_ubl,
+        ],
+    )
 ]

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from coursesite.accounts.service import AccountService
 from coursesite.accounts.validation import normalise_email
-from coursesite.billing.service import BillingService
+from coursesite.billing.ledger import LedgerService
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
@@ -81,7 +81,7 @@ class RestrictionForm:
 async def _page(
     request: Request,
     rights: RightsService,
-    billing: BillingService,
+    ledger: LedgerService,
     *,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
@@ -91,7 +91,7 @@ async def _page(
 ) -> Template:
     account_id = principal_of(request).account_id
     contact = await rights.contact(account_id)
-    customer = await billing.customer(account_id)
+    customer = await ledger.customer(account_id)
     return Template(
         "privacy/my_data.html",
         context={
@@ -113,14 +113,14 @@ async def _page(
 async def my_data_page(
     request: Request,
     rights: RightsService,
-    billing: BillingService,
+    ledger: LedgerService,
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, rights, billing, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, ledger, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
-async def my_data_profile(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+async def my_data_profile(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
     billing_values = {name: getattr(form, name).strip() for name in BILLING_FIELDS} if form.customer_type else None
@@ -129,7 +129,7 @@ async def my_data_profile(request: Request, rights: RightsService, billing: Bill
     except Invalid as exc:
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
-        return await _page(request, rights, billing, errors=errors, values=shown, message=exc.message, status_code=400)
+        return await _page(request, rights, ledger, errors=errors, values=shown, message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
@@ -156,7 +156,7 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, billing: BillingService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
 ) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
@@ -167,7 +167,7 @@ async def my_data_email(
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
         return await _page(
-            request, rights, billing, errors=errors, values={"email": email}, message=exc.message, status_code=status
+            request, rights, ledger, errors=errors, values={"email": email}, message=exc.message, status_code=status
         )
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
@@ -181,14 +181,12 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
-async def my_data_restriction(request: Request, rights: RightsService, billing: BillingService) -> Template | Redirect:
+async def my_data_restriction(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
-        return await _page(
-            request, rights, billing, errors=dict(exc.field_errors), message=exc.message, status_code=400
-        )
+        return await _page(request, rights, ledger, errors=dict(exc.field_errors), message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coursesite.billing import ocr as ocr_module
 from coursesite.billing.bgmax import (
     BgMaxError,
     BgMaxFile,
@@ -49,7 +51,7 @@ OCR_A, OCR_B, OCR_C = ocr("202600001"), ocr("202600002"), ocr("202600003")
 
 
 def payment(amount_ore: int, reference: str = OCR_A, **kw) -> Payment:
-    defaults = dict(
+    defaults: dict[str, Any] = dict(
         reference_code=ReferenceCode.OCR, bgc_serial=1000 + amount_ore % 997, payer_bankgiro="378-3511", channel=1
     )
     defaults.update(kw)
@@ -606,7 +608,6 @@ def test_a_day_of_payments_from_a_file() -> None:
 
 
 def test_default_validator_is_billing_ocr() -> None:
-    ocr_module = pytest.importorskip("coursesite.billing.ocr")
     references = [OCR_A, ZERO_LED, "123455", "1234567890", "Faktura 1", OCR_A[:-1] + "x"]
     assert [ocr_module.is_valid_ocr(r) for r in references] == [valid_ocr(r) for r in references]
     matched, unmatched = match_payments([payment(100, OCR_A), payment(100, "123455")], INVOICES)

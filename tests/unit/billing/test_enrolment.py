@@ -37,6 +37,10 @@ def test_a_company_gets_its_org_number_normalised():
         ({"address_line": "a" * 201}, "address_line", None),
         ({"address_line": "Gatan 1\x00"}, "address_line", None),
         ({"address_line": "Kort 4111 1111 1111 1111"}, "address_line", ""),  # a card number is never shown again
+        ({"address_line": "Gatan 1\nLgh 1102"}, "address_line", "Gatan 1Lgh 1102"),  # refused, not folded
+        ({"city": "Stock\u202eholm"}, "city", "Stockholm"),  # bidi controls refused (and not shown again)
+        ({"customer_type": "company", "company_name": "Firma 811228-9874"}, "company_name", None),
+        ({"customer_type": "company", "company_name": "X AB", "reference": "r" * 101}, "reference", None),
     ],
 )
 def test_each_wrong_value_names_its_field(changes, field, shown_again):

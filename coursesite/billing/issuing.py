@@ -1,0 +1,239 @@
+"""Issuing: enrolment with its invoice, credit notes and the gap-free numbering they share, plus what enrolment
+decides (is the person enrolled, may they open the lessons).
+
+One service, `InvoicingService`, because these belong together: every path that inserts an `invoice` row (an
+enrolment's invoice, a credit note) takes its number from the same counter in the same write transaction, and an
+issued document is inserted once and never changed. Reading documents back is the ledger's work (billing/ledger.py),
+placing payments is billing/payments.py, the SIE, CSV and UBL files are billing/exports.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime, timedelta
+
+from piccolo.engine.base import Engine
+
+from coursesite.accounts.service import Principal
+from coursesite.billing.config import BillingConfig
+from coursesite.billing.document import Buyer, CustomerType, DocumentKind
+from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.money import Line, compute_totals, split_gross
+from coursesite.billing.ocr import ocr_for_invoice_number
+from coursesite.billing.records import buyer_from, invoice_number, lines_data, lines_from
+from coursesite.billing.status import creditable_ore
+from coursesite.core import clock
+from coursesite.core.clock import today
+from coursesite.core.errors import Conflict, Invalid
+from coursesite.core.text import TextRefused, TextRule, clean_text
+from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter
+from coursesite.db.engine import lock_account_rows, write_transaction
+
+REASON_MAX = 500
+# Why a credit note is issued: typed by finance, printed on the credit note and sent in its UBL note. A textarea, so
+# line breaks are typed text (folded into spaces as before); everything else the one rule refuses is refused.
+CREDIT_REASON = TextRule(
+    max_chars=REASON_MAX, subject="Skälet", multiline=True, required=True, missing="Ange varför fakturan krediteras."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedInvoice:
+    number: str
+    ocr: str | None
+    total_ore: int
+    due_date: date | None
+
+
+class InvoicingService:
+    def __init__(self, engine: Engine, config: BillingConfig, ledger: LedgerService) -> None:
+        self.engine = engine
+        self.config = config
+        self.ledger = ledger
+
+    # -- enrolment and access
+
+    async def is_enrolled(self, account_id: int) -> bool:
+        return await Enrollment.exists().where(Enrollment.account == account_id)
+
+    async def has_course_access(self, account_id: int) -> bool:
+        """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
+        if not await self.is_enrolled(account_id):
+            return False
+        if self.config.open_before_payment:
+            return True
+        views = await self.ledger.invoices(account_id=account_id)
+        return any(v.kind is DocumentKind.INVOICE and v.owed_ore <= 0 for v in views)
+
+    async def customer(self, account_id: int) -> dict | None:
+        """The participant's billing details, or None."""
+        return await self.ledger.customer(account_id)
+
+    async def enrol(
+        self, principal: Principal, *, accept_terms_version: str | None, **fields: str | None
+    ) -> IssuedInvoice:
+        """Enrol the participant: check the billing details and the accepted terms, then issue the invoice, all in one
+        transaction. Invalid (400) with a message per field; Conflict (409) when already enrolled."""
+        details, errors = validate_billing_details(**fields)
+        if accept_terms_version != TERMS_VERSION:
+            errors["accept_terms_version"] = "Godkänn villkoren för utbildningen för att anmäla dig."
+        if errors:
+            raise Invalid("Kontrollera uppgifterna i anmälan.", field_errors=errors)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, principal.account_id)
+            if await self.is_enrolled(principal.account_id):
+                raise Conflict("Du är redan anmäld till kursen.")
+            await self._save_customer(principal.account_id, details, now)
+            await Enrollment.insert(
+                Enrollment(
+                    account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now
+                )
+            )
+            buyer = self._buyer(principal, details)
+            line = Line(self.config.description, 1, self.config.price_ore, self.config.vat_rate)
+            return await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
+
+    async def _save_customer(self, account_id: int, details: BillingDetails, now: datetime) -> None:
+        values = {
+            Customer.customer_type: details.customer_type.value,
+            Customer.company_name: details.company_name,
+            Customer.org_number: details.org_number,
+            Customer.reference: details.reference,
+            Customer.address_line: details.address_line,
+            Customer.postal_code: details.postal_code,
+            Customer.city: details.city,
+            Customer.updated_at: now,
+        }
+        if await Customer.exists().where(Customer.account == account_id):
+            await Customer.update(values).where(Customer.account == account_id)  # type: ignore[arg-type]
+        else:
+            await Customer.insert(
+                Customer({column: v for column, v in values.items()} | {Customer.account: account_id})
+            )
+
+    def _buyer(self, principal: Principal, details: BillingDetails) -> Buyer:
+        person = f"{principal.first_name} {principal.last_name}"
+        company = details.customer_type is CustomerType.COMPANY
+        return Buyer(
+            customer_type=details.customer_type,
+            name=details.company_name if company and details.company_name else person,
+            contact_name=person,
+            address_line=details.address_line,
+            postal_code=details.postal_code,
+            city=details.city,
+            email=principal.email,
+            org_number=details.org_number,
+            reference=details.reference,
+        )
+
+    # -- numbering and issuing
+
+    async def _next_sequence(self, year: int) -> int:
+        """The next number of the series this year. Call inside the write transaction that inserts the invoice: the
+        counter row stays locked until it commits, so concurrent enrolments queue and no number is lost."""
+        series = self.config.series
+        await InvoiceCounter.insert(InvoiceCounter(series=series, year=year, last_sequence=0)).on_conflict(
+            action="DO NOTHING"
+        )
+        rows = await InvoiceCounter.raw(
+            "UPDATE invoice_counter SET last_sequence = last_sequence + 1 WHERE series = {} AND year = {} "
+            "RETURNING last_sequence",
+            series,
+            year,
+        )
+        return int(rows[0]["last_sequence"])
+
+    async def _issue(
+        self,
+        kind: DocumentKind,
+        account_id: int | None,
+        buyer: Buyer,
+        lines: tuple[Line, ...],
+        *,
+        credited_id: int | None = None,
+        reason: str | None = None,
+    ) -> IssuedInvoice:
+        issued_on = today()
+        sequence = await self._next_sequence(issued_on.year)
+        number = invoice_number(issued_on.year, sequence)
+        totals = compute_totals(lines, round_to_krona=self.config.round_to_krona)
+        is_invoice = kind is DocumentKind.INVOICE
+        ocr = ocr_for_invoice_number(number) if is_invoice else None
+        due = issued_on + timedelta(days=self.config.payment_terms_days) if is_invoice else None
+        buyer_data = dataclasses.asdict(buyer) | {"customer_type": buyer.customer_type.value}
+        await Invoice.insert(
+            Invoice(
+                kind=kind.value,
+                series=self.config.series,
+                year=issued_on.year,
+                sequence=sequence,
+                number=number,
+                ocr=ocr,
+                account=account_id,
+                credited_invoice=credited_id,
+                reason=reason,
+                issue_date=issued_on,
+                supply_date=issued_on,
+                due_date=due,
+                buyer=json.dumps(buyer_data, ensure_ascii=False),
+                seller=json.dumps(dataclasses.asdict(self.config.seller), ensure_ascii=False),
+                lines=lines_data(lines),
+                net_ore=totals.net_ore,
+                vat_ore=totals.vat_ore,
+                rounding_ore=totals.rounding_ore,
+                total_ore=totals.total_ore,
+                currency="SEK",
+                payment_terms_days=self.config.payment_terms_days,
+                created_at=clock.now(),
+            )
+        )
+        return IssuedInvoice(number=number, ocr=ocr, total_ore=totals.total_ore, due_date=due)
+
+    # -- credit notes
+
+    async def credit(
+        self, actor: Principal, number: str, *, amount_ore: int | None, reason: str | None
+    ) -> IssuedInvoice:
+        """A credit note for the whole invoice (no amount) or part of it (an amount including VAT, in öre). The
+        reason goes through the one free-text rule (core/text.py): refused, nothing is issued."""
+        try:
+            reason = " ".join(clean_text(reason, CREDIT_REASON).split())
+        except TextRefused as refused:
+            field = "Skriv ett skäl." if refused.message == CREDIT_REASON.missing else refused.message
+            raise Invalid(refused.message, field_errors={"reason": field}) from None
+        async with write_transaction(self.engine):
+            row = await self.ledger.invoice_row(number)
+            if row["kind"] != DocumentKind.INVOICE.value:
+                raise Conflict("En kreditfaktura kan inte krediteras.")
+            if row["account"] is not None:
+                await lock_account_rows(self.engine, row["account"])
+            credited = await self.ledger.credited_ore(row["id"])
+            remaining = creditable_ore(row["total_ore"], credited)
+            if remaining <= 0:
+                raise Conflict("Fakturan är redan krediterad i sin helhet.")
+            if amount_ore is not None and not 0 < amount_ore <= remaining:
+                raise Invalid(
+                    f"Beloppet måste vara större än 0 och högst {remaining // 100} kr.",
+                    field_errors={"amount_ore": "Utanför det som går att kreditera."},
+                )
+            lines = lines_from(row["lines"])
+            if credited == 0 and amount_ore in (None, remaining):
+                # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
+                credit_lines = tuple(dataclasses.replace(line, unit_price_ore=-line.unit_price_ore) for line in lines)
+            else:
+                credit_lines = self._partial_lines(number, remaining if amount_ore is None else amount_ore, lines)
+            return await self._issue(
+                DocumentKind.CREDIT_NOTE,
+                row["account"],
+                buyer_from(row["buyer"]),
+                credit_lines,
+                credited_id=row["id"],
+                reason=reason,
+            )
+
+    def _partial_lines(self, number: str, gross_ore: int, lines: tuple[Line, ...]) -> tuple[Line, ...]:
+        rate = lines[0].vat_rate
+        return (Line(f"Kreditering av faktura {number}", 1, -split_gross(gross_ore, rate), rate),)

@@ -1,0 +1,520 @@
+"""The ledger: what was issued and paid, read back. Invoice and credit-note lists with what was paid and credited and
+the status today (filtered by status in SQL, over every invoice), one invoice with its credit notes and payments,
+the payment lists, the overdue list, a customer's ledger, and the documents and payments an export reads in batches.
+
+Reads only; issuing, payments and exports are their own services (billing/issuing.py, payments.py, exports.py). A
+method that shows staff a person's billing data takes the staff member as `reader` and writes the staff-audit row
+itself, so every caller is audited; the participant's own reads (`account_id=` their own) are not staff reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from coursesite.accounts.service import Principal
+from coursesite.billing.document import DocumentKind, InvoiceDocument
+from coursesite.billing.records import document_from_row
+from coursesite.billing.status import (
+    InvoiceStatus,
+    LedgerEntry,
+    LedgerRow,
+    creditable_ore,
+    invoice_status,
+    ledger,
+    owed_ore,
+    status_sql,
+)
+from coursesite.core.clock import today
+from coursesite.core.errors import NotFound
+from coursesite.db.billing import Customer, Invoice, Payment
+from coursesite.privacy.audit import AuditLog
+
+LIST_LIMIT = 500
+EXPORT_BATCH = 1000
+WHY_INVOICE_LIST = "Fakturering: fakturalistan"
+WHY_INVOICE_LIST_API = "Fakturering: fakturalistan via API"
+WHY_OVERDUE = "Fakturering: förfallna fakturor"
+WHY_DOCUMENT = "Fakturering"
+WHAT_PDF = "PDF (köparens namn, adress och belopp)"
+WHAT_UBL = "UBL (köparens namn, adress, org.nr och belopp)"
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    id: int
+    kind: DocumentKind
+    number: str
+    ocr: str | None
+    issue_date: date
+    due_date: date | None
+    buyer_name: str
+    account_id: int | None
+    total_ore: int
+    credited_ore: int
+    paid_ore: int
+    status: InvoiceStatus | None  # None for a credit note
+    credited_number: str | None
+
+    @property
+    def owed_ore(self) -> int:
+        return owed_ore(self.total_ore, self.credited_ore, self.paid_ore)
+
+    @property
+    def creditable_ore(self) -> int:
+        return creditable_ore(self.total_ore, self.credited_ore)
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: int
+    amount_ore: int
+    payment_date: date
+    reference: str | None
+    payer_name: str | None
+    source: str
+    invoice_number: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceDetails:
+    """One invoice or credit note as finance sees it: the document, its amounts and status, and for an invoice its
+    credit notes and payments."""
+
+    document: InvoiceDocument
+    view: InvoiceView
+    credit_notes: list[InvoiceView]
+    payments: list[PaymentView]
+
+
+@dataclass(frozen=True)
+class CustomerAccount:
+    """A customer as finance sees them: the billing details, the documents and the ledger with its balance."""
+
+    account_id: int
+    customer: dict[str, Any] | None
+    invoices: list[InvoiceView]
+    ledger: list[LedgerRow]
+
+
+@dataclass(frozen=True)
+class IssuedCount:
+    documents: int
+    customers: int
+
+
+_VIEW_COLUMNS = (
+    Invoice.id,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.ocr,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.buyer,
+    Invoice.account,
+    Invoice.total_ore,
+    Invoice.credited_invoice,
+)
+_PAYMENT_COLUMNS = (
+    Payment.id,
+    Payment.amount_ore,
+    Payment.payment_date,
+    Payment.reference,
+    Payment.payer_name,
+    Payment.source,
+    Payment.invoice.number,
+    Payment.note,
+)
+# What each invoice has been paid and credited, as derived tables to join on invoice.id.
+_AMOUNTS_JOIN = (
+    "LEFT JOIN (SELECT invoice, SUM(amount_ore) AS paid FROM payment WHERE invoice IS NOT NULL GROUP BY invoice) "
+    "AS p ON p.invoice = i.id "
+    "LEFT JOIN (SELECT credited_invoice, -SUM(total_ore) AS credited FROM invoice "
+    "WHERE kind = 'credit_note' AND credited_invoice IS NOT NULL GROUP BY credited_invoice) "
+    "AS c ON c.credited_invoice = i.id"
+)
+
+
+def _status_expression(on: date) -> str:
+    return status_sql(
+        total="i.total_ore",
+        credited="COALESCE(c.credited, 0)",
+        paid="COALESCE(p.paid, 0)",
+        due_date="i.due_date",
+        today=on,
+    )
+
+
+def _payment_view(row: dict[str, Any]) -> PaymentView:
+    return PaymentView(
+        id=row["id"],
+        amount_ore=row["amount_ore"],
+        payment_date=row["payment_date"],
+        reference=row["reference"],
+        payer_name=row["payer_name"],
+        source=row["source"],
+        invoice_number=row["invoice.number"],
+        note=row["note"],
+    )
+
+
+class LedgerService:
+    def __init__(self, audit: AuditLog) -> None:
+        self.audit = audit
+
+    # -- one document
+
+    async def invoice_row(self, number: str) -> dict[str, Any]:
+        """The stored row of an invoice or credit note (read with load_json); NotFound otherwise."""
+        rows = await Invoice.select().where(Invoice.number == number).output(load_json=True)
+        if not rows:
+            raise NotFound("Fakturan finns inte.")
+        return rows[0]
+
+    async def document(self, number: str, *, account_id: int | None = None) -> InvoiceDocument:
+        """An invoice or credit note; with `account_id`, only that person's own (404 otherwise, never 403)."""
+        row = await self.invoice_row(number)
+        if account_id is not None and row["account"] != account_id:
+            raise NotFound("Fakturan finns inte.")
+        credited = None
+        if row["credited_invoice"] is not None:
+            found = await Invoice.select(Invoice.number).where(Invoice.id == row["credited_invoice"])
+            credited = found[0]["number"] if found else None
+        return document_from_row(row, credited)
+
+    async def staff_document(self, reader: Principal, number: str) -> InvoiceDocument:
+        """An invoice or credit note for finance's PDF download: one audited read, on the buyer's account."""
+        doc = await self.document(number)
+        await self.record_document_read(reader, number, WHAT_PDF)
+        return doc
+
+    async def record_document_read(self, reader: Principal, number: str, what: str) -> None:
+        """The audit row of a staff download of one document (`what`: WHAT_PDF or WHAT_UBL), on the buyer's account."""
+        rows = await Invoice.select(Invoice.account).where(Invoice.number == number)
+        await self.audit.record(
+            reader.account_id,
+            "read",
+            subject_account=rows[0]["account"] if rows else None,
+            what=f"invoice {number}: {what}",
+            why=WHY_DOCUMENT,
+        )
+
+    async def invoice_view(self, number: str) -> InvoiceView:
+        """One invoice or credit note with what was paid and credited and its status today."""
+        rows = await Invoice.select(*_VIEW_COLUMNS).where(Invoice.number == number).output(load_json=True)
+        if not rows:
+            raise NotFound("Fakturan finns inte.")
+        return (await self._views(rows))[0]
+
+    async def invoice_details(self, reader: Principal, number: str) -> InvoiceDetails:
+        """Finance's page of one invoice or credit note. Audited: the buyer's name and address, amounts, payments."""
+        doc = await self.document(number)
+        view = await self.invoice_view(number)
+        await self.audit.record(
+            reader.account_id,
+            "read",
+            subject_account=view.account_id,
+            what=f"invoice {number}: köparens namn och adress, belopp och betalningar",
+            why="ekonomi: fakturan",
+        )
+        credit_notes: list[InvoiceView] = []
+        payments: list[PaymentView] = []
+        if doc.kind is DocumentKind.INVOICE:
+            credit_notes = await self.credit_notes_of(number)
+            payments = await self.payments_of(number)
+        return InvoiceDetails(document=doc, view=view, credit_notes=credit_notes, payments=payments)
+
+    async def credit_notes_of(self, number: str) -> list[InvoiceView]:
+        """The credit notes that correct this invoice, oldest first."""
+        invoice = await Invoice.select(Invoice.id).where(Invoice.number == number)
+        if not invoice:
+            raise NotFound("Fakturan finns inte.")
+        rows = await (
+            Invoice.select(*_VIEW_COLUMNS)
+            .where(Invoice.credited_invoice == invoice[0]["id"])
+            .order_by(Invoice.id)
+            .output(load_json=True)
+        )
+        return await self._views(rows)
+
+    async def credited_ore(self, invoice_id: int) -> int:
+        """What the credit notes of this invoice took off it in all (positive)."""
+        rows = await Invoice.select(Invoice.total_ore).where(
+            (Invoice.kind == DocumentKind.CREDIT_NOTE.value) & (Invoice.credited_invoice == invoice_id)
+        )
+        return -sum(r["total_ore"] for r in rows)
+
+    # -- lists
+
+    async def invoices(
+        self,
+        *,
+        account_id: int | None = None,
+        status: InvoiceStatus | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int | None = LIST_LIMIT,
+    ) -> list[InvoiceView]:
+        """Invoices and credit notes, newest first, with what was paid and credited and the status today. A status
+        is filtered in SQL (billing/status.py: status_sql), so the list reaches every invoice. `limit=None`: all."""
+        on = today()
+        if status is None:
+            query = Invoice.select(*_VIEW_COLUMNS).output(load_json=True)
+            if account_id is not None:
+                query = query.where(Invoice.account == account_id)
+            if date_from is not None:
+                query = query.where(Invoice.issue_date >= date_from)
+            if date_to is not None:
+                query = query.where(Invoice.issue_date <= date_to)
+            query = query.order_by(Invoice.id, ascending=False)
+            rows = await (query.limit(limit) if limit is not None else query)
+            return await self._views(rows, on)
+        conditions = ["i.kind = 'invoice'", f"{_status_expression(on)} = {{}}"]
+        args: list[Any] = [status.value]
+        if account_id is not None:
+            conditions.append("i.account = {}")
+            args.append(account_id)
+        if date_from is not None:
+            conditions.append("i.issue_date >= {}")
+            args.append(date_from)
+        if date_to is not None:
+            conditions.append("i.issue_date <= {}")
+            args.append(date_to)
+        if status is InvoiceStatus.OVERDUE:
+            conditions.append("i.due_date < {}")  # implied by the rule; lets the database use the due date first
+            args.append(on)
+        return await self._views_by_ids(
+            await self._ids(" AND ".join(conditions), args, order="i.id DESC", limit=limit), on
+        )
+
+    async def invoice_list(
+        self,
+        reader: Principal,
+        *,
+        status: InvoiceStatus | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        limit: int = LIST_LIMIT,
+        why: str = WHY_INVOICE_LIST,
+    ) -> list[InvoiceView]:
+        """`invoices` as finance sees them: one audit row per buyer shown (one insert)."""
+        views = await self.invoices(status=status, date_from=date_from, date_to=date_to, limit=limit)
+        await self._record_list(reader, views, why)
+        return views
+
+    async def overdue(self, reader: Principal) -> list[InvoiceView]:
+        """Invoices past their due date with something still owed, oldest due first: the reminder list (at most
+        LIST_LIMIT, the longest overdue). Audited: one row per buyer shown."""
+        on = today()
+        conditions = f"i.kind = 'invoice' AND i.due_date < {{}} AND {_status_expression(on)} = {{}}"
+        ids = await self._ids(conditions, [on, InvoiceStatus.OVERDUE.value], order="i.due_date, i.id", limit=LIST_LIMIT)
+        views = sorted(await self._views_by_ids(ids, on), key=lambda v: (v.due_date or on, v.number))
+        await self._record_list(reader, views, WHY_OVERDUE)
+        return views
+
+    async def _record_list(self, reader: Principal, views: list[InvoiceView], why: str) -> None:
+        await self.audit.record_many(
+            reader.account_id,
+            "read",
+            ((v.account_id, None) for v in views),
+            what="invoice: köparens namn, fakturanummer, belopp och status",
+            why=why,
+        )
+
+    async def _ids(self, conditions: str, args: list[Any], *, order: str, limit: int | None) -> list[int]:
+        sql = f"SELECT i.id AS id FROM invoice AS i {_AMOUNTS_JOIN} WHERE {conditions} ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT {}"
+            args = [*args, limit]
+        return [row["id"] for row in await Invoice.raw(sql, *args)]
+
+    async def _views_by_ids(self, ids: list[int], on: date) -> list[InvoiceView]:
+        """Views of these invoices, in the order of `ids`."""
+        if not ids:
+            return []
+        rows = await Invoice.select(*_VIEW_COLUMNS).where(Invoice.id.is_in(ids)).output(load_json=True)
+        by_id = {view.id: view for view in await self._views(rows, on)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def _views(self, rows: list[dict[str, Any]], on: date | None = None) -> list[InvoiceView]:
+        """Views of invoice rows (read with load_json), with what was paid and credited, and the status on `on`."""
+        ids = [row["id"] for row in rows]
+        paid = await self._sums(
+            "SELECT invoice AS id, SUM(amount_ore) AS total FROM payment WHERE invoice IN ({ids}) GROUP BY invoice", ids
+        )
+        credited = await self._sums(
+            "SELECT credited_invoice AS id, -SUM(total_ore) AS total FROM invoice "
+            "WHERE kind = 'credit_note' AND credited_invoice IN ({ids}) GROUP BY credited_invoice",
+            ids,
+        )
+        numbers = {row["id"]: row["number"] for row in rows}
+        missing = {
+            row["credited_invoice"]
+            for row in rows
+            if row["credited_invoice"] and row["credited_invoice"] not in numbers
+        }
+        if missing:
+            found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(missing)))
+            numbers |= {r["id"]: r["number"] for r in found}
+        on = on or today()
+        views = []
+        for row in rows:
+            kind = DocumentKind(row["kind"])
+            views.append(
+                InvoiceView(
+                    id=row["id"],
+                    kind=kind,
+                    number=row["number"],
+                    ocr=row["ocr"],
+                    issue_date=row["issue_date"],
+                    due_date=row["due_date"],
+                    buyer_name=row["buyer"].get("name", ""),
+                    account_id=row["account"],
+                    total_ore=row["total_ore"],
+                    credited_ore=credited.get(row["id"], 0),
+                    paid_ore=paid.get(row["id"], 0),
+                    status=invoice_status(
+                        total_ore=row["total_ore"],
+                        credited_ore=credited.get(row["id"], 0),
+                        paid_ore=paid.get(row["id"], 0),
+                        due_date=row["due_date"],
+                        today=on,
+                    )
+                    if kind is DocumentKind.INVOICE
+                    else None,
+                    credited_number=numbers.get(row["credited_invoice"]) if row["credited_invoice"] else None,
+                )
+            )
+        return views
+
+    async def _sums(self, sql: str, ids: list[int]) -> dict[int, int]:
+        sums: dict[int, int] = {}
+        for start in range(0, len(ids), 5000):  # bounded: SQLite takes at most 32,766 parameters a statement
+            part = ids[start : start + 5000]
+            rows = await Invoice.raw(sql.replace("{ids}", ", ".join("{}" for _ in part)), *part)
+            sums |= {row["id"]: int(row["total"]) for row in rows}
+        return sums
+
+    # -- payments
+
+    async def payments(self, *, unmatched_only: bool = False, limit: int = LIST_LIMIT) -> list[PaymentView]:
+        """Payments, newest first; `unmatched_only`: those waiting for finance to place them."""
+        query = Payment.select(*_PAYMENT_COLUMNS)
+        if unmatched_only:
+            query = query.where(Payment.invoice.is_null())
+        rows = await query.order_by(Payment.id, ascending=False).limit(limit)
+        return [_payment_view(r) for r in rows]
+
+    async def payment(self, payment_id: int) -> PaymentView:
+        """One payment by its id, however old."""
+        rows = await Payment.select(*_PAYMENT_COLUMNS).where(Payment.id == payment_id)
+        if not rows:
+            raise NotFound("Betalningen finns inte.")
+        return _payment_view(rows[0])
+
+    async def payments_of(self, number: str) -> list[PaymentView]:
+        """The payments placed on this invoice, oldest first."""
+        rows = await Payment.select(*_PAYMENT_COLUMNS).where(Payment.invoice.number == number).order_by(Payment.id)
+        return [_payment_view(r) for r in rows]
+
+    # -- a customer
+
+    async def customer(self, account_id: int) -> dict[str, Any] | None:
+        """The billing details the participant gave (and may have corrected), or None."""
+        rows = await Customer.select().where(Customer.account == account_id)
+        return rows[0] if rows else None
+
+    async def ledger(self, account_id: int) -> list[LedgerRow]:
+        """Invoices, credit notes and payments of one customer, all of them, with a running balance."""
+        return await self._ledger(account_id, await self.invoices(account_id=account_id, limit=None))
+
+    async def _ledger(self, account_id: int, views: list[InvoiceView]) -> list[LedgerRow]:
+        entries = [LedgerEntry(v.issue_date, v.kind.value, v.number, v.total_ore, order=v.id) for v in views]
+        payments = await Payment.select(
+            Payment.id, Payment.amount_ore, Payment.payment_date, Payment.invoice.number
+        ).where(Payment.invoice.account == account_id)
+        entries += [
+            LedgerEntry(p["payment_date"], "payment", p["invoice.number"], -p["amount_ore"], order=p["id"])
+            for p in payments
+        ]
+        return ledger(entries)
+
+    async def customer_account(self, reader: Principal, account_id: int) -> CustomerAccount:
+        """Finance's page of one customer: billing details, documents and ledger. NotFound when the account has
+        neither. Audited: one read row on the customer's account."""
+        views = await self.invoices(account_id=account_id, limit=None)
+        customer = await self.customer(account_id)
+        if customer is None and not views:
+            raise NotFound("Kunden finns inte.")
+        await self.audit.record(
+            reader.account_id,
+            "read",
+            subject_account=account_id,
+            what="customer: faktureringsuppgifter; fakturor, betalningar och reskontra",
+            why="ekonomi: kundens reskontra",
+        )
+        return CustomerAccount(
+            account_id=account_id,
+            customer=customer,
+            invoices=views[:LIST_LIMIT],
+            ledger=await self._ledger(account_id, views),
+        )
+
+    # -- what the exports read, in batches: memory stays flat
+
+    async def count_issued(self, date_from: date, date_to: date) -> IssuedCount:
+        """How many invoices and credit notes were issued in the range, and to how many customers."""
+        rows = await Invoice.raw(
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT account) AS people FROM invoice "
+            "WHERE issue_date >= {} AND issue_date <= {}",
+            date_from,
+            date_to,
+        )
+        return IssuedCount(documents=int(rows[0]["n"] or 0), customers=int(rows[0]["people"] or 0))
+
+    async def documents_issued(
+        self, date_from: date, date_to: date, *, with_status: bool = True
+    ) -> AsyncIterator[list[tuple[InvoiceDocument, InvoiceView | None]]]:
+        """Invoices and credit notes issued in the range, oldest first, in batches, with their status."""
+        last_id = 0
+        while True:
+            rows = await (
+                Invoice.select()
+                .where((Invoice.issue_date >= date_from) & (Invoice.issue_date <= date_to) & (Invoice.id > last_id))
+                .order_by(Invoice.id)
+                .limit(EXPORT_BATCH)
+                .output(load_json=True)
+            )
+            if not rows:
+                return
+            last_id = rows[-1]["id"]
+            views = {v.id: v for v in await self._views(rows)} if with_status else {}
+            credited_ids = {row["credited_invoice"] for row in rows if row["credited_invoice"]}
+            numbers = {}
+            if credited_ids:
+                found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(credited_ids)))
+                numbers = {r["id"]: r["number"] for r in found}
+            yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views.get(row["id"])) for row in rows]
+
+    async def payments_placed(self, date_from: date, date_to: date) -> AsyncIterator[list[PaymentView]]:
+        """Payments placed on an invoice and paid in the range, oldest first, in batches."""
+        last_id = 0
+        while True:
+            rows = await (
+                Payment.select(*_PAYMENT_COLUMNS)
+                .where(
+                    (Payment.payment_date >= date_from)
+                    & (Payment.payment_date <= date_to)
+                    & Payment.invoice.is_not_null()
+                    & (Payment.id > last_id)
+                )
+                .order_by(Payment.id)
+                .limit(EXPORT_BATCH)
+            )
+            if not rows:
+                return
+            last_id = rows[-1]["id"]
+            yield [_payment_view(r) for r in rows]

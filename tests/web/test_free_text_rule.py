@@ -1,0 +1,506 @@
+"""One rule for free text (issue 10): every stored free-text input of the site, from a form, the API, the CLI, an
+import file or a request header, against the same vectors.
+
+Each row of INPUTS names one input and how to submit a value to it; each vector must be refused there, and nothing of
+the submission stored: the submitted value carries MARK, and no table (and no lesson file) may hold MARK afterwards,
+whole, stripped or cut. A refusal is a 400 or 422 (a page re-rendered with its message, or the API's error), a CLI
+exit code other than 0, or, for the stored User-Agent header, NULL in its column. A refusal of an identity number
+never repeats it. The plain vector is the control: the same submission with ordinary text is accepted and stored, so
+a refusal above is the rule's and not a broken set-up.
+
+Imported course content (GIFT question text, lesson title) is written by staff and shown to everyone, not personal
+data collected from a person, and a lesson may show a made-up example number: the identity-number check does not
+apply there, but NUL, control and bidi characters are refused all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+from litestar.testing import AsyncTestClient
+
+from coursesite.cli import main
+from coursesite.db.privacy import PageView
+from coursesite.settings import REPO_ROOT
+from tests.conftest import (
+    CSRF_INPUT,
+    PASSWORD,
+    TEST_SECRET,
+    api_post,
+    csrf_token,
+    login_as_staff,
+    make_settings,
+    register,
+)
+from tests.support import COMPANY, PRIVATE, dump, enrol, new_case, open_every_lesson, post_form, valid
+
+MARK = "Qzxjv"  # in every submitted value; found in no table, file or page of the site otherwise
+PLAIN = "plain"
+TOO_LONG = "too_long"
+VECTORS = {
+    PLAIN: "vanlig text",
+    "nul": "a\x00b",
+    "control": "a\x07b",
+    "bidi": "a\u202eb",
+    "personnummer": "811218-9876",
+    "samordningsnummer": "701063-2391",
+    "card": "4111 1111 1111 1111",
+    TOO_LONG: "",  # one character over the field's limit
+}
+IDENTITY_NUMBERS = ("personnummer", "samordningsnummer", "card")
+CHARACTERS = ("nul", "control", "bidi")
+
+ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
+MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"  # numeric: 6900 is wrong, so it can be flagged
+MONTHLY_LESSON = "inkomster-och-utgifter"
+QUEUE = "/larare/granskning"
+BASE_URL = "http://testserver.local"
+
+
+def value_for(vector: str, limit: int | None) -> str:
+    if vector == TOO_LONG:
+        assert limit is not None
+        return MARK + "x" * (limit + 1 - len(MARK))
+    return f"{MARK} {VECTORS[vector]} {MARK}"
+
+
+@dataclass
+class Site:
+    app: Any
+    client: Any
+    course: Any
+    lessons: Path
+    database_url: str
+    tmp_path: Path
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the site answered: whether it accepted the value, and the text it showed back."""
+
+    accepted: bool
+    shown: str
+
+
+def http(response) -> Outcome:
+    """Accepted: 2xx or a redirect after a form post. Refused: 400 or 422 (anything else fails the test)."""
+    if response.status_code < 400:
+        return Outcome(True, response.text)
+    assert response.status_code in (400, 422), (response.status_code, response.text[:500])
+    return Outcome(False, response.text)
+
+
+def cli(result: Result) -> Outcome:
+    return Outcome(result.exit_code == 0, result.output)
+
+
+async def run_cli(site: Site, *args: str) -> Result:
+    """The command as an operator runs it (it runs its own event loop, so in a thread of its own)."""
+    env = {
+        "COURSESITE_DATABASE_URL": site.database_url,
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_LESSONS_DIR": str(site.lessons),
+        "COURSESITE_DB_POOL_SIZE": "0",
+    }
+    return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=env)
+
+
+def today() -> str:
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date().isoformat()
+
+
+# -- how each input is reached
+
+
+async def public_form_api(site: Site, form: str, field: str, value: str) -> Outcome:
+    return http(await api_post(site.client, f"/api/v1/forms/{form}", valid(form) | {field: value}))
+
+
+async def public_form_page(site: Site, value: str) -> Outcome:
+    values = {name: ("on" if item is True else item) for name, item in valid("contact").items()}
+    return http(await post_form(site.client, "/kontakt", values | {"message": value}, page="/kontakt"))
+
+
+async def register_api(site: Site, field: str, value: str) -> Outcome:
+    body = {"email": "anna@example.se", "password": PASSWORD, "first_name": "Anna", "last_name": "Andersson"}
+    return http(await api_post(site.client, "/api/v1/auth/register", body | {field: value}))
+
+
+async def register_page(site: Site, value: str) -> Outcome:
+    body = {"email": "anna@example.se", "password": PASSWORD, "first_name": value, "last_name": "Andersson"}
+    return http(await post_form(site.client, "/registrera", body | {"mobile": "", "source": ""}, page="/registrera"))
+
+
+async def profile_api(site: Site, value: str) -> Outcome:
+    await register(site.client)
+    headers = {"x-csrftoken": await csrf_token(site.client)}
+    return http(await site.client.patch("/api/v1/me/profile", json={"first_name": value}, headers=headers))
+
+
+async def profile_page(site: Site, value: str) -> Outcome:
+    await register(site.client)
+    body = {"first_name": value, "last_name": "Andersson"}
+    return http(await post_form(site.client, "/mina-uppgifter/profil", body, page="/mina-uppgifter"))
+
+
+async def restriction_api(site: Site, value: str) -> Outcome:
+    await register(site.client)
+    return http(await api_post(site.client, "/api/v1/me/restriction", {"reason": value}))
+
+
+async def restriction_page(site: Site, value: str) -> Outcome:
+    await register(site.client)
+    return http(await post_form(site.client, "/mina-uppgifter/begransning", {"reason": value}, page="/mina-uppgifter"))
+
+
+async def enrolment_api(site: Site, field: str, value: str) -> Outcome:
+    await register(site.client, enrolled=False)
+    body = (COMPANY if field in ("company_name", "reference") else PRIVATE) | {field: value}
+    return http(await api_post(site.client, "/api/v1/enrollments", body))
+
+
+async def essay_answer_api(site: Site, value: str) -> Outcome:
+    account = await register(site.client)
+    await open_every_lesson(account["id"], site.course)
+    return http(await api_post(site.client, "/api/v1/answers", {"question_id": ESSAY, "response": value}))
+
+
+async def _wrong_answer(site: Site) -> int:
+    account = await register(site.client)
+    await open_every_lesson(account["id"], site.course)
+    answered = await api_post(site.client, "/api/v1/answers", {"question_id": MONTHLY, "response": "6900"})
+    assert answered.status_code == 201, answered.text
+    return answered.json()["id"]
+
+
+async def flag_api(site: Site, value: str) -> Outcome:
+    answer_id = await _wrong_answer(site)
+    return http(await api_post(site.client, f"/api/v1/answers/{answer_id}/flag", {"reason": value}))
+
+
+async def flag_page(site: Site, value: str) -> Outcome:
+    answer_id = await _wrong_answer(site)
+    page = f"/lektion/{MONTHLY_LESSON}/resultat"
+    return http(
+        await post_form(
+            site.client, f"/lektion/{MONTHLY_LESSON}/svar/{answer_id}/omprova", {"reason": value}, page=page
+        )
+    )
+
+
+async def _essay_in_queue(site: Site) -> int:
+    """A participant's essay waiting for review; the client is then the instructor."""
+    account = await register(site.client, "essa@example.se", "Essa")
+    await open_every_lesson(account["id"], site.course)
+    answered = await api_post(site.client, "/api/v1/answers", {"question_id": ESSAY, "response": "Avgiften dras."})
+    assert answered.status_code == 201, answered.text
+    await login_as_staff(site.client, "instructor")
+    return answered.json()["id"]
+
+
+def _no_points(site: Site) -> dict[str, int]:
+    return {criterion.id: 0 for criterion in site.course.find_question(ESSAY)[1].rubric}
+
+
+async def review_comment_api(site: Site, value: str) -> Outcome:
+    answer_id = await _essay_in_queue(site)
+    body = {"criteria": _no_points(site), "comment": value}
+    return http(await api_post(site.client, f"/api/v1/instructor/answers/{answer_id}/grade", body))
+
+
+async def override_reason_api(site: Site, value: str) -> Outcome:
+    answer_id = await _essay_in_queue(site)
+    graded = await api_post(
+        site.client, f"/api/v1/instructor/answers/{answer_id}/grade", {"criteria": _no_points(site)}
+    )
+    assert graded.status_code == 200, graded.text
+    body = {"score": 1, "reason": value}
+    return http(await api_post(site.client, f"/api/v1/instructor/answers/{answer_id}/override", body))
+
+
+async def comment_bank_page(site: Site, value: str) -> Outcome:
+    await login_as_staff(site.client, "instructor")
+    return http(await post_form(site.client, "/larare/kommentarer", {"comment": value}, page=QUEUE))
+
+
+async def case_api(site: Site, field: str, value: str) -> Outcome:
+    await login_as_staff(site.client, "customer_service")
+    body = {"kind": "question", "subject": "Fråga", "contact_email": "bo@example.se"} | {field: value}
+    return http(await api_post(site.client, "/api/v1/support/cases", body))
+
+
+async def case_page(site: Site, value: str) -> Outcome:
+    await login_as_staff(site.client, "customer_service")
+    body = {"kind": "complaint", "subject": "Reklamation", "description": value, "contact_email": "bo@example.se"}
+    return http(await post_form(site.client, "/kundtjanst/nytt", body, page="/kundtjanst/nytt"))
+
+
+async def _case(site: Site, kind: str = "access") -> str:
+    """A case registered by customer service (the client); returns its page."""
+    await login_as_staff(site.client, "customer_service")
+    case_id = await new_case(site.client, {"kind": kind, "subject": "Utdrag", "contact_email": "bo@example.se"})
+    return f"/kundtjanst/arende/{case_id}"
+
+
+async def case_note_page(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    return http(await post_form(site.client, f"{page}/anteckning", {"note": value}, page=page))
+
+
+async def extension_reason_page(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    body = {"reason": value, "notified_on": today()}
+    return http(await post_form(site.client, f"{page}/forlang", body, page=page))
+
+
+async def completion_note_page(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    body = {"note": value, "identity_verified": "ja"}
+    return http(await post_form(site.client, f"{page}/avsluta", body, page=page))
+
+
+async def completion_note_api(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    case_id = page.rsplit("/", 1)[1]
+    body = {"identity_verified": True, "note": value}
+    return http(await api_post(site.client, f"/api/v1/support/requests/{case_id}/complete", body))
+
+
+async def rejection_note_page(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    return http(await post_form(site.client, f"{page}/avvisa", {"note": value}, page=page))
+
+
+async def rectification_api(site: Site, value: str) -> Outcome:
+    me = await register(site.client, "maja@example.se", "Maja")
+    await login_as_staff(site.client, "customer_service")
+    case_id = await new_case(site.client, {"kind": "rectification", "subject": "Nytt namn", "account_id": me["id"]})
+    path = f"/api/v1/support/requests/{case_id}/rectify"
+    return http(await api_post(site.client, path, {"first_name": value}))
+
+
+async def _invoice(site: Site) -> str:
+    """An invoice to credit; the client is then finance."""
+    enrolled = await enrol(site.client, "anna@example.se")
+    await login_as_staff(site.client, "finance")
+    return enrolled["invoice_number"]
+
+
+async def credit_reason_api(site: Site, value: str) -> Outcome:
+    number = await _invoice(site)
+    return http(await api_post(site.client, f"/api/v1/finance/invoices/{number}/credit", {"reason": value}))
+
+
+async def credit_reason_page(site: Site, value: str) -> Outcome:
+    number = await _invoice(site)
+    page = f"/ekonomi/faktura/{number}"
+    return http(await post_form(site.client, f"{page}/kreditera", {"mode": "whole", "reason": value}, page=page))
+
+
+async def create_staff_cli(site: Site, value: str) -> Outcome:
+    args = ["create-staff", "--email", "ny@balansekonomi.se", "--role", "instructor", "--password", PASSWORD]
+    return cli(await run_cli(site, *args, "--first-name", value))
+
+
+async def subsidiary_cli(site: Site, value: str) -> Outcome:
+    return cli(await run_cli(site, "subsidiary", "add", "--name", value, "--purpose", "course_site"))
+
+
+def _gift(site: Site, question: str) -> Path:
+    path = site.tmp_path / "fragor.gift"
+    path.write_text(f"::fraga:: {question} {{T}}\n", encoding="utf-8")
+    return path
+
+
+async def gift_question_cli(site: Site, value: str) -> Outcome:
+    gift = _gift(site, value)
+    return cli(
+        await run_cli(site, "import-gift", str(gift), "--act", "2", "--lesson", "delning", "--title", "Dela upp")
+    )
+
+
+async def gift_title_cli(site: Site, value: str) -> Outcome:
+    gift = _gift(site, "Två plus två är fyra.")
+    return cli(await run_cli(site, "import-gift", str(gift), "--act", "2", "--lesson", "delning", "--title", value))
+
+
+async def gift_question_page(site: Site, value: str) -> Outcome:
+    await login_as_staff(site.client, "instructor")
+    page = await site.client.get("/larare/import")
+    match = CSRF_INPUT.search(page.text)
+    assert match, page.text[:500]
+    data = {"_csrf_token": match.group(1), "act": "2", "lesson": "", "new_lesson": "delning", "title": "Dela upp"}
+    upload = ("fragor.gift", f"::fraga:: {value} {{T}}\n".encode(), "text/plain")
+    return http(await site.client.post("/larare/import", data=data, files={"file": upload}))
+
+
+async def user_agent_header(site: Site, value: str) -> Outcome:
+    """A page GET straight through the ASGI app with the header as raw bytes (UTF-8, as a browser may send it);
+    the page view is stored with the header, or with NULL in its place when the header is refused."""
+    headers = [(b"host", b"testserver.local"), (b"user-agent", value.encode("utf-8"))]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/villkor",
+        "raw_path": b"/villkor",
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("203.0.113.77", 51000),
+        "server": ("testserver.local", 80),
+        "state": {},
+    }
+    status: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await site.app(scope, receive, send)
+    assert status == [200]
+    await site.app.state.pageviews.flush()
+    [row] = await PageView.select(PageView.user_agent)
+    return Outcome(row["user_agent"] is not None, "")
+
+
+# -- the table: every stored free-text input
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    submit: Callable[[Site, str], Awaitable[Outcome]]
+    limit: int | None  # characters; None: bounded by something else (the GIFT file's size)
+    identity_numbers: bool = True  # False: course content (see the module's docstring)
+    writes_files: bool = False
+
+
+def _form(form: str, field: str) -> Callable[[Site, str], Awaitable[Outcome]]:
+    return lambda site, value: public_form_api(site, form, field, value)
+
+
+def _with(submit: Callable[..., Awaitable[Outcome]], field: str) -> Callable[[Site, str], Awaitable[Outcome]]:
+    return lambda site, value: submit(site, field, value)
+
+
+INPUTS = [
+    # the public forms (API and page)
+    Input("contact form first_name (API)", _form("contact", "first_name"), 100),
+    Input("contact form last_name (API)", _form("contact", "last_name"), 100),
+    Input("contact form message (API)", _form("contact", "message"), 5000),
+    Input("webinar form source (API)", _form("webinar", "source"), 200),
+    Input("newsletter form first_name (API)", _form("newsletter", "first_name"), 100),
+    Input("contact form message (page)", public_form_page, 5000),
+    # the participant: registration, profile, restriction, enrolment, answers, flags
+    Input("registration first_name (API)", _with(register_api, "first_name"), 100),
+    Input("registration last_name (API)", _with(register_api, "last_name"), 100),
+    Input("registration source (API)", _with(register_api, "source"), 200),
+    Input("registration first_name (page)", register_page, 100),
+    Input("profile first_name (API)", profile_api, 100),
+    Input("profile first_name (page)", profile_page, 100),
+    Input("restriction reason (API)", restriction_api, 1000),
+    Input("restriction reason (page)", restriction_page, 1000),
+    Input("enrolment address_line (API)", _with(enrolment_api, "address_line"), 200),
+    Input("enrolment city (API)", _with(enrolment_api, "city"), 100),
+    Input("enrolment company_name (API)", _with(enrolment_api, "company_name"), 200),
+    Input("enrolment reference (API)", _with(enrolment_api, "reference"), 100),
+    Input("essay answer (API)", essay_answer_api, 10_000),
+    Input("flag reason (API)", flag_api, 1000),
+    Input("flag reason (page)", flag_page, 1000),
+    # the instructor: review comments, override reasons, the comment bank
+    Input("review comment (API)", review_comment_api, 2000),
+    Input("override reason (API)", override_reason_api, 1000),
+    Input("comment bank (page)", comment_bank_page, 1000),
+    # customer service: cases, notes, reasons, rectification
+    Input("case subject (API)", _with(case_api, "subject"), 200),
+    Input("case description (API)", _with(case_api, "description"), 5000),
+    Input("case contact_name (API)", _with(case_api, "contact_name"), 200),
+    Input("case description (page)", case_page, 5000),
+    Input("case note (page)", case_note_page, 5000),
+    Input("extension reason (page)", extension_reason_page, 1000),
+    Input("completion note (page)", completion_note_page, 5000),
+    Input("completion note (API)", completion_note_api, 5000),
+    Input("rejection note (page)", rejection_note_page, 5000),
+    Input("rectified first_name (API)", rectification_api, 100),
+    # finance: the credit note's reason
+    Input("credit reason (API)", credit_reason_api, 500),
+    Input("credit reason (page)", credit_reason_page, 500),
+    # the CLI and the GIFT import
+    Input("create-staff --first-name (CLI)", create_staff_cli, 100),
+    Input("subsidiary add --name (CLI)", subsidiary_cli, 100),
+    Input("GIFT question text (CLI)", gift_question_cli, None, identity_numbers=False, writes_files=True),
+    Input("GIFT lesson title (CLI)", gift_title_cli, 200, identity_numbers=False, writes_files=True),
+    Input("GIFT question text (page)", gift_question_page, None, identity_numbers=False, writes_files=True),
+    # a request header that is stored
+    Input("User-Agent header (page view)", user_agent_header, 500),
+]
+
+
+def cases() -> list:
+    found = []
+    for field in INPUTS:
+        for vector in VECTORS:
+            if vector in IDENTITY_NUMBERS and not field.identity_numbers:
+                continue
+            if vector == TOO_LONG and field.limit is None:
+                continue
+            found.append(pytest.param(field, vector, id=f"{field.name}-{vector}"))
+    return found
+
+
+@pytest.fixture
+def lessons(tmp_path: Path) -> Path:
+    """A copy of lessons/: an import that is wrongly accepted writes there, never into the real content."""
+    root = tmp_path / "lessons"
+    shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
+    return root
+
+
+@pytest.fixture
+def app(db, database_url, lessons):
+    from coursesite.app import create_app
+
+    return create_app(make_settings(database_url, lessons_dir=lessons))
+
+
+@pytest.fixture
+async def site(app, database_url, lessons, course, tmp_path):
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
+        yield Site(app, client, course, lessons, database_url, tmp_path)
+
+
+def marked_files(root: Path) -> list[str]:
+    return [str(path) for path in root.rglob("*") if path.is_file() and MARK in path.read_text(errors="replace")]
+
+
+@pytest.mark.parametrize(("field", "vector"), cases())
+async def test_free_text_input_refuses_the_vector_and_stores_nothing(site: Site, field: Input, vector: str):
+    value = value_for(vector, field.limit)
+    outcome = await field.submit(site, value)
+    stored = "\n".join((await dump()).values())
+    if vector == PLAIN:
+        assert outcome.accepted, outcome.shown[:1000]
+        assert MARK in stored or (field.writes_files and marked_files(site.lessons)), "accepted but not stored"
+        return
+    assert not outcome.accepted, f"{field.name} accepted {vector}"
+    assert MARK not in stored, f"{field.name} stored something of {vector}"
+    if field.writes_files:
+        assert marked_files(site.lessons) == []
+    if vector in IDENTITY_NUMBERS:
+        digits = VECTORS[vector]
+        assert digits not in outcome.shown and digits.replace(" ", "") not in outcome.shown, "the number shown again"
