@@ -464,8 +464,11 @@ def cases() -> list:
 
 
 @pytest.fixture
-def lessons(tmp_path: Path) -> Path:
-    """A copy of lessons/: an import that is wrongly accepted writes there, never into the real content."""
+def lessons(request, tmp_path: Path) -> Path:
+    """A copy of lessons/ for an input that writes lesson files: an import that is wrongly accepted writes there,
+    never into the real content. The other inputs read the real lessons/ (copying it for each case is slow)."""
+    if not request.node.callspec.params["field"].writes_files:
+        return REPO_ROOT / "lessons"
     root = tmp_path / "lessons"
     shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
     return root
