@@ -6,6 +6,7 @@ the only part of `coursesite.course` that touches the file system.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from coursesite.core.text import has_forbidden_characters
 from coursesite.course.gift import GiftError, parse_gift, parse_number
 from coursesite.course.model import (
     AcceptedAnswer,
@@ -325,6 +327,10 @@ class _Loader:
         if slug and not _SLUG.fullmatch(slug):
             report(f"'slug' may hold only a-z, 0-9 and single dashes: {slug!r}")
         title = fields.text("title", required=True)
+        if title and has_forbidden_characters(title):
+            report(f"'title' {_UNSTORABLE}")
+        if has_forbidden_characters("\n".join(lines[closing + 1 :]).replace("\r", ""), multiline=True):
+            report(f"the lesson text {_UNSTORABLE}")
         pass_mark = fields.integer("pass_mark", 60)
         if pass_mark is not None and not 0 <= pass_mark <= 100:
             report(f"'pass_mark' must be 0..100, not {pass_mark}")
@@ -521,9 +527,28 @@ def _matching(fields: _Fields, common: dict[str, Any], report: Report) -> Matchi
     return Matching(**common, pairs=tuple(pairs), rights=tuple(rights.values()))
 
 
+_UNSTORABLE = "holds a control character or an invisible (bidi, zero-width) character, which no text may hold"
+
+
+def _unstorable_texts(value: Any, where: str = "") -> list[str]:
+    """The fields of a question whose text the free-text rule (core/text.py) refuses. Course content is multi-line
+    (line breaks and tabs are fine) and may show made-up identity numbers, so only the characters are checked."""
+    if isinstance(value, str):
+        return [where] if has_forbidden_characters(value.replace("\r", ""), multiline=True) else []
+    if isinstance(value, tuple):
+        return [found for i, item in enumerate(value, start=1) for found in _unstorable_texts(item, f"{where}[{i}]")]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            found
+            for spec in dataclasses.fields(value)
+            for found in _unstorable_texts(getattr(value, spec.name), f"{where}.{spec.name}" if where else spec.name)
+        ]
+    return []
+
+
 def _check(question: Question) -> list[str]:
     """What the grader needs to hold, for inline and GIFT questions alike."""
-    problems = []
+    problems = [f"'{where}' {_UNSTORABLE}" for where in _unstorable_texts(question)]
     if not question.prompt:
         problems.append("the question text ('prompt') is empty")
     if question.points <= 0:

@@ -11,9 +11,11 @@ from litestar.datastructures import FormMultiDict
 
 from coursesite.core.errors import Invalid
 from coursesite.course.model import Matching, Ordering, Question, QuestionType
+from coursesite.privacy.pii import find_forbidden
 
 MAX_FIELD_LENGTH = 10_000
 FormT = TypeVar("FormT")
+KeyT = TypeVar("KeyT")
 
 
 def _one(form: FormMultiDict, name: str) -> str:
@@ -81,3 +83,9 @@ def read_form(form_class: type[FormT], form: FormMultiDict) -> FormT:
 
 
 _UNCHECKED = frozenset({"", "0", "false", "nej", "off"})
+
+
+def shown_again(values: dict[KeyT, str]) -> dict[KeyT, str]:
+    """Form values to put back into a re-rendered form: a value holding a personnummer, samordningsnummer or card
+    number is blanked, so that the refused number is never sent back to the browser (nor cached or logged there)."""
+    return {name: ("" if value and find_forbidden(value) else value) for name, value in values.items()}

@@ -14,7 +14,7 @@ from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticat
 from coursesite.course.model import Course
 from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.forms import read_form
+from coursesite.web.forms import read_form, shown_again
 from coursesite.web.middleware import expired_session_cookie, session_cookie
 
 REGISTRATION_FIELDS = ("email", "first_name", "last_name", "mobile", "source")
@@ -71,7 +71,8 @@ async def register_submit(request: Request, accounts: AccountService, settings: 
             source=form.source or None,
         )
     except (Invalid, Conflict) as exc:
-        shown = {name: getattr(form, name) for name in REGISTRATION_FIELDS}  # the password is never sent back
+        # the password is never sent back, nor a refused identity number
+        shown = shown_again({name: getattr(form, name) for name in REGISTRATION_FIELDS})
         return Template(
             "accounts/register.html",
             context={"values": shown, "errors": exc.field_errors, "message": exc.message},

@@ -20,7 +20,7 @@ from coursesite.grading.service import NOT_ENROLLED, AnswerService, LessonState
 from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
-from coursesite.web.forms import read_form, response_from_form
+from coursesite.web.forms import read_form, response_from_form, shown_again
 
 Slug = Annotated[str, PathParameter(max_length=80)]
 QuestionId = Annotated[str, PathParameter(max_length=160)]
@@ -177,7 +177,7 @@ async def answer_flag(
             review,
             state,
             errors={answer_id: message},
-            reasons={answer_id: reason},
+            reasons=shown_again({answer_id: reason}),
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
     return Redirect(f"/lektion/{slug}/resultat?omprovning={answer_id}#svar-{answer_id}", status_code=303)

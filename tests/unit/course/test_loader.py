@@ -459,3 +459,30 @@ def test_the_real_lessons_load() -> None:
         assert len(act.lessons) >= 3, act.slug
         for lesson in act.lessons:
             assert len(lesson.questions) >= 4, lesson.source
+
+
+# ------------------------------------------------------------------------------------------------------ the text rule
+
+
+# TOML refuses a raw control character itself; written as an escape, it reaches the loader.
+@pytest.mark.parametrize("character", ["\\u0000", "\\u0007", "\u202e", "\u200b"])
+def test_a_control_or_invisible_character_in_a_question_is_refused_naming_the_field(tmp_path: Path, character: str):
+    question = f'name = "Fråga"\ntype = "essay"\nprompt = "Skriv{character} något"'
+    found = messages(tmp_path, {"akt-1/02-budget.md": lesson_with(question), "akt-1/02-budget.gift": None})
+    assert len(found) == 1 and "'prompt' holds a control character" in found[0], found
+
+
+def test_a_control_character_in_a_gift_question_or_a_lesson_title_is_refused(tmp_path: Path) -> None:
+    gift = "::Bidi::Vad är 2+2? \u202e{=4 ~5}\n"
+    assert any("holds a control character" in m for m in messages(tmp_path, {"akt-1/02-budget.gift": gift}))
+    front = 'slug = "budget"\ntitle = "Budget\u2066en"\n'
+    lesson = lesson_with('name = "Fråga"\ntype = "essay"\nprompt = "Skriv"', front=front)
+    found = messages(tmp_path, {"akt-1/02-budget.md": lesson, "akt-1/02-budget.gift": None})
+    assert any("'title' holds a control character" in m for m in found), found
+
+
+def test_line_breaks_tabs_and_made_up_numbers_are_fine_in_course_content(tmp_path: Path) -> None:
+    question = 'name = "Fråga"\ntype = "essay"\nprompt = "Rad 1\\n\\tRad 2: personnumret 811218-9876 är påhittat"'
+    course = load_course(build(tmp_path, {"akt-1/02-budget.md": lesson_with(question), "akt-1/02-budget.gift": None}))
+    lesson = next(lesson for lesson in course.lessons() if lesson.slug == "budget")
+    assert lesson.questions[0].prompt == "Rad 1\n\tRad 2: personnumret 811218-9876 är påhittat"
