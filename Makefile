@@ -54,6 +54,7 @@ run: debs-run setup $(SECRET_FILE)
 check: setup
 	$(BIN)/ruff check coursesite tests bench
 	$(BIN)/ruff format --check coursesite tests bench
+	$(BIN)/mypy
 	$(BIN)/coursesite check-migrations
 
 # Both engines side by side (.ci/test-both.sh); test-sqlite and test-postgres run one of them.
