@@ -41,6 +41,7 @@ from coursesite.settings import Settings
 from coursesite.signups.forms import PublicForms
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices
+from coursesite.signups.unsubscribes import UnsubscribeImport
 from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.support.cases import CaseService
 from coursesite.support.requests import RequestService
@@ -109,6 +110,7 @@ def create_app(settings: Settings) -> Litestar:
         processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine),
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
+        unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
     )
     app = Litestar(

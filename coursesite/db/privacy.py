@@ -64,6 +64,8 @@ class Consent(Table, tablename="consent"):
     channel = Varchar(length=40)
     given_at = Timestamptz()
     withdrawn_at = Timestamptz(null=True, default=None)
+    # Where it was withdrawn, when not on the site itself: "mailchimp" | "apsis" (an imported unsubscribe).
+    withdrawn_via = Varchar(length=40, null=True, default=None)
 
 
 class PageView(Table, tablename="page_view"):

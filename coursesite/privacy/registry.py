@@ -302,6 +302,7 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("consent", "channel", C, INFORM, PROOF, "Var du gav samtycket"),
     _p("consent", "given_at", C, INFORM, PROOF, "När du gav samtycket"),
     _p("consent", "withdrawn_at", C, INFORM, PROOF, "När du återkallade samtycket"),
+    _p("consent", "withdrawn_via", C, INFORM, PROOF, "Var du återkallade samtycket", provided=False),
     _p("page_view", "path", T, SECURITY, TECH, "Vilken sida som visades", provided=False),
     _p("page_view", "viewed_at", T, SECURITY, TECH, "När sidan visades", provided=False),
     _p("page_view", "user_agent", T, SECURITY, TECH, "Webbläsarens inställningar (user agent)", provided=False),

@@ -37,6 +37,7 @@ from coursesite.settings import Settings
 from coursesite.signups.forms import PublicForms
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices
+from coursesite.signups.unsubscribes import UnsubscribeImport
 from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.support.cases import CaseService
 
@@ -68,6 +69,7 @@ class Services:
     processor_notices: ProcessorNotices
     forms: PublicForms
     newsletter: NewsletterExport
+    unsubscribes: UnsubscribeImport  # the newsletter services' unsubscribe exports, imported
     subsidiaries: SubsidiaryService
 
     def providers(self) -> dict[str, Provide]:
