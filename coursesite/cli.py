@@ -253,6 +253,54 @@ def subsidiary_revoke(name: str, purpose: str) -> None:
 
 
 @main.group()
+def newsletter() -> None:
+    """The newsletter services (Mailchimp, Apsis)."""
+
+
+@newsletter.command("import-unsubscribes")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--service", required=True, type=click.Choice(["mailchimp", "apsis"]), help="Whose export the file is.")
+@click.option(
+    "--by",
+    "by_email",
+    default=None,
+    help="The e-mail of the staff member (finance, customer service or "
+    "admin) the import is audited as; without it, the audit log names no one.",
+)
+def newsletter_import_unsubscribes(file: Path, service: str, by_email: str | None) -> None:
+    """Withdraw the newsletter consent of everyone in a service's unsubscribe export. A file with any bad row
+    changes nothing and lists every problem. Prints counts, never an address."""
+    from coursesite.core.errors import DomainError
+    from coursesite.privacy.audit import AuditLog
+    from coursesite.signups.unsubscribe_files import MAX_FILE_BYTES
+    from coursesite.signups.unsubscribes import UnsubscribeImport
+
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise click.ClickException(f"{file.name}: filen är för stor: högst {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    importer = UnsubscribeImport(_bind_tables(_settings()), AuditLog())
+
+    async def run():
+        actor_id = await importer.staff_actor(by_email) if by_email else None
+        return await importer.import_file(file.read_bytes(), service, actor_id=actor_id)
+
+    try:
+        summary = asyncio.run(run())
+    except DomainError as exc:
+        details = "\n".join(exc.field_errors.values())
+        raise click.ClickException(f"{file.name}: {exc.message}" + (f"\n{details}" if details else "")) from None
+    click.echo(f"{summary.recipient}: {summary.addresses} adresser i filen ({summary.rows} rader).")
+    click.echo(f"  återkallade nu: {summary.withdrawn}")
+    click.echo(f"  redan återkallade: {summary.already_withdrawn}")
+    click.echo(f"  samtycke givet efter avregistreringen (gäller): {summary.consent_later}")
+    click.echo(f"  kända utan samtycke till nyhetsbrevet: {summary.no_consent}")
+    click.echo(f"  okända adresser: {summary.unknown}")
+    if summary.skipped:
+        click.echo(f"  andra händelser (hoppades över): {summary.skipped}")
+    if summary.notified:
+        click.echo(f"Meddelande att avregistrera hos: {', '.join(summary.notified)} (/kundtjanst/nyhetsbrevstjanster).")
+
+
+@main.group()
 def retention() -> None:
     """Erase what has passed its retention (privacy/registry.py)."""
 
