@@ -102,6 +102,13 @@ async def test_refused_uploads_say_why(client, data, service, expected):
     assert response.status_code == 400 and expected in page_text(response)
 
 
+async def test_a_file_over_10_mb_is_a_400(client):
+    await login_as_staff(client, "finance")
+    data = b"Email\n" + b"x" * (10 * 1024 * 1024)
+    response = await upload(client, data)
+    assert response.status_code == 400 and "Filen är för stor: högst 10 MB." in page_text(response)
+
+
 async def test_an_upload_without_a_file_is_a_400(client):
     await login_as_staff(client, "finance")
     token = await csrf_token(client, PAGE)
