@@ -384,7 +384,7 @@ class AccountService:
             return None
         rows = (
             await UserSession.select(
-                UserSession.id,
+                UserSession.id.as_alias("session_id"),  # "id" is the account's, below
                 UserSession.expires_at,
                 UserSession.last_used_at,
                 *(
@@ -400,7 +400,7 @@ class AccountService:
             return None
         last_used = rows[0]["last_used_at"]
         if last_used is None or (now - last_used).total_seconds() > TOUCH_SECONDS:
-            await UserSession.update({UserSession.last_used_at: now}).where(UserSession.id == rows[0]["id"])
+            await UserSession.update({UserSession.last_used_at: now}).where(UserSession.id == rows[0]["session_id"])
         return _principal(rows[0])
 
     async def sessions(self, account_id: int, current_token: str | None) -> list[SessionView]:
