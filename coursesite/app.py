@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
@@ -23,6 +24,7 @@ from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
 from coursesite.billing.payments import PaymentService
 from coursesite.certificates.service import CertificateService
+from coursesite.core.client_address import TrustedProxies
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
@@ -50,7 +52,7 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
-from coursesite.web.middleware import SessionMiddleware, add_security_headers
+from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
@@ -82,6 +84,7 @@ def create_app(settings: Settings) -> Litestar:
     answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
+    common_passwords()  # the password rule's list, loaded once here rather than in the first registration
     rights = RightsService(engine)
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
@@ -120,7 +123,13 @@ def create_app(settings: Settings) -> Litestar:
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
         ],
-        middleware=[SessionMiddleware(accounts), PageViewMiddleware(pageviews)],
+        middleware=[
+            ClientAddressMiddleware(
+                TrustedProxies.parse(",".join(settings.trusted_proxies))
+            ),  # first: the rest count this address
+            SessionMiddleware(accounts),
+            PageViewMiddleware(pageviews),
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",

@@ -105,10 +105,10 @@ def serve() -> None:
 @click.option("--email", required=True, help="The staff member's email address.")
 @click.option("--role", required=True, type=click.Choice(["instructor", "finance", "customer_service", "admin"]))
 @click.option("--password", default=None, help="Read from standard input when left out.")
-@click.option("--first-name", default="Personal", show_default=True)
-@click.option("--last-name", default="Kurssajten", show_default=True)
+@click.option("--first-name", required=True, help="Shown to participants and colleagues (grades, cases, audit).")
+@click.option("--last-name", required=True)
 def create_staff(email: str, role: str, password: str | None, first_name: str, last_name: str) -> None:
-    """Create a staff account."""
+    """Create a staff account. The password follows the password rule (accounts/password_rule.py)."""
     from coursesite.accounts.roles import Role
     from coursesite.accounts.service import account_service
     from coursesite.core.errors import DomainError

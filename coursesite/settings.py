@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursesite.core.client_address import TrustedProxies
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///var/coursesite.sqlite"
 ENVIRONMENTS = ("development", "test", "production")
@@ -94,6 +96,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    try:
+        return tuple(str(network) for network in TrustedProxies.parse(env.get("COURSESITE_TRUSTED_PROXIES")).networks)
+    except ValueError as exc:
+        raise ConfigError(
+            f"COURSESITE_TRUSTED_PROXIES: {exc}; expected comma-separated addresses or networks, "
+            "e.g. 10.0.0.1,172.16.0.0/12"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -109,6 +121,10 @@ class Settings:
     session_days: int = DEFAULT_SESSION_DAYS  # a session expires after this
     login_max_failures: int = 5
     login_window_seconds: int = DEFAULT_LOGIN_WINDOW_SECONDS  # failed logins count, and are kept, this long
+    registrations_per_hour: int = 10  # new accounts from one client (an IPv6 /64) in an hour
+    # The proxies whose X-Forwarded-For is believed (core/client_address.py), as networks ("10.0.0.1/32"); none: the
+    # peer address counts. Text, not ipaddress objects: Litestar inspects the settings' field types.
+    trusted_proxies: tuple[str, ...] = ()
     page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
     page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
     debug: bool = False
@@ -143,6 +159,8 @@ class Settings:
             login_window_seconds=_int(
                 env, "COURSESITE_LOGIN_WINDOW_SECONDS", DEFAULT_LOGIN_WINDOW_SECONDS, *LOGIN_WINDOW_SECONDS_BOUNDS
             ),
+            registrations_per_hour=_int(env, "COURSESITE_REGISTRATIONS_PER_HOUR", 10, 1, 100_000),
+            trusted_proxies=_trusted_proxies(env),
             page_view_ip_days=_int(
                 env, "COURSESITE_PAGE_VIEW_IP_DAYS", DEFAULT_PAGE_VIEW_IP_DAYS, *PAGE_VIEW_IP_DAYS_BOUNDS
             ),

@@ -1,23 +1,34 @@
-"""Accounts: registration, login with rate limiting, server-side sessions, staff accounts.
+"""Accounts: registration, login with its lockout, passwords, server-side sessions, staff accounts.
 
 :class:`AccountService` is built once in ``create_app`` (and by the CLI) with :func:`account_service`, and handed to
-handlers and the session middleware; nothing else reaches the account, session or login-attempt tables."""
+handlers and the session middleware; nothing else reaches the account, session or login-attempt tables (except
+:func:`end_account_sessions`, which a change of the login address calls inside its own transaction).
+
+The lockout follows OWASP's advice on credential stuffing: failures count per address (the e-mail) and per client;
+a browser with a device cookie for the account (accounts/device.py) is not refused because of the address's
+failures, only its own and its client's, so someone failing at your password elsewhere does not lock you out."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from coursesite.accounts.device import Device, read_device, sign_device
+from coursesite.accounts.limits import RateLimiter, registration_per_client
+from coursesite.accounts.password_rule import PasswordRefused, check_password
 from coursesite.accounts.passwords import hash_password, needs_rehash, verify_password
 from coursesite.accounts.roles import STAFF_ROLES, Role
 from coursesite.accounts.validation import validate_registration
 from coursesite.core import clock
+from coursesite.core.client_address import limit_key
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
+from coursesite.db.engine import lock_account_rows, write_transaction
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -26,6 +37,12 @@ if TYPE_CHECKING:
 
 # Failures from one client address, across accounts, before that address is slowed down too.
 ADDRESS_FAILURE_FACTOR = 4
+# A session's last use is written when it is older than this: not a write on every request.
+TOUCH_SECONDS = 300
+DEFAULT_REGISTRATIONS_PER_HOUR = 10
+
+# Called inside the transaction that changed the password (account id, when): a security notice can be queued there.
+PasswordChangedHook = Callable[[int, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -66,10 +83,18 @@ def _token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True)
+class _AttemptKeys:
+    email: str
+    address: str
+    device: str | None  # a trusted browser's own count
+
+
+@dataclass(frozen=True)
 class LoginPolicy:
     secret: str
     max_failures: int
     window_seconds: int
+    registrations_per_hour: int = DEFAULT_REGISTRATIONS_PER_HOUR  # per client
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginPolicy:
@@ -77,7 +102,28 @@ class LoginPolicy:
             secret=settings.secret_key,
             max_failures=settings.login_max_failures,
             window_seconds=settings.login_window_seconds,
+            registrations_per_hour=settings.registrations_per_hour,
         )
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One of the account's sessions, as Mina uppgifter lists them."""
+
+    id: int
+    label: str | None  # "Firefox på Windows"; None when the browser was not recognised
+    created_at: datetime
+    last_used_at: datetime
+    current: bool  # the session of the request that asks
+
+
+async def end_account_sessions(account_id: int, *, keep_token: str | None = None) -> None:
+    """End every session of the account but ``keep_token``'s (None: all of them). Inside the caller's transaction when
+    there is one: a change of the login address calls it in its own."""
+    query = UserSession.delete().where(UserSession.account == account_id)
+    if keep_token:
+        query = query.where(UserSession.token_hash != _token_hash(keep_token))
+    await query
 
 
 _EMAIL_TAKEN = "Det finns redan ett konto med den e-postadressen."
@@ -90,6 +136,9 @@ class AccountService:
     def __init__(self, engine: Engine, policy: LoginPolicy) -> None:
         self.engine = engine
         self.policy = policy
+        self.limiter = RateLimiter(policy.secret)  # shared by every worker: the rate_limit_hit table
+        self.registration_limit = registration_per_client(policy.registrations_per_hour)
+        self._password_changed_hooks: list[PasswordChangedHook] = []
 
     async def ping(self) -> None:
         """Raises when the database does not answer (the health check)."""
@@ -107,10 +156,15 @@ class AccountService:
         mobile: str | None = None,
         source: str | None = None,
         role: Role = Role.PARTICIPANT,
+        client_address: str | None = None,
     ) -> Principal:
+        """A new account. ``client_address`` (a registration from the web) is rate limited per client; the CLI
+        passes none."""
         cleaned, errors = validate_registration(email, password, first_name, last_name, mobile, source)
         if errors:
             raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
+        if client_address is not None:
+            await self.limiter.hit(self.registration_limit, client_address)  # before the "taken" answer: no probing
         if await self._email_taken(cleaned.email):
             raise Conflict(_EMAIL_TAKEN, field_errors=dict(_EMAIL_TAKEN_FIELD))
         password_hash = await hash_password(cleaned.password)
@@ -151,72 +205,160 @@ class AccountService:
 
     # -- login and its rate limit ------------------------------------------------------------------------------------
 
-    async def authenticate(self, email: str, password: str, client_address: str) -> Principal:
-        """Check a login. Too many recent failures for the email, or from the address, refuse it before the password
-        is even checked, so guessing gets nowhere."""
+    async def authenticate(
+        self, email: str, password: str, client_address: str, *, device_cookie: str | None = None
+    ) -> Principal:
+        """Check a login. Too many recent failures refuse it before the password is even checked, so guessing gets
+        nowhere: the address's failures (unless this browser's device cookie is for the account), the device's own,
+        and the client's."""
         email = (email or "").strip().lower()[:254]
         now = clock.now()
-        keys = await self._refuse_when_limited(email, client_address, now)
         rows = await Account.select(*_PRINCIPAL_COLUMNS, Account.password_hash).where(Account.email == email).limit(1)
         row = rows[0] if rows else None
+        device = self._device_for(device_cookie, row["id"] if row else None, now)
+        keys = await self._refuse_when_limited(email, client_address, device, now)
         if not await verify_password(row["password_hash"] if row else None, password or ""):
             await self._record_failure(keys, now)
             raise Unauthenticated("Fel e-postadress eller lösenord.")
         assert row is not None
-        await LoginAttempt.delete().where(LoginAttempt.key_hash == keys[0])
+        # The owner's own browser does not wipe the count others built up: it was let past it, not them.
+        cleared = [keys.device] if device else [keys.email]
+        await LoginAttempt.delete().where(LoginAttempt.key_hash.is_in([key for key in cleared if key]))
         updates: dict[Any, Any] = {Account.last_login_at: now}
         if needs_rehash(row["password_hash"]):
             updates[Account.password_hash] = await hash_password(password)
         await Account.update(updates).where(Account.id == row["id"])
         return _principal(row)
 
-    async def confirm_password(self, account_id: int, password: str, client_address: str) -> None:
-        """The logged-in person's password, asked again before a change that moves the login (a new e-mail address).
-        A wrong one counts as a failed login, with the same limits; Invalid names the field."""
+    async def confirm_password(
+        self, account_id: int, password: str, client_address: str, *, device_cookie: str | None = None
+    ) -> None:
+        """The logged-in person's password, asked again before a change that moves the login (a new e-mail address,
+        a new password). A wrong one counts as a failed login, with the same limits; Invalid names the field."""
         rows = await Account.select(Account.email, Account.password_hash).where(Account.id == account_id)
         if not rows:
             raise Unauthenticated("Logga in igen.")
         now = clock.now()
-        keys = await self._refuse_when_limited(rows[0]["email"], client_address, now)
+        device = self._device_for(device_cookie, account_id, now)
+        keys = await self._refuse_when_limited(rows[0]["email"], client_address, device, now)
         if not await verify_password(rows[0]["password_hash"], password or ""):
             await self._record_failure(keys, now)
             raise Invalid("Lösenordet stämmer inte.", field_errors={"current_password": "Fel lösenord."})
 
     def attempt_key(self, kind: str, value: str) -> str:
-        """The keyed hash a failed login is counted under (``kind`` is "email" or "address")."""
+        """The keyed hash a failed login is counted under (``kind`` is "email", "address" or "device")."""
         return _attempt_key(self.policy.secret, kind, value)
+
+    def device_cookie_value(self, account_id: int) -> str:
+        """A new device cookie for a browser that just proved it knows the account's password."""
+        return sign_device(self.policy.secret, account_id, clock.now())
+
+    def _device_for(self, cookie: str | None, account_id: int | None, now: datetime) -> Device | None:
+        device = read_device(self.policy.secret, cookie, now) if cookie and account_id is not None else None
+        return device if device is not None and device.account_id == account_id else None
 
     async def _recent_failures(self, key: str, since: datetime) -> int:
         return await LoginAttempt.count().where((LoginAttempt.key_hash == key) & (LoginAttempt.attempted_at > since))
 
-    async def _refuse_when_limited(self, email: str, client_address: str, now: datetime) -> tuple[str, str]:
-        """The keys a failed password check counts under (the email's, the address's); RateLimited when either has
-        had too many recent failures, so guessing gets nowhere."""
+    async def _refuse_when_limited(
+        self, email: str, client_address: str, device: Device | None, now: datetime
+    ) -> _AttemptKeys:
+        """The keys a failed password check counts under; RateLimited when one that applies is full: the device's
+        own (a trusted browser) or else the address's, and always the client's."""
         policy = self.policy
         since = now - timedelta(seconds=policy.window_seconds)
-        email_key = self.attempt_key("email", email)
-        address_key = self.attempt_key("address", client_address or "unknown")
+        keys = _AttemptKeys(
+            email=self.attempt_key("email", email),
+            address=self.attempt_key("address", limit_key(client_address) or "unknown"),
+            device=self.attempt_key("device", device.nonce) if device else None,
+        )
+        per_account = keys.device or keys.email
         if (
-            await self._recent_failures(email_key, since) >= policy.max_failures
-            or await self._recent_failures(address_key, since) >= policy.max_failures * ADDRESS_FAILURE_FACTOR
+            await self._recent_failures(per_account, since) >= policy.max_failures
+            or await self._recent_failures(keys.address, since) >= policy.max_failures * ADDRESS_FAILURE_FACTOR
         ):
             raise RateLimited(
                 "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
                 retry_after_seconds=policy.window_seconds,
             )
-        return email_key, address_key
+        return keys
 
-    async def _record_failure(self, keys: tuple[str, str], now: datetime) -> None:
-        await LoginAttempt.insert(*(LoginAttempt(key_hash=key, attempted_at=now) for key in keys))
+    async def _record_failure(self, keys: _AttemptKeys, now: datetime) -> None:
+        counted = [key for key in (keys.email, keys.address, keys.device) if key]
+        await LoginAttempt.insert(*(LoginAttempt(key_hash=key, attempted_at=now) for key in counted))
         await LoginAttempt.delete().where(
             LoginAttempt.attempted_at < now - timedelta(seconds=self.policy.window_seconds)
         )
 
+    async def clear_failed_logins(self, account_id: int) -> None:
+        """Forget the failed logins counted against the account's address (a new password makes them moot)."""
+        rows = await Account.select(Account.email).where(Account.id == account_id)
+        if rows:
+            await LoginAttempt.delete().where(LoginAttempt.key_hash == self.attempt_key("email", rows[0]["email"]))
+
+    # -- passwords ---------------------------------------------------------------------------------------------------
+
+    def on_password_changed(self, hook: PasswordChangedHook) -> None:
+        """Run ``hook(account_id, now)`` inside every transaction that changes a password (a security notice)."""
+        self._password_changed_hooks.append(hook)
+
+    async def set_password(
+        self, account_id: int, new_password: str, *, keep_session: str | None = None, field: str = "password"
+    ) -> None:
+        """A new password by the one rule: every session of the account ends (but ``keep_session``'s), and the failed
+        logins against its address are forgotten, in one transaction with the hooks. For a change and a reset;
+        Invalid names ``field`` when the rule refuses the password."""
+        rows = await Account.select(Account.email, Account.first_name, Account.last_name).where(
+            Account.id == account_id
+        )
+        if not rows:
+            raise Unauthenticated("Logga in igen.")
+        account = rows[0]
+        try:
+            check_password(
+                new_password, email=account["email"], first_name=account["first_name"], last_name=account["last_name"]
+            )
+        except PasswordRefused as refused:
+            raise Invalid(str(refused), field_errors={field: str(refused)}) from None
+        password_hash = await hash_password(new_password)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
+            await end_account_sessions(account_id, keep_token=keep_session)
+            await LoginAttempt.delete().where(LoginAttempt.key_hash == self.attempt_key("email", account["email"]))
+            for hook in self._password_changed_hooks:
+                await hook(account_id, now)
+
+    async def change_password(
+        self,
+        account_id: int,
+        current_password: str,
+        new_password: str,
+        client_address: str,
+        *,
+        device_cookie: str | None = None,
+        keep_session: str | None = None,
+    ) -> None:
+        """The logged-in person's new password: the current one first (a wrong one counts as a failed login), then
+        :meth:`set_password`, which signs out every other session."""
+        if not current_password:
+            raise Invalid(
+                "Ange ditt nuvarande lösenord.", field_errors={"current_password": "Ange ditt nuvarande lösenord."}
+            )
+        await self.confirm_password(account_id, current_password, client_address, device_cookie=device_cookie)
+        if new_password == current_password:
+            message = "Det nya lösenordet måste skilja sig från det nuvarande."
+            raise Invalid(message, field_errors={"new_password": message})
+        await self.set_password(account_id, new_password, keep_session=keep_session, field="new_password")
+
     # -- sessions ----------------------------------------------------------------------------------------------------
 
-    async def start_session(self, account_id: int, *, days: int, replacing: str | None = None) -> str:
+    async def start_session(
+        self, account_id: int, *, days: int, replacing: str | None = None, client_label: str | None = None
+    ) -> str:
         """A new session token. Logging in always makes a new one (and ends `replacing`), so a token planted before
-        login is worth nothing after it."""
+        login is worth nothing after it. ``client_label`` is the browser's label (accounts/user_agent.py)."""
         token = secrets.token_urlsafe(32)
         now = clock.now()
         if replacing:
@@ -228,6 +370,8 @@ class AccountService:
                 account=account_id,
                 created_at=now,
                 expires_at=now + timedelta(days=days),
+                last_used_at=now,
+                client_label=(client_label or None) and client_label[:60],
             )
         )
         return token
@@ -240,7 +384,9 @@ class AccountService:
             return None
         rows = (
             await UserSession.select(
+                UserSession.id.as_alias("session_id"),  # "id" is the account's, below
                 UserSession.expires_at,
+                UserSession.last_used_at,
                 *(
                     getattr(UserSession.account, column._meta.name).as_alias(column._meta.name)
                     for column in _PRINCIPAL_COLUMNS
@@ -249,9 +395,43 @@ class AccountService:
             .where(UserSession.token_hash == _token_hash(token))
             .limit(1)
         )
-        if not rows or rows[0]["expires_at"] <= clock.now():
+        now = clock.now()
+        if not rows or rows[0]["expires_at"] <= now:
             return None
+        last_used = rows[0]["last_used_at"]
+        if last_used is None or (now - last_used).total_seconds() > TOUCH_SECONDS:
+            await UserSession.update({UserSession.last_used_at: now}).where(UserSession.id == rows[0]["session_id"])
         return _principal(rows[0])
+
+    async def sessions(self, account_id: int, current_token: str | None) -> list[SessionView]:
+        """The account's sessions in force, the most recently used first."""
+        current = _token_hash(current_token) if current_token else None
+        rows = (
+            await UserSession.select(
+                UserSession.id,
+                UserSession.token_hash,
+                UserSession.client_label,
+                UserSession.created_at,
+                UserSession.last_used_at,
+            )
+            .where((UserSession.account == account_id) & (UserSession.expires_at > clock.now()))
+            .order_by(UserSession.id, ascending=False)
+        )
+        views = [
+            SessionView(
+                id=row["id"],
+                label=row["client_label"],
+                created_at=row["created_at"],
+                last_used_at=row["last_used_at"] or row["created_at"],
+                current=row["token_hash"] == current,
+            )
+            for row in rows
+        ]
+        return sorted(views, key=lambda view: (view.current, view.last_used_at), reverse=True)
+
+    async def end_all_sessions(self, account_id: int, *, keep_token: str | None = None) -> None:
+        """Log out everywhere (``keep_token``: but there)."""
+        await end_account_sessions(account_id, keep_token=keep_token)
 
     async def delete_expired_sessions(self) -> None:
         await UserSession.delete().where(UserSession.expires_at <= clock.now())

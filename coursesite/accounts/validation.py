@@ -10,7 +10,7 @@ Two styles:
   For a field with an error, ``cleaned`` holds the trimmed input without control characters so the form can be shown
   again — except a rejected password and text refused for containing a personnummer or card number, which are blanked
   (``""``/``None``) so they travel no further. Key order of ``errors`` follows the form.
-- ``normalise_email``, ``check_password``, ``normalise_name``, ``normalise_mobile``, ``normalise_source`` and
+- ``normalise_email``, ``normalise_name``, ``normalise_mobile``, ``normalise_source`` and
   ``normalise_postal_code`` check a single value and raise ``ValueError`` whose ``str()`` is the Swedish message.
 
 Decisions:
@@ -39,6 +39,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from coursesite.accounts.password_rule import PasswordRefused, check_password
 from coursesite.core.text import MSG_CONTROL, TextRefused, TextRule, clean_text, has_forbidden_characters
 from coursesite.privacy.pii import find_forbidden, refusal_message
 
@@ -50,14 +51,11 @@ __all__ = [
     "validate_registration",
     "validate_profile",
     "normalise_email",
-    "check_password",
     "normalise_name",
     "normalise_mobile",
     "normalise_source",
     "normalise_postal_code",
     "EMAIL_MAX",
-    "PASSWORD_MIN",
-    "PASSWORD_MAX",
     "NAME_MAX",
     "SOURCE_MAX",
     "MOBILE_PREFIXES",
@@ -65,8 +63,6 @@ __all__ = [
 
 EMAIL_MAX = 254
 EMAIL_LOCAL_MAX = 64
-PASSWORD_MIN = 10
-PASSWORD_MAX = 128
 NAME_MAX = 100
 SOURCE_MAX = 200
 MOBILE_PREFIXES = ("70", "72", "73", "76", "79")  # after the trunk 0 / country code 46
@@ -150,25 +146,6 @@ def normalise_email(value: str | None) -> str:
     if len(labels[-1]) < 2 or labels[-1].isdigit():
         raise invalid
     return _free_text(email.lower(), _EMAIL_RULE)
-
-
-# --- password ---------------------------------------------------------------------------------------------------------
-
-
-def check_password(value: str | None) -> str:
-    """10–128 characters, not all the same character, no control characters. Returned unchanged (not trimmed)."""
-    password = "" if value is None else str(value)
-    if not password:
-        raise ValueError("Välj ett lösenord.")
-    if has_forbidden_characters(password):
-        raise ValueError("Lösenordet innehåller otillåtna tecken (till exempel radbrytningar eller styrtecken).")
-    if len(password) < PASSWORD_MIN:
-        raise ValueError(f"Lösenordet måste vara minst {PASSWORD_MIN} tecken.")
-    if len(password) > PASSWORD_MAX:
-        raise ValueError(f"Lösenordet får vara högst {PASSWORD_MAX} tecken.")
-    if len(set(password)) == 1:
-        raise ValueError("Lösenordet får inte bestå av ett och samma tecken.")
-    return password
 
 
 # --- names ------------------------------------------------------------------------------------------------------------
@@ -316,20 +293,24 @@ def validate_registration(
     """
     errors: dict[str, str] = {}
     clean_email = _run(errors, "email", normalise_email, email)
+    clean_first = _run(errors, "first_name", _first_name, first_name)
+    clean_last = _run(errors, "last_name", _last_name, last_name)
     try:
-        clean_password = check_password(password)
-    except ValueError as exc:
+        # the one password rule (accounts/password_rule.py), against the address and names as typed
+        clean_password = check_password(password, email=clean_email, first_name=clean_first, last_name=clean_last)
+    except PasswordRefused as exc:
         errors["password"] = str(exc)
         clean_password = ""  # a rejected password is never shown again
     cleaned = RegistrationData(
         email=clean_email,
         password=clean_password,
-        first_name=_run(errors, "first_name", _first_name, first_name),
-        last_name=_run(errors, "last_name", _last_name, last_name),
+        first_name=clean_first,
+        last_name=clean_last,
         mobile=_run(errors, "mobile", normalise_mobile, mobile, optional=True),
         source=_run(errors, "source", normalise_source, source, optional=True),
     )
-    return cleaned, errors
+    ordered = ("email", "password", "first_name", "last_name", "mobile", "source")
+    return cleaned, {name: errors[name] for name in ordered if name in errors}
 
 
 def validate_profile(

@@ -24,6 +24,10 @@ class UserSession(Table, tablename="user_session"):
     account = ForeignKey(Account, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz()
     expires_at = Timestamptz(index=True)
+    # Touched at most every few minutes (accounts/service.py: TOUCH_SECONDS), not on every request.
+    last_used_at = Timestamptz(null=True, default=None)
+    # "Firefox på Windows": derived from the User-Agent at login; the header itself is not kept.
+    client_label = Varchar(length=60, null=True, default=None)
 
 
 class LoginAttempt(Table, tablename="login_attempt"):
@@ -32,3 +36,12 @@ class LoginAttempt(Table, tablename="login_attempt"):
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
     key_hash = Varchar(length=64, index=True)
     attempted_at = Timestamptz(index=True)
+
+
+class RateLimitHit(Table, tablename="rate_limit_hit"):
+    """One counted action (a registration, later a message sent) under a keyed hash of what it is limited by
+    (the client address, the recipient), for accounts/limits.py. Rows older than the longest window are deleted."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
+    key_hash = Varchar(length=64, index=True)
+    occurred_at = Timestamptz(index=True)

@@ -1,6 +1,6 @@
 """Every table, listed explicitly (Piccolo's table_finder drops re-exported tables), parents before children."""
 
-from coursesite.db.accounts import Account, LoginAttempt, UserSession
+from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import BgMaxImport, Certificate, Customer, Enrollment, Invoice, InvoiceCounter, Payment
 from coursesite.db.privacy import (
@@ -24,6 +24,7 @@ TABLES = [
     Account,
     UserSession,
     LoginAttempt,
+    RateLimitHit,
     Answer,
     LessonProgress,
     AnswerFlag,

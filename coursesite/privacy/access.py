@@ -53,7 +53,11 @@ def policy_module() -> Any:
     return policy
 
 
-WITHHELD = {("account", "password_hash"), ("user_session", "token_hash"), ("login_attempt", "key_hash")}
+WITHHELD = {
+    ("account", "password_hash"),
+    ("user_session", "token_hash"),
+    ("login_attempt", "key_hash"),
+}
 WITHHELD_TEXT = "[lämnas inte ut: lagras endast som hash, för din säkerhet]"
 ACCOUNTING_TABLES = frozenset({"invoice", "payment"})
 ACCOUNTING_NOTE_SV = (

@@ -9,8 +9,9 @@ What is recorded, on purpose:
 - only GET requests for pages: responses with status 200 and an HTML content type, outside /static, /api, /healthz
   and /schema (assets, the API and health checks are not page views; error pages and redirects are not pages visited);
 - the path without the query string (a query string could carry personal data: a search, an email in a link);
-- the IP address only when the client address parses as one (`request.client.host`; the site runs behind no proxy,
-  so proxy headers are never trusted);
+- the IP address only when the client address parses as one (core/client_address.py: the peer, or behind a proxy
+  listed in COURSESITE_TRUSTED_PROXIES the X-Forwarded-For entry it vouches for; the web layer's middleware works
+  it out once per request);
 - the User-Agent and Accept-Language headers only as the one free-text rule (core/text.py) accepts them: a value it
   refuses (NUL, control or bidi characters, longer than the column, a personnummer or card number) is not stored at
   all (NULL), never partly stripped; the request itself is served as always;
@@ -34,6 +35,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from coursesite.core import clock
+from coursesite.core.client_address import stored_client_address
 from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.db.privacy import PageView
 
@@ -217,7 +219,7 @@ class PageViewMiddleware(ASGIMiddleware):
                         path=path,
                         user_agent=request_headers.get("user-agent"),
                         accept_language=request_headers.get("accept-language"),
-                        ip_address=client[0] if client else None,
+                        ip_address=stored_client_address(scope) or (client[0] if client else None),
                     )
             await send(message)
 

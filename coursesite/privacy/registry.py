@@ -173,6 +173,16 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("user_session", "account", T, SECURITY, SESSION, "Vems sessionen är", provided=False),
     _p("user_session", "created_at", T, SECURITY, SESSION, "När sessionen startade", provided=False),
     _p("user_session", "expires_at", T, SECURITY, SESSION, "När sessionen går ut", provided=False),
+    _p("user_session", "last_used_at", T, SECURITY, SESSION, "När sessionen senast användes", provided=False),
+    _p(
+        "user_session",
+        "client_label",
+        T,
+        SECURITY,
+        SESSION,
+        "Vilken sorts webbläsare sessionen gäller (till exempel Firefox på Windows)",
+        provided=False,
+    ),
     _p(
         "login_attempt",
         "key_hash",
@@ -402,6 +412,7 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "account",
             "user_session",
             "login_attempt",
+            "rate_limit_hit",
             "answer",
             "lesson_progress",
             "answer_flag",
@@ -431,6 +442,11 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "processor_notice",
         )
     ),
+    # A keyed hash of a client address (IPv6: its /64) with a time, kept a day at most (accounts/limits.py): nothing
+    # here leads back to a person without the address. A limit per recipient (mail) will key by an e-mail address;
+    # then these rows become personal data with an owner lookup like login_attempt's.
+    NotPersonal("rate_limit_hit", "key_hash", "keyed hash of a client address, for rate limits; a day at most"),
+    NotPersonal("rate_limit_hit", "occurred_at", "when a rate-limited action was counted"),
     NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
     NotPersonal("answer", "question_id", "refers to course content"),
     NotPersonal("answer", "lesson_slug", "refers to course content"),

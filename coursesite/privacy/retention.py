@@ -10,6 +10,7 @@ The rules (privacy/registry.py, Retention):
   periods in the settings (settings.py: COURSESITE_PAGE_VIEW_IP_DAYS, default 7 days, and
   COURSESITE_PAGE_VIEW_RETENTION_MONTHS, default 13 months), the same numbers the policy texts state;
 - SESSION_LIFETIME: expired sessions; LOGIN_WINDOW: failed logins older than the rate-limit window;
+  also the rate limiter's counted actions older than a day (not personal data; the limiter deletes them too);
 - CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
   without an account, without an open case, and without a consent that still holds or is still kept as proof;
 - CONSENT_PROOF: consents 3 years after their withdrawal;
@@ -31,9 +32,10 @@ from datetime import date, datetime, timedelta
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
+from coursesite.accounts.limits import LONGEST_WINDOW_SECONDS
 from coursesite.core import clock
 from coursesite.core.formatting import to_stockholm
-from coursesite.db.accounts import LoginAttempt, UserSession
+from coursesite.db.accounts import LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.billing import Invoice, Payment
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import (
@@ -200,6 +202,9 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
     await _delete(engine, report, UserSession, UserSession.expires_at <= now)
     await _delete(
         engine, report, LoginAttempt, LoginAttempt.attempted_at < now - timedelta(seconds=policy.login_window_seconds)
+    )
+    await _delete(
+        engine, report, RateLimitHit, RateLimitHit.occurred_at < now - timedelta(seconds=LONGEST_WINDOW_SECONDS)
     )
 
     # People from the public forms, 24 months after their last form.

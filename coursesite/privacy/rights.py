@@ -24,6 +24,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 from piccolo.engine.base import Engine
 
+from coursesite.accounts.service import end_account_sessions
 from coursesite.accounts.validation import (
     PersonalNumberRefused,
     normalise_email,
@@ -113,6 +114,8 @@ class ProfileChanges:
     profile_enabled: bool | None = None
     email: str | None = None  # a new login address: the caller has asked for the password again (confirm_password)
     identity_checked: bool = False  # customer service has confirmed who the person is (a rectification request)
+    # A new login address ends the account's other sessions; this one (the person's own request) stays.
+    keep_session: str | None = None
 
 
 REASON_RULE = TextRule(
@@ -256,6 +259,7 @@ class RightsService:
                 await Person.update(person_updates | {Person.updated_at: now}).where(Person.email == email)
             if new_email is not None and new_email != email:
                 await self._change_email(account_id, email, new_email, now, identity_checked=changes.identity_checked)
+                await end_account_sessions(account_id, keep_token=changes.keep_session)
                 changed["account.email"] = new_email
             if details is not None:
                 changed.update(await self._rectify_billing(account_id, details, now))

@@ -61,11 +61,14 @@ def log_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Logga in").click()
 
 
-def create_staff(server_env: dict[str, str], email: str, role: str, password: str) -> None:
+def create_staff(
+    server_env: dict[str, str], email: str, role: str, password: str, first_name: str = "Karin", last_name: str = "Stab"
+) -> None:
     """A staff account made the way an operator makes one: `coursesite create-staff` against the server's database."""
     command = Path(sys.executable).parent / "coursesite"
     subprocess.run(
-        [command, "create-staff", "--email", email, "--role", role, "--password", password],
+        [command, "create-staff", "--email", email, "--role", role, "--password", password]
+        + ["--first-name", first_name, "--last-name", last_name],
         env=server_env,
         check=True,
         capture_output=True,

@@ -17,7 +17,7 @@ SUBSCRIBER = "prenumerant.browser@example.se"
 PASSWORD = "ett-riktigt-bra-lösenord"
 REGISTRANT = "webbinarie.browser@example.se"
 STAFF_EMAIL = "kundtjanst.service@balansekonomi.se"
-STAFF_PASSWORD = "kundtjanst-lösenord-456"
+STAFF_PASSWORD = "ekorre-lampa-vinter-456"  # not the address: the password rule
 
 
 def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser, live_server, server_env):

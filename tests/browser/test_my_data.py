@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 EMAIL = "radera.mig@example.se"
 PASSWORD = "ett-riktigt-bra-lösenord"
 STAFF_EMAIL = "kundtjanst.browser@balansekonomi.se"
-STAFF_PASSWORD = "kundtjanst-lösenord-123"
+STAFF_PASSWORD = "ekorre-lampa-vinter-123"  # not the address: the password rule
 
 
 def test_download_withdraw_request_erasure_and_customer_service_completes_it(

@@ -31,6 +31,9 @@ def test_database_urls():
         ({"COURSESITE_WORKERS": "0"}, "COURSESITE_WORKERS"),
         ({"COURSESITE_ENV": "staging"}, "COURSESITE_ENV"),
         ({"COURSESITE_SECURE_COOKIES": "maybe"}, "COURSESITE_SECURE_COOKIES"),
+        ({"COURSESITE_TRUSTED_PROXIES": "10.0.0.1,proxy.local"}, "COURSESITE_TRUSTED_PROXIES: not an IP address"),
+        ({"COURSESITE_TRUSTED_PROXIES": "10.0.0.0/33"}, "COURSESITE_TRUSTED_PROXIES"),
+        ({"COURSESITE_REGISTRATIONS_PER_HOUR": "0"}, "COURSESITE_REGISTRATIONS_PER_HOUR"),
     ],
 )
 def test_bad_values_name_the_variable(env, fragment):
@@ -158,3 +161,11 @@ def test_production_refuses_to_start_without_a_real_secret():
 def test_development_needs_some_secret():
     with pytest.raises(ConfigError, match="make run"):
         Settings.from_env({})
+
+
+def test_trusted_proxies_default_to_none_and_are_read_as_networks():
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET}).trusted_proxies == ()
+    settings = Settings.from_env(
+        {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_TRUSTED_PROXIES": " 10.0.0.1, 172.16.0.0/12 ,::1,"}
+    )
+    assert settings.trusted_proxies == ("10.0.0.1/32", "172.16.0.0/12", "::1/128")

@@ -173,16 +173,24 @@ async def test_create_staff_command(db, settings, monkeypatch):
     result = await _in_thread(
         runner.invoke,
         main,
-        ["create-staff", "--email", "larare@example.se", "--role", "instructor"],
+        ["create-staff", "--email", "larare@example.se", "--role", "instructor"]
+        + ["--first-name", "Ingrid", "--last-name", "Lärare"],
         input="ett-langt-losenord\n",
     )
     assert result.exit_code == 0, result.output
     row = (await Account.select().where(Account.email == "larare@example.se"))[0]
-    assert row["role"] == "instructor"
-    result = await _in_thread(
-        runner.invoke, main, ["create-staff", "--email", "x@example.se", "--role", "instructor", "--password", "kort"]
-    )
-    assert result.exit_code == 1 and "password" in result.output
+    assert (row["role"], row["first_name"], row["last_name"]) == ("instructor", "Ingrid", "Lärare")
+    names = ["--first-name", "Xena", "--last-name", "Ek"]
+    staff = ["create-staff", "--email", "x@example.se", "--role", "instructor", *names]
+    result = await _in_thread(runner.invoke, main, [*staff, "--password", "kort"])
+    assert result.exit_code == 1 and "minst 10 tecken" in result.output
+    result = await _in_thread(runner.invoke, main, [*staff, "--password", "1234567890"])
+    assert result.exit_code == 1 and "vanligaste lösenorden" in result.output
+    # the names are required: staff pages show them (no "Personal Kurssajten" stand-in)
+    nameless = ["create-staff", "--email", "y@example.se", "--role", "finance", "--password", "ett-langt-losenord"]
+    result = await _in_thread(runner.invoke, main, nameless)
+    assert result.exit_code == 2 and "--first-name" in result.output
+    assert await Account.count().where(Account.email.is_in(["x@example.se", "y@example.se"])) == 0
 
 
 async def _in_thread(func, *args, **kwargs):

@@ -309,7 +309,7 @@ async def credit_reason_page(site: Site, value: str) -> Outcome:
 
 async def create_staff_cli(site: Site, value: str) -> Outcome:
     args = ["create-staff", "--email", "ny@balansekonomi.se", "--role", "instructor", "--password", PASSWORD]
-    return cli(await run_cli(site, *args, "--first-name", value))
+    return cli(await run_cli(site, *args, "--first-name", value, "--last-name", "Lärare"))
 
 
 async def subsidiary_cli(site: Site, value: str) -> Outcome:

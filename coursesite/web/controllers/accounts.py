@@ -15,7 +15,7 @@ from coursesite.course.model import Course
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.forms import read_form, shown_again
-from coursesite.web.middleware import expired_session_cookie, session_cookie
+from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie, start_login
 
 REGISTRATION_FIELDS = ("email", "first_name", "last_name", "mobile", "source")
 
@@ -44,10 +44,6 @@ def safe_next(target: str | None) -> str:
     return "/min-kurs"
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 @get("/", name="home")
 async def home(course: Course) -> Template:
     return Template("home.html", context={"course": course})
@@ -69,6 +65,15 @@ async def register_submit(request: Request, accounts: AccountService, settings: 
             last_name=form.last_name,
             mobile=form.mobile or None,
             source=form.source or None,
+            client_address=client_address(request),
+        )
+    except RateLimited as exc:
+        shown = shown_again({name: getattr(form, name) for name in REGISTRATION_FIELDS})
+        return Template(
+            "accounts/register.html",
+            context={"values": shown, "errors": {}, "message": exc.message},
+            status_code=429,
+            headers={"retry-after": str(exc.retry_after_seconds)},
         )
     except (Invalid, Conflict) as exc:
         # the password is never sent back, nor a refused identity number
@@ -78,19 +83,20 @@ async def register_submit(request: Request, accounts: AccountService, settings: 
             context={"values": shown, "errors": exc.field_errors, "message": exc.message},
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
-    token = await accounts.start_session(
-        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
-    )
-    return Redirect(
-        "/min-kurs",
-        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
-        status_code=303,
-    )
+    cookies = await start_login(request, accounts, settings, principal.account_id)
+    return Redirect("/min-kurs", cookies=cookies, status_code=303)
+
+
+LOGIN_NOTICES = {"overallt": "Du är utloggad på alla enheter. Logga in igen här."}
 
 
 @get("/logga-in", name="login")
-async def login_page(next: Annotated[str | None, QueryParameter(max_length=300)] = None) -> Template:
-    return Template("accounts/login.html", context={"next": safe_next(next), "email": ""})
+async def login_page(
+    next: Annotated[str | None, QueryParameter(max_length=300)] = None,
+    utloggad: Annotated[str | None, QueryParameter(max_length=20)] = None,
+) -> Template:
+    notice = LOGIN_NOTICES.get(utloggad or "")
+    return Template("accounts/login.html", context={"next": safe_next(next), "email": "", "notice": notice})
 
 
 @post("/logga-in", status_code=303)
@@ -99,25 +105,24 @@ async def login_submit(request: Request, accounts: AccountService, settings: Set
     email = form.email[:254]
     target = safe_next(form.next)
     try:
-        principal = await accounts.authenticate(email, form.password[:1024], client_address(request))
+        principal = await accounts.authenticate(
+            email, form.password[:1024], client_address(request), device_cookie=device_cookie_of(request)
+        )
     except (Unauthenticated, RateLimited) as exc:
+        limited = isinstance(exc, RateLimited)
         return Template(
             "accounts/login.html",
             context={"next": target, "email": email, "message": exc.message},
-            status_code=429 if isinstance(exc, RateLimited) else 401,
+            status_code=429 if limited else 401,
+            headers={"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None,
         )
-    token = await accounts.start_session(
-        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
-    )
-    return Redirect(
-        target,
-        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
-        status_code=303,
-    )
+    cookies = await start_login(request, accounts, settings, principal.account_id)
+    return Redirect(target, cookies=cookies, status_code=303)
 
 
 @post("/logga-ut", status_code=303)
 async def logout_submit(request: Request, accounts: AccountService, settings: Settings) -> Redirect:
+    """Ends this session only; "Logga ut överallt" on Mina uppgifter ends them all."""
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])
     return Redirect("/", cookies=[expired_session_cookie(secure=settings.secure_cookies)], status_code=303)

@@ -18,7 +18,7 @@ from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
-from coursesite.web.middleware import expired_session_cookie, session_cookie
+from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie, start_login
 
 # Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -169,29 +169,24 @@ async def api_register(
         last_name=data.last_name,
         mobile=data.mobile or None,
         source=data.source or None,
+        client_address=client_address(request),
     )
-    token = await accounts.start_session(
-        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
-    )
-    return Response(
-        _account(principal),
-        status_code=201,
-        cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)],
-    )
+    cookies = await start_login(request, accounts, settings, principal.account_id)
+    return Response(_account(principal), status_code=201, cookies=cookies)
 
 
 @post("/api/v1/auth/login", status_code=200, tags=["auth"])
 async def api_login(
     request: Request, data: JSONBody[LoginBody], accounts: AccountService, settings: Settings
 ) -> Response[AccountOut]:
-    """Log in. 200 and a new session cookie, 401 on a wrong email or password, 429 after too many failures."""
-    principal = await accounts.authenticate(data.email, data.password, request.client.host if request.client else "")
-    token = await accounts.start_session(
-        principal.account_id, days=settings.session_days, replacing=request.scope.get("auth")
+    """Log in. 200, a new session cookie and a device cookie; 401 on a wrong email or password, 429 after too many
+    failures (counted per address and per client; a browser whose device cookie is for the account is not refused
+    for the address's failures from elsewhere)."""
+    principal = await accounts.authenticate(
+        data.email, data.password, client_address(request), device_cookie=device_cookie_of(request)
     )
-    return Response(
-        _account(principal), cookies=[session_cookie(token, days=settings.session_days, secure=settings.secure_cookies)]
-    )
+    cookies = await start_login(request, accounts, settings, principal.account_id)
+    return Response(_account(principal), cookies=cookies)
 
 
 @post("/api/v1/auth/logout", status_code=204, tags=["auth"])

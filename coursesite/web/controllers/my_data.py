@@ -1,6 +1,7 @@
-"""Mina uppgifter: the participant's rights (issue 5 §4). The page and its forms, and the JSON API:
-GET /api/v1/me/data, GET /api/v1/me/data.pdf, PATCH /api/v1/me/profile, POST /api/v1/me/restriction,
-GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw, POST /api/v1/me/erasure-request.
+"""Mina uppgifter: the participant's rights (issue 5 §4), the password and the sessions (issue 11 §3). The page and
+its forms, and the JSON API: GET /api/v1/me/data, GET /api/v1/me/data.pdf, PATCH /api/v1/me/profile,
+POST /api/v1/me/restriction, GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw,
+POST /api/v1/me/erasure-request, POST /api/v1/me/password, GET /api/v1/me/sessions, POST /api/v1/me/sessions/revoke.
 Logged-in people only: every route is in `ROUTER`, which carries the guard once. The work is in privacy/access.py
 (`AccessExports`) and privacy/rights.py (`RightsService`); the export download is web/downloads.py."""
 
@@ -15,17 +16,19 @@ from litestar import Request, Response, Router, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from coursesite.accounts.service import AccountService
+from coursesite.accounts.service import AccountService, SessionView
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
+from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
 from coursesite.web.forms import read_form
+from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -35,7 +38,9 @@ NOTICES = {
     "samtycke": "Samtycket är återkallat.",
     "radering": "Din begäran om radering är mottagen. Kundtjänst kontrollerar din identitet och hör av sig.",
     "profilval": "Ditt val om profilen är sparat.",
-    "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu.",
+    "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu. Du är utloggad på dina "
+    "andra enheter.",
+    "losenord": "Ditt lösenord är bytt. Du är utloggad på dina andra enheter.",
 }
 PASSWORD_MAX = 1024
 
@@ -66,6 +71,16 @@ class EmailForm:
 
 
 @dataclass
+class PasswordForm:
+    # Named apart from the e-mail form's current_password: both forms are on one page.
+    password_current: str = ""
+    password_new: str = ""
+
+
+PASSWORD_FORM_FIELDS = {"current_password": "password_current", "new_password": "password_new"}
+
+
+@dataclass
 class ProfileSwitchForm:
     profile_enabled: bool = False
 
@@ -82,6 +97,7 @@ async def _page(
     request: Request,
     rights: RightsService,
     ledger: LedgerService,
+    accounts: AccountService,
     *,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
@@ -104,6 +120,7 @@ async def _page(
             "state": await rights.privacy_state(account_id),
             "consents": await rights.consents(account_id),
             "requests": await rights.requests(account_id),
+            "sessions": await accounts.sessions(account_id, request.scope.get("auth")),
         },
         status_code=status_code,
     )
@@ -114,13 +131,16 @@ async def my_data_page(
     request: Request,
     rights: RightsService,
     ledger: LedgerService,
+    accounts: AccountService,
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, rights, ledger, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, ledger, accounts, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
-async def my_data_profile(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_profile(
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
     billing_values = {name: getattr(form, name).strip() for name in BILLING_FIELDS} if form.customer_type else None
@@ -129,7 +149,9 @@ async def my_data_profile(request: Request, rights: RightsService, ledger: Ledge
     except Invalid as exc:
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
-        return await _page(request, rights, ledger, errors=errors, values=shown, message=exc.message, status_code=400)
+        return await _page(
+            request, rights, ledger, accounts, errors=errors, values=shown, message=exc.message, status_code=400
+        )
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
@@ -150,8 +172,12 @@ async def _confirm_new_email(
             "Ange ditt nuvarande lösenord för att byta e-postadress.",
             field_errors={"current_password": "Ange ditt nuvarande lösenord."},
         )
-    client = request.client.host if request.client else ""
-    await accounts.confirm_password(principal_of(request).account_id, password[:PASSWORD_MAX], client)
+    await accounts.confirm_password(
+        principal_of(request).account_id,
+        password[:PASSWORD_MAX],
+        client_address(request),
+        device_cookie=device_cookie_of(request),
+    )
 
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
@@ -162,14 +188,64 @@ async def my_data_email(
     email = form.email[:300]
     try:
         await _confirm_new_email(request, accounts, email, form.current_password)
-        await rights.rectify(principal_of(request).account_id, ProfileChanges(email=email))
+        changes = ProfileChanges(email=email, keep_session=request.scope.get("auth"))
+        await rights.rectify(principal_of(request).account_id, changes)
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
         return await _page(
-            request, rights, ledger, errors=errors, values={"email": email}, message=exc.message, status_code=status
+            request,
+            rights,
+            ledger,
+            accounts,
+            errors=errors,
+            values={"email": email},
+            message=exc.message,
+            status_code=status,
         )
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
+
+
+async def _change_password(request: Request, accounts: AccountService, current: str, new: str) -> None:
+    await accounts.change_password(
+        principal_of(request).account_id,
+        current[:PASSWORD_MAX],
+        new[:PASSWORD_MAX],
+        client_address(request),
+        device_cookie=device_cookie_of(request),
+        keep_session=request.scope.get("auth"),
+    )
+
+
+@post("/mina-uppgifter/losenord", status_code=303, include_in_schema=False)
+async def my_data_password(
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+) -> Template | Redirect:
+    form = read_form(PasswordForm, await request.form())
+    try:
+        await _change_password(request, accounts, form.password_current, form.password_new)
+    except (Invalid, RateLimited) as exc:
+        limited = isinstance(exc, RateLimited)
+        errors = {PASSWORD_FORM_FIELDS.get(k, k): v for k, v in exc.field_errors.items()}
+        errors = errors or {"password_current": exc.message}
+        page = await _page(
+            request, rights, ledger, accounts, errors=errors, message=exc.message, status_code=429 if limited else 400
+        )
+        if isinstance(exc, RateLimited):
+            page.headers["retry-after"] = str(exc.retry_after_seconds)
+        return page
+    return Redirect("/mina-uppgifter?klart=losenord", status_code=303)
+
+
+@post("/mina-uppgifter/sessioner/avsluta", status_code=303, include_in_schema=False)
+async def my_data_revoke_sessions(request: Request, accounts: AccountService, settings: Settings) -> Redirect:
+    """Logga ut överallt: every session, this one too; the login page says so."""
+    await accounts.end_all_sessions(principal_of(request).account_id)
+    return Redirect(
+        "/logga-in?utloggad=overallt",
+        cookies=[expired_session_cookie(secure=settings.secure_cookies)],
+        status_code=303,
+    )
 
 
 @post("/mina-uppgifter/profilval", status_code=303, include_in_schema=False)
@@ -181,12 +257,16 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
-async def my_data_restriction(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_restriction(
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
-        return await _page(request, rights, ledger, errors=dict(exc.field_errors), message=exc.message, status_code=400)
+        return await _page(
+            request, rights, ledger, accounts, errors=dict(exc.field_errors), message=exc.message, status_code=400
+        )
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 
@@ -248,7 +328,13 @@ async def api_my_profile(
     contact = {name: getattr(data, name) for name in CONTACT_FIELDS if getattr(data, name) is not None}
     billing = dict(data.billing) if data.billing is not None else None
     await _confirm_new_email(request, accounts, data.email, data.current_password)
-    changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled, email=data.email)
+    changes = ProfileChanges(
+        contact=contact,
+        billing=billing,
+        profile_enabled=data.profile_enabled,
+        email=data.email,
+        keep_session=request.scope.get("auth"),  # a new address signs out the other sessions, not this one
+    )
     result = await rights.rectify(principal_of(request).account_id, changes)
     return ProfileOut(changed=list(result.changed), notified=list(result.notified))
 
@@ -314,6 +400,47 @@ async def api_erasure_request(request: Request, rights: RightsService) -> Reques
     return RequestOut(view.id, view.kind, view.status, view.received_on, view.deadline)
 
 
+class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)]
+    new_password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)]
+
+
+@post("/api/v1/me/password", status_code=204, tags=["me"])
+async def api_my_password(request: Request, accounts: AccountService, data: JSONBody[PasswordBody]) -> None:
+    """Change my password. 204; every other session of the account is signed out, this one stays. 400 with
+    `errors.current_password` for a wrong current password (counted as a failed login: 429 after too many) or
+    `errors.new_password` when the new one breaks the password rule (at least 10 characters, not a common password,
+    not containing my name or e-mail address)."""
+    await _change_password(request, accounts, data.current_password, data.new_password)
+
+
+class SessionOut(msgspec.Struct):
+    id: int
+    browser: str | None
+    created_at: datetime
+    last_used_at: datetime
+    current: bool
+
+
+def _session(view: SessionView) -> SessionOut:
+    return SessionOut(view.id, view.label, view.created_at, view.last_used_at, view.current)
+
+
+@get("/api/v1/me/sessions", tags=["me"])
+async def api_my_sessions(request: Request, accounts: AccountService) -> list[SessionOut]:
+    """My sessions in force: the browser ("Firefox på Windows", or null when not recognised), when it started and
+    was last used (to within a few minutes), and which one is this request's."""
+    views = await accounts.sessions(principal_of(request).account_id, request.scope.get("auth"))
+    return [_session(view) for view in views]
+
+
+@post("/api/v1/me/sessions/revoke", status_code=204, tags=["me"])
+async def api_revoke_sessions(request: Request, accounts: AccountService, settings: Settings) -> Response[None]:
+    """Log out everywhere: every session of my account ends, this one too (the session cookie is cleared)."""
+    await accounts.end_all_sessions(principal_of(request).account_id)
+    return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings.secure_cookies)])
+
+
 ROUTER = Router(
     path="/",
     guards=[guards.logged_in],  # every route below: the person's own data
@@ -321,6 +448,8 @@ ROUTER = Router(
         my_data_page,
         my_data_profile,
         my_data_email,
+        my_data_password,
+        my_data_revoke_sessions,
         my_data_profile_switch,
         my_data_restriction,
         my_data_withdraw,
@@ -332,6 +461,9 @@ ROUTER = Router(
         api_my_consents,
         api_withdraw_consent,
         api_erasure_request,
+        api_my_password,
+        api_my_sessions,
+        api_revoke_sessions,
     ],
 )
 
