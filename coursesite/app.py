@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.service import account_service
+from coursesite.accounts.tokens import TokenService
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
@@ -28,6 +29,7 @@ from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
+from coursesite.mail.build import build_mail
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> Litestar:
     # The one Jinja environment: the pages (TemplateConfig below) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
     pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
+    outbox, mail_sender = build_mail(settings, engine, environment)  # the messages render with the same environment
 
     audit_log = AuditLog()
     ledger = LedgerService(audit_log)
@@ -110,7 +113,12 @@ def create_app(settings: Settings) -> Litestar:
         forms=PublicForms(engine),
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         subsidiaries=SubsidiaryService(engine, catalog),
+        tokens=TokenService(engine, secret=settings.secret_key),
+        outbox=outbox,
+        mail_sender=mail_sender,
     )
+    # The sender loop in each worker (COURSESITE_MAIL_WORKER; off in an app a test builds unless it asks).
+    mail_hooks = ([mail_sender.start], [mail_sender.stop]) if settings.mail_worker else ([], [])
     app = Litestar(
         route_handlers=[
             *ROUTES,
@@ -131,8 +139,8 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        on_startup=[open_pool, pageviews.start],
-        on_shutdown=[pageviews.stop, close_pool, pdf.close],
+        on_startup=[open_pool, pageviews.start, *mail_hooks[0]],
+        on_shutdown=[*mail_hooks[1], pageviews.stop, close_pool, pdf.close],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",

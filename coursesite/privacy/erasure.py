@@ -78,6 +78,7 @@ TABLE_LABELS_SV = {
     "page_view": "Sidvisningar (tekniska uppgifter)",
     "disclosure_subject": "Kopplingen mellan dig och utlämnanden",
     "comment_bank_entry": "Sparade kommentarer",
+    "one_time_token": "Engångslänkar i e-post",
 }
 
 

@@ -151,7 +151,13 @@ def test_production_refuses_to_start_without_a_real_secret():
         Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": "short"})
     with pytest.raises(ConfigError, match="COURSESITE_SECRET_KEY"):  # the generated development secret
         Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": "dev-" + "a" * 60})
-    settings = Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": SECRET})
+    settings = Settings.from_env(
+        {
+            "COURSESITE_ENV": "production",
+            "COURSESITE_SECRET_KEY": SECRET,
+            "COURSESITE_PUBLIC_URL": "https://kurs.example.se",
+        }
+    )
     assert settings.secure_cookies
 
 
