@@ -76,9 +76,9 @@ def create_app(settings: Settings) -> Litestar:
     # The one Jinja environment: the pages (TemplateConfig below) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
     pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
-    outbox, mail_sender = build_mail(settings, engine, environment)  # the messages render with the same environment
 
     audit_log = AuditLog()
+    outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
     invoicing = InvoicingService(engine, billing_config, ledger)
     answers = AnswerService(engine, catalog, access=invoicing.has_course_access)

@@ -9,6 +9,7 @@ from coursesite.mail.composer import MailComposer
 from coursesite.mail.outbox import MailOutbox
 from coursesite.mail.sender import MailSender
 from coursesite.mail.transport import ConsoleTransport, SmtpTransport, Transport
+from coursesite.privacy.audit import AuditLog
 from coursesite.settings import Settings, parse_mail_from
 
 
@@ -24,10 +25,15 @@ def transport_for(settings: Settings) -> Transport | None:
 
 
 def build_mail(
-    settings: Settings, engine: Engine, environment: Environment, *, transport: Transport | None = None
+    settings: Settings,
+    engine: Engine,
+    environment: Environment,
+    *,
+    transport: Transport | None = None,
+    audit: AuditLog | None = None,
 ) -> tuple[MailOutbox, MailSender]:
     mail_from = parse_mail_from(settings.mail_from)
-    outbox = MailOutbox(MailComposer(environment, public_url=settings.base_url), mail_from=mail_from)
+    outbox = MailOutbox(MailComposer(environment, public_url=settings.base_url), mail_from=mail_from, audit=audit)
     sender = MailSender(
         engine,
         transport if transport is not None else transport_for(settings),

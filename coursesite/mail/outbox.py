@@ -20,6 +20,7 @@ from coursesite.core import clock
 from coursesite.db.mail import OutboxMessage
 from coursesite.mail.composer import MailComposer
 from coursesite.mail.message import STATUS_LABELS_SV, Mail, MailKind, MailStatus, unsubscribe_headers
+from coursesite.privacy.audit import AuditLog
 
 LIST_LIMIT = 200
 
@@ -50,9 +51,10 @@ class OutboxRow:
 class MailOutbox:
     """Queues messages (rendered now, delivered by the sender). Built once in create_app (Services.outbox)."""
 
-    def __init__(self, composer: MailComposer, *, mail_from: tuple[str, str]) -> None:
+    def __init__(self, composer: MailComposer, *, mail_from: tuple[str, str], audit: AuditLog | None = None) -> None:
         self.composer = composer
         self.mail_from = mail_from
+        self.audit = audit or AuditLog()
 
     def link(self, path: str) -> str:
         """An absolute link for a message (COURSESITE_PUBLIC_URL + path)."""
@@ -107,6 +109,25 @@ class MailOutbox:
             columns += [OutboxMessage.body_text, OutboxMessage.body_html]
         rows = await OutboxMessage.select(*columns).order_by(OutboxMessage.id, ascending=False).limit(limit)
         return [OutboxRow(**row) for row in rows]
+
+    async def staff_view(self, actor_id: int, *, with_bodies: bool) -> list[OutboxRow]:
+        """The list for an administrator (/personal/utkorg), audited: a read row for every account in it."""
+        rows = await self.messages(with_bodies=with_bodies)
+        accounts = (
+            await OutboxMessage.select(OutboxMessage.account).where(
+                OutboxMessage.id.is_in([row.id for row in rows]) & OutboxMessage.account.is_not_null()
+            )
+            if rows
+            else []
+        )
+        await self.audit.record_many(
+            actor_id,
+            "read",
+            ((row["account"], None) for row in accounts),
+            what="E-post i utkorgen: mottagare, ämne, status" + (" och innehåll" if with_bodies else ""),
+            why="Administratören såg utkorgen (/personal/utkorg)",
+        )
+        return rows
 
     async def counts(self) -> dict[str, int]:
         """How many messages have each status."""

@@ -119,7 +119,7 @@ _FIXED_RETENTION_TEXT_SV = {
     Retention.DISCLOSURE_LOG: "3 år, så att du kan se vem som har fått dina uppgifter.",
     Retention.MAIL_BODY: f"Meddelandets innehåll raderas {MAIL_BODY_DAYS} dagar efter att det skickades.",
     Retention.MAIL_LOG: "3 år efter att meddelandet skickades, som bevis på att det skickades (mottagare, ämne, när).",
-    Retention.ONE_TIME_TOKEN: "Tills länken har gått ut (högst 7 dagar), eller ett dygn efter att den användes.",
+    Retention.ONE_TIME_TOKEN: "Tills länken har gått ut (högst en vecka), eller ett dygn efter att den användes.",
     Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
     "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }

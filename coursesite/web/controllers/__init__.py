@@ -11,6 +11,7 @@ from coursesite.web.controllers import (
     instructor_authoring,
     instructor_insight,
     instructor_review,
+    mail,
     my_data,
     policy,
     subsidiary_api,
@@ -34,4 +35,5 @@ ROUTES = [
     *policy.ROUTES,
     *subsidiary_api.ROUTES,
     *support.ROUTES,
+    *mail.ROUTES,
 ]
