@@ -545,6 +545,7 @@ class SmtpServer:
     def stop(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+            self.controller = None
 
     def to(self, address: str) -> list[Any]:
         """The messages whose To is `address`."""

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.headerregistry import Address
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from enum import StrEnum
@@ -40,6 +41,9 @@ MAX_ERROR_LENGTH = 500
 _ADDRESS = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
+# Headers are not folded (RFC 5322 allows 998 characters a line): a folded List-Unsubscribe URL is where mail
+# clients go wrong.
+MESSAGE_POLICY = policy.default.clone(max_line_length=998)
 _TEMPLATE = re.compile(r"[a-z0-9_]+(?:/[a-z0-9_]+)*")
 
 # Retries: a temporary failure (a 4xx reply, a connection error) waits BASE_DELAY, doubling each time up to
@@ -113,7 +117,7 @@ def build_message(
     date: datetime,
 ) -> EmailMessage:
     """The e-mail as sent: plain text, with the HTML as an alternative when there is one (multipart/alternative)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     display, address = sender
     local, _, domain = address.partition("@")
     message["From"] = Address(display_name=display, username=local, domain=domain)

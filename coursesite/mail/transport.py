@@ -9,7 +9,7 @@ from typing import Protocol, TextIO
 
 import aiosmtplib
 
-from coursesite.mail.message import is_permanent
+from coursesite.mail.message import MESSAGE_POLICY, is_permanent
 from coursesite.settings import SmtpUrl
 
 SMTP_TIMEOUT_SECONDS = 30
@@ -38,9 +38,14 @@ class SmtpTransport:
         self.timeout = timeout
 
     async def deliver(self, message: EmailMessage) -> None:
+        # Flattened here, not by aiosmtplib (whose SMTP policy folds headers at 78 characters): see MESSAGE_POLICY.
+        raw = message.as_bytes(policy=MESSAGE_POLICY.clone(linesep="\r\n"))
+        sender = message["From"].addresses[0].addr_spec
         try:
             await aiosmtplib.send(
-                message,
+                raw,
+                sender=sender,
+                recipients=[str(message["To"])],
                 hostname=self.url.host,
                 port=self.url.port,
                 username=self.url.username,
