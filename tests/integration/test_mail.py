@@ -23,7 +23,7 @@ from coursesite.mail.message import LEASE, MAX_ATTEMPTS, Mail, MailKind
 from coursesite.mail.transport import ConsoleTransport
 from coursesite.privacy.retention import run_retention
 from tests.conftest import PUBLIC_URL, TEST_SECRET
-from tests.support import links, make_account, text_body
+from tests.support import links, make_account
 
 EXTRA_TEMPLATES = {
     # A message with a token link, as the features built on the outbox send them.
