@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from coursesite.course.model import (
 from coursesite.db.accounts import Account, LoginAttempt
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Invoice, Payment
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
@@ -455,6 +456,36 @@ async def seed_person(
         )
     )
     seeded.add("processor_notice")
+    await OutboxMessage.insert(
+        OutboxMessage(
+            kind="transactional",
+            template="test_message",
+            account=aid,
+            recipient=email,
+            subject=f"Hej {first_name}",
+            message_id=f"<{aid}@example.se>",
+            body_text=f"Hej {first_name} {last_name}!",
+            headers="{}",
+            status="sent",
+            attempts=1,
+            next_attempt_at=now,
+            created_at=now,
+            sent_at=now,
+        )
+    )
+    seeded.add("outbox_message")
+    await OneTimeToken.insert(
+        OneTimeToken(
+            token_hash="0" * 63 + str(aid % 10),
+            purpose="verify_email",
+            account=aid,
+            email=email,
+            payload=json.dumps({"new_email": email}),
+            created_at=now,
+            expires_at=now + timedelta(hours=48),
+        )
+    )
+    seeded.add("one_time_token")
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
 

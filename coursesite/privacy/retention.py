@@ -54,6 +54,7 @@ from coursesite.db.privacy import (
     StaffAudit,
     SupportCase,
 )
+from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.registry import MAIL_BODY_DAYS, MAIL_LOG_MONTHS
 from coursesite.settings import DEFAULT_PAGE_VIEW_IP_DAYS, DEFAULT_PAGE_VIEW_RETENTION_MONTHS, Settings
 
@@ -65,7 +66,6 @@ CASES_MONTHS = 24
 BOOKKEEPING_YEARS = 7  # Bokföringslagen 7 kap. 2 §: through the seventh year after the calendar year
 OPEN_CASE_STATUSES = ("open", "extended")
 CLOSED_CASE_STATUSES = ("completed", "rejected")
-DELIVERED_MAIL_STATUSES = ("sent", "failed", "printed")  # mail/message.py: MailStatus, done with
 TRUNCATE_BATCH = 1000
 
 
@@ -290,7 +290,7 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         engine,
         report,
         OutboxMessage,
-        OutboxMessage.status.is_in(list(DELIVERED_MAIL_STATUSES))
+        OutboxMessage.status.is_in(list(DONE_STATUSES))
         & (OutboxMessage.created_at < months_before(now, policy.mail_log_months)),
     )
     await _delete(
@@ -307,7 +307,7 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
 
 async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, before: datetime) -> None:
     """A message done with (sent, failed, printed) before `before` keeps its delivery log, not its content."""
-    done_before = OutboxMessage.status.is_in(list(DELIVERED_MAIL_STATUSES)) & (
+    done_before = OutboxMessage.status.is_in(list(DONE_STATUSES)) & (
         (OutboxMessage.sent_at < before) | (OutboxMessage.sent_at.is_null() & (OutboxMessage.created_at < before))
     )
     condition = done_before & OutboxMessage.bodies_dropped_at.is_null()

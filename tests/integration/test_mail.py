@@ -300,3 +300,22 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     report = await run_retention(db)
     assert report.get("outbox_message") == 1
     assert [row["recipient"] for row in await OutboxMessage.select(OutboxMessage.recipient)] == ["bo@example.se"]
+
+
+async def test_an_erasure_takes_the_sent_mail_and_leaves_a_queued_notice_to_be_delivered(db, mail, smtp_server):
+    from coursesite.privacy.erasure import erase_account
+
+    outbox, sender = mail
+    account_id = await make_account("vera@example.se", first_name="Vera")
+    await outbox.queue(test_mail("vera@example.se", account_id=account_id))
+    await sender.send_pending()
+    await TokenService(db, secret=TEST_SECRET).issue(TokenPurpose.PASSWORD_RESET, email="vera@example.se")
+    async with write_transaction(db):
+        await outbox.queue(test_mail("vera@example.se", account_id=account_id))  # e.g. "what was erased"
+        report = await erase_account(db, account_id=account_id, actor_id=None, case_id=None)
+    assert ("E-post vi har skickat till dig", 1) in report.erased
+    assert await OneTimeToken.count() == 0
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.account)
+    assert rows == [{"status": "queued", "account": None}]
+    assert (await sender.send_pending()).sent == 1
+    assert len(smtp_server.to("vera@example.se")) == 2
