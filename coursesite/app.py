@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
+from coursesite.accounts.tokens import TokenService
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
@@ -30,6 +31,7 @@ from coursesite.db.engine import build_engine
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
+from coursesite.mail.build import build_mail
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
@@ -79,6 +81,7 @@ def create_app(settings: Settings) -> Litestar:
     pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
 
     audit_log = AuditLog()
+    outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
     invoicing = InvoicingService(engine, billing_config, ledger)
     answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
@@ -115,7 +118,12 @@ def create_app(settings: Settings) -> Litestar:
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
+        tokens=TokenService(engine, secret=settings.secret_key),
+        outbox=outbox,
+        mail_sender=mail_sender,
     )
+    # The sender loop in each worker (COURSESITE_MAIL_WORKER; off in an app a test builds unless it asks).
+    mail_hooks = ([mail_sender.start], [mail_sender.stop]) if settings.mail_worker else ([], [])
     app = Litestar(
         route_handlers=[
             *ROUTES,
@@ -142,8 +150,8 @@ def create_app(settings: Settings) -> Litestar:
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        on_startup=[open_pool, pageviews.start],
-        on_shutdown=[pageviews.stop, close_pool, pdf.close],
+        on_startup=[open_pool, pageviews.start, *mail_hooks[0]],
+        on_shutdown=[*mail_hooks[1], pageviews.stop, close_pool, pdf.close],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",

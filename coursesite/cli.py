@@ -317,3 +317,62 @@ def retention_run() -> None:
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention run done: {report.total} rows changed or erased.")
+
+
+# ---------------------------------------------------------------- mail (mail/, docs/mail.md)
+
+
+def _mail(settings: Settings):
+    """The outbox and the sender, built as create_app builds them."""
+    from coursesite.billing.config import load_billing_config
+    from coursesite.mail.build import build_mail
+    from coursesite.web.templating import build_environment
+
+    engine = _bind_tables(settings)
+    environment = build_environment(company_name=load_billing_config(settings.billing_config).seller.name)
+    return engine, *build_mail(settings, engine, environment)
+
+
+@main.group()
+def mail() -> None:
+    """E-mail: deliver the outbox, send a test message."""
+
+
+@mail.command("send-pending")
+@click.option("--max", "max_messages", type=click.IntRange(1, 100000), default=None, help="Stop after this many.")
+def mail_send_pending(max_messages: int | None) -> None:
+    """Deliver every message that is due (for a cron job or a worker beside the app). Prints counts only."""
+    settings = _settings()
+    _, _, sender = _mail(settings)
+    if sender.transport is None:
+        raise click.ClickException("COURSESITE_SMTP_URL is not set: nothing can be sent; the messages wait.")
+    report = asyncio.run(sender.send_pending(max_messages=max_messages))
+    click.echo(f"Mail: {report.line()}.")
+
+
+@mail.command("test")
+@click.option("--to", "to", required=True, help="The address to send the test message to.")
+def mail_test(to: str) -> None:
+    """Queue one test message to ADDRESS and deliver it now."""
+    from coursesite.db.engine import write_transaction
+    from coursesite.mail.message import Mail, valid_address
+
+    if not valid_address(to):
+        raise click.ClickException("--to: expected a plain e-mail address, such as namn@example.se")
+    settings = _settings()
+    engine, outbox, sender = _mail(settings)
+
+    async def run():
+        async with write_transaction(engine):
+            message_id = await outbox.queue(Mail(to=to, template="test_message"))
+        report = await sender.send_pending()
+        rows = [row for row in await outbox.messages() if row.id == message_id]
+        return message_id, report, rows[0] if rows else None
+
+    message_id, report, row = asyncio.run(run())
+    status = row.status if row is not None else "unknown"
+    click.echo(f"Test message #{message_id}: {status}. ({report.line()})")
+    if row is not None and row.last_error:
+        click.echo(f"Last error: {row.last_error}", err=True)
+    if status not in ("sent", "printed"):
+        raise click.ClickException(f"the test message was not delivered (status {status})")

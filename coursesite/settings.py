@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from coursesite.core.client_address import TrustedProxies
 
@@ -34,6 +35,14 @@ SESSION_DAYS_BOUNDS = (1, 90)
 DEFAULT_LOGIN_WINDOW_SECONDS = 900
 LOGIN_WINDOW_SECONDS_BOUNDS = (1, 86400)
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+DEFAULT_MAIL_FROM = "Kurssajten <kurs@balansekonomi.se>"
+DEFAULT_MAIL_POLL_SECONDS = 10
+_MAIL_FROM = re.compile(r"(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))")  # "Name <address>" or a bare address
+SMTP_SCHEMES = {"smtp": "plain", "smtp+starttls": "starttls", "smtps": "tls"}
+SMTP_DEFAULT_PORTS = {"plain": 25, "starttls": 587, "tls": 465}
+_ADDRESS = re.compile(
+    r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
 
 
 class ConfigError(ValueError):
@@ -70,6 +79,83 @@ class DatabaseUrl:
             "COURSESITE_DATABASE_URL: expected sqlite:///relative/path.sqlite, sqlite:////absolute/path.sqlite "
             f"or postgresql://user@host:port/db, got a value starting with {url.split(':', 1)[0]!r}"
         )
+
+
+@dataclass(frozen=True)
+class SmtpUrl:
+    """Where the mail sender delivers (COURSESITE_SMTP_URL): smtp://host:port (no encryption: a local relay),
+    smtp+starttls://user:password@host:587, smtps://user:password@host:465."""
+
+    security: str  # "plain", "starttls" or "tls"
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpUrl:
+        name = "COURSESITE_SMTP_URL"
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in SMTP_SCHEMES:
+            raise ConfigError(
+                f"{name}: expected smtp://host:port, smtp+starttls://user:password@host:587 or "
+                f"smtps://user:password@host:465, got a value starting with {url.split(':', 1)[0][:20]!r}"
+            )
+        parts = urlsplit(url)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"{name}: the port must be a number between 1 and 65535") from None
+        if not parts.hostname:
+            raise ConfigError(f"{name}: the host is missing")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigError(f"{name}: only scheme, user, password, host and port are allowed (no path or query)")
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        if (username is None) != (password is None):
+            raise ConfigError(f"{name}: give both a user and a password, or neither")
+        security = SMTP_SCHEMES[scheme]
+        if security == "plain" and username is not None:
+            # A password sent over an unencrypted connection: refuse rather than leak it.
+            raise ConfigError(f"{name}: a user and password need smtp+starttls:// or smtps://, not smtp://")
+        return cls(security, parts.hostname, port or SMTP_DEFAULT_PORTS[security], username, password)
+
+
+def parse_mail_from(value: str) -> tuple[str, str]:
+    """COURSESITE_MAIL_FROM as (display name, address): "Kurssajten <kurs@balansekonomi.se>" or a bare address."""
+    name = "COURSESITE_MAIL_FROM"
+    if "\n" in value or "\r" in value or len(value) > 200:
+        raise ConfigError(f"{name}: one line of at most 200 characters, e.g. {DEFAULT_MAIL_FROM!r}")
+    match = _MAIL_FROM.fullmatch(value.strip())
+    display, address = (
+        ((match.group(1) or "").strip().strip('"'), match.group(2) or match.group(3)) if match else ("", "")
+    )
+    if '"' in display or not address or not _ADDRESS.fullmatch(address) or len(address) > 254:
+        raise ConfigError(f"{name}: expected an address such as {DEFAULT_MAIL_FROM!r}, got {value[:60]!r}")
+    return display, address
+
+
+def parse_public_url(value: str) -> str:
+    """COURSESITE_PUBLIC_URL without its trailing slash: http(s)://host[:port][/path], no query or fragment."""
+    name = "COURSESITE_PUBLIC_URL"
+    parts = urlsplit(value)
+    try:
+        _ = parts.port
+    except ValueError:
+        raise ConfigError(f"{name}: the port must be a number between 1 and 65535") from None
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ConfigError(
+            f"{name}: expected the site's address, e.g. https://kurs.balansekonomi.se, got {value[:60]!r}"
+        )
+    if any(ch.isspace() for ch in value):
+        raise ConfigError(f"{name}: the address contains white space")
+    return value.rstrip("/")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -127,12 +213,31 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
     page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
+    # Mail (mail/, docs/mail.md). No SMTP URL: messages stay in the outbox (printed to the console in development).
+    smtp_url: str = ""
+    mail_from: str = DEFAULT_MAIL_FROM
+    public_url: str = ""  # the base of every link in a message; default http://host:port outside production
+    # The sender loop in each app worker. Off unless from_env turns it on (COURSESITE_MAIL_WORKER, default on), so an
+    # app built in a test sends nothing by itself.
+    mail_worker: bool = False
+    mail_poll_seconds: int = DEFAULT_MAIL_POLL_SECONDS
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def database(self) -> DatabaseUrl:
         return DatabaseUrl.parse(self.database_url)
+
+    @property
+    def smtp(self) -> SmtpUrl | None:
+        return SmtpUrl.parse(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def base_url(self) -> str:
+        """COURSESITE_PUBLIC_URL, or this server's own address outside production (development, tests)."""
+        if self.public_url:
+            return parse_public_url(self.public_url)
+        return f"http://{self.host}:{self.port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -170,6 +275,11 @@ class Settings:
                 DEFAULT_PAGE_VIEW_RETENTION_MONTHS,
                 *PAGE_VIEW_RETENTION_MONTHS_BOUNDS,
             ),
+            smtp_url=env.get("COURSESITE_SMTP_URL", ""),
+            mail_from=env.get("COURSESITE_MAIL_FROM") or DEFAULT_MAIL_FROM,
+            public_url=env.get("COURSESITE_PUBLIC_URL", ""),
+            mail_worker=_bool(env, "COURSESITE_MAIL_WORKER", True),
+            mail_poll_seconds=_int(env, "COURSESITE_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS, 1, 3600),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -194,4 +304,16 @@ class Settings:
             raise ConfigError(
                 "COURSESITE_SECRET_KEY: missing or shorter than 16 characters. `make run` generates a development "
                 "secret in var/secret_key; set one yourself elsewhere."
+            )
+        self._validate_mail()
+
+    def _validate_mail(self) -> None:
+        _ = self.smtp  # each names its variable when wrong
+        parse_mail_from(self.mail_from)
+        if self.public_url:
+            parse_public_url(self.public_url)
+        elif self.environment == "production":
+            raise ConfigError(
+                "COURSESITE_PUBLIC_URL: production needs the site's public address (e.g. https://kurs.balansekonomi.se): "
+                "every link in an e-mail and the certificate's check link start with it"
             )

@@ -263,3 +263,41 @@ def billing(db):
     from coursesite.privacy.audit import AuditLog
 
     return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))
+
+
+PUBLIC_URL = "https://kurs.example.se"  # COURSESITE_PUBLIC_URL of the mail fixtures: every link in a message
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, collecting messages (tests/support.py: SmtpServer)."""
+    from tests.support import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server) -> Settings:
+    """The test settings, delivering to smtp_server, with links on PUBLIC_URL."""
+    import dataclasses
+
+    return dataclasses.replace(settings, smtp_url=smtp_server.url, public_url=PUBLIC_URL)
+
+
+@pytest.fixture
+def smtp_app(db, smtp_settings):
+    """The app, sending its mail to smtp_server. Its sender loop is off: a test delivers with
+    tests/support.py: deliver(app, smtp_server)."""
+    from coursesite.app import create_app
+
+    return create_app(smtp_settings)
+
+
+@pytest.fixture
+async def smtp_client(smtp_app) -> AsyncIterator:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=smtp_app, base_url="http://testserver.local") as test_client:
+        yield test_client

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from coursesite.course.model import (
 from coursesite.db.accounts import Account, LoginAttempt
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Invoice, Payment
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
@@ -455,6 +456,36 @@ async def seed_person(
         )
     )
     seeded.add("processor_notice")
+    await OutboxMessage.insert(
+        OutboxMessage(
+            kind="transactional",
+            template="test_message",
+            account=aid,
+            recipient=email,
+            subject=f"Hej {first_name}",
+            message_id=f"<{aid}@example.se>",
+            body_text=f"Hej {first_name} {last_name}!",
+            headers="{}",
+            status="sent",
+            attempts=1,
+            next_attempt_at=now,
+            created_at=now,
+            sent_at=now,
+        )
+    )
+    seeded.add("outbox_message")
+    await OneTimeToken.insert(
+        OneTimeToken(
+            token_hash="0" * 63 + str(aid % 10),
+            purpose="verify_email",
+            account=aid,
+            email=email,
+            payload=json.dumps({"new_email": email}),
+            created_at=now,
+            expires_at=now + timedelta(hours=48),
+        )
+    )
+    seeded.add("one_time_token")
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
 
@@ -492,3 +523,84 @@ def request_service(engine: Any) -> RequestService:
 def case_service(engine: Any) -> CaseService:
     """Customer service's cases (support/cases.py) as create_app builds them, on `engine`."""
     return CaseService(engine, AuditLog(), request_service(engine))
+
+
+# --- A real SMTP server in the test process (aiosmtpd), for the mail tests (fixtures: smtp_server, smtp_app) ------
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 and a free port, in a thread of its own. `messages` holds what it accepted, parsed with
+    the standard `email` package; `refuse(reply, times)` makes it answer RCPT with an error reply the next `times`
+    messages (e.g. "451 4.3.0 Try again later" or "550 5.1.1 No such user")."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []  # email.message.EmailMessage
+        self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TOs)
+        self._refusals: list[str] = []
+        self.controller: Any = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def refuse(self, reply: str, times: int = 1) -> None:
+        self._refusals += [reply] * times
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's name
+        if self._refusals:
+            return self._refusals.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        import email
+        from email import policy
+
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> SmtpServer:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as probe:  # a free port (the controller checks it is up by connecting to it)
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list[Any]:
+        """The messages whose To is `address`."""
+        return [message for message in self.messages if message["To"] == address]
+
+
+def text_body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_body(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+def links(message, base: str) -> list[str]:
+    """The links in a message's plain text that start with `base` (COURSESITE_PUBLIC_URL), as paths with their query
+    (what a test client GETs), in order."""
+    return [url[len(base) :] or "/" for url in LINK.findall(text_body(message)) if url.startswith(base)]
+
+
+async def deliver(app, server: SmtpServer) -> list[Any]:
+    """Run the app's mail sender once, as its background loop would, and return every message `server` holds."""
+    await app.state.services.mail_sender.send_pending()
+    return server.messages

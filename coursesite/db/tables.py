@@ -3,6 +3,7 @@
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import BgMaxImport, Certificate, Customer, Enrollment, Invoice, InvoiceCounter, Payment
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
@@ -52,6 +53,8 @@ TABLES = [
     DisclosureSubject,
     RecipientNotice,
     ProcessorNotice,
+    OneTimeToken,
+    OutboxMessage,
 ]
 
 

@@ -30,6 +30,7 @@ from coursesite.core.errors import NotFound
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, Payment
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
@@ -57,6 +58,7 @@ WITHHELD = {
     ("account", "password_hash"),
     ("user_session", "token_hash"),
     ("login_attempt", "key_hash"),
+    ("one_time_token", "token_hash"),
 }
 WITHHELD_TEXT = "[lämnas inte ut: lagras endast som hash, för din säkerhet]"
 ACCOUNTING_TABLES = frozenset({"invoice", "payment"})
@@ -127,6 +129,19 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
         lambda s: (_is(DisclosureSubject.account, s.account_id)) | _in(DisclosureSubject.person, s.person_ids),
     ),
     "recipient_notice": (RecipientNotice, lambda s: _notices_of(s)),
+    # By the account; by the address only for someone without one (an account's address may be unconfirmed).
+    "outbox_message": (
+        OutboxMessage,
+        lambda s: (
+            _is(OutboxMessage.account, s.account_id) if s.account_id is not None else OutboxMessage.recipient == s.email
+        ),
+    ),
+    "one_time_token": (
+        OneTimeToken,
+        lambda s: (
+            _is(OneTimeToken.account, s.account_id) if s.account_id is not None else OneTimeToken.email == s.email
+        ),
+    ),
     "processor_notice": (
         ProcessorNotice,
         lambda s: (_is(ProcessorNotice.account, s.account_id)) | _in(ProcessorNotice.person, s.person_ids),

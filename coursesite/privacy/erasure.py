@@ -41,6 +41,7 @@ from coursesite.core.errors import Conflict, NotFound
 from coursesite.db.accounts import Account, LoginAttempt
 from coursesite.db.billing import Certificate, Customer, Invoice, Payment
 from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     CaseNote,
     Disclosure,
@@ -52,6 +53,7 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.db.tables import TABLES
+from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.access import OWNERS, resolve_subject
 from coursesite.signups.processors import queue as queue_processor_notices
 from coursesite.signups.processors import received_by_processors, subject_link
@@ -78,6 +80,8 @@ TABLE_LABELS_SV = {
     "page_view": "Sidvisningar (tekniska uppgifter)",
     "disclosure_subject": "Kopplingen mellan dig och utlämnanden",
     "comment_bank_entry": "Sparade kommentarer",
+    "one_time_token": "Engångslänkar i e-post",
+    "outbox_message": "E-post vi har skickat till dig",
 }
 
 
@@ -261,6 +265,7 @@ async def erase_account(
             await LoginAttempt.delete().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
         if subject.person_ids:
             await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
+        await _erase_mail(counts, subject.email, account_id)
         await _delete_rows(Account, Account.id == account_id, counts)
 
         await _notify_and_log(
@@ -276,6 +281,16 @@ async def erase_account(
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
     return report
+
+
+async def _erase_mail(counts: Counter, email: str, account_id: int | None) -> None:
+    """The person's e-mail that is done with (sent, failed, printed), and their link tokens. A message still queued
+    (a notice queued in this very transaction) is left to be delivered; the account link goes with the account."""
+    mine: Any = OutboxMessage.recipient == email
+    if account_id is not None:
+        mine = mine | (OutboxMessage.account == account_id)
+    await _delete_rows(OutboxMessage, OutboxMessage.status.is_in(list(DONE_STATUSES)) & mine, counts)
+    await _delete_rows(OneTimeToken, OneTimeToken.email == email, counts)
 
 
 async def _notify_and_log(
@@ -342,6 +357,7 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         ]
         await _blank_cases(case_ids, needles)
         await _scrub_audit(StaffAudit.subject_person == person_id, needles)
+        await _erase_mail(counts, person["email"], None)
         await _delete_rows(Person, Person.id == person_id, counts)
 
         await _notify_and_log(

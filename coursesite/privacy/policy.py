@@ -120,6 +120,8 @@ _CATEGORIES: tuple[DataCategory, ...] = (
             "IP-adress (kortas, se lagringstiden)",
             "Inloggningssessioner och skydd mot upprepade inloggningsförsök",
             "Logg över när personal läser eller ändrar dina uppgifter",
+            "E-post vi har skickat till dig: mottagare, ämne och när, och en kort tid innehållet",
+            "Engångslänkar i e-post (bekräfta adress, nytt lösenord), lagrade som hash",
         ),
         "Alla som besöker webbplatsen.",
         "Från din webbläsare, när du besöker webbplatsen.",
@@ -152,6 +154,8 @@ TABLE_CATEGORY: dict[str, PolicyCategory] = {
     "login_attempt": PolicyCategory.TECHNICAL,
     "page_view": PolicyCategory.TECHNICAL,
     "staff_audit": PolicyCategory.TECHNICAL,
+    "outbox_message": PolicyCategory.TECHNICAL,
+    "one_time_token": PolicyCategory.TECHNICAL,
 }
 
 # What a table holds, for the retention lists ("applies to …"). Every table in TABLE_CATEGORY has one (tested).
@@ -179,6 +183,8 @@ TABLE_LABEL_SV: dict[str, str] = {
     "login_attempt": "misslyckade inloggningsförsök",
     "page_view": "sidvisningar",
     "staff_audit": "logg över personalens åtkomst",
+    "outbox_message": "e-post vi har skickat",
+    "one_time_token": "engångslänkar i e-post",
 }
 
 

@@ -41,6 +41,18 @@ class Retention(StrEnum):
     CONSENT_PROOF = "consent_proof"  # while the consent holds, and 3 years after its withdrawal as proof
     STAFF_AUDIT = "staff_audit"  # 2 years
     DISCLOSURE_LOG = "disclosure_log"  # 3 years: the person can see who received their data
+    MAIL_BODY = "mail_body"  # an e-mail's content and headers: MAIL_BODY_DAYS after delivery (or failure)
+    MAIL_LOG = "mail_log"  # the delivery log (to whom, what, when, how it went): MAIL_LOG_MONTHS
+    ONE_TIME_TOKEN = "one_time_token"  # a link token: until it expires, or a day after it was used (core/tokens.py)
+
+
+# The mail periods (privacy/retention.py applies them; the texts below state them). The policy text names no period
+# for e-mail, so these are ours: the content is kept briefly, so that customer service can answer "what did the
+# message say" and a failed one can be looked into; the log as long as the longest proof the site keeps (consent
+# proof and the disclosure log: 3 years), since it proves that a notice (a confirmation, an erasure, a restriction
+# about to be lifted) was sent.
+MAIL_BODY_DAYS = 30
+MAIL_LOG_MONTHS = 36
 
 
 def count_sv(number: int, singular: str, plural: str) -> str:
@@ -105,6 +117,9 @@ _FIXED_RETENTION_TEXT_SV = {
     Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket.",
     Retention.STAFF_AUDIT: "2 år.",
     Retention.DISCLOSURE_LOG: "3 år, så att du kan se vem som har fått dina uppgifter.",
+    Retention.MAIL_BODY: f"Meddelandets innehåll raderas {MAIL_BODY_DAYS} dagar efter att det skickades.",
+    Retention.MAIL_LOG: "3 år efter att meddelandet skickades, som bevis på att det skickades (mottagare, ämne, när).",
+    Retention.ONE_TIME_TOKEN: "Tills länken har gått ut (högst en vecka), eller ett dygn efter att den användes.",
     Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
     "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }
@@ -150,6 +165,7 @@ BOOKS = Retention.BOOKKEEPING
 FORMS, TECH, CASES = Retention.CONTACT_FORMS, Retention.TECHNICAL_DATA, Retention.CASES
 PROOF, AUDIT, DISCLOSED = Retention.CONSENT_PROOF, Retention.STAFF_AUDIT, Retention.DISCLOSURE_LOG
 CS = Category.CUSTOMER_CASE
+MAIL_BODY, MAIL_LOG, TOKENS = Retention.MAIL_BODY, Retention.MAIL_LOG, Retention.ONE_TIME_TOKEN
 INFORM, OFFERS = Purpose.SEND_INFORMATION, Purpose.CONTACT_AND_OFFERS
 
 PERSONAL_FIELDS: tuple[PersonalField, ...] = (
@@ -397,6 +413,29 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("processor_notice", "person", C, INFORM, DISCLOSED, "Vems uppgifter meddelandet gäller", provided=False),
     _p("recipient_notice", "subject_ref", C, SERVICE, DISCLOSED, "Hur mottagaren känner igen dig", provided=False),
     _p("recipient_notice", "changes", C, SERVICE, DISCLOSED, "Rättade uppgifter som mottagaren ska få", provided=False),
+    _p("outbox_message", "account", C, SERVICE, MAIL_LOG, "Vems e-postmeddelandet är", provided=False),
+    _p("outbox_message", "recipient", C, SERVICE, MAIL_LOG, "Adressen meddelandet skickades till", provided=False),
+    _p("outbox_message", "template", C, SERVICE, MAIL_LOG, "Vilket slags meddelande", provided=False),
+    _p("outbox_message", "subject", C, SERVICE, MAIL_LOG, "Meddelandets ämne", provided=False),
+    _p("outbox_message", "message_id", T, SERVICE, MAIL_LOG, "Meddelandets id (Message-ID)", provided=False),
+    _p("outbox_message", "status", C, SERVICE, MAIL_LOG, "Om meddelandet skickades", provided=False),
+    _p("outbox_message", "attempts", C, SERVICE, MAIL_LOG, "Antal försök att skicka", provided=False),
+    _p("outbox_message", "last_error", T, SERVICE, MAIL_LOG, "E-postserverns svar vid fel", provided=False),
+    _p("outbox_message", "created_at", C, SERVICE, MAIL_LOG, "När meddelandet skapades", provided=False),
+    _p("outbox_message", "sent_at", C, SERVICE, MAIL_LOG, "När meddelandet skickades", provided=False),
+    _p("outbox_message", "body_text", C, SERVICE, MAIL_BODY, "Meddelandets text", provided=False),
+    _p("outbox_message", "body_html", C, SERVICE, MAIL_BODY, "Meddelandets text (HTML)", provided=False),
+    _p("outbox_message", "headers", C, SERVICE, MAIL_BODY, "Avregistreringslänk i meddelandet", provided=False),
+    _p("one_time_token", "token_hash", T, SECURITY, TOKENS, "Engångslänk i e-post (hash av nyckeln)", provided=False),
+    _p("one_time_token", "purpose", T, SECURITY, TOKENS, "Vad länken är till för", provided=False),
+    _p("one_time_token", "account", T, SECURITY, TOKENS, "Vems länken är", provided=False),
+    _p("one_time_token", "email", T, SECURITY, TOKENS, "Adressen länken skickades till", provided=False),
+    _p(
+        "one_time_token", "payload", T, SECURITY, TOKENS, "Vad länken bekräftar (t.ex. ny e-postadress)", provided=False
+    ),
+    _p("one_time_token", "created_at", T, SECURITY, TOKENS, "När länken skapades", provided=False),
+    _p("one_time_token", "expires_at", T, SECURITY, TOKENS, "När länken går ut", provided=False),
+    _p("one_time_token", "used_at", T, SECURITY, TOKENS, "När länken användes", provided=False),
     _p("lesson_progress", "account", A, SERVICE, KEEP, "Vems framsteg", provided=False),
     _p("lesson_progress", "answered", A, SERVICE, KEEP, "Antal besvarade frågor", provided=False),
     _p("lesson_progress", "score_milli", A, SERVICE, KEEP, "Lektionens poäng", provided=False),
@@ -440,6 +479,8 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "disclosure_subject",
             "recipient_notice",
             "processor_notice",
+            "outbox_message",
+            "one_time_token",
         )
     ),
     # A keyed hash of a client address (IPv6: its /64) with a time, kept a day at most (accounts/limits.py): nothing
@@ -447,6 +488,11 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     # then these rows become personal data with an owner lookup like login_attempt's.
     NotPersonal("rate_limit_hit", "key_hash", "keyed hash of a client address, for rate limits; a day at most"),
     NotPersonal("rate_limit_hit", "occurred_at", "when a rate-limited action was counted"),
+    NotPersonal("outbox_message", "kind", "whether the message is transactional or marketing: about the message"),
+    *(
+        NotPersonal("outbox_message", column, "the sender's bookkeeping of when to try again")
+        for column in ("next_attempt_at", "lease_until", "bodies_dropped_at")
+    ),
     NotPersonal("account", "role", "the kind of account (participant or staff role), needed to guard routes"),
     NotPersonal("answer", "question_id", "refers to course content"),
     NotPersonal("answer", "lesson_slug", "refers to course content"),

@@ -17,6 +17,9 @@ The rules (privacy/registry.py, Retention):
 - STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients
   and done notices to the newsletter processors 3 years;
 - CASES: support cases (with their notes) 2 years after they were completed or rejected;
+- MAIL_BODY: an e-mail's bodies and headers dropped MAIL_BODY_DAYS (30) after it was sent, failed or printed;
+  MAIL_LOG: the rest of the row (the delivery log) deleted MAIL_LOG_MONTHS (36) after it was created
+  (privacy/registry.py states both); ONE_TIME_TOKEN: link tokens once expired, or a day after use (core/tokens.py);
 - BOOKKEEPING: invoices, credit notes and payments whose account was erased (account IS NULL), from the first day of
   the eighth year after the calendar year of their date (`bookkeeping_kept_through`); payments first, then credit
   notes, then invoices (the foreign keys restrict). While the account exists they are kept.
@@ -35,9 +38,11 @@ from piccolo.table import Table
 from coursesite.accounts.limits import LONGEST_WINDOW_SECONDS
 from coursesite.core import clock
 from coursesite.core.formatting import to_stockholm
+from coursesite.core.tokens import USED_TOKEN_KEPT
 from coursesite.db.accounts import LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.billing import Invoice, Payment
 from coursesite.db.engine import write_transaction
+from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     CaseNote,
     Consent,
@@ -51,6 +56,8 @@ from coursesite.db.privacy import (
     StaffAudit,
     SupportCase,
 )
+from coursesite.mail.message import DONE_STATUSES
+from coursesite.privacy.registry import MAIL_BODY_DAYS, MAIL_LOG_MONTHS
 from coursesite.settings import DEFAULT_PAGE_VIEW_IP_DAYS, DEFAULT_PAGE_VIEW_RETENTION_MONTHS, Settings
 
 CONTACT_FORMS_MONTHS = 24
@@ -119,6 +126,8 @@ class RetentionPolicy:
     staff_audit_months: int = STAFF_AUDIT_MONTHS
     disclosure_log_months: int = DISCLOSURE_LOG_MONTHS
     cases_months: int = CASES_MONTHS
+    mail_body_days: int = MAIL_BODY_DAYS
+    mail_log_months: int = MAIL_LOG_MONTHS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPolicy:
@@ -280,9 +289,45 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         (CaseNote, CaseNote.case.is_in(SupportCase.select(SupportCase.id).where(old_cases))),
     )
 
+    # E-mail: the bodies soon after delivery, the delivery log after its period; link tokens once spent.
+    await _drop_mail_bodies(engine, report, now, now - timedelta(days=policy.mail_body_days))
+    await _delete(
+        engine,
+        report,
+        OutboxMessage,
+        OutboxMessage.status.is_in(list(DONE_STATUSES))
+        & (OutboxMessage.created_at < months_before(now, policy.mail_log_months)),
+    )
+    await _delete(
+        engine,
+        report,
+        OneTimeToken,
+        (OneTimeToken.expires_at <= now) | (OneTimeToken.used_at <= now - USED_TOKEN_KEPT),
+    )
+
     # Accounting records of erased accounts, after Bokföringslagen's period.
     await _erase_accounting(engine, report, bookkeeping_erase_before(today))
     return report
+
+
+async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, before: datetime) -> None:
+    """A message done with (sent, failed, printed) before `before` keeps its delivery log, not its content."""
+    done_before = OutboxMessage.status.is_in(list(DONE_STATUSES)) & (
+        (OutboxMessage.sent_at < before) | (OutboxMessage.sent_at.is_null() & (OutboxMessage.created_at < before))
+    )
+    condition = done_before & OutboxMessage.bodies_dropped_at.is_null()
+    async with write_transaction(engine):
+        rows = await OutboxMessage.count().where(condition)
+        if rows:
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.body_text: None,
+                    OutboxMessage.body_html: None,
+                    OutboxMessage.headers: "{}",
+                    OutboxMessage.bodies_dropped_at: now,
+                }
+            ).where(condition)
+    report.add("outbox_message", "bodies dropped", rows)
 
 
 async def _erase_accounting(engine, report: RetentionReport, erase_before: date) -> None:

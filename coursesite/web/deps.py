@@ -16,6 +16,7 @@ from litestar import Request
 from litestar.di import Provide
 
 from coursesite.accounts.service import AccountService, LoginPolicy, Principal
+from coursesite.accounts.tokens import TokenService
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
@@ -24,6 +25,8 @@ from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
+from coursesite.mail.outbox import MailOutbox
+from coursesite.mail.sender import MailSender
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.pageviews import PageViewRecorder
@@ -71,6 +74,9 @@ class Services:
     newsletter: NewsletterExport
     unsubscribes: UnsubscribeImport  # the newsletter services' unsubscribe exports, imported
     subsidiaries: SubsidiaryService
+    tokens: TokenService  # one-time link tokens (verify e-mail, password reset, confirmations, unsubscribe)
+    outbox: MailOutbox  # queue a message in the caller's transaction (docs/mail.md)
+    mail_sender: MailSender  # delivers the outbox; the app's background loop and `coursesite mail send-pending`
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""

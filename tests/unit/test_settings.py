@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from coursesite.settings import ConfigError, DatabaseUrl, Settings, shortest_days_in_months
+from coursesite.settings import ConfigError, DatabaseUrl, Settings, SmtpUrl, parse_mail_from, shortest_days_in_months
 
 SECRET = "x" * 40
 
@@ -154,7 +154,13 @@ def test_production_refuses_to_start_without_a_real_secret():
         Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": "short"})
     with pytest.raises(ConfigError, match="COURSESITE_SECRET_KEY"):  # the generated development secret
         Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": "dev-" + "a" * 60})
-    settings = Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": SECRET})
+    settings = Settings.from_env(
+        {
+            "COURSESITE_ENV": "production",
+            "COURSESITE_SECRET_KEY": SECRET,
+            "COURSESITE_PUBLIC_URL": "https://kurs.example.se",
+        }
+    )
     assert settings.secure_cookies
 
 
@@ -169,3 +175,123 @@ def test_trusted_proxies_default_to_none_and_are_read_as_networks():
         {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_TRUSTED_PROXIES": " 10.0.0.1, 172.16.0.0/12 ,::1,"}
     )
     assert settings.trusted_proxies == ("10.0.0.1/32", "172.16.0.0/12", "::1/128")
+
+
+# --- Mail (COURSESITE_SMTP_URL, COURSESITE_MAIL_FROM, COURSESITE_PUBLIC_URL) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("smtp://localhost:1025", SmtpUrl("plain", "localhost", 1025)),
+        ("smtp://mail.example.se", SmtpUrl("plain", "mail.example.se", 25)),
+        (
+            "smtp+starttls://kurs:hemligt@smtp.example.se:587",
+            SmtpUrl("starttls", "smtp.example.se", 587, "kurs", "hemligt"),
+        ),
+        (
+            "smtp+starttls://kurs:hemligt@smtp.example.se",
+            SmtpUrl("starttls", "smtp.example.se", 587, "kurs", "hemligt"),
+        ),
+        (
+            "smtps://kurs%40x.se:p%2Fw%3A@smtp.example.se:465",
+            SmtpUrl("tls", "smtp.example.se", 465, "kurs@x.se", "p/w:"),
+        ),
+        ("SMTPS://u:p@h.se", SmtpUrl("tls", "h.se", 465, "u", "p")),
+    ],
+)
+def test_smtp_urls(url, expected):
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_SMTP_URL": url})
+    assert settings.smtp == expected
+
+
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("http://mail.example.se", "expected smtp://host:port"),
+        ("mail.example.se:25", "expected smtp://host:port"),
+        ("smtp://", "the host is missing"),
+        ("smtp://mail.example.se:99999", "the port must be"),
+        ("smtp://mail.example.se:abc", "the port must be"),
+        ("smtp://u:p@mail.example.se", "need smtp+starttls:// or smtps://"),
+        ("smtps://u@mail.example.se", "both a user and a password"),
+        ("smtps://u:p@mail.example.se/inbox", "no path or query"),
+    ],
+)
+def test_a_bad_smtp_url_stops_the_start_naming_the_variable(url, problem):
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_SMTP_URL": url})
+    assert str(raised.value).startswith("COURSESITE_SMTP_URL: ") and problem in str(raised.value)
+    assert ":p@" not in str(raised.value)  # never the password
+
+
+def test_no_smtp_url_means_no_smtp():
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET}).smtp is None
+
+
+@pytest.mark.parametrize(
+    "value, parsed",
+    [
+        ("Kurssajten <kurs@balansekonomi.se>", ("Kurssajten", "kurs@balansekonomi.se")),
+        ('"Balansekonomi, kurs" <kurs@balansekonomi.se>', ("Balansekonomi, kurs", "kurs@balansekonomi.se")),
+        ("kurs@balansekonomi.se", ("", "kurs@balansekonomi.se")),
+    ],
+)
+def test_mail_from(value, parsed):
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_MAIL_FROM": value})
+    assert parse_mail_from(settings.mail_from) == parsed
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Kurssajten", "Kurssajten <kurs>", "<>", "a@b@c.se", "Kurs <kurs@x.se> extra", "Kurs <kurs@x.se>\nBcc: y@z.se"],
+)
+def test_a_bad_mail_from_stops_the_start(value):
+    with pytest.raises(ConfigError, match="^COURSESITE_MAIL_FROM: "):
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_MAIL_FROM": value})
+
+
+@pytest.mark.parametrize(
+    "value, base",
+    [
+        ("https://kurs.balansekonomi.se", "https://kurs.balansekonomi.se"),
+        ("https://kurs.balansekonomi.se/", "https://kurs.balansekonomi.se"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("https://www.example.se/kurs/", "https://www.example.se/kurs"),
+    ],
+)
+def test_public_url(value, base):
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PUBLIC_URL": value}).base_url == base
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "kurs.balansekonomi.se",
+        "ftp://kurs.se",
+        "https://",
+        "https://kurs.se?x=1",
+        "https://kurs.se/#a",
+        "https://u@kurs.se",
+        "https://kurs.se:0x",
+    ],
+)
+def test_a_bad_public_url_stops_the_start(value):
+    with pytest.raises(ConfigError, match="^COURSESITE_PUBLIC_URL: "):
+        Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PUBLIC_URL": value})
+
+
+def test_the_public_url_defaults_to_this_server_outside_production():
+    settings = Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_PORT": "8123"})
+    assert settings.base_url == "http://127.0.0.1:8123"
+
+
+def test_production_needs_the_public_url():
+    with pytest.raises(ConfigError, match="^COURSESITE_PUBLIC_URL: production needs"):
+        Settings.from_env({"COURSESITE_ENV": "production", "COURSESITE_SECRET_KEY": SECRET})
+
+
+def test_the_mail_worker_runs_when_started_from_the_environment_and_not_in_a_bare_settings():
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET}).mail_worker is True
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_MAIL_WORKER": "false"}).mail_worker is False
+    assert Settings().mail_worker is False  # an app a test builds sends nothing by itself

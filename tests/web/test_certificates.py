@@ -132,3 +132,15 @@ async def test_after_the_holders_erasure_the_page_says_it_can_no_longer_be_check
     assert response.status_code == 200
     assert "Intyget kan inte längre kontrolleras" in response.text
     assert "Intyget är giltigt" not in response.text and "Anna" not in response.text
+
+
+async def test_the_check_link_is_on_the_public_url_not_the_requests_host(smtp_client, course):
+    from tests.conftest import PUBLIC_URL, register
+
+    participant = await register(smtp_client)
+    await complete_course(participant["id"], course)
+    page = (await smtp_client.get("/mitt-intyg", headers={"host": "evil.example"})).text
+    code = (await Certificate.select(Certificate.code))[0]["code"]
+    assert f"{PUBLIC_URL}/intyg/{code}" in page and "evil.example" not in page
+    pdf = (await smtp_client.get("/api/v1/me/certificate.pdf")).content
+    assert f"{PUBLIC_URL}/intyg/{code}" in pdf_text(pdf)

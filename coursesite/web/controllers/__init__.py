@@ -11,6 +11,7 @@ from coursesite.web.controllers import (
     instructor_authoring,
     instructor_insight,
     instructor_review,
+    mail,
     my_data,
     newsletter_unsubscribes,
     policy,
@@ -36,4 +37,5 @@ ROUTES = [
     *policy.ROUTES,
     *subsidiary_api.ROUTES,
     *support.ROUTES,
+    *mail.ROUTES,
 ]

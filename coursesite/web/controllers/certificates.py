@@ -14,7 +14,7 @@ from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.pdf import PdfRenderer
 from coursesite.web import guards
-from coursesite.web.deps import principal_of
+from coursesite.web.deps import principal_of, settings_of
 
 # An outer bound for the router; the service looks only at codes of up to CODE_MAX_INPUT characters, and anything
 # longer is a 404 page like any other wrong code (and is not echoed back in full).
@@ -25,7 +25,8 @@ CODE_EXAMPLE = "ABCDE-FGHJK"
 
 
 def verify_url(request: Request, code: str) -> str:
-    return f"{str(request.base_url).rstrip('/')}/intyg/{code}"
+    """The public check page, on COURSESITE_PUBLIC_URL: never the request's Host header, which the client chooses."""
+    return f"{settings_of(request).base_url}/intyg/{code}"
 
 
 @get(

@@ -1,0 +1,232 @@
+"""Delivers the outbox: claims due messages, hands them to the transport, marks each sent, queued again for a later
+attempt (exponential backoff) or failed with the reason.
+
+Claiming is its own short transaction that sets status `sending` and a lease: on PostgreSQL the due rows are
+selected `FOR UPDATE SKIP LOCKED`, so several workers and servers claim disjoint rows and never send a message twice;
+on SQLite the claim runs under BEGIN IMMEDIATE, and the single writer serialises the claimers. Delivery happens
+outside any transaction. A sender that dies mid-delivery leaves its rows `sending` until the lease ends; then they are
+claimed again (at least once, never lost).
+
+Runs in every app worker as a background loop (create_app: on_startup/on_shutdown, COURSESITE_MAIL_WORKER) and as
+`coursesite mail send-pending` for a cron job or a separate worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+
+from coursesite.core import clock
+from coursesite.db.engine import write_transaction
+from coursesite.db.mail import OutboxMessage
+from coursesite.mail.message import LEASE, MailStatus, build_message, error_text, retry_at
+from coursesite.mail.transport import DeliveryFailed, Transport
+
+logger = logging.getLogger("coursesite.mail")
+BATCH = 20
+
+
+@dataclass
+class SendReport:
+    """What one send_pending did, as counts (never an address)."""
+
+    sent: int = 0
+    printed: int = 0
+    retried: int = 0
+    failed: int = 0
+    claimed_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: SendReport) -> None:
+        self.sent += other.sent
+        self.printed += other.printed
+        self.retried += other.retried
+        self.failed += other.failed
+        self.claimed_ids += other.claimed_ids
+
+    def line(self) -> str:
+        return f"{self.sent} sent, {self.printed} printed, {self.retried} to retry, {self.failed} failed"
+
+
+class MailSender:
+    """`transport` None: nothing is delivered (production without COURSESITE_SMTP_URL); the messages wait."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        transport: Transport | None,
+        *,
+        mail_from: tuple[str, str],
+        batch: int = BATCH,
+        poll_seconds: float = 10,
+    ) -> None:
+        self.engine = engine
+        self.transport = transport
+        self.mail_from = mail_from
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self._loops: dict[asyncio.AbstractEventLoop, _Loop] = {}
+
+    async def claim(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Claim up to `limit` due messages for this sender (status sending, a lease, one more attempt)."""
+        now = clock.now()
+        due = ((OutboxMessage.status == MailStatus.QUEUED.value) & (OutboxMessage.next_attempt_at <= now)) | (
+            (OutboxMessage.status == MailStatus.SENDING.value) & (OutboxMessage.lease_until < now)
+        )
+        async with write_transaction(self.engine):
+            query = (
+                OutboxMessage.select(OutboxMessage.id)
+                .where(due)
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit or self.batch)
+            )
+            if isinstance(self.engine, PostgresEngine):
+                query = query.lock_rows("UPDATE", skip_locked=True)
+            ids = [row["id"] for row in await query]
+            if not ids:
+                return []
+            rows = (
+                await OutboxMessage.update(
+                    {
+                        OutboxMessage.status: MailStatus.SENDING.value,
+                        OutboxMessage.lease_until: now + LEASE,
+                        OutboxMessage.attempts: OutboxMessage.attempts + 1,
+                    }
+                )
+                .where(OutboxMessage.id.is_in(ids))
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.recipient,
+                    OutboxMessage.subject,
+                    OutboxMessage.message_id,
+                    OutboxMessage.body_text,
+                    OutboxMessage.body_html,
+                    OutboxMessage.headers,
+                    OutboxMessage.attempts,
+                )
+            )
+        return sorted(rows, key=lambda row: row["id"])
+
+    async def send_pending(self, *, max_messages: int | None = None) -> SendReport:
+        """Deliver every due message (or up to `max_messages`), batch by batch, until none is due."""
+        report = SendReport()
+        if self.transport is None:
+            return report
+        while max_messages is None or len(report.claimed_ids) < max_messages:
+            room = self.batch if max_messages is None else min(self.batch, max_messages - len(report.claimed_ids))
+            rows = await self.claim(room)
+            if not rows:
+                break
+            for row in rows:
+                report.add(await self._deliver(row))
+        return report
+
+    async def _deliver(self, row: dict[str, Any]) -> SendReport:
+        assert self.transport is not None
+        headers = row["headers"]
+        if isinstance(headers, str):
+            headers = json.loads(headers or "{}")
+        message = build_message(
+            sender=self.mail_from,
+            recipient=row["recipient"],
+            subject=row["subject"],
+            text=row["body_text"] or "",
+            html=row["body_html"],
+            headers=headers,
+            message_id=row["message_id"],
+            date=clock.now(),
+        )
+        report = SendReport(claimed_ids=[row["id"]])
+        mine = (OutboxMessage.id == row["id"]) & (OutboxMessage.status == MailStatus.SENDING.value)
+        try:
+            await self.transport.deliver(message)
+        except DeliveryFailed as exc:
+            now = clock.now()
+            again = None if exc.permanent else retry_at(row["attempts"], now)
+            reason = error_text(exc.reason, row["recipient"])
+            if again is None:
+                await OutboxMessage.update(
+                    {
+                        OutboxMessage.status: MailStatus.FAILED.value,
+                        OutboxMessage.lease_until: None,
+                        OutboxMessage.last_error: reason,
+                    }
+                ).where(mine)
+                report.failed += 1
+                logger.warning("mail: message #%d failed after %d attempt(s)", row["id"], row["attempts"])
+            else:
+                await OutboxMessage.update(
+                    {
+                        OutboxMessage.status: MailStatus.QUEUED.value,
+                        OutboxMessage.lease_until: None,
+                        OutboxMessage.next_attempt_at: again,
+                        OutboxMessage.last_error: reason,
+                    }
+                ).where(mine)
+                report.retried += 1
+                logger.info("mail: message #%d will be tried again (attempt %d)", row["id"], row["attempts"])
+            return report
+        status = MailStatus.SENT if self.transport.sends else MailStatus.PRINTED
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: status.value,
+                OutboxMessage.sent_at: clock.now(),
+                OutboxMessage.lease_until: None,
+                OutboxMessage.last_error: None,
+            }
+        ).where(mine)
+        if status is MailStatus.SENT:
+            report.sent += 1
+        else:
+            report.printed += 1
+        return report
+
+    # The background loop, one per event loop that started the app (the test client runs each app on its own).
+
+    async def start(self) -> None:
+        """Start delivering in the background on this event loop (an on_startup hook)."""
+        if self.transport is None:
+            logger.warning("mail: COURSESITE_SMTP_URL is not set; messages wait in the outbox")
+            return
+        loop = asyncio.get_running_loop()
+        if loop not in self._loops:
+            state = _Loop(asyncio.Event())
+            state.task = asyncio.create_task(self._run(state), name="mail-sender")
+            self._loops[loop] = state
+
+    async def stop(self) -> None:
+        """Stop this loop's sender after the message it is delivering (an on_shutdown hook)."""
+        state = self._loops.pop(asyncio.get_running_loop(), None)
+        if state is not None and state.task is not None:
+            state.stopping = True
+            state.wake.set()
+            await state.task
+
+    async def _run(self, state: _Loop) -> None:
+        while not state.stopping:
+            report = SendReport()
+            try:
+                report = await self.send_pending(max_messages=self.batch)  # a batch a round: stop waits for one
+                if report.claimed_ids:
+                    logger.info("mail: %s", report.line())
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a database hiccup
+                logger.warning("mail: sending stopped for now (%s)", type(exc).__name__)
+            if len(report.claimed_ids) >= self.batch:
+                continue  # more may be due
+            try:
+                await asyncio.wait_for(state.wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            state.wake.clear()
+
+
+@dataclass
+class _Loop:
+    wake: asyncio.Event
+    stopping: bool = False
+    task: asyncio.Task | None = None
