@@ -492,3 +492,22 @@ def request_service(engine: Any) -> RequestService:
 def case_service(engine: Any) -> CaseService:
     """Customer service's cases (support/cases.py) as create_app builds them, on `engine`."""
     return CaseService(engine, AuditLog(), request_service(engine))
+
+
+IDENTITY_CHECKED = "Legitimation visad i receptionen."
+
+
+async def confirm_identity(cases: CaseService, case_id: int, actor_id: int) -> None:
+    """Customer service records how it confirmed the person's identity (support/identity.py), so that the request
+    can be carried out."""
+    await cases.confirm_identity(case_id, actor_id, method="id_document_at_office", note=IDENTITY_CHECKED)
+
+
+async def confirm_identity_by_api(client, case_id: int) -> None:
+    """The same through the API, as the logged-in customer service (CSRF included)."""
+    response = await api_post(
+        client,
+        f"/api/v1/support/requests/{case_id}/confirm-identity",
+        {"method": "id_document_at_office", "note": IDENTITY_CHECKED},
+    )
+    assert response.status_code == 200, response.text

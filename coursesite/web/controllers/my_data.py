@@ -1,8 +1,10 @@
 """Mina uppgifter: the participant's rights (issue 5 §4). The page and its forms, and the JSON API:
 GET /api/v1/me/data, GET /api/v1/me/data.pdf, PATCH /api/v1/me/profile, POST /api/v1/me/restriction,
-GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw, POST /api/v1/me/erasure-request.
+GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw, POST /api/v1/me/erasure-request,
+GET /api/v1/me/exports, GET /api/v1/me/exports/{id}.
 Logged-in people only: every route is in `ROUTER`, which carries the guard once. The work is in privacy/access.py
-(`AccessExports`) and privacy/rights.py (`RightsService`); the export download is web/downloads.py."""
+(`AccessExports`), privacy/rights.py (`RightsService`) and, for the export a completed access request released to
+the account ("Ditt utdrag är klart"), support/cases.py (`CaseService`); the export download is web/downloads.py."""
 
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from litestar.response import Redirect, Template
 from coursesite.accounts.service import AccountService
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
+from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
+from coursesite.support.cases import CaseService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
@@ -29,6 +33,8 @@ from coursesite.web.forms import read_form
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
+ExportId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 NOTICES = {
     "profil": "Dina uppgifter är ändrade.",
     "begransning": "Din begäran om begränsning är mottagen. Vi behandlar nu bara dina uppgifter genom att lagra dem.",
@@ -82,6 +88,7 @@ async def _page(
     request: Request,
     rights: RightsService,
     ledger: LedgerService,
+    cases: CaseService,
     *,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
@@ -104,6 +111,7 @@ async def _page(
             "state": await rights.privacy_state(account_id),
             "consents": await rights.consents(account_id),
             "requests": await rights.requests(account_id),
+            "ready_exports": await cases.ready_exports(account_id, clock.now()),
         },
         status_code=status_code,
     )
@@ -114,13 +122,16 @@ async def my_data_page(
     request: Request,
     rights: RightsService,
     ledger: LedgerService,
+    cases: CaseService,
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, rights, ledger, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, ledger, cases, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
-async def my_data_profile(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_profile(
+    request: Request, rights: RightsService, ledger: LedgerService, cases: CaseService
+) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
     billing_values = {name: getattr(form, name).strip() for name in BILLING_FIELDS} if form.customer_type else None
@@ -129,7 +140,9 @@ async def my_data_profile(request: Request, rights: RightsService, ledger: Ledge
     except Invalid as exc:
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
-        return await _page(request, rights, ledger, errors=errors, values=shown, message=exc.message, status_code=400)
+        return await _page(
+            request, rights, ledger, cases, errors=errors, values=shown, message=exc.message, status_code=400
+        )
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
@@ -156,7 +169,7 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
 ) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
@@ -167,7 +180,14 @@ async def my_data_email(
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
         return await _page(
-            request, rights, ledger, errors=errors, values={"email": email}, message=exc.message, status_code=status
+            request,
+            rights,
+            ledger,
+            cases,
+            errors=errors,
+            values={"email": email},
+            message=exc.message,
+            status_code=status,
         )
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
@@ -181,12 +201,16 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
-async def my_data_restriction(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_restriction(
+    request: Request, rights: RightsService, ledger: LedgerService, cases: CaseService
+) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
-        return await _page(request, rights, ledger, errors=dict(exc.field_errors), message=exc.message, status_code=400)
+        return await _page(
+            request, rights, ledger, cases, errors=dict(exc.field_errors), message=exc.message, status_code=400
+        )
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 
@@ -218,6 +242,30 @@ async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer
 async def api_my_data_pdf(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
     return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
+
+
+class ReadyExportOut(msgspec.Struct):
+    id: int  # the access request's
+    ready_at: datetime
+    available_until: datetime
+
+
+@get("/api/v1/me/exports", tags=["privacy"])
+async def api_my_exports(request: Request, cases: CaseService) -> list[ReadyExportOut]:
+    """The exports my completed access requests released to me ("Ditt utdrag är klart"), newest first, each
+    downloadable until `available_until` (30 days after it was ready)."""
+    ready = await cases.ready_exports(principal_of(request).account_id, clock.now())
+    return [ReadyExportOut(e.case_id, e.ready_at, e.available_until) for e in ready]
+
+
+@get("/api/v1/me/exports/{case_id:int}", tags=["privacy"], media_type="application/json")
+async def api_my_export(
+    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[ExportId], format: ExportFormat = "json"
+) -> Response[bytes]:
+    """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
+    GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
+    data = await cases.account_export(principal_of(request).account_id, case_id, clock.now())
+    return await export_download(data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -332,6 +380,8 @@ ROUTER = Router(
         api_my_consents,
         api_withdraw_consent,
         api_erasure_request,
+        api_my_exports,
+        api_my_export,
     ],
 )
 
