@@ -95,6 +95,8 @@ def test_the_support_routes_are_found(app):
         "/api/v1/support/processor-notices/{notice_id:int}/done",
         "/kundtjanst/arende/{case_id:int}/registerutdrag",
         "/api/v1/support/requests/{case_id:int}/export",
+        "/kundtjanst/arende/{case_id:int}/bekrafta-identitet",
+        "/api/v1/support/requests/{case_id:int}/confirm-identity",
     } <= found
 
 
