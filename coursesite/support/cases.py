@@ -116,7 +116,9 @@ class CaseView:
     def confirmation_label(self) -> str | None:
         if not self.is_request:
             return None
-        return identity.PENDING_SV if self.identity_confirmed_at is None else identity.CONFIRMED_SV
+        if self.identity_confirmed_at is not None:
+            return identity.CONFIRMED_SV
+        return identity.PENDING_SV if self.is_open else identity.NEVER_CONFIRMED_SV
 
     @property
     def identity_method_label(self) -> str | None:

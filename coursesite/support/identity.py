@@ -26,6 +26,7 @@ METHOD_LABELS_SV: dict[str, str] = {EMAIL_LINK: "Personen bekräftade via länke
 
 PENDING_SV = "Väntar på bekräftelse"
 CONFIRMED_SV = "Identiteten bekräftad"
+NEVER_CONFIRMED_SV = "Inte bekräftad"  # a request closed (rejected) without confirmation
 NOT_CONFIRMED = (
     "Begäran väntar på bekräftelse: personens identitet är inte bekräftad. Personen bekräftar via länken i e-post, "
     "eller så registrerar kundtjänst hur identiteten kontrollerades."

@@ -162,7 +162,8 @@ async def test_a_method_note_and_state_are_checked_before_anything_is_stored(cas
     await cases.reject(view.id, staff.account_id, note="Kunde inte styrka identiteten.")
     with pytest.raises(Conflict):
         await cases.confirm_identity(view.id, staff.account_id, method="id_document_at_office", note="Pass.")
-    assert (await cases.case(view.id)).identity_confirmed_at is None
+    closed = await cases.case(view.id)
+    assert (closed.identity_confirmed_at, closed.confirmation_label) == (None, "Inte bekräftad")
     assert await StaffAudit.count().where(StaffAudit.what.like("%identiteten bekräftad%")) == 0
 
 
