@@ -604,3 +604,22 @@ async def deliver(app, server: SmtpServer) -> list[Any]:
     """Run the app's mail sender once, as its background loop would, and return every message `server` holds."""
     await app.state.services.mail_sender.send_pending()
     return server.messages
+
+
+IDENTITY_CHECKED = "Legitimation visad i receptionen."
+
+
+async def confirm_identity(cases: CaseService, case_id: int, actor_id: int) -> None:
+    """Customer service records how it confirmed the person's identity (support/identity.py), so that the request
+    can be carried out."""
+    await cases.confirm_identity(case_id, actor_id, method="id_document_at_office", note=IDENTITY_CHECKED)
+
+
+async def confirm_identity_by_api(client, case_id: int) -> None:
+    """The same through the API, as the logged-in customer service (CSRF included)."""
+    response = await api_post(
+        client,
+        f"/api/v1/support/requests/{case_id}/confirm-identity",
+        {"method": "id_document_at_office", "note": IDENTITY_CHECKED},
+    )
+    assert response.status_code == 200, response.text

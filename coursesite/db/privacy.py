@@ -96,7 +96,15 @@ class SupportCase(Table, tablename="support_case"):
     received_on = Date()
     deadline = Date(null=True, default=None)  # data-subject requests: one month, or three when extended
     extension_reason = Text(null=True, default=None)
-    identity_verified = Boolean(default=False)
+    # A request is carried out only once the person's identity is confirmed (support/identity.py): by the person
+    # through a link to the address on file (by None), or by a method customer service records (by: the staff account).
+    identity_method = Varchar(length=30, null=True, default=None)
+    identity_confirmed_at = Timestamptz(null=True, default=None)
+    identity_confirmed_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
+    identity_note = Text(null=True, default=None)
+    # A completed access request's export, for the person to download (Mina uppgifter; later a link by e-mail).
+    export_ready_at = Timestamptz(null=True, default=None)
+    export_available_until = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     completed_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     outcome = Text(null=True, default=None)  # what was done, and what was kept and why

@@ -36,6 +36,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.engine.base import Engine
 from piccolo.table import Table
 
+from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
 from coursesite.db.accounts import Account, LoginAttempt
@@ -60,6 +61,7 @@ from coursesite.signups.processors import received_by_processors, subject_link
 from coursesite.subsidiaries.service import received_by
 
 ERASED_TEXT = "[raderat]"
+STAFF_NOT_ERASED = "Ett personalkonto raderas inte genom en begäran till kundtjänst."
 CHUNK = 500
 
 TABLE_LABELS_SV = {
@@ -197,9 +199,8 @@ async def _recipients_by(link: Any) -> tuple[list[dict[str, Any]], list[str]]:
 async def _blank_cases(case_ids: list[int], needles: list[str]) -> None:
     """Keep the cases without the person: contact data blanked, subject, description and notes "[raderat]"."""
     for chunk in _chunks(case_ids):
-        for row in await SupportCase.select(SupportCase.id, SupportCase.outcome, SupportCase.extension_reason).where(
-            SupportCase.id.is_in(chunk)
-        ):
+        columns = (SupportCase.id, SupportCase.outcome, SupportCase.extension_reason, SupportCase.identity_note)
+        for row in await SupportCase.select(*columns).where(SupportCase.id.is_in(chunk)):
             await SupportCase.update(
                 {
                     SupportCase.contact_name: None,
@@ -208,6 +209,8 @@ async def _blank_cases(case_ids: list[int], needles: list[str]) -> None:
                     SupportCase.description: ERASED_TEXT,
                     SupportCase.extension_reason: ERASED_TEXT if row["extension_reason"] else None,
                     SupportCase.outcome: _scrub(row["outcome"], needles),
+                    SupportCase.identity_note: ERASED_TEXT if row["identity_note"] else None,
+                    SupportCase.export_available_until: None,  # nothing is left to download
                 }
             ).where(SupportCase.id == row["id"])
         await CaseNote.update({CaseNote.text: ERASED_TEXT}).where(CaseNote.case.is_in(chunk))
@@ -226,11 +229,15 @@ async def erase_account(
 ) -> ErasureReport:
     """Erase the account and everything of the person except the accounting records, in one transaction.
     `login_secret` (the settings' secret key), when given, also removes the person's failed-login rows (they go by
-    themselves after the rate-limit window anyway). NotFound when the account does not exist."""
+    themselves after the rate-limit window anyway). NotFound when the account does not exist; Conflict for a staff
+    account, which is never erased through a request (an administrator ends an employee's account)."""
     now = clock.now()
     counts: Counter = Counter()
     async with write_transaction(engine):
         await lock_account_rows(engine, account_id)
+        roles = await Account.select(Account.role).where(Account.id == account_id)
+        if roles and roles[0]["role"] != Role.PARTICIPANT:
+            raise Conflict(STAFF_NOT_ERASED)
         subject = await resolve_subject(account_id, login_secret=login_secret)
         needles = await _needles(account_id, subject.person_ids)
         subsidiaries, processors = await _recipients(subject)

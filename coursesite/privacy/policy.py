@@ -19,6 +19,7 @@ rendered from this module only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from coursesite.privacy.registry import (
@@ -38,6 +39,22 @@ POLICY_PATH = "/integritetspolicy"
 RECORD_PATH = "/personal/behandlingsregister"
 RECORD_TITLE = "Register över behandling (artikel 30)"
 DEFAULT_CHANNEL = "kurssajten"  # the site's own channel; forms and consents record it
+
+# -- the access export a completed access request releases to the person (art. 15; issue 11 §4)
+
+# How long the person can download it: long enough to be away for a while, short enough that an export is not left
+# lying around. After that they ask again, or download their current data on Mina uppgifter at any time.
+ACCESS_EXPORT_AVAILABLE_DAYS = 30
+
+
+def export_available_until(ready_at: datetime) -> datetime:
+    """The last moment a released access export can be downloaded."""
+    return ready_at + timedelta(days=ACCESS_EXPORT_AVAILABLE_DAYS)
+
+
+def export_available(available_until: datetime | None, at: datetime) -> bool:
+    """Whether a released export can be downloaded at `at`: released (`available_until` set) and not yet expired."""
+    return available_until is not None and at <= available_until
 
 
 # -- categories of personal data

@@ -8,9 +8,13 @@ erasure), with status, notes, deadlines and the overdue list (issue 5 §5; domai
 - A data-subject request is a case with a deadline: one month from receipt (privacy/deadlines.py), extendable once by
   two more months with a reason, within the first month, and only when the person has been told; the day they were
   told is recorded in a case note written by the extension (support_case has no column for it).
-- Completing a request needs the person's identity confirmed and a note; what completion does per kind is decided in
-  one place, support/requests.RequestService.carry_out, as are the rectification, the lifting of a restriction and
-  the access export customer service makes on a case.
+- A request waits for confirmation ("väntar på bekräftelse") until the person's identity is confirmed: by the person
+  through the link sent to the address on file, or by a method customer service records with a note
+  (support/identity.py). Completing it (or rectifying) before that is refused (Conflict). What completion does per
+  kind is decided in one place, support/requests.RequestService.carry_out, as are the confirmation, the
+  rectification, the lifting of a restriction and the access export a completed access request releases.
+- Customer service opens cases only for participants and for people known only from the forms: never for a staff
+  account (Invalid).
 - A participant's own request (from "Mina uppgifter") is created by privacy/rights; it does nothing by itself until
   customer service completes it.
 
@@ -40,13 +44,13 @@ from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.deadlines import is_overdue
 from coursesite.privacy.rights import PrivacyState, Rectified
-from coursesite.support.requests import RequestService
+from coursesite.support import identity
+from coursesite.support.identity import OPEN_STATUSES, REQUEST_KINDS
+from coursesite.support.requests import STAFF_ACCOUNT, ReleasedExport, RequestService, is_staff
 
 CASE_KINDS = ("complaint", "question")
-REQUEST_KINDS = ("access", "rectification", "restriction", "erasure")
 KINDS = CASE_KINDS + REQUEST_KINDS
 OPEN, EXTENDED, COMPLETED, REJECTED = "open", "extended", "completed", "rejected"
-OPEN_STATUSES = (OPEN, EXTENDED)
 
 KIND_LABELS_SV = {
     "complaint": "Reklamation",
@@ -91,10 +95,34 @@ class CaseView:
     overdue: bool
     created_at: datetime
     completed_at: datetime | None
+    identity_method: str | None = None  # support/identity.py; None while the request waits for confirmation
+    identity_confirmed_at: datetime | None = None
 
     @property
     def is_request(self) -> bool:
         return self.kind in REQUEST_KINDS
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """An open request whose person has not yet been confirmed: it cannot be carried out."""
+        return self.is_request and self.is_open and self.identity_confirmed_at is None
+
+    @property
+    def confirmation(self) -> str | None:
+        """ "pending" or "confirmed" for a request; None for a complaint or a question."""
+        return identity.confirmation_state(self.identity_confirmed_at) if self.is_request else None
+
+    @property
+    def confirmation_label(self) -> str | None:
+        if not self.is_request:
+            return None
+        if self.identity_confirmed_at is not None:
+            return identity.CONFIRMED_SV
+        return identity.PENDING_SV if self.is_open else identity.NEVER_CONFIRMED_SV
+
+    @property
+    def identity_method_label(self) -> str | None:
+        return identity.method_label(self.identity_method)
 
     @property
     def is_open(self) -> bool:
@@ -135,7 +163,8 @@ class CaseDetail:
     contact_email: str | None
     contact: Contact | None
     extension_reason: str | None
-    identity_verified: bool
+    identity_confirmed_by: str | None  # the staff member who recorded it; None when the person confirmed by link
+    identity_note: str | None
     completed_by: str | None
     outcome: str | None
     notes: list[NoteView]
@@ -192,6 +221,8 @@ class CaseService:
             overdue=row["status"] in OPEN_STATUSES and is_overdue(deadline, on),
             created_at=row["created_at"],
             completed_at=row["completed_at"],
+            identity_method=row["identity_method"],
+            identity_confirmed_at=row["identity_confirmed_at"],
         )
 
     async def _row(self, case_id: int) -> dict[str, Any]:
@@ -217,10 +248,8 @@ class CaseService:
             .where(CaseNote.case == case_id)
             .order_by(CaseNote.id)
         )
-        completed_by = None
-        if row["completed_by"] is not None:
-            found = await Account.select(Account.first_name, Account.last_name).where(Account.id == row["completed_by"])
-            completed_by = f"{found[0]['first_name']} {found[0]['last_name']}" if found else None
+        completed_by = await self._staff_name(row["completed_by"])
+        confirmed_by = await self._staff_name(row["identity_confirmed_by"])
         if row["account"] is not None:
             contact = Contact(
                 row["account_first_name"], row["account_last_name"], row["account_email"], row["account_mobile"]
@@ -248,7 +277,8 @@ class CaseService:
             contact_email=row["contact_email"],
             contact=contact,
             extension_reason=row["extension_reason"],
-            identity_verified=bool(row["identity_verified"]),
+            identity_confirmed_by=confirmed_by,
+            identity_note=row["identity_note"],
             completed_by=completed_by,
             outcome=row["outcome"],
             notes=[
@@ -261,6 +291,13 @@ class CaseService:
                 for n in notes
             ],
         )
+
+    @staticmethod
+    async def _staff_name(account_id: int | None) -> str | None:
+        if account_id is None:
+            return None
+        found = await Account.select(Account.first_name, Account.last_name).where(Account.id == account_id)
+        return f"{found[0]['first_name']} {found[0]['last_name']}" if found else None
 
     async def _audit_list(self, actor_id: int | None, views: list[CaseView], why: str) -> list[CaseView]:
         if actor_id is not None:
@@ -372,8 +409,11 @@ class CaseService:
             errors["received_on"] = "Dagen då ärendet kom in kan inte ligga i framtiden."
         elif received < on - timedelta(days=BACKDATE_DAYS):
             errors["received_on"] = "Dagen då ärendet kom in får ligga högst ett år bakåt."
-        if account_id is not None and not await Account.exists().where(Account.id == account_id):
-            errors["account_id"] = "Kontot finns inte."
+        if account_id is not None:
+            if not await Account.exists().where(Account.id == account_id):
+                errors["account_id"] = "Kontot finns inte."
+            elif await is_staff(account_id):
+                errors["account_id"] = STAFF_ACCOUNT
         if kind in REQUEST_KINDS and account_id is None and email is None:
             errors["contact_email"] = "Ange vems begäran det är: kontots nummer eller personens e-postadress."
         _raise(errors)
@@ -381,6 +421,8 @@ class CaseService:
         if account_id is None and email is not None:
             found = await Account.select(Account.id).where(Account.email == email)
             account_id = found[0]["id"] if found else None
+            if account_id is not None and await is_staff(account_id):
+                _raise({"contact_email": STAFF_ACCOUNT})
         lookup = email
         if lookup is None and account_id is not None:
             found = await Account.select(Account.email).where(Account.id == account_id)
@@ -495,55 +537,61 @@ class CaseService:
         )
         return await self.case(case_id)
 
-    async def complete(self, case_id: int, actor_id: int, *, identity_verified: bool, note: str) -> CaseView:
-        """Complete a case. A request needs `identity_verified` and a note, and is carried out here (see
-        :meth:`_carry_out`); a complaint or question needs the note."""
+    async def complete(self, case_id: int, actor_id: int, *, note: str) -> CaseView:
+        """Complete a case with a note. A request is carried out here (RequestService.carry_out): Conflict while it
+        waits for the person's identity to be confirmed, or when it is about a staff account."""
         errors: dict[str, str] = {}
         note = check_text(note, NOTE_RULE, field="note", errors=errors)
-        case = await self.case(case_id)
-        if case.is_request and identity_verified is not True:
-            errors["identity_verified"] = "Kontrollera personens identitet och bekräfta det innan begäran genomförs."
         _raise(errors)
+        case = await self.case(case_id)
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
-        outcome, kept_note = await self.requests_desk.carry_out(case, actor_id, note)
+        done = await self.requests_desk.carry_out(case, actor_id, note)
         return await self._close(
-            case, actor_id, COMPLETED, outcome=outcome, note=kept_note, identity_verified=identity_verified
+            case, actor_id, COMPLETED, outcome=done.outcome, note=done.note, export_until=done.export_until
         )
 
     async def reject(self, case_id: int, actor_id: int, *, note: str) -> CaseView:
         """Close a case or request without carrying it out (for example a request that is manifestly unfounded, or
-        whose sender could not be identified); the note says why."""
+        whose sender could not be identified); the note says why. Needs no confirmation."""
         errors: dict[str, str] = {}
         note = check_text(note, NOTE_RULE, field="note", errors=errors)
         _raise(errors)
         case = await self.case(case_id)
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
-        return await self._close(case, actor_id, REJECTED, outcome=note, note=note, identity_verified=False)
+        return await self._close(case, actor_id, REJECTED, outcome=note, note=note)
 
     async def _close(
-        self, case: CaseView, actor_id: int, status: str, *, outcome: str, note: str, identity_verified: bool
+        self,
+        case: CaseView,
+        actor_id: int,
+        status: str,
+        *,
+        outcome: str,
+        note: str,
+        export_until: datetime | None = None,
     ) -> CaseView:
-        """Close an open case (completed or rejected) with its outcome and the closing note; 409 when someone else
-        closed it meanwhile."""
+        """Close an open case (completed or rejected) with its outcome and the closing note, and release an access
+        request's export until `export_until`; 409 when someone else closed it meanwhile."""
+        now = clock.now()
+        values: dict[Any, Any] = {
+            SupportCase.status: status,
+            SupportCase.completed_at: now,
+            SupportCase.completed_by: actor_id,
+            SupportCase.outcome: outcome,
+        }
+        if export_until is not None:
+            values |= {SupportCase.export_ready_at: now, SupportCase.export_available_until: export_until}
         async with write_transaction(self.engine):
             changed = await (
-                SupportCase.update(
-                    {
-                        SupportCase.status: status,
-                        SupportCase.identity_verified: bool(identity_verified),
-                        SupportCase.completed_at: clock.now(),
-                        SupportCase.completed_by: actor_id,
-                        SupportCase.outcome: outcome,
-                    }
-                )
+                SupportCase.update(values)
                 .where(SupportCase.id == case.id, SupportCase.status.is_in(list(OPEN_STATUSES)))
                 .returning(SupportCase.id)
             )
             if not changed:
                 raise Conflict("Ärendet avslutades samtidigt av någon annan.")
-            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
+            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=now))
         await self.audit.record(
             actor_id,
             "change",
@@ -554,12 +602,37 @@ class CaseService:
         )
         return await self.case(case.id)
 
+    # the person's identity (support/requests.py)
+
+    async def confirm_identity(self, case_id: int, actor_id: int, *, method: str, note: str) -> CaseView:
+        """Customer service records how it confirmed the person's identity: see RequestService.confirm_by_staff."""
+        await self.requests_desk.confirm_by_staff(await self.case(case_id), actor_id, method=method, note=note)
+        return await self.case(case_id)
+
+    async def confirm_by_person(self, case_id: int, at: datetime) -> bool:
+        """The person confirmed the request through the link to the address on file: see
+        RequestService.confirm_by_person."""
+        return await self.requests_desk.confirm_by_person(case_id, at)
+
     # the requests customer service carries out on a case (support/requests.py)
 
     async def access_export(self, case_id: int, actor_id: int, *, format: str) -> dict[str, Any]:
-        """The access export to send for an access request (art. 15); audited as a read of all the person's data.
-        NotFound for anything but an access request; Conflict when it is linked to no account or person."""
+        """A form person's access export for customer service to hand over (never an account's: Forbidden); see
+        RequestService.access_export. Audited as a read of all the person's data."""
         return await self.requests_desk.access_export(await self.case(case_id), actor_id, format=format)
+
+    async def ready_exports(self, account_id: int, at: datetime) -> list[ReleasedExport]:
+        """The account's released access exports, still available at `at` (Mina uppgifter)."""
+        return await self.requests_desk.ready_exports(account_id, at)
+
+    async def account_export(self, account_id: int, case_id: int, at: datetime) -> dict[str, Any]:
+        """The export a completed access request released to the account: see RequestService.account_export."""
+        return await self.requests_desk.account_export(account_id, case_id, at)
+
+    async def person_export(self, case_id: int, at: datetime) -> dict[str, Any]:
+        """The export a completed access request released to someone who only used the forms, for the download link
+        sent to their confirmed address: see RequestService.person_export."""
+        return await self.requests_desk.person_export(case_id, at)
 
     async def rectify(self, case_id: int, actor_id: int, *, contact: dict[str, Any], email: str | None) -> Rectified:
         """Carry out a rectification request (art. 16): see RequestService.rectify."""

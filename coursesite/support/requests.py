@@ -1,7 +1,12 @@
-"""The data-subject requests customer service carries out on a case, after confirming the person's identity: what
+"""The data-subject requests customer service carries out on a case, once the person's identity is confirmed: the
+confirmation itself (by the person through the link to the address on file, :meth:`RequestService.confirm_by_person`,
+or a method customer service records with a note, :meth:`RequestService.confirm_by_staff`; support/identity.py), what
 completing a request does per kind (:meth:`RequestService.carry_out`, the one place), the rectification customer
-service makes (an account, or the `person` row of someone who only used the forms), applying a restriction it
-registered and lifting one (telling the person first), and the access export sent for an access request.
+service makes (an account's contact data, never its login e-mail, or the `person` row of someone who only used the
+forms), applying a restriction it registered and lifting one (telling the person first), and the access export a
+completed access request releases to the person (never to customer service for an account).
+
+No request is carried out before its identity is confirmed (Conflict), and none acts on a staff account.
 
 The rights themselves, and what the participant does on Mina uppgifter, are privacy's: the rules and the mechanics
 used here (privacy/rights.py: `check_contact`, `RightsService.restrict`, `RightsService.notify_rectification`,
@@ -12,6 +17,7 @@ caller is audited.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +29,14 @@ from coursesite.accounts.service import Principal
 from coursesite.accounts.validation import normalise_email
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.core.text import TextRule, check_text
 from coursesite.db.accounts import Account
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, SupportCase
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import ErasureReport, erase_account, erase_person
+from coursesite.privacy.policy import export_available, export_available_until
 from coursesite.privacy.rights import (
     PrivacyState,
     ProfileChanges,
@@ -39,6 +47,8 @@ from coursesite.privacy.rights import (
     queue_restriction_notices,
 )
 from coursesite.signups.processors import subject_link
+from coursesite.support import identity
+from coursesite.support.identity import OPEN_STATUSES, REQUEST_KINDS
 
 if TYPE_CHECKING:
     from coursesite.support.cases import CaseView
@@ -46,9 +56,33 @@ if TYPE_CHECKING:
 LIFT_ROLES = (Role.CUSTOMER_SERVICE, Role.ADMIN)
 UNLINKED = "Begäran är inte kopplad till något konto eller någon person i formulären; koppla den först."
 
-ACCESS_SENT = (
-    "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och "
-    "utlämnanden) har skickats till personen."
+ACCESS_RELEASED_ACCOUNT = (
+    "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och utlämnanden) "
+    "finns för personen under Mina uppgifter till och med {until}."
+)
+ACCESS_RELEASED_PERSON = (
+    "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och utlämnanden) "
+    "är klart och kan lämnas ut till personen till och med {until}."
+)
+STAFF_ACCOUNT = (
+    "Det här är ett personalkonto. Kundtjänst handlägger bara begäranden från kursdeltagare och från personer som "
+    "bara finns i formulären."
+)
+LOGIN_EMAIL = (
+    "Kundtjänst ändrar inte inloggningsadressen. Personen byter den själv under Mina uppgifter, där den nya adressen "
+    "bekräftas."
+)
+EXPORT_ACCOUNT_ONLY = (
+    "Kundtjänst laddar inte ner ett kontos registerutdrag. När begäran är genomförd hämtar personen utdraget under "
+    "Mina uppgifter."
+)
+EXPORT_GONE = "Utdraget finns inte, eller går inte längre att hämta."
+IDENTITY_NOTE_RULE = TextRule(
+    identity.NOTE_MAX,
+    subject="Anteckningen om kontrollen",
+    multiline=True,
+    required=True,
+    missing="Skriv hur identiteten kontrollerades.",
 )
 RESTRICTION_APPLIED = (
     "Behandlingen är begränsad: uppgifterna lagras bara (ingen marknadsföring, profilering eller delning)."
@@ -68,8 +102,34 @@ FIELD_LABELS_SV = {
 RECTIFIABLE = ("first_name", "last_name", "email", "mobile")  # what customer service corrects on a request
 
 
+async def is_staff(account_id: int) -> bool:
+    """Whether the account is a staff account (any role but participant). False for an unknown account."""
+    rows = await Account.select(Account.role).where(Account.id == account_id)
+    return bool(rows) and rows[0]["role"] != Role.PARTICIPANT
+
+
+@dataclass(frozen=True)
+class CarriedOut:
+    """What carrying out a request did: the outcome kept on the case, the note added to it, and, for an access
+    request, until when the person can download the export."""
+
+    outcome: str
+    note: str
+    export_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReleasedExport:
+    """A completed access request's export, ready for the person to download until `available_until`."""
+
+    case_id: int
+    ready_at: datetime
+    available_until: datetime
+
+
 class RequestService:
-    """Customer service's side of the data-subject requests. Built once in create_app (`CaseService` holds it)."""
+    """Customer service's side of the data-subject requests. Built once in create_app (`CaseService` holds it, and
+    Mina uppgifter reads the released exports through it)."""
 
     def __init__(self, engine: Engine, audit: AuditLog, rights: RightsService, exports: AccessExports) -> None:
         self.engine = engine
@@ -77,17 +137,110 @@ class RequestService:
         self.rights = rights
         self.exports = exports
 
+    # -- the person's identity: a precondition of every request
+
+    @staticmethod
+    def require_confirmed(case: CaseView) -> None:
+        """Conflict while a request waits for the person's identity to be confirmed."""
+        if case.is_request and case.identity_confirmed_at is None:
+            raise Conflict(identity.NOT_CONFIRMED)
+
+    @staticmethod
+    async def require_participant(case: CaseView) -> None:
+        """Conflict when the request is about a staff account (its role may have changed since the case was opened)."""
+        if case.account_id is not None and await is_staff(case.account_id):
+            raise Conflict(STAFF_ACCOUNT)
+
+    async def confirm_by_person(self, case_id: int, at: datetime) -> bool:
+        """The person confirmed the request through the link sent to the address on file (the link's token resolves
+        to `case_id`; the caller checks the token). Recorded as `email_link` at `at`, by no staff account, with a note
+        on the case. True when confirmed now; False when it already was (a second click changes nothing). NotFound
+        for anything but a request; Conflict when it is closed."""
+        async with write_transaction(self.engine):
+            rows = await SupportCase.select(
+                SupportCase.kind, SupportCase.status, SupportCase.identity_confirmed_at
+            ).where(SupportCase.id == case_id)
+            if not rows or rows[0]["kind"] not in REQUEST_KINDS:
+                raise NotFound("Begäran finns inte.")
+            if rows[0]["identity_confirmed_at"] is not None:
+                return False
+            if rows[0]["status"] not in OPEN_STATUSES:
+                raise Conflict("Begäran är redan avslutad.")
+            await SupportCase.update(
+                {
+                    SupportCase.identity_method: identity.EMAIL_LINK,
+                    SupportCase.identity_confirmed_at: at,
+                    SupportCase.identity_confirmed_by: None,
+                    SupportCase.identity_note: None,
+                }
+            ).where(SupportCase.id == case_id)
+            text = f"{identity.METHOD_LABELS_SV[identity.EMAIL_LINK]}."
+            await CaseNote.insert(CaseNote(case=case_id, author=None, text=text, created_at=at))
+        return True
+
+    async def confirm_by_staff(self, case: CaseView, actor_id: int, *, method: str, note: str) -> None:
+        """Customer service records how it confirmed the person's identity (support/identity.STAFF_METHODS) with a
+        note (the one free-text rule); the case keeps the method, the time and the staff account, and the change is
+        audited. Invalid per field (`method`, `note`); NotFound for anything but a request; Conflict when it is
+        closed, already confirmed, or about a staff account."""
+        errors: dict[str, str] = {}
+        method_error = identity.staff_method_error(method)
+        if method_error:
+            errors["method"] = method_error
+        note = check_text(note, IDENTITY_NOTE_RULE, field="note", errors=errors)
+        if errors:
+            raise Invalid(next(iter(errors.values())), field_errors=errors)
+        if not case.is_request:
+            raise NotFound("Begäran finns inte.")
+        if not case.is_open:
+            raise Conflict("Begäran är redan avslutad.")
+        await self.require_participant(case)
+        now = clock.now()
+        async with write_transaction(self.engine):
+            changed = await (
+                SupportCase.update(
+                    {
+                        SupportCase.identity_method: method,
+                        SupportCase.identity_confirmed_at: now,
+                        SupportCase.identity_confirmed_by: actor_id,
+                        SupportCase.identity_note: note,
+                    }
+                )
+                .where(
+                    (SupportCase.id == case.id)
+                    & SupportCase.identity_confirmed_at.is_null()
+                    & SupportCase.status.is_in(list(OPEN_STATUSES))
+                )
+                .returning(SupportCase.id)
+            )
+            if not changed:
+                raise Conflict("Identiteten är redan bekräftad, eller begäran avslutades samtidigt. Ladda om sidan.")
+            text = f"Identiteten bekräftad: {identity.METHOD_LABELS_SV[method]}."
+            await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=text, created_at=now))
+            await self.audit.record(
+                actor_id,
+                "change",
+                subject_account=case.account_id,
+                subject_person=case.person_id,
+                what=f"support_case: identiteten bekräftad ({method})",
+                why=f"kundtjänst, ärende {case.id}",
+            )
+
     # -- completing a request: the one place
 
-    async def carry_out(self, case: CaseView, actor_id: int, note: str) -> tuple[str, str]:
-        """Carry out a request whose identity check is confirmed. Returns the outcome to keep on the case and the note
-        to add to it.
+    async def carry_out(self, case: CaseView, actor_id: int, note: str) -> CarriedOut:
+        """Carry out a request whose identity is confirmed (Conflict before that, and for a staff account). Returns
+        the outcome to keep on the case and the note to add to it.
 
         An erasure erases the account (privacy/erasure.erase_account), or the form person when the case has no
         account (erase_person), and keeps the report as the outcome; the staff note goes in first, so the erasure
-        blanks it with the case's other notes. An access request records that the export was sent. A restriction
+        blanks it with the case's other notes. An access request releases the export to the person for
+        privacy/policy.ACCESS_EXPORT_AVAILABLE_DAYS (an account downloads it on Mina uppgifter). A restriction
         request applies the restriction (kept as it was when the person already asked on Mina uppgifter). A
         rectification is recorded (the correction itself is :meth:`rectify`)."""
+        if case.is_request:
+            self.require_confirmed(case)
+            await self.require_participant(case)
         if case.kind == "erasure":
             self._linked(case)
             # The staff note may name the person: it goes in before the erasure, which blanks the case's notes.
@@ -100,9 +253,12 @@ class RequestService:
             else:  # someone who only used the forms: no account to erase
                 assert case.person_id is not None  # _linked
                 report = await erase_person(self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id)
-            return report.text_sv(), ERASURE_DONE
+            return CarriedOut(report.text_sv(), ERASURE_DONE)
         if case.kind == "access":
-            return ACCESS_SENT, note
+            self._linked(case)
+            until = export_available_until(clock.now())
+            text = ACCESS_RELEASED_ACCOUNT if case.account_id is not None else ACCESS_RELEASED_PERSON
+            return CarriedOut(text.format(until=until.date().isoformat()), note, export_until=until)
         if case.kind == "restriction":
             self._linked(case)
             reason = f"Begäran om begränsning, ärende {case.id}"
@@ -120,54 +276,109 @@ class RequestService:
                     what="restricted_at: behandlingen begränsad",
                     why=f"kundtjänst, ärende {case.id}",
                 )
-            return RESTRICTION_APPLIED, note
+            return CarriedOut(RESTRICTION_APPLIED, note)
         if case.kind == "rectification":
-            return RECTIFICATION_DONE, note
-        return note, note
+            return CarriedOut(RECTIFICATION_DONE, note)
+        return CarriedOut(note, note)
 
     @staticmethod
     def _linked(case: CaseView) -> None:
         if case.account_id is None and case.person_id is None:
             raise Conflict(UNLINKED)
 
-    # -- the access export for an access request (art. 15)
+    # -- the access export of a completed access request (art. 15)
 
     async def access_export(self, case: CaseView, actor_id: int, *, format: str) -> dict[str, Any]:
-        """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
-        account, or someone who only used the forms). Every export is a staff read of all their data: audited, with
-        the `format` (json, pdf) it is sent in. NotFound for anything but an access request; Conflict when it is
-        linked to neither."""
+        """For someone who only used the forms, the export customer service may hand over once the request is
+        confirmed (until the e-mail link delivers it). Never an account's: the account's owner downloads it on Mina
+        uppgifter (Forbidden). Every export is a staff read of all the person's data: audited, with the `format`
+        (json, pdf). NotFound for anything but an access request; Conflict before the identity is confirmed or when
+        it is linked to no person."""
         if case.kind != "access":
             raise NotFound("Begäran om registerutdrag finns inte.")
+        if case.account_id is not None:
+            raise Forbidden(EXPORT_ACCOUNT_ONLY)
         self._linked(case)
-        data = await self.exports.export(case.account_id, person_id=case.person_id)
+        self.require_confirmed(case)
+        data = await self.exports.export(None, person_id=case.person_id)
         await self.audit.record(
             actor_id,
             "read",
-            subject_account=case.account_id,
+            subject_account=None,
             subject_person=case.person_id,
             what=f"registerutdrag ({format}): alla uppgifter om personen",
             why=f"Begäran om registerutdrag, ärende {case.id}",
         )
         return data
 
+    async def ready_exports(self, account_id: int, at: datetime) -> list[ReleasedExport]:
+        """The account's released exports that can still be downloaded at `at`, newest first (Mina uppgifter)."""
+        rows = (
+            await SupportCase.select(SupportCase.id, SupportCase.export_ready_at, SupportCase.export_available_until)
+            .where(
+                (SupportCase.account == account_id)
+                & (SupportCase.kind == "access")
+                & (SupportCase.status == "completed")
+                & (SupportCase.export_available_until >= at)
+            )
+            .order_by(SupportCase.id, ascending=False)
+            .limit(20)
+        )
+        return [ReleasedExport(r["id"], r["export_ready_at"], r["export_available_until"]) for r in rows]
+
+    async def _released(self, case_id: int, at: datetime) -> dict[str, Any]:
+        rows = await SupportCase.select(
+            SupportCase.kind,
+            SupportCase.status,
+            SupportCase.account,
+            SupportCase.person,
+            SupportCase.export_available_until,
+        ).where(SupportCase.id == case_id)
+        if not rows or rows[0]["kind"] != "access" or rows[0]["status"] != "completed":
+            raise NotFound(EXPORT_GONE)
+        if not export_available(rows[0]["export_available_until"], at):
+            raise NotFound(EXPORT_GONE)
+        return rows[0]
+
+    async def account_export(self, account_id: int, case_id: int, at: datetime) -> dict[str, Any]:
+        """The export a completed access request released to the account, for its owner: the account's data as it
+        is now (privacy/access.py). NotFound for another account's request, one not completed, or after
+        privacy/policy.ACCESS_EXPORT_AVAILABLE_DAYS."""
+        row = await self._released(case_id, at)
+        if row["account"] != account_id:
+            raise NotFound(EXPORT_GONE)
+        return await self.exports.export(account_id)
+
+    async def person_export(self, case_id: int, at: datetime) -> dict[str, Any]:
+        """The export a completed access request released to someone who only used the forms, for the download link
+        sent to their confirmed address (the link's token resolves to `case_id`; the caller checks the token).
+        NotFound for an account's request (its owner downloads it on Mina uppgifter), one not completed, or after
+        privacy/policy.ACCESS_EXPORT_AVAILABLE_DAYS."""
+        row = await self._released(case_id, at)
+        if row["account"] is not None or row["person"] is None:
+            raise NotFound(EXPORT_GONE)
+        return await self.exports.export(None, person_id=row["person"])
+
     # -- rectification (art. 16, 19)
 
     async def rectify(self, case: CaseView, actor_id: int, *, contact: dict[str, Any], email: str | None) -> Rectified:
-        """Carry out a rectification request after confirming the person's identity: correct the linked account
-        (privacy/rights.RightsService.rectify; the e-mail without the password, since customer service has checked
-        who it is) or, for someone who only used the forms, their person row (:meth:`rectify_person`). Recipients
-        that received a corrected field are told (art. 19). A note on the case names the corrected fields, never
-        their values; the change is audited. NotFound for anything but a rectification request; Conflict when it is
-        closed or linked to neither."""
+        """Carry out a rectification request once the person's identity is confirmed: correct the linked account's
+        contact data (privacy/rights.RightsService.rectify) or, for someone who only used the forms, their person row
+        (:meth:`rectify_person`, the e-mail too). An account's login e-mail is never changed here (Invalid under
+        `email`): its owner changes it on Mina uppgifter, where the new address is confirmed. Recipients that
+        received a corrected field are told (art. 19). A note on the case names the corrected fields, never their
+        values; the change is audited. NotFound for anything but a rectification request; Conflict when it is
+        closed, waits for confirmation, is about a staff account or is linked to neither."""
         if case.kind != "rectification":
             raise NotFound("Begäran om rättelse finns inte.")
         if not case.is_open:
             raise Conflict("Ärendet är redan avslutat.")
         self._linked(case)
+        self.require_confirmed(case)
+        await self.require_participant(case)
         if case.account_id is not None:
-            changes = ProfileChanges(contact=contact, email=email, identity_checked=True)
-            result = await self.rights.rectify(case.account_id, changes)
+            await self._refuse_login_email(case.account_id, email)
+            result = await self.rights.rectify(case.account_id, ProfileChanges(contact=contact))
         else:
             assert case.person_id is not None  # _linked
             result = await self.rectify_person(case.person_id, contact, email)
@@ -185,6 +396,18 @@ class RequestService:
                 why=f"kundtjänst, ärende {case.id}: rättelse",
             )
         return result
+
+    async def _refuse_login_email(self, account_id: int, email: str | None) -> None:
+        """Invalid when `email` would change the account's login address; the same address (a form sends it back as
+        it was) or none passes."""
+        if email is None or not email.strip():
+            return
+        try:
+            same = normalise_email(email) == await self.rights.email_of(account_id)
+        except ValueError:
+            same = False
+        if not same:
+            raise Invalid(LOGIN_EMAIL, field_errors={"email": LOGIN_EMAIL})
 
     async def rectify_person(self, person_id: int, contact: dict[str, Any], email: str | None = None) -> Rectified:
         """Correct someone who only used the forms (after confirming their identity): first and last name, mobile,

@@ -1,6 +1,7 @@
 """Customer service in real Chromium: the newsletter export to Apsis, a subscriber who then withdraws the consent,
 and the notice to carry out at Apsis marked done; then a webinar registrant's rectification request registered,
-corrected and completed on the case page."""
+the identity check recorded, corrected and completed on the case page; and the subscriber's access request, whose
+export she then finds on Mina uppgifter."""
 
 from __future__ import annotations
 
@@ -67,6 +68,17 @@ def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser
         staff.get_by_role("button", name="Registrera ärendet").click()
         expect(staff.get_by_role("status")).to_contain_text("registrerat")
 
+        # Nothing is carried out before the identity check is recorded.
+        expect(staff.locator("#identity")).to_contain_text("Väntar på bekräftelse")
+        expect(staff.locator("#rectify-form")).to_have_count(0)
+        expect(staff.locator("#complete-form")).to_have_count(0)
+        confirm = staff.locator("#confirm-form")
+        confirm.get_by_label("Hur identiteten kontrollerades").select_option("known_phone_callback")
+        confirm.get_by_label("Anteckning om kontrollen").fill("Ringde numret i anmälan.")
+        confirm.get_by_role("button", name="Spara bekräftelsen").click()
+        expect(staff.get_by_role("status")).to_contain_text("Identiteten är bekräftad")
+        expect(staff.locator("#identity")).to_contain_text("Återuppringning till ett telefonnummer vi redan har")
+
         form = staff.locator("#rectify-form")
         expect(form.get_by_label("Efternamn")).to_have_value("Felstavad")
         form.get_by_label("Efternamn").fill("Rättstavad")
@@ -75,10 +87,32 @@ def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser
         expect(staff.locator("#notes")).to_contain_text("Rättat: efternamn.")
         expect(staff.locator("#contact")).to_contain_text("Rättstavad")
 
-        staff.get_by_label("Jag har kontrollerat personens identitet").check()
-        staff.locator("#complete-form textarea").fill("Identiteten kontrollerad per telefon; efternamnet rättat.")
+        staff.locator("#complete-form textarea").fill("Efternamnet rättat.")
         staff.get_by_role("button", name="Genomför och avsluta").click()
         expect(staff.locator("#case-status")).to_have_text("Avslutat")
         expect(staff.locator("#rectify-form")).to_have_count(0)
+
+        # The subscriber's access request: customer service never downloads it; she finds it on Mina uppgifter.
+        staff.goto("/kundtjanst/nytt")
+        staff.get_by_label("Slags ärende").select_option("access")
+        staff.get_by_label("Rubrik").fill("Registerutdrag per telefon")
+        staff.locator("#contact_email").fill(SUBSCRIBER)
+        staff.get_by_role("button", name="Registrera ärendet").click()
+        expect(staff.locator("#access-export")).to_contain_text("hämtar personen utdraget under")
+        confirm = staff.locator("#confirm-form")
+        confirm.get_by_label("Hur identiteten kontrollerades").select_option("id_document_at_office")
+        confirm.get_by_label("Anteckning om kontrollen").fill("Körkort visat i receptionen.")
+        confirm.get_by_role("button", name="Spara bekräftelsen").click()
+        staff.locator("#complete-form textarea").fill("Utdraget finns på Mina uppgifter.")
+        staff.get_by_role("button", name="Genomför och avsluta").click()
+        expect(staff.locator("#case-status")).to_have_text("Avslutat")
+        expect(staff.locator("#outcome")).to_contain_text("Mina uppgifter")
+        expect(staff.locator("a[href*='registerutdrag']")).to_have_count(0)
     finally:
         staff_context.close()
+
+    page.goto("/mina-uppgifter")
+    expect(page.locator("#ready-exports")).to_contain_text("Ditt utdrag är klart")
+    with page.expect_download() as info:
+        page.locator("#ready-exports").get_by_role("link", name="PDF").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")

@@ -52,9 +52,16 @@ def test_download_withdraw_request_erasure_and_customer_service_completes_it(
         staff.goto("/")
         requests = staff.request.get("/api/v1/support/requests").json()
         case = next(r for r in requests if r["email"] == EMAIL and r["type"] == "erasure")
+        assert case["confirmation"] == "pending"
+        confirmed = staff.request.post(
+            f"/api/v1/support/requests/{case['id']}/confirm-identity",
+            data={"method": "reply_from_address_on_file", "note": "Svar från adressen på kontot."},
+            headers={"x-csrftoken": csrf_of(staff)},
+        )
+        assert confirmed.status == 200, confirmed.text()
         done = staff.request.post(
             f"/api/v1/support/requests/{case['id']}/complete",
-            data={"identity_verified": True, "note": "Identiteten kontrollerad via e-post."},
+            data={"note": "Raderat efter bekräftelse."},
             headers={"x-csrftoken": csrf_of(staff)},
         )
         assert done.status == 200, done.text()

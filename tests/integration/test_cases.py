@@ -13,9 +13,8 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
 from coursesite.privacy import audit
 from coursesite.privacy.deadlines import is_overdue
-from coursesite.support.requests import ACCESS_SENT
 from tests.conftest import accounts
-from tests.support import case_service
+from tests.support import case_service, confirm_identity
 
 PNR = "20000101-2384"
 CARD = "4111 1111 1111 1111"
@@ -193,7 +192,8 @@ async def test_the_overdue_list_and_the_open_list_put_overdue_requests_first(cas
     at(date(2025, 3, 25))
     recent = await cases.create(kind="rectification", subject="Rätta", account_id=anna.account_id)
     done = await cases.create(kind="restriction", subject="Begränsa", account_id=anna.account_id)
-    await cases.complete(done.id, staff.account_id, identity_verified=True, note="Klart.")
+    await confirm_identity(cases, done.id, staff.account_id)
+    await cases.complete(done.id, staff.account_id, note="Klart.")
 
     assert await cases.overdue(date(2025, 4, 10), actor_id=None) == []
     at(date(2025, 4, 11))
@@ -211,30 +211,33 @@ async def test_the_overdue_list_and_the_open_list_put_overdue_requests_first(cas
 async def test_completing_a_request_needs_the_identity_confirmed_and_a_note(cases):
     staff, anna = await people()
     view = await cases.create(kind="access", subject="Utdrag", account_id=anna.account_id)
+    assert view.awaiting_confirmation and view.confirmation == "pending"
+    with pytest.raises(Conflict):
+        await cases.complete(view.id, staff.account_id, note="Skickat.")
     with pytest.raises(Invalid) as refused:
-        await cases.complete(view.id, staff.account_id, identity_verified=False, note="Skickat.")
-    assert "identity_verified" in refused.value.field_errors
-    with pytest.raises(Invalid) as refused:
-        await cases.complete(view.id, staff.account_id, identity_verified=True, note="")
+        await cases.complete(view.id, staff.account_id, note="")
     assert "note" in refused.value.field_errors
     assert (await cases.case(view.id)).status == "open"
 
-    completed = await cases.complete(view.id, staff.account_id, identity_verified=True, note="Skickat per post.")
+    await confirm_identity(cases, view.id, staff.account_id)
+    completed = await cases.complete(view.id, staff.account_id, note="Utdraget ligger på Mina uppgifter.")
     detail = await cases.detail(view.id, actor_id=None)
-    assert (completed.status, detail.identity_verified, detail.outcome, detail.completed_by) == (
+    assert (completed.status, completed.identity_method, detail.identity_confirmed_by, detail.completed_by) == (
         "completed",
-        True,
-        ACCESS_SENT,
+        "id_document_at_office",
+        "Kim Tjänst",
         "Kim Tjänst",
     )
+    assert detail.outcome and "Mina uppgifter" in detail.outcome
     with pytest.raises(Conflict):
-        await cases.complete(view.id, staff.account_id, identity_verified=True, note="Igen.")
+        await cases.complete(view.id, staff.account_id, note="Igen.")
 
 
 async def test_a_complaint_is_completed_with_a_note_and_no_identity_check(cases):
     staff, anna = await people()
     view = await cases.create(kind="complaint", subject="Reklamation", account_id=anna.account_id)
-    done = await cases.complete(view.id, staff.account_id, identity_verified=False, note="Ny faktura skickad.")
+    assert view.confirmation is None and not view.awaiting_confirmation
+    done = await cases.complete(view.id, staff.account_id, note="Ny faktura skickad.")
     assert done.status == "completed" and (await cases.detail(view.id, actor_id=None)).outcome == "Ny faktura skickad."
 
 
@@ -250,17 +253,19 @@ async def test_rejecting_needs_a_note(cases):
 async def test_completing_an_erasure_request_erases_the_account_and_keeps_the_report(cases):
     staff, anna = await people()
     view = await cases.create(kind="erasure", subject="Radera mig", account_id=anna.account_id)
-    with pytest.raises(Invalid):
-        await cases.complete(view.id, staff.account_id, identity_verified=False, note="Ringde henne.")
+    with pytest.raises(Conflict):
+        await cases.complete(view.id, staff.account_id, note="Ringde henne.")
     assert await Account.exists().where(Account.id == anna.account_id)
 
-    done = await cases.complete(
-        view.id, staff.account_id, identity_verified=True, note="Ringde Anna Berg på kontots nummer."
+    await cases.confirm_identity(
+        view.id, staff.account_id, method="known_phone_callback", note="Ringde Anna Berg på kontots nummer."
     )
+    done = await cases.complete(view.id, staff.account_id, note="Ringde Anna Berg på kontots nummer.")
     assert done.status == "completed"
     assert not await Account.exists().where(Account.id == anna.account_id)
     detail = await cases.detail(view.id, actor_id=None)
-    assert detail.identity_verified and detail.outcome and "Raderat" in detail.outcome
+    assert detail.outcome and "Raderat" in detail.outcome
+    assert detail.identity_note == "[raderat]"  # the note on the check named her: blanked with the rest
     assert all("Anna" not in note.text for note in detail.notes)  # the staff note named her: the erasure blanked it
     rows = await audit.entries(subject_account=anna.account_id)
     assert {"erase", "change"} <= {row.action for row in rows}
@@ -271,9 +276,10 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
     view = await cases.create(kind="access", subject="Utdrag", account_id=anna.account_id, actor_id=staff.account_id)
     await cases.add_note(view.id, staff.account_id, "Begärde legitimation.")
     await cases.extend(view.id, staff.account_id, reason="Väntar på legitimation.")
-    await cases.complete(view.id, staff.account_id, identity_verified=True, note="Skickat.")
+    await confirm_identity(cases, view.id, staff.account_id)
+    await cases.complete(view.id, staff.account_id, note="Skickat.")
     rows = await audit.entries(subject_account=anna.account_id)
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert all(
         row.actor_id == staff.account_id and row.action == "change" and row.why == f"kundtjänst, ärende {view.id}"
         for row in rows
@@ -282,6 +288,7 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
         "support_case: nytt ärende med kontaktuppgifter och ärendeuppgifter",
         "case_note: ny anteckning",
         "support_case: förlängd tidsfrist och skäl",
+        "support_case: identiteten bekräftad (id_document_at_office)",
         "support_case: avslutat (access)",
     ]
 
@@ -314,7 +321,10 @@ async def test_every_note_and_reason_on_a_case_is_refused_by_the_one_rule(cases,
     attempts = {
         "note": lambda: cases.add_note(view.id, staff.account_id, value),
         "reason": lambda: cases.extend(view.id, staff.account_id, reason=value),
-        "identity check note": lambda: cases.complete(view.id, staff.account_id, identity_verified=True, note=value),
+        "identity check note": lambda: cases.confirm_identity(
+            view.id, staff.account_id, method="id_document_at_office", note=value
+        ),
+        "completion note": lambda: cases.complete(view.id, staff.account_id, note=value),
         "rejection note": lambda: cases.reject(view.id, staff.account_id, note=value),
     }
     for what, attempt in attempts.items():

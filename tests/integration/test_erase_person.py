@@ -29,7 +29,7 @@ from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService
 from coursesite.support.requests import RESTRICTION_APPLIED
 from tests.conftest import accounts
-from tests.support import case_service, dump, request_service
+from tests.support import case_service, confirm_identity, dump, request_service
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
 NEEDLES = (EMAIL, FIRST, LAST, MOBILE, "701234987")
@@ -128,9 +128,11 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
     await cases.add_note(case.id, kim.account_id, f"Ringde {FIRST} på {MOBILE}")
     assert "person" in hits(await dump())
 
-    done = await cases.complete(
-        case.id, kim.account_id, identity_verified=True, note=f"Kontrollerat med {FIRST} {LAST}."
+    # The note on the identity check names the person too: the erasure blanks it with the rest.
+    await cases.confirm_identity(
+        case.id, kim.account_id, method="known_phone_callback", note=f"Ringde {FIRST} {LAST} på {MOBILE}."
     )
+    done = await cases.complete(case.id, kim.account_id, note=f"Kontrollerat med {FIRST} {LAST}.")
 
     assert done.status == "completed"
     assert hits(await dump()) == {}, "personal data left after erase_person"
@@ -182,7 +184,8 @@ async def test_an_erasure_request_about_nobody_known_is_still_409(db):
         kind="erasure", subject="Radera", contact_email="okand@example.se", actor_id=kim.account_id
     )
     with pytest.raises(Conflict):
-        await cases.complete(case.id, kim.account_id, identity_verified=True, note="Kontrollerat.")
+        await confirm_identity(cases, case.id, kim.account_id)
+        await cases.complete(case.id, kim.account_id, note="Kontrollerat.")
     assert (await cases.case(case.id)).status == "open"
 
 
@@ -199,7 +202,8 @@ async def test_clause_the_rights_restriction_registered_by_customer_service_appl
     assert (await rights.privacy_state(anna.account_id)).restricted_at is None  # registering alone restricts nothing
     open_before = await SupportCase.count()
 
-    done = await cases.complete(case.id, kim.account_id, identity_verified=True, note="Begränsat efter samtal.")
+    await confirm_identity(cases, case.id, kim.account_id)
+    done = await cases.complete(case.id, kim.account_id, note="Begränsat efter samtal.")
 
     state = await rights.privacy_state(anna.account_id)
     assert done.status == "completed" and state.restricted_at is not None
@@ -236,6 +240,7 @@ async def test_a_restriction_request_of_a_form_person_restricts_the_person(db):
     pid = await form_person()
     cases = case_service(db)
     case = await cases.create(kind="restriction", subject="Begränsa", contact_email=EMAIL, actor_id=kim.account_id)
-    await cases.complete(case.id, kim.account_id, identity_verified=True, note="Begränsat.")
+    await confirm_identity(cases, case.id, kim.account_id)
+    await cases.complete(case.id, kim.account_id, note="Begränsat.")
     assert (await Person.select(Person.restricted_at).where(Person.id == pid))[0]["restricted_at"] is not None
     assert await request_service(db).apply_person_restriction(pid, "Igen") is False

@@ -1,6 +1,7 @@
 """Customer service's pages and API through the test client with real CSRF: cases and requests, notes that refuse
-personnummer and card numbers, extension with a reason, the overdue list, completion with the identity confirmed,
-deletion via customer service, the staff audit log, and what each staff role sees of a person."""
+personnummer and card numbers, extension with a reason, the overdue list, completion once the identity is confirmed,
+deletion via customer service, the staff audit log, and what each staff role sees of a person. The confirmation
+itself, staff accounts and the access export: test_support_confirmation.py."""
 
 from datetime import timedelta
 
@@ -13,7 +14,15 @@ from coursesite.privacy import audit
 from coursesite.privacy.deadlines import deadline
 from coursesite.support.cases import today
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
-from tests.support import concrete, guard_functions, handlers, open_every_lesson, post_form
+from tests.support import (
+    IDENTITY_CHECKED,
+    concrete,
+    confirm_identity_by_api,
+    guard_functions,
+    handlers,
+    open_every_lesson,
+    post_form,
+)
 
 SUPPORT_GUARD = "roles(customer_service, admin)"
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
@@ -86,6 +95,8 @@ def test_the_support_routes_are_found(app):
         "/api/v1/support/processor-notices/{notice_id:int}/done",
         "/kundtjanst/arende/{case_id:int}/registerutdrag",
         "/api/v1/support/requests/{case_id:int}/export",
+        "/kundtjanst/arende/{case_id:int}/bekrafta-identitet",
+        "/api/v1/support/requests/{case_id:int}/confirm-identity",
     } <= found
 
 
@@ -209,6 +220,9 @@ async def test_requests_are_listed_with_type_email_status_and_deadline(client):
             "received_on": today().isoformat(),
             "overdue": False,
             "account_id": (await Account.select(Account.id).where(Account.email == "anna@example.se"))[0]["id"],
+            "confirmation": "pending",
+            "identity_method": None,
+            "identity_confirmed_at": None,
         }
     ]
 
@@ -237,33 +251,33 @@ async def test_the_overdue_requests_come_first_and_are_marked(client):
     assert old_row < fresh_row and "Förfallen" in page and "1 begäran har passerat" in page
 
 
-async def test_completing_through_the_api_is_400_unless_the_identity_is_verified(client):
+async def test_completing_through_the_api_is_409_until_the_identity_is_confirmed(client):
     await login_as_staff(client, "customer_service")
     created = await api_post(
-        client, "/api/v1/support/cases", {"kind": "access", "subject": "Utdrag", "contact_email": "bo@example.se"}
+        client,
+        "/api/v1/support/cases",
+        {"kind": "access", "subject": "Utdrag", "contact_email": "bo@example.se", "contact_name": "Bo Ek"},
     )
     path = f"/api/v1/support/requests/{created.json()['id']}/complete"
     for body in (
-        {"note": "Skickat."},
-        {"identity_verified": False, "note": "Skickat."},
-        {"identity_verified": "yes", "note": "x"},
-        {"identity_verified": True, "note": "Skickat.", "extra": 1},
-        {"identity_verified": True, "note": ""},
+        {},
+        {"identity_verified": True, "note": "Skickat."},  # the old checkbox is gone
+        {"note": "Skickat.", "extra": 1},
+        {"note": ""},
     ):
         response = await api_post(client, path, body)
         assert response.status_code == 400, (body, response.text)
-    done = await api_post(client, path, {"identity_verified": True, "note": "Skickat per post."})
-    assert done.status_code == 200 and done.json()["status"] == "completed"
-    again = await api_post(client, path, {"identity_verified": True, "note": "Igen."})
-    assert again.status_code == 409
+    pending = await api_post(client, path, {"note": "Skickat."})
+    assert pending.status_code == 409 and "väntar på bekräftelse" in pending.json()["detail"]
+    await confirm_identity_by_api(client, created.json()["id"])
+    done = await api_post(client, path, {"note": "Lämnat i receptionen."})
+    assert done.status_code == 409 and "inte kopplad" in done.json()["detail"]  # nobody known from the forms
 
 
 async def test_a_complaint_is_not_a_request_to_complete_through_the_api(client):
     await login_as_staff(client, "customer_service")
     created = await api_post(client, "/api/v1/support/cases", {"kind": "complaint", "subject": "Reklamation"})
-    response = await api_post(
-        client, f"/api/v1/support/requests/{created.json()['id']}/complete", {"identity_verified": True, "note": "x"}
-    )
+    response = await api_post(client, f"/api/v1/support/requests/{created.json()['id']}/complete", {"note": "x"})
     assert response.status_code == 404
 
 
@@ -297,13 +311,12 @@ async def test_clause_deletion_via_customer_service_a_request_erases_nothing_unt
 
     await login_as_staff(client, "customer_service")
     path = f"/api/v1/support/requests/{request_id}/complete"
-    unverified = await api_post(client, path, {"identity_verified": False, "note": "Mejlade, väntar på svar."})
-    assert unverified.status_code == 400
+    unverified = await api_post(client, path, {"note": "Mejlade, väntar på svar."})
+    assert unverified.status_code == 409
     assert await Account.exists().where(Account.email == "erik@example.se")
 
-    done = await api_post(
-        client, path, {"identity_verified": True, "note": "Ringde Erik och kontrollerade uppgifterna."}
-    )
+    await confirm_identity_by_api(client, request_id)
+    done = await api_post(client, path, {"note": "Ringde Erik och kontrollerade uppgifterna."})
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "completed" and "Raderat" in done.json()["outcome"]
     assert not await Account.exists().where(Account.email == "erik@example.se")
@@ -312,15 +325,26 @@ async def test_clause_deletion_via_customer_service_a_request_erases_nothing_unt
     assert refused.status_code == 401
 
 
-async def test_completing_an_erasure_on_the_page_needs_the_identity_box(client):
+async def test_completing_an_erasure_on_the_page_needs_the_identity_confirmed_first(client):
     await register(client, "erik@example.se", "Erik")
     request_id = await erasure_request(client, "erik@example.se")
     await login_as_staff(client, "customer_service")
     page = f"/kundtjanst/arende/{request_id}"
+    shown = (await client.get(page)).text
+    assert "Väntar på bekräftelse" in shown and 'id="confirm-form"' in shown and 'id="complete-form"' not in shown
     refused = await post_form(client, f"{page}/avsluta", {"note": "Ringde honom."}, page=page)
-    assert refused.status_code == 400 and "identitet" in refused.text
+    assert refused.status_code == 409 and "väntar på bekräftelse" in refused.text
     assert await Account.exists().where(Account.email == "erik@example.se")
-    done = await post_form(client, f"{page}/avsluta", {"note": "Ringde honom.", "identity_verified": "ja"}, page=page)
+    confirmed = await post_form(
+        client,
+        f"{page}/bekrafta-identitet",
+        {"method": "id_document_at_office", "note": IDENTITY_CHECKED},
+        page=page,
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["location"].endswith("?klar=bekraftad")
+    shown = (await client.get(page)).text
+    assert "Legitimation visad på kontoret" in shown and 'id="complete-form"' in shown
+    done = await post_form(client, f"{page}/avsluta", {"note": "Ringde honom."}, page=page)
     assert done.status_code == 303
     assert not await Account.exists().where(Account.email == "erik@example.se")
     assert "Avslutat" in (await client.get(page)).text

@@ -42,7 +42,17 @@ from tests.conftest import (
     make_settings,
     register,
 )
-from tests.support import COMPANY, PRIVATE, dump, enrol, new_case, open_every_lesson, post_form, valid
+from tests.support import (
+    COMPANY,
+    PRIVATE,
+    confirm_identity_by_api,
+    dump,
+    enrol,
+    new_case,
+    open_every_lesson,
+    post_form,
+    valid,
+)
 
 MARK = "Qzxjv"  # in every submitted value; found in no table, file or page of the site otherwise
 PLAIN = "plain"
@@ -245,10 +255,13 @@ async def case_page(site: Site, value: str) -> Outcome:
     return http(await post_form(site.client, "/kundtjanst/nytt", body, page="/kundtjanst/nytt"))
 
 
-async def _case(site: Site, kind: str = "access") -> str:
-    """A case registered by customer service (the client); returns its page."""
+async def _case(site: Site, kind: str = "access", *, confirmed: bool = False) -> str:
+    """A case registered by customer service (the client), with the person's identity confirmed when asked; returns
+    its page."""
     await login_as_staff(site.client, "customer_service")
     case_id = await new_case(site.client, {"kind": kind, "subject": "Utdrag", "contact_email": "bo@example.se"})
+    if confirmed:
+        await confirm_identity_by_api(site.client, case_id)
     return f"/kundtjanst/arende/{case_id}"
 
 
@@ -264,16 +277,27 @@ async def extension_reason_page(site: Site, value: str) -> Outcome:
 
 
 async def completion_note_page(site: Site, value: str) -> Outcome:
-    page = await _case(site)
-    body = {"note": value, "identity_verified": "ja"}
-    return http(await post_form(site.client, f"{page}/avsluta", body, page=page))
+    page = await _case(site, "rectification", confirmed=True)
+    return http(await post_form(site.client, f"{page}/avsluta", {"note": value}, page=page))
 
 
 async def completion_note_api(site: Site, value: str) -> Outcome:
+    page = await _case(site, "rectification", confirmed=True)
+    case_id = page.rsplit("/", 1)[1]
+    return http(await api_post(site.client, f"/api/v1/support/requests/{case_id}/complete", {"note": value}))
+
+
+async def identity_note_page(site: Site, value: str) -> Outcome:
+    page = await _case(site)
+    body = {"method": "id_document_at_office", "note": value}
+    return http(await post_form(site.client, f"{page}/bekrafta-identitet", body, page=page))
+
+
+async def identity_note_api(site: Site, value: str) -> Outcome:
     page = await _case(site)
     case_id = page.rsplit("/", 1)[1]
-    body = {"identity_verified": True, "note": value}
-    return http(await api_post(site.client, f"/api/v1/support/requests/{case_id}/complete", body))
+    body = {"method": "known_phone_callback", "note": value}
+    return http(await api_post(site.client, f"/api/v1/support/requests/{case_id}/confirm-identity", body))
 
 
 async def rejection_note_page(site: Site, value: str) -> Outcome:
@@ -285,6 +309,7 @@ async def rectification_api(site: Site, value: str) -> Outcome:
     me = await register(site.client, "maja@example.se", "Maja")
     await login_as_staff(site.client, "customer_service")
     case_id = await new_case(site.client, {"kind": "rectification", "subject": "Nytt namn", "account_id": me["id"]})
+    await confirm_identity_by_api(site.client, case_id)
     path = f"/api/v1/support/requests/{case_id}/rectify"
     return http(await api_post(site.client, path, {"first_name": value}))
 
@@ -436,6 +461,8 @@ INPUTS = [
     Input("extension reason (page)", extension_reason_page, 1000),
     Input("completion note (page)", completion_note_page, 5000),
     Input("completion note (API)", completion_note_api, 5000),
+    Input("identity check note (page)", identity_note_page, 1000),
+    Input("identity check note (API)", identity_note_api, 1000),
     Input("rejection note (page)", rejection_note_page, 5000),
     Input("rectified first_name (API)", rectification_api, 100),
     # finance: the credit note's reason

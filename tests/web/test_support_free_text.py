@@ -9,8 +9,10 @@ import pytest
 
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, StaffAudit, SupportCase
+from coursesite.support import identity
 from coursesite.support.cases import DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, REASON_MAX, SUBJECT_MAX
 from tests.conftest import api_post, csrf_token, login_as_staff, register
+from tests.support import confirm_identity_by_api
 
 PNR = "19121212-1212"
 
@@ -43,7 +45,15 @@ async def new_case(client, **body) -> int:
 
 async def case_state(case_id: int) -> tuple:
     row = (await SupportCase.select().where(SupportCase.id == case_id))[0]
-    return row["status"], row["extension_reason"], row["outcome"], row["deadline"], await CaseNote.count()
+    identity_state = (row["identity_method"], row["identity_confirmed_at"], row["identity_note"])
+    return (
+        row["status"],
+        row["extension_reason"],
+        row["outcome"],
+        row["deadline"],
+        identity_state,
+        await CaseNote.count(),
+    )
 
 
 # -- a new case: subject, description, contact name
@@ -111,11 +121,12 @@ async def test_the_reason_for_an_extension_on_the_page(client, vector):
 @pytest.mark.parametrize("vector", VECTORS)
 @pytest.mark.parametrize(
     ("action", "field", "extra"),
-    [("avsluta", "complete_note", {"identity_verified": "ja"}), ("avvisa", "reject_note", {})],
+    [("avsluta", "complete_note", {}), ("avvisa", "reject_note", {})],
 )
 async def test_the_note_that_closes_a_case_on_the_page(client, vector, action, field, extra):
     await login_as_staff(client, "customer_service")
     case = await new_case(client, kind="access", contact_email="bo@example.se")
+    await confirm_identity_by_api(client, case)  # the completion form is shown once the identity is confirmed
     before = await case_state(case)
     page = f"/kundtjanst/arende/{case}"
     value = VECTORS[vector](NOTE_MAX)
@@ -127,15 +138,42 @@ async def test_the_note_that_closes_a_case_on_the_page(client, vector, action, f
 
 
 @pytest.mark.parametrize("vector", VECTORS)
+async def test_the_completion_note_through_the_api(client, vector):
+    await login_as_staff(client, "customer_service")
+    case = await new_case(client, kind="access", contact_email="bo@example.se")
+    await confirm_identity_by_api(client, case)
+    before = await case_state(case)
+    value = VECTORS[vector](NOTE_MAX)
+    response = await api_post(client, f"/api/v1/support/requests/{case}/complete", {"note": value})
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["note"]
+    not_shown_again(response.text)
+    assert await case_state(case) == before
+
+
+@pytest.mark.parametrize("vector", VECTORS)
 async def test_the_identity_check_note_through_the_api(client, vector):
     await login_as_staff(client, "customer_service")
     case = await new_case(client, kind="access", contact_email="bo@example.se")
     before = await case_state(case)
-    value = VECTORS[vector](NOTE_MAX)
-    response = await api_post(
-        client, f"/api/v1/support/requests/{case}/complete", {"identity_verified": True, "note": value}
-    )
+    value = VECTORS[vector](identity.NOTE_MAX)
+    body = {"method": "id_document_at_office", "note": value}
+    response = await api_post(client, f"/api/v1/support/requests/{case}/confirm-identity", body)
     assert response.status_code == 400 and list(response.json()["errors"]) == ["note"]
+    not_shown_again(response.text)
+    assert await case_state(case) == before
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+async def test_the_identity_check_note_on_the_page(client, vector):
+    await login_as_staff(client, "customer_service")
+    case = await new_case(client, kind="erasure", contact_email="bo@example.se")
+    before = await case_state(case)
+    page = f"/kundtjanst/arende/{case}"
+    value = VECTORS[vector](identity.NOTE_MAX)
+    response = await post_page(
+        client, page, f"{page}/bekrafta-identitet", {"method": "known_phone_callback", "note": value}
+    )
+    assert response.status_code == 400 and 'id="confirm-identity_note-error"' in response.text
     not_shown_again(response.text)
     assert await case_state(case) == before
 
@@ -149,7 +187,9 @@ async def test_a_rectification_on_the_page_and_through_the_api(client, vector, f
     me = await register(client, email="maja@example.se", first_name="Maja")
     await login_as_staff(client, "customer_service")
     case = await new_case(client, kind="rectification", subject="Fel namn", account_id=me["id"])
+    await confirm_identity_by_api(client, case)
     before = (await Account.select().where(Account.id == me["id"]))[0]
+    notes = await CaseNote.count()
     value = VECTORS[vector](NAME_LIMIT)
     page = f"/kundtjanst/arende/{case}"
     form = {"first_name": "Maja", "last_name": "Moberg", "email": "maja@example.se", "mobile": "", field: value}
@@ -160,7 +200,7 @@ async def test_a_rectification_on_the_page_and_through_the_api(client, vector, f
     assert api.status_code == 400 and list(api.json()["errors"]) == [field]
     not_shown_again(api.text)
     assert (await Account.select().where(Account.id == me["id"]))[0] == before
-    assert await CaseNote.count() == 0
+    assert await CaseNote.count() == notes
 
 
 @pytest.mark.parametrize("vector", VECTORS)
@@ -176,6 +216,7 @@ async def test_a_rectification_of_a_form_person_through_the_api(client, vector):
     before = await Person.select()
     await login_as_staff(client, "customer_service")
     case = await new_case(client, kind="rectification", subject="Fel namn", contact_email="wilma@example.se")
+    await confirm_identity_by_api(client, case)
     value = VECTORS[vector](NAME_LIMIT)
     response = await api_post(client, f"/api/v1/support/requests/{case}/rectify", {"last_name": value})
     assert response.status_code == 400 and list(response.json()["errors"]) == ["last_name"]

@@ -1,6 +1,7 @@
 """A rectification request carried out by customer service (art. 16 and 19), through the test client with real
-CSRF: for someone who only used the forms (their person row) and for an account holder, with notices to the
-recipients that received a corrected field, a note naming the fields and an audit row."""
+CSRF, once the person's identity is confirmed: for someone who only used the forms (their person row) and for an
+account holder (never the login e-mail: its owner changes it on Mina uppgifter), with notices to the recipients that
+received a corrected field, a note naming the fields and an audit row."""
 
 import re
 
@@ -8,7 +9,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, Person, RecipientNotice, StaffAudit
 from coursesite.subsidiaries import service as subsidiaries
 from tests.conftest import api_post, csrf_token, login_as_staff, register
-from tests.support import new_case
+from tests.support import confirm_identity_by_api, new_case
 
 WEBINAR = {
     "first_name": "Wilma",
@@ -29,6 +30,17 @@ async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(
     case = await new_case(
         client, {"kind": "rectification", "subject": "Fel efternamn", "contact_email": "wilma@example.se"}
     )
+
+    page = await client.get(f"/kundtjanst/arende/{case}")
+    assert 'id="rectify-form"' not in page.text and "Väntar på bekräftelse" in page.text
+    token = await csrf_token(client, f"/kundtjanst/arende/{case}")
+    early = await client.post(
+        f"/kundtjanst/arende/{case}/ratta",
+        data={"_csrf_token": token, "first_name": "Wilma", "last_name": "Webber"},
+        follow_redirects=False,
+    )
+    assert early.status_code == 409 and "väntar på bekräftelse" in early.text
+    await confirm_identity_by_api(client, case)
 
     page = await client.get(f"/kundtjanst/arende/{case}")
     assert 'id="rectify-form"' in page.text and 'value="Webb"' in page.text
@@ -62,34 +74,42 @@ async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(
         {"person.last_name": "Webber"},
     )
     notes = [n["text"] for n in await CaseNote.select(CaseNote.text).where(CaseNote.case == case)]
-    assert notes == ["Rättat: efternamn. Meddelat: Webbinariebolaget AB."]
+    assert notes == [
+        "Identiteten bekräftad: Legitimation visad på kontoret.",
+        "Rättat: efternamn. Meddelat: Webbinariebolaget AB.",
+    ]
     assert (
         await StaffAudit.count().where((StaffAudit.action == "change") & (StaffAudit.what == "person.last_name")) == 1
     )
 
 
-async def test_an_account_corrected_through_the_api(client):
+async def test_an_account_corrected_through_the_api_never_its_login_email(client):
     me = await register(client, email="maja@example.se", first_name="Maja")
-    await register(client, email="bo@example.se", first_name="Bo")
     await login_as_staff(client, "customer_service")
-    case = await new_case(client, {"kind": "rectification", "subject": "Ny adress", "account_id": me["id"]})
+    case = await new_case(client, {"kind": "rectification", "subject": "Nytt nummer", "account_id": me["id"]})
     headers = {"x-csrftoken": await csrf_token(client)}
+    path = f"/api/v1/support/requests/{case}/rectify"
 
-    taken = await client.post(
-        f"/api/v1/support/requests/{case}/rectify", json={"email": "bo@example.se"}, headers=headers
-    )
-    assert taken.status_code == 409
-    unknown = await client.post(f"/api/v1/support/requests/{case}/rectify", json={"password": "x"}, headers=headers)
+    early = await client.post(path, json={"mobile": "0701234567"}, headers=headers)
+    assert early.status_code == 409 and "väntar på bekräftelse" in early.json()["detail"]
+    await confirm_identity_by_api(client, case)
+
+    for email in ("maja.ny@example.se", "inte-en-adress"):
+        refused = await client.post(path, json={"email": email, "mobile": "0701234567"}, headers=headers)
+        assert refused.status_code == 400 and "Mina uppgifter" in refused.json()["errors"]["email"], email
+    unknown = await client.post(path, json={"password": "x"}, headers=headers)
     assert unknown.status_code == 400
-    done = await client.post(
-        f"/api/v1/support/requests/{case}/rectify",
-        json={"email": "maja.ny@example.se", "mobile": "0701234567"},
-        headers=headers,
-    )
-    assert done.status_code == 200, done.text
-    assert sorted(done.json()["changed"]) == ["account.email", "account.mobile"]
+    assert (await Account.select(Account.email, Account.mobile).where(Account.id == me["id"]))[0] == {
+        "email": "maja@example.se",
+        "mobile": None,
+    }
+    done = await client.post(path, json={"email": "Maja@Example.se", "mobile": "0701234567"}, headers=headers)
+    assert done.status_code == 200, done.text  # the same address, as a form sends it back, changes nothing
+    assert done.json()["changed"] == ["account.mobile"]
     row = (await Account.select(Account.email, Account.mobile).where(Account.id == me["id"]))[0]
-    assert row == {"email": "maja.ny@example.se", "mobile": "+46701234567"}
+    assert row == {"email": "maja@example.se", "mobile": "+46701234567"}
+    page = (await client.get(f"/kundtjanst/arende/{case}")).text
+    assert 'id="rectify-form"' in page and 'name="email"' not in page and 'id="login-email"' in page
 
     # only a rectification request, and only while open
     complaint = await new_case(client, {"kind": "complaint", "subject": "Reklamation", "account_id": me["id"]})
@@ -98,7 +118,7 @@ async def test_an_account_corrected_through_the_api(client):
     ).status_code == 404
     completed = await client.post(
         f"/api/v1/support/requests/{case}/complete",
-        json={"identity_verified": True, "note": "Rättat per telefon"},
+        json={"note": "Rättat per telefon"},
         headers=headers,
     )
     assert completed.status_code == 200

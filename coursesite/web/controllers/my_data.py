@@ -1,9 +1,11 @@
 """Mina uppgifter: the participant's rights (issue 5 §4), the password and the sessions (issue 11 §3). The page and
 its forms, and the JSON API: GET /api/v1/me/data, GET /api/v1/me/data.pdf, PATCH /api/v1/me/profile,
 POST /api/v1/me/restriction, GET /api/v1/me/consents, POST /api/v1/me/consents/{kind}/withdraw,
-POST /api/v1/me/erasure-request, POST /api/v1/me/password, GET /api/v1/me/sessions, POST /api/v1/me/sessions/revoke.
+POST /api/v1/me/erasure-request, POST /api/v1/me/password, GET /api/v1/me/sessions, POST /api/v1/me/sessions/revoke,
+GET /api/v1/me/exports, GET /api/v1/me/exports/{id}.
 Logged-in people only: every route is in `ROUTER`, which carries the guard once. The work is in privacy/access.py
-(`AccessExports`) and privacy/rights.py (`RightsService`); the export download is web/downloads.py."""
+(`AccessExports`), privacy/rights.py (`RightsService`) and, for the export a completed access request released to
+the account ("Ditt utdrag är klart"), support/cases.py (`CaseService`); the export download is web/downloads.py."""
 
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ from litestar.response import Redirect, Template
 from coursesite.accounts.service import AccountService, SessionView
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
+from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, RateLimited
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
 from coursesite.settings import Settings
+from coursesite.support.cases import CaseService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
@@ -32,6 +36,8 @@ from coursesite.web.middleware import client_address, device_cookie_of, expired_
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
+ExportId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 NOTICES = {
     "profil": "Dina uppgifter är ändrade.",
     "begransning": "Din begäran om begränsning är mottagen. Vi behandlar nu bara dina uppgifter genom att lagra dem.",
@@ -98,6 +104,7 @@ async def _page(
     rights: RightsService,
     ledger: LedgerService,
     accounts: AccountService,
+    cases: CaseService,
     *,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
@@ -121,6 +128,7 @@ async def _page(
             "consents": await rights.consents(account_id),
             "requests": await rights.requests(account_id),
             "sessions": await accounts.sessions(account_id, request.scope.get("auth")),
+            "ready_exports": await cases.ready_exports(account_id, clock.now()),
         },
         status_code=status_code,
     )
@@ -132,14 +140,15 @@ async def my_data_page(
     rights: RightsService,
     ledger: LedgerService,
     accounts: AccountService,
+    cases: CaseService,
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, rights, ledger, accounts, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, ledger, accounts, cases, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
 async def my_data_profile(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
 ) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
@@ -150,7 +159,7 @@ async def my_data_profile(
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
         return await _page(
-            request, rights, ledger, accounts, errors=errors, values=shown, message=exc.message, status_code=400
+            request, rights, ledger, accounts, cases, errors=errors, values=shown, message=exc.message, status_code=400
         )
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
@@ -182,7 +191,7 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
 ) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
@@ -198,6 +207,7 @@ async def my_data_email(
             rights,
             ledger,
             accounts,
+            cases,
             errors=errors,
             values={"email": email},
             message=exc.message,
@@ -219,7 +229,7 @@ async def _change_password(request: Request, accounts: AccountService, current: 
 
 @post("/mina-uppgifter/losenord", status_code=303, include_in_schema=False)
 async def my_data_password(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
 ) -> Template | Redirect:
     form = read_form(PasswordForm, await request.form())
     try:
@@ -229,7 +239,14 @@ async def my_data_password(
         errors = {PASSWORD_FORM_FIELDS.get(k, k): v for k, v in exc.field_errors.items()}
         errors = errors or {"password_current": exc.message}
         page = await _page(
-            request, rights, ledger, accounts, errors=errors, message=exc.message, status_code=429 if limited else 400
+            request,
+            rights,
+            ledger,
+            accounts,
+            cases,
+            errors=errors,
+            message=exc.message,
+            status_code=429 if limited else 400,
         )
         if isinstance(exc, RateLimited):
             page.headers["retry-after"] = str(exc.retry_after_seconds)
@@ -258,14 +275,21 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
 async def my_data_restriction(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
 ) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
         return await _page(
-            request, rights, ledger, accounts, errors=dict(exc.field_errors), message=exc.message, status_code=400
+            request,
+            rights,
+            ledger,
+            accounts,
+            cases,
+            errors=dict(exc.field_errors),
+            message=exc.message,
+            status_code=400,
         )
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
@@ -298,6 +322,30 @@ async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer
 async def api_my_data_pdf(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
     return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
+
+
+class ReadyExportOut(msgspec.Struct):
+    id: int  # the access request's
+    ready_at: datetime
+    available_until: datetime
+
+
+@get("/api/v1/me/exports", tags=["privacy"])
+async def api_my_exports(request: Request, cases: CaseService) -> list[ReadyExportOut]:
+    """The exports my completed access requests released to me ("Ditt utdrag är klart"), newest first, each
+    downloadable until `available_until` (30 days after it was ready)."""
+    ready = await cases.ready_exports(principal_of(request).account_id, clock.now())
+    return [ReadyExportOut(e.case_id, e.ready_at, e.available_until) for e in ready]
+
+
+@get("/api/v1/me/exports/{case_id:int}", tags=["privacy"], media_type="application/json")
+async def api_my_export(
+    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[ExportId], format: ExportFormat = "json"
+) -> Response[bytes]:
+    """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
+    GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
+    data = await cases.account_export(principal_of(request).account_id, case_id, clock.now())
+    return await export_download(data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -464,6 +512,8 @@ ROUTER = Router(
         api_my_password,
         api_my_sessions,
         api_revoke_sessions,
+        api_my_exports,
+        api_my_export,
     ],
 )
 

@@ -3,7 +3,9 @@ deadlines, notes, extensions and completion. Customer service and admins only: e
 carries the guard once. The work is in coursesite/support/ (cases.py, requests.py), which audits every read of a
 person's data and every change; these handlers parse, call the service and render.
 
-Customer service sees contact data and cases: never answers, never billing details. docs/privacy-support.md.
+Customer service sees contact data and cases: never answers, never billing details, and never an account's access
+export (its owner downloads it on Mina uppgifter). A request waits for the person's identity to be confirmed before
+it is carried out. docs/privacy-support.md.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from coursesite.support.cases import (
     CaseView,
     today,
 )
+from coursesite.support.identity import STAFF_METHODS
 from coursesite.support.requests import RECTIFIABLE
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
@@ -60,6 +63,7 @@ NOTICES = {
     "avvisat": "Ärendet är avvisat.",
     "havd": "Personen är underrättad och begränsningen hävd.",
     "rattat": "Uppgifterna är rättade, och mottagare som fått dem är underrättade.",
+    "bekraftad": "Identiteten är bekräftad och sparad i ärendet.",
 }
 PROCESSOR_PATH = "/kundtjanst/nyhetsbrevstjanster"
 
@@ -90,9 +94,9 @@ class ExtendForm:
 
 
 @dataclass
-class CompleteForm:
+class ConfirmForm:
+    method: str = ""
     note: str = ""
-    identity_verified: bool = False
 
 
 @dataclass
@@ -109,6 +113,7 @@ def _helpers() -> dict[str, Any]:
         "status_labels": STATUS_LABELS_SV,
         "request_kinds": REQUEST_KINDS,
         "case_kinds": CASE_KINDS,
+        "identity_methods": STAFF_METHODS,
         "today": today(),
     }
 
@@ -302,13 +307,25 @@ async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[
     return await _act(request, cases, case_id, extend, values, done="forlangt")
 
 
+@post("/kundtjanst/arende/{case_id:int}/bekrafta-identitet", status_code=303, include_in_schema=False)
+async def confirm_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+    form = read_form(ConfirmForm, await request.form())
+    actor = principal_of(request).account_id
+
+    def confirm() -> Awaitable[Any]:
+        return cases.confirm_identity(case_id, actor, method=form.method, note=form.note)
+
+    values = {"method": form.method, "identity_note": form.note}
+    return await _act(request, cases, case_id, confirm, values, done="bekraftad", note_field="identity_note")
+
+
 @post("/kundtjanst/arende/{case_id:int}/avsluta", status_code=303, include_in_schema=False)
 async def complete_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
-    form = read_form(CompleteForm, await request.form())
+    form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
 
     def complete() -> Awaitable[Any]:
-        return cases.complete(case_id, actor, identity_verified=form.identity_verified, note=form.note)
+        return cases.complete(case_id, actor, note=form.note)
 
     values = {"complete_note": form.note}
     return await _act(request, cases, case_id, complete, values, done="avslutat", note_field="complete_note")
@@ -354,7 +371,7 @@ async def lift_submit(request: Request, cases: CaseService, case_id: FromPath[Ca
     return await _act(request, cases, case_id, lambda: cases.lift_restriction(case_id, principal), {}, done="havd")
 
 
-# -- an access request: the export to send (art. 15)
+# -- an access request of someone who only used the forms: the export to hand over (art. 15). Never an account's.
 
 ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
 
@@ -362,8 +379,8 @@ ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", descriptio
 async def _access_export(
     request: Request, cases: CaseService, pdf: PdfRenderer, case_id: int, extension: str
 ) -> Response[bytes]:
-    """The same export a participant downloads from Mina uppgifter, for the person an access request is about (an
-    account, or someone who only used the forms). The service audits it as a read of all their data."""
+    """The export of someone who only used the forms, once their identity is confirmed (an account's: 403, its owner
+    downloads it on Mina uppgifter). The service audits it as a read of all their data."""
     data = await cases.access_export(case_id, principal_of(request).account_id, format=extension)
     return await export_download(data, extension, pdf, filename=f"registerutdrag-arende-{case_id}.{extension}")
 
@@ -411,6 +428,11 @@ class SupportRequestOut(msgspec.Struct):
     received_on: date
     overdue: bool
     account_id: int | None
+    confirmation: str | None  # pending ("väntar på bekräftelse") | confirmed
+    identity_method: (
+        str | None
+    )  # email_link | id_document_at_office | known_phone_callback | reply_from_address_on_file
+    identity_confirmed_at: datetime | None
 
 
 class CompletedOut(msgspec.Struct):
@@ -421,7 +443,11 @@ class CompletedOut(msgspec.Struct):
 
 
 class CompleteBody(msgspec.Struct, forbid_unknown_fields=True):
-    identity_verified: bool
+    note: Note
+
+
+class ConfirmIdentityBody(msgspec.Struct, forbid_unknown_fields=True):
+    method: Annotated[str, msgspec.Meta(max_length=40, description=" | ".join(STAFF_METHODS))]
     note: Note
 
 
@@ -456,6 +482,9 @@ def request_out(view: CaseView) -> SupportRequestOut:
         received_on=view.received_on,
         overdue=view.overdue,
         account_id=view.account_id,
+        confirmation=view.confirmation,
+        identity_method=view.identity_method,
+        identity_confirmed_at=view.identity_confirmed_at,
     )
 
 
@@ -468,7 +497,9 @@ async def api_requests(
     ] = None,
 ) -> list[SupportRequestOut]:
     """Data-subject requests (access, rectification, restriction, erasure): the open ones by deadline, overdue first,
-    then the closed ones, newest first. Each with its `id`, `type`, the person's `email`, `status` and `deadline`."""
+    then the closed ones, newest first. Each with its `id`, `type`, the person's `email`, `status`, `deadline` and
+    `confirmation` (`pending` until the person's identity is confirmed, then `confirmed` with `identity_method` and
+    `identity_confirmed_at`)."""
     if status is not None and status not in STATUS_LABELS_SV:
         raise Invalid("Okänd status.", field_errors={"status": "open, extended, completed eller rejected."})
     actor = principal_of(request).account_id
@@ -480,26 +511,39 @@ async def api_requests(
 async def api_complete(
     request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[CompleteBody]
 ) -> CompletedOut:
-    """Carry out and complete a request once the person's identity is confirmed: 400 unless `identity_verified` is
-    true and `note` says what was done. An erasure request erases the account (accounting records are kept, restricted)
-    and keeps the report as the outcome. 404 for anything but a request; 409 when already closed."""
+    """Carry out and complete a request, with a `note` saying what was done (400 without it). 409 while the request
+    waits for the person's identity to be confirmed (`confirmation: pending`), when it is about a staff account, or
+    when already closed. An erasure request erases the account (accounting records are kept, restricted) and keeps
+    the report as the outcome; an access request makes the export available to the person (an account: on Mina
+    uppgifter) for 30 days. 404 for anything but a request."""
     case = await cases.case(case_id)
     if not case.is_request:
         raise NotFound("Begäran finns inte.")
-    await cases.complete(
-        case_id, principal_of(request).account_id, identity_verified=data.identity_verified, note=data.note
-    )
+    await cases.complete(case_id, principal_of(request).account_id, note=data.note)
     detail = await cases.detail(case_id, actor_id=None)  # for the outcome: no contact data is shown
     return CompletedOut(id=case_id, type=detail.case.kind, status=detail.case.status, outcome=detail.outcome)
+
+
+@post("/api/v1/support/requests/{case_id:int}/confirm-identity", status_code=200, tags=["support"])
+async def api_confirm_identity(
+    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[ConfirmIdentityBody]
+) -> SupportRequestOut:
+    """Record how customer service confirmed the person's identity: `method` (`id_document_at_office`,
+    `known_phone_callback`, `reply_from_address_on_file`) and a `note`; the request keeps the method, the time and
+    who recorded it, and can then be carried out. 400 per field; 404 for anything but a request; 409 when it is
+    closed, already confirmed or about a staff account. Audited."""
+    view = await cases.confirm_identity(case_id, principal_of(request).account_id, method=data.method, note=data.note)
+    return request_out(view)
 
 
 @get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
 async def api_access_export(
     request: Request, cases: CaseService, pdf: PdfRenderer, case_id: CaseId, format: ExportFormat = "json"
 ) -> Response[bytes]:
-    """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
-    GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
-    request, 409 when it is linked to no account or person. Audited as a read of all the person's data."""
+    """For an access request of someone who only used the forms (art. 15), once their identity is confirmed: the
+    export to hand over, as JSON or (`format=pdf`) PDF. Never an account's: 403 (its owner downloads it on Mina
+    uppgifter once the request is carried out). 404 for anything but an access request, 409 before the identity is
+    confirmed or when it is linked to no person. Audited as a read of all the person's data."""
     return await _access_export(request, cases, pdf, case_id, format)
 
 
@@ -521,9 +565,11 @@ async def api_rectify(
 ) -> RectifiedOut:
     """Carry out a rectification request once the person's identity is confirmed: correct the fields given (a field
     left out is not changed) on the linked account, or on the person row of someone who only used the forms.
-    Subsidiaries and newsletter processors that received a corrected field are told. 400 per field; 404 for
-    anything but a rectification request; 409 when it is closed, linked to neither, or the new e-mail is taken.
-    Complete the request afterwards."""
+    An account's login e-mail is not changed here: 400 under `email` (its owner changes it on Mina uppgifter, where
+    the new address is confirmed); the same address is accepted and changes nothing. Subsidiaries and newsletter
+    processors that received a corrected field are told. 400 per field; 404 for anything but a rectification
+    request; 409 while it waits for confirmation, when it is closed, about a staff account, linked to neither, or a
+    form person's new e-mail is taken. Complete the request afterwards."""
     values = {name: getattr(data, name) for name in RECTIFIABLE if getattr(data, name) is not None}
     contact, email = _rectification(values)
     result = await cases.rectify(case_id, principal_of(request).account_id, contact=contact, email=email)
@@ -611,6 +657,7 @@ ROUTER = Router(
         case_page,
         note_submit,
         extend_submit,
+        confirm_submit,
         complete_submit,
         reject_submit,
         lift_submit,
@@ -620,6 +667,7 @@ ROUTER = Router(
         rectify_submit,
         api_requests,
         api_complete,
+        api_confirm_identity,
         api_access_export,
         api_rectify,
         api_create_case,
