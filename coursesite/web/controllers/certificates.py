@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -36,7 +37,7 @@ def verify_url(request: Request, code: str) -> str:
     response_description="The certificate with name, course, date and verification code; 403 until every lesson is complete",
 )
 async def api_my_certificate_pdf(
-    request: Request, certificates: CertificateService, pdf: PdfRenderer
+    request: Request, certificates: NamedDependency[CertificateService], pdf: NamedDependency[PdfRenderer]
 ) -> Response[bytes]:
     record = await certificates.issue_or_get(principal_of(request))
     content = await pdf.render(certificate_pdf(record.pdf(verify_url(request, record.code))))
@@ -51,7 +52,9 @@ async def api_my_certificate_pdf(
 
 
 @get("/mitt-intyg", name="my_certificate")
-async def my_certificate(request: Request, certificates: CertificateService, course: Course) -> Template:
+async def my_certificate(
+    request: Request, certificates: NamedDependency[CertificateService], course: NamedDependency[Course]
+) -> Template:
     principal = principal_of(request)
     outstanding = await certificates.outstanding(principal.account_id)
     record = None
@@ -92,7 +95,7 @@ async def certificate_check_form(
 
 
 @get("/intyg/{code:str}", name="certificate_check")
-async def certificate_check(code: FromPath[Code], certificates: CertificateService) -> Template:
+async def certificate_check(code: FromPath[Code], certificates: NamedDependency[CertificateService]) -> Template:
     """Anyone with the code sees the course, the date and "Anna A.": never the full name or anything else."""
     found = await certificates.verify(code)
     return Template(

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -160,7 +161,7 @@ def response_lines(question: Question | None, response: Any) -> list[str]:
 @get(QUEUE_PATH, name="review_queue")
 async def review_queue(
     request: Request,
-    review: ReviewService,
+    review: NamedDependency[ReviewService],
     anonym: Anonym = None,
     sparat: SavedId = None,
 ) -> Template:
@@ -249,8 +250,8 @@ async def _item_page(
 @get(f"{QUEUE_PATH}/{{answer_id:int}}", name="review_item")
 async def review_item(
     request: Request,
-    review: ReviewService,
-    comments: CommentBank,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
     answer_id: Id,
     anonym: Anonym = None,
     sparat: SavedId = None,
@@ -277,7 +278,11 @@ def _failure_status(exc: DomainError) -> int:
 
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/bedom", status_code=303)
 async def review_grade(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Save a grade; or, with `insert_comment`, put a bank comment into the comment field (the page without
     JavaScript: review.js does that in place)."""
@@ -326,7 +331,11 @@ async def review_grade(
 
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/andra", status_code=303)
 async def review_override(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Replace any grade with a score and a required reason."""
     anonymous = anonym == 1
@@ -354,7 +363,11 @@ async def review_override(
 
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/avsluta", status_code=303)
 async def review_dismiss(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Close the participant's flag and keep the score, with a comment they are shown."""
     anonymous = anonym == 1
@@ -424,7 +437,10 @@ async def _after_bank_change(
 
 @post("/larare/kommentarer", status_code=200)
 async def bank_save(
-    request: Request, review: ReviewService, comments: CommentBank, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Save the comment being written (field `comment`, or `text`) in the instructor's own comment bank."""
     form = await request.form()
@@ -440,7 +456,11 @@ async def bank_save(
 
 @post("/larare/kommentarer/{comment_id:int}/ta-bort", status_code=200)
 async def bank_delete(
-    request: Request, review: ReviewService, comments: CommentBank, comment_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    comment_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     form = await request.form()
     try:
@@ -490,13 +510,17 @@ async def _regrade_page(
 
 @get(REGRADE_PATH, name="regrade")
 async def regrade_page(
-    regrading: RegradeService, course: Course, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None
+    regrading: NamedDependency[RegradeService],
+    course: NamedDependency[Course],
+    lektion: Annotated[str | None, QueryParameter(max_length=80)] = None,
 ) -> Template:
     return await _regrade_page(regrading, course, lektion)
 
 
 @post(f"{REGRADE_PATH}/{{slug:str}}", status_code=200)
-async def regrade_submit(request: Request, regrading: RegradeService, course: Course, slug: Slug) -> Template:
+async def regrade_submit(
+    request: Request, regrading: NamedDependency[RegradeService], course: NamedDependency[Course], slug: Slug
+) -> Template:
     """`action=preview` is a dry run that saves nothing; `action=apply` regrades in one transaction."""
     _lesson(course, slug)
     fields = read_form(RegradeForm, await request.form())

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -112,15 +113,17 @@ async def _page(
 @get("/mina-uppgifter", name="my_data", include_in_schema=False)
 async def my_data_page(
     request: Request,
-    rights: RightsService,
-    ledger: LedgerService,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
     return await _page(request, rights, ledger, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
-async def my_data_profile(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_profile(
+    request: Request, rights: NamedDependency[RightsService], ledger: NamedDependency[LedgerService]
+) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
     billing_values = {name: getattr(form, name).strip() for name in BILLING_FIELDS} if form.customer_type else None
@@ -156,7 +159,10 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
 ) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
@@ -173,7 +179,7 @@ async def my_data_email(
 
 
 @post("/mina-uppgifter/profilval", status_code=303, include_in_schema=False)
-async def my_data_profile_switch(request: Request, rights: RightsService) -> Redirect:
+async def my_data_profile_switch(request: Request, rights: NamedDependency[RightsService]) -> Redirect:
     form = read_form(ProfileSwitchForm, await request.form())
     changes = ProfileChanges(profile_enabled=form.profile_enabled)
     await rights.rectify(principal_of(request).account_id, changes)
@@ -181,7 +187,9 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
-async def my_data_restriction(request: Request, rights: RightsService, ledger: LedgerService) -> Template | Redirect:
+async def my_data_restriction(
+    request: Request, rights: NamedDependency[RightsService], ledger: NamedDependency[LedgerService]
+) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
@@ -191,13 +199,13 @@ async def my_data_restriction(request: Request, rights: RightsService, ledger: L
 
 
 @post("/mina-uppgifter/samtycken/{kind:str}/aterkalla", status_code=303, include_in_schema=False)
-async def my_data_withdraw(request: Request, rights: RightsService, kind: FromPath[Kind]) -> Redirect:
+async def my_data_withdraw(request: Request, rights: NamedDependency[RightsService], kind: FromPath[Kind]) -> Redirect:
     await rights.withdraw_consent(principal_of(request).account_id, kind)
     return Redirect("/mina-uppgifter?klart=samtycke", status_code=303)
 
 
 @post("/mina-uppgifter/radering", status_code=303, include_in_schema=False)
-async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
+async def my_data_erasure(request: Request, rights: NamedDependency[RightsService]) -> Redirect:
     await rights.request_erasure(principal_of(request).account_id)
     return Redirect("/mina-uppgifter?klart=radering", status_code=303)
 
@@ -206,7 +214,9 @@ async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
 
 
 @get("/api/v1/me/data", tags=["privacy"], media_type="application/json")
-async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
+async def api_my_data(
+    request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
+) -> Response[bytes]:
     """Everything held about me (art. 15), table by table from the registry, each field with its description,
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
@@ -215,7 +225,9 @@ async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer
 
 
 @get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
-async def api_my_data_pdf(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
+async def api_my_data_pdf(
+    request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
+) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
     return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
 
@@ -238,7 +250,10 @@ class ProfileOut(msgspec.Struct):
 
 @patch("/api/v1/me/profile", tags=["privacy"])
 async def api_my_profile(
-    request: Request, rights: RightsService, accounts: AccountService, data: JSONBody[ProfileBody]
+    request: Request,
+    rights: NamedDependency[RightsService],
+    accounts: NamedDependency[AccountService],
+    data: JSONBody[ProfileBody],
 ) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
@@ -266,7 +281,9 @@ class RequestOut(msgspec.Struct):
 
 
 @post("/api/v1/me/restriction", status_code=201, tags=["privacy"])
-async def api_my_restriction(request: Request, rights: RightsService, data: JSONBody[RestrictionBody]) -> RequestOut:
+async def api_my_restriction(
+    request: Request, rights: NamedDependency[RightsService], data: JSONBody[RestrictionBody]
+) -> RequestOut:
     """Ask for restriction (art. 18): from now on my data is only stored (no marketing, profiling, sharing or
     newsletter export); a case for customer service is opened. I am told before it is lifted."""
     view = await rights.request_restriction(principal_of(request).account_id, data.reason)
@@ -285,7 +302,7 @@ class ConsentOut(msgspec.Struct):
 
 
 @get("/api/v1/me/consents", tags=["privacy"])
-async def api_my_consents(request: Request, rights: RightsService) -> list[ConsentOut]:
+async def api_my_consents(request: Request, rights: NamedDependency[RightsService]) -> list[ConsentOut]:
     """Every consent I gave (the account's and those given through the forms with my email), withdrawn ones too."""
     views = await rights.consents(principal_of(request).account_id)
     return [
@@ -300,14 +317,16 @@ class WithdrawnOut(msgspec.Struct):
 
 
 @post("/api/v1/me/consents/{kind:str}/withdraw", status_code=200, tags=["privacy"])
-async def api_withdraw_consent(request: Request, rights: RightsService, kind: FromPath[Kind]) -> WithdrawnOut:
+async def api_withdraw_consent(
+    request: Request, rights: NamedDependency[RightsService], kind: FromPath[Kind]
+) -> WithdrawnOut:
     """Withdraw every active consent of this kind (`newsletter`, …) in one call; 404 when none is active."""
     count = await rights.withdraw_consent(principal_of(request).account_id, kind)
     return WithdrawnOut(kind=kind, withdrawn=count)
 
 
 @post("/api/v1/me/erasure-request", status_code=201, tags=["privacy"])
-async def api_erasure_request(request: Request, rights: RightsService) -> RequestOut:
+async def api_erasure_request(request: Request, rights: NamedDependency[RightsService]) -> RequestOut:
     """Ask for erasure (art. 17). Customer service confirms my identity and carries it out within the deadline
     (one month from today). A second request while one is open returns the open one."""
     view = await rights.request_erasure(principal_of(request).account_id)

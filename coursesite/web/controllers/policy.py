@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
@@ -102,7 +103,7 @@ async def record_of_processing(request: Request) -> Template:
     include_in_schema=False,
     media_type="application/pdf",
 )
-async def record_of_processing_pdf(request: Request, pdf: PdfRenderer) -> Response[bytes]:
+async def record_of_processing_pdf(request: Request, pdf: NamedDependency[PdfRenderer]) -> Response[bytes]:
     content = await pdf.render(record_pdf(_record_context(request)))
     filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
     return Response(

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -135,7 +136,9 @@ def _date(text: str) -> date | None:
 
 
 @get("/kundtjanst", name="support", include_in_schema=False)
-async def index_page(request: Request, cases: CaseService, processor_notices: ProcessorNotices) -> Template:
+async def index_page(
+    request: Request, cases: NamedDependency[CaseService], processor_notices: NamedDependency[ProcessorNotices]
+) -> Template:
     views = await cases.open_cases(actor_id=principal_of(request).account_id, why="kundtjänst: öppna ärenden")
     overdue = [view for view in views if view.overdue]
     pending = await processor_notices.count_pending()
@@ -151,7 +154,7 @@ async def new_page() -> Template:
 
 
 @post("/kundtjanst/nytt", status_code=303, include_in_schema=False)
-async def new_submit(request: Request, cases: CaseService) -> Template | Redirect:
+async def new_submit(request: Request, cases: NamedDependency[CaseService]) -> Template | Redirect:
     form = read_form(NewCaseForm, await request.form())
     values = {
         "kind": form.kind,
@@ -236,7 +239,7 @@ async def _case_page(
 @get("/kundtjanst/arende/{case_id:int}", name="support_case", include_in_schema=False)
 async def case_page(
     request: Request,
-    cases: CaseService,
+    cases: NamedDependency[CaseService],
     case_id: FromPath[CaseId],
     klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
@@ -272,7 +275,9 @@ async def _act(
 
 
 @post("/kundtjanst/arende/{case_id:int}/anteckning", status_code=303, include_in_schema=False)
-async def note_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def note_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
     return await _act(
@@ -286,7 +291,9 @@ async def note_submit(request: Request, cases: CaseService, case_id: FromPath[Ca
 
 
 @post("/kundtjanst/arende/{case_id:int}/forlang", status_code=303, include_in_schema=False)
-async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def extend_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(ExtendForm, await request.form())
     values = {"reason": form.reason, "notified_on": form.notified_on}
     try:
@@ -303,7 +310,9 @@ async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[
 
 
 @post("/kundtjanst/arende/{case_id:int}/avsluta", status_code=303, include_in_schema=False)
-async def complete_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def complete_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(CompleteForm, await request.form())
     actor = principal_of(request).account_id
 
@@ -315,7 +324,9 @@ async def complete_submit(request: Request, cases: CaseService, case_id: FromPat
 
 
 @post("/kundtjanst/arende/{case_id:int}/avvisa", status_code=303, include_in_schema=False)
-async def reject_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def reject_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
 
@@ -333,7 +344,9 @@ def _rectification(values: dict[str, str]) -> tuple[dict[str, str], str | None]:
 
 
 @post("/kundtjanst/arende/{case_id:int}/ratta", status_code=303, include_in_schema=False)
-async def rectify_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def rectify_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(RectifyForm, await request.form())
     values = {name: getattr(form, name) for name in RECTIFIABLE}
     contact, email = _rectification(values)
@@ -349,7 +362,9 @@ async def rectify_submit(request: Request, cases: CaseService, case_id: FromPath
 
 
 @post("/kundtjanst/arende/{case_id:int}/hav-begransning", status_code=303, include_in_schema=False)
-async def lift_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def lift_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     principal = principal_of(request)
     return await _act(request, cases, case_id, lambda: cases.lift_restriction(case_id, principal), {}, done="havd")
 
@@ -370,7 +385,11 @@ async def _access_export(
 
 @get("/kundtjanst/arende/{case_id:int}/registerutdrag", include_in_schema=False)
 async def access_export_download(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[CaseId], format: ExportFormat = "json"
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    case_id: FromPath[CaseId],
+    format: ExportFormat = "json",
 ) -> Response[bytes]:
     return await _access_export(request, cases, pdf, case_id, format)
 
@@ -381,7 +400,7 @@ async def access_export_download(
 @get(PROCESSOR_PATH, name="support_processors", include_in_schema=False)
 async def processors_page(
     request: Request,
-    processor_notices: ProcessorNotices,
+    processor_notices: NamedDependency[ProcessorNotices],
     klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
 ) -> Template:
     notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
@@ -390,7 +409,7 @@ async def processors_page(
 
 @post(PROCESSOR_PATH + "/{notice_id:int}/utfort", status_code=303, include_in_schema=False)
 async def processor_done_submit(
-    request: Request, processor_notices: ProcessorNotices, notice_id: FromPath[NoticeId]
+    request: Request, processor_notices: NamedDependency[ProcessorNotices], notice_id: FromPath[NoticeId]
 ) -> Redirect:
     await processor_notices.mark_done(notice_id, actor_id=principal_of(request).account_id)
     return Redirect(f"{PROCESSOR_PATH}?klar={notice_id}", status_code=303)
@@ -462,7 +481,7 @@ def request_out(view: CaseView) -> SupportRequestOut:
 @get("/api/v1/support/requests", tags=["support"])
 async def api_requests(
     request: Request,
-    cases: CaseService,
+    cases: NamedDependency[CaseService],
     status: Annotated[
         str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")
     ] = None,
@@ -478,7 +497,7 @@ async def api_requests(
 
 @post("/api/v1/support/requests/{case_id:int}/complete", status_code=200, tags=["support"])
 async def api_complete(
-    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[CompleteBody]
+    request: Request, cases: NamedDependency[CaseService], case_id: CaseId, data: JSONBody[CompleteBody]
 ) -> CompletedOut:
     """Carry out and complete a request once the person's identity is confirmed: 400 unless `identity_verified` is
     true and `note` says what was done. An erasure request erases the account (accounting records are kept, restricted)
@@ -495,7 +514,11 @@ async def api_complete(
 
 @get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
 async def api_access_export(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: CaseId, format: ExportFormat = "json"
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    case_id: CaseId,
+    format: ExportFormat = "json",
 ) -> Response[bytes]:
     """For an access request (art. 15): the export to send the person, as JSON or (`format=pdf`) PDF, the same as
     GET /api/v1/me/data, for the account or for someone who only used the forms. 404 for anything but an access
@@ -517,7 +540,7 @@ class RectifiedOut(msgspec.Struct):
 
 @post("/api/v1/support/requests/{case_id:int}/rectify", status_code=200, tags=["support"])
 async def api_rectify(
-    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[RectifyBody]
+    request: Request, cases: NamedDependency[CaseService], case_id: CaseId, data: JSONBody[RectifyBody]
 ) -> RectifiedOut:
     """Carry out a rectification request once the person's identity is confirmed: correct the fields given (a field
     left out is not changed) on the linked account, or on the person row of someone who only used the forms.
@@ -531,7 +554,7 @@ async def api_rectify(
 
 
 @post("/api/v1/support/cases", status_code=201, tags=["support"])
-async def api_create_case(request: Request, cases: CaseService, data: JSONBody[CaseBody]) -> CaseOut:
+async def api_create_case(request: Request, cases: NamedDependency[CaseService], data: JSONBody[CaseBody]) -> CaseOut:
     """Register a case (`complaint`, `question`) or a data-subject request received by mail or phone (`access`,
     `rectification`, `restriction`, `erasure`: with `account_id` or `contact_email`, and a deadline one month from
     `received_on`). Free text refusing personnummer and card numbers: 400 per field, nothing stored."""
@@ -584,7 +607,9 @@ def processor_notice_out(view: NoticeView) -> ProcessorNoticeOut:
 
 
 @get("/api/v1/support/processor-notices", tags=["support"])
-async def api_processor_notices(request: Request, processor_notices: ProcessorNotices) -> list[ProcessorNoticeOut]:
+async def api_processor_notices(
+    request: Request, processor_notices: NamedDependency[ProcessorNotices]
+) -> list[ProcessorNoticeOut]:
     """What staff must still do at the newsletter processors (art. 19), oldest first: erase, correct, unsubscribe or
     pause the contact whose Kurssajten-ID is `subject_ref`. Reading the list is audited."""
     notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
@@ -593,7 +618,7 @@ async def api_processor_notices(request: Request, processor_notices: ProcessorNo
 
 @post("/api/v1/support/processor-notices/{notice_id:int}/done", status_code=200, tags=["support"])
 async def api_processor_notice_done(
-    request: Request, processor_notices: ProcessorNotices, notice_id: NoticeId
+    request: Request, processor_notices: NamedDependency[ProcessorNotices], notice_id: NoticeId
 ) -> ProcessorNoticeOut:
     """Mark a notice done once it is carried out at the processor; a rectification's values are then dropped.
     Marking it again changes nothing. 404 for an unknown id."""
