@@ -11,7 +11,6 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
-from coursesite.privacy import audit
 from coursesite.privacy.deadlines import is_overdue
 from coursesite.support.requests import ACCESS_SENT
 from tests.conftest import accounts
@@ -262,7 +261,7 @@ async def test_completing_an_erasure_request_erases_the_account_and_keeps_the_re
     detail = await cases.detail(view.id, actor_id=None)
     assert detail.identity_verified and detail.outcome and "Raderat" in detail.outcome
     assert all("Anna" not in note.text for note in detail.notes)  # the staff note named her: the erasure blanked it
-    rows = await audit.entries(subject_account=anna.account_id)
+    rows = await cases.audit.entries(subject_account=anna.account_id)
     assert {"erase", "change"} <= {row.action for row in rows}
 
 
@@ -272,7 +271,7 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
     await cases.add_note(view.id, staff.account_id, "Begärde legitimation.")
     await cases.extend(view.id, staff.account_id, reason="Väntar på legitimation.")
     await cases.complete(view.id, staff.account_id, identity_verified=True, note="Skickat.")
-    rows = await audit.entries(subject_account=anna.account_id)
+    rows = await cases.audit.entries(subject_account=anna.account_id)
     assert len(rows) == 4
     assert all(
         row.actor_id == staff.account_id and row.action == "change" and row.why == f"kundtjänst, ärende {view.id}"
