@@ -134,10 +134,22 @@ def catalog():
 
 
 @pytest.fixture
-def app(db, settings):
-    from coursesite.app import create_app
+def services(db, settings):
+    """The services the `app` fixture is built with (as create_app builds them, on the engine `db` bound): what a
+    test drives or reads besides the pages. A module changes the settings by overriding the `settings` fixture."""
+    from coursesite.app import build_services
 
-    return create_app(settings)
+    settings.validate()
+    return build_services(settings, db)
+
+
+@pytest.fixture
+def app(services, db):
+    from coursesite.app import build_app
+
+    app = build_app(services, db)
+    yield app
+    services.pdf.close()
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ def value_for(vector: str, limit: int | None) -> str:
 @dataclass
 class Site:
     app: Any
+    services: Any
     client: Any
     course: Any
     lessons: Path
@@ -374,7 +375,7 @@ async def user_agent_header(site: Site, value: str) -> Outcome:
 
     await site.app(scope, receive, send)
     assert status == [200]
-    await site.app.state.pageviews.flush()
+    await site.services.pageviews.flush()
     [row] = await PageView.select(PageView.user_agent)
     return Outcome(row["user_agent"] is not None, "")
 
@@ -485,16 +486,14 @@ def lessons(request, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(db, database_url, lessons):
-    from coursesite.app import create_app
-
-    return create_app(make_settings(database_url, lessons_dir=lessons))
+def settings(database_url, lessons):
+    return make_settings(database_url, lessons_dir=lessons)
 
 
 @pytest.fixture
-async def site(app, database_url, lessons, course, tmp_path):
+async def site(app, services, database_url, lessons, course, tmp_path):
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
-        yield Site(app, client, course, lessons, database_url, tmp_path)
+        yield Site(app, services, client, course, lessons, database_url, tmp_path)
 
 
 def marked_files(root: Path) -> list[str]:
