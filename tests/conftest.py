@@ -5,6 +5,7 @@ empty tables."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 from collections.abc import AsyncIterator
@@ -20,10 +21,11 @@ TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _cheap_password_hashing():
+def production_password_hasher():
     """Argon2id at its smallest cost in the tests: the production parameters take about 0.15 s a hash on these VMs,
-    and the suite hashes and checks hundreds of passwords. Production code is unchanged; the browser tests' server
-    (a separate process) keeps the real parameters."""
+    and the suite hashes and checks hundreds of passwords. Production code is unchanged (tests/unit/accounts/
+    test_passwords.py checks its parameters on this fixture's value, the hasher production uses); the browser tests'
+    server (a separate process) keeps the real parameters."""
     from argon2 import PasswordHasher
 
     from coursesite.accounts import passwords
@@ -31,7 +33,7 @@ def _cheap_password_hashing():
     original = passwords._hasher
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     passwords._dummy_hash.cache_clear()
-    yield
+    yield original
     passwords._hasher = original
     passwords._dummy_hash.cache_clear()
 
@@ -63,6 +65,10 @@ async def _reset_postgres(url: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        # A throwaway database: a commit need not wait for the disk (every connection the tests open is new, and
+        # takes the setting). Transactions behave the same; only a crash of the server could lose the last commits.
+        database = await connection.fetchval("SELECT current_database()")
+        await connection.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
     finally:
         await connection.close()
 
@@ -99,23 +105,27 @@ def settings(database_url) -> Settings:
     return make_settings(database_url)
 
 
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The run's one engine: the tables, the services and the apps of the tests all use it."""
+    from coursesite.db.engine import build_engine
+
+    return build_engine(make_settings(database_url).database)
+
+
 @pytest.fixture
-async def db(settings):
+async def db(engine):
     """Tables bound to the test database, emptied before the test."""
     from coursesite.db.billing import Invoice
-    from coursesite.db.engine import build_engine
     from coursesite.db.tables import TABLES, bind_tables
 
-    engine = build_engine(settings.database)
-    bind_tables(engine)
-    if _engine_name() == "postgres":
-        # One statement: a DELETE per table costs a new connection each (the tests run without a pool).
-        names = ", ".join(f'"{table._meta.tablename}"' for table in TABLES)
-        await TABLES[0].raw(f"TRUNCATE {names}")
-        return engine
-    await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
-    for table in reversed(TABLES):
-        await table.delete(force=True)
+    bind_tables(engine)  # again: a command run in-process or an app of a test's own binds them to an engine of its own
+    # One transaction, so one connection (the tests run without a pool). DELETE, not TRUNCATE: PostgreSQL's TRUNCATE
+    # of every table takes a quarter of a second, the DELETEs of a test's few rows about a millisecond.
+    async with engine.transaction():
+        await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
+        for table in reversed(TABLES):
+            await table.delete(force=True)
     return engine
 
 
@@ -133,23 +143,57 @@ def catalog():
     return CourseCatalog(REPO_ROOT / "lessons")
 
 
+class Sites:
+    """The services and the app for each settings a test asks for, built once per run on the run's engine: building
+    the Litestar app (every route's signature parsed) takes longer than most tests. Nothing of a test stays in them:
+    the services keep their state in the database, which `db` empties, and the page-view buffer is flushed after
+    each test. The few most recent settings are kept (a test with a lesson copy of its own has settings of its own);
+    the PDF workers of the rest are stopped."""
+
+    KEPT = 2
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.built: dict[str, tuple[Any, Any]] = {}
+
+    def get(self, settings: Settings) -> tuple[Any, Any]:
+        from coursesite.app import build_app, build_services
+
+        key = repr([(field.name, getattr(settings, field.name)) for field in dataclasses.fields(settings)])
+        if key not in self.built:
+            settings.validate()
+            services = build_services(settings, self.engine)
+            self.built[key] = (services, build_app(services, self.engine))
+            while len(self.built) > self.KEPT:
+                self.built.pop(next(iter(self.built)))[0].pdf.close()
+        else:
+            self.built[key] = self.built.pop(key)  # the most recently used last
+        return self.built[key]
+
+    def close(self) -> None:
+        for services, _ in self.built.values():
+            services.pdf.close()
+
+
+@pytest.fixture(scope="session")
+def sites(engine):
+    built = Sites(engine)
+    yield built
+    built.close()
+
+
 @pytest.fixture
-def services(db, settings):
-    """The services the `app` fixture is built with (as create_app builds them, on the engine `db` bound): what a
-    test drives or reads besides the pages. A module changes the settings by overriding the `settings` fixture."""
-    from coursesite.app import build_services
-
-    settings.validate()
-    return build_services(settings, db)
+def services(db, settings, sites):
+    """The services the `app` fixture is built with (as create_app builds them, on the run's engine): what a test
+    drives or reads besides the pages. A module changes the settings by overriding the `settings` fixture."""
+    return sites.get(settings)[0]
 
 
 @pytest.fixture
-def app(services, db):
-    from coursesite.app import build_app
-
-    app = build_app(services, db)
-    yield app
-    services.pdf.close()
+async def app(services, settings, sites):
+    yield sites.get(settings)[1]
+    # What a test left in the page-view buffer is stored with its own database, never in the next test's.
+    await services.pageviews.flush()
 
 
 @pytest.fixture
