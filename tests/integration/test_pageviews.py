@@ -25,8 +25,9 @@ def restore_clock():
 def recorder(services):
     """The app's recorder, with the background flush slowed down so a test decides when rows are stored."""
     pageviews = services.pageviews
-    pageviews.flush_seconds = 3600
-    return pageviews
+    configured, pageviews.flush_seconds = pageviews.flush_seconds, 3600
+    yield pageviews
+    pageviews.flush_seconds = configured
 
 
 async def asgi_get(

@@ -20,11 +20,18 @@ BASE_URL = "http://testserver.local"
 TWO_QUESTIONS = "::kvot:: Vad är 10 / 2? {#5:0}\n\n::sant:: Två plus två är fyra. {T}\n"
 
 
+@pytest.fixture(scope="module")
+def lessons_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("import") / "lessons"
+
+
 @pytest.fixture
-def lessons(tmp_path):
-    root = tmp_path / "lessons"
-    shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
-    return root
+def lessons(lessons_root):
+    """A fresh copy of lessons/ for each test, always at the same path: the tests share one app (the catalog reloads
+    when an import has left its stamp, which the fresh copy does not have)."""
+    shutil.rmtree(lessons_root, ignore_errors=True)
+    shutil.copytree(REPO_ROOT / "lessons", lessons_root, ignore=shutil.ignore_patterns(".revision*"))
+    return lessons_root
 
 
 @pytest.fixture

@@ -356,17 +356,9 @@ def lessons_copy(tmp_path):
 
 
 @pytest.fixture
-def services_on_copy(db, database_url, lessons_copy):
-    from coursesite.app import build_services
-
-    return build_services(make_settings(database_url, lessons_dir=lessons_copy), db)
-
-
-@pytest.fixture
-def app_on_copy(db, services_on_copy):
-    from coursesite.app import build_app
-
-    return build_app(services_on_copy, db)
+def site_on_copy(db, sites, database_url, lessons_copy):
+    """The services and the app on the copy of the lessons."""
+    return sites.get(make_settings(database_url, lessons_dir=lessons_copy))
 
 
 def change_key(lessons, old: str, new: str) -> None:
@@ -376,10 +368,10 @@ def change_key(lessons, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on_copy, services_on_copy, lessons_copy):
-    app = app_on_copy
-    catalog = services_on_copy.catalog
-    await services_on_copy.versions.record(catalog.course)  # `coursesite serve` does this at start
+async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(site_on_copy, lessons_copy):
+    services, app = site_on_copy
+    catalog = services.catalog
+    await services.versions.record(catalog.course)  # `coursesite serve` does this at start
     ids = {}
     for email, name, response in (("ada@example.se", "Ada", "6900"), ("max@example.se", "Max", "575")):
         async with AsyncTestClient(app=app, base_url=BASE_URL) as participant:
