@@ -93,7 +93,9 @@ def make_settings(database_url: str, **overrides) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         environment="test",
-        db_pool_size=0,  # the test client runs the app on its own event loop; pooled connections can't cross loops
+        # No pool for an app a test builds itself (create_app): its one pool would serve the test client's loop only,
+        # and the test's own queries run on another. The shared apps get one pool per loop (Sites, LoopPools).
+        db_pool_size=0,
         lessons_dir=REPO_ROOT / "lessons",
     )
     values.update(overrides)
@@ -105,28 +107,77 @@ def settings(database_url) -> Settings:
     return make_settings(database_url)
 
 
+POOL_SIZE = 4  # connections per event loop on PostgreSQL (tests/conftest.py: LoopPools)
+
+
+def loop_pooled_postgres(config: dict[str, Any]):
+    """A PostgreSQL engine with one small pool per event loop, for the tests: a test runs on a loop of its own and the
+    test client runs the app on another, and an asyncpg pool serves one loop only (production has one loop and one
+    pool). Without a pool every query opened a connection of its own, some fifty a test, about 10 ms each. The pool
+    is the loop's that is running; where none was started, a query opens a connection as before."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    class LoopPools(PostgresEngine):
+        def __init__(self, config: dict[str, Any]) -> None:
+            self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+            super().__init__(config=config)
+
+        @property  # type: ignore[override]
+        def pool(self) -> Any:
+            loop = _running_loop()
+            return self._pools.get(loop) if loop is not None else None
+
+        @pool.setter
+        def pool(self, value: Any) -> None:  # Piccolo sets it when a pool starts and to None when it closes
+            loop = _running_loop()
+            if loop is None:
+                return
+            if value is None:
+                self._pools.pop(loop, None)
+            else:
+                self._pools[loop] = value
+
+        async def start_connection_pool(self, **kwargs: Any) -> None:
+            await super().start_connection_pool(**{"min_size": 1, "max_size": POOL_SIZE} | kwargs)
+
+    return LoopPools(config)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 @pytest.fixture(scope="session")
 def engine(database_url):
     """The run's one engine: the tables, the services and the apps of the tests all use it."""
     from coursesite.db.engine import build_engine
 
-    return build_engine(make_settings(database_url).database)
+    database = make_settings(database_url).database
+    return loop_pooled_postgres({"dsn": database.dsn}) if database.engine == "postgres" else build_engine(database)
 
 
 @pytest.fixture
 async def db(engine):
-    """Tables bound to the test database, emptied before the test."""
+    """Tables bound to the test database, emptied before the test (on PostgreSQL, with a pool on the test's loop)."""
     from coursesite.db.billing import Invoice
     from coursesite.db.tables import TABLES, bind_tables
 
     bind_tables(engine)  # again: a command run in-process or an app of a test's own binds them to an engine of its own
-    # One transaction, so one connection (the tests run without a pool). DELETE, not TRUNCATE: PostgreSQL's TRUNCATE
-    # of every table takes a quarter of a second, the DELETEs of a test's few rows about a millisecond.
+    pooled = _engine_name() == "postgres"
+    if pooled:
+        await engine.start_connection_pool()
+    # One transaction, so one connection. DELETE, not TRUNCATE: PostgreSQL's TRUNCATE of every table takes a quarter
+    # of a second, the DELETEs of a test's few rows about a millisecond.
     async with engine.transaction():
         await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
         for table in reversed(TABLES):
             await table.delete(force=True)
-    return engine
+    yield engine
+    if pooled:
+        await engine.close_connection_pool()
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +213,8 @@ class Sites:
         key = repr([(field.name, getattr(settings, field.name)) for field in dataclasses.fields(settings)])
         if key not in self.built:
             settings.validate()
+            if _engine_name() == "postgres":  # the app opens a pool on the client's loop (see loop_pooled_postgres)
+                settings = dataclasses.replace(settings, db_pool_size=POOL_SIZE)
             services = build_services(settings, self.engine)
             self.built[key] = (services, build_app(services, self.engine))
             while len(self.built) > self.KEPT:
