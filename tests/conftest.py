@@ -65,8 +65,8 @@ async def _reset_postgres(url: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-        # A throwaway database: a commit need not wait for the disk (every connection the tests open is new, and
-        # takes the setting). Transactions behave the same; only a crash of the server could lose the last commits.
+        # A throwaway database: a commit need not wait for the disk (every connection the tests open comes after
+        # this, and takes the setting). Transactions behave the same; only a crash of the server loses commits.
         database = await connection.fetchval("SELECT current_database()")
         await connection.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
     finally:
