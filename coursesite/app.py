@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
@@ -14,6 +15,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.password_rule import common_passwords
@@ -61,22 +63,22 @@ MAX_REQUEST_BODY_BYTES = 256 * 1024
 
 
 def create_app(settings: Settings) -> Litestar:
+    """The app: the settings checked, the engine built and bound to every table, the services on it."""
     settings.validate()
-    catalog = CourseCatalog(settings.lessons_dir)  # refuses to start on broken content, naming the file
-    billing_config = load_billing_config(settings.billing_config)  # refuses to start on a wrong value, naming it
     engine = build_engine(settings.database)
     bind_tables(engine)
+    services = build_services(settings, engine)
+    # The services live as long as the app: their PDF workers stop with it.
+    return build_app(services, engine, on_shutdown=[services.pdf.close])
 
-    async def open_pool() -> None:
-        if isinstance(engine, PostgresEngine) and settings.db_pool_size:  # SQLite has no pool
-            await engine.start_connection_pool(max_size=settings.db_pool_size)
 
-    async def close_pool() -> None:
-        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
-            await engine.close_connection_pool()
-
+def build_services(settings: Settings, engine: Engine) -> Services:
+    """Every service, once, on `engine` (already bound to the tables). Refuses broken course content or billing
+    configuration, naming the file or the value."""
+    catalog = CourseCatalog(settings.lessons_dir)
+    billing_config = load_billing_config(settings.billing_config)
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
-    # The one Jinja environment: the pages (TemplateConfig below) and every PDF render with it.
+    # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
     pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
 
@@ -92,7 +94,7 @@ def create_app(settings: Settings) -> Litestar:
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
-    services = Services(
+    return Services(
         settings=settings,
         accounts=accounts,
         audit=audit_log,
@@ -122,9 +124,26 @@ def create_app(settings: Settings) -> Litestar:
         outbox=outbox,
         mail_sender=mail_sender,
     )
+
+
+def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Callable[[], Any]] = ()) -> Litestar:
+    """The Litestar app over `services`; `engine` is theirs (its pool opened on start-up, closed on shutdown).
+    `on_shutdown` runs last, after the app has stopped (create_app stops the PDF workers there; the tests build the
+    services and an app once, and stop the workers at the end of the run)."""
+    settings = services.settings
+    mail_sender = services.mail_sender
     # The sender loop in each worker (COURSESITE_MAIL_WORKER; off in an app a test builds unless it asks).
     mail_hooks = ([mail_sender.start], [mail_sender.stop]) if settings.mail_worker else ([], [])
-    app = Litestar(
+
+    async def open_pool() -> None:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:  # SQLite has no pool
+            await engine.start_connection_pool(max_size=settings.db_pool_size)
+
+    async def close_pool() -> None:
+        if isinstance(engine, PostgresEngine) and settings.db_pool_size:
+            await engine.close_connection_pool()
+
+    return Litestar(
         route_handlers=[
             *ROUTES,
             create_static_files_router(
@@ -135,8 +154,8 @@ def create_app(settings: Settings) -> Litestar:
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
-            SessionMiddleware(accounts),
-            PageViewMiddleware(pageviews),
+            SessionMiddleware(services.accounts),
+            PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -145,13 +164,13 @@ def create_app(settings: Settings) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
         ),
-        template_config=TemplateConfig(instance=Jinja.from_environment(environment)),
+        template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        on_startup=[open_pool, pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], pageviews.stop, close_pool, pdf.close],
+        on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -165,10 +184,3 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="debug"),
         debug=settings.debug,
     )
-    app.state.services = services
-    app.state.engine = engine
-    # Transitional: the accessors in web/deps.py and some controllers still read these; they go as handlers take
-    # their services as parameters.
-    for field in dataclasses.fields(services):
-        setattr(app.state, field.name, getattr(services, field.name))
-    return app

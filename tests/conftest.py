@@ -5,6 +5,7 @@ empty tables."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import re
 from collections.abc import AsyncIterator
@@ -20,10 +21,11 @@ TEST_SECRET = "test-secret-key-0123456789abcdef0123456789"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _cheap_password_hashing():
+def production_password_hasher():
     """Argon2id at its smallest cost in the tests: the production parameters take about 0.15 s a hash on these VMs,
-    and the suite hashes and checks hundreds of passwords. Production code is unchanged; the browser tests' server
-    (a separate process) keeps the real parameters."""
+    and the suite hashes and checks hundreds of passwords. Production code is unchanged (tests/unit/accounts/
+    test_passwords.py checks its parameters on this fixture's value, the hasher production uses); the browser tests'
+    server (a separate process) keeps the real parameters."""
     from argon2 import PasswordHasher
 
     from coursesite.accounts import passwords
@@ -31,7 +33,7 @@ def _cheap_password_hashing():
     original = passwords._hasher
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     passwords._dummy_hash.cache_clear()
-    yield
+    yield original
     passwords._hasher = original
     passwords._dummy_hash.cache_clear()
 
@@ -63,6 +65,10 @@ async def _reset_postgres(url: str) -> None:
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        # A throwaway database: a commit need not wait for the disk (every connection the tests open comes after
+        # this, and takes the setting). Transactions behave the same; only a crash of the server loses commits.
+        database = await connection.fetchval("SELECT current_database()")
+        await connection.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = off')
     finally:
         await connection.close()
 
@@ -87,7 +93,9 @@ def make_settings(database_url: str, **overrides) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         environment="test",
-        db_pool_size=0,  # the test client runs the app on its own event loop; pooled connections can't cross loops
+        # No pool for an app a test builds itself (create_app): its one pool would serve the test client's loop only,
+        # and the test's own queries run on another. The shared apps get one pool per loop (Sites, LoopPools).
+        db_pool_size=0,
         lessons_dir=REPO_ROOT / "lessons",
     )
     values.update(overrides)
@@ -99,24 +107,77 @@ def settings(database_url) -> Settings:
     return make_settings(database_url)
 
 
-@pytest.fixture
-async def db(settings):
-    """Tables bound to the test database, emptied before the test."""
-    from coursesite.db.billing import Invoice
+POOL_SIZE = 4  # connections per event loop on PostgreSQL (tests/conftest.py: LoopPools)
+
+
+def loop_pooled_postgres(config: dict[str, Any]):
+    """A PostgreSQL engine with one small pool per event loop, for the tests: a test runs on a loop of its own and the
+    test client runs the app on another, and an asyncpg pool serves one loop only (production has one loop and one
+    pool). Without a pool every query opened a connection of its own, some fifty a test, about 10 ms each. The pool
+    is the loop's that is running; where none was started, a query opens a connection as before."""
+    from piccolo.engine.postgres import PostgresEngine
+
+    class LoopPools(PostgresEngine):
+        def __init__(self, config: dict[str, Any]) -> None:
+            self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+            super().__init__(config=config)
+
+        @property  # type: ignore[override]
+        def pool(self) -> Any:
+            loop = _running_loop()
+            return self._pools.get(loop) if loop is not None else None
+
+        @pool.setter
+        def pool(self, value: Any) -> None:  # Piccolo sets it when a pool starts and to None when it closes
+            loop = _running_loop()
+            if loop is None:
+                return
+            if value is None:
+                self._pools.pop(loop, None)
+            else:
+                self._pools[loop] = value
+
+        async def start_connection_pool(self, **kwargs: Any) -> None:
+            await super().start_connection_pool(**{"min_size": 1, "max_size": POOL_SIZE} | kwargs)
+
+    return LoopPools(config)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The run's one engine: the tables, the services and the apps of the tests all use it."""
     from coursesite.db.engine import build_engine
+
+    database = make_settings(database_url).database
+    return loop_pooled_postgres({"dsn": database.dsn}) if database.engine == "postgres" else build_engine(database)
+
+
+@pytest.fixture
+async def db(engine):
+    """Tables bound to the test database, emptied before the test (on PostgreSQL, with a pool on the test's loop)."""
+    from coursesite.db.billing import Invoice
     from coursesite.db.tables import TABLES, bind_tables
 
-    engine = build_engine(settings.database)
-    bind_tables(engine)
-    if _engine_name() == "postgres":
-        # One statement: a DELETE per table costs a new connection each (the tests run without a pool).
-        names = ", ".join(f'"{table._meta.tablename}"' for table in TABLES)
-        await TABLES[0].raw(f"TRUNCATE {names}")
-        return engine
-    await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
-    for table in reversed(TABLES):
-        await table.delete(force=True)
-    return engine
+    bind_tables(engine)  # again: a command run in-process or an app of a test's own binds them to an engine of its own
+    pooled = _engine_name() == "postgres"
+    if pooled:
+        await engine.start_connection_pool()
+    # One transaction, so one connection. DELETE, not TRUNCATE: PostgreSQL's TRUNCATE of every table takes a quarter
+    # of a second, the DELETEs of a test's few rows about a millisecond.
+    async with engine.transaction():
+        await Invoice.delete().where(Invoice.credited_invoice.is_not_null())  # credit notes before what they credit
+        for table in reversed(TABLES):
+            await table.delete(force=True)
+    yield engine
+    if pooled:
+        await engine.close_connection_pool()
 
 
 @pytest.fixture(scope="session")
@@ -133,11 +194,59 @@ def catalog():
     return CourseCatalog(REPO_ROOT / "lessons")
 
 
-@pytest.fixture
-def app(db, settings):
-    from coursesite.app import create_app
+class Sites:
+    """The services and the app for each settings a test asks for, built once per run on the run's engine: building
+    the Litestar app (every route's signature parsed) takes longer than most tests. Nothing of a test stays in them:
+    the services keep their state in the database, which `db` empties, and the page-view buffer is flushed after
+    each test. The few most recent settings are kept (a test with a lesson copy of its own has settings of its own);
+    the PDF workers of the rest are stopped."""
 
-    return create_app(settings)
+    KEPT = 2
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.built: dict[str, tuple[Any, Any]] = {}
+
+    def get(self, settings: Settings) -> tuple[Any, Any]:
+        from coursesite.app import build_app, build_services
+
+        key = repr([(field.name, getattr(settings, field.name)) for field in dataclasses.fields(settings)])
+        if key not in self.built:
+            settings.validate()
+            if _engine_name() == "postgres":  # the app opens a pool on the client's loop (see loop_pooled_postgres)
+                settings = dataclasses.replace(settings, db_pool_size=POOL_SIZE)
+            services = build_services(settings, self.engine)
+            self.built[key] = (services, build_app(services, self.engine))
+            while len(self.built) > self.KEPT:
+                self.built.pop(next(iter(self.built)))[0].pdf.close()
+        else:
+            self.built[key] = self.built.pop(key)  # the most recently used last
+        return self.built[key]
+
+    def close(self) -> None:
+        for services, _ in self.built.values():
+            services.pdf.close()
+
+
+@pytest.fixture(scope="session")
+def sites(engine):
+    built = Sites(engine)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def services(db, settings, sites):
+    """The services the `app` fixture is built with (as create_app builds them, on the run's engine): what a test
+    drives or reads besides the pages. A module changes the settings by overriding the `settings` fixture."""
+    return sites.get(settings)[0]
+
+
+@pytest.fixture
+async def app(services, settings, sites):
+    yield sites.get(settings)[1]
+    # What a test left in the page-view buffer is stored with its own database, never in the next test's.
+    await services.pageviews.flush()
 
 
 @pytest.fixture
@@ -268,14 +377,22 @@ def billing(db):
 PUBLIC_URL = "https://kurs.example.se"  # COURSESITE_PUBLIC_URL of the mail fixtures: every link in a message
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, collecting messages (tests/support.py: SmtpServer)."""
+@pytest.fixture(scope="session")
+def smtp_server_for_run():
+    """One real SMTP server (aiosmtpd) per run, so the app delivering to it is built once (see Sites)."""
     from tests.support import SmtpServer
 
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server(smtp_server_for_run):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, collecting messages (tests/support.py: SmtpServer),
+    empty at the start of each test."""
+    smtp_server_for_run.reset()
+    return smtp_server_for_run
 
 
 @pytest.fixture
@@ -287,12 +404,20 @@ def smtp_settings(settings, smtp_server) -> Settings:
 
 
 @pytest.fixture
-def smtp_app(db, smtp_settings):
-    """The app, sending its mail to smtp_server. Its sender loop is off: a test delivers with
-    tests/support.py: deliver(app, smtp_server)."""
-    from coursesite.app import create_app
+def smtp_services(db, smtp_settings, sites):
+    """The services of `smtp_app`."""
+    return sites.get(smtp_settings)[0]
 
-    return create_app(smtp_settings)
+
+@pytest.fixture
+async def smtp_app(smtp_services, smtp_settings, sites):
+    """The app, sending its mail to smtp_server. Its sender loop is off: a test delivers with
+    tests/support.py: deliver(app, smtp_server), which finds the services on the app's state (set here, by the test
+    only: the site itself hands services to handlers by dependency injection)."""
+    app = sites.get(smtp_settings)[1]
+    app.state.services = smtp_services
+    yield app
+    await smtp_services.pageviews.flush()
 
 
 @pytest.fixture

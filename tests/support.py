@@ -544,6 +544,12 @@ class SmtpServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
+    def reset(self) -> None:
+        """Forget what earlier tests received or asked to refuse."""
+        self.messages.clear()
+        self.envelopes.clear()
+        self._refusals.clear()
+
     def refuse(self, reply: str, times: int = 1) -> None:
         self._refusals += [reply] * times
 

@@ -4,14 +4,15 @@
     .venv/bin/python -m bench.billing.generate --invoices 100000 \
         --database-url postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench
 
-The rows are the ones InvoicingService._issue and the payment flows write, built with the same helpers and the real
-billing configuration (coursesite/billing/billing.toml):
+The rows are the ones InvoicingService and the payment flows write, the invoices and credit notes built with the
+same row builders (coursesite/billing/records.py: buyer_of, credit_lines, document_row) and the real billing
+configuration (coursesite/billing/billing.toml):
 - one participant account per invoice, with its customer row (85 % private, 15 % company) and its enrolment;
 - invoices of series "A" for --year (default: last year), issue dates spread over the year, numbered 1..N in issue
   order ("2025-00001" … "2025-102000", 5 digits or more), OCR from ocr_for_invoice_number, 30 days to pay,
   10 000 kr + 25 % VAT = 12 500 kr, no öresutjämning;
 - credit notes for about 2 % of the invoices, a few days after them, in the same number series: three quarters credit
-  the whole invoice (its lines negated), a quarter 2 500 kr of it (InvoicingService._partial_lines);
+  the whole invoice (its lines negated), a quarter 2 500 kr of it (records.credit_lines);
 - payments for about 80 % of the rest: most pay in full, some pay part (half of those pay the rest later); 90 % come
   from BgMax files (one file per banking day), 10 % by hand; plus a few unmatched BgMax payments (invoice NULL);
 - invoice_counter set to the last sequence of the year, so a later enrolment that year continues the series;
@@ -25,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import hashlib
-import json
 import os
 import random
 import subprocess
@@ -44,12 +43,11 @@ sys.path.insert(0, str(REPO))
 
 from bench.scale.generate import FIRST_NAMES, LAST_NAMES, ensure_database, migrate  # noqa: E402
 from coursesite.billing.config import load_billing_config  # noqa: E402
-from coursesite.billing.document import Buyer, CustomerType  # noqa: E402
-from coursesite.billing.enrolment import TERMS_VERSION  # noqa: E402
-from coursesite.billing.money import Line, compute_totals, split_gross  # noqa: E402
-from coursesite.billing.ocr import ocr_for_invoice_number  # noqa: E402
+from coursesite.billing.document import CustomerType, DocumentKind  # noqa: E402
+from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails  # noqa: E402
+from coursesite.billing.money import Line  # noqa: E402
+from coursesite.billing.records import buyer_of, credit_lines, document_row  # noqa: E402
 from coursesite.billing.records import invoice_number as _number  # noqa: E402
-from coursesite.billing.records import lines_data as _lines_data  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench"
 FINANCE_EMAIL = "ekonomi-bench@example.se"
@@ -172,15 +170,13 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
     """All rows, as tuples in the COPY column order."""
     rng = random.Random(seed)
     config = load_billing_config()
-    seller = json.dumps(dataclasses.asdict(config.seller), ensure_ascii=False)
-    line = Line(config.description, 1, config.price_ore, config.vat_rate)
-    invoice_lines = (line,)
-    invoice_totals = compute_totals(invoice_lines, round_to_krona=config.round_to_krona)
+    invoice_lines = (Line(config.description, 1, config.price_ore, config.vat_rate),)
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
     days = (last_day - first_day).days + 1
 
     accounts, customers, enrollments = [], [], []
-    documents: list[tuple[date, Any, dict[str, Any]]] = []  # (issue_date, order, fields) — numbered afterwards
+    # (issue date, created, kind, participant, buyer, credited öre incl. VAT or None, reason): numbered afterwards
+    documents: list[tuple[date, datetime, DocumentKind, int, Any, int | None, str | None]] = []
     for n in range(1, count + 1):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         issued = first_day + timedelta(days=rng.randrange(days))
@@ -192,117 +188,79 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
         postal, city = rng.choice(CITIES)
         address = f"{rng.choice(STREETS)} {rng.randint(1, 120)}"
         company = rng.random() < 0.15
-        person = f"{first} {last}"
-        company_name = f"{last}s {rng.choice(COMPANIES)} AB" if company else None
-        org_number = rng.choice(COMPANY_ORG_NUMBERS) if company and rng.random() < 0.8 else None
-        reference = person if company and rng.random() < 0.5 else None
-        customer_type = CustomerType.COMPANY if company else CustomerType.PRIVATE
-        customers.append(
-            (n, n, customer_type.value, company_name, org_number, reference, address, postal, city, created)
-        )
-        enrollments.append((n, n, TERMS_VERSION, created, created))
-        buyer = Buyer(
-            customer_type=customer_type,
-            name=company_name or person,
-            contact_name=person,
+        details = BillingDetails(
+            customer_type=CustomerType.COMPANY if company else CustomerType.PRIVATE,
+            company_name=f"{last}s {rng.choice(COMPANIES)} AB" if company else None,
+            org_number=rng.choice(COMPANY_ORG_NUMBERS) if company and rng.random() < 0.8 else None,
+            reference=f"{first} {last}" if company and rng.random() < 0.5 else None,
             address_line=address,
             postal_code=postal,
             city=city,
-            email=email,
-            org_number=org_number,
-            reference=reference,
         )
-        buyer_json = json.dumps(dataclasses.asdict(buyer) | {"customer_type": customer_type.value}, ensure_ascii=False)
-        documents.append(
+        customers.append(
             (
-                issued,
+                n,
+                n,
+                details.customer_type.value,
+                details.company_name,
+                details.org_number,
+                details.reference,
+                details.address_line,
+                postal,
+                city,
                 created,
-                {
-                    "kind": "invoice",
-                    "account": n,
-                    "buyer": buyer_json,
-                    "lines": invoice_lines,
-                    "totals": invoice_totals,
-                    "participant": n,
-                },
             )
         )
+        enrollments.append((n, n, TERMS_VERSION, created, created))
+        buyer = buyer_of(first, last, email, details)
+        documents.append((issued, created, DocumentKind.INVOICE, n, buyer, None, None))
         if rng.random() < 0.02:  # a credit note a few days later, in the same series
             credit_day = min(issued + timedelta(days=rng.randint(1, 20)), last_day)
-            if rng.random() < 0.75:
-                lines = tuple(dataclasses.replace(line, unit_price_ore=-line.unit_price_ore) for line in invoice_lines)
-                reason = rng.choice(REASONS_FULL)
-            else:
-                lines = (
-                    Line("Kreditering av faktura {number}", 1, -split_gross(250_000, config.vat_rate), config.vat_rate),
-                )
-                reason = REASON_PARTIAL
+            whole = rng.random() < 0.75
+            reason = rng.choice(REASONS_FULL) if whole else REASON_PARTIAL
             documents.append(
                 (
                     credit_day,
                     max(_at(credit_day, rng), created + timedelta(hours=1)),
-                    {
-                        "kind": "credit_note",
-                        "account": n,
-                        "buyer": buyer_json,
-                        "lines": lines,
-                        "totals": compute_totals(lines, round_to_krona=config.round_to_krona),
-                        "reason": reason,
-                        "participant": n,
-                    },
+                    DocumentKind.CREDIT_NOTE,
+                    n,
+                    buyer,
+                    None if whole else 250_000,
+                    reason,
                 )
             )
 
     documents.sort(key=lambda d: (d[0], d[1]))
-    invoices, invoice_of = [], {}  # participant → (id, number, ocr, total, issue date, credited öre)
-    for sequence, (issued, created, doc) in enumerate(documents, start=1):
-        number = _number(year, sequence)
-        is_invoice = doc["kind"] == "invoice"
-        credited_id = None
-        lines = doc["lines"]
-        if is_invoice:
-            invoice_of[doc["participant"]] = [
-                sequence,
-                number,
-                ocr_for_invoice_number(number),
-                doc["totals"].total_ore,
-                issued,
-                0,
-            ]
-        else:
-            target = invoice_of[doc["participant"]]
-            credited_id = target[0]
-            target[5] += -doc["totals"].total_ore
-            if lines[0].description.startswith("Kreditering av faktura"):
-                lines = (dataclasses.replace(lines[0], description=f"Kreditering av faktura {target[1]}"),)
-        totals = doc["totals"]
-        invoices.append(
-            (
-                sequence,
-                doc["kind"],
-                config.series,
-                year,
-                sequence,
-                number,
-                ocr_for_invoice_number(number) if is_invoice else None,
-                doc["account"],
-                credited_id,
-                doc.get("reason"),
-                issued,
-                issued,
-                issued + timedelta(days=config.payment_terms_days) if is_invoice else None,
-                doc["buyer"],
-                seller,
-                _lines_data(lines),
-                totals.net_ore,
-                totals.vat_ore,
-                totals.rounding_ore,
-                totals.total_ore,
-                "SEK",
-                config.payment_terms_days,
-                created,
+    invoices, invoice_of = [], {}  # participant → [id, number, ocr, total, issue date, credited öre]
+    for sequence, (issued, created, kind, participant, buyer, credit_ore, reason) in enumerate(documents, start=1):
+        if kind is DocumentKind.INVOICE:
+            row = document_row(
+                config,
+                kind,
+                sequence=sequence,
+                issued_on=issued,
+                account_id=participant,
+                buyer=buyer,
+                lines=invoice_lines,
+                created_at=created,
             )
-        )
+            invoice_of[participant] = [sequence, row["number"], row["ocr"], row["total_ore"], issued, 0]
+        else:
+            target = invoice_of[participant]
+            row = document_row(
+                config,
+                kind,
+                sequence=sequence,
+                issued_on=issued,
+                account_id=participant,
+                buyer=buyer,
+                lines=credit_lines(target[1], invoice_lines, credit_ore),
+                created_at=created,
+                credited_id=target[0],
+                reason=reason,
+            )
+            target[5] += -row["total_ore"]
+        invoices.append((sequence, *(row[column] for column in INVOICE_COLUMNS[1:])))
 
     payments, payment_id = [], 0
     counts = {"paid_in_full": 0, "partly_paid": 0, "paid_in_two": 0, "unpaid": 0, "credited_in_full": 0}

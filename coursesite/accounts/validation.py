@@ -41,7 +41,6 @@ from typing import Literal
 
 from coursesite.accounts.password_rule import PasswordRefused, check_password
 from coursesite.core.text import MSG_CONTROL, TextRefused, TextRule, clean_text, has_forbidden_characters
-from coursesite.privacy.pii import find_forbidden, refusal_message
 
 __all__ = [
     "MSG_CONTROL",  # the one rule's message (core/text.py), re-exported for the forms that name it
@@ -324,20 +323,3 @@ def validate_profile(
         mobile=_run(errors, "mobile", normalise_mobile, mobile, optional=True),
     )
     return cleaned, errors
-
-
-# --- transitional -----------------------------------------------------------------------------------------------------
-# billing/enrolment.py and privacy/rights.py still import these; they go when those modules use core/text.py directly.
-
-_has_forbidden_chars = has_forbidden_characters
-
-
-def _text(value: str | None) -> str:
-    """``None`` -> ``""``; otherwise trimmed and NFC-normalised."""
-    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
-
-
-def _refuse_pii(value: str, subject: str) -> None:
-    findings = find_forbidden(value)
-    if findings:
-        raise PersonalNumberRefused(refusal_message(findings, subject))

@@ -10,19 +10,17 @@ placing payments is billing/payments.py, the SIE, CSV and UBL files are billing/
 from __future__ import annotations
 
 import dataclasses
-import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from piccolo.engine.base import Engine
 
 from coursesite.accounts.service import Principal
 from coursesite.billing.config import BillingConfig
-from coursesite.billing.document import Buyer, CustomerType, DocumentKind
+from coursesite.billing.document import Buyer, DocumentKind
 from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
 from coursesite.billing.ledger import LedgerService
-from coursesite.billing.money import Line, compute_totals, split_gross
-from coursesite.billing.ocr import ocr_for_invoice_number
-from coursesite.billing.records import buyer_from, invoice_number, lines_data, lines_from
+from coursesite.billing.money import Line
+from coursesite.billing.records import buyer_from, buyer_of, credit_lines, document_row, lines_from
 from coursesite.billing.status import creditable_ore
 from coursesite.core import clock
 from coursesite.core.clock import today
@@ -92,7 +90,7 @@ class InvoicingService:
                     account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now
                 )
             )
-            buyer = self._buyer(principal, details)
+            buyer = buyer_of(principal.first_name, principal.last_name, principal.email, details)
             line = Line(self.config.description, 1, self.config.price_ore, self.config.vat_rate)
             return await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
 
@@ -113,21 +111,6 @@ class InvoicingService:
             await Customer.insert(
                 Customer({column: v for column, v in values.items()} | {Customer.account: account_id})
             )
-
-    def _buyer(self, principal: Principal, details: BillingDetails) -> Buyer:
-        person = f"{principal.first_name} {principal.last_name}"
-        company = details.customer_type is CustomerType.COMPANY
-        return Buyer(
-            customer_type=details.customer_type,
-            name=details.company_name if company and details.company_name else person,
-            contact_name=person,
-            address_line=details.address_line,
-            postal_code=details.postal_code,
-            city=details.city,
-            email=principal.email,
-            org_number=details.org_number,
-            reference=details.reference,
-        )
 
     # -- numbering and issuing
 
@@ -157,40 +140,20 @@ class InvoicingService:
         reason: str | None = None,
     ) -> IssuedInvoice:
         issued_on = today()
-        sequence = await self._next_sequence(issued_on.year)
-        number = invoice_number(issued_on.year, sequence)
-        totals = compute_totals(lines, round_to_krona=self.config.round_to_krona)
-        is_invoice = kind is DocumentKind.INVOICE
-        ocr = ocr_for_invoice_number(number) if is_invoice else None
-        due = issued_on + timedelta(days=self.config.payment_terms_days) if is_invoice else None
-        buyer_data = dataclasses.asdict(buyer) | {"customer_type": buyer.customer_type.value}
-        await Invoice.insert(
-            Invoice(
-                kind=kind.value,
-                series=self.config.series,
-                year=issued_on.year,
-                sequence=sequence,
-                number=number,
-                ocr=ocr,
-                account=account_id,
-                credited_invoice=credited_id,
-                reason=reason,
-                issue_date=issued_on,
-                supply_date=issued_on,
-                due_date=due,
-                buyer=json.dumps(buyer_data, ensure_ascii=False),
-                seller=json.dumps(dataclasses.asdict(self.config.seller), ensure_ascii=False),
-                lines=lines_data(lines),
-                net_ore=totals.net_ore,
-                vat_ore=totals.vat_ore,
-                rounding_ore=totals.rounding_ore,
-                total_ore=totals.total_ore,
-                currency="SEK",
-                payment_terms_days=self.config.payment_terms_days,
-                created_at=clock.now(),
-            )
+        row = document_row(
+            self.config,
+            kind,
+            sequence=await self._next_sequence(issued_on.year),
+            issued_on=issued_on,
+            account_id=account_id,
+            buyer=buyer,
+            lines=lines,
+            created_at=clock.now(),
+            credited_id=credited_id,
+            reason=reason,
         )
-        return IssuedInvoice(number=number, ocr=ocr, total_ore=totals.total_ore, due_date=due)
+        await Invoice.insert(Invoice(**row))
+        return IssuedInvoice(number=row["number"], ocr=row["ocr"], total_ore=row["total_ore"], due_date=row["due_date"])
 
     # -- credit notes
 
@@ -219,21 +182,14 @@ class InvoicingService:
                     f"Beloppet måste vara större än 0 och högst {remaining // 100} kr.",
                     field_errors={"amount_ore": "Utanför det som går att kreditera."},
                 )
-            lines = lines_from(row["lines"])
-            if credited == 0 and amount_ore in (None, remaining):
-                # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
-                credit_lines = tuple(dataclasses.replace(line, unit_price_ore=-line.unit_price_ore) for line in lines)
-            else:
-                credit_lines = self._partial_lines(number, remaining if amount_ore is None else amount_ore, lines)
+            # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
+            whole = credited == 0 and amount_ore in (None, remaining)
+            gross_ore = None if whole else remaining if amount_ore is None else amount_ore
             return await self._issue(
                 DocumentKind.CREDIT_NOTE,
                 row["account"],
                 buyer_from(row["buyer"]),
-                credit_lines,
+                credit_lines(number, lines_from(row["lines"]), gross_ore),
                 credited_id=row["id"],
                 reason=reason,
             )
-
-    def _partial_lines(self, number: str, gross_ore: int, lines: tuple[Line, ...]) -> tuple[Line, ...]:
-        rate = lines[0].vat_rate
-        return (Line(f"Kreditering av faktura {number}", 1, -split_gross(gross_ore, rate), rate),)

@@ -1,5 +1,6 @@
-"""How an issued invoice or credit note is stored and read back. Pure: the invoice number's format, the lines as
-JSON, and the document the PDF, UBL, CSV and SIE read, rebuilt from a stored row without recomputing anything.
+"""How an issued invoice or credit note is stored and read back. Pure: the invoice number's format, the buyer, a
+credit note's lines, the row as stored (lines as JSON, snapshots of buyer and seller), and the document the PDF,
+UBL, CSV and SIE read, rebuilt from a stored row without recomputing anything.
 
 The issuing service writes rows with these helpers; the ledger reads them back with them; the billing benchmark
 (bench/billing/generate.py) writes its rows with them too, so its data is what the site would have written.
@@ -7,13 +8,18 @@ The issuing service writes rows with these helpers; the ledger reads them back w
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from coursesite.billing.config import BillingConfig
 from coursesite.billing.document import Buyer, CustomerType, DocumentKind, InvoiceDocument, Seller
-from coursesite.billing.money import Line, Totals, VatAmount, compute_totals
+from coursesite.billing.enrolment import BillingDetails
+from coursesite.billing.money import Line, Totals, VatAmount, compute_totals, split_gross
+from coursesite.billing.ocr import ocr_for_invoice_number
 
 
 def invoice_number(year: int, sequence: int) -> str:
@@ -35,6 +41,78 @@ def lines_data(lines: tuple[Line, ...]) -> str:
         ],
         ensure_ascii=False,
     )
+
+
+def buyer_of(first_name: str, last_name: str, email: str, details: BillingDetails) -> Buyer:
+    """The buyer an enrolment's invoice names: the company when there is one, else the person, who is the contact."""
+    person = f"{first_name} {last_name}"
+    company = details.customer_type is CustomerType.COMPANY
+    return Buyer(
+        customer_type=details.customer_type,
+        name=details.company_name if company and details.company_name else person,
+        contact_name=person,
+        address_line=details.address_line,
+        postal_code=details.postal_code,
+        city=details.city,
+        email=email,
+        org_number=details.org_number,
+        reference=details.reference,
+    )
+
+
+def credit_lines(number: str, lines: tuple[Line, ...], gross_ore: int | None) -> tuple[Line, ...]:
+    """A credit note's lines for invoice `number`: its `lines` negated (the whole invoice, `gross_ore` None), or one
+    line of `gross_ore` including VAT at the first line's rate (part of it)."""
+    if gross_ore is None:
+        return tuple(dataclasses.replace(line, unit_price_ore=-line.unit_price_ore) for line in lines)
+    rate = lines[0].vat_rate
+    return (Line(f"Kreditering av faktura {number}", 1, -split_gross(gross_ore, rate), rate),)
+
+
+def document_row(
+    config: BillingConfig,
+    kind: DocumentKind,
+    *,
+    sequence: int,
+    issued_on: date,
+    account_id: int | None,
+    buyer: Buyer,
+    lines: tuple[Line, ...],
+    created_at: datetime,
+    credited_id: int | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one `invoice` row (all but its id): number, OCR and due date (an invoice's only), the buyer and
+    seller snapshots, the lines and the totals they make under `config`."""
+    number = invoice_number(issued_on.year, sequence)
+    totals = compute_totals(lines, round_to_krona=config.round_to_krona)
+    is_invoice = kind is DocumentKind.INVOICE
+    return {
+        "kind": kind.value,
+        "series": config.series,
+        "year": issued_on.year,
+        "sequence": sequence,
+        "number": number,
+        "ocr": ocr_for_invoice_number(number) if is_invoice else None,
+        "account": account_id,
+        "credited_invoice": credited_id,
+        "reason": reason,
+        "issue_date": issued_on,
+        "supply_date": issued_on,
+        "due_date": issued_on + timedelta(days=config.payment_terms_days) if is_invoice else None,
+        "buyer": json.dumps(
+            dataclasses.asdict(buyer) | {"customer_type": buyer.customer_type.value}, ensure_ascii=False
+        ),
+        "seller": json.dumps(dataclasses.asdict(config.seller), ensure_ascii=False),
+        "lines": lines_data(lines),
+        "net_ore": totals.net_ore,
+        "vat_ore": totals.vat_ore,
+        "rounding_ore": totals.rounding_ore,
+        "total_ore": totals.total_ore,
+        "currency": "SEK",
+        "payment_terms_days": config.payment_terms_days,
+        "created_at": created_at,
+    }
 
 
 def lines_from(data: list[dict[str, Any]]) -> tuple[Line, ...]:

@@ -102,7 +102,7 @@ def login_window_retention_sv(login_window_seconds: int) -> str:
 @dataclass(frozen=True)
 class ConfiguredPeriods:
     """The retention periods an operator sets (settings.py), which the retention texts state. Built from the settings
-    by the caller (web/deps.py: configured_periods); this module reads no settings."""
+    by the caller (web/deps.py: periods_of); this module reads no settings."""
 
     ip_days: int  # COURSESITE_PAGE_VIEW_IP_DAYS
     page_view_months: int  # COURSESITE_PAGE_VIEW_RETENTION_MONTHS

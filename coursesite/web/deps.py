@@ -15,14 +15,13 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
-from coursesite.accounts.service import AccountService, LoginPolicy, Principal
+from coursesite.accounts.service import AccountService, Principal
 from coursesite.accounts.tokens import TokenService
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
 from coursesite.billing.payments import PaymentService
 from coursesite.certificates.service import CertificateService
-from coursesite.course.model import Course
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.outbox import MailOutbox
@@ -90,54 +89,18 @@ def _constant(value: Any) -> Provide:
     return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
 
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def course_of(request: Request) -> Course:
-    return request.app.state.catalog.course
-
-
-def answers_of(request: Request) -> AnswerService:
-    return request.app.state.answers
-
-
-def billing_of(request: Request) -> InvoicingService:
-    """Transitional: the enrolment side of billing (is_enrolled, customer, config). Take ``invoicing`` instead."""
-    return request.app.state.invoicing
-
-
-def review_of(request: Request) -> ReviewService:
-    return request.app.state.review
-
-
 def principal_of(request: Request) -> Principal:
     principal = request.scope.get("user")
     assert principal is not None, "guarded by guards.logged_in"
     return principal
 
 
-def login_policy(request: Request) -> LoginPolicy:
-    """Transitional: the account service (``accounts: AccountService``) carries its login policy."""
-    return LoginPolicy.from_settings(settings_of(request))
-
-
-def configured_periods(request: Request) -> ConfiguredPeriods:
+def periods_of(settings: Settings) -> ConfiguredPeriods:
     """The retention periods the settings configure, which the privacy page, the record of processing and the access
     export state (privacy/registry.py: retention_texts_sv)."""
-    return periods_of(settings_of(request))
-
-
-def periods_of(settings: Settings) -> ConfiguredPeriods:
     return ConfiguredPeriods(
         ip_days=settings.page_view_ip_days,
         page_view_months=settings.page_view_retention_months,
         session_days=settings.session_days,
         login_window_seconds=settings.login_window_seconds,
     )
-
-
-def controller_name(request: Request) -> str:
-    """The controller (personuppgiftsansvarig): the seller in the billing configuration, the one place that names
-    the company."""
-    return billing_of(request).config.seller.name

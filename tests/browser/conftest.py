@@ -70,8 +70,10 @@ def live_server(server_env):
         server.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the run (each test gets a fresh context): the browser tests run last, so Playwright's event
+    loop is open only after every async test."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")

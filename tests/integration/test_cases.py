@@ -11,7 +11,6 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
-from coursesite.privacy import audit
 from coursesite.privacy.deadlines import is_overdue
 from tests.conftest import accounts
 from tests.support import case_service, confirm_identity
@@ -267,7 +266,7 @@ async def test_completing_an_erasure_request_erases_the_account_and_keeps_the_re
     assert detail.outcome and "Raderat" in detail.outcome
     assert detail.identity_note == "[raderat]"  # the note on the check named her: blanked with the rest
     assert all("Anna" not in note.text for note in detail.notes)  # the staff note named her: the erasure blanked it
-    rows = await audit.entries(subject_account=anna.account_id)
+    rows = await cases.audit.entries(subject_account=anna.account_id)
     assert {"erase", "change"} <= {row.action for row in rows}
 
 
@@ -278,7 +277,7 @@ async def test_every_change_is_in_the_audit_log_with_who_what_and_why(cases):
     await cases.extend(view.id, staff.account_id, reason="Väntar på legitimation.")
     await confirm_identity(cases, view.id, staff.account_id)
     await cases.complete(view.id, staff.account_id, note="Skickat.")
-    rows = await audit.entries(subject_account=anna.account_id)
+    rows = await cases.audit.entries(subject_account=anna.account_id)
     assert len(rows) == 5
     assert all(
         row.actor_id == staff.account_id and row.action == "change" and row.why == f"kundtjänst, ärende {view.id}"

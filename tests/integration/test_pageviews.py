@@ -22,11 +22,12 @@ def restore_clock():
 
 
 @pytest.fixture
-def recorder(app):
+def recorder(services):
     """The app's recorder, with the background flush slowed down so a test decides when rows are stored."""
-    pageviews = app.state.pageviews
-    pageviews.flush_seconds = 3600
-    return pageviews
+    pageviews = services.pageviews
+    configured, pageviews.flush_seconds = pageviews.flush_seconds, 3600
+    yield pageviews
+    pageviews.flush_seconds = configured
 
 
 async def asgi_get(
@@ -168,10 +169,9 @@ async def test_the_background_task_flushes_on_batch_size_and_on_shutdown(db):
     assert await PageView.count() == 4
 
 
-async def test_the_app_stores_what_is_buffered_when_it_shuts_down(app):
+async def test_the_app_stores_what_is_buffered_when_it_shuts_down(app, recorder):
     from litestar.testing import AsyncTestClient
 
-    app.state.pageviews.flush_seconds = 3600
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         assert (await client.get("/villkor")).status_code == 200
         assert await PageView.count() == 0
@@ -193,7 +193,7 @@ async def test_a_failed_insert_keeps_the_rows_and_logs_no_data(db, monkeypatch, 
     assert await pageviews.flush() == 1
 
 
-async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after_13_months(app, recorder):
+async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after_13_months(app, db, recorder):
     start = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
     clock.set_now(lambda: start)
     await asgi_get(app, "/", client=("203.0.113.77", 1))
@@ -201,12 +201,12 @@ async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after
     await recorder.flush()
 
     clock.set_now(lambda: start + timedelta(days=7))  # exactly 7 days: not yet
-    report = await run_retention(app.state.engine, RetentionPolicy())
+    report = await run_retention(db, RetentionPolicy())
     assert report.get("page_view", "IP addresses truncated") == 0
     assert {row["ip_address"] for row in await stored()} == {"203.0.113.77", "2001:db8:85a3:8d3:1319:8a2e:370:7348"}
 
     clock.set_now(lambda: start + timedelta(days=7, seconds=1))
-    report = await run_retention(app.state.engine, RetentionPolicy())
+    report = await run_retention(db, RetentionPolicy())
     assert report.get("page_view", "IP addresses truncated") == 2
     rows = await stored()
     assert [(row["ip_address"], row["ip_truncated"]) for row in rows] == [
@@ -216,17 +216,16 @@ async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after
     assert [row["path"] for row in rows] == ["/", "/villkor"]  # the rest of the page view stays
 
     clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, tzinfo=UTC))  # exactly 13 months: still kept
-    assert (await run_retention(app.state.engine, RetentionPolicy())).get("page_view") == 0
+    assert (await run_retention(db, RetentionPolicy())).get("page_view") == 0
     assert await PageView.count() == 2
     clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, 1, tzinfo=UTC))
-    assert (await run_retention(app.state.engine, RetentionPolicy())).get("page_view") == 2
+    assert (await run_retention(db, RetentionPolicy())).get("page_view") == 2
     assert await PageView.count() == 0
 
 
-async def test_two_clients_of_one_app_each_stop_their_own_flush(app):
+async def test_two_clients_of_one_app_each_stop_their_own_flush(app, recorder):
     from litestar.testing import AsyncTestClient
 
-    app.state.pageviews.flush_seconds = 3600
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as first:
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as second:  # a loop of its own
             await first.get("/")

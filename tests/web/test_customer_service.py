@@ -10,7 +10,6 @@ import pytest
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, StaffAudit, SupportCase
-from coursesite.privacy import audit
 from coursesite.privacy.deadlines import deadline
 from coursesite.support.cases import today
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
@@ -353,7 +352,7 @@ async def test_completing_an_erasure_on_the_page_needs_the_identity_confirmed_fi
 # -- the audit log
 
 
-async def test_the_audit_log_has_a_row_for_each_staff_read_and_change(client, course):
+async def test_the_audit_log_has_a_row_for_each_staff_read_and_change(client, course, services):
     person = await participant_with_billing_and_an_answer(client, course)
     account_id = person["id"]
     request_id = await erasure_request(client, "zelda@example.se")
@@ -374,7 +373,7 @@ async def test_the_audit_log_has_a_row_for_each_staff_read_and_change(client, co
     assert (await client.get(f"/ekonomi/kund/{account_id}")).status_code == 200
     assert (await client.get(f"/ekonomi/faktura/{person['invoice_number']}")).status_code == 200
 
-    rows = await audit.entries(subject_account=account_id)
+    rows = await services.audit.entries(subject_account=account_id)
     seen = sorted((row.actor_id, row.action, row.why) for row in rows)
     assert all(row.what and row.why and row.created_at for row in rows)
     assert (support.account_id, "read", f"kundtjänst, ärende {request_id}") in seen

@@ -20,18 +20,23 @@ BASE_URL = "http://testserver.local"
 TWO_QUESTIONS = "::kvot:: Vad är 10 / 2? {#5:0}\n\n::sant:: Två plus två är fyra. {T}\n"
 
 
-@pytest.fixture
-def lessons(tmp_path):
-    root = tmp_path / "lessons"
-    shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
-    return root
+@pytest.fixture(scope="module")
+def lessons_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("import") / "lessons"
 
 
 @pytest.fixture
-def app(db, database_url, lessons):
-    from coursesite.app import create_app
+def lessons(lessons_root):
+    """A fresh copy of lessons/ for each test, always at the same path: the tests share one app (the catalog reloads
+    when an import has left its stamp, which the fresh copy does not have)."""
+    shutil.rmtree(lessons_root, ignore_errors=True)
+    shutil.copytree(REPO_ROOT / "lessons", lessons_root, ignore=shutil.ignore_patterns(".revision*"))
+    return lessons_root
 
-    return create_app(make_settings(database_url, lessons_dir=lessons))
+
+@pytest.fixture
+def settings(database_url, lessons):
+    return make_settings(database_url, lessons_dir=lessons)
 
 
 @pytest.fixture
@@ -54,14 +59,14 @@ async def upload(client, content: bytes | str, filename: str = "fragor.gift", **
     return await client.post(PAGE, data=data, files={"file": (filename, raw, "text/plain")})
 
 
-async def test_import_creates_a_lesson_and_reimport_keeps_ids(client, instructor, app, lessons):
+async def test_import_creates_a_lesson_and_reimport_keeps_ids(client, instructor, services, lessons):
     response = await upload(client, TWO_QUESTIONS, act="2", new_lesson="delning", title="Dela upp räkningar")
     assert response.status_code == 200, response.text
     page = text_of(response.text)
     assert "Lektionen ”Dela upp räkningar” skapades" in page and "Nya frågor: 2" in page
     created = lessons / "akt-2" / "05-delning.md"
     assert created.is_file() and (lessons / "akt-2" / "05-delning.gift").is_file()
-    course = app.state.catalog.course
+    course = services.catalog.course
     lesson = next(item for item in course.lessons() if item.slug == "delning")
     assert (lesson.act_number, [q.id for q in lesson.questions]) == (2, ["delning.kvot", "delning.sant"])
     assert await QuestionVersion.count().where(QuestionVersion.lesson_slug == "delning") == 2
@@ -74,7 +79,7 @@ async def test_import_creates_a_lesson_and_reimport_keeps_ids(client, instructor
     assert "uppdaterades" in page and "Nya frågor: 1" in page and "Ersatta frågor: 1 (kvot)" in page
     assert "Oförändrade frågor: 1" in page
     assert 'href="/larare/omrattning?lektion=delning"' in response.text
-    lesson = next(item for item in app.state.catalog.course.lessons() if item.slug == "delning")
+    lesson = next(item for item in services.catalog.course.lessons() if item.slug == "delning")
     assert [q.id for q in lesson.questions] == ["delning.kvot", "delning.sant", "delning.ny"]
     assert await QuestionVersion.count().where(QuestionVersion.question_id == "delning.kvot") == 2
 

@@ -90,7 +90,7 @@ async def test_the_queue_lists_essays_and_flagged_answers_oldest_first(client, o
     assert "Anna Andersson" in text and "Bo Andersson" in text
 
 
-async def test_anonymous_mode_hides_names_on_the_queue_and_the_grading_page(client, other, course, app):
+async def test_anonymous_mode_hides_names_on_the_queue_and_the_grading_page(client, other, course, services):
     essay_id = await participant_answers(other, course, "anna@example.se", "Anna", ESSAY, "Avgiften dras varje år.")
     owner = (await Answer.select(Answer.account).where(Answer.id == essay_id))[0]["account"]
     await login_as_staff(client, "instructor")
@@ -99,7 +99,7 @@ async def test_anonymous_mode_hides_names_on_the_queue_and_the_grading_page(clie
 
     queue = await client.get(f"{QUEUE}?anonym=1")
     assert "Anna" not in queue.text and "anna@example.se" not in queue.text
-    pseudonym = app.state.review.pseudonym(owner)
+    pseudonym = services.review.pseudonym(owner)
     assert pseudonym in queue.text
     assert f'href="{QUEUE}/{essay_id}?anonym=1"' in queue.text  # the mode is carried by every link
     item = await client.get(f"{QUEUE}/{essay_id}?anonym=1")
@@ -356,10 +356,9 @@ def lessons_copy(tmp_path):
 
 
 @pytest.fixture
-def app_on_copy(db, database_url, lessons_copy):
-    from coursesite.app import create_app
-
-    return create_app(make_settings(database_url, lessons_dir=lessons_copy))
+def site_on_copy(db, sites, database_url, lessons_copy):
+    """The services and the app on the copy of the lessons."""
+    return sites.get(make_settings(database_url, lessons_dir=lessons_copy))
 
 
 def change_key(lessons, old: str, new: str) -> None:
@@ -369,12 +368,10 @@ def change_key(lessons, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(app_on_copy, db, lessons_copy):
-    from coursesite.review.versions import QuestionVersions
-
-    app = app_on_copy
-    catalog = app.state.catalog
-    await QuestionVersions(app.state.engine).record(catalog.course)  # `coursesite serve` does this at start
+async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(site_on_copy, lessons_copy):
+    services, app = site_on_copy
+    catalog = services.catalog
+    await services.versions.record(catalog.course)  # `coursesite serve` does this at start
     ids = {}
     for email, name, response in (("ada@example.se", "Ada", "6900"), ("max@example.se", "Max", "575")):
         async with AsyncTestClient(app=app, base_url=BASE_URL) as participant:

@@ -70,10 +70,9 @@ async def test_the_outbox_page_lists_status_attempts_and_errors_without_bodies(s
     assert [(row["action"], row["subject_account"]) for row in audited] == [("read", account_id)]
 
 
-async def test_in_development_the_outbox_page_shows_the_bodies(db, settings):
-    from coursesite.app import create_app
-
-    app = create_app(dataclasses.replace(settings, environment="development"))
+async def test_in_development_the_outbox_page_shows_the_bodies(db, settings, sites):
+    services, app = sites.get(dataclasses.replace(settings, environment="development"))
+    app.state.services = services
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await queue(app)
         await login_as_staff(client, "admin")
@@ -81,10 +80,9 @@ async def test_in_development_the_outbox_page_shows_the_bodies(db, settings):
     assert "Det här är ett testmeddelande" in page and "Ingen SMTP-server är inställd" in page
 
 
-async def test_the_background_sender_delivers_while_the_app_runs(db, smtp_settings, smtp_server):
-    from coursesite.app import create_app
-
-    app = create_app(dataclasses.replace(smtp_settings, mail_worker=True, mail_poll_seconds=1))
+async def test_the_background_sender_delivers_while_the_app_runs(db, smtp_settings, smtp_server, sites):
+    services, app = sites.get(dataclasses.replace(smtp_settings, mail_worker=True, mail_poll_seconds=1))
+    app.state.services = services
     async with AsyncTestClient(app=app, base_url="http://testserver.local"):
         await queue(app)
         for _ in range(200):  # bounded: the loop polls every second

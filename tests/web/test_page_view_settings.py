@@ -73,7 +73,7 @@ async def test_the_access_export_states_the_configured_periods(client):
     assert_pdf_configured(await client.get("/api/v1/me/data.pdf"))
 
 
-async def test_the_retention_job_applies_the_configured_periods(app):
+async def test_the_retention_job_applies_the_configured_periods(db, settings):
     rows = [
         (NOW - timedelta(days=IP_DAYS) - SECOND, "203.0.113.1"),  # truncated: 3 days have passed
         (NOW - timedelta(days=IP_DAYS) + SECOND, "203.0.113.2"),  # kept whole (the default 7 days would too)
@@ -83,7 +83,7 @@ async def test_the_retention_job_applies_the_configured_periods(app):
     for viewed_at, ip in rows:
         await PageView.insert(PageView(path="/", viewed_at=viewed_at, ip_address=ip))
     clock.set_now(lambda: NOW)
-    report = await run_retention(app.state.engine, RetentionPolicy.from_settings(app.state.settings))
+    report = await run_retention(db, RetentionPolicy.from_settings(settings))
     kept = await PageView.select(PageView.ip_address, PageView.ip_truncated).order_by(PageView.id)
     assert [(row["ip_address"], row["ip_truncated"]) for row in kept] == [
         ("203.0.113.0", True),

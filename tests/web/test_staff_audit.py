@@ -10,15 +10,15 @@ from datetime import timedelta
 from coursesite.core import clock
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import Person, StaffAudit
-from coursesite.privacy import audit
+from coursesite.privacy.audit import AuditEntry, AuditLog
 from tests.conftest import PASSWORD, api_post, login_as_staff
 from tests.support import COMPANY, enrol, participant_answers
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
 
 
-async def new_rows(actor_id: int, since: int) -> list[audit.AuditEntry]:
-    return [row for row in reversed(await audit.entries(actor_id=actor_id)) if row.id > since]
+async def new_rows(actor_id: int, since: int) -> list[AuditEntry]:
+    return [row for row in reversed(await AuditLog().entries(actor_id=actor_id)) if row.id > since]
 
 
 async def last_id() -> int:

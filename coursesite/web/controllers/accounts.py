@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
@@ -45,7 +46,7 @@ def safe_next(target: str | None) -> str:
 
 
 @get("/", name="home")
-async def home(course: Course) -> Template:
+async def home(course: NamedDependency[Course]) -> Template:
     return Template("home.html", context={"course": course})
 
 
@@ -55,7 +56,9 @@ async def register_page() -> Template:
 
 
 @post("/registrera", status_code=303)
-async def register_submit(request: Request, accounts: AccountService, settings: Settings) -> Template | Redirect:
+async def register_submit(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Template | Redirect:
     form = read_form(RegistrationForm, await request.form())
     try:
         principal = await accounts.register(
@@ -100,7 +103,9 @@ async def login_page(
 
 
 @post("/logga-in", status_code=303)
-async def login_submit(request: Request, accounts: AccountService, settings: Settings) -> Template | Redirect:
+async def login_submit(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Template | Redirect:
     form = read_form(LoginForm, await request.form())
     email = form.email[:254]
     target = safe_next(form.next)
@@ -121,7 +126,9 @@ async def login_submit(request: Request, accounts: AccountService, settings: Set
 
 
 @post("/logga-ut", status_code=303)
-async def logout_submit(request: Request, accounts: AccountService, settings: Settings) -> Redirect:
+async def logout_submit(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Redirect:
     """Ends this session only; "Logga ut överallt" on Mina uppgifter ends them all."""
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts.service import AccountService, Principal
@@ -159,7 +160,10 @@ def _answer(answer: StoredAnswer) -> AnswerOut:
 
 @post("/api/v1/auth/register", status_code=201, tags=["auth"])
 async def api_register(
-    request: Request, data: JSONBody[RegisterBody], accounts: AccountService, settings: Settings
+    request: Request,
+    data: JSONBody[RegisterBody],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[AccountOut]:
     """Register a participant and log them in. 409 when the email is taken; 400 with a message per field otherwise."""
     principal = await accounts.register(
@@ -177,7 +181,10 @@ async def api_register(
 
 @post("/api/v1/auth/login", status_code=200, tags=["auth"])
 async def api_login(
-    request: Request, data: JSONBody[LoginBody], accounts: AccountService, settings: Settings
+    request: Request,
+    data: JSONBody[LoginBody],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[AccountOut]:
     """Log in. 200, a new session cookie and a device cookie; 401 on a wrong email or password, 429 after too many
     failures (counted per address and per client; a browser whose device cookie is for the account is not refused
@@ -190,14 +197,18 @@ async def api_login(
 
 
 @post("/api/v1/auth/logout", status_code=204, tags=["auth"])
-async def api_logout(request: Request, accounts: AccountService, settings: Settings) -> Response[None]:
+async def api_logout(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Response[None]:
     if request.scope.get("auth"):
         await accounts.end_session(request.scope["auth"])
     return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings.secure_cookies)])
 
 
 @get("/api/v1/course", tags=["course"])
-async def api_course(request: Request, course: Course, answers: AnswerService) -> CourseOut:
+async def api_course(
+    request: Request, course: NamedDependency[Course], answers: NamedDependency[AnswerService]
+) -> CourseOut:
     """The course: acts, lessons and questions, with what is open to me. Never answer keys, weights or feedback."""
     completed = await answers.completed_lessons(principal_of(request).account_id)
     progress = course_progress(course, completed)
@@ -230,7 +241,9 @@ async def api_course(request: Request, course: Course, answers: AnswerService) -
 
 
 @post("/api/v1/answers", status_code=201, tags=["answers"])
-async def api_answer(request: Request, data: JSONBody[AnswerBody], answers: AnswerService) -> AnswerOut:
+async def api_answer(
+    request: Request, data: JSONBody[AnswerBody], answers: NamedDependency[AnswerService]
+) -> AnswerOut:
     """Answer a question; graded at once. 400 malformed or refused (personnummer, card number), 403 locked or no
     attempts left, 404 unknown question."""
     answer = await answers.submit(principal_of(request), data.question_id, data.response)
@@ -239,7 +252,9 @@ async def api_answer(request: Request, data: JSONBody[AnswerBody], answers: Answ
 
 @get("/api/v1/me/answers", tags=["me"])
 async def api_my_answers(
-    request: Request, answers: AnswerService, lesson: Annotated[str | None, QueryParameter(max_length=80)] = None
+    request: Request,
+    answers: NamedDependency[AnswerService],
+    lesson: Annotated[str | None, QueryParameter(max_length=80)] = None,
 ) -> list[MyAnswerOut]:
     """My own answers, oldest first, optionally for one lesson."""
     mine = await answers.answers(principal_of(request).account_id, lesson)
@@ -265,7 +280,7 @@ async def api_my_answers(
 
 
 @get("/api/v1/me/progress", tags=["me"])
-async def api_my_progress(request: Request, answers: AnswerService) -> ProgressOut:
+async def api_my_progress(request: Request, answers: NamedDependency[AnswerService]) -> ProgressOut:
     progress = await answers.progress(principal_of(request).account_id)
     return ProgressOut(
         acts=[
@@ -300,7 +315,7 @@ async def api_flag_answer(
     request: Request,
     answer_id: Annotated[int, PathParameter(ge=1, le=2**31 - 1)],
     data: JSONBody[FlagBody],
-    review: ReviewService,
+    review: NamedDependency[ReviewService],
 ) -> FlagOut:
     """ "I think this was graded wrong": puts my own graded answer in the instructors' review queue with my reason.
     404 for an answer that is not mine, 409 when it already awaits a person, 400 without a reason."""

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.response import Redirect, Template
 
@@ -132,7 +133,7 @@ def _terms_context(service: InvoicingService) -> dict[str, Any]:
 
 
 @get(TERMS_PATH, name="terms", include_in_schema=False)
-async def terms_page(invoicing: InvoicingService) -> Template:
+async def terms_page(invoicing: NamedDependency[InvoicingService]) -> Template:
     return Template("billing/terms.html", context=_terms_context(invoicing))
 
 
@@ -195,14 +196,14 @@ def _already_enrolled(request: Request, status_code: int = 200) -> Template:
 
 
 @get("/anmalan", name="enrol", include_in_schema=False)
-async def enrol_page(request: Request, invoicing: InvoicingService) -> Template:
+async def enrol_page(request: Request, invoicing: NamedDependency[InvoicingService]) -> Template:
     if await invoicing.is_enrolled(principal_of(request).account_id):
         return _already_enrolled(request)
     return _enrol_page(request, invoicing)
 
 
 @post("/anmalan", status_code=303, include_in_schema=False)
-async def enrol_submit(request: Request, invoicing: InvoicingService) -> Template | Redirect:
+async def enrol_submit(request: Request, invoicing: NamedDependency[InvoicingService]) -> Template | Redirect:
     values = _clean_form_values(read_form(EnrolForm, await request.form()))
     fields = {name: values[name] or None for name in ENROL_FIELDS}
     try:
@@ -225,7 +226,7 @@ async def enrol_submit(request: Request, invoicing: InvoicingService) -> Templat
 
 
 @get("/anmalan/klar", name="enrol_done", include_in_schema=False)
-async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redirect:
+async def enrol_done(request: Request, ledger: NamedDependency[LedgerService]) -> Template | Redirect:
     """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
     views = await ledger.invoices(account_id=principal_of(request).account_id, limit=50)
     invoice = next((v for v in views if v.kind is DocumentKind.INVOICE), None)
@@ -238,7 +239,9 @@ async def enrol_done(request: Request, ledger: LedgerService) -> Template | Redi
 
 
 @get("/mina-fakturor", name="my_invoices", include_in_schema=False)
-async def my_invoices(request: Request, invoicing: InvoicingService, ledger: LedgerService) -> Template:
+async def my_invoices(
+    request: Request, invoicing: NamedDependency[InvoicingService], ledger: NamedDependency[LedgerService]
+) -> Template:
     account_id = principal_of(request).account_id
     views = await ledger.invoices(account_id=account_id)
     rows = await ledger.ledger(account_id)
@@ -251,7 +254,10 @@ async def my_invoices(request: Request, invoicing: InvoicingService, ledger: Led
 
 @get("/mina-fakturor/{name:str}", name="my_invoice_pdf", include_in_schema=False)
 async def my_invoice_pdf(
-    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+    request: Request,
+    ledger: NamedDependency[LedgerService],
+    pdf: NamedDependency[PdfRenderer],
+    name: FromPath[FileName],
 ) -> Response[bytes]:
     doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
     return await pdf_response(pdf, doc)
@@ -317,7 +323,9 @@ async def api_terms() -> TermsOut:
 
 
 @post("/api/v1/enrollments", status_code=201, tags=["billing"])
-async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBody[EnrollmentBody]) -> EnrollmentOut:
+async def api_enrol(
+    request: Request, invoicing: NamedDependency[InvoicingService], data: JSONBody[EnrollmentBody]
+) -> EnrollmentOut:
     """Enrol in the course: issues the invoice at once. `customer_type` is "private" or "company" (a company needs
     `company_name`; `org_number` and `reference` are optional). `accept_terms_version` must be the current terms'
     version (GET /api/v1/terms). 400 with `errors` per field; 409 when already enrolled."""
@@ -338,7 +346,7 @@ async def api_enrol(request: Request, invoicing: InvoicingService, data: JSONBod
 
 
 @get("/api/v1/me/invoices", tags=["billing"])
-async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInvoiceOut]:
+async def api_my_invoices(request: Request, ledger: NamedDependency[LedgerService]) -> list[MyInvoiceOut]:
     """My invoices and credit notes, newest first, with the status today."""
     views = await ledger.invoices(account_id=principal_of(request).account_id)
     return [invoice_out(view) for view in views]
@@ -351,7 +359,10 @@ async def api_my_invoices(request: Request, ledger: LedgerService) -> list[MyInv
     summary="GET /api/v1/me/invoices/{number}.pdf",
 )
 async def api_my_invoice_pdf(
-    request: Request, ledger: LedgerService, pdf: PdfRenderer, name: FromPath[FileName]
+    request: Request,
+    ledger: NamedDependency[LedgerService],
+    pdf: NamedDependency[PdfRenderer],
+    name: FromPath[FileName],
 ) -> Response[bytes]:
     """One of my invoices or credit notes as a PDF: `/api/v1/me/invoices/2026-00001.pdf`. The path segment is the
     number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).

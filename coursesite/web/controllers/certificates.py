@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -13,8 +14,9 @@ from coursesite.certificates.document import certificate_pdf
 from coursesite.certificates.service import CertificateService
 from coursesite.course.model import Course
 from coursesite.pdf import PdfRenderer
+from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.deps import principal_of, settings_of
+from coursesite.web.deps import principal_of
 
 # An outer bound for the router; the service looks only at codes of up to CODE_MAX_INPUT characters, and anything
 # longer is a 404 page like any other wrong code (and is not echoed back in full).
@@ -24,9 +26,9 @@ PUBLIC_HEADERS = {"x-robots-tag": "noindex, nofollow", "cache-control": "no-stor
 CODE_EXAMPLE = "ABCDE-FGHJK"
 
 
-def verify_url(request: Request, code: str) -> str:
+def verify_url(settings: Settings, code: str) -> str:
     """The public check page, on COURSESITE_PUBLIC_URL: never the request's Host header, which the client chooses."""
-    return f"{settings_of(request).base_url}/intyg/{code}"
+    return f"{settings.base_url}/intyg/{code}"
 
 
 @get(
@@ -37,10 +39,13 @@ def verify_url(request: Request, code: str) -> str:
     response_description="The certificate with name, course, date and verification code; 403 until every lesson is complete",
 )
 async def api_my_certificate_pdf(
-    request: Request, certificates: CertificateService, pdf: PdfRenderer
+    request: Request,
+    certificates: NamedDependency[CertificateService],
+    pdf: NamedDependency[PdfRenderer],
+    settings: NamedDependency[Settings],
 ) -> Response[bytes]:
     record = await certificates.issue_or_get(principal_of(request))
-    content = await pdf.render(certificate_pdf(record.pdf(verify_url(request, record.code))))
+    content = await pdf.render(certificate_pdf(record.pdf(verify_url(settings, record.code))))
     return Response(
         content,
         media_type="application/pdf",
@@ -52,7 +57,12 @@ async def api_my_certificate_pdf(
 
 
 @get("/mitt-intyg", name="my_certificate")
-async def my_certificate(request: Request, certificates: CertificateService, course: Course) -> Template:
+async def my_certificate(
+    request: Request,
+    certificates: NamedDependency[CertificateService],
+    course: NamedDependency[Course],
+    settings: NamedDependency[Settings],
+) -> Template:
     principal = principal_of(request)
     outstanding = await certificates.outstanding(principal.account_id)
     record = None
@@ -64,7 +74,7 @@ async def my_certificate(request: Request, certificates: CertificateService, cou
         context={
             "course": course,
             "record": record,
-            "verify_url": verify_url(request, record.code) if record else None,
+            "verify_url": verify_url(settings, record.code) if record else None,
             "left_by_act": [(act, lessons) for act, lessons in left_by_act if lessons],
             "left_count": len(outstanding),
             "total_count": len(course.lessons()),
@@ -93,7 +103,7 @@ async def certificate_check_form(
 
 
 @get("/intyg/{code:str}", name="certificate_check")
-async def certificate_check(code: FromPath[Code], certificates: CertificateService) -> Template:
+async def certificate_check(code: FromPath[Code], certificates: NamedDependency[CertificateService]) -> Template:
     """Anyone with the code sees the course, the date and "Anna A.": never the full name or anything else."""
     found = await certificates.verify(code)
     return Template(

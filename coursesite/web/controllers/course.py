@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
@@ -66,7 +67,12 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
 
 
 @get("/min-kurs", name="my_course")
-async def my_course(request: Request, course: Course, answers: AnswerService, invoicing: InvoicingService) -> Template:
+async def my_course(
+    request: Request,
+    course: NamedDependency[Course],
+    answers: NamedDependency[AnswerService],
+    invoicing: NamedDependency[InvoicingService],
+) -> Template:
     principal = principal_of(request)
     completed = await answers.completed_lessons(principal.account_id)
     progress = course_progress(course, completed)
@@ -84,7 +90,9 @@ async def my_course(request: Request, course: Course, answers: AnswerService, in
 
 
 @get("/lektion/{slug:str}", name="lesson")
-async def lesson_page(request: Request, slug: FromPath[Slug], course: Course, answers: AnswerService) -> Template:
+async def lesson_page(
+    request: Request, slug: FromPath[Slug], course: NamedDependency[Course], answers: NamedDependency[AnswerService]
+) -> Template:
     state = await _open_lesson(request, course, answers, slug)
     return Template("course/lesson.html", context=_lesson_context(course, state))
 
@@ -94,8 +102,8 @@ async def answer_submit(
     request: HTMXRequest,
     slug: FromPath[Slug],
     question_id: FromPath[QuestionId],
-    course: Course,
-    answers: AnswerService,
+    course: NamedDependency[Course],
+    answers: NamedDependency[AnswerService],
 ) -> Template | Redirect:
     lesson = _lesson(course, slug)
     question = next((q for q in lesson.questions if q.id == question_id), None)
@@ -144,9 +152,9 @@ async def _results_page(
 async def lesson_results(
     request: Request,
     slug: FromPath[Slug],
-    course: Course,
-    answers: AnswerService,
-    review: ReviewService,
+    course: NamedDependency[Course],
+    answers: NamedDependency[AnswerService],
+    review: NamedDependency[ReviewService],
     omprovning: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
 ) -> Template:
     state = await _open_lesson(request, course, answers, slug)
@@ -158,9 +166,9 @@ async def answer_flag(
     request: Request,
     slug: FromPath[Slug],
     answer_id: FromPath[AnswerId],
-    course: Course,
-    answers: AnswerService,
-    review: ReviewService,
+    course: NamedDependency[Course],
+    answers: NamedDependency[AnswerService],
+    review: NamedDependency[ReviewService],
 ) -> Template | Redirect:
     """ "Jag tror att det här blev fel rättat": the participant's own answer goes to the review queue with a reason."""
     state = await _open_lesson(request, course, answers, slug)

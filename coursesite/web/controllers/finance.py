@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Stream, Template
@@ -179,7 +180,7 @@ class PlaceForm:
 @get("/ekonomi", name="finance", include_in_schema=False)
 async def invoices_page(
     request: Request,
-    ledger: LedgerService,
+    ledger: NamedDependency[LedgerService],
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     fran: DateText = None,
     till: DateText = None,
@@ -255,9 +256,9 @@ NOTICES = {
 @get("/ekonomi/faktura/{name:str}", name="finance_invoice", include_in_schema=False)
 async def invoice_page(
     request: Request,
-    ledger: LedgerService,
-    billing_exports: ExportService,
-    pdf: PdfRenderer,
+    ledger: NamedDependency[LedgerService],
+    billing_exports: NamedDependency[ExportService],
+    pdf: NamedDependency[PdfRenderer],
     name: FromPath[FileName],
     klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template | Response[bytes]:
@@ -272,7 +273,10 @@ async def invoice_page(
 
 @post("/ekonomi/faktura/{number:str}/kreditera", status_code=303, include_in_schema=False)
 async def credit_submit(
-    request: Request, invoicing: InvoicingService, ledger: LedgerService, number: FromPath[Number]
+    request: Request,
+    invoicing: NamedDependency[InvoicingService],
+    ledger: NamedDependency[LedgerService],
+    number: FromPath[Number],
 ) -> Template | Redirect:
     number = checked_number(number)
     form = read_form(CreditForm, await request.form())
@@ -331,12 +335,14 @@ async def _payments_page(
 
 
 @get("/ekonomi/betalningar", name="finance_payments", include_in_schema=False)
-async def payments_page(ledger: LedgerService) -> Template:
+async def payments_page(ledger: NamedDependency[LedgerService]) -> Template:
     return await _payments_page(ledger)
 
 
 @post("/ekonomi/betalningar", status_code=303, include_in_schema=False)
-async def payment_submit(request: Request, payments: PaymentService, ledger: LedgerService) -> Template | Redirect:
+async def payment_submit(
+    request: Request, payments: NamedDependency[PaymentService], ledger: NamedDependency[LedgerService]
+) -> Template | Redirect:
     form = read_form(PaymentForm, await request.form())
     values = {key: value.strip()[:41] for key, value in dataclasses.asdict(form).items()}
     errors: dict[str, str] = {}
@@ -377,7 +383,10 @@ async def payment_submit(request: Request, payments: PaymentService, ledger: Led
 
 @post("/ekonomi/betalningar/{payment_id:int}/koppla", status_code=303, include_in_schema=False)
 async def place_submit(
-    request: Request, payments: PaymentService, ledger: LedgerService, payment_id: FromPath[PaymentId]
+    request: Request,
+    payments: NamedDependency[PaymentService],
+    ledger: NamedDependency[LedgerService],
+    payment_id: FromPath[PaymentId],
 ) -> Template | Redirect:
     number = read_form(PlaceForm, await request.form()).invoice_number.strip()[:41]
     if not number:
@@ -418,7 +427,7 @@ async def _read_upload(upload: Any) -> tuple[bytes, str]:
     request_max_body_size=MAX_BGMAX_BYTES + 64 * 1024,
     include_in_schema=False,
 )
-async def bgmax_submit(request: Request, payments: PaymentService) -> Template:
+async def bgmax_submit(request: Request, payments: NamedDependency[PaymentService]) -> Template:
     form = await request.form()  # the one field is a file: read as an upload, not through a form class
     max_mb = MAX_BGMAX_BYTES // (1024 * 1024)
     try:
@@ -441,13 +450,15 @@ async def bgmax_submit(request: Request, payments: PaymentService) -> Template:
 
 
 @get("/ekonomi/forfallna", name="finance_overdue", include_in_schema=False)
-async def overdue_page(request: Request, ledger: LedgerService) -> Template:
+async def overdue_page(request: Request, ledger: NamedDependency[LedgerService]) -> Template:
     views = await ledger.overdue(principal_of(request))
     return _page("overdue.html", "overdue", invoices=views, today=today())
 
 
 @get("/ekonomi/kund/{account_id:int}", name="finance_customer", include_in_schema=False)
-async def customer_page(request: Request, ledger: LedgerService, account_id: FromPath[AccountId]) -> Template:
+async def customer_page(
+    request: Request, ledger: NamedDependency[LedgerService], account_id: FromPath[AccountId]
+) -> Template:
     account = await ledger.customer_account(principal_of(request), account_id)
     return _page(
         "customer.html",
@@ -481,14 +492,14 @@ async def _export(
 
 @get("/ekonomi/export/fakturor.csv", include_in_schema=False)
 async def export_csv_page(
-    request: Request, billing_exports: ExportService, fran: DateText = None, till: DateText = None
+    request: Request, billing_exports: NamedDependency[ExportService], fran: DateText = None, till: DateText = None
 ) -> Template | Stream:
     return await _export(request, billing_exports, fran, till, "csv")
 
 
 @get("/ekonomi/export/sie", include_in_schema=False)
 async def export_sie_page(
-    request: Request, billing_exports: ExportService, fran: DateText = None, till: DateText = None
+    request: Request, billing_exports: NamedDependency[ExportService], fran: DateText = None, till: DateText = None
 ) -> Template | Stream:
     return await _export(request, billing_exports, fran, till, "sie")
 
@@ -585,7 +596,7 @@ def payment_out(payment: PaymentView) -> PaymentOut:
 @get("/api/v1/finance/invoices", tags=["finance"])
 async def api_invoices(
     request: Request,
-    ledger: LedgerService,
+    ledger: NamedDependency[LedgerService],
     status: Annotated[InvoiceStatus | None, QueryParameter()] = None,
     date_from: FromDate = None,
     date_to: ToDate = None,
@@ -606,7 +617,7 @@ async def api_invoices(
 
 @post("/api/v1/finance/invoices/{number:str}/credit", status_code=201, tags=["finance"])
 async def api_credit(
-    request: Request, invoicing: InvoicingService, number: Number, data: JSONBody[CreditBody]
+    request: Request, invoicing: NamedDependency[InvoicingService], number: Number, data: JSONBody[CreditBody]
 ) -> CreditOut:
     """Issue a credit note: the whole invoice without `amount_ore`, or part of it (öre including VAT). `reason` is
     required. 409 when the invoice is already fully credited or is itself a credit note."""
@@ -615,7 +626,9 @@ async def api_credit(
 
 
 @post("/api/v1/finance/payments", status_code=201, tags=["finance"])
-async def api_register_payment(request: Request, payments: PaymentService, data: JSONBody[PaymentBody]) -> PaymentOut:
+async def api_register_payment(
+    request: Request, payments: NamedDependency[PaymentService], data: JSONBody[PaymentBody]
+) -> PaymentOut:
     """Register a payment by hand, placed on the invoice that `ocr` or `invoice_number` (exactly one) names.
     404 when no invoice matches."""
     payment = await payments.register_payment(
@@ -636,7 +649,7 @@ async def api_register_payment(request: Request, payments: PaymentService, data:
 )
 async def api_bgmax(
     request: Request,
-    payments: PaymentService,
+    payments: NamedDependency[PaymentService],
     data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> BgMaxOut:
     """Import a Bankgirot BgMax file (multipart, field `file`). Payments are matched to invoices by OCR; the rest
@@ -661,7 +674,10 @@ def _api_range(date_from: date | None, date_to: date | None) -> tuple[date, date
 
 @get("/api/v1/finance/exports/invoices.csv", tags=["finance"], media_type=CSV_MEDIA_TYPE)
 async def api_export_csv(
-    request: Request, billing_exports: ExportService, date_from: FromDate = None, date_to: ToDate = None
+    request: Request,
+    billing_exports: NamedDependency[ExportService],
+    date_from: FromDate = None,
+    date_to: ToDate = None,
 ) -> Stream:
     """Invoices and credit notes issued in the range, for Excel: UTF-8 with BOM, `;`, decimal comma. Streamed.
     Defaults: this year to today."""
@@ -671,7 +687,10 @@ async def api_export_csv(
 
 @get("/api/v1/finance/exports/sie", tags=["finance"], media_type=SIE_MEDIA_TYPE)
 async def api_export_sie(
-    request: Request, billing_exports: ExportService, date_from: FromDate = None, date_to: ToDate = None
+    request: Request,
+    billing_exports: NamedDependency[ExportService],
+    date_from: FromDate = None,
+    date_to: ToDate = None,
 ) -> Stream:
     """A SIE 4I file (CP437) of the invoices, credit notes and payments in the range, one balanced voucher each.
     Streamed. Defaults: this year to today."""
@@ -686,7 +705,7 @@ async def api_export_sie(
     summary="GET /api/v1/finance/invoices/{number}.xml",
 )
 async def api_invoice_ubl(
-    request: Request, billing_exports: ExportService, name: FromPath[FileName]
+    request: Request, billing_exports: NamedDependency[ExportService], name: FromPath[FileName]
 ) -> Response[bytes]:
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody, Parameter
@@ -225,7 +226,7 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
         return _page(form, sent=skickat == "1", kanal=_channel_shown(kanal))
 
     @post(path, status_code=303, name=f"form_{form}_submit", include_in_schema=False)
-    async def submit(request: Request[Any, Any, Any], forms: PublicForms) -> Template | Redirect:
+    async def submit(request: Request[Any, Any, Any], forms: NamedDependency[PublicForms]) -> Template | Redirect:
         raw = await request.form()
         fields = dataclasses.asdict(read_form(FORM_CLASSES[form], raw))
         kanal: str = fields.pop("kanal")
@@ -357,31 +358,41 @@ async def _api_submit(forms: PublicForms, form: str, body: msgspec.Struct, kanal
 
 
 @post("/contact", status_code=201)
-async def api_contact(forms: PublicForms, data: JSONBody[ContactBody], kanal: Kanal = None) -> FormReceived:
+async def api_contact(
+    forms: NamedDependency[PublicForms], data: JSONBody[ContactBody], kanal: Kanal = None
+) -> FormReceived:
     """The contact form. 201, or 400 with `errors` per field (an unknown field is refused by name)."""
     return await _api_submit(forms, "contact", data, kanal)
 
 
 @post("/webinar", status_code=201)
-async def api_webinar(forms: PublicForms, data: JSONBody[WebinarBody], kanal: Kanal = None) -> FormReceived:
+async def api_webinar(
+    forms: NamedDependency[PublicForms], data: JSONBody[WebinarBody], kanal: Kanal = None
+) -> FormReceived:
     """Webinar registration; records the `webinar_information` consent the registration asks for."""
     return await _api_submit(forms, "webinar", data, kanal)
 
 
 @post("/signup", status_code=201)
-async def api_signup(forms: PublicForms, data: JSONBody[SignupBody], kanal: Kanal = None) -> FormReceived:
+async def api_signup(
+    forms: NamedDependency[PublicForms], data: JSONBody[SignupBody], kanal: Kanal = None
+) -> FormReceived:
     """Course and conference sign-up; records the `event_information` consent."""
     return await _api_submit(forms, "signup", data, kanal)
 
 
 @post("/ebook", status_code=201)
-async def api_ebook(forms: PublicForms, data: JSONBody[EbookBody], kanal: Kanal = None) -> FormReceived:
+async def api_ebook(
+    forms: NamedDependency[PublicForms], data: JSONBody[EbookBody], kanal: Kanal = None
+) -> FormReceived:
     """E-book download; `newsletter_consent: true` records the newsletter consent."""
     return await _api_submit(forms, "ebook", data, kanal)
 
 
 @post("/newsletter", status_code=201)
-async def api_newsletter(forms: PublicForms, data: JSONBody[NewsletterBody], kanal: Kanal = None) -> FormReceived:
+async def api_newsletter(
+    forms: NamedDependency[PublicForms], data: JSONBody[NewsletterBody], kanal: Kanal = None
+) -> FormReceived:
     """Newsletter sign-up: `consent` must be true."""
     return await _api_submit(forms, "newsletter", data, kanal)
 
@@ -390,7 +401,7 @@ async def api_newsletter(forms: PublicForms, data: JSONBody[NewsletterBody], kan
 
 
 @get("/")
-async def newsletter_page(newsletter: NewsletterExport) -> Template:
+async def newsletter_page(newsletter: NamedDependency[NewsletterExport]) -> Template:
     recent = await newsletter.recent_exports()
     return Template("forms/newsletter_export.html", context={"formats": FORMATS, "recent": recent})
 
@@ -405,12 +416,14 @@ def _export(request: Request[Any, Any, Any], newsletter: NewsletterExport, kind:
 
 
 @get("/apsis.csv")
-async def newsletter_apsis(request: Request[Any, Any, Any], newsletter: NewsletterExport) -> Stream:
+async def newsletter_apsis(request: Request[Any, Any, Any], newsletter: NamedDependency[NewsletterExport]) -> Stream:
     return _export(request, newsletter, "apsis")
 
 
 @get("/mailchimp.csv")
-async def newsletter_mailchimp(request: Request[Any, Any, Any], newsletter: NewsletterExport) -> Stream:
+async def newsletter_mailchimp(
+    request: Request[Any, Any, Any], newsletter: NamedDependency[NewsletterExport]
+) -> Stream:
     return _export(request, newsletter, "mailchimp")
 
 

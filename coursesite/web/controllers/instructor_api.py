@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts.roles import Role
@@ -170,7 +171,7 @@ def _regrade_out(plan: RegradePlan, dry_run: bool) -> RegradeOut:
 @get("/api/v1/instructor/review-queue", tags=["instructor"])
 async def api_review_queue(
     request: Request,
-    review: ReviewService,
+    review: NamedDependency[ReviewService],
     limit: Annotated[int, QueryParameter(ge=1, le=QUEUE_MAX)] = 50,
     anonymous: Annotated[bool, QueryParameter()] = False,
 ) -> list[QueueItemOut]:
@@ -202,7 +203,7 @@ async def api_review_queue(
 
 @post("/api/v1/instructor/answers/{answer_id:int}/grade", status_code=200, tags=["instructor"])
 async def api_grade_answer(
-    request: Request, review: ReviewService, answer_id: AnswerId, data: JSONBody[GradeBody]
+    request: Request, review: NamedDependency[ReviewService], answer_id: AnswerId, data: JSONBody[GradeBody]
 ) -> GradedAnswerOut:
     """Grade an answer in the queue. With a rubric, send `criteria` ({criterion id: points}); the score is their
     sum (a `score` sent as well must equal it). 409 when the answer is not awaiting review: use override."""
@@ -214,7 +215,7 @@ async def api_grade_answer(
 
 @post("/api/v1/instructor/answers/{answer_id:int}/override", status_code=200, tags=["instructor"])
 async def api_override_answer(
-    request: Request, review: ReviewService, answer_id: AnswerId, data: JSONBody[OverrideBody]
+    request: Request, review: NamedDependency[ReviewService], answer_id: AnswerId, data: JSONBody[OverrideBody]
 ) -> GradedAnswerOut:
     """Replace any grade with `score`; the `reason` is required, kept in the audit trail and shown to the participant."""
     answer = await review.override(principal_of(request), answer_id, score=data.score, reason=data.reason)
@@ -224,7 +225,7 @@ async def api_override_answer(
 @post("/api/v1/instructor/lessons/{slug:str}/regrade", status_code=200, tags=["instructor"])
 async def api_regrade_lesson(
     request: Request,
-    regrading: RegradeService,
+    regrading: NamedDependency[RegradeService],
     slug: Annotated[str, PathParameter(max_length=80)],
     data: JSONBody[RegradeBody],
 ) -> RegradeOut:

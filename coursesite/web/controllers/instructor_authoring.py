@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
@@ -106,13 +107,17 @@ def _page(
 
 
 @get("/larare/import", name="instructor-import")
-async def import_page(course: Course) -> Template:
+async def import_page(course: NamedDependency[Course]) -> Template:
     return _page(course)
 
 
 @post("/larare/import")
 async def import_submit(
-    request: Request, course: Course, catalog: CourseCatalog, settings: Settings, versions: QuestionVersions
+    request: Request,
+    course: NamedDependency[Course],
+    catalog: NamedDependency[CourseCatalog],
+    settings: NamedDependency[Settings],
+    versions: NamedDependency[QuestionVersions],
 ) -> Template:
     form = await request.form()
     values = read_form(ImportForm, form).values()
@@ -167,7 +172,7 @@ def _import_and_reload(catalog: CourseCatalog, root: Path, text: str, **options:
 
 @get("/larare/import/export", name="instructor-export")
 async def export_download(
-    course: Course, lektion: Annotated[str, QueryParameter(min_length=1, max_length=80)]
+    course: NamedDependency[Course], lektion: Annotated[str, QueryParameter(min_length=1, max_length=80)]
 ) -> Response:
     try:
         result = authoring.export_gift(course, lektion)

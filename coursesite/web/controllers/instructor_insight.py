@@ -12,6 +12,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.response import Stream, Template
 
@@ -109,7 +110,7 @@ class QuestionStatsOut(msgspec.Struct):
     summary="Statistics of one question",
 )
 async def api_question_stats(
-    insight: InsightService, course: Course, question_id: FromPath[QuestionId]
+    insight: NamedDependency[InsightService], course: NamedDependency[Course], question_id: FromPath[QuestionId]
 ) -> QuestionStatsOut:
     """Facility, discrimination, attempts and the distribution of responses of one question. 404 unknown question."""
     report = await insight.question_report(course, question_id)
@@ -151,7 +152,9 @@ async def api_question_stats(
     media_type="text/csv; charset=utf-8",
     response_description="UTF-8 with BOM, ';' separated, decimal comma, CRLF; one row per participant and lesson",
 )
-async def api_grades_csv(request: Request, insight: InsightService, course: Course) -> Stream:
+async def api_grades_csv(
+    request: Request, insight: NamedDependency[InsightService], course: NamedDependency[Course]
+) -> Stream:
     """Every participant and lesson: answered, score, max score, percent, completed. Streamed in batches."""
     filename, chunks = await insight.grade_export(principal_of(request), course)
     return Stream(
@@ -177,7 +180,9 @@ def _row(stats: QuestionStats, number: int, question) -> dict:
 
 
 @get("/larare/statistik", include_in_schema=False, name="instructor_stats")
-async def stats_page(insight: InsightService, course: Course, lektion: LessonQuery = None) -> Template:
+async def stats_page(
+    insight: NamedDependency[InsightService], course: NamedDependency[Course], lektion: LessonQuery = None
+) -> Template:
     lesson = _find_lesson(course, lektion)
     all_stats = await insight.lesson_stats(lesson)
     rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions, strict=True), start=1)]
@@ -201,7 +206,9 @@ async def stats_page(insight: InsightService, course: Course, lektion: LessonQue
 
 
 @get("/larare/statistik/fraga/{question_id:str}", include_in_schema=False, name="instructor_question_stats")
-async def question_stats_page(insight: InsightService, course: Course, question_id: FromPath[QuestionId]) -> Template:
+async def question_stats_page(
+    insight: NamedDependency[InsightService], course: NamedDependency[Course], question_id: FromPath[QuestionId]
+) -> Template:
     report = await insight.question_report(course, question_id)
     if report is None:
         raise NotFound("Frågan finns inte.")
@@ -240,7 +247,11 @@ async def question_stats_page(insight: InsightService, course: Course, question_
 
 @get("/larare/deltagare", include_in_schema=False, name="instructor_participants")
 async def participants_page(
-    request: Request, insight: InsightService, course: Course, q: SearchQuery = None, sida: PageQuery = 1
+    request: Request,
+    insight: NamedDependency[InsightService],
+    course: NamedDependency[Course],
+    q: SearchQuery = None,
+    sida: PageQuery = 1,
 ) -> Template:
     search = (q or "").replace("\x00", "").strip()
     page = await insight.participants_page(principal_of(request), search, sida)
@@ -257,7 +268,10 @@ async def participants_page(
 
 @get("/larare/deltagare/{account_id:int}", include_in_schema=False, name="instructor_participant")
 async def participant_page(
-    request: Request, insight: InsightService, course: Course, account_id: FromPath[AccountId]
+    request: Request,
+    insight: NamedDependency[InsightService],
+    course: NamedDependency[Course],
+    account_id: FromPath[AccountId],
 ) -> Template:
     detail = await insight.participant_detail(principal_of(request), course, account_id)
     if detail is None:

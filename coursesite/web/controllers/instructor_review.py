@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Router, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -160,7 +161,7 @@ def response_lines(question: Question | None, response: Any) -> list[str]:
 @get(QUEUE_PATH, name="review_queue")
 async def review_queue(
     request: Request,
-    review: ReviewService,
+    review: NamedDependency[ReviewService],
     anonym: Anonym = None,
     sparat: SavedId = None,
 ) -> Template:
@@ -195,62 +196,85 @@ async def _neighbours(review: ReviewService, answer_id: int) -> tuple[int | None
     return previous, following, ids
 
 
-async def _item_page(
-    request: Request,
-    review: ReviewService,
-    comments: CommentBank,
-    answer_id: int,
-    anonymous: bool,
-    *,
-    status_code: int = 200,
-    failed: str | None = None,
-    errors: dict[str, str] | None = None,
-    message: str | None = None,
-    notice: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> Template:
-    principal = principal_of(request)
-    item: ReviewItem = await review.item(principal, answer_id, anonymous=anonymous)
-    previous, following, queue_ids = await _neighbours(review, answer_id)
-    answer = item.answer
-    rubric = rubric_of(item.question)
-    values = values or {}
-    return Template(
-        "instructor/review_item.html",
-        context={
-            "section": "review",
-            "item": item,
-            "answer": answer,
-            "question": item.question,
-            "rubric": rubric,
-            "response_lines": response_lines(item.question, answer.response),
-            "bank": await comments.comments(principal.account_id),
-            "previous": previous,
-            "following": following,
-            "position": queue_ids.index(answer_id) + 1 if answer_id in queue_ids else None,
-            "queue_length": len(queue_ids),
-            "anonymous": anonymous,
-            "link": lambda path, **params: link(path, anonymous, **params),
-            "toggle_url": link(f"{QUEUE_PATH}/{answer_id}", not anonymous),
-            "milli": from_milli,
-            "failed": failed,
-            "errors": errors or {},
-            "message": message,
-            "notice": notice,
-            "values": values,
-            "comment_max": COMMENT_MAX_CHARS,
-            "reason_max": REASON_MAX_CHARS,
-            "bank_max": BANK_COMMENT_MAX_CHARS,
-        },
-        status_code=status_code,
-    )
+def _failure_status(exc: DomainError) -> int:
+    return 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 400
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One answer's grading page, as every handler of that answer renders it: shown, or shown again after a form."""
+
+    request: Request
+    review: ReviewService
+    comments: CommentBank
+    answer_id: int
+    anonymous: bool
+
+    async def render(
+        self,
+        *,
+        status_code: int = 200,
+        failed: str | None = None,
+        errors: dict[str, str] | None = None,
+        message: str | None = None,
+        notice: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Template:
+        principal = principal_of(self.request)
+        answer_id, anonymous = self.answer_id, self.anonymous
+        item: ReviewItem = await self.review.item(principal, answer_id, anonymous=anonymous)
+        previous, following, queue_ids = await _neighbours(self.review, answer_id)
+        answer = item.answer
+        return Template(
+            "instructor/review_item.html",
+            context={
+                "section": "review",
+                "item": item,
+                "answer": answer,
+                "question": item.question,
+                "rubric": rubric_of(item.question),
+                "response_lines": response_lines(item.question, answer.response),
+                "bank": await self.comments.comments(principal.account_id),
+                "previous": previous,
+                "following": following,
+                "position": queue_ids.index(answer_id) + 1 if answer_id in queue_ids else None,
+                "queue_length": len(queue_ids),
+                "anonymous": anonymous,
+                "link": lambda path, **params: link(path, anonymous, **params),
+                "toggle_url": link(f"{QUEUE_PATH}/{answer_id}", not anonymous),
+                "milli": from_milli,
+                "failed": failed,
+                "errors": errors or {},
+                "message": message,
+                "notice": notice,
+                "values": values or {},
+                "comment_max": COMMENT_MAX_CHARS,
+                "reason_max": REASON_MAX_CHARS,
+                "bank_max": BANK_COMMENT_MAX_CHARS,
+            },
+            status_code=status_code,
+        )
+
+    async def refused(
+        self, exc: DomainError, failed: str, values: dict[str, Any], errors: dict[str, str] | None = None
+    ) -> Template:
+        """The page again after the form `failed` (grade, override, dismiss, bank) was refused: the error's status
+        and message, its field errors (or `errors`), and what was typed (`values`, a refused number already
+        forgotten)."""
+        return await self.render(
+            status_code=_failure_status(exc),
+            failed=failed,
+            errors=exc.field_errors if errors is None else errors,
+            message=exc.message,
+            values=values,
+        )
 
 
 @get(f"{QUEUE_PATH}/{{answer_id:int}}", name="review_item")
 async def review_item(
     request: Request,
-    review: ReviewService,
-    comments: CommentBank,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
     answer_id: Id,
     anonym: Anonym = None,
     sparat: SavedId = None,
@@ -259,7 +283,7 @@ async def review_item(
     notice = f"Bedömningen av svar {sparat} är sparad. Här är nästa svar i kön." if sparat else None
     if andrad:
         notice = "Poängen är ändrad och motiveringen sparad i historiken."
-    return await _item_page(request, review, comments, answer_id, anonym == 1, notice=notice)
+    return await ItemPage(request, review, comments, answer_id, anonym == 1).render(notice=notice)
 
 
 def _grade_values(form: FormMultiDict, fields: GradeForm, rubric: tuple) -> dict[str, Any]:
@@ -271,17 +295,18 @@ def _grade_values(form: FormMultiDict, fields: GradeForm, rubric: tuple) -> dict
     }
 
 
-def _failure_status(exc: DomainError) -> int:
-    return 409 if isinstance(exc, Conflict) else 404 if isinstance(exc, NotFound) else 400
-
-
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/bedom", status_code=303)
 async def review_grade(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Save a grade; or, with `insert_comment`, put a bank comment into the comment field (the page without
     JavaScript: review.js does that in place)."""
     anonymous = anonym == 1
+    page = ItemPage(request, review, comments, answer_id, anonymous)
     principal = principal_of(request)
     rubric = rubric_of(await review.question_of(answer_id))
     form = await request.form()
@@ -292,7 +317,7 @@ async def review_grade(
         bank = {str(entry.id): entry.text for entry in await comments.comments(principal.account_id)}
         if insert in bank:
             values["comment"] = "\n".join(part for part in (values["comment"].rstrip(), bank[insert]) if part)
-        return await _item_page(request, review, comments, answer_id, anonymous, values=values)
+        return await page.render(values=values)
     *_, queue_before = await _neighbours(review, answer_id)
     try:
         if rubric:
@@ -303,18 +328,7 @@ async def review_grade(
             await review.grade(principal, answer_id, score=score, comment=values["comment"])
     except (Invalid, Conflict) as exc:
         _forget(values, "comment", exc)
-        return await _item_page(
-            request,
-            review,
-            comments,
-            answer_id,
-            anonymous,
-            status_code=_failure_status(exc),
-            failed="grade",
-            errors=exc.field_errors,
-            message=exc.message,
-            values=values,
-        )
+        return await page.refused(exc, "grade", values)
     remaining = await review.queue_order(limit=QUEUE_MAX)
     index = queue_before.index(answer_id) if answer_id in queue_before else -1
     after = [i for i in queue_before[index + 1 :] + queue_before[: max(index, 0)] if i in remaining]
@@ -326,7 +340,11 @@ async def review_grade(
 
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/andra", status_code=303)
 async def review_override(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Replace any grade with a score and a required reason."""
     anonymous = anonym == 1
@@ -337,24 +355,18 @@ async def review_override(
         await review.override(principal_of(request), answer_id, score=score, reason=values["reason"])
     except (Invalid, Conflict) as exc:
         _forget(values, "reason", exc)
-        return await _item_page(
-            request,
-            review,
-            comments,
-            answer_id,
-            anonymous,
-            status_code=_failure_status(exc),
-            failed="override",
-            errors=exc.field_errors,
-            message=exc.message,
-            values={"override": values},
-        )
+        page = ItemPage(request, review, comments, answer_id, anonymous)
+        return await page.refused(exc, "override", {"override": values})
     return Redirect(link(f"{QUEUE_PATH}/{answer_id}", anonymous, andrad=1) + "#historik", status_code=303)
 
 
 @post(f"{QUEUE_PATH}/{{answer_id:int}}/avsluta", status_code=303)
 async def review_dismiss(
-    request: Request, review: ReviewService, comments: CommentBank, answer_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    answer_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Close the participant's flag and keep the score, with a comment they are shown."""
     anonymous = anonym == 1
@@ -362,20 +374,11 @@ async def review_dismiss(
     try:
         await review.dismiss_flag(principal_of(request), answer_id, comment=comment)
     except (Invalid, Conflict) as exc:
-        shown = "" if isinstance(exc, IdentityNumberRefused) else comment
+        values = {"dismiss_comment": comment}
+        _forget(values, "dismiss_comment", exc)
         errors = {"dismiss_comment": " ".join(exc.field_errors.values())}
-        return await _item_page(
-            request,
-            review,
-            comments,
-            answer_id,
-            anonymous,
-            status_code=_failure_status(exc),
-            failed="dismiss",
-            errors=errors,
-            message=exc.message,
-            values={"dismiss_comment": shown},
-        )
+        page = ItemPage(request, review, comments, answer_id, anonymous)
+        return await page.refused(exc, "dismiss", values, errors)
     return Redirect(link(QUEUE_PATH, anonymous, sparat=answer_id), status_code=303)
 
 
@@ -404,27 +407,19 @@ async def _after_bank_change(
             raise exc
         return Redirect(link(QUEUE_PATH, anonymous), status_code=303)
     values = _grade_values(form, fields, rubric_of(await review.question_of(answer_id)))
+    page = ItemPage(request, review, comments, answer_id, anonymous)
     if exc is not None:
         _forget(values, "comment", exc)
-        errors = {"bank": " ".join(exc.field_errors.values()) or exc.message}
-        return await _item_page(
-            request,
-            review,
-            comments,
-            answer_id,
-            anonymous,
-            status_code=_failure_status(exc),
-            failed="bank",
-            errors=errors,
-            message=exc.message,
-            values=values,
-        )
-    return await _item_page(request, review, comments, answer_id, anonymous, notice=notice, values=values)
+        return await page.refused(exc, "bank", values, {"bank": " ".join(exc.field_errors.values()) or exc.message})
+    return await page.render(notice=notice, values=values)
 
 
 @post("/larare/kommentarer", status_code=200)
 async def bank_save(
-    request: Request, review: ReviewService, comments: CommentBank, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     """Save the comment being written (field `comment`, or `text`) in the instructor's own comment bank."""
     form = await request.form()
@@ -440,7 +435,11 @@ async def bank_save(
 
 @post("/larare/kommentarer/{comment_id:int}/ta-bort", status_code=200)
 async def bank_delete(
-    request: Request, review: ReviewService, comments: CommentBank, comment_id: Id, anonym: Anonym = None
+    request: Request,
+    review: NamedDependency[ReviewService],
+    comments: NamedDependency[CommentBank],
+    comment_id: Id,
+    anonym: Anonym = None,
 ) -> Template | Redirect:
     form = await request.form()
     try:
@@ -490,13 +489,17 @@ async def _regrade_page(
 
 @get(REGRADE_PATH, name="regrade")
 async def regrade_page(
-    regrading: RegradeService, course: Course, lektion: Annotated[str | None, QueryParameter(max_length=80)] = None
+    regrading: NamedDependency[RegradeService],
+    course: NamedDependency[Course],
+    lektion: Annotated[str | None, QueryParameter(max_length=80)] = None,
 ) -> Template:
     return await _regrade_page(regrading, course, lektion)
 
 
 @post(f"{REGRADE_PATH}/{{slug:str}}", status_code=200)
-async def regrade_submit(request: Request, regrading: RegradeService, course: Course, slug: Slug) -> Template:
+async def regrade_submit(
+    request: Request, regrading: NamedDependency[RegradeService], course: NamedDependency[Course], slug: Slug
+) -> Template:
     """`action=preview` is a dry run that saves nothing; `action=apply` regrades in one transaction."""
     _lesson(course, slug)
     fields = read_form(RegradeForm, await request.form())

@@ -4,6 +4,7 @@ error; the bodies in development only (docs/mail.md)."""
 from __future__ import annotations
 
 from litestar import Request, Router, get
+from litestar.di import NamedDependency
 from litestar.response import Template
 
 from coursesite.accounts.roles import Role
@@ -16,7 +17,9 @@ OUTBOX_PATH = "/personal/utkorg"
 
 
 @get(OUTBOX_PATH, name="mail_outbox")
-async def outbox_page(request: Request, outbox: MailOutbox, settings: Settings) -> Template:
+async def outbox_page(
+    request: Request, outbox: NamedDependency[MailOutbox], settings: NamedDependency[Settings]
+) -> Template:
     with_bodies = settings.environment == "development"
     messages = await outbox.staff_view(principal_of(request).account_id, with_bodies=with_bodies)
     return Template(

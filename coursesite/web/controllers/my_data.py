@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -137,10 +138,10 @@ async def _page(
 @get("/mina-uppgifter", name="my_data", include_in_schema=False)
 async def my_data_page(
     request: Request,
-    rights: RightsService,
-    ledger: LedgerService,
-    accounts: AccountService,
-    cases: CaseService,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
     return await _page(request, rights, ledger, accounts, cases, notice=NOTICES.get(klart or ""))
@@ -148,7 +149,11 @@ async def my_data_page(
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
 async def my_data_profile(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
 ) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
@@ -191,7 +196,11 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
 ) -> Template | Redirect:
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
@@ -229,7 +238,11 @@ async def _change_password(request: Request, accounts: AccountService, current: 
 
 @post("/mina-uppgifter/losenord", status_code=303, include_in_schema=False)
 async def my_data_password(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
 ) -> Template | Redirect:
     form = read_form(PasswordForm, await request.form())
     try:
@@ -255,7 +268,9 @@ async def my_data_password(
 
 
 @post("/mina-uppgifter/sessioner/avsluta", status_code=303, include_in_schema=False)
-async def my_data_revoke_sessions(request: Request, accounts: AccountService, settings: Settings) -> Redirect:
+async def my_data_revoke_sessions(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Redirect:
     """Logga ut överallt: every session, this one too; the login page says so."""
     await accounts.end_all_sessions(principal_of(request).account_id)
     return Redirect(
@@ -266,7 +281,7 @@ async def my_data_revoke_sessions(request: Request, accounts: AccountService, se
 
 
 @post("/mina-uppgifter/profilval", status_code=303, include_in_schema=False)
-async def my_data_profile_switch(request: Request, rights: RightsService) -> Redirect:
+async def my_data_profile_switch(request: Request, rights: NamedDependency[RightsService]) -> Redirect:
     form = read_form(ProfileSwitchForm, await request.form())
     changes = ProfileChanges(profile_enabled=form.profile_enabled)
     await rights.rectify(principal_of(request).account_id, changes)
@@ -275,7 +290,11 @@ async def my_data_profile_switch(request: Request, rights: RightsService) -> Red
 
 @post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
 async def my_data_restriction(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, cases: CaseService
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
 ) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
@@ -295,13 +314,13 @@ async def my_data_restriction(
 
 
 @post("/mina-uppgifter/samtycken/{kind:str}/aterkalla", status_code=303, include_in_schema=False)
-async def my_data_withdraw(request: Request, rights: RightsService, kind: FromPath[Kind]) -> Redirect:
+async def my_data_withdraw(request: Request, rights: NamedDependency[RightsService], kind: FromPath[Kind]) -> Redirect:
     await rights.withdraw_consent(principal_of(request).account_id, kind)
     return Redirect("/mina-uppgifter?klart=samtycke", status_code=303)
 
 
 @post("/mina-uppgifter/radering", status_code=303, include_in_schema=False)
-async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
+async def my_data_erasure(request: Request, rights: NamedDependency[RightsService]) -> Redirect:
     await rights.request_erasure(principal_of(request).account_id)
     return Redirect("/mina-uppgifter?klart=radering", status_code=303)
 
@@ -310,7 +329,9 @@ async def my_data_erasure(request: Request, rights: RightsService) -> Redirect:
 
 
 @get("/api/v1/me/data", tags=["privacy"], media_type="application/json")
-async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
+async def api_my_data(
+    request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
+) -> Response[bytes]:
     """Everything held about me (art. 15), table by table from the registry, each field with its description,
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
@@ -319,7 +340,9 @@ async def api_my_data(request: Request, exports: AccessExports, pdf: PdfRenderer
 
 
 @get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
-async def api_my_data_pdf(request: Request, exports: AccessExports, pdf: PdfRenderer) -> Response[bytes]:
+async def api_my_data_pdf(
+    request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
+) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
     return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
 
@@ -331,7 +354,7 @@ class ReadyExportOut(msgspec.Struct):
 
 
 @get("/api/v1/me/exports", tags=["privacy"])
-async def api_my_exports(request: Request, cases: CaseService) -> list[ReadyExportOut]:
+async def api_my_exports(request: Request, cases: NamedDependency[CaseService]) -> list[ReadyExportOut]:
     """The exports my completed access requests released to me ("Ditt utdrag är klart"), newest first, each
     downloadable until `available_until` (30 days after it was ready)."""
     ready = await cases.ready_exports(principal_of(request).account_id, clock.now())
@@ -340,7 +363,11 @@ async def api_my_exports(request: Request, cases: CaseService) -> list[ReadyExpo
 
 @get("/api/v1/me/exports/{case_id:int}", tags=["privacy"], media_type="application/json")
 async def api_my_export(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[ExportId], format: ExportFormat = "json"
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    case_id: FromPath[ExportId],
+    format: ExportFormat = "json",
 ) -> Response[bytes]:
     """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
     GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
@@ -366,7 +393,10 @@ class ProfileOut(msgspec.Struct):
 
 @patch("/api/v1/me/profile", tags=["privacy"])
 async def api_my_profile(
-    request: Request, rights: RightsService, accounts: AccountService, data: JSONBody[ProfileBody]
+    request: Request,
+    rights: NamedDependency[RightsService],
+    accounts: NamedDependency[AccountService],
+    data: JSONBody[ProfileBody],
 ) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
@@ -400,7 +430,9 @@ class RequestOut(msgspec.Struct):
 
 
 @post("/api/v1/me/restriction", status_code=201, tags=["privacy"])
-async def api_my_restriction(request: Request, rights: RightsService, data: JSONBody[RestrictionBody]) -> RequestOut:
+async def api_my_restriction(
+    request: Request, rights: NamedDependency[RightsService], data: JSONBody[RestrictionBody]
+) -> RequestOut:
     """Ask for restriction (art. 18): from now on my data is only stored (no marketing, profiling, sharing or
     newsletter export); a case for customer service is opened. I am told before it is lifted."""
     view = await rights.request_restriction(principal_of(request).account_id, data.reason)
@@ -419,7 +451,7 @@ class ConsentOut(msgspec.Struct):
 
 
 @get("/api/v1/me/consents", tags=["privacy"])
-async def api_my_consents(request: Request, rights: RightsService) -> list[ConsentOut]:
+async def api_my_consents(request: Request, rights: NamedDependency[RightsService]) -> list[ConsentOut]:
     """Every consent I gave (the account's and those given through the forms with my email), withdrawn ones too."""
     views = await rights.consents(principal_of(request).account_id)
     return [
@@ -434,14 +466,16 @@ class WithdrawnOut(msgspec.Struct):
 
 
 @post("/api/v1/me/consents/{kind:str}/withdraw", status_code=200, tags=["privacy"])
-async def api_withdraw_consent(request: Request, rights: RightsService, kind: FromPath[Kind]) -> WithdrawnOut:
+async def api_withdraw_consent(
+    request: Request, rights: NamedDependency[RightsService], kind: FromPath[Kind]
+) -> WithdrawnOut:
     """Withdraw every active consent of this kind (`newsletter`, …) in one call; 404 when none is active."""
     count = await rights.withdraw_consent(principal_of(request).account_id, kind)
     return WithdrawnOut(kind=kind, withdrawn=count)
 
 
 @post("/api/v1/me/erasure-request", status_code=201, tags=["privacy"])
-async def api_erasure_request(request: Request, rights: RightsService) -> RequestOut:
+async def api_erasure_request(request: Request, rights: NamedDependency[RightsService]) -> RequestOut:
     """Ask for erasure (art. 17). Customer service confirms my identity and carries it out within the deadline
     (one month from today). A second request while one is open returns the open one."""
     view = await rights.request_erasure(principal_of(request).account_id)
@@ -454,7 +488,9 @@ class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
 
 
 @post("/api/v1/me/password", status_code=204, tags=["me"])
-async def api_my_password(request: Request, accounts: AccountService, data: JSONBody[PasswordBody]) -> None:
+async def api_my_password(
+    request: Request, accounts: NamedDependency[AccountService], data: JSONBody[PasswordBody]
+) -> None:
     """Change my password. 204; every other session of the account is signed out, this one stays. 400 with
     `errors.current_password` for a wrong current password (counted as a failed login: 429 after too many) or
     `errors.new_password` when the new one breaks the password rule (at least 10 characters, not a common password,
@@ -475,7 +511,7 @@ def _session(view: SessionView) -> SessionOut:
 
 
 @get("/api/v1/me/sessions", tags=["me"])
-async def api_my_sessions(request: Request, accounts: AccountService) -> list[SessionOut]:
+async def api_my_sessions(request: Request, accounts: NamedDependency[AccountService]) -> list[SessionOut]:
     """My sessions in force: the browser ("Firefox på Windows", or null when not recognised), when it started and
     was last used (to within a few minutes), and which one is this request's."""
     views = await accounts.sessions(principal_of(request).account_id, request.scope.get("auth"))
@@ -483,7 +519,9 @@ async def api_my_sessions(request: Request, accounts: AccountService) -> list[Se
 
 
 @post("/api/v1/me/sessions/revoke", status_code=204, tags=["me"])
-async def api_revoke_sessions(request: Request, accounts: AccountService, settings: Settings) -> Response[None]:
+async def api_revoke_sessions(
+    request: Request, accounts: NamedDependency[AccountService], settings: NamedDependency[Settings]
+) -> Response[None]:
     """Log out everywhere: every session of my account ends, this one too (the session cookie is cleared)."""
     await accounts.end_all_sessions(principal_of(request).account_id)
     return Response(None, status_code=204, cookies=[expired_session_cookie(secure=settings.secure_cookies)])

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Router, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
 from litestar.response import Template
@@ -70,7 +71,9 @@ async def unsubscribes_page() -> Template:
 
 
 @post("/", status_code=200, request_max_body_size=BODY_MAX)
-async def unsubscribes_submit(request: Request[Any, Any, Any], unsubscribes: UnsubscribeImport) -> Template:
+async def unsubscribes_submit(
+    request: Request[Any, Any, Any], unsubscribes: NamedDependency[UnsubscribeImport]
+) -> Template:
     form = await request.form()  # a file and a choice: read as they are, not through a form class
     service = form.get("service")
     service = service[:20] if isinstance(service, str) else ""
@@ -108,7 +111,7 @@ class UnsubscribeImportOut(msgspec.Struct):
 @post("/api/v1/newsletter/unsubscribes", status_code=200, tags=["newsletter"], request_max_body_size=BODY_MAX)
 async def api_unsubscribes(
     request: Request[Any, Any, Any],
-    unsubscribes: UnsubscribeImport,
+    unsubscribes: NamedDependency[UnsubscribeImport],
     data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
     service: Annotated[str, QueryParameter(max_length=20, description="mailchimp | apsis")],
 ) -> UnsubscribeImportOut:

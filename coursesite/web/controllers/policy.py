@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from coursesite.accounts.roles import Role
+from coursesite.billing.issuing import InvoicingService
 from coursesite.core import clock, formatting
 from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy import policy
 from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
+from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.deps import billing_of, configured_periods
+from coursesite.web.deps import periods_of
 
 RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
 STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
@@ -31,19 +34,15 @@ Channel = Annotated[
 ]
 
 
-def _controller(request: Request) -> Any:
-    return billing_of(request).config.seller
-
-
-def document_context(request: Request) -> dict[str, Any]:
-    """Everything both documents show, from privacy/policy.py, the seller in the billing configuration and the
-    retention periods in the settings."""
-    periods = configured_periods(request)
+def document_context(settings: Settings, invoicing: InvoicingService) -> dict[str, Any]:
+    """Everything both documents show, from privacy/policy.py, the seller in the billing configuration (the
+    controller, personuppgiftsansvarig) and the retention periods in the settings."""
+    periods = periods_of(settings)
     return {
         "policy": policy,
         "version": policy.POLICY_VERSION,
         "title": policy.POLICY_TITLE,
-        "controller": _controller(request),
+        "controller": invoicing.config.seller,
         "categories": [
             {
                 "category": category,
@@ -69,12 +68,14 @@ def document_context(request: Request) -> dict[str, Any]:
 
 
 @get(policy.POLICY_PATH, guards=[guards.public], name="privacy_policy", include_in_schema=False)
-async def privacy_policy(request: Request, kanal: Channel = None) -> Template:
+async def privacy_policy(
+    settings: NamedDependency[Settings], invoicing: NamedDependency[InvoicingService], kanal: Channel = None
+) -> Template:
     """The policy in Swedish; `?kanal=` shows a subsidiary channel's more specific wording where it has one."""
     channel = policy.channel_policy(kanal)
     return Template(
         "privacy/policy.html",
-        context=document_context(request)
+        context=document_context(settings, invoicing)
         | {
             "texts": policy.section_texts(kanal),
             "channel": channel,
@@ -86,13 +87,15 @@ async def privacy_policy(request: Request, kanal: Channel = None) -> Template:
 # -- the record of processing, for staff
 
 
-def _record_context(request: Request) -> dict[str, Any]:
-    return document_context(request) | {"generated_on": formatting.format_date_long(clock.now().date())}
+def _record_context(settings: Settings, invoicing: InvoicingService) -> dict[str, Any]:
+    return document_context(settings, invoicing) | {"generated_on": formatting.format_date_long(clock.now().date())}
 
 
 @get(policy.RECORD_PATH, guards=[guards.roles(*STAFF_ROLES)], name="record_of_processing", include_in_schema=False)
-async def record_of_processing(request: Request) -> Template:
-    return Template("privacy/record.html", context=_record_context(request), headers=STAFF_HEADERS)
+async def record_of_processing(
+    settings: NamedDependency[Settings], invoicing: NamedDependency[InvoicingService]
+) -> Template:
+    return Template("privacy/record.html", context=_record_context(settings, invoicing), headers=STAFF_HEADERS)
 
 
 @get(
@@ -102,8 +105,10 @@ async def record_of_processing(request: Request) -> Template:
     include_in_schema=False,
     media_type="application/pdf",
 )
-async def record_of_processing_pdf(request: Request, pdf: PdfRenderer) -> Response[bytes]:
-    content = await pdf.render(record_pdf(_record_context(request)))
+async def record_of_processing_pdf(
+    settings: NamedDependency[Settings], invoicing: NamedDependency[InvoicingService], pdf: NamedDependency[PdfRenderer]
+) -> Response[bytes]:
+    content = await pdf.render(record_pdf(_record_context(settings, invoicing)))
     filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
     return Response(
         content,

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Router, get, post
 from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import CacheControlHeader
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.spec import Components, SecurityRequirement, SecurityScheme
@@ -95,8 +95,8 @@ class NoticesOut(msgspec.Struct):
 
 @get("/participants")
 async def subsidiary_participants(
-    subsidiaries: SubsidiaryService,
-    subsidiary: SubsidiaryInfo,
+    subsidiaries: NamedDependency[SubsidiaryService],
+    subsidiary: NamedDependency[SubsidiaryInfo],
     limit: Annotated[int, QueryParameter(ge=1, le=PAGE_MAX)] = PAGE_DEFAULT,
     after: Annotated[int, QueryParameter(ge=0, le=ID_MAX, description="next_after of the previous page")] = 0,
 ) -> ParticipantsOut:
@@ -110,7 +110,9 @@ async def subsidiary_participants(
 
 
 @get("/notices")
-async def subsidiary_notices(subsidiaries: SubsidiaryService, subsidiary: SubsidiaryInfo) -> NoticesOut:
+async def subsidiary_notices(
+    subsidiaries: NamedDependency[SubsidiaryService], subsidiary: NamedDependency[SubsidiaryInfo]
+) -> NoticesOut:
     """Unacknowledged notices for this subsidiary, oldest first: `rectification` (with the corrected fields in
     `changes`), `erasure` or `restriction` (stop processing; only store what you hold) of the person it knows by
     `subject_ref`."""
@@ -125,8 +127,8 @@ async def subsidiary_notices(subsidiaries: SubsidiaryService, subsidiary: Subsid
 
 @post("/notices/{notice_id:int}/acknowledge", status_code=204)
 async def subsidiary_acknowledge(
-    subsidiaries: SubsidiaryService,
-    subsidiary: SubsidiaryInfo,
+    subsidiaries: NamedDependency[SubsidiaryService],
+    subsidiary: NamedDependency[SubsidiaryInfo],
     notice_id: Annotated[int, PathParameter(ge=1, le=ID_MAX)],
 ) -> None:
     """The subsidiary has acted on a notice. 204 (also again); 404 for a notice that is not this subsidiary's."""

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -140,7 +141,9 @@ def _date(text: str) -> date | None:
 
 
 @get("/kundtjanst", name="support", include_in_schema=False)
-async def index_page(request: Request, cases: CaseService, processor_notices: ProcessorNotices) -> Template:
+async def index_page(
+    request: Request, cases: NamedDependency[CaseService], processor_notices: NamedDependency[ProcessorNotices]
+) -> Template:
     views = await cases.open_cases(actor_id=principal_of(request).account_id, why="kundtjänst: öppna ärenden")
     overdue = [view for view in views if view.overdue]
     pending = await processor_notices.count_pending()
@@ -156,7 +159,7 @@ async def new_page() -> Template:
 
 
 @post("/kundtjanst/nytt", status_code=303, include_in_schema=False)
-async def new_submit(request: Request, cases: CaseService) -> Template | Redirect:
+async def new_submit(request: Request, cases: NamedDependency[CaseService]) -> Template | Redirect:
     form = read_form(NewCaseForm, await request.form())
     values = {
         "kind": form.kind,
@@ -241,7 +244,7 @@ async def _case_page(
 @get("/kundtjanst/arende/{case_id:int}", name="support_case", include_in_schema=False)
 async def case_page(
     request: Request,
-    cases: CaseService,
+    cases: NamedDependency[CaseService],
     case_id: FromPath[CaseId],
     klar: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
@@ -277,7 +280,9 @@ async def _act(
 
 
 @post("/kundtjanst/arende/{case_id:int}/anteckning", status_code=303, include_in_schema=False)
-async def note_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def note_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
     return await _act(
@@ -291,7 +296,9 @@ async def note_submit(request: Request, cases: CaseService, case_id: FromPath[Ca
 
 
 @post("/kundtjanst/arende/{case_id:int}/forlang", status_code=303, include_in_schema=False)
-async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def extend_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(ExtendForm, await request.form())
     values = {"reason": form.reason, "notified_on": form.notified_on}
     try:
@@ -308,7 +315,9 @@ async def extend_submit(request: Request, cases: CaseService, case_id: FromPath[
 
 
 @post("/kundtjanst/arende/{case_id:int}/bekrafta-identitet", status_code=303, include_in_schema=False)
-async def confirm_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def confirm_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(ConfirmForm, await request.form())
     actor = principal_of(request).account_id
 
@@ -320,7 +329,9 @@ async def confirm_submit(request: Request, cases: CaseService, case_id: FromPath
 
 
 @post("/kundtjanst/arende/{case_id:int}/avsluta", status_code=303, include_in_schema=False)
-async def complete_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def complete_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
 
@@ -332,7 +343,9 @@ async def complete_submit(request: Request, cases: CaseService, case_id: FromPat
 
 
 @post("/kundtjanst/arende/{case_id:int}/avvisa", status_code=303, include_in_schema=False)
-async def reject_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def reject_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(NoteForm, await request.form())
     actor = principal_of(request).account_id
 
@@ -350,7 +363,9 @@ def _rectification(values: dict[str, str]) -> tuple[dict[str, str], str | None]:
 
 
 @post("/kundtjanst/arende/{case_id:int}/ratta", status_code=303, include_in_schema=False)
-async def rectify_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def rectify_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     form = read_form(RectifyForm, await request.form())
     values = {name: getattr(form, name) for name in RECTIFIABLE}
     contact, email = _rectification(values)
@@ -366,7 +381,9 @@ async def rectify_submit(request: Request, cases: CaseService, case_id: FromPath
 
 
 @post("/kundtjanst/arende/{case_id:int}/hav-begransning", status_code=303, include_in_schema=False)
-async def lift_submit(request: Request, cases: CaseService, case_id: FromPath[CaseId]) -> Template | Redirect:
+async def lift_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
     principal = principal_of(request)
     return await _act(request, cases, case_id, lambda: cases.lift_restriction(case_id, principal), {}, done="havd")
 
@@ -387,7 +404,11 @@ async def _access_export(
 
 @get("/kundtjanst/arende/{case_id:int}/registerutdrag", include_in_schema=False)
 async def access_export_download(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: FromPath[CaseId], format: ExportFormat = "json"
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    case_id: FromPath[CaseId],
+    format: ExportFormat = "json",
 ) -> Response[bytes]:
     return await _access_export(request, cases, pdf, case_id, format)
 
@@ -398,7 +419,7 @@ async def access_export_download(
 @get(PROCESSOR_PATH, name="support_processors", include_in_schema=False)
 async def processors_page(
     request: Request,
-    processor_notices: ProcessorNotices,
+    processor_notices: NamedDependency[ProcessorNotices],
     klar: Annotated[int | None, QueryParameter(ge=1, le=2**31 - 1)] = None,
 ) -> Template:
     notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
@@ -407,7 +428,7 @@ async def processors_page(
 
 @post(PROCESSOR_PATH + "/{notice_id:int}/utfort", status_code=303, include_in_schema=False)
 async def processor_done_submit(
-    request: Request, processor_notices: ProcessorNotices, notice_id: FromPath[NoticeId]
+    request: Request, processor_notices: NamedDependency[ProcessorNotices], notice_id: FromPath[NoticeId]
 ) -> Redirect:
     await processor_notices.mark_done(notice_id, actor_id=principal_of(request).account_id)
     return Redirect(f"{PROCESSOR_PATH}?klar={notice_id}", status_code=303)
@@ -491,7 +512,7 @@ def request_out(view: CaseView) -> SupportRequestOut:
 @get("/api/v1/support/requests", tags=["support"])
 async def api_requests(
     request: Request,
-    cases: CaseService,
+    cases: NamedDependency[CaseService],
     status: Annotated[
         str | None, QueryParameter(max_length=20, description="open | extended | completed | rejected")
     ] = None,
@@ -509,7 +530,7 @@ async def api_requests(
 
 @post("/api/v1/support/requests/{case_id:int}/complete", status_code=200, tags=["support"])
 async def api_complete(
-    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[CompleteBody]
+    request: Request, cases: NamedDependency[CaseService], case_id: CaseId, data: JSONBody[CompleteBody]
 ) -> CompletedOut:
     """Carry out and complete a request, with a `note` saying what was done (400 without it). 409 while the request
     waits for the person's identity to be confirmed (`confirmation: pending`), when it is about a staff account, or
@@ -526,7 +547,7 @@ async def api_complete(
 
 @post("/api/v1/support/requests/{case_id:int}/confirm-identity", status_code=200, tags=["support"])
 async def api_confirm_identity(
-    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[ConfirmIdentityBody]
+    request: Request, cases: NamedDependency[CaseService], case_id: CaseId, data: JSONBody[ConfirmIdentityBody]
 ) -> SupportRequestOut:
     """Record how customer service confirmed the person's identity: `method` (`id_document_at_office`,
     `known_phone_callback`, `reply_from_address_on_file`) and a `note`; the request keeps the method, the time and
@@ -538,7 +559,11 @@ async def api_confirm_identity(
 
 @get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
 async def api_access_export(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: CaseId, format: ExportFormat = "json"
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    case_id: CaseId,
+    format: ExportFormat = "json",
 ) -> Response[bytes]:
     """For an access request of someone who only used the forms (art. 15), once their identity is confirmed: the
     export to hand over, as JSON or (`format=pdf`) PDF. Never an account's: 403 (its owner downloads it on Mina
@@ -561,7 +586,7 @@ class RectifiedOut(msgspec.Struct):
 
 @post("/api/v1/support/requests/{case_id:int}/rectify", status_code=200, tags=["support"])
 async def api_rectify(
-    request: Request, cases: CaseService, case_id: CaseId, data: JSONBody[RectifyBody]
+    request: Request, cases: NamedDependency[CaseService], case_id: CaseId, data: JSONBody[RectifyBody]
 ) -> RectifiedOut:
     """Carry out a rectification request once the person's identity is confirmed: correct the fields given (a field
     left out is not changed) on the linked account, or on the person row of someone who only used the forms.
@@ -577,7 +602,7 @@ async def api_rectify(
 
 
 @post("/api/v1/support/cases", status_code=201, tags=["support"])
-async def api_create_case(request: Request, cases: CaseService, data: JSONBody[CaseBody]) -> CaseOut:
+async def api_create_case(request: Request, cases: NamedDependency[CaseService], data: JSONBody[CaseBody]) -> CaseOut:
     """Register a case (`complaint`, `question`) or a data-subject request received by mail or phone (`access`,
     `rectification`, `restriction`, `erasure`: with `account_id` or `contact_email`, and a deadline one month from
     `received_on`). Free text refusing personnummer and card numbers: 400 per field, nothing stored."""
@@ -630,7 +655,9 @@ def processor_notice_out(view: NoticeView) -> ProcessorNoticeOut:
 
 
 @get("/api/v1/support/processor-notices", tags=["support"])
-async def api_processor_notices(request: Request, processor_notices: ProcessorNotices) -> list[ProcessorNoticeOut]:
+async def api_processor_notices(
+    request: Request, processor_notices: NamedDependency[ProcessorNotices]
+) -> list[ProcessorNoticeOut]:
     """What staff must still do at the newsletter processors (art. 19), oldest first: erase, correct, unsubscribe or
     pause the contact whose Kurssajten-ID is `subject_ref`. Reading the list is audited."""
     notices = await processor_notices.pending(actor_id=principal_of(request).account_id)
@@ -639,7 +666,7 @@ async def api_processor_notices(request: Request, processor_notices: ProcessorNo
 
 @post("/api/v1/support/processor-notices/{notice_id:int}/done", status_code=200, tags=["support"])
 async def api_processor_notice_done(
-    request: Request, processor_notices: ProcessorNotices, notice_id: NoticeId
+    request: Request, processor_notices: NamedDependency[ProcessorNotices], notice_id: NoticeId
 ) -> ProcessorNoticeOut:
     """Mark a notice done once it is carried out at the processor; a rectification's values are then dropped.
     Marking it again changes nothing. 404 for an unknown id."""

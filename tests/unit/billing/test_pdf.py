@@ -244,7 +244,10 @@ def test_certificate_has_name_course_date_and_code():
     )
 
 
-async def test_the_process_pool_renders_invoices_and_certificates():
+async def test_the_process_pool_renders_invoices_and_certificates(monkeypatch):
+    # fontTools stamps each embedded font subset with the time, to the second: one fixed moment for the worker (spawned
+    # on the first render, with this environment) and this process, so the bytes compare equal however slow the run.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
     renderer = PdfRenderer(ENVIRONMENT, workers=1)
     try:
         invoice_bytes = await renderer.render(invoice_pdf(invoice()))
