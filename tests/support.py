@@ -545,7 +545,9 @@ class SmtpServer:
         return f"smtp://127.0.0.1:{self.port}"
 
     def reset(self) -> None:
-        """Forget what earlier tests received or asked to refuse."""
+        """Forget what earlier tests received or asked to refuse, and listen again if a test stopped the server."""
+        if self.controller is None:
+            self.start()
         self.messages.clear()
         self.envelopes.clear()
         self._refusals.clear()
@@ -572,9 +574,10 @@ class SmtpServer:
 
         from aiosmtpd.controller import Controller
 
-        with socket.socket() as probe:  # a free port (the controller checks it is up by connecting to it)
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        if not self.port:  # a free port (the controller checks it is up by connecting to it); kept on a restart
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
