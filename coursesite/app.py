@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
 from coursesite.accounts.tokens import TokenService
@@ -89,6 +90,9 @@ def create_app(settings: Settings) -> Litestar:
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
     rights = RightsService(engine)
+    tokens = TokenService(engine, secret=settings.secret_key)
+    # the confirmation, the reset and the security notices; hooks itself onto the account service
+    account_mail = AccountMail(engine, accounts, tokens, outbox, rights)
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
@@ -118,9 +122,10 @@ def create_app(settings: Settings) -> Litestar:
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
-        tokens=TokenService(engine, secret=settings.secret_key),
+        tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,
+        account_mail=account_mail,
     )
     # The sender loop in each worker (COURSESITE_MAIL_WORKER; off in an app a test builds unless it asks).
     mail_hooks = ([mail_sender.start], [mail_sender.stop]) if settings.mail_worker else ([], [])

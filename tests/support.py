@@ -179,8 +179,14 @@ def valid(form: str, email: str = "anna@example.se") -> dict:
 
 
 async def make_account(
-    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
+    email: str,
+    first_name: str = "Karin",
+    last_name: str = "Konto",
+    mobile: str | None = "+46731234567",
+    *,
+    verified: bool = True,
 ) -> int:
+    """An account row; `verified`: its address confirmed (what is held under the address is then its own)."""
     account = Account(
         email=email,
         password_hash="not-a-real-hash",
@@ -188,6 +194,7 @@ async def make_account(
         last_name=last_name,
         mobile=mobile,
         created_at=clock.now(),
+        email_verified_at=clock.now() if verified else None,
     )
     await account.save()
     return account.id

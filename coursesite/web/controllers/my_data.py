@@ -16,6 +16,7 @@ from litestar import Request, Response, Router, get, patch, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.service import AccountService, SessionView
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
@@ -38,8 +39,10 @@ NOTICES = {
     "samtycke": "Samtycket är återkallat.",
     "radering": "Din begäran om radering är mottagen. Kundtjänst kontrollerar din identitet och hör av sig.",
     "profilval": "Ditt val om profilen är sparat.",
-    "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu. Du är utloggad på dina "
-    "andra enheter.",
+    "epost": "Vi har skickat en länk till den nya adressen. Bytet gäller när du har öppnat den; till dess loggar du in "
+    "med den gamla.",
+    "ny-lank": "Vi har skickat en ny länk till din e-postadress. Den gäller i 48 timmar.",
+    "bekraftad": "Din e-postadress är bekräftad.",
     "losenord": "Ditt lösenord är bytt. Du är utloggad på dina andra enheter.",
 }
 PASSWORD_MAX = 1024
@@ -121,6 +124,7 @@ async def _page(
             "consents": await rights.consents(account_id),
             "requests": await rights.requests(account_id),
             "sessions": await accounts.sessions(account_id, request.scope.get("auth")),
+            "pending_email": await request.app.state.account_mail.pending_email(account_id),
         },
         status_code=status_code,
     )
@@ -182,14 +186,14 @@ async def _confirm_new_email(
 
 @post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
 async def my_data_email(
-    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService
+    request: Request, rights: RightsService, ledger: LedgerService, accounts: AccountService, account_mail: AccountMail
 ) -> Template | Redirect:
+    """A new login address: the password first, then a link to the new address; the change waits for it."""
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
     try:
         await _confirm_new_email(request, accounts, email, form.current_password)
-        changes = ProfileChanges(email=email, keep_session=request.scope.get("auth"))
-        await rights.rectify(principal_of(request).account_id, changes)
+        await account_mail.request_email_change(principal_of(request).account_id, email, client_address(request))
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
@@ -314,29 +318,35 @@ class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
 class ProfileOut(msgspec.Struct):
     changed: list[str]
     notified: list[str]
+    pending_email: str | None = None  # a new login address waiting for its confirmation link
 
 
 @patch("/api/v1/me/profile", tags=["privacy"])
 async def api_my_profile(
-    request: Request, rights: RightsService, accounts: AccountService, data: JSONBody[ProfileBody]
+    request: Request,
+    rights: RightsService,
+    accounts: AccountService,
+    account_mail: AccountMail,
+    data: JSONBody[ProfileBody],
 ) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
-    409 when another account has the address), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
+    409 when another account has the address. The new address gets a link and the change takes effect when it is
+    used (`POST /api/v1/auth/verify-email`): until then `pending_email` names it and the old address logs in; then
+    the other sessions end and the old address is told), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
     company_name, org_number, reference) and the profile switch. A subsidiary that already received a changed field
     gets a notice (art. 19). 400 with `errors` per field."""
     contact = {name: getattr(data, name) for name in CONTACT_FIELDS if getattr(data, name) is not None}
     billing = dict(data.billing) if data.billing is not None else None
     await _confirm_new_email(request, accounts, data.email, data.current_password)
-    changes = ProfileChanges(
-        contact=contact,
-        billing=billing,
-        profile_enabled=data.profile_enabled,
-        email=data.email,
-        keep_session=request.scope.get("auth"),  # a new address signs out the other sessions, not this one
-    )
-    result = await rights.rectify(principal_of(request).account_id, changes)
-    return ProfileOut(changed=list(result.changed), notified=list(result.notified))
+    changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled)
+    account_id = principal_of(request).account_id
+    result = await rights.rectify(account_id, changes)
+    pending = None
+    if data.email is not None:
+        await account_mail.request_email_change(account_id, data.email, client_address(request))
+        pending = await account_mail.pending_email(account_id)
+    return ProfileOut(changed=list(result.changed), notified=list(result.notified), pending_email=pending)
 
 
 class RestrictionBody(msgspec.Struct, forbid_unknown_fields=True):
