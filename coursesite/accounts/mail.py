@@ -228,7 +228,9 @@ class AccountMail:
             except RateLimited:
                 allowed = False
             rows = await Account.select(Account.id).where(Account.email == address)
-            await self.tokens.revoke(TokenPurpose.PASSWORD_RESET, email=address)  # the older links of the address
+            # The older links of the address go, unless this request is dropped: then the same query matches nothing
+            # (a flood of requests must not take away the link the owner already has).
+            await self.tokens.revoke(TokenPurpose.PASSWORD_RESET, email=address if allowed else "")
             account_id = rows[0]["id"] if rows and allowed else None
             token = (
                 await self.tokens.issue(TokenPurpose.PASSWORD_RESET, account_id=account_id, email=address)

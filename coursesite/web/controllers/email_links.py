@@ -5,6 +5,7 @@ A link in a mail only opens a page: its button POSTs. Mail scanners follow links
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -75,9 +76,12 @@ async def confirm_submit(request: Request, account_mail: AccountMail) -> Templat
             context={"token": "", "address": None, "message": exc.message},
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
+    logged_in = account_id == done.account_id
+    if logged_in:  # the page is drawn for who the person is now: no "not confirmed" banner
+        request.scope["user"] = dataclasses.replace(principal_of(request), email=done.email, email_verified=True)
     return Template(
         "accounts/confirm_email.html",
-        context={"done": done, "logged_in": account_id == done.account_id, "token": "", "address": None},
+        context={"done": done, "logged_in": logged_in, "token": "", "address": None},
     )
 
 
