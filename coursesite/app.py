@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
 from coursesite.accounts.tokens import TokenService
@@ -91,6 +92,9 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
     rights = RightsService(engine)
+    tokens = TokenService(engine, secret=settings.secret_key)
+    # the confirmation, the reset and the security notices; hooks itself onto the account service
+    account_mail = AccountMail(engine, accounts, tokens, outbox, rights)
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
@@ -120,9 +124,10 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
-        tokens=TokenService(engine, secret=settings.secret_key),
+        tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,
+        account_mail=account_mail,
     )
 
 

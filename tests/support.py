@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from coursesite.accounts.limits import RESET_PER_RECIPIENT, RateLimiter
 from coursesite.accounts.validation import normalise_mobile
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.issuing import InvoicingService
@@ -26,7 +27,7 @@ from coursesite.course.model import (
     SingleChoice,
     TrueFalse,
 )
-from coursesite.db.accounts import Account, LoginAttempt
+from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Invoice, Payment
 from coursesite.db.mail import OneTimeToken, OutboxMessage
@@ -179,8 +180,14 @@ def valid(form: str, email: str = "anna@example.se") -> dict:
 
 
 async def make_account(
-    email: str, first_name: str = "Karin", last_name: str = "Konto", mobile: str | None = "+46731234567"
+    email: str,
+    first_name: str = "Karin",
+    last_name: str = "Konto",
+    mobile: str | None = "+46731234567",
+    *,
+    verified: bool = True,
 ) -> int:
+    """An account row; `verified`: its address confirmed (what is held under the address is then its own)."""
     account = Account(
         email=email,
         password_hash="not-a-real-hash",
@@ -188,6 +195,7 @@ async def make_account(
         last_name=last_name,
         mobile=mobile,
         created_at=clock.now(),
+        email_verified_at=clock.now() if verified else None,
     )
     await account.save()
     return account.id
@@ -256,6 +264,8 @@ async def seed_person(
         email=email, password=PASSWORD, first_name=first_name, last_name=last_name, mobile=mobile, source="En vän"
     )
     aid = principal.account_id
+    # the address confirmed: what is held under it (form rows, cases, consents) is the person's own
+    await Account.update({Account.email_verified_at: now}).where(Account.id == aid)
     seeded = {"account"}
     await accounts.start_session(aid, days=14)
     seeded.add("user_session")
@@ -486,6 +496,10 @@ async def seed_person(
         )
     )
     seeded.add("one_time_token")
+    await RateLimitHit.insert(  # a reset asked for the address (a per-recipient mail limit)
+        RateLimitHit(key_hash=RateLimiter(TEST_SECRET).key(RESET_PER_RECIPIENT, email), occurred_at=now)
+    )
+    seeded.add("rate_limit_hit")
     return {"account_id": aid, "seeded": seeded, "subsidiary": subsidiary, "case": case, "principal": principal}
 
 

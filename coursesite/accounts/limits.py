@@ -46,9 +46,25 @@ def registration_per_client(count: int) -> Limit:
     )
 
 
+# The mail-sending endpoints (accounts/mail.py): per client, and per recipient so that nobody can fill someone's
+# inbox. A recipient's key is a keyed hash of the address: those rows are personal data (privacy/registry.py), found
+# for an account's export and erasure by recomputing the keys (RateLimiter.key with RECIPIENT_LIMITS).
+_MAIL_CLIENT_MESSAGE = "Många meddelanden har begärts härifrån på kort tid. Vänta en stund och försök igen."
+_MAIL_RECIPIENT_MESSAGE = "Vi har nyss skickat ett meddelande till den adressen. Vänta en stund och försök igen."
+CONFIRMATION_PER_CLIENT = Limit("confirmation-client", 10, 3600, _MAIL_CLIENT_MESSAGE)
+CONFIRMATION_PER_RECIPIENT = Limit("confirmation-recipient", 3, 3600, _MAIL_RECIPIENT_MESSAGE, per_client=False)
+RESET_PER_CLIENT = Limit("reset-client", 10, 3600, _MAIL_CLIENT_MESSAGE)
+RESET_PER_RECIPIENT = Limit("reset-recipient", 3, 3600, _MAIL_RECIPIENT_MESSAGE, per_client=False)
+RECIPIENT_LIMITS = (CONFIRMATION_PER_RECIPIENT, RESET_PER_RECIPIENT)
+
+
 class RateLimiter:
     def __init__(self, secret: str) -> None:
         self.secret = secret
+
+    def key(self, limit: Limit, value: str) -> str:
+        """The keyed hash a hit for ``value`` is counted under (the export and erasure find a recipient's rows)."""
+        return self._key(limit, value)
 
     def _key(self, limit: Limit, value: str) -> str:
         counted = limit_key(value) if limit.per_client else value.strip().lower()

@@ -22,6 +22,7 @@ from coursesite.accounts.device import Device, read_device, sign_device
 from coursesite.accounts.limits import RateLimiter, registration_per_client
 from coursesite.accounts.password_rule import PasswordRefused, check_password
 from coursesite.accounts.passwords import hash_password, needs_rehash, verify_password
+from coursesite.accounts.proof import address_proven
 from coursesite.accounts.roles import STAFF_ROLES, Role
 from coursesite.accounts.validation import validate_registration
 from coursesite.core import clock
@@ -43,6 +44,11 @@ DEFAULT_REGISTRATIONS_PER_HOUR = 10
 
 # Called inside the transaction that changed the password (account id, when): a security notice can be queued there.
 PasswordChangedHook = Callable[[int, datetime], Awaitable[None]]
+# Called inside the registration's transaction with the new account: the confirmation mail is queued there.
+RegisteredHook = Callable[["Principal"], Awaitable[None]]
+# Called inside the login's transaction when the browser had no device cookie for the account (account id, the
+# browser's label or None, when): the "new browser" notice. Not on the first login after registration.
+NewBrowserHook = Callable[[int, "str | None", datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class Principal:
     first_name: str
     last_name: str
     role: Role
+    email_verified: bool = False  # the address is proven (accounts/proof.py): confirmed by mail, or staff
 
     @property
     def is_staff(self) -> bool:
@@ -67,10 +74,18 @@ def _principal(row: dict[str, Any]) -> Principal:
         first_name=row["first_name"],
         last_name=row["last_name"],
         role=Role(row["role"]),
+        email_verified=address_proven(row["role"], row["email_verified_at"]),
     )
 
 
-_PRINCIPAL_COLUMNS = (Account.id, Account.email, Account.first_name, Account.last_name, Account.role)
+_PRINCIPAL_COLUMNS = (
+    Account.id,
+    Account.email,
+    Account.first_name,
+    Account.last_name,
+    Account.role,
+    Account.email_verified_at,
+)
 
 
 def _attempt_key(secret: str, kind: str, value: str) -> str:
@@ -139,6 +154,8 @@ class AccountService:
         self.limiter = RateLimiter(policy.secret)  # shared by every worker: the rate_limit_hit table
         self.registration_limit = registration_per_client(policy.registrations_per_hour)
         self._password_changed_hooks: list[PasswordChangedHook] = []
+        self._registered_hooks: list[RegisteredHook] = []
+        self._new_browser_hooks: list[NewBrowserHook] = []
 
     async def ping(self) -> None:
         """Raises when the database does not answer (the health check)."""
@@ -168,24 +185,40 @@ class AccountService:
         if await self._email_taken(cleaned.email):
             raise Conflict(_EMAIL_TAKEN, field_errors=dict(_EMAIL_TAKEN_FIELD))
         password_hash = await hash_password(cleaned.password)
+        now = clock.now()
         try:
-            rows = await Account.insert(
-                Account(
-                    email=cleaned.email,
-                    password_hash=password_hash,
-                    first_name=cleaned.first_name,
-                    last_name=cleaned.last_name,
-                    mobile=cleaned.mobile,
-                    source=cleaned.source,
-                    role=role.value,
-                    created_at=clock.now(),
-                )
-            ).returning(*_PRINCIPAL_COLUMNS)
+            async with write_transaction(self.engine):  # the account and its confirmation mail, or neither
+                rows = await Account.insert(
+                    Account(
+                        email=cleaned.email,
+                        password_hash=password_hash,
+                        first_name=cleaned.first_name,
+                        last_name=cleaned.last_name,
+                        mobile=cleaned.mobile,
+                        source=cleaned.source,
+                        role=role.value,
+                        created_at=now,
+                        # the operator who creates a staff account vouches for its address (docs/accounts.md)
+                        email_verified_at=now if role in STAFF_ROLES else None,
+                    )
+                ).returning(*_PRINCIPAL_COLUMNS)
+                principal = _principal(rows[0])
+                for hook in self._registered_hooks:
+                    await hook(principal)
         except Exception as exc:  # a concurrent registration with the same email won the race
             if await self._email_taken(cleaned.email):
                 raise Conflict(_EMAIL_TAKEN, field_errors=dict(_EMAIL_TAKEN_FIELD)) from exc
             raise
-        return _principal(rows[0])
+        return principal
+
+    def on_registered(self, hook: RegisteredHook) -> None:
+        """Run ``hook(principal)`` inside the transaction that creates an account (the confirmation mail)."""
+        self._registered_hooks.append(hook)
+
+    def on_new_browser(self, hook: NewBrowserHook) -> None:
+        """Run ``hook(account_id, label, now)`` inside a login from a browser without the account's device cookie
+        (not the first login after registration): the security notice."""
+        self._new_browser_hooks.append(hook)
 
     async def create_staff(
         self, *, email: str, role: Role, password: str, first_name: str, last_name: str
@@ -206,14 +239,25 @@ class AccountService:
     # -- login and its rate limit ------------------------------------------------------------------------------------
 
     async def authenticate(
-        self, email: str, password: str, client_address: str, *, device_cookie: str | None = None
+        self,
+        email: str,
+        password: str,
+        client_address: str,
+        *,
+        device_cookie: str | None = None,
+        client_label: str | None = None,
     ) -> Principal:
         """Check a login. Too many recent failures refuse it before the password is even checked, so guessing gets
         nowhere: the address's failures (unless this browser's device cookie is for the account), the device's own,
-        and the client's."""
+        and the client's. A login from a browser without the account's device cookie runs the new-browser hooks
+        (``client_label``: the browser's label for the notice), but not the account's first login."""
         email = (email or "").strip().lower()[:254]
         now = clock.now()
-        rows = await Account.select(*_PRINCIPAL_COLUMNS, Account.password_hash).where(Account.email == email).limit(1)
+        rows = (
+            await Account.select(*_PRINCIPAL_COLUMNS, Account.password_hash, Account.last_login_at)
+            .where(Account.email == email)
+            .limit(1)
+        )
         row = rows[0] if rows else None
         device = self._device_for(device_cookie, row["id"] if row else None, now)
         keys = await self._refuse_when_limited(email, client_address, device, now)
@@ -227,7 +271,12 @@ class AccountService:
         updates: dict[Any, Any] = {Account.last_login_at: now}
         if needs_rehash(row["password_hash"]):
             updates[Account.password_hash] = await hash_password(password)
-        await Account.update(updates).where(Account.id == row["id"])
+        new_browser = device is None and row["last_login_at"] is not None and bool(self._new_browser_hooks)
+        async with write_transaction(self.engine):
+            await Account.update(updates).where(Account.id == row["id"])
+            if new_browser:
+                for hook in self._new_browser_hooks:
+                    await hook(row["id"], client_label, now)
         return _principal(row)
 
     async def confirm_password(
@@ -303,11 +352,18 @@ class AccountService:
         self._password_changed_hooks.append(hook)
 
     async def set_password(
-        self, account_id: int, new_password: str, *, keep_session: str | None = None, field: str = "password"
+        self,
+        account_id: int,
+        new_password: str,
+        *,
+        keep_session: str | None = None,
+        field: str = "password",
+        first: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """A new password by the one rule: every session of the account ends (but ``keep_session``'s), and the failed
         logins against its address are forgotten, in one transaction with the hooks. For a change and a reset;
-        Invalid names ``field`` when the rule refuses the password."""
+        Invalid names ``field`` when the rule refuses the password. ``first`` runs at the start of that transaction
+        (a reset uses up its token there: if it raises, nothing changes)."""
         rows = await Account.select(Account.email, Account.first_name, Account.last_name).where(
             Account.id == account_id
         )
@@ -324,6 +380,8 @@ class AccountService:
         now = clock.now()
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
+            if first is not None:
+                await first()
             await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)
             await end_account_sessions(account_id, keep_token=keep_session)
             await LoginAttempt.delete().where(LoginAttempt.key_hash == self.attempt_key("email", account["email"]))

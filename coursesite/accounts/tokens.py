@@ -116,6 +116,24 @@ class TokenService:
         )
         return _grant(purpose, rows[0]) if rows else None
 
+    async def outstanding(self, purpose: TokenPurpose | str, *, account_id: int) -> list[TokenGrant]:
+        """The account's usable tokens of `purpose`, the newest first (e-mail change: the address that waits for its
+        confirmation)."""
+        purpose = TokenPurpose(purpose)
+        rows = (
+            await OneTimeToken.select(
+                OneTimeToken.account, OneTimeToken.email, OneTimeToken.payload, OneTimeToken.expires_at
+            )
+            .where(
+                (OneTimeToken.account == account_id)
+                & (OneTimeToken.purpose == purpose.value)
+                & OneTimeToken.used_at.is_null()
+                & (OneTimeToken.expires_at > clock.now())
+            )
+            .order_by(OneTimeToken.id, ascending=False)
+        )
+        return [_grant(purpose, row) for row in rows]
+
     async def revoke(
         self, purpose: TokenPurpose | str, *, account_id: int | None = None, email: str | None = None
     ) -> int:

@@ -14,6 +14,9 @@ class Account(Table, tablename="account"):
     role = Varchar(length=20, default="participant")
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
+    # When the person proved the address by the link in the confirmation mail (staff: created by the operator, who
+    # vouches for it). Until then nothing held under the address by someone else is linked to the account.
+    email_verified_at = Timestamptz(null=True, default=None)
 
 
 class UserSession(Table, tablename="user_session"):

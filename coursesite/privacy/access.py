@@ -24,10 +24,11 @@ from typing import Any
 
 from piccolo.table import Table
 
+from coursesite.accounts.limits import RECIPIENT_LIMITS, RateLimiter
 from coursesite.accounts.service import _attempt_key
 from coursesite.core import clock
 from coursesite.core.errors import NotFound
-from coursesite.db.accounts import Account, LoginAttempt, UserSession
+from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, Payment
 from coursesite.db.mail import OneTimeToken, OutboxMessage
@@ -46,6 +47,7 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import policy, registry
+from coursesite.privacy.linkage import claimed_address, person_rows, proven_account
 from coursesite.privacy.registry import ConfiguredPeriods, PersonalField, Retention, retention_texts_sv
 from coursesite.subsidiaries.service import received_by
 
@@ -58,6 +60,7 @@ WITHHELD = {
     ("account", "password_hash"),
     ("user_session", "token_hash"),
     ("login_attempt", "key_hash"),
+    ("rate_limit_hit", "key_hash"),
     ("one_time_token", "token_hash"),
 }
 WITHHELD_TEXT = "[lämnas inte ut: lagras endast som hash, för din säkerhet]"
@@ -87,6 +90,11 @@ class Subject:
     # (subsidiary, subject_ref): how each subsidiary that received the person's data knows them (the account id, or
     # a form person's id), so that their notices are found and another person's with the same number never is.
     notice_refs: tuple[tuple[int, str], ...] = ()
+    # The account's address is proven (privacy/linkage.py): until then nothing held under it by someone else is
+    # the subject's. Someone known only from the forms is found by the address itself.
+    address_proven: bool = True
+    # The mail rate limits' keyed hashes of the address (accounts/limits.py: RECIPIENT_LIMITS).
+    limit_keys: tuple[str, ...] = ()
 
 
 def _in(column: Any, ids: tuple[Any, ...]) -> Any:
@@ -104,6 +112,7 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
     "account": (Account, lambda s: _is(Account.id, s.account_id)),
     "user_session": (UserSession, lambda s: _is(UserSession.account, s.account_id)),
     "login_attempt": (LoginAttempt, lambda s: _in(LoginAttempt.key_hash, s.login_keys)),
+    "rate_limit_hit": (RateLimitHit, lambda s: _in(RateLimitHit.key_hash, s.limit_keys)),
     "answer": (Answer, lambda s: _is(Answer.account, s.account_id)),
     "lesson_progress": (LessonProgress, lambda s: _is(LessonProgress.account, s.account_id)),
     "answer_flag": (AnswerFlag, lambda s: _in(AnswerFlag.answer, s.answer_ids)),
@@ -116,7 +125,7 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
     "person": (Person, lambda s: _in(Person.id, s.person_ids)),
     "account_privacy": (AccountPrivacy, lambda s: _is(AccountPrivacy.account, s.account_id)),
     "form_submission": (FormSubmission, lambda s: _in(FormSubmission.person, s.person_ids)),
-    "consent": (Consent, lambda s: (_is(Consent.account, s.account_id)) | _in(Consent.person, s.person_ids)),
+    "consent": (Consent, lambda s: _own_consents(s) | _in(Consent.person, s.person_ids)),
     "page_view": (PageView, lambda s: _is(PageView.account, s.account_id)),
     "support_case": (SupportCase, lambda s: _in(SupportCase.id, s.case_ids)),
     "case_note": (CaseNote, lambda s: _in(CaseNote.case, s.case_ids)),
@@ -149,6 +158,20 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
 }
 
 
+def _own_consents(subject: Subject) -> Any:
+    # A consent given through a form carries the account it was linked to then; an unproven account has only those
+    # given without a form person.
+    condition = _is(Consent.account, subject.account_id)
+    return condition if subject.address_proven else condition & Consent.person.is_null()
+
+
+def _limit_keys(secret: str | None, email: str) -> tuple[str, ...]:
+    if not secret:
+        return ()
+    limiter = RateLimiter(secret)
+    return tuple(limiter.key(limit, email) for limit in RECIPIENT_LIMITS)
+
+
 def _notices_of(subject: Subject) -> Any:
     condition = _in(RecipientNotice.id, ())
     for subsidiary, ref in subject.notice_refs:
@@ -174,20 +197,29 @@ async def resolve_subject(account_id: int, *, login_secret: str | None = None) -
     if not rows:
         raise NotFound("Kontot finns inte.")
     email = rows[0]["email"]
-    person_ids = await _ids(Person.select(Person.id).where((Person.email == email) | (Person.account == account_id)))
+    proven = await claimed_address(account_id)  # None until the address is confirmed: only the account's own rows
+    person_ids = await _ids(Person.select(Person.id).where(person_rows(account_id, proven)))
     answer_ids = await _ids(Answer.select(Answer.id).where(Answer.account == account_id))
     invoice_ids = await _ids(Invoice.select(Invoice.id).where(Invoice.account == account_id))
-    case_ids = await _ids(
-        SupportCase.select(SupportCase.id).where(
-            (SupportCase.account == account_id)
-            | (SupportCase.contact_email == email)
-            | _in(SupportCase.person, person_ids)
-        )
-    )
+    cases: Any = SupportCase.account == account_id
+    if proven is not None:
+        cases = cases | (SupportCase.contact_email == proven) | _in(SupportCase.person, person_ids)
+    case_ids = await _ids(SupportCase.select(SupportCase.id).where(cases))
     login_keys = (_attempt_key(login_secret, "email", email),) if login_secret else ()
     link = (DisclosureSubject.account == account_id) | _in(DisclosureSubject.person, person_ids)
     notice_refs = tuple((got.subsidiary, got.subject_ref) for got in await received_by(link))
-    return Subject(account_id, email, person_ids, answer_ids, invoice_ids, case_ids, login_keys, notice_refs)
+    return Subject(
+        account_id,
+        email,
+        person_ids,
+        answer_ids,
+        invoice_ids,
+        case_ids,
+        login_keys,
+        notice_refs,
+        address_proven=proven is not None,
+        limit_keys=_limit_keys(login_secret, email),
+    )
 
 
 async def resolve_person_subject(person_id: int, *, login_secret: str | None = None) -> Subject:
@@ -197,9 +229,11 @@ async def resolve_person_subject(person_id: int, *, login_secret: str | None = N
     if not rows:
         raise NotFound("Personen finns inte.")
     person = rows[0]
-    accounts = await Account.select(Account.id).where(
-        (Account.id == person["account"]) if person["account"] is not None else (Account.email == person["email"])
-    )
+    # Linked, or with the address and proven: an account that has not confirmed the address is not this person.
+    same = Account.email == person["email"]
+    if person["account"] is not None:
+        same = same | (Account.id == person["account"])
+    accounts = await Account.select(Account.id).where(same & proven_account())
     if accounts:
         return await resolve_subject(accounts[0]["id"], login_secret=login_secret)
     email = person["email"]
@@ -211,7 +245,9 @@ async def resolve_person_subject(person_id: int, *, login_secret: str | None = N
     notice_refs = tuple(
         (got.subsidiary, got.subject_ref) for got in await received_by(DisclosureSubject.person == person_id)
     )
-    return Subject(None, email, (person_id,), (), (), case_ids, (), notice_refs)
+    return Subject(
+        None, email, (person_id,), (), (), case_ids, (), notice_refs, limit_keys=_limit_keys(login_secret, email)
+    )
 
 
 def plain(value: Any) -> Any:

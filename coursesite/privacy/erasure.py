@@ -39,7 +39,7 @@ from piccolo.table import Table
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
-from coursesite.db.accounts import Account, LoginAttempt
+from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit
 from coursesite.db.billing import Certificate, Customer, Invoice, Payment
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
@@ -56,6 +56,7 @@ from coursesite.db.privacy import (
 from coursesite.db.tables import TABLES
 from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.access import OWNERS, resolve_subject
+from coursesite.privacy.linkage import proven_account
 from coursesite.signups.processors import queue as queue_processor_notices
 from coursesite.signups.processors import received_by_processors, subject_link
 from coursesite.subsidiaries.service import received_by
@@ -270,6 +271,8 @@ async def erase_account(
                 LoginAttempt.key_hash.is_in(list(subject.login_keys))
             )
             await LoginAttempt.delete().where(LoginAttempt.key_hash.is_in(list(subject.login_keys)))
+        if subject.limit_keys:
+            await _delete_rows(RateLimitHit, RateLimitHit.key_hash.is_in(list(subject.limit_keys)), counts)
         if subject.person_ids:
             await _delete_rows(Person, Person.id.is_in(list(subject.person_ids)), counts)
         await _erase_mail(counts, subject.email, account_id)
@@ -347,7 +350,11 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         if not rows:
             raise NotFound("Personen finns inte.")
         person = rows[0]
-        if person["account"] is not None or await Account.exists().where(Account.email == person["email"]):
+        # The same as access.resolve_person_subject: an account that has not proven the address is not this person.
+        same: Any = Account.email == person["email"]
+        if person["account"] is not None:
+            same = same | (Account.id == person["account"])
+        if await Account.exists().where(same & proven_account()):
             raise Conflict("Personen har ett konto: radera kontot i stället.")
         values = {v for v in (person["email"], person["mobile"], person["first_name"], person["last_name"]) if v}
         if person["first_name"] and person["last_name"]:

@@ -173,6 +173,7 @@ TABLE_CATEGORY: dict[str, PolicyCategory] = {
     "staff_audit": PolicyCategory.TECHNICAL,
     "outbox_message": PolicyCategory.TECHNICAL,
     "one_time_token": PolicyCategory.TECHNICAL,
+    "rate_limit_hit": PolicyCategory.TECHNICAL,
 }
 
 # What a table holds, for the retention lists ("applies to …"). Every table in TABLE_CATEGORY has one (tested).
@@ -202,6 +203,7 @@ TABLE_LABEL_SV: dict[str, str] = {
     "staff_audit": "logg över personalens åtkomst",
     "outbox_message": "e-post vi har skickat",
     "one_time_token": "engångslänkar i e-post",
+    "rate_limit_hit": "räknade förfrågningar, för att begränsa hur många meddelanden som kan begäras",
 }
 
 

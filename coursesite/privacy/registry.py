@@ -44,6 +44,7 @@ class Retention(StrEnum):
     MAIL_BODY = "mail_body"  # an e-mail's content and headers: MAIL_BODY_DAYS after delivery (or failure)
     MAIL_LOG = "mail_log"  # the delivery log (to whom, what, when, how it went): MAIL_LOG_MONTHS
     ONE_TIME_TOKEN = "one_time_token"  # a link token: until it expires, or a day after it was used (core/tokens.py)
+    RATE_LIMIT = "rate_limit"  # a counted request for a message (accounts/limits.py): a day at most
 
 
 # The mail periods (privacy/retention.py applies them; the texts below state them). The policy text names no period
@@ -120,6 +121,7 @@ _FIXED_RETENTION_TEXT_SV = {
     Retention.MAIL_BODY: f"Meddelandets innehåll raderas {MAIL_BODY_DAYS} dagar efter att det skickades.",
     Retention.MAIL_LOG: "3 år efter att meddelandet skickades, som bevis på att det skickades (mottagare, ämne, när).",
     Retention.ONE_TIME_TOKEN: "Tills länken har gått ut (högst en vecka), eller ett dygn efter att den användes.",
+    Retention.RATE_LIMIT: "Högst ett dygn.",
     Retention.BOOKKEEPING: "Räkenskapsinformation sparas till och med det sjunde året efter utgången av det "
     "kalenderår då räkenskapsåret avslutades (bokföringslagen 7 kap. 2 §).",
 }
@@ -209,6 +211,28 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
         provided=False,
     ),
     _p("login_attempt", "attempted_at", T, SECURITY, WINDOW, "När inloggningsförsöket gjordes", provided=False),
+    # A keyed hash of a client address or, for the mail limits, of the recipient's e-mail address (accounts/limits.py):
+    # with the address it leads to a person, so the rows are personal data, found for a person by recomputing the
+    # keys of their address (privacy/access.py). Kept a day at most.
+    _p(
+        "rate_limit_hit",
+        "key_hash",
+        T,
+        SECURITY,
+        Retention.RATE_LIMIT,
+        "Nyckelad hash av IP-adress eller mottagarens e-postadress, för att begränsa hur många meddelanden som kan "
+        "begäras",
+        provided=False,
+    ),
+    _p(
+        "rate_limit_hit",
+        "occurred_at",
+        T,
+        SECURITY,
+        Retention.RATE_LIMIT,
+        "När ett meddelande begärdes (för begränsningen)",
+        provided=False,
+    ),
     _p("answer", "account", A, SERVICE, KEEP, "Vems svaret är"),
     _p("answer", "raw_response", A, SERVICE, KEEP, "Svaret som det skrevs"),
     _p(
@@ -496,11 +520,6 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "one_time_token",
         )
     ),
-    # A keyed hash of a client address (IPv6: its /64) with a time, kept a day at most (accounts/limits.py): nothing
-    # here leads back to a person without the address. A limit per recipient (mail) will key by an e-mail address;
-    # then these rows become personal data with an owner lookup like login_attempt's.
-    NotPersonal("rate_limit_hit", "key_hash", "keyed hash of a client address, for rate limits; a day at most"),
-    NotPersonal("rate_limit_hit", "occurred_at", "when a rate-limited action was counted"),
     NotPersonal("outbox_message", "kind", "whether the message is transactional or marketing: about the message"),
     *(
         NotPersonal("outbox_message", column, "the sender's bookkeeping of when to try again")

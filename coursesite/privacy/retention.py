@@ -10,7 +10,7 @@ The rules (privacy/registry.py, Retention):
   periods in the settings (settings.py: COURSESITE_PAGE_VIEW_IP_DAYS, default 7 days, and
   COURSESITE_PAGE_VIEW_RETENTION_MONTHS, default 13 months), the same numbers the policy texts state;
 - SESSION_LIFETIME: expired sessions; LOGIN_WINDOW: failed logins older than the rate-limit window;
-  also the rate limiter's counted actions older than a day (not personal data; the limiter deletes them too);
+  RATE_LIMIT: the rate limiter's counted actions older than a day (the limiter deletes them too);
 - CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
   without an account, without an open case, and without a consent that still holds or is still kept as proof;
 - CONSENT_PROOF: consents 3 years after their withdrawal;

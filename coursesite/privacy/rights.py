@@ -49,6 +49,7 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.privacy.deadlines import deadline
+from coursesite.privacy.linkage import claimed_address, link_proven_rows, person_rows
 from coursesite.privacy.sharing import allowed_fields
 from coursesite.signups.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
 from coursesite.signups.processors import queue as queue_processor_notices
@@ -195,7 +196,10 @@ class RightsService:
         return rows[0]["email"]
 
     async def _person_ids(self, account_id: int, email: str) -> list[int]:
-        rows = await Person.select(Person.id).where((Person.email == email) | (Person.account == account_id))
+        """The account's form persons: linked to it, or with its address once the address is proven (`email` is
+        the address the caller read; an unproven one claims nothing, privacy/linkage.py)."""
+        proven = email if await claimed_address(account_id) == email else None
+        rows = await Person.select(Person.id).where(person_rows(account_id, proven))
         return [row["id"] for row in rows]
 
     async def contact(self, account_id: int) -> dict[str, Any]:
@@ -256,9 +260,13 @@ class RightsService:
                 person_updates: dict[Column | str, Any] = {
                     Person._meta.get_column_by_name(k): v for k, v in contact.items()
                 }
-                await Person.update(person_updates | {Person.updated_at: now}).where(Person.email == email)
+                await Person.update(person_updates | {Person.updated_at: now}).where(
+                    Person.id.is_in(person_ids or [0])  # the account's form rows: none until the address is proven
+                )
             if new_email is not None and new_email != email:
-                await self._change_email(account_id, email, new_email, now, identity_checked=changes.identity_checked)
+                await self._change_email(
+                    account_id, new_email, now, person_ids, identity_checked=changes.identity_checked
+                )
                 await end_account_sessions(account_id, keep_token=changes.keep_session)
                 changed["account.email"] = new_email
             if details is not None:
@@ -300,10 +308,11 @@ class RightsService:
         )
 
     async def _change_email(
-        self, account_id: int, old: str, new: str, now: datetime, *, identity_checked: bool
+        self, account_id: int, new: str, now: datetime, person_ids: list[int], *, identity_checked: bool
     ) -> None:
-        """The login address (inside rectify's transaction). The form rows with the old address follow it and are
-        linked to the account. An address that already has form rows of someone not linked to the account is
+        """The login address, changed by customer service (inside rectify's transaction; the person's own change waits
+        for the new address to confirm it: :meth:`apply_confirmed_email`). The account's form rows (`person_ids`:
+        with the old address only if it was proven) follow it and are linked to the account. An address that already has form rows of someone not linked to the account is
         refused unless customer service has checked the person's identity: the address is not verified, and the
         account would otherwise see those rows (its data is found by its address too)."""
         if await Account.exists().where((Account.email == new) & (Account.id != account_id)):
@@ -318,13 +327,43 @@ class RightsService:
                 field_errors={"email": "Kontakta kundtjänst för att byta till den här adressen."},
             )
         await Account.update({Account.email: new}).where(Account.id == account_id)
-        mine = Person.email == old
+        mine = Person.id.is_in(person_ids or [0])
         if theirs:  # the person with the new address is this one (checked): both rows are linked to the account
             await Person.update({Person.account: account_id, Person.updated_at: now}).where(
                 mine | (Person.id == theirs[0]["id"])
             )
         else:
             await Person.update({Person.email: new, Person.account: account_id, Person.updated_at: now}).where(mine)
+
+    async def apply_confirmed_email(
+        self, account_id: int, new: str, *, keep_session: str | None, now: datetime
+    ) -> tuple[str, tuple[str, ...]]:
+        """The person's new login address, confirmed through the link sent to it (inside the caller's transaction,
+        which used up the token): the address is proven, so the form rows under it become the account's, and those
+        of the old address follow it when that one was proven too. Every other session ends (``keep_session``: the
+        confirming browser's own, when it is logged in to this account). Recipients that received the address are
+        told (art. 19). Returns the old address and the recipients told. Conflict when another account took the
+        address meanwhile."""
+        await lock_account_rows(self.engine, account_id)
+        if await Account.exists().where((Account.email == new) & (Account.id != account_id)):
+            raise Conflict(
+                "Det finns redan ett konto med den e-postadressen.",
+                field_errors={"email": "E-postadressen används redan."},
+            )
+        old = await self.email_of(account_id)
+        person_ids = await self._person_ids(account_id, old)  # the old address's rows: only when it was proven
+        await Account.update({Account.email: new, Account.email_verified_at: now}).where(Account.id == account_id)
+        if person_ids:
+            await Person.update({Person.account: account_id, Person.updated_at: now}).where(Person.id.is_in(person_ids))
+            if not await Person.exists().where(Person.email == new):  # one row per address: the old one moves
+                await Person.update({Person.email: new}).where(Person.id.is_in(person_ids) & (Person.email == old))
+        await link_proven_rows(account_id, new, now)
+        await end_account_sessions(account_id, keep_token=keep_session)
+        person_ids = await self._person_ids(account_id, new)
+        notified = await self.notify_rectification(
+            subject_link(account_id, person_ids), {"account.email": new}, now, account_id=account_id
+        )
+        return old, notified
 
     async def _rectify_billing(self, account_id: int, details, now: datetime) -> dict[str, Any]:
         rows = await Customer.select().where(Customer.account == account_id)
@@ -407,12 +446,12 @@ class RightsService:
                 AccountPrivacy.updated_at: now,
             }
         ).where(AccountPrivacy.account == account_id)
-        await Person.update(
-            {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
-        ).where(Person.email == email)
-        await queue_restriction_notices(
-            subject_link(account_id, await self._person_ids(account_id, email)), now, account_id=account_id
-        )
+        person_ids = await self._person_ids(account_id, email)  # none until the address is proven
+        if person_ids:
+            await Person.update(
+                {Person.restricted_at: now, Person.restriction_reason: reason, Person.updated_at: now}
+            ).where(Person.id.is_in(person_ids))
+        await queue_restriction_notices(subject_link(account_id, person_ids), now, account_id=account_id)
 
     # -- consents (art. 7.3)
 
@@ -421,6 +460,10 @@ class RightsService:
 
     async def _consents(self, account_id: int, person_ids: list[int]) -> list[ConsentView]:
         condition: Combinable = Consent.account == account_id
+        if await claimed_address(account_id) is None:
+            # a consent given through a form under the address (it carries the account it was linked to then) is
+            # not the account's until the address is proven
+            condition = condition & Consent.person.is_null()
         if person_ids:
             condition = condition | Consent.person.is_in(person_ids)
         rows = await Consent.select().where(condition).order_by(Consent.given_at, ascending=False)

@@ -49,6 +49,7 @@ from coursesite.core.text import TextRule, clean_text
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Person
+from coursesite.privacy.linkage import claimed_address, person_rows, proven_account_id_for
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
 
@@ -433,8 +434,8 @@ class PublicForms:
 
 
 async def _account_id_for(email: str) -> int | None:
-    row = await Account.select(Account.id).where(Account.email == email).first()
-    return row["id"] if row else None
+    # Only an account that has proven the address is linked to what is given under it (privacy/linkage.py).
+    return await proven_account_id_for(email)
 
 
 async def _upsert_person(given: dict[str, str], account_id: int | None, now: datetime) -> int:
@@ -504,11 +505,9 @@ async def set_profile(person_or_account: Account | Person | int, enabled: bool) 
             await _set_account_profile(account_id, enabled, now)
         return
     account_id = person_or_account.id if isinstance(person_or_account, Account) else int(person_or_account)
-    email_row = await Account.select(Account.email).where(Account.id == account_id).first()
     await _set_account_profile(account_id, enabled, now)
-    where = Person.account == account_id
-    if email_row is not None:
-        where = where | (Person.email == email_row["email"])
+    # the account's form rows: none until its address is proven (privacy/linkage.py)
+    where = person_rows(account_id, await claimed_address(account_id))
     await Person.update({Person.profile_enabled: enabled, Person.updated_at: now}).where(where)
 
 

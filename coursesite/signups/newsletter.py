@@ -39,6 +39,7 @@ from coursesite.core import clock
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person
 from coursesite.privacy.audit import AuditLog
+from coursesite.privacy.linkage import proven_account
 from coursesite.privacy.policy import NEWSLETTER_REF_FIELD as REF_FIELD
 from coursesite.signups.processors import NEWSLETTER_CONSENT, subscriber_ref
 
@@ -194,7 +195,7 @@ async def _eligible(consents: list[dict[str, Any]], seen: set[str]) -> list[Subs
     if linked:
         where = Account.id.is_in(list(linked))
     if emails:
-        by_email = Account.email.is_in(emails)
+        by_email = Account.email.is_in(emails) & proven_account()  # an unproven account is not the person
         where = by_email if where is None else where | by_email
     accounts: dict[int, dict[str, Any]] = {}
     if where is not None:

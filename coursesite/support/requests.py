@@ -36,6 +36,7 @@ from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, SupportCase
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import ErasureReport, erase_account, erase_person
+from coursesite.privacy.linkage import linked_person_ids
 from coursesite.privacy.policy import export_available, export_available_until
 from coursesite.privacy.rights import (
     PrivacyState,
@@ -511,13 +512,15 @@ class RequestService:
                 )
         if (await self.rights.privacy_state(account_id)).lift_notice_sent_at is None:
             raise Conflict("Meddelandet till personen kunde inte sparas; begränsningen är kvar.")
-        email = await self.rights.email_of(account_id)
         async with write_transaction(self.engine):
             lifted: datetime = clock.now()
             await AccountPrivacy.update({AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: lifted}).where(
                 AccountPrivacy.account == account_id
             )
-            await Person.update({Person.restricted_at: None, Person.updated_at: lifted}).where(Person.email == email)
+            # the account's form rows, as restrict set them: none while its address is not proven
+            await Person.update({Person.restricted_at: None, Person.updated_at: lifted}).where(
+                Person.id.is_in(await linked_person_ids(account_id) or [0])
+            )
             await self.audit.record(
                 actor.account_id,
                 "change",

@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import Provide
 
+from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.service import AccountService, Principal
 from coursesite.accounts.tokens import TokenService
 from coursesite.billing.exports import ExportService
@@ -76,6 +77,7 @@ class Services:
     tokens: TokenService  # one-time link tokens (verify e-mail, password reset, confirmations, unsubscribe)
     outbox: MailOutbox  # queue a message in the caller's transaction (docs/mail.md)
     mail_sender: MailSender  # delivers the outbox; the app's background loop and `coursesite mail send-pending`
+    account_mail: AccountMail  # address confirmation, e-mail change, password reset, security notices
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""

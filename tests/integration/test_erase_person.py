@@ -12,6 +12,7 @@ import pytest
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
+from coursesite.db.accounts import Account
 from coursesite.db.privacy import (
     AccountPrivacy,
     CaseNote,
@@ -28,7 +29,7 @@ from coursesite.db.privacy import (
 from coursesite.privacy.erasure import erase_person
 from coursesite.privacy.rights import RightsService
 from coursesite.support.requests import RESTRICTION_APPLIED
-from tests.conftest import accounts
+from tests.conftest import accounts, confirm_address
 from tests.support import case_service, confirm_identity, dump, request_service
 
 EMAIL, FIRST, LAST, MOBILE = "ximena.formular@example.se", "Ximena", "Formulärsdóttir", "+46701234987"
@@ -159,13 +160,22 @@ async def test_clause_deletion_via_customer_service_erases_a_form_person_without
 
 
 async def test_erase_person_refuses_a_person_with_an_account_and_a_missing_one(db):
-    await accounts.register(email=EMAIL, password="ett-bra-losenord", first_name=FIRST, last_name=LAST)
+    principal = await accounts.register(email=EMAIL, password="ett-bra-losenord", first_name=FIRST, last_name=LAST)
+    await confirm_address(principal.account_id)  # an account that has proven the address is the person
     pid = await form_person()
     with pytest.raises(Conflict):
         await erase_person(db, person_id=pid, actor_id=None, case_id=None)
     assert await Person.count().where(Person.id == pid) == 1
     with pytest.raises(NotFound):
         await erase_person(db, person_id=pid + 1000, actor_id=None, case_id=None)
+
+
+async def test_an_account_that_has_not_confirmed_the_address_is_not_the_person(db):
+    principal = await accounts.register(email=EMAIL, password="ett-bra-losenord", first_name=FIRST, last_name=LAST)
+    pid = await form_person()
+    await erase_person(db, person_id=pid, actor_id=None, case_id=None)
+    assert await Person.count().where(Person.id == pid) == 0
+    assert await Account.count().where(Account.id == principal.account_id) == 1
 
 
 async def test_erase_person_report_without_a_case(db):
@@ -194,6 +204,7 @@ async def test_clause_the_rights_restriction_registered_by_customer_service_appl
     anna = await accounts.register(
         email="anna@example.se", password="ett-bra-losenord", first_name="Anna", last_name="Berg"
     )
+    await confirm_address(anna.account_id)  # her form row is hers
     pid = await form_person("anna@example.se", "Anna", "Berg", "+46701112299")
     rights, cases = RightsService(db), case_service(db)
     case = await cases.create(

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
+from coursesite.db.mail import OutboxMessage
 from tests.conftest import PASSWORD, api_post, csrf_token, make_settings, register
 from tests.support import page_text, post_form
 
@@ -182,7 +183,19 @@ async def test_logout_ends_this_session_only(app, client):
         assert await UserSession.count() == 1
 
 
-async def test_an_email_change_signs_out_the_other_sessions(app, client):
+async def confirm_newest_link(client, to: str):
+    """Use the link in the newest message to `to` (this app prints its mail; the outbox keeps the body)."""
+    [row] = (
+        await OutboxMessage.select(OutboxMessage.body_text)
+        .where(OutboxMessage.recipient == to)
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(1)
+    )
+    token = row["body_text"].split("/bekrafta-epost?token=")[1].split()[0]
+    return await api_post(client, "/api/v1/auth/verify-email", {"token": token})
+
+
+async def test_an_email_change_signs_out_the_other_sessions_when_it_is_confirmed(app, client):
     await register(client)
     async with browser(app) as other, browser(app, "198.51.100.30") as third:
         assert (await login(other)).status_code == 200
@@ -193,10 +206,12 @@ async def test_an_email_change_signs_out_the_other_sessions(app, client):
             headers={"x-csrftoken": await csrf_token(client)},
         )
         assert response.status_code == 200, response.text
+        assert await me_status(other) == 200 and await me_status(third) == 200  # nothing changed yet
+        assert (await confirm_newest_link(client, "anna.ny@example.se")).status_code == 204
         assert await me_status(client) == 200
         assert await me_status(other) == 401 and await me_status(third) == 401
 
-        # the page form, from a new session: the other one (this test client) ends
+        # the page form, from a new session: confirmed there, the other one (this test client) ends
         assert (await login(other, "anna.ny@example.se")).status_code == 200
         form = await post_form(
             other,
@@ -205,6 +220,8 @@ async def test_an_email_change_signs_out_the_other_sessions(app, client):
             page="/mina-uppgifter",
         )
         assert form.status_code == 303
+        assert await me_status(client) == 200
+        assert (await confirm_newest_link(other, "anna.tredje@example.se")).status_code == 204
         assert await me_status(other) == 200 and await me_status(client) == 401
 
 

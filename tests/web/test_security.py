@@ -32,6 +32,13 @@ PUBLIC_PATHS = {
     "/api/v1/forms/signup",
     "/api/v1/forms/webinar",
     "/integritetspolicy",
+    # the links in the account's mail: the token is the permission (tests/web/test_proven_address.py)
+    "/bekrafta-epost",
+    "/glomt-losenord",
+    "/nytt-losenord",
+    "/api/v1/auth/verify-email",
+    "/api/v1/auth/password-reset",
+    "/api/v1/auth/password-reset/confirm",
 }
 PROTECTED_GET_PATHS = [
     "/min-kurs",

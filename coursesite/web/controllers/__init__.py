@@ -4,6 +4,7 @@ from coursesite.web.controllers import (
     billing,
     certificates,
     course,
+    email_links,
     finance,
     forms,
     health,
@@ -38,4 +39,5 @@ ROUTES = [
     *subsidiary_api.ROUTES,
     *support.ROUTES,
     *mail.ROUTES,
+    *email_links.ROUTES,
 ]

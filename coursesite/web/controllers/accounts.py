@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.service import AccountService
+from coursesite.accounts.user_agent import browser_label
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
 from coursesite.course.model import Course
 from coursesite.settings import Settings
@@ -90,7 +91,10 @@ async def register_submit(
     return Redirect("/min-kurs", cookies=cookies, status_code=303)
 
 
-LOGIN_NOTICES = {"overallt": "Du är utloggad på alla enheter. Logga in igen här."}
+LOGIN_NOTICES = {
+    "overallt": "Du är utloggad på alla enheter. Logga in igen här.",
+    "nytt-losenord": "Ditt lösenord är bytt och alla inloggningar är utloggade. Logga in med det nya lösenordet.",
+}
 
 
 @get("/logga-in", name="login")
@@ -111,7 +115,11 @@ async def login_submit(
     target = safe_next(form.next)
     try:
         principal = await accounts.authenticate(
-            email, form.password[:1024], client_address(request), device_cookie=device_cookie_of(request)
+            email,
+            form.password[:1024],
+            client_address(request),
+            device_cookie=device_cookie_of(request),
+            client_label=browser_label(request.headers.get("user-agent")),
         )
     except (Unauthenticated, RateLimited) as exc:
         limited = isinstance(exc, RateLimited)

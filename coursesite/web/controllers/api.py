@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts.service import AccountService, Principal
+from coursesite.accounts.user_agent import browser_label
 from coursesite.course.model import Course
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress, is_lesson_unlocked
@@ -46,6 +47,7 @@ class AccountOut(msgspec.Struct):
     first_name: str
     last_name: str
     role: str
+    email_verified: bool  # the address is confirmed (staff accounts are); until then form rows etc. are not linked
 
 
 class ChoiceOut(msgspec.Struct):
@@ -141,7 +143,12 @@ class ProgressOut(msgspec.Struct):
 
 def _account(principal: Principal) -> AccountOut:
     return AccountOut(
-        principal.account_id, principal.email, principal.first_name, principal.last_name, principal.role.value
+        principal.account_id,
+        principal.email,
+        principal.first_name,
+        principal.last_name,
+        principal.role.value,
+        principal.email_verified,
     )
 
 
@@ -190,7 +197,11 @@ async def api_login(
     failures (counted per address and per client; a browser whose device cookie is for the account is not refused
     for the address's failures from elsewhere)."""
     principal = await accounts.authenticate(
-        data.email, data.password, client_address(request), device_cookie=device_cookie_of(request)
+        data.email,
+        data.password,
+        client_address(request),
+        device_cookie=device_cookie_of(request),
+        client_label=browser_label(request.headers.get("user-agent")),
     )
     cookies = await start_login(request, accounts, settings, principal.account_id)
     return Response(_account(principal), cookies=cookies)

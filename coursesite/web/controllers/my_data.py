@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.service import AccountService, SessionView
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
@@ -45,8 +46,10 @@ NOTICES = {
     "samtycke": "Samtycket är återkallat.",
     "radering": "Din begäran om radering är mottagen. Kundtjänst kontrollerar din identitet och hör av sig.",
     "profilval": "Ditt val om profilen är sparat.",
-    "epost": "Din e-postadress är ändrad. Logga in med den nya adressen från och med nu. Du är utloggad på dina "
-    "andra enheter.",
+    "epost": "Vi har skickat en länk till den nya adressen. Bytet gäller när du har öppnat den; till dess loggar du in "
+    "med den gamla.",
+    "ny-lank": "Vi har skickat en ny länk till din e-postadress. Den gäller i 48 timmar.",
+    "bekraftad": "Din e-postadress är bekräftad.",
     "losenord": "Ditt lösenord är bytt. Du är utloggad på dina andra enheter.",
 }
 PASSWORD_MAX = 1024
@@ -106,6 +109,7 @@ async def _page(
     ledger: LedgerService,
     accounts: AccountService,
     cases: CaseService,
+    account_mail: AccountMail,
     *,
     notice: str | None = None,
     errors: dict[str, str] | None = None,
@@ -130,6 +134,7 @@ async def _page(
             "requests": await rights.requests(account_id),
             "sessions": await accounts.sessions(account_id, request.scope.get("auth")),
             "ready_exports": await cases.ready_exports(account_id, clock.now()),
+            "pending_email": await account_mail.pending_email(account_id),
         },
         status_code=status_code,
     )
@@ -142,9 +147,10 @@ async def my_data_page(
     ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
     cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
     klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Template:
-    return await _page(request, rights, ledger, accounts, cases, notice=NOTICES.get(klart or ""))
+    return await _page(request, rights, ledger, accounts, cases, account_mail, notice=NOTICES.get(klart or ""))
 
 
 @post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
@@ -154,6 +160,7 @@ async def my_data_profile(
     ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
     cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
 ) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
@@ -164,7 +171,16 @@ async def my_data_profile(
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
         return await _page(
-            request, rights, ledger, accounts, cases, errors=errors, values=shown, message=exc.message, status_code=400
+            request,
+            rights,
+            ledger,
+            accounts,
+            cases,
+            account_mail,
+            errors=errors,
+            values=shown,
+            message=exc.message,
+            status_code=400,
         )
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
@@ -201,13 +217,14 @@ async def my_data_email(
     ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
     cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
 ) -> Template | Redirect:
+    """A new login address: the password first, then a link to the new address; the change waits for it."""
     form = read_form(EmailForm, await request.form())
     email = form.email[:300]
     try:
         await _confirm_new_email(request, accounts, email, form.current_password)
-        changes = ProfileChanges(email=email, keep_session=request.scope.get("auth"))
-        await rights.rectify(principal_of(request).account_id, changes)
+        await account_mail.request_email_change(principal_of(request).account_id, email, client_address(request))
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
@@ -217,6 +234,7 @@ async def my_data_email(
             ledger,
             accounts,
             cases,
+            account_mail,
             errors=errors,
             values={"email": email},
             message=exc.message,
@@ -243,6 +261,7 @@ async def my_data_password(
     ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
     cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
 ) -> Template | Redirect:
     form = read_form(PasswordForm, await request.form())
     try:
@@ -257,6 +276,7 @@ async def my_data_password(
             ledger,
             accounts,
             cases,
+            account_mail,
             errors=errors,
             message=exc.message,
             status_code=429 if limited else 400,
@@ -295,6 +315,7 @@ async def my_data_restriction(
     ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
     cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
 ) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
@@ -306,6 +327,7 @@ async def my_data_restriction(
             ledger,
             accounts,
             cases,
+            account_mail,
             errors=dict(exc.field_errors),
             message=exc.message,
             status_code=400,
@@ -389,6 +411,7 @@ class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
 class ProfileOut(msgspec.Struct):
     changed: list[str]
     notified: list[str]
+    pending_email: str | None = None  # a new login address waiting for its confirmation link
 
 
 @patch("/api/v1/me/profile", tags=["privacy"])
@@ -396,25 +419,27 @@ async def api_my_profile(
     request: Request,
     rights: NamedDependency[RightsService],
     accounts: NamedDependency[AccountService],
+    account_mail: NamedDependency[AccountMail],
     data: JSONBody[ProfileBody],
 ) -> ProfileOut:
     """Correct my contact data (`first_name`, `last_name`, `mobile`, `source`; an empty mobile or source clears
     it; a new `email`, the login address, with `current_password`: a wrong password counts as a failed login, and
-    409 when another account has the address), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
+    409 when another account has the address. The new address gets a link and the change takes effect when it is
+    used (`POST /api/v1/auth/verify-email`): until then `pending_email` names it and the old address logs in; then
+    the other sessions end and the old address is told), my billing data (`billing`: all of customer_type, address_line, postal_code, city and, for a company,
     company_name, org_number, reference) and the profile switch. A subsidiary that already received a changed field
     gets a notice (art. 19). 400 with `errors` per field."""
     contact = {name: getattr(data, name) for name in CONTACT_FIELDS if getattr(data, name) is not None}
     billing = dict(data.billing) if data.billing is not None else None
     await _confirm_new_email(request, accounts, data.email, data.current_password)
-    changes = ProfileChanges(
-        contact=contact,
-        billing=billing,
-        profile_enabled=data.profile_enabled,
-        email=data.email,
-        keep_session=request.scope.get("auth"),  # a new address signs out the other sessions, not this one
-    )
-    result = await rights.rectify(principal_of(request).account_id, changes)
-    return ProfileOut(changed=list(result.changed), notified=list(result.notified))
+    changes = ProfileChanges(contact=contact, billing=billing, profile_enabled=data.profile_enabled)
+    account_id = principal_of(request).account_id
+    result = await rights.rectify(account_id, changes)
+    pending = None
+    if data.email is not None:
+        await account_mail.request_email_change(account_id, data.email, client_address(request))
+        pending = await account_mail.pending_email(account_id)
+    return ProfileOut(changed=list(result.changed), notified=list(result.notified), pending_email=pending)
 
 
 class RestrictionBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,0 +1,145 @@
+"""The account's mail in real Chromium, against a live server whose sender delivers to a real SMTP server in this
+process: register → the confirmation mail → confirm; log out → "Glömt lösenordet?" → the reset mail → a new password
+→ logged in; "Logga ut överallt"."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import _free_port
+from tests.conftest import TEST_SECRET
+from tests.support import SmtpServer, links, text_body
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "post.browser@example.se"
+PASSWORD = "ett-riktigt-bra-lösenord"
+NEW_PASSWORD = "blå-cykel-sju-moln"
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_server(tmp_path_factory, smtp):
+    """`coursesite serve` on a fresh database, its sender loop delivering to `smtp` every second."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {
+        "COURSESITE_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('mail') / 'site.sqlite'}",
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_PORT": str(port),
+        "COURSESITE_HOST": "127.0.0.1",
+        "COURSESITE_ENV": "test",
+        "COURSESITE_SMTP_URL": smtp.url,
+        "COURSESITE_PUBLIC_URL": base,
+        "COURSESITE_MAIL_WORKER": "1",
+        "COURSESITE_MAIL_POLL_SECONDS": "1",
+    }
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not answer /healthz within 10 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def mail_page(browser, mail_server):
+    context = browser.new_context(base_url=mail_server, locale="sv-SE")
+    yield context.new_page()
+    context.close()
+
+
+def received(smtp: SmtpServer, subject: str, count: int = 1):
+    """The `count`th message to EMAIL with `subject`, waiting for the server's sender loop (polls every second)."""
+    for _ in range(150):
+        found = [m for m in smtp.to(EMAIL) if m["Subject"] == subject]
+        if len(found) >= count:
+            return found[count - 1]
+        time.sleep(0.1)
+    raise AssertionError(f"no message {subject!r} arrived; got {[m['Subject'] for m in smtp.messages]}")
+
+
+def test_confirm_the_address_reset_the_password_and_log_out_everywhere(mail_page: Page, browser, mail_server, smtp):
+    page = mail_page
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill("Mona")
+    page.get_by_label("Efternamn").fill("Mejl")
+    page.get_by_label("E-postadress").fill(EMAIL)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+    expect(page.locator(".unconfirmed")).to_contain_text("Din e-postadress är inte bekräftad ännu")
+
+    confirmation = received(smtp, "Bekräfta din e-postadress")
+    [path] = [p for p in links(confirmation, mail_server) if p.startswith("/bekrafta-epost")]
+    page.goto(path)
+    page.get_by_role("button", name="Bekräfta e-postadressen").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Adressen {EMAIL} är bekräftad")
+    page.goto("/min-kurs")
+    expect(page.locator(".unconfirmed")).to_have_count(0)
+
+    page.get_by_role("button", name="Logga ut").click()
+    page.goto("/logga-in")
+    page.get_by_role("link", name="Glömt lösenordet?").click()
+    page.get_by_label("E-postadress").fill(EMAIL)
+    page.get_by_role("button", name="Skicka länken").click()
+    expect(page.get_by_role("status")).to_contain_text("Om det finns ett konto med adressen")
+
+    reset = received(smtp, "Välj ett nytt lösenord")
+    assert "en timme" in text_body(reset)
+    [path] = [p for p in links(reset, mail_server) if p.startswith("/nytt-losenord")]
+    page.goto(path)
+    page.get_by_label("Nytt lösenord").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Spara lösenordet").click()
+    expect(page).to_have_url("/logga-in?utloggad=nytt-losenord")
+    page.get_by_label("E-postadress").fill(EMAIL)
+    page.get_by_label("Lösenord").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page).to_have_url("/min-kurs")
+    assert received(smtp, "Ditt lösenord är bytt")
+
+    # A second browser logs in too (a new browser: the owner is told), then "Logga ut överallt" ends both.
+    other_context = browser.new_context(base_url=mail_server, locale="sv-SE")
+    other = other_context.new_page()
+    try:
+        other.goto("/logga-in")
+        other.get_by_label("E-postadress").fill(EMAIL)
+        other.get_by_label("Lösenord").fill(NEW_PASSWORD)
+        other.get_by_role("button", name="Logga in").click()
+        expect(other).to_have_url("/min-kurs")
+        assert received(smtp, "Ny inloggning på ditt konto")
+
+        page.goto("/mina-uppgifter")
+        page.get_by_role("button", name="Logga ut överallt").click()
+        expect(page).to_have_url("/logga-in?utloggad=overallt")
+        other.goto("/mina-uppgifter")
+        expect(other.get_by_role("heading", name="Logga in")).to_be_visible()
+    finally:
+        other_context.close()
