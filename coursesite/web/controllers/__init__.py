@@ -3,6 +3,7 @@ from coursesite.web.controllers import (
     api,
     billing,
     certificates,
+    consents,
     course,
     finance,
     forms,
@@ -38,4 +39,5 @@ ROUTES = [
     *subsidiary_api.ROUTES,
     *support.ROUTES,
     *mail.ROUTES,
+    *consents.ROUTES,
 ]
