@@ -25,7 +25,7 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.limits import Limit, RateLimiter
 from coursesite.accounts.tokens import TokenService
 from coursesite.core import clock
-from coursesite.core.errors import Invalid
+from coursesite.core.errors import Invalid, RateLimited
 from coursesite.core.tokens import LIFETIMES, TokenPurpose, account_subject, person_subject
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
@@ -50,8 +50,7 @@ CONFIRM_PER_RECIPIENT = Limit(
     "consent-confirm-recipient",
     5,
     86400,
-    "Vi har redan skickat flera bekräftelser till den här e-postadressen i dag. Använd länken i något av dem, "
-    "eller försök igen i morgon.",
+    "Vi har redan skickat flera bekräftelser till den här e-postadressen i dag.",
     per_client=False,
 )
 
@@ -101,15 +100,22 @@ class ConsentService:
         consent_ids: Sequence[int],
         account_id: int | None,
         client_address: str | None,
-    ) -> None:
+    ) -> bool:
         """Queue the confirmation mail for pending consents, inside the caller's open transaction (the form's): a
-        rolled-back form sends nothing. RateLimited (429) when the client or the address had too many; the caller's
-        transaction then rolls back, so nothing of the form is kept."""
+        rolled-back form sends nothing. Returns whether a mail was queued.
+
+        RateLimited (429) when the client sent too many: the caller's transaction rolls back, nothing of the form is
+        kept. When the *address* had too many mails today, the form is kept and no mail goes: the person has the
+        earlier ones (their links stay valid and name the same pending consent), and someone typing another's address
+        over and over can neither flood the inbox nor stop the owner from registering."""
         if not consent_ids:
-            return
+            return False
         if client_address:
             await self.limiter.hit(self.per_client, client_address)
-        await self.limiter.hit(self.per_recipient, email)
+        try:
+            await self.limiter.hit(self.per_recipient, email)
+        except RateLimited:
+            return False
         rows = await Consent.select(Consent.text).where(Consent.id.is_in(list(consent_ids))).order_by(Consent.id)
         token = await self.tokens.issue(
             TokenPurpose.CONSENT_CONFIRM,
@@ -130,6 +136,7 @@ class ConsentService:
                 account_id=account_id,
             )
         )
+        return True
 
     async def pending(self, token: object) -> list[PendingConsent] | None:
         """What a confirmation link would confirm, for its page (the token is not used): None when the link cannot

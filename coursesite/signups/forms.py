@@ -417,8 +417,8 @@ class PublicForms:
         return await self.store(clean, client_address=client_address)
 
     async def store(self, clean: CleanSubmission, *, client_address: str | None = None) -> Receipt:
-        """Store a clean submission. Its consents are pending until confirmed; RateLimited (429, nothing stored) when
-        the confirmation mail would exceed the limits per client or per address."""
+        """Store a clean submission. Its consents are pending until confirmed through the mail queued with it;
+        RateLimited (429, nothing stored) when the client sent too many forms that needed a mail."""
         now = clock.now()
         email = clean.person["email"]
         async with write_transaction(self.engine):
@@ -441,14 +441,14 @@ class PublicForms:
                 for consent in clean.consents
                 if (consent_id := await _record_consent(person_id, account_id, consent, clean.channel, now))
             ]
-            await self.consents.request_confirmation(
+            mailed = await self.consents.request_confirmation(
                 email=email,
                 first_name=clean.person.get("first_name"),
                 consent_ids=pending,
                 account_id=account_id,
                 client_address=client_address,
             )
-        return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents), bool(pending))
+        return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents), mailed)
 
 
 async def _account_id_for(email: str) -> int | None:
