@@ -352,6 +352,8 @@ async def seed_person(
             policy_version="2026-11",
             channel="kurssajten",
             given_at=now,
+            confirmed_at=now,
+            confirmed_via="email_link",
         ),
         Consent(
             account=aid,
@@ -360,6 +362,8 @@ async def seed_person(
             policy_version="2026-11",
             channel="kurssajten",
             given_at=now,
+            confirmed_at=now,
+            confirmed_via="email_link",
         ),
     )
     seeded.add("consent")
@@ -657,8 +661,22 @@ async def confirmation_tokens(email: str) -> list[str]:
     return [match for row in rows for match in CONFIRM_LINK.findall(row["body_text"] or "")]
 
 
+async def deliver_to_console(engine: Any) -> None:
+    """Deliver the queued mail as a development server does without SMTP (printed, then marked `printed`)."""
+    import io
+
+    from coursesite.mail.sender import MailSender
+    from coursesite.mail.transport import ConsoleTransport
+
+    await MailSender(
+        engine, ConsoleTransport(io.StringIO()), mail_from=("Kurssajten", "kurs@example.se")
+    ).send_pending()
+
+
 async def confirm_consents(engine: Any, email: str) -> int:
-    """Confirm what the newest confirmation mail to `email` asks for, the way the person does: with its link's token."""
+    """Confirm what the newest confirmation mail to `email` asks for, the way the person does: the mail is delivered
+    (to the console), then its link's token used."""
+    await deliver_to_console(engine)
     tokens = await confirmation_tokens(email)
     assert tokens, f"no confirmation mail was queued to {email}"
     return await consent_service(engine).confirm(tokens[-1])

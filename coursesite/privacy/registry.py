@@ -59,6 +59,8 @@ MAIL_LOG_MONTHS = 36
 # på samtycke, kan du närsomhelst ta samtycket tillbaka", and a consent no one confirmed was never given: keep it
 # only long enough to answer "I clicked too late".
 PENDING_CONSENT_DAYS = 7
+# Stated whole, from the giving: the link's week and then PENDING_CONSENT_DAYS (2 weeks; signups/double_opt_in.py).
+PENDING_CONSENT_KEPT_SV = "2 veckor" if PENDING_CONSENT_DAYS == 7 else f"{PENDING_CONSENT_DAYS} dagar efter länkens vecka"
 
 
 def count_sv(number: int, singular: str, plural: str) -> str:
@@ -121,8 +123,7 @@ _FIXED_RETENTION_TEXT_SV = {
     Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
     Retention.CASES: "2 år efter att ärendet avslutades.",
     Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket. "
-    f"Ett samtycke som aldrig bekräftas via länken i e-posten raderas {PENDING_CONSENT_DAYS} dagar efter att länken "
-    "gick ut.",
+    f"Ett samtycke som aldrig bekräftas via länken i e-posten raderas {PENDING_CONSENT_KEPT_SV} efter att det gavs.",
     Retention.STAFF_AUDIT: "2 år.",
     Retention.DISCLOSURE_LOG: "3 år, så att du kan se vem som har fått dina uppgifter.",
     Retention.MAIL_BODY: f"Meddelandets innehåll raderas {MAIL_BODY_DAYS} dagar efter att det skickades.",
