@@ -60,7 +60,9 @@ MAIL_LOG_MONTHS = 36
 # only long enough to answer "I clicked too late".
 PENDING_CONSENT_DAYS = 7
 # Stated whole, from the giving: the link's week and then PENDING_CONSENT_DAYS (2 weeks; signups/double_opt_in.py).
-PENDING_CONSENT_KEPT_SV = "2 veckor" if PENDING_CONSENT_DAYS == 7 else f"{PENDING_CONSENT_DAYS} dagar efter länkens vecka"
+PENDING_CONSENT_KEPT_SV = (
+    "2 veckor" if PENDING_CONSENT_DAYS == 7 else f"{PENDING_CONSENT_DAYS} dagar efter länkens vecka"
+)
 
 
 def count_sv(number: int, singular: str, plural: str) -> str:

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -130,14 +130,14 @@ async def unsubscribe_one_click(
 
 
 @post("/confirm", status_code=HTTP_204_NO_CONTENT)
-async def api_confirm(consents: ConsentService, data: TokenBody) -> None:
+async def api_confirm(consents: ConsentService, data: JSONBody[TokenBody]) -> None:
     """Confirm the consents a confirmation link names (double opt-in). 204; 400 for an unknown, used or expired
     token."""
     await consents.confirm(data.token)
 
 
 @post("/unsubscribe", status_code=HTTP_204_NO_CONTENT)
-async def api_unsubscribe(consents: ConsentService, data: TokenBody) -> None:
+async def api_unsubscribe(consents: ConsentService, data: JSONBody[TokenBody]) -> None:
     """Withdraw the newsletter consent of the person an unsubscribe link was made for, at once; the processors that
     received the person are told. 204, also when there was nothing left to withdraw; 400 for a token not ours."""
     await consents.unsubscribe(data.token)
