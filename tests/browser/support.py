@@ -75,8 +75,31 @@ def create_staff(
     )
 
 
-def register_and_subscribe(page: Page, first_name: str, last_name: str, email: str, password: str) -> None:
-    """Register on the page, then give the newsletter consent through the public form's API with the same email."""
+def confirm_consent(page: Page, server_env: dict[str, str], email: str) -> None:
+    """Open the link of the newest confirmation mail to `email` and press the page's button (double opt-in). The
+    server has no SMTP: the message sits in its outbox, where the link is read as the development console shows it."""
+    import re
+    import sqlite3
+
+    database = server_env["COURSESITE_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        (body,) = connection.execute(
+            "SELECT body_text FROM outbox_message WHERE recipient = ? AND template = 'consent_confirm' "
+            "ORDER BY id DESC LIMIT 1",
+            (email,),
+        ).fetchone()
+    match = re.search(r"/bekrafta-samtycke\?token=[A-Za-z0-9_-]{43}", body)
+    assert match, "the confirmation mail has no link"
+    page.goto(match.group(0))
+    page.get_by_role("button", name="Ja, jag bekräftar").click()
+    expect(page.locator("#consent-confirmed")).to_be_visible()
+
+
+def register_and_subscribe(
+    page: Page, first_name: str, last_name: str, email: str, password: str, server_env: dict[str, str]
+) -> None:
+    """Register on the page, then give the newsletter consent through the public form's API with the same email, and
+    confirm it through the mailed link."""
     page.goto("/registrera")
     page.get_by_label("Förnamn").fill(first_name)
     page.get_by_label("Efternamn").fill(last_name)
@@ -90,3 +113,4 @@ def register_and_subscribe(page: Page, first_name: str, last_name: str, email: s
         headers={"x-csrftoken": csrf_of(page)},
     )
     assert response.status == 201, response.text()
+    confirm_consent(page, server_env, email)

@@ -22,7 +22,7 @@ STAFF_PASSWORD = "ekorre-lampa-vinter-456"  # not the address: the password rule
 
 def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser, live_server, server_env):
     # A participant who subscribes to the newsletter with the same address, and a webinar registrant.
-    register_and_subscribe(page, "Petra", "Prenumerant", SUBSCRIBER, PASSWORD)
+    register_and_subscribe(page, "Petra", "Prenumerant", SUBSCRIBER, PASSWORD, server_env)
     registered = page.request.post(
         "/api/v1/forms/webinar",
         data={"first_name": "Wilma", "last_name": "Felstavad", "email": REGISTRANT, "webinar": "budget-pa-en-timme"},

@@ -23,7 +23,7 @@ STAFF_PASSWORD = "ekorre-lampa-vinter-123"  # not the address: the password rule
 def test_download_withdraw_request_erasure_and_customer_service_completes_it(
     page: Page, browser, live_server, server_env
 ):
-    register_and_subscribe(page, "Rut", "Raderasson", EMAIL, PASSWORD)
+    register_and_subscribe(page, "Rut", "Raderasson", EMAIL, PASSWORD, server_env)
 
     page.goto("/mina-uppgifter")
     expect(page.get_by_role("heading", name="Mina uppgifter", level=1)).to_be_visible()
