@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.limits import RateLimiter
 from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
@@ -45,6 +46,7 @@ from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups.consents import ConsentService
 from coursesite.signups.forms import PublicForms
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices
@@ -98,6 +100,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
+    consents = ConsentService(engine, tokens=tokens, outbox=outbox, limiter=RateLimiter(settings.secret_key))
     return Services(
         settings=settings,
         accounts=accounts,
@@ -120,8 +123,14 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         exports=exports,
         cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports)),
         processor_notices=ProcessorNotices(engine, audit_log),
-        forms=PublicForms(engine),
-        newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
+        forms=PublicForms(engine, consents),
+        newsletter=NewsletterExport(
+            engine,
+            audit_log,
+            ref_key=settings.secret_key,
+            unsubscribe_url=lambda s: consents.unsubscribe_url(person_id=s.person_id, account_id=s.account_id),
+        ),
+        consents=consents,
         unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
         tokens=tokens,

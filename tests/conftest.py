@@ -370,10 +370,10 @@ async def instructor(client):
 
 @pytest.fixture
 def forms(db):
-    """The public forms on the test database."""
-    from coursesite.signups.forms import PublicForms
+    """The public forms on the test database (with the double opt-in's mail queued in the outbox)."""
+    from tests.support import public_forms
 
-    return PublicForms(db)
+    return public_forms(db)
 
 
 @pytest.fixture

@@ -362,6 +362,8 @@ async def seed_person(
             policy_version="2026-11",
             channel="kurssajten",
             given_at=now,
+            confirmed_at=now,
+            confirmed_via="email_link",
         ),
         Consent(
             account=aid,
@@ -370,6 +372,8 @@ async def seed_person(
             policy_version="2026-11",
             channel="kurssajten",
             given_at=now,
+            confirmed_at=now,
+            confirmed_via="email_link",
         ),
     )
     seeded.add("consent")
@@ -646,3 +650,75 @@ async def confirm_identity_by_api(client, case_id: int) -> None:
         {"method": "id_document_at_office", "note": IDENTITY_CHECKED},
     )
     assert response.status_code == 200, response.text
+
+
+# --- Consents: double opt-in and the unsubscribe link (issue 11 §5) ---------------------------------------------------
+
+
+def consent_service(engine: Any):
+    """The ConsentService as create_app builds it, on the test database (links on conftest.PUBLIC_URL; the mail is
+    queued in the outbox, for tests that do not deliver it)."""
+    from coursesite.accounts.limits import RateLimiter
+    from coursesite.accounts.tokens import TokenService
+    from coursesite.mail.build import build_mail
+    from coursesite.settings import Settings
+    from coursesite.signups.consents import ConsentService
+    from coursesite.web.templating import build_environment
+    from tests.conftest import PUBLIC_URL
+
+    settings = Settings(secret_key=TEST_SECRET, environment="test", public_url=PUBLIC_URL)
+    outbox, _ = build_mail(settings, engine, build_environment(company_name="Balansekonomi Svenska AB"))
+    tokens = TokenService(engine, secret=TEST_SECRET)
+    return ConsentService(engine, tokens=tokens, outbox=outbox, limiter=RateLimiter(TEST_SECRET))
+
+
+def public_forms(engine: Any):
+    from coursesite.signups.forms import PublicForms
+
+    return PublicForms(engine, consent_service(engine))
+
+
+def newsletter_export(engine: Any):
+    from coursesite.signups.newsletter import NewsletterExport
+
+    consents = consent_service(engine)
+    return NewsletterExport(
+        engine,
+        AuditLog(),
+        ref_key=TEST_SECRET,
+        unsubscribe_url=lambda s: consents.unsubscribe_url(person_id=s.person_id, account_id=s.account_id),
+    )
+
+
+CONFIRM_LINK = re.compile(r"/bekrafta-samtycke\?token=([A-Za-z0-9_-]{43})")
+
+
+async def confirmation_tokens(email: str) -> list[str]:
+    """The tokens of the confirmation links queued to `email` (read from the outbox rows' plain text), newest last."""
+    rows = (
+        await OutboxMessage.select(OutboxMessage.body_text)
+        .where((OutboxMessage.recipient == email) & (OutboxMessage.template == "consent_confirm"))
+        .order_by(OutboxMessage.id)
+    )
+    return [match for row in rows for match in CONFIRM_LINK.findall(row["body_text"] or "")]
+
+
+async def deliver_to_console(engine: Any) -> None:
+    """Deliver the queued mail as a development server does without SMTP (printed, then marked `printed`)."""
+    import io
+
+    from coursesite.mail.sender import MailSender
+    from coursesite.mail.transport import ConsoleTransport
+
+    await MailSender(
+        engine, ConsoleTransport(io.StringIO()), mail_from=("Kurssajten", "kurs@example.se")
+    ).send_pending()
+
+
+async def confirm_consents(engine: Any, email: str) -> int:
+    """Confirm what the newest confirmation mail to `email` asks for, the way the person does: the mail is delivered
+    (to the console), then its link's token used."""
+    await deliver_to_console(engine)
+    tokens = await confirmation_tokens(email)
+    assert tokens, f"no confirmation mail was queued to {email}"
+    return await consent_service(engine).confirm(tokens[-1])

@@ -64,8 +64,12 @@ class Consent(Table, tablename="consent"):
     channel = Varchar(length=40)
     given_at = Timestamptz()
     withdrawn_at = Timestamptz(null=True, default=None)
-    # Where it was withdrawn, when not on the site itself: "mailchimp" | "apsis" (an imported unsubscribe).
+    # Where it was withdrawn, when not on the site itself: "mailchimp" | "apsis" (an imported unsubscribe), "link"
+    # (the one-click unsubscribe link, signups/consents.py).
     withdrawn_via = Varchar(length=40, null=True, default=None)
+    # Double opt-in (signups/double_opt_in.py): a consent counts only once confirmed. NULL while pending.
+    confirmed_at = Timestamptz(null=True, default=None)
+    confirmed_via = Varchar(length=40, null=True, default=None)  # email_link | verified_account | given_before_…
 
 
 class PageView(Table, tablename="page_view"):

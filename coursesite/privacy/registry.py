@@ -54,6 +54,16 @@ class Retention(StrEnum):
 # about to be lifted) was sent.
 MAIL_BODY_DAYS = 30
 MAIL_LOG_MONTHS = 36
+# A consent given through a form counts only once confirmed through the link mailed to the address (double opt-in,
+# signups/double_opt_in.py). One never confirmed is erased this many days after the link expired (the link lives
+# 7 days: core/tokens.py). The policy names no period for it; it says "När behandlingen av personuppgifter är baserad
+# på samtycke, kan du närsomhelst ta samtycket tillbaka", and a consent no one confirmed was never given: keep it
+# only long enough to answer "I clicked too late".
+PENDING_CONSENT_DAYS = 7
+# Stated whole, from the giving: the link's week and then PENDING_CONSENT_DAYS (2 weeks; signups/double_opt_in.py).
+PENDING_CONSENT_KEPT_SV = (
+    "2 veckor" if PENDING_CONSENT_DAYS == 7 else f"{PENDING_CONSENT_DAYS} dagar efter länkens vecka"
+)
 
 
 def count_sv(number: int, singular: str, plural: str) -> str:
@@ -115,7 +125,8 @@ _FIXED_RETENTION_TEXT_SV = {
     Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
     Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
     Retention.CASES: "2 år efter att ärendet avslutades.",
-    Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket.",
+    Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket. "
+    f"Ett samtycke som aldrig bekräftas via länken i e-posten raderas {PENDING_CONSENT_KEPT_SV} efter att det gavs.",
     Retention.STAFF_AUDIT: "2 år.",
     Retention.DISCLOSURE_LOG: "3 år, så att du kan se vem som har fått dina uppgifter.",
     Retention.MAIL_BODY: f"Meddelandets innehåll raderas {MAIL_BODY_DAYS} dagar efter att det skickades.",
@@ -353,6 +364,8 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("consent", "given_at", C, INFORM, PROOF, "När du gav samtycket"),
     _p("consent", "withdrawn_at", C, INFORM, PROOF, "När du återkallade samtycket"),
     _p("consent", "withdrawn_via", C, INFORM, PROOF, "Var du återkallade samtycket", provided=False),
+    _p("consent", "confirmed_at", C, INFORM, PROOF, "När du bekräftade samtycket", provided=False),
+    _p("consent", "confirmed_via", C, INFORM, PROOF, "Hur du bekräftade samtycket", provided=False),
     _p("page_view", "path", T, SECURITY, TECH, "Vilken sida som visades", provided=False),
     _p("page_view", "viewed_at", T, SECURITY, TECH, "När sidan visades", provided=False),
     _p("page_view", "user_agent", T, SECURITY, TECH, "Webbläsarens inställningar (user agent)", provided=False),

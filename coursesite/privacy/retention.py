@@ -13,7 +13,8 @@ The rules (privacy/registry.py, Retention):
   RATE_LIMIT: the rate limiter's counted actions older than a day (the limiter deletes them too);
 - CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
   without an account, without an open case, and without a consent that still holds or is still kept as proof;
-- CONSENT_PROOF: consents 3 years after their withdrawal;
+- CONSENT_PROOF: consents 3 years after their withdrawal; a consent never confirmed (double opt-in) once its link has
+  expired plus PENDING_CONSENT_DAYS (privacy/registry.py; signups/double_opt_in.py: pending_erase_before);
 - STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients
   and done notices to the newsletter processors 3 years;
 - CASES: support cases (with their notes) 2 years after they were completed or rejected;
@@ -59,6 +60,7 @@ from coursesite.db.privacy import (
 from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.registry import MAIL_BODY_DAYS, MAIL_LOG_MONTHS
 from coursesite.settings import DEFAULT_PAGE_VIEW_IP_DAYS, DEFAULT_PAGE_VIEW_RETENTION_MONTHS, Settings
+from coursesite.signups.double_opt_in import pending_erase_before
 
 CONTACT_FORMS_MONTHS = 24
 CONSENT_PROOF_MONTHS = 36
@@ -223,8 +225,13 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
     open_case = SupportCase.select(SupportCase.person).where(
         SupportCase.person.is_not_null() & SupportCase.status.is_in(list(OPEN_CASE_STATUSES))
     )
+    # A pending consent keeps no one: it is erased on its own below, and it was never given.
     kept_consent = Consent.select(Consent.person).where(
-        Consent.person.is_not_null() & (Consent.withdrawn_at.is_null() | (Consent.withdrawn_at >= proof_cutoff))
+        Consent.person.is_not_null()
+        & (
+            (Consent.withdrawn_at.is_null() & Consent.confirmed_at.is_not_null())
+            | (Consent.withdrawn_at >= proof_cutoff)
+        )
     )
     expired_people = (
         Person.account.is_null()
@@ -245,6 +252,16 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         (ProcessorNotice, ProcessorNotice.person.is_in(people)),
     )
 
+    # Consents never confirmed, once their link has expired plus PENDING_CONSENT_DAYS.
+    await _delete(
+        engine,
+        report,
+        Consent,
+        Consent.confirmed_at.is_null()
+        & Consent.withdrawn_at.is_null()
+        & (Consent.given_at < pending_erase_before(now)),
+        label="consent (never confirmed)",
+    )
     # Consents kept as proof, 3 years after their withdrawal.
     await _delete(engine, report, Consent, Consent.withdrawn_at.is_not_null() & (Consent.withdrawn_at < proof_cutoff))
 

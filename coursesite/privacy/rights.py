@@ -51,6 +51,7 @@ from coursesite.db.privacy import (
 from coursesite.privacy.deadlines import deadline
 from coursesite.privacy.linkage import claimed_address, link_proven_rows, person_rows
 from coursesite.privacy.sharing import allowed_fields
+from coursesite.signups.double_opt_in import ConsentState, consent_state
 from coursesite.signups.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
 from coursesite.signups.processors import queue as queue_processor_notices
 from coursesite.subsidiaries import service as subsidiaries
@@ -92,10 +93,21 @@ class ConsentView:
     channel: str
     given_at: datetime
     withdrawn_at: datetime | None
+    confirmed_at: datetime | None = None  # double opt-in: None while pending (signups/double_opt_in.py)
+    confirmed_via: str | None = None
+
+    @property
+    def state(self) -> ConsentState:
+        return consent_state(confirmed_at=self.confirmed_at, withdrawn_at=self.withdrawn_at)
 
     @property
     def active(self) -> bool:
-        return self.withdrawn_at is None
+        """The consent counts: confirmed and not withdrawn."""
+        return self.state is ConsentState.GIVEN
+
+    @property
+    def pending(self) -> bool:
+        return self.state is ConsentState.PENDING
 
 
 @dataclass(frozen=True)
@@ -477,18 +489,23 @@ class RightsService:
                 channel=row["channel"],
                 given_at=row["given_at"],
                 withdrawn_at=row["withdrawn_at"],
+                confirmed_at=row["confirmed_at"],
+                confirmed_via=row["confirmed_via"],
             )
             for row in rows
         ]
 
     async def withdraw_consent(self, account_id: int, kind: str) -> int:
-        """Withdraw every active consent of `kind` (the account's, and its form person's). The rows stay, with the
-        time of withdrawal, as proof of what was agreed before; 404 when there is no active consent of that kind."""
+        """Withdraw every consent of `kind` not yet withdrawn (the account's, and its form person's; pending ones
+        too). The rows stay, with the time of withdrawal, as proof of what was agreed before; 404 when there is none
+        of that kind."""
         if not kind or len(kind) > CONSENT_KIND_MAX:
             raise NotFound("Det finns inget sådant samtycke.")
         async with write_transaction(self.engine):
             person_ids = await self._person_ids(account_id, await self.email_of(account_id))
-            active = [c for c in await self._consents(account_id, person_ids) if c.kind == kind and c.active]
+            active = [
+                c for c in await self._consents(account_id, person_ids) if c.kind == kind and c.withdrawn_at is None
+            ]
             if not active:
                 raise NotFound("Det finns inget gällande samtycke av det slaget.")
             now = clock.now()

@@ -11,8 +11,8 @@ Two layers:
   numbers refused, never stripped, and the length bounded), the e-mail and the mobile through their shape checks in
   :mod:`coursesite.accounts.validation`, and a refused value is never echoed.
 - **Database**: :class:`PublicForms` stores a clean submission in one write transaction (``person`` upserted by
-  lower-cased e-mail, one ``form_submission``, one ``consent`` per consent given), and :func:`set_profile` switches a
-  person's profile on or off.
+  lower-cased e-mail, one ``form_submission``, one pending ``consent`` per consent given, and the confirmation mail
+  that makes it count: signups/consents.py), and :func:`set_profile` switches a person's profile on or off.
 
 Decisions:
 
@@ -26,6 +26,8 @@ Decisions:
   ``event_information`` with the exact text shown beside the button; the HTML form also has an unticked checkbox for
   it (``consent``, an HTML-only field). The contact form asks for no consent: we only answer the message.
   An active consent with the same kind, text and policy version is not recorded twice (the first stays the proof).
+- Double opt-in (issue 11 §5): every consent given here is recorded pending and counts only once the person confirms
+  it through the link mailed to the address. A pending one given again gets a new mail; a given one gets none.
 - The channel is ``kurssajten`` unless a known subsidiary channel (:data:`CHANNELS`) is named (``?kanal=``).
 """
 
@@ -52,6 +54,7 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.linkage import claimed_address, person_rows, proven_account_id_for
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
+from coursesite.signups.consents import ConsentService
 
 __all__ = [
     "CATALOGUE",
@@ -394,23 +397,29 @@ class Receipt:
     person_id: int
     submission_id: int
     consent_kinds: tuple[str, ...] = field(default_factory=tuple)
+    confirmation_sent: bool = False  # a mail asks the person to confirm the consents (double opt-in)
 
 
 class PublicForms:
     """Stores the public forms. ``submit`` raises :class:`Invalid` (400) with a message per field."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, consents: ConsentService) -> None:
         self.engine = engine
+        self.consents = consents  # the double opt-in: the confirmation mail, queued with the form
 
-    async def submit(self, form: str, data: Mapping[str, Any], *, channel: str | None = None) -> Receipt:
+    async def submit(
+        self, form: str, data: Mapping[str, Any], *, channel: str | None = None, client_address: str | None = None
+    ) -> Receipt:
         if form not in FORMS:
             raise Invalid("Formuläret finns inte.")
         clean, errors = validate(form, data, channel=channel)
         if clean is None:
             raise Invalid("Kontrollera uppgifterna i formuläret.", field_errors=errors)
-        return await self.store(clean)
+        return await self.store(clean, client_address=client_address)
 
-    async def store(self, clean: CleanSubmission) -> Receipt:
+    async def store(self, clean: CleanSubmission, *, client_address: str | None = None) -> Receipt:
+        """Store a clean submission. Its consents are pending until confirmed through the mail queued with it;
+        RateLimited (429, nothing stored) when the client sent too many forms that needed a mail."""
         now = clock.now()
         email = clean.person["email"]
         async with write_transaction(self.engine):
@@ -428,9 +437,19 @@ class PublicForms:
                 created_at=now,
             )
             await submission.save()
-            for consent in clean.consents:
-                await _record_consent(person_id, account_id, consent, clean.channel, now)
-        return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents))
+            pending = [
+                consent_id
+                for consent in clean.consents
+                if (consent_id := await _record_consent(person_id, account_id, consent, clean.channel, now))
+            ]
+            mailed = await self.consents.request_confirmation(
+                email=email,
+                first_name=clean.person.get("first_name"),
+                consent_ids=pending,
+                account_id=account_id,
+                client_address=client_address,
+            )
+        return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents), mailed)
 
 
 async def _account_id_for(email: str) -> int | None:
@@ -455,17 +474,23 @@ async def _upsert_person(given: dict[str, str], account_id: int | None, now: dat
 
 async def _record_consent(
     person_id: int, account_id: int | None, consent: ConsentSpec, channel: str, now: datetime
-) -> None:
-    already = await Consent.exists().where(
-        (Consent.person == person_id)
-        & (Consent.kind == consent.kind)
-        & (Consent.text == consent.text)
-        & (Consent.policy_version == POLICY_VERSION)
-        & Consent.withdrawn_at.is_null()
+) -> int | None:
+    """Record the consent pending, unless the same one is already there: the id of the pending consent to confirm
+    (new, or the one given earlier and not yet confirmed), None when it is already confirmed."""
+    already = (
+        await Consent.select(Consent.id, Consent.confirmed_at)
+        .where(
+            (Consent.person == person_id)
+            & (Consent.kind == consent.kind)
+            & (Consent.text == consent.text)
+            & (Consent.policy_version == POLICY_VERSION)
+            & Consent.withdrawn_at.is_null()
+        )
+        .first()
     )
-    if already:
-        return
-    await Consent.insert(
+    if already is not None:
+        return already["id"] if already["confirmed_at"] is None else None
+    rows = await Consent.insert(
         Consent(
             person=person_id,
             account=account_id,
@@ -475,7 +500,8 @@ async def _record_consent(
             channel=channel,
             given_at=now,
         )
-    )
+    ).returning(Consent.id)
+    return rows[0]["id"]
 
 
 # --- profiles ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Newsletter exports (issue 5 §2): CSV files for the processors Apsis and Mailchimp, each export logged as a
 disclosure to that processor.
 
-Who is in a file: everyone with a valid newsletter consent (``consent.kind = 'newsletter'``, not withdrawn) who is not
+Who is in a file: everyone with a valid newsletter consent (``consent.kind = 'newsletter'``, confirmed through the
+double opt-in and not withdrawn: signups/double_opt_in.py) who is not
 restricted (``person.restricted_at`` and, for a linked account or one with the same e-mail,
 ``account_privacy.restricted_at`` are null) and whose profile is on (``person.profile_enabled`` and
 ``account_privacy.profile_enabled``). One row per e-mail. A consent held by an account alone (no ``person``) counts
@@ -10,9 +11,15 @@ too, with the account's e-mail and first name.
 The formats (pure: :func:`apsis_csv` / :func:`mailchimp_csv` format rows):
 
 - **Apsis One** (File Import Wizard): UTF-8, first row the column names (mapped to attributes in the wizard), one of
-  the delimiters ``, \\t | ;``. We write ``Email;FirstName;KurssajtenID`` with ``;`` (names may hold commas), no BOM.
-- **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header ``"Email Address","First Name","Kurssajten ID"``
-  (the first two are names Mailchimp maps automatically; the third is mapped to a text field once), every value quoted.
+  the delimiters ``, \\t | ;``. We write ``Email;FirstName;KurssajtenID;UnsubscribeLink`` with ``;`` (names may hold
+  commas), no BOM.
+- **Mailchimp** (Import contacts, CSV): UTF-8, comma-separated, header
+  ``"Email Address","First Name","Kurssajten ID","Unsubscribe Link"`` (the first two are names Mailchimp maps
+  automatically; the others are mapped to text fields once), every value quoted.
+
+The unsubscribe link (``{COURSESITE_PUBLIC_URL}/avsluta?token=…``, signups/consents.py) is the person's own one-click
+link here: the newsletter service puts it in its messages (a merge field), so an unsubscribe made there also comes
+straight back to us. It is signed, never expires, and is the same in every export.
 
 The Kurssajten-ID (signups/processors.subscriber_ref, keyed by the site's secret) is how staff find a person in the
 processor's tool when an erasure, correction, restriction or withdrawal must be passed on (art. 19) after we no
@@ -28,7 +35,7 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -54,17 +61,25 @@ RECENT_EXPORTS = 20  # shown on the staff page
 class ExportFormat:
     recipient: str  # the processor, as logged in `disclosure.recipient`
     filename: str
-    header: tuple[str, str, str]
+    header: tuple[str, ...]
     delimiter: str
     quoting: Literal[0, 1, 2, 3]  # csv.QUOTE_MINIMAL, QUOTE_ALL …
 
 
 FORMATS: dict[str, ExportFormat] = {
     "apsis": ExportFormat(
-        "Apsis", "nyhetsbrev-apsis.csv", ("Email", "FirstName", "KurssajtenID"), ";", csv.QUOTE_MINIMAL
+        "Apsis",
+        "nyhetsbrev-apsis.csv",
+        ("Email", "FirstName", "KurssajtenID", "UnsubscribeLink"),
+        ";",
+        csv.QUOTE_MINIMAL,
     ),
     "mailchimp": ExportFormat(
-        "Mailchimp", "nyhetsbrev-mailchimp.csv", ("Email Address", "First Name", "Kurssajten ID"), ",", csv.QUOTE_ALL
+        "Mailchimp",
+        "nyhetsbrev-mailchimp.csv",
+        ("Email Address", "First Name", "Kurssajten ID", "Unsubscribe Link"),
+        ",",
+        csv.QUOTE_ALL,
     ),
 }
 
@@ -87,8 +102,9 @@ class ExportLogEntry:
     created_at: datetime
 
 
-def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, str, str]], *, header: bool = False) -> str:
-    """Pure: the CSV text of ``rows`` (e-mail, first name, Kurssajten-ID) in the format, with the header first when asked."""
+def format_rows(fmt: ExportFormat, rows: Iterable[tuple[str, ...]], *, header: bool = False) -> str:
+    """Pure: the CSV text of ``rows`` (e-mail, first name, Kurssajten-ID, unsubscribe link) in the format, with the
+    header first when asked."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=fmt.quoting, lineterminator="\r\n")
     if header:
@@ -101,10 +117,13 @@ class NewsletterExport:
     """The newsletter exports: built once in create_app. Every export is a logged disclosure and an audited staff
     export, whoever calls :meth:`stream`."""
 
-    def __init__(self, engine: Engine, audit: AuditLog, *, ref_key: str) -> None:
+    def __init__(
+        self, engine: Engine, audit: AuditLog, *, ref_key: str, unsubscribe_url: Callable[[Subscriber], str]
+    ) -> None:
         self.engine = engine
         self.audit = audit
         self.ref_key = ref_key  # the key of the Kurssajten-ID: the site's secret
+        self.unsubscribe_url = unsubscribe_url  # the person's one-click link (signups/consents.py)
 
     async def recent_exports(self, limit: int = RECENT_EXPORTS) -> list[ExportLogEntry]:
         """The newest newsletter exports, newest first."""
@@ -123,7 +142,12 @@ class NewsletterExport:
         while True:
             consents = await (
                 Consent.select(Consent.id, Consent.person, Consent.account)
-                .where((Consent.kind == NEWSLETTER_CONSENT) & Consent.withdrawn_at.is_null() & (Consent.id > last_id))
+                .where(
+                    (Consent.kind == NEWSLETTER_CONSENT)
+                    & Consent.confirmed_at.is_not_null()  # double opt-in: a pending consent does not count
+                    & Consent.withdrawn_at.is_null()
+                    & (Consent.id > last_id)
+                )
                 .order_by(Consent.id)
                 .limit(BATCH)
             )
@@ -173,9 +197,8 @@ class NewsletterExport:
             await Disclosure.update({Disclosure.people: count, Disclosure.fields: json.dumps(sorted(fields))}).where(
                 Disclosure.id == disclosure.id
             )
-            yield format_rows(fmt, ((s.email, s.first_name, ref) for s, ref in zip(batch, refs, strict=True))).encode(
-                "utf-8"
-            )
+            rows = ((s.email, s.first_name, ref, self.unsubscribe_url(s)) for s, ref in zip(batch, refs, strict=True))
+            yield format_rows(fmt, rows).encode("utf-8")
             await asyncio.sleep(0)
 
 

@@ -97,7 +97,8 @@ POPULATIONS: dict[str, Population] = {
         where=(
             "p.restricted_at IS NULL "
             "AND EXISTS (SELECT 1 FROM form_submission fs WHERE fs.person = p.id AND fs.form = {}) "
-            "AND EXISTS (SELECT 1 FROM consent c WHERE c.person = p.id AND c.kind = {} AND c.withdrawn_at IS NULL) "
+            "AND EXISTS (SELECT 1 FROM consent c WHERE c.person = p.id AND c.kind = {} AND c.withdrawn_at IS NULL "
+            "AND c.confirmed_at IS NOT NULL) "
             "AND NOT EXISTS (SELECT 1 FROM account a JOIN account_privacy ap ON ap.account = a.id "
             "WHERE (a.id = p.account OR a.email = p.email) AND ap.restricted_at IS NOT NULL)"
         ),

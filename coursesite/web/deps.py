@@ -37,6 +37,7 @@ from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups.consents import ConsentService
 from coursesite.signups.forms import PublicForms
 from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices
@@ -78,6 +79,7 @@ class Services:
     outbox: MailOutbox  # queue a message in the caller's transaction (docs/mail.md)
     mail_sender: MailSender  # delivers the outbox; the app's background loop and `coursesite mail send-pending`
     account_mail: AccountMail  # address confirmation, e-mail change, password reset, security notices
+    consents: ConsentService  # double opt-in and the one-click unsubscribe (issue 11 §5)
 
     def providers(self) -> dict[str, Provide]:
         """Litestar dependencies: one per service, plus ``course`` (the course in force, per request)."""

@@ -11,6 +11,7 @@ import pytest
 
 from coursesite.core import clock
 from coursesite.core.errors import Invalid
+from coursesite.core.tokens import TokenPurpose, account_subject, person_subject, sign
 from coursesite.db.privacy import (
     AccountPrivacy,
     Consent,
@@ -20,18 +21,30 @@ from coursesite.db.privacy import (
     Person,
     StaffAudit,
 )
-from coursesite.privacy.audit import AuditLog
 from coursesite.signups.forms import FORMS, NEWSLETTER_TEXT, POLICY_VERSION, WEBINAR_TEXT, set_profile
-from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import subscriber_ref
-from tests.conftest import TEST_SECRET
-from tests.support import CARD, FREE_TEXT, PERSONNUMMER, make_account, valid
+from tests.conftest import PUBLIC_URL, TEST_SECRET
+from tests.support import (
+    CARD,
+    FREE_TEXT,
+    PERSONNUMMER,
+    confirm_consents,
+    make_account,
+    newsletter_export,
+    valid,
+)
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
 def ref(email: str) -> str:
     return subscriber_ref(TEST_SECRET, email)
+
+
+def unsubscribe_link(*, person_id: int | None = None, account_id: int | None = None) -> str:
+    """The one-click link an export row must carry: the signed token of the person (or the account), on PUBLIC_URL."""
+    subject = person_subject(person_id) if person_id is not None else account_subject(account_id or 0)
+    return f"{PUBLIC_URL}/avsluta?token={sign(TEST_SECRET, TokenPurpose.UNSUBSCRIBE, subject)}"
 
 
 # Every free-text field of every form (the mobile is not free text: it must be a phone number, and is refused too).
@@ -120,6 +133,7 @@ async def test_clause_forms_consent_records_text_version_time_and_channel(forms,
     assert consent["given_at"] == NOW
     assert consent["channel"] == "webbinarier"
     assert consent["withdrawn_at"] is None
+    assert (consent["confirmed_at"], consent["confirmed_via"]) == (None, None)  # pending until the mailed link
     (submission,) = await details_of(receipt.person_id)
     assert submission["channel"] == "webbinarier"
 
@@ -164,15 +178,23 @@ async def test_the_person_is_linked_to_an_account_with_the_same_email(forms):
 # --- profiles ---------------------------------------------------------------------------------------------------------
 
 
+UNSUBSCRIBE_COLUMN = {"apsis": "UnsubscribeLink", "mailchimp": "Unsubscribe Link"}
+
+
 async def export_emails(db, kind: str = "apsis") -> tuple[list[dict], bytes]:
-    body = b"".join([chunk async for chunk in NewsletterExport(db, AuditLog(), ref_key=TEST_SECRET).stream(kind)])
+    """The export's rows without their unsubscribe links (test_consents.py follows those), and the file."""
+    body = b"".join([chunk async for chunk in newsletter_export(db).stream(kind)])
     delimiter = ";" if kind == "apsis" else ","
-    return list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=delimiter)), body
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8")), delimiter=delimiter))
+    for row in rows:
+        assert row.pop(UNSUBSCRIBE_COLUMN[kind]).startswith("https://kurs.example.se/avsluta?token=")
+    return rows, body
 
 
 async def test_clause_profiles_are_built_only_from_what_the_person_gave(forms, db):
     await make_account("karin@example.se", first_name="Karin", last_name="Konto", mobile="+46731234567")
     receipt = await forms.submit("newsletter", {"email": "karin@example.se", "consent": True})
+    await confirm_consents(db, "karin@example.se")
     [person] = await Person.select().where(Person.id == receipt.person_id)
     # Nothing copied from the account nor from anywhere else: only the e-mail the person typed.
     assert (person["first_name"], person["last_name"], person["mobile"], person["source"]) == (None, None, None, None)
@@ -188,6 +210,8 @@ async def test_clause_profiles_can_be_switched_off(forms, db):
     await set_profile(off_person, False)
     account_id = await make_account("konto@example.se")
     await forms.submit("newsletter", valid("newsletter", email="konto@example.se"))
+    for email in ("on@example.se", "off@example.se", "konto@example.se"):
+        await confirm_consents(db, email)
     await set_profile(account_id, False)  # from "Mina uppgifter": the account's switch reaches its person row
     assert (await AccountPrivacy.select().where(AccountPrivacy.account == account_id))[0]["profile_enabled"] is False
     rows, _ = await export_emails(db)
@@ -204,7 +228,6 @@ async def test_clause_profiles_can_be_switched_off(forms, db):
 async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_logged(forms, db, fixed_clock):
     ok = await forms.submit("newsletter", {"email": "ok@example.se", "first_name": "Olle", "consent": True})
     withdrawn = await forms.submit("newsletter", valid("newsletter", email="withdrawn@example.se"))
-    await Consent.update({Consent.withdrawn_at: NOW}).where(Consent.person == withdrawn.person_id)
     restricted = await forms.submit("newsletter", valid("newsletter", email="restricted@example.se"))
     await Person.update({Person.restricted_at: NOW}).where(Person.id == restricted.person_id)
     await forms.submit("ebook", valid("ebook", email="ebook-only@example.se") | {"newsletter_consent": False})
@@ -222,11 +245,17 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
             policy_version=POLICY_VERSION,
             channel="kurssajten",
             given_at=NOW,
+            confirmed_at=NOW,
+            confirmed_via="email_link",
         )
     )
+    for email in ("ok", "withdrawn", "restricted", "webinar", "restricted-account", "ebook"):
+        await confirm_consents(db, f"{email}@example.se")
+    await Consent.update({Consent.withdrawn_at: NOW}).where(Consent.person == withdrawn.person_id)
+    await forms.submit("newsletter", valid("newsletter", email="pending@example.se"))  # never confirmed
 
     rows, body = await export_emails(db, "apsis")
-    assert body.startswith(b"Email;FirstName;KurssajtenID\r\n")
+    assert body.startswith(b"Email;FirstName;KurssajtenID;UnsubscribeLink\r\n")
     assert rows == [
         {"Email": "ok@example.se", "FirstName": "Olle", "KurssajtenID": ref("ok@example.se")},
         {"Email": "ebook@example.se", "FirstName": "Anna", "KurssajtenID": ref("ebook@example.se")},
@@ -252,11 +281,16 @@ async def test_newsletter_export_holds_only_valid_unrestricted_consents_and_is_l
     assert await StaffAudit.count() == 1
 
     _, body = await export_emails(db, "mailchimp")
+    links = {
+        "ok": unsubscribe_link(person_id=ok.person_id),
+        "ebook": unsubscribe_link(person_id=ebook.person_id),
+        "account-only": unsubscribe_link(account_id=account_only),
+    }
     assert body.decode().splitlines() == [
-        '"Email Address","First Name","Kurssajten ID"',
-        f'"ok@example.se","Olle","{ref("ok@example.se")}"',
-        f'"ebook@example.se","Anna","{ref("ebook@example.se")}"',
-        f'"account-only@example.se","Alva","{ref("account-only@example.se")}"',
+        '"Email Address","First Name","Kurssajten ID","Unsubscribe Link"',
+        f'"ok@example.se","Olle","{ref("ok@example.se")}","{links["ok"]}"',
+        f'"ebook@example.se","Anna","{ref("ebook@example.se")}","{links["ebook"]}"',
+        f'"account-only@example.se","Alva","{ref("account-only@example.se")}","{links["account-only"]}"',
     ]
     recipients = sorted(r["recipient"] for r in await Disclosure.select(Disclosure.recipient))
     assert recipients == ["Apsis", "Mailchimp"]
@@ -273,6 +307,7 @@ async def test_an_account_only_consent_respects_the_persons_switches(forms, db):
             policy_version=POLICY_VERSION,
             channel="kurssajten",
             given_at=clock.now(),
+            confirmed_at=clock.now(),
         )
     )
     receipt = await forms.submit("contact", valid("contact", email="both@example.se"))

@@ -11,9 +11,8 @@ from coursesite.accounts.roles import Role
 from coursesite.cli import main
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import Consent, StaffAudit
-from coursesite.signups.forms import PublicForms
 from tests.conftest import TEST_SECRET, data_path, run_in_own_loop
-from tests.support import make_account
+from tests.support import confirm_consents, make_account, public_forms
 
 NORA = "nora.nyhetsbrev@example.se"
 
@@ -30,7 +29,11 @@ def run(db, database_url):
 
 @pytest.fixture
 def subscribed(db):
-    run_in_own_loop(PublicForms(db).submit("newsletter", {"email": NORA, "first_name": "Nora", "consent": True}))
+    async def subscribe() -> None:
+        await public_forms(db).submit("newsletter", {"email": NORA, "first_name": "Nora", "consent": True})
+        await confirm_consents(db, NORA)
+
+    run_in_own_loop(subscribe())
 
 
 async def finance_account() -> int:

@@ -16,17 +16,16 @@ from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import erase_account, erase_person
 from coursesite.privacy.retention import run_retention
 from coursesite.privacy.rights import ProfileChanges, RightsService
-from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.processors import ProcessorNotices, subscriber_ref
 from tests.conftest import TEST_SECRET
-from tests.support import dump, make_account, request_service
+from tests.support import confirm_consents, dump, make_account, newsletter_export, request_service
 
 EMAIL = "nora.nyhetsbrev@example.se"
 
 
 async def export(db, *kinds: str) -> None:
     for kind in kinds:
-        async for _ in NewsletterExport(db, AuditLog(), ref_key=TEST_SECRET).stream(kind):
+        async for _ in newsletter_export(db).stream(kind):
             pass
 
 
@@ -37,8 +36,9 @@ async def subscriber(forms, email: str = EMAIL) -> tuple[int, int]:
 
 
 async def form_subscriber(forms, email: str = EMAIL) -> int:
-    """A newsletter subscriber through the form only: the person id."""
+    """A newsletter subscriber through the form only, confirmed through the mailed link: the person id."""
     receipt = await forms.submit("newsletter", {"email": email, "first_name": "Nora", "consent": True})
+    await confirm_consents(forms.engine, email)
     return receipt.person_id
 
 

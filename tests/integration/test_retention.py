@@ -84,6 +84,8 @@ async def consent(created: datetime, withdrawn: datetime | None, *, person_id=No
             channel="kurssajten",
             given_at=created,
             withdrawn_at=withdrawn,
+            confirmed_at=created,  # confirmed (double opt-in); pending ones: test_consents.py
+            confirmed_via="email_link",
         )
     ).returning(Consent.id)
     return row[0]["id"]

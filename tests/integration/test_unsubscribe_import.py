@@ -12,10 +12,9 @@ from coursesite.core import clock
 from coursesite.core.errors import Invalid
 from coursesite.db.privacy import Consent, ProcessorNotice, StaffAudit
 from coursesite.privacy.audit import AuditLog
-from coursesite.signups.newsletter import NewsletterExport
 from coursesite.signups.unsubscribes import UnsubscribeImport
-from tests.conftest import TEST_SECRET, data_path
-from tests.support import dump, make_account
+from tests.conftest import data_path
+from tests.support import confirm_consents, dump, make_account, newsletter_export
 
 NORA, BO, OKAND = "nora.nyhetsbrev@example.se", "bo.bokare@example.se", "okand@example.com"
 BEFORE = datetime(2025, 1, 15, 12, tzinfo=UTC)  # before every unsubscribe in the files
@@ -26,7 +25,7 @@ def read(name: str) -> bytes:
 
 
 async def exported(db, kind: str) -> str:
-    chunks = [chunk async for chunk in NewsletterExport(db, AuditLog(), ref_key=TEST_SECRET).stream(kind)]
+    chunks = [chunk async for chunk in newsletter_export(db).stream(kind)]
     return b"".join(chunks).decode()
 
 
@@ -34,6 +33,7 @@ async def subscribe(forms, email: str, first_name: str, at: datetime = BEFORE) -
     clock.set_now(lambda: at)
     try:
         receipt = await forms.submit("newsletter", {"email": email, "first_name": first_name, "consent": True})
+        await confirm_consents(forms.engine, email)  # the double opt-in, within the link's week
     finally:
         clock.set_now(None)
     return receipt.person_id
@@ -134,7 +134,15 @@ async def test_a_linked_account_consent_goes_with_the_form_address(db, forms, im
     """A consent held by the account (its own e-mail) goes too when the unsubscribed address is its form person's."""
     account_id = await make_account("nora.konto@example.se", first_name="Nora")
     await Consent.insert(
-        Consent(account=account_id, kind="newsletter", text="Ja", policy_version="1", channel="x", given_at=BEFORE)
+        Consent(
+            account=account_id,
+            kind="newsletter",
+            text="Ja",
+            policy_version="1",
+            channel="x",
+            given_at=BEFORE,
+            confirmed_at=BEFORE,
+        )
     )
     person_id = await subscribe(forms, NORA, "Nora")
     from coursesite.db.privacy import Person

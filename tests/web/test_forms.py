@@ -10,7 +10,7 @@ from coursesite.db.privacy import Consent, Disclosure, FormSubmission, Person
 from coursesite.signups.forms import FORMS
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import TEST_SECRET, api_post, csrf_token, login_as_staff, register
-from tests.support import CARD, FREE_TEXT, PERSONNUMMER, valid
+from tests.support import CARD, FREE_TEXT, PERSONNUMMER, confirmation_tokens, valid
 
 API = {form: f"/api/v1/forms/{form}" for form in FORMS}
 PAGES = {
@@ -112,7 +112,8 @@ async def test_html_forms_work_with_csrf(client, form):
     token = await csrf_token(client, path)
     response = await client.post(path, data=html_form(form) | {"_csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"{path}?skickat=1"
+    suffix = "&bekrafta=1" if FORMS[form].consents else ""  # the double opt-in's mail went
+    assert response.headers["location"] == f"{path}?skickat=1{suffix}"
     assert await FormSubmission.count() == 1
     thanks = await client.get(response.headers["location"])
     assert "Tack!" in thanks.text
@@ -174,17 +175,24 @@ async def test_newsletter_export_roles(client, role, allowed):
         assert (response.status_code == 200) is allowed, (path, response.status_code)
 
 
-async def test_newsletter_export_download_is_a_logged_disclosure(client):
+async def test_newsletter_export_download_is_a_logged_disclosure(client, services):
     await api_post(client, API["newsletter"], valid("newsletter"))
+    await api_post(client, API["newsletter"], valid("newsletter", "pending@example.se"))  # never confirmed
     await api_post(client, API["ebook"], valid("ebook", "bo@example.se") | {"newsletter_consent": False})
+    (token,) = await confirmation_tokens("anna@example.se")
+    assert (await api_post(client, "/api/v1/consents/confirm", {"token": token})).status_code == 204
     await login_as_staff(client, "customer_service")
     response = await client.get("/personal/nyhetsbrev/apsis.csv")
     assert response.headers["content-type"].startswith("text/csv")
     assert "nyhetsbrev-apsis.csv" in response.headers["content-disposition"]
     ref = subscriber_ref(TEST_SECRET, "anna@example.se")
-    assert response.text == f"Email;FirstName;KurssajtenID\r\nanna@example.se;Anna;{ref}\r\n"
+    (person,) = await Person.select(Person.id).where(Person.email == "anna@example.se")
+    link = services.consents.unsubscribe_url(person_id=person["id"])
+    assert response.text == f"Email;FirstName;KurssajtenID;UnsubscribeLink\r\nanna@example.se;Anna;{ref};{link}\r\n"
     response = await client.get("/personal/nyhetsbrev/mailchimp.csv")
-    assert response.text == f'"Email Address","First Name","Kurssajten ID"\r\n"anna@example.se","Anna","{ref}"\r\n'
+    assert response.text == (
+        f'"Email Address","First Name","Kurssajten ID","Unsubscribe Link"\r\n"anna@example.se","Anna","{ref}","{link}"\r\n'
+    )
     rows = await Disclosure.select(Disclosure.recipient, Disclosure.people).order_by(Disclosure.id)
     assert rows == [{"recipient": "Apsis", "people": 1}, {"recipient": "Mailchimp", "people": 1}]
     page = await client.get("/personal/nyhetsbrev")

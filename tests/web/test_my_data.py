@@ -20,6 +20,7 @@ async def _consent(account_id: int, kind: str = "newsletter") -> None:
             policy_version="2026-11",
             channel="kurssajten",
             given_at=clock.now(),
+            confirmed_at=clock.now(),  # confirmed (double opt-in)
         )
     )
 

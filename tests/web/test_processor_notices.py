@@ -7,6 +7,7 @@ import re
 from coursesite.db.privacy import ProcessorNotice, StaffAudit
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET, api_post, csrf_token, login_as_staff, register
+from tests.support import confirmation_tokens
 
 EMAIL = "petra.prenumerant@example.se"
 REF = subscriber_ref(TEST_SECRET, EMAIL)
@@ -25,6 +26,8 @@ async def exported_subscriber(client) -> None:
         client, "/api/v1/forms/newsletter", {"email": EMAIL, "first_name": "Petra", "consent": True}
     )
     assert response.status_code == 201, response.text
+    (token,) = await confirmation_tokens(EMAIL)  # the link in the confirmation mail (double opt-in)
+    assert (await api_post(client, "/api/v1/consents/confirm", {"token": token})).status_code == 204
     await login_as_staff(client, "customer_service", email="kundtjanst@balansekonomi.se")
     export = await client.get("/personal/nyhetsbrev/apsis.csv")
     assert REF in export.text

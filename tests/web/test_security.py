@@ -29,6 +29,12 @@ PUBLIC_PATHS = {
     "/api/v1/forms/contact",
     "/api/v1/forms/ebook",
     "/api/v1/forms/newsletter",
+    # consents: the mailed links are the proof, no login (issue 11 §5)
+    "/bekrafta-samtycke",
+    "/avsluta",
+    "/avsluta/bekrafta",
+    "/api/v1/consents/confirm",
+    "/api/v1/consents/unsubscribe",
     "/api/v1/forms/signup",
     "/api/v1/forms/webinar",
     "/integritetspolicy",

@@ -14,6 +14,7 @@ from coursesite.privacy.sharing import allowed_fields
 from coursesite.subsidiaries import service as subsidiaries
 from coursesite.web.controllers import subsidiary_api
 from tests.conftest import api_post, register
+from tests.support import confirmation_tokens
 
 PARTICIPANTS = "/api/v1/subsidiary/participants"
 NOTICES = "/api/v1/subsidiary/notices"
@@ -97,6 +98,8 @@ async def test_the_webinar_token_gets_webinar_registrants_with_its_allow_list(cl
         },
     )
     assert registered.status_code == 201, registered.text
+    (token,) = await confirmation_tokens("wilma@example.se")  # the link in the confirmation mail (double opt-in)
+    assert (await api_post(client, "/api/v1/consents/confirm", {"token": token})).status_code == 204
     [wilma] = await Person.select(Person.id).where(Person.email == "wilma@example.se")
     _, webinar_token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
     response = await program.get(PARTICIPANTS, headers=bearer(webinar_token))

@@ -3,6 +3,7 @@ from coursesite.web.controllers import (
     api,
     billing,
     certificates,
+    consents,
     course,
     email_links,
     finance,
@@ -40,4 +41,5 @@ ROUTES = [
     *support.ROUTES,
     *mail.ROUTES,
     *email_links.ROUTES,
+    *consents.ROUTES,
 ]

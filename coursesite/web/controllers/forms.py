@@ -24,6 +24,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
+from coursesite.core.errors import RateLimited
 from coursesite.privacy.pii import find_forbidden
 from coursesite.signups.forms import (
     CATALOGUE,
@@ -45,6 +46,7 @@ from coursesite.signups.newsletter import FORMATS, NewsletterExport
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
+from coursesite.web.middleware import client_address
 
 STAFF = guards.roles(Role.ADMIN, Role.CUSTOMER_SERVICE)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -114,8 +116,10 @@ def _page(
     errors: dict[str, str] | None = None,
     message: str | None = None,
     sent: bool = False,
+    confirm: bool = False,
     kanal: str = "",
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     spec = FORMS[form]
     page = PAGES[form]
@@ -137,9 +141,10 @@ def _page(
         "errors": errors or {},
         "message": message,
         "sent": sent,
+        "confirm": confirm,
         "kanal": kanal,
     }
-    return Template("forms/form.html", context=context, status_code=status_code)
+    return Template("forms/form.html", context=context, status_code=status_code, headers=headers)
 
 
 # -- the HTML forms, each read through its form class: the form's own fields, the channel and, for the webinar and
@@ -221,9 +226,10 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
     @get(path, name=f"form_{form}", include_in_schema=False)
     async def show(
         skickat: Annotated[str | None, Parameter(max_length=5)] = None,
+        bekrafta: Annotated[str | None, Parameter(max_length=5)] = None,
         kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None,
     ) -> Template:
-        return _page(form, sent=skickat == "1", kanal=_channel_shown(kanal))
+        return _page(form, sent=skickat == "1", confirm=bekrafta == "1", kanal=_channel_shown(kanal))
 
     @post(path, status_code=303, name=f"form_{form}_submit", include_in_schema=False)
     async def submit(request: Request[Any, Any, Any], forms: NamedDependency[PublicForms]) -> Template | Redirect:
@@ -252,8 +258,20 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
             return _page(
                 form, values=shown, errors=errors, message=message, kanal=_channel_shown(kanal), status_code=400
             )
-        await forms.store(clean)
-        suffix = f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
+        try:
+            receipt = await forms.store(clean, client_address=client_address(request))
+        except RateLimited as exc:
+            shown = {name: value for name, value in fields.items() if isinstance(value, str) and name in spec.fields}
+            return _page(
+                form,
+                values=shown,
+                message=exc.message,
+                kanal=_channel_shown(kanal),
+                status_code=429,
+                headers={"retry-after": str(exc.retry_after_seconds)},
+            )
+        suffix = "&bekrafta=1" if receipt.confirmation_sent else ""
+        suffix += f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
         return Redirect(f"{path}?skickat=1{suffix}", status_code=303)
 
     return show, submit
@@ -347,54 +365,74 @@ def body_error(request: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 class FormReceived(msgspec.Struct):
     form: str
-    consents: list[str]  # the kinds of consent recorded
+    consents: list[str]  # the kinds of consent given; each counts once confirmed through the mailed link
     channel: str
+    confirmation_sent: bool = False  # a mail with the confirmation link was queued (double opt-in)
 
 
-async def _api_submit(forms: PublicForms, form: str, body: msgspec.Struct, kanal: str | None) -> FormReceived:
+async def _api_submit(
+    request: Request[Any, Any, Any], forms: PublicForms, form: str, body: msgspec.Struct, kanal: str | None
+) -> FormReceived:
     data = {name: getattr(body, name) for name in body.__struct_fields__ if getattr(body, name) is not None}
-    receipt = await forms.submit(form, data, channel=kanal)
-    return FormReceived(form=form, consents=list(receipt.consent_kinds), channel=kanal or DEFAULT_CHANNEL)
+    receipt = await forms.submit(form, data, channel=kanal, client_address=client_address(request))
+    return FormReceived(
+        form=form,
+        consents=list(receipt.consent_kinds),
+        channel=kanal or DEFAULT_CHANNEL,
+        confirmation_sent=receipt.confirmation_sent,
+    )
 
 
 @post("/contact", status_code=201)
 async def api_contact(
-    forms: NamedDependency[PublicForms], data: JSONBody[ContactBody], kanal: Kanal = None
+    request: Request[Any, Any, Any],
+    forms: NamedDependency[PublicForms],
+    data: JSONBody[ContactBody],
+    kanal: Kanal = None,
 ) -> FormReceived:
     """The contact form. 201, or 400 with `errors` per field (an unknown field is refused by name)."""
-    return await _api_submit(forms, "contact", data, kanal)
+    return await _api_submit(request, forms, "contact", data, kanal)
 
 
 @post("/webinar", status_code=201)
 async def api_webinar(
-    forms: NamedDependency[PublicForms], data: JSONBody[WebinarBody], kanal: Kanal = None
+    request: Request[Any, Any, Any],
+    forms: NamedDependency[PublicForms],
+    data: JSONBody[WebinarBody],
+    kanal: Kanal = None,
 ) -> FormReceived:
     """Webinar registration; records the `webinar_information` consent the registration asks for."""
-    return await _api_submit(forms, "webinar", data, kanal)
+    return await _api_submit(request, forms, "webinar", data, kanal)
 
 
 @post("/signup", status_code=201)
 async def api_signup(
-    forms: NamedDependency[PublicForms], data: JSONBody[SignupBody], kanal: Kanal = None
+    request: Request[Any, Any, Any],
+    forms: NamedDependency[PublicForms],
+    data: JSONBody[SignupBody],
+    kanal: Kanal = None,
 ) -> FormReceived:
     """Course and conference sign-up; records the `event_information` consent."""
-    return await _api_submit(forms, "signup", data, kanal)
+    return await _api_submit(request, forms, "signup", data, kanal)
 
 
 @post("/ebook", status_code=201)
 async def api_ebook(
-    forms: NamedDependency[PublicForms], data: JSONBody[EbookBody], kanal: Kanal = None
+    request: Request[Any, Any, Any], forms: NamedDependency[PublicForms], data: JSONBody[EbookBody], kanal: Kanal = None
 ) -> FormReceived:
     """E-book download; `newsletter_consent: true` records the newsletter consent."""
-    return await _api_submit(forms, "ebook", data, kanal)
+    return await _api_submit(request, forms, "ebook", data, kanal)
 
 
 @post("/newsletter", status_code=201)
 async def api_newsletter(
-    forms: NamedDependency[PublicForms], data: JSONBody[NewsletterBody], kanal: Kanal = None
+    request: Request[Any, Any, Any],
+    forms: NamedDependency[PublicForms],
+    data: JSONBody[NewsletterBody],
+    kanal: Kanal = None,
 ) -> FormReceived:
     """Newsletter sign-up: `consent` must be true."""
-    return await _api_submit(forms, "newsletter", data, kanal)
+    return await _api_submit(request, forms, "newsletter", data, kanal)
 
 
 # -- staff: the newsletter exports (the service logs each as a disclosure and audits it)

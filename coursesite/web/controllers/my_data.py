@@ -472,7 +472,10 @@ class ConsentOut(msgspec.Struct):
     channel: str
     given_at: datetime
     withdrawn_at: datetime | None
-    active: bool
+    active: bool  # counts: confirmed and not withdrawn
+    state: str  # pending | given | withdrawn (double opt-in: pending until confirmed through the mailed link)
+    confirmed_at: datetime | None = None
+    confirmed_via: str | None = None  # email_link | verified_account | given_before_double_opt_in
 
 
 @get("/api/v1/me/consents", tags=["privacy"])
@@ -480,7 +483,19 @@ async def api_my_consents(request: Request, rights: NamedDependency[RightsServic
     """Every consent I gave (the account's and those given through the forms with my email), withdrawn ones too."""
     views = await rights.consents(principal_of(request).account_id)
     return [
-        ConsentOut(v.kind, v.label, v.text, v.policy_version, v.channel, v.given_at, v.withdrawn_at, v.active)
+        ConsentOut(
+            v.kind,
+            v.label,
+            v.text,
+            v.policy_version,
+            v.channel,
+            v.given_at,
+            v.withdrawn_at,
+            v.active,
+            v.state.value,
+            v.confirmed_at,
+            v.confirmed_via,
+        )
         for v in views
     ]
 
@@ -494,7 +509,7 @@ class WithdrawnOut(msgspec.Struct):
 async def api_withdraw_consent(
     request: Request, rights: NamedDependency[RightsService], kind: FromPath[Kind]
 ) -> WithdrawnOut:
-    """Withdraw every active consent of this kind (`newsletter`, …) in one call; 404 when none is active."""
+    """Withdraw every consent of this kind (`newsletter`, …) not yet withdrawn, pending ones too; 404 when none."""
     count = await rights.withdraw_consent(principal_of(request).account_id, kind)
     return WithdrawnOut(kind=kind, withdrawn=count)
 
