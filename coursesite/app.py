@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
+from coursesite.accounts.limits import RateLimiter
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
 from coursesite.accounts.tokens import TokenService
@@ -36,6 +37,7 @@ from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
+from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
 from coursesite.review.comments import CommentBank
 from coursesite.review.regrading import RegradeService
@@ -88,7 +90,9 @@ def create_app(settings: Settings) -> Litestar:
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
-    rights = RightsService(engine)
+    tokens = TokenService(engine, secret=settings.secret_key)
+    request_mail = RequestMail(outbox, tokens, RateLimiter(settings.secret_key))  # a request's messages to the person
+    rights = RightsService(engine, request_mail)
     exports = AccessExports(
         ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
     )
@@ -112,13 +116,13 @@ def create_app(settings: Settings) -> Litestar:
         certificates=CertificateService(engine, answers),
         rights=rights,
         exports=exports,
-        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports)),
+        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),
         processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine),
         newsletter=NewsletterExport(engine, audit_log, ref_key=settings.secret_key),
         unsubscribes=UnsubscribeImport(engine, audit_log),
         subsidiaries=SubsidiaryService(engine, catalog),
-        tokens=TokenService(engine, secret=settings.secret_key),
+        tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,
     )

@@ -32,6 +32,9 @@ PUBLIC_PATHS = {
     "/api/v1/forms/signup",
     "/api/v1/forms/webinar",
     "/integritetspolicy",
+    "/bekrafta-begaran",  # the link in a data-subject request's mail is the proof (issue 11 §4)
+    "/api/v1/support/requests/confirm",
+    "/registerutdrag",
 }
 PROTECTED_GET_PATHS = [
     "/min-kurs",

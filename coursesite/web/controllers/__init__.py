@@ -15,6 +15,7 @@ from coursesite.web.controllers import (
     my_data,
     newsletter_unsubscribes,
     policy,
+    request_links,
     subsidiary_api,
     support,
 )
@@ -37,5 +38,6 @@ ROUTES = [
     *policy.ROUTES,
     *subsidiary_api.ROUTES,
     *support.ROUTES,
+    *request_links.ROUTES,
     *mail.ROUTES,
 ]
