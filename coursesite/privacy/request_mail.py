@@ -78,6 +78,12 @@ def _payload(case_id: int) -> dict[str, int]:
     return {"case_id": case_id}
 
 
+def _loaded(payload: Any) -> dict[str, Any]:
+    """A token's payload as stored: JSON text (SQLite) or already parsed (PostgreSQL's json column)."""
+    value = json.loads(payload or "{}") if isinstance(payload, str) else payload
+    return value if isinstance(value, dict) else {}
+
+
 def _case_id(payload: dict[str, Any]) -> int | None:
     value = payload.get("case_id")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -104,7 +110,7 @@ class RequestMail:
     ) -> None:
         """The request was received: its deadline and the link that confirms it (older links of the case stop
         working). Inside the caller's transaction, with the case."""
-        await self.revoke_links(case_id)
+        await self.revoke_links(case_id, to.email)
         token = await self.tokens.issue(
             TokenPurpose.REQUEST_CONFIRM, account_id=to.account_id, email=to.email, payload=_payload(case_id)
         )
@@ -130,19 +136,17 @@ class RequestMail:
         await self.limiter.hit(RESEND_PER_RECIPIENT, to.email)
         await self.received(case_id, kind, to, received_on=received_on, deadline=deadline, again=True)
 
-    async def revoke_links(self, case_id: int) -> int:
-        """Every unused confirmation link of the case stops working."""
-        payload = json.dumps(_payload(case_id), ensure_ascii=False, sort_keys=True)  # as TokenService stores it
-        rows = (
-            await OneTimeToken.update({OneTimeToken.used_at: clock.now()})
-            .where(
-                (OneTimeToken.purpose == TokenPurpose.REQUEST_CONFIRM.value)
-                & OneTimeToken.used_at.is_null()
-                & (OneTimeToken.payload == payload)
-            )
-            .returning(OneTimeToken.id)
+    async def revoke_links(self, case_id: int, email: str) -> int:
+        """Every unused confirmation link of the case (sent to `email`) stops working."""
+        rows = await OneTimeToken.select(OneTimeToken.id, OneTimeToken.payload).where(
+            (OneTimeToken.purpose == TokenPurpose.REQUEST_CONFIRM.value)
+            & OneTimeToken.used_at.is_null()
+            & (OneTimeToken.email == email)
         )
-        return len(rows)
+        ids = [row["id"] for row in rows if _case_id(_loaded(row["payload"])) == case_id]
+        if ids:
+            await OneTimeToken.update({OneTimeToken.used_at: clock.now()}).where(OneTimeToken.id.is_in(ids))
+        return len(ids)
 
     async def link_case(self, token: object) -> int | None:
         """The case a usable confirmation link is for, without using it (the page the link opens)."""
