@@ -31,6 +31,7 @@ from coursesite.core.tokens import TokenPurpose, lifetime
 from coursesite.db.mail import OneTimeToken
 from coursesite.mail.message import Mail
 from coursesite.mail.outbox import MailOutbox
+from coursesite.privacy.registry import MAIL_LOG_MONTHS
 
 if TYPE_CHECKING:
     from coursesite.privacy.erasure import ErasureReport
@@ -60,10 +61,7 @@ DONE_SV = {
     ),
 }
 # The policy's own words on the person's rights (shared/policy/villkor-och-integritetspolicy.txt, "RÄTTIGHETER").
-POLICY_RIGHTS_SV = (
-    "Som användare av Balansekonomis webbplats, balansekonomi.se, har du rätt till att kräva insyn i behandlingen av "
-    "personuppgifter. Du kan också kräva korrigeringar, begränsningar eller borttagande av personuppgifter"
-)
+POLICY_RIGHTS_SV = "Du kan också kräva korrigeringar, begränsningar eller borttagande av personuppgifter"
 
 RESEND_PER_RECIPIENT = Limit(
     "request-link-recipient",
@@ -206,6 +204,7 @@ class RequestMail:
                     "notified": report.notified,
                     "processors": report.processors,
                     "policy_rights": POLICY_RIGHTS_SV,
+                    "log_months": MAIL_LOG_MONTHS,
                 },
             )
         )
