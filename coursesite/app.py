@@ -40,6 +40,7 @@ from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
+from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
 from coursesite.review.comments import CommentBank
 from coursesite.review.regrading import RegradeService
@@ -93,8 +94,9 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
-    rights = RightsService(engine)
     tokens = TokenService(engine, secret=settings.secret_key)
+    request_mail = RequestMail(outbox, tokens, RateLimiter(settings.secret_key))  # a request's messages to the person
+    rights = RightsService(engine, request_mail)
     # the confirmation, the reset and the security notices; hooks itself onto the account service
     account_mail = AccountMail(engine, accounts, tokens, outbox, rights)
     exports = AccessExports(
@@ -121,7 +123,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         certificates=CertificateService(engine, answers),
         rights=rights,
         exports=exports,
-        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports)),
+        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),
         processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine, consents),
         newsletter=NewsletterExport(

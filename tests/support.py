@@ -51,6 +51,7 @@ from coursesite.db.tables import TABLES
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.registry import ConfiguredPeriods
+from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
 from coursesite.signups.forms import FORMS
 from coursesite.signups.processors import subscriber_ref
@@ -535,7 +536,24 @@ def request_service(engine: Any) -> RequestService:
             login_secret="test-secret-key-0123456789abcdef0123456789",
         )
     )
-    return RequestService(engine, AuditLog(), RightsService(engine), exports)
+    mail = request_mail(engine)
+    return RequestService(engine, AuditLog(), RightsService(engine, mail), exports, mail)
+
+
+MAIL_PUBLIC_URL = "https://kurs.example.se"  # the links of the messages request_mail queues
+
+
+def request_mail(engine: Any) -> RequestMail:
+    """The messages of a data-subject request (privacy/request_mail.py) as create_app builds them, on `engine`."""
+    from coursesite.accounts.limits import RateLimiter
+    from coursesite.accounts.tokens import TokenService
+    from coursesite.mail.composer import MailComposer
+    from coursesite.mail.outbox import MailOutbox
+    from coursesite.web.templating import build_environment
+
+    composer = MailComposer(build_environment(company_name="Balans Ekonomi AB"), public_url=MAIL_PUBLIC_URL)
+    outbox = MailOutbox(composer, mail_from=("Kurssajten", "kurs@example.se"))
+    return RequestMail(outbox, TokenService(engine, secret=TEST_SECRET), RateLimiter(TEST_SECRET))
 
 
 def case_service(engine: Any) -> CaseService:

@@ -57,6 +57,16 @@ def export_available(available_until: datetime | None, at: datetime) -> bool:
     return available_until is not None and at <= available_until
 
 
+# -- lifting a restriction (art. 18.3): the person is told before it is lifted, and has this long to react (object,
+# ask again, complain) before customer service can lift it. Ours: the policy names no period.
+LIFT_NOTICE_DAYS = 14
+
+
+def lift_allowed_from(notice_sent_at: datetime) -> datetime:
+    """The first moment a restriction announced at `notice_sent_at` may be lifted."""
+    return notice_sent_at + timedelta(days=LIFT_NOTICE_DAYS)
+
+
 # -- categories of personal data
 
 

@@ -50,6 +50,7 @@ from coursesite.db.privacy import (
 )
 from coursesite.privacy.deadlines import deadline
 from coursesite.privacy.linkage import claimed_address, link_proven_rows, person_rows
+from coursesite.privacy.request_mail import Recipient, RequestMail
 from coursesite.privacy.sharing import allowed_fields
 from coursesite.signups.double_opt_in import ConsentState, consent_state
 from coursesite.signups.processors import NEWSLETTER_CONSENT, received_by_processors, subject_link
@@ -126,7 +127,6 @@ class ProfileChanges:
     billing: dict[str, Any] | None = None
     profile_enabled: bool | None = None
     email: str | None = None  # a new login address: the caller has asked for the password again (confirm_password)
-    identity_checked: bool = False  # customer service has confirmed who the person is (a rectification request)
     # A new login address ends the account's other sessions; this one (the person's own request) stays.
     keep_session: str | None = None
 
@@ -196,8 +196,11 @@ async def queue_restriction_notices(
 
 
 class RightsService:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, mail: RequestMail | None = None) -> None:
         self.engine = engine
+        # The request's messages (received, with the confirmation link): create_app always passes it; a test that
+        # builds the service for the rights alone may leave it out, and then no message is queued.
+        self.mail = mail
 
     # -- reading
 
@@ -276,9 +279,7 @@ class RightsService:
                     Person.id.is_in(person_ids or [0])  # the account's form rows: none until the address is proven
                 )
             if new_email is not None and new_email != email:
-                await self._change_email(
-                    account_id, new_email, now, person_ids, identity_checked=changes.identity_checked
-                )
+                await self._change_email(account_id, new_email, now, person_ids)
                 await end_account_sessions(account_id, keep_token=changes.keep_session)
                 changed["account.email"] = new_email
             if details is not None:
@@ -319,24 +320,22 @@ class RightsService:
             changes=changed,
         )
 
-    async def _change_email(
-        self, account_id: int, new: str, now: datetime, person_ids: list[int], *, identity_checked: bool
-    ) -> None:
+    async def _change_email(self, account_id: int, new: str, now: datetime, person_ids: list[int]) -> None:
         """The login address, changed by customer service (inside rectify's transaction; the person's own change waits
         for the new address to confirm it: :meth:`apply_confirmed_email`). The account's form rows (`person_ids`:
         with the old address only if it was proven) follow it and are linked to the account. An address that already has form rows of someone not linked to the account is
-        refused unless customer service has checked the person's identity: the address is not verified, and the
-        account would otherwise see those rows (its data is found by its address too)."""
+        refused: the address is not verified, and the account would otherwise see those rows."""
         if await Account.exists().where((Account.email == new) & (Account.id != account_id)):
             raise Conflict(
                 "Det finns redan ett konto med den e-postadressen.",
                 field_errors={"email": "E-postadressen används redan."},
             )
         theirs = await Person.select(Person.id, Person.account).where(Person.email == new)
-        if theirs and theirs[0]["account"] != account_id and not identity_checked:
+        if theirs and theirs[0]["account"] != account_id:
             raise Conflict(
-                "Den e-postadressen finns redan hos oss från ett formulär. Kontakta kundtjänst, så kontrollerar vi att den är din.",
-                field_errors={"email": "Kontakta kundtjänst för att byta till den här adressen."},
+                "Den e-postadressen finns redan hos oss från ett formulär och kan inte bli din inloggningsadress. "
+                "Välj en annan adress.",
+                field_errors={"email": "Välj en annan adress."},
             )
         await Account.update({Account.email: new}).where(Account.id == account_id)
         mine = Person.id.is_in(person_ids or [0])
@@ -543,6 +542,9 @@ class RightsService:
                 created_at=clock.now(),
             )
         ).returning(SupportCase.id)
+        if self.mail is not None:  # the person hears that it was received, and confirms it through the link
+            to = Recipient(contact["email"], account_id)
+            await self.mail.received(rows[0]["id"], kind, to, received_on=received, deadline=due)
         return RequestView(rows[0]["id"], kind, "open", received, due)
 
     async def request_erasure(self, account_id: int) -> RequestView:

@@ -46,7 +46,7 @@ from coursesite.privacy.deadlines import is_overdue
 from coursesite.privacy.rights import PrivacyState, Rectified
 from coursesite.support import identity
 from coursesite.support.identity import OPEN_STATUSES, REQUEST_KINDS
-from coursesite.support.requests import STAFF_ACCOUNT, ReleasedExport, RequestService, is_staff
+from coursesite.support.requests import STAFF_ACCOUNT, LinkedRequest, ReleasedExport, RequestService, is_staff
 
 CASE_KINDS = ("complaint", "question")
 KINDS = CASE_KINDS + REQUEST_KINDS
@@ -445,7 +445,9 @@ class CaseService:
             deadline=request_deadline(received) if kind in REQUEST_KINDS else None,
             created_at=clock.now(),
         )
-        await row.save()
+        async with write_transaction(self.engine):  # the request and its message to the person commit together
+            await row.save()
+            await self.requests_desk.received(await self.case(row.id))
         if actor_id is not None:
             await self.audit.record(
                 actor_id,
@@ -592,6 +594,8 @@ class CaseService:
             if not changed:
                 raise Conflict("Ärendet avslutades samtidigt av någon annan.")
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=now))
+            if status == COMPLETED:
+                await self.requests_desk.completed(case, export_until)
         await self.audit.record(
             actor_id,
             "change",
@@ -609,17 +613,24 @@ class CaseService:
         await self.requests_desk.confirm_by_staff(await self.case(case_id), actor_id, method=method, note=note)
         return await self.case(case_id)
 
+    async def confirm_by_link(self, token: object, at: datetime) -> int:
+        """The person confirmed through the link in the e-mail: see RequestService.confirm_by_link."""
+        return await self.requests_desk.confirm_by_link(token, at)
+
+    async def linked_request(self, token: object) -> LinkedRequest | None:
+        """What a confirmation link's page shows: see RequestService.linked_request."""
+        return await self.requests_desk.linked_request(token)
+
+    async def resend_link(self, case_id: int, actor_id: int) -> None:
+        """ "Skicka bekräftelselänken igen": see RequestService.resend_link."""
+        await self.requests_desk.resend_link(await self.case(case_id), actor_id)
+
     async def confirm_by_person(self, case_id: int, at: datetime) -> bool:
         """The person confirmed the request through the link to the address on file: see
         RequestService.confirm_by_person."""
         return await self.requests_desk.confirm_by_person(case_id, at)
 
     # the requests customer service carries out on a case (support/requests.py)
-
-    async def access_export(self, case_id: int, actor_id: int, *, format: str) -> dict[str, Any]:
-        """A form person's access export for customer service to hand over (never an account's: Forbidden); see
-        RequestService.access_export. Audited as a read of all the person's data."""
-        return await self.requests_desk.access_export(await self.case(case_id), actor_id, format=format)
 
     async def ready_exports(self, account_id: int, at: datetime) -> list[ReleasedExport]:
         """The account's released access exports, still available at `at` (Mina uppgifter)."""
@@ -628,6 +639,15 @@ class CaseService:
     async def account_export(self, account_id: int, case_id: int, at: datetime) -> dict[str, Any]:
         """The export a completed access request released to the account: see RequestService.account_export."""
         return await self.requests_desk.account_export(account_id, case_id, at)
+
+    async def person_export_by_link(self, token: object, at: datetime) -> tuple[int, dict[str, Any]]:
+        """The export behind the download link mailed to someone known only from the forms: see
+        RequestService.person_export_by_link."""
+        return await self.requests_desk.person_export_by_link(token, at)
+
+    async def export_link_case(self, token: object, at: datetime) -> int:
+        """The case of a usable download link (the page the link opens): see RequestService.export_link_case."""
+        return await self.requests_desk.export_link_case(token, at)
 
     async def person_export(self, case_id: int, at: datetime) -> dict[str, Any]:
         """The export a completed access request released to someone who only used the forms, for the download link
@@ -642,9 +662,17 @@ class CaseService:
         """For a restriction request: the account's restriction state (None for other cases)."""
         return await self.requests_desk.restriction_state(case.account_id) if case.kind == "restriction" else None
 
-    async def lift_restriction(self, case_id: int, actor: Principal) -> None:
-        """Lift the restriction a restriction request is about: the person is told first (RequestService)."""
+    async def _restricted_account(self, case_id: int) -> int:
         case = await self.case(case_id)
         if case.kind != "restriction" or case.account_id is None:
             raise Conflict("Ärendet gäller ingen begränsning av ett konto.")
-        await self.requests_desk.lift_restriction(actor, case.account_id)
+        return case.account_id
+
+    async def announce_lift(self, case_id: int, actor: Principal) -> datetime:
+        """Tell the person that the restriction will be lifted (art. 18.3): see RequestService.announce_lift."""
+        return await self.requests_desk.announce_lift(actor, await self._restricted_account(case_id))
+
+    async def lift_restriction(self, case_id: int, actor: Principal) -> None:
+        """Lift the restriction a restriction request is about, once the person was told and the day has come
+        (RequestService.lift_restriction)."""
+        await self.requests_desk.lift_restriction(actor, await self._restricted_account(case_id))

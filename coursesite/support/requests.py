@@ -3,8 +3,9 @@ confirmation itself (by the person through the link to the address on file, :met
 or a method customer service records with a note, :meth:`RequestService.confirm_by_staff`; support/identity.py), what
 completing a request does per kind (:meth:`RequestService.carry_out`, the one place), the rectification customer
 service makes (an account's contact data, never its login e-mail, or the `person` row of someone who only used the
-forms), applying a restriction it registered and lifting one (telling the person first), and the access export a
-completed access request releases to the person (never to customer service for an account).
+forms), applying a restriction it registered and lifting one (announced to the person first, art. 18.3), and the
+access export a completed access request releases to the person (never to customer service). The person hears of
+each step by e-mail (privacy/request_mail.py): received with the confirmation link, completed, erased, lifting.
 
 No request is carried out before its identity is confirmed (Conflict), and none acts on a staff account.
 
@@ -29,6 +30,7 @@ from coursesite.accounts.service import Principal
 from coursesite.accounts.validation import normalise_email
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.core.formatting import format_date_long
 from coursesite.core.text import TextRule, check_text
 from coursesite.db.accounts import Account
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -37,7 +39,13 @@ from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import ErasureReport, erase_account, erase_person
 from coursesite.privacy.linkage import linked_person_ids
-from coursesite.privacy.policy import export_available, export_available_until
+from coursesite.privacy.policy import (
+    LIFT_NOTICE_DAYS,
+    export_available,
+    export_available_until,
+    lift_allowed_from,
+)
+from coursesite.privacy.request_mail import Recipient, RequestMail
 from coursesite.privacy.rights import (
     PrivacyState,
     ProfileChanges,
@@ -63,7 +71,7 @@ ACCESS_RELEASED_ACCOUNT = (
 )
 ACCESS_RELEASED_PERSON = (
     "Registerutdraget (JSON-fil och PDF med ändamål, kategorier, mottagare, lagringstider, källa och utlämnanden) "
-    "är klart och kan lämnas ut till personen till och med {until}."
+    "är klart; personen har fått en länk till sin bekräftade e-postadress och kan hämta det till och med {until}."
 )
 STAFF_ACCOUNT = (
     "Det här är ett personalkonto. Kundtjänst handlägger bara begäranden från kursdeltagare och från personer som "
@@ -73,11 +81,13 @@ LOGIN_EMAIL = (
     "Kundtjänst ändrar inte inloggningsadressen. Personen byter den själv under Mina uppgifter, där den nya adressen "
     "bekräftas."
 )
-EXPORT_ACCOUNT_ONLY = (
-    "Kundtjänst laddar inte ner ett kontos registerutdrag. När begäran är genomförd hämtar personen utdraget under "
-    "Mina uppgifter."
-)
 EXPORT_GONE = "Utdraget finns inte, eller går inte längre att hämta."
+BAD_LINK = (
+    "Länken fungerar inte: den är redan använd, har gått ut eller är ofullständig. Kontakta kundtjänst om du behöver "
+    "en ny."
+)
+NO_ADDRESS = "Begäran har ingen e-postadress hos oss att skicka länken till; koppla den till ett konto eller en person."
+LINK_RESENT_NOTE = "Bekräftelselänken skickades igen till adressen vi har."
 IDENTITY_NOTE_RULE = TextRule(
     identity.NOTE_MAX,
     subject="Anteckningen om kontrollen",
@@ -92,7 +102,7 @@ ERASURE_DONE = (
     "Identiteten kontrollerad. Raderingen är genomförd; utfallet visar vad som raderades och vad som sparades."
 )
 RECTIFICATION_DONE = "Uppgifterna är rättade; mottagare som fått dem underrättas."
-LIFT_NOTE = "Personen har meddelats att begränsningen hävs."
+LIFT_NOTE = "Personen har meddelats i e-post att begränsningen hävs tidigast {day}."
 FIELD_LABELS_SV = {
     "first_name": "förnamn",
     "last_name": "efternamn",
@@ -120,6 +130,22 @@ class CarriedOut:
 
 
 @dataclass(frozen=True)
+class LinkedRequest:
+    """What the confirmation link's page shows: what was asked and when, no personal data."""
+
+    case_id: int
+    kind: str
+    status: str
+    received_on: Any
+    deadline: Any
+    confirmed: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
 class ReleasedExport:
     """A completed access request's export, ready for the person to download until `available_until`."""
 
@@ -132,11 +158,108 @@ class RequestService:
     """Customer service's side of the data-subject requests. Built once in create_app (`CaseService` holds it, and
     Mina uppgifter reads the released exports through it)."""
 
-    def __init__(self, engine: Engine, audit: AuditLog, rights: RightsService, exports: AccessExports) -> None:
+    def __init__(
+        self, engine: Engine, audit: AuditLog, rights: RightsService, exports: AccessExports, mail: RequestMail
+    ) -> None:
         self.engine = engine
         self.audit = audit
         self.rights = rights
         self.exports = exports
+        self.mail = mail
+
+    # -- the address on file, and the messages to it
+
+    @staticmethod
+    async def recipient(account_id: int | None, person_id: int | None) -> Recipient | None:
+        """The address on file: the account's, else the form person's. None when the request is linked to neither
+        (an address someone gave on the phone is not one we have)."""
+        if account_id is not None:
+            rows = await Account.select(Account.email).where(Account.id == account_id)
+            return Recipient(rows[0]["email"], account_id) if rows else None
+        if person_id is not None:
+            rows = await Person.select(Person.email).where(Person.id == person_id)
+            return Recipient(rows[0]["email"], None) if rows else None
+        return None
+
+    async def received(self, case: CaseView) -> None:
+        """A request was registered: the person gets its deadline and the confirmation link (inside the caller's
+        transaction). Nothing is sent for a request linked to no address on file."""
+        to = await self.recipient(case.account_id, case.person_id)
+        if case.is_request and to is not None:
+            await self.mail.received(case.id, case.kind, to, received_on=case.received_on, deadline=case.deadline)
+
+    async def resend_link(self, case: CaseView, actor_id: int) -> None:
+        """ "Skicka bekräftelselänken igen": a new link (the older ones stop working), rate limited per recipient
+        (RateLimited). Conflict when the request is closed, already confirmed, or has no address on file; NotFound
+        for anything but a request."""
+        if not case.is_request:
+            raise NotFound("Begäran finns inte.")
+        if not case.is_open:
+            raise Conflict("Begäran är redan avslutad.")
+        if case.identity_confirmed_at is not None:
+            raise Conflict("Identiteten är redan bekräftad; ingen ny länk behövs.")
+        await self.require_participant(case)
+        async with write_transaction(self.engine):
+            to = await self.recipient(case.account_id, case.person_id)
+            if to is None:
+                raise Conflict(NO_ADDRESS)
+            await self.mail.resend(case.id, case.kind, to, received_on=case.received_on, deadline=case.deadline)
+            await CaseNote.insert(
+                CaseNote(case=case.id, author=actor_id, text=LINK_RESENT_NOTE, created_at=clock.now())
+            )
+
+    async def completed(self, case: CaseView, export_until: datetime | None) -> None:
+        """A request was completed: tell the person (inside the transaction that closes the case). An erasure's
+        message went with the erasure itself."""
+        if not case.is_request or case.kind == "erasure":
+            return
+        to = await self.recipient(case.account_id, case.person_id)
+        if to is None:
+            return
+        if case.kind == "access":
+            assert export_until is not None  # carry_out releases it
+            await self.mail.export_ready(case.id, to, until=export_until)
+        else:
+            await self.mail.done(case.kind, to)
+
+    async def linked_request(self, token: object) -> LinkedRequest | None:
+        """The request a usable confirmation link is for (the link is not used): None for a bad link."""
+        case_id = await self.mail.link_case(token)
+        if case_id is None:
+            return None
+        rows = await SupportCase.select(
+            SupportCase.kind,
+            SupportCase.status,
+            SupportCase.received_on,
+            SupportCase.deadline,
+            SupportCase.identity_confirmed_at,
+        ).where(SupportCase.id == case_id)
+        if not rows or rows[0]["kind"] not in REQUEST_KINDS:
+            return None
+        row = rows[0]
+        return LinkedRequest(
+            case_id,
+            row["kind"],
+            row["status"],
+            row["received_on"],
+            row["deadline"],
+            row["identity_confirmed_at"] is not None,
+        )
+
+    async def confirm_by_link(self, token: object, at: datetime) -> int:
+        """The person pressed the button behind the link: the token is used and the request confirmed
+        (:meth:`confirm_by_person`) in one transaction, so a refused confirmation leaves the link usable. Returns the
+        case id. Invalid (under `token`) for a link that is unknown, used or expired; Conflict when the request is
+        closed."""
+        async with write_transaction(self.engine):
+            case_id = await self.mail.use_link(token)
+            if case_id is None:
+                raise Invalid(BAD_LINK, field_errors={"token": BAD_LINK})
+            try:
+                await self.confirm_by_person(case_id, at)
+            except NotFound:
+                raise Invalid(BAD_LINK, field_errors={"token": BAD_LINK}) from None
+        return case_id
 
     # -- the person's identity: a precondition of every request
 
@@ -247,13 +370,19 @@ class RequestService:
             # The staff note may name the person: it goes in before the erasure, which blanks the case's notes.
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=clock.now()))
             report: ErasureReport
-            if case.account_id is not None:
-                report = await erase_account(
-                    self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id
-                )
-            else:  # someone who only used the forms: no account to erase
-                assert case.person_id is not None  # _linked
-                report = await erase_person(self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id)
+            async with write_transaction(self.engine):  # the erasure and its message commit together
+                to = await self.recipient(case.account_id, case.person_id)  # read before the erasure deletes it
+                if case.account_id is not None:
+                    report = await erase_account(
+                        self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id
+                    )
+                else:  # someone who only used the forms: no account to erase
+                    assert case.person_id is not None  # _linked
+                    report = await erase_person(
+                        self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id
+                    )
+                if to is not None:
+                    await self.mail.erased(to, report)
             return CarriedOut(report.text_sv(), ERASURE_DONE)
         if case.kind == "access":
             self._linked(case)
@@ -288,29 +417,6 @@ class RequestService:
             raise Conflict(UNLINKED)
 
     # -- the access export of a completed access request (art. 15)
-
-    async def access_export(self, case: CaseView, actor_id: int, *, format: str) -> dict[str, Any]:
-        """For someone who only used the forms, the export customer service may hand over once the request is
-        confirmed (until the e-mail link delivers it). Never an account's: the account's owner downloads it on Mina
-        uppgifter (Forbidden). Every export is a staff read of all the person's data: audited, with the `format`
-        (json, pdf). NotFound for anything but an access request; Conflict before the identity is confirmed or when
-        it is linked to no person."""
-        if case.kind != "access":
-            raise NotFound("Begäran om registerutdrag finns inte.")
-        if case.account_id is not None:
-            raise Forbidden(EXPORT_ACCOUNT_ONLY)
-        self._linked(case)
-        self.require_confirmed(case)
-        data = await self.exports.export(None, person_id=case.person_id)
-        await self.audit.record(
-            actor_id,
-            "read",
-            subject_account=None,
-            subject_person=case.person_id,
-            what=f"registerutdrag ({format}): alla uppgifter om personen",
-            why=f"Begäran om registerutdrag, ärende {case.id}",
-        )
-        return data
 
     async def ready_exports(self, account_id: int, at: datetime) -> list[ReleasedExport]:
         """The account's released exports that can still be downloaded at `at`, newest first (Mina uppgifter)."""
@@ -349,6 +455,22 @@ class RequestService:
         if row["account"] != account_id:
             raise NotFound(EXPORT_GONE)
         return await self.exports.export(account_id)
+
+    async def person_export_by_link(self, token: object, at: datetime) -> tuple[int, dict[str, Any]]:
+        """The export behind the download link mailed to someone known only from the forms: (case id, their data
+        as it is now). NotFound for a bad or expired link, or after the export's period."""
+        case_id = await self.export_link_case(token, at)
+        return case_id, await self.person_export(case_id, at)
+
+    async def export_link_case(self, token: object, at: datetime) -> int:
+        """The case of a usable download link whose export can still be downloaded at `at` (NotFound otherwise)."""
+        case_id = await self.mail.export_case(token)
+        if case_id is None:
+            raise NotFound(EXPORT_GONE)
+        row = await self._released(case_id, at)
+        if row["account"] is not None or row["person"] is None:
+            raise NotFound(EXPORT_GONE)
+        return case_id
 
     async def person_export(self, case_id: int, at: datetime) -> dict[str, Any]:
         """The export a completed access request released to someone who only used the forms, for the download link
@@ -486,20 +608,29 @@ class RequestService:
         """The account's restriction (privacy/rights applies it when the person asks); None without an account."""
         return None if account_id is None else await self.rights.privacy_state(account_id)
 
-    async def lift_restriction(self, actor: Principal, account_id: int) -> None:
-        """Lift a restriction. The person is told first: the notice is stored in its own transaction
-        (lift_notice_sent_at, a note on the restriction case, a message on Mina uppgifter), and the restriction is
-        lifted only after that. Customer service and admins only (Forbidden); Conflict when nothing is restricted."""
+    async def announce_lift(self, actor: Principal, account_id: int) -> datetime:
+        """Art. 18.3: before a restriction is lifted the person is told. This is the first of two steps: the notice
+        is queued to the address on file, with the day the restriction may be lifted
+        (privacy/policy.LIFT_NOTICE_DAYS ahead), in the transaction that records it (`lift_notice_sent_at`, a note on
+        the restriction case, the message on Mina uppgifter). Returns that day. Customer service and admins only
+        (Forbidden); Conflict when nothing is restricted or the lifting is already announced."""
         if actor.role not in LIFT_ROLES:
             raise Forbidden("Bara kundtjänst kan häva en begränsning.")
-        state = await self.rights.privacy_state(account_id)
-        if state.restricted_at is None:
-            raise Conflict("Behandlingen är inte begränsad.")
         now = clock.now()
+        lift_on = lift_allowed_from(now)
         async with write_transaction(self.engine):
+            await lock_account_rows(self.engine, account_id)
+            state = await self.rights.privacy_state(account_id)
+            if state.restricted_at is None:
+                raise Conflict("Behandlingen är inte begränsad.")
+            if state.lift_notice_sent_at is not None:
+                raise Conflict("Personen har redan fått veta att begränsningen hävs.")
+            to = await self.recipient(account_id, None)
+            assert to is not None  # the account exists: privacy_state found its row
             await AccountPrivacy.update(
                 {AccountPrivacy.lift_notice_sent_at: now, AccountPrivacy.updated_at: now}
             ).where(AccountPrivacy.account == account_id)
+            await self.mail.lifting_announced(to, lift_on=lift_on)
             cases = (
                 await SupportCase.select(SupportCase.id)
                 .where((SupportCase.account == account_id) & (SupportCase.kind == "restriction"))
@@ -507,18 +638,41 @@ class RequestService:
                 .limit(1)
             )
             if cases:
-                await CaseNote.insert(
-                    CaseNote(case=cases[0]["id"], author=actor.account_id, text=LIFT_NOTE, created_at=now)
-                )
-        if (await self.rights.privacy_state(account_id)).lift_notice_sent_at is None:
-            raise Conflict("Meddelandet till personen kunde inte sparas; begränsningen är kvar.")
+                text = LIFT_NOTE.format(day=format_date_long(lift_on))
+                await CaseNote.insert(CaseNote(case=cases[0]["id"], author=actor.account_id, text=text, created_at=now))
+            await self.audit.record(
+                actor.account_id,
+                "change",
+                subject_account=account_id,
+                what="account_privacy.lift_notice_sent_at",
+                why="Personen meddelades att begränsningen hävs (artikel 18.3)",
+            )
+        return lift_on
+
+    async def lift_restriction(self, actor: Principal, account_id: int) -> None:
+        """Lift a restriction: only after the person was told (:meth:`announce_lift`) and the day given in the notice
+        has come. Customer service and admins only (Forbidden); Conflict when nothing is restricted, the lifting was
+        not announced, or its day has not come."""
+        if actor.role not in LIFT_ROLES:
+            raise Forbidden("Bara kundtjänst kan häva en begränsning.")
+        now = clock.now()
         async with write_transaction(self.engine):
-            lifted: datetime = clock.now()
-            await AccountPrivacy.update({AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: lifted}).where(
+            await lock_account_rows(self.engine, account_id)
+            state = await self.rights.privacy_state(account_id)
+            if state.restricted_at is None:
+                raise Conflict("Behandlingen är inte begränsad.")
+            if state.lift_notice_sent_at is None:
+                raise Conflict(
+                    f"Meddela personen först: begränsningen hävs tidigast {LIFT_NOTICE_DAYS} dagar efter meddelandet."
+                )
+            allowed = lift_allowed_from(state.lift_notice_sent_at)
+            if now < allowed:
+                raise Conflict(f"Personen har fått veta att begränsningen hävs tidigast {format_date_long(allowed)}.")
+            await AccountPrivacy.update({AccountPrivacy.restricted_at: None, AccountPrivacy.updated_at: now}).where(
                 AccountPrivacy.account == account_id
             )
             # the account's form rows, as restrict set them: none while its address is not proven
-            await Person.update({Person.restricted_at: None, Person.updated_at: lifted}).where(
+            await Person.update({Person.restricted_at: None, Person.updated_at: now}).where(
                 Person.id.is_in(await linked_person_ids(account_id) or [0])
             )
             await self.audit.record(

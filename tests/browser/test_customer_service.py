@@ -1,10 +1,13 @@
 """Customer service in real Chromium: the newsletter export to Apsis, a subscriber who then withdraws the consent,
 and the notice to carry out at Apsis marked done; then a webinar registrant's rectification request registered,
-the identity check recorded, corrected and completed on the case page; and the subscriber's access request, whose
-export she then finds on Mina uppgifter."""
+the identity check recorded, corrected and completed on the case page; and the subscriber's access request, which
+she confirms through the link in the mail it sent her (read from the live server's outbox), and whose export she then
+finds on Mina uppgifter."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,18 @@ PASSWORD = "ett-riktigt-bra-lösenord"
 REGISTRANT = "webbinarie.browser@example.se"
 STAFF_EMAIL = "kundtjanst.service@balansekonomi.se"
 STAFF_PASSWORD = "ekorre-lampa-vinter-456"  # not the address: the password rule
+
+
+def mailed_link(server_env, address: str, path: str) -> str:
+    """The link at `path` in the newest message to `address` in the live server's outbox (it has no SMTP server)."""
+    database = server_env["COURSESITE_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        (body,) = connection.execute(
+            "SELECT body_text FROM outbox_message WHERE recipient = ? ORDER BY id DESC LIMIT 1", (address,)
+        ).fetchone()
+    match = re.search(r"https?://[^\s/]+(" + re.escape(path) + r"[^\s]+)", body)
+    assert match, body
+    return match.group(1)
 
 
 def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser, live_server, server_env):
@@ -98,11 +113,17 @@ def test_processor_notice_and_rectification_on_the_case_page(page: Page, browser
         staff.get_by_label("Rubrik").fill("Registerutdrag per telefon")
         staff.locator("#contact_email").fill(SUBSCRIBER)
         staff.get_by_role("button", name="Registrera ärendet").click()
-        expect(staff.locator("#access-export")).to_contain_text("hämtar personen utdraget under")
-        confirm = staff.locator("#confirm-form")
-        confirm.get_by_label("Hur identiteten kontrollerades").select_option("id_document_at_office")
-        confirm.get_by_label("Anteckning om kontrollen").fill("Körkort visat i receptionen.")
-        confirm.get_by_role("button", name="Spara bekräftelsen").click()
+        expect(staff.locator("#access-export")).to_contain_text("laddar aldrig ner")
+        expect(staff.locator("#identity")).to_contain_text("Väntar på bekräftelse")
+
+        # She confirms it through the link in the mail: the page explains, the button confirms.
+        page.goto(mailed_link(server_env, SUBSCRIBER, "/bekrafta-begaran?token="))
+        expect(page.locator("#confirm-request")).to_contain_text("registerutdrag")
+        page.get_by_role("button", name="Ja, jag har bett om det").click()
+        expect(page.locator("#confirm-done")).to_contain_text("Din begäran är bekräftad")
+        staff.reload()
+        expect(staff.locator("#identity")).to_contain_text("Personen bekräftade via länken i e-post")
+
         staff.locator("#complete-form textarea").fill("Utdraget finns på Mina uppgifter.")
         staff.get_by_role("button", name="Genomför och avsluta").click()
         expect(staff.locator("#case-status")).to_have_text("Avslutat")

@@ -45,6 +45,9 @@ PUBLIC_PATHS = {
     "/api/v1/auth/verify-email",
     "/api/v1/auth/password-reset",
     "/api/v1/auth/password-reset/confirm",
+    "/bekrafta-begaran",  # the link in a data-subject request's mail is the proof (issue 11 §4)
+    "/api/v1/support/requests/confirm",
+    "/registerutdrag",
 }
 PROTECTED_GET_PATHS = [
     "/min-kurs",

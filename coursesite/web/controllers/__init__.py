@@ -17,6 +17,7 @@ from coursesite.web.controllers import (
     my_data,
     newsletter_unsubscribes,
     policy,
+    request_links,
     subsidiary_api,
     support,
 )
@@ -39,6 +40,7 @@ ROUTES = [
     *policy.ROUTES,
     *subsidiary_api.ROUTES,
     *support.ROUTES,
+    *request_links.ROUTES,
     *mail.ROUTES,
     *email_links.ROUTES,
     *consents.ROUTES,

@@ -16,17 +16,17 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Router, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.errors import Conflict, Invalid, NotFound, RateLimited
 from coursesite.core.text import has_forbidden_characters
-from coursesite.pdf import PdfRenderer
 from coursesite.privacy.deadlines import deadline as request_deadline
 from coursesite.privacy.pii import find_forbidden
+from coursesite.privacy.policy import ACCESS_EXPORT_AVAILABLE_DAYS, LIFT_NOTICE_DAYS, lift_allowed_from
 from coursesite.signups.processors import FIELD_LABELS_SV, NoticeView, ProcessorNotices
 from coursesite.support.cases import (
     CASE_KINDS,
@@ -47,7 +47,6 @@ from coursesite.support.identity import STAFF_METHODS
 from coursesite.support.requests import RECTIFIABLE
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
-from coursesite.web.downloads import export_download
 from coursesite.web.forms import read_form
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
@@ -62,7 +61,9 @@ NOTICES = {
     "forlangt": "Tidsfristen är förlängd och skälet sparat.",
     "avslutat": "Ärendet är avslutat.",
     "avvisat": "Ärendet är avvisat.",
-    "havd": "Personen är underrättad och begränsningen hävd.",
+    "havd": "Begränsningen är hävd.",
+    "aviserad": "Personen har fått ett meddelande i e-post om att begränsningen hävs.",
+    "lank": "En ny bekräftelselänk är skickad till personens adress; de tidigare slutar fungera.",
     "rattat": "Uppgifterna är rättade, och mottagare som fått dem är underrättade.",
     "bekraftad": "Identiteten är bekräftad och sparad i ärendet.",
 }
@@ -116,6 +117,9 @@ def _helpers() -> dict[str, Any]:
         "case_kinds": CASE_KINDS,
         "identity_methods": STAFF_METHODS,
         "today": today(),
+        "lift_notice_days": LIFT_NOTICE_DAYS,
+        "lift_allowed_from": lift_allowed_from,
+        "export_days": ACCESS_EXPORT_AVAILABLE_DAYS,
     }
 
 
@@ -380,37 +384,31 @@ async def rectify_submit(
     )
 
 
+@post("/kundtjanst/arende/{case_id:int}/skicka-lank", status_code=303, include_in_schema=False)
+async def resend_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
+    actor = principal_of(request).account_id
+    try:
+        return await _act(request, cases, case_id, lambda: cases.resend_link(case_id, actor), {}, done="lank")
+    except RateLimited as exc:
+        return await _case_page(request, cases, case_id, message=exc.message, status_code=429)
+
+
+@post("/kundtjanst/arende/{case_id:int}/meddela-havning", status_code=303, include_in_schema=False)
+async def announce_lift_submit(
+    request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
+) -> Template | Redirect:
+    principal = principal_of(request)
+    return await _act(request, cases, case_id, lambda: cases.announce_lift(case_id, principal), {}, done="aviserad")
+
+
 @post("/kundtjanst/arende/{case_id:int}/hav-begransning", status_code=303, include_in_schema=False)
 async def lift_submit(
     request: Request, cases: NamedDependency[CaseService], case_id: FromPath[CaseId]
 ) -> Template | Redirect:
     principal = principal_of(request)
     return await _act(request, cases, case_id, lambda: cases.lift_restriction(case_id, principal), {}, done="havd")
-
-
-# -- an access request of someone who only used the forms: the export to hand over (art. 15). Never an account's.
-
-ExportFormat = Annotated[str, QueryParameter(pattern=r"^(json|pdf)$", description="json | pdf")]
-
-
-async def _access_export(
-    request: Request, cases: CaseService, pdf: PdfRenderer, case_id: int, extension: str
-) -> Response[bytes]:
-    """The export of someone who only used the forms, once their identity is confirmed (an account's: 403, its owner
-    downloads it on Mina uppgifter). The service audits it as a read of all their data."""
-    data = await cases.access_export(case_id, principal_of(request).account_id, format=extension)
-    return await export_download(data, extension, pdf, filename=f"registerutdrag-arende-{case_id}.{extension}")
-
-
-@get("/kundtjanst/arende/{case_id:int}/registerutdrag", include_in_schema=False)
-async def access_export_download(
-    request: Request,
-    cases: NamedDependency[CaseService],
-    pdf: NamedDependency[PdfRenderer],
-    case_id: FromPath[CaseId],
-    format: ExportFormat = "json",
-) -> Response[bytes]:
-    return await _access_export(request, cases, pdf, case_id, format)
 
 
 # -- pages: what to do at the newsletter processors (art. 19)
@@ -557,19 +555,12 @@ async def api_confirm_identity(
     return request_out(view)
 
 
-@get("/api/v1/support/requests/{case_id:int}/export", tags=["support"], media_type="application/json")
-async def api_access_export(
-    request: Request,
-    cases: NamedDependency[CaseService],
-    pdf: NamedDependency[PdfRenderer],
-    case_id: CaseId,
-    format: ExportFormat = "json",
-) -> Response[bytes]:
-    """For an access request of someone who only used the forms (art. 15), once their identity is confirmed: the
-    export to hand over, as JSON or (`format=pdf`) PDF. Never an account's: 403 (its owner downloads it on Mina
-    uppgifter once the request is carried out). 404 for anything but an access request, 409 before the identity is
-    confirmed or when it is linked to no person. Audited as a read of all the person's data."""
-    return await _access_export(request, cases, pdf, case_id, format)
+@post("/api/v1/support/requests/{case_id:int}/resend-confirmation", status_code=202, tags=["support"])
+async def api_resend_confirmation(request: Request, cases: NamedDependency[CaseService], case_id: CaseId) -> None:
+    """Send the confirmation link again to the address on file (the account's, else the form person's); the older
+    links of the request stop working. 202; 404 for anything but a request; 409 when it is closed, already confirmed,
+    about a staff account or linked to no address; 429 when the person got links too often."""
+    await cases.resend_link(case_id, principal_of(request).account_id)
 
 
 class RectifyBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -690,12 +681,13 @@ ROUTER = Router(
         lift_submit,
         processors_page,
         processor_done_submit,
-        access_export_download,
+        resend_submit,
+        announce_lift_submit,
         rectify_submit,
         api_requests,
         api_complete,
         api_confirm_identity,
-        api_access_export,
+        api_resend_confirmation,
         api_rectify,
         api_create_case,
         api_processor_notices,

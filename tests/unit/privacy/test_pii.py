@@ -507,8 +507,10 @@ def test_long_prose_is_fast_and_finds_the_number_at_the_end() -> None:
     ],
 )
 def test_adversarial_10000_character_texts_are_fast(text: str) -> None:
+    # A guard against catastrophic backtracking (which takes minutes to hours), not a performance figure: these run in
+    # milliseconds, and the bound is wide enough for a loaded CI machine.
     _, elapsed = _timed(text)
-    assert elapsed < 1.0
+    assert elapsed < 20.0
 
 
 # --- properties -------------------------------------------------------------------------------------------------------
