@@ -191,6 +191,15 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("account", "created_at", T, SERVICE, KEEP, "När kontot skapades", provided=False),
     _p("account", "last_login_at", T, SECURITY, KEEP, "Senaste inloggning", provided=False),
     _p(
+        "account",
+        "email_verified_at",
+        T,
+        SECURITY,
+        KEEP,
+        "När du bekräftade e-postadressen via länken i vårt meddelande",
+        provided=False,
+    ),
+    _p(
         "user_session",
         "token_hash",
         T,

@@ -9,7 +9,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, Person, RecipientNotice, StaffAudit
 from coursesite.subsidiaries import service as subsidiaries
 from tests.conftest import api_post, csrf_token, login_as_staff, register
-from tests.support import confirm_identity_by_api, new_case
+from tests.support import confirm_consents, confirm_identity_by_api, new_case
 
 WEBINAR = {
     "first_name": "Wilma",
@@ -20,8 +20,9 @@ WEBINAR = {
 }
 
 
-async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(client):
+async def test_a_form_person_corrected_on_the_case_page_and_the_subsidiary_told(client, db):
     assert (await api_post(client, "/api/v1/forms/webinar", WEBINAR)).status_code == 201
+    await confirm_consents(db, WEBINAR["email"])  # double opt-in: shared only once Wilma confirmed it
     _, token = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
     received = await client.get("/api/v1/subsidiary/participants", headers={"authorization": f"Bearer {token}"})
     assert received.status_code == 200 and len(received.json()["participants"]) == 1  # the subsidiary got Wilma's row
