@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,13 +50,14 @@ def server_env(tmp_path_factory) -> dict[str, str]:
 SERVER_START_SECONDS = 60
 
 
-@pytest.fixture(scope="session")
-def live_server(server_env):
-    env, port = server_env, server_env["COURSESITE_PORT"]
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """`coursesite migrate` and `coursesite serve` with `env`, until /healthz answers; yields the base URL and stops
+    the server afterwards."""
     command = Path(sys.executable).parent / "coursesite"
     subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://127.0.0.1:{env['COURSESITE_PORT']}"
     # A loaded machine (both engines' runs side by side, on two cores) can take a while to start the server.
     deadline = time.monotonic() + SERVER_START_SECONDS
     try:
@@ -73,6 +76,12 @@ def live_server(server_env):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(server_env):
+    with serving(server_env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

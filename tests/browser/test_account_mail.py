@@ -5,16 +5,12 @@ process: register → the confirmation mail → confirm; log out → "Glömt lö
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, serving
 from tests.conftest import TEST_SECRET
 from tests.support import SmtpServer, links, text_body
 
@@ -48,25 +44,8 @@ def mail_server(tmp_path_factory, smtp):
         "COURSESITE_MAIL_WORKER": "1",
         "COURSESITE_MAIL_POLL_SECONDS": "1",
     }
-    command = Path(sys.executable).parent / "coursesite"
-    subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not answer /healthz within 10 s")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serving(env) as served:
+        yield served
 
 
 @pytest.fixture
