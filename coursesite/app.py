@@ -36,7 +36,7 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
-from coursesite.pdf import PdfRenderer
+from coursesite.pdf import PdfRenderer, RenderSlots
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
@@ -84,13 +84,17 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
-    pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
+    # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
+    slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
+    pdf = PdfRenderer(environment, slots=slots)
 
     audit_log = AuditLog()
     outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
     invoicing = InvoicingService(engine, billing_config, ledger)
-    answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
+    answers = AnswerService(
+        engine, catalog, access=invoicing.has_course_access, repeat_seconds=settings.answer_repeat_seconds
+    )
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration

@@ -267,7 +267,7 @@ async def invoice_page(
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
         doc = await ledger.staff_document(principal_of(request), split_suffix(name, ".pdf"))
-        return await pdf_response(pdf, doc)
+        return await pdf_response(request, pdf, doc)
     if name.endswith(".xml"):
         return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
     return await _invoice_page(request, ledger, checked_number(name), notice=NOTICES.get(klar or ""))
