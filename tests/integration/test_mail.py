@@ -302,7 +302,9 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     assert [row["recipient"] for row in await OutboxMessage.select(OutboxMessage.recipient)] == ["bo@example.se"]
 
 
-async def test_an_erasure_takes_the_sent_mail_and_leaves_a_queued_notice_to_be_delivered(db, mail, smtp_server):
+async def test_an_erasure_takes_the_mail_sent_and_still_queued_and_leaves_its_own_notice_to_be_delivered(
+    db, mail, smtp_server
+):
     from coursesite.privacy.erasure import erase_account
 
     outbox, sender = mail
@@ -310,12 +312,15 @@ async def test_an_erasure_takes_the_sent_mail_and_leaves_a_queued_notice_to_be_d
     await outbox.queue(test_mail("vera@example.se", account_id=account_id))
     await sender.send_pending()
     await TokenService(db, secret=TEST_SECRET).issue(TokenPurpose.PASSWORD_RESET, email="vera@example.se")
+    # still waiting at the erasure: a confirmation link by address, a notice by account
+    await outbox.queue(Mail(to="vera@example.se", template="verify_email", context={"first_name": "V", "link": "x"}))
+    await outbox.queue(test_mail("vera@example.se", account_id=account_id))
     async with write_transaction(db):
-        await outbox.queue(test_mail("vera@example.se", account_id=account_id))  # e.g. "what was erased"
         report = await erase_account(db, account_id=account_id, actor_id=None, case_id=None)
-    assert ("E-post vi har skickat till dig", 1) in report.erased
+        await outbox.queue(test_mail("vera@example.se"))  # queued after it, e.g. "what was erased"
+    assert ("E-post vi har skickat till dig", 3) in report.erased
     assert await OneTimeToken.count() == 0
-    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.account)
-    assert rows == [{"status": "queued", "account": None}]
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.account, OutboxMessage.template)
+    assert rows == [{"status": "queued", "account": None, "template": "test_message"}]
     assert (await sender.send_pending()).sent == 1
-    assert len(smtp_server.to("vera@example.se")) == 2
+    assert len(smtp_server.to("vera@example.se")) == 2  # the one sent before, and the erasure's own
