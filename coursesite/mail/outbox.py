@@ -19,6 +19,7 @@ from piccolo.query.functions.aggregate import Count
 from coursesite.core import clock
 from coursesite.db.accounts import Account
 from coursesite.db.mail import OutboxMessage
+from coursesite.mail import catalog
 from coursesite.mail.composer import MailComposer
 from coursesite.mail.message import (
     STATUS_LABELS_SV,
@@ -74,7 +75,7 @@ class MailOutbox:
         written on its own). Returns the row's id. A wrong call (a bad address, a marketing message without an
         unsubscribe link, a template that needs a missing value) raises ValueError or a Jinja error, so the
         caller's transaction rolls back with it: check the address before calling."""
-        problems = mail.problems()
+        problems = mail.problems() + catalog.problems(mail.template, mail.kind)
         if problems:
             raise ValueError("; ".join(problems))
         composed = self.composer.compose(mail)

@@ -14,16 +14,24 @@ from jinja2 import ChoiceLoader, DictLoader
 from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.tokens import TokenService
+from coursesite.billing.config import load_billing_config
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import INVOICE_PDF, BillingMail, InvoicePdfSource
 from coursesite.core import clock
 from coursesite.core.tokens import TokenPurpose
+from coursesite.db.billing import Invoice
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.mail.build import build_mail
-from coursesite.mail.message import LEASE, MAX_ATTEMPTS, Mail, MailKind
+from coursesite.mail.message import LEASE, MAX_ATTEMPTS, Attachment, AttachmentRef, Mail, MailKind
 from coursesite.mail.transport import ConsoleTransport
+from coursesite.pdf import PdfRenderer
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.retention import run_retention
-from tests.conftest import PUBLIC_URL, TEST_SECRET
-from tests.support import links, make_account
+from coursesite.web.templating import build_environment
+from tests.conftest import PASSWORD, PUBLIC_URL, TEST_SECRET, accounts
+from tests.support import PRIVATE, links, make_account
 
 EXTRA_TEMPLATES = {
     # A message with a token link, as the features built on the outbox send them.
@@ -98,6 +106,88 @@ async def test_a_rolled_back_change_queues_nothing(db, mail, smtp_server):
     assert await OutboxMessage.count() == 0
     await sender.send_pending()
     assert smtp_server.messages == []
+
+
+class FailingAfterQueueing(BillingMail):
+    """The enrolment's message is queued, then the enrolment fails (the last step of its transaction)."""
+
+    async def invoice_issued(self, account_id: int, **document) -> bool:
+        await super().invoice_issued(account_id, **document)
+        raise RuntimeError("the enrolment failed after its message was queued")
+
+
+async def test_a_rolled_back_enrolment_sends_nothing_and_a_committed_one_exactly_once(
+    db, mail, smtp_settings, smtp_server
+):
+    """The same for a real change: the enrolment's confirmation (with its invoice attached by reference, rendered by
+    the sender) is part of the enrolment's transaction."""
+    outbox, _ = mail
+    config = load_billing_config()
+    ledger = LedgerService(AuditLog())
+    pdf = PdfRenderer(build_environment(company_name=config.seller.name), workers=1)
+    try:
+        sender = build_mail(
+            smtp_settings, db, pdf.environment, attachments={INVOICE_PDF: InvoicePdfSource(ledger, pdf)}
+        )[1]
+        anna = await accounts.register(email="anna@example.se", password=PASSWORD, first_name="Anna", last_name="B")
+        failing = InvoicingService(db, config, ledger, FailingAfterQueueing(outbox, config))
+        with pytest.raises(RuntimeError):
+            await failing.enrol(anna, **PRIVATE)
+        assert await OutboxMessage.count() == 0 and await Invoice.count() == 0
+        await sender.send_pending()
+        assert smtp_server.messages == []
+
+        issued = await InvoicingService(db, config, ledger, BillingMail(outbox, config)).enrol(anna, **PRIVATE)
+        assert (await sender.send_pending()).sent == 1
+        assert (await sender.send_pending()).claimed_ids == []  # nothing twice
+        [message] = smtp_server.to("anna@example.se")
+        [attached] = list(message.iter_attachments())
+        assert attached.get_filename() == f"faktura-{issued.number}.pdf"
+        assert attached.get_content().startswith(b"%PDF")
+    finally:
+        pdf.close()
+
+
+async def test_an_attachment_that_cannot_be_rendered_is_tried_again_and_an_unknown_one_fails(db, mail, smtp_server):
+    outbox, sender = mail
+    calls = []
+
+    async def broken(ref: str) -> Attachment:
+        calls.append(ref)
+        raise OSError("the renderer is gone")
+
+    with_source = type(sender)(db, sender.transport, mail_from=sender.mail_from, attachments={"invoice_pdf": broken})
+    await outbox.queue(test_mail(attachments=(AttachmentRef("invoice_pdf", "2026-00001"),)))
+    await outbox.queue(test_mail("bo@example.se", attachments=(AttachmentRef("unknown_pdf", "x"),)))
+    report = await with_source.send_pending()
+    assert (report.retried, report.failed, report.sent) == (1, 1, 0) and calls == ["2026-00001"]
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.last_error).order_by(OutboxMessage.id)
+    assert [(row["status"], row["last_error"]) for row in rows] == [
+        ("queued", "attachment invoice_pdf: OSError"),
+        ("failed", "attachment unknown_pdf: no source"),
+    ]
+    assert smtp_server.messages == []
+
+
+async def test_the_sender_loop_runs_its_scheduled_jobs_and_outlives_a_failing_one(db, mail, frozen):
+    _, sender = mail
+    runs: list[str] = []
+
+    async def job() -> None:
+        runs.append("ran")
+
+    async def failing() -> None:
+        raise RuntimeError("no database")
+
+    scheduled = type(sender)(db, sender.transport, mail_from=sender.mail_from)
+    scheduled.schedule("failing", failing, every=timedelta(hours=1))
+    scheduled.schedule("reminders", job, every=timedelta(hours=1))
+    await scheduled.run_scheduled()
+    await scheduled.run_scheduled()  # not due again yet
+    assert runs == ["ran"]
+    frozen["now"] += timedelta(hours=1)
+    await scheduled.run_scheduled()
+    assert runs == ["ran", "ran"]
 
 
 async def test_a_marketing_message_has_a_one_click_unsubscribe(db, mail, smtp_server):
