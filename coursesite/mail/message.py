@@ -29,8 +29,8 @@ class MailStatus(StrEnum):
     PRINTED = "printed"  # no SMTP server configured (development): written to the console, not sent
 
 
-# Done with: delivered, refused for good, or shown on the console. Retention and erasure act on these only; a queued
-# message (an erasure notice queued in the erasure's own transaction, say) is left to be delivered.
+# Done with: delivered, refused for good, or shown on the console. Retention acts on these only; a queued message is
+# left to be delivered. (An erasure deletes the person's queued messages too; its own notice is queued after that.)
 DONE_STATUSES = (MailStatus.SENT.value, MailStatus.FAILED.value, MailStatus.PRINTED.value)
 
 STATUS_LABELS_SV = {

@@ -8,7 +8,8 @@
   mail), of someone known only from the forms (a time-limited download link `/registerutdrag?token=…`, purpose
   export_download), a rectification, a restriction;
 - **erased**: what was erased, what was kept and why, from the erasure's own report, to the address read before the
-  erasure (the outbox keeps a queued message through the erasure that deletes the address);
+  erasure, queued after the erasure deleted the person's other messages (the outbox keeps it through the erasure
+  that deletes the address);
 - **rejected** (art. 12.4): the reason (customer service's closing note) and the right to complain to IMY;
 - **lifting announced** (art. 18.3): the restriction is lifted from a day at least privacy/policy.LIFT_NOTICE_DAYS
   ahead.
