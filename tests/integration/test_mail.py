@@ -24,7 +24,15 @@ from coursesite.db.billing import Invoice
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.mail.build import build_mail
-from coursesite.mail.message import LEASE, MAX_ATTEMPTS, Attachment, AttachmentRef, Mail, MailKind
+from coursesite.mail.message import (
+    LEASE,
+    MAX_ATTEMPTS,
+    Attachment,
+    AttachmentRef,
+    Mail,
+    MailKind,
+    attachment_refs,
+)
 from coursesite.mail.transport import ConsoleTransport
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.audit import AuditLog
@@ -366,6 +374,10 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     tokens = TokenService(db, secret=TEST_SECRET)
     await outbox.queue(test_mail(kind=MailKind.MARKETING, unsubscribe_url=PUBLIC_URL + "/avsluta?token=x"))
     await sender.send_pending()
+    # as if it had attached an invoice: the reference (an invoice number) goes with the bodies
+    await OutboxMessage.update({OutboxMessage.attachments: '[{"kind": "invoice_pdf", "ref": "2026-00001"}]'}).where(
+        OutboxMessage.recipient == "anna@example.se"
+    )
     await outbox.queue(test_mail("bo@example.se"))  # still queued: kept whole
     used = await tokens.issue(TokenPurpose.VERIFY_EMAIL, email="anna@example.se")
     await tokens.consume(TokenPurpose.VERIFY_EMAIL, used)
@@ -383,6 +395,7 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     assert report.get("outbox_message", "bodies dropped") == 1
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     assert (rows[0]["body_text"], rows[0]["body_html"], rows[0]["bodies_dropped_at"]) == (None, None, frozen["now"])
+    assert attachment_refs(rows[0]["attachments"]) == []
     assert rows[0]["recipient"] == "anna@example.se" and rows[0]["subject"]  # the delivery log stays
     assert rows[1]["body_text"]  # the queued one is untouched
 
