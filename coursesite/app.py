@@ -27,7 +27,9 @@ from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import INVOICE_PDF, BillingMail, InvoicePdfSource
 from coursesite.billing.payments import PaymentService
+from coursesite.billing.reminders import REMINDER_ROUND, ReminderService
 from coursesite.certificates.service import CertificateService
 from coursesite.core.client_address import TrustedProxies
 from coursesite.course.catalog import CourseCatalog
@@ -89,9 +91,15 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pdf = PdfRenderer(environment, slots=slots)
 
     audit_log = AuditLog()
-    outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
-    invoicing = InvoicingService(engine, billing_config, ledger)
+    # rendered with the same one; an invoice or credit note is attached by its number and rendered at delivery
+    outbox, mail_sender = build_mail(
+        settings, engine, environment, audit=audit_log, attachments={INVOICE_PDF: InvoicePdfSource(ledger, pdf)}
+    )
+    billing_mail = BillingMail(outbox, billing_config)
+    invoicing = InvoicingService(engine, billing_config, ledger, billing_mail)
+    reminders = ReminderService(engine, billing_config, ledger, billing_mail)
+    mail_sender.schedule("payment reminders", reminders.send_due, every=REMINDER_ROUND)
     answers = AnswerService(
         engine, catalog, access=invoicing.has_course_access, repeat_seconds=settings.answer_repeat_seconds
     )
@@ -113,18 +121,19 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         audit=audit_log,
         catalog=catalog,
         invoicing=invoicing,
+        reminders=reminders,
         payments=PaymentService(engine, ledger),
         ledger=ledger,
         billing_exports=ExportService(ledger, billing_config, audit_log),
         answers=answers,
-        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log),
+        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log, outbox=outbox),
         comments=CommentBank(engine),
         regrading=RegradeService(engine, catalog, versions),
         versions=versions,
         insight=InsightService(audit_log),
         pdf=pdf,
         pageviews=pageviews,
-        certificates=CertificateService(engine, answers),
+        certificates=CertificateService(engine, answers, outbox),
         rights=rights,
         exports=exports,
         cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),

@@ -390,12 +390,9 @@ def forms(db):
 @pytest.fixture
 def billing(db):
     """Billing with the configuration in force (test_billing.py has its own, with a test configuration)."""
-    from coursesite.billing.config import load_billing_config
-    from coursesite.billing.issuing import InvoicingService
-    from coursesite.billing.ledger import LedgerService
-    from coursesite.privacy.audit import AuditLog
+    from tests.support import invoicing_for_tests
 
-    return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))
+    return invoicing_for_tests(db)
 
 
 PUBLIC_URL = "https://kurs.example.se"  # COURSESITE_PUBLIC_URL of the mail fixtures: every link in a message

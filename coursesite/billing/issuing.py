@@ -19,6 +19,7 @@ from coursesite.billing.config import BillingConfig
 from coursesite.billing.document import Buyer, DocumentKind
 from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
 from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import BillingMail
 from coursesite.billing.money import Line
 from coursesite.billing.records import buyer_from, buyer_of, credit_lines, document_row, lines_from
 from coursesite.billing.status import creditable_ore
@@ -46,10 +47,11 @@ class IssuedInvoice:
 
 
 class InvoicingService:
-    def __init__(self, engine: Engine, config: BillingConfig, ledger: LedgerService) -> None:
+    def __init__(self, engine: Engine, config: BillingConfig, ledger: LedgerService, mail: BillingMail) -> None:
         self.engine = engine
         self.config = config
         self.ledger = ledger
+        self.mail = mail  # the confirmation and credit-note messages, queued with the document
 
     # -- enrolment and access
 
@@ -92,7 +94,15 @@ class InvoicingService:
             )
             buyer = buyer_of(principal.first_name, principal.last_name, principal.email, details)
             line = Line(self.config.description, 1, self.config.price_ore, self.config.vat_rate)
-            return await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
+            issued = await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
+            await self.mail.invoice_issued(
+                principal.account_id,
+                number=issued.number,
+                ocr=issued.ocr,
+                total_ore=issued.total_ore,
+                due_date=issued.due_date,
+            )
+            return issued
 
     async def _save_customer(self, account_id: int, details: BillingDetails, now: datetime) -> None:
         values = {
@@ -185,7 +195,7 @@ class InvoicingService:
             # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
             whole = credited == 0 and amount_ore in (None, remaining)
             gross_ore = None if whole else remaining if amount_ore is None else amount_ore
-            return await self._issue(
+            issued = await self._issue(
                 DocumentKind.CREDIT_NOTE,
                 row["account"],
                 buyer_from(row["buyer"]),
@@ -193,3 +203,7 @@ class InvoicingService:
                 credited_id=row["id"],
                 reason=reason,
             )
+            await self.mail.credit_issued(
+                row["account"], number=issued.number, credited_number=number, total_ore=issued.total_ore
+            )
+            return issued

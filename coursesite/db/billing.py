@@ -116,4 +116,25 @@ class Certificate(Table, tablename="certificate"):
     issued_at = Timestamptz()
 
 
-__all__ = ["BgMaxImport", "Certificate", "Customer", "Enrollment", "Invoice", "InvoiceCounter", "Payment"]
+class InvoiceReminder(Table, tablename="invoice_reminder"):
+    """A payment reminder (påminnelse) sent for an overdue invoice (billing/reminders.py). Unique on (invoice,
+    sequence): migration m0020, so two senders at once never record (and mail) the same reminder twice. The fee is
+    what the reminder asked for besides the invoice; it is not part of the invoice (docs/billing.md)."""
+
+    id: Serial  # the primary key Piccolo adds; declared for the type checker only
+    invoice = ForeignKey(Invoice, on_delete=OnDelete.restrict, index=True)
+    sequence = Integer()  # 1 for the first reminder of the invoice, 2 for the second …
+    sent_at = Timestamptz()  # when it was queued, in the transaction that recorded it
+    fee_ore = Integer(default=0)
+
+
+__all__ = [
+    "BgMaxImport",
+    "Certificate",
+    "Customer",
+    "Enrollment",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceReminder",
+    "Payment",
+]

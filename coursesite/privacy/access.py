@@ -30,7 +30,7 @@ from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
-from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, Payment
+from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, InvoiceReminder, Payment
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -64,7 +64,7 @@ WITHHELD = {
     ("one_time_token", "token_hash"),
 }
 WITHHELD_TEXT = "[lämnas inte ut: lagras endast som hash, för din säkerhet]"
-ACCOUNTING_TABLES = frozenset({"invoice", "payment"})
+ACCOUNTING_TABLES = frozenset({"invoice", "payment", "invoice_reminder"})
 ACCOUNTING_NOTE_SV = (
     "Räkenskapsinformation (fakturor, kreditfakturor och betalningar). Den sparas enligt bokföringslagen även om du "
     "begär radering, och används då bara för bokföringen."
@@ -121,6 +121,7 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
     "enrollment": (Enrollment, lambda s: _is(Enrollment.account, s.account_id)),
     "invoice": (Invoice, lambda s: _is(Invoice.account, s.account_id)),
     "payment": (Payment, lambda s: _in(Payment.invoice, s.invoice_ids)),
+    "invoice_reminder": (InvoiceReminder, lambda s: _in(InvoiceReminder.invoice, s.invoice_ids)),
     "certificate": (Certificate, lambda s: _is(Certificate.account, s.account_id)),
     "person": (Person, lambda s: _in(Person.id, s.person_ids)),
     "account_privacy": (AccountPrivacy, lambda s: _is(AccountPrivacy.account, s.account_id)),

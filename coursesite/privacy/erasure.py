@@ -54,7 +54,6 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.db.tables import TABLES
-from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.access import OWNERS, resolve_subject
 from coursesite.privacy.linkage import proven_account
 from coursesite.signups.processors import queue as queue_processor_notices
@@ -294,12 +293,14 @@ async def erase_account(
 
 
 async def _erase_mail(counts: Counter, email: str, account_id: int | None) -> None:
-    """The person's e-mail that is done with (sent, failed, printed), and their link tokens. A message still queued
-    (a notice queued in this very transaction) is left to be delivered; the account link goes with the account."""
+    """Every message to the person, delivered or not, and their link tokens. A message still waiting (a pending
+    `verify_email` or `consent_confirm`, a grade notice, a request's receipt) is deleted too: it would carry the
+    address, and its links, past the erasure. The erasure's own message (privacy/request_mail.py: erased) is queued
+    after this, in the same transaction, and is the one that goes out."""
     mine: Any = OutboxMessage.recipient == email
     if account_id is not None:
         mine = mine | (OutboxMessage.account == account_id)
-    await _delete_rows(OutboxMessage, OutboxMessage.status.is_in(list(DONE_STATUSES)) & mine, counts)
+    await _delete_rows(OutboxMessage, mine, counts)
     await _delete_rows(OneTimeToken, OneTimeToken.email == email, counts)
 
 

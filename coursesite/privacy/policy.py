@@ -167,6 +167,7 @@ TABLE_CATEGORY: dict[str, PolicyCategory] = {
     "enrollment": PolicyCategory.EDUCATION_SERIES,
     "invoice": PolicyCategory.EDUCATION_SERIES,
     "payment": PolicyCategory.EDUCATION_SERIES,
+    "invoice_reminder": PolicyCategory.EDUCATION_SERIES,
     "disclosure_subject": PolicyCategory.EDUCATION_SERIES,
     "recipient_notice": PolicyCategory.EDUCATION_SERIES,
     "processor_notice": PolicyCategory.WEBINAR,
@@ -197,6 +198,7 @@ TABLE_LABEL_SV: dict[str, str] = {
     "enrollment": "anmälan till kursen",
     "invoice": "fakturor och kreditfakturor",
     "payment": "betalningar",
+    "invoice_reminder": "betalningspåminnelser",
     "disclosure_subject": "logg över utlämnanden",
     "recipient_notice": "meddelanden till mottagare om rättelse och radering",
     "processor_notice": "meddelanden till nyhetsbrevstjänsterna om radering, rättelse, begränsning och återkallat samtycke",
@@ -411,6 +413,9 @@ NEWSLETTER_RECEIVES_SV = (
     "E-postadress och förnamn, för den som har ett giltigt samtycke till nyhetsbrevet och inte har begärt begränsning",
     "Ett Kurssajten-ID (en pseudonym), så att vi kan be tjänsten radera, rätta eller pausa dig även när vi själva "
     "inte längre har din e-postadress",
+    # The export's last column (signups/newsletter.py: FORMATS, UnsubscribeLink / Unsubscribe Link).
+    "Din personliga avregistreringslänk, som tjänsten lägger i varje nyhetsbrev, så att du kan avsluta med ett klick "
+    "utan att logga in",
 )
 PROCESSOR_BASIS_SV = "Behandlas för vår räkning och bara enligt våra instruktioner (artikel 28)."
 

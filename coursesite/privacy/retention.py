@@ -41,7 +41,7 @@ from coursesite.core import clock
 from coursesite.core.formatting import to_stockholm
 from coursesite.core.tokens import USED_TOKEN_KEPT
 from coursesite.db.accounts import LoginAttempt, RateLimitHit, UserSession
-from coursesite.db.billing import Invoice, Payment
+from coursesite.db.billing import Invoice, InvoiceReminder, Payment
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
@@ -341,6 +341,7 @@ async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, befo
                     OutboxMessage.body_text: None,
                     OutboxMessage.body_html: None,
                     OutboxMessage.headers: "{}",
+                    OutboxMessage.attachments: "[]",
                     OutboxMessage.bodies_dropped_at: now,
                 }
             ).where(condition)
@@ -361,6 +362,9 @@ async def _erase_accounting(engine, report: RetentionReport, erase_before: date)
     expired = Invoice.account.is_null() & (Invoice.issue_date < erase_before) & Invoice.id.not_in(paid)
     await _delete(engine, report, Invoice, expired & (Invoice.kind == "credit_note"), label="invoice (credit notes)")
     credited = Invoice.select(Invoice.credited_invoice).where(Invoice.credited_invoice.is_not_null())
+    erasable = expired & (Invoice.kind == "invoice") & Invoice.id.not_in(credited)
+    # An invoice's reminders go with it (the foreign key restricts): they are part of its record.
     await _delete(
-        engine, report, Invoice, expired & (Invoice.kind == "invoice") & Invoice.id.not_in(credited), label="invoice"
+        engine, report, InvoiceReminder, InvoiceReminder.invoice.is_in(Invoice.select(Invoice.id).where(erasable))
     )
+    await _delete(engine, report, Invoice, erasable, label="invoice")

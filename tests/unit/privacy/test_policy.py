@@ -135,3 +135,18 @@ def test_channel_policies_replace_only_known_sections():
             assert texts[key] == override.sections.get(key, policy.SECTION_TEXT_SV[key])
     assert policy.section_texts(None) == policy.SECTION_TEXT_SV
     assert policy.section_texts("finns-inte") == policy.SECTION_TEXT_SV
+
+
+def test_what_the_newsletter_services_receive_matches_the_export_columns():
+    """Every column of the newsletter export is described (signups/newsletter.py: FORMATS): the address and first
+    name, the Kurssajten-ID and the one-click unsubscribe link."""
+    from coursesite.signups.newsletter import FORMATS
+
+    described = " ".join(policy.NEWSLETTER_RECEIVES_SV).lower()
+    for fmt in FORMATS.values():
+        assert len(fmt.header) == 4
+        assert any("unsubscribe" in column.lower() for column in fmt.header)
+    assert "e-postadress" in described and "förnamn" in described and "kurssajten-id" in described
+    assert "avregistreringslänk" in described
+    processors = {r.key: r for r in policy.recipients() if r.kind is policy.RecipientKind.PROCESSOR}
+    assert processors["apsis"].receives_sv == processors["mailchimp"].receives_sv == policy.NEWSLETTER_RECEIVES_SV
