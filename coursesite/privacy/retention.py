@@ -271,9 +271,11 @@ async def run_retention(
             | (Consent.withdrawn_at >= proof_cutoff)
         )
     )
+    # A person is made by a form (signups/forms.py), so one left without any is one whose registrations ended.
+    any_form = FormSubmission.select(FormSubmission.person)
     expired_people = (
         Person.account.is_null()
-        & (Person.created_at < forms_cutoff)
+        & ((Person.created_at < forms_cutoff) | Person.id.not_in(any_form))
         & Person.id.not_in(recent_form)
         & Person.id.not_in(open_case)
         & Person.id.not_in(kept_consent)
@@ -442,13 +444,14 @@ async def _inactive_accounts(
             (UserSession, UserSession.last_used_at),
             (UserSession, UserSession.created_at),
         ):
-            owner = table.account  # type: ignore[attr-defined]
+            owner = table.account
             for row in (
                 await table.select(owner.as_alias("owner"), Max(column, alias="latest"))
                 .where(owner.is_in(ids))
                 .group_by(owner)
             ):
-                activity[row["owner"]].append(row["latest"])
+                latest = row["latest"]  # an aggregate: SQLite gives the stored text back, not a datetime
+                activity[row["owner"]].append(datetime.fromisoformat(latest) if isinstance(latest, str) else latest)
         for row in chunk:
             active = last_activity(row["created_at"], [row["last_login_at"], *activity[row["id"]]])
             step = inactivity_step(active, row["inactivity_warned_at"], now, months)
