@@ -19,7 +19,8 @@ The rules (privacy/registry.py, Retention):
 - WHILE_ACCOUNT_EXISTS: a participant account without login or course activity for `inactive_account_months` (36):
   told by e-mail a month before (account.inactivity_warned_at, so once), then erased like an erasure request
   (privacy/erasure.py: the books are kept); a login in between cancels it (privacy/ends.py: inactivity_step). Needs
-  the outbox (the CLI passes it); without one the rule is skipped;
+  the outbox (the CLI passes it); without one the rule is skipped. A restricted account (art. 18) or one with an open
+  case is left alone until that is over;
 - CONSENT_PROOF: consents 3 years after their withdrawal; a consent never confirmed (double opt-in) once its link has
   expired plus PENDING_CONSENT_DAYS (privacy/registry.py; signups/double_opt_in.py: pending_erase_before);
 - STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients
@@ -56,6 +57,7 @@ from coursesite.db.billing import Invoice, Payment
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
+    AccountPrivacy,
     CaseNote,
     Consent,
     Disclosure,
@@ -427,12 +429,20 @@ async def _inactive_accounts(
     Candidates are read by their own dates first (created, last login); their course activity is then looked up."""
     # Anyone the rule could act on today was last active before this (a day's slack for the month clamping).
     before = months_before(months_after(now, WARNING_MONTHS), months) + timedelta(days=1)
+    # Left alone: a restricted account (art. 18: the person asked us to keep it, stored only) and one with an open
+    # case (a request under way); the rule takes them up once that is over.
+    restricted = AccountPrivacy.select(AccountPrivacy.account).where(AccountPrivacy.restricted_at.is_not_null())
+    open_case = SupportCase.select(SupportCase.account).where(
+        SupportCase.account.is_not_null() & SupportCase.status.is_in(list(OPEN_CASE_STATUSES))
+    )
     candidates = await Account.select(
         Account.id, Account.created_at, Account.last_login_at, Account.inactivity_warned_at
     ).where(
         (Account.role == Role.PARTICIPANT.value)
         & (Account.created_at < before)
         & (Account.last_login_at.is_null() | (Account.last_login_at < before))
+        & Account.id.not_in(restricted)
+        & Account.id.not_in(open_case)
     )
     warned = erased = 0
     for chunk in [candidates[i : i + TRUNCATE_BATCH] for i in range(0, len(candidates), TRUNCATE_BATCH)]:

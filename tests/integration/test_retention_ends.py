@@ -15,7 +15,7 @@ from coursesite.db.accounts import Account
 from coursesite.db.answers import Answer
 from coursesite.db.billing import Invoice
 from coursesite.db.mail import OutboxMessage
-from coursesite.db.privacy import Consent, FormSubmission, Person, StaffAudit
+from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Person, StaffAudit, SupportCase
 from coursesite.privacy.ends import registration_erase_on
 from coursesite.privacy.registry import ConfiguredPeriods, Retention, retention_texts_sv
 from coursesite.privacy.retention import INACTIVE_WHY, RetentionPolicy, run_retention
@@ -269,6 +269,30 @@ async def test_an_account_found_late_still_gets_its_month(db):
     assert (await run(db, outbox)).get("account", "erased (inactive)") == 0
     at(noon(date(2026, 7, 1)))
     assert (await run(db, outbox)).get("account", "erased (inactive)") == 1
+
+
+async def test_a_restricted_account_or_one_with_an_open_case_is_left_alone(db):
+    outbox = request_mail(db).outbox
+    restricted = await participant("begransad@example.se", created=noon(date(2020, 1, 1)))
+    await AccountPrivacy.insert(
+        AccountPrivacy(account=restricted, restricted_at=noon(date(2021, 1, 1)), updated_at=noon(date(2021, 1, 1)))
+    )
+    asking = await participant("fragar@example.se", created=noon(date(2020, 1, 1)))
+    await SupportCase.insert(
+        SupportCase(
+            account=asking,
+            kind="access",
+            status="open",
+            subject="Registerutdrag",
+            description="…",
+            received_on=date(2026, 5, 30),
+            deadline=date(2026, 6, 30),
+            created_at=noon(date(2026, 5, 30)),
+        )
+    )
+    at(noon(date(2026, 6, 1)))
+    report = await run(db, outbox)
+    assert report.get("account", "warned of erasure (inactive)") == 0 and await Account.count() == 2
 
 
 async def test_without_an_outbox_no_account_is_touched(db):
