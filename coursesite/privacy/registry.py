@@ -37,11 +37,11 @@ class Purpose(StrEnum):
 
 
 class Retention(StrEnum):
-    WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until the account is erased
+    WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until erased: on request, or after inactive_account_months unused
     SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out (settings: session_days)
     LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed (settings: login_window_seconds)
     BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
-    CONTACT_FORMS = "contact_forms"  # 24 months after the person last contacted us through a form
+    CONTACT_FORMS = "contact_forms"  # 24 months after the last form; a registration: registrant_months after the event
     TECHNICAL_DATA = "technical_data"  # IP address truncated, then the page view deleted (settings.py: PAGE_VIEW_*)
     CASES = "cases"  # 2 years after the case was closed
     CONSENT_PROOF = "consent_proof"  # while the consent holds, and 3 years after its withdrawal as proof
