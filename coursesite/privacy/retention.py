@@ -54,7 +54,7 @@ from coursesite.core.tokens import USED_TOKEN_KEPT
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Invoice, Payment
-from coursesite.db.engine import write_transaction
+from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -446,31 +446,36 @@ async def _inactive_accounts(
     )
     warned = erased = 0
     for chunk in [candidates[i : i + TRUNCATE_BATCH] for i in range(0, len(candidates), TRUNCATE_BATCH)]:
-        ids = [row["id"] for row in chunk]
-        activity: dict[int, list[datetime | None]] = {account_id: [] for account_id in ids}
-        for table, column in (
-            (Answer, Answer.created_at),
-            (LessonProgress, LessonProgress.updated_at),
-            (UserSession, UserSession.last_used_at),
-            (UserSession, UserSession.created_at),
-        ):
-            owner = table.account
-            for row in (
-                await table.select(owner.as_alias("owner"), Max(column, alias="latest"))
-                .where(owner.is_in(ids))
-                .group_by(owner)
-            ):
-                latest = row["latest"]  # an aggregate: SQLite gives the stored text back, not a datetime
-                activity[row["owner"]].append(datetime.fromisoformat(latest) if isinstance(latest, str) else latest)
+        activity = await _course_activity([row["id"] for row in chunk])
         for row in chunk:
             active = last_activity(row["created_at"], [row["last_login_at"], *activity[row["id"]]])
             step = inactivity_step(active, row["inactivity_warned_at"], now, months)
             if step is Inactivity.WARN:
                 warned += await _warn_inactive(engine, outbox, row["id"], inactive_erase_at(active, months), now)
             elif step is Inactivity.ERASE:
-                erased += await _erase_inactive(engine, row["id"], row["last_login_at"], login_secret)
+                erased += await _erase_inactive(engine, row["id"], now, months, login_secret)
     report.add("account", "warned of erasure (inactive)", warned)
     report.add("account", "erased (inactive)", erased)
+
+
+async def _course_activity(ids: list[int]) -> dict[int, list[datetime | None]]:
+    """Per account, the latest answer, lesson progress and session use: one grouped query per table."""
+    activity: dict[int, list[datetime | None]] = {account_id: [] for account_id in ids}
+    for table, column in (
+        (Answer, Answer.created_at),
+        (LessonProgress, LessonProgress.updated_at),
+        (UserSession, UserSession.last_used_at),
+        (UserSession, UserSession.created_at),
+    ):
+        owner = table.account
+        for row in (
+            await table.select(owner.as_alias("owner"), Max(column, alias="latest"))
+            .where(owner.is_in(ids))
+            .group_by(owner)
+        ):
+            latest = row["latest"]  # an aggregate: SQLite gives the stored text back, not a datetime
+            activity[row["owner"]].append(datetime.fromisoformat(latest) if isinstance(latest, str) else latest)
+    return activity
 
 
 async def _warn_inactive(engine, outbox: MailOutbox, account_id: int, erase_at: datetime, now: datetime) -> int:
@@ -495,17 +500,28 @@ async def _warn_inactive(engine, outbox: MailOutbox, account_id: int, erase_at: 
     return 1
 
 
-async def _erase_inactive(engine, account_id: int, seen_login: datetime | None, login_secret: str | None) -> int:
-    """Erase the account like an erasure request (the books kept), unless it logged in since it was read."""
-    row = await Account.select(Account.last_login_at).where(Account.id == account_id).first()
-    if row is None or row["last_login_at"] != seen_login:
-        return 0
-    try:
-        await erase_account(
-            engine, account_id=account_id, actor_id=None, case_id=None, login_secret=login_secret, why=INACTIVE_WHY
+async def _erase_inactive(engine, account_id: int, now: datetime, months: int, login_secret: str | None) -> int:
+    """Erase the account like an erasure request (the books kept), after reading it again in the erasure's own
+    transaction: a login or course activity since the first read cancels it."""
+    async with write_transaction(engine):
+        await lock_account_rows(engine, account_id)
+        row = (
+            await Account.select(Account.created_at, Account.last_login_at, Account.inactivity_warned_at)
+            .where(Account.id == account_id)
+            .first()
         )
-    except (Conflict, NotFound):  # a staff account (never erased this way), or gone meanwhile
-        return 0
+        if row is None:
+            return 0
+        activity = await _course_activity([account_id])
+        active = last_activity(row["created_at"], [row["last_login_at"], *activity[account_id]])
+        if inactivity_step(active, row["inactivity_warned_at"], now, months) is not Inactivity.ERASE:
+            return 0
+        try:
+            await erase_account(
+                engine, account_id=account_id, actor_id=None, case_id=None, login_secret=login_secret, why=INACTIVE_WHY
+            )
+        except (Conflict, NotFound):  # a staff account (never erased this way), or gone meanwhile
+            return 0
     return 1
 
 
