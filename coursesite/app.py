@@ -147,7 +147,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         ),
         consents=consents,
         unsubscribes=UnsubscribeImport(engine, audit_log),
-        subsidiaries=SubsidiaryService(engine, catalog),
+        subsidiaries=SubsidiaryService(engine, catalog, webinar_sharing_months=settings.webinar_sharing_months),
         tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,

@@ -34,6 +34,19 @@ DEFAULT_SESSION_DAYS = 14
 SESSION_DAYS_BOUNDS = (1, 90)
 DEFAULT_LOGIN_WINDOW_SECONDS = 900
 LOGIN_WINDOW_SECONDS_BOUNDS = (1, 86400)
+# Retention that ends (privacy/retention.py applies them; privacy/registry.py: retention_texts_sv states them on the
+# page, in the record and in the access export). Each is read here once.
+# - Inactive accounts: erased this many months after the last login or course activity (a warning mail goes a month
+#   before). At least 2 months, so the warning's month is not the whole period; at most 10 years.
+# - Webinar and event registrants: kept this many months after the event's date (the registration date when the
+#   catalogue gives none). The company's page promises 24 months.
+# - The webinar subsidiary receives registrants of webinars upcoming or held at most this many months ago.
+DEFAULT_INACTIVE_ACCOUNT_MONTHS = 36
+INACTIVE_ACCOUNT_MONTHS_BOUNDS = (2, 120)
+DEFAULT_REGISTRANT_MONTHS = 24
+REGISTRANT_MONTHS_BOUNDS = (1, 60)
+DEFAULT_WEBINAR_SHARING_MONTHS = 1
+WEBINAR_SHARING_MONTHS_BOUNDS = (0, 24)
 # An identical answer to the same question from the same account within this many seconds is a double click: the
 # first attempt is returned instead of a second being recorded (grading/service.py). 0 turns the rule off.
 DEFAULT_ANSWER_REPEAT_SECONDS = 5
@@ -222,6 +235,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
     page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
+    inactive_account_months: int = DEFAULT_INACTIVE_ACCOUNT_MONTHS  # an account unused this long is erased
+    registrant_months: int = DEFAULT_REGISTRANT_MONTHS  # webinar/event registrants: kept this long after the date
+    webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS  # shared this long after the webinar was held
     # Mail (mail/, docs/mail.md). No SMTP URL: messages stay in the outbox (printed to the console in development).
     smtp_url: str = ""
     mail_from: str = DEFAULT_MAIL_FROM
@@ -287,6 +303,21 @@ class Settings:
                 "COURSESITE_PAGE_VIEW_RETENTION_MONTHS",
                 DEFAULT_PAGE_VIEW_RETENTION_MONTHS,
                 *PAGE_VIEW_RETENTION_MONTHS_BOUNDS,
+            ),
+            inactive_account_months=_int(
+                env,
+                "COURSESITE_INACTIVE_ACCOUNT_MONTHS",
+                DEFAULT_INACTIVE_ACCOUNT_MONTHS,
+                *INACTIVE_ACCOUNT_MONTHS_BOUNDS,
+            ),
+            registrant_months=_int(
+                env, "COURSESITE_REGISTRANT_MONTHS", DEFAULT_REGISTRANT_MONTHS, *REGISTRANT_MONTHS_BOUNDS
+            ),
+            webinar_sharing_months=_int(
+                env,
+                "COURSESITE_WEBINAR_SHARING_MONTHS",
+                DEFAULT_WEBINAR_SHARING_MONTHS,
+                *WEBINAR_SHARING_MONTHS_BOUNDS,
             ),
             smtp_url=env.get("COURSESITE_SMTP_URL", ""),
             mail_from=env.get("COURSESITE_MAIL_FROM") or DEFAULT_MAIL_FROM,

@@ -158,7 +158,9 @@ class PaymentService:
                             amount_ore=payment.amount_ore,
                             payment_date=deposit.date,
                             reference=normalise_reference(payment.reference)[:25] or None,
-                            payer_name=payment.payer_name[:100] or None,
+                            # Not stored: matching goes by OCR, and the books need no name from the bank (art. 14
+                            # would otherwise apply). The result page shows it once, for placing unmatched payments.
+                            payer_name=None,
                             source="bgmax",
                             bgmax_import=import_id,
                             note=reasons.get(id(payment)),

@@ -71,9 +71,15 @@ ACCOUNTING_NOTE_SV = (
 )
 SOURCE_SV = (
     "Uppgifterna kommer från dig: det du angav när du skapade kontot, anmälde dig, svarade på kursens frågor och "
-    "fyllde i våra formulär, och tekniska uppgifter från din webbläsare när du besökte webbplatsen. Vi hämtar inga "
-    "uppgifter om dig från tredje part."
+    "fyllde i våra formulär, och tekniska uppgifter från din webbläsare när du besökte webbplatsen. En betalning "
+    "registreras från vår bank (bankgiro): belopp, betalningsdag och OCR-nummer, det du själv angav när du betalade. "
+    "Betalarens namn och adress i bankens fil sparar vi inte. Vi hämtar inga andra uppgifter om dig från tredje part."
 )
+# The one other source of what is stored (art. 14): the bank's payment file, for payments only.
+BANK_SOURCE = {
+    "name": "Vår bank (Bankgirot, inbetalningsfil BgMax)",
+    "what": "Betalningar: belopp, betalningsdag och OCR-nummer. Betalarens namn och adress sparas inte.",
+}
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,7 @@ async def access_export(
         if rows and portable_columns:
             portable[name] = [{"id": row["id"]} | {c: row[c] for c in portable_columns} for row in rows]
     forms = sorted({row.get("form") for t in tables if t["table"] == "form_submission" for row in t["rows"]} - {None})
+    paid = any(t["rows"] for t in tables if t["table"] == "payment")
     return {
         "generated_at": plain(clock.now()),
         "controller": controller,
@@ -376,7 +383,7 @@ async def access_export(
         "categories": plain(policy.categories()),
         "recipients": plain(policy.recipients()),
         "retention": {r.value: text for r, text in retention_texts.items()},
-        "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": []},
+        "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": [BANK_SOURCE] if paid else []},
         "disclosures": await _disclosure_log(subject),
         "automated_grading": plain(policy.AUTOMATED_GRADING_SV),
         "rights": plain(policy.RIGHTS_SV),

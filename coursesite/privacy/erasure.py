@@ -225,7 +225,13 @@ async def _scrub_audit(condition: Any, needles: list[str]) -> None:
 
 
 async def erase_account(
-    engine: Engine, *, account_id: int, actor_id: int | None, case_id: int | None, login_secret: str | None = None
+    engine: Engine,
+    *,
+    account_id: int,
+    actor_id: int | None,
+    case_id: int | None,
+    login_secret: str | None = None,
+    why: str | None = None,
 ) -> ErasureReport:
     """Erase the account and everything of the person except the accounting records, in one transaction.
     `login_secret` (the settings' secret key), when given, also removes the person's failed-login rows (they go by
@@ -284,6 +290,7 @@ async def erase_account(
             now,
             account_id=account_id,
             what="Alla personuppgifter utom räkenskapsinformation",
+            why=why,
         )
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
@@ -313,6 +320,7 @@ async def _notify_and_log(
     account_id: int | None = None,
     person_id: int | None = None,
     what: str,
+    why: str | None = None,
 ) -> None:
     """An erasure notice to every subsidiary that received the data, for each id it knows the person by, and the
     erase row in the staff audit."""
@@ -330,7 +338,7 @@ async def _notify_and_log(
             subject_account=account_id,
             subject_person=person_id,
             what=what,
-            why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering",
+            why=why or (f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering"),
             created_at=now,
         )
     )

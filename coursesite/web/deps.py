@@ -109,4 +109,7 @@ def periods_of(settings: Settings) -> ConfiguredPeriods:
         page_view_months=settings.page_view_retention_months,
         session_days=settings.session_days,
         login_window_seconds=settings.login_window_seconds,
+        inactive_account_months=settings.inactive_account_months,
+        registrant_months=settings.registrant_months,
+        webinar_sharing_months=settings.webinar_sharing_months,
     )
