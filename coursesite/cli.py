@@ -312,7 +312,8 @@ def retention_run() -> None:
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
-    engine, outbox, _ = _mail(settings)  # the inactivity warnings go through the outbox
+    engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
+    pdf.close()  # nothing here renders a PDF
     report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=settings.secret_key or None))
     for line in report.lines():
         click.echo(line)
