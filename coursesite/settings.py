@@ -221,6 +221,9 @@ class Settings:
     # app built in a test sends nothing by itself.
     mail_worker: bool = False
     mail_poll_seconds: int = DEFAULT_MAIL_POLL_SECONDS
+    # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
+    # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
+    privacy_email: str = ""
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -280,6 +283,7 @@ class Settings:
             public_url=env.get("COURSESITE_PUBLIC_URL", ""),
             mail_worker=_bool(env, "COURSESITE_MAIL_WORKER", True),
             mail_poll_seconds=_int(env, "COURSESITE_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS, 1, 3600),
+            privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -309,6 +313,11 @@ class Settings:
 
     def _validate_mail(self) -> None:
         _ = self.smtp  # each names its variable when wrong
+        if self.privacy_email and (len(self.privacy_email) > 254 or not _ADDRESS.fullmatch(self.privacy_email)):
+            raise ConfigError(
+                f"COURSESITE_PRIVACY_EMAIL: expected one e-mail address, e.g. dataskydd@balansekonomi.se, got "
+                f"{self.privacy_email[:60]!r}"
+            )
         parse_mail_from(self.mail_from)
         if self.public_url:
             parse_public_url(self.public_url)

@@ -28,6 +28,9 @@ class Purpose(StrEnum):
     SEND_INFORMATION = "send_information"  # sending relevant information
     CONTACT_AND_OFFERS = "contact_and_offers"  # contacting and making offers
     SECURITY = "security"  # keeping accounts safe (part of providing the service)
+    # Keeping the accounting records Bokföringslagen requires: fields whose retention is BOOKKEEPING serve it too
+    # (privacy/policy.py: purposes_of). Its own purpose, so that every purpose rests on one legal basis.
+    BOOKKEEPING = "bookkeeping"
 
 
 class Retention(StrEnum):
