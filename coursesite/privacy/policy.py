@@ -908,6 +908,11 @@ def at_form_notice(form: str, periods: ConfiguredPeriods) -> AtFormNotice:
     )
 
 
+# The company's text: "samlar inte in … personnummer eller upplysningar om betalningsmedel". Every free-text input
+# refuses them (privacy/pii.py, core/text.py); the page says so with these words.
+NEVER_COLLECTED_SV = "Vi frågar aldrig efter personnummer eller kortuppgifter."
+
+
 # -- the policy's sections, and channel-specific policies
 
 
@@ -915,7 +920,7 @@ SECTION_TEXT_SV: dict[str, str] = {
     "intro": (
         "Här beskriver vi vilka personuppgifter vi behandlar, varför, hur länge och vem som får dem, och vilka "
         "rättigheter du har. Vi samlar bara in det som behövs för tjänsten; uppgifter som inte krävs är frivilliga. "
-        "Vi frågar aldrig efter personnummer eller kortuppgifter."
+        + NEVER_COLLECTED_SV
     ),
     "categories": "Vi behandlar följande kategorier av personuppgifter.",
     "purposes": "Vi använder personuppgifterna för följande ändamål, vart och ett med sin rättsliga grund.",
