@@ -692,12 +692,19 @@ def privacy_contact_email(configured: str | None, seller_email: str) -> str:
 # -- the company's text, completed (issue 12): what the page states beyond the generated lists. Each statement
 # answers a clause of the company's text (coursesite/privacy/clauses.toml names which).
 
-CONTROLLERS_SV = (
-    "Balansekonomi Svenska AB och våra koncernbolag (”Balansekonomi” eller ”vi”) är ansvariga för behandlingen av "
-    "de personuppgifter som samlas in på webbplatsen, i våra verktyg, utbildningar och plattformar i sociala medier "
-    "(”Digitala kanaler”) och i vår kundtjänst. För Kurssajten är Balansekonomi Svenska AB personuppgiftsansvarig; "
-    "ett koncernbolag som får uppgifter av oss (se ”Vem som får uppgifterna”) ansvarar för sin egen behandling av dem."
+_CONTROLLERS_SV = (
+    "{controller} och våra koncernbolag (”Balansekonomi” eller ”vi”) är ansvariga för behandlingen av de "
+    "personuppgifter som samlas in på webbplatsen, i våra verktyg, utbildningar och plattformar i sociala medier "
+    "(”Digitala kanaler”) och i vår kundtjänst. För Kurssajten är {controller} personuppgiftsansvarig; ett "
+    "koncernbolag som får uppgifter av oss (se ”Vem som får uppgifterna”) ansvarar för sin egen behandling av dem."
 )
+
+
+def controllers_sv(controller: str) -> str:
+    """Who is responsible, with the controller's name from the billing configuration (the seller)."""
+    return _CONTROLLERS_SV.format(controller=controller)
+
+
 COMMITMENT_SV = (
     "Vi vill att du ska känna dig säker på att din personliga integritet respekteras och att dina personuppgifter "
     "behandlas korrekt. Vi använder dem bara för de ändamål som står här, skyddar dem mot obehörig åtkomst och "
@@ -728,8 +735,8 @@ COLLECTION_SV = (
 CRM_SV = (
     "Det du lämnar i formulären lagras i vårt CRM-system, som är Kurssajtens eget kundregister: konton, uppgifter "
     "från formulären, samtycken och kundtjänstärenden, på våra egna servrar. Ingen annan leverantör lagrar det åt "
-    "oss. Apsis och Mailchimp är våra verktyg för nyhetsbrevsutskick: de får bara e-postadress och förnamn för den "
-    "som har samtyckt till nyhetsbrevet."
+    "oss. Apsis och Mailchimp är våra verktyg för nyhetsbrevsutskick: de får bara e-postadress, förnamn och ett "
+    "Kurssajten-ID för den som har samtyckt till nyhetsbrevet."
 )
 # The tables the customer register (the CRM) consists of: the record of processing lists them.
 CRM_TABLES = ("account", "customer", "person", "form_submission", "consent", "support_case", "case_note")
@@ -858,7 +865,8 @@ AT_FORM_SPECS: dict[str, AtFormSpec] = {
             "samtycke till nyhetsbrevet.",
             "För att skicka e-boken, och nyhetsbrevet om du har samtyckt till det.",
             ("person", "form_submission", "consent"),
-            f"Samtycker du till nyhetsbrevet får {_NEWSLETTER_TOOLS}, din e-postadress och ditt förnamn. "
+            f"Samtycker du till nyhetsbrevet får {_NEWSLETTER_TOOLS}, din e-postadress, ditt förnamn och ett "
+            "Kurssajten-ID. "
             "Annars ingen utanför Balansekonomi.",
         ),
         AtFormSpec(
@@ -866,8 +874,8 @@ AT_FORM_SPECS: dict[str, AtFormSpec] = {
             "Din e-postadress, ditt förnamn om du anger det, och ditt samtycke.",
             "För att skicka nyhetsbrevet, med ditt samtycke, som du kan återkalla när du vill.",
             ("person", "consent"),
-            f"{_NEWSLETTER_TOOLS[0].upper()}{_NEWSLETTER_TOOLS[1:]}, får din e-postadress och ditt förnamn för "
-            "utskicket.",
+            f"{_NEWSLETTER_TOOLS[0].upper()}{_NEWSLETTER_TOOLS[1:]}, får din e-postadress, ditt förnamn och ett "
+            "Kurssajten-ID för utskicket.",
         ),
     )
 }
@@ -934,7 +942,6 @@ SECTION_TEXT_SV: dict[str, str] = {
     "rights": "Du har följande rättigheter enligt dataskyddsförordningen.",
     "authority": SUPERVISORY_AUTHORITY.text_sv,
     "contact": CONTACT_SV,
-    "controllers": CONTROLLERS_SV,
     "commitment": COMMITMENT_SV,
     "precedence": PRECEDENCE_SV,
     "definition_personal_data": PERSONAL_DATA_DEFINITION_SV,
