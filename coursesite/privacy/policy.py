@@ -846,7 +846,8 @@ AT_FORM_SPECS: dict[str, AtFormSpec] = {
             "webinar",
             "Ditt namn, din e-postadress, ditt mobilnummer och var du hörde talas om oss om du anger dem, vilket "
             "webbinarium du anmäler dig till och ditt samtycke.",
-            "För att skicka inbjudan, länk och påminnelser om webbinariet, med ditt samtycke.",
+            "För att skicka inbjudan, länk och påminnelser om webbinariet, med ditt samtycke. Du kan när som helst "
+            "återkalla det.",
             ("person", "form_submission", "consent"),
             f"Vårt dotterbolag {_WEBINARS}, som håller webbinarierna, får ditt namn, din e-postadress, ditt "
             "mobilnummer om du angett det och vilket webbinarium du anmält dig till.",
@@ -855,7 +856,8 @@ AT_FORM_SPECS: dict[str, AtFormSpec] = {
             "signup",
             "Ditt namn, din e-postadress, ditt mobilnummer om du anger det, vilken kurs eller konferens du är "
             "intresserad av och ditt samtycke.",
-            "För att skicka information om kursen eller konferensen, med ditt samtycke.",
+            "För att skicka information om kursen eller konferensen, med ditt samtycke. Du kan när som helst "
+            "återkalla det.",
             ("person", "form_submission", "consent"),
             "Ingen utanför Balansekonomi.",
         ),
