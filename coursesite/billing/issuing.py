@@ -56,6 +56,19 @@ class InvoicingService:
     async def is_enrolled(self, account_id: int) -> bool:
         return await Enrollment.exists().where(Enrollment.account == account_id)
 
+    async def enrolment_terms(self, account_id: int) -> dict | None:
+        """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
+        return await (
+            Enrollment.select(
+                Enrollment.terms_version,
+                Enrollment.terms_accepted_at,
+                Enrollment.start_consent_at,
+                Enrollment.withdrawal_ack_at,
+            )
+            .where(Enrollment.account == account_id)
+            .first()
+        )
+
     async def has_course_access(self, account_id: int) -> bool:
         """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
         if not await self.is_enrolled(account_id):

@@ -110,3 +110,12 @@ async def test_the_html_form_stores_both_boxes(client):
     assert response.status_code == 303
     row = await Enrollment.select().where(Enrollment.account == account_id).first()
     assert row["start_consent_at"] is not None and row["withdrawal_ack_at"] is not None
+
+
+@pytest.mark.db
+async def test_mina_fakturor_links_the_accepted_version_and_says_what_was_answered(client):
+    await register(client, enrolled=False)
+    assert (await api_post(client, "/api/v1/enrollments", BODY)).status_code == 201
+    response = await client.get("/mina-fakturor")
+    assert f'href="/villkor?version={TERMS_VERSION}"' in response.text
+    assert "så du har ångerrätt i 14 dagar" in page_text(response)

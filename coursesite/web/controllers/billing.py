@@ -285,7 +285,13 @@ async def my_invoices(
     rows = await ledger.ledger(account_id)
     return Template(
         "billing/my_invoices.html",
-        context={"invoices": views, "ledger": rows, "enrolled": await invoicing.is_enrolled(account_id)}
+        context={
+            "invoices": views,
+            "ledger": rows,
+            "enrolled": await invoicing.is_enrolled(account_id),
+            "enrolment": await invoicing.enrolment_terms(account_id),
+            "terms_path": TERMS_PATH,
+        }
         | _jinja_helpers(),
     )
 
