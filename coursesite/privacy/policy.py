@@ -3,14 +3,16 @@
 What the site says is generated from here, and what the site does is checked against the same declarations:
 - the categories of personal data from the policy, and `category_of`, which places every registry field in one of
   them (a test fails for a registry field that has none);
-- the purposes with their legal bases (art. 6.1), in Swedish;
+- the purposes, each with its one legal basis (art. 6.1), in Swedish;
 - retention per category, derived from the registry's retention of the fields in it (texts: retention_texts_sv, which
   takes the configured periods as a registry.ConfiguredPeriods: this module reads no settings, its callers pass them);
-- the recipients: the processors (the CRM, Apsis and Mailchimp for newsletters) and the subsidiaries, each with what
-  it may receive (from privacy/sharing.py);
+- the recipients: the processors (Apsis and Mailchimp for newsletters; the CRM is our own register) and the
+  subsidiaries by name, each with what it may receive (from privacy/sharing.py);
 - the rights, the supervisory authority (IMY) and how automatic grading works: the access export reuses these texts;
 - channel-specific policies: a subsidiary's channel may publish more specific wording, which replaces the general
-  text of the sections it gives, on that channel only.
+  text of the sections it gives, on that channel only;
+- what else the company's text says (issue 12): controllers, scope, definitions, storage, staff in the record, the
+  privacy contact and the art. 13 notice at each form. privacy/clauses.toml traces every clause of the text to here.
 
 The public page (/integritetspolicy) and the record of processing (/personal/behandlingsregister, HTML and PDF) are
 rendered from this module only.
