@@ -37,7 +37,7 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
-from coursesite.pdf import PdfRenderer
+from coursesite.pdf import PdfRenderer, RenderSlots
 from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
@@ -88,13 +88,17 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     environment = templating.build_environment(company_name=billing_config.seller.name)
     # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
     environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
-    pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
+    # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
+    slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
+    pdf = PdfRenderer(environment, slots=slots)
 
     audit_log = AuditLog()
     outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
     invoicing = InvoicingService(engine, billing_config, ledger)
-    answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
+    answers = AnswerService(
+        engine, catalog, access=invoicing.has_course_access, repeat_seconds=settings.answer_repeat_seconds
+    )
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration

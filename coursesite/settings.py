@@ -34,6 +34,15 @@ DEFAULT_SESSION_DAYS = 14
 SESSION_DAYS_BOUNDS = (1, 90)
 DEFAULT_LOGIN_WINDOW_SECONDS = 900
 LOGIN_WINDOW_SECONDS_BOUNDS = (1, 86400)
+# An identical answer to the same question from the same account within this many seconds is a double click: the
+# first attempt is returned instead of a second being recorded (grading/service.py). 0 turns the rule off.
+DEFAULT_ANSWER_REPEAT_SECONDS = 5
+ANSWER_REPEAT_SECONDS_BOUNDS = (0, 60)
+# Heavy renders (every PDF, coursesite/pdf.py: RenderSlots): at most this many at once in this process, and per account;
+# beyond that a 429 with Retry-After. A data-export PDF costs seconds of CPU, and the pool has two workers.
+DEFAULT_PDF_SLOTS = 4
+DEFAULT_PDF_SLOTS_PER_ACCOUNT = 1
+DEFAULT_PDF_RETRY_AFTER_SECONDS = 5
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 DEFAULT_MAIL_FROM = "Kurssajten <kurs@balansekonomi.se>"
 DEFAULT_MAIL_POLL_SECONDS = 10
@@ -221,6 +230,10 @@ class Settings:
     # app built in a test sends nothing by itself.
     mail_worker: bool = False
     mail_poll_seconds: int = DEFAULT_MAIL_POLL_SECONDS
+    answer_repeat_seconds: int = DEFAULT_ANSWER_REPEAT_SECONDS
+    pdf_slots: int = DEFAULT_PDF_SLOTS
+    pdf_slots_per_account: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT
+    pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
     # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
     # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
     privacy_email: str = ""
@@ -283,6 +296,14 @@ class Settings:
             public_url=env.get("COURSESITE_PUBLIC_URL", ""),
             mail_worker=_bool(env, "COURSESITE_MAIL_WORKER", True),
             mail_poll_seconds=_int(env, "COURSESITE_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS, 1, 3600),
+            answer_repeat_seconds=_int(
+                env, "COURSESITE_ANSWER_REPEAT_SECONDS", DEFAULT_ANSWER_REPEAT_SECONDS, *ANSWER_REPEAT_SECONDS_BOUNDS
+            ),
+            pdf_slots=_int(env, "COURSESITE_PDF_SLOTS", DEFAULT_PDF_SLOTS, 1, 64),
+            pdf_slots_per_account=_int(env, "COURSESITE_PDF_SLOTS_PER_ACCOUNT", DEFAULT_PDF_SLOTS_PER_ACCOUNT, 1, 64),
+            pdf_retry_after_seconds=_int(
+                env, "COURSESITE_PDF_RETRY_AFTER_SECONDS", DEFAULT_PDF_RETRY_AFTER_SECONDS, 1, 600
+            ),
             privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
@@ -308,6 +329,11 @@ class Settings:
             raise ConfigError(
                 "COURSESITE_SECRET_KEY: missing or shorter than 16 characters. `make run` generates a development "
                 "secret in var/secret_key; set one yourself elsewhere."
+            )
+        if self.pdf_slots_per_account > self.pdf_slots:
+            raise ConfigError(
+                f"COURSESITE_PDF_SLOTS_PER_ACCOUNT ({self.pdf_slots_per_account}) must not exceed "
+                f"COURSESITE_PDF_SLOTS ({self.pdf_slots})"
             )
         self._validate_mail()
 

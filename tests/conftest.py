@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,16 @@ def services(db, settings, sites):
     """The services the `app` fixture is built with (as create_app builds them, on the run's engine): what a test
     drives or reads besides the pages. A module changes the settings by overriding the `settings` fixture."""
     return sites.get(settings)[0]
+
+
+@pytest.fixture
+def every_answer_counts(services):
+    """Every answer the app receives is a new attempt, even the same answer at once: for tests that repeat an answer
+    on purpose. The double-click rule (grading/service.py) keeps its own tests (test_answer_idempotency.py)."""
+    window = services.answers.repeat_window
+    services.answers.repeat_window = timedelta(0)
+    yield services.answers
+    services.answers.repeat_window = window
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ _BANKGIRO = re.compile(r"\d{3,4}-\d{4}")
 _POSTAL = re.compile(r"\d{3} \d{2}")
 _ACCOUNT = re.compile(r"\d{4}")
 _SERIES = re.compile(r"[A-Z]{1,3}")
+_PLACE_NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")  # a place: letters, single spaces or hyphens
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,9 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
             f_tax=seller.boolean("f_tax"),
             bankgiro=seller.text("bankgiro", _BANKGIRO, "NNN-NNNN or NNNN-NNNN"),
             email=seller.text("email"),
+            registered_office=seller.text(
+                "registered_office", _PLACE_NAME, 'the municipality of the seat, e.g. "Stockholm"', max_length=60
+            ),
         ),
         accounts=BasAccountNumbers(
             **{

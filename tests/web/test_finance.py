@@ -445,6 +445,21 @@ async def test_pdf_and_ubl_for_finance(client):
     assert (await client.get("/ekonomi/faktura/inte-ett-nummer")).status_code == 404
 
 
+async def test_no_peppol_document_for_a_company_without_org_number(client):
+    """Issue 13: such an invoice got EndpointID schemeID="EM", which fails PEPPOL-EN16931-CL008 (fatal). Finance gets
+    the reason instead of a broken document, on the page and as a 409 from both downloads."""
+    company = await enrol(client, "bo@example.se", {k: v for k, v in COMPANY.items() if k != "org_number"}, "Bo")
+    number = company["invoice_number"]
+    await login_as_staff(client, "finance")
+    page = await client.get(f"/ekonomi/faktura/{number}")
+    assert page.status_code == 200 and f"{number}.xml" not in page.text
+    assert "Köparen har inget organisationsnummer, så fakturan kan inte skickas via Peppol" in page.text
+    for path in (f"/api/v1/finance/invoices/{number}.xml", f"/ekonomi/faktura/{number}.xml"):
+        refused = await client.get(path)
+        assert refused.status_code == 409, path
+        assert "inget organisationsnummer" in refused.text and "<Invoice" not in refused.text
+
+
 async def test_exports(client):
     anna = await enrol(client, "anna@example.se")
     await login_as_staff(client, "finance")

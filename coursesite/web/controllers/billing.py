@@ -44,6 +44,7 @@ from coursesite.pdf import PdfRenderer
 from coursesite.privacy.pii import find_forbidden
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
+from coursesite.web.downloads import render_holder
 from coursesite.web.forms import read_form
 
 ENROL_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
@@ -83,9 +84,10 @@ def document_filename(doc: InvoiceDocument, extension: str) -> str:
     return f"{prefix}-{doc.number}.{extension}"
 
 
-async def pdf_response(pdf: PdfRenderer, doc: InvoiceDocument) -> Response[bytes]:
-    """The document as a PDF, rendered off the event loop by the app's PdfRenderer (a process pool)."""
-    content = await pdf.render(invoice_pdf(doc))
+async def pdf_response(request: Request, pdf: PdfRenderer, doc: InvoiceDocument) -> Response[bytes]:
+    """The document as a PDF, rendered off the event loop by the app's PdfRenderer (a process pool), in one of the
+    request's render slots."""
+    content = await pdf.render(invoice_pdf(doc), holder=render_holder(request))
     return Response(
         content,
         media_type="application/pdf",
@@ -304,7 +306,7 @@ async def my_invoice_pdf(
     name: FromPath[FileName],
 ) -> Response[bytes]:
     doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(pdf, doc)
+    return await pdf_response(request, pdf, doc)
 
 
 # -- the participant's API
@@ -416,7 +418,7 @@ async def api_my_invoice_pdf(
     number with the `.pdf` suffix (Litestar cannot match a parameter followed by a suffix, so it is split here).
     404 for another person's invoice."""
     doc = await ledger.document(split_suffix(name, ".pdf"), account_id=principal_of(request).account_id)
-    return await pdf_response(pdf, doc)
+    return await pdf_response(request, pdf, doc)
 
 
 # The two public routes under the public guard, every other route under the login guard: each named once.

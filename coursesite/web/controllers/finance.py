@@ -33,6 +33,7 @@ from coursesite.billing.issuing import REASON_MAX, InvoicingService
 from coursesite.billing.ledger import LIST_LIMIT, WHY_INVOICE_LIST, WHY_INVOICE_LIST_API, InvoiceView, LedgerService
 from coursesite.billing.payments import MAX_AMOUNT_ORE, PaymentService, PaymentView
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
+from coursesite.billing.ubl import peppol_refusal
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.pdf import PdfRenderer
@@ -237,6 +238,7 @@ async def _invoice_page(
         credit_notes=details.credit_notes,
         payments=details.payments,
         is_company=doc.buyer.customer_type is CustomerType.COMPANY,
+        peppol_refusal=peppol_refusal(doc),
         remaining_ore=view.creditable_ore,
         errors=errors or {},
         values=values or {"mode": "whole"},
@@ -265,7 +267,7 @@ async def invoice_page(
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
         doc = await ledger.staff_document(principal_of(request), split_suffix(name, ".pdf"))
-        return await pdf_response(pdf, doc)
+        return await pdf_response(request, pdf, doc)
     if name.endswith(".xml"):
         return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
     return await _invoice_page(request, ledger, checked_number(name), notice=NOTICES.get(klar or ""))
@@ -709,7 +711,8 @@ async def api_invoice_ubl(
 ) -> Response[bytes]:
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
-    409 for a private buyer's invoice."""
+    409 with the reason in Swedish when the document cannot go over Peppol: a private buyer, or a company without a
+    valid Swedish org number (Peppol's electronic address, scheme 0007)."""
     return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
 
 

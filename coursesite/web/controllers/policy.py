@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
@@ -24,6 +24,7 @@ from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import periods_of
+from coursesite.web.downloads import render_holder
 
 RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
 STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
@@ -113,9 +114,12 @@ async def record_of_processing(
     media_type="application/pdf",
 )
 async def record_of_processing_pdf(
-    settings: NamedDependency[Settings], invoicing: NamedDependency[InvoicingService], pdf: NamedDependency[PdfRenderer]
+    request: Request,
+    settings: NamedDependency[Settings],
+    invoicing: NamedDependency[InvoicingService],
+    pdf: NamedDependency[PdfRenderer],
 ) -> Response[bytes]:
-    content = await pdf.render(record_pdf(_record_context(settings, invoicing)))
+    content = await pdf.render(record_pdf(_record_context(settings, invoicing)), holder=render_holder(request))
     filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
     return Response(
         content,
