@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
 from coursesite.pdf import PdfRenderer, RenderSlots
+from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
@@ -86,6 +88,8 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
+    # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
+    environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
     # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
     slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
     pdf = PdfRenderer(environment, slots=slots)

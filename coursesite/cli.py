@@ -56,6 +56,20 @@ def check_migrations() -> None:
     click.echo("Migrations match the tables.")
 
 
+@main.command("privacy-clauses")
+@click.option("--write", is_flag=True, help="Write docs/privacy-clauses.md instead of printing the table.")
+def privacy_clauses(write: bool) -> None:
+    """The clause trace of the company's privacy text (coursesite/privacy/clauses.toml) as a table for a reviewer."""
+    from coursesite.privacy import clauses
+
+    text = clauses.render_markdown(clauses.load())
+    if write:
+        clauses.DOC_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {clauses.DOC_PATH.name}.")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("check-content")
 def check_content() -> None:
     """Load and validate the course in lessons/."""

@@ -250,6 +250,9 @@ class Settings:
     pdf_slots: int = DEFAULT_PDF_SLOTS
     pdf_slots_per_account: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT
     pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
+    # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
+    # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
+    privacy_email: str = ""
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -332,6 +335,7 @@ class Settings:
             pdf_retry_after_seconds=_int(
                 env, "COURSESITE_PDF_RETRY_AFTER_SECONDS", DEFAULT_PDF_RETRY_AFTER_SECONDS, 1, 600
             ),
+            privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -366,6 +370,11 @@ class Settings:
 
     def _validate_mail(self) -> None:
         _ = self.smtp  # each names its variable when wrong
+        if self.privacy_email and (len(self.privacy_email) > 254 or not _ADDRESS.fullmatch(self.privacy_email)):
+            raise ConfigError(
+                f"COURSESITE_PRIVACY_EMAIL: expected one e-mail address, e.g. dataskydd@balansekonomi.se, got "
+                f"{self.privacy_email[:60]!r}"
+            )
         parse_mail_from(self.mail_from)
         if self.public_url:
             parse_public_url(self.public_url)

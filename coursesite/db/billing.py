@@ -32,8 +32,12 @@ class Enrollment(Table, tablename="enrollment"):
 
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, unique=True, index=True)
-    terms_version = Varchar(length=20)
+    terms_version = Varchar(length=20)  # a version kept in billing/terms.py, shown by /villkor?version=…
     terms_accepted_at = Timestamptz()
+    # Distance Contracts Act 2 kap. 11 §, asked separately at enrolment (m0024): the express consent to start at once,
+    # and the acknowledgement that the right of withdrawal is then lost. None: not given (the right stays).
+    start_consent_at = Timestamptz(null=True, default=None)
+    withdrawal_ack_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
 
