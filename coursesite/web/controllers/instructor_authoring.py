@@ -57,6 +57,8 @@ SWEDISH = {
     "import. Ge GIFT-frågan ett annat namn.",
     Code.SAME_ID: "Namnet ger samma id som en annan fråga i lektionen. Byt namn på den ena.",
     Code.NO_LESSON: "Lektionen finns inte.",
+    Code.IDENTITY_NUMBER: "Texten innehåller något som ser ut som ett personnummer, samordningsnummer eller "
+    "kortnummer. Vi samlar aldrig in sådana – ta bort det och importera igen.",
 }
 
 
