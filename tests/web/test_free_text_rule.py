@@ -402,6 +402,15 @@ async def gift_title_cli(site: Site, _: None, value: str) -> Outcome:
     return cli(await run_cli(site, "import-gift", str(gift), "--act", "2", "--lesson", "delning", "--title", value))
 
 
+async def gift_title_page(site: Site, _: None, value: str) -> Outcome:
+    page = await site.client.get("/larare/import")
+    match = CSRF_INPUT.search(page.text)
+    assert match, page.text[:500]
+    data = {"_csrf_token": match.group(1), "act": "2", "lesson": "", "new_lesson": "delning", "title": value}
+    upload = ("fragor.gift", "::fraga:: Två plus två är fyra. {T}\n".encode(), "text/plain")
+    return http(await site.client.post("/larare/import", data=data, files={"file": upload}))
+
+
 async def gift_question_page(site: Site, _: None, value: str) -> Outcome:
     page = await site.client.get("/larare/import")
     match = CSRF_INPUT.search(page.text)
@@ -560,6 +569,7 @@ INPUTS = [
     Input("GIFT question text (CLI)", gift_question_cli, None, writes_files=True),
     Input("GIFT lesson title (CLI)", gift_title_cli, 200, writes_files=True),
     Input("GIFT question text (page)", gift_question_page, None, instructor, writes_files=True),
+    Input("GIFT lesson title (page)", gift_title_page, 200, instructor, writes_files=True),
     # a file name and request headers that are stored
     Input("BgMax file name (page)", bgmax_filename_page, 200, finance),
     Input("User-Agent header (page view)", stored_header("user-agent", PageView.user_agent), 500),
