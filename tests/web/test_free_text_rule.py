@@ -52,6 +52,7 @@ from tests.conftest import (
 from tests.support import (
     COMPANY,
     PRIVATE,
+    bgmax_file,
     confirm_identity_by_api,
     dump,
     enrol,
@@ -60,7 +61,6 @@ from tests.support import (
     post_form,
     valid,
 )
-from tests.web.test_finance import bgmax_file
 
 MARK = "Qzxjv"  # in every submitted value; found in no table, file or page of the site otherwise
 PLAIN = "plain"
