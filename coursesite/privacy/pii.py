@@ -39,7 +39,7 @@ samordningsnummer add 60 to the day (61–91).
 - DECISION (phone numbers): ``0701234502`` is a valid date (2007-01-23) that passes Luhn. Written *bare* like that it
   cannot be told apart from a personnummer, so it is flagged; the finding gets ``could_be_phone=True`` (a bare
   10-digit run starting with 0 – every Swedish phone number does) and the message tells the participant to write a phone
-  number grouped, e.g. ``070-123 45 02``, which is never flagged (no 6- or 8-digit run in it).
+  number grouped, e.g. ``070-123 45 02``, which is never flagged (no date part followed by a group of four).
 
 Card numbers
 ------------
@@ -111,7 +111,7 @@ class Finding:
     could_be_phone: bool = False
 
 
-# --- normalising -------------------------------------------------------------------------------------------------------
+# --- normalising -----------------------------------------------------------------------------------------------------
 
 # Invisible characters that split a number without showing: zero-width space, non-joiner, joiner, word joiner, BOM,
 # soft hyphen. Removed before detecting.
