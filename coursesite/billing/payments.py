@@ -19,9 +19,14 @@ from coursesite.billing.ledger import LedgerService, PaymentView
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.db.billing import BgMaxImport, Invoice, Payment
 from coursesite.db.engine import write_transaction
 
+# The uploaded file's name, as the browser sent it: free text like any other, through the one rule (core/text.py).
+# A refused name is not stored at all (the file is still read): it is a label, and the file's hash identifies it.
+FILENAME_RULE = TextRule(max_chars=200, subject="Filnamnet")
+UNNAMED_FILE = "(namnet sparades inte)"
 MAX_AMOUNT_ORE = 100_000_000_00  # a million kronor: far above any real payment, below integer trouble
 
 
@@ -138,7 +143,7 @@ class PaymentService:
             run = await BgMaxImport.insert(
                 BgMaxImport(
                     file_hash=digest,
-                    filename=filename[:200],
+                    filename=_stored_filename(filename),
                     imported_by=actor.account_id,
                     payments=len(parsed.payments),
                     matched=len(matched),
@@ -185,3 +190,10 @@ class PaymentService:
             matched=views_matched,
             unmatched=views_unmatched,
         )
+
+
+def _stored_filename(filename: str) -> str:
+    try:
+        return clean_text(filename, FILENAME_RULE) or UNNAMED_FILE
+    except TextRefused:
+        return UNNAMED_FILE

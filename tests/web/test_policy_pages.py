@@ -72,7 +72,9 @@ async def test_clause_storage_every_retention_is_on_the_page_with_the_seven_year
         assert norm(RETENTION_TEXT_SV[retention]) in text, retention
     books = RETENTION_TEXT_SV[Retention.BOOKKEEPING]
     assert "sjunde året" in books and norm(books) in text
-    assert re.search(r"Fakturor och kreditfakturor, betalningar, betalningspåminnelser: Räkenskapsinformation sparas", text)
+    assert re.search(
+        r"Fakturor och kreditfakturor, betalningar, betalningspåminnelser: Räkenskapsinformation sparas", text
+    )
 
 
 async def test_the_recipients_are_on_the_page(client):
