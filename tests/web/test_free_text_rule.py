@@ -664,6 +664,7 @@ NOT_FREE_TEXT: dict[tuple[str, str], str] = {
             ("customer", "org_number"), ("customer", "postal_code"), ("invoice", "number"), ("invoice", "ocr"),
             ("support_case", "contact_email"), ("one_time_token", "email"), ("outbox_message", "recipient"),
             ("page_view", "ip_address"), ("certificate", "code"), ("answer", "rubric_scores"),
+            ("answer", "idempotency_key"),  # the Idempotency-Key header's own rule (grading/service.py)
         ]
     },
     **{
@@ -676,10 +677,11 @@ NOT_FREE_TEXT: dict[tuple[str, str], str] = {
             ("processor_notice", "recipient"), ("processor_notice", "changes"), ("one_time_token", "payload"),
             ("outbox_message", "subject"), ("outbox_message", "body_text"), ("outbox_message", "body_html"),
             ("outbox_message", "headers"), ("outbox_message", "last_error"),
+            ("outbox_message", "attachments"),  # a document's kind and number (mail/build.py)
         ]
     },
     ("answer", "feedback"): _CONTENT,
-    ("payment", "payer_name"): _BANK,
+    ("payment", "payer_name"): "never written since issue 12 §7: the books match payments by OCR, not by name",
     ("payment", "reference"): _BANK,
 }  # fmt: skip
 
