@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import msgspec
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -94,12 +95,12 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         message = str(exc.detail)
     elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         message = "Begäran är för stor."
+    elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):  # before: it is a PermissionDenied
+        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
     elif isinstance(exc, PermissionDeniedException):
         message = "Du har inte behörighet till det här."
     elif isinstance(exc, NotFoundException):
         message = "Det du letar efter finns inte."
-    elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
-        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
     else:
         message = str(exc.detail) if exc.status_code < 500 else "Ett oväntat fel inträffade."
     field_errors = exc.field_errors if isinstance(exc, Refused) else None
@@ -111,6 +112,12 @@ def undecodable_handler(request: Request, exc: Exception) -> Response:
     return _respond(
         request, HTTP_400_BAD_REQUEST, "Begäran går inte att läsa (ogiltig JSON, UTF-8 eller formulärdata)."
     )
+
+
+def unstorable_text_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refuses a NUL in text (SQLite stores it). The text rules (core/text.py) refuse it first, naming the
+    field; this is the net under every field they do not cover: a 400, and nothing in the log."""
+    return _respond(request, HTTP_400_BAD_REQUEST, "Begäran innehåller otillåtna tecken (NUL).")
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
@@ -126,5 +133,7 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error_handler,
     UnicodeDecodeError: undecodable_handler,
     msgspec.DecodeError: undecodable_handler,
+    CharacterNotInRepertoireError: unstorable_text_handler,
+    UntranslatableCharacterError: unstorable_text_handler,
     Exception: internal_error_handler,
 }

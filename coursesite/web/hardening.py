@@ -1,9 +1,10 @@
 """What no handler ever sees (docs/security.md): requests the app cannot use are answered before any handler runs,
 unsafe requests from another origin are refused, and the CSRF token is bound to the session.
 
-- InputGuardMiddleware: a NUL byte in the path, the query string, a form field or a JSON string (PostgreSQL refuses
-  NUL in text); a body that is not UTF-8; JSON nested deeper than MAX_JSON_DEPTH (the decoder recurses); an integer
-  in JSON outside BIGINT; a body above the route's limit (413). Each is a Swedish 400 through web/errors.py.
+- InputGuardMiddleware: a NUL byte in the path or the query string (PostgreSQL refuses NUL in text; a NUL in a body
+  field is the text rules' to refuse, naming the field: core/text.py); a body that is not UTF-8; JSON nested deeper
+  than MAX_JSON_DEPTH (the decoder recurses); an integer in JSON outside BIGINT; a body above the route's limit
+  (413). Each is a Swedish 400 through web/errors.py.
 - OriginCheckMiddleware: the Origin (or, without it, the Referer) of an unsafe request must be the site's own.
 - SessionCsrfMiddleware: with a session, the CSRF cookie must be the one derived from it (so a token planted by
   another site or read before login is useless); Litestar's CSRF middleware then checks the form or header token
@@ -61,7 +62,8 @@ class BadInput(Refused, ClientException):
     @classmethod
     def of(cls, problem: Problem) -> BadInput:
         refused = cls(detail=problem.message)
-        refused.field_errors = {problem.field: problem.message} if problem.field else {}
+        field = (problem.field or "").replace("\x00", "")[:100]  # the client's own key, bounded, without the NUL
+        refused.field_errors = {field: problem.message} if field else {}
         return refused
 
 
@@ -104,31 +106,25 @@ def json_problem(body: bytes, *, strict: bool) -> Problem | None:
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:  # iterative: the depth is bounded above, but no recursion is needed at all
         path, item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return Problem(MSG_NUL.format(where="JSON-texten"), path or "body")
-        elif isinstance(item, bool | float) or item is None:
+        if isinstance(item, str | bool | float) or item is None:
             continue
-        elif isinstance(item, int):
+        if isinstance(item, int):
             if not -BIGINT_MAX - 1 <= item <= BIGINT_MAX:
                 return Problem(MSG_INTEGER, path or "body")
         elif isinstance(item, dict):
-            for key, child in item.items():
-                child_path = f"{path}.{key}" if path else str(key)
-                stack.append((child_path, key))
-                stack.append((child_path, child))
+            stack.extend((f"{path}.{key}" if path else str(key), child) for key, child in item.items())
         elif isinstance(item, list):
             stack.extend((f"{path}.{index}" if path else str(index), child) for index, child in enumerate(item))
     return None
 
 
-def urlencoded_problem(data: bytes, where: str) -> Problem | None:
-    """Why a query string or a form body is refused, or None; a NUL names its field."""
+def urlencoded_problem(data: bytes, where: str, *, nul: bool) -> Problem | None:
+    """Why a query string or a form body is refused, or None. `nul`: refuse a NUL too (naming its field)."""
     try:
         pairs = parse_qsl(data.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
         return Problem(MSG_UTF8.format(where=where))
-    for key, value in pairs:
+    for key, value in pairs if nul else ():
         if "\x00" in key or "\x00" in value:
             return Problem(MSG_NUL.format(where=where), key.replace("\x00", "") or None)
     return None
@@ -143,8 +139,6 @@ def multipart_problem(body: bytes, boundary: bytes) -> Problem | None:
         if not separator or b"filename=" in head.lower():
             continue
         content = content.removesuffix(b"\r\n")
-        if b"\x00" in content or b"\x00" in head:
-            return Problem(MSG_NUL.format(where="ett formulärfält"))
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
@@ -175,7 +169,7 @@ def body_problem(body: bytes, media_type: str, boundary: bytes) -> Problem | Non
     if not body:
         return None
     if media_type == "application/x-www-form-urlencoded":
-        return urlencoded_problem(body, "formuläret")
+        return urlencoded_problem(body, "formuläret", nul=False)
     if media_type == "multipart/form-data":
         return multipart_problem(body, boundary)
     is_json = media_type == "application/json" or media_type.endswith("+json")
@@ -194,7 +188,7 @@ class InputGuardMiddleware(ASGIMiddleware):
         if "\x00" in scope.get("path", "") or b"%00" in bytes(scope.get("raw_path") or b""):
             raise BadInput(detail=MSG_NUL.format(where="adressen"))
         query = bytes(scope.get("query_string") or b"")
-        if query and (problem := urlencoded_problem(query, "adressens frågedel")):
+        if query and (problem := urlencoded_problem(query, "adressens frågedel", nul=True)):
             raise BadInput.of(problem)
         if scope.get("method", "GET") in ("GET", "HEAD", "OPTIONS"):
             await next_app(scope, receive, send)
