@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import msgspec
-from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError  # type: ignore[import-untyped]
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
