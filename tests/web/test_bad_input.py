@@ -5,8 +5,13 @@ engines."""
 import logging
 from datetime import date
 
+import msgspec
 import pytest
+from asyncpg.exceptions import CharacterNotInRepertoireError
+from litestar import Litestar, get
+from litestar.testing import AsyncTestClient
 
+from coursesite.web.errors import EXCEPTION_HANDLERS
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
 from tests.support import enrol, open_every_lesson, post_form
 
@@ -182,3 +187,25 @@ async def test_a_payment_above_the_32_bit_range_is_stored(client, db, errors_log
     [invoice] = (await client.get("/api/v1/finance/invoices")).json()
     assert invoice["paid_ore"] == 2_147_483_648
     assert not [r for r in errors_logged.records if r.exc_info]
+
+
+# -- the nets under the checks: what still reaches web/errors.py is a 400 without a traceback
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        lambda: CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
+        lambda: UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+        lambda: msgspec.DecodeError("Input data was truncated"),
+    ],
+)
+async def test_a_decoder_or_nul_error_from_anywhere_is_a_400_without_a_traceback(error, errors_logged):
+    @get("/api/v1/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise error()
+
+    app = Litestar(route_handlers=[boom], exception_handlers=EXCEPTION_HANDLERS, logging_config=None)
+    async with AsyncTestClient(app=app) as bare:
+        response = await bare.get("/api/v1/boom")
+    assert_json_400(response, errors_logged)
