@@ -64,6 +64,12 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.hardening import (
+    InputGuardMiddleware,
+    OriginCheckMiddleware,
+    SessionCsrfMiddleware,
+    hardening_headers,
+)
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -187,7 +193,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
+            InputGuardMiddleware(MAX_REQUEST_BODY_BYTES),  # before anything reads the request (web/hardening.py)
             SessionMiddleware(services.accounts),
+            OriginCheckMiddleware(settings.base_url),
+            SessionCsrfMiddleware(settings.secret_key, secure=settings.secure_cookies),
             PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
@@ -201,7 +210,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
         on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
         openapi_config=OpenAPIConfig(

@@ -19,7 +19,7 @@ from coursesite.billing.ledger import LedgerService, PaymentView
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.core.text import TextRefused, TextRule, clean_text
+from coursesite.core.text import MSG_CONTROL, TextRefused, TextRule, clean_text, has_forbidden_characters
 from coursesite.db.billing import BgMaxImport, Invoice, Payment
 from coursesite.db.engine import write_transaction
 
@@ -61,6 +61,9 @@ class PaymentService:
             errors["date"] = "Betalningsdagen kan inte ligga i framtiden."
         if bool(ocr) == bool(invoice_number):
             errors["ocr"] = "Ange antingen OCR-nummer eller fakturanummer."
+        for field, reference in (("ocr", ocr), ("invoice_number", invoice_number)):
+            if reference and has_forbidden_characters(reference):  # never a reference; PostgreSQL refuses a NUL
+                errors[field] = MSG_CONTROL
         if errors:
             raise Invalid("Kontrollera betalningen.", field_errors=errors)
         if ocr is not None:
