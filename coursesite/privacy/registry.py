@@ -350,6 +350,7 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("answer", "graded_by", A, SERVICE, KEEP, "Vilken lärare som bedömde svaret", provided=False),
     _p("answer", "graded_at", A, SERVICE, KEEP, "När en lärare bedömde svaret", provided=False),
     _p("answer", "rubric_scores", A, SERVICE, KEEP, "Poäng per bedömningskriterium", provided=False),
+    _p("answer", "idempotency_key", A, SERVICE, KEEP, "Nyckeln som gör att ett dubbelklick inte räknas som två svar"),
     _p("answer_flag", "answer", A, SERVICE, KEEP, "Vilket svar deltagaren bad om omprövning av"),
     _p("answer_flag", "reason", A, SERVICE, KEEP, "Deltagarens motivering till omprövningen"),
     _p("answer_flag", "created_at", A, SERVICE, KEEP, "När omprövningen begärdes", provided=False),
