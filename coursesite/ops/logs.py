@@ -14,14 +14,18 @@ import json
 import logging
 import os
 import traceback
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from coursesite.privacy.logscrub import scrub, scrub_exception_message
+from coursesite.privacy.logscrub import scrub, scrub_values
 
 # The fields a request line adds to the record (logging's `extra=`): written as they are, never personal.
 REQUEST_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "worker")
 REQUEST_LOGGER = "coursesite.request"
+OWN_LOGGER = "coursesite"  # its children are ours
+# The request being served (ops/requests.py sets it): every line logged while serving it carries its id.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 # Chatty libraries: WeasyPrint writes ~150 INFO lines per PDF, fontTools as many on subsetting.
 QUIET_LOGGERS = ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib")
 
@@ -43,7 +47,7 @@ def _exception_text(exc_info: Any) -> str:
         if index:
             lines.append("\nThe above exception led to the following exception:\n\n")
         lines.extend(traceback.format_tb(exc.__traceback__))
-        message = scrub_exception_message(str(exc))
+        message = scrub_values(str(exc))
         name = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
         lines.append(f"{name}: {message}" if message else name)
     return scrub("Traceback (most recent call last):\n" + "".join(lines))
@@ -61,11 +65,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": scrub(message),
+            # Our own messages quote nothing personal (tests/web/test_logs.py); a library's may quote its input.
+            "message": scrub(message) if record.name.split(".")[0] == OWN_LOGGER else scrub_values(message),
         }
         for name in REQUEST_FIELDS:
             if name in record.__dict__:
                 entry[name] = record.__dict__[name]
+        if "request_id" not in entry and (request_id := current_request_id.get()) is not None:
+            entry["request_id"] = request_id
         entry.setdefault("worker", record.process or os.getpid())
         if record.exc_info and record.exc_info[1] is not None:
             entry["exception"] = _exception_text(record.exc_info)

@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from coursesite.ops import metrics
-from coursesite.ops.logs import REQUEST_LOGGER
+from coursesite.ops.logs import REQUEST_LOGGER, current_request_id
 
 REQUEST_ID_HEADER = b"x-request-id"
 # Believed from a proxy only in this shape (a UUID, nginx's $request_id): anything else could carry personal data.
@@ -61,9 +61,11 @@ class RequestObserver:
                 message = {**message, "headers": [*headers, (REQUEST_ID_HEADER, request_id.encode("ascii"))]}
             await send(message)
 
+        token = current_request_id.set(request_id)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            current_request_id.reset(token)
             seconds = time.perf_counter() - started
             method = str(scope.get("method", ""))[:16]
             route = scope.get("path_template") if scope.get("route_handler") is not None else None

@@ -2,8 +2,8 @@
 Pure (the standard library and privacy/pii.py, the one personnummer detector).
 
 The log formatter (ops/logs.py) runs every message and every traceback through :func:`scrub`; an exception's own
-message is treated by :func:`scrub_exception_message`, since it often quotes the input that caused it
-(``invalid literal for int() with base 10: 'anna@example.se'``). Names cannot be told from other words: the code never
+message, and the message of a library's logger, by :func:`scrub_values`, since they often quote the input
+(``invalid literal for int() with base 10: 'anna@example.se'``, a query's parameters at DEBUG). Names cannot be told from other words: the code never
 logs them (tests/web/test_logs.py proves it for a full scenario); this is the net under that rule.
 """
 
@@ -89,6 +89,7 @@ def scrub(text: str) -> str:
     return _TOKEN_RE.sub(_token, text)
 
 
-def scrub_exception_message(text: str) -> str:
-    """An exception's message: its quoted values replaced (they are usually the input), then :func:`scrub`."""
+def scrub_values(text: str) -> str:
+    """An exception's message, or a library's: its quoted values replaced (they are usually the input, or a query's
+    parameters), then :func:`scrub`."""
     return scrub(_QUOTED_RE.sub(QUOTED, text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coursesite.privacy.logscrub import EMAIL, IP, PERSONAL_NUMBER, QUOTED, SECRET, scrub, scrub_exception_message
+from coursesite.privacy.logscrub import EMAIL, IP, PERSONAL_NUMBER, QUOTED, SECRET, scrub, scrub_values
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_scrub_is_idempotent_and_bounded():
 
 def test_an_exception_message_loses_its_quoted_values():
     message = str(ValueError("invalid literal for int() with base 10: 'Zelmira Quistgaard'"))
-    scrubbed = scrub_exception_message(message)
+    scrubbed = scrub_values(message)
     assert "Zelmira" not in scrubbed
     assert scrubbed == f"invalid literal for int() with base 10: {QUOTED}"
-    assert scrub_exception_message(str(KeyError("Quistgaard"))) == QUOTED
+    assert scrub_values(str(KeyError("Quistgaard"))) == QUOTED
