@@ -17,6 +17,7 @@ gets a 404, as for a page that does not exist: the route does not announce itsel
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import time
@@ -66,11 +67,16 @@ PAGEVIEW_BUFFER = Gauge(
 PAGEVIEW_DROPPED = Gauge(
     "coursesite_pageview_dropped_rows", "Page views dropped since start (buffer full)", multiprocess_mode="livesum"
 )
-POOL_SIZE = Gauge(
-    "coursesite_db_pool_connections", "Open connections in the PostgreSQL pool", multiprocess_mode="livesum"
-)
-POOL_IDLE = Gauge("coursesite_db_pool_idle_connections", "Idle connections in the pool", multiprocess_mode="livesum")
-POOL_MAX = Gauge("coursesite_db_pool_max_connections", "The pool's maximum size", multiprocess_mode="livesum")
+
+
+@functools.cache
+def _pool_gauges() -> tuple[Gauge, Gauge, Gauge]:
+    """Made on the first scrape or request that finds a pool: an SQLite site has no pool series at all."""
+    return (
+        Gauge("coursesite_db_pool_connections", "Open connections in the PostgreSQL pool", multiprocess_mode="livesum"),
+        Gauge("coursesite_db_pool_idle_connections", "Idle connections in the pool", multiprocess_mode="livesum"),
+        Gauge("coursesite_db_pool_max_connections", "The pool's maximum size", multiprocess_mode="livesum"),
+    )
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -133,9 +139,10 @@ class MetricsSource:
         PAGEVIEW_DROPPED.set(self.pageviews.dropped)
         pool = getattr(self.engine, "pool", None)  # PostgresEngine: an asyncpg pool once started; SQLite: none
         if pool is not None and hasattr(pool, "get_size"):
-            POOL_SIZE.set(pool.get_size())
-            POOL_IDLE.set(pool.get_idle_size())
-            POOL_MAX.set(pool.get_max_size())
+            size, idle, most = _pool_gauges()
+            size.set(pool.get_size())
+            idle.set(pool.get_idle_size())
+            most.set(pool.get_max_size())
 
     async def outbox(self) -> dict[str, int]:
         now = time.monotonic()

@@ -12,7 +12,7 @@ from coursesite.ops.logs import REQUEST_LOGGER, JsonFormatter
 from coursesite.ops.requests import UNMATCHED
 from coursesite.web.middleware import SESSION_COOKIE
 from tests.conftest import PASSWORD, PUBLIC_URL, api_post, csrf_token
-from tests.support import PRIVATE, correct_response, deliver, links, open_every_lesson
+from tests.support import PRIVATE, correct_response, deliver, from_address, links, open_every_lesson
 
 CLIENT_IP = "198.51.100.23"
 PERSON = {
@@ -53,23 +53,6 @@ def everything_logged():
         for logger, level in saved:
             logger.setLevel(level)
             logger.removeHandler(handler)
-
-
-@contextmanager
-def from_address(app, address: str):
-    """Requests arrive from `address` (the test client's peer is the word "testclient")."""
-    inner = app.asgi_handler
-
-    async def with_peer(scope, receive, send):
-        if scope["type"] == "http":
-            scope["client"] = (address, 50123)
-        await inner(scope, receive, send)
-
-    app.asgi_handler = with_peer
-    try:
-        yield
-    finally:
-        app.asgi_handler = inner
 
 
 def request_lines(lines: list[str]) -> list[dict]:
