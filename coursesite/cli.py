@@ -107,14 +107,19 @@ def serve() -> None:
 def _metrics_across_workers(workers: int) -> None:
     """Several workers share /metrics through prometheus-client's multiprocess mode: a directory of this run's values,
     emptied at start. PROMETHEUS_MULTIPROC_DIR set by the operator is used as it is (and emptied); otherwise one under
-    the temporary directory. Set before any worker imports prometheus_client."""
+    the temporary directory, removed when the server stops. Set before any worker imports prometheus_client."""
+    import atexit
+    import shutil
     import tempfile
 
     from coursesite.ops.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
 
     if workers <= 1 and not os.environ.get(MULTIPROC_ENV):
         return
-    path = os.environ.get(MULTIPROC_ENV) or os.path.join(tempfile.gettempdir(), f"coursesite-metrics-{os.getpid()}")
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="coursesite-metrics-")
+        atexit.register(shutil.rmtree, path, True)
     prepare_multiprocess_dir(path)
     os.environ[MULTIPROC_ENV] = path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -68,6 +69,9 @@ async def test_the_counters_move_after_requests(app, client, course):
     assert ("coursesite_mail_pending_messages", frozenset()) in after
     assert ("coursesite_mail_failed_messages", frozenset()) in after
     assert ("coursesite_pageview_buffer_rows", frozenset()) in after
+    if os.environ.get("COURSESITE_TEST_ENGINE") == "postgres":  # the asyncpg pool; SQLite has none
+        assert after[("coursesite_db_pool_max_connections", frozenset())] >= 1
+        assert after[("coursesite_db_pool_connections", frozenset())] >= 1
 
 
 async def test_only_the_allowed_addresses_read_it(app, client):
