@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from coursesite.ops.logs import litestar_logging_config
 from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
 from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
+from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
@@ -64,6 +66,12 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.hardening import (
+    InputGuardMiddleware,
+    OriginCheckMiddleware,
+    SessionCsrfMiddleware,
+    hardening_headers,
+)
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -88,6 +96,8 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
+    # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
+    environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
     # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
     slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
     pdf = PdfRenderer(environment, slots=slots)
@@ -187,7 +197,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
+            InputGuardMiddleware(MAX_REQUEST_BODY_BYTES),  # before anything reads the request (web/hardening.py)
             SessionMiddleware(services.accounts),
+            OriginCheckMiddleware(settings.base_url),
+            SessionCsrfMiddleware(settings.secret_key, secure=settings.secure_cookies),
             PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
@@ -201,7 +214,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
         on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
         openapi_config=OpenAPIConfig(

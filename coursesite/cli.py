@@ -56,6 +56,20 @@ def check_migrations() -> None:
     click.echo("Migrations match the tables.")
 
 
+@main.command("privacy-clauses")
+@click.option("--write", is_flag=True, help="Write docs/privacy-clauses.md instead of printing the table.")
+def privacy_clauses(write: bool) -> None:
+    """The clause trace of the company's privacy text (coursesite/privacy/clauses.toml) as a table for a reviewer."""
+    from coursesite.privacy import clauses
+
+    text = clauses.render_markdown(clauses.load())
+    if write:
+        clauses.DOC_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {clauses.DOC_PATH.name}.")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("check-content")
 def check_content() -> None:
     """Load and validate the course in lessons/."""
@@ -335,7 +349,8 @@ def retention_run() -> None:
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
-    engine, outbox, _ = _mail(settings)  # the inactivity warnings go through the outbox
+    engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
+    pdf.close()  # nothing here renders a PDF
     report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=settings.secret_key or None))
     for line in report.lines():
         click.echo(line)

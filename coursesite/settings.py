@@ -270,6 +270,9 @@ class Settings:
     pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
     metrics_allow: tuple[str, ...] = DEFAULT_METRICS_ALLOW
     metrics_token: str = field(default="", repr=False)
+    # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
+    # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
+    privacy_email: str = ""
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -354,6 +357,7 @@ class Settings:
             ),
             metrics_allow=_metrics_allow(env),
             metrics_token=env.get("COURSESITE_METRICS_TOKEN", ""),
+            privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -395,6 +399,11 @@ class Settings:
 
     def _validate_mail(self) -> None:
         _ = self.smtp  # each names its variable when wrong
+        if self.privacy_email and (len(self.privacy_email) > 254 or not _ADDRESS.fullmatch(self.privacy_email)):
+            raise ConfigError(
+                f"COURSESITE_PRIVACY_EMAIL: expected one e-mail address, e.g. dataskydd@balansekonomi.se, got "
+                f"{self.privacy_email[:60]!r}"
+            )
         parse_mail_from(self.mail_from)
         if self.public_url:
             parse_public_url(self.public_url)

@@ -7,12 +7,13 @@ import html
 import json
 import re
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from coursesite.accounts.limits import RESET_PER_RECIPIENT, RateLimiter
 from coursesite.accounts.validation import normalise_mobile
+from coursesite.billing import bgmax
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.issuing import InvoicingService
 from coursesite.certificates.codes import new_certificate_code, short_name
@@ -223,6 +224,30 @@ async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> d
     response = await api_post(client, "/api/v1/enrollments", body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
+    """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
+    day = day or date.today() - timedelta(days=1)
+    deposit = bgmax.Deposit(
+        payee_bankgiro="5050-1055",
+        date=day,
+        serial=1,
+        payments=tuple(
+            bgmax.Payment(
+                amount_ore=amount,
+                reference=reference,
+                reference_code=bgmax.ReferenceCode.OCR if reference.isdigit() else bgmax.ReferenceCode.ONE,
+                bgc_serial=index + 1,
+                payer=bgmax.Payer(name=name),
+            )
+            for index, (amount, reference, name) in enumerate(payments)
+        ),
+        payee_account="123456789",
+    )
+    return bgmax.write_bgmax(
+        bgmax.BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,))
+    )
 
 
 async def post_form(client, path, data, page="/ekonomi", files=None):
