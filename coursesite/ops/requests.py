@@ -22,6 +22,9 @@ REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_PATTERN = re.compile(r"[0-9A-Fa-f-]{16,64}")
 REQUEST_ID_SCOPE_KEY = "request_id"
 UNMATCHED = "(ingen route)"
+# A label per method a client can invent would let it grow the metrics without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
 
 logger = logging.getLogger(REQUEST_LOGGER)
 
@@ -67,7 +70,7 @@ class RequestObserver:
         finally:
             current_request_id.reset(token)
             seconds = time.perf_counter() - started
-            method = str(scope.get("method", ""))[:16]
+            method = scope.get("method") if scope.get("method") in METHODS else OTHER_METHOD
             route = scope.get("path_template") if scope.get("route_handler") is not None else None
             route = route if isinstance(route, str) else UNMATCHED
             metrics.observe_request(method, route, status, seconds)

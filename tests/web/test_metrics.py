@@ -40,6 +40,7 @@ async def test_the_counters_move_after_requests(app, client, course):
     for _ in range(3):
         assert (await client.get("/")).status_code == 200
     assert (await client.get("/finns-inte/123")).status_code == 404
+    assert (await client.request("BREW", "/")).status_code in (404, 405)
     account = await register(client, email="mio@example.se")
     await open_every_lesson(account["id"], course)
     question = course.acts[0].lessons[0].questions[0]
@@ -62,6 +63,12 @@ async def test_the_counters_move_after_requests(app, client, course):
     assert value(after, graded, question_type=question.type.value, status="graded") == (
         value(before, graded, question_type=question.type.value, status="graded") + 1
     )
+    assert (
+        value(after, requests, method="OTHER", route="(ingen route)", status="405")
+        + value(after, requests, method="OTHER", route="(ingen route)", status="404")
+        >= 1
+    )  # an invented method is no label of its own
+    assert not any(dict(labels).get("method") == "BREW" for (_, labels) in after)
     # the routes are templates: no raw path, no id
     routes = {dict(labels).get("route") for (name, labels) in after if name == requests}
     assert "/finns-inte/123" not in routes
