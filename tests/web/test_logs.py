@@ -150,3 +150,10 @@ async def test_a_request_id_is_taken_only_in_a_strict_shape(client):
     ids = [entry["request_id"] for entry in request_lines(captured.lines)]
     assert ids == [given, replaced.headers["x-request-id"]]
     assert "anna@example.se" not in "\n".join(captured.lines)
+
+
+async def test_the_site_keeps_weasyprint_quiet(app):
+    """About 150 INFO lines per PDF otherwise; the PDF workers do the same (coursesite/pdf.py: _warm_up)."""
+    for name in ("weasyprint", "fontTools"):
+        assert not logging.getLogger(name).isEnabledFor(logging.INFO)
+    assert logging.getLogger(REQUEST_LOGGER).isEnabledFor(logging.INFO)
