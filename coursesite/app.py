@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -39,6 +38,9 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
+from coursesite.ops.logs import litestar_logging_config
+from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
+from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
 from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
@@ -182,9 +184,11 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
 
-    return Litestar(
+    metrics = metrics_source(settings, services.outbox.counts, services.pageviews, engine)
+    app = Litestar(
         route_handlers=[
             *ROUTES,
+            *metrics_route(metrics),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
@@ -212,7 +216,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -222,7 +226,9 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
-        # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
-        logging_config=LoggingConfig(log_exceptions="debug"),
+        logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)
         debug=settings.debug,
     )
+    # Around everything, routing included: a request id, one log line and the request metrics per request.
+    app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
+    return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -785,3 +786,23 @@ async def confirm_consents(engine: Any, email: str) -> int:
     tokens = await confirmation_tokens(email)
     assert tokens, f"no confirmation mail was queued to {email}"
     return await consent_service(engine).confirm(tokens[-1])
+
+
+# --- requests from a given address ---
+
+
+@contextmanager
+def from_address(app, address: str):
+    """Requests arrive from `address` (the test client's peer is the word "testclient")."""
+    inner = app.asgi_handler
+
+    async def with_peer(scope, receive, send):
+        if scope["type"] == "http":
+            scope["client"] = (address, 50123)
+        await inner(scope, receive, send)
+
+    app.asgi_handler = with_peer
+    try:
+        yield
+    finally:
+        app.asgi_handler = inner
