@@ -61,6 +61,7 @@ from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUB
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
+from coursesite.web.openapi import ApiDocumentation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
@@ -181,7 +182,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
@@ -193,7 +194,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             path="/schema",
             components=[SUBSIDIARY_SECURITY],
             render_plugins=[JsonRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
+            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public], include_in_schema=False),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
         # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
