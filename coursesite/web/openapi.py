@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+from litestar import Response
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins import ReceiveRoutePlugin
@@ -38,6 +39,17 @@ DESCRIPTIONS = {
     413: "Begäran är för stor.",
     429: "För många försök: vänta så många sekunder som `Retry-After` säger.",
 }
+
+
+NO_BODY = "Klart (inget innehåll)."
+
+
+def _returns_nothing(handler: HTTPRouteHandler) -> bool:
+    """`-> None` or `-> Response[None]`: Litestar would declare a JSON `null`; the answer has no body at all."""
+    returned = handler.parsed_fn_signature.return_type
+    if returned.is_none_type:
+        return True
+    return returned.is_subclass_of(Response) and bool(returned.inner_types) and returned.inner_types[0].is_none_type
 
 
 class ErrorOut(msgspec.Struct, omit_defaults=True):
@@ -109,7 +121,7 @@ class ApiDocumentation(ReceiveRoutePlugin):
                 continue
             # The handler's own declarations (a body it describes itself) win over the generic ones.
             declared = error_responses(refusals(route.path, handler))
-            if handler.status_code == 204:  # no content, whatever the return annotation says (e.g. Response[None])
-                declared[204] = ResponseSpec(data_container=None, description="Klart (inget innehåll).")
+            if handler.status_code == 204 or _returns_nothing(handler):  # no body, whatever the annotation says
+                declared[handler.status_code] = ResponseSpec(data_container=None, description=NO_BODY)
             # The handler's own declarations (a body it describes itself) win over the generic ones.
             handler.responses = declared | dict(handler.responses or {})

@@ -36,6 +36,7 @@ from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
 from coursesite.web.forms import read_form
 from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie
+from coursesite.web.openapi import ERRORS_OPT
 
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 Kind = Annotated[str, PathParameter(max_length=30, pattern=r"^[a-z_]{1,30}$")]
@@ -484,7 +485,7 @@ class ProfileOut(msgspec.Struct):
     pending_email: str | None = None  # a new login address waiting for its confirmation link
 
 
-@patch("/api/v1/me/profile", tags=["privacy"])
+@patch("/api/v1/me/profile", tags=["privacy"], opt={ERRORS_OPT: (429,)})  # a new address is mailed
 async def api_my_profile(
     request: Request,
     rights: NamedDependency[RightsService],
