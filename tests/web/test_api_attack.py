@@ -21,25 +21,40 @@ from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import CHECKS, load_all_checks  # noqa: E402
 from schemathesis.generation import GenerationMode  # noqa: E402
 
-from coursesite.web.middleware import SESSION_COOKIE  # noqa: E402
-from tests.conftest import csrf_token, login_as_staff, register  # noqa: E402
+from tests.route_access import ROLES, credentials, run_order  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
-ROLES = ["anonymous", "participant", "instructor", "finance", "customer_service", "admin", "subsidiary"]
-# Operations that end or replace the session the run uses: they go last, so the rest run logged in.
-SESSION_ENDING = {
-    ("POST", "/api/v1/auth/logout"),
-    ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/register"),
-    ("POST", "/api/v1/me/sessions/revoke"),
-    ("POST", "/api/v1/me/password"),
-    ("POST", "/api/v1/me/erasure-request"),
-}
 # 500s of the kinds branch `hardinput` closes (a middleware turning NUL bytes, invalid UTF-8, deep JSON and huge
-# integers into 400s; BIGINT amounts). Each entry: (method, path, what). The lead empties this list after merging
-# that branch; until then a server error on one of these operations is tolerated only when the request carries such
-# input (see _known_hard_input).
-KNOWN_HARD_INPUT_500S: list[tuple[str, str, str]] = []
+# integers into 400s; BIGINT amounts). Each entry is (method, route path); on those operations a 500 is let pass only
+# when the request carried such input (_hard_input), and is printed. THE LEAD EMPTIES THIS LIST after merging
+# `hardinput`: from then on every 500 fails the run.
+KNOWN_HARD_INPUT_500S: set[tuple[str, str]] = set()
+HUGE_INTEGER = 2**31 - 1  # beyond a 32-bit column
+
+
+def _hard_input(value: Any) -> bool:
+    """A NUL character or an integer beyond 32 bits anywhere in the value (query, path, body)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > HUGE_INTEGER
+    if isinstance(value, dict):
+        return any(_hard_input(k) or _hard_input(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_hard_input(item) for item in value)
+    return False
+
+
+def _tolerated(case, response) -> bool:
+    key = (case.operation.method.upper(), case.operation.path)
+    carried = [case.path_parameters, case.query, case.body if not isinstance(case.body, bytes) else None]
+    if response.status_code == 500 and key in KNOWN_HARD_INPUT_500S and _hard_input(carried):
+        print(f"known hard-input 500 (branch hardinput): {key}")
+        return True
+    return False
+
 
 # Every check on, as the CLI's `--checks all`. One setting: schema-valid data may still be refused with a 400, because
 # the rules behind the Swedish per-field messages (a real address, a strong password, no personnummer in free text, a
@@ -54,32 +69,13 @@ CONFIG = schemathesis.Config.from_dict(
         },
     }
 )
-# Checks that need a second request the run cannot make meaningfully here, or a stateful run: none are left out.
+# All of its checks (14 in 4.32.5; the ones that need a stateful run see no earlier calls and pass).
 load_all_checks()
 ALL_CHECKS = [check for check in CHECKS.get_all() if callable(check) and not isinstance(check, type)]
 
 
-async def _credentials(role: str, client) -> dict[str, str]:
-    """The headers of a client in `role`: its session cookie and CSRF token (or a subsidiary's bearer token)."""
-    if role == "anonymous":
-        token = await csrf_token(client)
-        return {"Cookie": f"csrftoken={client.cookies['csrftoken']}", "x-csrftoken": token}
-    if role == "subsidiary":
-        from coursesite.subsidiaries import service as subsidiaries
-
-        _, bearer = await subsidiaries.add_subsidiary("Kursplattformen AB", "course_site")
-        return {"Authorization": f"Bearer {bearer}"}
-    if role == "participant":
-        await register(client)
-    else:
-        await login_as_staff(client, role)
-    token = await csrf_token(client)
-    cookie = f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}; csrftoken={client.cookies['csrftoken']}"
-    return {"Cookie": cookie, "x-csrftoken": token}
-
-
-def _order(operation) -> tuple[bool, str, str]:
-    return ((operation.method.upper(), operation.path) in SESSION_ENDING, operation.path, operation.method)
+def _order(operation) -> tuple[int, str, str]:
+    return run_order(operation.method, operation.path)
 
 
 def _explain(error: BaseException) -> str:
@@ -108,7 +104,11 @@ def _attack(app: Any, headers: dict[str, str]) -> list[str]:
                 phases=[Phase.explicit, Phase.generate],
             )
             def run(case) -> None:
-                case.call_and_validate(headers=headers, checks=ALL_CHECKS)
+                response = case.call(headers=headers)
+                if not _tolerated(case, response):
+                    case.validate_response(
+                        response, checks=ALL_CHECKS, headers=headers, transport_kwargs={"headers": dict(headers)}
+                    )
 
             try:
                 run()
@@ -121,6 +121,6 @@ def _attack(app: Any, headers: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_schemathesis_finds_nothing(role, app, client, db):
-    headers = await _credentials(role, client)
+    headers = await credentials(role, client)
     failures = await asyncio.to_thread(_attack, app, headers)
     assert failures == [], "\n\n".join(failures)
