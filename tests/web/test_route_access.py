@@ -82,3 +82,72 @@ async def test_a_missing_csrf_token_is_refused_in_its_own_words(client, particip
     response = await client.post("/api/v1/answers", json={"question_id": "x", "response": 1})
     assert response.status_code == 403
     assert response.json()["detail"] == CSRF_REFUSED
+
+
+async def test_participant_b_reaches_nothing_of_participant_a_by_id(app, client, course, db):
+    """A's answer, invoice, access export and certificate, asked for by B with A's ids: each a 404 (the same as
+    something missing), never A's data; and B's own lists stay empty."""
+    from litestar.testing import AsyncTestClient
+
+    from coursesite.certificates.codes import new_certificate_code
+    from coursesite.core import clock
+    from coursesite.db.billing import Certificate
+    from tests.conftest import PASSWORD, api_post, login_as_staff
+    from tests.support import IDENTITY_CHECKED, enrol, new_case, participant_answers, wrong_response
+
+    question = course.acts[0].lessons[0].questions[0]
+    lesson = course.acts[0].lessons[0]
+    answer_id = await participant_answers(
+        client, course, "anna@example.se", "Anna", question.id, wrong_response(question)
+    )
+    anna = (await client.get("/api/v1/me")).json()
+    await Certificate.insert(
+        Certificate(
+            account=anna["id"],
+            code=new_certificate_code(),
+            completed_on=clock.now().date(),
+            holder_short_name="Anna A.",
+            issued_at=clock.now(),
+        )
+    )
+    assert (await client.get("/api/v1/me/certificate.pdf")).status_code == 200  # A's own works
+    invoice = (await enrol(client, "karin@example.se", first_name="Karin"))["invoice_number"]
+    karin = (await client.get("/api/v1/me")).json()
+    assert (await client.get(f"/api/v1/me/invoices/{invoice}.pdf")).status_code == 200  # A's own works
+    await login_as_staff(client, "customer_service")
+    case = await new_case(client, {"kind": "access", "subject": "Registerutdrag", "account_id": karin["id"]})
+    confirmed = await api_post(
+        client,
+        f"/api/v1/support/requests/{case}/confirm-identity",
+        {"method": "id_document_at_office", "note": IDENTITY_CHECKED},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert (await api_post(client, f"/api/v1/support/requests/{case}/complete", {"note": "Klart."})).status_code == 200
+    client.cookies.clear()
+    assert (
+        await api_post(client, "/api/v1/auth/login", {"email": "karin@example.se", "password": PASSWORD})
+    ).is_success
+    assert (await client.get(f"/api/v1/me/exports/{case}")).status_code == 200  # A's own works
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as bo:
+        from tests.conftest import register
+
+        await register(bo, "bo@example.se", "Bo", "Berg")
+        token = {"x-csrftoken": bo.cookies["csrftoken"]}
+        refused = {
+            "flag A's answer": await bo.post(f"/api/v1/answers/{answer_id}/flag", json={"reason": "x"}, headers=token),
+            "flag A's answer (page)": await bo.post(
+                f"/lektion/{lesson.slug}/svar/{answer_id}/omprova", data={"reason": "x"}, headers=token
+            ),
+            "A's invoice": await bo.get(f"/api/v1/me/invoices/{invoice}.pdf"),
+            "A's invoice (page)": await bo.get(f"/mina-fakturor/{invoice}.pdf"),
+            "A's export": await bo.get(f"/api/v1/me/exports/{case}"),
+            "A's export as PDF": await bo.get(f"/api/v1/me/exports/{case}?format=pdf"),
+        }
+        assert {what: r.status_code for what, r in refused.items()} == {what: 404 for what in refused}
+        # only A has a certificate: B's is refused (not completed), never A's
+        assert (await bo.get("/api/v1/me/certificate.pdf")).status_code == 403
+        assert (await bo.get("/api/v1/me/answers")).json() == []
+        assert (await bo.get("/api/v1/me/invoices")).json() == []
+        assert (await bo.get("/api/v1/me/exports")).json() == []
+        assert "karin" not in (await bo.get("/api/v1/me/data")).text.lower()
