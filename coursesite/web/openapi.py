@@ -5,8 +5,9 @@ route table as the app registers it: only the API is in it, and every refusal an
   /personal and /kundtjanst are for a browser (HTML, redirects, files) and are left out of the document.
 - 401 where a guard needs a login or a bearer token; 403 where a guard needs a role, where the CSRF check applies
   (every unsafe method on a cookie route) and where a logged-in route's service refuses (web/errors.py: Forbidden);
-  404 where the path names something; 409 on every write (the state can have moved on); 413 on a body; 429 where a
-  handler says a rate limit applies (`opt={"errors": (429,)}`; likewise any other status a service can raise).
+  404 where the path names something; 409 and 413 on every write (the state can have moved on; a body can be too
+  large); 400 where there is input; 429 where a handler says a rate limit applies (`opt={ERRORS_OPT: (429,)}`;
+  likewise any other status a service can raise there).
 Every error body is web/errors.py's: `{"status_code", "detail", "errors"?}`.
 """
 
@@ -119,7 +120,6 @@ class ApiDocumentation(ReceiveRoutePlugin):
                 handler.include_in_schema = False
                 handler._resolved_include_in_schema = False  # Litestar resolved it when it built the route
                 continue
-            # The handler's own declarations (a body it describes itself) win over the generic ones.
             declared = error_responses(refusals(route.path, handler))
             if handler.status_code == 204 or _returns_nothing(handler):  # no body, whatever the annotation says
                 declared[handler.status_code] = ResponseSpec(data_container=None, description=NO_BODY)
