@@ -104,6 +104,7 @@ async def test_what_schemathesis_found_undocumented_is_declared(document):
     assert "404" in paths["/api/v1/answers"]["post"]["responses"]  # an unknown question
     resend = paths["/api/v1/me/verify-email/resend"]["post"]["responses"]
     assert not resend["202"].get("content") and not resend["204"].get("content")  # already confirmed: nothing sent
-    for path in ("/api/v1/forms/contact", "/api/v1/auth/password-reset", "/api/v1/me/profile"):
+    assert "404" in paths["/api/v1/finance/payments"]["post"]["responses"]  # no invoice with that number or OCR
+    for path in ("/api/v1/forms/contact", "/api/v1/auth/password-reset", "/api/v1/me/profile", "/api/v1/me/password"):
         method = "patch" if path.endswith("profile") else "post"
         assert "429" in paths[path][method]["responses"], path

@@ -598,7 +598,7 @@ class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
     new_password: Annotated[str, msgspec.Meta(max_length=PASSWORD_MAX)]
 
 
-@post("/api/v1/me/password", status_code=204, tags=["me"])
+@post("/api/v1/me/password", status_code=204, tags=["me"], opt={ERRORS_OPT: (429,)})  # wrong current ones count
 async def api_my_password(
     request: Request, accounts: NamedDependency[AccountService], data: JSONBody[PasswordBody]
 ) -> None:
