@@ -8,9 +8,9 @@ LOCK := requirements.lock
 # The stamp names both files' hash, so a change to either rebuilds the venv from scratch.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 SECRET_FILE := var/secret_key
-# Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests.
+# Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests; qpdf checks the PDFs' structure.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium qpdf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup lock run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing clean debs-run debs-test

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import INVOICE_PDF, BillingMail, InvoicePdfSource
 from coursesite.billing.payments import PaymentService
+from coursesite.billing.reminders import REMINDER_ROUND, ReminderService
 from coursesite.certificates.service import CertificateService
 from coursesite.core.client_address import TrustedProxies
 from coursesite.course.catalog import CourseCatalog
@@ -36,7 +39,8 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
-from coursesite.pdf import PdfRenderer
+from coursesite.pdf import PdfRenderer, RenderSlots
+from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
@@ -60,6 +64,12 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.hardening import (
+    InputGuardMiddleware,
+    OriginCheckMiddleware,
+    SessionCsrfMiddleware,
+    hardening_headers,
+)
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
 from coursesite.web.openapi import ApiDocumentation
 
@@ -85,13 +95,25 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
-    pdf = PdfRenderer(environment)  # a process pool, started on the first PDF: WeasyPrint never blocks the loop
+    # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
+    environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
+    # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
+    slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
+    pdf = PdfRenderer(environment, slots=slots)
 
     audit_log = AuditLog()
-    outbox, mail_sender = build_mail(settings, engine, environment, audit=audit_log)  # rendered with the same one
     ledger = LedgerService(audit_log)
-    invoicing = InvoicingService(engine, billing_config, ledger)
-    answers = AnswerService(engine, catalog, access=invoicing.has_course_access)
+    # rendered with the same one; an invoice or credit note is attached by its number and rendered at delivery
+    outbox, mail_sender = build_mail(
+        settings, engine, environment, audit=audit_log, attachments={INVOICE_PDF: InvoicePdfSource(ledger, pdf)}
+    )
+    billing_mail = BillingMail(outbox, billing_config)
+    invoicing = InvoicingService(engine, billing_config, ledger, billing_mail)
+    reminders = ReminderService(engine, billing_config, ledger, billing_mail)
+    mail_sender.schedule("payment reminders", reminders.send_due, every=REMINDER_ROUND)
+    answers = AnswerService(
+        engine, catalog, access=invoicing.has_course_access, repeat_seconds=settings.answer_repeat_seconds
+    )
     versions = QuestionVersions(engine)
     accounts = account_service(settings, engine)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
@@ -110,18 +132,19 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         audit=audit_log,
         catalog=catalog,
         invoicing=invoicing,
+        reminders=reminders,
         payments=PaymentService(engine, ledger),
         ledger=ledger,
         billing_exports=ExportService(ledger, billing_config, audit_log),
         answers=answers,
-        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log),
+        review=ReviewService(engine, catalog, pseudonym_key=settings.secret_key, audit=audit_log, outbox=outbox),
         comments=CommentBank(engine),
         regrading=RegradeService(engine, catalog, versions),
         versions=versions,
         insight=InsightService(audit_log),
         pdf=pdf,
         pageviews=pageviews,
-        certificates=CertificateService(engine, answers),
+        certificates=CertificateService(engine, answers, outbox),
         rights=rights,
         exports=exports,
         cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),
@@ -135,7 +158,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         ),
         consents=consents,
         unsubscribes=UnsubscribeImport(engine, audit_log),
-        subsidiaries=SubsidiaryService(engine, catalog),
+        subsidiaries=SubsidiaryService(engine, catalog, webinar_sharing_months=settings.webinar_sharing_months),
         tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,
@@ -171,7 +194,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
+            InputGuardMiddleware(MAX_REQUEST_BODY_BYTES),  # before anything reads the request (web/hardening.py)
             SessionMiddleware(services.accounts),
+            OriginCheckMiddleware(settings.base_url),
+            SessionCsrfMiddleware(settings.secret_key, secure=settings.secure_cookies),
             PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
@@ -185,7 +211,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
         on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
         openapi_config=OpenAPIConfig(

@@ -56,6 +56,20 @@ def check_migrations() -> None:
     click.echo("Migrations match the tables.")
 
 
+@main.command("privacy-clauses")
+@click.option("--write", is_flag=True, help="Write docs/privacy-clauses.md instead of printing the table.")
+def privacy_clauses(write: bool) -> None:
+    """The clause trace of the company's privacy text (coursesite/privacy/clauses.toml) as a table for a reviewer."""
+    from coursesite.privacy import clauses
+
+    text = clauses.render_markdown(clauses.load())
+    if write:
+        clauses.DOC_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {clauses.DOC_PATH.name}.")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("check-content")
 def check_content() -> None:
     """Load and validate the course in lessons/."""
@@ -312,8 +326,9 @@ def retention_run() -> None:
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
-    engine = _bind_tables(settings)
-    report = asyncio.run(run_retention(engine, policy))
+    engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
+    pdf.close()  # nothing here renders a PDF
+    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=settings.secret_key or None))
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention run done: {report.total} rows changed or erased.")
@@ -322,15 +337,21 @@ def retention_run() -> None:
 # ---------------------------------------------------------------- mail (mail/, docs/mail.md)
 
 
-def _mail(settings: Settings):
-    """The outbox and the sender, built as create_app builds them."""
-    from coursesite.billing.config import load_billing_config
-    from coursesite.mail.build import build_mail
-    from coursesite.web.templating import build_environment
+def _services(settings: Settings):
+    """Every service, built as create_app builds them (the outbox, the sender with its attachment sources, the
+    reminders), on an engine bound to the tables. Stop the PDF workers with `services.pdf.close()`."""
+    from coursesite.app import build_services
 
-    engine = _bind_tables(settings)
-    environment = build_environment(company_name=load_billing_config(settings.billing_config).seller.name)
-    return engine, *build_mail(settings, engine, environment)
+    try:
+        return build_services(settings, _bind_tables(settings))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _mail(settings: Settings):
+    """The engine, the outbox and the sender, built as create_app builds them."""
+    services = _services(settings)
+    return services.mail_sender.engine, services.outbox, services.mail_sender, services.pdf
 
 
 @main.group()
@@ -343,10 +364,13 @@ def mail() -> None:
 def mail_send_pending(max_messages: int | None) -> None:
     """Deliver every message that is due (for a cron job or a worker beside the app). Prints counts only."""
     settings = _settings()
-    _, _, sender = _mail(settings)
+    _, _, sender, pdf = _mail(settings)
     if sender.transport is None:
         raise click.ClickException("COURSESITE_SMTP_URL is not set: nothing can be sent; the messages wait.")
-    report = asyncio.run(sender.send_pending(max_messages=max_messages))
+    try:
+        report = asyncio.run(sender.send_pending(max_messages=max_messages))
+    finally:
+        pdf.close()  # the invoice PDFs attached were rendered in its worker processes
     click.echo(f"Mail: {report.line()}.")
 
 
@@ -360,7 +384,8 @@ def mail_test(to: str) -> None:
     if not valid_address(to):
         raise click.ClickException("--to: expected a plain e-mail address, such as namn@example.se")
     settings = _settings()
-    engine, outbox, sender = _mail(settings)
+    engine, outbox, sender, pdf = _mail(settings)
+    pdf.close()  # the test message attaches nothing
 
     async def run():
         async with write_transaction(engine):
@@ -376,3 +401,27 @@ def mail_test(to: str) -> None:
         click.echo(f"Last error: {row.last_error}", err=True)
     if status not in ("sent", "printed"):
         raise click.ClickException(f"the test message was not delivered (status {status})")
+
+
+# ---------------------------------------------------------------- billing (billing/, docs/billing.md)
+
+
+@main.group()
+def billing() -> None:
+    """Billing: payment reminders."""
+
+
+@billing.command("send-reminders")
+def billing_send_reminders() -> None:
+    """Record and queue every payment reminder due today (billing.toml [reminders]); safe to run twice, and beside
+    the app's own sender loop, which does the same every hour. The mail sender delivers them. Prints counts only."""
+    settings = _settings()
+    services = _services(settings)
+    try:
+        if services.reminders.config.max_reminders == 0:
+            click.echo("Reminders are off: billing.toml has no [reminders] table, or max_reminders = 0.")
+            return
+        report = asyncio.run(services.reminders.send_due())
+    finally:
+        services.pdf.close()
+    click.echo(f"Reminders: {report.line()}.")

@@ -8,6 +8,10 @@ Jinja environment and know nothing of the documents; they keep their URL fetcher
 stylesheets once per process. `render_now` is the same work in the calling process (blocking), for tests, benchmarks
 and the command line.
 
+Rendering is bounded (`RenderSlots`): at most so many renders at once in the process, and per holder (an account,
+or the client address when no one is logged in). One more is refused at once with `RateLimited` (a 429 with
+Retry-After), rather than queued behind seconds of CPU while every other page slows down.
+
 Nothing is fetched from the network: every URL goes through `LocalOnlyFetcher`, which serves only files under
 templates/ and the static CSS, and `data:` URLs. The base URL is the template's directory, absolute. Fonts are the
 system's (DejaVu), never a web font.
@@ -20,15 +24,24 @@ import functools
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from coursesite.settings import REPO_ROOT
+from coursesite.core.errors import RateLimited
+from coursesite.settings import (
+    DEFAULT_PDF_RETRY_AFTER_SECONDS,
+    DEFAULT_PDF_SLOTS,
+    DEFAULT_PDF_SLOTS_PER_ACCOUNT,
+    REPO_ROOT,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -36,9 +49,11 @@ if TYPE_CHECKING:
 __all__ = [
     "TEMPLATES_DIR",
     "LocalOnlyFetcher",
+    "PdfAttachment",
     "PdfDocument",
     "PdfJob",
     "PdfRenderer",
+    "RenderSlots",
     "default_workers",
     "write_pdf",
 ]
@@ -49,14 +64,37 @@ STATIC_CSS = Path(__file__).resolve().parent / "static" / "css"
 STYLESHEET_GLOB = "*/*_pdf.css"
 
 
+# An archival PDF (ISO 19005-3, level B): fonts embedded, colours device-independent, XMP metadata, and files may
+# be embedded (the UBL of an invoice). WeasyPrint applies one variant; tags are asked for beside it.
+PDF_A_3B = "pdf/a-3b"
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    """A file embedded in the PDF (PDF/A-3 allows any, each with its relationship to the document)."""
+
+    name: str
+    content: bytes
+    description: str = ""
+    created: datetime | None = None  # UTC; None: when rendered. A fixed moment keeps the bytes reproducible.
+    # ISO 32000-2, 7.11.3: "Alternative" for another rendering of the same content (the UBL of an invoice).
+    relationship: str = "Alternative"
+
+
 @dataclass(frozen=True)
 class PdfDocument:
     """A PDF to render: a template under templates/, its context, and the stylesheet (a path under templates/)
-    laid over it, if it has one besides its own <style>. Each domain builds its own (billing/pdf.py, …)."""
+    laid over it, if it has one besides its own <style>. Each domain builds its own (billing/pdf.py, …).
+
+    `variant` is a WeasyPrint PDF variant (PDF_A_3B for invoices), `tagged` adds the structure tree a screen reader
+    reads (WeasyPrint's pdf_tags), `attachments` are embedded files."""
 
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
     stylesheet: str | None = None
+    variant: str | None = None
+    tagged: bool = False
+    attachments: tuple[PdfAttachment, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -71,6 +109,9 @@ class PdfJob:
     html: str
     base_url: str
     stylesheet: str | None = None  # an absolute path
+    variant: str | None = None
+    tagged: bool = False
+    attachments: tuple[PdfAttachment, ...] = ()
 
 
 # -- fetching: local files only
@@ -136,12 +177,32 @@ def _kit() -> _Kit:
 
 def write_pdf(job: PdfJob) -> bytes:
     """HTML to PDF bytes, in this process (blocking). Top-level, so the process pool can call it."""
-    from weasyprint import HTML
+    import io
+
+    from weasyprint import HTML, Attachment
 
     kit = _kit()
     stylesheets = [kit.stylesheet(job.stylesheet)] if job.stylesheet else []
     document = HTML(string=job.html, base_url=job.base_url, url_fetcher=kit.fetcher)
-    return document.write_pdf(stylesheets=stylesheets, font_config=kit.font_config)
+    attachments = [
+        Attachment(
+            file_obj=io.BytesIO(item.content),
+            url_fetcher=kit.fetcher,
+            name=item.name,
+            description=item.description,
+            relationship=item.relationship,
+            created=item.created,
+            modified=item.created,
+        )
+        for item in job.attachments
+    ]
+    return document.write_pdf(
+        stylesheets=stylesheets,
+        font_config=kit.font_config,
+        pdf_variant=job.variant,
+        pdf_tags=job.tagged,
+        attachments=attachments or None,
+    )
 
 
 _WARM_UP_HTML = (
@@ -156,6 +217,73 @@ def _warm_up() -> None:
     base_url = TEMPLATES_DIR.as_uri() + "/"
     for stylesheet in sorted(TEMPLATES_DIR.glob(STYLESHEET_GLOB)):
         write_pdf(PdfJob(_WARM_UP_HTML, base_url, str(stylesheet)))
+
+
+# -- the bound on heavy work
+
+MSG_RENDERS_BUSY = "Just nu skapas många PDF-filer. Försök igen om {seconds} sekunder."
+MSG_RENDERS_YOURS = "Du har redan en PDF-fil som skapas. Vänta tills den är klar och försök igen om {seconds} sekunder."
+
+
+class RenderSlots:
+    """At most `total` renders at once, and at most `per_holder` for one holder. `hold` refuses one more at once with
+    RateLimited (429 + Retry-After) instead of queueing it. Per process: each worker bounds its own share of the CPU.
+    A lock, not the event loop, guards the counts: the test client runs the app on a thread of its own."""
+
+    def __init__(
+        self,
+        total: int = DEFAULT_PDF_SLOTS,
+        per_holder: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT,
+        retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS,
+    ) -> None:
+        if not 1 <= per_holder <= total:
+            raise ValueError("RenderSlots needs 1 <= per_holder <= total")
+        self.total = total
+        self.per_holder = per_holder
+        self.retry_after_seconds = retry_after_seconds
+        self._lock = threading.Lock()
+        self._held: Counter[str | None] = Counter()
+
+    @property
+    def in_use(self) -> int:
+        with self._lock:
+            return sum(self._held.values())
+
+    def _refuse(self, message: str) -> RateLimited:
+        return RateLimited(
+            message.format(seconds=self.retry_after_seconds), retry_after_seconds=self.retry_after_seconds
+        )
+
+    def take(self, holder: str | None) -> Callable[[], None]:
+        """One slot for `holder` (None: counted in the total only), or RateLimited. Returns its release (once)."""
+        with self._lock:
+            if holder is not None and self._held[holder] >= self.per_holder:
+                raise self._refuse(MSG_RENDERS_YOURS)
+            if sum(self._held.values()) >= self.total:
+                raise self._refuse(MSG_RENDERS_BUSY)
+            self._held[holder] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if released:
+                    return
+                released = True
+                self._held[holder] -= 1
+                if self._held[holder] <= 0:
+                    del self._held[holder]
+
+        return release
+
+    @contextmanager
+    def hold(self, holder: str | None) -> Iterator[None]:
+        """A slot for `holder` while the block runs."""
+        release = self.take(holder)
+        try:
+            yield
+        finally:
+            release()
 
 
 # -- the renderer: the app's Jinja environment, and one process pool
@@ -173,10 +301,11 @@ class PdfRenderer:
     would copy in whatever state they were in.
     """
 
-    def __init__(self, environment: Environment, workers: int | None = None) -> None:
+    def __init__(self, environment: Environment, workers: int | None = None, slots: RenderSlots | None = None) -> None:
         if workers is not None and workers < 1:
             raise ValueError("PdfRenderer needs at least one worker")
         self.environment = environment
+        self.slots = slots or RenderSlots()
         self.workers = workers or default_workers()
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -190,7 +319,14 @@ class PdfRenderer:
 
     def job(self, document: PdfDocument) -> PdfJob:
         stylesheet = str(TEMPLATES_DIR / document.stylesheet) if document.stylesheet else None
-        return PdfJob(self.html(document), document.base_url, stylesheet)
+        return PdfJob(
+            self.html(document),
+            document.base_url,
+            stylesheet,
+            variant=document.variant,
+            tagged=document.tagged,
+            attachments=document.attachments,
+        )
 
     def render_now(self, document: PdfDocument) -> bytes:
         """The PDF in this process (blocking): for tests, benchmarks and the command line, never a request."""
@@ -233,11 +369,22 @@ class PdfRenderer:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(pool, _warm_up) for _ in range(self.workers)))
 
-    async def render(self, document: PdfDocument) -> bytes:
-        """The PDF, off the event loop: the HTML is rendered here, the layout in a worker process."""
+    async def render(self, document: PdfDocument, *, holder: str | None = None) -> bytes:
+        """The PDF, off the event loop: the HTML is rendered here, the layout in a worker process. Holds one of the
+        render slots for `holder` (web/downloads.py: render_holder) throughout; RateLimited when none is free."""
         if self._closed:
             raise RuntimeError("PdfRenderer is closed")
-        return await self._run(write_pdf, self.job(document))
+        release = self.slots.take(holder)
+        try:
+            job = self.job(document)
+        except BaseException:
+            release()
+            raise
+        # The slot is freed when the worker is done, not when the client goes away: a request cancelled mid-render
+        # (a closed tab) leaves its worker busy, and must not let a new render start beside it.
+        task = asyncio.ensure_future(self._run(write_pdf, job))
+        task.add_done_callback(lambda done: (release(), done.cancelled() or done.exception()))
+        return await asyncio.shield(task)
 
     def close(self) -> None:
         """Stop the workers (waits for renders in progress). Safe to call twice."""

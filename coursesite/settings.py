@@ -34,6 +34,28 @@ DEFAULT_SESSION_DAYS = 14
 SESSION_DAYS_BOUNDS = (1, 90)
 DEFAULT_LOGIN_WINDOW_SECONDS = 900
 LOGIN_WINDOW_SECONDS_BOUNDS = (1, 86400)
+# Retention that ends (privacy/retention.py applies them; privacy/registry.py: retention_texts_sv states them on the
+# page, in the record and in the access export). Each is read here once.
+# - Inactive accounts: erased this many months after the last login or course activity (a warning mail goes a month
+#   before). At least 2 months, so the warning's month is not the whole period; at most 10 years.
+# - Webinar and event registrants: kept this many months after the event's date (the registration date when the
+#   catalogue gives none). The company's page promises 24 months.
+# - The webinar subsidiary receives registrants of webinars upcoming or held at most this many months ago.
+DEFAULT_INACTIVE_ACCOUNT_MONTHS = 36
+INACTIVE_ACCOUNT_MONTHS_BOUNDS = (2, 120)
+DEFAULT_REGISTRANT_MONTHS = 24
+REGISTRANT_MONTHS_BOUNDS = (1, 60)
+DEFAULT_WEBINAR_SHARING_MONTHS = 1
+WEBINAR_SHARING_MONTHS_BOUNDS = (0, 24)
+# An identical answer to the same question from the same account within this many seconds is a double click: the
+# first attempt is returned instead of a second being recorded (grading/service.py). 0 turns the rule off.
+DEFAULT_ANSWER_REPEAT_SECONDS = 5
+ANSWER_REPEAT_SECONDS_BOUNDS = (0, 60)
+# Heavy renders (every PDF, coursesite/pdf.py: RenderSlots): at most this many at once in this process, and per account;
+# beyond that a 429 with Retry-After. A data-export PDF costs seconds of CPU, and the pool has two workers.
+DEFAULT_PDF_SLOTS = 4
+DEFAULT_PDF_SLOTS_PER_ACCOUNT = 1
+DEFAULT_PDF_RETRY_AFTER_SECONDS = 5
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 DEFAULT_MAIL_FROM = "Kurssajten <kurs@balansekonomi.se>"
 DEFAULT_MAIL_POLL_SECONDS = 10
@@ -213,6 +235,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     page_view_ip_days: int = DEFAULT_PAGE_VIEW_IP_DAYS  # a page view's IP address is truncated after this
     page_view_retention_months: int = DEFAULT_PAGE_VIEW_RETENTION_MONTHS  # a page view is deleted after this
+    inactive_account_months: int = DEFAULT_INACTIVE_ACCOUNT_MONTHS  # an account unused this long is erased
+    registrant_months: int = DEFAULT_REGISTRANT_MONTHS  # webinar/event registrants: kept this long after the date
+    webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS  # shared this long after the webinar was held
     # Mail (mail/, docs/mail.md). No SMTP URL: messages stay in the outbox (printed to the console in development).
     smtp_url: str = ""
     mail_from: str = DEFAULT_MAIL_FROM
@@ -221,6 +246,13 @@ class Settings:
     # app built in a test sends nothing by itself.
     mail_worker: bool = False
     mail_poll_seconds: int = DEFAULT_MAIL_POLL_SECONDS
+    answer_repeat_seconds: int = DEFAULT_ANSWER_REPEAT_SECONDS
+    pdf_slots: int = DEFAULT_PDF_SLOTS
+    pdf_slots_per_account: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT
+    pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
+    # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
+    # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
+    privacy_email: str = ""
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -275,11 +307,35 @@ class Settings:
                 DEFAULT_PAGE_VIEW_RETENTION_MONTHS,
                 *PAGE_VIEW_RETENTION_MONTHS_BOUNDS,
             ),
+            inactive_account_months=_int(
+                env,
+                "COURSESITE_INACTIVE_ACCOUNT_MONTHS",
+                DEFAULT_INACTIVE_ACCOUNT_MONTHS,
+                *INACTIVE_ACCOUNT_MONTHS_BOUNDS,
+            ),
+            registrant_months=_int(
+                env, "COURSESITE_REGISTRANT_MONTHS", DEFAULT_REGISTRANT_MONTHS, *REGISTRANT_MONTHS_BOUNDS
+            ),
+            webinar_sharing_months=_int(
+                env,
+                "COURSESITE_WEBINAR_SHARING_MONTHS",
+                DEFAULT_WEBINAR_SHARING_MONTHS,
+                *WEBINAR_SHARING_MONTHS_BOUNDS,
+            ),
             smtp_url=env.get("COURSESITE_SMTP_URL", ""),
             mail_from=env.get("COURSESITE_MAIL_FROM") or DEFAULT_MAIL_FROM,
             public_url=env.get("COURSESITE_PUBLIC_URL", ""),
             mail_worker=_bool(env, "COURSESITE_MAIL_WORKER", True),
             mail_poll_seconds=_int(env, "COURSESITE_MAIL_POLL_SECONDS", DEFAULT_MAIL_POLL_SECONDS, 1, 3600),
+            answer_repeat_seconds=_int(
+                env, "COURSESITE_ANSWER_REPEAT_SECONDS", DEFAULT_ANSWER_REPEAT_SECONDS, *ANSWER_REPEAT_SECONDS_BOUNDS
+            ),
+            pdf_slots=_int(env, "COURSESITE_PDF_SLOTS", DEFAULT_PDF_SLOTS, 1, 64),
+            pdf_slots_per_account=_int(env, "COURSESITE_PDF_SLOTS_PER_ACCOUNT", DEFAULT_PDF_SLOTS_PER_ACCOUNT, 1, 64),
+            pdf_retry_after_seconds=_int(
+                env, "COURSESITE_PDF_RETRY_AFTER_SECONDS", DEFAULT_PDF_RETRY_AFTER_SECONDS, 1, 600
+            ),
+            privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -305,10 +361,20 @@ class Settings:
                 "COURSESITE_SECRET_KEY: missing or shorter than 16 characters. `make run` generates a development "
                 "secret in var/secret_key; set one yourself elsewhere."
             )
+        if self.pdf_slots_per_account > self.pdf_slots:
+            raise ConfigError(
+                f"COURSESITE_PDF_SLOTS_PER_ACCOUNT ({self.pdf_slots_per_account}) must not exceed "
+                f"COURSESITE_PDF_SLOTS ({self.pdf_slots})"
+            )
         self._validate_mail()
 
     def _validate_mail(self) -> None:
         _ = self.smtp  # each names its variable when wrong
+        if self.privacy_email and (len(self.privacy_email) > 254 or not _ADDRESS.fullmatch(self.privacy_email)):
+            raise ConfigError(
+                f"COURSESITE_PRIVACY_EMAIL: expected one e-mail address, e.g. dataskydd@balansekonomi.se, got "
+                f"{self.privacy_email[:60]!r}"
+            )
         parse_mail_from(self.mail_from)
         if self.public_url:
             parse_public_url(self.public_url)

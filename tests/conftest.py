@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +244,16 @@ def services(db, settings, sites):
 
 
 @pytest.fixture
+def every_answer_counts(services):
+    """Every answer the app receives is a new attempt, even the same answer at once: for tests that repeat an answer
+    on purpose. The double-click rule (grading/service.py) keeps its own tests (test_answer_idempotency.py)."""
+    window = services.answers.repeat_window
+    services.answers.repeat_window = timedelta(0)
+    yield services.answers
+    services.answers.repeat_window = window
+
+
+@pytest.fixture
 async def app(services, settings, sites):
     yield sites.get(settings)[1]
     # What a test left in the page-view buffer is stored with its own database, never in the next test's.
@@ -379,12 +390,9 @@ def forms(db):
 @pytest.fixture
 def billing(db):
     """Billing with the configuration in force (test_billing.py has its own, with a test configuration)."""
-    from coursesite.billing.config import load_billing_config
-    from coursesite.billing.issuing import InvoicingService
-    from coursesite.billing.ledger import LedgerService
-    from coursesite.privacy.audit import AuditLog
+    from tests.support import invoicing_for_tests
 
-    return InvoicingService(db, load_billing_config(), LedgerService(AuditLog()))
+    return invoicing_for_tests(db)
 
 
 PUBLIC_URL = "https://kurs.example.se"  # COURSESITE_PUBLIC_URL of the mail fixtures: every link in a message

@@ -6,12 +6,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from coursesite.accounts.limits import RESET_PER_RECIPIENT, RateLimiter
 from coursesite.accounts.validation import normalise_mobile
+from coursesite.billing import bgmax
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.issuing import InvoicingService
 from coursesite.certificates.codes import new_certificate_code, short_name
@@ -29,7 +30,7 @@ from coursesite.course.model import (
 )
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit
 from coursesite.db.answers import Answer, LessonProgress
-from coursesite.db.billing import Certificate, Invoice, Payment
+from coursesite.db.billing import Certificate, Invoice, InvoiceReminder, Payment
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -224,6 +225,30 @@ async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> d
     return response.json()
 
 
+def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
+    """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
+    day = day or date.today() - timedelta(days=1)
+    deposit = bgmax.Deposit(
+        payee_bankgiro="5050-1055",
+        date=day,
+        serial=1,
+        payments=tuple(
+            bgmax.Payment(
+                amount_ore=amount,
+                reference=reference,
+                reference_code=bgmax.ReferenceCode.OCR if reference.isdigit() else bgmax.ReferenceCode.ONE,
+                bgc_serial=index + 1,
+                payer=bgmax.Payer(name=name),
+            )
+            for index, (amount, reference, name) in enumerate(payments)
+        ),
+        payee_account="123456789",
+    )
+    return bgmax.write_bgmax(
+        bgmax.BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,))
+    )
+
+
 async def post_form(client, path, data, page="/ekonomi", files=None):
     token = await csrf_token(client, page)
     return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)
@@ -294,6 +319,8 @@ async def seed_person(
         )
     )
     seeded.add("payment")
+    await InvoiceReminder.insert(InvoiceReminder(invoice=invoice_id, sequence=1, sent_at=now, fee_ore=0))
+    seeded.add("invoice_reminder")
     rows = await Answer.insert(
         Answer(
             account=aid,
@@ -543,17 +570,35 @@ def request_service(engine: Any) -> RequestService:
 MAIL_PUBLIC_URL = "https://kurs.example.se"  # the links of the messages request_mail queues
 
 
-def request_mail(engine: Any) -> RequestMail:
-    """The messages of a data-subject request (privacy/request_mail.py) as create_app builds them, on `engine`."""
-    from coursesite.accounts.limits import RateLimiter
-    from coursesite.accounts.tokens import TokenService
+def outbox_for_tests():
+    """A MailOutbox as create_app builds it (links on MAIL_PUBLIC_URL), for services a test builds itself: what they
+    queue is in `outbox_message`, for a test that does not deliver it."""
     from coursesite.mail.composer import MailComposer
     from coursesite.mail.outbox import MailOutbox
     from coursesite.web.templating import build_environment
 
     composer = MailComposer(build_environment(company_name="Balans Ekonomi AB"), public_url=MAIL_PUBLIC_URL)
-    outbox = MailOutbox(composer, mail_from=("Kurssajten", "kurs@example.se"))
-    return RequestMail(outbox, TokenService(engine, secret=TEST_SECRET), RateLimiter(TEST_SECRET))
+    return MailOutbox(composer, mail_from=("Kurssajten", "kurs@example.se"))
+
+
+def invoicing_for_tests(engine: Any, config: Any = None):
+    """InvoicingService and its ledger as create_app wires them (the messages queued in the outbox), on `engine`,
+    with `config` or the billing configuration in force."""
+    from coursesite.billing.config import load_billing_config
+    from coursesite.billing.ledger import LedgerService
+    from coursesite.billing.mail import BillingMail
+
+    config = config or load_billing_config()
+    ledger = LedgerService(AuditLog())
+    return InvoicingService(engine, config, ledger, BillingMail(outbox_for_tests(), config))
+
+
+def request_mail(engine: Any) -> RequestMail:
+    """The messages of a data-subject request (privacy/request_mail.py) as create_app builds them, on `engine`."""
+    from coursesite.accounts.limits import RateLimiter
+    from coursesite.accounts.tokens import TokenService
+
+    return RequestMail(outbox_for_tests(), TokenService(engine, secret=TEST_SECRET), RateLimiter(TEST_SECRET))
 
 
 def case_service(engine: Any) -> CaseService:

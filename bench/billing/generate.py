@@ -264,7 +264,7 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
 
     payments, payment_id = [], 0
     counts = {"paid_in_full": 0, "partly_paid": 0, "paid_in_two": 0, "unpaid": 0, "credited_in_full": 0}
-    for participant, (invoice_id, _invoice_number, ocr, total, issued, credited) in invoice_of.items():
+    for _participant, (invoice_id, _invoice_number, ocr, total, issued, credited) in invoice_of.items():
         owed = total - credited
         if owed <= 0:
             counts["credited_in_full"] += 1
@@ -284,7 +284,6 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
                 counts["partly_paid"] += 1
         else:
             counts["paid_in_full"] += 1
-        name = customers[participant - 1][3] or " ".join(accounts[participant - 1][3:5])
         for amount, paid_on in amounts:
             payment_id += 1
             bgmax = rng.random() < 0.9
@@ -295,7 +294,7 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
                     amount,
                     paid_on,
                     ocr,
-                    name[:100] if bgmax else None,
+                    None,  # the payer's name from the bank is not stored (docs/billing.md)
                     "bgmax" if bgmax else "manual",
                     None,
                     None,
@@ -313,7 +312,7 @@ def generate(count: int, year: int, seed: int, password_hash: str, today: date):
                 rng.choice([1_250_000, 625_000, 1_000_000]),
                 paid_on,
                 str(rng.randint(10**9, 10**12)) if rng.random() < 0.7 else None,
-                f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                None,
                 "bgmax",
                 None,
                 "Referensen matchar ingen faktura.",

@@ -21,6 +21,7 @@ _BANKGIRO = re.compile(r"\d{3,4}-\d{4}")
 _POSTAL = re.compile(r"\d{3} \d{2}")
 _ACCOUNT = re.compile(r"\d{4}")
 _SERIES = re.compile(r"[A-Z]{1,3}")
+_PLACE_NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")  # a place: letters, single spaces or hyphens
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,22 @@ class BasAccountNumbers:
     output_vat: str = "2611"
     bank: str = "1930"
     rounding: str = "3740"
+
+
+# Lag (1981:739) om ersättning för inkassokostnader m.m., 2 § and its förordning: a reminder fee is at most 60 kr,
+# and only when it was agreed before the debt arose (the course terms must say so).
+MAX_REMINDER_FEE_ORE = 6000
+
+
+@dataclass(frozen=True)
+class ReminderConfig:
+    """[reminders]: when an unpaid invoice is reminded (billing/reminders.py). max_reminders 0: never. Without the
+    table, reminders are off."""
+
+    days_after_due: int = 7  # the first reminder this many days after the due date
+    max_reminders: int = 0
+    interval_days: int = 14  # days between two reminders of the same invoice
+    fee_ore: int = 0  # a reminder fee, stated in the message and recorded with the reminder; never on the invoice
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class BillingConfig:
     round_to_krona: bool
     seller: Seller
     accounts: BasAccountNumbers
+    reminders: ReminderConfig = ReminderConfig()
     source: str = ""
 
 
@@ -74,6 +92,9 @@ class _Table:
             raise self.fail(key, f"expected a whole number between {low} and {high}, got {value!r}")
         return value
 
+    def optional_integer(self, key: str, low: int, high: int, default: int) -> int:
+        return self.integer(key, low, high) if key in self.data else default
+
     def boolean(self, key: str) -> bool:
         value = self._get(key)
         if not isinstance(value, bool):
@@ -96,7 +117,7 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
         raise ConfigError(f"COURSESITE_BILLING_CONFIG: no file at {source}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    unknown = sorted(set(raw) - {"course", "invoice", "seller", "accounts"})
+    unknown = sorted(set(raw) - {"course", "invoice", "seller", "accounts", "reminders"})
     if unknown:
         raise ConfigError(f"{source}: unknown table(s) {', '.join(unknown)}")
     tables = {name: _Table(raw.get(name, {}), source, name) for name in ("course", "invoice", "seller", "accounts")}
@@ -136,6 +157,9 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
             f_tax=seller.boolean("f_tax"),
             bankgiro=seller.text("bankgiro", _BANKGIRO, "NNN-NNNN or NNNN-NNNN"),
             email=seller.text("email"),
+            registered_office=seller.text(
+                "registered_office", _PLACE_NAME, 'the municipality of the seat, e.g. "Stockholm"', max_length=60
+            ),
         ),
         accounts=BasAccountNumbers(
             **{
@@ -143,8 +167,26 @@ def load_billing_config(path: Path = DEFAULT_PATH) -> BillingConfig:
                 for key in BasAccountNumbers.__dataclass_fields__
             }
         ),
+        reminders=_reminders(raw, source),
         source=source,
     )
     for table in tables.values():
         table.finish()
+    return config
+
+
+def _reminders(raw: dict[str, Any], source: str) -> ReminderConfig:
+    """[reminders], optional as a whole (absent: no reminders); when present every key but fee_ore is required."""
+    if "reminders" not in raw:
+        return ReminderConfig()
+    if not isinstance(raw["reminders"], dict):
+        raise ConfigError(f"{source} [reminders]: expected a table")
+    table = _Table(raw["reminders"], source, "reminders")
+    config = ReminderConfig(
+        days_after_due=table.integer("days_after_due", 1, 365),
+        max_reminders=table.integer("max_reminders", 0, 10),
+        interval_days=table.integer("interval_days", 1, 365),
+        fee_ore=table.optional_integer("fee_ore", 0, MAX_REMINDER_FEE_ORE, default=0),
+    )
+    table.finish()
     return config

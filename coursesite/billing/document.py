@@ -33,6 +33,9 @@ class Seller:
     email: str = ""
     phone: str = ""
     country: str = "SE"
+    # The board's seat (styrelsens säte, a municipality): aktiebolagslagen (2005:551) wants it on every invoice.
+    # Empty in the snapshots of documents issued before it was configured; those are never edited.
+    registered_office: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from typing import Literal, TypeVar
 from coursesite.accounts.service import Principal
 from coursesite.billing import csv_export
 from coursesite.billing.config import BillingConfig
-from coursesite.billing.document import CustomerType, InvoiceDocument
+from coursesite.billing.document import InvoiceDocument
 from coursesite.billing.ledger import WHAT_UBL, LedgerService
 from coursesite.billing.sie import BasAccounts, SieCompany, Voucher, invoice_voucher, payment_voucher, write_sie
 from coursesite.billing.status import STATUS_LABELS_SV
-from coursesite.billing.ubl import ubl_invoice
+from coursesite.billing.ubl import peppol_refusal, ubl_invoice
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict
 from coursesite.privacy.audit import AuditLog
@@ -55,11 +55,13 @@ class ExportService:
         return self._sie(date_from, date_to)
 
     async def ubl(self, reader: Principal, number: str) -> tuple[InvoiceDocument, bytes]:
-        """The invoice or credit note and its Peppol BIS Billing 3.0 UBL document, for company buyers only
-        (Conflict otherwise). Audited once the document is made."""
+        """The invoice or credit note and its Peppol BIS Billing 3.0 UBL document: Conflict with the Swedish reason
+        when it cannot be one (`ubl.peppol_refusal`: a private buyer, a company without a valid org number, ...).
+        Audited once the document is made."""
         doc = await self.ledger.document(number)
-        if doc.buyer.customer_type is not CustomerType.COMPANY:
-            raise Conflict("E-faktura (Peppol) finns bara för fakturor till företag.")
+        refusal = peppol_refusal(doc)
+        if refusal is not None:
+            raise Conflict(refusal)
         content = ubl_invoice(doc)
         await self.ledger.record_document_read(reader, number, WHAT_UBL)
         return doc, content

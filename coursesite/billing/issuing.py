@@ -19,6 +19,7 @@ from coursesite.billing.config import BillingConfig
 from coursesite.billing.document import Buyer, DocumentKind
 from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails, validate_billing_details
 from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import BillingMail
 from coursesite.billing.money import Line
 from coursesite.billing.records import buyer_from, buyer_of, credit_lines, document_row, lines_from
 from coursesite.billing.status import creditable_ore
@@ -46,15 +47,29 @@ class IssuedInvoice:
 
 
 class InvoicingService:
-    def __init__(self, engine: Engine, config: BillingConfig, ledger: LedgerService) -> None:
+    def __init__(self, engine: Engine, config: BillingConfig, ledger: LedgerService, mail: BillingMail) -> None:
         self.engine = engine
         self.config = config
         self.ledger = ledger
+        self.mail = mail  # the confirmation and credit-note messages, queued with the document
 
     # -- enrolment and access
 
     async def is_enrolled(self, account_id: int) -> bool:
         return await Enrollment.exists().where(Enrollment.account == account_id)
+
+    async def enrolment_terms(self, account_id: int) -> dict | None:
+        """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
+        return await (
+            Enrollment.select(
+                Enrollment.terms_version,
+                Enrollment.terms_accepted_at,
+                Enrollment.start_consent_at,
+                Enrollment.withdrawal_ack_at,
+            )
+            .where(Enrollment.account == account_id)
+            .first()
+        )
 
     async def has_course_access(self, account_id: int) -> bool:
         """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
@@ -70,13 +85,27 @@ class InvoicingService:
         return await self.ledger.customer(account_id)
 
     async def enrol(
-        self, principal: Principal, *, accept_terms_version: str | None, **fields: str | None
+        self,
+        principal: Principal,
+        *,
+        accept_terms_version: str | None,
+        consent_start_now: bool = False,
+        acknowledge_withdrawal_lost: bool = False,
+        **fields: str | None,
     ) -> IssuedInvoice:
         """Enrol the participant: check the billing details and the accepted terms, then issue the invoice, all in one
-        transaction. Invalid (400) with a message per field; Conflict (409) when already enrolled."""
+        transaction. The express consent to start at once and the acknowledgement that the right of withdrawal is
+        then lost are asked separately and stored with the time (both or neither: one alone waives nothing).
+        Invalid (400) with a message per field; Conflict (409) when already enrolled."""
         details, errors = validate_billing_details(**fields)
         if accept_terms_version != TERMS_VERSION:
             errors["accept_terms_version"] = "Godkänn villkoren för utbildningen för att anmäla dig."
+        if consent_start_now != acknowledge_withdrawal_lost:
+            missing = "acknowledge_withdrawal_lost" if consent_start_now else "consent_start_now"
+            errors[missing] = (
+                "Kryssa i båda rutorna om ångerrätten, eller ingen av dem: samtycket att börja genast och "
+                "bekräftelsen att ångerrätten då upphör hör ihop."
+            )
         if errors:
             raise Invalid("Kontrollera uppgifterna i anmälan.", field_errors=errors)
         now = clock.now()
@@ -87,12 +116,25 @@ class InvoicingService:
             await self._save_customer(principal.account_id, details, now)
             await Enrollment.insert(
                 Enrollment(
-                    account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now
+                    account=principal.account_id,
+                    terms_version=TERMS_VERSION,
+                    terms_accepted_at=now,
+                    start_consent_at=now if consent_start_now else None,
+                    withdrawal_ack_at=now if acknowledge_withdrawal_lost else None,
+                    created_at=now,
                 )
             )
             buyer = buyer_of(principal.first_name, principal.last_name, principal.email, details)
             line = Line(self.config.description, 1, self.config.price_ore, self.config.vat_rate)
-            return await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
+            issued = await self._issue(DocumentKind.INVOICE, principal.account_id, buyer, (line,))
+            await self.mail.invoice_issued(
+                principal.account_id,
+                number=issued.number,
+                ocr=issued.ocr,
+                total_ore=issued.total_ore,
+                due_date=issued.due_date,
+            )
+            return issued
 
     async def _save_customer(self, account_id: int, details: BillingDetails, now: datetime) -> None:
         values = {
@@ -185,7 +227,7 @@ class InvoicingService:
             # The whole invoice: its lines negated, so the credit note is exactly the invoice mirrored.
             whole = credited == 0 and amount_ore in (None, remaining)
             gross_ore = None if whole else remaining if amount_ore is None else amount_ore
-            return await self._issue(
+            issued = await self._issue(
                 DocumentKind.CREDIT_NOTE,
                 row["account"],
                 buyer_from(row["buyer"]),
@@ -193,3 +235,7 @@ class InvoicingService:
                 credited_id=row["id"],
                 reason=reason,
             )
+            await self.mail.credit_issued(
+                row["account"], number=issued.number, credited_number=number, total_ore=issued.total_ore
+            )
+            return issued

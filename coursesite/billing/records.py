@@ -44,7 +44,9 @@ def lines_data(lines: tuple[Line, ...]) -> str:
 
 
 def buyer_of(first_name: str, last_name: str, email: str, details: BillingDetails) -> Buyer:
-    """The buyer an enrolment's invoice names: the company when there is one, else the person, who is the contact."""
+    """The buyer an enrolment's invoice names: the company when there is one, else the person, who is the contact.
+    A private buyer's e-mail is not kept: it is not printed on their invoice and the books do not need it. A
+    company's is: the UBL invoice sends it (the electronic address without an org number, and the contact)."""
     person = f"{first_name} {last_name}"
     company = details.customer_type is CustomerType.COMPANY
     return Buyer(
@@ -54,7 +56,7 @@ def buyer_of(first_name: str, last_name: str, email: str, details: BillingDetail
         address_line=details.address_line,
         postal_code=details.postal_code,
         city=details.city,
-        email=email,
+        email=email if company else "",
         org_number=details.org_number,
         reference=details.reference,
     )

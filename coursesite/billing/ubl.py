@@ -9,9 +9,10 @@ it). Choices, with the rule behind each:
   credited invoice in `cac:BillingReference` and gives the reason as its note.
 - Seller: EndpointID and PartyLegalEntity/CompanyID are the org number as 10 digits (EAS 0007, SE-R-003/004/013);
   VAT number in PartyTaxScheme "VAT" (SE-R-001/002); "Godkänd för F-skatt" in PartyTaxScheme "TAX" (SE-R-005).
-- Buyer: EndpointID with scheme 0007 when the company gave its org number, else its e-mail address with scheme "EM"
-  (Peppol requires an electronic address, R010; such a document is valid but not deliverable over the Peppol network,
-  so finance sends it by e-mail).
+- Buyer: EndpointID is its org number with scheme 0007 (Peppol requires an electronic address, R010, from Peppol's
+  own EAS list, PEPPOL-EN16931-CL008, which leaves out "EM" for e-mail). So a Peppol document is made only for a
+  Swedish company that gave a valid org number; `peppol_refusal` says why not otherwise, in Swedish, and finance
+  sends the PDF by e-mail instead.
 - BuyerReference (PEPPOL-EN16931-R003): the buyer's own reference, else the person who enrolled, else the company.
 - Payment: code 30 with the bankgiro number as digits and branch "SE:BANKGIRO" (SE-R-008/009/011), the OCR number as
   PaymentID; payment terms as a note. Only on an invoice: nothing is to be paid on a credit note.
@@ -25,8 +26,9 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 from coursesite.billing.document import CustomerType, DocumentKind, InvoiceDocument
+from coursesite.billing.orgnr import normalise_org_number
 
-__all__ = ["CUSTOMIZATION_ID", "PROFILE_ID", "NS", "ubl_invoice"]
+__all__ = ["CUSTOMIZATION_ID", "PROFILE_ID", "NS", "SCHEME_SE_ORG_NUMBER", "peppol_refusal", "ubl_invoice"]
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -41,6 +43,47 @@ ET.register_namespace("cbc", NS["cbc"])
 
 _SWEDISH_RATES = {Decimal(25), Decimal(12), Decimal(6)}  # SE-R-006
 F_TAX_TEXT = "Godkänd för F-skatt"
+SCHEME_SE_ORG_NUMBER = "0007"  # Peppol EAS/ICD: Swedish organisation number
+
+_BY_EMAIL = " Skicka PDF:en med e-post i stället."
+MSG_PRIVATE_BUYER = "Köparen är en privatperson. E-faktura via Peppol finns bara för fakturor till företag." + _BY_EMAIL
+MSG_NO_ORG_NUMBER = "Köparen har inget organisationsnummer, så fakturan kan inte skickas via Peppol." + _BY_EMAIL
+MSG_BAD_ORG_NUMBER = (
+    "Köparens organisationsnummer är inte giltigt, så fakturan kan inte skickas via Peppol." + _BY_EMAIL
+)
+MSG_FOREIGN_BUYER = (
+    "Köparen är inte ett svenskt företag. Vi skickar Peppol bara till svenska organisationsnummer." + _BY_EMAIL
+)
+MSG_VAT_RATE = "Fakturan har en momssats som inte är 25, 12 eller 6 procent, så den kan inte skickas via Peppol."
+MSG_NO_CREDITED_INVOICE = "Kreditfakturan saknar den faktura den krediterar, så den kan inte skickas via Peppol."
+
+
+def _buyer_org_digits(doc: InvoiceDocument) -> str | None:
+    """The buyer's org number as ten digits, or None when it has none or it is not a valid one."""
+    try:
+        return normalise_org_number(doc.buyer.org_number or "").replace("-", "")
+    except ValueError:
+        return None
+
+
+def peppol_refusal(doc: InvoiceDocument) -> str | None:
+    """Why `doc` cannot be a Peppol BIS Billing 3.0 document, as a Swedish sentence for finance; None when it can.
+    The one rule for it: `ubl_invoice` refuses what this refuses, the export answers 409 with it and the invoice page
+    shows it in place of the UBL link."""
+    buyer = doc.buyer
+    if buyer.customer_type is not CustomerType.COMPANY:
+        return MSG_PRIVATE_BUYER
+    if buyer.country != "SE":
+        return MSG_FOREIGN_BUYER
+    if not (buyer.org_number or "").strip():
+        return MSG_NO_ORG_NUMBER
+    if _buyer_org_digits(doc) is None:
+        return MSG_BAD_ORG_NUMBER
+    if any(vat.rate * 100 not in _SWEDISH_RATES for vat in doc.totals.vat):
+        return MSG_VAT_RATE
+    if doc.kind is DocumentKind.CREDIT_NOTE and not doc.credited_number:
+        return MSG_NO_CREDITED_INVOICE
+    return None
 
 
 def _amount(ore: int) -> str:
@@ -84,7 +127,7 @@ def _seller(b: _Builder, root: ET.Element, doc: InvoiceDocument) -> None:
     s = doc.seller
     org = _digits(s.org_number)
     party = b.add(b.add(root, "cac:AccountingSupplierParty"), "cac:Party")
-    b.add(party, "cbc:EndpointID", org, schemeID="0007")
+    b.add(party, "cbc:EndpointID", org, schemeID=SCHEME_SE_ORG_NUMBER)
     b.add(b.add(party, "cac:PartyName"), "cbc:Name", s.name)
     _address(b, party, s.address_line, s.city, s.postal_code, s.country)
     vat = b.add(party, "cac:PartyTaxScheme")
@@ -107,20 +150,16 @@ def _seller(b: _Builder, root: ET.Element, doc: InvoiceDocument) -> None:
 
 def _buyer(b: _Builder, root: ET.Element, doc: InvoiceDocument) -> None:
     buyer = doc.buyer
-    org = _digits(buyer.org_number or "")
+    org = _buyer_org_digits(doc)
+    if org is None:  # peppol_refusal refuses it first; kept so that no document goes out without an endpoint
+        raise ValueError(MSG_BAD_ORG_NUMBER)
     party = b.add(b.add(root, "cac:AccountingCustomerParty"), "cac:Party")
-    if org:
-        b.add(party, "cbc:EndpointID", org, schemeID="0007")
-    elif buyer.email:
-        b.add(party, "cbc:EndpointID", buyer.email, schemeID="EM")
-    else:
-        raise ValueError("the buyer needs an org number or an e-mail address as its electronic address")
+    b.add(party, "cbc:EndpointID", org, schemeID=SCHEME_SE_ORG_NUMBER)
     b.add(b.add(party, "cac:PartyName"), "cbc:Name", buyer.name)
     _address(b, party, buyer.address_line, buyer.city, buyer.postal_code, buyer.country)
     legal = b.add(party, "cac:PartyLegalEntity")
     b.add(legal, "cbc:RegistrationName", buyer.name)
-    if org:
-        b.add(legal, "cbc:CompanyID", org)
+    b.add(legal, "cbc:CompanyID", org)
     if buyer.contact_name or buyer.email:  # no empty elements (PEPPOL-EN16931-R008)
         contact = b.add(party, "cac:Contact")
         if buyer.contact_name:
@@ -130,16 +169,12 @@ def _buyer(b: _Builder, root: ET.Element, doc: InvoiceDocument) -> None:
 
 
 def ubl_invoice(doc: InvoiceDocument) -> bytes:
-    """The Peppol BIS Billing 3.0 UBL document for `doc`, UTF-8. Raises ValueError for a private buyer (Peppol is
-    business to business) or a VAT rate the Swedish rules do not allow."""
-    if doc.buyer.customer_type is not CustomerType.COMPANY:
-        raise ValueError("a UBL document is made for company buyers only")
-    for vat in doc.totals.vat:
-        if vat.rate * 100 not in _SWEDISH_RATES:
-            raise ValueError(f"VAT rate {vat.rate} is not a Swedish standard rate (SE-R-006)")
+    """The Peppol BIS Billing 3.0 UBL document for `doc`, UTF-8. Raises ValueError with `peppol_refusal`'s Swedish
+    reason for a document that cannot be one (a private buyer, no valid org number, a VAT rate SE-R-006 refuses)."""
+    refusal = peppol_refusal(doc)
+    if refusal is not None:
+        raise ValueError(refusal)
     credit = doc.kind is DocumentKind.CREDIT_NOTE
-    if credit and not doc.credited_number:
-        raise ValueError("a credit note must name the invoice it credits")
     sign = -1 if credit else 1  # our credit notes carry negative amounts; UBL's carry positive ones
     root_name = "CreditNote" if credit else "Invoice"
     b = _Builder(doc.currency)

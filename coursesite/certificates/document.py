@@ -28,4 +28,5 @@ class CertificatePdf:
 
 def certificate_pdf(cert: CertificatePdf) -> PdfDocument:
     """The certificate to render: `await pdf.render(certificate_pdf(cert))`."""
-    return PdfDocument(CERTIFICATE_TEMPLATE, {"cert": cert}, stylesheet=CERTIFICATE_STYLESHEET)
+    # Tagged, so a screen reader reads it in order (WeasyPrint's structure tree, the language from <html lang>).
+    return PdfDocument(CERTIFICATE_TEMPLATE, {"cert": cert}, stylesheet=CERTIFICATE_STYLESHEET, tagged=True)

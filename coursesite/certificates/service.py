@@ -22,8 +22,11 @@ from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.grading.service import AnswerService
+from coursesite.mail.outbox import MailOutbox
 
 __all__ = ["CertificateRecord", "CertificateService", "PublicCertificate"]
+
+MY_CERTIFICATE_PATH = "/mitt-intyg"
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,10 @@ class CertificateRecord:
 
 
 class CertificateService:
-    def __init__(self, engine: Engine, answers: AnswerService) -> None:
+    def __init__(self, engine: Engine, answers: AnswerService, outbox: MailOutbox) -> None:
         self.engine = engine
         self.answers = answers
+        self.outbox = outbox  # the participant is told, once, when the certificate is issued
 
     @property
     def course_title(self) -> str:
@@ -115,6 +119,17 @@ class CertificateService:
                 holder_short_name=short_name(principal.first_name, principal.last_name),
                 issued_at=clock.now(),
             )
+        )
+        # In the issuing transaction: issued once, told once.
+        await self.outbox.to_account(
+            principal.account_id,
+            "certificates/issued",
+            {
+                "course_title": self.course_title,
+                "code": code,
+                "link": self.outbox.link(MY_CERTIFICATE_PATH),
+                "check_link": self.outbox.link(f"/intyg/{code}"),
+            },
         )
 
     async def _completed_on(self, account_id: int) -> date:

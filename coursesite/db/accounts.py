@@ -17,6 +17,9 @@ class Account(Table, tablename="account"):
     # When the person proved the address by the link in the confirmation mail (staff: created by the operator, who
     # vouches for it). Until then nothing held under the address by someone else is linked to the account.
     email_verified_at = Timestamptz(null=True, default=None)
+    # When the retention job told the owner that the unused account will be erased (privacy/retention.py). It counts
+    # only while nothing happened after it: a later login or course activity cancels the erasure.
+    inactivity_warned_at = Timestamptz(null=True, default=None)
 
 
 class UserSession(Table, tablename="user_session"):

@@ -8,7 +8,8 @@ from coursesite.db.accounts import Account
 class Answer(Table, tablename="answer"):
     """One attempt at one question. Scores are integer thousandths of a point: SQLite would turn Decimal into float.
 
-    Unique on (account, question_id, attempt): an index made by migration m0002.
+    Unique on (account, question_id, attempt): an index made by migration m0002; on (account, idempotency_key) by
+    m0022.
     """
 
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
@@ -32,6 +33,9 @@ class Answer(Table, tablename="answer"):
     graded_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     graded_at = Timestamptz(null=True, default=None)
     rubric_scores = JSON(null=True, default=None)  # {criterion id: milli points}
+    # The client's Idempotency-Key header, if it sent one: the same key again returns this attempt. Unique per account
+    # (migration m0022).
+    idempotency_key = Varchar(length=100, null=True, default=None)
 
 
 class LessonProgress(Table, tablename="lesson_progress"):

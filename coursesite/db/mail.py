@@ -41,6 +41,9 @@ class OutboxMessage(Table, tablename="outbox_message"):
     body_text = Text(null=True, default=None)  # NULL once dropped by the retention job
     body_html = Text(null=True, default=None)
     headers = JSON(default="{}")  # extra headers: List-Unsubscribe, List-Unsubscribe-Post
+    # What to attach, by reference ([{"kind": "invoice_pdf", "ref": "2026-00001"}]): the sender renders it when it
+    # delivers (mail/sender.py), so no document's bytes sit in the outbox.
+    attachments = JSON(default="[]")
     status = Varchar(length=10, default="queued", index=True)
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)

@@ -2,7 +2,16 @@
 
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
-from coursesite.db.billing import BgMaxImport, Certificate, Customer, Enrollment, Invoice, InvoiceCounter, Payment
+from coursesite.db.billing import (
+    BgMaxImport,
+    Certificate,
+    Customer,
+    Enrollment,
+    Invoice,
+    InvoiceCounter,
+    InvoiceReminder,
+    Payment,
+)
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -39,6 +48,7 @@ TABLES = [
     Invoice,
     BgMaxImport,
     Payment,
+    InvoiceReminder,
     Certificate,
     Person,
     AccountPrivacy,

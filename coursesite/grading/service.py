@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from piccolo.engine.base import Engine
 
 from coursesite.accounts.service import Principal
 from coursesite.core import clock
-from coursesite.core.errors import Forbidden, Invalid, NotFound
+from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.core.text import MSG_CONTROL_MULTILINE, TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
 from coursesite.course.model import Course, Lesson, Question, QuestionType
@@ -41,6 +42,7 @@ from coursesite.grading.rules import (
     response_key,
     to_milli,
 )
+from coursesite.settings import DEFAULT_ANSWER_REPEAT_SECONDS
 
 
 def _strings_in(value: Any):
@@ -80,6 +82,29 @@ def refuse_unstorable_text(question: Question, response: Any) -> None:
             raise Invalid(message, field_errors={"response": message}) from None
 
 
+# The client's Idempotency-Key header (RFC draft "The Idempotency-Key HTTP Header Field"): a UUID or any other short
+# token. Bounded, and in a charset that cannot carry anything but a key.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX_CHARS = 100
+_IDEMPOTENCY_KEY = re.compile(rf"[A-Za-z0-9._:+/=-]{{1,{IDEMPOTENCY_KEY_MAX_CHARS}}}")
+MSG_IDEMPOTENCY_KEY = (
+    f"Rubriken Idempotency-Key ska vara 1–{IDEMPOTENCY_KEY_MAX_CHARS} tecken långt och bara innehålla bokstäverna "
+    "A–Z och a–z, siffror och tecknen . _ : + / = -."
+)
+MSG_IDEMPOTENCY_KEY_REUSED = (
+    "Rubriken Idempotency-Key har redan använts för ett annat svar. Skicka ett nytt svar med en ny nyckel."
+)
+
+
+def check_idempotency_key(value: str | None) -> str | None:
+    """The header's value, or None when there is none; Invalid (a 400 that names the header) when it is malformed."""
+    if value is None:
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise Invalid(MSG_IDEMPOTENCY_KEY, field_errors={IDEMPOTENCY_HEADER: MSG_IDEMPOTENCY_KEY})
+    return value
+
+
 CourseAccess = Callable[[int], Awaitable[bool]]
 NOT_ENROLLED = "Anmäl dig till kursen för att öppna lektionerna."
 
@@ -102,6 +127,8 @@ class StoredAnswer:
     graded_at: datetime | None = None
     rubric_scores: dict[str, int] | None = None  # criterion id -> milli points
     question_version: str | None = None
+    # Returned again rather than recorded: the same Idempotency-Key, or the same answer within the repeat window.
+    replayed: bool = False
 
     @property
     def score(self) -> Decimal | None:
@@ -162,10 +189,19 @@ class LessonState:
 
 
 class AnswerService:
-    def __init__(self, engine: Engine, catalog: CourseCatalog, access: CourseAccess | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: CourseCatalog,
+        access: CourseAccess | None = None,
+        *,
+        repeat_seconds: int = DEFAULT_ANSWER_REPEAT_SECONDS,
+    ) -> None:
         self.engine = engine
         self.catalog = catalog
         self.access = access  # None: every registered participant may take the course (tests of the flow alone)
+        # An identical answer to the same question within this is a double click, not a new attempt (0: never).
+        self.repeat_window = timedelta(seconds=repeat_seconds)
 
     async def has_access(self, account_id: int) -> bool:
         """Enrolled (and, when the course waits for payment, paid): the billing service decides."""
@@ -207,7 +243,13 @@ class AnswerService:
             attempts=attempts,
         )
 
-    async def submit(self, principal: Principal, question_id: str, response: Any) -> StoredAnswer:
+    async def submit(
+        self, principal: Principal, question_id: str, response: Any, *, idempotency_key: str | None = None
+    ) -> StoredAnswer:
+        """Grade and store one attempt. The same `idempotency_key` again, or an identical response to the same
+        question within `repeat_window` of the latest attempt, returns that attempt (`replayed`) and records none:
+        a double click or a retried request never costs an attempt. 409 when the key was used for another answer."""
+        idempotency_key = check_idempotency_key(idempotency_key)
         found = self.course.find_question(question_id)
         if found is None:
             raise NotFound("Frågan finns inte.")
@@ -230,6 +272,10 @@ class AnswerService:
             previous = await Answer.select(Answer.attempt).where(
                 (Answer.account == principal.account_id) & (Answer.question_id == question.id)
             )
+            # Under the account's lock: of two identical requests at once, the second sees the first's attempt.
+            first = await self._replay(principal.account_id, question.id, response, idempotency_key, now)
+            if first is not None:
+                return first
             if lesson.max_attempts is not None and len(previous) >= lesson.max_attempts:
                 raise Forbidden(f"Du har använt alla {lesson.max_attempts} försök på den här frågan.")
             stored = StoredAnswer(
@@ -262,10 +308,41 @@ class AnswerService:
                     created_at=now,
                     question_version=version,
                     response_key=response_key(question, result.normalized),
+                    idempotency_key=idempotency_key,
                 )
             ).returning(Answer.id)
             await update_lesson_progress(principal.account_id, lesson, now)
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
+
+    async def _replay(
+        self, account_id: int, question_id: str, response: Any, idempotency_key: str | None, now: datetime
+    ) -> StoredAnswer | None:
+        """The attempt this request repeats, if it repeats one. Call inside submit's write transaction."""
+        sent = json.loads(json.dumps(response, ensure_ascii=False))  # as it is stored: lists for tuples, str keys
+        if idempotency_key is not None:
+            rows = (
+                await Answer.select()
+                .where((Answer.account == account_id) & (Answer.idempotency_key == idempotency_key))
+                .output(load_json=True)
+            )
+            if rows:
+                if rows[0]["question_id"] != question_id or rows[0]["raw_response"] != sent:
+                    raise Conflict(
+                        MSG_IDEMPOTENCY_KEY_REUSED, field_errors={IDEMPOTENCY_HEADER: MSG_IDEMPOTENCY_KEY_REUSED}
+                    )
+                return dataclasses.replace(stored_answer(rows[0]), replayed=True)
+        if not self.repeat_window:
+            return None
+        latest = (
+            await Answer.select()
+            .where((Answer.account == account_id) & (Answer.question_id == question_id))
+            .order_by(Answer.attempt, ascending=False)
+            .limit(1)
+            .output(load_json=True)
+        )
+        if latest and latest[0]["raw_response"] == sent and latest[0]["created_at"] > now - self.repeat_window:
+            return dataclasses.replace(stored_answer(latest[0]), replayed=True)
+        return None
 
 
 async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime) -> None:

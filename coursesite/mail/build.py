@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from jinja2 import Environment
 from piccolo.engine.base import Engine
 
 from coursesite.mail.composer import MailComposer
 from coursesite.mail.outbox import MailOutbox
-from coursesite.mail.sender import MailSender
+from coursesite.mail.sender import AttachmentSource, MailSender
 from coursesite.mail.transport import ConsoleTransport, SmtpTransport, Transport
 from coursesite.privacy.audit import AuditLog
 from coursesite.settings import Settings, parse_mail_from
@@ -31,7 +33,10 @@ def build_mail(
     *,
     transport: Transport | None = None,
     audit: AuditLog | None = None,
+    attachments: Mapping[str, AttachmentSource] | None = None,
 ) -> tuple[MailOutbox, MailSender]:
+    """The outbox and its sender; `attachments` renders what messages attach by reference (create_app: the invoice
+    and credit-note PDFs, billing/mail.py)."""
     mail_from = parse_mail_from(settings.mail_from)
     outbox = MailOutbox(MailComposer(environment, public_url=settings.base_url), mail_from=mail_from, audit=audit)
     sender = MailSender(
@@ -39,5 +44,6 @@ def build_mail(
         transport if transport is not None else transport_for(settings),
         mail_from=mail_from,
         poll_seconds=settings.mail_poll_seconds,
+        attachments=attachments,
     )
     return outbox, sender

@@ -3,7 +3,9 @@ network (the outbox is mail/outbox.py, the delivery mail/sender.py, the SMTP cli
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
@@ -27,8 +29,8 @@ class MailStatus(StrEnum):
     PRINTED = "printed"  # no SMTP server configured (development): written to the console, not sent
 
 
-# Done with: delivered, refused for good, or shown on the console. Retention and erasure act on these only; a queued
-# message (an erasure notice queued in the erasure's own transaction, say) is left to be delivered.
+# Done with: delivered, refused for good, or shown on the console. Retention acts on these only; a queued message is
+# left to be delivered. (An erasure deletes the person's queued messages too; its own notice is queued after that.)
 DONE_STATUSES = (MailStatus.SENT.value, MailStatus.FAILED.value, MailStatus.PRINTED.value)
 
 STATUS_LABELS_SV = {
@@ -72,6 +74,31 @@ def valid_template(name: object) -> bool:
 
 
 @dataclass(frozen=True)
+class AttachmentRef:
+    """A document to attach, by reference: the sender asks the source registered for `kind` (mail/build.py) to
+    render it when it delivers, so the outbox holds the reference, never the bytes."""
+
+    kind: str  # the source, e.g. "invoice_pdf"
+    ref: str  # what it renders, e.g. an invoice number
+
+    def as_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "ref": self.ref}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A rendered attachment, as the sender adds it to the message."""
+
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes
+
+
+_ATTACHMENT_KIND = re.compile(r"[a-z_]{1,30}")
+MAX_ATTACHMENT_REF = 100
+
+
+@dataclass(frozen=True)
 class Mail:
     """A message to queue (MailOutbox.queue). `template` names templates/mail/<template>.txt and .html; `context` is
     what they show (no more personal data than the message needs). A marketing message needs `unsubscribe_url`."""
@@ -82,6 +109,7 @@ class Mail:
     kind: MailKind = MailKind.TRANSACTIONAL
     unsubscribe_url: str | None = None
     account_id: int | None = None  # whose message it is, for the access export; None for someone without an account
+    attachments: tuple[AttachmentRef, ...] = ()  # rendered by the sender at delivery (see AttachmentRef)
 
     def problems(self) -> list[str]:
         """What is wrong with the message, in English for the developer who wrote the call (empty when fine)."""
@@ -94,6 +122,9 @@ class Mail:
             found.append("a marketing message needs an unsubscribe_url (RFC 8058)")
         if self.unsubscribe_url is not None and not self.unsubscribe_url.startswith(("https://", "http://")):
             found.append("`unsubscribe_url` must be an absolute http(s) URL")
+        for attachment in self.attachments:
+            if not _ATTACHMENT_KIND.fullmatch(attachment.kind) or not 0 < len(attachment.ref) <= MAX_ATTACHMENT_REF:
+                found.append("an attachment is a kind such as 'invoice_pdf' and a short reference")
         return found
 
 
@@ -119,8 +150,10 @@ def build_message(
     headers: dict[str, str],
     message_id: str,
     date: datetime,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """The e-mail as sent: plain text, with the HTML as an alternative when there is one (multipart/alternative)."""
+    """The e-mail as sent: plain text, with the HTML as an alternative when there is one (multipart/alternative),
+    and the attachments after them (multipart/mixed)."""
     message = EmailMessage(policy=MESSAGE_POLICY)
     display, address = sender
     local, _, domain = address.partition("@")
@@ -135,7 +168,22 @@ def build_message(
     message.set_content(text, subtype="plain", charset="utf-8")
     if html:
         message.add_alternative(html, subtype="html", charset="utf-8")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
+
+
+def attachment_refs(stored: object) -> list[AttachmentRef]:
+    """The references an outbox row keeps (JSON text on SQLite, parsed on PostgreSQL), the malformed left out."""
+    value = json.loads(stored or "[]") if isinstance(stored, str) else stored
+    if not isinstance(value, list):
+        return []
+    return [
+        AttachmentRef(str(item["kind"]), str(item["ref"]))
+        for item in value
+        if isinstance(item, dict) and "kind" in item and "ref" in item
+    ]
 
 
 def retry_at(attempts: int, now: datetime) -> datetime | None:

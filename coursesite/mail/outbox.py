@@ -17,9 +17,19 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from coursesite.core import clock
+from coursesite.db.accounts import Account
 from coursesite.db.mail import OutboxMessage
+from coursesite.mail import catalog
 from coursesite.mail.composer import MailComposer
-from coursesite.mail.message import STATUS_LABELS_SV, Mail, MailKind, MailStatus, unsubscribe_headers
+from coursesite.mail.message import (
+    STATUS_LABELS_SV,
+    AttachmentRef,
+    Mail,
+    MailKind,
+    MailStatus,
+    unsubscribe_headers,
+    valid_address,
+)
 from coursesite.privacy.audit import AuditLog
 
 LIST_LIMIT = 200
@@ -65,7 +75,7 @@ class MailOutbox:
         written on its own). Returns the row's id. A wrong call (a bad address, a marketing message without an
         unsubscribe link, a template that needs a missing value) raises ValueError or a Jinja error, so the
         caller's transaction rolls back with it: check the address before calling."""
-        problems = mail.problems()
+        problems = mail.problems() + catalog.problems(mail.template, mail.kind)
         if problems:
             raise ValueError("; ".join(problems))
         composed = self.composer.compose(mail)
@@ -82,6 +92,7 @@ class MailOutbox:
                 body_text=composed.text,
                 body_html=composed.html,
                 headers=json.dumps(unsubscribe_headers(mail.unsubscribe_url)),
+                attachments=json.dumps([attachment.as_json() for attachment in mail.attachments]),
                 status=MailStatus.QUEUED.value,
                 attempts=0,
                 next_attempt_at=now,
@@ -89,6 +100,33 @@ class MailOutbox:
             )
         ).returning(OutboxMessage.id)
         return int(rows[0]["id"])
+
+    async def to_account(
+        self,
+        account_id: int | None,
+        template: str,
+        context: dict[str, Any],
+        *,
+        attachments: tuple[AttachmentRef, ...] = (),
+    ) -> bool:
+        """Queue a transactional message to an account's login address, with its `first_name` added to the context
+        (the course's own messages: invoices, grades, the certificate). False, and nothing queued, when the account
+        is gone (erased) or its address is not one a message can go to."""
+        if account_id is None:
+            return False
+        rows = await Account.select(Account.email, Account.first_name).where(Account.id == account_id)
+        if not rows or not valid_address(rows[0]["email"]):
+            return False
+        await self.queue(
+            Mail(
+                to=rows[0]["email"],
+                template=template,
+                context={**context, "first_name": rows[0]["first_name"]},
+                account_id=account_id,
+                attachments=attachments,
+            )
+        )
+        return True
 
     async def messages(self, *, with_bodies: bool = False, limit: int = LIST_LIMIT) -> list[OutboxRow]:
         """The newest messages first, for the admin page (/personal/utkorg). Bodies only when asked (development)."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -25,11 +27,32 @@ from piccolo.engine.postgres import PostgresEngine
 from coursesite.core import clock
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OutboxMessage
-from coursesite.mail.message import LEASE, MailStatus, build_message, error_text, retry_at
+from coursesite.mail.message import (
+    LEASE,
+    Attachment,
+    MailStatus,
+    attachment_refs,
+    build_message,
+    error_text,
+    retry_at,
+)
 from coursesite.mail.transport import DeliveryFailed, Transport
 
 logger = logging.getLogger("coursesite.mail")
 BATCH = 20
+
+# Renders an attachment from its reference when the message is delivered (mail/message.py: AttachmentRef).
+AttachmentSource = Callable[[str], Awaitable[Attachment]]
+# A job the sender loop runs every so often besides delivering (e.g. queueing the payment reminders due).
+PeriodicJob = Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class _Scheduled:
+    name: str  # for the log: never personal data
+    job: PeriodicJob
+    every: timedelta
+    next_run: Any = None  # datetime; None: on the loop's first round
 
 
 @dataclass
@@ -64,13 +87,33 @@ class MailSender:
         mail_from: tuple[str, str],
         batch: int = BATCH,
         poll_seconds: float = 10,
+        attachments: Mapping[str, AttachmentSource] | None = None,
     ) -> None:
         self.engine = engine
         self.transport = transport
         self.mail_from = mail_from
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.attachments = dict(attachments or {})
+        self._scheduled: list[_Scheduled] = []
         self._loops: dict[asyncio.AbstractEventLoop, _Loop] = {}
+
+    def schedule(self, name: str, job: PeriodicJob, *, every: timedelta) -> None:
+        """Run `job` from the sender loop on its first round and then every `every` (create_app: the payment
+        reminders). The job must be safe to run twice at once: every app worker runs its own loop."""
+        self._scheduled.append(_Scheduled(name, job, every))
+
+    async def run_scheduled(self) -> None:
+        """The scheduled jobs that are due; a failing job is logged (its kind, never its data) and tried next time."""
+        now = clock.now()
+        for scheduled in self._scheduled:
+            if scheduled.next_run is not None and scheduled.next_run > now:
+                continue
+            scheduled.next_run = now + scheduled.every
+            try:
+                await scheduled.job()
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a failing job
+                logger.warning("mail: scheduled job %s failed (%s)", scheduled.name, type(exc).__name__)
 
     async def claim(self, limit: int | None = None) -> list[dict[str, Any]]:
         """Claim up to `limit` due messages for this sender (status sending, a lease, one more attempt)."""
@@ -107,6 +150,7 @@ class MailSender:
                     OutboxMessage.body_text,
                     OutboxMessage.body_html,
                     OutboxMessage.headers,
+                    OutboxMessage.attachments,
                     OutboxMessage.attempts,
                 )
             )
@@ -131,6 +175,11 @@ class MailSender:
         headers = row["headers"]
         if isinstance(headers, str):
             headers = json.loads(headers or "{}")
+        report = SendReport(claimed_ids=[row["id"]])
+        try:
+            attachments = [await self._render(ref.kind, ref.ref) for ref in attachment_refs(row.get("attachments"))]
+        except DeliveryFailed as exc:
+            return await self._failed(row, exc, report)
         message = build_message(
             sender=self.mail_from,
             recipient=row["recipient"],
@@ -140,37 +189,13 @@ class MailSender:
             headers=headers,
             message_id=row["message_id"],
             date=clock.now(),
+            attachments=attachments,
         )
-        report = SendReport(claimed_ids=[row["id"]])
         mine = (OutboxMessage.id == row["id"]) & (OutboxMessage.status == MailStatus.SENDING.value)
         try:
             await self.transport.deliver(message)
         except DeliveryFailed as exc:
-            now = clock.now()
-            again = None if exc.permanent else retry_at(row["attempts"], now)
-            reason = error_text(exc.reason, row["recipient"])
-            if again is None:
-                await OutboxMessage.update(
-                    {
-                        OutboxMessage.status: MailStatus.FAILED.value,
-                        OutboxMessage.lease_until: None,
-                        OutboxMessage.last_error: reason,
-                    }
-                ).where(mine)
-                report.failed += 1
-                logger.warning("mail: message #%d failed after %d attempt(s)", row["id"], row["attempts"])
-            else:
-                await OutboxMessage.update(
-                    {
-                        OutboxMessage.status: MailStatus.QUEUED.value,
-                        OutboxMessage.lease_until: None,
-                        OutboxMessage.next_attempt_at: again,
-                        OutboxMessage.last_error: reason,
-                    }
-                ).where(mine)
-                report.retried += 1
-                logger.info("mail: message #%d will be tried again (attempt %d)", row["id"], row["attempts"])
-            return report
+            return await self._failed(row, exc, report)
         status = MailStatus.SENT if self.transport.sends else MailStatus.PRINTED
         await OutboxMessage.update(
             {
@@ -184,6 +209,46 @@ class MailSender:
             report.sent += 1
         else:
             report.printed += 1
+        return report
+
+    async def _render(self, kind: str, ref: str) -> Attachment:
+        """An attachment rendered from its reference. No source for the kind: permanent (a wrong deployment); the
+        source failing: temporary (tried again with the message)."""
+        source = self.attachments.get(kind)
+        if source is None:
+            raise DeliveryFailed(f"attachment {kind}: no source", permanent=True)
+        try:
+            return await source(ref)
+        except Exception as exc:  # noqa: BLE001 - a failed render is a failed attempt, never a lost message
+            raise DeliveryFailed(f"attachment {kind}: {type(exc).__name__}", permanent=False) from None
+
+    async def _failed(self, row: dict[str, Any], exc: DeliveryFailed, report: SendReport) -> SendReport:
+        """Queue the message again after a temporary failure (backoff), or mark it failed, with the reason."""
+        mine = (OutboxMessage.id == row["id"]) & (OutboxMessage.status == MailStatus.SENDING.value)
+        now = clock.now()
+        again = None if exc.permanent else retry_at(row["attempts"], now)
+        reason = error_text(exc.reason, row["recipient"])
+        if again is None:
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: MailStatus.FAILED.value,
+                    OutboxMessage.lease_until: None,
+                    OutboxMessage.last_error: reason,
+                }
+            ).where(mine)
+            report.failed += 1
+            logger.warning("mail: message #%d failed after %d attempt(s)", row["id"], row["attempts"])
+        else:
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: MailStatus.QUEUED.value,
+                    OutboxMessage.lease_until: None,
+                    OutboxMessage.next_attempt_at: again,
+                    OutboxMessage.last_error: reason,
+                }
+            ).where(mine)
+            report.retried += 1
+            logger.info("mail: message #%d will be tried again (attempt %d)", row["id"], row["attempts"])
         return report
 
     # The background loop, one per event loop that started the app (the test client runs each app on its own).
@@ -210,6 +275,7 @@ class MailSender:
     async def _run(self, state: _Loop) -> None:
         while not state.stopping:
             report = SendReport()
+            await self.run_scheduled()
             try:
                 report = await self.send_pending(max_messages=self.batch)  # a batch a round: stop waits for one
                 if report.claimed_ids:

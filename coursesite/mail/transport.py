@@ -82,6 +82,7 @@ class ConsoleTransport:
             "\n----- e-post (utkorgen, ej skickat: COURSESITE_SMTP_URL saknas) -----\n"
             f"Till: {message['To']}\nÄmne: {message['Subject']}\n"
             + "".join(f"{name}: {message[name]}\n" for name in ("List-Unsubscribe",) if message[name])
+            + "".join(f"Bilaga: {part.get_filename()}\n" for part in message.iter_attachments())
             + f"\n{text}\n----- slut -----\n"
         )
         stream.flush()

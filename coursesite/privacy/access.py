@@ -30,7 +30,7 @@ from coursesite.core import clock
 from coursesite.core.errors import NotFound
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
-from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, Payment
+from coursesite.db.billing import Certificate, Customer, Enrollment, Invoice, InvoiceReminder, Payment
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -64,16 +64,22 @@ WITHHELD = {
     ("one_time_token", "token_hash"),
 }
 WITHHELD_TEXT = "[lämnas inte ut: lagras endast som hash, för din säkerhet]"
-ACCOUNTING_TABLES = frozenset({"invoice", "payment"})
+ACCOUNTING_TABLES = frozenset({"invoice", "payment", "invoice_reminder"})
 ACCOUNTING_NOTE_SV = (
     "Räkenskapsinformation (fakturor, kreditfakturor och betalningar). Den sparas enligt bokföringslagen även om du "
     "begär radering, och används då bara för bokföringen."
 )
 SOURCE_SV = (
     "Uppgifterna kommer från dig: det du angav när du skapade kontot, anmälde dig, svarade på kursens frågor och "
-    "fyllde i våra formulär, och tekniska uppgifter från din webbläsare när du besökte webbplatsen. Vi hämtar inga "
-    "uppgifter om dig från tredje part."
+    "fyllde i våra formulär, och tekniska uppgifter från din webbläsare när du besökte webbplatsen. En betalning "
+    "registreras från vår bank (bankgiro): belopp, betalningsdag och OCR-nummer, det du själv angav när du betalade. "
+    "Betalarens namn och adress i bankens fil sparar vi inte. Vi hämtar inga andra uppgifter om dig från tredje part."
 )
+# The one other source of what is stored (art. 14): the bank's payment file, for payments only.
+BANK_SOURCE = {
+    "name": "Vår bank (Bankgirot, inbetalningsfil BgMax)",
+    "what": "Betalningar: belopp, betalningsdag och OCR-nummer. Betalarens namn och adress sparas inte.",
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ OWNERS: dict[str, tuple[type[Table], Callable[[Subject], Any]]] = {
     "enrollment": (Enrollment, lambda s: _is(Enrollment.account, s.account_id)),
     "invoice": (Invoice, lambda s: _is(Invoice.account, s.account_id)),
     "payment": (Payment, lambda s: _in(Payment.invoice, s.invoice_ids)),
+    "invoice_reminder": (InvoiceReminder, lambda s: _in(InvoiceReminder.invoice, s.invoice_ids)),
     "certificate": (Certificate, lambda s: _is(Certificate.account, s.account_id)),
     "person": (Person, lambda s: _in(Person.id, s.person_ids)),
     "account_privacy": (AccountPrivacy, lambda s: _is(AccountPrivacy.account, s.account_id)),
@@ -362,6 +369,7 @@ async def access_export(
         if rows and portable_columns:
             portable[name] = [{"id": row["id"]} | {c: row[c] for c in portable_columns} for row in rows]
     forms = sorted({row.get("form") for t in tables if t["table"] == "form_submission" for row in t["rows"]} - {None})
+    paid = any(t["rows"] for t in tables if t["table"] == "payment")
     return {
         "generated_at": plain(clock.now()),
         "controller": controller,
@@ -375,7 +383,7 @@ async def access_export(
         "categories": plain(policy.categories()),
         "recipients": plain(policy.recipients()),
         "retention": {r.value: text for r, text in retention_texts.items()},
-        "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": []},
+        "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": [BANK_SOURCE] if paid else []},
         "disclosures": await _disclosure_log(subject),
         "automated_grading": plain(policy.AUTOMATED_GRADING_SV),
         "rights": plain(policy.RIGHTS_SV),

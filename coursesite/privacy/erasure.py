@@ -54,7 +54,6 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.db.tables import TABLES
-from coursesite.mail.message import DONE_STATUSES
 from coursesite.privacy.access import OWNERS, resolve_subject
 from coursesite.privacy.linkage import proven_account
 from coursesite.signups.processors import queue as queue_processor_notices
@@ -226,7 +225,13 @@ async def _scrub_audit(condition: Any, needles: list[str]) -> None:
 
 
 async def erase_account(
-    engine: Engine, *, account_id: int, actor_id: int | None, case_id: int | None, login_secret: str | None = None
+    engine: Engine,
+    *,
+    account_id: int,
+    actor_id: int | None,
+    case_id: int | None,
+    login_secret: str | None = None,
+    why: str | None = None,
 ) -> ErasureReport:
     """Erase the account and everything of the person except the accounting records, in one transaction.
     `login_secret` (the settings' secret key), when given, also removes the person's failed-login rows (they go by
@@ -285,6 +290,7 @@ async def erase_account(
             now,
             account_id=account_id,
             what="Alla personuppgifter utom räkenskapsinformation",
+            why=why,
         )
         await queue_processor_notices("erasure", at_processors, now=now)
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
@@ -294,12 +300,14 @@ async def erase_account(
 
 
 async def _erase_mail(counts: Counter, email: str, account_id: int | None) -> None:
-    """The person's e-mail that is done with (sent, failed, printed), and their link tokens. A message still queued
-    (a notice queued in this very transaction) is left to be delivered; the account link goes with the account."""
+    """Every message to the person, delivered or not, and their link tokens. A message still waiting (a pending
+    `verify_email` or `consent_confirm`, a grade notice, a request's receipt) is deleted too: it would carry the
+    address, and its links, past the erasure. The erasure's own message (privacy/request_mail.py: erased) is queued
+    after this, in the same transaction, and is the one that goes out."""
     mine: Any = OutboxMessage.recipient == email
     if account_id is not None:
         mine = mine | (OutboxMessage.account == account_id)
-    await _delete_rows(OutboxMessage, OutboxMessage.status.is_in(list(DONE_STATUSES)) & mine, counts)
+    await _delete_rows(OutboxMessage, mine, counts)
     await _delete_rows(OneTimeToken, OneTimeToken.email == email, counts)
 
 
@@ -312,6 +320,7 @@ async def _notify_and_log(
     account_id: int | None = None,
     person_id: int | None = None,
     what: str,
+    why: str | None = None,
 ) -> None:
     """An erasure notice to every subsidiary that received the data, for each id it knows the person by, and the
     erase row in the staff audit."""
@@ -329,7 +338,7 @@ async def _notify_and_log(
             subject_account=account_id,
             subject_person=person_id,
             what=what,
-            why=f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering",
+            why=why or (f"Begäran om radering, ärende {case_id}" if case_id else "Begäran om radering"),
             created_at=now,
         )
     )

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from coursesite.settings import (
+    DEFAULT_INACTIVE_ACCOUNT_MONTHS,
+    DEFAULT_REGISTRANT_MONTHS,
+    DEFAULT_WEBINAR_SHARING_MONTHS,
+)
+
 
 class Category(StrEnum):
     """The policy's categories of personal data."""
@@ -28,14 +34,17 @@ class Purpose(StrEnum):
     SEND_INFORMATION = "send_information"  # sending relevant information
     CONTACT_AND_OFFERS = "contact_and_offers"  # contacting and making offers
     SECURITY = "security"  # keeping accounts safe (part of providing the service)
+    # Keeping the accounting records Bokföringslagen requires: fields whose retention is BOOKKEEPING serve it too
+    # (privacy/policy.py: purposes_of). Its own purpose, so that every purpose rests on one legal basis.
+    BOOKKEEPING = "bookkeeping"
 
 
 class Retention(StrEnum):
-    WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until the account is erased
+    WHILE_ACCOUNT_EXISTS = "while_account_exists"  # until erased: on request, or after inactive_account_months unused
     SESSION_LIFETIME = "session_lifetime"  # until the session expires or the person logs out (settings: session_days)
     LOGIN_WINDOW = "login_window"  # until the rate-limit window has passed (settings: login_window_seconds)
     BOOKKEEPING = "bookkeeping"  # Bokföringslagen: until the end of the seventh year after the financial year
-    CONTACT_FORMS = "contact_forms"  # 24 months after the person last contacted us through a form
+    CONTACT_FORMS = "contact_forms"  # 24 months after the last form; a registration: registrant_months after the event
     TECHNICAL_DATA = "technical_data"  # IP address truncated, then the page view deleted (settings.py: PAGE_VIEW_*)
     CASES = "cases"  # 2 years after the case was closed
     CONSENT_PROOF = "consent_proof"  # while the consent holds, and 3 years after its withdrawal as proof
@@ -53,6 +62,8 @@ class Retention(StrEnum):
 # proof and the disclosure log: 3 years), since it proves that a notice (a confirmation, an erasure, a restriction
 # about to be lifted) was sent.
 MAIL_BODY_DAYS = 30
+# People from the contact, e-book and newsletter forms: kept this long after their last form (privacy/retention.py).
+CONTACT_FORMS_MONTHS = 24
 MAIL_LOG_MONTHS = 36
 # A consent given through a form counts only once confirmed through the link mailed to the address (double opt-in,
 # signups/double_opt_in.py). One never confirmed is erased this many days after the link expired (the link lives
@@ -110,6 +121,24 @@ def login_window_retention_sv(login_window_seconds: int) -> str:
     return f"Högst {duration_sv(login_window_seconds)} efter ett misslyckat inloggningsförsök."
 
 
+def account_retention_sv(inactive_months: int) -> str:
+    """How long an account and what hangs on it is kept (privacy/ends.py: inactivity_step applies it)."""
+    return (
+        "Så länge kontot används, och raderas när du begär det. Ett konto utan inloggning och kursaktivitet i "
+        f"{months_sv(inactive_months)} raderas automatiskt; en månad innan får du ett e-postmeddelande om det, "
+        "och loggar du in under tiden raderas kontot inte."
+    )
+
+
+def contact_forms_retention_sv(registrant_months: int) -> str:
+    """How long what the public forms gave is kept (privacy/ends.py: registration_erase_on for registrations)."""
+    return (
+        f"{months_sv(CONTACT_FORMS_MONTHS)} efter att du senast hade kontakt med oss via ett formulär. En anmälan "
+        f"till ett webbinarium, en kurs eller en konferens raderas {months_sv(registrant_months)} efter dagen då det "
+        "hölls (anmälningsdagen när det inte har något datum), också om du inte har återkallat ditt samtycke."
+    )
+
+
 @dataclass(frozen=True)
 class ConfiguredPeriods:
     """The retention periods an operator sets (settings.py), which the retention texts state. Built from the settings
@@ -119,11 +148,12 @@ class ConfiguredPeriods:
     page_view_months: int  # COURSESITE_PAGE_VIEW_RETENTION_MONTHS
     session_days: int  # COURSESITE_SESSION_DAYS
     login_window_seconds: int  # COURSESITE_LOGIN_WINDOW_SECONDS
+    inactive_account_months: int = DEFAULT_INACTIVE_ACCOUNT_MONTHS  # COURSESITE_INACTIVE_ACCOUNT_MONTHS
+    registrant_months: int = DEFAULT_REGISTRANT_MONTHS  # COURSESITE_REGISTRANT_MONTHS
+    webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS  # COURSESITE_WEBINAR_SHARING_MONTHS
 
 
 _FIXED_RETENTION_TEXT_SV = {
-    Retention.WHILE_ACCOUNT_EXISTS: "Så länge kontot finns; raderas när kontot raderas.",
-    Retention.CONTACT_FORMS: "24 månader efter att du senast hade kontakt med oss via ett formulär.",
     Retention.CASES: "2 år efter att ärendet avslutades.",
     Retention.CONSENT_PROOF: "Så länge samtycket gäller, och 3 år efter att det återkallades, som bevis på samtycket. "
     f"Ett samtycke som aldrig bekräftas via länken i e-posten raderas {PENDING_CONSENT_KEPT_SV} efter att det gavs.",
@@ -145,8 +175,45 @@ def retention_texts_sv(periods: ConfiguredPeriods) -> dict[Retention, str]:
         Retention.TECHNICAL_DATA: technical_data_retention_sv(periods.ip_days, periods.page_view_months),
         Retention.SESSION_LIFETIME: session_lifetime_retention_sv(periods.session_days),
         Retention.LOGIN_WINDOW: login_window_retention_sv(periods.login_window_seconds),
+        Retention.WHILE_ACCOUNT_EXISTS: account_retention_sv(periods.inactive_account_months),
+        Retention.CONTACT_FORMS: contact_forms_retention_sv(periods.registrant_months),
     }
     return {retention: configured.get(retention) or _FIXED_RETENTION_TEXT_SV[retention] for retention in Retention}
+
+
+@dataclass(frozen=True)
+class RetentionEnd:
+    """The longest a rule keeps data: `days` after `after` (months counted as 31 days). No rule keeps anything for
+    ever (tests/unit/privacy/test_retention_ends.py walks every one)."""
+
+    after: str  # the moment the period runs from
+    days: int
+
+
+def retention_ends(periods: ConfiguredPeriods) -> dict[Retention, RetentionEnd]:
+    """Every retention rule's end, from the same periods its text states. A consent's end is its withdrawal (which
+    one click does) or, for the information a registration asks for, the registration's end."""
+    month = 31
+    return {
+        Retention.WHILE_ACCOUNT_EXISTS: RetentionEnd(
+            "the last login or course activity", periods.inactive_account_months * month
+        ),
+        Retention.SESSION_LIFETIME: RetentionEnd("the session's start", periods.session_days),
+        Retention.LOGIN_WINDOW: RetentionEnd("the failed login", max(1, periods.login_window_seconds // 86400)),
+        Retention.BOOKKEEPING: RetentionEnd("the end of the record's calendar year", 7 * 366),
+        Retention.CONTACT_FORMS: RetentionEnd(
+            "the last form, or the event's date", max(CONTACT_FORMS_MONTHS, periods.registrant_months) * month
+        ),
+        Retention.TECHNICAL_DATA: RetentionEnd("the page view", periods.page_view_months * month),
+        Retention.CASES: RetentionEnd("the case's closing", 24 * month),
+        Retention.CONSENT_PROOF: RetentionEnd("the consent's withdrawal or the registration's end", 36 * month),
+        Retention.STAFF_AUDIT: RetentionEnd("the staff action", 24 * month),
+        Retention.DISCLOSURE_LOG: RetentionEnd("the disclosure", 36 * month),
+        Retention.MAIL_BODY: RetentionEnd("the message's sending", MAIL_BODY_DAYS),
+        Retention.MAIL_LOG: RetentionEnd("the message's sending", MAIL_LOG_MONTHS * month),
+        Retention.ONE_TIME_TOKEN: RetentionEnd("the link's creation", 8),
+        Retention.RATE_LIMIT: RetentionEnd("the counted request", 1),
+    }
 
 
 @dataclass(frozen=True)
@@ -197,6 +264,15 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
         SECURITY,
         KEEP,
         "När du bekräftade e-postadressen via länken i vårt meddelande",
+        provided=False,
+    ),
+    _p(
+        "account",
+        "inactivity_warned_at",
+        T,
+        SERVICE,
+        KEEP,
+        "När vi meddelade att kontot raderas om det inte används",
         provided=False,
     ),
     _p(
@@ -274,6 +350,7 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("answer", "graded_by", A, SERVICE, KEEP, "Vilken lärare som bedömde svaret", provided=False),
     _p("answer", "graded_at", A, SERVICE, KEEP, "När en lärare bedömde svaret", provided=False),
     _p("answer", "rubric_scores", A, SERVICE, KEEP, "Poäng per bedömningskriterium", provided=False),
+    _p("answer", "idempotency_key", A, SERVICE, KEEP, "Nyckeln som gör att ett dubbelklick inte räknas som två svar"),
     _p("answer_flag", "answer", A, SERVICE, KEEP, "Vilket svar deltagaren bad om omprövning av"),
     _p("answer_flag", "reason", A, SERVICE, KEEP, "Deltagarens motivering till omprövningen"),
     _p("answer_flag", "created_at", A, SERVICE, KEEP, "När omprövningen begärdes", provided=False),
@@ -307,6 +384,24 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("enrollment", "account", B, SERVICE, KEEP, "Vem som är anmäld till kursen", provided=False),
     _p("enrollment", "terms_version", B, SERVICE, KEEP, "Vilken version av villkoren som godkändes"),
     _p("enrollment", "terms_accepted_at", B, SERVICE, KEEP, "När villkoren godkändes", provided=False),
+    _p(
+        "enrollment",
+        "start_consent_at",
+        B,
+        SERVICE,
+        KEEP,
+        "När du uttryckligen samtyckte till att kursen börjar genast, under ångerfristen",
+        provided=False,
+    ),
+    _p(
+        "enrollment",
+        "withdrawal_ack_at",
+        B,
+        SERVICE,
+        KEEP,
+        "När du bekräftade att ångerrätten upphör när du har börjat kursen",
+        provided=False,
+    ),
     _p("enrollment", "created_at", B, SERVICE, KEEP, "När anmälan gjordes", provided=False),
     _p("invoice", "account", B, SERVICE, BOOKS, "Vems fakturan är", provided=False),
     _p("invoice", "buyer", B, SERVICE, BOOKS, "Köparens namn och adress på fakturan", provided=False),
@@ -319,8 +414,20 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("payment", "amount_ore", B, SERVICE, BOOKS, "Betalt belopp", provided=False),
     _p("payment", "payment_date", B, SERVICE, BOOKS, "Betalningsdag", provided=False),
     _p("payment", "reference", B, SERVICE, BOOKS, "Betalningsreferens (OCR)", provided=False),
-    _p("payment", "payer_name", B, SERVICE, BOOKS, "Betalarens namn enligt banken", provided=False),
+    _p(
+        "payment",
+        "payer_name",
+        B,
+        SERVICE,
+        BOOKS,
+        "Betalarens namn enligt banken (sparas inte längre: alltid tomt)",
+        provided=False,
+    ),
     _p("payment", "note", B, SERVICE, BOOKS, "Anteckning om betalningen", provided=False),
+    _p("invoice_reminder", "invoice", B, SERVICE, BOOKS, "Vilken faktura påminnelsen gäller", provided=False),
+    _p("invoice_reminder", "sequence", B, SERVICE, BOOKS, "Vilken påminnelse i ordningen", provided=False),
+    _p("invoice_reminder", "sent_at", B, SERVICE, BOOKS, "När påminnelsen skickades", provided=False),
+    _p("invoice_reminder", "fee_ore", B, SERVICE, BOOKS, "Påminnelseavgift", provided=False),
     _p("certificate", "account", A, SERVICE, KEEP, "Vems kursintyget är", provided=False),
     _p(
         "certificate",
@@ -485,6 +592,15 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("outbox_message", "body_text", C, SERVICE, MAIL_BODY, "Meddelandets text", provided=False),
     _p("outbox_message", "body_html", C, SERVICE, MAIL_BODY, "Meddelandets text (HTML)", provided=False),
     _p("outbox_message", "headers", C, SERVICE, MAIL_BODY, "Avregistreringslänk i meddelandet", provided=False),
+    _p(
+        "outbox_message",
+        "attachments",
+        C,
+        SERVICE,
+        MAIL_BODY,
+        "Vilket dokument som bifogades (fakturans nummer)",
+        provided=False,
+    ),
     _p("one_time_token", "token_hash", T, SECURITY, TOKENS, "Engångslänk i e-post (hash av nyckeln)", provided=False),
     _p("one_time_token", "purpose", T, SECURITY, TOKENS, "Vad länken är till för", provided=False),
     _p("one_time_token", "account", T, SECURITY, TOKENS, "Vems länken är", provided=False),
@@ -524,6 +640,7 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
             "invoice",
             "bgmax_import",
             "payment",
+            "invoice_reminder",
             "certificate",
             "person",
             "account_privacy",

@@ -8,7 +8,9 @@
   mail), of someone known only from the forms (a time-limited download link `/registerutdrag?token=…`, purpose
   export_download), a rectification, a restriction;
 - **erased**: what was erased, what was kept and why, from the erasure's own report, to the address read before the
-  erasure (the outbox keeps a queued message through the erasure that deletes the address);
+  erasure, queued after the erasure deleted the person's other messages (the outbox keeps it through the erasure
+  that deletes the address);
+- **rejected** (art. 12.4): the reason (customer service's closing note) and the right to complain to IMY;
 - **lifting announced** (art. 18.3): the restriction is lifted from a day at least privacy/policy.LIFT_NOTICE_DAYS
   ahead.
 
@@ -31,6 +33,7 @@ from coursesite.core.tokens import TokenPurpose, lifetime
 from coursesite.db.mail import OneTimeToken
 from coursesite.mail.message import Mail
 from coursesite.mail.outbox import MailOutbox
+from coursesite.privacy.policy import SUPERVISORY_AUTHORITY
 from coursesite.privacy.registry import MAIL_LOG_MONTHS
 
 if TYPE_CHECKING:
@@ -206,6 +209,24 @@ class RequestMail:
                     "policy_rights": POLICY_RIGHTS_SV,
                     "log_months": MAIL_LOG_MONTHS,
                 },
+            )
+        )
+
+    async def rejected(self, kind: str, to: Recipient, *, received_on: date, reason: str) -> None:
+        """Art. 12.4: the request is not carried out. The person is told why (customer service's closing note) and
+        that they may complain to IMY and seek a judicial remedy."""
+        await self.outbox.queue(
+            Mail(
+                to=to.email,
+                template="requests/rejected",
+                context={
+                    "name": NAME_SV[kind],
+                    "asked": ASKED_SV[kind],
+                    "received_on": received_on,
+                    "reason": reason,
+                    "authority": SUPERVISORY_AUTHORITY,
+                },
+                account_id=to.account_id,
             )
         )
 

@@ -11,8 +11,16 @@ The rules (privacy/registry.py, Retention):
   COURSESITE_PAGE_VIEW_RETENTION_MONTHS, default 13 months), the same numbers the policy texts state;
 - SESSION_LIFETIME: expired sessions; LOGIN_WINDOW: failed logins older than the rate-limit window;
   RATE_LIMIT: the rate limiter's counted actions older than a day (the limiter deletes them too);
-- CONTACT_FORMS: people from the public forms, with their submissions, 24 months after their last form — only people
-  without an account, without an open case, and without a consent that still holds or is still kept as proof;
+- CONTACT_FORMS: a webinar or event registration `registrant_months` (24) after the event's date (the registration
+  date without one; privacy/ends.py: registration_expired), whatever consent came with it, and then the unwithdrawn
+  information consent it asked for; people from the public forms, with their submissions, 24 months after their last
+  form (an unexpired registration counts as recent) — only people without an account, without an open case, and
+  without a newsletter consent that still holds or a consent still kept as proof;
+- WHILE_ACCOUNT_EXISTS: a participant account without login or course activity for `inactive_account_months` (36):
+  told by e-mail a month before (account.inactivity_warned_at, so once), then erased like an erasure request
+  (privacy/erasure.py: the books are kept); a login in between cancels it (privacy/ends.py: inactivity_step). Needs
+  the outbox (the CLI passes it); without one the rule is skipped. A restricted account (art. 18) or one with an open
+  case is left alone until that is over;
 - CONSENT_PROOF: consents 3 years after their withdrawal; a consent never confirmed (double opt-in) once its link has
   expired plus PENDING_CONSENT_DAYS (privacy/registry.py; signups/double_opt_in.py: pending_erase_before);
 - STAFF_AUDIT: 2 years; DISCLOSURE_LOG: disclosures (with their subjects) 3 years, acknowledged notices to recipients
@@ -21,30 +29,35 @@ The rules (privacy/registry.py, Retention):
 - MAIL_BODY: an e-mail's bodies and headers dropped MAIL_BODY_DAYS (30) after it was sent, failed or printed;
   MAIL_LOG: the rest of the row (the delivery log) deleted MAIL_LOG_MONTHS (36) after it was created
   (privacy/registry.py states both); ONE_TIME_TOKEN: link tokens once expired, or a day after use (core/tokens.py);
-- BOOKKEEPING: invoices, credit notes and payments whose account was erased (account IS NULL), from the first day of
-  the eighth year after the calendar year of their date (`bookkeeping_kept_through`); payments first, then credit
-  notes, then invoices (the foreign keys restrict). While the account exists they are kept.
+- BOOKKEEPING: invoices, credit notes and payments of every account, erased or not, from the first day of the eighth
+  year after the calendar year of their date (`bookkeeping_kept_through`, Bokföringslagen 7 kap. 2 §); payments
+  first, then credit notes, then invoices (the foreign keys restrict). They are deleted, as the records of erased
+  accounts always were.
 """
 
 from __future__ import annotations
 
-import calendar
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from piccolo.custom_types import Combinable
+from piccolo.query.functions.aggregate import Max
 from piccolo.table import Table
 
 from coursesite.accounts.limits import LONGEST_WINDOW_SECONDS
+from coursesite.accounts.roles import Role
 from coursesite.core import clock
-from coursesite.core.formatting import to_stockholm
+from coursesite.core.errors import Conflict, NotFound
+from coursesite.core.formatting import format_date_sv, to_stockholm
 from coursesite.core.tokens import USED_TOKEN_KEPT
-from coursesite.db.accounts import LoginAttempt, RateLimitHit, UserSession
-from coursesite.db.billing import Invoice, Payment
-from coursesite.db.engine import write_transaction
+from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
+from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.billing import Invoice, InvoiceReminder, Payment
+from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
+    AccountPrivacy,
     CaseNote,
     Consent,
     Disclosure,
@@ -57,12 +70,31 @@ from coursesite.db.privacy import (
     StaffAudit,
     SupportCase,
 )
-from coursesite.mail.message import DONE_STATUSES
-from coursesite.privacy.registry import MAIL_BODY_DAYS, MAIL_LOG_MONTHS
-from coursesite.settings import DEFAULT_PAGE_VIEW_IP_DAYS, DEFAULT_PAGE_VIEW_RETENTION_MONTHS, Settings
+from coursesite.mail.message import DONE_STATUSES, Mail
+from coursesite.mail.outbox import MailOutbox
+from coursesite.privacy.ends import (
+    WARNING_MONTHS,
+    Inactivity,
+    inactive_erase_at,
+    inactivity_step,
+    last_activity,
+    months_after,
+    months_before,
+    registration_expired,
+)
+from coursesite.privacy.erasure import erase_account
+from coursesite.privacy.registry import CONTACT_FORMS_MONTHS, MAIL_BODY_DAYS, MAIL_LOG_MONTHS
+from coursesite.settings import (
+    DEFAULT_INACTIVE_ACCOUNT_MONTHS,
+    DEFAULT_PAGE_VIEW_IP_DAYS,
+    DEFAULT_PAGE_VIEW_RETENTION_MONTHS,
+    DEFAULT_REGISTRANT_MONTHS,
+    Settings,
+)
 from coursesite.signups.double_opt_in import pending_erase_before
+from coursesite.signups.forms import REGISTRATION_FORMS, registration_event_on
 
-CONTACT_FORMS_MONTHS = 24
+__all__ = ["months_after", "months_before"]  # re-exported: the calendar rule lives in privacy/ends.py
 CONSENT_PROOF_MONTHS = 36
 STAFF_AUDIT_MONTHS = 24
 DISCLOSURE_LOG_MONTHS = 36
@@ -74,16 +106,6 @@ TRUNCATE_BATCH = 1000
 
 
 # --- Pure rules -----------------------------------------------------------------------------------------------------
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same moment `months` calendar months earlier; the day is clamped to the month's last day
-    (31 March minus one month is 28 or 29 February)."""
-    index = moment.year * 12 + (moment.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 def bookkeeping_kept_through(record_date: date) -> date:
@@ -130,6 +152,8 @@ class RetentionPolicy:
     cases_months: int = CASES_MONTHS
     mail_body_days: int = MAIL_BODY_DAYS
     mail_log_months: int = MAIL_LOG_MONTHS
+    inactive_account_months: int = DEFAULT_INACTIVE_ACCOUNT_MONTHS
+    registrant_months: int = DEFAULT_REGISTRANT_MONTHS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetentionPolicy:
@@ -137,6 +161,8 @@ class RetentionPolicy:
             ip_truncate_days=settings.page_view_ip_days,
             page_view_months=settings.page_view_retention_months,
             login_window_seconds=settings.login_window_seconds,
+            inactive_account_months=settings.inactive_account_months,
+            registrant_months=settings.registrant_months,
         )
 
 
@@ -199,7 +225,11 @@ async def _truncate_ips(engine, report: RetentionReport, before: datetime) -> No
     report.add("page_view", "IP addresses truncated", truncated)
 
 
-async def run_retention(engine, policy: RetentionPolicy | None = None) -> RetentionReport:
+async def run_retention(
+    engine, policy: RetentionPolicy | None = None, *, outbox: MailOutbox | None = None, login_secret: str | None = None
+) -> RetentionReport:
+    """Apply every rule. `outbox` (the app's, built by the CLI) sends the inactivity warnings; `login_secret` lets an
+    inactive account's erasure also remove its failed-login rows, as an erasure request does."""
     policy = policy or RetentionPolicy()
     now = clock.now()
     today = to_stockholm(now).date()
@@ -218,24 +248,36 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         engine, report, RateLimitHit, RateLimitHit.occurred_at < now - timedelta(seconds=LONGEST_WINDOW_SECONDS)
     )
 
-    # People from the public forms, 24 months after their last form.
+    # Webinar and event registrations, after the event's date, whatever consent came with them.
+    await _erase_registrations(engine, report, today, policy.registrant_months)
+
+    # People from the public forms, 24 months after their last form (a registration still kept counts as recent).
     forms_cutoff = months_before(now, policy.contact_forms_months)
     proof_cutoff = months_before(now, policy.consent_proof_months)
-    recent_form = FormSubmission.select(FormSubmission.person).where(FormSubmission.created_at >= forms_cutoff)
+    recent_form = FormSubmission.select(FormSubmission.person).where(
+        (FormSubmission.created_at >= forms_cutoff) | FormSubmission.form.is_in(list(REGISTRATION_FORMS))
+    )
     open_case = SupportCase.select(SupportCase.person).where(
         SupportCase.person.is_not_null() & SupportCase.status.is_in(list(OPEN_CASE_STATUSES))
     )
-    # A pending consent keeps no one: it is erased on its own below, and it was never given.
+    # A pending consent keeps no one: it is erased on its own below, and it was never given. An information consent
+    # keeps no one either: it ends with its registration (above).
     kept_consent = Consent.select(Consent.person).where(
         Consent.person.is_not_null()
         & (
-            (Consent.withdrawn_at.is_null() & Consent.confirmed_at.is_not_null())
+            (
+                Consent.withdrawn_at.is_null()
+                & Consent.confirmed_at.is_not_null()
+                & Consent.kind.not_in(list(INFORMATION_CONSENTS.values()))
+            )
             | (Consent.withdrawn_at >= proof_cutoff)
         )
     )
+    # A person is made by a form (signups/forms.py), so one left without any is one whose registrations ended.
+    any_form = FormSubmission.select(FormSubmission.person)
     expired_people = (
         Person.account.is_null()
-        & (Person.created_at < forms_cutoff)
+        & ((Person.created_at < forms_cutoff) | Person.id.not_in(any_form))
         & Person.id.not_in(recent_form)
         & Person.id.not_in(open_case)
         & Person.id.not_in(kept_consent)
@@ -322,9 +364,165 @@ async def run_retention(engine, policy: RetentionPolicy | None = None) -> Retent
         (OneTimeToken.expires_at <= now) | (OneTimeToken.used_at <= now - USED_TOKEN_KEPT),
     )
 
-    # Accounting records of erased accounts, after Bokföringslagen's period.
+    # Accounting records of every account, after Bokföringslagen's period.
     await _erase_accounting(engine, report, bookkeeping_erase_before(today))
+
+    # Accounts nobody uses: a warning a month before, then the erasure (the books kept, as above).
+    if outbox is not None:
+        await _inactive_accounts(engine, report, now, policy.inactive_account_months, outbox, login_secret)
     return report
+
+
+# The consent each registration form records (signups/forms.py): it ends with the registration.
+INFORMATION_CONSENTS = {"webinar": "webinar_information", "signup": "event_information"}
+REGISTRATION_BATCH = 1000
+INACTIVE_WHY = "Kontot har inte använts under lagringstiden (raderingsjobbet)"
+
+
+async def _erase_registrations(engine, report: RetentionReport, today: date, registrant_months: int) -> None:
+    """Delete each registration whose end (privacy/ends.py) has come, then the unwithdrawn information consents of
+    people left with no registration of that form. A withdrawn one stays as proof (CONSENT_PROOF)."""
+    erased = 0
+    after = 0
+    while True:
+        async with write_transaction(engine):
+            rows = (
+                await FormSubmission.select(
+                    FormSubmission.id, FormSubmission.form, FormSubmission.details, FormSubmission.created_at
+                )
+                .where(FormSubmission.form.is_in(list(REGISTRATION_FORMS)) & (FormSubmission.id > after))
+                .order_by(FormSubmission.id)
+                .limit(REGISTRATION_BATCH)
+            )
+            expired = [
+                row["id"]
+                for row in rows
+                if registration_expired(
+                    registration_event_on(row["form"], row["details"]),
+                    to_stockholm(row["created_at"]).date(),
+                    today,
+                    registrant_months,
+                )
+            ]
+            if expired:
+                await FormSubmission.delete().where(FormSubmission.id.is_in(expired))
+        erased += len(expired)
+        if len(rows) < REGISTRATION_BATCH:
+            break
+        after = rows[-1]["id"]
+    report.add("form_submission", "registrations deleted", erased)
+    for form, kind in INFORMATION_CONSENTS.items():
+        registered = FormSubmission.select(FormSubmission.person).where(FormSubmission.form == form)
+        await _delete(
+            engine,
+            report,
+            Consent,
+            (Consent.kind == kind) & Consent.withdrawn_at.is_null() & Consent.person.not_in(registered),
+            label=f"consent ({kind}, registration ended)",
+        )
+
+
+async def _inactive_accounts(
+    engine, report: RetentionReport, now: datetime, months: int, outbox: MailOutbox, login_secret: str | None
+) -> None:
+    """Warn, then erase, participant accounts without login or course activity (privacy/ends.py: inactivity_step).
+    Candidates are read by their own dates first (created, last login); their course activity is then looked up."""
+    # Anyone the rule could act on today was last active before this (a day's slack for the month clamping).
+    before = months_before(months_after(now, WARNING_MONTHS), months) + timedelta(days=1)
+    # Left alone: a restricted account (art. 18: the person asked us to keep it, stored only) and one with an open
+    # case (a request under way); the rule takes them up once that is over.
+    restricted = AccountPrivacy.select(AccountPrivacy.account).where(AccountPrivacy.restricted_at.is_not_null())
+    open_case = SupportCase.select(SupportCase.account).where(
+        SupportCase.account.is_not_null() & SupportCase.status.is_in(list(OPEN_CASE_STATUSES))
+    )
+    candidates = await Account.select(
+        Account.id, Account.created_at, Account.last_login_at, Account.inactivity_warned_at
+    ).where(
+        (Account.role == Role.PARTICIPANT.value)
+        & (Account.created_at < before)
+        & (Account.last_login_at.is_null() | (Account.last_login_at < before))
+        & Account.id.not_in(restricted)
+        & Account.id.not_in(open_case)
+    )
+    warned = erased = 0
+    for chunk in [candidates[i : i + TRUNCATE_BATCH] for i in range(0, len(candidates), TRUNCATE_BATCH)]:
+        activity = await _course_activity([row["id"] for row in chunk])
+        for row in chunk:
+            active = last_activity(row["created_at"], [row["last_login_at"], *activity[row["id"]]])
+            step = inactivity_step(active, row["inactivity_warned_at"], now, months)
+            if step is Inactivity.WARN:
+                warned += await _warn_inactive(engine, outbox, row["id"], inactive_erase_at(active, months), now)
+            elif step is Inactivity.ERASE:
+                erased += await _erase_inactive(engine, row["id"], now, months, login_secret)
+    report.add("account", "warned of erasure (inactive)", warned)
+    report.add("account", "erased (inactive)", erased)
+
+
+async def _course_activity(ids: list[int]) -> dict[int, list[datetime | None]]:
+    """Per account, the latest answer, lesson progress and session use: one grouped query per table."""
+    activity: dict[int, list[datetime | None]] = {account_id: [] for account_id in ids}
+    for table, column in (
+        (Answer, Answer.created_at),
+        (LessonProgress, LessonProgress.updated_at),
+        (UserSession, UserSession.last_used_at),
+        (UserSession, UserSession.created_at),
+    ):
+        owner = table.account
+        for row in (
+            await table.select(owner.as_alias("owner"), Max(column, alias="latest"))
+            .where(owner.is_in(ids))
+            .group_by(owner)
+        ):
+            latest = row["latest"]  # an aggregate: SQLite gives the stored text back, not a datetime
+            activity[row["owner"]].append(datetime.fromisoformat(latest) if isinstance(latest, str) else latest)
+    return activity
+
+
+async def _warn_inactive(engine, outbox: MailOutbox, account_id: int, erase_at: datetime, now: datetime) -> int:
+    """The warning mail and its record, in one transaction: sent once per stretch of inactivity."""
+    erase_on = max(erase_at, months_after(now, WARNING_MONTHS))
+    async with write_transaction(engine):
+        account = await Account.select(Account.email).where(Account.id == account_id).first()
+        if account is None:
+            return 0
+        await outbox.queue(
+            Mail(
+                to=account["email"],
+                template="account_inactive",
+                context={
+                    "erase_on": format_date_sv(to_stockholm(erase_on).date()),
+                    "login_link": outbox.link("/logga-in"),
+                },
+                account_id=account_id,
+            )
+        )
+        await Account.update({Account.inactivity_warned_at: now}).where(Account.id == account_id)
+    return 1
+
+
+async def _erase_inactive(engine, account_id: int, now: datetime, months: int, login_secret: str | None) -> int:
+    """Erase the account like an erasure request (the books kept), after reading it again in the erasure's own
+    transaction: a login or course activity since the first read cancels it."""
+    async with write_transaction(engine):
+        await lock_account_rows(engine, account_id)
+        row = (
+            await Account.select(Account.created_at, Account.last_login_at, Account.inactivity_warned_at)
+            .where(Account.id == account_id)
+            .first()
+        )
+        if row is None:
+            return 0
+        activity = await _course_activity([account_id])
+        active = last_activity(row["created_at"], [row["last_login_at"], *activity[account_id]])
+        if inactivity_step(active, row["inactivity_warned_at"], now, months) is not Inactivity.ERASE:
+            return 0
+        try:
+            await erase_account(
+                engine, account_id=account_id, actor_id=None, case_id=None, login_secret=login_secret, why=INACTIVE_WHY
+            )
+        except (Conflict, NotFound):  # a staff account (never erased this way), or gone meanwhile
+            return 0
+    return 1
 
 
 async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, before: datetime) -> None:
@@ -341,6 +539,7 @@ async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, befo
                     OutboxMessage.body_text: None,
                     OutboxMessage.body_html: None,
                     OutboxMessage.headers: "{}",
+                    OutboxMessage.attachments: "[]",
                     OutboxMessage.bodies_dropped_at: now,
                 }
             ).where(condition)
@@ -350,17 +549,14 @@ async def _drop_mail_bodies(engine, report: RetentionReport, now: datetime, befo
 async def _erase_accounting(engine, report: RetentionReport, erase_before: date) -> None:
     """Payments first, then credit notes, then invoices: the foreign keys restrict, so a record something still
     points at (a kept payment, a kept credit note) waits until that is erased too."""
-    erased_account = Invoice.select(Invoice.id).where(Invoice.account.is_null())
-    await _delete(
-        engine,
-        report,
-        Payment,
-        (Payment.payment_date < erase_before) & (Payment.invoice.is_null() | Payment.invoice.is_in(erased_account)),
-    )
+    await _delete(engine, report, Payment, Payment.payment_date < erase_before)
     paid = Payment.select(Payment.invoice).where(Payment.invoice.is_not_null())
-    expired = Invoice.account.is_null() & (Invoice.issue_date < erase_before) & Invoice.id.not_in(paid)
+    expired = (Invoice.issue_date < erase_before) & Invoice.id.not_in(paid)
     await _delete(engine, report, Invoice, expired & (Invoice.kind == "credit_note"), label="invoice (credit notes)")
     credited = Invoice.select(Invoice.credited_invoice).where(Invoice.credited_invoice.is_not_null())
+    erasable = expired & (Invoice.kind == "invoice") & Invoice.id.not_in(credited)
+    # An invoice's reminders go with it (the foreign key restricts): they are part of its record.
     await _delete(
-        engine, report, Invoice, expired & (Invoice.kind == "invoice") & Invoice.id.not_in(credited), label="invoice"
+        engine, report, InvoiceReminder, InvoiceReminder.invoice.is_in(Invoice.select(Invoice.id).where(erasable))
     )
+    await _delete(engine, report, Invoice, erasable, label="invoice")

@@ -3,9 +3,12 @@
 Field names are the registry's `table.column` names, plus a few derived values that are computed, never stored
 (listed in DERIVED_FIELDS). A purpose that is not here receives nothing.
 
-Each purpose also says whom it serves (`subject`: the registry name of the id the subsidiary knows each person by):
-`course_site` serves course participants (accounts, `account.id`), `webinar` the people who registered through the
-public webinar form (`person.id`). subsidiaries/service.py reads each population.
+Each purpose also says whom it serves (`subject`: the registry name of the id the subsidiary knows each person by)
+and which of them (`population_sv`, by need): `course_site` serves participants enrolled in the course whose
+enrolment is not credited in full (accounts, `account.id`; privacy/ends.py: enrolled_for_sharing), `webinar` the
+people registered through the public webinar form for a webinar that is upcoming or was held at most
+COURSESITE_WEBINAR_SHARING_MONTHS ago (`person.id`; privacy/ends.py: webinar_shared). subsidiaries/service.py reads
+each population with a query that states the same rule.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DERIVED_FIELDS = {
-    "enrollment.status": "Anmäld till kursen eller inte (enrolled / not_enrolled)",
+    "enrollment.status": "Om du är anmäld till kursen",
     "lesson_progress.course_percent": "Hur stor del av kursen som är klar, i procent",
 }
 # Shared fields described by what is sent, where that is less than the column holds or the column is a key.
@@ -31,6 +34,14 @@ class SharingPurpose:
     legal_basis_sv: str
     fields: tuple[str, ...]
     subject: str  # the id the subsidiary knows each person by: "account.id" (participants) or "person.id" (forms)
+    population_sv: str = ""  # whom it receives, by need; {months}: COURSESITE_WEBINAR_SHARING_MONTHS
+
+    def population_text_sv(self, webinar_sharing_months: int) -> str:
+        return self.population_sv.format(months=count_months_sv(webinar_sharing_months))
+
+
+def count_months_sv(months: int) -> str:
+    return f"{months} {'månad' if months == 1 else 'månader'}"
 
 
 SHARING_PURPOSES: dict[str, SharingPurpose] = {
@@ -48,6 +59,10 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
                 "lesson_progress.course_percent",
             ),
             subject="account.id",
+            population_sv=(
+                "Deltagare som är anmälda till kursen, så länge anmälan inte har krediterats i sin helhet. Den som "
+                "inte har anmält sig, eller vars anmälan krediterats, lämnas inte ut."
+            ),
         ),
         SharingPurpose(
             name="webinar",
@@ -55,7 +70,11 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
                 "Dotterbolaget som håller webbinarier: skicka inbjudan, länk och påminnelser till den som anmält sig, "
                 "med e-post och, till den som angett sitt mobilnummer, sms."
             ),
-            legal_basis_sv="Avtal (artikel 6.1 b): att genomföra webbinariet personen anmält sig till.",
+            # Consent, as the form asks for it and the record stores it (privacy/policy.py: one basis per purpose).
+            legal_basis_sv=(
+                "Samtycke (artikel 6.1 a): det samtycke till inbjudan, länk och påminnelser som personen gav vid "
+                "anmälan till webbinariet; återkallas det får dotterbolaget inte längre uppgifterna."
+            ),
             # Whom to invite, where to send it and to which webinar (the `webinar` of their registrations, from
             # form_submission.details). The mobile, when given, for the sms reminders the registration asks for
             # (forms.WEBINAR_TEXT); never the source.
@@ -68,6 +87,10 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
                 "form_submission.details",
             ),
             subject="person.id",
+            population_sv=(
+                "Den som har anmält sig till ett webbinarium som ännu inte har hållits, eller som hölls för högst "
+                "{months} sedan (utan datum: anmälan gjordes för högst {months} sedan)."
+            ),
         ),
     )
 }

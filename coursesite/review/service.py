@@ -28,6 +28,7 @@ from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.grading.rules import to_milli
 from coursesite.grading.service import StoredAnswer, stored_answer, update_lesson_progress
+from coursesite.mail.outbox import MailOutbox
 from coursesite.privacy.audit import AuditLog
 from coursesite.review.people import account_names
 from coursesite.review.text import (
@@ -45,6 +46,8 @@ __all__ = ["COMMENT_MAX_CHARS", "QUEUE_MAX", "REASON_MAX_CHARS", "ReviewService"
 QUEUE_MAX = 200
 
 MANUAL_GRADE, OVERRIDE, FLAG_DISMISSED, REGRADE = "manual_grade", "override", "flag_dismissed", "regrade"
+# What the participant's message says happened (templates/mail/review/answer_reviewed.txt).
+GRADED_NOW, CHANGED, FLAG_ANSWERED = "graded", "changed", "flag_answered"
 EVENT_LABELS_SV = {
     MANUAL_GRADE: "Bedömd av lärare",
     OVERRIDE: "Poängen ändrad av lärare",
@@ -127,10 +130,13 @@ class ReviewService:
     """Built once in create_app. The methods that show a participant's data to staff write their own audit row
     (``audit``), so every caller is audited; anonymous mode shows no one and writes none for the queue."""
 
-    def __init__(self, engine: Engine, catalog: CourseCatalog, pseudonym_key: str, audit: AuditLog) -> None:
+    def __init__(
+        self, engine: Engine, catalog: CourseCatalog, pseudonym_key: str, audit: AuditLog, outbox: MailOutbox
+    ) -> None:
         self.engine = engine
         self.catalog = catalog
         self.audit = audit
+        self.outbox = outbox  # the participant is told of a grade, a change or an answered flag
         self._pseudonym_key = pseudonym_key.encode("utf-8")
 
     # -- who
@@ -420,7 +426,7 @@ class ReviewService:
     async def dismiss_flag(self, actor: Principal, answer_id: int, *, comment: str | None) -> StoredAnswer:
         """Close a flag and keep the score, telling the participant why."""
         comment = review_text(comment, "comment", DISMISS_COMMENT)
-        async with self._locked(answer_id):
+        async with self._locked(answer_id) as owner:
             if await self._open_flag(answer_id) is None:
                 raise Conflict("Svaret har ingen öppen begäran om omprövning.")
             current = await self._answer(answer_id)
@@ -438,6 +444,7 @@ class ReviewService:
             )
             await Answer.update({Answer.reviewer_comment: comment}).where(Answer.id == answer_id)
             await self._resolve_flags(answer_id, actor, now)
+            await self._tell(owner, current, FLAG_ANSWERED)
         return await self._answer(answer_id)
 
     @asynccontextmanager
@@ -481,10 +488,27 @@ class ReviewService:
                 created_at=now,
             )
         )
+        flagged = await self._open_flag(current.id) is not None
         await self._resolve_flags(current.id, actor, now)
         lesson, _ = self._place(current.question_id)
         if lesson is not None:
             await update_lesson_progress(owner, lesson, now)
+        await self._tell(owner, current, FLAG_ANSWERED if flagged else GRADED_NOW if kind == MANUAL_GRADE else CHANGED)
+
+    async def _tell(self, owner: int, answer: StoredAnswer, event: str) -> None:
+        """The participant's message, in the change's transaction: what happened and the link to the lesson's
+        results; never the score, the comment or the answer itself (they are on the page, behind the login)."""
+        lesson, _ = self._place(answer.question_id)
+        slug = lesson.slug if lesson is not None else answer.lesson_slug
+        await self.outbox.to_account(
+            owner,
+            "review/answer_reviewed",
+            {
+                "event": event,
+                "lesson_title": lesson.title if lesson is not None else None,
+                "link": self.outbox.link(f"/lektion/{slug}/resultat#svar-{answer.id}"),
+            },
+        )
 
     async def _resolve_flags(self, answer_id: int, actor: Principal, now: datetime) -> None:
         await AnswerFlag.update({AnswerFlag.resolved_at: now, AnswerFlag.resolved_by: actor.account_id}).where(

@@ -37,7 +37,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -62,13 +62,16 @@ __all__ = [
     "CleanSubmission",
     "ConsentSpec",
     "DEFAULT_CHANNEL",
+    "EVENT_DATES",
     "FORMS",
     "FormSpec",
     "MESSAGE_MAX",
     "POLICY_VERSION",
     "PublicForms",
+    "REGISTRATION_FORMS",
     "Receipt",
     "profile_enabled",
+    "registration_event_on",
     "set_profile",
     "unknown_field_key",
     "validate",
@@ -91,6 +94,28 @@ EBOOKS: dict[str, str] = {
     "fran-skuld-till-buffert": "Från skuld till buffert",
 }
 CATALOGUE: dict[str, dict[str, str]] = {"webinar": WEBINARS, "event": EVENTS, "ebook": EBOOKS}
+# The day each webinar or event is held, where one is set (optional). A registration is shared with the webinar
+# subsidiary and kept by the retention job from this date (privacy/ends.py); without one, from the registration date.
+EVENT_DATES: dict[str, date] = {}
+# The forms that register for something dated, and the detail field naming what (privacy/retention.py and
+# subsidiaries/service.py read it through registration_event_on).
+REGISTRATION_FORMS: dict[str, str] = {"webinar": "webinar", "signup": "event"}
+
+
+def registration_event_on(form: str, details: Any) -> date | None:
+    """The date of the webinar or event a stored registration (`form`, its `details`) is for, or None."""
+    key = REGISTRATION_FORMS.get(form)
+    if key is None:
+        return None
+    if isinstance(details, str):
+        try:
+            details = json.loads(details)
+        except ValueError:
+            return None
+    slug = details.get(key) if isinstance(details, dict) else None
+    return EVENT_DATES.get(slug) if isinstance(slug, str) else None
+
+
 CATALOGUE_MESSAGES = {
     "webinar": "Välj ett av webbinarierna i listan.",
     "event": "Välj en av kurserna eller konferenserna i listan.",

@@ -2,11 +2,14 @@
 receive (privacy/sharing.py, deny by default), every disclosure logged with whose data it held, and the notices of
 rectification and erasure queued for them (art. 19). docs/privacy-sharing.md describes the whole flow.
 
-Who is shared depends on the purpose (`SharingPurpose.subject`, one `Population` each):
-- `course_site` (`account.id`): accounts with the participant role that are not restricted (art. 18: neither the
-  account's privacy row nor a linked form person has `restricted_at` set);
-- `webinar` (`person.id`): form people with a webinar registration and a `webinar_information` consent not withdrawn,
-  who are not restricted (neither the person nor a linked account or one with their e-mail).
+Who is shared depends on the purpose (`SharingPurpose.subject`, one `Population` each), by need:
+- `course_site` (`account.id`): participant accounts that are enrolled, with an enrolment not credited in full
+  (privacy/ends.py: enrolled_for_sharing; without an invoice the enrolment alone counts), and not restricted
+  (art. 18: neither the account's privacy row nor a linked form person has `restricted_at` set);
+- `webinar` (`person.id`): form people with a registration for a webinar that is upcoming or was held at most
+  `webinar_sharing_months` ago (privacy/ends.py: webinar_shared; an undated webinar by the registration date), a
+  `webinar_information` consent not withdrawn, who are not restricted (neither the person nor a linked account or
+  one with their e-mail). Only those webinars are named in `form_submission.details`.
 A switched-off profile does not stop sharing: sharing serves what the person asked for (the course, the webinar), not
 profiling; see docs/privacy-sharing.md.
 """
@@ -16,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -26,11 +30,15 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.formatting import STOCKHOLM, to_stockholm
 from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import Disclosure, DisclosureSubject, FormSubmission, RecipientNotice, Subsidiary
+from coursesite.privacy.ends import months_before, webinar_shared
 from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
+from coursesite.settings import DEFAULT_WEBINAR_SHARING_MONTHS
+from coursesite.signups.forms import EVENT_DATES, WEBINARS
 
 NAME_MAX = 100  # subsidiary.name
 CHANNEL_MAX = 40  # subsidiary.channel
@@ -52,7 +60,7 @@ FIELD_SQL: dict[str, str | None] = {
     "account.first_name": "a.first_name",
     "account.last_name": "a.last_name",
     "account.email": "a.email",
-    "enrollment.status": "CASE WHEN e.id IS NULL THEN 'not_enrolled' ELSE 'enrolled' END",
+    "enrollment.status": "CASE WHEN e.id IS NULL THEN 'not_enrolled' ELSE 'enrolled' END",  # 'enrolled': by need
     # Derived: the completed lessons of the course in force, turned into a percentage in Python (course/progress.py).
     "lesson_progress.course_percent": None,
     "person.id": "p.id",
@@ -79,38 +87,87 @@ class Population:
     tables: frozenset[str]  # the tables whose fields it can serve
 
 
-POPULATIONS: dict[str, Population] = {
-    "account.id": Population(
+# privacy/ends.py: enrolled_for_sharing, as SQL: enrolled, and no invoice, or one not credited in full (its credit
+# notes' totals are negative). tests/integration/test_sharing_by_need.py checks the two agree on both engines.
+_NOT_CREDITED_IN_FULL = (
+    "(NOT EXISTS (SELECT 1 FROM invoice i WHERE i.account = a.id AND i.kind = 'invoice') "
+    "OR EXISTS (SELECT 1 FROM invoice i WHERE i.account = a.id AND i.kind = 'invoice' AND i.total_ore + "
+    "COALESCE((SELECT SUM(c.total_ore) FROM invoice c WHERE c.credited_invoice = i.id AND c.kind = 'credit_note'), 0)"
+    " > 0))"
+)
+_SLUG = re.compile(r"[a-z0-9-]+")  # a catalogue slug: nothing LIKE treats specially
+
+
+def _course_site() -> Population:
+    return Population(
         key="account.id",
-        source="account a LEFT JOIN enrollment e ON e.account = a.id",
+        source="account a JOIN enrollment e ON e.account = a.id",
         where=(
             "a.role = {} "
+            f"AND {_NOT_CREDITED_IN_FULL} "
             "AND NOT EXISTS (SELECT 1 FROM account_privacy ap WHERE ap.account = a.id AND ap.restricted_at IS NOT NULL) "
             "AND NOT EXISTS (SELECT 1 FROM person p WHERE p.account = a.id AND p.restricted_at IS NOT NULL)"
         ),
         args=(Role.PARTICIPANT.value,),
         tables=frozenset({"account", "enrollment", "lesson_progress"}),
-    ),
-    "person.id": Population(
+    )
+
+
+def _slug_pattern(slug: str) -> str:
+    """A LIKE pattern finding the slug as a JSON string value in form_submission.details (text on both engines)."""
+    if not _SLUG.fullmatch(slug):
+        raise RuntimeError(f"catalogue slug {slug!r} is not plain")
+    return f'%"{slug}"%'
+
+
+def registration_cutoff(today: date, sharing_months: int) -> datetime:
+    """The first moment of the day an undated registration must be made on or after to be shared (Stockholm)."""
+    return datetime.combine(months_before(today, sharing_months), time(0), tzinfo=STOCKHOLM)
+
+
+def shared_webinar_sql(today: date, sharing_months: int) -> tuple[str, list[Any]]:
+    """privacy/ends.py: webinar_shared, as a condition on `form_submission fs`: a dated webinar by its date (the
+    catalogue, signups/forms.py: EVENT_DATES), an undated one by the registration's time."""
+    dated = {slug: EVENT_DATES[slug] for slug in WEBINARS if slug in EVENT_DATES}
+    current = [slug for slug, held in dated.items() if webinar_shared(held, held, today, sharing_months)]
+    text = "CAST(fs.details AS TEXT)"
+    args: list[Any] = [WEBINAR_FORM]
+    parts = [f"{text} LIKE {{}}" for _ in current]
+    args += [_slug_pattern(slug) for slug in current]
+    undated = " AND ".join([f"{text} NOT LIKE {{}}" for _ in dated] + ["fs.created_at >= {}"])
+    args += [_slug_pattern(slug) for slug in dated] + [registration_cutoff(today, sharing_months)]
+    parts.append(f"({undated})")
+    return f"fs.form = {{}} AND ({' OR '.join(parts)})", args
+
+
+def _webinar(today: date, sharing_months: int) -> Population:
+    shared, shared_args = shared_webinar_sql(today, sharing_months)
+    return Population(
         key="person.id",
         source="person p",
         where=(
             "p.restricted_at IS NULL "
-            "AND EXISTS (SELECT 1 FROM form_submission fs WHERE fs.person = p.id AND fs.form = {}) "
+            f"AND EXISTS (SELECT 1 FROM form_submission fs WHERE fs.person = p.id AND {shared}) "
             "AND EXISTS (SELECT 1 FROM consent c WHERE c.person = p.id AND c.kind = {} AND c.withdrawn_at IS NULL "
             "AND c.confirmed_at IS NOT NULL) "
             "AND NOT EXISTS (SELECT 1 FROM account a JOIN account_privacy ap ON ap.account = a.id "
             "WHERE (a.id = p.account OR a.email = p.email) AND ap.restricted_at IS NOT NULL)"
         ),
-        args=(WEBINAR_FORM, WEBINAR_CONSENT),
+        args=(*shared_args, WEBINAR_CONSENT),
         tables=frozenset({"person", "form_submission"}),
-    ),
-}
+    )
 
 
-def population(purpose: str) -> Population | None:
+def population(
+    purpose: str, today: date | None = None, sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS
+) -> Population | None:
+    """Whom `purpose` serves today (by need: privacy/sharing.py, population_sv)."""
     found = SHARING_PURPOSES.get(purpose)
-    return POPULATIONS.get(found.subject) if found else None
+    if found is None:
+        return None
+    if found.subject == "account.id":
+        return _course_site()
+    return _webinar(today or to_stockholm(clock.now()).date(), sharing_months)
 
 
 @dataclass(frozen=True)
@@ -296,9 +353,12 @@ async def received_by(link: Any) -> list[Received]:
 
 
 class SubsidiaryService:
-    def __init__(self, engine: Engine, catalog: CourseCatalog) -> None:
+    def __init__(
+        self, engine: Engine, catalog: CourseCatalog, *, webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS
+    ) -> None:
         self.engine = engine
         self.catalog = catalog
+        self.webinar_sharing_months = webinar_sharing_months  # COURSESITE_WEBINAR_SHARING_MONTHS
 
     async def participants(
         self, subsidiary: SubsidiaryInfo, *, limit: int = PAGE_DEFAULT, after: int = 0
@@ -307,7 +367,8 @@ class SubsidiaryService:
         the subsidiary may receive, each with exactly the allow-listed fields of its purpose. The read and its
         disclosure log are one transaction."""
         fields = allowed_fields(subsidiary.purpose)
-        people = population(subsidiary.purpose)
+        today = to_stockholm(clock.now()).date()
+        people = population(subsidiary.purpose, today, self.webinar_sharing_months)
         if not fields or people is None:  # deny by default: a purpose without an allow-list receives nothing, unlogged
             return ParticipantsPage(participants=[], next_after=None)
         # An allow-list naming a field without a source, or outside its population, is a programming error, never a
@@ -342,7 +403,9 @@ class SubsidiaryService:
             rows = await Disclosure.raw(sql, *args)
             more, rows = len(rows) > limit, rows[:limit]
             ids = [int(row["subject_id"]) for row in rows]
-            webinars = await _webinars(ids) if "form_submission.details" in fields else {}
+            webinars = (
+                await _webinars(ids, today, self.webinar_sharing_months) if "form_submission.details" in fields else {}
+            )
             items = [self._item(row, fields, total_lessons, webinars) for row in rows]
             if rows:
                 await self._log(subsidiary, fields, people.key, ids)
@@ -431,12 +494,13 @@ class SubsidiaryService:
             raise NotFound("Meddelandet finns inte.")
 
 
-async def _webinars(person_ids: list[int]) -> dict[int, list[str]]:
-    """Per person, the webinars (slugs) of their webinar registrations, oldest first, each once: one query a page."""
+async def _webinars(person_ids: list[int], today: date, sharing_months: int) -> dict[int, list[str]]:
+    """Per person, the webinars (slugs) of their registrations that may be shared today (privacy/ends.py:
+    webinar_shared), oldest first, each once: one query a page."""
     if not person_ids:
         return {}
     rows = (
-        await FormSubmission.select(FormSubmission.person, FormSubmission.details)
+        await FormSubmission.select(FormSubmission.person, FormSubmission.details, FormSubmission.created_at)
         .where(FormSubmission.person.is_in(person_ids) & (FormSubmission.form == WEBINAR_FORM))
         .order_by(FormSubmission.id)
         .output(load_json=True)
@@ -447,6 +511,9 @@ async def _webinars(person_ids: list[int]) -> dict[int, list[str]]:
         if isinstance(details, str):
             details = json.loads(details)
         slug = details.get(WEBINAR_FORM) if isinstance(details, dict) else None
-        if slug and slug not in found.setdefault(row["person"], []):
+        registered_on = to_stockholm(row["created_at"]).date()
+        if not slug or not webinar_shared(EVENT_DATES.get(slug), registered_on, today, sharing_months):
+            continue
+        if slug not in found.setdefault(row["person"], []):
             found[row["person"]].append(slug)
     return found

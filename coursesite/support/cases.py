@@ -555,7 +555,8 @@ class CaseService:
 
     async def reject(self, case_id: int, actor_id: int, *, note: str) -> CaseView:
         """Close a case or request without carrying it out (for example a request that is manifestly unfounded, or
-        whose sender could not be identified); the note says why. Needs no confirmation."""
+        whose sender could not be identified); the note says why, and for a request it is mailed to the person with
+        their right to complain to IMY (art. 12.4). Needs no confirmation."""
         errors: dict[str, str] = {}
         note = check_text(note, NOTE_RULE, field="note", errors=errors)
         _raise(errors)
@@ -596,6 +597,8 @@ class CaseService:
             await CaseNote.insert(CaseNote(case=case.id, author=actor_id, text=note, created_at=now))
             if status == COMPLETED:
                 await self.requests_desk.completed(case, export_until)
+            else:
+                await self.requests_desk.rejected(case, outcome)
         await self.audit.record(
             actor_id,
             "change",

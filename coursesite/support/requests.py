@@ -222,6 +222,15 @@ class RequestService:
         else:
             await self.mail.done(case.kind, to)
 
+    async def rejected(self, case: CaseView, reason: str) -> None:
+        """A request was rejected: tell the person why and where to complain (art. 12.4), inside the transaction that
+        closes the case. Nothing for a case that is not a request, or without an address on file."""
+        if not case.is_request:
+            return
+        to = await self.recipient(case.account_id, case.person_id)
+        if to is not None:
+            await self.mail.rejected(case.kind, to, received_on=case.received_on, reason=reason)
+
     async def linked_request(self, token: object) -> LinkedRequest | None:
         """The request a usable confirmation link is for (the link is not used): None for a bad link."""
         case_id = await self.mail.link_case(token)

@@ -22,6 +22,7 @@ from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
 from coursesite.billing.payments import PaymentService
+from coursesite.billing.reminders import ReminderService
 from coursesite.certificates.service import CertificateService
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
@@ -55,6 +56,7 @@ class Services:
     audit: Any  # privacy.audit.AuditLog, handed to the services that show or change a person's data
     catalog: Any  # course.catalog.CourseCatalog
     invoicing: InvoicingService  # enrolment, invoices, credit notes; has_course_access
+    reminders: ReminderService  # payment reminders of overdue invoices (billing.toml [reminders])
     payments: PaymentService  # payments by hand and from BgMax
     ledger: LedgerService  # invoice and payment lists, status, overdue, a customer's ledger
     billing_exports: ExportService  # SIE, CSV and UBL downloads
@@ -107,4 +109,7 @@ def periods_of(settings: Settings) -> ConfiguredPeriods:
         page_view_months=settings.page_view_retention_months,
         session_days=settings.session_days,
         login_window_seconds=settings.login_window_seconds,
+        inactive_account_months=settings.inactive_account_months,
+        registrant_months=settings.registrant_months,
+        webinar_sharing_months=settings.webinar_sharing_months,
     )

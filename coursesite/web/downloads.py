@@ -8,10 +8,11 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
 
 from coursesite.pdf import PdfDocument, PdfRenderer
 from coursesite.privacy.access import export_filename
+from coursesite.web.middleware import client_address
 
 PRIVATE_HEADERS = {"cache-control": "private, no-store"}
 
@@ -31,12 +32,22 @@ def attachment(content: bytes, media_type: str, filename: str) -> Response[bytes
     )
 
 
+def render_holder(request: Request) -> str:
+    """Whose PDF render this is, for the per-account render slots (coursesite/pdf.py: RenderSlots): the logged-in
+    account, or the client address for a download without a login (the access export by link)."""
+    principal = request.scope.get("user")
+    if principal is not None:
+        return f"account:{principal.account_id}"
+    return f"client:{client_address(request)}"
+
+
 async def export_download(
-    data: dict[str, Any], extension: str, pdf: PdfRenderer, *, filename: str | None = None
+    request: Request, data: dict[str, Any], extension: str, pdf: PdfRenderer, *, filename: str | None = None
 ) -> Response[bytes]:
-    """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop)."""
+    """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop,
+    in one of the request's render slots)."""
     if extension == "pdf":
-        content, media_type = await pdf.render(export_pdf(data)), "application/pdf"
+        content, media_type = await pdf.render(export_pdf(data), holder=render_holder(request)), "application/pdf"
     else:
         content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
         media_type = "application/json"

@@ -1,16 +1,18 @@
 """The account's mail in real Chromium, against a live server whose sender delivers to a real SMTP server in this
 process: register → the confirmation mail → confirm; log out → "Glömt lösenordet?" → the reset mail → a new password
-→ logged in; "Logga ut överallt"."""
+→ logged in; "Logga ut överallt". And enrolment: the confirmation with the invoice PDF attached."""
 
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import _free_port, serving
+from tests.browser.support import enrol
 from tests.conftest import TEST_SECRET
 from tests.support import SmtpServer, links, text_body
 
@@ -55,10 +57,10 @@ def mail_page(browser, mail_server):
     context.close()
 
 
-def received(smtp: SmtpServer, subject: str, count: int = 1):
-    """The `count`th message to EMAIL with `subject`, waiting for the server's sender loop (polls every second)."""
+def received(smtp: SmtpServer, subject: str, count: int = 1, to: str = EMAIL):
+    """The `count`th message to `to` with `subject`, waiting for the server's sender loop (polls every second)."""
     for _ in range(150):
-        found = [m for m in smtp.to(EMAIL) if m["Subject"] == subject]
+        found = [m for m in smtp.to(to) if m["Subject"] == subject]
         if len(found) >= count:
             return found[count - 1]
         time.sleep(0.1)
@@ -122,3 +124,34 @@ def test_confirm_the_address_reset_the_password_and_log_out_everywhere(mail_page
         expect(other.get_by_role("heading", name="Logga in")).to_be_visible()
     finally:
         other_context.close()
+
+
+ENROLLING = "enrol.browser@example.se"
+
+
+def test_enrol_and_the_mail_with_the_invoice_pdf_arrives(mail_page: Page, mail_server, smtp):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = mail_page
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill("Erik")
+    page.get_by_label("Efternamn").fill("Enrolsson")
+    page.get_by_label("E-postadress").fill(ENROLLING)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+    enrol(page)
+    page.goto("/mina-fakturor")
+    number = re.search(r"\d{4}-\d{5}", page.locator("main").inner_text())
+    assert number is not None
+
+    message = received(smtp, f"Välkommen till kursen – din faktura {number.group()}", to=ENROLLING)
+    body = text_body(message)
+    assert "Hej Erik!" in body and "OCR-nummer" in body and "Bankgiro" in body
+    assert f"{mail_server}/min-kurs" in body
+    [attached] = list(message.iter_attachments())
+    assert attached.get_filename() == f"faktura-{number.group()}.pdf"
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(BytesIO(attached.get_content())).pages)
+    assert number.group() in text and "Erik Enrolsson" in text

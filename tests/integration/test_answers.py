@@ -23,6 +23,13 @@ def service(db, catalog):
     return AnswerService(db, catalog)
 
 
+@pytest.fixture
+def repeating_service(db, catalog):
+    """Every submission a new attempt, even the same answer at once: for tests that repeat an answer on purpose (the
+    double-click rule has its tests in test_answer_idempotency.py)."""
+    return AnswerService(db, catalog, repeat_seconds=0)
+
+
 def first_lesson(course):
     return course.acts[0].lessons[0]
 
@@ -45,7 +52,8 @@ async def test_a_graded_answer_stores_everything(service, course):
     assert row["lesson_slug"] == lesson.slug
 
 
-async def test_attempts_are_numbered_and_limited(service, course):
+async def test_attempts_are_numbered_and_limited(repeating_service, course):
+    service = repeating_service
     principal = await new_participant()
     lesson = next(candidate for candidate in course.lessons() if candidate.max_attempts)
     question = lesson.questions[0]
@@ -126,9 +134,10 @@ async def test_other_participants_answers_are_not_mine(service, course):
     assert len(await service.answers(anna.account_id)) == 1
 
 
-async def test_concurrent_answers_keep_attempts_unique(service, course):
+async def test_concurrent_answers_keep_attempts_unique(repeating_service, course):
     """Many submissions at once, from several participants and on the same question: no lost update, no
     "database is locked", attempt numbers 1..n per participant."""
+    service = repeating_service
     people = [await new_participant(f"p{i}@example.se") for i in range(4)]
     lesson = next(
         candidate for candidate in course.lessons() if candidate.max_attempts is None or candidate.max_attempts >= 3

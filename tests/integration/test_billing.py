@@ -21,8 +21,8 @@ from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.db.billing import Enrollment, Invoice, InvoiceCounter, Payment
-from coursesite.privacy.audit import AuditLog
 from tests.conftest import accounts
+from tests.support import invoicing_for_tests
 
 PRIVATE = {"customer_type": "private", "address_line": "Storgatan 1", "postal_code": "11455", "city": "Stockholm"}
 COMPANY = PRIVATE | {
@@ -49,10 +49,10 @@ class Billing:
 
 
 def billing_services(db, config) -> Billing:
-    audit = AuditLog()
-    ledger = LedgerService(audit)
+    invoicing = invoicing_for_tests(db, config)
+    ledger, audit = invoicing.ledger, invoicing.ledger.audit
     return Billing(
-        invoicing=InvoicingService(db, config, ledger),
+        invoicing=invoicing,
         payments=PaymentService(db, ledger),
         ledger=ledger,
         exports=ExportService(ledger, config, audit),

@@ -17,11 +17,12 @@ from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 from coursesite.grading.service import AnswerService
 from tests.conftest import accounts
+from tests.support import outbox_for_tests
 
 
 @pytest.fixture
 def service(db, catalog):
-    return CertificateService(db, AnswerService(db, catalog))
+    return CertificateService(db, AnswerService(db, catalog), outbox_for_tests())
 
 
 async def participant(email="anna@example.se", first_name="Anna", last_name="Andersson"):

@@ -14,16 +14,32 @@ from jinja2 import ChoiceLoader, DictLoader
 from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.accounts.tokens import TokenService
+from coursesite.billing.config import load_billing_config
+from coursesite.billing.issuing import InvoicingService
+from coursesite.billing.ledger import LedgerService
+from coursesite.billing.mail import INVOICE_PDF, BillingMail, InvoicePdfSource
 from coursesite.core import clock
 from coursesite.core.tokens import TokenPurpose
+from coursesite.db.billing import Invoice
 from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.mail.build import build_mail
-from coursesite.mail.message import LEASE, MAX_ATTEMPTS, Mail, MailKind
+from coursesite.mail.message import (
+    LEASE,
+    MAX_ATTEMPTS,
+    Attachment,
+    AttachmentRef,
+    Mail,
+    MailKind,
+    attachment_refs,
+)
 from coursesite.mail.transport import ConsoleTransport
+from coursesite.pdf import PdfRenderer
+from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.retention import run_retention
-from tests.conftest import PUBLIC_URL, TEST_SECRET
-from tests.support import links, make_account
+from coursesite.web.templating import build_environment
+from tests.conftest import PASSWORD, PUBLIC_URL, TEST_SECRET, accounts
+from tests.support import PRIVATE, links, make_account
 
 EXTRA_TEMPLATES = {
     # A message with a token link, as the features built on the outbox send them.
@@ -98,6 +114,88 @@ async def test_a_rolled_back_change_queues_nothing(db, mail, smtp_server):
     assert await OutboxMessage.count() == 0
     await sender.send_pending()
     assert smtp_server.messages == []
+
+
+class FailingAfterQueueing(BillingMail):
+    """The enrolment's message is queued, then the enrolment fails (the last step of its transaction)."""
+
+    async def invoice_issued(self, account_id: int, **document) -> bool:
+        await super().invoice_issued(account_id, **document)
+        raise RuntimeError("the enrolment failed after its message was queued")
+
+
+async def test_a_rolled_back_enrolment_sends_nothing_and_a_committed_one_exactly_once(
+    db, mail, smtp_settings, smtp_server
+):
+    """The same for a real change: the enrolment's confirmation (with its invoice attached by reference, rendered by
+    the sender) is part of the enrolment's transaction."""
+    outbox, _ = mail
+    config = load_billing_config()
+    ledger = LedgerService(AuditLog())
+    pdf = PdfRenderer(build_environment(company_name=config.seller.name), workers=1)
+    try:
+        sender = build_mail(
+            smtp_settings, db, pdf.environment, attachments={INVOICE_PDF: InvoicePdfSource(ledger, pdf)}
+        )[1]
+        anna = await accounts.register(email="anna@example.se", password=PASSWORD, first_name="Anna", last_name="B")
+        failing = InvoicingService(db, config, ledger, FailingAfterQueueing(outbox, config))
+        with pytest.raises(RuntimeError):
+            await failing.enrol(anna, **PRIVATE)
+        assert await OutboxMessage.count() == 0 and await Invoice.count() == 0
+        await sender.send_pending()
+        assert smtp_server.messages == []
+
+        issued = await InvoicingService(db, config, ledger, BillingMail(outbox, config)).enrol(anna, **PRIVATE)
+        assert (await sender.send_pending()).sent == 1
+        assert (await sender.send_pending()).claimed_ids == []  # nothing twice
+        [message] = smtp_server.to("anna@example.se")
+        [attached] = list(message.iter_attachments())
+        assert attached.get_filename() == f"faktura-{issued.number}.pdf"
+        assert attached.get_content().startswith(b"%PDF")
+    finally:
+        pdf.close()
+
+
+async def test_an_attachment_that_cannot_be_rendered_is_tried_again_and_an_unknown_one_fails(db, mail, smtp_server):
+    outbox, sender = mail
+    calls = []
+
+    async def broken(ref: str) -> Attachment:
+        calls.append(ref)
+        raise OSError("the renderer is gone")
+
+    with_source = type(sender)(db, sender.transport, mail_from=sender.mail_from, attachments={"invoice_pdf": broken})
+    await outbox.queue(test_mail(attachments=(AttachmentRef("invoice_pdf", "2026-00001"),)))
+    await outbox.queue(test_mail("bo@example.se", attachments=(AttachmentRef("unknown_pdf", "x"),)))
+    report = await with_source.send_pending()
+    assert (report.retried, report.failed, report.sent) == (1, 1, 0) and calls == ["2026-00001"]
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.last_error).order_by(OutboxMessage.id)
+    assert [(row["status"], row["last_error"]) for row in rows] == [
+        ("queued", "attachment invoice_pdf: OSError"),
+        ("failed", "attachment unknown_pdf: no source"),
+    ]
+    assert smtp_server.messages == []
+
+
+async def test_the_sender_loop_runs_its_scheduled_jobs_and_outlives_a_failing_one(db, mail, frozen):
+    _, sender = mail
+    runs: list[str] = []
+
+    async def job() -> None:
+        runs.append("ran")
+
+    async def failing() -> None:
+        raise RuntimeError("no database")
+
+    scheduled = type(sender)(db, sender.transport, mail_from=sender.mail_from)
+    scheduled.schedule("failing", failing, every=timedelta(hours=1))
+    scheduled.schedule("reminders", job, every=timedelta(hours=1))
+    await scheduled.run_scheduled()
+    await scheduled.run_scheduled()  # not due again yet
+    assert runs == ["ran"]
+    frozen["now"] += timedelta(hours=1)
+    await scheduled.run_scheduled()
+    assert runs == ["ran", "ran"]
 
 
 async def test_a_marketing_message_has_a_one_click_unsubscribe(db, mail, smtp_server):
@@ -276,6 +374,10 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     tokens = TokenService(db, secret=TEST_SECRET)
     await outbox.queue(test_mail(kind=MailKind.MARKETING, unsubscribe_url=PUBLIC_URL + "/avsluta?token=x"))
     await sender.send_pending()
+    # as if it had attached an invoice: the reference (an invoice number) goes with the bodies
+    await OutboxMessage.update({OutboxMessage.attachments: '[{"kind": "invoice_pdf", "ref": "2026-00001"}]'}).where(
+        OutboxMessage.recipient == "anna@example.se"
+    )
     await outbox.queue(test_mail("bo@example.se"))  # still queued: kept whole
     used = await tokens.issue(TokenPurpose.VERIFY_EMAIL, email="anna@example.se")
     await tokens.consume(TokenPurpose.VERIFY_EMAIL, used)
@@ -293,6 +395,7 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     assert report.get("outbox_message", "bodies dropped") == 1
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     assert (rows[0]["body_text"], rows[0]["body_html"], rows[0]["bodies_dropped_at"]) == (None, None, frozen["now"])
+    assert attachment_refs(rows[0]["attachments"]) == []
     assert rows[0]["recipient"] == "anna@example.se" and rows[0]["subject"]  # the delivery log stays
     assert rows[1]["body_text"]  # the queued one is untouched
 
@@ -302,7 +405,9 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     assert [row["recipient"] for row in await OutboxMessage.select(OutboxMessage.recipient)] == ["bo@example.se"]
 
 
-async def test_an_erasure_takes_the_sent_mail_and_leaves_a_queued_notice_to_be_delivered(db, mail, smtp_server):
+async def test_an_erasure_takes_the_mail_sent_and_still_queued_and_leaves_its_own_notice_to_be_delivered(
+    db, mail, smtp_server
+):
     from coursesite.privacy.erasure import erase_account
 
     outbox, sender = mail
@@ -310,12 +415,15 @@ async def test_an_erasure_takes_the_sent_mail_and_leaves_a_queued_notice_to_be_d
     await outbox.queue(test_mail("vera@example.se", account_id=account_id))
     await sender.send_pending()
     await TokenService(db, secret=TEST_SECRET).issue(TokenPurpose.PASSWORD_RESET, email="vera@example.se")
+    # still waiting at the erasure: a confirmation link by address, a notice by account
+    await outbox.queue(Mail(to="vera@example.se", template="verify_email", context={"first_name": "V", "link": "x"}))
+    await outbox.queue(test_mail("vera@example.se", account_id=account_id))
     async with write_transaction(db):
-        await outbox.queue(test_mail("vera@example.se", account_id=account_id))  # e.g. "what was erased"
         report = await erase_account(db, account_id=account_id, actor_id=None, case_id=None)
-    assert ("E-post vi har skickat till dig", 1) in report.erased
+        await outbox.queue(test_mail("vera@example.se"))  # queued after it, e.g. "what was erased"
+    assert ("E-post vi har skickat till dig", 3) in report.erased
     assert await OneTimeToken.count() == 0
-    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.account)
-    assert rows == [{"status": "queued", "account": None}]
+    rows = await OutboxMessage.select(OutboxMessage.status, OutboxMessage.account, OutboxMessage.template)
+    assert rows == [{"status": "queued", "account": None, "template": "test_message"}]
     assert (await sender.send_pending()).sent == 1
-    assert len(smtp_server.to("vera@example.se")) == 2
+    assert len(smtp_server.to("vera@example.se")) == 2  # the one sent before, and the erasure's own

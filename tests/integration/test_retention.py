@@ -1,6 +1,6 @@
 """The retention job (`coursesite retention run`) on both engines: each rule erases exactly what passed its retention
-and keeps the rest; a second run changes nothing; Bokföringslagen's period for the accounting records of erased
-accounts (domain.md §5)."""
+and keeps the rest; a second run changes nothing; Bokföringslagen's period for the accounting records of every
+account, erased or not (domain.md §5). Registrants and inactive accounts: tests/integration/test_retention_ends.py."""
 
 from __future__ import annotations
 
@@ -296,13 +296,14 @@ async def test_clause_storage_retention_job_accounting_vector(db):
 
     at(datetime(2032, 12, 31, 23, 0, tzinfo=UTC))  # 00:00 on 1 January 2033 in Stockholm
     report = await run(db)
-    assert report.get("invoice") == 1
-    assert await ids(Invoice) == {kept, later}
+    assert report.get("invoice") == 2  # the live account's record too (issue 12): the books end for everyone
+    assert await ids(Invoice) == {later}
+    assert await Account.count() == 1  # the account itself is not touched
     assert (await run(db)).total == 0
 
-    at(datetime(2040, 6, 1, tzinfo=UTC))  # long after: kept while the account exists
+    at(datetime(2033, 12, 31, 23, 0, tzinfo=UTC))  # 1 January 2034: the 2026 record's turn
     await run(db)
-    assert await ids(Invoice) == {kept}
+    assert await ids(Invoice) == set()
 
 
 async def test_payments_go_first_then_credit_notes_then_invoices(db):
@@ -322,17 +323,17 @@ async def test_payments_go_first_then_credit_notes_then_invoices(db):
 
     at(datetime(2033, 1, 1, 12, 0, tzinfo=UTC))
     report = await run(db)
-    assert await ids(Payment) == {late_payment, unmatched_new, own_payment}
-    assert {early_payment, unmatched_old}.isdisjoint(await ids(Payment))
-    # Still pointed at by a kept payment or a kept credit note: waits for them.
-    assert await ids(Invoice) == {late_paid, credited_late, late_credit, own}
-    assert not {full, credit, paid} & await ids(Invoice)
-    assert (report.get("payment"), report.get("invoice (credit notes)"), report.get("invoice")) == (2, 1, 2)
+    assert await ids(Payment) == {late_payment, unmatched_new}
+    assert {early_payment, unmatched_old, own_payment}.isdisjoint(await ids(Payment))
+    # Still pointed at by a kept payment or a kept credit note: waits for them. A live account's records go too.
+    assert await ids(Invoice) == {late_paid, credited_late, late_credit}
+    assert not {full, credit, paid, own} & await ids(Invoice)
+    assert (report.get("payment"), report.get("invoice (credit notes)"), report.get("invoice")) == (3, 1, 3)
     assert (await run(db)).total == 0
 
     at(datetime(2034, 1, 1, 12, 0, tzinfo=UTC))
     await run(db)
-    assert await ids(Invoice) == {own} and await ids(Payment) == {own_payment}
+    assert await ids(Invoice) == set() and await ids(Payment) == set()
 
 
 def test_cli_retention_run_reports_counts_and_no_personal_data(db, database_url):

@@ -22,7 +22,7 @@ from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import REPO_ROOT
 from tests.conftest import accounts
-from tests.support import open_every_lesson
+from tests.support import open_every_lesson, outbox_for_tests
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points, rubric 2 + 2 + 1
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"  # numeric: 575 is right, 6900 is the yearly sum
@@ -48,7 +48,7 @@ def answers(db, catalog):
 
 @pytest.fixture
 def review(db, catalog):
-    return ReviewService(db, catalog, pseudonym_key="test-key-test-key", audit=AuditLog())
+    return ReviewService(db, catalog, pseudonym_key="test-key-test-key", audit=AuditLog(), outbox=outbox_for_tests())
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from coursesite.db.privacy import (
     RecipientNotice,
     SupportCase,
 )
-from coursesite.privacy.access import OWNERS, access_export, missing_owners, personal_tables
+from coursesite.privacy.access import BANK_SOURCE, OWNERS, access_export, missing_owners, personal_tables
 from coursesite.privacy.policy import LIFT_NOTICE_DAYS
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
@@ -61,7 +61,9 @@ async def test_clause_the_rights_access_export_includes_every_table(billing):
     for key in ("purposes", "categories", "recipients", "retention", "source", "automated_grading", "rights"):
         assert export[key], key
     assert "imy.se" in json.dumps(export["supervisory_authority"]).lower()
-    assert export["source"]["third_parties"] == []
+    # The one other source, art. 14: the bank, for the payments (the payer's name from its file is not stored).
+    assert export["source"]["third_parties"] == [BANK_SOURCE]
+    assert "från vår bank" in export["source"]["text"] and "Betalarens namn" in export["source"]["text"]
     # the configured periods, not the defaults; the controller as the caller names it (the billing seller)
     technical = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."
     assert export["retention"]["technical_data"] == technical

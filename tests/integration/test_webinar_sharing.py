@@ -12,6 +12,7 @@ import pytest
 
 from coursesite.core import clock
 from coursesite.db.accounts import Account
+from coursesite.db.billing import Enrollment
 from coursesite.db.privacy import AccountPrivacy, Consent, Disclosure, DisclosureSubject, Person, RecipientNotice
 from coursesite.privacy.access import access_export
 from coursesite.privacy.erasure import erase_account, erase_person
@@ -54,7 +55,12 @@ async def account(email: str, first_name: str = "Anna", *, id: int | None = None
     )
     if id is not None:
         row.id = id
-    return (await Account.insert(row).returning(Account.id))[0]["id"]
+    account_id = (await Account.insert(row).returning(Account.id))[0]["id"]
+    # Enrolled: the course platform receives enrolled participants only (tests/integration/test_sharing_by_need.py).
+    await Enrollment.insert(
+        Enrollment(account=account_id, terms_version="2026-01", terms_accepted_at=NOW, created_at=NOW)
+    )
+    return account_id
 
 
 async def register(db, email: str, first_name: str = "Wilma", webinar: str = BUDGET, *, form: str = "webinar") -> int:

@@ -132,7 +132,8 @@ async def test_locked_lesson_is_403(client, participant, course):
     assert page.status_code == 403 and "låst" in page.text
 
 
-async def test_attempts_used_up_is_403(client, participant, course):
+async def test_attempts_used_up_is_403(client, participant, course, every_answer_counts):
+    """The same wrong answer each time, on purpose (every_answer_counts: no double-click window)."""
     lesson = next(candidate for candidate in course.acts[0].lessons if candidate.max_attempts)
     question = lesson.questions[0]
     for _ in range(lesson.max_attempts):

@@ -3,14 +3,13 @@
 ledger, the exports and UBL, and 403 for everyone else on every finance route."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from coursesite.billing.bgmax import BgMaxFile, Deposit, Payer, Payment, ReferenceCode, write_bgmax
 from coursesite.core import clock
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff
-from tests.support import COMPANY, concrete, enrol, guard_functions, handlers, post_form
+from tests.support import COMPANY, bgmax_file, concrete, enrol, guard_functions, handlers, post_form
 
 FINANCE_GUARD = "roles(finance, admin)"
 
@@ -24,28 +23,6 @@ def finance_routes(app):
 
 def status_of(invoices: list[dict], number: str) -> str:
     return next(item["status"] for item in invoices if item["number"] == number)
-
-
-def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
-    """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
-    day = day or date.today() - timedelta(days=1)
-    deposit = Deposit(
-        payee_bankgiro="5050-1055",
-        date=day,
-        serial=1,
-        payments=tuple(
-            Payment(
-                amount_ore=amount,
-                reference=reference,
-                reference_code=ReferenceCode.OCR if reference.isdigit() else ReferenceCode.ONE,
-                bgc_serial=index + 1,
-                payer=Payer(name=name),
-            )
-            for index, (amount, reference, name) in enumerate(payments)
-        ),
-        payee_account="123456789",
-    )
-    return write_bgmax(BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,)))
 
 
 # -- who may
@@ -443,6 +420,21 @@ async def test_pdf_and_ubl_for_finance(client):
     assert (await client.get("/api/v1/finance/invoices/2026-99999.xml")).status_code == 404
     assert (await client.get(f"/api/v1/finance/invoices/{private['invoice_number']}.pdf")).status_code == 404
     assert (await client.get("/ekonomi/faktura/inte-ett-nummer")).status_code == 404
+
+
+async def test_no_peppol_document_for_a_company_without_org_number(client):
+    """Issue 13: such an invoice got EndpointID schemeID="EM", which fails PEPPOL-EN16931-CL008 (fatal). Finance gets
+    the reason instead of a broken document, on the page and as a 409 from both downloads."""
+    company = await enrol(client, "bo@example.se", {k: v for k, v in COMPANY.items() if k != "org_number"}, "Bo")
+    number = company["invoice_number"]
+    await login_as_staff(client, "finance")
+    page = await client.get(f"/ekonomi/faktura/{number}")
+    assert page.status_code == 200 and f"{number}.xml" not in page.text
+    assert "Köparen har inget organisationsnummer, så fakturan kan inte skickas via Peppol" in page.text
+    for path in (f"/api/v1/finance/invoices/{number}.xml", f"/ekonomi/faktura/{number}.xml"):
+        refused = await client.get(path)
+        assert refused.status_code == 409, path
+        assert "inget organisationsnummer" in refused.text and "<Invoice" not in refused.text
 
 
 async def test_exports(client):

@@ -7,15 +7,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from coursesite.accounts.service import AccountService, Principal
 from coursesite.accounts.user_agent import browser_label
 from coursesite.course.model import Course
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress, is_lesson_unlocked
-from coursesite.grading.service import AnswerService, StoredAnswer
+from coursesite.grading.service import IDEMPOTENCY_HEADER, AnswerService, StoredAnswer
 from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.settings import Settings
 from coursesite.web import guards
@@ -252,14 +253,47 @@ async def api_course(
     )
 
 
-@post("/api/v1/answers", status_code=201, tags=["answers"], opt={ERRORS_OPT: (404,)})
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@post(
+    "/api/v1/answers",
+    status_code=201,
+    tags=["answers"],
+    opt={ERRORS_OPT: (404,)},  # an unknown question
+    response_headers=[
+        ResponseHeader(
+            name=REPLAYED_HEADER,
+            documentation_only=True,
+            required=False,
+            description="true when the attempt was recorded before (the same Idempotency-Key, or the same answer "
+            "within a few seconds) and is returned again rather than recorded a second time",
+        )
+    ],
+)
 async def api_answer(
-    request: Request, data: JSONBody[AnswerBody], answers: NamedDependency[AnswerService]
-) -> AnswerOut:
-    """Answer a question; graded at once. 400 malformed or refused (personnummer, card number), 403 locked or no
-    attempts left, 404 unknown question."""
-    answer = await answers.submit(principal_of(request), data.question_id, data.response)
-    return _answer(answer)
+    request: Request,
+    data: JSONBody[AnswerBody],
+    answers: NamedDependency[AnswerService],
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name=IDEMPOTENCY_HEADER,
+            required=False,
+            description="Any token of 1–100 characters (A–Z a–z 0–9 . _ : + / = -), e.g. a UUID: the same key again "
+            "returns the attempt it recorded instead of recording another.",
+        ),
+    ] = None,
+) -> Response[AnswerOut]:
+    """Answer a question; graded at once. The same answer again within a few seconds, or the same Idempotency-Key,
+    returns the first attempt (header Idempotent-Replayed: true) and costs no attempt. 400 malformed or refused
+    (personnummer, card number, a malformed Idempotency-Key), 403 locked or no attempts left, 404 unknown question,
+    409 an Idempotency-Key already used for another answer."""
+    answer = await answers.submit(
+        principal_of(request), data.question_id, data.response, idempotency_key=idempotency_key
+    )
+    headers = {REPLAYED_HEADER: "true"} if answer.replayed else {}
+    return Response(_answer(answer), status_code=201, headers=headers)
 
 
 @get("/api/v1/me/answers", tags=["me"])

@@ -17,6 +17,7 @@ from coursesite.pdf import PdfRenderer
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
+from coursesite.web.downloads import render_holder
 
 # An outer bound for the router; the service looks only at codes of up to CODE_MAX_INPUT characters, and anything
 # longer is a 404 page like any other wrong code (and is not echoed back in full).
@@ -45,7 +46,9 @@ async def api_my_certificate_pdf(
     settings: NamedDependency[Settings],
 ) -> Response[bytes]:
     record = await certificates.issue_or_get(principal_of(request))
-    content = await pdf.render(certificate_pdf(record.pdf(verify_url(settings, record.code))))
+    content = await pdf.render(
+        certificate_pdf(record.pdf(verify_url(settings, record.code))), holder=render_holder(request)
+    )
     return Response(
         content,
         media_type="application/pdf",

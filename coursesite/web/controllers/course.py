@@ -17,7 +17,7 @@ from coursesite.course.model import Course, Lesson
 from coursesite.course.presentation import public_question
 from coursesite.course.progress import course_progress
 from coursesite.grading.rules import from_milli
-from coursesite.grading.service import NOT_ENROLLED, AnswerService, LessonState
+from coursesite.grading.service import IDEMPOTENCY_HEADER, NOT_ENROLLED, AnswerService, LessonState
 from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
@@ -114,8 +114,14 @@ async def answer_submit(
     errors: dict[str, str] = {}
     try:
         # The response's shape depends on the question's type: response_from_form reads it as the JSON API takes it.
-        await answers.submit(principal, question.id, response_from_form(question, form))
-    except (Invalid, Forbidden) as exc:
+        # A double click returns the first attempt (grading/service.py); htmx may send an Idempotency-Key too.
+        await answers.submit(
+            principal,
+            question.id,
+            response_from_form(question, form),
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
+        )
+    except (Invalid, Forbidden, Conflict) as exc:
         errors[question.id] = exc.message
     state = await answers.lesson_state(principal.account_id, lesson)
     if request.htmx:

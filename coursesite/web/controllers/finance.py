@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -31,8 +31,10 @@ from coursesite.billing.document import CustomerType
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import REASON_MAX, InvoicingService
 from coursesite.billing.ledger import LIST_LIMIT, WHY_INVOICE_LIST, WHY_INVOICE_LIST_API, InvoiceView, LedgerService
-from coursesite.billing.payments import MAX_AMOUNT_ORE, PaymentService, PaymentView
+from coursesite.billing.payments import FILENAME_RULE, MAX_AMOUNT_ORE, PaymentService, PaymentView
+from coursesite.billing.reminders import ReminderService, ReminderView
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
+from coursesite.billing.ubl import peppol_refusal
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.pdf import PdfRenderer
@@ -182,6 +184,7 @@ class PlaceForm:
 async def invoices_page(
     request: Request,
     ledger: NamedDependency[LedgerService],
+    reminders: NamedDependency[ReminderService],
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     fran: DateText = None,
     till: DateText = None,
@@ -207,6 +210,7 @@ async def invoices_page(
         "invoices",
         status_code=400 if errors else 200,
         invoices=views,
+        reminded=await reminders.summary(views),
         errors=errors,
         limit=LIST_LIMIT,
         filters={"status": status or "", "fran": fran or "", "till": till or ""},
@@ -219,6 +223,7 @@ async def invoices_page(
 async def _invoice_page(
     request: Request,
     ledger: LedgerService,
+    reminders: ReminderService,
     number: str,
     *,
     errors: dict[str, str] | None = None,
@@ -237,7 +242,9 @@ async def _invoice_page(
         view=view,
         credit_notes=details.credit_notes,
         payments=details.payments,
+        reminders=await reminders.reminders_of(principal_of(request), number) if doc.kind.value == "invoice" else [],
         is_company=doc.buyer.customer_type is CustomerType.COMPANY,
+        peppol_refusal=peppol_refusal(doc),
         remaining_ore=view.creditable_ore,
         errors=errors or {},
         values=values or {"mode": "whole"},
@@ -258,6 +265,7 @@ NOTICES = {
 async def invoice_page(
     request: Request,
     ledger: NamedDependency[LedgerService],
+    reminders: NamedDependency[ReminderService],
     billing_exports: NamedDependency[ExportService],
     pdf: NamedDependency[PdfRenderer],
     name: FromPath[FileName],
@@ -266,10 +274,10 @@ async def invoice_page(
     """The invoice's page; with `.pdf` its PDF and with `.xml` its UBL document (company buyers only)."""
     if name.endswith(".pdf"):
         doc = await ledger.staff_document(principal_of(request), split_suffix(name, ".pdf"))
-        return await pdf_response(pdf, doc)
+        return await pdf_response(request, pdf, doc)
     if name.endswith(".xml"):
         return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
-    return await _invoice_page(request, ledger, checked_number(name), notice=NOTICES.get(klar or ""))
+    return await _invoice_page(request, ledger, reminders, checked_number(name), notice=NOTICES.get(klar or ""))
 
 
 @post("/ekonomi/faktura/{number:str}/kreditera", status_code=303, include_in_schema=False)
@@ -277,6 +285,7 @@ async def credit_submit(
     request: Request,
     invoicing: NamedDependency[InvoicingService],
     ledger: NamedDependency[LedgerService],
+    reminders: NamedDependency[ReminderService],
     number: FromPath[Number],
 ) -> Template | Redirect:
     number = checked_number(number)
@@ -288,7 +297,7 @@ async def credit_submit(
             amount_ore = parse_kronor(values["amount"])
         except ValueError as exc:
             return await _invoice_page(
-                request, ledger, number, errors={"amount": str(exc)}, values=values, status_code=400
+                request, ledger, reminders, number, errors={"amount": str(exc)}, values=values, status_code=400
             )
     try:
         issued = await invoicing.credit(principal_of(request), number, amount_ore=amount_ore, reason=form.reason)
@@ -299,6 +308,7 @@ async def credit_submit(
         return await _invoice_page(
             request,
             ledger,
+            reminders,
             number,
             errors=errors,
             values=values,
@@ -419,7 +429,7 @@ async def _read_upload(upload: Any) -> tuple[bytes, str]:
     if len(data) > MAX_BGMAX_BYTES:
         message = f"Filen är för stor: högst {MAX_BGMAX_BYTES // (1024 * 1024)} MB."
         raise Invalid(message, field_errors={"file": message})
-    return data, upload.filename[-200:]
+    return data, upload.filename[: FILENAME_RULE.max_chars + 1]  # one past: the rule sees it is too long
 
 
 @post(
@@ -451,9 +461,11 @@ async def bgmax_submit(request: Request, payments: NamedDependency[PaymentServic
 
 
 @get("/ekonomi/forfallna", name="finance_overdue", include_in_schema=False)
-async def overdue_page(request: Request, ledger: NamedDependency[LedgerService]) -> Template:
+async def overdue_page(
+    request: Request, ledger: NamedDependency[LedgerService], reminders: NamedDependency[ReminderService]
+) -> Template:
     views = await ledger.overdue(principal_of(request))
-    return _page("overdue.html", "overdue", invoices=views, today=today())
+    return _page("overdue.html", "overdue", invoices=views, today=today(), reminded=await reminders.summary(views))
 
 
 @get("/ekonomi/kund/{account_id:int}", name="finance_customer", include_in_schema=False)
@@ -616,6 +628,26 @@ async def api_invoices(
     return [finance_invoice_out(view) for view in views]
 
 
+class ReminderOut(msgspec.Struct):
+    invoice_number: str
+    sequence: int  # 1 for the first reminder of the invoice
+    sent_at: datetime
+    fee_ore: int  # the reminder fee the message asked for (not part of the invoice); 0: none
+
+
+def reminder_out(view: ReminderView) -> ReminderOut:
+    return ReminderOut(invoice_number=view.number, sequence=view.sequence, sent_at=view.sent_at, fee_ore=view.fee_ore)
+
+
+@get("/api/v1/finance/invoices/{number:str}/reminders", tags=["finance"])
+async def api_invoice_reminders(
+    request: Request, reminders: NamedDependency[ReminderService], number: Number
+) -> list[ReminderOut]:
+    """The payment reminders sent for an invoice, oldest first (billing.toml [reminders]). 404 for an unknown
+    number; an empty list when it was never reminded."""
+    return [reminder_out(view) for view in await reminders.reminders_of(principal_of(request), checked_number(number))]
+
+
 @post("/api/v1/finance/invoices/{number:str}/credit", status_code=201, tags=["finance"])
 async def api_credit(
     request: Request, invoicing: NamedDependency[InvoicingService], number: Number, data: JSONBody[CreditBody]
@@ -710,7 +742,8 @@ async def api_invoice_ubl(
 ) -> Response[bytes]:
     """The invoice as a Peppol BIS Billing 3.0 UBL document: `/api/v1/finance/invoices/2026-00001.xml`. The path
     segment is the number with the `.xml` suffix (split here: Litestar cannot match a parameter with a suffix).
-    409 for a private buyer's invoice."""
+    409 with the reason in Swedish when the document cannot go over Peppol: a private buyer, or a company without a
+    valid Swedish org number (Peppol's electronic address, scheme 0007)."""
     return await ubl_response(request, billing_exports, split_suffix(name, ".xml"))
 
 
@@ -735,6 +768,7 @@ ROUTES: list[Any] = [
             export_sie_page,
             api_invoices,
             api_credit,
+            api_invoice_reminders,
             api_register_payment,
             api_bgmax,
             api_export_csv,

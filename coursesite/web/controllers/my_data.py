@@ -429,7 +429,7 @@ async def api_my_data(
     category, purpose and retention, and `portable` marking what I provided (art. 20, also gathered under
     `portable.data`); with purposes, categories, recipients, retention, source, the disclosure log, how automatic
     grading works, my rights and the supervisory authority (IMY). A download (content-disposition attachment)."""
-    return await export_download(await exports.export(principal_of(request).account_id), "json", pdf)
+    return await export_download(request, await exports.export(principal_of(request).account_id), "json", pdf)
 
 
 @get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
@@ -437,7 +437,7 @@ async def api_my_data_pdf(
     request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
 ) -> Response[bytes]:
     """The same export as a readable PDF in Swedish."""
-    return await export_download(await exports.export(principal_of(request).account_id), "pdf", pdf)
+    return await export_download(request, await exports.export(principal_of(request).account_id), "pdf", pdf)
 
 
 class ReadyExportOut(msgspec.Struct):
@@ -465,7 +465,7 @@ async def api_my_export(
     """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
     GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
     data = await cases.account_export(principal_of(request).account_id, case_id, clock.now())
-    return await export_download(data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
+    return await export_download(request, data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):

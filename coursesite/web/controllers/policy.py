@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
 from coursesite.accounts.roles import Role
+from coursesite.billing.enrolment import TERMS_PATH, TERMS_TITLE
 from coursesite.billing.issuing import InvoicingService
 from coursesite.core import clock, formatting
 from coursesite.pdf import PdfDocument, PdfRenderer
@@ -23,6 +24,7 @@ from coursesite.privacy.registry import BOOKKEEPING_TEXT_SV
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import periods_of
+from coursesite.web.downloads import render_holder
 
 RECORD_PDF_TEMPLATE = "privacy/record_pdf.html"
 STAFF_ROLES = (Role.ADMIN, Role.CUSTOMER_SERVICE)
@@ -61,6 +63,12 @@ def document_context(settings: Settings, invoicing: InvoicingService) -> dict[st
         "authority": policy.SUPERVISORY_AUTHORITY,
         "seven_years": BOOKKEEPING_TEXT_SV,
         "security_measures": policy.security_measures_sv(periods),
+        "privacy_email": policy.privacy_contact_email(settings.privacy_email, invoicing.config.seller.email),
+        "staff": policy.STAFF_RECORD,
+        "crm_tables": policy.CRM_TABLES,
+        "channel_policies": list(policy.CHANNEL_POLICIES.values()),
+        "terms_path": TERMS_PATH,
+        "terms_title": TERMS_TITLE,
     }
 
 
@@ -106,9 +114,12 @@ async def record_of_processing(
     media_type="application/pdf",
 )
 async def record_of_processing_pdf(
-    settings: NamedDependency[Settings], invoicing: NamedDependency[InvoicingService], pdf: NamedDependency[PdfRenderer]
+    request: Request,
+    settings: NamedDependency[Settings],
+    invoicing: NamedDependency[InvoicingService],
+    pdf: NamedDependency[PdfRenderer],
 ) -> Response[bytes]:
-    content = await pdf.render(record_pdf(_record_context(settings, invoicing)))
+    content = await pdf.render(record_pdf(_record_context(settings, invoicing)), holder=render_holder(request))
     filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
     return Response(
         content,

@@ -101,7 +101,7 @@ async def export_submit(
         case_id, data = await cases.person_export_by_link(form.token[:TOKEN_MAX], clock.now())
     except NotFound as exc:
         return _export_page(message=exc.message, status_code=404)
-    return await export_download(data, extension, pdf, filename=f"registerutdrag-{case_id}.{extension}")
+    return await export_download(request, data, extension, pdf, filename=f"registerutdrag-{case_id}.{extension}")
 
 
 ROUTER = Router(

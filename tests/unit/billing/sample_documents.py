@@ -21,6 +21,7 @@ SELLER = Seller(
     org_number="556047-3521",
     vat_number="SE556047352101",
     bankgiro="5050-1055",
+    registered_office="Stockholm",
 )
 
 COMPANY = Buyer(

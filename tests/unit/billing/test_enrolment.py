@@ -75,11 +75,22 @@ def test_the_shipped_configuration_loads():
         ('vat_number = "SE556047352101"', 'vat_number = "SE5560473521"', "vat_number"),
         ('bankgiro = "5050-1055"', 'bankgiro = "50501055"', "bankgiro"),
         ('postal_code = "111 51"', 'postal_code = "11151"', "postal_code"),
+        ('registered_office = "Stockholm"', 'registered_office = "Stockholm 1"', "registered_office"),
+        ('registered_office = "Stockholm"', 'registered_office = ""', "registered_office"),
+        ('registered_office = "Stockholm"', "", "missing key 'registered_office'"),
         ('series = "A"', 'series = "a1"', "series"),
         ('sales = "3001"', 'sales = "30011"', "sales"),
         ("payment_terms_days = 30", "payment_terms_days = 30\nextra = 1", "unknown key"),
         ("open_before_payment = true", 'open_before_payment = "ja"', "open_before_payment"),
         ("[accounts]", "[konton]", "unknown table"),
+        ("fee_ore = 0 ", "fee_ore = 6001 ", r"\[reminders\] fee_ore: expected a whole number between 0 and 6000"),
+        ("fee_ore = 0 ", "fee_ore = 25.5 ", r"\[reminders\] fee_ore"),
+        ("max_reminders = 2", "max_reminders = -1", r"\[reminders\] max_reminders"),
+        ("max_reminders = 2", "max_reminders = 11", r"\[reminders\] max_reminders"),
+        ("days_after_due = 7", "days_after_due = 0", r"\[reminders\] days_after_due"),
+        ("interval_days = 14", 'interval_days = "14"', r"\[reminders\] interval_days"),
+        ("interval_days = 14", "interval_days = 14\nintervall = 3", r"\[reminders\]: unknown key\(s\) intervall"),
+        ("max_reminders = 2", "", r"\[reminders\]: missing key 'max_reminders'"),
     ],
 )
 def test_a_wrong_configuration_value_is_named(tmp_path, old, new, message):
@@ -87,6 +98,17 @@ def test_a_wrong_configuration_value_is_named(tmp_path, old, new, message):
     with pytest.raises(ConfigError, match=message) as caught:
         load_billing_config(path)
     assert str(path) in str(caught.value)
+
+
+def test_reminders_are_configured_and_optional(tmp_path):
+    shipped = load_billing_config().reminders
+    assert (shipped.days_after_due, shipped.max_reminders, shipped.interval_days, shipped.fee_ore) == (7, 2, 14, 0)
+    no_fee = load_billing_config(write(tmp_path, "fee_ore = 0 ", "# no fee "))
+    assert no_fee.reminders.fee_ore == 0 and no_fee.reminders.max_reminders == 2
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    without = tmp_path / "without.toml"
+    without.write_text(text[: text.index("[reminders]")], encoding="utf-8")
+    assert load_billing_config(without).reminders.max_reminders == 0  # no table: no reminders
 
 
 def test_a_missing_file_names_the_variable(tmp_path):

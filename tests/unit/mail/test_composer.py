@@ -13,7 +13,10 @@ from coursesite.web.templating import build_environment
 
 COMPANY = "Balansekonomi Svenska AB"
 BASE = "https://kurs.example.se"
-MAIL_TEMPLATES = sorted(path.stem for path in (REPO_ROOT / "templates" / "mail").glob("*.txt") if path.stem != "base")
+MAIL_DIR = REPO_ROOT / "templates" / "mail"
+MAIL_TEMPLATES = sorted(
+    str(path.relative_to(MAIL_DIR).with_suffix("")) for path in MAIL_DIR.rglob("*.txt") if path.stem != "base"
+)
 
 
 def composer(extra: dict[str, str] | None = None) -> MailComposer:

@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from coursesite.mail import message as mail
-from coursesite.mail.message import Mail, MailKind
+from coursesite.mail.message import Attachment, AttachmentRef, Mail, MailKind
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -45,6 +45,13 @@ def test_valid_address(address, ok):
         (Mail(to="anna@example.se", template="news", kind=MailKind.MARKETING), "unsubscribe_url"),
         (Mail(to="anna@example.se", template="news", kind="marketing", unsubscribe_url="/avsluta"), "absolute"),
         (Mail(to="anna@example.se", template="news", kind="marketing", unsubscribe_url="https://x.se/avsluta"), None),
+        (Mail(to="anna@example.se", template="x", attachments=(AttachmentRef("invoice_pdf", "2026-00001"),)), None),
+        (Mail(to="anna@example.se", template="x", attachments=(AttachmentRef("../pdf", "1"),)), "attachment"),
+        (Mail(to="anna@example.se", template="x", attachments=(AttachmentRef("invoice_pdf", ""),)), "attachment"),
+        (
+            Mail(to="anna@example.se", template="x", attachments=(AttachmentRef("invoice_pdf", "9" * 101),)),
+            "attachment",
+        ),
     ],
 )
 def test_mail_problems(message, problem):
@@ -133,3 +140,37 @@ def test_the_error_text_leaves_the_address_out_and_is_bounded():
     text = mail.error_text("550 5.1.1 <Anna@Example.se>: Recipient\n address rejected", "anna@example.se")
     assert text == "550 5.1.1 <<mottagaren>>: Recipient address rejected"
     assert len(mail.error_text("x" * 2000, "anna@example.se")) == mail.MAX_ERROR_LENGTH
+
+
+def test_an_attachment_follows_the_text_and_its_html_alternative():
+    built = mail.build_message(
+        sender=("Kurssajten", "kurs@example.se"),
+        recipient="anna@example.se",
+        subject="Din faktura",
+        text="Hej",
+        html="<p>Hej</p>",
+        headers={},
+        message_id="<1@example.se>",
+        date=NOW,
+        attachments=[Attachment("faktura-2026-00001.pdf", "application/pdf", b"%PDF-1.7 ...")],
+    )
+    parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "application/pdf",
+    ]
+    [attached] = list(parsed.iter_attachments())
+    assert attached.get_filename() == "faktura-2026-00001.pdf" and attached.get_content() == b"%PDF-1.7 ..."
+
+
+def test_attachment_references_read_back_from_either_engine():
+    stored = [{"kind": "invoice_pdf", "ref": "2026-00001"}, {"kind": "broken"}]
+    assert mail.attachment_refs(stored) == [AttachmentRef("invoice_pdf", "2026-00001")]  # PostgreSQL: parsed
+    assert mail.attachment_refs('[{"kind": "invoice_pdf", "ref": "2026-00001"}]') == [
+        AttachmentRef("invoice_pdf", "2026-00001")
+    ]  # SQLite: text
+    assert mail.attachment_refs(None) == [] and mail.attachment_refs("{}") == []
