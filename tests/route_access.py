@@ -104,6 +104,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/finance/exports/invoices.csv"): STAFF("admin", "finance"),
     ("GET", "/api/v1/finance/exports/sie"): STAFF("admin", "finance"),
     ("GET", "/api/v1/finance/invoices/{name:str}"): STAFF("admin", "finance"),
+    ("GET", "/api/v1/finance/invoices/{number:str}/reminders"): STAFF("admin", "finance"),
     ("GET", "/api/v1/me/certificate.pdf"): ACCOUNT,
     ("GET", "/mitt-intyg"): ACCOUNT,
     ("GET", "/intyg"): PUBLIC,
