@@ -73,6 +73,7 @@ from coursesite.web.hardening import (
     hardening_headers,
 )
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
+from coursesite.web.openapi import ApiDocumentation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
@@ -211,7 +212,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
@@ -223,7 +224,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             path="/schema",
             components=[SUBSIDIARY_SECURITY],
             render_plugins=[JsonRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
+            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public], include_in_schema=False),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
         logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)

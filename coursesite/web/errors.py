@@ -38,6 +38,10 @@ STATUS_FOR = {
     RateLimited: HTTP_429_TOO_MANY_REQUESTS,
 }
 
+GUARD_REFUSED = "Du har inte behörighet till det här."
+CSRF_REFUSED = "Formuläret har gått ut. Ladda om sidan och försök igen."
+LOGIN_NEEDED = "Du måste vara inloggad."
+
 PAGE_TITLES = {
     400: "Något stämmer inte",
     401: "Logga in",
@@ -87,7 +91,7 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
 def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response:
     if not is_api(request) and request.method == "GET":
         return Redirect(f"/logga-in?next={quote(request.url.path)}")
-    return _respond(request, HTTP_401_UNAUTHORIZED, "Du måste vara inloggad.")
+    return _respond(request, HTTP_401_UNAUTHORIZED, LOGIN_NEEDED)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
@@ -96,9 +100,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
         message = "Begäran är för stor."
     elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):  # before: it is a PermissionDenied
-        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
+        message = CSRF_REFUSED
     elif isinstance(exc, PermissionDeniedException):
-        message = "Du har inte behörighet till det här."
+        message = GUARD_REFUSED
     elif isinstance(exc, NotFoundException):
         message = "Det du letar efter finns inte."
     else:

@@ -52,6 +52,7 @@ from coursesite.web.controllers.billing import (
 )
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
+from coursesite.web.openapi import ERRORS_OPT
 
 FINANCE = guards.roles(Role.FINANCE, Role.ADMIN)
 MAX_BGMAX_BYTES = 5 * 1024 * 1024
@@ -657,7 +658,7 @@ async def api_credit(
     return CreditOut(credit_note_number=issued.number, invoice_number=number, total_ore=issued.total_ore)
 
 
-@post("/api/v1/finance/payments", status_code=201, tags=["finance"])
+@post("/api/v1/finance/payments", status_code=201, tags=["finance"], opt={ERRORS_OPT: (404,)})  # no such invoice/OCR
 async def api_register_payment(
     request: Request, payments: NamedDependency[PaymentService], data: JSONBody[PaymentBody]
 ) -> PaymentOut:
