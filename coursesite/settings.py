@@ -193,6 +193,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name)
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -250,6 +258,9 @@ class Settings:
     pdf_slots: int = DEFAULT_PDF_SLOTS
     pdf_slots_per_account: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT
     pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
+    # The erasure ledger (privacy/erasure_ledger.py), outside the backups' reach; None: erasures are not recorded
+    # (an app a test builds). from_env always sets it: COURSESITE_ERASURE_LEDGER, default var/erasure-ledger.jsonl.
+    erasure_ledger: Path | None = None
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -332,6 +343,7 @@ class Settings:
             pdf_retry_after_seconds=_int(
                 env, "COURSESITE_PDF_RETRY_AFTER_SECONDS", DEFAULT_PDF_RETRY_AFTER_SECONDS, 1, 600
             ),
+            erasure_ledger=_path(env, "COURSESITE_ERASURE_LEDGER", REPO_ROOT / "var" / "erasure-ledger.jsonl"),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
