@@ -354,6 +354,8 @@ async def restore_backup(settings: Settings, file: Path, *, force: bool = False)
             "restore into an empty database, or give --force to replace everything in it"
         )
     target_dir = _sqlite_path(settings).parent if settings.database.engine == "sqlite" else None
+    if target_dir is not None:
+        target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".restore-") as work:
         payload = Path(work) / manifest.payload
         await asyncio.to_thread(_extract_payload, file, payload)
