@@ -35,3 +35,29 @@ async def test_an_erasure_request_is_recorded_in_the_ledger(services, settings):
     assert entry.account_ids == (anna.account_id,)
     assert entry.email_keys == (ledger.key("anna@example.se"),)
     assert "anna" not in settings.erasure_ledger.read_text().lower()
+
+
+async def test_an_inactive_account_erased_by_retention_is_recorded(db, tmp_path):
+    from datetime import UTC, datetime
+
+    from coursesite.core import clock
+    from coursesite.db.accounts import Account
+    from coursesite.privacy.erasure_ledger import ErasureLedger
+    from coursesite.privacy.retention import RetentionPolicy, run_retention
+    from tests.conftest import TEST_SECRET
+    from tests.support import request_mail
+
+    long_ago, warned = datetime(2020, 1, 1, tzinfo=UTC), datetime(2022, 12, 15, tzinfo=UTC)  # erased from 2023-01-01
+    clock.set_now(lambda: long_ago)  # everything of the registration dated then
+    try:
+        bo = await accounts.register(email="bo@example.se", password=PASSWORD, first_name="Bo", last_name="Ek")
+    finally:
+        clock.set_now(None)
+    await Account.update({Account.last_login_at: None, Account.inactivity_warned_at: warned}).where(
+        Account.id == bo.account_id
+    )
+    ledger = ErasureLedger(tmp_path / "erasure-ledger.jsonl", TEST_SECRET)
+    report = await run_retention(db, RetentionPolicy(), outbox=request_mail(db).outbox, ledger=ledger)
+    assert report.get("account", "erased (inactive)") == 1
+    [entry] = ledger.entries()
+    assert entry.account_ids == (bo.account_id,) and entry.email_keys == (ledger.key("bo@example.se"),)
