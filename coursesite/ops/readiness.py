@@ -40,6 +40,9 @@ class Readiness:
         self.mail_required = mail_required
         self.known = code_migrations() if known is None else known
 
+    async def ping(self) -> None:
+        await Account.raw("SELECT 1")
+
     async def applied_migrations(self) -> set[str]:
         rows = await Account.raw("SELECT name FROM migration WHERE app_name = {}", APP_NAME)
         return {row["name"] for row in rows}
@@ -47,13 +50,19 @@ class Readiness:
     async def check(self) -> ReadinessBody:
         checks: dict[str, str] = {}
         try:
-            applied = await asyncio.wait_for(self.applied_migrations(), timeout=CHECK_SECONDS)
+            await asyncio.wait_for(self.ping(), timeout=CHECK_SECONDS)
             checks["database"] = "ok"
-            missing = [m for m in self.known if m not in applied]
-            checks["migrations"] = f"{len(missing)} not applied (run coursesite migrate)" if missing else "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure to reach the database (or its migration table)
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the database is "not ready"
             checks["database"] = f"not answering ({type(exc).__name__})"
+        if checks["database"] != "ok":
             checks["migrations"] = "unknown"
+        else:
+            try:
+                applied = await asyncio.wait_for(self.applied_migrations(), timeout=CHECK_SECONDS)
+                missing = [m for m in self.known if m not in applied]
+                checks["migrations"] = f"{len(missing)} not applied (run coursesite migrate)" if missing else "ok"
+            except Exception:  # noqa: BLE001 - the database answers, but has no migration table
+                checks["migrations"] = "none applied (run coursesite migrate)"
         try:
             loaded = bool(self.catalog.course.lessons())
         except Exception:  # noqa: BLE001 - a catalog that cannot give the course is not loaded

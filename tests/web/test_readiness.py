@@ -48,12 +48,32 @@ async def test_not_ready_when_a_migration_is_missing(services):
 
 async def test_not_ready_when_the_database_does_not_answer(services):
     class Unreachable(Readiness):
-        async def applied_migrations(self) -> set[str]:
+        async def ping(self) -> None:
             raise ConnectionRefusedError("no database")
 
     body = await Unreachable(services.catalog, services.mail_sender, mail_required=False).check()
     assert (body.status, body.reason) == ("not ready", "database")
     assert body.checks["database"] == "not answering (ConnectionRefusedError)"
+    assert body.checks["migrations"] == "unknown"
+
+
+async def test_not_ready_on_a_database_never_migrated(tmp_path, settings):
+    """A real empty database: it answers, but has no migration table."""
+    from coursesite.app import create_app
+    from coursesite.db.engine import build_engine
+    from coursesite.db.tables import bind_tables
+
+    app = create_app(dataclasses.replace(settings, database_url=f"sqlite:///{tmp_path / 'empty.sqlite'}"))
+    try:
+        async with AsyncTestClient(app=app) as empty_client:
+            response = await empty_client.get("/readyz")
+    finally:
+        app_engine = build_engine(settings.database)
+        bind_tables(app_engine)  # the tables back on the run's database
+    assert response.status_code == 503
+    assert response.json()["reason"] == "migrations"
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"]["migrations"] == "none applied (run coursesite migrate)"
 
 
 async def test_not_ready_without_course_content(services):
