@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def backup(output: Path) -> None:
         manifest = asyncio.run(take_backup(_settings(), output))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:  # the database cannot be reached or read; never its data in the message
+        raise click.ClickException(f"the database cannot be read ({type(exc).__name__})") from None
     click.echo(
         f"Backup written to {output} ({manifest.engine}, migration {manifest.migration}, {manifest.size} bytes)."
     )
@@ -78,6 +81,8 @@ def restore(file: Path, force: bool) -> None:
         report = asyncio.run(restore_backup(settings, file, force=force))
     except (BackupError, LedgerError) as exc:
         raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"the database cannot be reached or read ({type(exc).__name__})") from None
     manifest = report.manifest
     click.echo(f"Restored the backup taken at {manifest.taken_at} (migration {manifest.migration}).")
     click.echo(f"Migrations applied since: {report.migrations_applied}.")
