@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -38,7 +38,11 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
+from coursesite.ops.logs import litestar_logging_config
+from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
+from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
+from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure_ledger import erasure_ledger
@@ -63,6 +67,12 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.hardening import (
+    InputGuardMiddleware,
+    OriginCheckMiddleware,
+    SessionCsrfMiddleware,
+    hardening_headers,
+)
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -87,6 +97,8 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
+    # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
+    environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
     # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
     slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
     pdf = PdfRenderer(environment, slots=slots)
@@ -177,9 +189,11 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
 
-    return Litestar(
+    metrics = metrics_source(settings, services.outbox.counts, services.pageviews, engine)
+    app = Litestar(
         route_handlers=[
             *ROUTES,
+            *metrics_route(metrics),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
@@ -188,7 +202,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
+            InputGuardMiddleware(MAX_REQUEST_BODY_BYTES),  # before anything reads the request (web/hardening.py)
             SessionMiddleware(services.accounts),
+            OriginCheckMiddleware(settings.base_url),
+            SessionCsrfMiddleware(settings.secret_key, secure=settings.secure_cookies),
             PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
@@ -202,9 +219,9 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         plugins=[HTMXPlugin()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -214,7 +231,9 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
-        # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
-        logging_config=LoggingConfig(log_exceptions="debug"),
+        logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)
         debug=settings.debug,
     )
+    # Around everything, routing included: a request id, one log line and the request metrics per request.
+    app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
+    return app

@@ -105,6 +105,20 @@ def check_migrations() -> None:
     click.echo("Migrations match the tables.")
 
 
+@main.command("privacy-clauses")
+@click.option("--write", is_flag=True, help="Write docs/privacy-clauses.md instead of printing the table.")
+def privacy_clauses(write: bool) -> None:
+    """The clause trace of the company's privacy text (coursesite/privacy/clauses.toml) as a table for a reviewer."""
+    from coursesite.privacy import clauses
+
+    text = clauses.render_markdown(clauses.load())
+    if write:
+        clauses.DOC_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {clauses.DOC_PATH.name}.")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("check-content")
 def check_content() -> None:
     """Load and validate the course in lessons/."""
@@ -128,6 +142,7 @@ def serve() -> None:
     import uvicorn
 
     from coursesite.course.loader import ContentError, load_course
+    from coursesite.ops.logs import logging_dict
     from coursesite.review.versions import QuestionVersions
 
     settings = _settings()
@@ -138,6 +153,7 @@ def serve() -> None:
     engine = _bind_tables(settings)
     # Once, before the workers start: the answer keys in force, so a later regrade can compare against them.
     asyncio.run(QuestionVersions(engine).record(course))
+    _metrics_across_workers(settings.workers)
     uvicorn.run(
         "coursesite.asgi:app_factory",
         factory=True,
@@ -146,8 +162,29 @@ def serve() -> None:
         workers=settings.workers,
         proxy_headers=False,
         server_header=False,
-        access_log=False,  # access logs would hold IP addresses: personal data stays out of logs
+        access_log=False,  # its lines hold IP addresses: ops/requests.py writes one line per request instead
+        log_config=logging_dict(),  # JSON lines, scrubbed of personal data (ops/logs.py)
     )
+
+
+def _metrics_across_workers(workers: int) -> None:
+    """Several workers share /metrics through prometheus-client's multiprocess mode: a directory of this run's values,
+    emptied at start. PROMETHEUS_MULTIPROC_DIR set by the operator is used as it is (and emptied); otherwise one under
+    the temporary directory, removed when the server stops. Set before any worker imports prometheus_client."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from coursesite.ops.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
+
+    if workers <= 1 and not os.environ.get(MULTIPROC_ENV):
+        return
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="coursesite-metrics-")
+        atexit.register(shutil.rmtree, path, True)
+    prepare_multiprocess_dir(path)
+    os.environ[MULTIPROC_ENV] = path
 
 
 @main.command("create-staff")

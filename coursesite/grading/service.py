@@ -42,6 +42,7 @@ from coursesite.grading.rules import (
     response_key,
     to_milli,
 )
+from coursesite.ops.metrics import count_graded
 from coursesite.settings import DEFAULT_ANSWER_REPEAT_SECONDS
 
 
@@ -312,6 +313,7 @@ class AnswerService:
                 )
             ).returning(Answer.id)
             await update_lesson_progress(principal.account_id, lesson, now)
+        count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
     async def _replay(
