@@ -45,6 +45,7 @@ from coursesite.pdf import PdfRenderer, RenderSlots
 from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
+from coursesite.privacy.erasure_ledger import erasure_ledger
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
@@ -149,7 +150,11 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         certificates=CertificateService(engine, answers, outbox),
         rights=rights,
         exports=exports,
-        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),
+        cases=CaseService(
+            engine,
+            audit_log,
+            RequestService(engine, audit_log, rights, exports, request_mail, erasure_ledger(settings)),
+        ),
         processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine, consents),
         newsletter=NewsletterExport(

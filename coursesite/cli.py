@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -41,6 +42,54 @@ def migrate() -> None:
     settings = _settings()
     asyncio.run(apply_migrations(settings))
     click.echo(f"Migrations applied ({settings.database.engine}).")
+
+
+@main.command()
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file to write (replaced if it exists).",
+)
+def backup(output: Path) -> None:
+    """Back up the database while the site serves (docs/operations.md): SQLite through its online backup API,
+    PostgreSQL through pg_dump. The file records the migration it was taken at."""
+    from coursesite.ops.backup import BackupError, take_backup
+
+    try:
+        manifest = asyncio.run(take_backup(_settings(), output))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:  # the database cannot be reached or read; never its data in the message
+        raise click.ClickException(f"the database cannot be read ({type(exc).__name__})") from None
+    click.echo(
+        f"Backup written to {output} ({manifest.engine}, migration {manifest.migration}, {manifest.size} bytes)."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds rows (everything in it is lost).")
+def restore(file: Path, force: bool) -> None:
+    """Restore a backup into an empty database (stop the site first), apply the newer migrations and re-apply the
+    erasures recorded in the erasure ledger since the backup was taken."""
+    from coursesite.ops.backup import BackupError, restore_backup
+    from coursesite.privacy.erasure_ledger import LedgerError
+
+    settings = _settings()
+    try:
+        report = asyncio.run(restore_backup(settings, file, force=force))
+    except (BackupError, LedgerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"the database cannot be reached or read ({type(exc).__name__})") from None
+    manifest = report.manifest
+    click.echo(f"Restored the backup taken at {manifest.taken_at} (migration {manifest.migration}).")
+    click.echo(f"Migrations applied since: {report.migrations_applied}.")
+    if report.erasures is None:
+        click.echo("No erasure ledger is configured: no erasures were re-applied.")
+    else:
+        click.echo(f"Erasures re-applied: {report.erasures.line()}.")
 
 
 @main.command("check-migrations")
@@ -345,13 +394,16 @@ def retention() -> None:
 @retention.command("run")
 def retention_run() -> None:
     """Erase whatever has passed its retention; safe to run often. Prints counts per table, never any data."""
+    from coursesite.privacy.erasure_ledger import erasure_ledger
     from coursesite.privacy.retention import RetentionPolicy, run_retention
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
     engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
     pdf.close()  # nothing here renders a PDF
-    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=settings.secret_key or None))
+    secret = settings.secret_key or None
+    ledger = erasure_ledger(settings)
+    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=secret, ledger=ledger))
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention run done: {report.total} rows changed or erased.")

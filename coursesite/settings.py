@@ -193,6 +193,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name)
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -273,6 +281,9 @@ class Settings:
     # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
     # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
     privacy_email: str = ""
+    # The erasure ledger (privacy/erasure_ledger.py), outside the backups' reach; None: erasures are not recorded
+    # (an app a test builds). from_env always sets it: COURSESITE_ERASURE_LEDGER, default var/erasure-ledger.jsonl.
+    erasure_ledger: Path | None = None
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -358,6 +369,7 @@ class Settings:
             metrics_allow=_metrics_allow(env),
             metrics_token=env.get("COURSESITE_METRICS_TOKEN", ""),
             privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
+            erasure_ledger=_path(env, "COURSESITE_ERASURE_LEDGER", REPO_ROOT / "var" / "erasure-ledger.jsonl"),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()

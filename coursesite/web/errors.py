@@ -56,7 +56,7 @@ PAGE_TITLES = {
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
 
 
 def _respond(request: Request, status: int, message: str, field_errors: dict[str, str] | None = None, headers=None):
