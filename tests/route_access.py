@@ -52,6 +52,9 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/me/progress"): ACCOUNT,
     ("GET", "/api/v1/me"): ACCOUNT,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    # No role guard: the address allow-list or the bearer token decides, and others get a 404 (test_metrics.py).
+    ("GET", "/metrics"): PUBLIC,
     ("GET", "/api/v1/instructor/review-queue"): STAFF("admin", "instructor"),
     ("POST", "/api/v1/instructor/answers/{answer_id:int}/grade"): STAFF("admin", "instructor"),
     ("POST", "/api/v1/instructor/answers/{answer_id:int}/override"): STAFF("admin", "instructor"),

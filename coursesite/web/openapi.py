@@ -1,7 +1,7 @@
 """What the OpenAPI document (/schema/openapi.json) says beyond each handler's signature, worked out once from the
 route table as the app registers it: only the API is in it, and every refusal an operation can give is declared.
 
-- The API is /api/v1/* and /healthz. Pages, their form posts and the staff downloads under /larare, /ekonomi,
+- The API is /api/v1/*, /healthz and /readyz. Pages, their form posts and the staff downloads under /larare, /ekonomi,
   /personal and /kundtjanst are for a browser (HTML, redirects, files) and are left out of the document.
 - 401 where a guard needs a login or a bearer token; 403 where a guard needs a role, where the CSRF check applies
   (every unsafe method on a cookie route) and where a logged-in route's service refuses (web/errors.py: Forbidden);
@@ -26,7 +26,7 @@ from litestar.routes import BaseRoute, HTTPRoute
 from coursesite.web import guards
 
 API_PREFIX = "/api/"
-API_PATHS = {"/healthz"}
+API_PATHS = {"/healthz", "/readyz"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # The handler's own opt key for statuses a service can answer with beyond the rules above (e.g. 429 for a limit).
 ERRORS_OPT = "errors"
