@@ -54,6 +54,7 @@ from coursesite.review.regrading import RegradeService
 from coursesite.review.service import ReviewService
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
+from coursesite.signups import catalogue
 from coursesite.signups.consents import ConsentService
 from coursesite.signups.forms import PublicForms
 from coursesite.signups.newsletter import NewsletterExport
@@ -94,6 +95,8 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     """Every service, once, on `engine` (already bound to the tables). Refuses broken course content or billing
     configuration, naming the file or the value."""
     catalog = CourseCatalog(settings.lessons_dir)
+    # webinars, events and e-books (lessons/catalogue.toml): a broken file stops the start, naming entry and key
+    catalogue.use_catalogue(catalogue.load_catalogue(settings.lessons_dir / catalogue.CATALOGUE_FILE))
     billing_config = load_billing_config(settings.billing_config)
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.

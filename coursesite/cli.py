@@ -121,19 +121,24 @@ def privacy_clauses(write: bool) -> None:
 
 @main.command("check-content")
 def check_content() -> None:
-    """Load and validate the course in lessons/."""
+    """Load and validate the course in lessons/ and the catalogue of webinars, events and e-books
+    (lessons/catalogue.toml)."""
     from coursesite.course.loader import ContentError, load_course
+    from coursesite.signups.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 
     settings = _settings()
     try:
         course = load_course(settings.lessons_dir)
-    except ContentError as exc:
+        offered = load_catalogue(settings.lessons_dir / CATALOGUE_FILE)
+    except (ContentError, CatalogueError) as exc:
         raise click.ClickException(str(exc)) from None
     lessons = course.lessons()
     click.echo(
         f"{course.title}: {len(course.acts)} acts, {len(lessons)} lessons, "
         f"{sum(len(lesson.questions) for lesson in lessons)} questions."
     )
+    counts = {kind: len(offered.of(kind)) for kind in ("webinar", "event", "ebook")}
+    click.echo(f"{CATALOGUE_FILE}: {counts['webinar']} webinars, {counts['event']} events, {counts['ebook']} e-books.")
 
 
 @main.command()
@@ -144,11 +149,13 @@ def serve() -> None:
     from coursesite.course.loader import ContentError, load_course
     from coursesite.ops.logs import logging_dict
     from coursesite.review.versions import QuestionVersions
+    from coursesite.signups.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 
     settings = _settings()
     try:
         course = load_course(settings.lessons_dir)  # fail here, once, with the content error, not in every worker
-    except ContentError as exc:
+        load_catalogue(settings.lessons_dir / CATALOGUE_FILE)
+    except (ContentError, CatalogueError) as exc:
         raise click.ClickException(str(exc)) from None
     engine = _bind_tables(settings)
     # Once, before the workers start: the answer keys in force, so a later regrade can compare against them.

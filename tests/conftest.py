@@ -39,6 +39,18 @@ def production_password_hasher():
     passwords._dummy_hash.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def test_catalogue():
+    """Every test starts with tests/support.TEST_CATALOGUE (the shipped one, dated 2099) and leaves it so: the app
+    installs the catalogue of its lessons_dir when built, and a test may install its own (support.use_catalogue)."""
+    from coursesite.signups import catalogue
+    from tests.support import TEST_CATALOGUE
+
+    catalogue.use_catalogue(TEST_CATALOGUE)
+    yield
+    catalogue.use_catalogue(TEST_CATALOGUE)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):

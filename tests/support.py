@@ -3,9 +3,11 @@ any question from its answer key, and what several test modules share (no test m
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +20,7 @@ from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.issuing import InvoicingService
 from coursesite.certificates.codes import new_certificate_code, short_name
 from coursesite.core import clock
+from coursesite.core.formatting import STOCKHOLM
 from coursesite.course.model import (
     Essay,
     Matching,
@@ -55,6 +58,8 @@ from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
+from coursesite.settings import REPO_ROOT
+from coursesite.signups import catalogue
 from coursesite.signups.forms import FORMS
 from coursesite.signups.processors import subscriber_ref
 from coursesite.support.cases import CaseService
@@ -806,3 +811,36 @@ def from_address(app, address: str):
         yield
     finally:
         app.asgi_handler = inner
+
+
+# -- the catalogue of webinars, events and e-books (lessons/catalogue.toml) ------------------------------------------
+
+_SHIPPED_CATALOGUE = catalogue.load_catalogue(REPO_ROOT / "lessons" / catalogue.CATALOGUE_FILE)
+# The shipped entries, each webinar and event moved to 2099: the suite does not depend on when it runs.
+TEST_CATALOGUE = catalogue.Catalogue(
+    tuple(
+        dataclasses.replace(entry, starts=entry.starts.replace(year=2099)) if entry.starts else entry
+        for entry in _SHIPPED_CATALOGUE.entries
+    )
+)
+
+
+def use_catalogue(
+    held_on: Mapping[str, date] | None = None, *, capacity: Mapping[str, int] | None = None, closed: Iterable[str] = ()
+) -> catalogue.Catalogue:
+    """Install the test catalogue with these webinars or events held on these days (18:00 in Stockholm), these
+    capacities and these slugs closed (tests/conftest.py puts TEST_CATALOGUE back after each test)."""
+    held_on, capacity, shut = held_on or {}, capacity or {}, set(closed)
+    entries = []
+    for entry in TEST_CATALOGUE.entries:
+        if entry.slug in held_on:
+            day = held_on[entry.slug]
+            entry = dataclasses.replace(entry, starts=datetime(day.year, day.month, day.day, 18, tzinfo=STOCKHOLM))
+        if entry.slug in capacity:
+            entry = dataclasses.replace(entry, capacity=capacity[entry.slug])
+        if entry.slug in shut:
+            entry = dataclasses.replace(entry, open=False)
+        entries.append(entry)
+    installed = catalogue.Catalogue(tuple(entries))
+    catalogue.use_catalogue(installed)
+    return installed

@@ -54,15 +54,15 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.linkage import claimed_address, person_rows, proven_account_id_for
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
+from coursesite.signups import catalogue
 from coursesite.signups.consents import ConsentService
 
 __all__ = [
-    "CATALOGUE",
     "CHANNELS",
     "CleanSubmission",
     "ConsentSpec",
     "DEFAULT_CHANNEL",
-    "EVENT_DATES",
+    "FULL_MESSAGES",
     "FORMS",
     "FormSpec",
     "MESSAGE_MAX",
@@ -77,33 +77,16 @@ __all__ = [
     "validate",
 ]
 
-# --- the catalogue: what is offered (Swedish titles) ------------------------------------------------------------------
+# --- the catalogue: what is offered, from lessons/catalogue.toml (signups/catalogue.py, docs/content.md) ----------------
 
-WEBINARS: dict[str, str] = {
-    "budget-pa-en-timme": "Budget på en timme",
-    "spara-till-buffert": "Spara till en buffert – så kommer du igång",
-    "balansekonomi-introduktion": "Introduktion till Balansekonomi",
-}
-EVENTS: dict[str, str] = {
-    "kurs-tre-akter-varen": "Balansekonomi – utbildningen i tre akter (vårens omgång)",
-    "kurs-tre-akter-hosten": "Balansekonomi – utbildningen i tre akter (höstens omgång)",
-    "konferens-hushallsekonomi": "Konferensen Hållbar hushållsekonomi",
-}
-EBOOKS: dict[str, str] = {
-    "hushallsbudgeten": "Hushållsbudgeten steg för steg",
-    "fran-skuld-till-buffert": "Från skuld till buffert",
-}
-CATALOGUE: dict[str, dict[str, str]] = {"webinar": WEBINARS, "event": EVENTS, "ebook": EBOOKS}
-# The day each webinar or event is held, where one is set (optional). A registration is shared with the webinar
-# subsidiary and kept by the retention job from this date (privacy/ends.py); without one, from the registration date.
-EVENT_DATES: dict[str, date] = {}
 # The forms that register for something dated, and the detail field naming what (privacy/retention.py and
 # subsidiaries/service.py read it through registration_event_on).
 REGISTRATION_FORMS: dict[str, str] = {"webinar": "webinar", "signup": "event"}
 
 
 def registration_event_on(form: str, details: Any) -> date | None:
-    """The date of the webinar or event a stored registration (`form`, its `details`) is for, or None."""
+    """The day the webinar or event a stored registration (`form`, its `details`) is for is held, from the catalogue;
+    None when the catalogue no longer has it (then the registration date counts, privacy/ends.py)."""
     key = REGISTRATION_FORMS.get(form)
     if key is None:
         return None
@@ -113,13 +96,22 @@ def registration_event_on(form: str, details: Any) -> date | None:
         except ValueError:
             return None
     slug = details.get(key) if isinstance(details, dict) else None
-    return EVENT_DATES.get(slug) if isinstance(slug, str) else None
+    return catalogue.current().held_on(key, slug) if isinstance(slug, str) else None
 
 
 CATALOGUE_MESSAGES = {
     "webinar": "Välj ett av webbinarierna i listan.",
     "event": "Välj en av kurserna eller konferenserna i listan.",
     "ebook": "Välj en av e-böckerna i listan.",
+}
+CLOSED_MESSAGES = {
+    "webinar": "Anmälan till det webbinariet är stängd. Välj ett av webbinarierna i listan.",
+    "event": "Anmälan till den kursen eller konferensen är stängd. Välj en av dem i listan.",
+    "ebook": "Den e-boken går inte längre att hämta. Välj en av e-böckerna i listan.",
+}
+FULL_MESSAGES = {
+    "webinar": "Webbinariet är fullbokat. Välj ett annat i listan.",
+    "event": "Kursen eller konferensen är fullbokad. Välj en annan i listan.",
 }
 
 # --- channels ---------------------------------------------------------------------------------------------------------
@@ -292,8 +284,11 @@ def _catalogue(kind: str):
             slug = clean_text(value, CHOICE_RULE)
         except ValueError:
             slug = ""
-        if slug not in CATALOGUE[kind]:
+        entry = catalogue.current().get(kind, slug)
+        if entry is None:
             raise ValueError(CATALOGUE_MESSAGES[kind])
+        if not entry.is_offered(clock.now()):  # closed in the file, or already started
+            raise ValueError(CLOSED_MESSAGES[kind])
         return slug
 
     return check
@@ -454,6 +449,7 @@ class PublicForms:
                 )
             account_id = await _account_id_for(email)
             person_id = await _upsert_person(clean.person, account_id, now)
+            await self._check_capacity(clean, person_id)  # raising rolls the person back too
             submission = FormSubmission(
                 person=person_id,
                 form=clean.form,
@@ -475,6 +471,33 @@ class PublicForms:
                 client_address=client_address,
             )
         return Receipt(person_id, submission.id, tuple(c.kind for c in clean.consents), mailed)
+
+    async def _check_capacity(self, clean: CleanSubmission, person_id: int) -> None:
+        """Refuse a registration for a full webinar or event: its capacity counts the people registered (someone
+        registering again takes no new place). Serialised per slug on PostgreSQL; SQLite's write lock does it."""
+        key = REGISTRATION_FORMS.get(clean.form)
+        slug = clean.details.get(key) if key else None
+        if key is None or slug is None:
+            return
+        entry = catalogue.current().get(key, slug)
+        if entry is None or entry.capacity is None:
+            return
+        if isinstance(self.engine, PostgresEngine):
+            await self.engine.run_querystring(
+                QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", f"catalogue:{key}:{slug}")
+            )
+        pattern = f'%"{slug}"%'  # a slug is a-z, 0-9 and -: no LIKE wildcards
+        rows = await FormSubmission.raw(
+            "SELECT COUNT(DISTINCT person) AS taken, "
+            "SUM(CASE WHEN person = {} THEN 1 ELSE 0 END) AS mine "
+            "FROM form_submission WHERE form = {} AND CAST(details AS TEXT) LIKE {}",
+            person_id,
+            clean.form,
+            pattern,
+        )
+        taken, mine = int(rows[0]["taken"] or 0), int(rows[0]["mine"] or 0)
+        if not mine and taken >= entry.capacity:
+            raise Invalid(FULL_MESSAGES[key], field_errors={key: FULL_MESSAGES[key]})
 
 
 async def _account_id_for(email: str) -> int | None:

@@ -38,7 +38,7 @@ from coursesite.db.privacy import Disclosure, DisclosureSubject, FormSubmission,
 from coursesite.privacy.ends import months_before, webinar_shared
 from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
 from coursesite.settings import DEFAULT_WEBINAR_SHARING_MONTHS
-from coursesite.signups.forms import EVENT_DATES, WEBINARS
+from coursesite.signups import catalogue
 
 NAME_MAX = 100  # subsidiary.name
 CHANNEL_MAX = 40  # subsidiary.channel
@@ -127,8 +127,8 @@ def registration_cutoff(today: date, sharing_months: int) -> datetime:
 
 def shared_webinar_sql(today: date, sharing_months: int) -> tuple[str, list[Any]]:
     """privacy/ends.py: webinar_shared, as a condition on `form_submission fs`: a dated webinar by its date (the
-    catalogue, signups/forms.py: EVENT_DATES), an undated one by the registration's time."""
-    dated = {slug: EVENT_DATES[slug] for slug in WEBINARS if slug in EVENT_DATES}
+    catalogue, lessons/catalogue.toml), one the catalogue no longer has by the registration's time."""
+    dated = {slug: held for slug, entry in catalogue.current().of(WEBINAR_FORM).items() if (held := entry.held_on)}
     current = [slug for slug, held in dated.items() if webinar_shared(held, held, today, sharing_months)]
     text = "CAST(fs.details AS TEXT)"
     args: list[Any] = [WEBINAR_FORM]
@@ -512,7 +512,9 @@ async def _webinars(person_ids: list[int], today: date, sharing_months: int) -> 
             details = json.loads(details)
         slug = details.get(WEBINAR_FORM) if isinstance(details, dict) else None
         registered_on = to_stockholm(row["created_at"]).date()
-        if not slug or not webinar_shared(EVENT_DATES.get(slug), registered_on, today, sharing_months):
+        if not slug or not webinar_shared(
+            catalogue.current().held_on(WEBINAR_FORM, slug), registered_on, today, sharing_months
+        ):
             continue
         if slug not in found.setdefault(row["person"], []):
             found[row["person"]].append(slug)

@@ -19,14 +19,13 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.ends import registration_erase_on
 from coursesite.privacy.registry import ConfiguredPeriods, Retention, retention_texts_sv
 from coursesite.privacy.retention import INACTIVE_WHY, RetentionPolicy, run_retention
-from coursesite.signups import forms
-from tests.support import request_mail
+from tests.support import request_mail, use_catalogue
 
 PERIODS = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
 POLICY = RetentionPolicy(
     inactive_account_months=PERIODS.inactive_account_months, registrant_months=PERIODS.registrant_months
 )
-DATED, UNDATED = "budget-pa-en-timme", "spara-till-buffert"
+DATED, UNDATED = "budget-pa-en-timme", "borttaget-webbinarium"  # the second: no longer in the catalogue
 HELD_ON = date(2026, 9, 10)
 MINUTE = timedelta(minutes=1)
 
@@ -38,8 +37,8 @@ def restore_clock():
 
 
 @pytest.fixture
-def dated_catalogue(monkeypatch):
-    monkeypatch.setitem(forms.EVENT_DATES, DATED, HELD_ON)
+def dated_catalogue():
+    use_catalogue({DATED: HELD_ON})
 
 
 def at(moment: datetime) -> None:
@@ -107,9 +106,7 @@ async def test_clause_registrants_are_erased_the_day_the_page_says_whatever_thei
     registered = noon(date(2026, 8, 1))
     await registrant("dated@example.se", "webinar", "webinar", DATED, registered, "webinar_information")
     await registrant("undated@example.se", "webinar", "webinar", UNDATED, registered, "webinar_information")
-    event = await registrant(
-        "event@example.se", "signup", "event", "kurs-tre-akter-varen", registered, "event_information"
-    )
+    event = await registrant("event@example.se", "signup", "event", "borttagen-kurs", registered, "event_information")
     subscriber = await registrant("news@example.se", "webinar", "webinar", UNDATED, registered, "webinar_information")
     await consent(subscriber, "newsletter", registered)  # a newsletter consent keeps the person, not the registration
     # The page's rule: 24 months after the webinar's date, or the registration date without one.

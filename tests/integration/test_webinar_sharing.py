@@ -19,13 +19,12 @@ from coursesite.privacy.erasure import erase_account, erase_person
 from coursesite.privacy.registry import ConfiguredPeriods
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.privacy.sharing import allowed_fields
-from coursesite.signups.forms import WEBINARS
 from coursesite.subsidiaries import service as subsidiaries
 from coursesite.subsidiaries.service import SubsidiaryService
-from tests.support import confirm_consents, public_forms, request_service
+from tests.support import TEST_CATALOGUE, confirm_consents, public_forms, request_service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-BUDGET, BUFFERT, *_ = WEBINARS
+BUDGET, BUFFERT, *_ = TEST_CATALOGUE.of("webinar")
 WEBINAR_FIELDS = {
     "person.id",
     "person.first_name",

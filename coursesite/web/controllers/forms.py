@@ -24,10 +24,11 @@ from litestar.params import JSONBody, Parameter
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
+from coursesite.core import clock
 from coursesite.core.errors import RateLimited
 from coursesite.privacy.pii import find_forbidden
+from coursesite.signups import catalogue
 from coursesite.signups.forms import (
-    CATALOGUE,
     CHANNEL_MAX,
     CHANNELS,
     DEFAULT_CHANNEL,
@@ -136,7 +137,12 @@ def _page(
         "hints": HINTS,
         "limits": FIELD_MAX,
         "autocomplete": AUTOCOMPLETE,
-        "catalogue": {name: CATALOGUE[name] for name in spec.detail_fields if name in CATALOGUE},
+        # only what is offered now: open and not yet started (signups/catalogue.py)
+        "catalogue": {
+            name: {slug: entry.title for slug, entry in catalogue.current().offered(name, clock.now()).items()}
+            for name in spec.detail_fields
+            if name in catalogue.KINDS
+        },
         "consents": consents,
         "values": values or {},
         "errors": errors or {},
