@@ -25,7 +25,7 @@ from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
-from coursesite.core.errors import RateLimited
+from coursesite.core.errors import Invalid, RateLimited
 from coursesite.privacy.pii import find_forbidden
 from coursesite.signups import catalogue
 from coursesite.signups.forms import (
@@ -276,6 +276,16 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
                 kanal=_channel_shown(kanal),
                 status_code=429,
                 headers={"retry-after": str(exc.retry_after_seconds)},
+            )
+        except Invalid as exc:  # a full webinar or event (its capacity reached): nothing stored
+            shown = {name: value for name, value in fields.items() if isinstance(value, str) and name in spec.fields}
+            return _page(
+                form,
+                values=shown,
+                errors=exc.field_errors,
+                message=exc.message,
+                kanal=_channel_shown(kanal),
+                status_code=400,
             )
         suffix = "&bekrafta=1" if receipt.confirmation_sent else ""
         suffix += f"&kanal={kanal}" if kanal and kanal in CHANNELS else ""
