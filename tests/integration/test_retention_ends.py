@@ -136,6 +136,22 @@ async def test_clause_registrants_are_erased_the_day_the_page_says_whatever_thei
     assert (await run(db)).get("form_submission", "registrations deleted") == 0
 
 
+async def test_an_event_registration_is_kept_from_the_event_date_in_the_catalogue(db):
+    """The date comes from lessons/catalogue.toml: the job reads the catalogue in force, not a list in code."""
+    held = date(2027, 9, 6)
+    use_catalogue({"kurs-tre-akter-hosten": held})
+    registered = noon(date(2026, 8, 1))
+    await registrant("event@example.se", "signup", "event", "kurs-tre-akter-hosten", registered, "event_information")
+    end = registration_erase_on(held, registered.date(), PERIODS.registrant_months)
+    assert end == date(2029, 9, 6)
+
+    at(noon(end - timedelta(days=1)))
+    assert (await run(db)).get("form_submission", "registrations deleted") == 0
+    use_catalogue({"kurs-tre-akter-hosten": date(2027, 9, 5)})  # staff move the event a day earlier in the file
+    assert (await run(db)).get("form_submission", "registrations deleted") == 1
+    assert await people() == set()
+
+
 async def participant(email: str, *, created: datetime, role: str = "participant") -> int:
     return (
         await Account.insert(
