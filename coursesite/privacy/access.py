@@ -381,7 +381,7 @@ async def access_export(
         },
         "purposes": plain(policy.purposes()),
         "categories": plain(policy.categories()),
-        "recipients": plain(policy.recipients()),
+        "recipients": plain(policy.recipients(periods.webinar_sharing_months)),
         "retention": {r.value: text for r, text in retention_texts.items()},
         "source": {"text": SOURCE_SV, "forms_used": forms, "third_parties": [BANK_SOURCE] if paid else []},
         "disclosures": await _disclosure_log(subject),

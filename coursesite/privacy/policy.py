@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from coursesite.privacy.registry import (
+    DEFAULT_WEBINAR_SHARING_MONTHS,
     NOT_PERSONAL,
     PERSONAL_FIELDS,
     ConfiguredPeriods,
@@ -430,6 +431,7 @@ class Recipient:
     legal_basis_sv: str
     fields: tuple[str, ...] = ()  # registry names (subsidiaries, newsletter exports)
     transfer_sv: str | None = None  # a transfer outside the EU/EEA, with its safeguard; None: within the EU/EEA
+    population_sv: str = ""  # whom a subsidiary receives (sharing by need); empty for a processor
 
     @property
     def kind_sv(self) -> str:
@@ -507,7 +509,9 @@ def _what_it_does_sv(description_sv: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def subsidiary_recipients() -> tuple[Recipient, ...]:
+def subsidiary_recipients(webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS) -> tuple[Recipient, ...]:
+    """Each subsidiary, with whom it receives stated from the configured period (COURSESITE_WEBINAR_SHARING_MONTHS),
+    the same value the subsidiary API applies."""
     return tuple(
         Recipient(
             key=f"subsidiary:{sharing.name}",
@@ -517,13 +521,14 @@ def subsidiary_recipients() -> tuple[Recipient, ...]:
             receives_sv=tuple(field_description_sv(name) for name in sharing.fields),
             legal_basis_sv=sharing.legal_basis_sv,
             fields=sharing.fields,
+            population_sv=sharing.population_text_sv(webinar_sharing_months),
         )
         for sharing in SHARING_PURPOSES.values()
     )
 
 
-def recipients() -> tuple[Recipient, ...]:
-    return (*PROCESSORS, *subsidiary_recipients())
+def recipients(webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS) -> tuple[Recipient, ...]:
+    return (*PROCESSORS, *subsidiary_recipients(webinar_sharing_months))
 
 
 SHARING_RULES_SV = (

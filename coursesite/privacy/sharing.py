@@ -89,7 +89,8 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
             subject="person.id",
             population_sv=(
                 "Den som har anmält sig till ett webbinarium som ännu inte har hållits, eller som hölls för högst "
-                "{months} sedan (utan datum: anmälan gjordes för högst {months} sedan)."
+                "{months} sedan (ett webbinarium som inte längre finns i vårt utbud: anmälan gjordes för högst {months} "
+                "sedan)."
             ),
         ),
     )

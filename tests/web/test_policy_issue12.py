@@ -59,6 +59,24 @@ async def test_every_recipient_is_named_once(client):
     assert set(policy.SUBSIDIARY_NAMES_SV) == set(SHARING_PURPOSES)
 
 
+async def test_the_page_and_the_record_say_whom_each_subsidiary_receives(client):
+    """Sharing by need (privacy/sharing.py population_sv), stated from the period the API applies."""
+    text = await policy_text(client)
+    await login_as_staff(client, "admin")
+    record = page_text(await client.get(policy.RECORD_PATH))
+    for purpose in SHARING_PURPOSES.values():
+        stated = norm(purpose.population_text_sv(1))  # COURSESITE_WEBINAR_SHARING_MONTHS, default 1
+        assert stated in text and stated in record, purpose.name
+    assert "hölls för högst 1 månad sedan" in text
+    assert "Om vem: Deltagare som är anmälda till kursen" in text
+
+
+def test_the_stated_population_follows_the_configured_period():
+    webinar = {r.key: r for r in policy.recipients(3)}["subsidiary:webinar"]
+    assert "hölls för högst 3 månader sedan" in webinar.population_sv
+    assert all(not r.population_sv for r in policy.recipients() if r.kind is policy.RecipientKind.PROCESSOR)
+
+
 async def test_the_crm_is_our_own_register_not_a_processor(client):
     text = await policy_text(client)
     assert all(r.key != "crm" for r in policy.recipients())

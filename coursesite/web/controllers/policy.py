@@ -55,9 +55,9 @@ def document_context(settings: Settings, invoicing: InvoicingService) -> dict[st
             for category in policy.categories()
         ],
         "purposes": policy.purposes(),
-        "recipients": policy.recipients(),
+        "recipients": policy.recipients(periods.webinar_sharing_months),
         "processors": [r for r in policy.recipients() if r.kind is policy.RecipientKind.PROCESSOR],
-        "subsidiaries": [r for r in policy.recipients() if r.kind is policy.RecipientKind.SUBSIDIARY],
+        "subsidiaries": policy.subsidiary_recipients(periods.webinar_sharing_months),
         "transfers": policy.transfers(),
         "rights": policy.RIGHTS_SV,
         "authority": policy.SUPERVISORY_AUTHORITY,
