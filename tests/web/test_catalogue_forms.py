@@ -39,6 +39,13 @@ async def test_the_webinar_form_offers_only_open_webinars_still_to_come(client):
     assert 'value="balansekonomi-introduktion"' not in page.text  # open = false in the file
 
 
+async def test_a_form_with_nothing_offered_says_so(client):
+    use_catalogue(closed={"budget-pa-en-timme", "spara-till-buffert", "balansekonomi-introduktion"})
+    page = await client.get("/webbinarium")
+    assert page.status_code == 200
+    assert "Det finns inget att välja just nu" in page.text
+
+
 @pytest.mark.parametrize(
     ("form", "field", "slug", "held_on", "closed"),
     [
