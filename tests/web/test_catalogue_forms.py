@@ -115,3 +115,17 @@ def test_check_content_validates_the_catalogue(lessons):
     broken = check_content(lessons)
     assert broken.exit_code != 0
     assert "catalogue.toml: webinar 'budget-pa-en-timme': 'capacity' must be a whole number" in broken.output
+
+
+def test_the_app_refuses_to_start_on_a_broken_catalogue(lessons, settings):
+    """The start stops before anything is served or stored, naming the file, the entry and the key."""
+    import dataclasses
+
+    from coursesite.app import create_app
+    from coursesite.signups.catalogue import CatalogueError
+
+    path = lessons / "catalogue.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("open = true", 'open = "ja"', 1), encoding="utf-8")
+    with pytest.raises(CatalogueError) as error:
+        create_app(dataclasses.replace(settings, lessons_dir=lessons))
+    assert "catalogue.toml: webinar 'budget-pa-en-timme': 'open' must be true or false" in str(error.value)
