@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,11 +35,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _lessons_with_future_events(folder: Path) -> Path:
+    """A copy of lessons/ whose webinars and events start in 2099, so that the forms still offer them when the
+    shipped catalogue's dates have passed (as tests/support.py's TEST_CATALOGUE does for the other tests)."""
+    copy = folder / "lessons"
+    shutil.copytree(Path(__file__).parents[2] / "lessons", copy)
+    listed = copy / "catalogue.toml"
+    listed.write_text(re.sub(r"(?m)^starts = \d{4}-", "starts = 2099-", listed.read_text(encoding="utf-8")))
+    return copy
+
+
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory) -> dict[str, str]:
     """The live server's environment: tests run `coursesite` commands (create-staff, say) against its database."""
     database = tmp_path_factory.mktemp("browser") / "site.sqlite"
     return os.environ | {
+        "COURSESITE_LESSONS_DIR": str(_lessons_with_future_events(tmp_path_factory.mktemp("lessons"))),
         "COURSESITE_DATABASE_URL": f"sqlite:///{database}",
         "COURSESITE_SECRET_KEY": TEST_SECRET,
         "COURSESITE_PORT": str(_free_port()),
