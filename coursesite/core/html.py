@@ -49,6 +49,9 @@ def _relative(url: str) -> bool:
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "class":  # only on th and td (allowed_classes); an attribute with no allowed class is dropped whole
+        kept = [word for word in value.split() if word in ALIGNMENT_CLASSES]
+        return " ".join(kept) if kept else None
     if tag == "img" and name == "src":
         url = value.strip()
         return url if url.startswith(_STATIC) and "\\" not in url and ".." not in url or _relative(url) else None

@@ -9,9 +9,9 @@ from datetime import date
 from decimal import Decimal
 
 import markdown as markdown_lib
+from jinja2 import Environment, FileSystemLoader
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
-from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from coursesite.core import formatting
