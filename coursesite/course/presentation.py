@@ -74,8 +74,9 @@ def prompt_title(prompt: str, limit: int = PROMPT_TITLE_CHARS) -> str:
     """A question's prompt as one short line of plain text (Markdown and tags left out), cut at a word with "…"."""
     text = re.sub(r"<[^>]*>", " ", prompt)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link or image: its text
-    text = re.sub(r"[*_`#>|]+", " ", text)
-    text = " ".join(text.split())
+    text = re.sub(r"[*_`]+", "", text)  # emphasis and code marks
+    text = re.sub(r"[#>|]+", " ", text)  # headings, quotes, table bars
+    text = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(text.split()))
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]

@@ -17,7 +17,6 @@ from coursesite.db.answers import Answer
 from coursesite.db.billing import Certificate
 from tests.conftest import PASSWORD, accounts, api_post, csrf_token, register
 from tests.support import correct_response, open_every_lesson, wrong_response
-from tests.web.test_certificates import complete_course
 
 MONTHLY = "inkomster-och-utgifter.arskostnad-per-manad"  # numeric: 575 is right, 6900 (the yearly sum) is not
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"
@@ -183,7 +182,7 @@ def test_the_status_words():
 
 
 async def test_no_certificate_while_an_essay_waits_then_the_certificate(client, participant, course):
-    await complete_course(participant["id"], course)
+    await open_every_lesson(participant["id"], course)
     reply = await api_post(client, "/api/v1/answers", {"question_id": ESSAY, "response": ESSAY_TEXT})
     assert reply.status_code == 201
     lesson_page = (await client.get(f"/lektion/{ESSAY_LESSON}")).text
@@ -257,3 +256,18 @@ async def test_lesson_tables_align_by_class_without_a_style_attribute(client, pa
     assert 'class="align-right"' in body
     assert "style=" not in page.text
     assert ".align-right { text-align: right;" in (await client.get("/static/css/site.css")).text
+
+
+async def test_a_right_answer_cannot_be_flagged_even_by_a_crafted_request(client, participant, course):
+    lesson, question = first_single_choice(course)
+    reply = await api_post(
+        client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+    )
+    answer_id = reply.json()["id"]
+    flagged = await api_post(client, f"/api/v1/answers/{answer_id}/flag", {"reason": "Jag vill ha fler poäng."})
+    assert flagged.status_code == 409 and "full poäng" in flagged.text
+    token = await csrf_token(client, f"/lektion/{lesson.slug}/resultat")
+    page = await client.post(
+        f"/lektion/{lesson.slug}/svar/{answer_id}/omprova", data={"_csrf_token": token, "reason": "Fler poäng."}
+    )
+    assert page.status_code == 409 and "Svaret har redan full poäng" in page.text
