@@ -110,13 +110,21 @@ class CertificateService:
                     await self._insert(principal)
             existing = await self._row(principal.account_id)
             assert existing is not None
+        return self._record(principal, existing)
+
+    async def issued(self, principal: Principal) -> CertificateRecord | None:
+        """The certificate already issued, if any: it stays the participant's whatever they answer afterwards."""
+        row = await self._row(principal.account_id)
+        return None if row is None else self._record(principal, row)
+
+    def _record(self, principal: Principal, row: dict) -> CertificateRecord:
         return CertificateRecord(
-            code=existing["code"],
+            code=row["code"],
             course_title=self.course_title,
-            completed_on=existing["completed_on"],
-            holder_short_name=existing["holder_short_name"],
+            completed_on=row["completed_on"],
+            holder_short_name=row["holder_short_name"],
             full_name=" ".join(f"{principal.first_name} {principal.last_name}".split()),
-            issued_at=existing["issued_at"],
+            issued_at=row["issued_at"],
         )
 
     async def _row(self, account_id: int) -> dict | None:

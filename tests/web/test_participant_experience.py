@@ -271,3 +271,14 @@ async def test_a_right_answer_cannot_be_flagged_even_by_a_crafted_request(client
         f"/lektion/{lesson.slug}/svar/{answer_id}/omprova", data={"_csrf_token": token, "reason": "Fler poäng."}
     )
     assert page.status_code == 409 and "Svaret har redan full poäng" in page.text
+
+
+async def test_an_issued_certificate_stays_when_a_later_answer_waits(client, participant, course):
+    await open_every_lesson(participant["id"], course)
+    assert "Grattis!" in (await client.get("/mitt-intyg")).text
+    reply = await api_post(client, "/api/v1/answers", {"question_id": ESSAY, "response": ESSAY_TEXT})
+    assert reply.status_code == 201
+    page = await client.get("/mitt-intyg")
+    code = (await Certificate.select(Certificate.code))[0]["code"]
+    assert code in page.text and "/api/v1/me/certificate.pdf" in page.text
+    assert (await client.get("/api/v1/me/certificate.pdf")).status_code == 200

@@ -69,8 +69,8 @@ async def my_certificate(
     principal = principal_of(request)
     outstanding = await certificates.outstanding(principal.account_id)
     awaiting = [] if outstanding else await certificates.awaiting_review(principal.account_id)
-    record = None
-    if not outstanding and not awaiting:
+    record = await certificates.issued(principal)
+    if record is None and not outstanding and not awaiting:
         record = await certificates.issue_or_get(principal)
     left_by_act = [(act, [lesson for lesson in outstanding if lesson.act_number == act.number]) for act in course.acts]
     return Template(
