@@ -7,6 +7,7 @@ The JSON API and the pages both use this, so neither can leak more than the othe
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Sequence
 from enum import StrEnum
@@ -72,7 +73,7 @@ PROMPT_TITLE_CHARS = 90
 
 def prompt_title(prompt: str, limit: int = PROMPT_TITLE_CHARS) -> str:
     """A question's prompt as one short line of plain text (Markdown and tags left out), cut at a word with "…"."""
-    text = re.sub(r"<[^>]*>", " ", prompt)
+    text = html.unescape(re.sub(r"<[^>]*>", " ", prompt))  # plain text: the page escapes it again
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link or image: its text
     text = re.sub(r"[*_`]+", "", text)  # emphasis and code marks
     text = re.sub(r"[#>|]+", " ", text)  # headings, quotes, table bars

@@ -39,3 +39,4 @@ def test_prompt_title_is_one_short_plain_line() -> None:
     title = prompt_title(long, 60)
     assert title.endswith(" …") and len(title) <= 62 and long.startswith(title[:-2])
     assert prompt_title('Se <a href="x">tabellen</a> och [länken](http://x).') == "Se tabellen och länken."
+    assert prompt_title("<p>Lön &amp; skatt</p>") == "Lön & skatt"
