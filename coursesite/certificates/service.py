@@ -1,4 +1,5 @@
-"""Completion certificates: issued once every lesson of the three acts is complete, checked by anyone with the code.
+"""Completion certificates: issued once every lesson of the three acts is complete and graded, checked by anyone with
+the code.
 
 The certificate row keeps only what the public check shows ("Anna A.", the date) and the code; the full name on the
 PDF is read from the account when it is rendered, so erasing the account leaves nothing of the name but "Anna A.".
@@ -18,6 +19,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Forbidden
 from coursesite.core.formatting import to_stockholm
 from coursesite.course.model import Lesson
+from coursesite.course.progress import AttemptRecord, lessons_awaiting_review
 from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -76,9 +78,20 @@ class CertificateService:
         completed = await self.answers.completed_lessons(account_id)
         return [lesson for lesson in self.answers.course.lessons() if lesson.slug not in completed]
 
+    async def awaiting_review(self, account_id: int) -> list[Lesson]:
+        """The lessons with an answer (an essay) a teacher has still to grade, in course order."""
+        by_lesson: dict[str, list[AttemptRecord]] = {}
+        for answer in await self.answers.answers(account_id):
+            by_lesson.setdefault(answer.lesson_slug, []).append(answer.record())
+        return lessons_awaiting_review(self.answers.course, by_lesson)
+
     async def is_complete(self, account_id: int) -> bool:
+        """The one rule for the certificate: every lesson complete, and every counted answer graded (none waiting
+        for a teacher), so that the certificate never comes before the result it certifies."""
         progress = await self.answers.progress(account_id)
-        return progress.total_lessons > 0 and all(act.complete for act in progress.acts)
+        if progress.total_lessons <= 0 or not all(act.complete for act in progress.acts):
+            return False
+        return not await self.awaiting_review(account_id)
 
     async def issue_or_get(self, principal: Principal) -> CertificateRecord:
         """The participant's certificate, issued on the first call once the whole course is complete. Forbidden until
@@ -86,7 +99,10 @@ class CertificateService:
         existing = await self._row(principal.account_id)
         if existing is None:
             if not await self.is_complete(principal.account_id):
-                raise Forbidden("Kursintyget kan hämtas när du har gjort klart alla lektioner i kursens tre akter.")
+                raise Forbidden(
+                    "Kursintyget kan hämtas när du har gjort klart alla lektioner i kursens tre akter "
+                    "och läraren har bedömt alla dina uppsatssvar."
+                )
             async with write_transaction(self.engine):
                 await lock_account_rows(self.engine, principal.account_id)
                 existing = await self._row(principal.account_id)  # a concurrent request may have issued it
@@ -94,13 +110,21 @@ class CertificateService:
                     await self._insert(principal)
             existing = await self._row(principal.account_id)
             assert existing is not None
+        return self._record(principal, existing)
+
+    async def issued(self, principal: Principal) -> CertificateRecord | None:
+        """The certificate already issued, if any: it stays the participant's whatever they answer afterwards."""
+        row = await self._row(principal.account_id)
+        return None if row is None else self._record(principal, row)
+
+    def _record(self, principal: Principal, row: dict) -> CertificateRecord:
         return CertificateRecord(
-            code=existing["code"],
+            code=row["code"],
             course_title=self.course_title,
-            completed_on=existing["completed_on"],
-            holder_short_name=existing["holder_short_name"],
+            completed_on=row["completed_on"],
+            holder_short_name=row["holder_short_name"],
             full_name=" ".join(f"{principal.first_name} {principal.last_name}".split()),
-            issued_at=existing["issued_at"],
+            issued_at=row["issued_at"],
         )
 
     async def _row(self, account_id: int) -> dict | None:

@@ -2,8 +2,8 @@
 
 An allow-list (the `nh3` package, a binding of the Rust sanitiser ammonia): only the tags and attributes course text
 needs survive; everything else is dropped, the text inside kept. Never kept: `script`, `style` and their content,
-iframes and other embedding, forms, every event handler (`on*`), `style`, `class`, `id`, and every `hx-*` or
-`data-*` attribute (htmx acts on `hx-*` and `data-hx-*`: issue 13), `javascript:` and `data:` URLs.
+iframes and other embedding, forms, every event handler (`on*`), `style`, `id`, `class` (but for the alignment
+classes `align-left`, `align-center` and `align-right` on table cells), and every `hx-*` or `data-*` attribute (htmx acts on `hx-*` and `data-hx-*`: issue 13), `javascript:` and `data:` URLs.
 
 Links keep `href` with http(s), mailto or a relative address, and get `rel="noopener noreferrer nofollow"`. Images
 keep `src` only from the site's own `/static/` path or a relative address (no other host, no `data:`), with `alt`,
@@ -16,7 +16,7 @@ import functools
 
 import nh3
 
-__all__ = ["ALLOWED_TAGS", "sanitize_html"]
+__all__ = ["ALIGNMENT_CLASSES", "ALLOWED_TAGS", "sanitize_html"]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -32,6 +32,9 @@ _ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "ol": {"start"},
 }
+# The only classes kept: a table column's alignment, as web/templating.py renders Markdown's (no inline style).
+ALIGNMENT_CLASSES = frozenset({"align-left", "align-center", "align-right"})
+_CLASSES = {"th": set(ALIGNMENT_CLASSES), "td": set(ALIGNMENT_CLASSES)}
 _DROPPED_WITH_CONTENT = frozenset(
     {"script", "style", "template", "iframe", "object", "embed", "noscript", "svg", "math"}
 )
@@ -46,6 +49,9 @@ def _relative(url: str) -> bool:
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "class":  # only on th and td (allowed_classes); an attribute with no allowed class is dropped whole
+        kept = [word for word in value.split() if word in ALIGNMENT_CLASSES]
+        return " ".join(kept) if kept else None
     if tag == "img" and name == "src":
         url = value.strip()
         return url if url.startswith(_STATIC) and "\\" not in url and ".." not in url or _relative(url) else None
@@ -64,6 +70,7 @@ def sanitize_html(html: str) -> str:
         attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
         attribute_filter=_attribute,
         url_schemes=set(_URL_SCHEMES),
+        allowed_classes={tag: set(names) for tag, names in _CLASSES.items()},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )

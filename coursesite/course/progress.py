@@ -5,7 +5,7 @@ Scores here are integer thousandths of a point ("milli"), as stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from coursesite.course.model import Act, CountedAttempt, Course, Lesson
@@ -29,6 +29,7 @@ class LessonScore:
     question_count: int
     score_milli: int  # over graded questions only
     max_score_milli: int  # the points of the graded questions; essays awaiting review are left out
+    pending: int = 0  # counted answers a teacher has still to grade: the score is not final while any waits
 
     @property
     def percent(self) -> int:
@@ -55,7 +56,7 @@ def lesson_score(lesson: Lesson, attempts: Iterable[AttemptRecord]) -> LessonSco
     by_question: dict[str, list[AttemptRecord]] = {}
     for record in attempts:
         by_question.setdefault(record.question_id, []).append(record)
-    answered = score = maximum = 0
+    answered = score = maximum = pending = 0
     for question in lesson.questions:
         counted = counted_attempt(by_question.get(question.id, ()), lesson.counted_attempt)
         if counted is None:
@@ -64,9 +65,24 @@ def lesson_score(lesson: Lesson, attempts: Iterable[AttemptRecord]) -> LessonSco
         if counted.status == GRADED and counted.score_milli is not None:
             score += counted.score_milli
             maximum += counted.max_score_milli
+        else:
+            pending += 1
     return LessonScore(
-        answered=answered, question_count=len(lesson.questions), score_milli=score, max_score_milli=maximum
+        answered=answered,
+        question_count=len(lesson.questions),
+        score_milli=score,
+        max_score_milli=maximum,
+        pending=pending,
     )
+
+
+def lessons_awaiting_review(course: Course, attempts_by_lesson: Mapping[str, Iterable[AttemptRecord]]) -> list[Lesson]:
+    """The lessons (in course order) with a counted answer a teacher has still to grade."""
+    return [
+        lesson
+        for lesson in course.lessons()
+        if lesson.slug in attempts_by_lesson and lesson_score(lesson, attempts_by_lesson[lesson.slug]).pending > 0
+    ]
 
 
 def is_lesson_complete(lesson: Lesson, score: LessonScore) -> bool:

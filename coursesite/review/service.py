@@ -22,6 +22,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.course.catalog import CourseCatalog
 from coursesite.course.model import Essay, Lesson, Question
+from coursesite.course.presentation import may_flag, verdict
 from coursesite.course.progress import GRADED, PENDING_REVIEW
 from coursesite.db.answers import Answer
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -522,13 +523,15 @@ class ReviewService:
         reason = review_text(reason, "reason", FLAG_REASON)
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, principal.account_id)
-            rows = await Answer.select(Answer.status).where(
+            rows = await Answer.select(Answer.status, Answer.score_milli, Answer.max_score_milli).where(
                 (Answer.id == answer_id) & (Answer.account == principal.account_id)
             )
             if not rows:  # someone else's answer looks exactly like a missing one
                 raise NotFound("Svaret finns inte.")
             if rows[0]["status"] == PENDING_REVIEW:
                 raise Conflict("Svaret väntar redan på att en lärare bedömer det.")
+            if not may_flag(verdict(rows[0]["status"], rows[0]["score_milli"], rows[0]["max_score_milli"])):
+                raise Conflict("Svaret har redan full poäng: det finns inget att ompröva.")
             if await self._open_flag(answer_id) is not None:
                 raise Conflict("Du har redan bett om omprövning av det här svaret. En lärare tittar på det.")
             await AnswerFlag.insert(AnswerFlag(answer=answer_id, reason=reason, created_at=clock.now()))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
+import xml.etree.ElementTree as etree
 from datetime import date
 from decimal import Decimal
 
 import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from coursesite.core import formatting
@@ -18,11 +22,34 @@ from coursesite.settings import REPO_ROOT
 TEMPLATES_DIR = REPO_ROOT / "templates"
 
 
+_ALIGN_STYLE = re.compile(r"\s*text-align:\s*(left|center|right)\s*;?\s*")
+
+
+class _AlignmentAsClass(Treeprocessor):
+    """A table column's alignment as `class="align-right"` instead of `style="text-align: right"`: the CSP refuses
+    inline styles (issue 15), and the sanitiser keeps only these classes on cells (core/html.py)."""
+
+    def run(self, root: etree.Element) -> None:
+        for cell in root.iter():
+            if cell.tag not in ("th", "td"):
+                continue
+            style = cell.attrib.pop("style", None)
+            match = _ALIGN_STYLE.fullmatch(style or "")
+            if match:
+                cell.set("class", f"align-{match.group(1)}")
+
+
+class _TableAlignment(Extension):
+    def extendMarkdown(self, md: markdown_lib.Markdown) -> None:  # noqa: N802 - Markdown's name
+        md.treeprocessors.register(_AlignmentAsClass(md), "table_alignment_as_class", 0)
+
+
 @functools.lru_cache(maxsize=2048)
 def render_markdown(text: str) -> Markup:
     # Markdown passes raw HTML through: what it gives goes through the one sanitiser (core/html.py), so that no
     # script, event handler or hx-* attribute in course content reaches a page (issue 13).
-    return Markup(sanitize_html(markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")))
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists", _TableAlignment()], output_format="html")
+    return Markup(sanitize_html(html))
 
 
 def render_text(text: str, text_format: TextFormat | str = TextFormat.MARKDOWN) -> Markup:

@@ -69,7 +69,8 @@ def write_essay(page: Page, question_id: str, text: str) -> None:
     article = page.locator(f'article[id="fraga-{question_id}"]')
     article.locator('[name="response"]').fill(text)
     article.get_by_role("button").click()
-    expect(article.locator(".feedback")).to_contain_text("väntar på bedömning")
+    expect(article.locator(".feedback")).to_contain_text("Väntar på lärarens bedömning")
+    expect(article.locator(".own-answer")).to_contain_text(text)  # the essay stays in view while it waits
 
 
 def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_sees_it(
@@ -80,7 +81,7 @@ def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_see
     write_essay(page, FIRST_ESSAY, "Avgiften dras varje år på hela beloppet, så den växer med ränta på ränta.")
     write_essay(page, SECOND_ESSAY, "Jag ska spara 1 000 kr i månaden till en buffert.")
     page.goto("/lektion/indexfonder-och-avgifter/resultat")
-    expect(page.locator("table.results")).to_contain_text("Väntar på bedömning")
+    expect(page.locator("table.results")).to_contain_text("Väntar på lärarens bedömning")
 
     teacher_context = browser.new_context(base_url=live_server, locale="sv-SE")
     teacher = teacher_context.new_page()

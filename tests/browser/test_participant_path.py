@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from coursesite.course.model import QuestionType
+from coursesite.course.presentation import response_lines
 from tests.browser.support import register
 from tests.support import correct_response
 
@@ -40,8 +41,14 @@ def test_register_answer_and_see_feedback_and_progress(page: Page, course):
     overall = page.locator("#progress-overall progress")
     expect(overall).to_have_attribute("value", "0")
     lesson = course.acts[0].lessons[0]
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
     page.get_by_role("link", name=lesson.title).click()
     expect(page.get_by_role("heading", name=lesson.title)).to_be_visible()
+    page.wait_for_load_state("load")
+    # Lesson 1's tables align by class: the security policy refuses no inline style (issue 15, point 9).
+    assert not [text for text in console if "Content Security Policy" in text], console
+    expect(page.locator(".lesson-body td.align-right").first).to_have_css("text-align", "right")
     answered = page.locator("#lesson-progress progress")
     expect(answered).to_have_attribute("value", "0")
     first = lesson.questions[0]
@@ -49,6 +56,10 @@ def test_register_answer_and_see_feedback_and_progress(page: Page, course):
     feedback = page.locator(f'article[id="fraga-{first.id}"] .feedback')
     expect(feedback).to_contain_text("Rätt!")
     expect(feedback).to_contain_text(first.general_feedback.split("\n")[0][:40])
+    # The participant's own answer, in words (never a choice's id), stays beside the feedback.
+    own = page.locator(f'article[id="fraga-{first.id}"] .own-answer')
+    for line in response_lines(first, correct_response(first)):
+        expect(own).to_contain_text(line)
     expect(answered).not_to_have_attribute("value", "0")  # the progress bar moved without a reload
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from coursesite.course.presentation import prompt_title
 from coursesite.db.answers import Answer
 from tests.conftest import api_post, csrf_token
 from tests.support import correct_response, open_every_lesson, wrong_response
@@ -219,7 +220,7 @@ async def test_lesson_page_answer_with_htmx_returns_the_question_and_the_progres
     assert response.text.lstrip().startswith("<article")
     assert f'id="fraga-{question.id}"' in response.text
     assert 'hx-swap-oob="true"' in response.text
-    assert "Inte rätt" in response.text or "Delvis rätt" in response.text
+    assert "Fel: 0 av" in response.text or "Delvis rätt:" in response.text
 
 
 async def test_form_errors_re_render_with_a_message(client, participant, course):
@@ -273,4 +274,4 @@ async def test_results_page(client, participant, course):
     await api_post(client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)})
     page = await client.get(f"/lektion/{lesson.slug}/resultat")
     assert page.status_code == 200
-    assert "Inte besvarad" in page.text and question.name in page.text
+    assert "Inte besvarad" in page.text and prompt_title(question.prompt) in page.text

@@ -134,7 +134,7 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
         other, course, "anna@example.se", "Anna", ESSAY, "Avgiften dras varje år från hela fondvärdet."
     )
     waiting = await other.get(f"/lektion/{ESSAY_LESSON}/resultat")
-    assert "Väntar på bedömning" in waiting.text and "Bedömd av lärare" not in waiting.text
+    assert "Väntar på lärarens bedömning" in waiting.text and "Bedömd av lärare" not in waiting.text
 
     async with AsyncTestClient(app=client.app, base_url=BASE_URL) as bo:
         second_id = await participant_answers(bo, course, "bo@example.se", "Bo", ESSAY, "Det spelar ingen roll.")
@@ -174,7 +174,7 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
     for criterion, points in zip(rubric(course), ("2", "1,5", "0,5"), strict=True):
         assert f"{criterion.text}: {points} av {criterion.points} p" in text
     assert "Lärarens kommentar: Bra förklarat, men räkneexemplet saknar antaganden." in text
-    assert "Väntar på bedömning" not in text
+    assert "Väntar på lärarens bedömning" not in text
 
     # The last one in the queue: saving leads back to the empty queue, with the confirmation.
     last = await submit(

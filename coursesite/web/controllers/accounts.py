@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
+from coursesite.accounts.roles import start_page
 from coursesite.accounts.service import AccountService
 from coursesite.accounts.user_agent import browser_label
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
@@ -40,10 +41,10 @@ class LoginForm:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
+    """Only a path on this site: never an open redirect. "" when there is none: the role's start page then."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 300:
         return target
-    return "/min-kurs"
+    return ""
 
 
 @get("/", name="home")
@@ -88,7 +89,7 @@ async def register_submit(
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
     cookies = await start_login(request, accounts, settings, principal.account_id)
-    return Redirect("/min-kurs", cookies=cookies, status_code=303)
+    return Redirect(start_page(principal.role), cookies=cookies, status_code=303)
 
 
 LOGIN_NOTICES = {
@@ -130,7 +131,7 @@ async def login_submit(
             headers={"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None,
         )
     cookies = await start_login(request, accounts, settings, principal.account_id)
-    return Redirect(target, cookies=cookies, status_code=303)
+    return Redirect(target or start_page(principal.role), cookies=cookies, status_code=303)
 
 
 @post("/logga-ut", status_code=303)

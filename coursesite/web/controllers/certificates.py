@@ -68,8 +68,9 @@ async def my_certificate(
 ) -> Template:
     principal = principal_of(request)
     outstanding = await certificates.outstanding(principal.account_id)
-    record = None
-    if not outstanding:
+    awaiting = [] if outstanding else await certificates.awaiting_review(principal.account_id)
+    record = await certificates.issued(principal)
+    if record is None and not outstanding and not awaiting:
         record = await certificates.issue_or_get(principal)
     left_by_act = [(act, [lesson for lesson in outstanding if lesson.act_number == act.number]) for act in course.acts]
     return Template(
@@ -80,6 +81,7 @@ async def my_certificate(
             "verify_url": verify_url(settings, record.code) if record else None,
             "left_by_act": [(act, lessons) for act, lessons in left_by_act if lessons],
             "left_count": len(outstanding),
+            "awaiting": awaiting,
             "total_count": len(course.lessons()),
         },
         headers={"cache-control": "private, no-store"},

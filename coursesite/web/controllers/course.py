@@ -14,10 +14,18 @@ from litestar.response import Redirect, Template
 from coursesite.billing.issuing import InvoicingService
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.course.model import Course, Lesson
-from coursesite.course.presentation import public_question
+from coursesite.course.presentation import (
+    Verdict,
+    may_answer_again,
+    may_flag,
+    prompt_title,
+    public_question,
+    response_lines,
+    verdict,
+)
 from coursesite.course.progress import course_progress
 from coursesite.grading.rules import from_milli
-from coursesite.grading.service import IDEMPOTENCY_HEADER, NOT_ENROLLED, AnswerService, LessonState
+from coursesite.grading.service import IDEMPOTENCY_HEADER, NOT_ENROLLED, AnswerService, LessonState, StoredAnswer
 from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
@@ -63,7 +71,16 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
         "state": state,
         "questions": [(q, public_question(q)) for q in state.lesson.questions],
         "errors": errors or {},
+        "verdict_of": _verdict_of,
+        "response_lines": response_lines,
+        "may_flag": may_flag,
+        "may_answer_again": may_answer_again,
+        "prompt_title": prompt_title,
     }
+
+
+def _verdict_of(answer: StoredAnswer | None) -> Verdict | None:
+    return None if answer is None else verdict(answer.status, answer.score_milli, answer.max_score_milli)
 
 
 @get("/min-kurs", name="my_course")

@@ -24,13 +24,9 @@ from coursesite.course.model import (
     Course,
     Essay,
     Lesson,
-    Matching,
-    MultipleChoice,
-    Ordering,
     Question,
-    SingleChoice,
-    TrueFalse,
 )
+from coursesite.course.presentation import response_lines
 from coursesite.grading.rules import from_milli
 from coursesite.review.comments import BANK_COMMENT_MAX_CHARS, CommentBank
 from coursesite.review.regrade import MODE_LABELS_SV, RegradeMode
@@ -133,26 +129,6 @@ def parse_points(raw: str, field_name: str) -> Decimal:
 
 def rubric_of(question: Question | None) -> tuple:
     return question.rubric if isinstance(question, Essay) else ()
-
-
-def response_lines(question: Question | None, response: Any) -> list[str]:
-    """The participant's response as readable lines: choice texts instead of choice ids."""
-    if isinstance(response, str):
-        return [response]
-    if isinstance(question, (SingleChoice, MultipleChoice)):
-        texts = {choice.id: choice.text for choice in question.choices}
-        picked = response if isinstance(response, list) else [response]
-        return [texts.get(str(choice_id), str(choice_id)) for choice_id in picked] or ["(inget valt)"]
-    if isinstance(question, TrueFalse) and isinstance(response, bool):
-        return ["Sant" if response else "Falskt"]
-    if isinstance(question, Matching) and isinstance(response, dict):
-        lefts = {pair.left.id: pair.left.text for pair in question.pairs}
-        rights = {option.id: option.text for option in question.rights}
-        return [f"{lefts.get(left, left)} → {rights.get(str(right), str(right))}" for left, right in response.items()]
-    if isinstance(question, Ordering) and isinstance(response, list):
-        texts = {item.id: item.text for item in question.items}
-        return [f"{n}. {texts.get(str(item), str(item))}" for n, item in enumerate(response, start=1)]
-    return [str(response)]
 
 
 # -- the queue

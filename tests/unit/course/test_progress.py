@@ -13,6 +13,7 @@ from coursesite.course.progress import (
     is_lesson_complete,
     is_lesson_unlocked,
     lesson_score,
+    lessons_awaiting_review,
 )
 
 
@@ -85,6 +86,18 @@ def test_pending_essay_counts_as_answered_and_is_left_out_of_the_score():
     score = lesson_score(item, [rec("l.q1", 1, 1000), rec("l.essay", 1, None, "pending_review")])
     assert (score.answered, score.score_milli, score.max_score_milli) == (2, 1000, 1000)
     assert is_lesson_complete(item, score)
+    assert score.pending == 1  # complete for the next lesson, but its result is not final
+
+
+def test_lessons_awaiting_review_are_those_with_a_counted_answer_still_pending():
+    course = make_course()
+    first, second = course.lessons()[0], course.lessons()[1]
+    pending = [rec(f"{first.slug}.q1", 1, None, "pending_review")]
+    graded = [rec(f"{second.slug}.q1", 1, 0), rec(f"{second.slug}.q1", 2, None, "pending_review")]
+    # "highest" counts the graded attempt over a later one still waiting: that lesson's result is final
+    assert lessons_awaiting_review(course, {first.slug: pending, second.slug: graded}) == [first]
+    regraded = [rec(f"{first.slug}.q1", 1, 1000)]
+    assert lessons_awaiting_review(course, {first.slug: regraded}) == []
 
 
 def test_answers_to_unknown_questions_are_ignored():
