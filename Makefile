@@ -8,12 +8,13 @@ LOCK := requirements.lock
 # The stamp names both files' hash, so a change to either rebuilds the venv from scratch.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 SECRET_FILE := var/secret_key
-# Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests; qpdf checks the PDFs' structure.
+# Debian packages: Pango and DejaVu for WeasyPrint's PDFs; Chromium for the browser tests; qpdf checks the PDFs' structure;
+# pg_dump and pg_restore (postgresql-client) for the backup tests on PostgreSQL.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) chromium qpdf
+TEST_DEBS := $(RUN_DEBS) chromium qpdf postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup lock run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing clean debs-run debs-test
+.PHONY: setup lock run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing bench-backup clean debs-run debs-test
 
 # Exactly the locked versions (nothing left over from an earlier lock), then the project itself without its
 # dependencies, which the lock already holds.
@@ -82,6 +83,10 @@ bench-billing: debs-run setup
 # Invoice PDFs per second through the process pool (2 workers).
 bench-pdf: debs-run setup
 	bash bench/pdf/run.sh
+
+# Answers per second while `coursesite backup` runs back to back, against the same load without (both engines).
+bench-backup: debs-run setup
+	bash bench/backup/run.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -33,7 +33,7 @@ from coursesite.web.middleware import SESSION_COOKIE  # noqa: E402
 from tests.support import correct_response  # noqa: E402
 
 CSRF_COOKIE = "csrftoken"
-PASSWORD = "Korrekt-häst-" + "x7Q!"  # nothing of the name or the address in it (the password rule)
+PASSWORD = "Prov-lösenord-" + "x7Q!"  # nothing of the e-mail (bench-…) or the names: the password rule
 ENROLMENT = {
     "customer_type": "private", "address_line": "Bänkgatan 1", "postal_code": "123 45", "city": "Stockholm",
     "accept_terms_version": TERMS_VERSION,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -38,9 +38,14 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
+from coursesite.ops.logs import litestar_logging_config
+from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
+from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
+from coursesite.privacy import policy
 from coursesite.privacy.access import AccessExports, ExportSettings
 from coursesite.privacy.audit import AuditLog
+from coursesite.privacy.erasure_ledger import erasure_ledger
 from coursesite.privacy.pageviews import PageViewMiddleware, PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.request_mail import RequestMail
 from coursesite.privacy.rights import RightsService
@@ -62,7 +67,14 @@ from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of
 from coursesite.web.errors import EXCEPTION_HANDLERS
+from coursesite.web.hardening import (
+    InputGuardMiddleware,
+    OriginCheckMiddleware,
+    SessionCsrfMiddleware,
+    hardening_headers,
+)
 from coursesite.web.middleware import ClientAddressMiddleware, SessionMiddleware, add_security_headers
+from coursesite.web.openapi import ApiDocumentation
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_REQUEST_BODY_BYTES = 256 * 1024
@@ -86,6 +98,8 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
     environment = templating.build_environment(company_name=billing_config.seller.name)
+    # Each form's art. 13 notice (templates/_macros/privacy.html), with the configured periods.
+    environment.globals["privacy_notice"] = functools.partial(policy.at_form_notice, periods=periods_of(settings))
     # A process pool, started on the first PDF: WeasyPrint never blocks the loop. Bounded: a 429 beyond the slots.
     slots = RenderSlots(settings.pdf_slots, settings.pdf_slots_per_account, settings.pdf_retry_after_seconds)
     pdf = PdfRenderer(environment, slots=slots)
@@ -136,7 +150,11 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         certificates=CertificateService(engine, answers, outbox),
         rights=rights,
         exports=exports,
-        cases=CaseService(engine, audit_log, RequestService(engine, audit_log, rights, exports, request_mail)),
+        cases=CaseService(
+            engine,
+            audit_log,
+            RequestService(engine, audit_log, rights, exports, request_mail, erasure_ledger(settings)),
+        ),
         processor_notices=ProcessorNotices(engine, audit_log),
         forms=PublicForms(engine, consents),
         newsletter=NewsletterExport(
@@ -173,9 +191,11 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             await engine.close_connection_pool()
         await close_connections(engine)  # SQLite's long-lived connections of this loop
 
-    return Litestar(
+    metrics = metrics_source(settings, services.outbox.counts, services.pageviews, engine)
+    app = Litestar(
         route_handlers=[
             *ROUTES,
+            *metrics_route(metrics),
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], guards=[guards.public], include_in_schema=False
             ),
@@ -184,7 +204,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             ClientAddressMiddleware(
                 TrustedProxies.parse(",".join(settings.trusted_proxies))
             ),  # first: the rest count this address
+            InputGuardMiddleware(MAX_REQUEST_BODY_BYTES),  # before anything reads the request (web/hardening.py)
             SessionMiddleware(services.accounts),
+            OriginCheckMiddleware(settings.base_url),
+            SessionCsrfMiddleware(settings.secret_key, secure=settings.secure_cookies),
             PageViewMiddleware(services.pageviews),
         ],
         csrf_config=CSRFConfig(
@@ -195,22 +218,24 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, *on_shutdown],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
             path="/schema",
             components=[SUBSIDIARY_SECURITY],
             render_plugins=[JsonRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public]),
+            openapi_router=Router(path="/schema", route_handlers=[], guards=[guards.public], include_in_schema=False),
         ),
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
-        # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
-        logging_config=LoggingConfig(log_exceptions="debug"),
+        logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)
         debug=settings.debug,
     )
+    # Around everything, routing included: a request id, one log line and the request metrics per request.
+    app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
+    return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -43,6 +44,54 @@ def migrate() -> None:
     click.echo(f"Migrations applied ({settings.database.engine}).")
 
 
+@main.command()
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file to write (replaced if it exists).",
+)
+def backup(output: Path) -> None:
+    """Back up the database while the site serves (docs/operations.md): SQLite through its online backup API,
+    PostgreSQL through pg_dump. The file records the migration it was taken at."""
+    from coursesite.ops.backup import BackupError, take_backup
+
+    try:
+        manifest = asyncio.run(take_backup(_settings(), output))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:  # the database cannot be reached or read; never its data in the message
+        raise click.ClickException(f"the database cannot be read ({type(exc).__name__})") from None
+    click.echo(
+        f"Backup written to {output} ({manifest.engine}, migration {manifest.migration}, {manifest.size} bytes)."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds rows (everything in it is lost).")
+def restore(file: Path, force: bool) -> None:
+    """Restore a backup into an empty database (stop the site first), apply the newer migrations and re-apply the
+    erasures recorded in the erasure ledger since the backup was taken."""
+    from coursesite.ops.backup import BackupError, restore_backup
+    from coursesite.privacy.erasure_ledger import LedgerError
+
+    settings = _settings()
+    try:
+        report = asyncio.run(restore_backup(settings, file, force=force))
+    except (BackupError, LedgerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"the database cannot be reached or read ({type(exc).__name__})") from None
+    manifest = report.manifest
+    click.echo(f"Restored the backup taken at {manifest.taken_at} (migration {manifest.migration}).")
+    click.echo(f"Migrations applied since: {report.migrations_applied}.")
+    if report.erasures is None:
+        click.echo("No erasure ledger is configured: no erasures were re-applied.")
+    else:
+        click.echo(f"Erasures re-applied: {report.erasures.line()}.")
+
+
 @main.command("check-migrations")
 def check_migrations() -> None:
     """Fail when a table changed without a migration."""
@@ -54,6 +103,20 @@ def check_migrations() -> None:
         click.echo("Tables changed without a migration:\n" + "\n".join(pending), err=True)
         sys.exit(1)
     click.echo("Migrations match the tables.")
+
+
+@main.command("privacy-clauses")
+@click.option("--write", is_flag=True, help="Write docs/privacy-clauses.md instead of printing the table.")
+def privacy_clauses(write: bool) -> None:
+    """The clause trace of the company's privacy text (coursesite/privacy/clauses.toml) as a table for a reviewer."""
+    from coursesite.privacy import clauses
+
+    text = clauses.render_markdown(clauses.load())
+    if write:
+        clauses.DOC_PATH.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {clauses.DOC_PATH.name}.")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("check-content")
@@ -79,6 +142,7 @@ def serve() -> None:
     import uvicorn
 
     from coursesite.course.loader import ContentError, load_course
+    from coursesite.ops.logs import logging_dict
     from coursesite.review.versions import QuestionVersions
 
     settings = _settings()
@@ -89,6 +153,7 @@ def serve() -> None:
     engine = _bind_tables(settings)
     # Once, before the workers start: the answer keys in force, so a later regrade can compare against them.
     asyncio.run(QuestionVersions(engine).record(course))
+    _metrics_across_workers(settings.workers)
     uvicorn.run(
         "coursesite.asgi:app_factory",
         factory=True,
@@ -97,8 +162,29 @@ def serve() -> None:
         workers=settings.workers,
         proxy_headers=False,
         server_header=False,
-        access_log=False,  # access logs would hold IP addresses: personal data stays out of logs
+        access_log=False,  # its lines hold IP addresses: ops/requests.py writes one line per request instead
+        log_config=logging_dict(),  # JSON lines, scrubbed of personal data (ops/logs.py)
     )
+
+
+def _metrics_across_workers(workers: int) -> None:
+    """Several workers share /metrics through prometheus-client's multiprocess mode: a directory of this run's values,
+    emptied at start. PROMETHEUS_MULTIPROC_DIR set by the operator is used as it is (and emptied); otherwise one under
+    the temporary directory, removed when the server stops. Set before any worker imports prometheus_client."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from coursesite.ops.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
+
+    if workers <= 1 and not os.environ.get(MULTIPROC_ENV):
+        return
+    path = os.environ.get(MULTIPROC_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="coursesite-metrics-")
+        atexit.register(shutil.rmtree, path, True)
+    prepare_multiprocess_dir(path)
+    os.environ[MULTIPROC_ENV] = path
 
 
 @main.command("create-staff")
@@ -308,12 +394,16 @@ def retention() -> None:
 @retention.command("run")
 def retention_run() -> None:
     """Erase whatever has passed its retention; safe to run often. Prints counts per table, never any data."""
+    from coursesite.privacy.erasure_ledger import erasure_ledger
     from coursesite.privacy.retention import RetentionPolicy, run_retention
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
-    engine, outbox, _ = _mail(settings)  # the inactivity warnings go through the outbox
-    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=settings.secret_key or None))
+    engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
+    pdf.close()  # nothing here renders a PDF
+    secret = settings.secret_key or None
+    ledger = erasure_ledger(settings)
+    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=secret, ledger=ledger))
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention run done: {report.total} rows changed or erased.")

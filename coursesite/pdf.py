@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from coursesite.core.errors import RateLimited
+from coursesite.ops.logs import quiet_libraries
 from coursesite.settings import (
     DEFAULT_PDF_RETRY_AFTER_SECONDS,
     DEFAULT_PDF_SLOTS,
@@ -213,7 +214,8 @@ _WARM_UP_HTML = (
 
 def _warm_up() -> None:
     """Runs once in each new worker, so the first request does not pay for it (≈ 0.5 s): the stylesheets, and the
-    fonts Pango loads on the first layout that uses them."""
+    fonts Pango loads on the first layout that uses them. WeasyPrint's ~150 INFO lines per PDF stay out of the logs."""
+    quiet_libraries()
     base_url = TEMPLATES_DIR.as_uri() + "/"
     for stylesheet in sorted(TEMPLATES_DIR.glob(STYLESHEET_GLOB)):
         write_pdf(PdfJob(_WARM_UP_HTML, base_url, str(stylesheet)))

@@ -193,6 +193,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name)
+    if not raw:
+        return default
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -211,6 +219,24 @@ def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
         raise ConfigError(
             f"COURSESITE_TRUSTED_PROXIES: {exc}; expected comma-separated addresses or networks, "
             "e.g. 10.0.0.1,172.16.0.0/12"
+        ) from None
+
+
+# /metrics (ops/metrics.py): the addresses that may read it, and the bearer token that may from anywhere.
+DEFAULT_METRICS_ALLOW = ("127.0.0.1/32", "::1/128")
+MIN_METRICS_TOKEN_LENGTH = 16
+
+
+def _metrics_allow(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("COURSESITE_METRICS_ALLOW")
+    if raw is None or not raw.strip():
+        return DEFAULT_METRICS_ALLOW
+    try:
+        return tuple(str(network) for network in TrustedProxies.parse(raw).networks)
+    except ValueError as exc:
+        raise ConfigError(
+            f"COURSESITE_METRICS_ALLOW: {exc}; expected comma-separated addresses or networks, "
+            "e.g. 127.0.0.1,10.0.0.0/8"
         ) from None
 
 
@@ -250,6 +276,14 @@ class Settings:
     pdf_slots: int = DEFAULT_PDF_SLOTS
     pdf_slots_per_account: int = DEFAULT_PDF_SLOTS_PER_ACCOUNT
     pdf_retry_after_seconds: int = DEFAULT_PDF_RETRY_AFTER_SECONDS
+    metrics_allow: tuple[str, ...] = DEFAULT_METRICS_ALLOW
+    metrics_token: str = field(default="", repr=False)
+    # The address for data-protection questions on the privacy page and in the record of processing; empty: dataskydd@
+    # the seller's domain (privacy/policy.py: privacy_contact_email), never the invoicing address.
+    privacy_email: str = ""
+    # The erasure ledger (privacy/erasure_ledger.py), outside the backups' reach; None: erasures are not recorded
+    # (an app a test builds). from_env always sets it: COURSESITE_ERASURE_LEDGER, default var/erasure-ledger.jsonl.
+    erasure_ledger: Path | None = None
     debug: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -332,6 +366,10 @@ class Settings:
             pdf_retry_after_seconds=_int(
                 env, "COURSESITE_PDF_RETRY_AFTER_SECONDS", DEFAULT_PDF_RETRY_AFTER_SECONDS, 1, 600
             ),
+            metrics_allow=_metrics_allow(env),
+            metrics_token=env.get("COURSESITE_METRICS_TOKEN", ""),
+            privacy_email=(env.get("COURSESITE_PRIVACY_EMAIL") or "").strip(),
+            erasure_ledger=_path(env, "COURSESITE_ERASURE_LEDGER", REPO_ROOT / "var" / "erasure-ledger.jsonl"),
         )
         _ = settings.database  # validates the URL now, with a message naming the variable
         settings.validate()
@@ -363,9 +401,21 @@ class Settings:
                 f"COURSESITE_PDF_SLOTS ({self.pdf_slots})"
             )
         self._validate_mail()
+        if self.metrics_token and (
+            len(self.metrics_token) < MIN_METRICS_TOKEN_LENGTH or self.metrics_token.strip() != self.metrics_token
+        ):
+            raise ConfigError(
+                f"COURSESITE_METRICS_TOKEN: at least {MIN_METRICS_TOKEN_LENGTH} characters without spaces at the ends "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'), or unset"
+            )
 
     def _validate_mail(self) -> None:
         _ = self.smtp  # each names its variable when wrong
+        if self.privacy_email and (len(self.privacy_email) > 254 or not _ADDRESS.fullmatch(self.privacy_email)):
+            raise ConfigError(
+                f"COURSESITE_PRIVACY_EMAIL: expected one e-mail address, e.g. dataskydd@balansekonomi.se, got "
+                f"{self.privacy_email[:60]!r}"
+            )
         parse_mail_from(self.mail_from)
         if self.public_url:
             parse_public_url(self.public_url)

@@ -1,13 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -32,9 +25,7 @@ DESCRIPTION = "initial tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LoginAttempt",
@@ -43,9 +34,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Answer", tablename="answer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Answer", tablename="answer", schema=None, columns=None)
 
     manager.add_table(
         class_name="UserSession",
@@ -54,9 +43,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_table(
         class_name="LessonProgress",

@@ -1,13 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -54,13 +47,13 @@ class RegradeRun(Table, tablename="regrade_run", schema=None):
 
 ID = "2026-11-26T10:00:55:826207"
 VERSION = "1.38.0"
-DESCRIPTION = "review: answer flags, grade events, regrade runs, comment bank, question versions; answer grading columns"
+DESCRIPTION = (
+    "review: answer flags, grade events, regrade runs, comment bank, question versions; answer grading columns"
+)
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RegradeRun",

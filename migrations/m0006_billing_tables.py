@@ -1,14 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -56,17 +48,15 @@ class Invoice(Table, tablename="invoice", schema=None):
 
 ID = "2026-11-26T10:45:37:453478"
 VERSION = "1.38.0"
-DESCRIPTION = "billing: customers, enrolments, invoice counters, invoices and credit notes, BgMax imports, payments, certificates"
+DESCRIPTION = (
+    "billing: customers, enrolments, invoice counters, invoices and credit notes, BgMax imports, payments, certificates"
+)
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Invoice", tablename="invoice", schema=None, columns=None
-    )
+    manager.add_table(class_name="Invoice", tablename="invoice", schema=None, columns=None)
 
     manager.add_table(
         class_name="InvoiceCounter",
@@ -82,17 +72,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Customer", tablename="customer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Customer", tablename="customer", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Enrollment", tablename="enrollment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Enrollment", tablename="enrollment", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Payment", tablename="payment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
 
     manager.add_table(
         class_name="BgMaxImport",

@@ -1,15 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -87,9 +78,7 @@ DESCRIPTION = "privacy: people, account privacy, form submissions, consents, pag
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_table(
         class_name="FormSubmission",
@@ -98,25 +87,15 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Consent", tablename="consent", schema=None, columns=None
-    )
+    manager.add_table(class_name="Consent", tablename="consent", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Disclosure", tablename="disclosure", schema=None, columns=None
-    )
+    manager.add_table(class_name="Disclosure", tablename="disclosure", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Person", tablename="person", schema=None, columns=None
-    )
+    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Subsidiary", tablename="subsidiary", schema=None, columns=None
-    )
+    manager.add_table(class_name="Subsidiary", tablename="subsidiary", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="PageView", tablename="page_view", schema=None, columns=None
-    )
+    manager.add_table(class_name="PageView", tablename="page_view", schema=None, columns=None)
 
     manager.add_table(
         class_name="RecipientNotice",
@@ -132,9 +111,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CaseNote", tablename="case_note", schema=None, columns=None
-    )
+    manager.add_table(class_name="CaseNote", tablename="case_note", schema=None, columns=None)
 
     manager.add_table(
         class_name="DisclosureSubject",

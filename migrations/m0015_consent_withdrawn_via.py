@@ -4,13 +4,13 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-03T12:35:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "privacy: where a consent was withdrawn (consent.withdrawn_via: the newsletter service an unsubscribe came from)"
+DESCRIPTION = (
+    "privacy: where a consent was withdrawn (consent.withdrawn_via: the newsletter service an unsubscribe came from)"
+)
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Consent",

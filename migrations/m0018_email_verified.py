@@ -8,9 +8,7 @@ DESCRIPTION = "accounts: when the login address was confirmed (account.email_ver
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Account",

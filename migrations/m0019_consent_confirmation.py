@@ -1,12 +1,13 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 ID = "2026-12-04T09:19:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "privacy: double opt-in (consent.confirmed_at, consent.confirmed_via); consents given before it count as before"
+DESCRIPTION = (
+    "privacy: double opt-in (consent.confirmed_at, consent.confirmed_via); consents given before it count as before"
+)
 
 # Consents recorded before double opt-in counted at once; they keep counting, marked for what they are.
 BACKFILL = (
@@ -30,9 +31,7 @@ class _Manager(MigrationManager):
 
 
 async def forwards():
-    manager = _Manager(
-        migration_id=ID, app_name="coursesite", description=DESCRIPTION
-    )
+    manager = _Manager(migration_id=ID, app_name="coursesite", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Consent",

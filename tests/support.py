@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from coursesite.accounts.limits import RESET_PER_RECIPIENT, RateLimiter
 from coursesite.accounts.validation import normalise_mobile
+from coursesite.billing import bgmax
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.issuing import InvoicingService
 from coursesite.certificates.codes import new_certificate_code, short_name
@@ -222,6 +224,30 @@ async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> d
     response = await api_post(client, "/api/v1/enrollments", body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
+    """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
+    day = day or date.today() - timedelta(days=1)
+    deposit = bgmax.Deposit(
+        payee_bankgiro="5050-1055",
+        date=day,
+        serial=1,
+        payments=tuple(
+            bgmax.Payment(
+                amount_ore=amount,
+                reference=reference,
+                reference_code=bgmax.ReferenceCode.OCR if reference.isdigit() else bgmax.ReferenceCode.ONE,
+                bgc_serial=index + 1,
+                payer=bgmax.Payer(name=name),
+            )
+            for index, (amount, reference, name) in enumerate(payments)
+        ),
+        payee_account="123456789",
+    )
+    return bgmax.write_bgmax(
+        bgmax.BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,))
+    )
 
 
 async def post_form(client, path, data, page="/ekonomi", files=None):
@@ -760,3 +786,23 @@ async def confirm_consents(engine: Any, email: str) -> int:
     tokens = await confirmation_tokens(email)
     assert tokens, f"no confirmation mail was queued to {email}"
     return await consent_service(engine).confirm(tokens[-1])
+
+
+# --- requests from a given address ---
+
+
+@contextmanager
+def from_address(app, address: str):
+    """Requests arrive from `address` (the test client's peer is the word "testclient")."""
+    inner = app.asgi_handler
+
+    async def with_peer(scope, receive, send):
+        if scope["type"] == "http":
+            scope["client"] = (address, 50123)
+        await inner(scope, receive, send)
+
+    app.asgi_handler = with_peer
+    try:
+        yield
+    finally:
+        app.asgi_handler = inner

@@ -30,6 +30,7 @@ from coursesite.accounts.validation import validate_registration
 from coursesite.core import clock
 from coursesite.core.client_address import limit_key
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
+from coursesite.core.text import MSG_CONTROL, has_forbidden_characters
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.engine import lock_account_rows, write_transaction
 
@@ -261,6 +262,8 @@ class AccountService:
         and the client's. A login from a browser without the account's device cookie runs the new-browser hooks
         (``client_label``: the browser's label for the notice), but not the account's first login."""
         email = (email or "").strip().lower()[:254]
+        if has_forbidden_characters(email):  # never an address; PostgreSQL cannot even compare a NUL
+            raise Invalid("E-postadressen innehåller otillåtna tecken.", field_errors={"email": MSG_CONTROL})
         now = clock.now()
         rows = (
             await Account.select(*_PRINCIPAL_COLUMNS, Account.password_hash, Account.last_login_at)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from coursesite.accounts.validation import normalise_postal_code
 from coursesite.billing.document import CustomerType
 from coursesite.billing.orgnr import normalise_org_number
+from coursesite.billing.terms import CURRENT
 from coursesite.core.text import TextRefused, TextRule, clean_text, has_forbidden_characters
 
 COMPANY_NAME_MAX = 200
@@ -19,7 +20,7 @@ REFERENCE_MAX = 100
 ADDRESS_MAX = 200
 CITY_MAX = 100
 
-TERMS_VERSION = "2026-11"
+TERMS_VERSION = CURRENT.version  # billing/terms.py keeps every version with its date
 TERMS_TITLE = "Villkor för Balansekonomiutbildningen i tre akter"
 TERMS_PATH = "/villkor"
 

@@ -58,6 +58,19 @@ class InvoicingService:
     async def is_enrolled(self, account_id: int) -> bool:
         return await Enrollment.exists().where(Enrollment.account == account_id)
 
+    async def enrolment_terms(self, account_id: int) -> dict | None:
+        """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
+        return await (
+            Enrollment.select(
+                Enrollment.terms_version,
+                Enrollment.terms_accepted_at,
+                Enrollment.start_consent_at,
+                Enrollment.withdrawal_ack_at,
+            )
+            .where(Enrollment.account == account_id)
+            .first()
+        )
+
     async def has_course_access(self, account_id: int) -> bool:
         """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
         if not await self.is_enrolled(account_id):
@@ -72,13 +85,27 @@ class InvoicingService:
         return await self.ledger.customer(account_id)
 
     async def enrol(
-        self, principal: Principal, *, accept_terms_version: str | None, **fields: str | None
+        self,
+        principal: Principal,
+        *,
+        accept_terms_version: str | None,
+        consent_start_now: bool = False,
+        acknowledge_withdrawal_lost: bool = False,
+        **fields: str | None,
     ) -> IssuedInvoice:
         """Enrol the participant: check the billing details and the accepted terms, then issue the invoice, all in one
-        transaction. Invalid (400) with a message per field; Conflict (409) when already enrolled."""
+        transaction. The express consent to start at once and the acknowledgement that the right of withdrawal is
+        then lost are asked separately and stored with the time (both or neither: one alone waives nothing).
+        Invalid (400) with a message per field; Conflict (409) when already enrolled."""
         details, errors = validate_billing_details(**fields)
         if accept_terms_version != TERMS_VERSION:
             errors["accept_terms_version"] = "Godkänn villkoren för utbildningen för att anmäla dig."
+        if consent_start_now != acknowledge_withdrawal_lost:
+            missing = "acknowledge_withdrawal_lost" if consent_start_now else "consent_start_now"
+            errors[missing] = (
+                "Kryssa i båda rutorna om ångerrätten, eller ingen av dem: samtycket att börja genast och "
+                "bekräftelsen att ångerrätten då upphör hör ihop."
+            )
         if errors:
             raise Invalid("Kontrollera uppgifterna i anmälan.", field_errors=errors)
         now = clock.now()
@@ -89,7 +116,12 @@ class InvoicingService:
             await self._save_customer(principal.account_id, details, now)
             await Enrollment.insert(
                 Enrollment(
-                    account=principal.account_id, terms_version=TERMS_VERSION, terms_accepted_at=now, created_at=now
+                    account=principal.account_id,
+                    terms_version=TERMS_VERSION,
+                    terms_accepted_at=now,
+                    start_consent_at=now if consent_start_now else None,
+                    withdrawal_ack_at=now if acknowledge_withdrawal_lost else None,
+                    created_at=now,
                 )
             )
             buyer = buyer_of(principal.first_name, principal.last_name, principal.email, details)

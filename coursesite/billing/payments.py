@@ -19,9 +19,14 @@ from coursesite.billing.ledger import LedgerService, PaymentView
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.text import MSG_CONTROL, TextRefused, TextRule, clean_text, has_forbidden_characters
 from coursesite.db.billing import BgMaxImport, Invoice, Payment
 from coursesite.db.engine import write_transaction
 
+# The uploaded file's name, as the browser sent it: free text like any other, through the one rule (core/text.py).
+# A refused name is not stored at all (the file is still read): it is a label, and the file's hash identifies it.
+FILENAME_RULE = TextRule(max_chars=200, subject="Filnamnet")
+UNNAMED_FILE = "(namnet sparades inte)"
 MAX_AMOUNT_ORE = 100_000_000_00  # a million kronor: far above any real payment, below integer trouble
 
 
@@ -56,6 +61,9 @@ class PaymentService:
             errors["date"] = "Betalningsdagen kan inte ligga i framtiden."
         if bool(ocr) == bool(invoice_number):
             errors["ocr"] = "Ange antingen OCR-nummer eller fakturanummer."
+        for field, reference in (("ocr", ocr), ("invoice_number", invoice_number)):
+            if reference and has_forbidden_characters(reference):  # never a reference; PostgreSQL refuses a NUL
+                errors[field] = MSG_CONTROL
         if errors:
             raise Invalid("Kontrollera betalningen.", field_errors=errors)
         if ocr is not None:
@@ -138,7 +146,7 @@ class PaymentService:
             run = await BgMaxImport.insert(
                 BgMaxImport(
                     file_hash=digest,
-                    filename=filename[:200],
+                    filename=_stored_filename(filename),
                     imported_by=actor.account_id,
                     payments=len(parsed.payments),
                     matched=len(matched),
@@ -185,3 +193,10 @@ class PaymentService:
             matched=views_matched,
             unmatched=views_unmatched,
         )
+
+
+def _stored_filename(filename: str) -> str:
+    try:
+        return clean_text(filename, FILENAME_RULE) or UNNAMED_FILE
+    except TextRefused:
+        return UNNAMED_FILE

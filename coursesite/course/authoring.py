@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.course.codec import grading_version
 from coursesite.course.gift import GiftError, UnwritableQuestion, parse_gift_located, unique_name, write_gift
-from coursesite.course.loader import ContentError, load_course
+from coursesite.course.loader import ContentError, load_course, question_texts, sanitized
 from coursesite.course.model import Course, Lesson, Question, slugify
 
 __all__ = [
@@ -48,6 +49,11 @@ MAX_SLUG_LENGTH = 60
 LOCK_FILE = ".revision.import-lock"  # under lessons/.revision.*, which git ignores
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _NUMBERED_FILE = re.compile(r"^(\d+)-")
+# The one free-text rule (core/text.py) for imported text: written into the lesson files and the question versions,
+# so a personnummer or card number in it is refused like anywhere else (issue 13). Characters are the loader's check.
+_CONTENT_RULE = TextRule(max_chars=MAX_GIFT_BYTES, subject="Texten", multiline=True)
+_TITLE_RULE = TextRule(max_chars=MAX_TITLE_LENGTH, subject="Titeln")
+_IDENTITY_NUMBER = "holds what looks like a personnummer, samordningsnummer or card number, which the site never stores"
 _NEW_LESSON_BODY = "Frågorna i den här lektionen är importerade från en GIFT-fil."
 
 
@@ -69,6 +75,7 @@ class Code(StrEnum):
     SAME_ID = "same_id"
     CONTENT = "content"
     NO_LESSON = "no_lesson"
+    IDENTITY_NUMBER = "identity_number"
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,18 @@ def _check_title(title: str) -> str:
         raise _fail(Code.BAD_TITLE, f"the title is {len(title)} characters; at most {MAX_TITLE_LENGTH}")
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in title):
         raise _fail(Code.BAD_TITLE, "the title contains a control character")
+    if _identity_number(title, _TITLE_RULE):
+        raise _fail(Code.IDENTITY_NUMBER, f"the title {_IDENTITY_NUMBER}")
     return title
+
+
+def _identity_number(text: str, rule: TextRule) -> bool:
+    """True when the one free-text rule refuses ``text`` for an identity number (other refusals are the loader's)."""
+    try:
+        clean_text(text, rule)
+    except TextRefused as refused:
+        return refused.identity_number
+    return False
 
 
 # ----------------------------------------------------------------------------------------------------------- import
@@ -245,8 +263,11 @@ def _plan(course: Course, root: Path, text: str, act: int, slug: str, title: str
         raise _fail(Code.TOO_MANY, f"the file holds {len(located)} questions; at most {MAX_QUESTIONS} per import")
 
     problems: list[Problem] = []
-    incoming = _unique_names(located, set(inline))
+    incoming = [(line, sanitized(question)) for line, question in _unique_names(located, set(inline))]
     for line, question in incoming:
+        if any(_identity_number(text, _CONTENT_RULE) for _, text in question_texts(question)):
+            named = None if _identity_number(question.name, _CONTENT_RULE) else question.name  # never shown again
+            problems.append(Problem(Code.IDENTITY_NUMBER, f"the question {_IDENTITY_NUMBER}", line, named))
         if question.name in inline:
             problems.append(
                 Problem(

@@ -53,6 +53,7 @@ _PRESENTATION = {
     "name",
     "general_feedback",
     "text_format",
+    "answer_formats",
     "category",
     "feedback",
     "feedback_true",
@@ -99,6 +100,7 @@ def question_from_data(data: dict[str, Any]) -> Question:
         kind = _CLASSES[QuestionType(data["type"])]
         fields = {key: value for key, value in _decimals(data).items() if key != "type"}
         fields["text_format"] = TextFormat(fields.get("text_format", TextFormat.MARKDOWN))
+        fields["answer_formats"] = tuple((str(k), TextFormat(f)) for k, f in fields.get("answer_formats", ()))
         if kind in (SingleChoice, MultipleChoice):
             fields["choices"] = tuple(Choice(**_decimals(c)) for c in fields["choices"])
         elif kind is ShortAnswer:

@@ -8,9 +8,13 @@ lines starting with `//` are comments, `::name::` names a question, and the answ
 Where Moodle would silently import nonsense, the parser reports a problem instead (an unclosed `{`, a weight outside
 -100..100, a numeric answer that is not a number, a second answer block …), naming the line and the question.
 
-Limits of the model, not of the parser: a `[format]` tag on an answer or a feedback is read and dropped (the model
-keeps one text format per question), and GIFT has no points, units, case sensitivity, ordering or rubrics, so
-`write_gift` refuses questions that use them rather than lose them.
+As Moodle reads it (issue 13): HTML in a `::name::` is stripped from the name (Moodle's clean_question_name); text
+after the answer block is question text (`Han sa {=ja ~nej}";` keeps `";`, with the blank `_____` where the block
+was); a `[format]` tag on an answer or a feedback that differs from the question's format is kept in
+`Question.answer_formats` and written back, so it survives an export and a re-import.
+
+GIFT has no points, units, case sensitivity, ordering or rubrics, so `write_gift` refuses questions that use them
+rather than lose them.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ _ESCAPE = str.maketrans(
 )
 
 _FORMAT_TAG = re.compile(r"\[(moodle|html|plain|markdown)\]")
+_HTML_TAG = re.compile(r"<[^>]*>")
 _WEIGHT = re.compile(r"%(-?\d+(?:\.\d*)?)%")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -202,6 +207,14 @@ class _BlockParser:
         self.problems: list[GiftProblem] = []
         self.label: str | None = None
         self.format = TextFormat.MOODLE
+        self.formats: list[tuple[str, TextFormat]] = []  # per-answer tags that differ from the question's
+
+    def text(self, raw: str, key: str | None) -> str:
+        """`_with_format` for a piece of an answer; a tag that differs from the question's format is kept at `key`."""
+        text, text_format = _with_format(raw, self.format)
+        if key is not None and text_format != self.format:
+            self.formats.append((key, text_format))
+        return text
 
     def problem(self, position: int, message: str) -> None:
         self.problems.append(GiftProblem(self.block.line_at(position), self.label or None, message))
@@ -215,7 +228,7 @@ class _BlockParser:
                 self.label = _label(text[2:].split("{", 1)[0])
                 self.problem(0, "unclosed question name: '::' without a closing '::'")
                 return None
-            name = _restore(text[2:end])
+            name = _question_name(text[2:end])
             start = len(text) - len(text[end + 2 :].lstrip(_WS))
         self.label = name or _label(text[start:].split("{", 1)[0])
         if self.block.bad_line is not None:
@@ -234,9 +247,7 @@ class _BlockParser:
         if closing < 0:
             self.problem(opening, "unclosed answer block '{'")
             return None
-        tail = text[closing + 1 :]
-        if tail.strip(_WS) == '";':  # a stray left in Moodle's own fixture file
-            tail = ""
+        tail = text[closing + 1 :]  # Moodle: text after the block is question text (`";` too), the block a blank
         second = re.search(r"[{}]", tail)
         if second:
             self.problem(closing + 1 + second.start(), "a second answer block; a GIFT question has one '{…}'")
@@ -251,11 +262,12 @@ class _BlockParser:
         general_feedback = ""
         separator = block.rfind("####")
         if separator >= 0:
-            general_feedback = _with_format(block[separator + 4 :], self.format)[0]
+            general_feedback = self.text(block[separator + 4 :], "general_feedback")
             block = block[:separator]
         body = block.strip(_WS)
         base = opening + 1 + len(block) - len(block.lstrip(_WS))
         common: dict[str, Any] = dict(
+            answer_formats=self.formats,  # the list is filled in below; made a tuple in `parse`
             id="",
             name=name,
             prompt=prompt,
@@ -264,17 +276,20 @@ class _BlockParser:
             category=self.category,
         )
 
+        question: Question | None
         if not body:
-            return Essay(**common)
-        if body[0] == "#":
-            return self.numeric(body, base, common)
-        if "~" in body:
-            return self.choice(body, base, common)
-        if "=" in body and "->" in body:
-            return self.matching(body, base, common)
-        if body.split("#", 1)[0].strip(_WS) in _TRUE_FALSE:
-            return self.true_false(body, common)
-        return self.short_answer(body, base, common)
+            question = Essay(**common)
+        elif body[0] == "#":
+            question = self.numeric(body, base, common)
+        elif "~" in body:
+            question = self.choice(body, base, common)
+        elif "=" in body and "->" in body:
+            question = self.matching(body, base, common)
+        elif body.split("#", 1)[0].strip(_WS) in _TRUE_FALSE:
+            question = self.true_false(body, common)
+        else:
+            question = self.short_answer(body, base, common)
+        return None if question is None else replace(question, answer_formats=tuple(self.formats))
 
     # -- pieces of the answer block
 
@@ -305,10 +320,11 @@ class _BlockParser:
             self.problem(position, f"weight {match[1]}% is outside -100..100")
         return percent.scaleb(-2), piece[match.end() :]
 
-    def comment(self, piece: str) -> tuple[str, str]:
-        """An answer and its feedback, split at the first `#`."""
+    def comment(self, piece: str, key: str, *, answer_key: bool = True) -> tuple[str, str]:
+        """An answer and its feedback, split at the first `#`; their tags are kept at `key.text`, `key.feedback`."""
         answer, _, feedback = piece.partition("#")
-        return _with_format(answer, self.format)[0], _with_format(feedback, self.format)[0]
+        text = self.text(answer, f"{key}.text" if answer_key else None)
+        return text, self.text(feedback, f"{key}.feedback")
 
     # -- the question types
 
@@ -325,7 +341,7 @@ class _BlockParser:
                 fraction, piece = Decimal(1), piece[1:]
             else:
                 fraction, piece = self.weight(position, piece, Decimal(0))
-            text, feedback = self.comment(piece)
+            text, feedback = self.comment(piece, f"choices.{len(choices)}")
             if not text:
                 self.problem(position, "a choice without text")
                 continue
@@ -337,7 +353,7 @@ class _BlockParser:
         answers: list[AcceptedAnswer] = []
         for position, piece in self.pieces(body, base, "="):
             fraction, piece = self.weight(position, piece, Decimal(1))
-            text, feedback = self.comment(piece)
+            text, feedback = self.comment(piece, f"answers.{len(answers)}")
             if not text:
                 self.problem(position, "a short answer without text")
                 continue
@@ -349,8 +365,10 @@ class _BlockParser:
 
     def true_false(self, body: str, common: dict[str, Any]) -> Question:
         # Moodle: `{TRUE#feedback for a wrong answer#feedback for a right answer}`.
-        bits = [_with_format(bit, self.format)[0] for bit in body.split("#", 2)] + ["", ""]
-        answer, wrong, right = _TRUE_FALSE[bits[0]], bits[1], bits[2]
+        bits = body.split("#", 2) + ["", ""]
+        answer = _TRUE_FALSE[_restore(bits[0])]
+        wrong = self.text(bits[1], "feedback_false" if answer else "feedback_true")
+        right = self.text(bits[2], "feedback_true" if answer else "feedback_false")
         return TrueFalse(
             **common,
             answer=answer,
@@ -368,15 +386,16 @@ class _BlockParser:
         if not pieces:
             self.problem(base, "a numeric question needs at least one answer")
             return None
-        answers = []
+        answers: list[NumericAnswer] = []
         for position, piece in pieces:
             fraction, piece = self.weight(position, piece, Decimal(1))
-            text, feedback = self.comment(piece)
+            text, feedback = self.comment(piece, f"answers.{len(answers)}", answer_key=False)
             answer = self.numeric_answer(position, text, fraction, feedback)
             if answer is not None:
                 answers.append(answer)
         if wrong is not None:
-            answers.append(NumericAnswer(fraction=Decimal(0), feedback=self.comment(wrong)[1]))
+            key = f"answers.{len(answers)}"
+            answers.append(NumericAnswer(fraction=Decimal(0), feedback=self.comment(wrong, key, answer_key=False)[1]))
         return Numeric(**common, answers=tuple(answers))
 
     def numeric_answer(self, position: int, text: str, fraction: Decimal, feedback: str) -> NumericAnswer | None:
@@ -416,7 +435,7 @@ class _BlockParser:
             if arrow < 0:
                 self.problem(position, f"a matching answer without '->': '{_restore(piece)}'")
                 continue
-            left = _with_format(piece[:arrow], self.format)[0]
+            left = self.text(piece[:arrow], f"pairs.{len(pairs)}.left" if piece[:arrow].strip(_WS) else None)
             right_text = _restore(piece[arrow + 2 :])
             if not right_text:
                 self.problem(position, "a matching answer without a right-hand side after '->'")
@@ -430,6 +449,11 @@ class _BlockParser:
             self.problem(base, "a matching question needs at least two pairs 'left -> right'")
             return None
         return Matching(**common, pairs=tuple(pairs), rights=tuple(rights.values()))
+
+
+def _question_name(raw: str) -> str:
+    """Moodle's clean_question_name (PARAM_TEXT): the name without HTML tags, trimmed. Empty: named by its text."""
+    return _HTML_TAG.sub("", _restore(raw)).strip(_WS)
 
 
 def _default_name(prompt: str) -> str:
@@ -558,12 +582,20 @@ def _write_question(q: Question) -> str:
         raise UnwritableQuestion(q, "it needs a name and a text")
     if q.points != 1:
         raise UnwritableQuestion(q, f"GIFT has no points, and it is worth {q.points}")
+    if _question_name(q.name) != q.name.strip(_WS):
+        raise UnwritableQuestion(q, "its name holds something like an HTML tag, which GIFT drops from a name")
     fmt = q.text_format
-    head = f"::{_escape(q.name)}::{_text(q.prompt, fmt, TextFormat.MOODLE)}"
-    general = f"####{_text(q.general_feedback, fmt)}" if q.general_feedback else ""
+    tags = dict(q.answer_formats)
 
-    def feedback(text: str) -> str:
-        return f"#{_text(text, fmt)}" if text else ""
+    def tagged(text: str, key: str) -> str:
+        """`text` with the `[format]` tag it was imported with, when that differs from the question's."""
+        return _text(text, tags.get(key, fmt), fmt if key in tags else None)
+
+    head = f"::{_escape(q.name)}::{_text(q.prompt, fmt, TextFormat.MOODLE)}"
+    general = f"####{tagged(q.general_feedback, 'general_feedback')}" if q.general_feedback else ""
+
+    def feedback(text: str, key: str) -> str:
+        return f"#{tagged(text, key + '.feedback')}" if text else ""
 
     lines: list[str]
     match q:
@@ -572,25 +604,31 @@ def _write_question(q: Question) -> str:
                 raise UnwritableQuestion(q, "GIFT has no rubric")
             return f"{head}{{{general}}}"
         case TrueFalse():
-            right, wrong = (q.feedback_true, q.feedback_false) if q.answer else (q.feedback_false, q.feedback_true)
+            right_key, wrong_key = (
+                ("feedback_true", "feedback_false") if q.answer else ("feedback_false", "feedback_true")
+            )
+            right, wrong = getattr(q, right_key), getattr(q, wrong_key)
             answer = "TRUE" if q.answer else "FALSE"
             if wrong or right:
-                answer += f"#{_text(wrong, fmt)}"
-            return f"{head}{{{answer}{feedback(right)}{general}}}"
+                answer += f"#{tagged(wrong, wrong_key)}"
+            return f"{head}{{{answer}{f'#{tagged(right, right_key)}' if right else ''}{general}}}"
         case SingleChoice() | MultipleChoice():
-            lines = _choice_lines(q, feedback)
+            lines = _choice_lines(q, feedback, tagged)
         case ShortAnswer():
             if q.case_sensitive:
                 raise UnwritableQuestion(q, "GIFT has no case-sensitive short answers")
             if any("->" in a.text or "->" in a.feedback for a in q.answers):
                 raise UnwritableQuestion(q, "'->' in a short answer would make it a matching question")
-            lines = [f"{_weight(a.fraction, _text(a.text, fmt))}{feedback(a.feedback)}" for a in q.answers]
+            lines = [
+                f"{_weight(a.fraction, tagged(a.text, f'answers.{i}.text'))}{feedback(a.feedback, f'answers.{i}')}"
+                for i, a in enumerate(q.answers)
+            ]
         case Numeric():
             if q.unit is not None:
                 raise UnwritableQuestion(q, "GIFT has no units")
             lines = _numeric_lines(q, feedback)
         case Matching():
-            lines = _matching_lines(q)
+            lines = _matching_lines(q, tagged)
         case Ordering():
             raise UnwritableQuestion(q, "GIFT has no ordering questions")
         case _:
@@ -601,7 +639,9 @@ def _write_question(q: Question) -> str:
     return head + opening + "".join(f"\n\t{line}" for line in lines) + "\n}"
 
 
-def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], str]) -> list[str]:
+def _choice_lines(
+    q: SingleChoice | MultipleChoice, feedback: Callable[[str, str], str], tagged: Callable[[str, str], str]
+) -> list[str]:
     single = isinstance(q, SingleChoice)
     full = [i for i, c in enumerate(q.choices) if c.fraction == 1]
     if single and not full:
@@ -621,40 +661,41 @@ def _choice_lines(q: SingleChoice | MultipleChoice, feedback: Callable[[str], st
             mark = "~"
         else:
             mark = f"~%{_percent(c.fraction)}%"
-        lines.append(f"{mark}{_text(c.text, q.text_format)}{feedback(c.feedback)}")
+        lines.append(f"{mark}{tagged(c.text, f'choices.{i}.text')}{feedback(c.feedback, f'choices.{i}')}")
     return lines
 
 
-def _numeric_lines(q: Numeric, feedback: Callable[[str], str]) -> list[str]:
+def _numeric_lines(q: Numeric, feedback: Callable[[str, str], str]) -> list[str]:
     lines = []
     for i, a in enumerate(q.answers):
         weight = _weight(a.fraction, "")
+        said = feedback(a.feedback, f"answers.{i}")
         if a.is_catch_all:
             # Moodle's own `~#feedback` form holds only a last, 0% catch-all after a real answer.
             last_wrong = i == len(q.answers) - 1 and i > 0 and _exactly(a.fraction, _ZERO)
-            lines.append(f"~{feedback(a.feedback) or '#'}" if last_wrong else f"{weight}*{feedback(a.feedback)}")
+            lines.append(f"~{said or '#'}" if last_wrong else f"{weight}*{said}")
         elif a.low is not None and a.high is not None and a.value is None and a.tolerance == 0:
-            lines.append(f"{weight}{a.low}..{a.high}{feedback(a.feedback)}")
+            lines.append(f"{weight}{a.low}..{a.high}{said}")
         elif a.value is not None and a.low is None and a.high is None:
-            lines.append(f"{weight}{a.value}:{a.tolerance}{feedback(a.feedback)}")
+            lines.append(f"{weight}{a.value}:{a.tolerance}{said}")
         else:
             raise UnwritableQuestion(q, "a numeric answer needs either a value and tolerance, or low and high")
     return lines
 
 
-def _matching_lines(q: Matching) -> list[str]:
+def _matching_lines(q: Matching, tagged: Callable[[str, str], str]) -> list[str]:
     """Pairs in order; a right-hand option the parser must meet earlier (a distractor, say) goes in as `= -> text`."""
     rights = {option.id: option for option in q.rights}
     if any(pair.right_id not in rights for pair in q.pairs):
         raise UnwritableQuestion(q, "a pair points at a right-hand option that is not in 'rights'")
     pending = [option.id for option in q.rights]  # in the order the parser has to meet them
     lines = []
-    for pair in q.pairs:
+    for i, pair in enumerate(q.pairs):
         if "->" in pair.left.text or not pair.left.text.strip(_WS):
             raise UnwritableQuestion(q, f"the left side '{pair.left.text}' is empty or contains '->'")
         if pair.right_id in pending:
             while (right_id := pending.pop(0)) != pair.right_id:
                 lines.append(f"= -> {_escape(rights[right_id].text)}")
-        lines.append(f"={_text(pair.left.text, q.text_format)} -> {_escape(rights[pair.right_id].text)}")
+        lines.append(f"={tagged(pair.left.text, f'pairs.{i}.left')} -> {_escape(rights[pair.right_id].text)}")
     lines += [f"= -> {_escape(rights[right_id].text)}" for right_id in pending]
     return lines

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from coursesite.core.html import sanitize_html
 from coursesite.core.text import has_forbidden_characters
 from coursesite.course.gift import GiftError, parse_gift, parse_number
 from coursesite.course.model import (
@@ -40,12 +41,13 @@ from coursesite.course.model import (
     RubricCriterion,
     ShortAnswer,
     SingleChoice,
+    TextFormat,
     TrueFalse,
     slugify,
     stable_id,
 )
 
-__all__ = ["ContentError", "ContentProblem", "load_course"]
+__all__ = ["ContentError", "ContentProblem", "load_course", "question_texts", "sanitized"]
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
@@ -376,7 +378,7 @@ class _Loader:
             report = self.reporter(path, question.name)
             for message in _check(question):
                 report(message)
-        return questions
+        return [sanitized(question) for question in questions]
 
     def check_unique_names(self, sourced: list[tuple[Path, Question]]) -> None:
         names: set[str] = set()
@@ -528,6 +530,32 @@ def _matching(fields: _Fields, common: dict[str, Any], report: Report) -> Matchi
 
 
 _UNSTORABLE = "holds a control character or an invisible (bidi, zero-width) character, which no text may hold"
+
+
+def sanitized(question: Question) -> Question:
+    """An HTML question with its shown HTML (the text and the general feedback) through the one sanitiser
+    (core/html.py): what a file holds beyond the allow-list never reaches a page (issue 13). Other formats are
+    escaped or rendered from Markdown, and sanitised when rendered."""
+    if question.text_format is not TextFormat.HTML:
+        return question
+    return replace(
+        question, prompt=sanitize_html(question.prompt), general_feedback=sanitize_html(question.general_feedback)
+    )
+
+
+def question_texts(value: Any, where: str = "") -> list[tuple[str, str]]:
+    """Every text of a question (name, text, choices, answers, feedback, category …) with where it is."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, tuple):
+        return [found for i, item in enumerate(value, start=1) for found in question_texts(item, f"{where}[{i}]")]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            found
+            for spec in dataclasses.fields(value)
+            for found in question_texts(getattr(value, spec.name), f"{where}.{spec.name}" if where else spec.name)
+        ]
+    return []
 
 
 def _unstorable_texts(value: Any, where: str = "") -> list[str]:

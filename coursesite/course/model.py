@@ -118,6 +118,9 @@ class Question:
     points: Decimal = Decimal(1)
     general_feedback: str = ""
     category: str | None = None
+    # GIFT's per-answer `[format]` tags, so that an import written back as GIFT keeps them: (where, format), e.g.
+    # ("choices.1.feedback", TextFormat.HTML), indices from 0. Only what a file tagged; the rest is `text_format`.
+    answer_formats: tuple[tuple[str, TextFormat], ...] = ()
 
     type: QuestionType = field(init=False, default=QuestionType.ESSAY)
 

@@ -5,7 +5,7 @@ snapshot of the buyer and the seller as they were on the invoice, so a later cha
 account never rewrites an issued invoice.
 """
 
-from piccolo.columns import JSON, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -32,8 +32,12 @@ class Enrollment(Table, tablename="enrollment"):
 
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade, unique=True, index=True)
-    terms_version = Varchar(length=20)
+    terms_version = Varchar(length=20)  # a version kept in billing/terms.py, shown by /villkor?version=…
     terms_accepted_at = Timestamptz()
+    # Distance Contracts Act 2 kap. 11 §, asked separately at enrolment (m0024): the express consent to start at once,
+    # and the acknowledgement that the right of withdrawal is then lost. None: not given (the right stays).
+    start_consent_at = Timestamptz(null=True, default=None)
+    withdrawal_ack_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
 
@@ -67,10 +71,10 @@ class Invoice(Table, tablename="invoice"):
     buyer = JSON()  # snapshot: billing.document.Buyer as data
     seller = JSON()  # snapshot: billing.document.Seller as data
     lines = JSON()  # [{description, quantity, unit_price_ore, vat_rate}]
-    net_ore = Integer()
-    vat_ore = Integer()
+    net_ore = BigInt()
+    vat_ore = BigInt()
     rounding_ore = Integer()
-    total_ore = Integer()
+    total_ore = BigInt()
     currency = Varchar(length=3, default="SEK")
     payment_terms_days = Integer(default=30)
     created_at = Timestamptz()
@@ -85,7 +89,7 @@ class BgMaxImport(Table, tablename="bgmax_import"):
     imported_by = ForeignKey(Account, null=True, default=None, on_delete=OnDelete.set_null)
     payments = Integer(default=0)
     matched = Integer(default=0)
-    total_ore = Integer(default=0)
+    total_ore = BigInt(default=0)
     created_at = Timestamptz()
 
 
@@ -94,7 +98,7 @@ class Payment(Table, tablename="payment"):
 
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
     invoice = ForeignKey(Invoice, null=True, default=None, on_delete=OnDelete.restrict, index=True)
-    amount_ore = Integer()
+    amount_ore = BigInt()
     payment_date = Date()
     reference = Varchar(length=25, null=True, default=None)  # OCR or the reference the payer gave
     payer_name = Varchar(length=100, null=True, default=None)

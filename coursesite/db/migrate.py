@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from itertools import chain
+from pathlib import Path
 
 from coursesite.settings import Settings
 
@@ -69,3 +71,18 @@ def raw_index_migration(
         return manager
 
     return forwards
+
+
+_MIGRATION_ID = re.compile(r'^ID = "([^"]+)"$', re.MULTILINE)
+
+
+def known_migration_ids() -> list[str]:
+    """The IDs of the migrations this code carries, oldest first (Piccolo orders them by ID, as here)."""
+    from coursesite.piccolo_app import APP_CONFIG
+
+    ids = []
+    for path in Path(APP_CONFIG.migrations_folder_path).glob("m*.py"):
+        found = _MIGRATION_ID.search(path.read_text(encoding="utf-8"))
+        if found:
+            ids.append(found.group(1))
+    return sorted(ids)

@@ -43,6 +43,7 @@ from coursesite.grading.rules import (
     response_key,
     to_milli,
 )
+from coursesite.ops.metrics import count_graded
 from coursesite.settings import DEFAULT_ANSWER_REPEAT_SECONDS
 
 
@@ -329,6 +330,7 @@ class AnswerService:
             records.append(stored.record())
             existing = next((row for row in progress_rows if row["lesson_slug"] == lesson.slug), None)
             await _write_lesson_progress(account_id, lesson, records, existing, now)
+        count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
     async def _replay(

@@ -40,6 +40,8 @@ MESSAGES: dict[str, MessageSpec] = {
     "password_changed": MessageSpec(T, {"when": None, "reset_link": None}),
     "email_changed": MessageSpec(T, {"when": None, "reset_link": None}),
     "new_browser_login": MessageSpec(T, {"when": None, "browser": "user_session.client_label", "reset_link": None}),
+    # A month before an unused account is erased (privacy/retention.py); the date follows from the policy's period.
+    "account_inactive": MessageSpec(T, {"erase_on": None, "login_link": None}),
     "consent_confirm": MessageSpec(
         T, {"first_name": "person.first_name", "texts": "consent.text", "days": None, "link": None}
     ),

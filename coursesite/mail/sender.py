@@ -264,6 +264,14 @@ class MailSender:
             state.task = asyncio.create_task(self._run(state), name="mail-sender")
             self._loops[loop] = state
 
+    def running(self) -> bool:
+        """Whether this event loop's sender is delivering (readiness): started, and its task has not ended."""
+        try:
+            state = self._loops.get(asyncio.get_running_loop())
+        except RuntimeError:
+            return False
+        return state is not None and state.task is not None and not state.task.done() and not state.stopping
+
     async def stop(self) -> None:
         """Stop this loop's sender after the message it is delivering (an on_shutdown hook)."""
         state = self._loops.pop(asyncio.get_running_loop(), None)

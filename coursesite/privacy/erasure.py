@@ -20,6 +20,9 @@ Customer service calls `erase_account` after confirming the person's identity. I
 `erase_person` does the same for a form person who has no account: the person row with its submissions, consents and
 disclosure entries; their cases and the audit rows are kept without them, and subsidiaries that received them are told.
 
+Both record the erasure in the erasure ledger (privacy/erasure_ledger.py) when given one, as the transaction's last
+step, so that a restored backup does not bring the person back.
+
 Foreign keys are followed by the tables' own `on_delete` rules (cascade, set null, restrict), walked here rather
 than left to the database: SQLite enforces them only when asked, and the report counts what went.
 """
@@ -30,7 +33,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.columns.base import OnDelete
 from piccolo.engine.base import Engine
@@ -59,6 +62,9 @@ from coursesite.privacy.linkage import proven_account
 from coursesite.signups.processors import queue as queue_processor_notices
 from coursesite.signups.processors import received_by_processors, subject_link
 from coursesite.subsidiaries.service import received_by
+
+if TYPE_CHECKING:
+    from coursesite.privacy.erasure_ledger import ErasureLedger
 
 ERASED_TEXT = "[raderat]"
 STAFF_NOT_ERASED = "Ett personalkonto raderas inte genom en begäran till kundtjänst."
@@ -232,6 +238,7 @@ async def erase_account(
     case_id: int | None,
     login_secret: str | None = None,
     why: str | None = None,
+    ledger: ErasureLedger | None = None,
 ) -> ErasureReport:
     """Erase the account and everything of the person except the accounting records, in one transaction.
     `login_secret` (the settings' secret key), when given, also removes the person's failed-login rows (they go by
@@ -296,6 +303,11 @@ async def erase_account(
         report = _report(account_id, counts, invoices, payments, certificates, len(case_ids), subsidiaries, processors)
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
+        if ledger is not None:
+            entry = ledger.entry(
+                at=now, account_ids=[account_id], person_ids=subject.person_ids, emails=[subject.email]
+            )
+            await ledger.record(entry)
     return report
 
 
@@ -344,7 +356,9 @@ async def _notify_and_log(
     )
 
 
-async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, case_id: int | None) -> ErasureReport:
+async def erase_person(
+    engine: Engine, *, person_id: int, actor_id: int | None, case_id: int | None, ledger: ErasureLedger | None = None
+) -> ErasureReport:
     """Erase a form person who has no account (someone who only used the public forms), in one transaction: the
     `person` row with its submissions, consents and disclosure entries; their support cases kept without contact
     data, subject, description and notes; the staff audit rows kept with the person id only; an erasure notice to
@@ -395,6 +409,8 @@ async def erase_person(engine: Engine, *, person_id: int, actor_id: int | None, 
         report = _report(None, counts, [], 0, 0, len(case_ids), subsidiaries, processors, person_id=person_id)
         if case_id is not None:
             await SupportCase.update({SupportCase.outcome: report.text_sv()}).where(SupportCase.id == case_id)
+        if ledger is not None:
+            await ledger.record(ledger.entry(at=now, person_ids=[person_id], emails=[person["email"]]))
     return report
 
 

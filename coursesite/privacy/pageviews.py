@@ -6,7 +6,7 @@ every `flush_seconds`, or sooner when `batch_rows` rows are waiting, and once mo
 its own buffer; a crash loses at most one interval of page views, which is acceptable for technical data.
 
 What is recorded, on purpose:
-- only GET requests for pages: responses with status 200 and an HTML content type, outside /static, /api, /healthz
+- only GET requests for pages: responses with status 200 and an HTML content type, outside /static, /api, /healthz, /readyz
   and /schema (assets, the API and health checks are not page views; error pages and redirects are not pages visited);
 - the path without the query string (a query string could carry personal data: a search, an email in a link);
 - the IP address only when the client address parses as one (core/client_address.py: the peer, or behind a proxy
@@ -50,7 +50,7 @@ USER_AGENT_MAX = 500  # page_view.user_agent
 ACCEPT_LANGUAGE_MAX = 200  # page_view.accept_language
 INSERT_CHUNK_ROWS = 500  # rows per INSERT: 7 parameters each stays far below SQLite's limit
 
-EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/schema")
+EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/readyz", "/schema")
 
 USER_AGENT_RULE = TextRule(max_chars=USER_AGENT_MAX, subject="User-Agent")
 ACCEPT_LANGUAGE_RULE = TextRule(max_chars=ACCEPT_LANGUAGE_MAX, subject="Accept-Language")

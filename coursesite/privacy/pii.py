@@ -20,10 +20,15 @@ Accepted shapes (``S`` = separator):
 C is the Luhn check digit over the ten digits ``YYMMDDNNN`` (never the century). The date must exist;
 samordningsnummer add 60 to the day (61–91).
 
-- DECISION (separators): ``-``, ``+``, and the dashes word processors produce (‐ ‑ ‒ – — −), optionally with one space
-  on either side (``000101 - 2384``), or a single space alone (``000101 2384``) are separators. People write
-  personnummer with a space; we flag that too. Spaces *inside* the date or the last four (``00 01 01-23 84``) are not
-  recognised, nor are dates written with dashes (``2000-01-01-2384``).
+- Normalising first (issue 13): the text is NFKC-normalised (full-width digits and hyphens become ASCII) and
+  zero-width characters (U+200B..U+200D, U+2060, U+FEFF, soft hyphen) are removed; findings still point into the
+  original text.
+- DECISION (separators): any *run* of spaces, dots, slashes, dashes (``-`` and the dashes word processors produce:
+  ‐ ‑ ‒ – — −) and ``+`` counts as one separator: ``121212-1212``, ``121212 - 1212``, ``121212.1212``,
+  ``121212/1212``, ``121212  1212``. The date may also be written in groups of two digits (``12 12 12-1212``,
+  ``19 12 12 12-1212``); the last four are never split (``00 01 01-23 84`` passes, as do phone numbers grouped like
+  ``0701-23 45 02``), and an ISO date followed by four digits (``2000-01-01-2384``) is not recognised. A lone ``.``
+  or ``,`` that joins the number to more digits makes it a decimal number (``1.0001012384``).
 - DECISION (century, 10-digit forms): the date is valid when it exists in 19YY *or* 20YY (the separator is not used to
   pick the century). Only 29 February of YY = 00 differs (2000 is a leap year, 1900 is not), so ``000229-NNNC`` is
   flagged. 18YY never adds a date that 19YY/20YY lack.
@@ -34,14 +39,15 @@ samordningsnummer add 60 to the day (61–91).
 - DECISION (phone numbers): ``0701234502`` is a valid date (2007-01-23) that passes Luhn. Written *bare* like that it
   cannot be told apart from a personnummer, so it is flagged; the finding gets ``could_be_phone=True`` (a bare
   10-digit run starting with 0 – every Swedish phone number does) and the message tells the participant to write a phone
-  number grouped, e.g. ``070-123 45 02``, which is never flagged (no 6- or 8-digit run in it).
+  number grouped, e.g. ``070-123 45 02``, which is never flagged (no date part followed by a group of four).
 
 Card numbers
 ------------
 13–19 digits, bare or grouped, passing Luhn, with a known issuer prefix: Visa 4; Mastercard 51–55 and 2221–2720;
 Amex 34, 37; Discover 6011, 644–649, 65; JCB 3528–3589; Diners 300–305, 36, 38–39.
 
-- DECISION (grouping): groups of any size, separated by exactly one space (also no-break/thin spaces) or one dash.
+- DECISION (grouping): groups of any size, separated by a run of separators as above (``4111.1111.1111.1111``,
+  ``4111  1111 …``, ``4111 - 1111 …``); a ``+`` ends the number.
   Inside a longer run of such groups (``4111 1111 1111 1111 12/27``) every stretch of *whole* groups totalling 13–19
   digits is checked; a group is never split.
 - DECISION (issuer lengths): any length 13–19 counts for every issuer (the rule in domain.md); per-issuer lengths
@@ -68,7 +74,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -105,30 +111,49 @@ class Finding:
     could_be_phone: bool = False
 
 
+# --- normalising -----------------------------------------------------------------------------------------------------
+
+# Invisible characters that split a number without showing: zero-width space, non-joiner, joiner, word joiner, BOM,
+# soft hyphen. Removed before detecting.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
+def _normalise(text: str) -> tuple[str, list[int] | None]:
+    """``text`` NFKC-normalised (full-width digits and hyphens become ASCII, no-break spaces spaces) with the invisible
+    characters removed, and for each character of the result the index of the character it came from in ``text``
+    (None: the same text, nothing moved). Character by character, so a finding maps back to the original."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        for c in unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch:
+            out.append(c)
+            where.append(i)
+    return "".join(out), where
+
+
 # --- patterns ---------------------------------------------------------------------------------------------------------
 
-_SPACES = " \u00a0\u2009\u202f"  # space, no-break space, thin space, narrow no-break space
+# After NFKC. DECISION (separators): any run of spaces, dots, slashes and dashes (and "+") between digit groups counts
+# as one separator: "12 12 12-1212", "121212.1212", "121212/1212", "4111.1111.1111.1111", "4111  1111", "4111 - 1111".
+_SPACES = " \u2009\u202f"  # space; thin and narrow no-break spaces (NFKC makes most others a space)
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphen-minus, hyphen, nb-hyphen, figure, en, em, minus
-_SP = f"[{_SPACES}]"
+_SEPARATORS = f"{_SPACES}{_DASHES}./+"
+_SEP_RUN = f"[{_SEPARATORS}]+"
 
-# No digit (nor "digit + decimal mark") right before, none (nor "decimal mark + digit") right after.
-_LEFT = r"(?<!\d)(?<!\d[.,])"
-_RIGHT = r"(?!\d)(?![.,]\d)"
-
-_PNR_RE = re.compile(
-    _LEFT + r"(?P<date>\d{8}|\d{6})" + rf"(?P<sep>{_SP}?[+{_DASHES}]{_SP}?|{_SP})?" + r"(?P<tail>\d{4})" + _RIGHT
-)
-
-# A run of digit groups joined by exactly one space or dash. Separators are never digits, so this cannot backtrack
-# badly: every way of matching a run is the same run.
-_RUN_RE = re.compile(rf"\d+(?:[{_SPACES}{_DASHES}]\d+)*")
+# A run of digit groups joined by separator runs. Separators are never digits, so this cannot backtrack badly: every
+# way of matching a run is the same run.
+_RUN_RE = re.compile(rf"\d+(?:{_SEP_RUN}\d+)*")
 _GROUP_RE = re.compile(r"\d+")
 
 _CARD_MIN, _CARD_MAX = 13, 19
 
 
 def _ascii_digits(s: str) -> str:
-    """Map any Unicode decimal digits to ASCII ('０' -> '0')."""
+    """Map any Unicode decimal digits to ASCII ('٠' -> '0')."""
     if s.isascii():
         return s
     return "".join(str(unicodedata.decimal(c)) for c in s)
@@ -142,6 +167,42 @@ def _date_exists(year: int, month: int, day: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One run of digit groups: the groups' ASCII digits, their offsets, the separators between them, and whether a
+    decimal mark and digit stand right before or after the run (``0,0001012384``)."""
+
+    digits: list[str]
+    starts: list[int]
+    ends: list[int]
+    seps: list[str]  # seps[i]: between group i and i + 1
+    after_decimal: bool
+    before_decimal: bool
+
+    def decimal_edge(self, first: int, last: int) -> bool:
+        """A window of groups first..last that a lone "." or "," continues as a decimal number (``1.0001012384``,
+        ``0001012384.5``): not a number of its own."""
+        if first == 0 and self.after_decimal or first > 0 and self.seps[first - 1] == ".":
+            return True
+        last_group = len(self.digits) - 1
+        return last == last_group and self.before_decimal or last < last_group and self.seps[last] == "."
+
+
+def _runs(text: str) -> Iterable[_Run]:
+    n = len(text)
+    for run in _RUN_RE.finditer(text):
+        run_start, run_end = run.start(), run.end()
+        groups = list(_GROUP_RE.finditer(text, run_start, run_end))
+        yield _Run(
+            digits=[_ascii_digits(g.group()) for g in groups],
+            starts=[g.start() for g in groups],
+            ends=[g.end() for g in groups],
+            seps=[text[a.end() : b.start()] for a, b in zip(groups, groups[1:], strict=False)],
+            after_decimal=run_start >= 2 and text[run_start - 1] in ".," and text[run_start - 2].isdecimal(),
+            before_decimal=run_end + 1 < n and text[run_end] in ".," and text[run_end + 1].isdecimal(),
+        )
 
 
 # --- personnummer -----------------------------------------------------------------------------------------------------
@@ -169,15 +230,41 @@ def _classify_pnr(date_part: str, tail: str) -> Kind | None:
     return kind
 
 
+def _date_starts(run: _Run, tail: int) -> Iterable[int]:
+    """The first groups of the date parts that may stand before group ``tail``: the group right before it when it has
+    6 or 8 digits, or 3 or 4 groups of exactly two digits ("12 12 12", "19 12 12 12") joined without "+"."""
+    before = tail - 1
+    if len(run.digits[before]) in (6, 8):
+        yield before
+        return
+    first, found = before, []
+    while first >= 0 and len(run.digits[first]) == 2 and before - first < 4:
+        if first < before and "+" in run.seps[first]:
+            break
+        if before - first + 1 in (3, 4):
+            found.append(first)
+        first -= 1
+    yield from reversed(found)  # the longest first: "19 12 12 12-1212" is one number, not "12 12 12-1212"
+
+
 def _find_personnummer(text: str) -> Iterable[Finding]:
-    for m in _PNR_RE.finditer(text):
-        date_part = _ascii_digits(m.group("date"))
-        kind = _classify_pnr(date_part, _ascii_digits(m.group("tail")))
-        if kind is None:
-            continue
-        # DECISION: a bare 10-digit run starting with 0 may be a phone number; still flagged, with a hint.
-        could_be_phone = m.group("sep") is None and len(date_part) == 6 and date_part[0] == "0"
-        yield Finding(kind, m.start(), m.end(), could_be_phone)
+    for run in _runs(text):
+        for i, digits in enumerate(run.digits):
+            if len(digits) in (10, 12):  # written without a separator
+                if run.decimal_edge(i, i):
+                    continue
+                kind = _classify_pnr(digits[:-4], digits[-4:])
+                if kind is not None:
+                    # DECISION: a bare 10-digit run starting with 0 may be a phone number; flagged, with a hint.
+                    yield Finding(kind, run.starts[i], run.ends[i], len(digits) == 10 and digits[0] == "0")
+            elif len(digits) == 4 and i > 0:  # the last four, after a separator
+                for first in _date_starts(run, i):
+                    if run.decimal_edge(first, i):
+                        continue
+                    kind = _classify_pnr("".join(run.digits[first:i]), digits)
+                    if kind is not None:
+                        yield Finding(kind, run.starts[first], run.ends[i])
+                        break
 
 
 # --- card numbers -----------------------------------------------------------------------------------------------------
@@ -209,33 +296,27 @@ def _has_issuer_prefix(d: str) -> bool:
 
 
 def _find_cards(text: str) -> Iterable[Finding]:
-    n = len(text)
-    for run in _RUN_RE.finditer(text):
-        run_start, run_end = run.start(), run.end()
-        if run_end - run_start < _CARD_MIN:
+    for run in _runs(text):
+        if run.ends[-1] - run.starts[0] < _CARD_MIN:
             continue  # too short even without separators
-        after_decimal = run_start >= 2 and text[run_start - 1] in ".," and text[run_start - 2].isdecimal()
-        before_decimal = run_end + 1 < n and text[run_end] in ".," and text[run_end + 1].isdecimal()
-        groups = list(_GROUP_RE.finditer(run.group()))
-        digits = _ascii_digits("".join(g.group() for g in groups))
-        # cut[i]: where group i starts in ``digits``.
+        # cut[i]: where group i starts in the run's digits.
         cut = [0]
-        for g in groups:
-            cut.append(cut[-1] + g.end() - g.start())
-        last = len(groups) - 1
-        for i in range(len(groups)):
+        for d in run.digits:
+            cut.append(cut[-1] + len(d))
+        digits = "".join(run.digits)
+        for i in range(len(run.digits)):
             if cut[-1] - cut[i] < _CARD_MIN:
                 break  # not enough digits left in the run
-            if (i == 0 and after_decimal) or not _has_issuer_prefix(digits[cut[i] : cut[i] + 4]):
+            if not _has_issuer_prefix(digits[cut[i] : cut[i] + 4]):
                 continue
-            for j in range(i, len(groups)):
+            for j in range(i, len(run.digits)):
                 count = cut[j + 1] - cut[i]
-                if count > _CARD_MAX:
+                if count > _CARD_MAX or j > i and "+" in run.seps[j - 1]:
                     break
-                if count < _CARD_MIN or (j == last and before_decimal):
+                if count < _CARD_MIN or run.decimal_edge(i, j):
                     continue
                 if luhn_valid(digits[cut[i] : cut[j + 1]]):
-                    yield Finding(CARD_NUMBER, run_start + groups[i].start(), run_start + groups[j].end())
+                    yield Finding(CARD_NUMBER, run.starts[i], run.ends[j])
 
 
 # --- public API -------------------------------------------------------------------------------------------------------
@@ -264,8 +345,11 @@ def find_forbidden(text: str) -> list[Finding]:
     """
     if not text:
         return []
-    findings = list(_find_personnummer(text))
-    findings.extend(_find_cards(text))
+    normal, where = _normalise(text)
+    findings = list(_find_personnummer(normal))
+    findings.extend(_find_cards(normal))
+    if where is not None:  # back to offsets in ``text``
+        findings = [replace(f, start=where[f.start], end=where[f.end - 1] + 1) for f in findings]
     return _merge(findings)
 
 

@@ -3,14 +3,16 @@
 What the site says is generated from here, and what the site does is checked against the same declarations:
 - the categories of personal data from the policy, and `category_of`, which places every registry field in one of
   them (a test fails for a registry field that has none);
-- the purposes with their legal bases (art. 6.1), in Swedish;
+- the purposes, each with its one legal basis (art. 6.1), in Swedish;
 - retention per category, derived from the registry's retention of the fields in it (texts: retention_texts_sv, which
   takes the configured periods as a registry.ConfiguredPeriods: this module reads no settings, its callers pass them);
-- the recipients: the processors (the CRM, Apsis and Mailchimp for newsletters) and the subsidiaries, each with what
-  it may receive (from privacy/sharing.py);
+- the recipients: the processors (Apsis and Mailchimp for newsletters; the CRM is our own register) and the
+  subsidiaries by name, each with what it may receive (from privacy/sharing.py);
 - the rights, the supervisory authority (IMY) and how automatic grading works: the access export reuses these texts;
 - channel-specific policies: a subsidiary's channel may publish more specific wording, which replaces the general
-  text of the sections it gives, on that channel only.
+  text of the sections it gives, on that channel only;
+- what else the company's text says (issue 12): controllers, scope, definitions, storage, staff in the record, the
+  privacy contact and the art. 13 notice at each form. privacy/clauses.toml traces every clause of the text to here.
 
 The public page (/integritetspolicy) and the record of processing (/personal/behandlingsregister, HTML and PDF) are
 rendered from this module only.
@@ -23,17 +25,19 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from coursesite.privacy.registry import (
+    NOT_PERSONAL,
     PERSONAL_FIELDS,
     ConfiguredPeriods,
     PersonalField,
     Purpose,
     Retention,
+    days_sv,
     ip_truncated_after_sv,
     retention_texts_sv,
 )
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARED_AS_SV, SHARING_PURPOSES
 
-POLICY_VERSION = "2026-11"  # recorded with every consent; change it when the policy's wording changes
+POLICY_VERSION = "2026-12"  # recorded with every consent; change it when the policy's wording changes
 POLICY_TITLE = "Villkor och integritetspolicy"
 POLICY_PATH = "/integritetspolicy"
 RECORD_PATH = "/personal/behandlingsregister"
@@ -275,30 +279,39 @@ class PolicyPurpose:
     legal_bases: tuple[Basis, ...]
 
 
+# One legal basis per purpose (issue 12): a purpose resting on two bases leaves the reader unable to tell which one
+# their data is under. Webinar and event information rests on consent: the form asks for it (a checkbox with the
+# exact text, signups/forms.py), the record stores it as a consent, it is confirmed by mail and can be withdrawn,
+# and the webinar subsidiary stops receiving the person when it is (privacy/sharing.py).
 _PURPOSES: tuple[PolicyPurpose, ...] = (
     PolicyPurpose(
         Purpose.PROVIDE_SERVICE,
         "Ge dig tillgång till våra produkter och tjänster",
         "Skapa och sköta ditt konto, ge dig kursen med automatisk rättning och lärarbedömning, utfärda kursintyg, "
-        "fakturera och bokföra, hjälpa dig i kundtjänst och ta hand om dina rättigheter.",
+        "skicka e-böcker du beställer, fakturera, hjälpa dig i kundtjänst och ta hand om dina rättigheter.",
+        (Basis(LegalBasis.CONTRACT, "för att fullgöra avtalet med dig, eller göra det du har bett oss om"),),
+    ),
+    PolicyPurpose(
+        Purpose.BOOKKEEPING,
+        "Bokföring",
+        "Spara fakturor, kreditfakturor och betalningar så länge bokföringslagen kräver.",
         (
-            Basis(LegalBasis.CONTRACT, "för att fullgöra avtalet med dig"),
             Basis(
                 LegalBasis.LEGAL_OBLIGATION,
-                "för fakturor, kreditfakturor och betalningar, som bokföringslagen kräver att vi sparar i sju år",
+                "bokföringslagen kräver att vi sparar räkenskapsinformation i sju år efter räkenskapsårets slut",
             ),
         ),
     ),
     PolicyPurpose(
         Purpose.SEND_INFORMATION,
         "Skicka relevant information",
-        "Nyhetsbrev, e-böcker och information om webbinarier, kurser och konferenser.",
+        "Nyhetsbrev, och inbjudan, länk och påminnelser om webbinarier, kurser och konferenser du har anmält dig till.",
         (
             Basis(
                 LegalBasis.CONSENT,
-                "för nyhetsbrev och utskick du har samtyckt till; du kan när som helst återkalla samtycket",
+                "ditt samtycke, som du ger i formuläret och bekräftar via länken i e-posten; du kan när som helst "
+                "återkalla det",
             ),
-            Basis(LegalBasis.CONTRACT, "för information om ett webbinarium eller en kurs du själv har anmält dig till"),
         ),
     ),
     PolicyPurpose(
@@ -309,7 +322,8 @@ _PURPOSES: tuple[PolicyPurpose, ...] = (
         (
             Basis(
                 LegalBasis.LEGITIMATE_INTEREST,
-                "vårt berättigade intresse av att berätta om våra utbildningar; du kan invända och stänga av din profil",
+                "vårt berättigade intresse av att svara dig och berätta om våra utbildningar; du kan invända och "
+                "stänga av din profil",
             ),
         ),
     ),
@@ -327,6 +341,18 @@ _PURPOSES: tuple[PolicyPurpose, ...] = (
     ),
 )
 
+# The basis each form's data is collected on, stated at the form (at_form_notices) and on the page. A form that
+# records a consent (signups/forms.FORMS) is on consent; a test holds the two together.
+FORM_PURPOSE: dict[str, Purpose] = {
+    "registration": Purpose.PROVIDE_SERVICE,
+    "enrolment": Purpose.PROVIDE_SERVICE,
+    "contact": Purpose.CONTACT_AND_OFFERS,
+    "webinar": Purpose.SEND_INFORMATION,
+    "signup": Purpose.SEND_INFORMATION,
+    "ebook": Purpose.PROVIDE_SERVICE,
+    "newsletter": Purpose.SEND_INFORMATION,
+}
+
 
 def purposes() -> tuple[PolicyPurpose, ...]:
     return _PURPOSES
@@ -338,15 +364,18 @@ def purpose(key: Purpose | str) -> PolicyPurpose:
 
 
 def purposes_of(key: PolicyCategory | str) -> tuple[PolicyPurpose, ...]:
-    """The purposes a category's data is used for, from the registry's purpose of each field in it."""
+    """The purposes a category's data is used for, from the registry's purpose of each field in it (and bookkeeping,
+    for the fields kept as accounting records)."""
     used = {f.purpose for f in fields_of(key)}
+    if any(f.retention is Retention.BOOKKEEPING for f in fields_of(key)):
+        used.add(Purpose.BOOKKEEPING)
     return tuple(p for p in _PURPOSES if p.key in used)
 
 
 def legal_bases_of(personal_field: PersonalField) -> tuple[LegalBasis, ...]:
     """The legal bases a field is processed on: its purpose's; accounting records rest on the legal obligation."""
     if personal_field.retention is Retention.BOOKKEEPING:
-        return (LegalBasis.LEGAL_OBLIGATION,)
+        return tuple(b.basis for b in purpose(Purpose.BOOKKEEPING).legal_bases)
     return tuple(b.basis for b in purpose(personal_field.purpose).legal_bases)
 
 
@@ -434,19 +463,9 @@ def _newsletter_processor(key: str, name: str, transfer_sv: str | None = None) -
     )
 
 
+# The company's text stores form data "i vårt CRM-system": that is the site's own customer register (CRM_SV), not a
+# processor, so it is no recipient. The processors are the two newsletter tools the text names.
 PROCESSORS: tuple[Recipient, ...] = (
-    Recipient(
-        key="crm",
-        name="Vårt CRM-system",
-        kind=RecipientKind.PROCESSOR,
-        description_sv="Lagrar kontakter, formulär och kundtjänstärenden åt oss, enligt ett personuppgiftsbiträdesavtal.",
-        receives_sv=(
-            "Kontaktuppgifter: namn, e-postadress, mobilnummer och var du hörde talas om oss",
-            "Det du skriver i formulär",
-            "Kundtjänstärenden",
-        ),
-        legal_basis_sv=PROCESSOR_BASIS_SV,
-    ),
     _newsletter_processor("apsis", "Apsis"),
     _newsletter_processor(
         "mailchimp",
@@ -473,13 +492,28 @@ def field_description_sv(name: str) -> str:
     return name
 
 
+# The subsidiaries by the names their channels carry (signups/forms.CHANNELS), so a recipient is named once and its
+# description says what it does. A sharing purpose without a name here fails a test.
+SUBSIDIARY_NAMES_SV: dict[str, str] = {
+    "course_site": "Kursplattformen",
+    "webinar": "Balansekonomis webbinarier",
+}
+
+
+def _what_it_does_sv(description_sv: str) -> str:
+    """A sharing purpose's description less its leading "Dotterbolaget som …:" (the name says who it is)."""
+    _, colon, rest = description_sv.partition(":")
+    text = (rest if colon else description_sv).strip()
+    return text[:1].upper() + text[1:]
+
+
 def subsidiary_recipients() -> tuple[Recipient, ...]:
     return tuple(
         Recipient(
             key=f"subsidiary:{sharing.name}",
-            name=sharing.description_sv.split(":")[0],
+            name=SUBSIDIARY_NAMES_SV[sharing.name],
             kind=RecipientKind.SUBSIDIARY,
-            description_sv=sharing.description_sv,
+            description_sv=_what_it_does_sv(sharing.description_sv),
             receives_sv=tuple(field_description_sv(name) for name in sharing.fields),
             legal_basis_sv=sharing.legal_basis_sv,
             fields=sharing.fields,
@@ -499,8 +533,9 @@ SHARING_RULES_SV = (
 )
 
 TRANSFERS_SV = (
-    "Webbplatsen själv för inte över några personuppgifter till länder utanför EU/EES: allt lagras och behandlas på "
-    "våra egna servrar, och sidorna hämtar ingenting från andra webbplatser."
+    "Webbplatsen själv för inte över några personuppgifter till länder utanför EU/EES: kundregistret lagras och "
+    "behandlas på våra egna servrar, och sidorna hämtar ingenting från andra webbplatser. Det enda som kan hamna "
+    "utanför EU/EES är det vi lämnar till Mailchimp för nyhetsbrevet, med de skyddsåtgärder som står vid Mailchimp."
 )
 
 
@@ -621,7 +656,7 @@ _SECURITY_MEASURES_SV: tuple[str, ...] = (
     "Content-Security-Policy default-src 'self': inga sidor hämtar något från andra webbplatser, inga spårare, "
     "CDN:er eller webbtypsnitt.",
     "Begränsat antal misslyckade inloggningar per e-postadress och per klientadress; bara nyckelade hashar lagras.",
-    "Inga tredje parter ser besökarna, och ingen åtkomstlogg med IP-adresser förs.",
+    "Inga tredje parter ser besökarna.",
     "Personnummer, samordningsnummer och kortnummer vägras i alla fritextfält, och inget av ett sådant formulär lagras.",
     "Behörighet per roll: lärare, ekonomi och kundtjänst ser bara de uppgifter deras arbete kräver.",
     "Granskningslogg över varje gång personal läser eller ändrar en persons uppgifter: vem, när, vad och varför.",
@@ -629,15 +664,270 @@ _SECURITY_MEASURES_SV: tuple[str, ...] = (
 )
 
 
+def page_view_log_sv(ip_days: int) -> str:
+    """What the page-view log keeps (privacy/pageviews.py): the full IP address for the configured days."""
+    return (
+        f"Sidvisningar loggas med hela IP-adressen i {days_sv(ip_days)}, för att kunna utreda missbruk och angrepp; "
+        "därefter kortas adressen."
+    )
+
+
 def security_measures_sv(periods: ConfiguredPeriods) -> tuple[str, ...]:
-    """The security measures (art. 32), the last with the configured period before IP addresses are truncated."""
+    """The security measures (art. 32), the last two with the configured period the full IP address is kept."""
     return (
         *_SECURITY_MEASURES_SV,
+        page_view_log_sv(periods.ip_days),
         f"Raderingsjobbet tar bort uppgifter när lagringstiden har gått ut; IP-adresser {ip_truncated_after_sv(periods.ip_days)}.",
     )
 
 
-CONTACT_SV = "Frågor om hur vi behandlar dina personuppgifter, och begäran om radering, skickar du till vår kundtjänst."
+CONTACT_SV = (
+    "Frågor om hur vi behandlar dina personuppgifter skickar du till vår kontakt för dataskydd. Begäran om tillgång, "
+    "rättelse, radering eller begränsning tar vår kundtjänst hand om; du kan också skicka den från Mina uppgifter."
+)
+PRIVACY_MAILBOX = "dataskydd"  # the default privacy contact: this mailbox at the seller's domain
+
+
+def privacy_contact_email(configured: str | None, seller_email: str) -> str:
+    """The address for data-protection questions: the configured one (COURSESITE_PRIVACY_EMAIL), else `dataskydd@`
+    the seller's domain. Never the invoicing address itself: questions about personal data are not invoices."""
+    if configured:
+        return configured
+    return f"{PRIVACY_MAILBOX}@{seller_email.rpartition('@')[2]}"
+
+
+# -- the company's text, completed (issue 12): what the page states beyond the generated lists. Each statement
+# answers a clause of the company's text (coursesite/privacy/clauses.toml names which).
+
+_CONTROLLERS_SV = (
+    "{controller} och våra koncernbolag (”Balansekonomi” eller ”vi”) är ansvariga för behandlingen av de "
+    "personuppgifter som samlas in på webbplatsen, i våra verktyg, utbildningar och plattformar i sociala medier "
+    "(”Digitala kanaler”) och i vår kundtjänst. För Kurssajten är {controller} personuppgiftsansvarig; ett "
+    "koncernbolag som får uppgifter av oss (se ”Vem som får uppgifterna”) ansvarar för sin egen behandling av dem."
+)
+
+
+def controllers_sv(controller: str) -> str:
+    """Who is responsible, with the controller's name from the billing configuration (the seller)."""
+    return _CONTROLLERS_SV.format(controller=controller)
+
+
+COMMITMENT_SV = (
+    "Vi vill att du ska känna dig säker på att din personliga integritet respekteras och att dina personuppgifter "
+    "behandlas korrekt. Vi använder dem bara för de ändamål som står här, skyddar dem mot obehörig åtkomst och "
+    "behandlar dem enligt dataskyddsförordningen (GDPR) och den svenska lagen med kompletterande bestämmelser."
+)
+PRECEDENCE_SV = (
+    "Den här integritetspolicyn gäller generellt för alla Balansekonomis digitala kanaler. Publicerar ett "
+    "dotterbolag en annan, mer specifik integritetspolicy i en digital kanal som det hanterar, har den företräde "
+    "framför den här policyn i den kanalen."
+)
+PERSONAL_DATA_DEFINITION_SV = (
+    "Personuppgifter är all information som direkt, eller indirekt tillsammans med andra uppgifter, kan kopplas till "
+    "en levande fysisk person. Vitt skilda uppgifter som namn och kontaktuppgifter, IP-adresser, tävlingsbidrag, "
+    "gjorda val och beteenden är alltså personuppgifter."
+)
+PROCESSING_DEFINITION_SV = (
+    "Behandling av personuppgifter är allt som sker med personuppgifterna, automatiserat eller inte: till exempel "
+    "insamling, registrering, organisering, strukturering, lagring, bearbetning eller ändring, framtagning, läsning, "
+    "användning, utlämning genom överföring, spridning eller tillhandahållande på annat sätt, justering eller "
+    "sammanförande, begränsning, radering eller förstöring."
+)
+COLLECTION_SV = (
+    "Vi samlar in uppgifter genom formulären på webbplatsen: kontaktformuläret, anmälan till webbinarier, kurser och "
+    "konferenser, nedladdning av e-böcker och anmälan till nyhetsbrevet, och när du skapar konto och anmäler dig "
+    "till kursen. Det är frivilligt att lämna uppgifterna, men utan dem kan vi inte ge dig vissa produkter eller "
+    "tjänster, till exempel kursen. Vid varje formulär står vad vi sparar, varför, hur länge och vem som får det."
+)
+CRM_SV = (
+    "Det du lämnar i formulären lagras i vårt CRM-system, som är Kurssajtens eget kundregister: konton, uppgifter "
+    "från formulären, samtycken och kundtjänstärenden, på våra egna servrar. Ingen annan leverantör lagrar det åt "
+    "oss. Apsis och Mailchimp är våra verktyg för nyhetsbrevsutskick: de får bara e-postadress, förnamn och ett "
+    "Kurssajten-ID för den som har samtyckt till nyhetsbrevet."
+)
+# The tables the customer register (the CRM) consists of: the record of processing lists them.
+CRM_TABLES = ("account", "customer", "person", "form_submission", "consent", "support_case", "case_note")
+ERASURE_SV = (
+    "Vill du att vi tar bort dina uppgifter kontaktar du vår kundtjänst, eller skickar en begäran från Mina "
+    "uppgifter. Det som har passerat sin lagringstid raderar vi dessutom utan att du behöver be om det."
+)
+TERMS_SECTION_TITLE_SV = "Kompletterande villkor för utbildningen"
+TERMS_SECTION_SV = "För utbildningen gäller dessutom kursvillkoren:"
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    """Staff as data subjects in the record of processing (art. 30.1 c): their own accounts and the work records
+    that name them. Not on the public page: it is about the people who work for us, not the visitors."""
+
+    people_sv: str
+    data_sv: tuple[str, ...]
+    purposes: tuple[tuple[str, LegalBasis], ...]  # (what for, its one basis)
+    retention_sv: str
+    columns: tuple[str, ...]  # `table.column` of the work records that name a staff member (registry: NOT_PERSONAL)
+
+
+STAFF_RECORD = StaffRecord(
+    people_sv=(
+        "Anställda och andra som arbetar för oss med ett personalkonto: administratörer, lärare, ekonomi och "
+        "kundtjänst."
+    ),
+    data_sv=(
+        "Personalkontot: namn, e-postadress, lösenord (som Argon2id-hash), roll, inloggningssessioner och "
+        "misslyckade inloggningsförsök",
+        "Vem som gjorde vad i arbetet: granskningsloggen över åtkomst till personuppgifter, anteckningar i "
+        "kundtjänstärenden, omrättningar, kommentarbanken, inlästa betalningar och hanterade meddelanden till "
+        "nyhetsbrevstjänsterna",
+    ),
+    purposes=(
+        ("Ge personalen konton och behörighet i arbetet", LegalBasis.CONTRACT),
+        ("Kunna visa vem som läste eller ändrade en persons uppgifter (spårbarhet)", LegalBasis.LEGITIMATE_INTEREST),
+    ),
+    retention_sv=(
+        "Personalkontot så länge det finns. Uppgiften om vem som gjorde något sparas lika länge som posten den hör "
+        "till (granskningsloggen 2 år, kundtjänstärenden 2 år efter att de avslutades, bokföring enligt "
+        "bokföringslagen)."
+    ),
+    columns=(
+        "staff_audit.actor",
+        "case_note.author",
+        "regrade_run.actor",
+        "comment_bank_entry.owner",
+        "processor_notice.done_by",
+        "bgmax_import.imported_by",
+        "payment.registered_by",
+    ),
+)
+
+
+def staff_work_columns_in_registry() -> tuple[str, ...]:
+    """The registry's columns that name a staff member (said in their reason): the record must list each."""
+    return tuple(f"{n.table}.{n.column}" for n in NOT_PERSONAL if "staff member" in n.reason)
+
+
+# -- information at collection (art. 13): one notice per form, shown at the form (templates/_macros/privacy.html)
+
+
+@dataclass(frozen=True)
+class AtFormSpec:
+    form: str
+    kept_sv: str  # what is kept
+    why_sv: str  # why (the purpose in words)
+    tables: tuple[str, ...]  # where it is kept: how long is read from the registry's retention of these tables
+    recipients_sv: str  # who receives it (by name)
+
+
+_COURSE_PLATFORM = SUBSIDIARY_NAMES_SV["course_site"]
+_WEBINARS = SUBSIDIARY_NAMES_SV["webinar"]
+_NEWSLETTER_TOOLS = "våra verktyg för nyhetsbrev, Apsis och Mailchimp"
+
+AT_FORM_SPECS: dict[str, AtFormSpec] = {
+    spec.form: spec
+    for spec in (
+        AtFormSpec(
+            "registration",
+            "Ditt namn, din e-postadress, ditt lösenord (som hash) och, om du anger dem, ditt mobilnummer och var du "
+            "hörde talas om oss.",
+            "För att skapa ditt konto och ge dig tillgång till kursen.",
+            ("account",),
+            f"Anmäler du dig till kursen får vårt dotterbolag {_COURSE_PLATFORM} ditt förnamn, din e-postadress och "
+            "hur långt du har kommit i kursen, för att ge dig tillgång till kursen och stöd i den.",
+        ),
+        AtFormSpec(
+            "enrolment",
+            "Dina faktureringsuppgifter (företagsnamn, organisationsnummer och referens om ett företag betalar, "
+            "adress, postnummer och ort), din anmälan med de villkor du godkände och när, och fakturan.",
+            "För att fullgöra avtalet: ge dig kursen och fakturera den. Fakturan bokför vi enligt bokföringslagen.",
+            ("customer", "enrollment", "invoice"),
+            f"Vårt dotterbolag {_COURSE_PLATFORM} får ditt förnamn, din e-postadress och att du är anmäld, för att "
+            "ge dig tillgång till kursen. Faktureringsuppgifterna får ingen annan.",
+        ),
+        AtFormSpec(
+            "contact",
+            "Ditt namn, din e-postadress, ditt mobilnummer om du anger det, och ditt meddelande.",
+            "För att svara dig.",
+            ("person", "form_submission"),
+            "Ingen utanför Balansekonomi.",
+        ),
+        AtFormSpec(
+            "webinar",
+            "Ditt namn, din e-postadress, ditt mobilnummer och var du hörde talas om oss om du anger dem, vilket "
+            "webbinarium du anmäler dig till och ditt samtycke.",
+            "För att skicka inbjudan, länk och påminnelser om webbinariet, med ditt samtycke. Du kan när som helst "
+            "återkalla det.",
+            ("person", "form_submission", "consent"),
+            f"Vårt dotterbolag {_WEBINARS}, som håller webbinarierna, får ditt namn, din e-postadress, ditt "
+            "mobilnummer om du angett det och vilket webbinarium du anmält dig till.",
+        ),
+        AtFormSpec(
+            "signup",
+            "Ditt namn, din e-postadress, ditt mobilnummer om du anger det, vilken kurs eller konferens du är "
+            "intresserad av och ditt samtycke.",
+            "För att skicka information om kursen eller konferensen, med ditt samtycke. Du kan när som helst "
+            "återkalla det.",
+            ("person", "form_submission", "consent"),
+            "Ingen utanför Balansekonomi.",
+        ),
+        AtFormSpec(
+            "ebook",
+            "Din e-postadress, ditt förnamn om du anger det, vilken e-bok du vill ha och, om du kryssar i det, ditt "
+            "samtycke till nyhetsbrevet.",
+            "För att skicka e-boken, och nyhetsbrevet om du har samtyckt till det.",
+            ("person", "form_submission", "consent"),
+            f"Samtycker du till nyhetsbrevet får {_NEWSLETTER_TOOLS}, din e-postadress, ditt förnamn och ett "
+            "Kurssajten-ID. "
+            "Annars ingen utanför Balansekonomi.",
+        ),
+        AtFormSpec(
+            "newsletter",
+            "Din e-postadress, ditt förnamn om du anger det, och ditt samtycke.",
+            "För att skicka nyhetsbrevet, med ditt samtycke, som du kan återkalla när du vill.",
+            ("person", "consent"),
+            f"{_NEWSLETTER_TOOLS[0].upper()}{_NEWSLETTER_TOOLS[1:]}, får din e-postadress, ditt förnamn och ett "
+            "Kurssajten-ID för utskicket.",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AtFormNotice:
+    form: str
+    kept_sv: str
+    why_sv: str
+    basis_sv: str
+    how_long_sv: tuple[str, ...]
+    recipients_sv: str
+    policy_path: str = POLICY_PATH
+
+
+def at_form_notice(form: str, periods: ConfiguredPeriods) -> AtFormNotice:
+    """The art. 13 notice for a form: what, why (with its one legal basis), how long (the registry's retention of
+    the tables it writes, in the page's words) and who receives it."""
+    spec = AT_FORM_SPECS[form]
+    texts = retention_texts_sv(periods)
+    labels: dict[str, list[str]] = {}  # retention text -> what it applies to, in the order of the tables
+    for table in spec.tables:
+        retentions = [f.retention for f in PERSONAL_FIELDS if f.table == table]
+        if retentions:
+            text = texts[max(set(retentions), key=retentions.count)]  # the table's main retention
+            labels.setdefault(text, []).append(TABLE_LABEL_SV[table])
+    how_long = [f"{', '.join(applies)[:1].upper()}{', '.join(applies)[1:]}: {text}" for text, applies in labels.items()]
+    chosen = purpose(FORM_PURPOSE[form])
+    basis = chosen.legal_bases[0]
+    return AtFormNotice(
+        form=form,
+        kept_sv=spec.kept_sv,
+        why_sv=spec.why_sv,
+        basis_sv=f"{basis.text_sv}.",
+        how_long_sv=tuple(how_long),
+        recipients_sv=spec.recipients_sv,
+    )
+
+
+# The company's text: "samlar inte in … personnummer eller upplysningar om betalningsmedel". Every free-text input
+# refuses them (privacy/pii.py, core/text.py); the page says so with these words.
+NEVER_COLLECTED_SV = "Vi frågar aldrig efter personnummer eller kortuppgifter."
 
 
 # -- the policy's sections, and channel-specific policies
@@ -647,7 +937,7 @@ SECTION_TEXT_SV: dict[str, str] = {
     "intro": (
         "Här beskriver vi vilka personuppgifter vi behandlar, varför, hur länge och vem som får dem, och vilka "
         "rättigheter du har. Vi samlar bara in det som behövs för tjänsten; uppgifter som inte krävs är frivilliga. "
-        "Vi frågar aldrig efter personnummer eller kortuppgifter."
+        + NEVER_COLLECTED_SV
     ),
     "categories": "Vi behandlar följande kategorier av personuppgifter.",
     "purposes": "Vi använder personuppgifterna för följande ändamål, vart och ett med sin rättsliga grund.",
@@ -661,6 +951,13 @@ SECTION_TEXT_SV: dict[str, str] = {
     "rights": "Du har följande rättigheter enligt dataskyddsförordningen.",
     "authority": SUPERVISORY_AUTHORITY.text_sv,
     "contact": CONTACT_SV,
+    "commitment": COMMITMENT_SV,
+    "precedence": PRECEDENCE_SV,
+    "definition_personal_data": PERSONAL_DATA_DEFINITION_SV,
+    "definition_processing": PROCESSING_DEFINITION_SV,
+    "collection": COLLECTION_SV,
+    "crm": CRM_SV,
+    "erasure": ERASURE_SV,
 }
 SECTIONS = tuple(SECTION_TEXT_SV)
 

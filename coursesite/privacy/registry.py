@@ -34,6 +34,9 @@ class Purpose(StrEnum):
     SEND_INFORMATION = "send_information"  # sending relevant information
     CONTACT_AND_OFFERS = "contact_and_offers"  # contacting and making offers
     SECURITY = "security"  # keeping accounts safe (part of providing the service)
+    # Keeping the accounting records Bokföringslagen requires: fields whose retention is BOOKKEEPING serve it too
+    # (privacy/policy.py: purposes_of). Its own purpose, so that every purpose rests on one legal basis.
+    BOOKKEEPING = "bookkeeping"
 
 
 class Retention(StrEnum):
@@ -347,6 +350,7 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("answer", "graded_by", A, SERVICE, KEEP, "Vilken lärare som bedömde svaret", provided=False),
     _p("answer", "graded_at", A, SERVICE, KEEP, "När en lärare bedömde svaret", provided=False),
     _p("answer", "rubric_scores", A, SERVICE, KEEP, "Poäng per bedömningskriterium", provided=False),
+    _p("answer", "idempotency_key", A, SERVICE, KEEP, "Nyckeln som gör att ett dubbelklick inte räknas som två svar"),
     _p("answer_flag", "answer", A, SERVICE, KEEP, "Vilket svar deltagaren bad om omprövning av"),
     _p("answer_flag", "reason", A, SERVICE, KEEP, "Deltagarens motivering till omprövningen"),
     _p("answer_flag", "created_at", A, SERVICE, KEEP, "När omprövningen begärdes", provided=False),
@@ -380,6 +384,24 @@ PERSONAL_FIELDS: tuple[PersonalField, ...] = (
     _p("enrollment", "account", B, SERVICE, KEEP, "Vem som är anmäld till kursen", provided=False),
     _p("enrollment", "terms_version", B, SERVICE, KEEP, "Vilken version av villkoren som godkändes"),
     _p("enrollment", "terms_accepted_at", B, SERVICE, KEEP, "När villkoren godkändes", provided=False),
+    _p(
+        "enrollment",
+        "start_consent_at",
+        B,
+        SERVICE,
+        KEEP,
+        "När du uttryckligen samtyckte till att kursen börjar genast, under ångerfristen",
+        provided=False,
+    ),
+    _p(
+        "enrollment",
+        "withdrawal_ack_at",
+        B,
+        SERVICE,
+        KEEP,
+        "När du bekräftade att ångerrätten upphör när du har börjat kursen",
+        provided=False,
+    ),
     _p("enrollment", "created_at", B, SERVICE, KEEP, "När anmälan gjordes", provided=False),
     _p("invoice", "account", B, SERVICE, BOOKS, "Vems fakturan är", provided=False),
     _p("invoice", "buyer", B, SERVICE, BOOKS, "Köparens namn och adress på fakturan", provided=False),

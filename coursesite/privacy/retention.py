@@ -83,6 +83,7 @@ from coursesite.privacy.ends import (
     registration_expired,
 )
 from coursesite.privacy.erasure import erase_account
+from coursesite.privacy.erasure_ledger import ErasureLedger
 from coursesite.privacy.registry import CONTACT_FORMS_MONTHS, MAIL_BODY_DAYS, MAIL_LOG_MONTHS
 from coursesite.settings import (
     DEFAULT_INACTIVE_ACCOUNT_MONTHS,
@@ -226,7 +227,12 @@ async def _truncate_ips(engine, report: RetentionReport, before: datetime) -> No
 
 
 async def run_retention(
-    engine, policy: RetentionPolicy | None = None, *, outbox: MailOutbox | None = None, login_secret: str | None = None
+    engine,
+    policy: RetentionPolicy | None = None,
+    *,
+    outbox: MailOutbox | None = None,
+    login_secret: str | None = None,
+    ledger: ErasureLedger | None = None,
 ) -> RetentionReport:
     """Apply every rule. `outbox` (the app's, built by the CLI) sends the inactivity warnings; `login_secret` lets an
     inactive account's erasure also remove its failed-login rows, as an erasure request does."""
@@ -369,7 +375,7 @@ async def run_retention(
 
     # Accounts nobody uses: a warning a month before, then the erasure (the books kept, as above).
     if outbox is not None:
-        await _inactive_accounts(engine, report, now, policy.inactive_account_months, outbox, login_secret)
+        await _inactive_accounts(engine, report, now, policy.inactive_account_months, outbox, login_secret, ledger)
     return report
 
 
@@ -423,7 +429,13 @@ async def _erase_registrations(engine, report: RetentionReport, today: date, reg
 
 
 async def _inactive_accounts(
-    engine, report: RetentionReport, now: datetime, months: int, outbox: MailOutbox, login_secret: str | None
+    engine,
+    report: RetentionReport,
+    now: datetime,
+    months: int,
+    outbox: MailOutbox,
+    login_secret: str | None,
+    ledger: ErasureLedger | None = None,
 ) -> None:
     """Warn, then erase, participant accounts without login or course activity (privacy/ends.py: inactivity_step).
     Candidates are read by their own dates first (created, last login); their course activity is then looked up."""
@@ -453,7 +465,7 @@ async def _inactive_accounts(
             if step is Inactivity.WARN:
                 warned += await _warn_inactive(engine, outbox, row["id"], inactive_erase_at(active, months), now)
             elif step is Inactivity.ERASE:
-                erased += await _erase_inactive(engine, row["id"], now, months, login_secret)
+                erased += await _erase_inactive(engine, row["id"], now, months, login_secret, ledger)
     report.add("account", "warned of erasure (inactive)", warned)
     report.add("account", "erased (inactive)", erased)
 
@@ -500,7 +512,9 @@ async def _warn_inactive(engine, outbox: MailOutbox, account_id: int, erase_at: 
     return 1
 
 
-async def _erase_inactive(engine, account_id: int, now: datetime, months: int, login_secret: str | None) -> int:
+async def _erase_inactive(
+    engine, account_id: int, now: datetime, months: int, login_secret: str | None, ledger: ErasureLedger | None
+) -> int:
     """Erase the account like an erasure request (the books kept), after reading it again in the erasure's own
     transaction: a login or course activity since the first read cancels it."""
     async with write_transaction(engine):
@@ -518,7 +532,13 @@ async def _erase_inactive(engine, account_id: int, now: datetime, months: int, l
             return 0
         try:
             await erase_account(
-                engine, account_id=account_id, actor_id=None, case_id=None, login_secret=login_secret, why=INACTIVE_WHY
+                engine,
+                account_id=account_id,
+                actor_id=None,
+                case_id=None,
+                login_secret=login_secret,
+                why=INACTIVE_WHY,
+                ledger=ledger,
             )
         except (Conflict, NotFound):  # a staff account (never erased this way), or gone meanwhile
             return 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DERIVED_FIELDS = {
-    "enrollment.status": "Anmäld till kursen eller inte (enrolled / not_enrolled)",
+    "enrollment.status": "Om du är anmäld till kursen",
     "lesson_progress.course_percent": "Hur stor del av kursen som är klar, i procent",
 }
 # Shared fields described by what is sent, where that is less than the column holds or the column is a key.
@@ -70,7 +70,11 @@ SHARING_PURPOSES: dict[str, SharingPurpose] = {
                 "Dotterbolaget som håller webbinarier: skicka inbjudan, länk och påminnelser till den som anmält sig, "
                 "med e-post och, till den som angett sitt mobilnummer, sms."
             ),
-            legal_basis_sv="Avtal (artikel 6.1 b): att genomföra webbinariet personen anmält sig till.",
+            # Consent, as the form asks for it and the record stores it (privacy/policy.py: one basis per purpose).
+            legal_basis_sv=(
+                "Samtycke (artikel 6.1 a): det samtycke till inbjudan, länk och påminnelser som personen gav vid "
+                "anmälan till webbinariet; återkallas det får dotterbolaget inte längre uppgifterna."
+            ),
             # Whom to invite, where to send it and to which webinar (the `webinar` of their registrations, from
             # form_submission.details). The mobile, when given, for the sms reminders the registration asks for
             # (forms.WEBINAR_TEXT); never the source.

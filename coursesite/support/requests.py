@@ -38,6 +38,7 @@ from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, SupportCase
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.erasure import ErasureReport, erase_account, erase_person
+from coursesite.privacy.erasure_ledger import ErasureLedger
 from coursesite.privacy.linkage import linked_person_ids
 from coursesite.privacy.policy import (
     LIFT_NOTICE_DAYS,
@@ -159,9 +160,16 @@ class RequestService:
     Mina uppgifter reads the released exports through it)."""
 
     def __init__(
-        self, engine: Engine, audit: AuditLog, rights: RightsService, exports: AccessExports, mail: RequestMail
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        rights: RightsService,
+        exports: AccessExports,
+        mail: RequestMail,
+        ledger: ErasureLedger | None = None,
     ) -> None:
         self.engine = engine
+        self.ledger = ledger  # every erasure is recorded there (privacy/erasure_ledger.py)
         self.audit = audit
         self.rights = rights
         self.exports = exports
@@ -383,12 +391,12 @@ class RequestService:
                 to = await self.recipient(case.account_id, case.person_id)  # read before the erasure deletes it
                 if case.account_id is not None:
                     report = await erase_account(
-                        self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id
+                        self.engine, account_id=case.account_id, actor_id=actor_id, case_id=case.id, ledger=self.ledger
                     )
                 else:  # someone who only used the forms: no account to erase
                     assert case.person_id is not None  # _linked
                     report = await erase_person(
-                        self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id
+                        self.engine, person_id=case.person_id, actor_id=actor_id, case_id=case.id, ledger=self.ledger
                     )
                 if to is not None:
                     await self.mail.erased(to, report)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import msgspec
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError  # type: ignore[import-untyped]
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -19,11 +21,13 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from coursesite.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
+from coursesite.web.hardening import Refused
 
 STATUS_FOR = {
     Invalid: HTTP_400_BAD_REQUEST,
@@ -34,6 +38,10 @@ STATUS_FOR = {
     RateLimited: HTTP_429_TOO_MANY_REQUESTS,
 }
 
+GUARD_REFUSED = "Du har inte behörighet till det här."
+CSRF_REFUSED = "Formuläret har gått ut. Ladda om sidan och försök igen."
+LOGIN_NEEDED = "Du måste vara inloggad."
+
 PAGE_TITLES = {
     400: "Något stämmer inte",
     401: "Logga in",
@@ -41,13 +49,14 @@ PAGE_TITLES = {
     404: "Sidan finns inte",
     405: "Det går inte att göra så",
     409: "Det finns redan",
+    413: "För stor begäran",
     429: "För många försök",
     500: "Något gick fel hos oss",
 }
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
 
 
 def _respond(request: Request, status: int, message: str, field_errors: dict[str, str] | None = None, headers=None):
@@ -82,19 +91,37 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
 def not_authorized_handler(request: Request, exc: NotAuthorizedException) -> Response:
     if not is_api(request) and request.method == "GET":
         return Redirect(f"/logga-in?next={quote(request.url.path)}")
-    return _respond(request, HTTP_401_UNAUTHORIZED, "Du måste vara inloggad.")
+    return _respond(request, HTTP_401_UNAUTHORIZED, LOGIN_NEEDED)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
-    if isinstance(exc, PermissionDeniedException):
-        message = "Du har inte behörighet till det här."
+    if isinstance(exc, Refused):
+        message = str(exc.detail)
+    elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        message = "Begäran är för stor."
+    elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):  # before: it is a PermissionDenied
+        message = CSRF_REFUSED
+    elif isinstance(exc, PermissionDeniedException):
+        message = GUARD_REFUSED
     elif isinstance(exc, NotFoundException):
         message = "Det du letar efter finns inte."
-    elif exc.status_code == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
-        message = "Formuläret har gått ut. Ladda om sidan och försök igen."
     else:
         message = str(exc.detail) if exc.status_code < 500 else "Ett oväntat fel inträffade."
-    return _respond(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+    field_errors = exc.field_errors if isinstance(exc, Refused) else None
+    return _respond(request, exc.status_code, message, field_errors, headers=getattr(exc, "headers", None))
+
+
+def undecodable_handler(request: Request, exc: Exception) -> Response:
+    """A body or a value the decoder cannot read is the client's error: a 400, and nothing in the log."""
+    return _respond(
+        request, HTTP_400_BAD_REQUEST, "Begäran går inte att läsa (ogiltig JSON, UTF-8 eller formulärdata)."
+    )
+
+
+def unstorable_text_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refuses a NUL in text (SQLite stores it). The text rules (core/text.py) refuse it first, naming the
+    field; this is the net under every field they do not cover: a 400, and nothing in the log."""
+    return _respond(request, HTTP_400_BAD_REQUEST, "Begäran innehåller otillåtna tecken (NUL).")
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
@@ -108,5 +135,9 @@ EXCEPTION_HANDLERS = {
     ValidationException: validation_error_handler,
     NotAuthorizedException: not_authorized_handler,
     HTTPException: http_error_handler,
+    UnicodeDecodeError: undecodable_handler,
+    msgspec.DecodeError: undecodable_handler,
+    CharacterNotInRepertoireError: unstorable_text_handler,
+    UntranslatableCharacterError: unstorable_text_handler,
     Exception: internal_error_handler,
 }

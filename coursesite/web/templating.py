@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 
 from coursesite.core import formatting
+from coursesite.core.html import sanitize_html
 from coursesite.course.model import TextFormat
 from coursesite.settings import REPO_ROOT
 
@@ -19,8 +20,9 @@ TEMPLATES_DIR = REPO_ROOT / "templates"
 
 @functools.lru_cache(maxsize=2048)
 def render_markdown(text: str) -> Markup:
-    # Course content is written by staff and kept in the repository; it is trusted like a template.
-    return Markup(markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html"))
+    # Markdown passes raw HTML through: what it gives goes through the one sanitiser (core/html.py), so that no
+    # script, event handler or hx-* attribute in course content reaches a page (issue 13).
+    return Markup(sanitize_html(markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")))
 
 
 def render_text(text: str, text_format: TextFormat | str = TextFormat.MARKDOWN) -> Markup:
@@ -28,7 +30,9 @@ def render_text(text: str, text_format: TextFormat | str = TextFormat.MARKDOWN) 
     if text_format is TextFormat.MARKDOWN:
         return render_markdown(text)
     if text_format is TextFormat.HTML:
-        return Markup(text)
+        return Markup(
+            sanitize_html(text)
+        )  # sanitised when imported and loaded too; here once more, whatever the source
     if text_format is TextFormat.MOODLE:
         return Markup("<p>") + Markup("<br>").join(escape(line) for line in text.splitlines()) + Markup("</p>")
     return Markup("<p>") + escape(text) + Markup("</p>")

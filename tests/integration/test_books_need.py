@@ -17,14 +17,12 @@ from coursesite.billing.bgmax import Payment as BankPayment
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.billing.exports import ExportService
-from coursesite.billing.issuing import InvoicingService
-from coursesite.billing.ledger import LedgerService
 from coursesite.billing.payments import PaymentService
 from coursesite.core.clock import today
 from coursesite.db.billing import Invoice, Payment
-from coursesite.privacy.audit import AuditLog
 from migrations.m0023_retention_ends import _blank_private_buyer_emails
 from tests.conftest import accounts
+from tests.support import invoicing_for_tests
 
 PRIVATE = {"customer_type": "private", "address_line": "Storgatan 1", "postal_code": "11455", "city": "Stockholm"}
 COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Exempel AB", "org_number": "5560473521"}
@@ -33,12 +31,12 @@ COMPANY = PRIVATE | {"customer_type": "company", "company_name": "Exempel AB", "
 @pytest.fixture
 def books(db):
     """Issuing, payments and the exports, wired as create_app wires them."""
-    audit, config = AuditLog(), load_billing_config()
-    ledger = LedgerService(audit)
+    config = load_billing_config()
+    invoicing = invoicing_for_tests(db, config)
     return SimpleNamespace(
-        invoicing=InvoicingService(db, config, ledger),
-        payments=PaymentService(db, ledger),
-        exports=ExportService(ledger, config, audit),
+        invoicing=invoicing,
+        payments=PaymentService(db, invoicing.ledger),
+        exports=ExportService(invoicing.ledger, config, invoicing.ledger.audit),
     )
 
 

@@ -3,14 +3,13 @@
 ledger, the exports and UBL, and 403 for everyone else on every finance route."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from coursesite.billing.bgmax import BgMaxFile, Deposit, Payer, Payment, ReferenceCode, write_bgmax
 from coursesite.core import clock
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff
-from tests.support import COMPANY, concrete, enrol, guard_functions, handlers, post_form
+from tests.support import COMPANY, bgmax_file, concrete, enrol, guard_functions, handlers, post_form
 
 FINANCE_GUARD = "roles(finance, admin)"
 
@@ -24,28 +23,6 @@ def finance_routes(app):
 
 def status_of(invoices: list[dict], number: str) -> str:
     return next(item["status"] for item in invoices if item["number"] == number)
-
-
-def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
-    """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
-    day = day or date.today() - timedelta(days=1)
-    deposit = Deposit(
-        payee_bankgiro="5050-1055",
-        date=day,
-        serial=1,
-        payments=tuple(
-            Payment(
-                amount_ore=amount,
-                reference=reference,
-                reference_code=ReferenceCode.OCR if reference.isdigit() else ReferenceCode.ONE,
-                bgc_serial=index + 1,
-                payer=Payer(name=name),
-            )
-            for index, (amount, reference, name) in enumerate(payments)
-        ),
-        payee_account="123456789",
-    )
-    return write_bgmax(BgMaxFile(created_at=datetime.combine(day, datetime.min.time(), UTC), deposits=(deposit,)))
 
 
 # -- who may

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from coursesite.db.review import QuestionVersion
 from coursesite.settings import REPO_ROOT
 from tests.conftest import CSRF_INPUT, login_as_staff, make_settings, register
+from tests.support import open_every_lesson
 
 PAGE = "/larare/import"
 EXPORT = "/larare/import/export"
@@ -179,3 +180,55 @@ async def test_an_admin_may_import(client, lessons):
     response = await upload(client, "::extra:: Extra fråga {T}\n", lesson="budget")
     assert response.status_code == 200, response.text
     assert "::extra::" in (lessons / "akt-1" / "02-budget.gift").read_text(encoding="utf-8")
+
+
+# -- issue 13: course content never drives htmx ----------------------------------------------------------------------
+
+ERASURE_QUESTION = (
+    "::radera:: [html]<div hx-post='/api/v1/me/erasure-request' hx-trigger='load'>Hur mycket är 1 + 1?</div> {#2}\n"
+)
+PROMPT = re.compile(r'<div class="prompt"([^>]*)>(.*?)</div>\s*<form', re.S)
+
+
+async def _lesson_page_as_participant(client, services, slug: str) -> str:
+    me = await register(client, "pia@example.se", "Pia")
+    await open_every_lesson(me["id"], services.catalog.course)
+    page = await client.get(f"/lektion/{slug}")
+    assert page.status_code == 200, page.text[:500]
+    return page.text
+
+
+def _assert_inert(page: str) -> None:
+    assert "erasure-request" not in page and "hx-trigger='load'" not in page
+    prompts = {body.strip(): attributes for attributes, body in PROMPT.findall(page)}
+    [(body, attributes)] = [(body, attributes) for body, attributes in prompts.items() if "1 + 1" in body]
+    assert body == "Hur mycket är 1 + 1?"  # the <div> and its hx-* attributes are gone, the text is kept
+    assert "hx-disable" in attributes  # and htmx would not process the container anyway
+    assert 'class="lesson-body" hx-disable' in page
+
+
+async def test_imported_html_loses_its_htmx_attributes(client, instructor, services, lessons):
+    response = await upload(client, ERASURE_QUESTION, act="2", new_lesson="radera", title="Radera")
+    assert response.status_code == 200, response.text
+    stored = (lessons / "akt-2" / "05-radera.gift").read_text()
+    assert "hx-" not in stored and "erasure-request" not in stored and "1 + 1" in stored
+    [version] = await QuestionVersion.select().where(QuestionVersion.question_id == "radera.radera")
+    assert "hx-" not in str(version) and "erasure-request" not in str(version)
+    _assert_inert(await _lesson_page_as_participant(client, services, "radera"))  # the participant logs in
+
+
+async def test_html_written_into_a_lesson_file_is_sanitised_when_loaded_and_rendered(client, services, lessons):
+    gift = lessons / "akt-1" / "02-budget.gift"
+    gift.write_text(gift.read_text(encoding="utf-8") + "\n" + ERASURE_QUESTION, encoding="utf-8")
+    (lessons / "akt-1" / "01-inkomster-och-utgifter.md").write_text(
+        (lessons / "akt-1" / "01-inkomster-och-utgifter.md").read_text(encoding="utf-8")
+        + "\n<p hx-get='/api/v1/me/data' hx-trigger='load' onclick='x()'>Markdown</p>\n",
+        encoding="utf-8",
+    )
+    services.catalog.mark_changed()
+    _, question = services.catalog.course.find_question("budget.radera")
+    assert "hx-" not in question.prompt and "Hur mycket" in question.prompt  # at load
+    page = await _lesson_page_as_participant(client, services, "budget")
+    _assert_inert(page)
+    first = (await client.get("/lektion/inkomster-och-utgifter")).text
+    assert "Markdown" in first and "/api/v1/me/data" not in first and "onclick" not in first  # at render

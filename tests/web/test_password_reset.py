@@ -74,6 +74,8 @@ async def test_the_pages_reset_the_password_and_sign_out_every_session(smtp_app,
         assert (await login(smtp_client, "anna@example.se", PASSWORD)).status_code == 401
         assert (await login(smtp_client, "anna@example.se", NEW_PASSWORD)).status_code == 200
         # the link is used up
+        # (a new session: the CSRF token is bound to it, so the form is fetched again)
+        form["_csrf_token"] = await csrf_token(smtp_client, f"/nytt-losenord?token={link}")
         again = await smtp_client.post("/nytt-losenord", data=form | {"password": "ännu-ett-nytt-lösen"})
         assert again.status_code == 400 and "redan använd" in again.text
         await deliver(smtp_app, smtp_server)

@@ -13,6 +13,7 @@ PUBLIC_PATHS = {
     "/logga-in",
     "/logga-ut",
     "/healthz",
+    "/readyz",
     "/static",
     "/schema",
     "/api/v1/auth/register",

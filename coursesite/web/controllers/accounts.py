@@ -121,12 +121,12 @@ async def login_submit(
             device_cookie=device_cookie_of(request),
             client_label=browser_label(request.headers.get("user-agent")),
         )
-    except (Unauthenticated, RateLimited) as exc:
+    except (Unauthenticated, RateLimited, Invalid) as exc:
         limited = isinstance(exc, RateLimited)
         return Template(
             "accounts/login.html",
-            context={"next": target, "email": email, "message": exc.message},
-            status_code=429 if limited else 401,
+            context={"next": target, "email": "" if isinstance(exc, Invalid) else email, "message": exc.message},
+            status_code=429 if limited else 400 if isinstance(exc, Invalid) else 401,
             headers={"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None,
         )
     cookies = await start_login(request, accounts, settings, principal.account_id)

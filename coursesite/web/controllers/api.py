@@ -22,6 +22,7 @@ from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie, start_login
+from coursesite.web.openapi import ERRORS_OPT
 
 # Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
 Text = Annotated[str, msgspec.Meta(max_length=1000)]
@@ -166,7 +167,7 @@ def _answer(answer: StoredAnswer) -> AnswerOut:
     )
 
 
-@post("/api/v1/auth/register", status_code=201, tags=["auth"])
+@post("/api/v1/auth/register", status_code=201, tags=["auth"], opt={ERRORS_OPT: (429,)})
 async def api_register(
     request: Request,
     data: JSONBody[RegisterBody],
@@ -187,7 +188,7 @@ async def api_register(
     return Response(_account(principal), status_code=201, cookies=cookies)
 
 
-@post("/api/v1/auth/login", status_code=200, tags=["auth"])
+@post("/api/v1/auth/login", status_code=200, tags=["auth"], opt={ERRORS_OPT: (401, 429)})
 async def api_login(
     request: Request,
     data: JSONBody[LoginBody],
@@ -259,6 +260,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
     "/api/v1/answers",
     status_code=201,
     tags=["answers"],
+    opt={ERRORS_OPT: (404,)},  # an unknown question
     response_headers=[
         ResponseHeader(
             name=REPLAYED_HEADER,

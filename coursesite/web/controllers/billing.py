@@ -19,9 +19,10 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from coursesite.billing import terms
 from coursesite.billing.document import DocumentKind, InvoiceDocument
 from coursesite.billing.enrolment import (
     ADDRESS_MAX,
@@ -135,8 +136,29 @@ def _terms_context(service: InvoicingService) -> dict[str, Any]:
 
 
 @get(TERMS_PATH, name="terms", include_in_schema=False)
-async def terms_page(invoicing: NamedDependency[InvoicingService]) -> Template:
-    return Template("billing/terms.html", context=_terms_context(invoicing))
+async def terms_page(
+    invoicing: NamedDependency[InvoicingService],
+    version: Annotated[str | None, QueryParameter(max_length=terms.VERSION_MAX)] = None,
+) -> Template:
+    """The terms in force, or with `?version=` any earlier version (the text an enrolment of that version accepted):
+    400 for a malformed version, 404 for one that never existed."""
+    shown = terms.CURRENT
+    if version:
+        if not terms.is_well_formed(version):
+            raise Invalid(
+                "Ange villkorens version som ÅÅÅÅ-MM, till exempel 2026-11.", field_errors={"version": "ÅÅÅÅ-MM"}
+            )
+        found = terms.find(version)
+        if found is None:
+            raise NotFound(f"Det finns ingen version {version} av villkoren. Se listan över versioner på {TERMS_PATH}.")
+        shown = found
+    context = _terms_context(invoicing) | {
+        "shown": shown,
+        "superseded_on": terms.superseded_on(shown),
+        "versions": terms.TERMS_VERSIONS,
+        "terms_path": TERMS_PATH,
+    }
+    return Template("billing/terms.html", context=context)
 
 
 # -- enrolment
@@ -152,12 +174,23 @@ class EnrolForm:
     postal_code: str = ""
     city: str = ""
     accept_terms_version: str = ""
+    consent_start_now: str = ""
+    acknowledge_withdrawal_lost: str = ""
+
+
+WITHDRAWAL_BOXES = ("consent_start_now", "acknowledge_withdrawal_lost")
+# Asked separately, in these words (the terms, §4, say the same).
+WITHDRAWAL_TEXTS_SV = (
+    ("consent_start_now", "Jag samtycker uttryckligen till att kursen börjar genast, under ångerfristen."),
+    ("acknowledge_withdrawal_lost", "Jag förstår att min ångerrätt upphör när jag har börjat kursen."),
+)
 
 
 def _clean_form_values(form: EnrolForm) -> dict[str, str]:
     """Each field trimmed and cut one over its limit (so the service still says it is too long)."""
     raw = dataclasses.asdict(form)
-    return {name: raw[name].strip()[: limit + 1] for name, limit in FIELD_MAX.items()}
+    values = {name: raw[name].strip()[: limit + 1] for name, limit in FIELD_MAX.items()}
+    return values | {name: "true" if raw[name].strip() == "true" else "" for name in WITHDRAWAL_BOXES}
 
 
 def _shown_values(values: dict[str, str], errors: dict[str, str]) -> dict[str, str]:
@@ -187,6 +220,7 @@ def _enrol_page(
         "principal": principal_of(request),
         "terms_path": TERMS_PATH,
         "limits": FIELD_MAX,
+        "withdrawal_boxes": WITHDRAWAL_TEXTS_SV,
     }
     return Template("billing/enrol.html", context=context, status_code=status_code)
 
@@ -210,7 +244,11 @@ async def enrol_submit(request: Request, invoicing: NamedDependency[InvoicingSer
     fields = {name: values[name] or None for name in ENROL_FIELDS}
     try:
         await invoicing.enrol(
-            principal_of(request), accept_terms_version=values["accept_terms_version"] or None, **fields
+            principal_of(request),
+            accept_terms_version=values["accept_terms_version"] or None,
+            consent_start_now=values["consent_start_now"] == "true",
+            acknowledge_withdrawal_lost=values["acknowledge_withdrawal_lost"] == "true",
+            **fields,
         )
     except Conflict:
         return _already_enrolled(request, status_code=409)
@@ -249,7 +287,13 @@ async def my_invoices(
     rows = await ledger.ledger(account_id)
     return Template(
         "billing/my_invoices.html",
-        context={"invoices": views, "ledger": rows, "enrolled": await invoicing.is_enrolled(account_id)}
+        context={
+            "invoices": views,
+            "ledger": rows,
+            "enrolled": await invoicing.is_enrolled(account_id),
+            "enrolment": await invoicing.enrolment_terms(account_id),
+            "terms_path": TERMS_PATH,
+        }
         | _jinja_helpers(),
     )
 
@@ -282,6 +326,8 @@ class EnrollmentBody(msgspec.Struct, forbid_unknown_fields=True):
     postal_code: Annotated[str, msgspec.Meta(max_length=40)] = ""
     city: Text = ""
     accept_terms_version: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    consent_start_now: bool = False  # the express consent to start at once (Distance Contracts Act 2 kap. 11 §)
+    acknowledge_withdrawal_lost: bool = False  # and that the right of withdrawal is then lost: both or neither
     company_name: Text | None = None
     org_number: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     reference: Text | None = None
@@ -334,6 +380,8 @@ async def api_enrol(
     issued = await invoicing.enrol(
         principal_of(request),
         accept_terms_version=data.accept_terms_version,
+        consent_start_now=data.consent_start_now,
+        acknowledge_withdrawal_lost=data.acknowledge_withdrawal_lost,
         customer_type=data.customer_type,
         company_name=data.company_name,
         org_number=data.org_number,

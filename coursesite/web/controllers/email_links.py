@@ -12,6 +12,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -21,6 +22,7 @@ from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
 from coursesite.web.middleware import client_address
+from coursesite.web.openapi import ERRORS_OPT
 
 PASSWORD_MAX = 1024
 Token = Annotated[str, msgspec.Meta(max_length=200)]
@@ -180,7 +182,7 @@ async def api_verify_email(
     await account_mail.confirm(data.token, session_account_id=account_id, session_token=session)
 
 
-@post("/api/v1/auth/password-reset", status_code=202, tags=["auth"])
+@post("/api/v1/auth/password-reset", status_code=202, tags=["auth"], opt={ERRORS_OPT: (429,)})
 async def api_password_reset(
     request: Request, account_mail: NamedDependency[AccountMail], data: JSONBody[EmailBody]
 ) -> None:
@@ -198,7 +200,13 @@ async def api_password_reset_confirm(account_mail: NamedDependency[AccountMail],
     await account_mail.reset_password(data.token, data.password)
 
 
-@post("/api/v1/me/verify-email/resend", status_code=202, tags=["me"])
+@post(
+    "/api/v1/me/verify-email/resend",
+    status_code=202,
+    tags=["me"],
+    opt={ERRORS_OPT: (429,)},
+    responses={204: ResponseSpec(None, description="Adressen är redan bekräftad: inget skickat.")},
+)
 async def api_resend_confirmation(request: Request, account_mail: NamedDependency[AccountMail]) -> Response[None]:
     """A new confirmation link for my address; the older ones stop working. 202 (204 when the address is already
     confirmed: nothing sent); 429 when asked too often."""

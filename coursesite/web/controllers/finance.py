@@ -31,7 +31,7 @@ from coursesite.billing.document import CustomerType
 from coursesite.billing.exports import ExportService
 from coursesite.billing.issuing import REASON_MAX, InvoicingService
 from coursesite.billing.ledger import LIST_LIMIT, WHY_INVOICE_LIST, WHY_INVOICE_LIST_API, InvoiceView, LedgerService
-from coursesite.billing.payments import MAX_AMOUNT_ORE, PaymentService, PaymentView
+from coursesite.billing.payments import FILENAME_RULE, MAX_AMOUNT_ORE, PaymentService, PaymentView
 from coursesite.billing.reminders import ReminderService, ReminderView
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.billing.ubl import peppol_refusal
@@ -52,6 +52,7 @@ from coursesite.web.controllers.billing import (
 )
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
+from coursesite.web.openapi import ERRORS_OPT
 
 FINANCE = guards.roles(Role.FINANCE, Role.ADMIN)
 MAX_BGMAX_BYTES = 5 * 1024 * 1024
@@ -428,7 +429,7 @@ async def _read_upload(upload: Any) -> tuple[bytes, str]:
     if len(data) > MAX_BGMAX_BYTES:
         message = f"Filen är för stor: högst {MAX_BGMAX_BYTES // (1024 * 1024)} MB."
         raise Invalid(message, field_errors={"file": message})
-    return data, upload.filename[-200:]
+    return data, upload.filename[: FILENAME_RULE.max_chars + 1]  # one past: the rule sees it is too long
 
 
 @post(
@@ -657,7 +658,7 @@ async def api_credit(
     return CreditOut(credit_note_number=issued.number, invoice_number=number, total_ore=issued.total_ore)
 
 
-@post("/api/v1/finance/payments", status_code=201, tags=["finance"])
+@post("/api/v1/finance/payments", status_code=201, tags=["finance"], opt={ERRORS_OPT: (404,)})  # no such invoice/OCR
 async def api_register_payment(
     request: Request, payments: NamedDependency[PaymentService], data: JSONBody[PaymentBody]
 ) -> PaymentOut:

@@ -47,6 +47,7 @@ from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
 from coursesite.web.middleware import client_address
+from coursesite.web.openapi import ERRORS_OPT
 
 STAFF = guards.roles(Role.ADMIN, Role.CUSTOMER_SERVICE)
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -475,6 +476,7 @@ PUBLIC_API = Router(
     route_handlers=[api_contact, api_webinar, api_signup, api_ebook, api_newsletter],
     guards=[guards.public],
     tags=["forms"],
+    opt={ERRORS_OPT: (429,)},  # the double opt-in's mail is rate-limited
     exception_handlers={ValidationException: body_error},
 )
 STAFF_PAGES = Router(

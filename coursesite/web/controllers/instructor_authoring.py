@@ -25,7 +25,7 @@ from coursesite.course.model import Course
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
 from coursesite.web import guards
-from coursesite.web.forms import read_form
+from coursesite.web.forms import read_form, shown_again
 
 STAFF = guards.roles(Role.INSTRUCTOR, Role.ADMIN)
 TEMPLATE = "instructor/import.html"
@@ -57,6 +57,8 @@ SWEDISH = {
     "import. Ge GIFT-frågan ett annat namn.",
     Code.SAME_ID: "Namnet ger samma id som en annan fråga i lektionen. Byt namn på den ena.",
     Code.NO_LESSON: "Lektionen finns inte.",
+    Code.IDENTITY_NUMBER: "Texten innehåller något som ser ut som ett personnummer, samordningsnummer eller "
+    "kortnummer. Vi samlar aldrig in sådana – ta bort det och importera igen.",
 }
 
 
@@ -140,7 +142,7 @@ async def import_submit(
         finally:
             await upload.close()
     if errors or not isinstance(upload, UploadFile):
-        return _page(course, values=values, errors=errors, status_code=400)
+        return _page(course, values=shown_again(values), errors=errors, status_code=400)
 
     run = partial(
         _import_and_reload,
@@ -159,7 +161,7 @@ async def import_submit(
             if problem.code in FIELD_OF:
                 errors.setdefault(FIELD_OF[problem.code], _swedish(problem))
         listed = [_swedish(p) for p in exc.problems if p.code not in FIELD_OF]
-        return _page(course, values=values, errors=errors, problems=listed, status_code=400)
+        return _page(course, values=shown_again(values), errors=errors, problems=listed, status_code=400)
     await versions.record(catalog.course)
     return _page(catalog.course, summary=summary)
 

@@ -15,6 +15,7 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 
 from coursesite.accounts.roles import Role
+from coursesite.billing.enrolment import TERMS_PATH, TERMS_TITLE
 from coursesite.billing.issuing import InvoicingService
 from coursesite.core import clock, formatting
 from coursesite.pdf import PdfDocument, PdfRenderer
@@ -62,6 +63,12 @@ def document_context(settings: Settings, invoicing: InvoicingService) -> dict[st
         "authority": policy.SUPERVISORY_AUTHORITY,
         "seven_years": BOOKKEEPING_TEXT_SV,
         "security_measures": policy.security_measures_sv(periods),
+        "privacy_email": policy.privacy_contact_email(settings.privacy_email, invoicing.config.seller.email),
+        "staff": policy.STAFF_RECORD,
+        "crm_tables": policy.CRM_TABLES,
+        "channel_policies": list(policy.CHANNEL_POLICIES.values()),
+        "terms_path": TERMS_PATH,
+        "terms_title": TERMS_TITLE,
     }
 
 

@@ -48,6 +48,7 @@ from coursesite.support.requests import RECTIFIABLE
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form
+from coursesite.web.openapi import ERRORS_OPT
 
 SUPPORT = guards.roles(Role.CUSTOMER_SERVICE, Role.ADMIN)
 CaseId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
@@ -555,7 +556,12 @@ async def api_confirm_identity(
     return request_out(view)
 
 
-@post("/api/v1/support/requests/{case_id:int}/resend-confirmation", status_code=202, tags=["support"])
+@post(
+    "/api/v1/support/requests/{case_id:int}/resend-confirmation",
+    status_code=202,
+    tags=["support"],
+    opt={ERRORS_OPT: (429,)},
+)
 async def api_resend_confirmation(request: Request, cases: NamedDependency[CaseService], case_id: CaseId) -> None:
     """Send the confirmation link again to the address on file (the account's, else the form person's); the older
     links of the request stop working. 202; 404 for anything but a request; 409 when it is closed, already confirmed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursesite.course.codec import question_to_data
-from coursesite.course.gift import GiftError, GiftProblem, parse_gift, write_gift
+from coursesite.course.gift import GiftError, GiftProblem, UnwritableQuestion, parse_gift, write_gift
 from coursesite.course.model import (
     AcceptedAnswer,
     Choice,
@@ -283,9 +284,10 @@ def test_fixture_choices(fixture_questions: dict[str, Question]) -> None:
     assert texts(multiple) == ["yellow", "red", "off-beige", "blue"]
 
 
-def test_fixture_numeric_with_catch_all_and_stray_quote(fixture_questions: dict[str, Question]) -> None:
+def test_fixture_numeric_with_catch_all_and_trailing_quote(fixture_questions: dict[str, Question]) -> None:
     q5 = fixture_questions["q5"]
-    assert q5.prompt == "What is a number from 1 to 5?"  # the stray `";` after the block is not text
+    # Issue 13: as Moodle reads it, text after the block is question text, `";` too, with a blank for the block.
+    assert q5.prompt == 'What is a number from 1 to 5? _____";'
     assert q5.answers == (
         NumericAnswer(fraction=D(1), value=D(3), tolerance=D(2)),
         NumericAnswer(fraction=D(0), feedback="Completely wrong"),
@@ -308,7 +310,7 @@ def test_fixture_true_false(fixture_questions: dict[str, Question]) -> None:
     assert q1.feedback_true == "42 is the Ultimate Answer."  # the wrong answer's feedback
     assert q1.feedback_false == "You gave the right answer."
     assert q1.general_feedback == "This is, of course, a Hitchiker's Guide to the Galaxy reference."
-    assert q1.prompt == "42 is the Absolute Answer to everything."
+    assert q1.prompt == '42 is the Absolute Answer to everything._____";'  # issue 13: as Moodle reads it
     tsl, tsl_again = fixture_questions["2-08-tsl"], fixture_questions["2-08-tsl-2"]
     assert tsl.answer is tsl_again.answer is True
     assert tsl.name == tsl_again.name == "2-08 TSL"
@@ -661,7 +663,7 @@ def matching(draw: st.DrawFn, common: dict) -> Matching:
 def questions(draw: st.DrawFn) -> Question:
     common = dict(
         id="",
-        name=draw(text_strategy()),
+        name=draw(text_strategy().filter(lambda name: re.sub(r"<[^>]*>", "", name) == name)),  # GIFT drops tags
         prompt=draw(text_strategy()),
         text_format=draw(st.sampled_from(TextFormat)),
         general_feedback=draw(maybe(text_strategy())),
@@ -736,3 +738,112 @@ def test_a_dash_ending_an_answer_and_a_greater_than_starting_its_feedback_is_not
         id="", name="pil", prompt="Svara", answers=(AcceptedAnswer(text="x-", fraction=D(1), feedback=">y"),)
     )
     assert parse_gift(write_gift([question]))[0].answers == question.answers
+
+
+# -- issue 13: GIFT as Moodle reads it -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gift", "name"),
+    [
+        ("::<b>Fet</b> rubrik:: Text {T}", "Fet rubrik"),
+        ("::<span class='x'>Ränta</span>:: Text {T}", "Ränta"),
+        ("::Ränta <br/> på ränta:: Text {T}", "Ränta  på ränta"),
+        ("::Vanligt namn:: Text {T}", "Vanligt namn"),
+    ],
+)
+def test_html_in_a_title_is_stripped_from_the_name(gift: str, name: str) -> None:
+    [question] = parse_gift(gift)
+    assert question.name == name
+    assert question.id == slugify(name)
+
+
+def test_a_title_of_only_html_names_the_question_by_its_text() -> None:
+    [question] = parse_gift("::<b></b>:: Hur mycket är 2 + 2? {#4}")
+    assert question.name == "Hur mycket är 2 + 2?"
+
+
+def test_a_name_with_a_tag_is_not_written_as_gift() -> None:
+    question = TrueFalse(id="x", name="<b>x</b>", prompt="p", answer=True, text_format=TextFormat.MOODLE)
+    with pytest.raises(UnwritableQuestion, match="HTML tag"):
+        write_gift([question])
+
+
+@pytest.mark.parametrize(
+    ("gift", "prompt"),
+    [
+        ('Han sa {=ja ~nej}";', 'Han sa _____";'),
+        ('::q:: Han sa {=ja ~nej}";', 'Han sa _____";'),
+        ("Han sa {=ja ~nej} och gick.", "Han sa _____ och gick."),
+        ("Han sa {=ja ~nej}", "Han sa"),
+    ],
+)
+def test_text_after_the_answer_block_is_question_text(gift: str, prompt: str) -> None:
+    [question] = parse_gift(gift)
+    assert question.prompt == prompt
+    assert parse_gift(write_gift([question])) == [question]
+
+
+PER_ANSWER = """::färger:: Vad ligger mellan orange och grönt?
+{
+\t=gul#[html]<b>rätt</b>
+\t~[html]<i>röd</i>#fel
+\t~[plain]blå
+}
+
+::kort:: Vilket djur? {=[markdown]**Groda**#[html]<em>Bra</em> =%50%Katt}
+
+::tal:: Ett tal från 1 till 5? {#3:2#[html]<b>Ja</b>~#[plain]Helt fel}
+
+::sant:: Sant? {TRUE#[html]<b>Nej</b>#[markdown]**Ja**####[plain]Allmänt}
+
+::par:: Para ihop. {=[html]<b>Forum</b> -> Diskussion =[plain]Wiki -> Text = -> Chatt}
+"""
+
+
+def test_per_answer_format_tags_are_kept() -> None:
+    q = {question.name: question for question in parse_gift(PER_ANSWER)}
+    assert q["färger"].answer_formats == (
+        ("choices.0.feedback", TextFormat.HTML),
+        ("choices.1.text", TextFormat.HTML),
+        ("choices.2.text", TextFormat.PLAIN),
+    )
+    assert q["färger"].choices[1].text == "<i>röd</i>"
+    assert q["kort"].answer_formats == (
+        ("answers.0.text", TextFormat.MARKDOWN),
+        ("answers.0.feedback", TextFormat.HTML),
+    )
+    assert q["tal"].answer_formats == (
+        ("answers.0.feedback", TextFormat.HTML),
+        ("answers.1.feedback", TextFormat.PLAIN),
+    )
+    # TRUE#wrong#right: the first feedback is for answering false, the second for answering true.
+    assert dict(q["sant"].answer_formats) == {
+        "feedback_false": TextFormat.HTML,
+        "feedback_true": TextFormat.MARKDOWN,
+        "general_feedback": TextFormat.PLAIN,
+    }
+    assert q["par"].answer_formats == (("pairs.0.left", TextFormat.HTML), ("pairs.1.left", TextFormat.PLAIN))
+
+
+def test_per_answer_format_tags_survive_export_and_import() -> None:
+    questions_ = parse_gift(PER_ANSWER)
+    written = write_gift(questions_)
+    for tag in ("#[html]<b>rätt</b>", "~[html]<i>röd</i>", "~[plain]blå", "=[markdown]**Groda**", "####[plain]Allmänt"):
+        assert tag in written, (tag, written)
+    assert parse_gift(written) == questions_
+    assert write_gift(parse_gift(written)) == written
+
+
+def test_a_tag_like_the_questions_format_is_no_per_answer_format() -> None:
+    [question] = parse_gift("::q:: [html]Välj {=[html]<b>a</b> ~b}")
+    assert question.answer_formats == ()
+    assert question.choices[0].text == "<b>a</b>"
+
+
+def test_per_answer_formats_are_not_part_of_the_grading_key() -> None:
+    from coursesite.course.codec import grading_version, question_from_data, question_to_data
+
+    tagged, plain = parse_gift("::q:: Välj {=[html]<b>a</b> ~b}"), parse_gift("::q:: Välj {=<b>a</b> ~b}")
+    assert tagged[0].answer_formats and grading_version(tagged[0]) == grading_version(plain[0])
+    assert question_from_data(question_to_data(tagged[0])) == tagged[0]

@@ -92,6 +92,10 @@ PNR_FLAG = [
     ("000191-2385", SAMORDNINGSNUMMER),  # day 31 of January
     ("000289-2388", SAMORDNINGSNUMMER),  # 29 February 2000
     ("040289-2384", SAMORDNINGSNUMMER),  # 29 February 2004
+    # Issue 13: a run of separators is one separator
+    ("000101/2384", PERSONNUMMER),
+    ("000101.2384", PERSONNUMMER),
+    ("000101  2384", PERSONNUMMER),  # two spaces
     # Unicode digits are digits
     ("\uff10\uff10\uff10\uff11\uff10\uff11-\uff12\uff13\uff18\uff14", PERSONNUMMER),  # full-width 000101-2384
 ]
@@ -117,11 +121,8 @@ PNR_PASS = [
     "16556047-3521",  # 12-digit form with the 16 prefix
     "165560473521",
     "SE556047352101",  # VAT number
-    # not a separator
-    "000101/2384",
-    "000101.2384",
+    # not a separator ("000101/2384", "000101.2384" and two spaces are, since issue 13: see REFORMATTED below)
     "000101_2384",
-    "000101  2384",  # two spaces
     "00 01 01-23 84",  # DECISION: spaces inside the parts are not recognised
     "2000-01-01-2384",  # DECISION: nor a date written with dashes
 ]
@@ -183,6 +184,103 @@ def test_several_personnummer_in_order() -> None:
     findings = find_forbidden(text)
     assert [f.kind for f in findings] == [PERSONNUMMER, PERSONNUMMER, SAMORDNINGSNUMMER]
     assert [text[f.start : f.end] for f in findings] == ["000101-2384", "19121212-1212", "701063-2391"]
+
+
+# --- issue 13: reformatted numbers (NFKC, invisible characters removed, a run of separators is one) ----------------
+
+REFORMATTED = [
+    ("12 12 12-1212", PERSONNUMMER),
+    ("121212.1212", PERSONNUMMER),
+    ("121212/1212", PERSONNUMMER),
+    ("121212\u200b-1212", PERSONNUMMER),  # a zero-width space inside
+    ("1212\u200b12-1212", PERSONNUMMER),
+    ("12121\u200d21212", PERSONNUMMER),  # a zero-width joiner in the bare form
+    ("121212-12\u206012", PERSONNUMMER),  # word joiner
+    ("\ufeff121212-1212", PERSONNUMMER),
+    (
+        "\uff11\uff12\uff11\uff12\uff11\uff12\uff0d\uff11\uff12\uff11\uff12",
+        PERSONNUMMER,
+    ),  # full-width, full-width hyphen
+    ("\uff11\uff12\uff11\uff12\uff11\uff12\u3000\uff11\uff12\uff11\uff12", PERSONNUMMER),  # ideographic space
+    ("121212 \u2013 1212", PERSONNUMMER),
+    ("121212 - 1212", PERSONNUMMER),
+    ("121212  1212", PERSONNUMMER),
+    ("121212 / 1212", PERSONNUMMER),
+    ("19 12 12 12-1212", PERSONNUMMER),
+    ("19121212.1212", PERSONNUMMER),
+    ("70 10 63-2391", SAMORDNINGSNUMMER),
+    ("4111.1111.1111.1111", CARD_NUMBER),
+    ("4111  1111  1111  1111", CARD_NUMBER),  # double spaces
+    ("4111 - 1111 - 1111 - 1111", CARD_NUMBER),
+    ("4111/1111/1111/1111", CARD_NUMBER),
+    ("4111\u200b1111\u200b1111\u200b1111", CARD_NUMBER),
+    (
+        "\uff14\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11",
+        CARD_NUMBER,
+    ),
+    ("5555\u00a0\u00a05555 5555 4444", CARD_NUMBER),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), REFORMATTED)
+def test_reformatted_numbers_are_flagged_over_the_whole_number(text: str, kind: str) -> None:
+    [finding] = find_forbidden(text)
+    assert finding.kind == kind
+    start = len(text) - len(text.lstrip("\ufeff"))
+    assert (finding.start, finding.end) == (start, len(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("Mitt nummer: 12 12 12-1212, tack.", "12 12 12-1212"),
+        ("pnr 121212.1212.", "121212.1212"),
+        ("kort 4111.1111.1111.1111 giltigt 12/27", "4111.1111.1111.1111"),
+    ],
+)
+def test_reformatted_numbers_in_a_sentence(text: str, match: str) -> None:
+    [finding] = find_forbidden(text)
+    assert text[finding.start : finding.end] == match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # amounts
+        "Summan är 12 500,00 kr och 1 234 567,89 kr.",
+        "Beloppet 121212.12 kr",  # two decimals
+        "Bokför 1510 12500.00 / 3001 -10000.00 / 2611 -2500.00",
+        "1.0001012384",  # still a decimal number
+        "0001012384.5",
+        "Pris: 3 000 / 3 500 / 4 000 kr",
+        # dates and times
+        "2000-01-01-2384",  # DECISION: an ISO date, then four digits: not recognised
+        "2025-03-10 1430",
+        "2025/03/10 14.30",
+        "10.03.2025",
+        "den 12.12.2012 kl. 12.12",
+        # OCR numbers (no issuer prefix, or too short)
+        "OCR 1018 9664 9253 1",
+        "OCR: 20240001170",
+        # phone numbers written as phone numbers
+        "070-123 45 02",
+        "070 - 123 45 02",
+        "070.123.45.02",
+        "0701-23 45 02",
+        "+46 70 123 45 02",
+        "+46 (0)70-123 45 02",
+        "08-678 55 00",
+        "08 / 678 55 00",
+        # org numbers, postal codes, account lists
+        "556047.3521",
+        "556047 / 3521",
+        "114 55 Stockholm",
+        "1930, 3001, 2611, 1510",
+        "00 01 01-23 84",  # DECISION: the last four split is not recognised
+    ],
+)
+def test_ordinary_numbers_written_with_separators_pass(text: str) -> None:
+    assert find_forbidden(text) == []
 
 
 # --- phone numbers (DECISION: bare 10 digits flagged with a hint, grouped phone numbers pass) -------------------------

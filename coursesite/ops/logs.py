@@ -1,0 +1,126 @@
+"""Logs as JSON lines on standard error, through the standard logging module, never holding personal data.
+
+Every record goes through :class:`JsonFormatter`: its message and its traceback are run through
+privacy/logscrub.py (e-mail addresses, personnummer, IP addresses, tokens; an exception's quoted values). The one
+line per request (ops/requests.py) carries the fields in :data:`REQUEST_FIELDS`, none of them personal.
+
+The same configuration (:func:`logging_dict`) is given to uvicorn (coursesite/cli.py: serve) and to Litestar
+(coursesite/app.py), so the server's own lines are JSON too. docs/operations.md shows a line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import traceback
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from coursesite.privacy.logscrub import scrub, scrub_values
+
+# The fields a request line adds to the record (logging's `extra=`): written as they are, never personal.
+REQUEST_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "worker")
+REQUEST_LOGGER = "coursesite.request"
+OWN_LOGGER = "coursesite"  # its children are ours
+# The request being served (ops/requests.py sets it): every line logged while serving it carries its id.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+# Chatty libraries: WeasyPrint writes ~150 INFO lines per PDF, fontTools as many on subsetting.
+QUIET_LOGGERS = ("weasyprint", "weasyprint.progress", "fontTools", "fontTools.subset", "fontTools.ttLib")
+
+
+def _exception_text(exc_info: Any) -> str:
+    """The traceback with each exception's message scrubbed of the values it quotes (the frames hold only code)."""
+    _, value, _ = exc_info
+    if value is None:
+        return ""
+    lines: list[str] = []
+    seen: set[int] = set()
+    chain: list[BaseException] = []
+    current: BaseException | None = value
+    while current is not None and id(current) not in seen:  # the cause first, as Python prints it
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    for index, exc in enumerate(reversed(chain)):
+        if index:
+            lines.append("\nThe above exception led to the following exception:\n\n")
+        lines.extend(traceback.format_tb(exc.__traceback__))
+        message = scrub_values(str(exc))
+        name = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+        lines.append(f"{name}: {message}" if message else name)
+    return scrub("Traceback (most recent call last):\n" + "".join(lines))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message, and the request fields or the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string must not lose the line
+            message = str(record.msg)
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            # Our own messages quote nothing personal (tests/web/test_logs.py); a library's may quote its input.
+            "message": scrub(message) if record.name.split(".")[0] == OWN_LOGGER else scrub_values(message),
+        }
+        for name in REQUEST_FIELDS:
+            if name in record.__dict__:
+                entry[name] = record.__dict__[name]
+        if "request_id" not in entry and (request_id := current_request_id.get()) is not None:
+            entry["request_id"] = request_id
+        entry.setdefault("worker", record.process or os.getpid())
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = _exception_text(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = scrub(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = scrub(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def _loggers(level: str) -> dict[str, dict[str, Any]]:
+    loggers: dict[str, dict[str, Any]] = {name: {"level": "WARNING"} for name in QUIET_LOGGERS}
+    # uvicorn's own loggers: through the same handler (its access log stays off: the request line replaces it).
+    loggers["uvicorn"] = {"level": level, "handlers": ["queue_listener"], "propagate": False}
+    loggers["uvicorn.error"] = {"level": level, "handlers": [], "propagate": True}
+    loggers["uvicorn.access"] = {"level": "WARNING", "handlers": [], "propagate": False}
+    loggers["litestar"] = {"level": level, "handlers": ["queue_listener"], "propagate": False}
+    return loggers
+
+
+def logging_dict(level: str = "INFO") -> dict[str, Any]:
+    """The dictConfig for uvicorn: JSON on standard error, quiet libraries."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"standard": {"()": JsonFormatter}},
+        "handlers": {
+            "queue_listener": {"class": "logging.StreamHandler", "formatter": "standard", "stream": "ext://sys.stderr"}
+        },
+        "loggers": _loggers(level),
+        "root": {"handlers": ["queue_listener"], "level": level},
+    }
+
+
+def litestar_logging_config(level: str = "INFO"):
+    """The same for Litestar: its own queue handler (logging never blocks the loop), the JSON formatter."""
+    from litestar.logging import LoggingConfig
+
+    return LoggingConfig(
+        formatters={"standard": {"()": JsonFormatter}},
+        loggers=_loggers(level),
+        root={"handlers": ["queue_listener"], "level": level},
+        # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.
+        log_exceptions="debug",
+    )
+
+
+def quiet_libraries() -> None:
+    """For processes that do not run the app's configuration (the PDF workers, coursesite/pdf.py)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
