@@ -7,7 +7,10 @@ measures what the product does per request, not a different database set-up.
 
     BENCH_DATABASE_URL=sqlite:////tmp/x.sqlite .venv/bin/uvicorn --app-dir bench baseline_app:app_factory --factory
 
-Environment: BENCH_DATABASE_URL (as COURSESITE_DATABASE_URL), BENCH_DB_POOL_SIZE (PostgreSQL pool, default 10).
+Environment: BENCH_DATABASE_URL (as COURSESITE_DATABASE_URL), BENCH_DB_POOL_SIZE (PostgreSQL pool, default 10),
+BENCH_BASELINE_SQLITE ("product", the default: the product's engine; "piccolo": Piccolo's own SQLiteEngine, a
+connection per query with the same busy timeout, WAL already set on the file by the migration; issue 14's P3
+compares with this one).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from datetime import UTC, datetime
 
 from litestar import Litestar, get, post
 from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from coursesite.db.engine import build_engine
+from coursesite.db.engine import SQLITE_BUSY_TIMEOUT_SECONDS, build_engine, close_connections
 from coursesite.settings import DatabaseUrl
 
 
@@ -32,7 +36,10 @@ class BenchRow(Table, tablename="bench_baseline_row"):
 def app_factory() -> Litestar:
     url = DatabaseUrl.parse(os.environ["BENCH_DATABASE_URL"])
     pool_size = int(os.environ.get("BENCH_DB_POOL_SIZE", "10"))
-    engine = build_engine(url)
+    if url.engine == "sqlite" and os.environ.get("BENCH_BASELINE_SQLITE", "product") == "piccolo":
+        engine = SQLiteEngine(path=str(url.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    else:
+        engine = build_engine(url)
     BenchRow._meta.db = engine
 
     async def startup() -> None:
@@ -44,6 +51,7 @@ def app_factory() -> Litestar:
     async def shutdown() -> None:
         if url.engine == "postgres" and pool_size:
             await engine.close_connection_pool()
+        await close_connections(engine)
 
     @get("/healthz")
     async def healthz() -> dict[str, str]:

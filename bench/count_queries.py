@@ -3,7 +3,9 @@
 Runs the real app in-process (litestar's AsyncTestClient, lifespan included, so the PostgreSQL pool is the same as
 the server's) and counts at the driver level, so what Piccolo and asyncpg add is counted too:
   SQLite: connections opened (aiosqlite.connect) and statements executed (PRAGMA, BEGIN/COMMIT, queries);
-  PostgreSQL: statements sent on a connection, including asyncpg's reset query when a connection goes back to the pool.
+  PostgreSQL: pool checkouts, and statements sent on a connection, including asyncpg's reset query when a connection
+  goes back to the pool. The counter is tests/statement_count.py, which tests/integration/test_answer_statements.py
+  uses to hold the count of one submission.
 
     .venv/bin/python bench/count_queries.py --database-url sqlite:////tmp/x.sqlite --out counts.json
 """
@@ -15,73 +17,15 @@ import asyncio
 import json
 import secrets
 import sys
-from collections import Counter
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
+from tests.statement_count import Counts, counting  # noqa: E402  (the same counter as the statement-count test)
 
-class Counts:
-    def __init__(self) -> None:
-        self.connections = 0
-        self.statements: Counter[str] = Counter()
-        self.log: list[str] = []
-
-    def reset(self) -> None:
-        self.__init__()
-
-    def statement(self, sql: str) -> None:
-        text = " ".join(str(sql).split())
-        if text.startswith("SELECT pg_advisory_unlock_all()") and "RESET ALL" in text:
-            kind = "pool reset"
-        else:
-            kind = text.split(" ", 1)[0].rstrip(";").upper() if text else "?"
-        self.statements[kind] += 1
-        self.log.append(text[:160])
-
-    def as_dict(self) -> dict:
-        return {
-            "connections_opened": self.connections,
-            "statements": sum(self.statements.values()),
-            "by_kind": dict(sorted(self.statements.items())),
-            "log": self.log,
-        }
-
-
-COUNTS = Counts()
-
-
-def instrument() -> None:
-    import aiosqlite
-    import aiosqlite.core
-    import asyncpg.connection
-
-    original_connect = aiosqlite.connect
-
-    def connect(*args, **kwargs):
-        COUNTS.connections += 1
-        return original_connect(*args, **kwargs)
-
-    aiosqlite.connect = connect  # piccolo.engine.sqlite calls aiosqlite.connect(...)
-
-    original_sqlite_execute = aiosqlite.core.Connection.execute
-
-    def sqlite_execute(self, sql, parameters=None):
-        COUNTS.statement(sql)
-        return original_sqlite_execute(self, sql, parameters)
-
-    aiosqlite.core.Connection.execute = sqlite_execute
-
-    for name in ("execute", "fetch", "fetchrow", "fetchval"):
-        original = getattr(asyncpg.connection.Connection, name)
-
-        def wrapper(self, query, *args, __original=original, **kwargs):
-            COUNTS.statement(query)
-            return __original(self, query, *args, **kwargs)
-
-        setattr(asyncpg.connection.Connection, name, wrapper)
+COUNTS: Counts = Counts()
 
 
 async def product(database_url: str) -> dict:
@@ -156,19 +100,25 @@ def main() -> None:
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    instrument()
-    result = {"product": asyncio.run(product(args.database_url)), "baseline": asyncio.run(baseline(args.database_url))}
+    global COUNTS
+    with counting() as COUNTS:
+        result = {
+            "product": asyncio.run(product(args.database_url)),
+            "baseline": asyncio.run(baseline(args.database_url)),
+        }
     text = json.dumps(result, indent=2, ensure_ascii=False)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     for label, counts in result["product"].items():
         print(
             f"count: POST /api/v1/answers ({label}): {counts['statements']} statements, "
-            f"{counts['connections_opened']} new connections; {counts['by_kind']}"
+            f"{counts['connections_opened']} new connections, {counts['pool_checkouts']} pool checkouts; "
+            f"{counts['by_kind']}"
         )
     b = result["baseline"]
     print(
-        f"count: baseline POST /insert: {b['statements']} statements, {b['connections_opened']} new connections; {b['by_kind']}"
+        f"count: baseline POST /insert: {b['statements']} statements, {b['connections_opened']} new connections, "
+        f"{b['pool_checkouts']} pool checkouts; {b['by_kind']}"
     )
 
 

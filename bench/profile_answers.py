@@ -25,6 +25,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 
 def owner(filename: str) -> str:
@@ -40,6 +41,7 @@ def owner(filename: str) -> str:
 
 async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -> float:
     import httpx
+    from prepare import ENROLMENT
 
     from coursesite.app import create_app
     from coursesite.course.loader import load_course
@@ -76,6 +78,8 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -
                 headers={"x-csrftoken": csrf},
             )
             assert response.status_code == 201, response.text
+            response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers={"x-csrftoken": csrf})
+            assert response.status_code == 201, response.text  # the lessons open on enrolment
             clients.append(({"x-csrftoken": csrf}, dict(client.cookies)))
         slots = [(c, b) for _ in range(3) for b in bodies for c in clients][:submissions]
         started = time.perf_counter()

@@ -33,7 +33,7 @@ from coursesite.billing.reminders import REMINDER_ROUND, ReminderService
 from coursesite.certificates.service import CertificateService
 from coursesite.core.client_address import TrustedProxies
 from coursesite.course.catalog import CourseCatalog
-from coursesite.db.engine import build_engine
+from coursesite.db.engine import build_engine, close_connections
 from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
@@ -192,6 +192,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
     async def close_pool() -> None:
         if isinstance(engine, PostgresEngine) and settings.db_pool_size:
             await engine.close_connection_pool()
+        await close_connections(engine)  # SQLite's long-lived connections of this loop
 
     metrics = metrics_source(settings, services.outbox.counts, services.pageviews, engine)
     app = Litestar(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from piccolo.querystring import QueryString
+
 from coursesite.accounts.device import Device, read_device, sign_device
 from coursesite.accounts.limits import RateLimiter, registration_per_client
 from coursesite.accounts.password_rule import PasswordRefused, check_password
@@ -86,6 +88,13 @@ _PRINCIPAL_COLUMNS = (
     Account.last_name,
     Account.role,
     Account.email_verified_at,
+)
+
+
+_SESSION_LOOKUP = (
+    "SELECT user_session.id AS session_id, user_session.expires_at, user_session.last_used_at, "  # "id": the account's
+    + ", ".join(f"account.{column._meta.db_column_name}" for column in _PRINCIPAL_COLUMNS)
+    + " FROM user_session JOIN account ON account.id = user_session.account WHERE user_session.token_hash = {} LIMIT 1"
 )
 
 
@@ -443,19 +452,9 @@ class AccountService:
     async def principal_for_session(self, token: str | None) -> Principal | None:
         if not token or len(token) > 100:
             return None
-        rows = (
-            await UserSession.select(
-                UserSession.id.as_alias("session_id"),  # "id" is the account's, below
-                UserSession.expires_at,
-                UserSession.last_used_at,
-                *(
-                    getattr(UserSession.account, column._meta.name).as_alias(column._meta.name)
-                    for column in _PRINCIPAL_COLUMNS
-                ),
-            )
-            .where(UserSession.token_hash == _token_hash(token))
-            .limit(1)
-        )
+        # Fixed SQL: this runs on every request with a session cookie, and Piccolo's joined select was the costliest
+        # query to build on the answer path (docs/performance.md).
+        rows = await UserSession._meta.db.run_querystring(QueryString(_SESSION_LOOKUP, _token_hash(token)))
         now = clock.now()
         if not rows or rows[0]["expires_at"] <= now:
             return None

@@ -2,27 +2,216 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from coursesite.settings import DatabaseUrl
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLITE_READERS = 4  # reader connections per event loop (WAL: they read beside the writer)
+# Set once when a connection opens, never per statement. foreign_keys is what Piccolo's own connections set.
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",  # safe with WAL: a power cut may lose the last commits, never corrupt the file
+    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}",
+    "PRAGMA foreign_keys = 1",
+)
+
+
+class _LoopConnections:
+    """One event loop's connections to the file: a writer behind a lock, and a few readers."""
+
+    def __init__(self) -> None:
+        self.write_lock = asyncio.Lock()
+        self.writer: aiosqlite.Connection | None = None
+        self.readers = asyncio.Semaphore(SQLITE_READERS)
+        self.idle_readers: list[aiosqlite.Connection] = []
 
 
 class CourseSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine opens a connection per query. Every connection gets the busy timeout (`timeout=`);
-    WAL is a property of the database file, set by the first connection made here; the connections that transactions
-    use (the write path) also get synchronous=NORMAL, which is safe with WAL."""
+    """SQLite as an embedded engine, not a connection per query as Piccolo's own engine does.
 
-    async def get_connection(self):
-        connection = await super().get_connection()
-        await connection.execute("PRAGMA journal_mode = WAL")
-        await connection.execute("PRAGMA synchronous = NORMAL")
-        await connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    Per process (per event loop), one long-lived writer connection behind an asyncio lock: every write transaction
+    and every write outside one queues for it in the app, fairly and without sleeping, instead of polling in
+    SQLite's busy handler. Reads outside a transaction use a few long-lived reader connections. PRAGMAs are set once
+    per connection. Other processes on the same file (several uvicorn workers) still meet at SQLite's own write lock,
+    where the busy timeout remains the fallback."""
+
+    def __init__(self, path: str, **connection_kwargs: Any) -> None:
+        super().__init__(path=path, **connection_kwargs)
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopConnections] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _connections(self) -> _LoopConnections:
+        # Per loop: the tests run each test and each test client on a loop of their own, and an asyncio lock (like
+        # a connection's futures) belongs to one loop. Production has one loop per worker.
+        loop = asyncio.get_running_loop()
+        connections = self._loops.get(loop)
+        if connections is None:
+            connections = self._loops[loop] = _LoopConnections()
+        return connections
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """A new connection with the PRAGMAs set (Piccolo's batch() and the transactions' writer use this)."""
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # Long-lived connections must not keep the process alive at exit (aiosqlite's thread is not a daemon).
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        for pragma in SQLITE_PRAGMAS:
+            await connection.execute(pragma)
         return connection
+
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        """The loop's writer connection, held alone until release_writer: the in-process queue for SQLite's single
+        write lock."""
+        connections = self._connections()
+        await connections.write_lock.acquire()
+        try:
+            if connections.writer is None:
+                connections.writer = await self.get_connection()
+        except BaseException:
+            connections.write_lock.release()
+            raise
+        return connections.writer
+
+    async def release_writer(self, *, discard: bool = False) -> None:
+        """`discard`: it may be left mid-transaction (a BEGIN, COMMIT or ROLLBACK failed or was cancelled), so the
+        next writer starts on a fresh connection."""
+        connections = self._connections()
+        try:
+            if discard and connections.writer is not None:
+                broken, connections.writer = connections.writer, None
+                await _close_quietly(broken)
+        finally:
+            connections.write_lock.release()
+
+    async def acquire_reader(self) -> aiosqlite.Connection:
+        connections = self._connections()
+        await connections.readers.acquire()
+        try:
+            return connections.idle_readers.pop() if connections.idle_readers else await self.get_connection()
+        except BaseException:
+            connections.readers.release()
+            raise
+
+    async def release_reader(self, connection: aiosqlite.Connection, *, discard: bool = False) -> None:
+        connections = self._connections()
+        try:
+            if discard:
+                await _close_quietly(connection)
+            else:
+                connections.idle_readers.append(connection)
+        finally:
+            connections.readers.release()
+
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[aiosqlite.Connection]:
+        connection = await self.acquire_writer()
+        try:
+            yield connection
+        finally:
+            await self.release_writer()
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        connection = await self.acquire_reader()
+        try:
+            yield connection
+        finally:
+            await self.release_reader(connection)
+
+    async def close_connections(self) -> None:
+        """Close the running loop's long-lived connections (on app shutdown)."""
+        connections = self._loops.pop(asyncio.get_running_loop(), None)
+        if connections is None:
+            return
+        async with connections.write_lock:
+            for connection in [*connections.idle_readers, connections.writer]:
+                if connection is not None:
+                    await _close_quietly(connection)
+            connections.idle_readers.clear()
+            connections.writer = None
+
+    async def _run_in_new_connection(
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        """Outside a transaction: a read on a reader; anything else on the writer (autocommit)."""
+        if query.lstrip()[:6].upper() == "SELECT":
+            async with self.reader() as connection:
+                return await connection.execute_fetchall(query, args or [])
+        async with self.writer() as connection:
+            return await connection.execute_fetchall(query, args or [])
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ) -> Any:
+        # One hop to the connection's thread; no PRAGMA per statement (set once when the connection opened).
+        return await connection.execute_fetchall(query, args or [])
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _CourseTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+
+class _CourseTransaction(SQLiteTransaction):
+    """A write transaction (IMMEDIATE or EXCLUSIVE) runs on the loop's writer, holding it until it ends; a deferred
+    (read) transaction on a reader connection."""
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        engine: CourseSQLiteEngine = self.engine  # type: ignore[assignment]
+        self._writes = self.transaction_type is not TransactionType.deferred
+        self.connection = await (engine.acquire_writer() if self._writes else engine.acquire_reader())
+        try:
+            await self.begin()
+        except BaseException:
+            await self._release(discard=True)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        self.engine.current_transaction.reset(self.context)
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            await self._release(discard=True)
+            raise
+        await self._release(discard=False)
+        return exception is None
+
+    async def _release(self, *, discard: bool) -> None:
+        engine: CourseSQLiteEngine = self.engine  # type: ignore[assignment]
+        if self._writes:
+            await engine.release_writer(discard=discard)
+        else:
+            await engine.release_reader(self.connection, discard=discard)
+
+
+async def _close_quietly(connection: aiosqlite.Connection) -> None:
+    try:
+        await connection.close()
+    except Exception:  # already broken: nothing more to release
+        pass
 
 
 def build_engine(url: DatabaseUrl) -> Engine:
@@ -31,6 +220,12 @@ def build_engine(url: DatabaseUrl) -> Engine:
         url.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return CourseSQLiteEngine(path=str(url.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return PostgresEngine(config={"dsn": url.dsn})
+
+
+async def close_connections(engine: Engine) -> None:
+    """Close what the engine keeps open for the running loop (SQLite's long-lived connections)."""
+    if isinstance(engine, CourseSQLiteEngine):
+        await engine.close_connections()
 
 
 def write_transaction(engine: Engine):

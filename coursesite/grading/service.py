@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
 from coursesite.core import clock
@@ -255,26 +256,37 @@ class AnswerService:
         if found is None:
             raise NotFound("Frågan finns inte.")
         lesson, question = found
-        if not await self.has_access(principal.account_id):
-            raise Forbidden(NOT_ENROLLED)
-        completed = await self.completed_lessons(principal.account_id)
-        if not is_lesson_unlocked(self.course, lesson, completed):
-            raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
-        refuse_unstorable_text(question, response)  # refused before anything is stored
+        # Graded before the transaction, to keep pure work out of the write lock; a refusal is raised only after the
+        # access checks below, in the order it always had (403 before 400).
+        refused: Invalid | None = None
         try:
+            refuse_unstorable_text(question, response)  # refused before anything is stored
             result = grade(question, response)
+        except Invalid as exc:
+            refused = exc
         except InvalidResponse as exc:
-            raise Invalid(str(exc), field_errors={"response": str(exc)}) from None
-        feedback = [text for text in (*result.feedback, question.general_feedback) if text]
+            refused = Invalid(str(exc), field_errors={"response": str(exc)})
         now = clock.now()
         version = self.catalog.version_of(question.id)
+        account_id = principal.account_id
+        # One transaction, so one connection, for everything the submission reads and writes.
         async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, principal.account_id)
-            previous = await Answer.select(Answer.attempt).where(
-                (Answer.account == principal.account_id) & (Answer.question_id == question.id)
+            await lock_account_rows(self.engine, account_id)
+            if not await self.has_access(account_id):
+                raise Forbidden(NOT_ENROLLED)
+            progress_rows = await self.engine.run_querystring(QueryString(_PROGRESS_ROWS, account_id), in_pool=False)
+            completed = {row["lesson_slug"] for row in progress_rows if row["completed_at"] is not None}
+            if not is_lesson_unlocked(self.course, lesson, completed):
+                raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
+            if refused is not None:
+                raise refused
+            # The lesson's answers, read once: this question's attempts, the repeat check and the progress inputs.
+            lesson_rows = await self.engine.run_querystring(
+                QueryString(_LESSON_ANSWERS, account_id, lesson.slug), in_pool=False
             )
+            previous = [row for row in lesson_rows if row["question_id"] == question.id]
             # Under the account's lock: of two identical requests at once, the second sees the first's attempt.
-            first = await self._replay(principal.account_id, question.id, response, idempotency_key, now)
+            first = await self._replay(account_id, question.id, response, idempotency_key, now, previous)
             if first is not None:
                 return first
             if lesson.max_attempts is not None and len(previous) >= lesson.max_attempts:
@@ -289,37 +301,49 @@ class AnswerService:
                 status=result.status,
                 score_milli=None if result.score is None else to_milli(result.score),
                 max_score_milli=to_milli(result.max_score),
-                feedback=feedback,
+                feedback=feedback_of(question, result.feedback),
                 reviewer_comment=None,
                 created_at=now,
             )
-            inserted = await Answer.insert(
-                Answer(
-                    account=principal.account_id,
-                    question_id=stored.question_id,
-                    lesson_slug=stored.lesson_slug,
-                    attempt=stored.attempt,
+            inserted = await self.engine.run_querystring(
+                QueryString(
+                    _INSERT_ANSWER,
+                    account_id,
+                    stored.question_id,
+                    stored.lesson_slug,
+                    stored.attempt,
                     # Serialised here: Piccolo passes a bare string through as if it were JSON already.
-                    raw_response=json.dumps(response, ensure_ascii=False),
-                    normalized_response=json.dumps(result.normalized, ensure_ascii=False),
-                    status=stored.status,
-                    score_milli=stored.score_milli,
-                    max_score_milli=stored.max_score_milli,
-                    feedback=json.dumps(feedback, ensure_ascii=False),
-                    created_at=now,
-                    question_version=version,
-                    response_key=response_key(question, result.normalized),
-                    idempotency_key=idempotency_key,
-                )
-            ).returning(Answer.id)
-            await update_lesson_progress(principal.account_id, lesson, now)
+                    json.dumps(response, ensure_ascii=False),
+                    json.dumps(result.normalized, ensure_ascii=False),
+                    stored.status,
+                    stored.score_milli,
+                    stored.max_score_milli,
+                    json.dumps(stored.feedback, ensure_ascii=False),
+                    now,
+                    version,
+                    response_key(question, result.normalized),
+                    idempotency_key,
+                ),
+                in_pool=False,
+            )
+            records = [AttemptRecord(**_record_columns(row)) for row in lesson_rows]
+            records.append(stored.record())
+            existing = next((row for row in progress_rows if row["lesson_slug"] == lesson.slug), None)
+            await _write_lesson_progress(account_id, lesson, records, existing, now)
         count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
     async def _replay(
-        self, account_id: int, question_id: str, response: Any, idempotency_key: str | None, now: datetime
+        self,
+        account_id: int,
+        question_id: str,
+        response: Any,
+        idempotency_key: str | None,
+        now: datetime,
+        previous: list[dict],
     ) -> StoredAnswer | None:
-        """The attempt this request repeats, if it repeats one. Call inside submit's write transaction."""
+        """The attempt this request repeats, if it repeats one. Call inside submit's write transaction; `previous`
+        holds the question's attempts (_LESSON_ANSWERS rows)."""
         sent = json.loads(json.dumps(response, ensure_ascii=False))  # as it is stored: lists for tuples, str keys
         if idempotency_key is not None:
             rows = (
@@ -333,27 +357,61 @@ class AnswerService:
                         MSG_IDEMPOTENCY_KEY_REUSED, field_errors={IDEMPOTENCY_HEADER: MSG_IDEMPOTENCY_KEY_REUSED}
                     )
                 return dataclasses.replace(stored_answer(rows[0]), replayed=True)
-        if not self.repeat_window:
+        if not self.repeat_window or not previous:
             return None
-        latest = (
-            await Answer.select()
-            .where((Answer.account == account_id) & (Answer.question_id == question_id))
-            .order_by(Answer.attempt, ascending=False)
-            .limit(1)
-            .output(load_json=True)
-        )
-        if latest and latest[0]["raw_response"] == sent and latest[0]["created_at"] > now - self.repeat_window:
-            return dataclasses.replace(stored_answer(latest[0]), replayed=True)
+        latest = max(previous, key=lambda row: row["attempt"])
+        if latest["created_at"] > now - self.repeat_window and _json(latest["raw_response"]) == sent:
+            rows = await Answer.select().where(Answer.id == latest["id"]).output(load_json=True)
+            return dataclasses.replace(stored_answer(rows[0]), replayed=True)
         return None
+
+
+def feedback_of(question: Question, feedback: Any) -> list[str]:
+    """The feedback shown and stored with an attempt: the grader's, then the question's general feedback."""
+    return [text for text in (*feedback, question.general_feedback) if text]
+
+
+# The submission's hot path as fixed SQL (no query building per request); `{}` are Piccolo's bound parameters.
+_PROGRESS_ROWS = "SELECT id, lesson_slug, completed_at FROM lesson_progress WHERE account = {}"
+_LESSON_ANSWERS = (
+    "SELECT id, question_id, attempt, status, score_milli, max_score_milli, raw_response, created_at "
+    "FROM answer WHERE account = {} AND lesson_slug = {}"
+)
+_INSERT_ANSWER = (
+    "INSERT INTO answer (account, question_id, lesson_slug, attempt, raw_response, normalized_response, status, "
+    "score_milli, max_score_milli, feedback, created_at, question_version, response_key, idempotency_key) "
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
+)
+_RECORD_COLUMNS = ("question_id", "attempt", "status", "score_milli", "max_score_milli")
+
+
+def _record_columns(row: dict) -> dict:
+    return {name: row[name] for name in _RECORD_COLUMNS}
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as selected by raw SQL: text on both engines."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime) -> None:
     """Recompute one participant's progress row for one lesson from their answers. Call inside the write
     transaction that changed the answers, so the two never disagree."""
-    rows = await Answer.select(
-        Answer.question_id, Answer.attempt, Answer.status, Answer.score_milli, Answer.max_score_milli
-    ).where((Answer.account == account_id) & (Answer.lesson_slug == lesson.slug))
-    score = lesson_score(lesson, (AttemptRecord(**row) for row in rows))
+    rows = await Answer.select(*(getattr(Answer, name) for name in _RECORD_COLUMNS)).where(
+        (Answer.account == account_id) & (Answer.lesson_slug == lesson.slug)
+    )
+    existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
+        (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
+    )
+    records = [AttemptRecord(**row) for row in rows]
+    await _write_lesson_progress(account_id, lesson, records, existing[0] if existing else None, now)
+
+
+async def _write_lesson_progress(
+    account_id: int, lesson: Lesson, records: list[AttemptRecord], existing: dict | None, now: datetime
+) -> None:
+    """The progress row from all of the lesson's attempts; `existing` is the current row (id, completed_at)."""
+    score = lesson_score(lesson, records)
     values: dict[str, Any] = {  # column names: Piccolo takes them as keyword arguments to update and to a new row
         "answered": score.answered,
         "question_count": score.question_count,
@@ -362,13 +420,15 @@ async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime)
         "percent": score.percent,
         "updated_at": now,
     }
-    existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
-        (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
-    )
     # Completion is kept once reached: a worse later attempt never locks an act again.
-    if is_lesson_complete(lesson, score) and not (existing and existing[0]["completed_at"]):
+    if is_lesson_complete(lesson, score) and not (existing and existing["completed_at"]):
         values["completed_at"] = now
     if existing:
-        await LessonProgress.update(**values).where(LessonProgress.id == existing[0]["id"])
+        # Fixed SQL rather than a query built per request: this runs on every answer.
+        columns = ", ".join(f"{name} = {{}}" for name in values)
+        await LessonProgress._meta.db.run_querystring(
+            QueryString(f"UPDATE lesson_progress SET {columns} WHERE id = {{}}", *values.values(), existing["id"]),
+            in_pool=False,
+        )
     else:
         await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, **values))

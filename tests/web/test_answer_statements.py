@@ -1,0 +1,46 @@
+"""What one answer submission costs the database (issue 14, P1 and P3), counted at the driver level by
+tests/statement_count.py, the counter bench/count_queries.py uses too: a count, not a timing, so that a change that
+adds a round trip or a connection to the hot path shows here. Lower is welcome: then lower the number."""
+
+import os
+
+from tests.conftest import csrf_token
+from tests.statement_count import counting
+from tests.support import correct_response
+
+POSTGRES = os.environ.get("COURSESITE_TEST_ENGINE") == "postgres"
+
+
+def sent(counts) -> list[str]:
+    # The page-view buffer is written by a background task whenever it runs: not part of the request.
+    return [text for text in counts.log if "page_view" not in text and "pg_advisory_unlock_all" not in text]
+
+
+async def test_one_submission_is_one_transaction_on_few_statements(client, participant, course):
+    lesson = course.acts[0].lessons[0]
+    headers = {"x-csrftoken": await csrf_token(client)}
+    for question, progress_write in ((lesson.questions[0], "INSERT"), (lesson.questions[1], "UPDATE")):
+        body = {"question_id": question.id, "response": correct_response(question)}
+        with counting() as counts:
+            response = await client.post("/api/v1/answers", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        statements = sent(counts)
+        kinds = [text.split(" ", 1)[0].rstrip(";").upper() for text in statements]
+        # The session lookup, then one transaction: (the account's lock,) the access check, the progress rows, the
+        # lesson's answers, the insert and the progress row's write.
+        assert kinds == [
+            "SELECT",
+            "BEGIN",
+            *(["SELECT"] if POSTGRES else []),  # pg_advisory_xact_lock; SQLite's BEGIN IMMEDIATE is the lock
+            "SELECT",
+            "SELECT",
+            "SELECT",
+            "INSERT",
+            progress_write,
+            "COMMIT",
+        ], statements
+        if POSTGRES:
+            assert counts.checkouts - sum("page_view" in text for text in counts.log) == 2  # session, transaction
+        else:
+            assert counts.connections == 0  # long-lived connections, and no PRAGMA per statement
+            assert "PRAGMA" not in kinds
