@@ -1,7 +1,8 @@
 """Server-side SVG charts. Pure: data in, markup out. No script, no `style` attribute (the Content-Security-Policy
 allows no inline style): colours are SVG presentation attributes, with classes for site.css to refine.
 
-Every chart is an `<svg role="img">` labelled by its `<title>` and `<desc>`; the page shows the same numbers in a
+Every chart is an `<svg role="img">` labelled by its `<title>` and `<desc>` (a chart with links is `role="group"`:
+an image's children are presentational, so links inside it are nested interactive content to axe); the page shows the same numbers in a
 table beside it, which is the text alternative proper. Every text is escaped.
 """
 
@@ -73,8 +74,9 @@ def hbar_chart(
 
     zero = x_of(0.0 if low <= 0 <= high else low)
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    role = "group" if any(bar.href for bar in bars) else "img"
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" role="{role}" '
         f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif" font-size="{FONT_SIZE}">',
         f'<title id="{escape(title_id)}">{escape(title)}</title>',

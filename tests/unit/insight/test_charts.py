@@ -23,6 +23,14 @@ def test_a_chart_is_an_image_with_title_and_description():
     assert root.find(f"{SVG}desc").text == "Beskrivning"
 
 
+def test_a_chart_with_links_is_a_group_not_an_image():
+    """axe 'nested-interactive': an image's children are presentational, so its links would be unreachable."""
+    root = parse(hbar_chart(chart_id="c", title="T", description="D", bars=[Bar("Fråga 1", 40, "40 %", href="/q")]))
+    assert root.get("role") == "group"
+    assert root.get("aria-labelledby") == "c-title c-desc"
+    assert root.find(f"{SVG}g/{SVG}a").get("href") == "/q"
+
+
 def test_text_is_escaped_everywhere():
     evil = '<script>alert("x")</script> & "quotes"'
     markup = str(
