@@ -27,7 +27,7 @@ PUBLIC_FORMS = {
 
 @pytest.fixture(params=SIZES, ids=lambda size: f"{size['width']}px")
 def phone(request, browser, live_server) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, locale="sv-SE", viewport=request.param, is_mobile=True)
+    context = browser.new_context(base_url=live_server, locale="sv-SE", viewport=request.param)
     page = context.new_page()
     foreign: list[str] = []
     page.on("request", lambda r: None if r.url.startswith(live_server) else foreign.append(r.url))
