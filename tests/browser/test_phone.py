@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import register
+from tests.browser.support import create_staff, log_in, register
 
 pytestmark = pytest.mark.browser
 
@@ -119,3 +119,14 @@ def test_the_footer_reaches_the_public_forms_and_both_policies(phone: Page):
     expect(phone).to_have_url("/villkor")
     phone.get_by_role("navigation", name="Sidfot").get_by_role("link", name="Integritetspolicy").click()
     expect(phone).to_have_url("/integritetspolicy")
+
+
+def test_the_statistics_chart_has_no_nested_interactive_elements(page: Page, server_env):
+    """axe 'nested-interactive' (issue 15, point 13): a chart whose labels link to the questions is a group, not an
+    image, so its links stay reachable. Checked where the statistics chart is, at a desktop size."""
+    create_staff(server_env, "statistik@balansekonomi.se", "instructor", "ett-riktigt-bra-lösenord")
+    log_in(page, "statistik@balansekonomi.se", "ett-riktigt-bra-lösenord")
+    page.goto("/larare/statistik")
+    expect(page.locator("svg.chart").first).to_be_visible()
+    results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["nested-interactive"]}})
+    assert results.response["violations"] == []
