@@ -130,3 +130,13 @@ def test_the_statistics_chart_has_no_nested_interactive_elements(page: Page, ser
     expect(page.locator("svg.chart").first).to_be_visible()
     results = Axe().run(page, options={"runOnly": {"type": "rule", "values": ["nested-interactive"]}})
     assert results.response["violations"] == []
+
+
+def test_the_record_of_processing_fits_a_phone(phone: Page, server_env):
+    """The staff page with the widest tables a phone user of customer service meets: they scroll in their box."""
+    email = f"register-{phone.viewport_size['width']}@balansekonomi.se"
+    create_staff(server_env, email, "customer_service", "ett-riktigt-bra-lösenord")
+    log_in(phone, email, "ett-riktigt-bra-lösenord")
+    phone.goto("/personal/behandlingsregister")
+    expect(phone.get_by_role("region", name="Mottagare")).to_be_visible()
+    assert sideways_overflow(phone) <= 0
