@@ -14,7 +14,7 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium qpdf postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup lock run test test-sqlite test-postgres check bench bench-scale bench-pdf bench-billing bench-backup clean debs-run debs-test
+.PHONY: setup lock run test test-sqlite test-postgres check bench bench-lesson bench-scale bench-pdf bench-billing bench-backup clean debs-run debs-test
 
 # Exactly the locked versions (nothing left over from an earlier lock), then the project itself without its
 # dependencies, which the lock already holds.
@@ -71,6 +71,10 @@ test-postgres: setup
 
 bench: debs-run setup
 	bash bench/run.sh
+
+# The lesson page (issue 14, P2) against a raw Jinja route of 20 rows, both engines. Needs a running PostgreSQL.
+bench-lesson: debs-run setup
+	bash bench/lesson.sh
 
 # The scale benchmark on PostgreSQL (100 000 participants; generates the data first). Needs a running PostgreSQL.
 bench-scale: debs-run setup

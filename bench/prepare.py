@@ -75,6 +75,8 @@ async def register(client: httpx.AsyncClient, index: int, run_id: str) -> dict[s
     session = response.cookies.get(SESSION_COOKIE) or client.cookies.get(SESSION_COOKIE)
     if not session:
         raise SystemExit(f"registering participant {index}: no {SESSION_COOKIE} cookie in the 201 response")
+    # The CSRF token is bound to the session (web/hardening.py): the response to the login set the new one.
+    csrf = client.cookies.get(CSRF_COOKIE) or csrf
     enrolled = await client.post("/api/v1/enrollments", json=ENROLMENT, headers={"x-csrftoken": csrf})
     if enrolled.status_code != 201:
         raise SystemExit(f"enrolling participant {index}: HTTP {enrolled.status_code} {enrolled.text[:500]}")

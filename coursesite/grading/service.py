@@ -230,16 +230,24 @@ class AnswerService:
         return [stored_answer(row) for row in rows]
 
     async def lesson_state(self, account_id: int, lesson: Lesson, completed: set[str] | None = None) -> LessonState:
-        if completed is None:
-            completed = await self.completed_lessons(account_id)
-        answers = await self.answers(account_id, lesson.slug)
+        """What the lesson page shows. One read transaction, so one connection (one pool checkout on PostgreSQL, one
+        reader on SQLite) and one snapshot, with fixed SQL: the progress, the lesson's answers and the access check."""
+        async with self.engine.transaction():
+            if completed is None:
+                rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
+                completed = {row["lesson_slug"] for row in rows}
+            rows = await self.engine.run_querystring(
+                QueryString(_LESSON_PAGE_ANSWERS, account_id, lesson.slug), in_pool=False
+            )
+            answers = [stored_answer({**row, **{name: _json(row[name]) for name in _JSON_COLUMNS}}) for row in rows]
+            unlocked = is_lesson_unlocked(self.course, lesson, completed) and await self.has_access(account_id)
         attempts: dict[str, list[StoredAnswer]] = {}
         for answer in answers:
             attempts.setdefault(answer.question_id, []).append(answer)
         score = lesson_score(lesson, (a.record() for a in answers))
         return LessonState(
             lesson=lesson,
-            unlocked=is_lesson_unlocked(self.course, lesson, completed) and await self.has_access(account_id),
+            unlocked=unlocked,
             score=score,
             complete=lesson.slug in completed,
             attempts=attempts,
@@ -377,6 +385,14 @@ _LESSON_ANSWERS = (
     "SELECT id, question_id, attempt, status, score_milli, max_score_milli, raw_response, created_at "
     "FROM answer WHERE account = {} AND lesson_slug = {}"
 )
+# The lesson page's reads (lesson_state), fixed too.
+_COMPLETED_LESSONS = "SELECT lesson_slug FROM lesson_progress WHERE account = {} AND completed_at IS NOT NULL"
+_LESSON_PAGE_ANSWERS = (
+    "SELECT id, question_id, lesson_slug, attempt, raw_response, normalized_response, status, score_milli, "
+    "max_score_milli, feedback, reviewer_comment, created_at, graded_at, rubric_scores, question_version "
+    "FROM answer WHERE account = {} AND lesson_slug = {} ORDER BY id"
+)
+_JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
 _INSERT_ANSWER = (
     "INSERT INTO answer (account, question_id, lesson_slug, attempt, raw_response, normalized_response, status, "
     "score_milli, max_score_milli, feedback, created_at, question_version, response_key, idempotency_key) "

@@ -69,7 +69,13 @@ def points(value: Decimal | int | None) -> str:
     """A score as Swedish text: 1, 0,5, 0,333."""
     if value is None:
         return "–"
-    return formatting.format_decimal_sv(Decimal(value).normalize())
+    return _points_text(Decimal(value).normalize())
+
+
+@functools.lru_cache(maxsize=1024)
+def _points_text(value: Decimal) -> str:
+    # A lesson page shows several scores, from a small set of values; Babel's formatting is the costly part.
+    return formatting.format_decimal_sv(value)
 
 
 def iso_date(value: date | None) -> str:
@@ -80,7 +86,9 @@ def iso_date(value: date | None) -> str:
 def build_environment(*, company_name: str) -> Environment:
     """The app's one Jinja environment, for the pages (Litestar's TemplateConfig takes it as its instance) and for
     every PDF (coursesite.pdf.PdfRenderer). The command line and the tests build theirs here too."""
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True)
+    # No auto_reload: the templates ship with the code and a deploy restarts the workers; otherwise Jinja stats each
+    # template file (every include too) on every render.
+    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, auto_reload=False)
     configure(environment, company_name=company_name)
     return environment
 

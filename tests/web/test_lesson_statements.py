@@ -1,0 +1,33 @@
+"""What one lesson page view costs the database (issue 14, P2), counted at the driver level by
+tests/statement_count.py: a count, not a timing, so that a change that adds a round trip or a connection to the lesson
+page shows here. Lower is welcome: then lower the number."""
+
+import os
+
+from tests.conftest import csrf_token
+from tests.statement_count import counting
+from tests.support import correct_response
+from tests.web.test_answer_statements import sent
+
+POSTGRES = os.environ.get("COURSESITE_TEST_ENGINE") == "postgres"
+
+
+async def test_one_lesson_page_is_one_read_transaction(client, participant, course):
+    lesson = course.acts[0].lessons[0]
+    headers = {"x-csrftoken": await csrf_token(client)}
+    question = lesson.questions[0]
+    body = {"question_id": question.id, "response": correct_response(question)}
+    assert (await client.post("/api/v1/answers", json=body, headers=headers)).status_code == 201
+    for _ in range(2):  # the second view is the same: nothing is looked up again per view within one request
+        with counting() as counts:
+            response = await client.get(f"/lektion/{lesson.slug}")
+        assert response.status_code == 200, response.text
+        statements = sent(counts)
+        kinds = [text.split(" ", 1)[0].rstrip(";").upper() for text in statements]
+        # The session lookup, then one read transaction: the completed lessons, the lesson's answers, the enrolment.
+        assert kinds == ["SELECT", "BEGIN", "SELECT", "SELECT", "SELECT", "COMMIT"], statements
+        assert "FROM lesson_progress" in statements[2] and "lesson_slug, attempt" in statements[3]
+        if POSTGRES:
+            assert counts.checkouts - sum("page_view" in text for text in counts.log) == 2  # session, transaction
+        else:
+            assert counts.connections == 0  # long-lived reader connections
