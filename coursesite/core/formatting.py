@@ -131,3 +131,14 @@ def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
     local = to_stockholm(value)
     day = format_date(local.date(), format="long" if long else "medium", locale=LOCALE)
     return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"
+
+
+def format_mobile_sv(value: str | None) -> str:
+    """A stored Swedish mobile number (E.164, ``+46701234567``) in the national form people write: ``070-123 45 67``.
+    Anything else (empty, typed text shown back after an error) is returned as it is."""
+    if not value:
+        return ""
+    if len(value) == 12 and value.startswith("+46") and value[3:].isdigit():
+        nsn = value[3:]
+        return f"0{nsn[:2]}-{nsn[2:5]} {nsn[5:7]} {nsn[7:]}"
+    return value

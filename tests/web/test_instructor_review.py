@@ -424,6 +424,8 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(site_o
         )
         assert applied.status_code == 200
         assert "Omrättningen är genomförd: 2 försök fick ny poäng." in text_of(applied.text)
+        # the count before the regrade, not the 0 left after it
+        assert "2 försök i lektionen rättades mot ett äldre facit innan omrättningen." in text_of(applied.text)
         scores = {row["id"]: row["score_milli"] for row in await Answer.select(Answer.id, Answer.score_milli)}
         assert scores == {ids["Ada"]: 1000, ids["Max"]: 0}
         assert await RegradeRun.count() == 1

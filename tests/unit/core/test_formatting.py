@@ -209,3 +209,12 @@ def test_does_not_depend_on_the_process_time_zone(monkeypatch: pytest.MonkeyPatc
         monkeypatch.undo()
         if hasattr(time, "tzset"):
             time.tzset()
+
+
+def test_a_stored_mobile_number_in_the_national_form():
+    from coursesite.core.formatting import format_mobile_sv
+
+    assert format_mobile_sv("+46701234567") == "070-123 45 67"
+    assert format_mobile_sv("+46761112233") == "076-111 22 33"
+    assert format_mobile_sv(None) == "" and format_mobile_sv("") == ""
+    assert format_mobile_sv("070-12") == "070-12"  # typed text shown back after an error stays as typed
