@@ -146,6 +146,9 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
     assert "Avgiften dras varje år från hela fondvärdet." in text
     for criterion in rubric(course):
         assert f'name="criterion-{criterion.id}"' in page.text and criterion.text in text
+    # a text field, so "0,5" is not turned into "05" by an English number input
+    assert 'type="number"' not in page.text
+    assert page.text.count('type="text" inputmode="decimal" pattern="\\s*[0-9]+([,.][0-9]+)?\\s*"') == 4
     assert 'id="rubric-sum"' in page.text and "1 av 2 i kön" in text
     assert f'id="review-next" rel="next" href="{QUEUE}/{second_id}"' in page.text
     assert '<script src="/static/js/review.js" defer></script>' in page.text
