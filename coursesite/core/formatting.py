@@ -133,6 +133,16 @@ def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
     return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"
 
 
+def try_again_sv(seconds: int) -> str:
+    """How long to wait after being refused for trying too often, rounded up: ``'Vänta 5 minuter och försök igen.'``."""
+    minutes = max(1, -(-seconds // 60))
+    if minutes == 1:
+        return "Vänta en minut och försök igen."
+    if minutes < 90:
+        return f"Vänta {minutes} minuter och försök igen."
+    return f"Vänta {-(-minutes // 60)} timmar och försök igen."
+
+
 def format_mobile_sv(value: str | None) -> str:
     """A stored Swedish mobile number (E.164, ``+46701234567``) in the national form people write: ``070-123 45 67``.
     Anything else (empty, typed text shown back after an error) is returned as it is."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token, register
+import re
+
+from tests.conftest import api_post, csrf_token, register
+from tests.support import post_form
 from tests.web.test_my_data import _consent
 
 
@@ -40,3 +43,15 @@ async def test_the_event_consent_has_a_swedish_label(client):
     page = (await client.get("/mina-uppgifter")).text
     assert "Information om kurser och konferenser" in page
     assert '<th scope="row">event_information' not in page
+
+
+async def test_the_login_refusal_says_how_long_to_wait(client, settings):
+    await register(client)
+    await api_post(client, "/api/v1/auth/logout")
+    for _ in range(settings.login_max_failures):
+        await post_form(client, "/logga-in", {"email": "anna@example.se", "password": "fel-lösenord"}, page="/logga-in")
+    refused = await post_form(client, "/logga-in", {"email": "anna@example.se", "password": "fel"}, page="/logga-in")
+    assert refused.status_code == 429
+    assert re.search(
+        r"För många misslyckade inloggningsförsök\. Vänta (en minut|\d+ minuter) och försök igen\.", refused.text
+    )
