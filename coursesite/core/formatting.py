@@ -133,6 +133,12 @@ def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
     return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"
 
 
+def format_datetime_long(value: datetime) -> str:
+    """The one style pages and mails show a moment in: ``'26 november 2026 14:05'``, beside dates as
+    ``format_date_long`` writes them."""
+    return format_datetime_sv(value, long=True)
+
+
 def try_again_sv(seconds: int) -> str:
     """How long to wait after being refused for trying too often, rounded up: ``'Vänta 5 minuter och försök igen.'``."""
     minutes = max(1, -(-seconds // 60))

@@ -96,7 +96,7 @@ def configure(environment: Environment, *, company_name: str) -> None:
         rate=formatting.format_rate_sv,
         iso=iso_date,
         date=formatting.format_date_long,
-        datetime=formatting.format_datetime_sv,
+        datetime=formatting.format_datetime_long,
         points=points,
         mobile=formatting.format_mobile_sv,
         content=render_text,

@@ -227,3 +227,9 @@ def test_how_long_to_wait_is_rounded_up_to_whole_minutes_or_hours():
     assert try_again_sv(61) == "Vänta 2 minuter och försök igen."
     assert try_again_sv(3600) == "Vänta 60 minuter och försök igen."
     assert try_again_sv(86400) == "Vänta 24 timmar och försök igen."
+
+
+def test_pages_show_moments_in_the_long_style_like_their_dates():
+    from coursesite.core.formatting import format_datetime_long
+
+    assert format_datetime_long(datetime(2026, 12, 3, 6, 53, tzinfo=UTC)) == "3 december 2026 07:53"
