@@ -18,6 +18,7 @@ from datetime import timedelta
 from coursesite.core import clock
 from coursesite.core.client_address import limit_key
 from coursesite.core.errors import RateLimited
+from coursesite.core.formatting import try_again_sv
 from coursesite.db.accounts import RateLimitHit
 
 LONGEST_WINDOW_SECONDS = 86400
@@ -30,7 +31,7 @@ class Limit:
     name: str
     count: int
     window_seconds: int
-    message: str
+    message: str  # what happened; the limiter adds how long to wait
     per_client: bool = True  # the value is a client address (counted per IPv6 /64)
 
     def __post_init__(self) -> None:
@@ -42,15 +43,15 @@ def registration_per_client(count: int) -> Limit:
         "registration-client",
         count,
         3600,
-        "Många konton har skapats härifrån på kort tid. Vänta en stund och försök igen.",
+        "Många konton har skapats härifrån på kort tid.",
     )
 
 
 # The mail-sending endpoints (accounts/mail.py): per client, and per recipient so that nobody can fill someone's
 # inbox. A recipient's key is a keyed hash of the address: those rows are personal data (privacy/registry.py), found
 # for an account's export and erasure by recomputing the keys (RateLimiter.key with RECIPIENT_LIMITS).
-_MAIL_CLIENT_MESSAGE = "Många meddelanden har begärts härifrån på kort tid. Vänta en stund och försök igen."
-_MAIL_RECIPIENT_MESSAGE = "Vi har nyss skickat ett meddelande till den adressen. Vänta en stund och försök igen."
+_MAIL_CLIENT_MESSAGE = "Många meddelanden har begärts härifrån på kort tid."
+_MAIL_RECIPIENT_MESSAGE = "Vi har nyss skickat ett meddelande till den adressen."
 CONFIRMATION_PER_CLIENT = Limit("confirmation-client", 10, 3600, _MAIL_CLIENT_MESSAGE)
 CONFIRMATION_PER_RECIPIENT = Limit("confirmation-recipient", 3, 3600, _MAIL_RECIPIENT_MESSAGE, per_client=False)
 RESET_PER_CLIENT = Limit("reset-client", 10, 3600, _MAIL_CLIENT_MESSAGE)
@@ -83,6 +84,7 @@ class RateLimiter:
         )
         if len(recent) >= limit.count:
             free_at = recent[0]["occurred_at"] + timedelta(seconds=limit.window_seconds)
-            raise RateLimited(limit.message, retry_after_seconds=max(1, int((free_at - now).total_seconds()) + 1))
+            wait = max(1, int((free_at - now).total_seconds()) + 1)
+            raise RateLimited(f"{limit.message} {try_again_sv(wait)}", retry_after_seconds=wait)
         await RateLimitHit.insert(RateLimitHit(key_hash=key, occurred_at=now))
         await RateLimitHit.delete().where(RateLimitHit.occurred_at < now - timedelta(seconds=LONGEST_WINDOW_SECONDS))

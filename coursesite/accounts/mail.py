@@ -35,7 +35,7 @@ from coursesite.accounts.tokens import TokenService
 from coursesite.accounts.validation import normalise_email
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound, RateLimited
-from coursesite.core.formatting import format_datetime_sv
+from coursesite.core.formatting import format_datetime_long
 from coursesite.core.tokens import TokenPurpose, new_token
 from coursesite.db.accounts import Account
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -154,7 +154,7 @@ class AccountMail:
                     Mail(
                         to=old,
                         template="email_changed",
-                        context={"when": format_datetime_sv(now), "reset_link": self.outbox.link("/glomt-losenord")},
+                        context={"when": format_datetime_long(now), "reset_link": self.outbox.link("/glomt-losenord")},
                         account_id=account_id,
                     )
                 )
@@ -284,7 +284,7 @@ class AccountMail:
             Mail(
                 to=account["email"],
                 template="password_changed",
-                context={"when": format_datetime_sv(now), "reset_link": self.outbox.link("/glomt-losenord")},
+                context={"when": format_datetime_long(now), "reset_link": self.outbox.link("/glomt-losenord")},
                 account_id=account_id,
             )
         )
@@ -296,7 +296,7 @@ class AccountMail:
                 to=account["email"],
                 template="new_browser_login",
                 context={
-                    "when": format_datetime_sv(now),
+                    "when": format_datetime_long(now),
                     "browser": label or "en webbläsare vi inte känner igen",
                     "reset_link": self.outbox.link("/glomt-losenord"),
                 },

@@ -30,6 +30,7 @@ from coursesite.accounts.validation import validate_registration
 from coursesite.core import clock
 from coursesite.core.client_address import limit_key
 from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
+from coursesite.core.formatting import try_again_sv
 from coursesite.core.text import MSG_CONTROL, has_forbidden_characters
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.engine import lock_account_rows, write_transaction
@@ -339,7 +340,7 @@ class AccountService:
             or await self._recent_failures(keys.address, since) >= policy.max_failures * ADDRESS_FAILURE_FACTOR
         ):
             raise RateLimited(
-                "För många misslyckade inloggningsförsök. Vänta en stund och försök igen.",
+                f"För många misslyckade inloggningsförsök. {try_again_sv(policy.window_seconds)}",
                 retry_after_seconds=policy.window_seconds,
             )
         return keys

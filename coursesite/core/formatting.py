@@ -131,3 +131,30 @@ def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
     local = to_stockholm(value)
     day = format_date(local.date(), format="long" if long else "medium", locale=LOCALE)
     return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"
+
+
+def format_datetime_long(value: datetime) -> str:
+    """The one style pages and mails show a moment in: ``'26 november 2026 14:05'``, beside dates as
+    ``format_date_long`` writes them."""
+    return format_datetime_sv(value, long=True)
+
+
+def try_again_sv(seconds: int) -> str:
+    """How long to wait after being refused for trying too often, rounded up: ``'Vänta 5 minuter och försök igen.'``."""
+    minutes = max(1, -(-seconds // 60))
+    if minutes == 1:
+        return "Vänta en minut och försök igen."
+    if minutes < 90:
+        return f"Vänta {minutes} minuter och försök igen."
+    return f"Vänta {-(-minutes // 60)} timmar och försök igen."
+
+
+def format_mobile_sv(value: str | None) -> str:
+    """A stored Swedish mobile number (E.164, ``+46701234567``) in the national form people write: ``070-123 45 67``.
+    Anything else (empty, typed text shown back after an error) is returned as it is."""
+    if not value:
+        return ""
+    if len(value) == 12 and value.startswith("+46") and value[3:].isdigit():
+        nsn = value[3:]
+        return f"0{nsn[:2]}-{nsn[2:5]} {nsn[5:7]} {nsn[7:]}"
+    return value

@@ -52,6 +52,7 @@ __all__ = [
     "parse_gift",
     "parse_gift_located",
     "parse_number",
+    "swedish_message",
     "unique_name",
     "write_gift",
 ]
@@ -97,6 +98,62 @@ class GiftProblem:
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", question '{self.question}'" if self.question else "")
         return f"{where}: {self.message}"
+
+
+# The parser's messages (English, for the CLI and the logs) as the instructor's pages say them. Each pattern matches
+# one message above in full; a message without a pattern is shown as it is.
+_SWEDISH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), swedish)
+    for pattern, swedish in (
+        (r"'\$CATEGORY:' must be followed by a blank line", "Efter '$CATEGORY:' ska det komma en tom rad."),
+        (r"unclosed question name: '::' without a closing '::'", "Frågans namn saknar avslutande '::'."),
+        (
+            r"no answer block '\{…\}' \(Moodle's descriptions are not supported\)",
+            "Frågan saknar svarsdel '{…}' (Moodles beskrivningar utan svar stöds inte).",
+        ),
+        (r"'\}' without an opening '\{'", "'}' utan ett inledande '{'."),
+        (r"unclosed answer block '\{'", "Svarsdelen '{' stängs aldrig med '}'."),
+        (
+            r"a second answer block; a GIFT question has one '\{…\}'",
+            "En andra svarsdel: en GIFT-fråga har bara en '{…}'.",
+        ),
+        (r"the question text is empty", "Frågetexten är tom."),
+        (r"weight (.*)% is outside -100\.\.100", r"Viktningen \1 % ligger utanför −100 till 100."),
+        (r"a choice question needs at least two choices", "En flervalsfråga behöver minst två alternativ."),
+        (r"a choice without text", "Ett alternativ saknar text."),
+        (r"a short answer without text", "Ett kortsvar saknar text."),
+        (r"a short-answer question needs at least one answer", "En kortsvarsfråga behöver minst ett svar."),
+        (r"a numeric question needs at least one answer", "En sifferfråga behöver minst ett svar."),
+        (r"numeric answer: value '(.*)' is not a number", r"Sifferfråga: värdet '\1' är inte ett tal."),
+        (r"numeric answer: tolerance '(.*)' is not a number", r"Sifferfråga: toleransen '\1' är inte ett tal."),
+        (r"numeric answer: low '(.*)' is not a number", r"Sifferfråga: den nedre gränsen '\1' är inte ett tal."),
+        (r"numeric answer: high '(.*)' is not a number", r"Sifferfråga: den övre gränsen '\1' är inte ett tal."),
+        (r"numeric answer: the range (.*) runs backwards", r"Sifferfråga: intervallet \1 går baklänges."),
+        (r"numeric answer: the tolerance in (.*) is negative", r"Sifferfråga: toleransen i \1 är negativ."),
+        (r"a matching answer without '->': '(.*)'", r"Ett parningssvar saknar '->': '\1'."),
+        (
+            r"a matching answer without a right-hand side after '->'",
+            "Ett parningssvar saknar högersida efter '->'.",
+        ),
+        (
+            r"a matching question needs at least two pairs 'left -> right'",
+            "En parningsfråga behöver minst två par 'vänster -> höger'.",
+        ),
+        (
+            r"contains a Unicode noncharacter \(U\+FDD0\.\.U\+FDD6\)",
+            "Innehåller ett otillåtet Unicode-tecken (U+FDD0–U+FDD6).",
+        ),
+    )
+)
+
+
+def swedish_message(message: str) -> str:
+    """A parser message in Swedish, for the instructor's pages; one not in the table is returned unchanged."""
+    for pattern, swedish in _SWEDISH:
+        match = pattern.fullmatch(message)
+        if match:
+            return match.expand(swedish)
+    return message
 
 
 class GiftError(ValueError):

@@ -84,6 +84,11 @@ def prompt_title(prompt: str, limit: int = PROMPT_TITLE_CHARS) -> str:
     return cut.rstrip(" ,.;:–-") + " …"
 
 
+def question_title(question: Question) -> str:
+    """How staff pages name a question: its own words, not its id; the id only when the prompt has no text."""
+    return prompt_title(question.prompt) or question.name
+
+
 class Verdict(StrEnum):
     """How one answer went, in the participant's words. Every page that shows an answer's status uses these."""
 

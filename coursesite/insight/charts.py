@@ -61,7 +61,7 @@ def hbar_chart(
     low, high = domain
     if not high > low:
         raise ValueError("empty domain")
-    value_width = 56
+    value_width = 72  # room for "100,0 %" and "−100,0" at FONT_SIZE
     plot_left = label_width + 8
     plot_width = width - plot_left - value_width
     top = 8

@@ -70,7 +70,7 @@ RESEND_PER_RECIPIENT = Limit(
     "request-link-recipient",
     3,
     3600,
-    "Vi har nyss skickat en bekräftelselänk till personen. Vänta en stund innan du skickar en ny.",
+    "Vi har nyss skickat en bekräftelselänk till personen.",
     per_client=False,
 )
 

@@ -49,7 +49,7 @@ from coursesite.accounts.limits import LONGEST_WINDOW_SECONDS
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
-from coursesite.core.formatting import format_date_sv, to_stockholm
+from coursesite.core.formatting import format_date_long, to_stockholm
 from coursesite.core.tokens import USED_TOKEN_KEPT
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
@@ -502,7 +502,7 @@ async def _warn_inactive(engine, outbox: MailOutbox, account_id: int, erase_at: 
                 to=account["email"],
                 template="account_inactive",
                 context={
-                    "erase_on": format_date_sv(to_stockholm(erase_on).date()),
+                    "erase_on": format_date_long(to_stockholm(erase_on).date()),
                     "login_link": outbox.link("/logga-in"),
                 },
                 account_id=account_id,

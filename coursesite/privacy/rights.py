@@ -66,6 +66,7 @@ OPEN_STATUSES = ("open", "extended")
 KIND_LABELS_SV = {
     "newsletter": "Nyhetsbrev",
     "webinar_information": "Information om webbinarier",
+    "event_information": "Information om kurser och konferenser",
     "offers": "Erbjudanden",
 }
 

@@ -44,7 +44,7 @@ CONFIRM_PER_CLIENT = Limit(
     "consent-confirm-client",
     20,
     3600,
-    "Många formulär har skickats härifrån på kort tid. Vänta en stund och försök igen.",
+    "Många formulär har skickats härifrån på kort tid.",
 )
 CONFIRM_PER_RECIPIENT = Limit(
     "consent-confirm-recipient",

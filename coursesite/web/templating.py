@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from coursesite.core import formatting
 from coursesite.core.html import sanitize_html
 from coursesite.course.model import TextFormat
+from coursesite.course.presentation import question_title
 from coursesite.settings import REPO_ROOT
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -103,10 +104,12 @@ def configure(environment: Environment, *, company_name: str) -> None:
         rate=formatting.format_rate_sv,
         iso=iso_date,
         date=formatting.format_date_long,
-        datetime=formatting.format_datetime_sv,
+        datetime=formatting.format_datetime_long,
         points=points,
+        mobile=formatting.format_mobile_sv,
         content=render_text,
         markdown=render_markdown,
+        question_title=question_title,
     )
     environment.globals["site_name"] = "Kurssajten"
     environment.globals["company_name"] = company_name

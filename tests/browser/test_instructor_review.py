@@ -107,15 +107,15 @@ def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_see
         expect(teacher.locator(".notice")).to_contain_text("Kommentaren är sparad i kommentarbanken.")
         first_url = f"/larare/granskning/{_answer_id(teacher)}?anonym=1"
         teacher.goto(first_url)
-        expect(teacher.locator("h1")).to_have_text("forklara-avgifter")
+        expect(teacher.locator("h1")).to_contain_text("En vän säger")  # the question in its own words, not its id
 
         # From here on, the keyboard only.
         keyboard = teacher.keyboard
         keyboard.press("j")
-        expect(teacher.locator("h1")).to_have_text("min-plan")
+        expect(teacher.locator("h1")).to_contain_text("Skriv en kort plan")
         expect(teacher).to_have_url(re.compile(r"anonym=1"))
         keyboard.press("k")
-        expect(teacher.locator("h1")).to_have_text("forklara-avgifter")
+        expect(teacher.locator("h1")).to_contain_text("En vän säger")  # the question in its own words, not its id
         keyboard.press("?")
         expect(teacher.locator("#shortcuts")).not_to_have_attribute("open", "")
         keyboard.press("?")
@@ -138,7 +138,7 @@ def test_an_instructor_grades_an_essay_with_the_keyboard_and_the_participant_see
 
         # Saved: on to the next answer in the queue, still anonymous, with a confirmation.
         expect(teacher.locator(".notice")).to_contain_text("är sparad")
-        expect(teacher.locator("h1")).to_have_text("min-plan")
+        expect(teacher.locator("h1")).to_contain_text("Skriv en kort plan")
         expect(teacher).to_have_url(re.compile(r"anonym=1"))
         teacher.goto("/larare/granskning")
         expect(teacher.locator(".review-count")).to_contain_text("1 svar väntar")

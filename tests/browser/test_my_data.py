@@ -40,6 +40,7 @@ def test_download_withdraw_request_erasure_and_customer_service_completes_it(
     expect(page.locator("#consents")).to_contain_text("Återkallat")
     expect(page.locator("#withdraw-newsletter")).to_have_count(0)
 
+    page.locator("#erasure-confirm").check()  # a required confirmation before the request is sent
     page.locator("#erasure-form").get_by_role("button", name="Begär radering").click()
     expect(page.locator(".notice")).to_contain_text("begäran om radering är mottagen")
     expect(page.locator("#requests")).to_contain_text("Radering")

@@ -275,3 +275,22 @@ async def test_results_page(client, participant, course):
     page = await client.get(f"/lektion/{lesson.slug}/resultat")
     assert page.status_code == 200
     assert "Inte besvarad" in page.text and prompt_title(question.prompt) in page.text
+
+
+async def test_a_lesson_shows_the_outline_and_leads_on_to_the_next_lesson(client, participant, course):
+    first_act, second_act = course.acts[0], course.acts[1]
+    page = (await client.get(f"/lektion/{first_act.lessons[0].slug}")).text
+    outline = page.split('id="kursens-innehall"')[1].split("</details>")[0]
+    assert "Kursens innehåll" in outline and first_act.title in outline and second_act.title in outline
+    assert f'href="/lektion/{first_act.lessons[0].slug}" aria-current="page"' in outline
+    assert f'href="/lektion/{second_act.lessons[0].slug}"' not in outline  # a locked act's lessons are not links
+    following = first_act.lessons[1]
+    assert f'href="/lektion/{following.slug}" rel="next" id="next-lesson">Nästa lektion: {following.title}</a>' in page
+
+    last_of_act = (await client.get(f"/lektion/{first_act.lessons[-1].slug}")).text
+    assert f"Nästa lektion, {second_act.lessons[0].title}, öppnas när du har gjort klart {first_act.title}." in (
+        last_of_act
+    )
+    await open_every_lesson(participant["id"], course)
+    last = (await client.get(f"/lektion/{course.lessons()[-1].slug}")).text
+    assert "Det här är kursens sista lektion." in last

@@ -145,6 +145,8 @@ async def test_the_page_form(client):
         follow_redirects=False,
     )
     assert wrong.status_code == 400 and "Fel lösenord." in wrong.text and 'value="maja.ny@example.se"' in wrong.text
+    assert wrong.text.count("Fel lösenord.") == 1  # once, at the password field, not again at the top
+    assert 'id="current_password-error">Fel lösenord.' in wrong.text
     # the profile form on the same page still shows the current data
     assert 'value="Maja"' in wrong.text
     no_token = await client.post("/mina-uppgifter/epost", data={"email": "x@example.se", "current_password": PASSWORD})

@@ -91,6 +91,7 @@ async def test_enrol_by_form_opens_the_lessons_and_shows_the_invoice(client, cou
     ocr = re.search(r'class="invoice-ocr">(\d+)<', done.text).group(1)
     assert is_valid_ocr(ocr)
     assert "12\xa0500,00\xa0kr" in done.text and f"/mina-fakturor/{number}.pdf" in done.text
+    assert '<dt>Bankgiro</dt><dd class="invoice-bankgiro">5050-1055</dd>' in done.text  # not only in the PDF
 
     assert (await client.get(f"/lektion/{lesson.slug}")).status_code == 200
     assert 'href="/anmalan"' not in (await client.get("/min-kurs")).text

@@ -177,6 +177,8 @@ async def test_credit_whole_by_form_and_partial_by_api(client):
         client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": ""}
     )
     assert no_reason.status_code == 400 and 'id="reason-error"' in no_reason.text
+    reason_error = no_reason.text.split('id="reason-error">')[1].split("<")[0]
+    assert no_reason.text.count(reason_error) == 1  # once, at the field, not again at the top
     whole = await post_form(
         client, f"/ekonomi/faktura/{anna['invoice_number']}/kreditera", {"mode": "whole", "reason": "Avbokad i tid"}
     )
@@ -307,6 +309,9 @@ async def test_bgmax_page_matches_and_lists_the_rest_and_places_by_hand(client):
         files={"file": ("x.txt", b"01BGMAX nonsense\n", "text/plain")},
     )
     assert broken.status_code == 400 and 'id="file-error"' in broken.text
+    first_line = broken.text.split('id="file-error" role="alert"><p>')[1].split("<")[0]
+    assert broken.text.count(first_line) == 1  # once, at the file field
+    assert twice.text.count(twice.text.split('id="file-error" role="alert"><p>')[1].split("<")[0]) == 1
     nothing = await post_form(client, "/ekonomi/bgmax", {}, page="/ekonomi/bgmax")
     assert nothing.status_code == 400
 

@@ -197,6 +197,7 @@ async def test_newsletter_export_download_is_a_logged_disclosure(client, service
     assert rows == [{"recipient": "Apsis", "people": 1}, {"recipient": "Mailchimp", "people": 1}]
     page = await client.get("/personal/nyhetsbrev")
     assert "Mailchimp" in page.text and "Apsis" in page.text
+    assert re.search(r"<td>\d{1,2} [a-zåäö]+ \d{4} \d\d:\d\d</td>", page.text)  # the site's date style, not ISO
 
 
 async def test_newsletter_export_requires_login(client):

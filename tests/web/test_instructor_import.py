@@ -92,9 +92,22 @@ async def test_gift_errors_are_listed_with_lines_and_nothing_is_written(client, 
     assert response.status_code == 400
     page = text_of(response.text)
     assert "Ingenting importerades" in page
-    assert "Rad 3, fråga ”vikt”: weight 150% is outside -100..100" in page
-    assert "Rad 5, fråga ”tal”: numeric answer: value 'abc' is not a number" in page
+    assert "Rad 3, fråga ”vikt”: Viktningen 150 % ligger utanför −100 till 100." in page
+    assert "Rad 5, fråga ”tal”: Sifferfråga: värdet 'abc' är inte ett tal." in page
+    # shown once, at the file field, with the chosen file named so it can be chosen again
+    assert page.count("Viktningen 150 %") == 1
+    file_error = response.text.split('id="file-error"', 1)[1].split("</div>", 1)[0]
+    assert "Viktningen 150 %" in file_error and "Sifferfråga" in file_error
+    assert "Välj filen igen: du valde ”fragor.gift”" in page
+    assert 'option value="budget" selected' in response.text  # the lesson chosen is kept
     assert (lessons / "akt-1" / "02-budget.gift").read_bytes() == before
+
+
+async def test_an_unclosed_answer_block_is_told_in_swedish_with_its_line(client, instructor):
+    response = await upload(client, "::a:: Sant? {T}\n\n::b:: Vad är 2 + 2? {#4\n", lesson="budget")
+    assert response.status_code == 400
+    page = text_of(response.text)
+    assert "Rad 3, fråga ”b”: Svarsdelen '{' stängs aldrig med '}'." in page and "unclosed" not in page
 
 
 async def test_a_name_from_the_lesson_file_is_refused(client, instructor):

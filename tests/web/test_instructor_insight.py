@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from coursesite.course.presentation import question_title
 from coursesite.web.controllers import instructor_insight
 from tests.conftest import api_post, login_as_staff, register
 from tests.support import correct_response, wrong_response
@@ -130,7 +131,7 @@ async def test_stats_pages_show_charts_with_a_text_alternative(client, course):
     assert page.status_code == 200
     html = page.text
     assert html.count('class="chart"') == 2 and "<title id=" in html and "<desc id=" in html
-    assert "<table" in html and lesson.questions[0].name in html
+    assert "<table" in html and question_title(lesson.questions[0]) in html
     assert "<script>" not in html.split("</head>")[1] and ' style="' not in html  # CSP: no inline script or style
     assert (await client.get("/larare/statistik?lektion=finns-inte")).status_code == 404
     assert (await client.get(f"/larare/statistik?lektion={'x' * 81}")).status_code == 400
@@ -167,3 +168,20 @@ async def test_participants_pages(client, course):
     assert "anna@example.se" in detail.text and "Automatiskt" in detail.text and "räknas" in detail.text
     assert (await client.get("/larare/deltagare/999999")).status_code == 404
     assert (await client.get("/larare/deltagare/99999999999")).status_code == 400
+
+
+async def test_stats_pages_name_questions_in_their_own_words_and_fit_their_labels(client, course):
+    lesson = await answer_some(client, course)
+    await login_as_staff(client, "instructor")
+    html = (await client.get("/larare/statistik")).text
+    first = lesson.questions[0]
+    assert f"1. {question_title(first)}</a>" in html and f"1. {first.name}</a>" not in html
+    assert 'class="insight-table-wrap"' in html  # a wide table scrolls in its own box, not the page
+    labels = re.findall(r'viewBox="0 0 (\d+) \d+".*?<text x="([\d.]+)" y="[\d.]+" fill="#222222">100,0', html)
+    assert labels
+    for viewbox, value_x in labels:
+        # "100,0 %" is 7 characters at about 7.2 px each: it must end inside the chart
+        assert float(value_x) + 7 * 7.2 <= int(viewbox), (viewbox, value_x)
+    question = (await client.get(f"/larare/statistik/fraga/{QUESTION_ID}")).text
+    assert "/api/v1/" not in question and "API:t" not in question
+    assert f"<h1>1. {question_title(first)}</h1>" in question

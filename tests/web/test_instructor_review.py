@@ -11,11 +11,12 @@ from html import unescape
 import pytest
 from litestar.testing import AsyncTestClient
 
+from coursesite.course.presentation import question_title
 from coursesite.db.answers import Answer
 from coursesite.db.review import CommentBankEntry, GradeEvent, RegradeRun
 from coursesite.settings import REPO_ROOT
 from tests.conftest import csrf_token, login_as_staff, make_settings, register
-from tests.support import participant_answers
+from tests.support import participant_answers, wrong_response
 
 ESSAY = "indexfonder-och-avgifter.forklara-avgifter"  # 5 points: criteria 2 + 2 + 1
 ESSAY_LESSON = "indexfonder-och-avgifter"
@@ -146,6 +147,9 @@ async def test_grade_an_essay_with_the_rubric_and_the_participant_sees_it(client
     assert "Avgiften dras varje år från hela fondvärdet." in text
     for criterion in rubric(course):
         assert f'name="criterion-{criterion.id}"' in page.text and criterion.text in text
+    # a text field, so "0,5" is not turned into "05" by an English number input
+    assert 'type="number"' not in page.text
+    assert page.text.count('type="text" inputmode="decimal" pattern="\\s*[0-9]+([,.][0-9]+)?\\s*"') == 4
     assert 'id="rubric-sum"' in page.text and "1 av 2 i kön" in text
     assert f'id="review-next" rel="next" href="{QUEUE}/{second_id}"' in page.text
     assert '<script src="/static/js/review.js" defer></script>' in page.text
@@ -424,6 +428,8 @@ async def test_regrade_preview_saves_nothing_and_apply_changes_the_scores(site_o
         )
         assert applied.status_code == 200
         assert "Omrättningen är genomförd: 2 försök fick ny poäng." in text_of(applied.text)
+        # the count before the regrade, not the 0 left after it
+        assert "2 försök i lektionen rättades mot ett äldre facit innan omrättningen." in text_of(applied.text)
         scores = {row["id"]: row["score_milli"] for row in await Answer.select(Answer.id, Answer.score_milli)}
         assert scores == {ids["Ada"]: 1000, ids["Max"]: 0}
         assert await RegradeRun.count() == 1
@@ -483,3 +489,17 @@ async def test_unknown_answers_and_lessons_are_404(client, instructor):
     assert (await client.get(f"{QUEUE}/999999")).status_code == 404
     assert (await client.get(f"{QUEUE}/{2**31}")).status_code in (400, 404)
     assert (await client.get("/larare/omrattning?lektion=finns-inte")).status_code == 404
+
+
+async def test_the_review_page_shows_a_chosen_answer_in_words_and_the_question_by_its_text(client, other, course):
+    _, question = course.find_question("inkomster-och-utgifter.vad-ar-nettolon")
+    answer_id = await participant_answers(
+        other, course, "anna@example.se", "Anna", question.id, wrong_response(question)
+    )
+    assert (await flag(other, answer_id, "Jag menade det andra alternativet.")).status_code == 303
+    await login_as_staff(client, "instructor")
+    page = (await client.get(f"{QUEUE}/{answer_id}")).text
+    shown = page.split('class="response-text">')[1].split("</div>")[0]
+    chosen = {choice.id: choice.text for choice in question.choices}[wrong_response(question)]
+    assert f"<p>{chosen}</p>" in shown and wrong_response(question) not in shown  # the text, never the id
+    assert f"<h1>{question_title(question)}</h1>" in page

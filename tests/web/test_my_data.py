@@ -115,6 +115,12 @@ async def test_erasure_request_creates_a_case_with_the_deadline(client):
     case = (await SupportCase.select().where(SupportCase.id == body["id"]))[0]
     assert case["account"] == me["id"] and case["kind"] == "erasure"
     token = await csrf_token(client, "/mina-uppgifter")
-    form = await client.post("/mina-uppgifter/radering", data={"_csrf_token": token}, follow_redirects=False)
+    unconfirmed = await client.post("/mina-uppgifter/radering", data={"_csrf_token": token}, follow_redirects=False)
+    assert unconfirmed.status_code == 400  # the checkbox is required, on the server too
+    assert 'id="erasure-confirm-error">Kryssa i rutan för att bekräfta' in unconfirmed.text
+    assert await SupportCase.count().where(SupportCase.kind == "erasure") == 1  # only the API's
+    form = await client.post(
+        "/mina-uppgifter/radering", data={"_csrf_token": token, "confirm": "true"}, follow_redirects=False
+    )
     assert form.status_code == 303
     assert await SupportCase.count().where(SupportCase.kind == "erasure") == 1

@@ -266,13 +266,19 @@ async def enrol_submit(request: Request, invoicing: NamedDependency[InvoicingSer
 
 
 @get("/anmalan/klar", name="enrol_done", include_in_schema=False)
-async def enrol_done(request: Request, ledger: NamedDependency[LedgerService]) -> Template | Redirect:
-    """The confirmation: the invoice the enrolment issued (the participant's newest invoice)."""
+async def enrol_done(
+    request: Request, ledger: NamedDependency[LedgerService], invoicing: NamedDependency[InvoicingService]
+) -> Template | Redirect:
+    """The confirmation: the invoice the enrolment issued (the participant's newest invoice), with what it takes to
+    pay it (the bankgiro and the OCR number) on the page, not only in the PDF."""
     views = await ledger.invoices(account_id=principal_of(request).account_id, limit=50)
     invoice = next((v for v in views if v.kind is DocumentKind.INVOICE), None)
     if invoice is None:
         return Redirect("/anmalan", status_code=303)
-    return Template("billing/enrolled.html", context={"invoice": invoice, "principal": principal_of(request)})
+    return Template(
+        "billing/enrolled.html",
+        context={"invoice": invoice, "principal": principal_of(request), "seller": invoicing.config.seller},
+    )
 
 
 # -- Mina fakturor

@@ -79,6 +79,23 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
     }
 
 
+async def _outline(course: Course, answers: AnswerService, account_id: int, lesson: Lesson) -> dict[str, Any]:
+    """The course outline beside a lesson, and the lesson after it (None after the last); `next_open` says whether
+    its act is open yet (the acts open in turn)."""
+    completed = await answers.completed_lessons(account_id)
+    progress = course_progress(course, completed)
+    lessons = course.lessons()
+    index = next(i for i, item in enumerate(lessons) if item.slug == lesson.slug)
+    following = lessons[index + 1] if index + 1 < len(lessons) else None
+    open_acts = {item.act.number for item in progress.acts if item.unlocked}
+    return {
+        "outline": progress.acts,
+        "completed": completed,
+        "next_lesson": following,
+        "next_open": following is not None and following.act_number in open_acts,
+    }
+
+
 def _verdict_of(answer: StoredAnswer | None) -> Verdict | None:
     return None if answer is None else verdict(answer.status, answer.score_milli, answer.max_score_milli)
 
@@ -111,7 +128,8 @@ async def lesson_page(
     request: Request, slug: FromPath[Slug], course: NamedDependency[Course], answers: NamedDependency[AnswerService]
 ) -> Template:
     state = await _open_lesson(request, course, answers, slug)
-    return Template("course/lesson.html", context=_lesson_context(course, state))
+    outline = await _outline(course, answers, principal_of(request).account_id, state.lesson)
+    return Template("course/lesson.html", context=_lesson_context(course, state) | outline)
 
 
 @post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303)
@@ -145,7 +163,8 @@ async def answer_submit(
         context = _lesson_context(course, state, errors) | {"question": question, "view": public_question(question)}
         return HTMXTemplate(template_name="course/_answered.html", context=context)
     if errors:
-        return Template("course/lesson.html", context=_lesson_context(course, state, errors), status_code=400)
+        outline = await _outline(course, answers, principal.account_id, lesson)
+        return Template("course/lesson.html", context=_lesson_context(course, state, errors) | outline, status_code=400)
     return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}", status_code=303)
 
 

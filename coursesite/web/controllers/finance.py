@@ -164,6 +164,9 @@ class CreditForm:
     reason: str = ""
 
 
+CREDIT_FIELDS = {"amount", "reason"}  # the credit form's fields that show their own error
+
+
 @dataclass
 class PaymentForm:
     date: str = ""
@@ -312,7 +315,8 @@ async def credit_submit(
             number,
             errors=errors,
             values=values,
-            message=exc.message,
+            # each error once: at its field when the form has that field, else above the page
+            message=None if errors and set(errors) <= CREDIT_FIELDS else exc.message,
             status_code=409 if isinstance(exc, Conflict) else 400,
         )
     return Redirect(f"/ekonomi/faktura/{number}?klar=krediterad&kreditfaktura={issued.number}", status_code=303)
@@ -450,8 +454,7 @@ async def bgmax_submit(request: Request, payments: NamedDependency[PaymentServic
             "bgmax",
             status_code=409 if isinstance(exc, Conflict) else 400,
             result=None,
-            errors={"file": exc.field_errors.get("file") or exc.message},
-            message=exc.message,
+            errors={"file": exc.field_errors.get("file") or exc.message},  # once, at the file field
             max_mb=max_mb,
         )
     return _page("bgmax.html", "bgmax", result=result, errors={}, max_mb=max_mb)

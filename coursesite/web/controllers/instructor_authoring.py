@@ -21,6 +21,7 @@ from coursesite.core.errors import Invalid, NotFound
 from coursesite.course import authoring
 from coursesite.course.authoring import AuthoringError, Code, ImportSummary, Problem
 from coursesite.course.catalog import CourseCatalog
+from coursesite.course.gift import swedish_message
 from coursesite.course.model import Course
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
@@ -63,10 +64,12 @@ SWEDISH = {
 
 
 def _swedish(problem: Problem) -> str:
-    """The problem for the page. The GIFT parser's and the loader's own messages stay as written (in English)."""
+    """The problem for the page, in Swedish with its line; the GIFT parser's messages through its own table."""
     where = [f"Rad {problem.line}"] if problem.line is not None else []
     where += [f"fråga ”{problem.question}”"] if problem.question else []
-    message = SWEDISH.get(problem.code, problem.message)
+    message = (
+        swedish_message(problem.message) if problem.code == Code.GIFT else SWEDISH.get(problem.code, problem.message)
+    )
     return f"{', '.join(where)}: {message}" if where else message
 
 
@@ -91,6 +94,7 @@ def _page(
     errors: dict[str, str] | None = None,
     problems: Iterable[str] = (),
     summary: ImportSummary | None = None,
+    chosen_file: str = "",
     status_code: int = 200,
 ) -> Template:
     return Template(
@@ -102,6 +106,7 @@ def _page(
             "errors": errors or {},
             "problems": list(problems),
             "summary": summary,
+            "chosen_file": chosen_file,
             "max_kb": authoring.MAX_GIFT_BYTES // 1024,
         },
         status_code=status_code,
@@ -141,8 +146,10 @@ async def import_submit(
             errors["file"] = _swedish(exc.problems[0])
         finally:
             await upload.close()
+    # A file input cannot be filled in again: the page names the file so it can be chosen again.
+    chosen = Path(upload.filename).name[:100] if isinstance(upload, UploadFile) and upload.filename else ""
     if errors or not isinstance(upload, UploadFile):
-        return _page(course, values=shown_again(values), errors=errors, status_code=400)
+        return _page(course, values=shown_again(values), errors=errors, chosen_file=chosen, status_code=400)
 
     run = partial(
         _import_and_reload,
@@ -152,7 +159,7 @@ async def import_submit(
         act=act,
         lesson=slug,
         title=values["title"] or None,
-        source=Path(upload.filename).name[:100],
+        source=chosen,
     )
     try:
         summary = await anyio.to_thread.run_sync(run)  # file work and a course reload: off the event loop
@@ -161,7 +168,9 @@ async def import_submit(
             if problem.code in FIELD_OF:
                 errors.setdefault(FIELD_OF[problem.code], _swedish(problem))
         listed = [_swedish(p) for p in exc.problems if p.code not in FIELD_OF]
-        return _page(course, values=shown_again(values), errors=errors, problems=listed, status_code=400)
+        return _page(
+            course, values=shown_again(values), errors=errors, problems=listed, chosen_file=chosen, status_code=400
+        )
     await versions.record(catalog.course)
     return _page(catalog.course, summary=summary)
 

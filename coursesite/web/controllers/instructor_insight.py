@@ -19,6 +19,7 @@ from litestar.response import Stream, Template
 from coursesite.accounts.roles import Role
 from coursesite.core.errors import NotFound
 from coursesite.course.model import Course, Lesson
+from coursesite.course.presentation import question_title
 from coursesite.insight import charts
 from coursesite.insight.service import InsightService
 from coursesite.insight.stats import QuestionStats, discrimination_label, facility_label
@@ -186,9 +187,9 @@ async def stats_page(
     lesson = _find_lesson(course, lektion)
     all_stats = await insight.lesson_stats(lesson)
     rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions, strict=True), start=1)]
-    items_facility = [(f"{r['number']}. {r['question'].name}", r["stats"].facility, r["href"]) for r in rows]
+    items_facility = [(f"{r['number']}. {question_title(r['question'])}", r["stats"].facility, r["href"]) for r in rows]
     items_discrimination = [
-        (f"{r['number']}. {r['question'].name}", r["stats"].discrimination, r["href"]) for r in rows
+        (f"{r['number']}. {question_title(r['question'])}", r["stats"].discrimination, r["href"]) for r in rows
     ]
     return Template(
         "instructor/stats.html",
@@ -217,13 +218,13 @@ async def question_stats_page(
     if dist.kind == "choices" and dist.responses:
         chart = charts.count_chart(
             "diagram-svar",
-            f"Valda svar: {report.question.name}",
+            f"Valda svar: {question_title(report.question)}",
             [(c.label, c.count, c.percent, c.correct) for c in dist.choices],
         )
     elif dist.kind == "wrong" and dist.wrong:
         chart = charts.count_chart(
             "diagram-svar",
-            f"Vanligaste felaktiga svaren: {report.question.name}",
+            f"Vanligaste felaktiga svaren: {question_title(report.question)}",
             [(r.response, r.count, r.percent, False) for r in dist.wrong],
         )
     number = next(i for i, q in enumerate(report.lesson.questions, start=1) if q.id == report.question.id)

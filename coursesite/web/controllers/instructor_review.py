@@ -444,13 +444,20 @@ async def _regrade_page(
 ) -> Template:
     outdated = await regrading.outdated_lessons()
     lesson = _lesson(course, slug) if slug else None
+    plan = context.get("plan")
+    # After an applied regrade nothing is outdated any more: the page reports the count the plan found before it.
+    outdated_here = (
+        plan.outdated
+        if plan is not None and plan.applied
+        else next((count for item, count in outdated if lesson and item.slug == lesson.slug), 0)
+    )
     return Template(
         "instructor/regrade.html",
         context={
             "section": "regrade",
             "outdated": outdated,
             "lesson": lesson,
-            "outdated_here": next((count for item, count in outdated if lesson and item.slug == lesson.slug), 0),
+            "outdated_here": outdated_here,
             "modes": list(MODE_LABELS_SV.items()),
             "labels": MODE_LABELS_SV,
             "milli": from_milli,

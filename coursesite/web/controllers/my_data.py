@@ -98,6 +98,11 @@ class ProfileSwitchForm:
 
 
 @dataclass
+class ErasureForm:
+    confirm: bool = False  # the required checkbox: an erasure request is not sent by one stray click
+
+
+@dataclass
 class RestrictionForm:
     reason: str = ""
 
@@ -129,7 +134,7 @@ async def _page(
             "customer": customer,
             "values": {**contact, **(customer or {}), **(values or {})},
             "errors": errors or {},
-            "message": message,
+            "message": None if errors else message,  # each error once: at its field when it has one
             "notice": notice,
             "state": await rights.privacy_state(account_id),
             "consents": await rights.consents(account_id),
@@ -344,7 +349,17 @@ async def my_data_withdraw(request: Request, rights: NamedDependency[RightsServi
 
 
 @post("/mina-uppgifter/radering", status_code=303, include_in_schema=False)
-async def my_data_erasure(request: Request, rights: NamedDependency[RightsService]) -> Redirect:
+async def my_data_erasure(
+    request: Request,
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
+) -> Template | Redirect:
+    if not read_form(ErasureForm, await request.form()).confirm:
+        errors = {"confirm": "Kryssa i rutan för att bekräfta att du vill att vi raderar dina uppgifter."}
+        return await _page(request, rights, ledger, accounts, cases, account_mail, errors=errors, status_code=400)
     await rights.request_erasure(principal_of(request).account_id)
     return Redirect("/mina-uppgifter?klart=radering", status_code=303)
 

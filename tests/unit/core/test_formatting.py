@@ -209,3 +209,27 @@ def test_does_not_depend_on_the_process_time_zone(monkeypatch: pytest.MonkeyPatc
         monkeypatch.undo()
         if hasattr(time, "tzset"):
             time.tzset()
+
+
+def test_a_stored_mobile_number_in_the_national_form():
+    from coursesite.core.formatting import format_mobile_sv
+
+    assert format_mobile_sv("+46701234567") == "070-123 45 67"
+    assert format_mobile_sv("+46761112233") == "076-111 22 33"
+    assert format_mobile_sv(None) == "" and format_mobile_sv("") == ""
+    assert format_mobile_sv("070-12") == "070-12"  # typed text shown back after an error stays as typed
+
+
+def test_how_long_to_wait_is_rounded_up_to_whole_minutes_or_hours():
+    from coursesite.core.formatting import try_again_sv
+
+    assert try_again_sv(1) == "Vänta en minut och försök igen."
+    assert try_again_sv(61) == "Vänta 2 minuter och försök igen."
+    assert try_again_sv(3600) == "Vänta 60 minuter och försök igen."
+    assert try_again_sv(86400) == "Vänta 24 timmar och försök igen."
+
+
+def test_pages_show_moments_in_the_long_style_like_their_dates():
+    from coursesite.core.formatting import format_datetime_long
+
+    assert format_datetime_long(datetime(2026, 12, 3, 6, 53, tzinfo=UTC)) == "3 december 2026 07:53"

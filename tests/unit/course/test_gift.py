@@ -847,3 +847,24 @@ def test_per_answer_formats_are_not_part_of_the_grading_key() -> None:
     tagged, plain = parse_gift("::q:: Välj {=[html]<b>a</b> ~b}"), parse_gift("::q:: Välj {=<b>a</b> ~b}")
     assert tagged[0].answer_formats and grading_version(tagged[0]) == grading_version(plain[0])
     assert question_from_data(question_to_data(tagged[0])) == tagged[0]
+
+
+def test_every_parser_message_has_a_swedish_form():
+    from coursesite.course.gift import GiftError, parse_gift, swedish_message
+
+    broken = (
+        "$CATEGORY: a\nb\n\n::x Sant? {T}\n\nUtan svar\n\nSant? } {T}\n\n::b:: Vad? {#4\n\n::c:: A {T} {F}\n\n{T}\n\n"
+        "::d:: V {=a ~%150%b}\n\n::e:: V {=a}\n\n::f:: V {= ~b}\n\n::g:: V {#}\n\n::h:: V {#abc}\n\n::i:: V {#1:x}\n\n"
+        "::j:: V {#x..2}\n\n::k:: V {#1..y}\n\n::l:: V {#5..1}\n\n::m:: V {#1:-1}\n\n::n:: V {=a ~b}\n\n"
+        "::o:: P {=a -> 1 =b}\n\n::p:: P {=a -> }\n\n::q:: P {=a -> 1}\n"
+    )
+    with pytest.raises(GiftError) as raised:
+        parse_gift(broken)
+    messages = [problem.message for problem in raised.value.problems]
+    assert len(messages) >= 15
+    untranslated = [m for m in messages if swedish_message(m) == m]
+    assert untranslated == []
+    assert (
+        swedish_message("numeric answer: value 'abc' is not a number") == "Sifferfråga: värdet 'abc' är inte ett tal."
+    )
+    assert swedish_message("something new") == "something new"

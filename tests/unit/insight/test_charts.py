@@ -71,7 +71,7 @@ def test_bars_grow_from_zero(value, domain, expect_left_of_zero):
     )
     rect = next(root.iter(f"{SVG}rect"))
     x, width = float(rect.get("x")), float(rect.get("width"))
-    plot_left, plot_width = 208, 640 - 208 - 56
+    plot_left, plot_width = 208, 640 - 208 - 72  # width - plot_left - the value column
     zero = plot_left + (0 - domain[0]) / (domain[1] - domain[0]) * plot_width
     if expect_left_of_zero:
         assert x + width == pytest.approx(zero)
@@ -91,3 +91,13 @@ def test_the_description_carries_the_numbers_in_swedish():
     desc = root.find(f"{SVG}desc").text
     assert "Rätt (rätt): 3 svar, 75,0\u00a0%" in desc
     assert "Fel: 1 svar, 25,0\u00a0%" in desc
+
+
+def test_a_value_label_of_100_percent_fits_inside_the_chart():
+    import re
+
+    from coursesite.insight.charts import CHAR_WIDTH, Bar, hbar_chart
+
+    svg = str(hbar_chart(chart_id="c", title="t", description="d", bars=[Bar("Fråga", 100.0, "100,0\u00a0%")]))
+    x = float(re.search(r'<text x="([\d.]+)" y="[\d.]+" fill="#222222">100,0', svg).group(1))
+    assert x + len("100,0 %") * CHAR_WIDTH <= 640
