@@ -25,6 +25,7 @@ from coursesite.course.model import Course, MultipleChoice, Question, SingleChoi
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy import policy, registry
 from coursesite.privacy.access import BANK_SOURCE, SOURCE_SV, field_info, personal_tables, plain
+from coursesite.privacy.letter import AnswerPlace
 from coursesite.privacy.registry import ConfiguredPeriods, retention_texts_sv
 from coursesite.web.downloads import export_pdf
 from coursesite.web.templating import build_environment
@@ -45,7 +46,7 @@ def _response(question: Question) -> Any:
     return "Ett svar i ord, ungefär så långt som deltagarna brukar skriva."
 
 
-def _answers(course: Course) -> tuple[list[dict[str, Any]], dict[int, tuple[str, str, int]]]:
+def _answers(course: Course) -> tuple[list[dict[str, Any]], dict[int, AnswerPlace]]:
     rows, places = [], {}
     for lesson in course.lessons():
         for question in lesson.questions:
@@ -71,7 +72,7 @@ def _answers(course: Course) -> tuple[list[dict[str, Any]], dict[int, tuple[str,
                         "idempotency_key": f"key-{answer_id}",
                     }
                 )
-                places[answer_id] = (lesson.slug, question.id, 1000)
+                places[answer_id] = AnswerPlace(lesson.slug, question.id, 1000)
     return rows, places
 
 
@@ -106,7 +107,7 @@ ROW_COUNTS = {
 SINGLE = ("account", "account_privacy", "customer", "enrollment", "invoice", "payment", "certificate", "person")
 
 
-def finished_participant(course: Course) -> tuple[dict[str, Any], dict[int, tuple[str, str, int]]]:
+def finished_participant(course: Course) -> tuple[dict[str, Any], dict[int, AnswerPlace]]:
     """The export of a participant who finished `course`, and where each answer belongs (lesson, question, max)."""
     answers, places = _answers(course)
     texts = retention_texts_sv(PERIODS)
@@ -144,13 +145,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     course = load_course(ROOT / "lessons")
-    data, _places = finished_participant(course)
+    data, places = finished_participant(course)
     renderer = PdfRenderer(build_environment(company_name=CONTROLLER), workers=1)
-    renderer.render_now(export_pdf(data))  # templates, CSS and fonts loaded
+    renderer.render_now(export_pdf(data, course, places))  # templates, CSS and fonts loaded
     seconds = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        pdf = renderer.render_now(export_pdf(data))
+        pdf = renderer.render_now(export_pdf(data, course, places))
         seconds.append(time.perf_counter() - started)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         print(f"render {seconds[-1]:.2f} s, {pages} pages, {len(pdf)} bytes")
