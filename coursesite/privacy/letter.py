@@ -137,9 +137,10 @@ def lesson_answers(rows: list[dict[str, Any]], course: Course, places: dict[int,
     for lesson in course.lessons():
         lines = []
         for question in lesson.questions:
-            row = latest.get((lesson.slug, question.id))
-            if row is None:
+            last = latest.get((lesson.slug, question.id))
+            if last is None:
                 continue
+            row = last
             place = places[row["id"]]
             outcome = verdict(row.get("status") or "", row.get("score_milli"), place.max_score_milli)
             points = show(row.get("score_milli"), "score_milli") if row.get("score_milli") is not None else "–"
@@ -207,7 +208,7 @@ def letter(
                 lessons,
             )
         )
-    account = next((t["rows"][0] for t in data["tables"] if t["table"] == "account" and t["rows"]), {})
+    account: dict[str, Any] = next((t["rows"][0] for t in data["tables"] if t["table"] == "account" and t["rows"]), {})
     name = " ".join(part for part in (account.get("first_name"), account.get("last_name")) if part)
     generated = datetime.fromisoformat(data["generated_at"])
     return {
