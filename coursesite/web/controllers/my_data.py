@@ -465,13 +465,16 @@ async def api_my_export(
     request: Request,
     cases: NamedDependency[CaseService],
     pdf: NamedDependency[PdfRenderer],
+    exports: NamedDependency[AccessExports],
+    course: NamedDependency[Course],
     case_id: FromPath[ExportId],
     format: ExportFormat = "json",
 ) -> Response[bytes]:
     """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
     GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
     data = await cases.account_export(principal_of(request).account_id, case_id, clock.now())
-    return await export_download(request, data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
+    name = f"registerutdrag-begaran-{case_id}.{format}"
+    return await export_download(request, data, format, pdf, filename=name, exports=exports, course=course)
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):
