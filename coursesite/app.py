@@ -129,7 +129,12 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     # the confirmation, the reset and the security notices; hooks itself onto the account service
     account_mail = AccountMail(engine, accounts, tokens, outbox, rights)
     exports = AccessExports(
-        ExportSettings(periods_of(settings), controller=billing_config.seller.name, login_secret=settings.secret_key)
+        ExportSettings(
+            periods_of(settings),
+            controller=billing_config.seller.name,
+            login_secret=settings.secret_key,
+            policy_url=settings.base_url.rstrip("/") + policy.POLICY_PATH,
+        )
     )
     consents = ConsentService(engine, tokens=tokens, outbox=outbox, limiter=RateLimiter(settings.secret_key))
     return Services(

@@ -47,6 +47,7 @@ from coursesite.db.privacy import (
 )
 from coursesite.db.review import AnswerFlag, GradeEvent
 from coursesite.privacy import policy, registry
+from coursesite.privacy.letter import AnswerPlace
 from coursesite.privacy.linkage import claimed_address, person_rows, proven_account
 from coursesite.privacy.registry import ConfiguredPeriods, PersonalField, Retention, retention_texts_sv
 from coursesite.subsidiaries.service import received_by
@@ -407,6 +408,7 @@ class ExportSettings:
     periods: ConfiguredPeriods
     controller: str
     login_secret: str | None = None
+    policy_url: str = policy.POLICY_PATH  # the privacy policy's address, stated in the PDF letter
 
 
 class AccessExports:
@@ -426,3 +428,14 @@ class AccessExports:
             controller=self.settings.controller,
             login_secret=self.settings.login_secret,
         )
+
+    async def answer_places(self, data: dict[str, Any]) -> dict[int, AnswerPlace]:
+        """Where each answer in an export belongs (lesson, question, maximum), for the PDF letter's summary per
+        lesson; the export's rows carry only the registry's personal fields."""
+        ids = [row["id"] for t in data["tables"] if t["table"] == "answer" for row in t["rows"]]
+        if not ids:
+            return {}
+        rows = await Answer.select(Answer.id, Answer.lesson_slug, Answer.question_id, Answer.max_score_milli).where(
+            Answer.id.is_in(ids)
+        )
+        return {r["id"]: AnswerPlace(r["lesson_slug"], r["question_id"], r["max_score_milli"]) for r in rows}

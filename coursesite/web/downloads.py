@@ -10,8 +10,11 @@ from typing import Any
 
 from litestar import Request, Response
 
+from coursesite.course.model import Course
 from coursesite.pdf import PdfDocument, PdfRenderer
-from coursesite.privacy.access import export_filename
+from coursesite.privacy.access import AccessExports, export_filename
+from coursesite.privacy.letter import AnswerPlace, letter
+from coursesite.privacy.policy import POLICY_PATH
 from coursesite.web.middleware import client_address
 
 PRIVATE_HEADERS = {"cache-control": "private, no-store"}
@@ -42,12 +45,23 @@ def render_holder(request: Request) -> str:
 
 
 async def export_download(
-    request: Request, data: dict[str, Any], extension: str, pdf: PdfRenderer, *, filename: str | None = None
+    request: Request,
+    data: dict[str, Any],
+    extension: str,
+    pdf: PdfRenderer,
+    *,
+    filename: str | None = None,
+    exports: AccessExports | None = None,
+    course: Course | None = None,
 ) -> Response[bytes]:
-    """An access export as a download: "json" (machine-readable) or "pdf" (the readable one, rendered off the loop,
-    in one of the request's render slots)."""
+    """An access export as a download: "json" (machine-readable, every row) or "pdf" (a letter in Swedish, rendered
+    off the loop, in one of the request's render slots). With `exports` and `course` the letter sums up the answers
+    per lesson in the questions' words."""
     if extension == "pdf":
-        content, media_type = await pdf.render(export_pdf(data), holder=render_holder(request)), "application/pdf"
+        places = await exports.answer_places(data) if exports is not None and course is not None else {}
+        policy_url = exports.settings.policy_url if exports is not None else POLICY_PATH
+        document = export_pdf(data, course, places, policy_url)
+        content, media_type = await pdf.render(document, holder=render_holder(request)), "application/pdf"
     else:
         content = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default).encode()
         media_type = "application/json"
@@ -59,16 +73,11 @@ async def export_download(
 PDF_TEMPLATE = "privacy/data_export_pdf.html"
 
 
-def export_pdf(data: dict[str, Any]) -> PdfDocument:
-    """The access export as a PDF to render."""
-    return PdfDocument(PDF_TEMPLATE, {"data": data, "show": _show})
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+def export_pdf(
+    data: dict[str, Any],
+    course: Course | None = None,
+    places: dict[int, AnswerPlace] | None = None,
+    policy_url: str = POLICY_PATH,
+) -> PdfDocument:
+    """The access export as a PDF letter to render (privacy/letter.py)."""
+    return PdfDocument(PDF_TEMPLATE, {"l": letter(data, course, places, policy_url)})

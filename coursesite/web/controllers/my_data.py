@@ -26,6 +26,7 @@ from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, RateLimited
+from coursesite.course.model import Course
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.rights import BILLING_FIELDS, CONTACT_FIELDS, ProfileChanges, RightsService
@@ -449,10 +450,15 @@ async def api_my_data(
 
 @get("/api/v1/me/data.pdf", tags=["privacy"], media_type="application/pdf")
 async def api_my_data_pdf(
-    request: Request, exports: NamedDependency[AccessExports], pdf: NamedDependency[PdfRenderer]
+    request: Request,
+    exports: NamedDependency[AccessExports],
+    pdf: NamedDependency[PdfRenderer],
+    course: NamedDependency[Course],
 ) -> Response[bytes]:
-    """The same export as a readable PDF in Swedish."""
-    return await export_download(request, await exports.export(principal_of(request).account_id), "pdf", pdf)
+    """The same export as a letter in Swedish: what we hold, why and for how long, answers summed up per lesson; the
+    full list of rows is the JSON file."""
+    data = await exports.export(principal_of(request).account_id)
+    return await export_download(request, data, "pdf", pdf, exports=exports, course=course)
 
 
 class ReadyExportOut(msgspec.Struct):
@@ -474,13 +480,16 @@ async def api_my_export(
     request: Request,
     cases: NamedDependency[CaseService],
     pdf: NamedDependency[PdfRenderer],
+    exports: NamedDependency[AccessExports],
+    course: NamedDependency[Course],
     case_id: FromPath[ExportId],
     format: ExportFormat = "json",
 ) -> Response[bytes]:
     """The export of my completed access request, as JSON or (`format=pdf`) PDF: my data as it is now, the same as
     GET /api/v1/me/data. 404 for anyone else's request, one not completed, or after `available_until`."""
     data = await cases.account_export(principal_of(request).account_id, case_id, clock.now())
-    return await export_download(request, data, format, pdf, filename=f"registerutdrag-begaran-{case_id}.{format}")
+    name = f"registerutdrag-begaran-{case_id}.{format}"
+    return await export_download(request, data, format, pdf, filename=name, exports=exports, course=course)
 
 
 class ProfileBody(msgspec.Struct, forbid_unknown_fields=True):

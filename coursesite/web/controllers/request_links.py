@@ -18,7 +18,9 @@ from litestar.response import Template
 
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.course.model import Course
 from coursesite.pdf import PdfRenderer
+from coursesite.privacy.access import AccessExports
 from coursesite.privacy.request_mail import ASKED_SV, NAME_SV
 from coursesite.support.cases import CaseService
 from coursesite.web import guards
@@ -93,7 +95,11 @@ async def export_page(cases: NamedDependency[CaseService], token: TokenQuery = N
 
 @post("/registerutdrag", status_code=200, include_in_schema=False, response_model=None)
 async def export_submit(
-    request: Request, cases: NamedDependency[CaseService], pdf: NamedDependency[PdfRenderer]
+    request: Request,
+    cases: NamedDependency[CaseService],
+    pdf: NamedDependency[PdfRenderer],
+    exports: NamedDependency[AccessExports],
+    course: NamedDependency[Course],
 ) -> Response[bytes] | Template:
     form = read_form(DownloadForm, await request.form())
     extension = form.format if form.format in FORMATS else "pdf"
@@ -101,7 +107,8 @@ async def export_submit(
         case_id, data = await cases.person_export_by_link(form.token[:TOKEN_MAX], clock.now())
     except NotFound as exc:
         return _export_page(message=exc.message, status_code=404)
-    return await export_download(request, data, extension, pdf, filename=f"registerutdrag-{case_id}.{extension}")
+    name = f"registerutdrag-{case_id}.{extension}"
+    return await export_download(request, data, extension, pdf, filename=name, exports=exports, course=course)
 
 
 ROUTER = Router(
