@@ -256,6 +256,17 @@ def services(db, settings, sites):
 
 
 @pytest.fixture
+def frozen():
+    """A clock that moves only when the test moves it: frozen["now"] is "now" (coursesite/core/clock.py)."""
+    from coursesite.core import clock
+
+    moment = {"now": clock.now()}
+    clock.set_now(lambda: moment["now"])
+    yield moment
+    clock.set_now(None)
+
+
+@pytest.fixture
 def every_answer_counts(services):
     """Every answer the app receives is a new attempt, even the same answer at once: for tests that repeat an answer
     on purpose. The double-click rule (grading/service.py) keeps its own tests (test_answer_idempotency.py)."""

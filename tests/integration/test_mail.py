@@ -18,7 +18,6 @@ from coursesite.billing.config import load_billing_config
 from coursesite.billing.issuing import InvoicingService
 from coursesite.billing.ledger import LedgerService
 from coursesite.billing.mail import INVOICE_PDF, BillingMail, InvoicePdfSource
-from coursesite.core import clock
 from coursesite.core.tokens import TokenPurpose
 from coursesite.db.billing import Invoice
 from coursesite.db.engine import write_transaction
@@ -49,14 +48,6 @@ EXTRA_TEMPLATES = {
         "{% block reason %}Du får det för att du bad om det.{% endblock %}"
     ),
 }
-
-
-@pytest.fixture
-def frozen():
-    moment = {"now": clock.now()}
-    clock.set_now(lambda: moment["now"])
-    yield moment
-    clock.set_now(None)
 
 
 @pytest.fixture

@@ -34,14 +34,6 @@ def config():
 
 
 @pytest.fixture
-def frozen():
-    moment = {"now": clock.now()}
-    clock.set_now(lambda: moment["now"])
-    yield moment
-    clock.set_now(None)
-
-
-@pytest.fixture
 def billing(db, config):
     invoicing = invoicing_for_tests(db, config)
     reminders = ReminderService(db, config, invoicing.ledger, BillingMail(outbox_for_tests(), config))

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from coursesite.accounts.tokens import TokenService
-from coursesite.core import clock
 from coursesite.core import tokens as rules
 from coursesite.core.tokens import TokenPurpose
 from coursesite.db.engine import write_transaction
@@ -20,15 +19,6 @@ from tests.support import make_account
 @pytest.fixture
 def tokens(db) -> TokenService:
     return TokenService(db, secret=TEST_SECRET)
-
-
-@pytest.fixture
-def frozen():
-    start = clock.now()
-    moment = {"now": start}
-    clock.set_now(lambda: moment["now"])
-    yield moment
-    clock.set_now(None)
 
 
 async def test_a_token_is_used_once_and_only_its_hash_is_stored(tokens):

@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from pypdf import PdfReader
 
 from coursesite.billing.reminders import ReminderService
-from coursesite.core import clock
 from coursesite.db.billing import Invoice
 from coursesite.mail.message import MailKind
 from coursesite.privacy.policy import SUPERVISORY_AUTHORITY
@@ -187,14 +185,6 @@ async def test_a_rejected_request_gives_the_reason_and_the_right_to_complain(smt
     assert message["Subject"] == "Din begäran om registerutdrag – vi kan inte genomföra den"
     assert reason in body and SUPERVISORY_AUTHORITY.url in body and "Integritetsskyddsmyndigheten (IMY)" in body
     assert "prövning i domstol" in body and "artikel 12.4" in body
-
-
-@pytest.fixture
-def frozen():
-    moment = {"now": clock.now()}
-    clock.set_now(lambda: moment["now"])
-    yield moment
-    clock.set_now(None)
 
 
 async def test_finance_sees_the_reminders_on_the_page_the_lists_and_the_api(
