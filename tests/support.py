@@ -844,3 +844,18 @@ def use_catalogue(
     installed = catalogue.Catalogue(tuple(entries))
     catalogue.use_catalogue(installed)
     return installed
+
+
+async def confirmed_consent(account_id: int, kind: str = "newsletter") -> None:
+    """A consent of `kind`, given and confirmed (double opt-in) now, for the account."""
+    await Consent.insert(
+        Consent(
+            account=account_id,
+            kind=kind,
+            text="Ja, skicka nyhetsbrevet",
+            policy_version="2026-11",
+            channel="kurssajten",
+            given_at=clock.now(),
+            confirmed_at=clock.now(),
+        )
+    )

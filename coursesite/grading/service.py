@@ -179,6 +179,7 @@ class LessonState:
     score: LessonScore
     complete: bool
     attempts: dict[str, list[StoredAnswer]]  # per question id, oldest first
+    completed: frozenset[str] = frozenset()  # the participant's completed lessons, read in the same snapshot
 
     def latest(self, question_id: str) -> StoredAnswer | None:
         attempts = self.attempts.get(question_id)
@@ -251,6 +252,7 @@ class AnswerService:
             score=score,
             complete=lesson.slug in completed,
             attempts=attempts,
+            completed=frozenset(completed),
         )
 
     async def submit(

@@ -5,15 +5,10 @@ adds a round trip or a connection to the hot path shows here. Lower is welcome: 
 import os
 
 from tests.conftest import csrf_token
-from tests.statement_count import counting
+from tests.statement_count import counting, sent
 from tests.support import correct_response
 
 POSTGRES = os.environ.get("COURSESITE_TEST_ENGINE") == "postgres"
-
-
-def sent(counts) -> list[str]:
-    # The page-view buffer is written by a background task whenever it runs: not part of the request.
-    return [text for text in counts.log if "page_view" not in text and "pg_advisory_unlock_all" not in text]
 
 
 async def test_one_submission_is_one_transaction_on_few_statements(client, participant, course):

@@ -5,9 +5,8 @@ page shows here. Lower is welcome: then lower the number."""
 import os
 
 from tests.conftest import csrf_token
-from tests.statement_count import counting
+from tests.statement_count import counting, sent
 from tests.support import correct_response
-from tests.web.test_answer_statements import sent
 
 POSTGRES = os.environ.get("COURSESITE_TEST_ENGINE") == "postgres"
 

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import re
 
-from coursesite.core import clock
-from coursesite.db.privacy import Consent, SupportCase
+from coursesite.db.privacy import SupportCase
 from coursesite.privacy.deadlines import deadline
 from tests.conftest import api_post, csrf_token, register
-
-
-async def _consent(account_id: int, kind: str = "newsletter") -> None:
-    await Consent.insert(
-        Consent(
-            account=account_id,
-            kind=kind,
-            text="Ja, skicka nyhetsbrevet",
-            policy_version="2026-11",
-            channel="kurssajten",
-            given_at=clock.now(),
-            confirmed_at=clock.now(),  # confirmed (double opt-in)
-        )
-    )
+from tests.support import confirmed_consent
 
 
 async def test_login_required(client):
@@ -83,8 +69,8 @@ async def test_restriction_request(client):
 
 async def test_clause_consent_withdrawal_is_one_click(client):
     me = await register(client, email="maja@example.se")
-    await _consent(me["id"], "newsletter")
-    await _consent(me["id"], "offers")
+    await confirmed_consent(me["id"], "newsletter")
+    await confirmed_consent(me["id"], "offers")
     consents = (await client.get("/api/v1/me/consents")).json()
     assert {c["kind"] for c in consents} == {"newsletter", "offers"} and all(c["active"] for c in consents)
     page = (await client.get("/mina-uppgifter")).text

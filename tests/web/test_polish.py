@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import api_post, csrf_token, register
-from tests.support import post_form
-from tests.web.test_my_data import _consent
+from tests.support import confirmed_consent, post_form
 
 
 async def test_every_page_links_the_self_served_favicon(client):
@@ -39,7 +38,7 @@ async def test_a_mobile_number_comes_back_in_the_form_it_was_typed(client):
 
 async def test_the_event_consent_has_a_swedish_label(client):
     me = await register(client, email="maja@example.se")
-    await _consent(me["id"], "event_information")
+    await confirmed_consent(me["id"], "event_information")
     page = (await client.get("/mina-uppgifter")).text
     assert "Information om kurser och konferenser" in page
     assert '<th scope="row">event_information' not in page

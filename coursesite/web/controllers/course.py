@@ -79,10 +79,10 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
     }
 
 
-async def _outline(course: Course, answers: AnswerService, account_id: int, lesson: Lesson) -> dict[str, Any]:
+def _outline(course: Course, state: LessonState) -> dict[str, Any]:
     """The course outline beside a lesson, and the lesson after it (None after the last); `next_open` says whether
-    its act is open yet (the acts open in turn)."""
-    completed = await answers.completed_lessons(account_id)
+    its act is open yet (the acts open in turn). From the lesson's state: no second read."""
+    lesson, completed = state.lesson, set(state.completed)
     progress = course_progress(course, completed)
     lessons = course.lessons()
     index = next(i for i, item in enumerate(lessons) if item.slug == lesson.slug)
@@ -128,7 +128,7 @@ async def lesson_page(
     request: Request, slug: FromPath[Slug], course: NamedDependency[Course], answers: NamedDependency[AnswerService]
 ) -> Template:
     state = await _open_lesson(request, course, answers, slug)
-    outline = await _outline(course, answers, principal_of(request).account_id, state.lesson)
+    outline = _outline(course, state)
     return Template("course/lesson.html", context=_lesson_context(course, state) | outline)
 
 
@@ -163,7 +163,7 @@ async def answer_submit(
         context = _lesson_context(course, state, errors) | {"question": question, "view": public_question(question)}
         return HTMXTemplate(template_name="course/_answered.html", context=context)
     if errors:
-        outline = await _outline(course, answers, principal.account_id, lesson)
+        outline = _outline(course, state)
         return Template("course/lesson.html", context=_lesson_context(course, state, errors) | outline, status_code=400)
     return Redirect(f"/lektion/{lesson.slug}#fraga-{question.id}", status_code=303)
 
