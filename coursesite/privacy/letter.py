@@ -219,6 +219,8 @@ def letter(
         "email": data["subject"]["email"],
         "policy_url": policy_url,
         "sections": sections,
+        # Every period, not only those of the tables this person has rows in (art. 15.1 d; the page states the same).
+        "retention": list(dict.fromkeys(data["retention"].values())),
         "recipients": [
             (r["name"], policy.RECIPIENT_KIND_SV[policy.RecipientKind(r["kind"])], r["description_sv"])
             for r in data["recipients"]
