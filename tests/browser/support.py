@@ -3,16 +3,79 @@ log in, create staff with `coursesite create-staff` against the live server's da
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 _numbers = itertools.count(1)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lessons_with_future_events(folder: Path) -> Path:
+    """A copy of lessons/ whose webinars and events start in 2099, so that the forms still offer them when the
+    shipped catalogue's dates have passed (as tests/support.py's TEST_CATALOGUE does for the other tests)."""
+    copy = folder / "lessons"
+    shutil.copytree(Path(__file__).parents[2] / "lessons", copy)
+    listed = copy / "catalogue.toml"
+    listed.write_text(re.sub(r"(?m)^starts = \d{4}-", "starts = 2099-", listed.read_text(encoding="utf-8")))
+    return copy
+
+
+SERVER_START_SECONDS = 60
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """`coursesite migrate` and `coursesite serve` with `env`, until /healthz answers; yields the base URL and stops
+    the server afterwards."""
+    command = Path(sys.executable).parent / "coursesite"
+    subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{env['COURSESITE_PORT']}"
+    # A loaded machine (both engines' runs side by side, on two cores) can take a while to start the server.
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer /healthz within {SERVER_START_SECONDS} s") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def register(page: Page) -> None:
@@ -134,3 +197,237 @@ def register_and_subscribe(
     )
     assert response.status == 201, response.text()
     confirm_consent(page, server_env, email)
+
+
+# --- every page type, as each role sees it (tests/browser/test_accessibility.py, docs/screenshots/take.py) -----------
+
+PAGE_ROLES = ["anonymous", "participant", "instructor", "finance", "customer_service", "admin"]
+STAFF_ROLES = ["instructor", "finance", "customer_service", "admin"]
+TOUR_PASSWORD = "ett-riktigt-bra-lösenord"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 800}
+
+# The GET routes (of tests/route_access.py: EXPECTED) that are no HTML page, and why. Everything under /api/ is JSON
+# or a file and is left out as a whole; any other GET route is a page and is visited.
+NOT_PAGES = {
+    "/healthz": "plain text for the load balancer",
+    "/readyz": "plain text for the load balancer",
+    "/metrics": "Prometheus text",
+    "/mina-fakturor/{name:str}": "the invoice as a PDF",
+    "/larare/import/export": "a lesson as a GIFT text file",
+    "/ekonomi/export/fakturor.csv": "a CSV file",
+    "/ekonomi/export/sie": "an SIE file",
+    "/personal/nyhetsbrev/apsis.csv": "a CSV file",
+    "/personal/nyhetsbrev/mailchimp.csv": "a CSV file",
+    "/personal/behandlingsregister.pdf": "the record of processing as a PDF",
+}
+# Pages whose address carries a token from a mail are visited with a real one (seed_site), except these two, which
+# show their "not found" page: a code no certificate has, and the export page of a request the tour does not make.
+PAGE_STATUS = {"/intyg/{code:str}": 404, "/registerutdrag": 404}
+
+
+def page_routes(expected) -> dict[str, frozenset[str]]:
+    """Every HTML page of the app (route path -> the roles let through), from the route table's expectation."""
+    return {
+        path: access.roles
+        for (method, path), access in expected.items()
+        if method == "GET" and not path.startswith("/api/") and path not in NOT_PAGES
+    }
+
+
+def tour(expected) -> dict[str, list[str]]:
+    """role -> the route paths it visits. Each page is seen by the narrowest roles it is for, so the run stays short:
+    a public page anonymously, a page of one's own account as a participant, a staff page by each staff role it is
+    for (admin only where no other role is). Every role also sees the front page and Mina uppgifter with its own
+    menu."""
+    visits: dict[str, list[str]] = {role: [] for role in PAGE_ROLES}
+    for path, roles in page_routes(expected).items():
+        if "anonymous" in roles:
+            visits["anonymous"].append(path)
+        elif "participant" in roles:
+            visits["participant"].append(path)
+        else:
+            staff = [role for role in STAFF_ROLES if role in roles and role != "admin"] or ["admin"]
+            for role in staff:
+                visits[role].append(path)
+    for role in PAGE_ROLES[1:]:
+        for path in ("/", "/mina-uppgifter"):
+            if path not in visits[role]:
+                visits[role].append(path)
+    return visits
+
+
+def staff_email(role: str) -> str:
+    return f"rundtur-{role.replace('_', '-')}@balansekonomi.se"
+
+
+STAFF_NAMES = {
+    "instructor": ("Ingrid", "Lärare"),
+    "finance": ("Erik", "Ekonom"),
+    "customer_service": ("Karin", "Kundtjänst"),
+    "admin": ("Adam", "Admin"),
+}
+
+
+def _newest_mail_token(server_env: dict[str, str], template: str, recipient: str, pattern: str) -> str | None:
+    database = server_env["COURSESITE_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT body_text FROM outbox_message WHERE recipient = ? AND template = ? ORDER BY id DESC LIMIT 1",
+            (recipient, template),
+        ).fetchone()
+    match = re.search(pattern, row[0]) if row else None
+    return match.group(1) if match else None
+
+
+class SeededSite:
+    """The site after seed_site: one logged-in browser context per role and the values for the routes' parameters."""
+
+    def __init__(self, contexts: dict, params: dict[str, str], queries: dict[str, str]) -> None:
+        self.contexts = contexts
+        self.params = params
+        self.queries = queries
+
+    def url(self, path: str) -> str:
+        """The route's path with its parameters filled in from the seeded data (and a mailed token where one was
+        made)."""
+        filled = re.sub(r"\{([a-z_]+):[a-z]+\}", lambda m: self.params[m.group(1)], path)
+        return filled + self.queries.get(path, "")
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=DESKTOP) -> SeededSite:
+    """A participant who has passed Akt 1 and 2 and written an essay that waits for review (so the lesson, its
+    results, an invoice, a review item and a participant exist), a customer-service case about them, and a staff
+    account for each staff role (`coursesite create-staff`), each logged in in a context of its own."""
+    from coursesite.course.model import Essay
+    from tests.support import correct_response
+
+    command = Path(sys.executable).parent / "coursesite"
+    making = [  # side by side: each command starts a Python and hashes a password
+        subprocess.Popen(
+            [command, "create-staff", "--email", staff_email(role), "--role", role, "--password", TOUR_PASSWORD]
+            + ["--first-name", STAFF_NAMES[role][0], "--last-name", STAFF_NAMES[role][1]],
+            env=server_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for role in STAFF_ROLES
+    ]
+    contexts = {role: browser.new_context(base_url=base, locale="sv-SE", viewport=viewport) for role in PAGE_ROLES}
+    page = contexts["participant"].new_page()
+    email = f"lina.rundtur{next(_numbers)}@example.se"
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill("Lina")
+    page.get_by_label("Efternamn").fill("Larsson")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(TOUR_PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+    enrol(page)
+    headers = {"x-csrftoken": csrf_of(page)}
+    for act in course.acts[:2]:
+        for lesson in act.lessons:
+            for question in lesson.questions:
+                reply = page.request.post(
+                    "/api/v1/answers",
+                    data={"question_id": question.id, "response": correct_response(question)},
+                    headers=headers,
+                )
+                assert reply.status == 201, reply.text()
+    essay = next(q for lesson in course.acts[2].lessons for q in lesson.questions if isinstance(q, Essay))
+    reply = page.request.post(
+        "/api/v1/answers",
+        data={"question_id": essay.id, "response": "Avgiften dras varje år på hela beloppet, så den växer."},
+        headers=headers,
+    )
+    assert reply.status == 201, reply.text()
+    answer_id = reply.json()["id"]
+    me = page.request.get("/api/v1/me").json()
+    invoice = page.request.get("/api/v1/me/invoices").json()[0]["number"]
+    page.close()
+    for process in making:
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors.decode()
+    for role in STAFF_ROLES:
+        staff_page = contexts[role].new_page()
+        log_in(staff_page, staff_email(role), TOUR_PASSWORD)
+        expect(staff_page).not_to_have_url(re.compile(r"/logga-in"))
+        staff_page.close()
+    support = contexts["customer_service"].new_page()
+    support.goto("/kundtjanst")
+    reply = support.request.post(
+        "/api/v1/support/cases",
+        data={"kind": "access", "subject": "Registerutdrag per telefon", "account_id": me["id"]},
+        headers={"x-csrftoken": csrf_of(support)},
+    )
+    assert reply.status == 201, reply.text()
+    case_id = reply.json()["id"]
+    support.close()
+    params = {
+        "slug": course.acts[0].lessons[0].slug,
+        "answer_id": str(answer_id),
+        "question_id": course.acts[0].lessons[0].questions[0].id,
+        "account_id": str(me["id"]),
+        "name": invoice,
+        "case_id": str(case_id),
+        "code": "ABCDE-FGHJK",  # no certificate has it: the page that says so
+    }
+    # The pages a mailed link opens, with a real token: the participant's address confirmation, a password reset,
+    # a pending newsletter consent, and the unsubscribe link of a confirmed one (from the newsletter export).
+    anonymous = contexts["anonymous"].new_page()
+    anonymous.goto("/glomt-losenord")
+    pending, confirmed = (f"{name}.rundtur{next(_numbers)}@example.se" for name in ("nora", "olle"))
+    for path, data in (
+        ("/api/v1/auth/password-reset", {"email": email}),
+        ("/api/v1/forms/newsletter", {"email": pending, "first_name": "Nora", "consent": True}),
+        ("/api/v1/forms/newsletter", {"email": confirmed, "first_name": "Olle", "consent": True}),
+    ):
+        reply = anonymous.request.post(path, data=data, headers={"x-csrftoken": csrf_of(anonymous)})
+        assert reply.ok, reply.text()
+    token_pattern = r"\?token=([A-Za-z0-9_.-]+)"
+    token = _newest_mail_token(server_env, "consent_confirm", confirmed, token_pattern)
+    reply = anonymous.request.post(
+        "/api/v1/consents/confirm", data={"token": token}, headers={"x-csrftoken": csrf_of(anonymous)}
+    )
+    assert reply.ok, reply.text()
+    anonymous.close()
+    queries = {}
+    for path, template, recipient in (
+        ("/bekrafta-epost", "verify_email", email),
+        ("/nytt-losenord", "password_reset", email),
+        ("/bekrafta-samtycke", "consent_confirm", pending),
+    ):
+        token = _newest_mail_token(server_env, template, recipient, path + token_pattern)
+        assert token, f"no link to {path} in the {template} mail"
+        queries[path] = f"?token={token}"
+    export = contexts["customer_service"].request.get("/personal/nyhetsbrev/apsis.csv")
+    unsubscribe = re.search(r"/avsluta" + token_pattern, export.text())
+    assert unsubscribe, export.text()
+    queries["/avsluta"] = f"?token={unsubscribe.group(1)}"
+    return SeededSite(contexts, params, queries)
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def sideways_overflow(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def wcag_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA violations on the page: the axe.min.js that axe-playwright-python ships, put into
+    the page by Playwright (so the site's security policy is not loosened for it) once per document, and only the
+    violations' ids and first targets sent back."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        import axe_playwright_python
+
+        page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8"))
+    return page.evaluate(
+        """options => axe.run(document, options).then(results => results.violations.map(
+            violation => `${violation.id}: ${JSON.stringify(violation.nodes.slice(0, 3).map(node => node.target))}`))""",
+        {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )

@@ -10,12 +10,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import create_staff, log_in, register
+from tests.browser.support import create_staff, log_in, register, sideways_overflow, wcag_violations
 
 pytestmark = pytest.mark.browser
 
 SIZES = [{"width": 360, "height": 800}, {"width": 390, "height": 844}]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PUBLIC_FORMS = {
     "Kontakta oss": "/kontakt",
     "Nyhetsbrev": "/nyhetsbrev",
@@ -34,18 +33,6 @@ def phone(request, browser, live_server) -> Iterator[Page]:
     yield page
     context.close()
     assert foreign == [], f"the page asked another host: {foreign}"
-
-
-def sideways_overflow(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
-def wcag_violations(page: Page) -> list[str]:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']][:3]}"
-        for violation in results.response["violations"]
-    ]
 
 
 def test_participant_pages_fit_the_phone_and_pass_axe(phone: Page, course):
