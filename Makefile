@@ -14,7 +14,7 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium qpdf postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup lock run test test-sqlite test-postgres check bench bench-lesson bench-scale bench-pdf bench-billing bench-backup clean debs-run debs-test
+.PHONY: setup lock run test test-sqlite test-postgres check bench bench-lesson bench-scale bench-pdf bench-billing bench-backup screenshots clean debs-run debs-test
 
 # Exactly the locked versions (nothing left over from an earlier lock), then the project itself without its
 # dependencies, which the lock already holds.
@@ -91,6 +91,10 @@ bench-pdf: debs-run setup
 # Answers per second while `coursesite backup` runs back to back, against the same load without (both engines).
 bench-backup: debs-run setup
 	bash bench/backup/run.sh
+
+# Every page type at 1280 px and 390 px into docs/screenshots/ (its own server, a throwaway database, demo data).
+screenshots: debs-test setup
+	$(BIN)/python docs/screenshots/take.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
