@@ -5,7 +5,6 @@ the index. The pages are those of tests/route_access.py: EXPECTED, so a new page
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -24,9 +23,8 @@ from coursesite.course.loader import load_course  # noqa: E402
 from tests.browser.support import (  # noqa: E402
     CHROMIUM_ARGS,
     NOT_PAGES,
-    free_port,
-    lessons_with_future_events,
     seed_site,
+    server_environment,
     serving,
     tour,
 )
@@ -58,14 +56,7 @@ def main() -> None:
     for old in HERE.glob("*.png"):
         old.unlink()
     with tempfile.TemporaryDirectory(prefix="coursesite-screenshots-") as folder:
-        env = os.environ | {
-            "COURSESITE_LESSONS_DIR": str(lessons_with_future_events(Path(folder))),
-            "COURSESITE_DATABASE_URL": f"sqlite:///{folder}/site.sqlite",
-            "COURSESITE_SECRET_KEY": "screenshots-" + secrets.token_urlsafe(32),
-            "COURSESITE_PORT": str(free_port()),
-            "COURSESITE_HOST": "127.0.0.1",
-            "COURSESITE_ENV": "development",
-        }
+        env = server_environment(Path(folder), "screenshots-" + secrets.token_urlsafe(32), "development")
         course = load_course(Path(env["COURSESITE_LESSONS_DIR"]))
         rows = []
         with serving(env) as base, sync_playwright() as playwright:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import pytest
 
-from tests.browser.support import CHROMIUM_ARGS, free_port, lessons_with_future_events, serving
+from tests.browser.support import CHROMIUM_ARGS, server_environment, serving
 from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory) -> dict[str, str]:
     """The live server's environment: tests run `coursesite` commands (create-staff, say) against its database."""
-    database = tmp_path_factory.mktemp("browser") / "site.sqlite"
-    return os.environ | {
-        "COURSESITE_LESSONS_DIR": str(lessons_with_future_events(tmp_path_factory.mktemp("lessons"))),
-        "COURSESITE_DATABASE_URL": f"sqlite:///{database}",
-        "COURSESITE_SECRET_KEY": TEST_SECRET,
-        "COURSESITE_PORT": str(free_port()),
-        "COURSESITE_HOST": "127.0.0.1",
-        "COURSESITE_ENV": "test",
-        # Every browser test registers from 127.0.0.1 on this one server: the per-address limit would refuse the 11th.
-        "COURSESITE_REGISTRATIONS_PER_HOUR": "1000",
-    }
+    return server_environment(tmp_path_factory.mktemp("browser"), TEST_SECRET)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
 import shutil
 import socket
@@ -45,6 +46,20 @@ def lessons_with_future_events(folder: Path) -> Path:
     listed = copy / "catalogue.toml"
     listed.write_text(re.sub(r"(?m)^starts = \d{4}-", "starts = 2099-", listed.read_text(encoding="utf-8")))
     return copy
+
+
+def server_environment(folder: Path, secret: str, environment: str = "test") -> dict[str, str]:
+    """A server's environment on a fresh SQLite database and a copy of the lessons in `folder`, on a free port."""
+    return dict(os.environ) | {
+        "COURSESITE_LESSONS_DIR": str(lessons_with_future_events(folder)),
+        "COURSESITE_DATABASE_URL": f"sqlite:///{folder / 'site.sqlite'}",
+        "COURSESITE_SECRET_KEY": secret,
+        "COURSESITE_PORT": str(free_port()),
+        "COURSESITE_HOST": "127.0.0.1",
+        "COURSESITE_ENV": environment,
+        # Every browser test registers from 127.0.0.1 on this one server: the per-address limit would refuse the 11th.
+        "COURSESITE_REGISTRATIONS_PER_HOUR": "1000",
+    }
 
 
 SERVER_START_SECONDS = 60
