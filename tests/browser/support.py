@@ -236,9 +236,9 @@ NOT_PAGES = {
     "/personal/nyhetsbrev/mailchimp.csv": "a CSV file",
     "/personal/behandlingsregister.pdf": "the record of processing as a PDF",
 }
-# Pages whose address carries a token from a mail are visited with a real one (seed_site), except these two, which
-# show their "not found" page: a code no certificate has, and the export page of a request the tour does not make.
-PAGE_STATUS = {"/intyg/{code:str}": 404, "/registerutdrag": 404}
+# Pages whose address carries a token from a mail are visited with a real one (seed_site), except this one, which
+# shows its "not found" page: the export page of a request the tour does not make.
+PAGE_STATUS = {"/registerutdrag": 404}
 
 
 def page_routes(expected) -> dict[str, frozenset[str]]:
@@ -314,12 +314,70 @@ class SeededSite:
             context.close()
 
 
+def _enrolled(page: Page, first_name: str, last_name: str) -> str:
+    """Register through the form and enrol; returns the address."""
+    email = f"{first_name.lower()}.rundtur{next(_numbers)}@example.se"
+    page.goto("/registrera")
+    page.get_by_label("Förnamn").fill(first_name)
+    page.get_by_label("Efternamn").fill(last_name)
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(TOUR_PASSWORD)
+    page.get_by_role("button", name="Skapa konto").click()
+    expect(page).to_have_url("/min-kurs")
+    enrol(page)
+    return email
+
+
+def _answer_right(page: Page, questions) -> list[int]:
+    """Answer each question right through the participant's JSON API; the answers' ids."""
+    from tests.support import correct_response
+
+    ids = []
+    for question in questions:
+        reply = page.request.post(
+            "/api/v1/answers",
+            data={"question_id": question.id, "response": correct_response(question)},
+            headers={"x-csrftoken": csrf_of(page)},
+        )
+        assert reply.status == 201, reply.text()
+        ids.append(reply.json()["id"])
+    return ids
+
+
+def _certified(browser, base: str, instructor, course) -> str:
+    """A participant who finished the course, every essay graded in full by the instructor: the code of the
+    certificate /mitt-intyg issues them."""
+    from coursesite.course.model import Essay
+
+    context = browser.new_context(base_url=base, locale="sv-SE")
+    page = context.new_page()
+    _enrolled(page, "Maja", "Månsson")
+    questions = [q for act in course.acts for lesson in act.lessons for q in lesson.questions]
+    grader = instructor.new_page()
+    grader.goto("/larare/granskning")
+    for question, answer_id in zip(questions, _answer_right(page, questions), strict=True):
+        if isinstance(question, Essay):
+            grade = {"criteria": {c.id: str(c.points) for c in question.rubric}} if question.rubric else {}
+            reply = grader.request.post(
+                f"/api/v1/instructor/answers/{answer_id}/grade",
+                data=grade or {"score": str(question.points)},
+                headers={"x-csrftoken": csrf_of(grader)},
+            )
+            assert reply.ok, reply.text()
+    grader.close()
+    page.goto("/mitt-intyg")
+    link = page.locator('a[href^="/intyg/"]').first.get_attribute("href")
+    context.close()
+    assert link, "no certificate"
+    return link.removeprefix("/intyg/")
+
+
 def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=DESKTOP) -> SeededSite:
     """A participant who has passed Akt 1 and 2 and written an essay that waits for review (so the lesson, its
-    results, an invoice, a review item and a participant exist), a customer-service case about them, and a staff
-    account for each staff role (`coursesite create-staff`), each logged in in a context of its own."""
+    results, an invoice, a review item and a participant exist), a customer-service case about them, a second
+    participant with a certificate, and a staff account for each staff role (`coursesite create-staff`), each role
+    logged in in a browser context of its own."""
     from coursesite.course.model import Essay
-    from tests.support import correct_response
 
     command = Path(sys.executable).parent / "coursesite"
     making = [  # side by side: each command starts a Python and hashes a password
@@ -334,30 +392,13 @@ def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=D
     ]
     contexts = {role: browser.new_context(base_url=base, locale="sv-SE", viewport=viewport) for role in PAGE_ROLES}
     page = contexts["participant"].new_page()
-    email = f"lina.rundtur{next(_numbers)}@example.se"
-    page.goto("/registrera")
-    page.get_by_label("Förnamn").fill("Lina")
-    page.get_by_label("Efternamn").fill("Larsson")
-    page.get_by_label("E-postadress").fill(email)
-    page.get_by_label("Lösenord").fill(TOUR_PASSWORD)
-    page.get_by_role("button", name="Skapa konto").click()
-    expect(page).to_have_url("/min-kurs")
-    enrol(page)
-    headers = {"x-csrftoken": csrf_of(page)}
-    for act in course.acts[:2]:
-        for lesson in act.lessons:
-            for question in lesson.questions:
-                reply = page.request.post(
-                    "/api/v1/answers",
-                    data={"question_id": question.id, "response": correct_response(question)},
-                    headers=headers,
-                )
-                assert reply.status == 201, reply.text()
+    email = _enrolled(page, "Lina", "Larsson")
+    _answer_right(page, [q for act in course.acts[:2] for lesson in act.lessons for q in lesson.questions])
     essay = next(q for lesson in course.acts[2].lessons for q in lesson.questions if isinstance(q, Essay))
     reply = page.request.post(
         "/api/v1/answers",
         data={"question_id": essay.id, "response": "Avgiften dras varje år på hela beloppet, så den växer."},
-        headers=headers,
+        headers={"x-csrftoken": csrf_of(page)},
     )
     assert reply.status == 201, reply.text()
     answer_id = reply.json()["id"]
@@ -372,6 +413,7 @@ def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=D
         log_in(staff_page, staff_email(role), TOUR_PASSWORD)
         expect(staff_page).not_to_have_url(re.compile(r"/logga-in"))
         staff_page.close()
+    code = _certified(browser, base, contexts["instructor"], course)
     support = contexts["customer_service"].new_page()
     support.goto("/kundtjanst")
     reply = support.request.post(
@@ -389,7 +431,7 @@ def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=D
         "account_id": str(me["id"]),
         "name": invoice,
         "case_id": str(case_id),
-        "code": "ABCDE-FGHJK",  # no certificate has it: the page that says so
+        "code": code,
     }
     # The pages a mailed link opens, with a real token: the participant's address confirmation, a password reset,
     # a pending newsletter consent, and the unsubscribe link of a confirmed one (from the newsletter export).
