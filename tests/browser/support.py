@@ -434,7 +434,7 @@ def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=D
         "code": code,
     }
     # The pages a mailed link opens, with a real token: the participant's address confirmation, a password reset,
-    # a pending newsletter consent, and the unsubscribe link of a confirmed one (from the newsletter export).
+    # the confirmation of the case's request, a pending newsletter consent, and the unsubscribe link of a confirmed one (from the newsletter export).
     anonymous = contexts["anonymous"].new_page()
     anonymous.goto("/glomt-losenord")
     pending, confirmed = (f"{name}.rundtur{next(_numbers)}@example.se" for name in ("nora", "olle"))
@@ -457,6 +457,7 @@ def seed_site(browser, base: str, server_env: dict[str, str], course, viewport=D
         ("/bekrafta-epost", "verify_email", email),
         ("/nytt-losenord", "password_reset", email),
         ("/bekrafta-samtycke", "consent_confirm", pending),
+        ("/bekrafta-begaran", "requests/received", email),  # the case customer service registered for Lina
     ):
         token = _newest_mail_token(server_env, template, recipient, path + token_pattern)
         assert token, f"no link to {path} in the {template} mail"
