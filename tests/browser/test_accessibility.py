@@ -6,6 +6,8 @@ to our own server fails. The data is seeded once, on a server of the module's ow
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import Page
 
@@ -102,6 +104,8 @@ def check(page: Page, watch: Watch, site: SeededSite, path: str) -> list[str]:
         found.append(f"status {response.status}")
     elif expected != 200:  # Chromium logs the page's own status as an error: expected here
         watch.expect(f"console error: Failed to load resource: the server responded with a status of {expected}")
+    if urlsplit(page.url).path != urlsplit(site.url(path)).path:  # a guard's redirect to the login, say
+        found.append(f"ended on {page.url}")
     if not response.headers.get("content-type", "").startswith("text/html"):
         found.append(f"not a page: {response.headers.get('content-type')}")
     found += [f"1280 px {violation}" for violation in wcag_violations(page)]
