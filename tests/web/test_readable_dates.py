@@ -3,7 +3,8 @@
 Each role (a participant with a row in every personal-data table, and each kind of staff) walks the site as a person
 would: its menu pages and every link on them, the PDFs (invoice, certificate, access-export letter, record of
 processing) and the CSV files it can download. No page, PDF, CSV or mail it meets may show a machine timestamp
-(``2026-12-03T06:53``), a UTC offset (``+00:00``), microseconds or an English month name. Machine formats (the JSON
+(``2026-12-03T06:53``), a UTC offset (``+00:00``), microseconds or an English month name; no page, PDF or mail a
+numeric date (``2026-12-03``, the CSV form) or a mobile number as stored (``+46701234567``). Machine formats (the JSON
 API, SIE, UBL, BgMax) keep their standards and are not read here. A static check covers every template, so a mail
 or a PDF that the walk does not produce cannot print a date object raw either."""
 
@@ -43,6 +44,7 @@ FORBIDDEN = {
 # On a page or in a PDF a date is written in words; the numeric 2026-12-03 belongs in a CSV file (and in a date field's
 # value, which is not text on the page).
 ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d\d-\d\d(?![\d-])")
+E164_MOBILE = re.compile(r"\+46\s?7\d{8}\b")  # stored so; shown as the person wrote it, 070-123 45 67
 
 STAFF_ROLES = ["instructor", "finance", "customer_service", "admin"]
 # What each walk reads at the least: the participant's PDFs are the access-export letter (twice: now, and the one
@@ -65,6 +67,8 @@ def problems(text: str, *, words: bool) -> list[str]:
     found = [f"{name}: {match.group(0)!r}" for name, pattern in FORBIDDEN.items() if (match := pattern.search(text))]
     if words and (match := ISO_DATE.search(text)):
         found.append(f"a numeric date: {match.group(0)!r}")
+    if words and (match := E164_MOBILE.search(text)):
+        found.append(f"a mobile number in E.164: {match.group(0)!r}")
     return found
 
 
@@ -233,6 +237,7 @@ def test_the_checks_see_what_a_person_should_not_read():
     assert problems("3 Dec 2026", words=False) == ["an English month name: '3 Dec'"]
     assert problems("December 3", words=False) == ["an English month name: 'December'"]
     assert problems("Fakturanummer 2026-00001, OCR 20260000110, 070-123 45 67", words=True) == []
+    assert problems("Mobil +46701234567", words=True) == ["a mobile number in E.164: '+46701234567'"]
 
 
 # --- every template: a date is printed through the date or datetime filter, never raw -----------------------------
