@@ -19,6 +19,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.core.text import MSG_CONTROL_MULTILINE, TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
+from coursesite.course.home import CourseHome, course_home
 from coursesite.course.model import Course, Lesson, Question, QuestionType
 from coursesite.course.progress import (
     GRADED,
@@ -191,6 +192,12 @@ class LessonState:
         return max(0, self.lesson.max_attempts - len(self.attempts.get(question_id, ())))
 
 
+@dataclass(frozen=True)
+class HomeState:
+    home: CourseHome
+    access: bool  # enrolled (and paid, when the course waits for payment)
+
+
 class AnswerService:
     def __init__(
         self,
@@ -222,6 +229,20 @@ class AnswerService:
 
     async def progress(self, account_id: int) -> CourseProgress:
         return course_progress(self.course, await self.completed_lessons(account_id))
+
+    async def course_home(self, account_id: int) -> HomeState:
+        """What Min kurs shows. One read transaction with fixed SQL, like the lesson page: the completed lessons, the
+        attempt records of every answer (no responses or feedback) and the access check."""
+        async with self.engine.transaction():
+            rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
+            completed = {row["lesson_slug"] for row in rows}
+            rows = await self.engine.run_querystring(QueryString(_HOME_ANSWERS, account_id), in_pool=False)
+            access = await self.has_access(account_id)
+        by_lesson: dict[str, list[AttemptRecord]] = {}
+        for row in rows:
+            by_lesson.setdefault(row["lesson_slug"], []).append(AttemptRecord(**_record_columns(row)))
+        last = rows[-1]["lesson_slug"] if rows else None  # ordered by id: the latest answer last
+        return HomeState(home=course_home(self.course, completed, by_lesson, last), access=access)
 
     async def answers(self, account_id: int, lesson_slug: str | None = None) -> list[StoredAnswer]:
         query = Answer.select().where(Answer.account == account_id)
@@ -393,6 +414,10 @@ _LESSON_PAGE_ANSWERS = (
     "SELECT id, question_id, lesson_slug, attempt, raw_response, normalized_response, status, score_milli, "
     "max_score_milli, feedback, reviewer_comment, created_at, graded_at, rubric_scores, question_version "
     "FROM answer WHERE account = {} AND lesson_slug = {} ORDER BY id"
+)
+_HOME_ANSWERS = (
+    "SELECT lesson_slug, question_id, attempt, status, score_milli, max_score_milli FROM answer WHERE account = {} "
+    "ORDER BY id"
 )
 _JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
 _INSERT_ANSWER = (

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from coursesite.billing.issuing import InvoicingService
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.course.home import Resume
 from coursesite.course.model import Course, Lesson
 from coursesite.course.presentation import (
     Verdict,
@@ -108,17 +109,19 @@ async def my_course(
     invoicing: NamedDependency[InvoicingService],
 ) -> Template:
     principal = principal_of(request)
-    completed = await answers.completed_lessons(principal.account_id)
-    progress = course_progress(course, completed)
+    state = await answers.course_home(principal.account_id)
+    # Access implies enrolment: the enrolment is looked up again only for someone without access.
+    enrolled = state.access or await invoicing.is_enrolled(principal.account_id)
     return Template(
         "course/my_course.html",
         context={
             "course": course,
-            "progress": progress,
-            "completed": completed,
+            "home": state.home,
+            "resume": Resume,
+            "completed": state.home.completed,
             "principal": principal,
-            "enrolled": await invoicing.is_enrolled(principal.account_id),
-            "access": await answers.has_access(principal.account_id),
+            "enrolled": enrolled,
+            "access": state.access,
         },
     )
 
