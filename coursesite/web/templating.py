@@ -17,6 +17,7 @@ from coursesite.core import formatting
 from coursesite.core.html import sanitize_html
 from coursesite.course.model import TextFormat
 from coursesite.course.presentation import question_title
+from coursesite.privacy import labels
 from coursesite.settings import REPO_ROOT
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -103,6 +104,9 @@ def configure(environment: Environment, *, company_name: str) -> None:
         content=render_text,
         markdown=render_markdown,
         question_title=question_title,
+        request_kind=labels.request_kind_sv,
+        request_status=labels.request_status_sv,
+        consent_kind=labels.consent_kind_sv,
     )
     environment.globals["site_name"] = "Kurssajten"
     environment.globals["company_name"] = company_name
