@@ -35,6 +35,10 @@ async def test_a_new_participant_is_told_to_begin_with_lesson_1(client, particip
     first, second = course.acts[0].lessons[0], course.acts[0].lessons[1]
     assert "Börja med lektion 1" in card and first.title in card
     assert f'id="resume-link" href="/lektion/{first.slug}"' in card
+    listed = act_card(html, course.acts[0].slug)
+    assert (
+        f'<a href="/lektion/{first.slug}">{first.title}</a>\n        <span class="badge here">På tur</span>' in listed
+    )
     assert f"Därefter: <strong>{second.title}</strong>." in card
     questions = sum(len(lesson.questions) for lesson in course.acts[0].lessons)
     stats = text(act_card(html, course.acts[0].slug))
