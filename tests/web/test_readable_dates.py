@@ -56,7 +56,7 @@ AT_LEAST = {
     "customer_service": {"html": 10, "pdf": 2, "csv": 2},
     "admin": {"html": 40, "pdf": 4, "csv": 4},
 }
-SKIPPED = ("/static/", "/schema", "/healthz", "/readyz", "/metrics")
+SKIPPED = ("/static/", "/favicon.ico", "/schema", "/healthz", "/readyz", "/metrics")
 MACHINE_TYPES = ("application/json", "application/xml", "text/xml", "text/plain", "application/octet-stream")
 MAX_FETCHES = 160  # every page type a role reaches, with room; a loop of links cannot run on
 HREF = re.compile(r'href="(/[^"#]*)"')
