@@ -346,8 +346,8 @@ class LedgerService:
         return views
 
     async def home(self, reader: Principal, *, now: datetime) -> FinanceHome:
-        """Finance's start page in four statements: the sums by status, the payments' sums, the longest overdue
-        (ids, then their views). Audited: one row per buyer shown in the overdue list."""
+        """Finance's start page in a fixed number of statements (six reads): the sums by status, the payments' sums,
+        the longest overdue (ids, then their views). Audited: one row per buyer shown in the overdue list."""
         on = to_stockholm(now).date()
         week = week_of(now)
         owed = "i.total_ore - COALESCE(c.credited, 0) - COALESCE(p.paid, 0)"

@@ -17,6 +17,7 @@ from coursesite.db.billing import Invoice, Payment
 from coursesite.db.privacy import SupportCase
 from coursesite.db.review import AnswerFlag, GradeEvent
 from tests.conftest import PASSWORD, accounts
+from tests.statement_count import counting
 
 pytestmark = pytest.mark.db
 
@@ -227,3 +228,40 @@ async def test_customer_service_home_orders_by_deadline_and_marks_late_and_near(
         (False, False),  # a question has no legal deadline
     ]
     assert (home.overdue, home.due_soon, home.soon_days) == (1, 2, 7)
+
+
+# -- what a start page costs: a fixed number of statements, whatever the data
+
+
+async def test_each_home_costs_a_fixed_number_of_statements(services, clock_at_now):
+    teacher = await staff(Role.INSTRUCTOR, "larare@balansekonomi.se")
+    reader = await staff(Role.FINANCE, "ekonomi@balansekonomi.se")
+    desk = await staff(Role.CUSTOMER_SERVICE, "kundtjanst@balansekonomi.se")
+
+    async def selects() -> tuple[int, int, int]:
+        found = []
+        for home in (
+            services.review.home(teacher, now=NOW),
+            services.ledger.home(reader, now=NOW),
+            services.cases.home(actor_id=desk.account_id, now=NOW),
+        ):
+            with counting() as counts:
+                await home
+            found.append(counts.by_kind["SELECT"])
+        return found[0], found[1], found[2]
+
+    pid = await participant("pia@example.se", FIRST)
+    await answer(pid, 1, FIRST, status="pending_review")
+    await invoice(1, 10_000, TODAY - timedelta(days=1), account=pid)
+    await case("access", TODAY, TODAY + timedelta(days=30))
+    small = await selects()
+    for n in range(2, 30):
+        other = await participant(f"p{n}@example.se", FIRST)
+        await answer(other, n, FIRST, status="pending_review")
+        await invoice(n, 10_000, TODAY - timedelta(days=n), account=other)
+        await payment(5_000, TODAY, None)
+        await case("erasure", TODAY - timedelta(days=n), TODAY + timedelta(days=30 - n))
+    assert await selects() == small
+    # The queue (essays, flags, names), its size (two counts) and the week in one: six; finance's sums, payments,
+    # the overdue ids and their views with paid and credited sums: six; customer service's two lists: two.
+    assert small == (6, 6, 2)
