@@ -36,7 +36,7 @@ from coursesite.accounts.validation import PersonalNumberRefused, normalise_emai
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
-from coursesite.core.formatting import to_stockholm
+from coursesite.core.formatting import format_date_long, to_stockholm
 from coursesite.core.text import TextRule, check_text
 from coursesite.core.weeks import SOON_DAYS, due_soon
 from coursesite.db.accounts import Account
@@ -529,15 +529,15 @@ class CaseService:
         notified = notified_on or on
         if on > first and notified_on is None:
             errors["notified_on"] = (
-                f"Den första månaden gick ut {first.isoformat()}. Tiden kan bara förlängas om personen fick veta det "
+                f"Den första månaden gick ut {format_date_long(first)}. Tiden kan bara förlängas om personen fick veta det "
                 "och varför inom den första månaden: ange den dagen."
             )
         elif notified > on:
             errors["notified_on"] = "Dagen då personen underrättades kan inte ligga i framtiden."
         elif notified < case.received_on or notified > first:
             errors["notified_on"] = (
-                f"Personen måste underrättas inom den första månaden: mellan {case.received_on.isoformat()} "
-                f"och {first.isoformat()}."
+                f"Personen måste underrättas inom den första månaden: mellan {format_date_long(case.received_on)} "
+                f"och {format_date_long(first)}."
             )
         _raise(errors)
         extended = request_deadline(case.received_on, extended=True)
@@ -557,8 +557,8 @@ class CaseService:
                     author=actor_id,
                     created_at=clock.now(),
                     text=(
-                        f"Tidsfristen förlängdes med två månader, till {extended.isoformat()}. "
-                        f"Personen underrättades om förlängningen och skälet {notified.isoformat()}."
+                        f"Tidsfristen förlängdes med två månader, till {format_date_long(extended)}. "
+                        f"Personen underrättades om förlängningen och skälet {format_date_long(notified)}."
                     ),
                 )
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as etree
-from datetime import date
 from decimal import Decimal
 
 import markdown as markdown_lib
@@ -79,11 +78,6 @@ def _points_text(value: Decimal) -> str:
     return formatting.format_decimal_sv(value)
 
 
-def iso_date(value: date | None) -> str:
-    """2026-11-26: how Swedish invoices conventionally print dates (short, unambiguous, sortable); "" for none."""
-    return value.isoformat() if value is not None else ""
-
-
 def build_environment(*, company_name: str) -> Environment:
     """The app's one Jinja environment, for the pages (Litestar's TemplateConfig takes it as its instance) and for
     every PDF (coursesite.pdf.PdfRenderer). The command line and the tests build theirs here too."""
@@ -102,7 +96,6 @@ def configure(environment: Environment, *, company_name: str) -> None:
         number=formatting.format_decimal_sv,
         percent=formatting.format_percent_sv,
         rate=formatting.format_rate_sv,
-        iso=iso_date,
         date=formatting.format_date_long,
         datetime=formatting.format_datetime_long,
         points=points,
