@@ -153,7 +153,7 @@ async def review_queue(
             "items": home.queue,
             "size": home.queue_size,
             "numbers": home.numbers,
-            "waited": lambda since: waited_sv(since, now),
+            "waited": {item.answer_id: waited_sv(item.waiting_since, now) for item in home.queue},
             "anonymous": anonymous,
             "saved": sparat,
             "link": lambda path, **params: link(path, anonymous, **params),
