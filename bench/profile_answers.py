@@ -78,6 +78,7 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -
                 headers={"x-csrftoken": csrf},
             )
             assert response.status_code == 201, response.text
+            csrf = client.cookies.get("csrftoken") or csrf  # the login's response carries the session-bound token
             response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers={"x-csrftoken": csrf})
             assert response.status_code == 201, response.text  # the lessons open on enrolment
             clients.append(({"x-csrftoken": csrf}, dict(client.cookies)))
