@@ -31,6 +31,7 @@ from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form, response_from_form, shown_again
+from coursesite.web.middleware import CACHED_SESSION
 
 Slug = Annotated[str, PathParameter(max_length=80)]
 QuestionId = Annotated[str, PathParameter(max_length=160)]
@@ -53,8 +54,9 @@ def _lesson(course: Course, slug: str) -> Lesson:
 
 async def _open_lesson(request: Request, course: Course, answers: AnswerService, slug: str) -> LessonState:
     lesson = _lesson(course, slug)
-    account_id = principal_of(request).account_id
-    state = await answers.lesson_state(account_id, lesson)
+    principal = principal_of(request)
+    account_id = principal.account_id
+    state = await answers.lesson_state(account_id, lesson, principal=principal)
     if not state.unlocked:
         if not await answers.has_access(account_id):
             raise Forbidden(NOT_ENROLLED)
@@ -126,7 +128,8 @@ async def my_course(
     )
 
 
-@get("/lektion/{slug:str}", name="lesson")
+# The session may come from the in-process cache: lesson_state and submit confirm it (accounts/sessions.py).
+@get("/lektion/{slug:str}", name="lesson", opt={CACHED_SESSION: True})
 async def lesson_page(
     request: Request, slug: FromPath[Slug], course: NamedDependency[Course], answers: NamedDependency[AnswerService]
 ) -> Template:
@@ -135,7 +138,7 @@ async def lesson_page(
     return Template("course/lesson.html", context=_lesson_context(course, state) | outline)
 
 
-@post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303)
+@post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303, opt={CACHED_SESSION: True})
 async def answer_submit(
     request: HTMXRequest,
     slug: FromPath[Slug],
@@ -161,7 +164,7 @@ async def answer_submit(
         )
     except (Invalid, Forbidden, Conflict) as exc:
         errors[question.id] = exc.message
-    state = await answers.lesson_state(principal.account_id, lesson)
+    state = await answers.lesson_state(principal.account_id, lesson, principal=principal)
     if request.htmx:
         context = _lesson_context(course, state, errors) | {"question": question, "view": public_question(question)}
         return HTMXTemplate(template_name="course/_answered.html", context=context)
