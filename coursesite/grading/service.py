@@ -442,6 +442,7 @@ _LESSON_PAGE_ANSWERS = (
 _HOME_ANSWERS = (
     "SELECT lesson_slug, question_id, attempt, status, score_milli, max_score_milli FROM answer WHERE account = {} "
     "ORDER BY id"
+)
 # The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
 _PROGRESS_ROWS_AND_SESSION = (
     f"SELECT {SESSION_CHECK_COLUMNS}, lp.id AS id, lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
