@@ -228,6 +228,7 @@ NOT_PAGES = {
     "/healthz": "plain text for the load balancer",
     "/readyz": "plain text for the load balancer",
     "/metrics": "Prometheus text",
+    "/favicon.ico": "the site's icon",
     "/mina-fakturor/{name:str}": "the invoice as a PDF",
     "/larare/import/export": "a lesson as a GIFT text file",
     "/ekonomi/export/fakturor.csv": "a CSV file",
