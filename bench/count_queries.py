@@ -59,6 +59,7 @@ async def product(database_url: str) -> dict:
             headers=headers,
         )
         assert response.status_code == 201, response.text
+        headers = {"x-csrftoken": client.cookies.get("csrftoken") or csrf}  # bound to the new session
         response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers=headers)
         assert response.status_code == 201, response.text  # the lessons open on enrolment
         for label, question in (
