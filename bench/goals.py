@@ -123,9 +123,11 @@ def evaluate(run: Path) -> dict:
 
 def markdown(result: dict) -> str:
     m = result["machine"]
+    stamp = m.get("date_utc", "?")  # 20261203T182904Z
+    when = f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}" if len(stamp) == 16 else stamp
     dirty = m.get("git_dirty_files", "?")
     lines = [
-        f"Run `{result['run']}`, {m.get('date_utc', '?')} (UTC), commit `{m.get('git_head', '?')}`"
+        f"Run `{result['run']}`, {when} UTC, commit `{m.get('git_head', '?')}`"
         + (f" with {dirty} uncommitted files" if dirty not in ("0", "?") else "")
         + f". Machine: {m.get('cpus', '?')} CPUs ({m.get('cpu_model', '?')}), load average "
         f"{m.get('loadavg_before', '?')} before and {m.get('loadavg_after', '?')} after the run (1, 5, 15 min); "

@@ -60,6 +60,7 @@ echo "database: $invoices invoices, $credit_notes credit notes, $payments paymen
 
 PASSWORD="$(bench_staff "$DB_URL" "$EMAIL" finance)"
 
+require_free_port "$PORT" || { echo "bench: set BENCH_BILLING_PORT" >&2; exit 1; }
 "$BIN/coursesite" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"
