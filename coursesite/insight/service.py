@@ -68,12 +68,6 @@ def _pick(rule: CountedAttempt) -> str:
     return f"MAX(CASE WHEN status = '{GRADED}' AND score_milli IS NOT NULL THEN {_CODE} END)"
 
 
-def _log_failure(task: asyncio.Task) -> None:
-    """A background refresh that failed is logged; the next view starts another."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("lesson overview refresh failed", exc_info=task.exception())
-
-
 def _int(value: Any) -> int:
     if value is None:
         return 0
@@ -90,6 +84,15 @@ class LessonOverview:
     stats: list[QuestionStats]
     computed_at: datetime
     monotonic: float
+
+
+@dataclass(frozen=True)
+class _Refresh:
+    lesson: Lesson
+    task: asyncio.Task[LessonOverview]
+
+    def done(self) -> bool:
+        return self.task.done()
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ class InsightService:
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
         self._overviews: dict[str, LessonOverview] = {}  # per lesson slug, in this process
-        self._refreshing: dict[str, asyncio.Task[LessonOverview]] = {}
+        self._refreshing: dict[str, _Refresh] = {}
 
     # ------------------------------------------------------------ statistics (aggregates: no one's data)
 
@@ -337,20 +340,25 @@ class InsightService:
     def _refresh(self, lesson: Lesson) -> asyncio.Task[LessonOverview]:
         """The running refresh of this lesson's snapshot, or a new one."""
         running = self._refreshing.get(lesson.slug)
-        if running is not None and not running.done():
-            return running
+        if running is not None and not running.done() and running.lesson is lesson:
+            return running.task
 
         async def compute() -> LessonOverview:
-            try:
-                overview = LessonOverview(lesson, await self.lesson_stats(lesson), clock.now(), time.monotonic())
-                self._overviews[lesson.slug] = overview
-                return overview
-            finally:
-                self._refreshing.pop(lesson.slug, None)
+            overview = LessonOverview(lesson, await self.lesson_stats(lesson), clock.now(), time.monotonic())
+            self._overviews[lesson.slug] = overview
+            return overview
 
         task = asyncio.get_running_loop().create_task(compute())
-        task.add_done_callback(_log_failure)
-        self._refreshing[lesson.slug] = task
+        refresh = _Refresh(lesson, task)
+        self._refreshing[lesson.slug] = refresh
+
+        def done(finished: asyncio.Task[LessonOverview]) -> None:
+            if self._refreshing.get(lesson.slug) is refresh:
+                del self._refreshing[lesson.slug]
+            if not finished.cancelled() and finished.exception() is not None:  # the next view starts another
+                log.error("lesson overview refresh failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
         return task
 
     # ------------------------------------------------------------ participants

@@ -278,7 +278,7 @@ async def test_lesson_overview_is_a_snapshot_refreshed_in_the_background(answers
     assert stale is first
     refreshing = list(service._refreshing.values())
     assert len(refreshing) == 1
-    await refreshing[0]
+    await refreshing[0].task
     fresh = await service.lesson_overview(lesson, max_age_s=3600)
     assert fresh is not first and fresh.computed_at >= first.computed_at
     assert (fresh.stats[0].participants, fresh.stats[0].attempts) == (2, 2)
