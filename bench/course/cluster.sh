@@ -54,7 +54,7 @@ COURSESITE_PORT="$PORT_B" "$BIN/coursesite" serve > "$OUT/server-b.log" 2>&1 &
 B_PID=$!
 
 # deploy/nginx/kurssajten.conf as it is, in a minimal main configuration that keeps its files in $OUT.
-sed -e "s/127\.0\.0\.1:8001/127.0.0.1:$PORT_A/; s/127\.0\.0\.1:8002/127.0.0.1:$PORT_B/" \
+sed -e "s/127\.0\.0\.1:8001/127.0.0.1:$PORT_A/g; s/127\.0\.0\.1:8002/127.0.0.1:$PORT_B/" \
   -e "s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$PROXY_PORT;/" deploy/nginx/kurssajten.conf > "$OUT/kurssajten.conf"
 mkdir -p "$OUT/nginx-temp"
 cat > "$OUT/nginx.conf" <<CONF

@@ -1,7 +1,8 @@
 """An open-loop load generator for the course benchmark (issue 14 P4): requests at a constant arrival rate.
 
-    .venv/bin/python -m bench.course.load --base-url http://127.0.0.1:8792 --plan plan.json --shard 0/2 \
-        --rates 100,200 --duration 20 --gap 10 --out load-0.json
+    .venv/bin/python -m bench.course.load --base-url http://127.0.0.1:8792 --plan plan.json --shard 0/2 --duration 20
+
+bench/course/measure.py starts it and tells it each step's rate and start time on standard input.
 
 Open loop, as wrk2 does it: request k of a step is due at start + k/rate whatever the server did with the ones
 before, and its latency is measured from that due time, not from when it was sent. A server that falls behind
@@ -163,7 +164,13 @@ async def run_step(driver: Driver, rate: float, duration: float, start: float, s
             await asyncio.sleep(delay)
         kind = driver.rng.choices(driver.kinds, weights=driver.weights)[0]
         tasks.append(asyncio.create_task(one(kind, due)))
-    await asyncio.gather(*tasks)
+    # Bounded: whatever is still open TIMEOUT after the last due time (an event loop that fell behind fires its
+    # timeouts late) is cancelled and counted as not answered.
+    _, late = await asyncio.wait(tasks, timeout=max(0.0, start + duration + TIMEOUT - time.monotonic()) + 1.0)
+    for task in late:
+        task.cancel()
+    if late:
+        errors["not answered in time"] = errors.get("not answered in time", 0) + len(late)
     return {"rate": rate, "scheduled": count, "latencies": latencies, "errors": errors, "lags": lags}
 
 
@@ -179,13 +186,12 @@ async def main_async(args: argparse.Namespace) -> None:
         began = time.monotonic()
         await driver.prepare()
         print(f"ready {len(people)} sessions in {time.monotonic() - began:.0f} s", flush=True)
-        start_wall = float(await asyncio.to_thread(sys.stdin.readline))
-        start = time.monotonic() + (start_wall - time.time())
-        results = []
-        for i, rate in enumerate(float(r) for r in args.rates.split(",")):
-            step_start = start + i * (args.duration + args.gap)
-            results.append(await run_step(driver, rate, args.duration, step_start, shard, shards))
-    args.out.write_text(json.dumps(results))
+        # One step per line on standard input, "<rate> <start as Unix time>", until "stop"; after each, one line of
+        # results on standard output.
+        while (line := (await asyncio.to_thread(sys.stdin.readline)).split()) and line[0] != "stop":
+            rate, start_wall = float(line[0]), float(line[1])
+            start = time.monotonic() + (start_wall - time.time())
+            print(json.dumps(await run_step(driver, rate, args.duration, start, shard, shards)), flush=True)
 
 
 def main() -> None:
@@ -193,15 +199,12 @@ def main() -> None:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--plan", type=Path, required=True)
     parser.add_argument("--shard", default="0/1")
-    parser.add_argument("--rates", required=True, help="requests/s of all shards together, per step: 100,200,…")
     parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--gap", type=float, default=10.0, help="seconds between steps, for the last ones to finish")
     parser.add_argument("--connections", type=int, default=128, help="this process's connection pool")
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if not 1 <= args.duration <= 120 or not 0 <= args.gap <= 60:
-        parser.error("--duration 1–120 s, --gap 0–60 s: every step is bounded")
+    if not 1 <= args.duration <= 120:
+        parser.error("--duration 1–120 s: every step is bounded")
     asyncio.run(main_async(args))
 
 
