@@ -174,6 +174,27 @@ async def run_step(driver: Driver, rate: float, duration: float, start: float, s
     return {"rate": rate, "scheduled": count, "latencies": latencies, "errors": errors, "lags": lags}
 
 
+async def cpu_per_kind(driver: Driver, app: list[int], database: list[int], count: int) -> dict[str, dict]:
+    """CPU milliseconds per request of each kind, app and PostgreSQL apart: `count` requests one at a time (nothing
+    else of this benchmark in flight), so CPU time, unlike latency, does not depend on what else the machine runs."""
+    from bench.common import cpu_seconds
+
+    out = {}
+    for kind in MIX:
+        before = cpu_seconds(*app), cpu_seconds(*database)
+        done = 0
+        for _ in range(count):
+            done_kind, status = await driver.request(kind)
+            done += done_kind == kind and status == EXPECTED.get(kind, 200)
+        after = cpu_seconds(*app), cpu_seconds(*database)
+        out[kind] = {
+            "app_ms": (after[0] - before[0]) * 1000 / count,
+            "postgres_ms": (after[1] - before[1]) * 1000 / count,
+            "ok": done,
+        }
+    return out
+
+
 async def main_async(args: argparse.Namespace) -> None:
     plan = json.loads(args.plan.read_text())
     shard, shards = (int(x) for x in args.shard.split("/"))
@@ -189,6 +210,10 @@ async def main_async(args: argparse.Namespace) -> None:
         # One step per line on standard input, "<rate> <start as Unix time>", until "stop"; after each, one line of
         # results on standard output.
         while (line := (await asyncio.to_thread(sys.stdin.readline)).split()) and line[0] != "stop":
+            if line[0] == "profile":  # "profile <app pids> <PostgreSQL pids> <count>"
+                app, database = ([int(x) for x in part.split(",") if x] for part in line[1:3])
+                print(json.dumps(await cpu_per_kind(driver, app, database, int(line[3]))), flush=True)
+                continue
             rate, start_wall = float(line[0]), float(line[1])
             start = time.monotonic() + (start_wall - time.time())
             print(json.dumps(await run_step(driver, rate, args.duration, start, shard, shards)), flush=True)

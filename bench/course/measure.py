@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--p95-ms", type=float, default=100.0)
+    parser.add_argument("--profile-count", type=int, default=30, help="requests of each kind for CPU per kind")
     parser.add_argument("--warmup-rate", type=float, default=20.0, help="one step first at this rate, not counted")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--label", default="One app server")
@@ -99,6 +100,7 @@ def main() -> None:
             )
         )  # fmt: skip
     steps: list[list[dict]] = []  # per step run, each generator's results
+    note = ""
     cpu = []
     try:
         for generator in generators:
@@ -106,13 +108,19 @@ def main() -> None:
             if not line.startswith("ready"):
                 raise SystemExit(f"a load generator failed while preparing: {line!r}")
             print(f"  generator {generator.pid}: {line.strip()}", flush=True)
-        server = [p for pid in args.server_pids.split(",") for p in children(int(pid))]
-        database = backends(args.database_url)
         load = [g.pid for g in generators]
         # Warm-up, not counted: the workers' first renders compile the templates, their pools open connections.
         tell(generators, f"{args.warmup_rate} {time.time() + 0.5}")
-        warmup = [json.loads(read_line(g, args.duration + 60)) for g in generators]
+        warmup = [json.loads(read_line(g, args.duration + 120)) for g in generators]
         print(f"  warm-up at {args.warmup_rate:.0f} req/s: {sum(sum(p['errors'].values()) for p in warmup)} errors")
+        # After the warm-up: the workers and their PostgreSQL connections are all there.
+        server = [p for pid in args.server_pids.split(",") for p in children(int(pid))]
+        database = backends(args.database_url)
+        generators[0].stdin.write(  # type: ignore[union-attr]
+            f"profile {','.join(map(str, server))} {','.join(map(str, database))} {args.profile_count}\n"
+        )
+        generators[0].stdin.flush()  # type: ignore[union-attr]
+        per_kind = json.loads(read_line(generators[0], 600))
         for rate in rates:
             start = time.time() + 1.0
             tell(generators, f"{rate} {start}")
@@ -126,7 +134,12 @@ def main() -> None:
             cpu.append({"server": (after[0] - before[0]) / seconds, "postgres": (after[1] - before[1]) / seconds,
                         "generator": (after[2] - before[2]) / seconds, "load": loadavg})  # fmt: skip
             # load.py cancels what is open 11 s after the step's last due time; its event loop may lag behind.
-            steps.append([json.loads(read_line(g, 60)) for g in generators])
+            try:
+                steps.append([json.loads(read_line(g, 120)) for g in generators])
+            except SystemExit as exc:  # a generator starved of CPU: keep the steps measured so far
+                note = f"The {rate:.0f} req/s step has no figures: {exc} after it (the machine's load: {loadavg})."
+                print(f"  {note}", flush=True)
+                break
             scheduled = sum(part["scheduled"] for part in steps[-1])
             failed = sum(sum(part["errors"].values()) for part in steps[-1])
             all_latencies = [v for part in steps[-1] for values in part["latencies"].values() for v in values]
@@ -134,9 +147,10 @@ def main() -> None:
                 print(f"  {rate:.0f} req/s: far over the goal; the higher steps are not run", flush=True)
                 break
             time.sleep(args.gap)
-        tell(generators, "stop")
-        for generator in generators:
-            generator.wait(timeout=30)
+        if not note:
+            tell(generators, "stop")
+            for generator in generators:
+                generator.wait(timeout=30)
     finally:
         for generator in generators:
             if generator.poll() is None:
@@ -168,7 +182,7 @@ def main() -> None:
         rows.append(row)
         if row["errors"] == 0 and row["p95"] <= args.p95_ms and row["ok"] > 0:
             best = rate
-    (args.out / "course.json").write_text(json.dumps(rows, indent=1))
+    (args.out / "course.json").write_text(json.dumps({"steps": rows, "cpu_per_kind": per_kind}, indent=1))
     lines = [
         f"**{args.label}** ({args.header}); {args.duration:.0f} s per step, {args.processes} generator processes:",
         "",
@@ -184,7 +198,8 @@ def main() -> None:
             f"| {row['app_ms']:.1f} + {row['postgres_ms']:.1f} ms | {row['load']} |"
         )
     for rate in rates[len(rows) :]:
-        lines.append(f"| {rate:.0f} | not run: a step below was far over the goal |" + " |" * 11)
+        why = "no figures (below)" if note and rate == rates[len(rows)] else "not run: a step below failed"
+        lines.append(f"| {rate:.0f} | {why} |" + " |" * 11)
     lines.append("")
     lines.append(
         f"Highest rate with p95 ≤ {args.p95_ms:.0f} ms and no errors: "
@@ -195,6 +210,14 @@ def main() -> None:
         f"{row['rate']:.0f}: " + ", ".join(f"{k} {v:.0f}" for k, v in row["p95_by_kind"].items()) for row in rows
     )
     lines.append(f"p95 per kind of request (ms), per step: {kinds}.")
+    if note:
+        lines.append(note)
+    lines.append(
+        "CPU per request of each kind (app + PostgreSQL, ms; one at a time, "
+        f"{args.profile_count} each): "
+        + "; ".join(f"{k} {v['app_ms']:.1f} + {v['postgres_ms']:.1f}" for k, v in per_kind.items())
+        + "."
+    )
     errors_seen = {k: v for row in rows for k, v in row["error_kinds"].items()}
     if errors_seen:
         lines.append(
