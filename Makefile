@@ -70,10 +70,12 @@ test-sqlite: setup
 test-postgres: setup
 	COURSESITE_TEST_ENGINE=postgres $(BIN)/pytest -q -m db
 
+# Issue 14's P1, P2 and P3 in one run, each against its raw baseline, both engines; writes the goals table into
+# docs/performance.md. Needs a running PostgreSQL.
 bench: debs-run setup
 	bash bench/run.sh
 
-# The lesson page (issue 14, P2) against a raw Jinja route of 20 rows, both engines. Needs a running PostgreSQL.
+# The lesson page (issue 14, P2) alone against a raw Jinja route of 20 rows, both engines. Needs a running PostgreSQL.
 bench-lesson: debs-run setup
 	bash bench/lesson.sh
 

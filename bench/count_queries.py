@@ -59,6 +59,8 @@ async def product(database_url: str) -> dict:
             headers=headers,
         )
         assert response.status_code == 201, response.text
+        # The login's response carries the session-bound CSRF token (as bench/prepare.py reads it).
+        headers = {"x-csrftoken": client.cookies.get("csrftoken") or csrf}
         response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers=headers)
         assert response.status_code == 201, response.text  # the lessons open on enrolment
         for label, question in (

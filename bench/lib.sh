@@ -33,7 +33,15 @@ bench_staff() {  # database_url email role: (re)create a staff account with a fr
   local db_url="$1" email="$2" role="$3" password
   password="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
   timeout 60 psql -X -q "$db_url" -c "DELETE FROM account WHERE email = '$email'" >&2 || return 1
-  echo "$password" | timeout 60 "$(dirname "$PY")/coursesite" create-staff --email "$email" --role "$role" > /dev/null ||
+  echo "$password" | timeout 60 "$(dirname "$PY")/coursesite" create-staff --email "$email" --role "$role" \
+    --first-name Mätning --last-name Bänk > /dev/null ||
     return 1
   echo "$password"
+}
+
+require_free_port() {  # port: refuse to start when something already listens there (another bench would be measured)
+  if "$PY" -c 'import socket, sys; s = socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$1"; then
+    echo "bench: something already listens on 127.0.0.1:$1; choose another port" >&2
+    return 1
+  fi
 }

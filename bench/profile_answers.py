@@ -1,4 +1,5 @@
-"""Where does the CPU of an answer submission go? Not part of `make bench`; a tool for reading its figures.
+"""Where does the CPU of an answer submission go (or, with --lesson, of a lesson page view)? Not part of `make bench`;
+a tool for reading its figures.
 
 Runs the real app in-process (httpx's ASGI transport, same thread, one request at a time, no concurrency), submits answers
 as a few participants under cProfile, and prints the profiled time split by the package that owns each function
@@ -39,7 +40,7 @@ def owner(filename: str) -> str:
     return "stdlib:" + Path(filename).stem
 
 
-async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -> float:
+async def run(database_url: str, submissions: int, profiler: cProfile.Profile, lesson_views: bool = False) -> float:
     import httpx
     from prepare import ENROLMENT
 
@@ -78,9 +79,27 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile) -
                 headers={"x-csrftoken": csrf},
             )
             assert response.status_code == 201, response.text
+            csrf = client.cookies.get("csrftoken") or csrf  # the login's response carries the session-bound token
             response = await client.post("/api/v1/enrollments", json=ENROLMENT, headers={"x-csrftoken": csrf})
             assert response.status_code == 201, response.text  # the lessons open on enrolment
             clients.append(({"x-csrftoken": csrf}, dict(client.cookies)))
+        if lesson_views:  # --lesson: GET the first lesson as these participants, each with one answer in it
+            slug = act.lessons[0].slug
+            for headers, cookies in clients:
+                client.cookies.clear()
+                client.cookies.update(cookies)
+                assert (await client.post("/api/v1/answers", json=bodies[0], headers=headers)).status_code == 201
+            views = [c for _ in range(submissions) for c in clients][:submissions]
+            await client.get(f"/lektion/{slug}")  # the templates compiled before the profile starts
+            started = time.perf_counter()
+            profiler.enable()
+            for _headers, cookies in views:
+                client.cookies.clear()
+                client.cookies.update(cookies)
+                response = await client.get(f"/lektion/{slug}")
+                assert response.status_code == 200, response.text
+            profiler.disable()
+            return time.perf_counter() - started
         slots = [(c, b) for _ in range(3) for b in bodies for c in clients][:submissions]
         started = time.perf_counter()
         profiler.enable()
@@ -98,10 +117,11 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--submissions", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--lesson", action="store_true", help="profile lesson page views (issue 14 P2) instead")
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     profiler = cProfile.Profile()
-    wall = asyncio.run(run(args.database_url, args.submissions, profiler))
+    wall = asyncio.run(run(args.database_url, args.submissions, profiler, args.lesson))
     stats = pstats.Stats(profiler)
     by_owner: Counter[str] = Counter()
     total = 0.0

@@ -22,6 +22,7 @@ from coursesite.accounts.limits import RateLimiter
 from coursesite.accounts.mail import AccountMail
 from coursesite.accounts.password_rule import common_passwords
 from coursesite.accounts.service import account_service
+from coursesite.accounts.sessions import SessionCache
 from coursesite.accounts.tokens import TokenService
 from coursesite.billing.config import load_billing_config
 from coursesite.billing.exports import ExportService
@@ -117,11 +118,17 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     invoicing = InvoicingService(engine, billing_config, ledger, billing_mail)
     reminders = ReminderService(engine, billing_config, ledger, billing_mail)
     mail_sender.schedule("payment reminders", reminders.send_due, every=REMINDER_ROUND)
+    # The session cache (accounts/sessions.py): filled by the account service, confirmed by the answer service.
+    sessions = SessionCache()
     answers = AnswerService(
-        engine, catalog, access=invoicing.has_course_access, repeat_seconds=settings.answer_repeat_seconds
+        engine,
+        catalog,
+        access=invoicing.has_course_access,
+        repeat_seconds=settings.answer_repeat_seconds,
+        sessions=sessions,
     )
     versions = QuestionVersions(engine)
-    accounts = account_service(settings, engine)  # the same builder the CLI uses
+    accounts = account_service(settings, engine, sessions)  # the same builder the CLI uses
     common_passwords()  # the password rule's list, loaded once here rather than in the first registration
     tokens = TokenService(engine, secret=settings.secret_key)
     request_mail = RequestMail(outbox, tokens, RateLimiter(settings.secret_key))  # a request's messages to the person

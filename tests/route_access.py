@@ -53,6 +53,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/me"): ACCOUNT,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     # No role guard: the address allow-list or the bearer token decides, and others get a 404 (test_metrics.py).
     ("GET", "/metrics"): PUBLIC,
     ("GET", "/api/v1/instructor/review-queue"): STAFF("admin", "instructor"),

@@ -67,6 +67,11 @@ from coursesite.support.requests import RequestService
 from tests.conftest import PASSWORD, TEST_SECRET, accounts, api_post, csrf_token, register
 
 
+def without_icons(page: str) -> str:
+    """The page without its decorative icons (templates/_macros/icons.html), so a test can read the words as written."""
+    return re.sub(r'<svg class="icon[^"]*" aria-hidden="true"[^>]*>.*?</svg>', "", page, flags=re.S)
+
+
 def _number(value: Decimal) -> str:
     return format(value, "f").replace(".", ",")
 

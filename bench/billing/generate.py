@@ -51,7 +51,7 @@ from coursesite.billing.records import invoice_number as _number  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench"
 FINANCE_EMAIL = "ekonomi-bench@example.se"
-FINANCE_PASSWORD = "billing-bench-ekonomi-lösenord"  # a local benchmark database only; run.sh sets a random one
+FINANCE_PASSWORD = "Vinter-kassa-lösenord-8813"  # a local benchmark database only; run.sh sets a random one
 CITIES = [
     ("111 51", "Stockholm"),
     ("411 03", "Göteborg"),

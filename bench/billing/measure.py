@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -87,7 +88,8 @@ def download(client: Client, pid: int, kind: str, path: str, target: Path, deadl
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     prober = threading.Thread(target=probe, daemon=True)
-    prober.start()
+    if os.environ.get("BENCH_BILLING_PROBE", "1") != "0":  # 0: the export's own CPU, without the probe's requests
+        prober.start()
     first_byte = first_record = None
     marker = b"#VER" if kind == "sie" else b"\r\n"
     try:
@@ -109,7 +111,8 @@ def download(client: Client, pid: int, kind: str, path: str, target: Path, deadl
     finally:
         done.set()
         sampler.join()
-        prober.join()
+        if prober.is_alive() or prober.ident is not None:
+            prober.join()
     seconds = time.monotonic() - started
     after = proc_status(pid)
     cpu = cpu_seconds(pid) - cpu_before

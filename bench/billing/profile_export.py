@@ -23,7 +23,21 @@ sys.path.insert(0, str(REPO))
 from bench.billing.generate import DEFAULT_URL, FINANCE_EMAIL  # noqa: E402
 
 
-async def export(kind: str, url: str, year: int) -> tuple[int, str]:
+def undo_fixes(service) -> None:
+    """The SIE export as it was before e352b36, in memory only, to measure that commit's gain as a ratio in one run:
+    every text through the per-character CP437 path, and every invoice's status computed (and thrown away)."""
+    from coursesite.billing import sie
+
+    def slow_text(text: str) -> str:
+        mapped = "".join(sie._cp437_char(ch) for ch in sie.unicodedata.normalize("NFC", text))
+        return sie.re.sub(" {2,}", " ", mapped).strip()
+
+    sie._cp437_text = slow_text
+    issued = service.ledger.documents_issued
+    service.ledger.documents_issued = lambda *args, **kwargs: issued(*args, **{**kwargs, "with_status": True})
+
+
+async def export(kind: str, url: str, year: int, before_fixes: bool = False) -> tuple[int, str]:
     from coursesite.accounts.roles import Role
     from coursesite.accounts.service import Principal
     from coursesite.billing.config import load_billing_config
@@ -40,6 +54,8 @@ async def export(kind: str, url: str, year: int) -> tuple[int, str]:
     bind_tables(engine)
     audit = AuditLog()
     service = ExportService(LedgerService(audit), load_billing_config(), audit)
+    if before_fixes:
+        undo_fixes(service)
     await engine.start_connection_pool()
     digest, size = hashlib.sha256(), 0
     try:
@@ -63,17 +79,19 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--year", type=int, default=datetime.now(UTC).year - 1)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--before-fixes", action="store_true", help="SIE only: undo e352b36's two fixes in memory")
     args = parser.parse_args()
     cpu, wall = time.process_time(), time.monotonic()
     profile = cProfile.Profile() if args.cprofile else None
     if profile:
         profile.enable()
-    size, digest = asyncio.run(export(args.kind, args.database_url, args.year))
+    size, digest = asyncio.run(export(args.kind, args.database_url, args.year, args.before_fixes))
     if profile:
         profile.disable()
     print(
         f"{args.kind}: {size} bytes, sha256 {digest[:16]}…, CPU {time.process_time() - cpu:.2f} s, "
         f"wall {time.monotonic() - wall:.2f} s{' (under cProfile)' if profile else ''}"
+        f"{' (before e352b36)' if args.before_fixes else ''}"
     )
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)

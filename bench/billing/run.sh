@@ -9,7 +9,7 @@
 # the server started here is stopped on exit (also on Ctrl-C and TERM). Every step is bounded in time.
 # Settings: BENCH_BILLING_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench),
 # BENCH_BILLING_PORT (8793), BENCH_BILLING_YEAR (last year), BENCH_BILLING_RUNS (2 downloads of each export),
-# BENCH_BILLING_POOL_SIZE (10). Results: bench/results/billing-<UTC time>/ (the exported files are deleted at the end
+# BENCH_BILLING_POOL_SIZE (10), BENCH_BILLING_PROBE (1; 0: no GET /healthz probe during the exports). Results: bench/results/billing-<UTC time>/ (the exported files are deleted at the end
 # unless BENCH_BILLING_KEEP=1).
 set -euo pipefail
 
@@ -60,6 +60,7 @@ echo "database: $invoices invoices, $credit_notes credit notes, $payments paymen
 
 PASSWORD="$(bench_staff "$DB_URL" "$EMAIL" finance)"
 
+require_free_port "$PORT" || { echo "bench: set BENCH_BILLING_PORT" >&2; exit 1; }
 "$BIN/coursesite" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"

@@ -156,6 +156,9 @@ def main() -> None:
         "lesson-overview-page": [f"/larare/statistik?lektion={first_lesson.slug}"],
     }
     results: dict = {"base_url": args.base_url, "duration_s": args.duration, "wrk": [], "skipped": {}, "export": []}
+    only = [name for name in os.environ.get("BENCH_SCALE_SCENARIOS", "").split() if name]
+    if only:  # e.g. BENCH_SCALE_SCENARIOS=lesson-overview-page: just those
+        scenarios = {label: paths for label, paths in scenarios.items() if label in only}
     for label, paths in scenarios.items():
         statuses = {client.status(path) for path in paths}  # also warms every path once
         if statuses != {200}:
@@ -164,9 +167,11 @@ def main() -> None:
             print(f"== {label}: skipped, status {sorted(statuses)}", flush=True)
             continue
         for threads, connections in ((1, 1), (2, 4)):
+            load = Path("/proc/loadavg").read_text().split()[0]
             result = run_wrk(
                 f"{label}-c{connections}", paths, cookie, args.base_url, threads, connections, args.duration, args.out
             )
+            result["load_before"] = load
             results["wrk"].append(result)
             print(
                 f"== {result['label']}: {result['requests']} requests, {result['requests_per_s']}/s, "
@@ -180,16 +185,16 @@ def main() -> None:
         print(f"== grade export, run {run + 1}: {result}", flush=True)
     (args.out / "summary.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
-        "| scenario | wrk | requests/s | p50 ms | p95 ms | p99 ms | non-2xx |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| scenario | wrk | requests/s | p50 ms | p95 ms | p99 ms | non-2xx | load before |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["wrk"]:
         lines.append(
             f"| {r['label']} | -t{r['threads']} -c{r['connections']} | {r['requests_per_s']} | {r['p50_ms']} | "
-            f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} |"
+            f"{r['p95_ms']} | {r['p99_ms']} | {r['non_2xx']} | {r.get('load_before', '?')} |"
         )
     for label, why in results["skipped"].items():
-        lines.append(f"| {label} | – | – | – | – | – | {why} |")
+        lines.append(f"| {label} | – | – | – | – | – | {why} | |")
     lines += [
         "",
         "| export run | MB | rows | s | first byte s | RSS before MB | peak MB | growth MB | at 25/50/75/100 % MB |",

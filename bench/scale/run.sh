@@ -8,7 +8,8 @@
 # BENCH_SCALE_GENERATE=1 generates first (BENCH_SCALE_PARTICIPANTS, default 100000). Everything listens on 127.0.0.1;
 # the server started here is stopped on exit (also on Ctrl-C and TERM). Every step is bounded in time.
 # Settings: BENCH_SCALE_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/coursesite_scale), BENCH_SCALE_PORT (8791),
-# BENCH_SCALE_DURATION (10 s per wrk slice), BENCH_SCALE_POOL_SIZE (10). Results: bench/results/scale-<UTC time>/.
+# BENCH_SCALE_DURATION (10 s per wrk slice), BENCH_SCALE_POOL_SIZE (10), BENCH_SCALE_SCENARIOS (all; e.g.
+# "lesson-overview-page"), BENCH_SCALE_EXPORT_RUNS (2). Results: bench/results/scale-<UTC time>/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -50,6 +51,7 @@ echo "database: $participants participants, $answers answers"
 EMAIL="scale-bench-larare@example.se"
 PASSWORD="$(bench_staff "$DB_URL" "$EMAIL" instructor)"
 
+require_free_port "$PORT" || { echo "bench: set BENCH_SCALE_PORT" >&2; exit 1; }
 "$BIN/coursesite" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"
@@ -60,7 +62,8 @@ wait_healthy "http://$HOST:$PORT/healthz" "$SERVER_PID" "$OUT/server.log"
 } | tee "$OUT/environment.txt"
 
 timeout 1500 "$PY" bench/scale/measure.py --base-url "http://$HOST:$PORT" --server-pid "$SERVER_PID" \
-  --email "$EMAIL" --password "$PASSWORD" --out "$OUT" --duration "$DURATION"
+  --email "$EMAIL" --password "$PASSWORD" --out "$OUT" --duration "$DURATION" \
+  --export-runs "${BENCH_SCALE_EXPORT_RUNS:-2}"
 
 psql -X -q "$DB_URL" -c "DELETE FROM account WHERE email = '$EMAIL'"
 if grep -q "Traceback" "$OUT/server.log"; then

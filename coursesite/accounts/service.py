@@ -10,11 +10,13 @@ failures, only its own and its client's, so someone failing at your password els
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,7 @@ from coursesite.accounts.password_rule import PasswordRefused, check_password
 from coursesite.accounts.passwords import hash_password, needs_rehash, verify_password
 from coursesite.accounts.proof import address_proven
 from coursesite.accounts.roles import STAFF_ROLES, Role
+from coursesite.accounts.sessions import CachedSession, SessionCache
 from coursesite.accounts.validation import validate_registration
 from coursesite.core import clock
 from coursesite.core.client_address import limit_key
@@ -65,6 +68,9 @@ class Principal:
     last_name: str
     role: Role
     email_verified: bool = False  # the address is proven (accounts/proof.py): confirmed by mail, or staff
+    # Set when the principal came from the in-process session cache (accounts/sessions.py): the token's hash, which
+    # the route's own statement must confirm. None when the session was read from the database for this request.
+    session_check: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_staff(self) -> bool:
@@ -159,7 +165,8 @@ _EMAIL_TAKEN_FIELD = {"email": "E-postadressen används redan."}
 class AccountService:
     """Registration, staff accounts, login with its rate limit (``policy``) and the server-side sessions."""
 
-    def __init__(self, engine: Engine, policy: LoginPolicy) -> None:
+    def __init__(self, engine: Engine, policy: LoginPolicy, sessions: SessionCache | None = None) -> None:
+        self.session_cache = sessions if sessions is not None else SessionCache()
         self.engine = engine
         self.policy = policy
         self.limiter = RateLimiter(policy.secret)  # shared by every worker: the rate_limit_hit table
@@ -448,6 +455,7 @@ class AccountService:
         return token
 
     async def end_session(self, token: str) -> None:
+        self.session_cache.forget(_token_hash(token))  # this worker's entry; the others see the row gone (sessions.py)
         await UserSession.delete().where(UserSession.token_hash == _token_hash(token))
 
     async def principal_for_session(self, token: str | None) -> Principal | None:
@@ -462,7 +470,32 @@ class AccountService:
         last_used = rows[0]["last_used_at"]
         if last_used is None or (now - last_used).total_seconds() > TOUCH_SECONDS:
             await UserSession.update({UserSession.last_used_at: now}).where(UserSession.id == rows[0]["session_id"])
-        return _principal(rows[0])
+            last_used = now
+        principal = _principal(rows[0])
+        self.session_cache.put(
+            _token_hash(token),
+            CachedSession(
+                principal=dataclasses.replace(principal, session_check=_token_hash(token)),
+                expires_at=rows[0]["expires_at"],
+                last_used_at=last_used,
+                cached_at=time.monotonic(),
+            ),
+        )
+        return principal
+
+    async def cached_principal_for_session(self, token: str | None) -> Principal | None:
+        """For the routes whose own first statement confirms the session (accounts/sessions.py): the principal from
+        the in-process cache, marked to be confirmed, when this worker read the session within the last minute;
+        otherwise from the database, as :meth:`principal_for_session`."""
+        if not token or len(token) > 100:
+            return None
+        entry = self.session_cache.get(_token_hash(token))
+        if entry is not None:
+            now = clock.now()
+            touch_due = entry.last_used_at is None or (now - entry.last_used_at).total_seconds() > TOUCH_SECONDS
+            if entry.expires_at > now and not touch_due:
+                return entry.principal
+        return await self.principal_for_session(token)
 
     async def sessions(self, account_id: int, current_token: str | None) -> list[SessionView]:
         """The account's sessions in force, the most recently used first."""
@@ -498,6 +531,6 @@ class AccountService:
         await UserSession.delete().where(UserSession.expires_at <= clock.now())
 
 
-def account_service(settings: Settings, engine: Engine) -> AccountService:
+def account_service(settings: Settings, engine: Engine, sessions: SessionCache | None = None) -> AccountService:
     """The account service as create_app and the CLI build it: the login policy comes from the settings."""
-    return AccountService(engine, LoginPolicy.from_settings(settings))
+    return AccountService(engine, LoginPolicy.from_settings(settings), sessions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from coursesite.accounts.service import Principal
@@ -29,10 +29,14 @@ from coursesite.billing.status import (
 )
 from coursesite.core.clock import today
 from coursesite.core.errors import NotFound
+from coursesite.core.formatting import to_stockholm
+from coursesite.core.weeks import Week, days_overdue, week_of
 from coursesite.db.billing import Customer, Invoice, Payment
 from coursesite.privacy.audit import AuditLog
 
 LIST_LIMIT = 500
+HOME_OVERDUE = 10  # the longest overdue invoices on finance's start page; the rest on /ekonomi/forfallna
+WHY_HOME = "Fakturering: ekonomis startsida (förfallna fakturor)"
 EXPORT_BATCH = 1000
 WHY_INVOICE_LIST = "Fakturering: fakturalistan"
 WHY_INVOICE_LIST_API = "Fakturering: fakturalistan via API"
@@ -104,6 +108,32 @@ class CustomerAccount:
 class IssuedCount:
     documents: int
     customers: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    count: int
+    ore: int
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    invoice: InvoiceView
+    days: int  # days past the due date
+
+
+@dataclass(frozen=True)
+class FinanceHome:
+    """Finance's start page: what is owed, what is late, what came in this week (Monday to Sunday, Stockholm)."""
+
+    today: date
+    week: Week
+    unpaid: Tally  # owed and not yet due (unpaid or partly paid): what is still to be paid
+    overdue: Tally  # owed after the due date
+    longest_overdue: list[OverdueLine]  # the HOME_OVERDUE longest overdue, most days first
+    received_this_week: Tally  # payments dated this week, placed or not
+    unmatched: Tally  # payments not yet placed on an invoice (any source)
+    unmatched_bgmax: int  # of which read from BgMax files
 
 
 _VIEW_COLUMNS = (
@@ -314,6 +344,56 @@ class LedgerService:
         views = sorted(await self._views_by_ids(ids, on), key=lambda v: (v.due_date or on, v.number))
         await self._record_list(reader, views, WHY_OVERDUE)
         return views
+
+    async def home(self, reader: Principal, *, now: datetime) -> FinanceHome:
+        """Finance's start page in a fixed number of statements (six reads): the sums by status, the payments' sums,
+        the longest overdue (ids, then their views). Audited: one row per buyer shown in the overdue list."""
+        on = to_stockholm(now).date()
+        week = week_of(now)
+        owed = "i.total_ore - COALESCE(c.credited, 0) - COALESCE(p.paid, 0)"
+        open_statuses = (InvoiceStatus.UNPAID, InvoiceStatus.PARTLY_PAID, InvoiceStatus.OVERDUE)
+        rows = await Invoice.raw(
+            "SELECT s.status AS status, COUNT(*) AS n, SUM(s.owed) AS owed FROM "
+            f"(SELECT {_status_expression(on)} AS status, {owed} AS owed FROM invoice AS i {_AMOUNTS_JOIN} "
+            "WHERE i.kind = 'invoice') AS s "
+            f"WHERE s.status IN ({', '.join('{}' for _ in open_statuses)}) GROUP BY s.status",
+            *(status.value for status in open_statuses),
+        )
+        by_status = {row["status"]: Tally(int(row["n"]), int(row["owed"] or 0)) for row in rows}
+        none = Tally(0, 0)
+        unpaid, partly = by_status.get("unpaid", none), by_status.get("partly_paid", none)
+        sums = (
+            await Payment.raw(
+                "SELECT COALESCE(SUM(CASE WHEN payment_date >= {} AND payment_date <= {} THEN 1 ELSE 0 END), 0) "
+                "AS week_n, "
+                "COALESCE(SUM(CASE WHEN payment_date >= {} AND payment_date <= {} THEN amount_ore ELSE 0 END), 0) "
+                "AS week_ore, "
+                "COALESCE(SUM(CASE WHEN invoice IS NULL THEN 1 ELSE 0 END), 0) AS unmatched_n, "
+                "COALESCE(SUM(CASE WHEN invoice IS NULL THEN amount_ore ELSE 0 END), 0) AS unmatched_ore, "
+                "COALESCE(SUM(CASE WHEN invoice IS NULL AND source = 'bgmax' THEN 1 ELSE 0 END), 0) AS unmatched_bgmax "
+                "FROM payment",
+                week.monday,
+                week.sunday,
+                week.monday,
+                week.sunday,
+            )
+        )[0]
+        conditions = f"i.kind = 'invoice' AND i.due_date < {{}} AND {_status_expression(on)} = {{}}"
+        ids = await self._ids(
+            conditions, [on, InvoiceStatus.OVERDUE.value], order="i.due_date, i.id", limit=HOME_OVERDUE
+        )
+        views = await self._views_by_ids(ids, on)
+        await self._record_list(reader, views, WHY_HOME)
+        return FinanceHome(
+            today=on,
+            week=week,
+            unpaid=Tally(unpaid.count + partly.count, unpaid.ore + partly.ore),
+            overdue=by_status.get("overdue", none),
+            longest_overdue=[OverdueLine(view, days_overdue(view.due_date or on, on)) for view in views],
+            received_this_week=Tally(int(sums["week_n"]), int(sums["week_ore"])),
+            unmatched=Tally(int(sums["unmatched_n"]), int(sums["unmatched_ore"])),
+            unmatched_bgmax=int(sums["unmatched_bgmax"]),
+        )
 
     async def _record_list(self, reader: Principal, views: list[InvoiceView], why: str) -> None:
         await self.audit.record_many(

@@ -8,7 +8,10 @@ the invoice export (billing/csv_export.py).
 - A *text* cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula by a
   spreadsheet ("CSV injection"): `neutralise` gives it a leading apostrophe, which Excel shows as text. Numbers from
   `fixed_point` never pass through that rule, so a credit note's `-12500,00` stays a number.
-- Dates are `YYYY-MM-DD`, which Excel reads as a date in any locale; a datetime is taken as its date in Stockholm.
+- Dates and the decimal mark come from `core.formatting` (its "CSV files for people"), so a file and the pages agree:
+  a date is `YYYY-MM-DD` (`format_date_numeric`, Babel's sv_SE short date, which Excel reads as a date in any
+  locale); a datetime is taken as its date in Stockholm. A moment, should a file need one, is
+  `format_datetime_numeric` ("2026-12-03 07:53", Stockholm time, no seconds or offset).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from coursesite.core.formatting import to_stockholm
+from coursesite.core.formatting import DECIMAL_MARK, format_date_numeric
 
 __all__ = [
     "BOM",
@@ -58,16 +61,12 @@ def fixed_point(units: int | None, decimals: int, *, trim: bool = False) -> str:
     fraction = f"{part:0{decimals}d}" if decimals else ""
     if trim:
         fraction = fraction.rstrip("0")
-    return f"{sign}{whole},{fraction}" if fraction else f"{sign}{whole}"
+    return f"{sign}{whole}{DECIMAL_MARK}{fraction}" if fraction else f"{sign}{whole}"
 
 
 def iso_date(value: date | datetime | None) -> str:
-    """YYYY-MM-DD; a datetime as its date in Stockholm; None → ""."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_stockholm(value).date()
-    return value.isoformat()
+    """YYYY-MM-DD (`format_date_numeric`); a datetime as its date in Stockholm; None → ""."""
+    return "" if value is None else format_date_numeric(value)
 
 
 def _writer(buffer: io.StringIO):

@@ -1,20 +1,39 @@
 """Swedish display formats (locale sv_SE) via Babel. Pure: stdlib + babel.
 
 For people, not machines: the output uses no-break spaces (U+00A0) for grouping and before ``kr`` and ``%``, and a
-comma as decimal mark. Machine formats (SIE, CSV, UBL) use ``.`` and no grouping and do not belong here.
-web/templating.py registers these as Jinja filters.
+comma as decimal mark. Machine formats (SIE, UBL, BgMax, the JSON API and the machine-readable JSON access export)
+keep their own standards and do not belong here. web/templating.py registers these as Jinja filters.
+
+**One style for a date and one for a moment, for people** (issue 15, point 12). Every page, every PDF (invoice,
+credit note, certificate, access-export letter, record of processing), every mail, and Swedish text built in Python
+(case notes, errors) write
+
+- a date as ``format_date_long``: ``'3 december 2026'`` (the ``date`` filter), and
+- a moment as ``format_datetime_long``: ``'3 december 2026 07:53'``, the date as above and the time as 24-hour
+  ``HH:MM`` in Stockholm time (summer or winter time as it was then), no seconds, no offset (the ``datetime`` filter).
+
+No template and no Swedish sentence formats a date itself (``isoformat``, ``strftime``, a date printed raw);
+tests/web/test_readable_dates.py reads every page type, PDF, CSV and mail each role sees for ISO timestamps, UTC
+offsets, microseconds and English month names.
+
+**CSV files for people** (core/excel_csv.py: the grade export, the invoice export) are opened in Swedish Excel, which
+reads a date only in the numeric form: a date is ``format_date_numeric`` (``'2026-12-03'``, Babel's sv_SE short date)
+and a moment ``format_datetime_numeric`` (``'2026-12-03 07:53'``, Stockholm time, no seconds, no offset); numbers
+carry ``DECIMAL_MARK`` (``','``) and no grouping (excel_csv.fixed_point).
 
 Outputs as Babel 2.18 (CLDR 47) gives them, checked in tests/unit/core/test_formatting.py:
 
-==========================================  =====================================
-``format_money_ore(1250000)``               ``'12\\xa0500,00\\xa0kr'``
-``format_money_ore(-50)``                   ``'-0,50\\xa0kr'`` (ASCII hyphen-minus)
-``format_decimal_sv(Decimal('1234.5'))``    ``'1\\xa0234,5'``
-``format_percent_sv(67)``                   ``'67\\xa0%'``
-``format_date_sv(date(2026, 11, 26))``      ``'26 nov. 2026'`` (``'6 maj 2026'``, ``'1 juni 2026'``)
-``format_date_long(date(2026, 11, 26))``    ``'26 november 2026'``
-``format_datetime_sv(<13:05 UTC>)``         ``'26 nov. 2026 14:05'`` (Stockholm time)
-==========================================  =====================================
+============================================  =====================================
+``format_money_ore(1250000)``                 ``'12\\xa0500,00\\xa0kr'``
+``format_money_ore(-50)``                     ``'-0,50\\xa0kr'`` (ASCII hyphen-minus)
+``format_decimal_sv(Decimal('1234.5'))``      ``'1\\xa0234,5'``
+``format_percent_sv(67)``                     ``'67\\xa0%'``
+``format_date_long(date(2026, 11, 26))``      ``'26 november 2026'`` (``'6 maj 2026'``, ``'1 juni 2026'``)
+``format_datetime_long(<13:05 UTC>)``         ``'26 november 2026 14:05'`` (Stockholm time)
+``format_date_numeric(date(2026, 11, 26))``   ``'2026-11-26'`` (CSV)
+``format_datetime_numeric(<13:05 UTC>)``      ``'2026-11-26 14:05'`` (CSV, Stockholm time)
+``format_mobile_sv('+46701234567')``          ``'070-123 45 67'``
+============================================  =====================================
 
 Decisions:
 
@@ -23,6 +42,7 @@ Decisions:
   round half to even.
 - Naive datetimes are taken to be UTC (the project stores UTC). Aware ones are converted to Europe/Stockholm, so
   summer and winter time come out right. A ``datetime`` given to the date formatters is converted the same way first.
+- A mobile number is stored in E.164 (accounts/validation.normalise_mobile) and shown grouped the Swedish way.
 """
 
 from __future__ import annotations
@@ -33,7 +53,7 @@ from numbers import Real
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_decimal_symbol
 
 __all__ = [
     "LOCALE",
@@ -43,13 +63,18 @@ __all__ = [
     "format_decimal_sv",
     "format_percent_sv",
     "format_rate_sv",
-    "format_date_sv",
     "format_date_long",
-    "format_datetime_sv",
+    "format_datetime_long",
+    "format_date_numeric",
+    "format_datetime_numeric",
+    "format_mobile_sv",
+    "try_again_sv",
+    "DECIMAL_MARK",
 ]
 
 LOCALE = "sv_SE"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+DECIMAL_MARK = get_decimal_symbol(LOCALE)  # ",": what Swedish Excel reads as a number's decimal mark
 
 
 def _to_decimal(value: Decimal | int | float) -> Decimal:
@@ -116,27 +141,32 @@ def _as_date(value: date) -> date:
     return value
 
 
-def format_date_sv(value: date) -> str:
-    """Short Swedish date: ``'26 nov. 2026'`` (months of up to four letters are not abbreviated: ``'6 maj 2026'``)."""
-    return format_date(_as_date(value), format="medium", locale=LOCALE)
-
-
 def format_date_long(value: date) -> str:
-    """Long Swedish date: ``'26 november 2026'``."""
+    """The one date style for people: ``'26 november 2026'`` (the ``date`` filter)."""
     return format_date(_as_date(value), format="long", locale=LOCALE)
 
 
-def format_datetime_sv(value: datetime, *, long: bool = False) -> str:
-    """Date and time in Stockholm: ``'26 nov. 2026 14:05'`` (``long=True``: ``'26 november 2026 14:05'``)."""
-    local = to_stockholm(value)
-    day = format_date(local.date(), format="long" if long else "medium", locale=LOCALE)
-    return f"{day} {format_time(local.time(), format='short', locale=LOCALE)}"
+def _time(local: datetime) -> str:
+    return format_time(local.time(), format="short", locale=LOCALE)  # "07:53": 24-hour, no seconds
 
 
 def format_datetime_long(value: datetime) -> str:
-    """The one style pages and mails show a moment in: ``'26 november 2026 14:05'``, beside dates as
-    ``format_date_long`` writes them."""
-    return format_datetime_sv(value, long=True)
+    """The one style for a moment, for people: ``'26 november 2026 14:05'``, Stockholm time, the date as
+    ``format_date_long`` writes it (the ``datetime`` filter)."""
+    local = to_stockholm(value)
+    return f"{format_date(local.date(), format='long', locale=LOCALE)} {_time(local)}"
+
+
+def format_date_numeric(value: date) -> str:
+    """A date in a CSV file for Swedish Excel: ``'2026-11-26'`` (Babel's sv_SE short date); a datetime as its date in
+    Stockholm."""
+    return format_date(_as_date(value), format="short", locale=LOCALE)
+
+
+def format_datetime_numeric(value: datetime) -> str:
+    """A moment in a CSV file for Swedish Excel: ``'2026-11-26 14:05'``, Stockholm time, no seconds, no offset."""
+    local = to_stockholm(value)
+    return f"{format_date(local.date(), format='short', locale=LOCALE)} {_time(local)}"
 
 
 def try_again_sv(seconds: int) -> str:

@@ -15,10 +15,12 @@ from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
+from coursesite.accounts.sessions import SESSION_CHECK_COLUMNS, SESSION_CHECK_JOIN, SessionCache, confirm_session
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.core.text import MSG_CONTROL_MULTILINE, TextRefused, TextRule, clean_text
 from coursesite.course.catalog import CourseCatalog
+from coursesite.course.home import CourseHome, course_home
 from coursesite.course.model import Course, Lesson, Question, QuestionType
 from coursesite.course.progress import (
     GRADED,
@@ -191,6 +193,12 @@ class LessonState:
         return max(0, self.lesson.max_attempts - len(self.attempts.get(question_id, ())))
 
 
+@dataclass(frozen=True)
+class HomeState:
+    home: CourseHome
+    access: bool  # enrolled (and paid, when the course waits for payment)
+
+
 class AnswerService:
     def __init__(
         self,
@@ -199,8 +207,10 @@ class AnswerService:
         access: CourseAccess | None = None,
         *,
         repeat_seconds: int = DEFAULT_ANSWER_REPEAT_SECONDS,
+        sessions: SessionCache | None = None,
     ) -> None:
         self.engine = engine
+        self.sessions = sessions  # the account service's session cache: a principal from it is confirmed here
         self.catalog = catalog
         self.access = access  # None: every registered participant may take the course (tests of the flow alone)
         # An identical answer to the same question within this is a double click, not a new attempt (0: never).
@@ -223,6 +233,20 @@ class AnswerService:
     async def progress(self, account_id: int) -> CourseProgress:
         return course_progress(self.course, await self.completed_lessons(account_id))
 
+    async def course_home(self, account_id: int) -> HomeState:
+        """What Min kurs shows. One read transaction with fixed SQL, like the lesson page: the completed lessons, the
+        attempt records of every answer (no responses or feedback) and the access check."""
+        async with self.engine.transaction():
+            rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
+            completed = {row["lesson_slug"] for row in rows}
+            rows = await self.engine.run_querystring(QueryString(_HOME_ANSWERS, account_id), in_pool=False)
+            access = await self.has_access(account_id)
+        by_lesson: dict[str, list[AttemptRecord]] = {}
+        for row in rows:
+            by_lesson.setdefault(row["lesson_slug"], []).append(AttemptRecord(**_record_columns(row)))
+        last = rows[-1]["lesson_slug"] if rows else None  # ordered by id: the latest answer last
+        return HomeState(home=course_home(self.course, completed, by_lesson, last), access=access)
+
     async def answers(self, account_id: int, lesson_slug: str | None = None) -> list[StoredAnswer]:
         query = Answer.select().where(Answer.account == account_id)
         if lesson_slug is not None:
@@ -230,11 +254,21 @@ class AnswerService:
         rows = await query.order_by(Answer.id).output(load_json=True)
         return [stored_answer(row) for row in rows]
 
-    async def lesson_state(self, account_id: int, lesson: Lesson, completed: set[str] | None = None) -> LessonState:
+    async def lesson_state(
+        self, account_id: int, lesson: Lesson, completed: set[str] | None = None, *, principal: Principal | None = None
+    ) -> LessonState:
         """What the lesson page shows. One read transaction, so one connection (one pool checkout on PostgreSQL, one
-        reader on SQLite) and one snapshot, with fixed SQL: the progress, the lesson's answers and the access check."""
+        reader on SQLite) and one snapshot, with fixed SQL: the progress, the lesson's answers and the access check.
+        A ``principal`` from the session cache is confirmed in the first statement (accounts/sessions.py)."""
         async with self.engine.transaction():
-            if completed is None:
+            if principal is not None and principal.session_check is not None:
+                rows = await self.engine.run_querystring(
+                    QueryString(_COMPLETED_LESSONS_AND_SESSION, principal.session_check, account_id), in_pool=False
+                )
+                confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
+                if completed is None:
+                    completed = {row["lesson_slug"] for row in rows if row["lesson_slug"] is not None}
+            elif completed is None:
                 rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
                 completed = {row["lesson_slug"] for row in rows}
             rows = await self.engine.run_querystring(
@@ -282,9 +316,9 @@ class AnswerService:
         # One transaction, so one connection, for everything the submission reads and writes.
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
+            progress_rows = await self._progress_rows(principal)
             if not await self.has_access(account_id):
                 raise Forbidden(NOT_ENROLLED)
-            progress_rows = await self.engine.run_querystring(QueryString(_PROGRESS_ROWS, account_id), in_pool=False)
             completed = {row["lesson_slug"] for row in progress_rows if row["completed_at"] is not None}
             if not is_lesson_unlocked(self.course, lesson, completed):
                 raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
@@ -343,6 +377,17 @@ class AnswerService:
         count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
+    async def _progress_rows(self, principal: Principal) -> list[dict]:
+        """The participant's lesson_progress rows; for a principal from the session cache, read together with the
+        session, which is confirmed before anything is written (accounts/sessions.py)."""
+        if principal.session_check is None:
+            return await self.engine.run_querystring(QueryString(_PROGRESS_ROWS, principal.account_id), in_pool=False)
+        rows = await self.engine.run_querystring(
+            QueryString(_PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id), in_pool=False
+        )
+        confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
+        return [row for row in rows if row["id"] is not None]
+
     async def _replay(
         self,
         account_id: int,
@@ -393,6 +438,21 @@ _LESSON_PAGE_ANSWERS = (
     "SELECT id, question_id, lesson_slug, attempt, raw_response, normalized_response, status, score_milli, "
     "max_score_milli, feedback, reviewer_comment, created_at, graded_at, rubric_scores, question_version "
     "FROM answer WHERE account = {} AND lesson_slug = {} ORDER BY id"
+)
+_HOME_ANSWERS = (
+    "SELECT lesson_slug, question_id, attempt, status, score_milli, max_score_milli FROM answer WHERE account = {} "
+    "ORDER BY id"
+)
+# The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
+_PROGRESS_ROWS_AND_SESSION = (
+    f"SELECT {SESSION_CHECK_COLUMNS}, lp.id AS id, lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
+    f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account "
+    "WHERE s.token_hash = {} AND s.account = {}"
+)
+_COMPLETED_LESSONS_AND_SESSION = (
+    f"SELECT {SESSION_CHECK_COLUMNS}, lp.lesson_slug AS lesson_slug "
+    f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account AND lp.completed_at IS NOT NULL "
+    "WHERE s.token_hash = {} AND s.account = {}"
 )
 _JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
 _INSERT_ANSWER = (

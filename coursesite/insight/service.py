@@ -10,6 +10,8 @@ question. Both engines run the same SQL (portable: CTEs, CASE, integer arithmeti
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +38,12 @@ from coursesite.insight.stats import (
 )
 from coursesite.privacy.audit import AuditLog
 
+log = logging.getLogger(__name__)
+
 EXPORT_BATCH = 1000  # participants per batch of the grade export
+# The lesson overview page shows a snapshot at most this old (seconds). Computing it is O(participants × questions):
+# about 300 ms of database CPU at 100,000 participants (docs/performance.md), too much for every page view.
+OVERVIEW_MAX_AGE_S = 60.0
 PAGE_SIZE = 50  # participants per page of the list
 
 # The counted attempt of each participant is picked in one pass with max() over an integer that orders the attempts
@@ -67,6 +74,25 @@ def _int(value: Any) -> int:
     if isinstance(value, Decimal):
         return int(value)
     return int(value)
+
+
+@dataclass(frozen=True)
+class LessonOverview:
+    """The statistics of every question of a lesson as computed at `computed_at` (a snapshot, see lesson_overview)."""
+
+    lesson: Lesson
+    stats: list[QuestionStats]
+    computed_at: datetime
+    monotonic: float
+
+
+@dataclass(frozen=True)
+class _Refresh:
+    lesson: Lesson
+    task: asyncio.Task[LessonOverview]
+
+    def done(self) -> bool:
+        return self.task.done()
 
 
 @dataclass(frozen=True)
@@ -217,6 +243,8 @@ class InsightService:
 
     def __init__(self, audit: AuditLog) -> None:
         self.audit = audit
+        self._overviews: dict[str, LessonOverview] = {}  # per lesson slug, in this process
+        self._refreshing: dict[str, _Refresh] = {}
 
     # ------------------------------------------------------------ statistics (aggregates: no one's data)
 
@@ -293,6 +321,45 @@ class InsightService:
             )
             for question, pairs in zip(lesson.questions, tables, strict=True)
         ]
+
+    async def lesson_overview(self, lesson: Lesson, *, max_age_s: float = OVERVIEW_MAX_AGE_S) -> LessonOverview:
+        """lesson_stats as a snapshot per lesson and process, for the overview page: a snapshot younger than
+        `max_age_s` is returned as it is; an older one is returned too, while one refresh runs in the background
+        (stale while revalidating), so a page view never waits for the whole computation once the lesson has been
+        computed in this process. The first view of a lesson (or of a reloaded course) waits for it; concurrent
+        first views share one computation."""
+        current = self._overviews.get(lesson.slug)
+        if current is not None and current.lesson is not lesson:  # the course was reloaded: its questions may differ
+            current = None
+        if current is None:
+            return await asyncio.shield(self._refresh(lesson))
+        if time.monotonic() - current.monotonic > max_age_s:
+            self._refresh(lesson)
+        return current
+
+    def _refresh(self, lesson: Lesson) -> asyncio.Task[LessonOverview]:
+        """The running refresh of this lesson's snapshot, or a new one."""
+        running = self._refreshing.get(lesson.slug)
+        if running is not None and not running.done() and running.lesson is lesson:
+            return running.task
+
+        async def compute() -> LessonOverview:
+            overview = LessonOverview(lesson, await self.lesson_stats(lesson), clock.now(), time.monotonic())
+            self._overviews[lesson.slug] = overview
+            return overview
+
+        task = asyncio.get_running_loop().create_task(compute())
+        refresh = _Refresh(lesson, task)
+        self._refreshing[lesson.slug] = refresh
+
+        def done(finished: asyncio.Task[LessonOverview]) -> None:
+            if self._refreshing.get(lesson.slug) is refresh:
+                del self._refreshing[lesson.slug]
+            if not finished.cancelled() and finished.exception() is not None:  # the next view starts another
+                log.error("lesson overview refresh failed", exc_info=finished.exception())
+
+        task.add_done_callback(done)
+        return task
 
     # ------------------------------------------------------------ participants
 

@@ -8,9 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from coursesite.core.formatting import format_date_long, format_date_sv, format_datetime_sv, format_money_ore
+from coursesite.core.formatting import (
+    format_date_long,
+    format_datetime_long,
+    format_decimal_sv,
+    format_mobile_sv,
+    format_money_ore,
+)
 from coursesite.course.model import Course
 from coursesite.course.presentation import prompt_title, response_lines, verdict
 from coursesite.privacy import policy
@@ -80,14 +87,16 @@ def show(value: Any, column: str = "") -> str:
     if isinstance(value, int) and column.endswith("_ore"):
         return format_money_ore(value)
     if isinstance(value, int) and column.endswith("_milli"):
-        return f"{value / 1000:g}".replace(".", ",")
+        return format_decimal_sv(Decimal(value).scaleb(-3))
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         try:
-            return format_datetime_sv(datetime.fromisoformat(value))
+            return format_datetime_long(datetime.fromisoformat(value))
         except ValueError:
             return value
     if isinstance(value, str) and _ISO_DATE.match(value):
-        return format_date_sv(date.fromisoformat(value))
+        return format_date_long(date.fromisoformat(value))
+    if isinstance(value, str) and column == "mobile":
+        return format_mobile_sv(value)
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict | list):

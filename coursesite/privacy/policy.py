@@ -1,4 +1,4 @@
-"""The privacy policy ("Villkor och integritetspolicy") as code. Pure: no database, no web.
+"""The privacy policy ("Integritetspolicy"; the course terms are /villkor) as code. Pure: no database, no web.
 
 What the site says is generated from here, and what the site does is checked against the same declarations:
 - the categories of personal data from the policy, and `category_of`, which places every registry field in one of
@@ -39,7 +39,7 @@ from coursesite.privacy.registry import (
 from coursesite.privacy.sharing import DERIVED_FIELDS, SHARED_AS_SV, SHARING_PURPOSES
 
 POLICY_VERSION = "2026-12"  # recorded with every consent; change it when the policy's wording changes
-POLICY_TITLE = "Villkor och integritetspolicy"
+POLICY_TITLE = "Integritetspolicy"
 POLICY_PATH = "/integritetspolicy"
 RECORD_PATH = "/personal/behandlingsregister"
 RECORD_TITLE = "Register över behandling (artikel 30)"

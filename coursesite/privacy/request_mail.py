@@ -33,6 +33,7 @@ from coursesite.core.tokens import TokenPurpose, lifetime
 from coursesite.db.mail import OneTimeToken
 from coursesite.mail.message import Mail
 from coursesite.mail.outbox import MailOutbox
+from coursesite.privacy.labels import REQUEST_NAME_SV
 from coursesite.privacy.policy import SUPERVISORY_AUTHORITY
 from coursesite.privacy.registry import MAIL_LOG_MONTHS
 
@@ -50,12 +51,7 @@ ASKED_SV = {
     "restriction": "att vi begränsar behandlingen av dina personuppgifter",
     "erasure": "att vi raderar dina personuppgifter",
 }
-NAME_SV = {
-    "access": "registerutdrag",
-    "rectification": "rättelse",
-    "restriction": "begränsning",
-    "erasure": "radering",
-}
+NAME_SV = REQUEST_NAME_SV  # privacy/labels.py: one mapping for the pages and the mails
 DONE_SV = {
     "rectification": "Vi har rättat dina personuppgifter som du bad om. Mottagare som har fått uppgifterna får veta det.",
     "restriction": (

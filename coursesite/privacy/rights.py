@@ -49,6 +49,7 @@ from coursesite.db.privacy import (
     SupportCase,
 )
 from coursesite.privacy.deadlines import deadline
+from coursesite.privacy.labels import CONSENT_KIND_SV, consent_kind_sv
 from coursesite.privacy.linkage import claimed_address, link_proven_rows, person_rows
 from coursesite.privacy.request_mail import Recipient, RequestMail
 from coursesite.privacy.sharing import allowed_fields
@@ -63,12 +64,7 @@ CONTACT_FIELDS = ("first_name", "last_name", "mobile", "source")
 BILLING_FIELDS = ("customer_type", "company_name", "org_number", "reference", "address_line", "postal_code", "city")
 OPEN_STATUSES = ("open", "extended")
 
-KIND_LABELS_SV = {
-    "newsletter": "Nyhetsbrev",
-    "webinar_information": "Information om webbinarier",
-    "event_information": "Information om kurser och konferenser",
-    "offers": "Erbjudanden",
-}
+KIND_LABELS_SV = CONSENT_KIND_SV  # the consents' Swedish names live in privacy/labels.py
 
 
 @dataclass(frozen=True)
@@ -483,7 +479,7 @@ class RightsService:
             ConsentView(
                 id=row["id"],
                 kind=row["kind"],
-                label=KIND_LABELS_SV.get(row["kind"], row["kind"]),
+                label=consent_kind_sv(row["kind"]),
                 text=row["text"],
                 policy_version=row["policy_version"],
                 channel=row["channel"],

@@ -20,6 +20,7 @@ from piccolo.engine.base import Engine
 from coursesite.accounts.service import Principal
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.weeks import Week, week_of
 from coursesite.course.catalog import CourseCatalog
 from coursesite.course.model import Essay, Lesson, Question
 from coursesite.course.presentation import may_flag, verdict
@@ -124,6 +125,35 @@ class ReviewItem:
     in_queue: bool
 
 
+@dataclass(frozen=True)
+class WeekNumbers:
+    """The instructor's start page: this week's work (Monday to Sunday in Stockholm) and what waits now."""
+
+    week: Week
+    submitted: int  # answers submitted this week, every attempt
+    waiting: int  # free-text answers (essays) waiting for a grade, now
+    graded: int  # grades and changed grades given by a person this week
+    flags_open: int  # "fel rättat" flags not yet answered, now
+    new_participants: int  # participant accounts created this week
+
+
+@dataclass(frozen=True)
+class InstructorHome:
+    numbers: WeekNumbers
+    queue: list[QueueItem]  # oldest first
+    queue_size: int
+
+
+# One statement for the week's numbers: each a scalar subquery, on both engines.
+_WEEK_SQL = (
+    "SELECT (SELECT COUNT(*) FROM answer WHERE created_at >= {} AND created_at < {}) AS submitted, "
+    "(SELECT COUNT(*) FROM answer WHERE status = {}) AS waiting, "
+    "(SELECT COUNT(*) FROM grade_event WHERE kind IN ({}, {}) AND created_at >= {} AND created_at < {}) AS graded, "
+    "(SELECT COUNT(*) FROM answer_flag WHERE resolved_at IS NULL) AS flags_open, "
+    "(SELECT COUNT(*) FROM account WHERE role = 'participant' AND created_at >= {} AND created_at < {}) "
+    "AS new_participants"
+)
+
 QUEUE_WHY = "Bedömning: granskningskön"
 
 
@@ -168,6 +198,31 @@ class ReviewService:
             why=why,
         )
         return items
+
+    async def home(
+        self, actor: Principal, *, limit: int = QUEUE_MAX, anonymous: bool = False, now: datetime | None = None
+    ) -> InstructorHome:
+        """The instructor's start page: the queue (audited as ``queue`` is) and this week's numbers."""
+        return InstructorHome(
+            numbers=await self.week_numbers(now or clock.now()),
+            queue=await self.queue(actor, limit=limit, anonymous=anonymous),
+            queue_size=await self.queue_size(),
+        )
+
+    async def week_numbers(self, now: datetime) -> WeekNumbers:
+        """Counts only, no one's data: nothing to audit."""
+        week = week_of(now)
+        start, end = week.start, week.end
+        rows = await Answer.raw(_WEEK_SQL, start, end, PENDING_REVIEW, MANUAL_GRADE, OVERRIDE, start, end, start, end)
+        row = rows[0]
+        return WeekNumbers(
+            week=week,
+            submitted=int(row["submitted"]),
+            waiting=int(row["waiting"]),
+            graded=int(row["graded"]),
+            flags_open=int(row["flags_open"]),
+            new_participants=int(row["new_participants"]),
+        )
 
     async def queue_order(self, *, limit: int = QUEUE_MAX) -> list[int]:
         """The answer ids of the queue, in its order: no names read, nothing to audit."""

@@ -36,7 +36,9 @@ from coursesite.accounts.validation import PersonalNumberRefused, normalise_emai
 from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.formatting import format_date_long, to_stockholm
 from coursesite.core.text import TextRule, check_text
+from coursesite.core.weeks import SOON_DAYS, due_soon
 from coursesite.db.accounts import Account
 from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import CaseNote, Person, SupportCase
@@ -97,6 +99,7 @@ class CaseView:
     completed_at: datetime | None
     identity_method: str | None = None  # support/identity.py; None while the request waits for confirmation
     identity_confirmed_at: datetime | None = None
+    due_soon: bool = False  # open, not yet overdue, the deadline within core/weeks.SOON_DAYS days
 
     @property
     def is_request(self) -> bool:
@@ -170,6 +173,15 @@ class CaseDetail:
     notes: list[NoteView]
 
 
+@dataclass(frozen=True)
+class SupportHome:
+    today: date
+    cases: list[CaseView]  # open requests by deadline, then the other open cases, oldest first
+    overdue: int  # open requests past their deadline
+    due_soon: int  # open requests due within soon_days
+    soon_days: int
+
+
 # -- input checks
 
 
@@ -219,6 +231,7 @@ class CaseService:
             received_on=row["received_on"],
             deadline=deadline,
             overdue=row["status"] in OPEN_STATUSES and is_overdue(deadline, on),
+            due_soon=row["status"] in OPEN_STATUSES and not is_overdue(deadline, on) and due_soon(deadline, on),
             created_at=row["created_at"],
             completed_at=row["completed_at"],
             identity_method=row["identity_method"],
@@ -305,12 +318,32 @@ class CaseService:
             await self.audit.record_many(actor_id, "read", subjects, what=READ_LIST, why=why)
         return views
 
+    async def home(self, *, actor_id: int, now: datetime, limit: int = LIST_LIMIT) -> SupportHome:
+        """Customer service's start page: the open cases (as ``open_cases``, audited) with the overdue and the near
+        deadlines counted."""
+        on = to_stockholm(now).date()
+        views = await self.open_cases(
+            actor_id=actor_id, why="kundtjänst: startsidan, öppna ärenden", limit=limit, on=on
+        )
+        return SupportHome(
+            today=on,
+            cases=views,
+            overdue=sum(1 for v in views if v.overdue),
+            due_soon=sum(1 for v in views if v.due_soon),
+            soon_days=SOON_DAYS,
+        )
+
     async def open_cases(
-        self, *, actor_id: int | None, why: str = "kundtjänst: öppna ärenden", limit: int = LIST_LIMIT
+        self,
+        *,
+        actor_id: int | None,
+        why: str = "kundtjänst: öppna ärenden",
+        limit: int = LIST_LIMIT,
+        on: date | None = None,
     ) -> list[CaseView]:
         """Open requests first, by deadline (so the overdue ones lead), then the other open cases, oldest first. A
         staff read (`actor_id`) is audited, one row per person listed, with `why`."""
-        on = today()
+        on = on or today()
         requests = await (
             self._select()
             .where(SupportCase.status.is_in(list(OPEN_STATUSES)), SupportCase.kind.is_in(list(REQUEST_KINDS)))
@@ -496,15 +529,15 @@ class CaseService:
         notified = notified_on or on
         if on > first and notified_on is None:
             errors["notified_on"] = (
-                f"Den första månaden gick ut {first.isoformat()}. Tiden kan bara förlängas om personen fick veta det "
+                f"Den första månaden gick ut {format_date_long(first)}. Tiden kan bara förlängas om personen fick veta det "
                 "och varför inom den första månaden: ange den dagen."
             )
         elif notified > on:
             errors["notified_on"] = "Dagen då personen underrättades kan inte ligga i framtiden."
         elif notified < case.received_on or notified > first:
             errors["notified_on"] = (
-                f"Personen måste underrättas inom den första månaden: mellan {case.received_on.isoformat()} "
-                f"och {first.isoformat()}."
+                f"Personen måste underrättas inom den första månaden: mellan {format_date_long(case.received_on)} "
+                f"och {format_date_long(first)}."
             )
         _raise(errors)
         extended = request_deadline(case.received_on, extended=True)
@@ -524,8 +557,8 @@ class CaseService:
                     author=actor_id,
                     created_at=clock.now(),
                     text=(
-                        f"Tidsfristen förlängdes med två månader, till {extended.isoformat()}. "
-                        f"Personen underrättades om förlängningen och skälet {notified.isoformat()}."
+                        f"Tidsfristen förlängdes med två månader, till {format_date_long(extended)}. "
+                        f"Personen underrättades om förlängningen och skälet {format_date_long(notified)}."
                     ),
                 )
             )

@@ -405,7 +405,7 @@ class RequestService:
             self._linked(case)
             until = export_available_until(clock.now())
             text = ACCESS_RELEASED_ACCOUNT if case.account_id is not None else ACCESS_RELEASED_PERSON
-            return CarriedOut(text.format(until=until.date().isoformat()), note, export_until=until)
+            return CarriedOut(text.format(until=format_date_long(until)), note, export_until=until)
         if case.kind == "restriction":
             self._linked(case)
             reason = f"Begäran om begränsning, ärende {case.id}"

@@ -21,6 +21,8 @@ from coursesite.core.client_address import (
 from coursesite.settings import Settings
 
 SESSION_COOKIE = "kurssajten_session"
+# A route handler's opt key: its service confirms a cached session itself (accounts/sessions.py).
+CACHED_SESSION = "cached_session"
 
 # No third party ever sees a visitor: everything comes from this origin.
 CONTENT_SECURITY_POLICY = (
@@ -84,7 +86,13 @@ class SessionMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = session_token(scope)
-        scope["user"] = await self.accounts.principal_for_session(token) if token else None
+        if not token:
+            scope["user"] = None
+        elif scope["route_handler"].opt.get(CACHED_SESSION):
+            # The route's service confirms the session in its own first statement (accounts/sessions.py).
+            scope["user"] = await self.accounts.cached_principal_for_session(token)
+        else:
+            scope["user"] = await self.accounts.principal_for_session(token)
         scope["auth"] = token
         await next_app(scope, receive, send)
 

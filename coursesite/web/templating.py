@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
+import threading
 import xml.etree.ElementTree as etree
-from datetime import date
+from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
 import markdown as markdown_lib
 from jinja2 import Environment, FileSystemLoader
@@ -18,6 +21,7 @@ from coursesite.core import formatting
 from coursesite.core.html import sanitize_html
 from coursesite.course.model import TextFormat
 from coursesite.course.presentation import question_title
+from coursesite.privacy import labels
 from coursesite.settings import REPO_ROOT
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
@@ -54,7 +58,13 @@ def render_markdown(text: str) -> Markup:
 
 
 def render_text(text: str, text_format: TextFormat | str = TextFormat.MARKDOWN) -> Markup:
-    text_format = TextFormat(text_format)
+    return _render_text(text, TextFormat(text_format))
+
+
+@functools.lru_cache(maxsize=2048)
+def _render_text(text: str, text_format: TextFormat) -> Markup:
+    # Cached like render_markdown: a pure function of the content, rendered on every lesson view (sanitising HTML is
+    # the costly part).
     if text_format is TextFormat.MARKDOWN:
         return render_markdown(text)
     if text_format is TextFormat.HTML:
@@ -79,9 +89,57 @@ def _points_text(value: Decimal) -> str:
     return formatting.format_decimal_sv(value)
 
 
-def iso_date(value: date | None) -> str:
-    """2026-11-26: how Swedish invoices conventionally print dates (short, unambiguous, sortable); "" for none."""
-    return value.isoformat() if value is not None else ""
+def percent(value: Decimal | int | float, decimals: int = 0) -> str:
+    """Percent as Swedish text (core/formatting.py), cached: Babel parses its pattern on every call, about 0.15 ms, and
+    a lesson page shows two percentages from a small set of values."""
+    if isinstance(value, float):
+        return formatting.format_percent_sv(value, decimals)
+    return _percent_text(value, decimals)
+
+
+@functools.lru_cache(maxsize=1024)
+def _percent_text(value: Decimal | int, decimals: int) -> str:
+    return formatting.format_percent_sv(value, decimals)
+
+
+class QuestionFormCache:
+    """The answer form of a question nobody has answered yet is the same HTML for every participant but for the CSRF
+    field: it is rendered once per question content and lesson, with a random marker where the field goes, and each
+    request gets a copy with its own field put in (the lesson page, issue 14 P2).
+
+    The key is the question itself (a frozen dataclass compared by value: prompt, choices, points, id) with the
+    lesson's slug, so changed content is a new key and the old entry ages out. Nothing of a participant is in an
+    entry: a form showing an earlier answer is rendered per request. At most ``max_entries`` forms (least recently
+    used dropped first)."""
+
+    TEMPLATE = "course/_question_form.html"
+
+    def __init__(self, environment: Environment, max_entries: int = 1024) -> None:
+        self.environment = environment
+        self.max_entries = max_entries
+        # Random per process: no course content can contain it by chance or on purpose.
+        self.marker = f"<!--csrf-{secrets.token_hex(16)}-->"
+        self._forms: OrderedDict[tuple[str, Any], str] = OrderedDict()
+        self._lock = threading.Lock()  # the PDF renderer may share the environment from another thread
+
+    def __call__(self, question: Any, view: dict[str, Any], lesson: Any, csrf_input: Any) -> Markup:
+        key = (lesson.slug, question)
+        with self._lock:
+            html = self._forms.get(key)
+            if html is not None:
+                self._forms.move_to_end(key)
+        if html is None:
+            html = self.environment.get_template(self.TEMPLATE).render(
+                question=question, view=view, lesson=lesson, latest=None, previous=None, csrf_input=Markup(self.marker)
+            )
+            with self._lock:
+                self._forms[key] = html
+                while len(self._forms) > self.max_entries:
+                    self._forms.popitem(last=False)
+        return Markup(html.replace(self.marker, str(csrf_input or "")))
+
+    def __len__(self) -> int:
+        return len(self._forms)
 
 
 def build_environment(*, company_name: str) -> Environment:
@@ -100,9 +158,8 @@ def configure(environment: Environment, *, company_name: str) -> None:
     environment.filters.update(
         money=formatting.format_money_ore,
         number=formatting.format_decimal_sv,
-        percent=formatting.format_percent_sv,
+        percent=percent,
         rate=formatting.format_rate_sv,
-        iso=iso_date,
         date=formatting.format_date_long,
         datetime=formatting.format_datetime_long,
         points=points,
@@ -110,6 +167,10 @@ def configure(environment: Environment, *, company_name: str) -> None:
         content=render_text,
         markdown=render_markdown,
         question_title=question_title,
+        request_kind=labels.request_kind_sv,
+        request_status=labels.request_status_sv,
+        consent_kind=labels.consent_kind_sv,
     )
+    environment.globals["blank_question_form"] = QuestionFormCache(environment)
     environment.globals["site_name"] = "Kurssajten"
     environment.globals["company_name"] = company_name

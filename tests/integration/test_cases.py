@@ -154,7 +154,7 @@ async def test_extending_needs_a_reason_and_records_when_the_person_was_told(cas
     assert (extended.status, extended.deadline) == ("extended", date(2025, 6, 10))
     detail = await cases.detail(view.id, actor_id=None)
     assert detail.extension_reason == "Många begäranden samtidigt."
-    assert "underrättades om förlängningen och skälet 2025-03-18" in detail.notes[-1].text
+    assert "underrättades om förlängningen och skälet 18 mars 2025" in detail.notes[-1].text
     with pytest.raises(Conflict):
         await cases.extend(view.id, staff.account_id, reason="Igen.")
 

@@ -1,6 +1,8 @@
 """Insight on the database (SQLite and PostgreSQL): question statistics of a small hand-made cohort match
 hand-computed values; the grade export has one row per participant and lesson, in batches."""
 
+import asyncio
+import copy
 import csv
 import io
 import math
@@ -255,3 +257,49 @@ async def test_the_service_audits_the_participant_pages_and_the_export(db, cours
         {"action": "read", "subject_account": a.account_id, "why": "lärare: deltagarens sida"},
         {"action": "export", "subject_account": None, "why": "Bedömning: betygsexport"},
     ]
+
+
+async def test_lesson_overview_is_a_snapshot_refreshed_in_the_background(answers, course):
+    # The overview page's snapshot: within its age it is served as it is; older, it is served once more while one
+    # refresh runs, and the refreshed figures (the new answer) are served after that.
+    service = InsightService(AuditLog())  # its own snapshots, not the module's
+    lesson = lesson_of(course, "inkomster-och-utgifter")
+    q = lesson.questions[0]
+    p1, p2 = await participant("Ola"), await participant("Per")
+    await answer(answers, p1, q, True)
+
+    first = await service.lesson_overview(lesson, max_age_s=3600)
+    assert first.stats == await service.lesson_stats(lesson)  # the same figures as the exact computation
+    assert first.stats[0].participants == 1 and first.stats[0].attempts == 1
+    await answer(answers, p2, q, False)
+    assert await service.lesson_overview(lesson, max_age_s=3600) is first  # young enough: served as it is
+
+    stale = await service.lesson_overview(lesson, max_age_s=0)  # too old: served once more, a refresh starts
+    assert stale is first
+    refreshing = list(service._refreshing.values())
+    assert len(refreshing) == 1
+    await refreshing[0].task
+    fresh = await service.lesson_overview(lesson, max_age_s=3600)
+    assert fresh is not first and fresh.computed_at >= first.computed_at
+    assert (fresh.stats[0].participants, fresh.stats[0].attempts) == (2, 2)
+    assert fresh.stats == await service.lesson_stats(lesson)
+
+
+async def test_concurrent_first_overviews_share_one_computation(answers, course):
+    service = InsightService(AuditLog())
+    lesson = lesson_of(course, "inkomster-och-utgifter")
+    await answer(answers, await participant("Quinn"), lesson.questions[0], True)
+    calls = 0
+    exact = service.lesson_stats
+
+    async def counted(lesson_):
+        nonlocal calls
+        calls += 1
+        return await exact(lesson_)
+
+    service.lesson_stats = counted  # type: ignore[method-assign]
+    first, second = await asyncio.gather(service.lesson_overview(lesson), service.lesson_overview(lesson))
+    assert first is second and calls == 1
+    assert first.stats[0].participants == 1
+    reloaded = copy.copy(lesson)  # a reloaded course: new lesson objects, so the snapshot is not reused
+    assert (await service.lesson_overview(reloaded)).lesson is reloaded and calls == 2

@@ -7,7 +7,7 @@ import pytest
 from coursesite.course.presentation import prompt_title
 from coursesite.db.answers import Answer
 from tests.conftest import api_post, csrf_token
-from tests.support import correct_response, open_every_lesson, wrong_response
+from tests.support import correct_response, open_every_lesson, without_icons, wrong_response
 
 KEY_WORDS = ("fraction", "weight", "feedback", "answer", "correct", "tolerance", "right_id", "pairs")
 
@@ -280,12 +280,16 @@ async def test_results_page(client, participant, course):
 async def test_a_lesson_shows_the_outline_and_leads_on_to_the_next_lesson(client, participant, course):
     first_act, second_act = course.acts[0], course.acts[1]
     page = (await client.get(f"/lektion/{first_act.lessons[0].slug}")).text
-    outline = page.split('id="kursens-innehall"')[1].split("</details>")[0]
-    assert "Kursens innehåll" in outline and first_act.title in outline and second_act.title in outline
+    outline = page.split('id="kursens-innehall"')[1].split("</nav>")[0]
+    # A drawer button that outline.js shows on a phone; without the script the outline is simply there.
+    assert 'aria-controls="outline-panel" hidden>Kursöversikt</button>' in outline
+    assert '<script src="/static/js/outline.js" defer></script>' in page
+    assert "Kursöversikt" in outline and first_act.title in outline and second_act.title in outline
     assert f'href="/lektion/{first_act.lessons[0].slug}" aria-current="page"' in outline
     assert f'href="/lektion/{second_act.lessons[0].slug}"' not in outline  # a locked act's lessons are not links
     following = first_act.lessons[1]
-    assert f'href="/lektion/{following.slug}" rel="next" id="next-lesson">Nästa lektion: {following.title}</a>' in page
+    next_link = f'href="/lektion/{following.slug}" rel="next" id="next-lesson">Nästa lektion: {following.title}</a>'
+    assert next_link in without_icons(page)
 
     last_of_act = (await client.get(f"/lektion/{first_act.lessons[-1].slug}")).text
     assert f"Nästa lektion, {second_act.lessons[0].title}, öppnas när du har gjort klart {first_act.title}." in (

@@ -124,7 +124,7 @@ async def test_a_name_from_the_lesson_file_is_refused(client, instructor):
         (b"::a:: x {T}\n" + b"/" * (200 * 1024), {"lesson": "budget"}, "Filen är för stor"),
         (TWO_QUESTIONS, {"new_lesson": "ny-lektion"}, "En ny lektion behöver en titel"),
         (TWO_QUESTIONS, {"new_lesson": "Ny Lektion!", "title": "T"}, "Kortnamnet får bara innehålla"),
-        (TWO_QUESTIONS, {"lesson": "budget", "act": "3"}, "Lektionen hör till en annan akt"),
+        (TWO_QUESTIONS, {"lesson": "budget", "act": "3"}, "hör till Akt 1 – Överblick, inte till Akt 3 – Framtid"),
         (TWO_QUESTIONS, {"act": "9", "lesson": "budget"}, "Välj en akt"),
         (TWO_QUESTIONS, {}, "Välj en lektion"),
         ("// bara en kommentar\n", {"lesson": "budget"}, "Filen innehåller inga frågor"),
@@ -245,3 +245,45 @@ async def test_html_written_into_a_lesson_file_is_sanitised_when_loaded_and_rend
     _assert_inert(page)
     first = (await client.get("/lektion/inkomster-och-utgifter")).text
     assert "Markdown" in first and "/api/v1/me/data" not in first and "onclick" not in first  # at render
+
+
+def lesson_options(html: str) -> list[str]:
+    select = re.search(r'<select id="lesson" name="lesson".*?</select>', html, re.S)
+    assert select, html
+    return re.findall(r'<option value="([^"]*)"', select.group(0))
+
+
+async def test_the_form_offers_only_the_chosen_acts_lessons(client, instructor, course):
+    first = await client.get(PAGE)
+    assert lesson_options(first.text) == ["", *(lesson.slug for lesson in course.acts[0].lessons)]
+    second = await client.get(PAGE, params={"akt": "2"})
+    assert second.status_code == 200
+    assert lesson_options(second.text) == ["", *(lesson.slug for lesson in course.acts[1].lessons)]
+    assert '<input type="hidden" name="act" value="2">' in second.text
+    assert '<option value="2" selected>' in second.text  # the act chooser shows the act chosen
+    unknown = await client.get(PAGE, params={"akt": "9"})
+    assert unknown.status_code == 400 and "Akten finns inte" in text_of(unknown.text)
+    assert (await client.get(PAGE, params={"akt": "x"})).status_code == 400
+
+
+async def test_a_lesson_of_another_act_is_refused_at_the_field_and_the_values_stay(client, instructor, lessons, course):
+    before = sorted(p.name for p in (lessons / "akt-2").iterdir())
+    other = course.acts[0].lessons[0]
+    response = await upload(client, TWO_QUESTIONS, filename="mina-fragor.gift", act="2", lesson=other.slug)
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="lesson-error">(.*?)</p>', response.text, re.S)
+    assert error and f"hör till {course.acts[0].title}, inte till {course.acts[1].title}" in unescape(error.group(1))
+    assert 'aria-invalid="true" aria-describedby="lesson-error"' in response.text
+    # The page stays on the chosen act, names the file to choose again, and offers only that act's lessons.
+    assert lesson_options(response.text) == ["", *(lesson.slug for lesson in course.acts[1].lessons)]
+    assert "du valde ”mina-fragor.gift”" in unescape(response.text)
+    assert sorted(p.name for p in (lessons / "akt-2").iterdir()) == before
+
+
+async def test_a_new_slug_taken_in_another_act_is_refused_at_its_field(client, instructor, lessons, course):
+    taken = course.acts[0].lessons[0]
+    response = await upload(client, TWO_QUESTIONS, act="2", new_lesson=taken.slug, title="Något nytt")
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="new_lesson-error">(.*?)</p>', response.text, re.S)
+    assert error and f"används redan av lektionen ”{taken.title}” i {course.acts[0].title}" in unescape(error.group(1))
+    assert 'value="Något nytt"' in response.text  # the title typed stays

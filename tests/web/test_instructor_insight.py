@@ -132,6 +132,7 @@ async def test_stats_pages_show_charts_with_a_text_alternative(client, course):
     html = page.text
     assert html.count('class="chart"') == 2 and "<title id=" in html and "<desc id=" in html
     assert "<table" in html and question_title(lesson.questions[0]) in html
+    assert "Beräknad " in html and "äldre än en minut" in html  # the overview is a snapshot and says so
     assert "<script>" not in html.split("</head>")[1] and ' style="' not in html  # CSP: no inline script or style
     assert (await client.get("/larare/statistik?lektion=finns-inte")).status_code == 404
     assert (await client.get(f"/larare/statistik?lektion={'x' * 81}")).status_code == 400

@@ -14,6 +14,7 @@ PUBLIC_PATHS = {
     "/logga-ut",
     "/healthz",
     "/readyz",
+    "/favicon.ico",
     "/static",
     "/schema",
     "/api/v1/auth/register",

@@ -1,6 +1,7 @@
 from coursesite.web.controllers import (
     accounts,
     api,
+    assets,
     billing,
     certificates,
     consents,
@@ -27,6 +28,7 @@ ROUTES = [
     *course.ROUTES,
     *api.ROUTES,
     *health.ROUTES,
+    *assets.ROUTES,
     *instructor_api.ROUTES,
     *instructor_review.ROUTES,
     *instructor_insight.ROUTES,

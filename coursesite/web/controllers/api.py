@@ -21,7 +21,13 @@ from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.settings import Settings
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
-from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie, start_login
+from coursesite.web.middleware import (
+    CACHED_SESSION,
+    client_address,
+    device_cookie_of,
+    expired_session_cookie,
+    start_login,
+)
 from coursesite.web.openapi import ERRORS_OPT
 
 # Generous bounds: the precise rules (and their per-field messages) live in accounts.validation.
@@ -260,7 +266,8 @@ REPLAYED_HEADER = "Idempotent-Replayed"
     "/api/v1/answers",
     status_code=201,
     tags=["answers"],
-    opt={ERRORS_OPT: (404,)},  # an unknown question
+    # an unknown question; the session may come from the in-process cache, which submit confirms (accounts/sessions.py)
+    opt={ERRORS_OPT: (404,), CACHED_SESSION: True},
     response_headers=[
         ResponseHeader(
             name=REPLAYED_HEADER,

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from coursesite.billing.issuing import InvoicingService
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
+from coursesite.course.home import Resume
 from coursesite.course.model import Course, Lesson
 from coursesite.course.presentation import (
     Verdict,
@@ -30,6 +31,7 @@ from coursesite.review.service import REASON_MAX_CHARS, ReviewService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.forms import read_form, response_from_form, shown_again
+from coursesite.web.middleware import CACHED_SESSION
 
 Slug = Annotated[str, PathParameter(max_length=80)]
 QuestionId = Annotated[str, PathParameter(max_length=160)]
@@ -52,8 +54,9 @@ def _lesson(course: Course, slug: str) -> Lesson:
 
 async def _open_lesson(request: Request, course: Course, answers: AnswerService, slug: str) -> LessonState:
     lesson = _lesson(course, slug)
-    account_id = principal_of(request).account_id
-    state = await answers.lesson_state(account_id, lesson)
+    principal = principal_of(request)
+    account_id = principal.account_id
+    state = await answers.lesson_state(account_id, lesson, principal=principal)
     if not state.unlocked:
         if not await answers.has_access(account_id):
             raise Forbidden(NOT_ENROLLED)
@@ -108,22 +111,25 @@ async def my_course(
     invoicing: NamedDependency[InvoicingService],
 ) -> Template:
     principal = principal_of(request)
-    completed = await answers.completed_lessons(principal.account_id)
-    progress = course_progress(course, completed)
+    state = await answers.course_home(principal.account_id)
+    # Access implies enrolment: the enrolment is looked up again only for someone without access.
+    enrolled = state.access or await invoicing.is_enrolled(principal.account_id)
     return Template(
         "course/my_course.html",
         context={
             "course": course,
-            "progress": progress,
-            "completed": completed,
+            "home": state.home,
+            "resume": Resume,
+            "completed": state.home.completed,
             "principal": principal,
-            "enrolled": await invoicing.is_enrolled(principal.account_id),
-            "access": await answers.has_access(principal.account_id),
+            "enrolled": enrolled,
+            "access": state.access,
         },
     )
 
 
-@get("/lektion/{slug:str}", name="lesson")
+# The session may come from the in-process cache: lesson_state and submit confirm it (accounts/sessions.py).
+@get("/lektion/{slug:str}", name="lesson", opt={CACHED_SESSION: True})
 async def lesson_page(
     request: Request, slug: FromPath[Slug], course: NamedDependency[Course], answers: NamedDependency[AnswerService]
 ) -> Template:
@@ -132,7 +138,7 @@ async def lesson_page(
     return Template("course/lesson.html", context=_lesson_context(course, state) | outline)
 
 
-@post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303)
+@post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303, opt={CACHED_SESSION: True})
 async def answer_submit(
     request: HTMXRequest,
     slug: FromPath[Slug],
@@ -158,7 +164,7 @@ async def answer_submit(
         )
     except (Invalid, Forbidden, Conflict) as exc:
         errors[question.id] = exc.message
-    state = await answers.lesson_state(principal.account_id, lesson)
+    state = await answers.lesson_state(principal.account_id, lesson, principal=principal)
     if request.htmx:
         context = _lesson_context(course, state, errors) | {"question": question, "view": public_question(question)}
         return HTMXTemplate(template_name="course/_answered.html", context=context)

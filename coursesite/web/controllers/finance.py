@@ -35,6 +35,7 @@ from coursesite.billing.payments import FILENAME_RULE, MAX_AMOUNT_ORE, PaymentSe
 from coursesite.billing.reminders import ReminderService, ReminderView
 from coursesite.billing.status import STATUS_LABELS_SV, InvoiceStatus
 from coursesite.billing.ubl import peppol_refusal
+from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid, NotFound
 from coursesite.pdf import PdfRenderer
@@ -205,6 +206,7 @@ async def invoices_page(
             bounds[key] = parse_day(text, label)
         except ValueError as exc:
             errors[key], bounds[key] = str(exc), None
+    home = await ledger.home(principal_of(request), now=clock.now())
     views = await ledger.invoice_list(
         principal_of(request), status=chosen, date_from=bounds["from"], date_to=bounds["to"], why=WHY_INVOICE_LIST
     )
@@ -212,6 +214,7 @@ async def invoices_page(
         "invoices.html",
         "invoices",
         status_code=400 if errors else 200,
+        home=home,
         invoices=views,
         reminded=await reminders.summary(views),
         errors=errors,

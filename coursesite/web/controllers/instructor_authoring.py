@@ -22,7 +22,7 @@ from coursesite.course import authoring
 from coursesite.course.authoring import AuthoringError, Code, ImportSummary, Problem
 from coursesite.course.catalog import CourseCatalog
 from coursesite.course.gift import swedish_message
-from coursesite.course.model import Course
+from coursesite.course.model import Act, Course
 from coursesite.review.versions import QuestionVersions
 from coursesite.settings import Settings
 from coursesite.web import guards
@@ -87,9 +87,39 @@ class ImportForm:
         return {name: getattr(self, name).strip()[: limit + 1] for name, limit in FIELD_LENGTHS.items()}
 
 
+def _chosen_act(course: Course, number: int | None) -> Act:
+    """The act whose lessons the form offers: the one asked for, else the first."""
+    return next((act for act in course.acts if act.number == number), course.acts[0])
+
+
+def _lesson_error(course: Course, act: Act, lesson: str, new_lesson: str) -> tuple[str, str] | None:
+    """The field and the Swedish message when the chosen or typed lesson belongs to another act than the chosen one:
+    the form offers only the chosen act's lessons, so such a value never came from it."""
+    owner = {item.slug: a for a in course.acts for item in a.lessons}
+    titles = {item.slug: item.title for item in course.lessons()}
+    if new_lesson:
+        other = owner.get(new_lesson)
+        if other is not None and other.number != act.number:
+            return "new_lesson", (
+                f"Kortnamnet ”{new_lesson}” används redan av lektionen ”{titles[new_lesson]}” i {other.title}. "
+                f"Välj ett annat kortnamn, eller byt till {other.title} ovan."
+            )
+        return None
+    if lesson and lesson not in owner:
+        return "lesson", f"Lektionen finns inte. Välj en lektion i {act.title}."
+    other = owner.get(lesson)
+    if other is not None and other.number != act.number:
+        return "lesson", (
+            f"Lektionen ”{titles[lesson]}” hör till {other.title}, inte till {act.title}. Välj en lektion i "
+            f"{act.title}, eller byt till {other.title} ovan."
+        )
+    return None
+
+
 def _page(
     course: Course,
     *,
+    act: Act | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     problems: Iterable[str] = (),
@@ -97,11 +127,13 @@ def _page(
     chosen_file: str = "",
     status_code: int = 200,
 ) -> Template:
+    chosen = act or course.acts[0]
     return Template(
         TEMPLATE,
         context={
             "section": "authoring",
             "acts": course.acts,
+            "chosen_act": chosen,
             "values": values or {},
             "errors": errors or {},
             "problems": list(problems),
@@ -114,8 +146,13 @@ def _page(
 
 
 @get("/larare/import", name="instructor-import")
-async def import_page(course: NamedDependency[Course]) -> Template:
-    return _page(course)
+async def import_page(
+    course: NamedDependency[Course], akt: Annotated[int | None, QueryParameter(ge=1, le=99)] = None
+) -> Template:
+    """`akt` chooses the act whose lessons the form offers (a GET form above the upload, so no file is lost)."""
+    if akt is not None and akt not in {a.number for a in course.acts}:
+        return _page(course, errors={"akt": "Akten finns inte. Välj en av akterna i listan."}, status_code=400)
+    return _page(course, act=_chosen_act(course, akt))
 
 
 @post("/larare/import")
@@ -132,9 +169,12 @@ async def import_submit(
     act = int(values["act"]) if values["act"].isdigit() else 0
     if act not in {a.number for a in course.acts}:
         errors["act"] = "Välj en akt."
+    chosen_act = _chosen_act(course, act)
     slug = values["new_lesson"] or values["lesson"]
     if not slug:
         errors["lesson"] = "Välj en lektion, eller skriv kortnamnet för en ny."
+    elif "act" not in errors and (refused := _lesson_error(course, chosen_act, values["lesson"], values["new_lesson"])):
+        errors[refused[0]] = refused[1]
     text = ""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -149,7 +189,9 @@ async def import_submit(
     # A file input cannot be filled in again: the page names the file so it can be chosen again.
     chosen = Path(upload.filename).name[:100] if isinstance(upload, UploadFile) and upload.filename else ""
     if errors or not isinstance(upload, UploadFile):
-        return _page(course, values=shown_again(values), errors=errors, chosen_file=chosen, status_code=400)
+        return _page(
+            course, act=chosen_act, values=shown_again(values), errors=errors, chosen_file=chosen, status_code=400
+        )
 
     run = partial(
         _import_and_reload,
@@ -166,13 +208,22 @@ async def import_submit(
     except AuthoringError as exc:
         for problem in exc.problems:
             if problem.code in FIELD_OF:
-                errors.setdefault(FIELD_OF[problem.code], _swedish(problem))
+                field = FIELD_OF[problem.code]
+                if problem.code == Code.OTHER_ACT and values["new_lesson"]:
+                    field = "new_lesson"  # the slug was typed, not chosen
+                errors.setdefault(field, _swedish(problem))
         listed = [_swedish(p) for p in exc.problems if p.code not in FIELD_OF]
         return _page(
-            course, values=shown_again(values), errors=errors, problems=listed, chosen_file=chosen, status_code=400
+            course,
+            act=chosen_act,
+            values=shown_again(values),
+            errors=errors,
+            problems=listed,
+            chosen_file=chosen,
+            status_code=400,
         )
     await versions.record(catalog.course)
-    return _page(catalog.course, summary=summary)
+    return _page(catalog.course, act=_chosen_act(catalog.course, act), summary=summary)
 
 
 def _import_and_reload(catalog: CourseCatalog, root: Path, text: str, **options: Any) -> ImportSummary:

@@ -185,7 +185,8 @@ async def stats_page(
     insight: NamedDependency[InsightService], course: NamedDependency[Course], lektion: LessonQuery = None
 ) -> Template:
     lesson = _find_lesson(course, lektion)
-    all_stats = await insight.lesson_stats(lesson)
+    overview = await insight.lesson_overview(lesson)
+    all_stats = overview.stats
     rows = [_row(stats, i, q) for i, (stats, q) in enumerate(zip(all_stats, lesson.questions, strict=True), start=1)]
     items_facility = [(f"{r['number']}. {question_title(r['question'])}", r["stats"].facility, r["href"]) for r in rows]
     items_discrimination = [
@@ -198,6 +199,7 @@ async def stats_page(
             "course": course,
             "lesson": lesson,
             "rows": rows,
+            "computed_at": overview.computed_at,
             "facility_chart": charts.facility_chart("diagram-losningsfrekvens", lesson.title, items_facility),
             "discrimination_chart": charts.discrimination_chart(
                 "diagram-diskriminering", lesson.title, items_discrimination

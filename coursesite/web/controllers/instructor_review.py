@@ -19,7 +19,9 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
+from coursesite.core import clock
 from coursesite.core.errors import Conflict, DomainError, Invalid, NotFound
+from coursesite.core.weeks import waited_sv
 from coursesite.course.model import (
     Course,
     Essay,
@@ -142,13 +144,16 @@ async def review_queue(
     sparat: SavedId = None,
 ) -> Template:
     anonymous = anonym == 1
-    items = await review.queue(principal_of(request), limit=QUEUE_MAX, anonymous=anonymous)
+    now = clock.now()
+    home = await review.home(principal_of(request), limit=QUEUE_MAX, anonymous=anonymous, now=now)
     return Template(
         "instructor/review_queue.html",
         context={
             "section": "review",
-            "items": items,
-            "size": await review.queue_size(),
+            "items": home.queue,
+            "size": home.queue_size,
+            "numbers": home.numbers,
+            "waited": {item.answer_id: waited_sv(item.waiting_since, now) for item in home.queue},
             "anonymous": anonymous,
             "saved": sparat,
             "link": lambda path, **params: link(path, anonymous, **params),

@@ -22,6 +22,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from coursesite.accounts.roles import Role
+from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound, RateLimited
 from coursesite.core.text import has_forbidden_characters
 from coursesite.privacy.deadlines import deadline as request_deadline
@@ -149,10 +150,9 @@ def _date(text: str) -> date | None:
 async def index_page(
     request: Request, cases: NamedDependency[CaseService], processor_notices: NamedDependency[ProcessorNotices]
 ) -> Template:
-    views = await cases.open_cases(actor_id=principal_of(request).account_id, why="kundtjänst: öppna ärenden")
-    overdue = [view for view in views if view.overdue]
+    home = await cases.home(actor_id=principal_of(request).account_id, now=clock.now())
     pending = await processor_notices.count_pending()
-    return _page("index.html", "cases", cases=views, overdue_count=len(overdue), processor_pending=pending)
+    return _page("index.html", "cases", home=home, today=home.today, processor_pending=pending)
 
 
 # -- pages: a new case

@@ -7,10 +7,12 @@ import babel
 import pytest
 
 from coursesite.core.formatting import (
+    DECIMAL_MARK,
     STOCKHOLM,
     format_date_long,
-    format_date_sv,
-    format_datetime_sv,
+    format_date_numeric,
+    format_datetime_long,
+    format_datetime_numeric,
     format_decimal_sv,
     format_money_ore,
     format_percent_sv,
@@ -134,65 +136,86 @@ def test_numbers_reject_non_numbers(bad) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "short", "long"),
+    ("value", "long", "numeric"),
     [
-        (date(2026, 11, 26), "26 nov. 2026", "26 november 2026"),
-        (date(2026, 1, 1), "1 jan. 2026", "1 januari 2026"),
-        (date(2026, 2, 9), "9 feb. 2026", "9 februari 2026"),
-        (date(2026, 3, 10), "10 mars 2026", "10 mars 2026"),
-        (date(2026, 4, 30), "30 apr. 2026", "30 april 2026"),
-        (date(2026, 5, 6), "6 maj 2026", "6 maj 2026"),
-        (date(2026, 6, 1), "1 juni 2026", "1 juni 2026"),
-        (date(2026, 7, 15), "15 juli 2026", "15 juli 2026"),
-        (date(2026, 8, 31), "31 aug. 2026", "31 augusti 2026"),
-        (date(2026, 9, 1), "1 sep. 2026", "1 september 2026"),
-        (date(2026, 10, 5), "5 okt. 2026", "5 oktober 2026"),
-        (date(2026, 12, 24), "24 dec. 2026", "24 december 2026"),
+        (date(2026, 11, 26), "26 november 2026", "2026-11-26"),
+        (date(2026, 1, 1), "1 januari 2026", "2026-01-01"),
+        (date(2026, 2, 9), "9 februari 2026", "2026-02-09"),
+        (date(2026, 3, 10), "10 mars 2026", "2026-03-10"),
+        (date(2026, 4, 30), "30 april 2026", "2026-04-30"),
+        (date(2026, 5, 6), "6 maj 2026", "2026-05-06"),
+        (date(2026, 6, 1), "1 juni 2026", "2026-06-01"),
+        (date(2026, 7, 15), "15 juli 2026", "2026-07-15"),
+        (date(2026, 8, 31), "31 augusti 2026", "2026-08-31"),
+        (date(2026, 9, 1), "1 september 2026", "2026-09-01"),
+        (date(2026, 10, 5), "5 oktober 2026", "2026-10-05"),
+        (date(2026, 12, 24), "24 december 2026", "2026-12-24"),
     ],
 )
-def test_dates(value: date, short: str, long: str) -> None:
-    assert format_date_sv(value) == short
+def test_dates(value: date, long: str, numeric: str) -> None:
     assert format_date_long(value) == long
+    assert format_date_numeric(value) == numeric
 
 
 def test_a_datetime_given_to_the_date_formatters_is_a_stockholm_date() -> None:
     new_years_eve = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 January in Stockholm
-    assert format_date_sv(new_years_eve) == "1 jan. 2027"
     assert format_date_long(new_years_eve) == "1 januari 2027"
+    assert format_date_numeric(new_years_eve) == "2027-01-01"
 
 
 # --- date and time in Stockholm ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("value", "short", "long"),
+    ("value", "long", "numeric"),
     [
         # winter time, UTC+1
-        (datetime(2026, 11, 26, 13, 5, tzinfo=UTC), "26 nov. 2026 14:05", "26 november 2026 14:05"),
+        (datetime(2026, 11, 26, 13, 5, tzinfo=UTC), "26 november 2026 14:05", "2026-11-26 14:05"),
         # summer time, UTC+2
-        (datetime(2026, 7, 26, 13, 5, tzinfo=UTC), "26 juli 2026 15:05", "26 juli 2026 15:05"),
-        # the switch to summer time: 2026-03-29 01:00 UTC
-        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 mars 2026 01:59", "29 mars 2026 01:59"),
-        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 mars 2026 03:00", "29 mars 2026 03:00"),
-        # the switch back: 2026-10-25 01:00 UTC
-        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
-        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 okt. 2026 02:30", "25 oktober 2026 02:30"),
+        (datetime(2026, 7, 26, 13, 5, tzinfo=UTC), "26 juli 2026 15:05", "2026-07-26 15:05"),
+        # the switch to summer time: 2026-03-29 01:00 UTC, the clocks go from 02:00 to 03:00 (02:xx never happens)
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), "29 mars 2026 01:59", "2026-03-29 01:59"),
+        (datetime(2026, 3, 29, 1, 0, tzinfo=UTC), "29 mars 2026 03:00", "2026-03-29 03:00"),
+        (datetime(2026, 3, 28, 23, 30, tzinfo=UTC), "29 mars 2026 00:30", "2026-03-29 00:30"),
+        # the switch back: 2026-10-25 01:00 UTC, 02:00-02:59 happens twice
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "25 oktober 2026 02:30", "2026-10-25 02:30"),
+        (datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "25 oktober 2026 02:30", "2026-10-25 02:30"),
+        (datetime(2026, 10, 25, 2, 0, tzinfo=UTC), "25 oktober 2026 03:00", "2026-10-25 03:00"),
+        (datetime(2026, 10, 24, 22, 30, tzinfo=UTC), "25 oktober 2026 00:30", "2026-10-25 00:30"),  # still UTC+2
         # another zone
-        (datetime(2026, 11, 26, 9, 5, tzinfo=timezone(timedelta(hours=-5))), "26 nov. 2026 15:05", None),
+        (datetime(2026, 11, 26, 9, 5, tzinfo=timezone(timedelta(hours=-5))), "26 november 2026 15:05", None),
         # already Stockholm
-        (datetime(2026, 5, 6, 8, 0, tzinfo=STOCKHOLM), "6 maj 2026 08:00", "6 maj 2026 08:00"),
+        (datetime(2026, 5, 6, 8, 0, tzinfo=STOCKHOLM), "6 maj 2026 08:00", "2026-05-06 08:00"),
         # midnight
-        (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), "1 jan. 2027 00:00", "1 januari 2027 00:00"),
+        (datetime(2026, 12, 31, 23, 0, tzinfo=UTC), "1 januari 2027 00:00", "2027-01-01 00:00"),
     ],
 )
-def test_format_datetime_sv(value: datetime, short: str, long: str | None) -> None:
-    assert format_datetime_sv(value) == short
-    if long is not None:
-        assert format_datetime_sv(value, long=True) == long
+def test_a_moment_in_stockholm_time(value: datetime, long: str, numeric: str | None) -> None:
+    assert format_datetime_long(value) == long
+    if numeric is not None:
+        assert format_datetime_numeric(value) == numeric
+
+
+def test_a_moment_shows_neither_seconds_microseconds_nor_an_offset() -> None:
+    moment = datetime(2026, 12, 3, 6, 53, 11, 985214, tzinfo=UTC)
+    assert format_datetime_long(moment) == "3 december 2026 07:53"
+    assert format_datetime_numeric(moment) == "2026-12-03 07:53"
+
+
+def test_a_date_on_a_dst_switch_day_is_that_day_in_stockholm() -> None:
+    # Late on the evening before a switch, UTC is still on the previous day.
+    assert format_date_long(datetime(2026, 3, 28, 23, 30, tzinfo=UTC)) == "29 mars 2026"
+    assert format_date_numeric(datetime(2026, 10, 24, 22, 30, tzinfo=UTC)) == "2026-10-25"
+    assert format_date_numeric(datetime(2026, 10, 24, 21, 59, tzinfo=UTC)) == "2026-10-24"
+
+
+def test_the_csv_decimal_mark_is_swedish() -> None:
+    assert DECIMAL_MARK == ","
 
 
 def test_naive_datetimes_are_utc() -> None:
-    assert format_datetime_sv(datetime(2026, 11, 26, 13, 5)) == "26 nov. 2026 14:05"
+    assert format_datetime_long(datetime(2026, 11, 26, 13, 5)) == "26 november 2026 14:05"
+    assert format_datetime_numeric(datetime(2026, 11, 26, 13, 5)) == "2026-11-26 14:05"
     assert to_stockholm(datetime(2026, 7, 1, 12, 0)) == datetime(2026, 7, 1, 14, 0, tzinfo=STOCKHOLM)
 
 
@@ -203,8 +226,8 @@ def test_does_not_depend_on_the_process_time_zone(monkeypatch: pytest.MonkeyPatc
     if hasattr(time, "tzset"):
         time.tzset()
     try:
-        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5, tzinfo=UTC)) == "26 nov. 2026 14:05"
-        assert format_datetime_sv(datetime(2026, 11, 26, 13, 5)) == "26 nov. 2026 14:05"
+        assert format_datetime_long(datetime(2026, 11, 26, 13, 5, tzinfo=UTC)) == "26 november 2026 14:05"
+        assert format_datetime_long(datetime(2026, 11, 26, 13, 5)) == "26 november 2026 14:05"
     finally:
         monkeypatch.undo()
         if hasattr(time, "tzset"):
@@ -233,3 +256,13 @@ def test_pages_show_moments_in_the_long_style_like_their_dates():
     from coursesite.core.formatting import format_datetime_long
 
     assert format_datetime_long(datetime(2026, 12, 3, 6, 53, tzinfo=UTC)) == "3 december 2026 07:53"
+
+
+@pytest.mark.parametrize("typed", ["070-123 45 67", "0701234567", "070 123 45 67", "+46 70 123 45 67", "0046701234567"])
+def test_a_typed_mobile_number_is_stored_in_e164_and_shown_grouped_the_swedish_way(typed: str) -> None:
+    from coursesite.accounts.validation import normalise_mobile
+    from coursesite.core.formatting import format_mobile_sv
+
+    stored = normalise_mobile(typed)
+    assert stored == "+46701234567"
+    assert format_mobile_sv(stored) == "070-123 45 67"
