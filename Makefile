@@ -14,7 +14,8 @@ RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) chromium qpdf postgresql-client
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup lock run test test-sqlite test-postgres check bench bench-lesson bench-scale bench-pdf bench-billing bench-backup screenshots clean debs-run debs-test
+.PHONY: setup lock run test test-sqlite test-postgres check bench bench-lesson bench-scale bench-pdf bench-billing bench-backup \
+	bench-course bench-cluster screenshots clean debs-run debs-test
 
 # Exactly the locked versions (nothing left over from an earlier lock), then the project itself without its
 # dependencies, which the lock already holds.
@@ -81,6 +82,16 @@ bench-lesson: debs-run setup
 # The scale benchmark on PostgreSQL (100 000 participants; generates the data first). Needs a running PostgreSQL.
 bench-scale: debs-run setup
 	BENCH_SCALE_GENERATE=1 bash bench/scale/run.sh
+
+# A course at full size (issue 14, P4): 20 000 participants on PostgreSQL, their mix of requests at a constant arrival
+# rate stepped up to 670/s (seeds the data when the database is empty). Needs a running PostgreSQL.
+bench-course: debs-run setup
+	bash bench/course/run.sh
+
+# The same mix through nginx to two app servers on one PostgreSQL (docs/deployment.md); installs nginx from Debian.
+bench-cluster: debs-run setup
+	@bash .ci/ensure-debs.sh nginx
+	bash bench/course/cluster.sh
 
 # The SIE and CSV exports at 100 000 invoices on PostgreSQL (generates the data first).
 bench-billing: debs-run setup

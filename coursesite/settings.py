@@ -240,6 +240,23 @@ def _metrics_allow(env: Mapping[str, str]) -> tuple[str, ...]:
         ) from None
 
 
+def cpu_count() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or taskset narrows), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers(database_url: str, cores: int | None = None) -> int:
+    """COURSESITE_WORKERS when unset: one per core on PostgreSQL, whose server takes any number of connections;
+    one on SQLite, the embedded default, whose single writer connection per process queues the writes fairly only
+    within that process (docs/performance.md, issue 14 P3). At most 64, the variable's upper bound."""
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        return 1
+    return min(64, cpu_count() if cores is None else max(1, cores))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -316,7 +333,7 @@ class Settings:
             host=env.get("COURSESITE_HOST") or "127.0.0.1",
             port=_int(env, "COURSESITE_PORT", 8000, 1, 65535),
             secret_key=secret,
-            workers=_int(env, "COURSESITE_WORKERS", 1, 1, 64),
+            workers=_int(env, "COURSESITE_WORKERS", default_workers(env.get("COURSESITE_DATABASE_URL") or ""), 1, 64),
             environment=environment,
             secure_cookies=_bool(env, "COURSESITE_SECURE_COOKIES", environment == "production"),
             lessons_dir=Path(lessons) if lessons else REPO_ROOT / "lessons",

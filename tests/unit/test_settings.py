@@ -2,7 +2,16 @@ from pathlib import Path
 
 import pytest
 
-from coursesite.settings import ConfigError, DatabaseUrl, Settings, SmtpUrl, parse_mail_from, shortest_days_in_months
+from coursesite.settings import (
+    ConfigError,
+    DatabaseUrl,
+    Settings,
+    SmtpUrl,
+    cpu_count,
+    default_workers,
+    parse_mail_from,
+    shortest_days_in_months,
+)
 
 SECRET = "x" * 40
 
@@ -13,6 +22,31 @@ def test_defaults():
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
     assert settings.database.engine == "sqlite"
     assert settings.database.sqlite_path.parts[-2:] == ("var", "coursesite.sqlite")
+
+
+def test_workers_default_to_one_per_core_on_postgresql_and_to_one_on_sqlite():
+    postgres = {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_DATABASE_URL": "postgresql://u@db:5432/kurs"}
+    assert Settings.from_env(postgres).workers == cpu_count() >= 1
+    assert Settings.from_env(postgres | {"COURSESITE_WORKERS": "3"}).workers == 3  # set: taken as it is
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_WORKERS": ""}).workers == 1  # SQLite
+    sqlite = {"COURSESITE_SECRET_KEY": SECRET, "COURSESITE_DATABASE_URL": "sqlite:////tmp/x.sqlite"}
+    assert Settings.from_env(sqlite).workers == 1
+    assert Settings.from_env(sqlite | {"COURSESITE_WORKERS": "2"}).workers == 2
+
+
+@pytest.mark.parametrize(
+    "url, cores, workers",
+    [
+        ("postgresql://u@db/kurs", 2, 2),
+        ("postgres://u@db/kurs", 8, 8),
+        ("postgresql://u@db/kurs", 200, 64),  # the variable's upper bound
+        ("postgresql://u@db/kurs", 0, 1),
+        ("sqlite:///var/coursesite.sqlite", 8, 1),
+        ("", 8, 1),  # unset: the SQLite default
+    ],
+)
+def test_default_workers(url, cores, workers):
+    assert default_workers(url, cores) == workers
 
 
 def test_database_urls():
