@@ -11,8 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _free_port, serving
-from tests.browser.support import enrol
+from tests.browser.support import enrol, free_port, serving
 from tests.conftest import TEST_SECRET
 from tests.support import SmtpServer, links, text_body
 
@@ -33,7 +32,7 @@ def smtp():
 @pytest.fixture(scope="module")
 def mail_server(tmp_path_factory, smtp):
     """`coursesite serve` on a fresh database, its sender loop delivering to `smtp` every second."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "COURSESITE_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('mail') / 'site.sqlite'}",

@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from coursesite.settings import REPO_ROOT
-from tests.browser.conftest import _free_port, serving
-from tests.browser.support import register
+from tests.browser.support import free_port, register, serving
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +33,7 @@ def hostile_server(server_env, tmp_path):
     )
     env = server_env | {
         "COURSESITE_DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite'}",
-        "COURSESITE_PORT": str(_free_port()),
+        "COURSESITE_PORT": str(free_port()),
         "COURSESITE_LESSONS_DIR": str(lessons),
     }
     with serving(env) as base:
