@@ -10,6 +10,7 @@ import pytest
 from coursesite.accounts.roles import STAFF_ROLES, Role
 from coursesite.core import clock
 from coursesite.core.errors import Conflict, Invalid, NotFound
+from coursesite.core.formatting import format_date_long
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import CaseNote, Person, StaffAudit, SupportCase
 from coursesite.privacy.erasure import STAFF_NOT_ERASED, erase_account
@@ -216,7 +217,8 @@ async def test_a_completed_access_request_releases_the_export_to_the_account_for
     done = await cases.complete(view.id, staff.account_id, note="Utdraget finns på Mina uppgifter.")
     until = START + timedelta(days=ACCESS_EXPORT_AVAILABLE_DAYS)
     assert done.status == "completed"
-    assert until.date().isoformat() in ((await cases.detail(view.id, actor_id=None)).outcome or "")
+    # The outcome names the last day in words, Stockholm time (core/formatting.py).
+    assert format_date_long(until) in ((await cases.detail(view.id, actor_id=None)).outcome or "")
 
     (ready,) = await cases.ready_exports(person.account_id, START)
     assert (ready.case_id, ready.ready_at, ready.available_until) == (view.id, START, until)
