@@ -11,6 +11,7 @@ from enum import Enum
 from coursesite.course.model import Act, Course, Lesson
 from coursesite.course.progress import (
     GRADED,
+    ActProgress,
     AttemptRecord,
     counted_attempt,
     is_act_unlocked,
@@ -27,24 +28,14 @@ class Resume(Enum):
 
 
 @dataclass(frozen=True)
-class ActSummary:
-    act: Act
-    unlocked: bool
-    completed_lessons: int
-    total_lessons: int
+class ActSummary(ActProgress):
+    """An act's progress (percent and complete as on every other page) with its questions counted."""
+
     questions: int
     answered: int  # questions with a counted answer
     right: int  # questions whose counted answer is graded with full points
     pending: int  # counted answers a teacher has still to grade
     previous: Act | None  # the act to finish first (None for the first act)
-
-    @property
-    def percent(self) -> int:
-        return self.completed_lessons * 100 // self.total_lessons if self.total_lessons else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.completed_lessons == self.total_lessons
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The site on a phone (issue 15, points 5, 7 and 13): at 360 × 800 and 390 × 844 no page a participant reaches
+"""The site on a phone (issue 15, points 5, 7 and 13): at 320 × 640, 360 × 800 and 390 × 844 no page a participant reaches
 scrolls sideways, the menu folds behind a button that opens it, the footer reaches the public forms, and axe-core
 finds no WCAG 2.1 A or AA violation."""
 
@@ -14,7 +14,8 @@ from tests.browser.support import create_staff, log_in, register, sideways_overf
 
 pytestmark = pytest.mark.browser
 
-SIZES = [{"width": 360, "height": 800}, {"width": 390, "height": 844}]
+# 320 px is the narrowest the layout is made for (issue 15); 360 and 390 are common phones.
+SIZES = [{"width": 320, "height": 640}, {"width": 360, "height": 800}, {"width": 390, "height": 844}]
 PUBLIC_FORMS = {
     "Kontakta oss": "/kontakt",
     "Nyhetsbrev": "/nyhetsbrev",
