@@ -59,6 +59,7 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile, l
     ]
     per_participant = len(bodies) * 3
     app = create_app(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's own line per request (the app's config set it)
     # httpx's ASGI transport runs the app in this thread and event loop, so the profile sees the app (litestar's
     # test client would run it in another thread); app.lifespan() starts the PostgreSQL pool as the server does.
     async with (
