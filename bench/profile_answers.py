@@ -7,6 +7,9 @@ as a few participants under cProfile, and prints the profiled time split by the 
 
     .venv/bin/python bench/profile_answers.py --database-url sqlite:////tmp/x.sqlite --submissions 300
 
+With --cpu there is no profile: it prints the process CPU time per request (app and client), for an A/B of two
+checkouts in one session (BENCH_REPO_ROOT=/path/to/other/checkout runs that one's code with this script).
+
 The client itself (httpx) shows up too; it is listed, not hidden. Wall-clock time waiting on the
 database (PostgreSQL's process, SQLite's aiosqlite threads) shows up as select.epoll.poll, under "builtins (C)".
 """
