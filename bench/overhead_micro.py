@@ -5,7 +5,8 @@ process, 5 rounds, medians (docs/performance.md, "Per-request overhead"). Not pa
 
 - guard: Litestar's authorize_connection with a synchronous guard (run in a worker thread) and with ours (async);
 - headers: the two before_send hooks on one response start, through MutableScopeHeaders and on the raw list;
-- log: the request line's JSON record, with the scrub run each time and with it kept per message.
+- log: the request line's JSON record, with the scrub run each time and with it kept per message;
+- page view: a page view's User-Agent and Accept-Language through the free-text rule each time, and as kept.
 """
 
 import sys
@@ -21,11 +22,16 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException
 
+from coursesite.core.text import clean_text
 from coursesite.ops.logs import JsonFormatter
 from coursesite.privacy.logscrub import scrub
+from coursesite.privacy.pageviews import ACCEPT_LANGUAGE_RULE, USER_AGENT_RULE, stored_header
 from coursesite.web import guards
 from coursesite.web.hardening import NO_STORE, hardening_headers
 from coursesite.web.middleware import SECURITY_HEADERS, add_security_headers
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+LANGUAGES = "sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"
 
 
 def old_logged_in(connection, _):
@@ -77,7 +83,19 @@ async def main():
     }
     conn = ASGIConnection(scope)
     handlers = {"old": app.route_handler_method_map["/x"]["GET"], "new": app.route_handler_method_map["/y"]["GET"]}
-    results = {k: [] for k in ("guard old", "guard new", "headers old", "headers new", "log old", "log new")}
+    results = {
+        k: []
+        for k in (
+            "guard old",
+            "guard new",
+            "headers old",
+            "headers new",
+            "log old",
+            "log new",
+            "pageview old",
+            "pageview new",
+        )
+    }
     hard_new = hardening_headers(hsts=False)
 
     def start():
@@ -117,6 +135,16 @@ async def main():
                 for _ in range(20000):
                     fmt.format(rec)
             results[f"log {side}"].append((time.process_time() - t) / 20000 * 1e6)
+            t = time.process_time()
+            if side == "old":
+                for _ in range(2000):
+                    clean_text(UA, USER_AGENT_RULE)
+                    clean_text(LANGUAGES, ACCEPT_LANGUAGE_RULE)
+            else:
+                for _ in range(2000):
+                    stored_header(UA, USER_AGENT_RULE)
+                    stored_header(LANGUAGES, ACCEPT_LANGUAGE_RULE)
+            results[f"pageview {side}"].append((time.process_time() - t) / 2000 * 1e6)
     for k, v in results.items():
         v.sort()
         print(f"{k:12s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
