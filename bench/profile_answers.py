@@ -7,6 +7,9 @@ as a few participants under cProfile, and prints the profiled time split by the 
 
     .venv/bin/python bench/profile_answers.py --database-url sqlite:////tmp/x.sqlite --submissions 300
 
+With --cpu there is no profile: it prints the process CPU time per request (app and client), for an A/B of two
+checkouts in one session (BENCH_REPO_ROOT=/path/to/other/checkout runs that one's code with this script).
+
 The client itself (httpx) shows up too; it is listed, not hidden. Wall-clock time waiting on the
 database (PostgreSQL's process, SQLite's aiosqlite threads) shows up as select.epoll.poll, under "builtins (C)".
 """
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import cProfile
 import logging
+import os
 import pstats
 import secrets
 import sys
@@ -24,7 +28,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+# BENCH_REPO_ROOT: measure another checkout's code with this script (an A/B of two branches in one session).
+REPO_ROOT = Path(os.environ.get("BENCH_REPO_ROOT") or Path(__file__).resolve().parent.parent).resolve()
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
@@ -57,6 +62,7 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile, l
     ]
     per_participant = len(bodies) * 3
     app = create_app(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's own line per request (the app's config set it)
     # httpx's ASGI transport runs the app in this thread and event loop, so the profile sees the app (litestar's
     # test client would run it in another thread); app.lifespan() starts the PostgreSQL pool as the server does.
     async with (
@@ -112,14 +118,38 @@ async def run(database_url: str, submissions: int, profiler: cProfile.Profile, l
         return time.perf_counter() - started
 
 
+class CpuClock:
+    """Stands in for the profiler with --cpu: the process CPU time between enable() and disable(), no profiling."""
+
+    def __init__(self) -> None:
+        self.cpu = 0.0
+
+    def enable(self) -> None:
+        self.cpu -= time.process_time()
+
+    def disable(self) -> None:
+        self.cpu += time.process_time()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--submissions", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--lesson", action="store_true", help="profile lesson page views (issue 14 P2) instead")
+    parser.add_argument(
+        "--cpu", action="store_true", help="no profile: print the process CPU per request (app and client, one thread)"
+    )
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.cpu:
+        clock = CpuClock()
+        wall = asyncio.run(run(args.database_url, args.submissions, clock, args.lesson))  # type: ignore[arg-type]
+        kind = "lesson" if args.lesson else "answers"
+        print(
+            f"{kind} cpu_ms_per_request={clock.cpu / args.submissions * 1000:.3f} wall_ms={wall / args.submissions * 1000:.3f}"
+        )
+        return
     profiler = cProfile.Profile()
     wall = asyncio.run(run(args.database_url, args.submissions, profiler, args.lesson))
     stats = pstats.Stats(profiler)

@@ -10,6 +10,7 @@ The same configuration (:func:`logging_dict`) is given to uvicorn (coursesite/cl
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -53,6 +54,13 @@ def _exception_text(exc_info: Any) -> str:
     return scrub("Traceback (most recent call last):\n" + "".join(lines))
 
 
+@functools.lru_cache(maxsize=4096)
+def _scrubbed_request_line(message: str) -> str:
+    """The request line's message, scrubbed like any of ours. It is one of few (method, route template, status:
+    ops/requests.py), so the scrub's result is kept rather than run again on every request."""
+    return scrub(message)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time (UTC), level, logger, message, and the request fields or the traceback."""
 
@@ -66,7 +74,11 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             # Our own messages quote nothing personal (tests/web/test_logs.py); a library's may quote its input.
-            "message": scrub(message) if record.name.split(".")[0] == OWN_LOGGER else scrub_values(message),
+            "message": _scrubbed_request_line(message)
+            if record.name == REQUEST_LOGGER
+            else scrub(message)
+            if record.name.split(".")[0] == OWN_LOGGER
+            else scrub_values(message),
         }
         for name in REQUEST_FIELDS:
             if name in record.__dict__:

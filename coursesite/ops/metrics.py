@@ -206,7 +206,7 @@ def metrics_source(
 def metrics_route(source: MetricsSource) -> Sequence[Any]:
     """The /metrics handler over `source`, with its guard; not in the OpenAPI schema."""
 
-    def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # async: no thread hop
         address = stored_client_address(connection.scope)
         if not source.access.permits(address, connection.headers.get("authorization")):
             raise NotFoundException()

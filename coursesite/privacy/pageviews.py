@@ -65,13 +65,26 @@ class TechnicalDataConfig:
     max_buffered_rows: int = MAX_BUFFERED_ROWS
 
 
+# Header values the rule accepted unchanged, so a browser's next page view skips the rule's scan (about 70 µs for a
+# User-Agent, in the request). Only accepted values: a refused one (it may hold a personnummer) is never kept.
+ACCEPTED_CACHE_MAX = 1024
+_accepted: dict[tuple[TextRule, str], None] = {}  # insertion order: the oldest goes first when full
+
+
 def stored_header(value: str | None, rule: TextRule) -> str | None:
     """A request header's value as it is stored: as the one free-text rule accepts it, or None (not stored at all)
     when the rule refuses it or it is empty. Never partly stripped."""
+    if value and (rule, value) in _accepted:
+        return value
     try:
-        return clean_text(value, rule) or None
+        cleaned = clean_text(value, rule) or None
     except TextRefused:
         return None
+    if cleaned is not None and cleaned == value:
+        if len(_accepted) >= ACCEPTED_CACHE_MAX:
+            del _accepted[next(iter(_accepted))]
+        _accepted[(rule, value)] = None
+    return cleaned
 
 
 def _clean(value: str | None, limit: int) -> str | None:

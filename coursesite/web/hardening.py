@@ -29,7 +29,7 @@ from litestar.middleware.csrf import generate_csrf_hash
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN, HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, ReceiveMessage, Scope, Send
 
-from coursesite.web.middleware import SESSION_COOKIE, session_token
+from coursesite.web.middleware import SESSION_COOKIE, response_headers, session_token
 
 MAX_JSON_DEPTH = 64
 BIGINT_MAX = 2**63 - 1  # the widest integer column (PostgreSQL BIGINT); no input needs more
@@ -371,6 +371,23 @@ def _started_session(set_cookies: list[str]) -> str | None:
 
 HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "private, no-store"
+_HSTS_BYTES = HSTS.encode("latin-1")
+_NO_STORE_BYTES = NO_STORE.encode("latin-1")
+
+
+def _set_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """`name: value`, replacing every earlier value (MutableScopeHeaders' item assignment, on the raw list)."""
+    kept: list[tuple[bytes, bytes]] = []
+    placed = False
+    for header in headers:
+        if header[0].lower() != name:
+            kept.append(header)
+        elif not placed:  # where the first one was
+            kept.append((name, value))
+            placed = True
+    if not placed:
+        kept.append((name, value))
+    headers[:] = kept
 
 
 def hardening_headers(*, hsts: bool) -> Callable[[Message, Scope], Coroutine[Any, Any, None]]:
@@ -380,10 +397,12 @@ def hardening_headers(*, hsts: bool) -> Callable[[Message, Scope], Coroutine[Any
     async def add(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
+        headers = response_headers(message)
         if hsts:
-            headers["strict-transport-security"] = HSTS
-        if not scope.get("path", "").startswith("/static/") and "no-store" not in (headers.get("cache-control") or ""):
-            headers["cache-control"] = NO_STORE
+            _set_header(headers, b"strict-transport-security", _HSTS_BYTES)
+        if not scope.get("path", "").startswith("/static/"):
+            cache_control = next((value for name, value in headers if name.lower() == b"cache-control"), b"")
+            if b"no-store" not in cache_control:
+                _set_header(headers, b"cache-control", _NO_STORE_BYTES)
 
     return add

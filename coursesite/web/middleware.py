@@ -3,8 +3,10 @@ cookies that say so, and the security headers on every response."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import Cookie
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,6 +38,10 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "permissions-policy": "interest-cohort=()",
 }
+# The same, encoded once: the hook below runs on every response.
+_SECURITY_HEADER_BYTES = tuple(
+    (name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+)
 
 
 def _cookie(scope: Scope, wanted: str) -> str | None:
@@ -97,12 +103,22 @@ class SessionMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
+def response_headers(message: Message) -> list[tuple[bytes, bytes]]:
+    """A response start's raw header list, made a list in place (as MutableScopeHeaders.from_message does): the
+    before_send hooks read and append to it directly, without a decoding scan per header they look up."""
+    start: dict[str, Any] = message  # type: ignore[assignment]
+    headers = start.get("headers")
+    if not isinstance(headers, list):
+        headers = start["headers"] = list(headers or ())
+    return headers
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
+    """The headers of SECURITY_HEADERS that the response does not set itself."""
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:
-                headers[name] = value
+        headers = response_headers(message)
+        present = {name.lower() for name, _ in headers}
+        headers.extend(header for header in _SECURITY_HEADER_BYTES if header[0] not in present)
 
 
 def session_cookie(token: str, *, days: int, secure: bool) -> Cookie:

@@ -72,3 +72,20 @@ def test_the_recorder_buffers_a_refused_header_as_null_and_keeps_the_page_view()
     [row] = recorder._rows
     assert row["user_agent"] is None and row["accept_language"] is None
     assert row["path"] == "/" and row["ip_address"] == "203.0.113.9"
+
+
+def test_a_value_seen_before_is_judged_the_same_and_a_refused_one_is_never_kept():
+    """stored_header keeps the values the rule accepted unchanged (so a browser's next page view skips the scan):
+    the second answer is the first, and a refused value is refused again and never held in that cache."""
+    from coursesite.privacy import pageviews
+
+    refused = f"Bläddrare/1.0 {PERSONNUMMER}"
+    for _ in range(2):
+        assert stored_header(FIREFOX, USER_AGENT_RULE) == FIREFOX
+        assert stored_header(refused, USER_AGENT_RULE) is None
+        assert stored_header("  TestBrowser/1.0 ", USER_AGENT_RULE) == "TestBrowser/1.0"
+    kept = {value for _rule, value in pageviews._accepted}
+    assert FIREFOX in kept
+    assert refused not in kept
+    assert "  TestBrowser/1.0 " not in kept  # changed by the rule (trimmed): judged again each time
+    assert len(pageviews._accepted) <= pageviews.ACCEPTED_CACHE_MAX

@@ -1,0 +1,153 @@
+"""CPU per request of the pieces branch `hotpath` changed, the code before (copied here) and after alternating in one
+process, 5 rounds, medians (docs/performance.md, "Per-request overhead"). Not part of `make bench`:
+
+    .venv/bin/python bench/overhead_micro.py
+
+- guard: Litestar's authorize_connection with a synchronous guard (run in a worker thread) and with ours (async);
+- headers: the two before_send hooks on one response start, through MutableScopeHeaders and on the raw list;
+- log: the request line's JSON record, with the scrub run each time and with it kept per message;
+- page view: a page view's User-Agent and Accept-Language through the free-text rule each time, and as kept.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import asyncio
+import logging
+import time
+
+from litestar import Litestar, get
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException
+
+from coursesite.core.text import clean_text
+from coursesite.ops.logs import JsonFormatter
+from coursesite.privacy.logscrub import scrub
+from coursesite.privacy.pageviews import ACCEPT_LANGUAGE_RULE, USER_AGENT_RULE, stored_header
+from coursesite.web import guards
+from coursesite.web.hardening import NO_STORE, hardening_headers
+from coursesite.web.middleware import SECURITY_HEADERS, add_security_headers
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+LANGUAGES = "sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"
+
+
+def old_logged_in(connection, _):
+    if connection.scope.get("user") is None:
+        raise NotAuthorizedException("x")
+
+
+async def old_add_security_headers(message, scope):
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
+
+
+async def old_hardening(message, scope):
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    if not scope.get("path", "").startswith("/static/") and "no-store" not in (headers.get("cache-control") or ""):
+        headers["cache-control"] = NO_STORE
+
+
+def make_record():
+    r = logging.LogRecord("coursesite.request", 20, "x", 1, "%s %s %s", ("POST", "/api/v1/answers", 201), None)
+    r.__dict__.update(
+        request_id="a" * 32, method="POST", route="/api/v1/answers", status=201, duration_ms=1.2, worker=1
+    )
+    return r
+
+
+async def main():
+    @get("/x", guards=[old_logged_in], sync_to_thread=False)
+    def h_old() -> None: ...
+    @get("/y", guards=[guards.logged_in], sync_to_thread=False)
+    def h_new() -> None: ...
+
+    app = Litestar([h_old, h_new])
+    scope = {
+        "type": "http",
+        "user": object(),
+        "app": app,
+        "headers": [],
+        "path": "/x",
+        "method": "GET",
+        "query_string": b"",
+        "path_params": {},
+        "state": {},
+    }
+    conn = ASGIConnection(scope)
+    handlers = {"old": app.route_handler_method_map["/x"]["GET"], "new": app.route_handler_method_map["/y"]["GET"]}
+    results = {
+        k: []
+        for k in (
+            "guard old",
+            "guard new",
+            "headers old",
+            "headers new",
+            "log old",
+            "log new",
+            "pageview old",
+            "pageview new",
+        )
+    }
+    hard_new = hardening_headers(hsts=False)
+
+    def start():
+        return {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"123"),
+                (b"set-cookie", b"csrftoken=abc; Path=/"),
+                (b"x-request-id", b"0" * 32),
+            ],
+        }
+
+    fmt = JsonFormatter()
+    for _ in range(5):
+        for side in ("old", "new"):
+            h = handlers[side]
+            t = time.process_time()
+            for _ in range(3000):
+                await h.authorize_connection(conn)
+            results[f"guard {side}"].append((time.process_time() - t) / 3000 * 1e6)
+            hooks = (old_add_security_headers, old_hardening) if side == "old" else (add_security_headers, hard_new)
+            t = time.process_time()
+            for _ in range(20000):
+                m = start()
+                for hook in hooks:
+                    await hook(m, scope)
+            results[f"headers {side}"].append((time.process_time() - t) / 20000 * 1e6)
+            rec = make_record()
+            t = time.process_time()
+            if side == "old":
+                for _ in range(20000):
+                    scrub(rec.getMessage())
+                    fmt.format(rec)  # old: scrub ran on every record
+            else:
+                for _ in range(20000):
+                    fmt.format(rec)
+            results[f"log {side}"].append((time.process_time() - t) / 20000 * 1e6)
+            t = time.process_time()
+            if side == "old":
+                for _ in range(2000):
+                    clean_text(UA, USER_AGENT_RULE)
+                    clean_text(LANGUAGES, ACCEPT_LANGUAGE_RULE)
+            else:
+                for _ in range(2000):
+                    stored_header(UA, USER_AGENT_RULE)
+                    stored_header(LANGUAGES, ACCEPT_LANGUAGE_RULE)
+            results[f"pageview {side}"].append((time.process_time() - t) / 2000 * 1e6)
+    for k, v in results.items():
+        v.sort()
+        print(f"{k:12s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
+
+
+asyncio.run(main())
