@@ -9,7 +9,9 @@
 # the server started here is stopped on exit (also on Ctrl-C and TERM). Every step is bounded in time.
 # Settings: BENCH_BILLING_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench),
 # BENCH_BILLING_PORT (8793), BENCH_BILLING_YEAR (last year), BENCH_BILLING_RUNS (2 downloads of each export),
-# BENCH_BILLING_POOL_SIZE (10), BENCH_BILLING_PROBE (1; 0: no GET /healthz probe during the exports). Results: bench/results/billing-<UTC time>/ (the exported files are deleted at the end
+# BENCH_BILLING_POOL_SIZE (10), BENCH_BILLING_PROBE (1; 0: no GET /healthz probe during the exports),
+# BENCH_BILLING_MAIL_WORKER (0: the server's mail loop off; the generated year has thousands of overdue invoices, whose
+# reminder round and queued mails the server would otherwise work through during the measurement). Results: bench/results/billing-<UTC time>/ (the exported files are deleted at the end
 # unless BENCH_BILLING_KEEP=1).
 set -euo pipefail
 
@@ -48,7 +50,7 @@ fi
 
 export COURSESITE_DATABASE_URL="$DB_URL" COURSESITE_HOST="$HOST" COURSESITE_PORT="$PORT" COURSESITE_WORKERS=1 \
   COURSESITE_SECRET_KEY="bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
-  COURSESITE_DB_POOL_SIZE="$POOL_SIZE" COURSESITE_ENV=development
+  COURSESITE_DB_POOL_SIZE="$POOL_SIZE" COURSESITE_ENV=development COURSESITE_MAIL_WORKER="${BENCH_BILLING_MAIL_WORKER:-0}"
 timeout 300 "$BIN/coursesite" migrate > "$OUT/migrate.log" 2>&1 || { cat "$OUT/migrate.log" >&2; exit 1; }
 
 counts="$(timeout 60 psql -X -qtA -F ' ' "$DB_URL" -c "SELECT (SELECT count(*) FROM invoice WHERE kind = 'invoice'),

@@ -16,7 +16,8 @@ from typing import Any
 
 from coursesite.accounts.service import Principal
 from coursesite.billing.document import DocumentKind, InvoiceDocument
-from coursesite.billing.records import document_from_row
+from coursesite.billing.records import booked_from_row, document_from_row
+from coursesite.billing.sie import BookedDocument
 from coursesite.billing.status import (
     InvoiceStatus,
     LedgerEntry,
@@ -147,6 +148,19 @@ _VIEW_COLUMNS = (
     Invoice.account,
     Invoice.total_ore,
     Invoice.credited_invoice,
+)
+_BOOKED_COLUMNS = (  # what records.booked_from_row reads; the JSON left as text, decoded there
+    Invoice.id,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.issue_date,
+    Invoice.credited_invoice,
+    Invoice.buyer,
+    Invoice.lines,
+    Invoice.net_ore,
+    Invoice.vat_ore,
+    Invoice.rounding_ore,
+    Invoice.total_ore,
 )
 _PAYMENT_COLUMNS = (
     Payment.id,
@@ -572,12 +586,32 @@ class LedgerService:
                 return
             last_id = rows[-1]["id"]
             views = {v.id: v for v in await self._views(rows)} if with_status else {}
-            credited_ids = {row["credited_invoice"] for row in rows if row["credited_invoice"]}
-            numbers = {}
-            if credited_ids:
-                found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(credited_ids)))
-                numbers = {r["id"]: r["number"] for r in found}
+            numbers = await self._credited_numbers(rows)
             yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views.get(row["id"])) for row in rows]
+
+    async def documents_booked(self, date_from: date, date_to: date) -> AsyncIterator[list[BookedDocument]]:
+        """What the SIE books of the invoices and credit notes issued in the range, oldest first, in batches: only the
+        columns it needs, without building each document (issue 14 P5: that was a third of the export's CPU)."""
+        last_id = 0
+        while True:
+            rows = await (
+                Invoice.select(*_BOOKED_COLUMNS)
+                .where((Invoice.issue_date >= date_from) & (Invoice.issue_date <= date_to) & (Invoice.id > last_id))
+                .order_by(Invoice.id)
+                .limit(EXPORT_BATCH)
+            )
+            if not rows:
+                return
+            last_id = rows[-1]["id"]
+            numbers = await self._credited_numbers(rows)
+            yield [booked_from_row(row, numbers.get(row["credited_invoice"])) for row in rows]
+
+    async def _credited_numbers(self, rows: list[dict[str, Any]]) -> dict[int, str]:
+        credited_ids = {row["credited_invoice"] for row in rows if row["credited_invoice"]}
+        if not credited_ids:
+            return {}
+        found = await Invoice.select(Invoice.id, Invoice.number).where(Invoice.id.is_in(list(credited_ids)))
+        return {r["id"]: r["number"] for r in found}
 
     async def payments_placed(self, date_from: date, date_to: date) -> AsyncIterator[list[PaymentView]]:
         """Payments placed on an invoice and paid in the range, oldest first, in batches."""

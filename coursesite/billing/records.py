@@ -20,6 +20,7 @@ from coursesite.billing.document import Buyer, CustomerType, DocumentKind, Invoi
 from coursesite.billing.enrolment import BillingDetails
 from coursesite.billing.money import Line, Totals, VatAmount, compute_totals, split_gross
 from coursesite.billing.ocr import ocr_for_invoice_number
+from coursesite.billing.sie import BookedDocument
 
 
 def invoice_number(year: int, sequence: int) -> str:
@@ -160,4 +161,26 @@ def document_from_row(row: Mapping[str, Any], credited_number: str | None = None
         payment_terms_days=row["payment_terms_days"],
         credited_number=credited_number,
         reason=row["reason"],
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def booked_from_row(row: Mapping[str, Any], credited_number: str | None = None) -> BookedDocument:
+    """What the SIE books of a stored invoice or credit note, from a row read without load_json: only the buyer and
+    the lines are decoded (for the name and the number of VAT rates), and the amounts are the stored ones."""
+    rates = {Decimal(line["vat_rate"]) for line in _json(row["lines"])}  # as compute_totals groups them
+    return BookedDocument(
+        kind=DocumentKind(row["kind"]),
+        number=row["number"],
+        issue_date=row["issue_date"],
+        buyer_name=_json(row["buyer"])["name"],
+        credited_number=credited_number,
+        net_ore=row["net_ore"],
+        vat_ore=row["vat_ore"],
+        rounding_ore=row["rounding_ore"],
+        total_ore=row["total_ore"],
+        vat_rates=len(rates),
     )

@@ -248,8 +248,26 @@ def write_sie(
     """The SIE 4I file as CP437 chunks of up to about 64 KiB: the head and chart first, then the vouchers.
 
     `accounts` maps account number → name; every one is written as `#KONTO`. A voucher on an account not in it raises
-    ValueError (mid-stream: pass every account the vouchers may use).
+    ValueError (mid-stream: pass every account the vouchers may use). A streamed export writes `sie_head` once, then
+    `sie_vouchers` per batch: the same bytes.
     """
+    head = sie_head(company, accounts, generated=generated, program_version=program_version)
+    buffer = [head]
+    size = len(head)
+    for chunk in _voucher_chunks(accounts, vouchers):
+        buffer.append(chunk)
+        size += len(chunk)
+        if size >= CHUNK_BYTES:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield b"".join(buffer)
+
+
+def sie_head(
+    company: SieCompany, accounts: Mapping[str, str], *, generated: date, program_version: str = "1.0"
+) -> bytes:
+    """The records before the first `#VER`: the flags, the company and the chart (`#KONTO`), CP437."""
     if not _VERSION.fullmatch(program_version):
         raise ValueError("the program version is 1 to 20 letters, digits, dots or dashes")
     if not accounts:
@@ -267,13 +285,20 @@ def write_sie(
         f"#FNAMN {sie_text(company.name)}",
     ]
     head += [f"#KONTO {number} {sie_text(accounts[number])}" for number in sorted(accounts)]
-    buffer = [_lines(head).encode(ENCODING)]
-    size = len(buffer[0])
+    return _lines(head).encode(ENCODING)
+
+
+def sie_vouchers(accounts: Mapping[str, str], vouchers: Iterable[Voucher]) -> bytes:
+    """The `#VER` records of `vouchers` as CP437, to follow `sie_head` (checked against the chart as in `write_sie`)."""
+    return b"".join(_voucher_chunks(accounts, vouchers))
+
+
+def _voucher_chunks(accounts: Mapping[str, str], vouchers: Iterable[Voucher]) -> Iterator[bytes]:
     for voucher in vouchers:
         for account, _ in voucher.transactions:
             if account not in accounts:
                 raise ValueError(f"voucher {voucher.text!r} books on account {account}, which is not in the chart")
-        chunk = _lines(
+        yield _lines(
             [
                 f'#VER "" "" {sie_date(voucher.date)} {sie_text(voucher.text)}',
                 "{",
@@ -281,13 +306,24 @@ def write_sie(
                 "}",
             ]
         ).encode(ENCODING)
-        buffer.append(chunk)
-        size += len(chunk)
-        if size >= CHUNK_BYTES:
-            yield b"".join(buffer)
-            buffer, size = [], 0
-    if buffer:
-        yield b"".join(buffer)
+
+
+@dataclass(frozen=True)
+class BookedDocument:
+    """What the SIE books of an invoice or credit note: its stored amounts, not the lines. `vat_rates` is how many VAT
+    rates its lines carry (only one can be booked). The export reads these columns alone, without building the
+    document (`invoice_voucher` books an `InvoiceDocument` by the same rule)."""
+
+    kind: DocumentKind
+    number: str
+    issue_date: date
+    buyer_name: str
+    credited_number: str | None
+    net_ore: int
+    vat_ore: int
+    rounding_ore: int
+    total_ore: int
+    vat_rates: int
 
 
 def invoice_voucher(doc: InvoiceDocument, accounts: BasAccounts) -> Voucher:
@@ -297,23 +333,40 @@ def invoice_voucher(doc: InvoiceDocument, accounts: BasAccounts) -> Voucher:
     note carries negative totals (billing/money.py), so the same rule books the mirror of its invoice.
     """
     totals = doc.totals
-    if len(totals.vat) > 1:
+    booked = BookedDocument(
+        kind=doc.kind,
+        number=doc.number,
+        issue_date=doc.issue_date,
+        buyer_name=doc.buyer.name,
+        credited_number=doc.credited_number,
+        net_ore=totals.net_ore,
+        vat_ore=totals.vat_ore,
+        rounding_ore=totals.rounding_ore,
+        total_ore=totals.total_ore,
+        vat_rates=len(totals.vat),
+    )
+    return document_voucher(booked, accounts)
+
+
+def document_voucher(doc: BookedDocument, accounts: BasAccounts) -> Voucher:
+    """The voucher of `invoice_voucher`, from the stored amounts alone."""
+    if doc.vat_rates > 1:
         raise ValueError(f"{doc.number}: only one VAT rate can be booked (one sales and one VAT account configured)")
     if doc.kind is DocumentKind.INVOICE:
-        if totals.total_ore < 0:
+        if doc.total_ore < 0:
             raise ValueError(f"invoice {doc.number} has a negative total")
-        text = f"Faktura {doc.number} {doc.buyer.name}"
+        text = f"Faktura {doc.number} {doc.buyer_name}"
     else:
-        if totals.total_ore > 0:
+        if doc.total_ore > 0:
             raise ValueError(f"credit note {doc.number} has a positive total")
         if not doc.credited_number:
             raise ValueError(f"credit note {doc.number} does not name the invoice it credits")
         text = f"Kreditfaktura {doc.number} avser faktura {doc.credited_number}"
-    transactions = [(accounts.receivables, totals.total_ore), (accounts.sales, -totals.net_ore)]
-    if totals.vat_ore:
-        transactions.append((accounts.output_vat, -totals.vat_ore))
-    if totals.rounding_ore:
-        transactions.append((accounts.rounding, -totals.rounding_ore))
+    transactions = [(accounts.receivables, doc.total_ore), (accounts.sales, -doc.net_ore)]
+    if doc.vat_ore:
+        transactions.append((accounts.output_vat, -doc.vat_ore))
+    if doc.rounding_ore:
+        transactions.append((accounts.rounding, -doc.rounding_ore))
     return Voucher(date=doc.issue_date, text=text[:MAX_TEXT], transactions=tuple(transactions))
 
 

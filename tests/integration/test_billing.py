@@ -424,15 +424,31 @@ async def test_sie_export_is_read_back_balanced(billing):
 
 async def test_sie_export_streams_in_batches(billing, monkeypatch):
     from coursesite.billing import ledger as billing_ledger
+    from coursesite.billing.sie import BasAccounts, SieCompany, invoice_voucher, payment_voucher, write_sie
     from tests.unit.billing.sie_reader import read_sie
 
     monkeypatch.setattr(billing_ledger, "EXPORT_BATCH", 2)
-    for n in range(5):
-        await enrolled(billing, f"p{n}@example.se")
+    issued = [(await enrolled(billing, f"p{n}@example.se"))[1] for n in range(5)]
     finance = await person("ekonomi@example.se", Role.FINANCE)
+    await billing.invoicing.credit(finance, issued[0].number, amount_ore=250000, reason="Rabatt")
+    await billing.payments.register_payment(finance, amount_ore=1000000, payment_date=today(), ocr=issued[1].ocr)
     chunks = [chunk async for chunk in await billing.exports.sie_export(finance, today(), today())]
-    assert len(chunks) >= 4  # the head, then one chunk per batch of two
-    assert len(read_sie(b"".join(chunks)).vouchers) == 5
+    assert len(chunks) >= 5  # the head, then one chunk per batch of two
+    assert len(read_sie(b"".join(chunks)).vouchers) == 7
+    # Byte for byte the file write_sie makes of every voucher at once, booked from the whole documents.
+    config = billing.exports.config.accounts
+    accounts = BasAccounts(
+        **{name: getattr(config, name) for name in ("receivables", "sales", "output_vat", "bank", "rounding")}
+    )
+    docs = [doc async for batch in billing.ledger.documents_issued(today(), today()) for doc, _ in batch]
+    payments = [p async for batch in billing.ledger.payments_placed(today(), today()) for p in batch]
+    vouchers = [invoice_voucher(doc, accounts) for doc in docs] + [
+        payment_voucher(p.payment_date, p.amount_ore, p.invoice_number or "", accounts, ocr=p.reference)
+        for p in payments
+    ]
+    seller = billing.exports.config.seller
+    whole = write_sie(SieCompany(seller.org_number, seller.name), accounts.chart(), vouchers, generated=today())
+    assert b"".join(chunks) == b"".join(whole)
 
 
 async def test_ubl_only_for_company_buyers(billing):

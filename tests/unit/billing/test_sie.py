@@ -9,12 +9,16 @@ from hypothesis import strategies as st
 from coursesite.billing.sie import (
     CHUNK_BYTES,
     BasAccounts,
+    BookedDocument,
     SieCompany,
     Voucher,
+    document_voucher,
     invoice_voucher,
     payment_voucher,
     sie_amount,
+    sie_head,
     sie_text,
+    sie_vouchers,
     write_sie,
 )
 from tests.unit.billing.sample_documents import PRIVATE, credit_note, invoice
@@ -215,6 +219,48 @@ def test_several_vat_rates_are_not_booked():
     lines = (Line("Kurs", 1, 1000, Decimal("0.25")), Line("Bok", 1, 1000, Decimal("0.06")))
     with pytest.raises(ValueError, match="one VAT rate"):
         invoice_voucher(replace(invoice(), lines=lines, totals=compute_totals(lines)), ACCOUNTS)
+
+
+def test_the_booked_columns_give_the_documents_voucher():
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from coursesite.billing.money import Line, compute_totals
+
+    lines = (Line("Kurs", 1, 1000, Decimal("0.25")), Line("Bok", 1, 1000, Decimal("0.06")))
+    two_rates = replace(invoice(), lines=lines, totals=compute_totals(lines))
+    for doc in (invoice(), credit_note(invoice(), "2026-00002", date(2026, 4, 2)), invoice(buyer=PRIVATE), two_rates):
+        booked = BookedDocument(
+            kind=doc.kind,
+            number=doc.number,
+            issue_date=doc.issue_date,
+            buyer_name=doc.buyer.name,
+            credited_number=doc.credited_number,
+            net_ore=doc.totals.net_ore,
+            vat_ore=doc.totals.vat_ore,
+            rounding_ore=doc.totals.rounding_ore,
+            total_ore=doc.totals.total_ore,
+            vat_rates=len(doc.totals.vat),
+        )
+        if doc is two_rates:
+            with pytest.raises(ValueError, match="one VAT rate"):
+                document_voucher(booked, ACCOUNTS)
+        else:
+            assert document_voucher(booked, ACCOUNTS) == invoice_voucher(doc, ACCOUNTS)
+
+
+def test_the_head_once_then_voucher_batches_is_the_whole_file():
+    vouchers = [payment_voucher(date(2026, 4, 1), 100 + n, f"2026-{n:05d}", ACCOUNTS) for n in range(1500)]
+    credit = credit_note(invoice(), "2026-00002", date(2026, 4, 2))
+    vouchers[7:7] = [invoice_voucher(invoice(), ACCOUNTS), invoice_voucher(credit, ACCOUNTS)]
+    chart = ACCOUNTS.chart()
+    streamed = sie_head(COMPANY, chart, generated=GENERATED) + b"".join(
+        sie_vouchers(chart, vouchers[start : start + 200]) for start in range(0, len(vouchers), 200)
+    )
+    assert streamed == b"".join(write_sie(COMPANY, chart, vouchers, generated=GENERATED))
+    assert sie_vouchers(chart, []) == b""
+    with pytest.raises(ValueError, match="8310"):
+        sie_vouchers(chart, [Voucher(date(2026, 1, 1), "Ränta", (("8310", -100), ("1930", 100)))])
 
 
 @pytest.mark.parametrize(
