@@ -325,6 +325,23 @@ class BookedDocument:
     total_ore: int
     vat_rates: int
 
+    @classmethod
+    def of(cls, doc: InvoiceDocument) -> BookedDocument:
+        """What the SIE books of a whole document: its totals as computed when it was issued."""
+        totals = doc.totals
+        return cls(
+            kind=doc.kind,
+            number=doc.number,
+            issue_date=doc.issue_date,
+            buyer_name=doc.buyer.name,
+            credited_number=doc.credited_number,
+            net_ore=totals.net_ore,
+            vat_ore=totals.vat_ore,
+            rounding_ore=totals.rounding_ore,
+            total_ore=totals.total_ore,
+            vat_rates=len(totals.vat),
+        )
+
 
 def invoice_voucher(doc: InvoiceDocument, accounts: BasAccounts) -> Voucher:
     """An invoice or a credit note booked on its issue date.
@@ -332,20 +349,7 @@ def invoice_voucher(doc: InvoiceDocument, accounts: BasAccounts) -> Voucher:
     Invoice: receivables +total / sales −net / output VAT −VAT / rounding −öresutjämning (left out when 0). A credit
     note carries negative totals (billing/money.py), so the same rule books the mirror of its invoice.
     """
-    totals = doc.totals
-    booked = BookedDocument(
-        kind=doc.kind,
-        number=doc.number,
-        issue_date=doc.issue_date,
-        buyer_name=doc.buyer.name,
-        credited_number=doc.credited_number,
-        net_ore=totals.net_ore,
-        vat_ore=totals.vat_ore,
-        rounding_ore=totals.rounding_ore,
-        total_ore=totals.total_ore,
-        vat_rates=len(totals.vat),
-    )
-    return document_voucher(booked, accounts)
+    return document_voucher(BookedDocument.of(doc), accounts)
 
 
 def document_voucher(doc: BookedDocument, accounts: BasAccounts) -> Voucher:

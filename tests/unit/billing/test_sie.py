@@ -9,10 +9,8 @@ from hypothesis import strategies as st
 from coursesite.billing.sie import (
     CHUNK_BYTES,
     BasAccounts,
-    BookedDocument,
     SieCompany,
     Voucher,
-    document_voucher,
     invoice_voucher,
     payment_voucher,
     sie_amount,
@@ -219,34 +217,6 @@ def test_several_vat_rates_are_not_booked():
     lines = (Line("Kurs", 1, 1000, Decimal("0.25")), Line("Bok", 1, 1000, Decimal("0.06")))
     with pytest.raises(ValueError, match="one VAT rate"):
         invoice_voucher(replace(invoice(), lines=lines, totals=compute_totals(lines)), ACCOUNTS)
-
-
-def test_the_booked_columns_give_the_documents_voucher():
-    from dataclasses import replace
-    from decimal import Decimal
-
-    from coursesite.billing.money import Line, compute_totals
-
-    lines = (Line("Kurs", 1, 1000, Decimal("0.25")), Line("Bok", 1, 1000, Decimal("0.06")))
-    two_rates = replace(invoice(), lines=lines, totals=compute_totals(lines))
-    for doc in (invoice(), credit_note(invoice(), "2026-00002", date(2026, 4, 2)), invoice(buyer=PRIVATE), two_rates):
-        booked = BookedDocument(
-            kind=doc.kind,
-            number=doc.number,
-            issue_date=doc.issue_date,
-            buyer_name=doc.buyer.name,
-            credited_number=doc.credited_number,
-            net_ore=doc.totals.net_ore,
-            vat_ore=doc.totals.vat_ore,
-            rounding_ore=doc.totals.rounding_ore,
-            total_ore=doc.totals.total_ore,
-            vat_rates=len(doc.totals.vat),
-        )
-        if doc is two_rates:
-            with pytest.raises(ValueError, match="one VAT rate"):
-                document_voucher(booked, ACCOUNTS)
-        else:
-            assert document_voucher(booked, ACCOUNTS) == invoice_voucher(doc, ACCOUNTS)
 
 
 def test_the_head_once_then_voucher_batches_is_the_whole_file():
