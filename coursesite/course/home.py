@@ -13,6 +13,7 @@ from coursesite.course.progress import (
     GRADED,
     ActProgress,
     AttemptRecord,
+    CourseProgress,
     counted_attempt,
     is_act_unlocked,
     is_lesson_unlocked,
@@ -39,25 +40,15 @@ class ActSummary(ActProgress):
 
 
 @dataclass(frozen=True)
-class CourseHome:
+class CourseHome(CourseProgress):
+    """The course's progress (lessons done and percent as on every other page) with where to go on from."""
+
     acts: tuple[ActSummary, ...]
     resume: Resume
     lesson: Lesson | None  # where "Fortsätt" leads (None when every lesson is done)
     following: Lesson | None  # the lesson after it, in course order
     following_open: bool
     completed: frozenset[str]
-
-    @property
-    def completed_lessons(self) -> int:
-        return sum(a.completed_lessons for a in self.acts)
-
-    @property
-    def total_lessons(self) -> int:
-        return sum(a.total_lessons for a in self.acts)
-
-    @property
-    def percent(self) -> int:
-        return self.completed_lessons * 100 // self.total_lessons if self.total_lessons else 0
 
     @property
     def pending(self) -> int:
