@@ -96,8 +96,9 @@ def build_services(settings: Settings, engine: Engine) -> Services:
     """Every service, once, on `engine` (already bound to the tables). Refuses broken course content or billing
     configuration, naming the file or the value."""
     catalog = CourseCatalog(settings.lessons_dir)
-    # webinars, events and e-books (lessons/catalogue.toml): a broken file stops the start, naming entry and key
-    catalogue.use_catalogue(catalogue.load_catalogue(settings.lessons_dir / catalogue.CATALOGUE_FILE))
+    # webinars, events and e-books (lessons/catalogue.toml), loaded here only and handed to the forms and the sharing:
+    # a broken file stops the start, naming entry and key
+    offers = catalogue.load_catalogue(settings.lessons_dir / catalogue.CATALOGUE_FILE)
     billing_config = load_billing_config(settings.billing_config)
     pageviews = PageViewRecorder(TechnicalDataConfig())  # batched: requests never wait on it
     # The one Jinja environment: the pages (build_app's TemplateConfig) and every PDF render with it.
@@ -171,7 +172,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
             RequestService(engine, audit_log, rights, exports, request_mail, erasure_ledger(settings)),
         ),
         processor_notices=ProcessorNotices(engine, audit_log),
-        forms=PublicForms(engine, consents),
+        forms=PublicForms(engine, consents, offers),
         newsletter=NewsletterExport(
             engine,
             audit_log,
@@ -180,7 +181,7 @@ def build_services(settings: Settings, engine: Engine) -> Services:
         ),
         consents=consents,
         unsubscribes=UnsubscribeImport(engine, audit_log),
-        subsidiaries=SubsidiaryService(engine, catalog, webinar_sharing_months=settings.webinar_sharing_months),
+        subsidiaries=SubsidiaryService(engine, catalog, offers, webinar_sharing_months=settings.webinar_sharing_months),
         tokens=tokens,
         outbox=outbox,
         mail_sender=mail_sender,

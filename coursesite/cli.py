@@ -403,14 +403,21 @@ def retention_run() -> None:
     """Erase whatever has passed its retention; safe to run often. Prints counts per table, never any data."""
     from coursesite.privacy.erasure_ledger import erasure_ledger
     from coursesite.privacy.retention import RetentionPolicy, run_retention
+    from coursesite.signups.catalogue import CATALOGUE_FILE, CatalogueError, load_catalogue
 
     settings = _settings()  # a wrong period stops the command here, naming the variable
     policy = RetentionPolicy.from_settings(settings)
+    try:  # the server's catalogue: registrations are dated by the file in COURSESITE_LESSONS_DIR
+        offers = load_catalogue(settings.lessons_dir / CATALOGUE_FILE)
+    except CatalogueError as exc:
+        raise click.ClickException(str(exc)) from None
     engine, outbox, _, pdf = _mail(settings)  # the inactivity warnings go through the outbox
     pdf.close()  # nothing here renders a PDF
     secret = settings.secret_key or None
     ledger = erasure_ledger(settings)
-    report = asyncio.run(run_retention(engine, policy, outbox=outbox, login_secret=secret, ledger=ledger))
+    report = asyncio.run(
+        run_retention(engine, policy, catalogue=offers, outbox=outbox, login_secret=secret, ledger=ledger)
+    )
     for line in report.lines():
         click.echo(line)
     click.echo(f"Retention run done: {report.total} rows changed or erased.")

@@ -39,18 +39,6 @@ def production_password_hasher():
     passwords._dummy_hash.cache_clear()
 
 
-@pytest.fixture(autouse=True)
-def test_catalogue():
-    """Every test starts with tests/support.TEST_CATALOGUE (the shipped one, dated 2099) and leaves it so: the app
-    installs the catalogue of its lessons_dir when built, and a test may install its own (support.use_catalogue)."""
-    from coursesite.signups import catalogue
-    from tests.support import TEST_CATALOGUE
-
-    catalogue.use_catalogue(TEST_CATALOGUE)
-    yield
-    catalogue.use_catalogue(TEST_CATALOGUE)
-
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if "db" in getattr(item, "fixturenames", ()):
@@ -222,6 +210,7 @@ class Sites:
 
     def get(self, settings: Settings) -> tuple[Any, Any]:
         from coursesite.app import build_app, build_services
+        from tests.support import TEST_CATALOGUE, install_catalogue
 
         key = repr([(field.name, getattr(settings, field.name)) for field in dataclasses.fields(settings)])
         if key not in self.built:
@@ -234,6 +223,9 @@ class Sites:
                 self.built.pop(next(iter(self.built)))[0].pdf.close()
         else:
             self.built[key] = self.built.pop(key)  # the most recently used last
+        # Each test starts with the shipped catalogue dated 2099 (the suite does not depend on when it runs), whatever
+        # an earlier test installed (tests/support.py: install_catalogue).
+        install_catalogue(self.built[key][0], TEST_CATALOGUE)
         return self.built[key]
 
     def close(self) -> None:

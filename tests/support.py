@@ -7,10 +7,12 @@ import dataclasses
 import html
 import json
 import re
+import shutil
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from coursesite.accounts.limits import RESET_PER_RECIPIENT, RateLimiter
@@ -726,6 +728,53 @@ async def confirm_identity_by_api(client, case_id: int) -> None:
     assert response.status_code == 200, response.text
 
 
+# -- the catalogue of webinars, events and e-books (lessons/catalogue.toml) ------------------------------------------
+
+_SHIPPED_CATALOGUE = catalogue.load_catalogue(REPO_ROOT / "lessons" / catalogue.CATALOGUE_FILE)
+# The shipped entries, each webinar and event moved to 2099: the suite does not depend on when it runs.
+TEST_CATALOGUE = catalogue.Catalogue(
+    tuple(
+        dataclasses.replace(entry, starts=entry.starts.replace(year=2099)) if entry.starts else entry
+        for entry in _SHIPPED_CATALOGUE.entries
+    )
+)
+
+
+def catalogue_with(
+    held_on: Mapping[str, date] | None = None, *, capacity: Mapping[str, int] | None = None, closed: Iterable[str] = ()
+) -> catalogue.Catalogue:
+    """TEST_CATALOGUE with these webinars or events held on these days (18:00 in Stockholm), these capacities and
+    these slugs closed."""
+    held_on, capacity, shut = held_on or {}, capacity or {}, set(closed)
+    entries = []
+    for entry in TEST_CATALOGUE.entries:
+        if entry.slug in held_on:
+            day = held_on[entry.slug]
+            entry = dataclasses.replace(entry, starts=datetime(day.year, day.month, day.day, 18, tzinfo=STOCKHOLM))
+        if entry.slug in capacity:
+            entry = dataclasses.replace(entry, capacity=capacity[entry.slug])
+        if entry.slug in shut:
+            entry = dataclasses.replace(entry, open=False)
+        entries.append(entry)
+    return catalogue.Catalogue(tuple(entries))
+
+
+def copy_lessons(folder: Path) -> Path:
+    """A copy of the repository's lessons/ (catalogue.toml included) under `folder`, for a test that edits the content
+    and points COURSESITE_LESSONS_DIR (Settings.lessons_dir) at it."""
+    copy = folder / "lessons"
+    shutil.copytree(REPO_ROOT / "lessons", copy, ignore=shutil.ignore_patterns(".revision*"))
+    return copy
+
+
+def install_catalogue(services: Any, offers: catalogue.Catalogue) -> catalogue.Catalogue:
+    """Give the app's services (app.build_services: the forms and the sharing) `offers` in place of the catalogue they
+    were built with (tests/conftest.py: Sites gives them TEST_CATALOGUE again for the next test)."""
+    services.forms.catalogue = offers
+    services.subsidiaries.catalogue = offers
+    return offers
+
+
 # --- Consents: double opt-in and the unsubscribe link (issue 11 §5) ---------------------------------------------------
 
 
@@ -746,10 +795,10 @@ def consent_service(engine: Any):
     return ConsentService(engine, tokens=tokens, outbox=outbox, limiter=RateLimiter(TEST_SECRET))
 
 
-def public_forms(engine: Any):
+def public_forms(engine: Any, offers: catalogue.Catalogue = TEST_CATALOGUE):
     from coursesite.signups.forms import PublicForms
 
-    return PublicForms(engine, consent_service(engine))
+    return PublicForms(engine, consent_service(engine), offers)
 
 
 def newsletter_export(engine: Any):
@@ -816,39 +865,6 @@ def from_address(app, address: str):
         yield
     finally:
         app.asgi_handler = inner
-
-
-# -- the catalogue of webinars, events and e-books (lessons/catalogue.toml) ------------------------------------------
-
-_SHIPPED_CATALOGUE = catalogue.load_catalogue(REPO_ROOT / "lessons" / catalogue.CATALOGUE_FILE)
-# The shipped entries, each webinar and event moved to 2099: the suite does not depend on when it runs.
-TEST_CATALOGUE = catalogue.Catalogue(
-    tuple(
-        dataclasses.replace(entry, starts=entry.starts.replace(year=2099)) if entry.starts else entry
-        for entry in _SHIPPED_CATALOGUE.entries
-    )
-)
-
-
-def use_catalogue(
-    held_on: Mapping[str, date] | None = None, *, capacity: Mapping[str, int] | None = None, closed: Iterable[str] = ()
-) -> catalogue.Catalogue:
-    """Install the test catalogue with these webinars or events held on these days (18:00 in Stockholm), these
-    capacities and these slugs closed (tests/conftest.py puts TEST_CATALOGUE back after each test)."""
-    held_on, capacity, shut = held_on or {}, capacity or {}, set(closed)
-    entries = []
-    for entry in TEST_CATALOGUE.entries:
-        if entry.slug in held_on:
-            day = held_on[entry.slug]
-            entry = dataclasses.replace(entry, starts=datetime(day.year, day.month, day.day, 18, tzinfo=STOCKHOLM))
-        if entry.slug in capacity:
-            entry = dataclasses.replace(entry, capacity=capacity[entry.slug])
-        if entry.slug in shut:
-            entry = dataclasses.replace(entry, open=False)
-        entries.append(entry)
-    installed = catalogue.Catalogue(tuple(entries))
-    catalogue.use_catalogue(installed)
-    return installed
 
 
 async def confirmed_consent(account_id: int, kind: str = "newsletter") -> None:

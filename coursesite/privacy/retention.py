@@ -92,6 +92,7 @@ from coursesite.settings import (
     DEFAULT_REGISTRANT_MONTHS,
     Settings,
 )
+from coursesite.signups.catalogue import Catalogue
 from coursesite.signups.double_opt_in import pending_erase_before
 from coursesite.signups.forms import REGISTRATION_FORMS, registration_event_on
 
@@ -230,11 +231,13 @@ async def run_retention(
     engine,
     policy: RetentionPolicy | None = None,
     *,
+    catalogue: Catalogue,
     outbox: MailOutbox | None = None,
     login_secret: str | None = None,
     ledger: ErasureLedger | None = None,
 ) -> RetentionReport:
-    """Apply every rule. `outbox` (the app's, built by the CLI) sends the inactivity warnings; `login_secret` lets an
+    """Apply every rule. `catalogue` (lessons/catalogue.toml, from COURSESITE_LESSONS_DIR) dates the registrations;
+    `outbox` (the app's, built by the CLI) sends the inactivity warnings; `login_secret` lets an
     inactive account's erasure also remove its failed-login rows, as an erasure request does."""
     policy = policy or RetentionPolicy()
     now = clock.now()
@@ -255,7 +258,7 @@ async def run_retention(
     )
 
     # Webinar and event registrations, after the event's date, whatever consent came with them.
-    await _erase_registrations(engine, report, today, policy.registrant_months)
+    await _erase_registrations(engine, report, catalogue, today, policy.registrant_months)
 
     # People from the public forms, 24 months after their last form (a registration still kept counts as recent).
     forms_cutoff = months_before(now, policy.contact_forms_months)
@@ -385,7 +388,9 @@ REGISTRATION_BATCH = 1000
 INACTIVE_WHY = "Kontot har inte använts under lagringstiden (raderingsjobbet)"
 
 
-async def _erase_registrations(engine, report: RetentionReport, today: date, registrant_months: int) -> None:
+async def _erase_registrations(
+    engine, report: RetentionReport, catalogue: Catalogue, today: date, registrant_months: int
+) -> None:
     """Delete each registration whose end (privacy/ends.py) has come, then the unwithdrawn information consents of
     people left with no registration of that form. A withdrawn one stays as proof (CONSENT_PROOF)."""
     erased = 0
@@ -404,7 +409,7 @@ async def _erase_registrations(engine, report: RetentionReport, today: date, reg
                 row["id"]
                 for row in rows
                 if registration_expired(
-                    registration_event_on(row["form"], row["details"]),
+                    registration_event_on(row["form"], row["details"], catalogue),
                     to_stockholm(row["created_at"]).date(),
                     today,
                     registrant_months,

@@ -6,8 +6,9 @@
 - Offered: open, and (webinars and events) not yet started. A past one closes by itself; its registrations stay.
 - A bad file is refused whole, naming the file, the entry and the key (:class:`CatalogueError`): the start stops,
   nothing stored is touched.
-- The catalogue in force is set once at start (:func:`use_catalogue`, app.build_services) and read through
-  :func:`current`; without that, the file in the repository's `lessons/` is loaded on first use (CLI jobs).
+- Loaded once, from COURSESITE_LESSONS_DIR, by app.build_services (and by the CLI's jobs), and handed to what
+  reads it: the public forms (signups/forms.py: PublicForms.catalogue), the subsidiaries' sharing
+  (SubsidiaryService) and the retention job (run_retention(catalogue=...)). No module holds one of its own.
 """
 
 from __future__ import annotations
@@ -27,10 +28,8 @@ __all__ = [
     "Catalogue",
     "CatalogueError",
     "Entry",
-    "current",
     "load_catalogue",
     "parse_catalogue",
-    "use_catalogue",
 ]
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -158,20 +157,3 @@ def _starts(value: Any, fail: Callable[[str, str], CatalogueError]) -> datetime:
     if value is None:
         raise fail("starts", "is missing: a webinar or event needs its start, e.g. starts = 2027-02-10T18:00:00")
     raise fail("starts", f"must be a local date-time, e.g. 2027-02-10T18:00:00, not {value!r}")
-
-
-_REPO_FILE = Path(__file__).resolve().parents[2] / "lessons" / CATALOGUE_FILE
-_current: Catalogue | None = None
-
-
-def use_catalogue(catalogue: Catalogue) -> None:
-    """The catalogue in force (set at start by build_services; tests set their own)."""
-    global _current
-    _current = catalogue
-
-
-def current() -> Catalogue:
-    global _current
-    if _current is None:
-        _current = load_catalogue(_REPO_FILE)
-    return _current

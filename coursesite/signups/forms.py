@@ -54,7 +54,7 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.linkage import claimed_address, person_rows, proven_account_id_for
 from coursesite.privacy.pii import find_forbidden
 from coursesite.privacy.policy import POLICY_VERSION  # recorded with every consent
-from coursesite.signups import catalogue
+from coursesite.signups.catalogue import Catalogue
 from coursesite.signups.consents import ConsentService
 
 __all__ = [
@@ -84,8 +84,8 @@ __all__ = [
 REGISTRATION_FORMS: dict[str, str] = {"webinar": "webinar", "signup": "event"}
 
 
-def registration_event_on(form: str, details: Any) -> date | None:
-    """The day the webinar or event a stored registration (`form`, its `details`) is for is held, from the catalogue;
+def registration_event_on(form: str, details: Any, catalogue: Catalogue) -> date | None:
+    """The day the webinar or event a stored registration (`form`, its `details`) is for is held, from `catalogue`;
     None when the catalogue no longer has it (then the registration date counts, privacy/ends.py)."""
     key = REGISTRATION_FORMS.get(form)
     if key is None:
@@ -96,7 +96,7 @@ def registration_event_on(form: str, details: Any) -> date | None:
         except ValueError:
             return None
     slug = details.get(key) if isinstance(details, dict) else None
-    return catalogue.current().held_on(key, slug) if isinstance(slug, str) else None
+    return catalogue.held_on(key, slug) if isinstance(slug, str) else None
 
 
 CATALOGUE_MESSAGES = {
@@ -278,20 +278,18 @@ def _is_empty(value: Any) -> bool:
     return value is None or not str(value).strip()
 
 
-def _catalogue(kind: str):
-    def check(value: Any) -> str:
-        try:
-            slug = clean_text(value, CHOICE_RULE)
-        except ValueError:
-            slug = ""
-        entry = catalogue.current().get(kind, slug)
-        if entry is None:
-            raise ValueError(CATALOGUE_MESSAGES[kind])
-        if not entry.is_offered(clock.now()):  # closed in the file, or already started
-            raise ValueError(CLOSED_MESSAGES[kind])
-        return slug
-
-    return check
+def _offered(kind: str, value: Any, catalogue: Catalogue) -> str:
+    """The slug of a webinar, event or e-book the catalogue offers now."""
+    try:
+        slug = clean_text(value, CHOICE_RULE)
+    except ValueError:
+        slug = ""
+    entry = catalogue.get(kind, slug)
+    if entry is None:
+        raise ValueError(CATALOGUE_MESSAGES[kind])
+    if not entry.is_offered(clock.now()):  # closed in the file, or already started
+        raise ValueError(CLOSED_MESSAGES[kind])
+    return slug
 
 
 def _is_true(value: Any) -> bool | None:
@@ -316,9 +314,6 @@ _CHECKERS = {
     "mobile": normalise_mobile,
     "source": _free_text(SOURCE_RULE),
     "message": _free_text(MESSAGE_RULE),
-    "webinar": _catalogue("webinar"),
-    "event": _catalogue("event"),
-    "ebook": _catalogue("ebook"),
 }
 _REQUIRED_MESSAGES = {
     "email": "Ange din e-postadress.",
@@ -350,9 +345,10 @@ def check_channel(value: Any) -> str:
 
 
 def validate(
-    form: str, data: Mapping[str, Any], *, channel: str | None = None
+    form: str, data: Mapping[str, Any], *, catalogue: Catalogue, channel: str | None = None
 ) -> tuple[CleanSubmission | None, dict[str, str]]:
-    """Check one submission of ``form``. Returns ``(clean, {})`` or ``(None, errors)`` with a Swedish message per field.
+    """Check one submission of ``form``. Returns ``(clean, {})`` or ``(None, errors)`` with a Swedish message per field;
+    a webinar, event or e-book must be one `catalogue` offers now.
 
     ``data`` holds only the submitted fields (the CSRF token and the like already taken out). A field outside the
     form's list is an error under its own name (its value is neither checked nor kept).
@@ -373,7 +369,7 @@ def validate(
                 errors[name] = _REQUIRED_MESSAGES.get(name, "Fältet måste fyllas i.")
             continue
         try:
-            cleaned = _CHECKERS[name](raw)
+            cleaned = _offered(name, raw, catalogue) if name in CATALOGUE_MESSAGES else _CHECKERS[name](raw)
         except ValueError as exc:  # core.text.TextRefused included: the message never repeats the digits
             errors[name] = str(exc)
             continue
@@ -423,16 +419,27 @@ class Receipt:
 class PublicForms:
     """Stores the public forms. ``submit`` raises :class:`Invalid` (400) with a message per field."""
 
-    def __init__(self, engine: Engine, consents: ConsentService) -> None:
+    def __init__(self, engine: Engine, consents: ConsentService, catalogue: Catalogue) -> None:
         self.engine = engine
         self.consents = consents  # the double opt-in: the confirmation mail, queued with the form
+        self.catalogue = catalogue  # lessons/catalogue.toml, loaded once at start (app.build_services)
+
+    def validate(
+        self, form: str, data: Mapping[str, Any], *, channel: str | None = None
+    ) -> tuple[CleanSubmission | None, dict[str, str]]:
+        """:func:`validate` against the catalogue in force."""
+        return validate(form, data, catalogue=self.catalogue, channel=channel)
+
+    def offered(self, kind: str) -> dict[str, str]:
+        """What a form offers now (open and not yet started): slug -> title."""
+        return {slug: entry.title for slug, entry in self.catalogue.offered(kind, clock.now()).items()}
 
     async def submit(
         self, form: str, data: Mapping[str, Any], *, channel: str | None = None, client_address: str | None = None
     ) -> Receipt:
         if form not in FORMS:
             raise Invalid("Formuläret finns inte.")
-        clean, errors = validate(form, data, channel=channel)
+        clean, errors = self.validate(form, data, channel=channel)
         if clean is None:
             raise Invalid("Kontrollera uppgifterna i formuläret.", field_errors=errors)
         return await self.store(clean, client_address=client_address)
@@ -479,7 +486,7 @@ class PublicForms:
         slug = clean.details.get(key) if key else None
         if key is None or slug is None:
             return
-        entry = catalogue.current().get(key, slug)
+        entry = self.catalogue.get(key, slug)
         if entry is None or entry.capacity is None:
             return
         if isinstance(self.engine, PostgresEngine):

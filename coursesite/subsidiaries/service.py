@@ -38,7 +38,7 @@ from coursesite.db.privacy import Disclosure, DisclosureSubject, FormSubmission,
 from coursesite.privacy.ends import months_before, webinar_shared
 from coursesite.privacy.sharing import SHARING_PURPOSES, allowed_fields
 from coursesite.settings import DEFAULT_WEBINAR_SHARING_MONTHS
-from coursesite.signups import catalogue
+from coursesite.signups.catalogue import Catalogue
 
 NAME_MAX = 100  # subsidiary.name
 CHANNEL_MAX = 40  # subsidiary.channel
@@ -125,10 +125,10 @@ def registration_cutoff(today: date, sharing_months: int) -> datetime:
     return datetime.combine(months_before(today, sharing_months), time(0), tzinfo=STOCKHOLM)
 
 
-def shared_webinar_sql(today: date, sharing_months: int) -> tuple[str, list[Any]]:
-    """privacy/ends.py: webinar_shared, as a condition on `form_submission fs`: a dated webinar by its date (the
-    catalogue, lessons/catalogue.toml), one the catalogue no longer has by the registration's time."""
-    dated = {slug: held for slug, entry in catalogue.current().of(WEBINAR_FORM).items() if (held := entry.held_on)}
+def shared_webinar_sql(catalogue: Catalogue, today: date, sharing_months: int) -> tuple[str, list[Any]]:
+    """privacy/ends.py: webinar_shared, as a condition on `form_submission fs`: a dated webinar by its date in
+    `catalogue` (lessons/catalogue.toml), one the catalogue no longer has by the registration's time."""
+    dated = {slug: held for slug, entry in catalogue.of(WEBINAR_FORM).items() if (held := entry.held_on)}
     current = [slug for slug, held in dated.items() if webinar_shared(held, held, today, sharing_months)]
     text = "CAST(fs.details AS TEXT)"
     args: list[Any] = [WEBINAR_FORM]
@@ -140,8 +140,8 @@ def shared_webinar_sql(today: date, sharing_months: int) -> tuple[str, list[Any]
     return f"fs.form = {{}} AND ({' OR '.join(parts)})", args
 
 
-def _webinar(today: date, sharing_months: int) -> Population:
-    shared, shared_args = shared_webinar_sql(today, sharing_months)
+def _webinar(catalogue: Catalogue, today: date, sharing_months: int) -> Population:
+    shared, shared_args = shared_webinar_sql(catalogue, today, sharing_months)
     return Population(
         key="person.id",
         source="person p",
@@ -159,15 +159,18 @@ def _webinar(today: date, sharing_months: int) -> Population:
 
 
 def population(
-    purpose: str, today: date | None = None, sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS
+    purpose: str,
+    catalogue: Catalogue,
+    today: date | None = None,
+    sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS,
 ) -> Population | None:
-    """Whom `purpose` serves today (by need: privacy/sharing.py, population_sv)."""
+    """Whom `purpose` serves today (by need: privacy/sharing.py, population_sv); webinars dated by `catalogue`."""
     found = SHARING_PURPOSES.get(purpose)
     if found is None:
         return None
     if found.subject == "account.id":
         return _course_site()
-    return _webinar(today or to_stockholm(clock.now()).date(), sharing_months)
+    return _webinar(catalogue, today or to_stockholm(clock.now()).date(), sharing_months)
 
 
 @dataclass(frozen=True)
@@ -354,10 +357,16 @@ async def received_by(link: Any) -> list[Received]:
 
 class SubsidiaryService:
     def __init__(
-        self, engine: Engine, catalog: CourseCatalog, *, webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS
+        self,
+        engine: Engine,
+        catalog: CourseCatalog,
+        catalogue: Catalogue,
+        *,
+        webinar_sharing_months: int = DEFAULT_WEBINAR_SHARING_MONTHS,
     ) -> None:
         self.engine = engine
         self.catalog = catalog
+        self.catalogue = catalogue  # the webinars' dates (lessons/catalogue.toml), loaded once at start
         self.webinar_sharing_months = webinar_sharing_months  # COURSESITE_WEBINAR_SHARING_MONTHS
 
     async def participants(
@@ -368,7 +377,7 @@ class SubsidiaryService:
         disclosure log are one transaction."""
         fields = allowed_fields(subsidiary.purpose)
         today = to_stockholm(clock.now()).date()
-        people = population(subsidiary.purpose, today, self.webinar_sharing_months)
+        people = population(subsidiary.purpose, self.catalogue, today, self.webinar_sharing_months)
         if not fields or people is None:  # deny by default: a purpose without an allow-list receives nothing, unlogged
             return ParticipantsPage(participants=[], next_after=None)
         # An allow-list naming a field without a source, or outside its population, is a programming error, never a
@@ -404,7 +413,9 @@ class SubsidiaryService:
             more, rows = len(rows) > limit, rows[:limit]
             ids = [int(row["subject_id"]) for row in rows]
             webinars = (
-                await _webinars(ids, today, self.webinar_sharing_months) if "form_submission.details" in fields else {}
+                await _webinars(ids, self.catalogue, today, self.webinar_sharing_months)
+                if "form_submission.details" in fields
+                else {}
             )
             items = [self._item(row, fields, total_lessons, webinars) for row in rows]
             if rows:
@@ -494,7 +505,9 @@ class SubsidiaryService:
             raise NotFound("Meddelandet finns inte.")
 
 
-async def _webinars(person_ids: list[int], today: date, sharing_months: int) -> dict[int, list[str]]:
+async def _webinars(
+    person_ids: list[int], catalogue: Catalogue, today: date, sharing_months: int
+) -> dict[int, list[str]]:
     """Per person, the webinars (slugs) of their registrations that may be shared today (privacy/ends.py:
     webinar_shared), oldest first, each once: one query a page."""
     if not person_ids:
@@ -512,9 +525,7 @@ async def _webinars(person_ids: list[int], today: date, sharing_months: int) -> 
             details = json.loads(details)
         slug = details.get(WEBINAR_FORM) if isinstance(details, dict) else None
         registered_on = to_stockholm(row["created_at"]).date()
-        if not slug or not webinar_shared(
-            catalogue.current().held_on(WEBINAR_FORM, slug), registered_on, today, sharing_months
-        ):
+        if not slug or not webinar_shared(catalogue.held_on(WEBINAR_FORM, slug), registered_on, today, sharing_months):
             continue
         if slug not in found.setdefault(row["person"], []):
             found[row["person"]].append(slug)

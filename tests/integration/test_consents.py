@@ -19,6 +19,7 @@ from coursesite.privacy.retention import run_retention
 from coursesite.privacy.rights import RightsService
 from coursesite.signups.double_opt_in import ConsentState
 from tests.support import (
+    TEST_CATALOGUE,
     confirm_consents,
     confirmation_tokens,
     consent_service,
@@ -194,7 +195,7 @@ async def test_the_retention_job_erases_a_consent_never_confirmed_two_weeks_afte
     fresh = (await forms.submit("newsletter", valid("newsletter", email="ny@example.se"))).person_id
 
     at(NOW + timedelta(days=14, seconds=1))
-    report = await run_retention(db)
+    report = await run_retention(db, catalogue=TEST_CATALOGUE)
     remaining = {row["person"] for row in await Consent.select(Consent.person)}
     assert remaining == {confirmed, fresh}
     assert stale not in remaining
@@ -203,7 +204,7 @@ async def test_the_retention_job_erases_a_consent_never_confirmed_two_weeks_afte
     assert report.get("consent (never confirmed)") == 1
 
     at(NOW + timedelta(days=15, seconds=1))
-    await run_retention(db)
+    await run_retention(db, catalogue=TEST_CATALOGUE)
     assert {row["person"] for row in await Consent.select(Consent.person)} == {confirmed}
 
 

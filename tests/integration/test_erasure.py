@@ -18,7 +18,7 @@ from coursesite.db.privacy import ProcessorNotice, RecipientNotice, StaffAudit
 from coursesite.privacy.erasure import erase_account
 from coursesite.signups.processors import subscriber_ref
 from tests.conftest import PASSWORD, TEST_SECRET
-from tests.support import ESSAY, dump, outbox_for_tests, seed_person
+from tests.support import ESSAY, TEST_CATALOGUE, dump, outbox_for_tests, seed_person
 
 ACCOUNTING = {"invoice", "payment"}
 NEEDLES = (
@@ -111,7 +111,7 @@ async def test_erasure_leaves_nothing_but_the_accounting_records(db, billing):
 
     clock.set_now(lambda: datetime.now(UTC) + timedelta(days=365 * 9))
     try:
-        await run_retention(db)
+        await run_retention(db, catalogue=TEST_CATALOGUE)
     finally:
         clock.set_now(None)
     assert hits(await dump()) == {}

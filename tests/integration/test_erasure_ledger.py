@@ -45,7 +45,7 @@ async def test_an_inactive_account_erased_by_retention_is_recorded(db, tmp_path)
     from coursesite.privacy.erasure_ledger import ErasureLedger
     from coursesite.privacy.retention import RetentionPolicy, run_retention
     from tests.conftest import TEST_SECRET
-    from tests.support import request_mail
+    from tests.support import TEST_CATALOGUE, request_mail
 
     long_ago, warned = datetime(2020, 1, 1, tzinfo=UTC), datetime(2022, 12, 15, tzinfo=UTC)  # erased from 2023-01-01
     clock.set_now(lambda: long_ago)  # everything of the registration dated then
@@ -57,7 +57,9 @@ async def test_an_inactive_account_erased_by_retention_is_recorded(db, tmp_path)
         Account.id == bo.account_id
     )
     ledger = ErasureLedger(tmp_path / "erasure-ledger.jsonl", TEST_SECRET)
-    report = await run_retention(db, RetentionPolicy(), outbox=request_mail(db).outbox, ledger=ledger)
+    report = await run_retention(
+        db, RetentionPolicy(), catalogue=TEST_CATALOGUE, outbox=request_mail(db).outbox, ledger=ledger
+    )
     assert report.get("account", "erased (inactive)") == 1
     [entry] = ledger.entries()
     assert entry.account_ids == (bo.account_id,) and entry.email_keys == (ledger.key("bo@example.se"),)

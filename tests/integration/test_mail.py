@@ -38,7 +38,7 @@ from coursesite.privacy.audit import AuditLog
 from coursesite.privacy.retention import run_retention
 from coursesite.web.templating import build_environment
 from tests.conftest import PASSWORD, PUBLIC_URL, TEST_SECRET, accounts
-from tests.support import PRIVATE, links, make_account
+from tests.support import PRIVATE, TEST_CATALOGUE, links, make_account
 
 EXTRA_TEMPLATES = {
     # A message with a token link, as the features built on the outbox send them.
@@ -376,13 +376,13 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     await tokens.issue(TokenPurpose.EXPORT_DOWNLOAD, email="anna@example.se")
 
     frozen["now"] += timedelta(days=2)
-    report = await run_retention(db)
+    report = await run_retention(db, catalogue=TEST_CATALOGUE)
     assert report.get("outbox_message", "bodies dropped") == 0
     assert report.get("one_time_token") == 2  # the used one (a day after use) and the expired reset
     assert await OneTimeToken.count() == 1
 
     frozen["now"] += timedelta(days=29)
-    report = await run_retention(db)
+    report = await run_retention(db, catalogue=TEST_CATALOGUE)
     assert report.get("outbox_message", "bodies dropped") == 1
     rows = await OutboxMessage.select().order_by(OutboxMessage.id)
     assert (rows[0]["body_text"], rows[0]["body_html"], rows[0]["bodies_dropped_at"]) == (None, None, frozen["now"])
@@ -391,7 +391,7 @@ async def test_retention_drops_bodies_then_the_log_and_spent_tokens(db, mail, sm
     assert rows[1]["body_text"]  # the queued one is untouched
 
     frozen["now"] += timedelta(days=3 * 366)
-    report = await run_retention(db)
+    report = await run_retention(db, catalogue=TEST_CATALOGUE)
     assert report.get("outbox_message") == 1
     assert [row["recipient"] for row in await OutboxMessage.select(OutboxMessage.recipient)] == ["bo@example.se"]
 

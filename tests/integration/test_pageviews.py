@@ -11,6 +11,7 @@ from coursesite.core import clock
 from coursesite.db.privacy import PageView
 from coursesite.privacy.pageviews import PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.retention import RetentionPolicy, run_retention
+from tests.support import TEST_CATALOGUE
 
 RECORDED_COLUMNS = {"path", "viewed_at", "user_agent", "accept_language", "ip_address"}
 
@@ -201,12 +202,12 @@ async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after
     await recorder.flush()
 
     clock.set_now(lambda: start + timedelta(days=7))  # exactly 7 days: not yet
-    report = await run_retention(db, RetentionPolicy())
+    report = await run_retention(db, RetentionPolicy(), catalogue=TEST_CATALOGUE)
     assert report.get("page_view", "IP addresses truncated") == 0
     assert {row["ip_address"] for row in await stored()} == {"203.0.113.77", "2001:db8:85a3:8d3:1319:8a2e:370:7348"}
 
     clock.set_now(lambda: start + timedelta(days=7, seconds=1))
-    report = await run_retention(db, RetentionPolicy())
+    report = await run_retention(db, RetentionPolicy(), catalogue=TEST_CATALOGUE)
     assert report.get("page_view", "IP addresses truncated") == 2
     rows = await stored()
     assert [(row["ip_address"], row["ip_truncated"]) for row in rows] == [
@@ -216,10 +217,10 @@ async def test_clause_technical_data_ip_truncated_after_7_days_and_deleted_after
     assert [row["path"] for row in rows] == ["/", "/villkor"]  # the rest of the page view stays
 
     clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, tzinfo=UTC))  # exactly 13 months: still kept
-    assert (await run_retention(db, RetentionPolicy())).get("page_view") == 0
+    assert (await run_retention(db, RetentionPolicy(), catalogue=TEST_CATALOGUE)).get("page_view") == 0
     assert await PageView.count() == 2
     clock.set_now(lambda: datetime(2027, 2, 10, 9, 0, 1, tzinfo=UTC))
-    assert (await run_retention(db, RetentionPolicy())).get("page_view") == 2
+    assert (await run_retention(db, RetentionPolicy(), catalogue=TEST_CATALOGUE)).get("page_view") == 2
     assert await PageView.count() == 0
 
 

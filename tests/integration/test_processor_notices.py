@@ -18,7 +18,7 @@ from coursesite.privacy.retention import run_retention
 from coursesite.privacy.rights import ProfileChanges, RightsService
 from coursesite.signups.processors import ProcessorNotices, subscriber_ref
 from tests.conftest import TEST_SECRET
-from tests.support import confirm_consents, dump, make_account, newsletter_export, request_service
+from tests.support import TEST_CATALOGUE, confirm_consents, dump, make_account, newsletter_export, request_service
 
 EMAIL = "nora.nyhetsbrev@example.se"
 
@@ -178,7 +178,7 @@ async def test_retention_deletes_done_notices_after_the_disclosure_log_period_an
 
     clock.set_now(lambda: datetime.now(UTC) + timedelta(days=365 * 3 + 40))
     try:
-        await run_retention(db)
+        await run_retention(db, catalogue=TEST_CATALOGUE)
     finally:
         clock.set_now(None)
     assert [n["id"] for n in await notices()] == [_second.id]

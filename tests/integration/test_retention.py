@@ -31,6 +31,7 @@ from coursesite.db.privacy import (
 from coursesite.db.tables import TABLES
 from coursesite.privacy.retention import RetentionPolicy, months_before, run_retention
 from tests.conftest import TEST_SECRET, run_in_own_loop
+from tests.support import TEST_CATALOGUE, copy_lessons
 
 UTC = UTC
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -165,7 +166,7 @@ async def dump() -> dict[str, list[dict]]:
 
 
 async def run(db):
-    return await run_retention(db, RetentionPolicy(login_window_seconds=900))
+    return await run_retention(db, RetentionPolicy(login_window_seconds=900), catalogue=TEST_CATALOGUE)
 
 
 async def test_clause_storage_retention_job_erases_exactly_what_passed_and_keeps_the_rest(db):
@@ -403,3 +404,51 @@ def test_cli_retention_run_applies_the_configured_page_view_periods(db, database
     for name, raw in (("COURSESITE_PAGE_VIEW_IP_DAYS", "91"), ("COURSESITE_PAGE_VIEW_RETENTION_MONTHS", "sex")):
         wrong = CliRunner().invoke(main, ["retention", "run"], env=env | {name: raw})
         assert wrong.exit_code != 0 and wrong.output.startswith(f"Error: {name}: "), wrong.output
+
+
+def test_cli_retention_run_dates_registrations_by_the_catalogue_in_coursesite_lessons_dir(db, database_url, tmp_path):
+    """The command reads lessons/catalogue.toml from COURSESITE_LESSONS_DIR, as the server does: a registration from
+    2020 is kept while the file there dates its webinar 2099, and erased once the file dates it 2020."""
+    lessons = copy_lessons(tmp_path)
+    path = lessons / "catalogue.toml"
+    shipped = path.read_text(encoding="utf-8")
+    starts = "starts = 2027-02-10T18:00:00"  # budget-pa-en-timme in the shipped file
+    assert shipped.count(starts) == 1
+
+    async def seed():
+        registrant = await person("webbinarium@example.se", datetime(2020, 1, 1, tzinfo=UTC))
+        await FormSubmission.insert(
+            FormSubmission(
+                person=registrant,
+                form="webinar",
+                details=json.dumps({"webinar": "budget-pa-en-timme"}),
+                channel="kurssajten",
+                created_at=datetime(2020, 1, 1, tzinfo=UTC),
+            )
+        )
+
+    async def registrations():
+        return await FormSubmission.count()
+
+    run_in_own_loop(seed())
+    env = {
+        "COURSESITE_DATABASE_URL": database_url,
+        "COURSESITE_SECRET_KEY": TEST_SECRET,
+        "COURSESITE_DB_POOL_SIZE": "0",
+        "COURSESITE_LESSONS_DIR": str(lessons),
+    }
+    path.write_text(shipped.replace(starts, "starts = 2099-02-10T18:00:00"), encoding="utf-8")
+    kept = CliRunner().invoke(main, ["retention", "run"], env=env)
+    assert kept.exit_code == 0, kept.output
+    assert "form_submission: 0 registrations deleted" in kept.output
+    assert run_in_own_loop(registrations()) == 1
+
+    path.write_text(shipped.replace(starts, "starts = 2020-01-10T18:00:00"), encoding="utf-8")
+    erased = CliRunner().invoke(main, ["retention", "run"], env=env)
+    assert erased.exit_code == 0, erased.output
+    assert "form_submission: 1 registrations deleted" in erased.output
+    assert run_in_own_loop(registrations()) == 0
+
+    path.write_text(shipped.replace("open = true", 'open = "ja"', 1), encoding="utf-8")
+    broken = CliRunner().invoke(main, ["retention", "run"], env=env)
+    assert broken.exit_code != 0 and "catalogue.toml: webinar 'budget-pa-en-timme': 'open'" in broken.output

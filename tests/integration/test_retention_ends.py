@@ -19,7 +19,7 @@ from coursesite.db.privacy import AccountPrivacy, Consent, FormSubmission, Perso
 from coursesite.privacy.ends import registration_erase_on
 from coursesite.privacy.registry import ConfiguredPeriods, Retention, retention_texts_sv
 from coursesite.privacy.retention import INACTIVE_WHY, RetentionPolicy, run_retention
-from tests.support import request_mail, use_catalogue
+from tests.support import catalogue_with, request_mail
 
 PERIODS = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, login_window_seconds=900)
 POLICY = RetentionPolicy(
@@ -28,17 +28,13 @@ POLICY = RetentionPolicy(
 DATED, UNDATED = "budget-pa-en-timme", "borttaget-webbinarium"  # the second: no longer in the catalogue
 HELD_ON = date(2026, 9, 10)
 MINUTE = timedelta(minutes=1)
+DATED_CATALOGUE = catalogue_with({DATED: HELD_ON})
 
 
 @pytest.fixture(autouse=True)
 def restore_clock():
     yield
     clock.set_now(None)
-
-
-@pytest.fixture
-def dated_catalogue():
-    use_catalogue({DATED: HELD_ON})
 
 
 def at(moment: datetime) -> None:
@@ -49,8 +45,8 @@ def noon(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)  # 11 or 12 in Stockholm: the same day
 
 
-async def run(db, outbox=None):
-    return await run_retention(db, POLICY, outbox=outbox)
+async def run(db, outbox=None, catalogue=DATED_CATALOGUE):
+    return await run_retention(db, POLICY, catalogue=catalogue, outbox=outbox)
 
 
 async def registrant(email: str, form: str, field: str, slug: str, registered: datetime, consent_kind: str) -> int:
@@ -102,7 +98,7 @@ def test_the_page_states_the_periods_the_job_applies():
     assert "raderas 12 månader efter dagen" in other[Retention.CONTACT_FORMS]
 
 
-async def test_clause_registrants_are_erased_the_day_the_page_says_whatever_their_consent(db, dated_catalogue):
+async def test_clause_registrants_are_erased_the_day_the_page_says_whatever_their_consent(db):
     registered = noon(date(2026, 8, 1))
     await registrant("dated@example.se", "webinar", "webinar", DATED, registered, "webinar_information")
     await registrant("undated@example.se", "webinar", "webinar", UNDATED, registered, "webinar_information")
@@ -137,18 +133,21 @@ async def test_clause_registrants_are_erased_the_day_the_page_says_whatever_thei
 
 
 async def test_an_event_registration_is_kept_from_the_event_date_in_the_catalogue(db):
-    """The date comes from lessons/catalogue.toml: the job reads the catalogue in force, not a list in code."""
+    """The date comes from lessons/catalogue.toml: the job reads the catalogue it is handed (the file's), not a list
+    in code."""
     held = date(2027, 9, 6)
-    use_catalogue({"kurs-tre-akter-hosten": held})
+    offers = catalogue_with({"kurs-tre-akter-hosten": held})
     registered = noon(date(2026, 8, 1))
     await registrant("event@example.se", "signup", "event", "kurs-tre-akter-hosten", registered, "event_information")
     end = registration_erase_on(held, registered.date(), PERIODS.registrant_months)
     assert end == date(2029, 9, 6)
 
     at(noon(end - timedelta(days=1)))
-    assert (await run(db)).get("form_submission", "registrations deleted") == 0
-    use_catalogue({"kurs-tre-akter-hosten": date(2027, 9, 5)})  # staff move the event a day earlier in the file
-    assert (await run(db)).get("form_submission", "registrations deleted") == 1
+    assert (await run(db, catalogue=offers)).get("form_submission", "registrations deleted") == 0
+    moved = catalogue_with(
+        {"kurs-tre-akter-hosten": date(2027, 9, 5)}
+    )  # staff move the event a day earlier in the file
+    assert (await run(db, catalogue=moved)).get("form_submission", "registrations deleted") == 1
     assert await people() == set()
 
 

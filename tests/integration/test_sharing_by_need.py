@@ -15,10 +15,9 @@ from coursesite.db.accounts import Account
 from coursesite.db.billing import Enrollment, Invoice
 from coursesite.db.privacy import Consent, FormSubmission, Person
 from coursesite.privacy.ends import enrolled_for_sharing, webinar_shared
-from coursesite.signups import catalogue
 from coursesite.subsidiaries import service as subsidiaries
 from coursesite.subsidiaries.service import SubsidiaryService
-from tests.support import use_catalogue
+from tests.support import TEST_CATALOGUE, catalogue_with
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 6, 15)
@@ -34,7 +33,7 @@ def frozen_clock():
 
 @pytest.fixture
 def service(db, catalog):
-    return SubsidiaryService(db, catalog, webinar_sharing_months=1)
+    return SubsidiaryService(db, catalog, TEST_CATALOGUE, webinar_sharing_months=1)
 
 
 async def account(email: str, *, enrolled: bool) -> int:
@@ -153,7 +152,7 @@ async def registrant(name: str, slug: str, registered_on: date) -> int:
 
 
 async def test_clause_the_webinar_subsidiary_receives_registrants_of_current_webinars_only(service):
-    use_catalogue(WEBINAR_DATES)
+    service.catalogue = catalogue_with(WEBINAR_DATES)
     ids = {await registrant(name, slug, registered): name for name, (slug, registered) in WEBINAR_CASES.items()}
     found, _ = await subsidiaries.add_subsidiary("Webbinariebolaget AB", "webinar")
 
@@ -166,7 +165,7 @@ async def test_clause_the_webinar_subsidiary_receives_registrants_of_current_web
 
 
 async def test_a_webinar_the_catalogue_no_longer_has_is_shared_by_the_registration_date(service):
-    assert catalogue.current().get("webinar", REMOVED) is None
+    assert service.catalogue.get("webinar", REMOVED) is None
     await registrant("recent", REMOVED, date(2026, 5, 15))
     await registrant("old", REMOVED, date(2026, 5, 14))
     both = await registrant("both", REMOVED, date(2026, 1, 1))

@@ -23,6 +23,7 @@ from coursesite.privacy.sharing import DERIVED_FIELDS, SHARING_PURPOSES, allowed
 from coursesite.subsidiaries import service as subsidiaries
 from coursesite.subsidiaries.service import FIELD_SQL, SubsidiaryService
 from tests.conftest import TEST_SECRET, run_in_own_loop
+from tests.support import TEST_CATALOGUE
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 COURSE_SITE_FIELDS = {
@@ -36,7 +37,7 @@ COURSE_SITE_FIELDS = {
 
 @pytest.fixture
 def service(db, catalog):
-    return SubsidiaryService(db, catalog)
+    return SubsidiaryService(db, catalog, TEST_CATALOGUE)
 
 
 async def account(
@@ -82,7 +83,7 @@ async def added(name: str = "Kursplattformen AB", purpose: str = "course_site"):
 
 def test_every_shared_field_is_classified_and_has_a_source():
     for purpose in SHARING_PURPOSES.values():
-        population = subsidiaries.population(purpose.name)
+        population = subsidiaries.population(purpose.name, TEST_CATALOGUE)
         assert population is not None, purpose.name
         for name in purpose.fields:
             table, _, column = name.partition(".")

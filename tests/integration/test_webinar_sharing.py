@@ -39,7 +39,7 @@ PERIODS = ConfiguredPeriods(ip_days=7, page_view_months=13, session_days=14, log
 
 @pytest.fixture
 def service(db, catalog):
-    return SubsidiaryService(db, catalog)
+    return SubsidiaryService(db, catalog, TEST_CATALOGUE)
 
 
 async def account(email: str, first_name: str = "Anna", *, id: int | None = None) -> int:

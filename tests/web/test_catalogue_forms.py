@@ -3,7 +3,6 @@ past webinar closed by itself, a full one refused in Swedish; and `coursesite ch
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
 
 import pytest
@@ -12,10 +11,9 @@ from click.testing import CliRunner
 from coursesite.cli import main
 from coursesite.core import clock
 from coursesite.db.privacy import FormSubmission, Person
-from coursesite.settings import REPO_ROOT
 from coursesite.signups.forms import FULL_MESSAGES
 from tests.conftest import TEST_SECRET, api_post, csrf_token
-from tests.support import use_catalogue, valid
+from tests.support import catalogue_with, copy_lessons, install_catalogue, valid
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
@@ -27,10 +25,13 @@ def fixed_clock():
     clock.set_now(None)
 
 
-async def test_the_webinar_form_offers_only_open_webinars_still_to_come(client):
-    use_catalogue(
-        {"budget-pa-en-timme": date(2027, 2, 28), "spara-till-buffert": date(2027, 3, 1)},  # held; today at 18:00
-        closed={"balansekonomi-introduktion"},
+async def test_the_webinar_form_offers_only_open_webinars_still_to_come(client, services):
+    install_catalogue(
+        services,
+        catalogue_with(
+            {"budget-pa-en-timme": date(2027, 2, 28), "spara-till-buffert": date(2027, 3, 1)},  # held; today at 18:00
+            closed={"balansekonomi-introduktion"},
+        ),
     )
     page = await client.get("/webbinarium")
     assert page.status_code == 200
@@ -39,8 +40,10 @@ async def test_the_webinar_form_offers_only_open_webinars_still_to_come(client):
     assert 'value="balansekonomi-introduktion"' not in page.text  # open = false in the file
 
 
-async def test_a_form_with_nothing_offered_says_so(client):
-    use_catalogue(closed={"budget-pa-en-timme", "spara-till-buffert", "balansekonomi-introduktion"})
+async def test_a_form_with_nothing_offered_says_so(client, services):
+    install_catalogue(
+        services, catalogue_with(closed={"budget-pa-en-timme", "spara-till-buffert", "balansekonomi-introduktion"})
+    )
     page = await client.get("/webbinarium")
     assert page.status_code == 200
     assert "Det finns inget att välja just nu" in page.text
@@ -56,17 +59,17 @@ async def test_a_form_with_nothing_offered_says_so(client):
     ],
 )
 async def test_a_past_or_closed_entry_is_refused_in_swedish_and_nothing_is_stored(
-    client, form, field, slug, held_on, closed
+    client, services, form, field, slug, held_on, closed
 ):
-    use_catalogue({slug: held_on} if held_on else {}, closed=closed)
+    install_catalogue(services, catalogue_with({slug: held_on} if held_on else {}, closed=closed))
     response = await api_post(client, f"/api/v1/forms/{form}", valid(form) | {field: slug})
     assert response.status_code == 400, response.text
     assert "stängd" in response.json()["errors"][field] or "inte längre" in response.json()["errors"][field]
     assert (await Person.count(), await FormSubmission.count()) == (0, 0)
 
 
-async def test_a_full_webinar_is_refused_and_a_registrant_may_register_again(client):
-    use_catalogue(capacity={"budget-pa-en-timme": 2})
+async def test_a_full_webinar_is_refused_and_a_registrant_may_register_again(client, services):
+    install_catalogue(services, catalogue_with(capacity={"budget-pa-en-timme": 2}))
     for email in ("a@example.se", "b@example.se"):
         response = await api_post(client, "/api/v1/forms/webinar", valid("webinar", email))
         assert response.status_code == 201, response.text
@@ -84,8 +87,8 @@ async def test_a_full_webinar_is_refused_and_a_registrant_may_register_again(cli
     assert other.status_code == 201  # the capacity is per webinar
 
 
-async def test_a_full_event_is_refused_on_the_page(client):
-    use_catalogue(capacity={"konferens-hushallsekonomi": 1})
+async def test_a_full_event_is_refused_on_the_page(client, services):
+    install_catalogue(services, catalogue_with(capacity={"konferens-hushallsekonomi": 1}))
     assert (await api_post(client, "/api/v1/forms/signup", valid("signup", "a@example.se"))).status_code == 201
     token = await csrf_token(client, "/anmal-intresse")
     data = {k: ("true" if v is True else v) for k, v in valid("signup", "b@example.se").items()}
@@ -96,9 +99,7 @@ async def test_a_full_event_is_refused_on_the_page(client):
 
 @pytest.fixture
 def lessons(tmp_path):
-    root = tmp_path / "lessons"
-    shutil.copytree(REPO_ROOT / "lessons", root, ignore=shutil.ignore_patterns(".revision*"))
-    return root
+    return copy_lessons(tmp_path)
 
 
 def check_content(lessons):

@@ -14,7 +14,7 @@ from coursesite.core import clock
 from coursesite.db.privacy import PageView
 from coursesite.privacy.retention import RetentionPolicy, months_before, run_retention
 from tests.conftest import login_as_staff, make_settings, register
-from tests.support import norm, page_text
+from tests.support import TEST_CATALOGUE, norm, page_text
 
 IP_DAYS, MONTHS = 3, 6
 CONFIGURED = "IP-adressen kortas efter 3 dagar; sidvisningen raderas efter 6 månader."
@@ -83,7 +83,7 @@ async def test_the_retention_job_applies_the_configured_periods(db, settings):
     for viewed_at, ip in rows:
         await PageView.insert(PageView(path="/", viewed_at=viewed_at, ip_address=ip))
     clock.set_now(lambda: NOW)
-    report = await run_retention(db, RetentionPolicy.from_settings(settings))
+    report = await run_retention(db, RetentionPolicy.from_settings(settings), catalogue=TEST_CATALOGUE)
     kept = await PageView.select(PageView.ip_address, PageView.ip_truncated).order_by(PageView.id)
     assert [(row["ip_address"], row["ip_truncated"]) for row in kept] == [
         ("203.0.113.0", True),

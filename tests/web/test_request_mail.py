@@ -26,7 +26,7 @@ from coursesite.privacy.policy import ACCESS_EXPORT_AVAILABLE_DAYS, LIFT_NOTICE_
 from coursesite.privacy.retention import run_retention
 from coursesite.support.identity import REQUEST_KINDS
 from tests.conftest import PASSWORD, PUBLIC_URL, api_post, csrf_token, login_as_staff, register
-from tests.support import deliver, links, new_case, text_body
+from tests.support import TEST_CATALOGUE, deliver, links, new_case, text_body
 
 FRIDA = {"first_name": "Frida", "last_name": "Formulär", "email": "frida@example.se", "message": "Hej!"}
 NAMES = {"access": "registerutdrag", "rectification": "rättelse", "restriction": "begränsning", "erasure": "radering"}
@@ -301,7 +301,7 @@ async def test_the_erasure_message_outlives_the_address_and_its_body_goes_with_t
     assert sent["status"] == "sent" and sent["body_text"]
 
     moved(timedelta(days=31))
-    await run_retention(db)
+    await run_retention(db, catalogue=TEST_CATALOGUE)
     [kept] = await OutboxMessage.select().where(OutboxMessage.recipient == address)
     assert kept["body_text"] is None and kept["body_html"] is None  # the delivery log stays, the content goes
     assert (await SupportCase.select(SupportCase.status).where(SupportCase.id == case))[0]["status"] == "completed"

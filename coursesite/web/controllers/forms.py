@@ -24,10 +24,9 @@ from litestar.params import JSONBody, Parameter
 from litestar.response import Redirect, Stream, Template
 
 from coursesite.accounts.roles import Role
-from coursesite.core import clock
 from coursesite.core.errors import Invalid, RateLimited
 from coursesite.privacy.pii import find_forbidden
-from coursesite.signups import catalogue
+from coursesite.signups.catalogue import KINDS
 from coursesite.signups.forms import (
     CHANNEL_MAX,
     CHANNELS,
@@ -41,7 +40,6 @@ from coursesite.signups.forms import (
     WEBINAR_TEXT,
     PublicForms,
     unknown_field_key,
-    validate,
 )
 from coursesite.signups.newsletter import FORMATS, NewsletterExport
 from coursesite.web import guards
@@ -112,6 +110,7 @@ def _channel_shown(kanal: str | None) -> str:
 
 
 def _page(
+    forms: PublicForms,
     form: str,
     *,
     values: dict[str, str] | None = None,
@@ -138,11 +137,7 @@ def _page(
         "limits": FIELD_MAX,
         "autocomplete": AUTOCOMPLETE,
         # only what is offered now: open and not yet started (signups/catalogue.py)
-        "catalogue": {
-            name: {slug: entry.title for slug, entry in catalogue.current().offered(name, clock.now()).items()}
-            for name in spec.detail_fields
-            if name in catalogue.KINDS
-        },
+        "catalogue": {name: forms.offered(name) for name in spec.detail_fields if name in KINDS},
         "consents": consents,
         "values": values or {},
         "errors": errors or {},
@@ -232,11 +227,12 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
 
     @get(path, name=f"form_{form}", include_in_schema=False)
     async def show(
+        forms: NamedDependency[PublicForms],
         skickat: Annotated[str | None, Parameter(max_length=5)] = None,
         bekrafta: Annotated[str | None, Parameter(max_length=5)] = None,
         kanal: Annotated[str | None, Parameter(max_length=CHANNEL_MAX)] = None,
     ) -> Template:
-        return _page(form, sent=skickat == "1", confirm=bekrafta == "1", kanal=_channel_shown(kanal))
+        return _page(forms, form, sent=skickat == "1", confirm=bekrafta == "1", kanal=_channel_shown(kanal))
 
     @post(path, status_code=303, name=f"form_{form}_submit", include_in_schema=False)
     async def submit(request: Request[Any, Any, Any], forms: NamedDependency[PublicForms]) -> Template | Redirect:
@@ -248,7 +244,7 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
             errors[html_consent[0]] = "Kryssa i rutan för att anmäla dig."
         data: dict[str, Any] = {name: fields[name] for name in spec.fields}
         data.update(dict.fromkeys(_unknown_fields(form, list(raw.keys())), ""))  # refused by name
-        clean, found = validate(form, data, channel=kanal or None)
+        clean, found = forms.validate(form, data, channel=kanal or None)
         errors.update(found)
         if clean is None or errors:
             shown = {
@@ -263,13 +259,14 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
             if "kanal" in errors:
                 message += " " + errors["kanal"]
             return _page(
-                form, values=shown, errors=errors, message=message, kanal=_channel_shown(kanal), status_code=400
+                forms, form, values=shown, errors=errors, message=message, kanal=_channel_shown(kanal), status_code=400
             )
         try:
             receipt = await forms.store(clean, client_address=client_address(request))
         except RateLimited as exc:
             shown = {name: value for name, value in fields.items() if isinstance(value, str) and name in spec.fields}
             return _page(
+                forms,
                 form,
                 values=shown,
                 message=exc.message,
@@ -280,6 +277,7 @@ def _page_handlers(form: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
         except Invalid as exc:  # a full webinar or event (its capacity reached): nothing stored
             shown = {name: value for name, value in fields.items() if isinstance(value, str) and name in spec.fields}
             return _page(
+                forms,
                 form,
                 values=shown,
                 errors=exc.field_errors,
