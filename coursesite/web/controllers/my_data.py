@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -111,64 +111,83 @@ class RestrictionForm:
 # -- the page
 
 
-async def _page(
+class MyDataPage:
+    """The page model of Mina uppgifter: what the page shows of the signed-in person, read when it is rendered (a form
+    that redirects reads nothing). The `page` dependency of every handler that shows the page (`PAGE`)."""
+
+    def __init__(
+        self,
+        request: Request,
+        rights: RightsService,
+        ledger: LedgerService,
+        accounts: AccountService,
+        cases: CaseService,
+        account_mail: AccountMail,
+    ) -> None:
+        self.request = request
+        self.rights = rights
+        self.ledger = ledger
+        self.accounts = accounts
+        self.cases = cases
+        self.account_mail = account_mail
+
+    async def render(
+        self,
+        *,
+        notice: str | None = None,
+        errors: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+        message: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        account_id = principal_of(self.request).account_id
+        rights = self.rights
+        contact = await rights.contact(account_id)
+        customer = await self.ledger.customer(account_id)
+        return Template(
+            "privacy/my_data.html",
+            context={
+                "contact": contact,
+                "customer": customer,
+                "values": {**contact, **(customer or {}), **(values or {})},
+                "errors": errors or {},
+                "message": None if errors else message,  # each error once: at its field when it has one
+                "notice": notice,
+                "state": await rights.privacy_state(account_id),
+                "consents": await rights.consents(account_id),
+                "requests": await rights.requests(account_id),
+                "sessions": await self.accounts.sessions(account_id, self.request.scope.get("auth")),
+                "ready_exports": await self.cases.ready_exports(account_id, clock.now()),
+                "pending_email": await self.account_mail.pending_email(account_id),
+            },
+            status_code=status_code,
+        )
+
+
+def my_data_page_model(
     request: Request,
-    rights: RightsService,
-    ledger: LedgerService,
-    accounts: AccountService,
-    cases: CaseService,
-    account_mail: AccountMail,
-    *,
-    notice: str | None = None,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    message: str | None = None,
-    status_code: int = 200,
-) -> Template:
-    account_id = principal_of(request).account_id
-    contact = await rights.contact(account_id)
-    customer = await ledger.customer(account_id)
-    return Template(
-        "privacy/my_data.html",
-        context={
-            "contact": contact,
-            "customer": customer,
-            "values": {**contact, **(customer or {}), **(values or {})},
-            "errors": errors or {},
-            "message": None if errors else message,  # each error once: at its field when it has one
-            "notice": notice,
-            "state": await rights.privacy_state(account_id),
-            "consents": await rights.consents(account_id),
-            "requests": await rights.requests(account_id),
-            "sessions": await accounts.sessions(account_id, request.scope.get("auth")),
-            "ready_exports": await cases.ready_exports(account_id, clock.now()),
-            "pending_email": await account_mail.pending_email(account_id),
-        },
-        status_code=status_code,
-    )
+    rights: NamedDependency[RightsService],
+    ledger: NamedDependency[LedgerService],
+    accounts: NamedDependency[AccountService],
+    cases: NamedDependency[CaseService],
+    account_mail: NamedDependency[AccountMail],
+) -> MyDataPage:
+    return MyDataPage(request, rights, ledger, accounts, cases, account_mail)
 
 
-@get("/mina-uppgifter", name="my_data", include_in_schema=False)
+PAGE = {"page": Provide(my_data_page_model, sync_to_thread=False)}
+
+
+@get("/mina-uppgifter", name="my_data", include_in_schema=False, dependencies=PAGE)
 async def my_data_page(
-    request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
-    accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
-    account_mail: NamedDependency[AccountMail],
-    klart: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    page: NamedDependency[MyDataPage], klart: Annotated[str | None, QueryParameter(max_length=20)] = None
 ) -> Template:
-    return await _page(request, rights, ledger, accounts, cases, account_mail, notice=NOTICES.get(klart or ""))
+    return await page.render(notice=NOTICES.get(klart or ""))
 
 
-@post("/mina-uppgifter/profil", status_code=303, include_in_schema=False)
+@post("/mina-uppgifter/profil", status_code=303, include_in_schema=False, dependencies=PAGE)
 async def my_data_profile(
-    request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
-    accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
-    account_mail: NamedDependency[AccountMail],
+    request: Request, rights: NamedDependency[RightsService], page: NamedDependency[MyDataPage]
 ) -> Template | Redirect:
     form = read_form(ProfileForm, await request.form())
     contact = {name: getattr(form, name).strip() for name in CONTACT_FIELDS}
@@ -178,18 +197,7 @@ async def my_data_profile(
     except Invalid as exc:
         errors = dict(exc.field_errors)
         shown = {k: ("" if k in errors else v) for k, v in (contact | (billing_values or {})).items()}
-        return await _page(
-            request,
-            rights,
-            ledger,
-            accounts,
-            cases,
-            account_mail,
-            errors=errors,
-            values=shown,
-            message=exc.message,
-            status_code=400,
-        )
+        return await page.render(errors=errors, values=shown, message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=profil", status_code=303)
 
 
@@ -218,14 +226,12 @@ async def _confirm_new_email(
     )
 
 
-@post("/mina-uppgifter/epost", status_code=303, include_in_schema=False)
+@post("/mina-uppgifter/epost", status_code=303, include_in_schema=False, dependencies=PAGE)
 async def my_data_email(
     request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
     accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
     account_mail: NamedDependency[AccountMail],
+    page: NamedDependency[MyDataPage],
 ) -> Template | Redirect:
     """A new login address: the password first, then a link to the new address; the change waits for it."""
     form = read_form(EmailForm, await request.form())
@@ -236,18 +242,7 @@ async def my_data_email(
     except (Invalid, Conflict, RateLimited) as exc:
         status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
         errors = dict(exc.field_errors) or {"current_password": exc.message}
-        return await _page(
-            request,
-            rights,
-            ledger,
-            accounts,
-            cases,
-            account_mail,
-            errors=errors,
-            values={"email": email},
-            message=exc.message,
-            status_code=status,
-        )
+        return await page.render(errors=errors, values={"email": email}, message=exc.message, status_code=status)
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
 
@@ -262,14 +257,9 @@ async def _change_password(request: Request, accounts: AccountService, current: 
     )
 
 
-@post("/mina-uppgifter/losenord", status_code=303, include_in_schema=False)
+@post("/mina-uppgifter/losenord", status_code=303, include_in_schema=False, dependencies=PAGE)
 async def my_data_password(
-    request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
-    accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
-    account_mail: NamedDependency[AccountMail],
+    request: Request, accounts: NamedDependency[AccountService], page: NamedDependency[MyDataPage]
 ) -> Template | Redirect:
     form = read_form(PasswordForm, await request.form())
     try:
@@ -278,20 +268,10 @@ async def my_data_password(
         limited = isinstance(exc, RateLimited)
         errors = {PASSWORD_FORM_FIELDS.get(k, k): v for k, v in exc.field_errors.items()}
         errors = errors or {"password_current": exc.message}
-        page = await _page(
-            request,
-            rights,
-            ledger,
-            accounts,
-            cases,
-            account_mail,
-            errors=errors,
-            message=exc.message,
-            status_code=429 if limited else 400,
-        )
+        shown = await page.render(errors=errors, message=exc.message, status_code=429 if limited else 400)
         if isinstance(exc, RateLimited):
-            page.headers["retry-after"] = str(exc.retry_after_seconds)
-        return page
+            shown.headers["retry-after"] = str(exc.retry_after_seconds)
+        return shown
     return Redirect("/mina-uppgifter?klart=losenord", status_code=303)
 
 
@@ -316,30 +296,15 @@ async def my_data_profile_switch(request: Request, rights: NamedDependency[Right
     return Redirect("/mina-uppgifter?klart=profilval", status_code=303)
 
 
-@post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False)
+@post("/mina-uppgifter/begransning", status_code=303, include_in_schema=False, dependencies=PAGE)
 async def my_data_restriction(
-    request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
-    accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
-    account_mail: NamedDependency[AccountMail],
+    request: Request, rights: NamedDependency[RightsService], page: NamedDependency[MyDataPage]
 ) -> Template | Redirect:
     form = read_form(RestrictionForm, await request.form())
     try:
         await rights.request_restriction(principal_of(request).account_id, form.reason)
     except Invalid as exc:
-        return await _page(
-            request,
-            rights,
-            ledger,
-            accounts,
-            cases,
-            account_mail,
-            errors=dict(exc.field_errors),
-            message=exc.message,
-            status_code=400,
-        )
+        return await page.render(errors=dict(exc.field_errors), message=exc.message, status_code=400)
     return Redirect("/mina-uppgifter?klart=begransning", status_code=303)
 
 
@@ -349,18 +314,13 @@ async def my_data_withdraw(request: Request, rights: NamedDependency[RightsServi
     return Redirect("/mina-uppgifter?klart=samtycke", status_code=303)
 
 
-@post("/mina-uppgifter/radering", status_code=303, include_in_schema=False)
+@post("/mina-uppgifter/radering", status_code=303, include_in_schema=False, dependencies=PAGE)
 async def my_data_erasure(
-    request: Request,
-    rights: NamedDependency[RightsService],
-    ledger: NamedDependency[LedgerService],
-    accounts: NamedDependency[AccountService],
-    cases: NamedDependency[CaseService],
-    account_mail: NamedDependency[AccountMail],
+    request: Request, rights: NamedDependency[RightsService], page: NamedDependency[MyDataPage]
 ) -> Template | Redirect:
     if not read_form(ErasureForm, await request.form()).confirm:
         errors = {"confirm": "Kryssa i rutan för att bekräfta att du vill att vi raderar dina uppgifter."}
-        return await _page(request, rights, ledger, accounts, cases, account_mail, errors=errors, status_code=400)
+        return await page.render(errors=errors, status_code=400)
     await rights.request_erasure(principal_of(request).account_id)
     return Redirect("/mina-uppgifter?klart=radering", status_code=303)
 
