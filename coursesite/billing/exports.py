@@ -31,6 +31,7 @@ from coursesite.billing.status import STATUS_LABELS_SV
 from coursesite.billing.ubl import peppol_refusal, ubl_invoice
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict
+from coursesite.core.formatting import format_date_long
 from coursesite.privacy.audit import AuditLog
 
 T = TypeVar("T")
@@ -81,7 +82,7 @@ class ExportService:
         await self.audit.record(
             reader.account_id,
             "export",
-            what=f"{EXPORT_LABELS[kind]} {first.isoformat()}–{last.isoformat()}: "
+            what=f"{EXPORT_LABELS[kind]} {format_date_long(first)} – {format_date_long(last)}: "
             f"{count.documents} dokument, {count.customers} kunder",
             why="Bokföring: export",
         )

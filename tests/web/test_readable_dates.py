@@ -2,9 +2,10 @@
 
 Each role (a participant with a row in every personal-data table, and each kind of staff) walks the site as a person
 would: its menu pages and every link on them, the PDFs (invoice, certificate, access-export letter, record of
-processing) and the CSV files it can download. No page, PDF, CSV or mail it meets may show a machine timestamp
-(``2026-12-03T06:53``), a UTC offset (``+00:00``), microseconds or an English month name; no page, PDF or mail a
-numeric date (``2026-12-03``, the CSV form) or a mobile number as stored (``+46701234567``). Machine formats (the JSON
+processing), the CSV files it can download and the staff audit rows its reads write. No page, PDF, CSV, mail or audit
+row it meets may show a machine timestamp (``2026-12-03T06:53``), a UTC offset (``+00:00``), microseconds or an
+English month name; no page, PDF, mail or audit row a numeric date (``2026-12-03``, the CSV form) or a mobile number
+as stored (``+46701234567``). Machine formats (the JSON
 API, SIE, UBL, BgMax) keep their standards and are not read here. A static check covers every template, so a mail
 or a PDF that the walk does not produce cannot print a date object raw either."""
 
@@ -22,10 +23,11 @@ import pytest
 from coursesite.accounts.roles import Role
 from coursesite.core import clock
 from coursesite.core.clock import today
+from coursesite.core.formatting import format_date_long
 from coursesite.db.answers import Answer
 from coursesite.db.billing import Invoice
 from coursesite.db.mail import OutboxMessage
-from coursesite.db.privacy import SupportCase
+from coursesite.db.privacy import StaffAudit, SupportCase
 from coursesite.privacy.deadlines import deadline
 from coursesite.settings import REPO_ROOT
 from tests.conftest import PASSWORD, accounts, api_post, login_as_staff
@@ -213,6 +215,35 @@ async def test_every_page_pdf_and_csv_a_role_reads_writes_dates_the_swedish_way(
     found, read = await walk(client, role)
     assert found == {}
     assert all(read[kind] >= least for kind, least in AT_LEAST[role].items()), read  # the walk really read them
+    assert await unreadable_audit_rows() == []  # what the walk's reads wrote in the staff audit
+
+
+async def unreadable_audit_rows() -> list[str]:
+    """The staff audit rows (privacy/audit.py) whose text shows a date or moment a person should not have to read:
+    Swedish staff read them, and so may the supervisory authority."""
+    rows = await StaffAudit.select(StaffAudit.what, StaffAudit.why)
+    return [text for row in rows if problems(text := f"{row['what']} / {row['why']}", words=True)]
+
+
+async def test_the_finance_exports_audit_row_writes_its_dates_the_swedish_way(client, services, billing):
+    """Each finance export (CSV and SIE, page and API) writes one audit row naming its range (billing/exports.py):
+    in words, as everywhere else staff read a date."""
+    await scenario(billing, services)
+    await login_as_staff(client, "finance")
+    first, last = today().replace(day=1).isoformat(), today().isoformat()
+    paths = (
+        f"/ekonomi/export/fakturor.csv?fran={first}&till={last}",
+        f"/ekonomi/export/sie?fran={first}&till={last}",
+        f"/api/v1/finance/exports/invoices.csv?from={first}&to={last}",
+        f"/api/v1/finance/exports/sie?from={first}&to={last}",
+    )
+    for path in paths:
+        assert (await client.get(path)).status_code == 200, path
+    exports = await StaffAudit.select(StaffAudit.what).where(StaffAudit.action == "export")
+    assert len(exports) == 4
+    named = f"{format_date_long(today().replace(day=1))} – {format_date_long(today())}: "
+    assert all(named in row["what"] for row in exports), exports
+    assert await unreadable_audit_rows() == []
 
 
 async def test_the_mail_a_person_gets_writes_dates_the_swedish_way(client, services, billing):

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 from coursesite.core import clock
+from coursesite.core.formatting import format_date_long
 from coursesite.db.accounts import Account
 from coursesite.db.privacy import Person, StaffAudit
 from coursesite.privacy.audit import AuditEntry, AuditLog
@@ -112,7 +113,8 @@ async def test_clause_storage_finance_exports_write_one_export_row(client):
             None,
             "Bokföring: export",
         )
-        assert f"{today}–{today}: 2 dokument, 2 kunder" in row.what
+        day = format_date_long(clock.now().date())  # as every date staff read: in words (test_readable_dates.py)
+        assert f"{day} – {day}: 2 dokument, 2 kunder" in row.what
         assert ("fakturor.csv" if "csv" in path else "SIE") in row.what
         no_values(rows, "Anna", "Bolaget", "Storgatan")
     # a refused range exports nothing and logs nothing
