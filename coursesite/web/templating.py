@@ -102,6 +102,26 @@ def _percent_text(value: Decimal | int, decimals: int) -> str:
     return formatting.format_percent_sv(value, decimals)
 
 
+_ICON = Markup(
+    '<svg class="icon%s" aria-hidden="true" focusable="false"><use href="/static/vendor/lucide/icons.svg#%s"></use></svg>'
+)
+
+# The icon of a status word (course/presentation.Verdict's value): Rätt, Delvis rätt, Fel, Väntar.
+STATUS_ICONS = {"right": "circle-check", "partial": "contrast", "wrong": "circle-x", "pending": "hourglass"}
+
+
+@functools.lru_cache(maxsize=256)
+def icon(name: str, cls: str = "") -> Markup:
+    """An icon from the self-hosted Lucide sprite (static/vendor/lucide/icons.svg, ISC licence beside it): decoration
+    beside its words, aria-hidden, never focusable, never the only cue. Plain Python kept per name, not a Jinja macro:
+    a lesson page asks for one per question. Names come from the templates, so the cache stays small."""
+    return _ICON % ((" " + cls) if cls else "", name)
+
+
+def status_icon(value: str) -> Markup:
+    return icon(STATUS_ICONS.get(value, "hourglass"))
+
+
 class QuestionFormCache:
     """The answer form of a question nobody has answered yet is the same HTML for every participant but for the CSRF
     field: it is rendered once per question content and lesson, with a random marker where the field goes, and each
@@ -171,6 +191,8 @@ def configure(environment: Environment, *, company_name: str) -> None:
         request_status=labels.request_status_sv,
         consent_kind=labels.consent_kind_sv,
     )
+    environment.globals["icon"] = icon
+    environment.globals["status_icon"] = status_icon
     environment.globals["blank_question_form"] = QuestionFormCache(environment)
     environment.globals["site_name"] = "Kurssajten"
     environment.globals["company_name"] = company_name
