@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import secrets
 import threading
@@ -21,12 +22,19 @@ from markupsafe import Markup, escape
 from coursesite.core import formatting
 from coursesite.core.html import sanitize_html
 from coursesite.course.model import Lesson, Question, QuestionType, TextFormat
-from coursesite.course.presentation import may_answer_again, public_question, question_title, response_lines, verdict
+from coursesite.course.presentation import (
+    Verdict,
+    may_answer_again,
+    public_question,
+    question_title,
+    response_lines,
+    verdict,
+)
 from coursesite.privacy import labels
 from coursesite.settings import REPO_ROOT
 
 if TYPE_CHECKING:
-    from coursesite.grading.service import LessonState
+    from coursesite.grading.service import LessonState, StoredAnswer
 
 TEMPLATES_DIR = REPO_ROOT / "templates"
 
@@ -164,7 +172,7 @@ class QuestionBlockCache:
         # Random per process, letters and digits only: no course content contains it, and escaping leaves it alone.
         self._prefix = f"qb{secrets.token_hex(16)}n"
         self._markers = re.compile(re.escape(self._prefix) + r"(\d+)x")
-        self._blocks: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._blocks: OrderedDict[tuple[Any, ...], list[Any]] = OrderedDict()
         self._lock = threading.Lock()  # the PDF renderer may share the environment from another thread
 
     def __call__(
@@ -176,69 +184,106 @@ class QuestionBlockCache:
         errors: dict[str, str] | None,
         csrf_input: Any,
     ) -> Markup:
+        # The request's own values, in the order of their markers (0, 1, ...): the CSRF field, the response's
+        # lines, the feedback, the teacher's comment, a typed earlier answer, the error.
         values: list[Any] = [Markup(str(csrf_input or ""))]  # put in as it is: the field is Markup
-
-        def slot(text: Any) -> Markup:
-            values.append(text)
-            return Markup(f"{self._prefix}{len(values) - 1}x")
-
         latest = state.latest(question.id)
         left = state.attempts_left(question.id)
         outcome = None if latest is None else verdict(latest.status, latest.score_milli, latest.max_score_milli)
         again = may_answer_again(outcome, left)
-        shown = lines = previous = None
         shown_key: tuple[Any, ...] | None = None
         previous_key: str | None = None
+        lines: list[str] = []
         if latest is not None:
-            lines = [slot(line) for line in response_lines(question, latest.response)]
-            shown = _ShownAnswer(
-                attempt=latest.attempt,
-                score=latest.score,
-                max_score=latest.max_score,
-                feedback=tuple(slot(text) for text in latest.feedback),
-                reviewer_comment=slot(latest.reviewer_comment) if latest.reviewer_comment else None,
-            )
+            lines = response_lines(question, latest.response)
+            values += lines
+            values += latest.feedback
+            if latest.reviewer_comment:
+                values.append(latest.reviewer_comment)
             shown_key = (
                 latest.attempt,
                 latest.score_milli,
                 latest.max_score_milli,
                 len(lines),
-                len(shown.feedback),
-                shown.reviewer_comment is not None,
+                len(latest.feedback),
+                bool(latest.reviewer_comment),
             )
             if again:  # the form shows the earlier answer
                 if question.type in _TYPED_RESPONSES and isinstance(latest.response, str):
-                    previous, previous_key = slot(latest.response), "typed"
+                    values.append(latest.response)
+                    previous_key = "typed"
                 else:  # choice ids, true/false, pairs or an order: the same HTML for everyone who chose them
-                    previous, previous_key = latest.response, repr(latest.response)
+                    previous_key = repr(latest.response)
         error = (errors or {}).get(question.id)
-        shown_error = slot(error) if error else None
+        if error:
+            values.append(error)
         key = (lesson.slug, question, loop_index, left, outcome, again, shown_key, previous_key, bool(error))
         with self._lock:
-            html = self._blocks.get(key)
-            if html is not None:
+            parts = self._blocks.get(key)
+            if parts is not None:
                 self._blocks.move_to_end(key)
-        if html is None:
-            html = self.environment.get_template(self.TEMPLATE).render(
-                question=question,
-                view=public_question(question),
-                lesson=lesson,
-                loop_index=loop_index,
-                latest=shown,
-                lines=lines,
-                outcome=outcome,
-                left=left,
-                again=again,
-                error=shown_error,
-                previous=previous,
-                csrf_input=Markup(f"{self._prefix}0x"),
+        if parts is None:
+            parts = self._render(question, lesson, loop_index, latest, len(lines), left, outcome, again, error, key)
+        # parts: text, marker number, text, ...; each value escaped as autoescape would (Markup as it is).
+        out = [parts[0]]
+        for index in range(1, len(parts), 2):
+            out.append(escape(values[parts[index]]))
+            out.append(parts[index + 1])
+        return Markup("".join(out))
+
+    def _render(
+        self,
+        question: Question,
+        lesson: Lesson,
+        loop_index: int,
+        latest: StoredAnswer | None,
+        line_count: int,
+        left: int | None,
+        outcome: Verdict | None,
+        again: bool,
+        error: str | None,
+        key: tuple[Any, ...],
+    ) -> list[Any]:
+        """The block with markers where __call__'s values go, in the same order, split at them."""
+        numbers = itertools.count(1)
+
+        def marker() -> Markup:
+            return Markup(f"{self._prefix}{next(numbers)}x")
+
+        shown = lines = previous = None
+        if latest is not None:
+            lines = [marker() for _ in range(line_count)]
+            shown = _ShownAnswer(
+                attempt=latest.attempt,
+                score=latest.score,
+                max_score=latest.max_score,
+                feedback=tuple(marker() for _ in latest.feedback),
+                reviewer_comment=marker() if latest.reviewer_comment else None,
             )
-            with self._lock:
-                self._blocks[key] = html
-                while len(self._blocks) > self.max_entries:
-                    self._blocks.popitem(last=False)
-        # One pass: a value put in is never searched for markers again.
-        return Markup(self._markers.sub(lambda match: escape(values[int(match.group(1))]), html))
+            if again:
+                typed = question.type in _TYPED_RESPONSES and isinstance(latest.response, str)
+                previous = marker() if typed else latest.response
+        html = self.environment.get_template(self.TEMPLATE).render(
+            question=question,
+            view=public_question(question),
+            lesson=lesson,
+            loop_index=loop_index,
+            latest=shown,
+            lines=lines,
+            outcome=outcome,
+            left=left,
+            again=again,
+            error=marker() if error else None,
+            previous=previous,
+            csrf_input=Markup(f"{self._prefix}0x"),
+        )
+        parts: list[Any] = self._markers.split(html)
+        parts[1::2] = [int(number) for number in parts[1::2]]
+        with self._lock:
+            self._blocks[key] = parts
+            while len(self._blocks) > self.max_entries:
+                self._blocks.popitem(last=False)
+        return parts
 
     def __len__(self) -> int:
         return len(self._blocks)
