@@ -70,7 +70,7 @@ from tests.conftest import PASSWORD, TEST_SECRET, accounts, api_post, csrf_token
 
 
 def without_icons(page: str) -> str:
-    """The page without its decorative icons (templates/_macros/icons.html), so a test can read the words as written."""
+    """The page without its decorative icons (web/templating.py: icon()), so a test can read the words as written."""
     return re.sub(r'<svg class="icon[^"]*" aria-hidden="true"[^>]*>.*?</svg>', "", page, flags=re.S)
 
 

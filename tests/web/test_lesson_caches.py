@@ -1,6 +1,6 @@
 """The lesson page's caches (issue 14): the session cache (accounts/sessions.py) goes stale at once when a session
-ends in another app instance (another worker) on the same database, and the cached answer forms
-(web/templating.py) never show one participant's answers or CSRF field to another."""
+ends in another app instance (another worker) on the same database, and the cached question blocks
+(web/templating.QuestionBlockCache) never show one participant's answers or CSRF field to another."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ async def test_a_session_ended_in_one_instance_is_refused_at_once_by_another(app
 
 
 async def test_two_participants_each_see_only_their_own_answers_and_csrf_field(client, app, course):
-    """The cached blank forms are shared; what a participant answered is not. Anna answers the first question wrongly
+    """The cached blocks of unanswered questions are shared; what a participant answered is not. Anna answers the first question wrongly
     (her form shows her choice again), Bertil has answered nothing: his page shows neither her choice nor her token."""
     lesson = course.acts[0].lessons[0]
     question = lesson.questions[0]  # a single choice
@@ -116,3 +116,76 @@ async def test_two_participants_each_see_only_their_own_answers_and_csrf_field(c
         tokens = {name: set(re.findall(r'name="_csrf_token" value="([^"]+)"', text)) for name, text in pages.items()}
         assert len(tokens["anna"]) == 1 and len(tokens["bertil"]) == 1
         assert tokens["anna"].isdisjoint(tokens["bertil"]) and tokens["anna"].isdisjoint(tokens["bertil-again"])
+
+
+def _block(page: str, question_id: str) -> str:
+    """One question's article on a lesson page."""
+    match = re.search(rf'<article class="question card" id="fraga-{re.escape(question_id)}">.*?</article>', page, re.S)
+    assert match is not None
+    return match.group(0)
+
+
+async def test_a_lesson_page_after_an_answer_shows_the_new_feedback_and_attempts_left(client, course):
+    """The cached question blocks (web/templating.QuestionBlockCache) follow each answer: the page seen before
+    answering is not what comes back after one, nor after the next."""
+    lesson = course.acts[0].lessons[0]
+    question = next(q for q in lesson.questions if q.type == "short_answer")
+    assert lesson.max_attempts == 3
+    await register(client)
+    before = _block((await client.get(f"/lektion/{lesson.slug}")).text, question.id)
+    assert "3 försök kvar" in before and "own-answer" not in before
+    answers = ["första gissningen", "andra gissningen"]
+    for number, text in enumerate(answers, start=1):
+        body = {"question_id": question.id, "response": text}
+        assert (await api_post(client, "/api/v1/answers", body)).status_code == 201
+        block = _block((await client.get(f"/lektion/{lesson.slug}")).text, question.id)
+        left = 3 - number
+        assert f"· {left} försök kvar" in block and f"Du kan svara igen: {left} försök kvar." in block
+        assert 'class="verdict wrong"' in block and "Fel: 0 av" in block
+        assert f'<p class="answer-text">{text}</p>' in block and f'value="{text}"' in block  # the form shows it again
+        assert ("(försök 2)" in block) is (number == 2)
+        assert all(other not in block for other in answers if other != text)
+    body = {"question_id": question.id, "response": correct_response(question)}
+    assert (await api_post(client, "/api/v1/answers", body)).status_code == 201
+    block = _block((await client.get(f"/lektion/{lesson.slug}")).text, question.id)
+    assert "Rätt!" in block and "(försök 3)" in block and "0 försök kvar" in block
+    assert "<form" not in block  # a right answer: no form again
+
+
+async def test_two_participants_with_different_typed_answers_each_see_their_own(app, course):
+    """The same visible state (a wrong first answer to the same question) is one cached block for both; the typed
+    answers are put in per request, escaped: each page shows its own participant's text and never the other's."""
+    lesson = course.acts[0].lessons[0]
+    question = next(q for q in lesson.questions if q.type == "short_answer")
+    typed = {"anna": 'Annas <i>svar</i> & "citat"', "bertil": "Bertils eget svar"}
+    shown = {"anna": "Annas &lt;i&gt;svar&lt;/i&gt; &amp; &#34;citat&#34;", "bertil": "Bertils eget svar"}
+    blocks = app.template_engine.engine.globals["question_block"]
+    async with browser(app) as anna, browser(app) as bertil:
+        people = {"anna": anna, "bertil": bertil}
+        await register(anna, "anna@example.se", "Anna")
+        await register(bertil, "bertil@example.se", "Bertil")
+        for name, person in people.items():
+            body = {"question_id": question.id, "response": typed[name]}
+            assert (await api_post(person, "/api/v1/answers", body)).status_code == 201
+        pages = {}
+        for name in ("anna", "bertil", "anna", "bertil"):  # each twice, interleaved: the second from the cache
+            pages.setdefault(name, []).append(
+                _block((await people[name].get(f"/lektion/{lesson.slug}")).text, question.id)
+            )
+        cached = len(blocks)
+        for name, other in (("anna", "bertil"), ("bertil", "anna")):
+            for block in pages[name]:
+                assert f'<p class="answer-text">{shown[name]}</p>' in block and f'value="{shown[name]}"' in block
+                assert typed[other] not in block and shown[other] not in block
+        assert "<i>svar</i>" not in pages["anna"][0]  # escaped, never markup
+        assert pages["anna"][0].replace(shown["anna"], "X") == pages["bertil"][0].replace(shown["bertil"], "X").replace(
+            *_tokens(pages["bertil"][0], pages["anna"][0])
+        )
+        await people["anna"].get(f"/lektion/{lesson.slug}")
+        assert len(blocks) == cached  # nothing new: the blocks were shared
+
+
+def _tokens(first: str, second: str) -> tuple[str, str]:
+    """(the CSRF token in `first`, the one in `second`), to compare two blocks apart from their own fields."""
+    pattern = r'name="_csrf_token" value="([^"]+)"'
+    return re.search(pattern, first).group(1), re.search(pattern, second).group(1)

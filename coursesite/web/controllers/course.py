@@ -72,7 +72,6 @@ def _lesson_context(course: Course, state: LessonState, errors: dict[str, str] |
         "act": act,
         "lesson": state.lesson,
         "state": state,
-        "questions": [(q, public_question(q)) for q in state.lesson.questions],
         "errors": errors or {},
         "verdict_of": _verdict_of,
         "response_lines": response_lines,
@@ -166,7 +165,7 @@ async def answer_submit(
         errors[question.id] = exc.message
     state = await answers.lesson_state(principal.account_id, lesson, principal=principal)
     if request.htmx:
-        context = _lesson_context(course, state, errors) | {"question": question, "view": public_question(question)}
+        context = _lesson_context(course, state, errors) | {"question": question}
         return HTMXTemplate(template_name="course/_answered.html", context=context)
     if errors:
         outline = _outline(course, state)
@@ -186,6 +185,7 @@ async def _results_page(
 ) -> Template:
     answer_ids = [answer.id for attempts in state.attempts.values() for answer in attempts]
     context = _lesson_context(course, state) | {
+        "questions": [(q, public_question(q)) for q in state.lesson.questions],
         "open_flags": await review.open_flags(answer_ids),
         "flag_errors": errors or {},
         "flag_reasons": reasons or {},
