@@ -2,11 +2,16 @@
 process, 5 rounds, medians (docs/performance.md, "Per-request overhead"). Not part of `make bench`:
 
     .venv/bin/python bench/overhead_micro.py
+    .venv/bin/python bench/overhead_micro.py --stack   # the whole path of the request line (branch p1http)
 
 - guard: Litestar's authorize_connection with a synchronous guard (run in a worker thread) and with ours (async);
 - headers: the two before_send hooks on one response start, through MutableScopeHeaders and on the raw list;
 - log: the request line's JSON record, with the scrub run each time and with it kept per message;
 - page view: a page view's User-Agent and Accept-Language through the free-text rule each time, and as kept.
+
+--stack (branch `p1http`): the request line from the call to the write, writer threads' CPU included (process time),
+into /dev/null: logger.info through Litestar's default queue handler (a listener thread, one write per line), and
+makeRecord + handle through ops/logs.py's BatchedStderrHandler (one write per batch).
 """
 
 import sys
@@ -15,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import asyncio
 import logging
+import os
 import time
 
 from litestar import Litestar, get
@@ -147,7 +153,62 @@ async def main():
             results[f"pageview {side}"].append((time.process_time() - t) / 2000 * 1e6)
     for k, v in results.items():
         v.sort()
-        print(f"{k:12s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
+        print(f"{k:14s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
 
 
-asyncio.run(main())
+def stack() -> None:
+    from litestar.logging.standard import QueueListenerHandler
+
+    from coursesite.ops.logs import REQUEST_LOGGER, BatchedStderrHandler
+
+    sink = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
+    old_out = logging.StreamHandler(sink)
+    old_handler = QueueListenerHandler([old_out])
+    old_handler.setFormatter(JsonFormatter())
+    new_handler = BatchedStderrHandler(sink)
+    new_handler.setFormatter(JsonFormatter())
+    log = logging.getLogger(REQUEST_LOGGER)  # the request line's own (its message's scrub is kept per message)
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    extra = {"request_id": "a" * 32, "method": "POST", "route": "/api/v1/answers", "status": 201, "worker": 1}
+    results: dict[str, list[float]] = {"log path old": [], "log info+batch": [], "log path new": []}
+    n = 20000
+    for _ in range(5):
+        log.handlers = [old_handler]
+        t = time.process_time()
+        for _ in range(n):
+            log.info("%s %s %s", "POST", "/api/v1/answers", 201, extra={**extra, "duration_ms": 1.2})
+        old_handler.queue.join()  # type: ignore[attr-defined] # the listener's writes counted too
+        results["log path old"].append((time.process_time() - t) / n * 1e6)
+        log.handlers = [new_handler]
+        t = time.process_time()
+        for _ in range(n):  # the handler alone: logger.info into the batched handler
+            log.info("%s %s %s", "POST", "/api/v1/answers", 201, extra={**extra, "duration_ms": 1.2})
+        new_handler.flush()
+        results["log info+batch"].append((time.process_time() - t) / n * 1e6)
+        t = time.process_time()
+        for _ in range(n):
+            if log.isEnabledFor(logging.INFO):
+                log.handle(
+                    log.makeRecord(
+                        log.name,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "%s %s %s",
+                        ("POST", "/api/v1/answers", 201),
+                        None,
+                        extra={**extra, "duration_ms": 1.2},
+                    )
+                )
+        new_handler.flush()
+        results["log path new"].append((time.process_time() - t) / n * 1e6)
+    for k, v in results.items():
+        v.sort()
+        print(f"{k:14s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
+
+
+if "--stack" in sys.argv:
+    stack()
+else:
+    asyncio.run(main())

@@ -39,7 +39,7 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
-from coursesite.ops.logs import litestar_logging_config
+from coursesite.ops.logs import flush_logs, litestar_logging_config
 from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
 from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
@@ -238,7 +238,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown, flush_logs],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",

@@ -76,17 +76,25 @@ class RequestObserver:
             metrics.observe_request(method, route, status, seconds)
             if self.observe is not None:
                 self.observe()
-            logger.info(
-                "%s %s %s",
-                method,
-                route,
-                status,
-                extra={
-                    "request_id": request_id,
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "worker": os.getpid(),
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                # The record built and handled directly: logger.info's path looks up the caller's frame for a
+                # file and line no handler here writes. Same record, same handlers, same filters.
+                logger.handle(
+                    logger.makeRecord(
+                        REQUEST_LOGGER,
+                        logging.INFO,
+                        __file__,
+                        0,
+                        "%s %s %s",
+                        (method, route, status),
+                        None,
+                        extra={
+                            "request_id": request_id,
+                            "method": method,
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(seconds * 1000, 2),
+                            "worker": os.getpid(),
+                        },
+                    )
+                )
