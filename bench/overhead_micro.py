@@ -11,7 +11,8 @@ process, 5 rounds, medians (docs/performance.md, "Per-request overhead"). Not pa
 
 --stack (branch `p1http`): the request line from the call to the write, writer threads' CPU included (process time),
 into /dev/null: logger.info through Litestar's default queue handler (a listener thread, one write per line), and
-makeRecord + handle through ops/logs.py's BatchedStderrHandler (one write per batch).
+makeRecord + handle through ops/logs.py's BatchedStderrHandler (one write per batch); and the other request-layer
+pieces of that branch, old (as in the code before it) and new.
 """
 
 import sys
@@ -22,6 +23,7 @@ import asyncio
 import logging
 import os
 import time
+import uuid
 
 from litestar import Litestar, get
 from litestar.connection import ASGIConnection
@@ -160,6 +162,7 @@ def stack() -> None:
     from litestar.logging.standard import QueueListenerHandler
 
     from coursesite.ops.logs import REQUEST_LOGGER, BatchedStderrHandler
+    from coursesite.ops.requests import request_id_from
 
     sink = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
     old_out = logging.StreamHandler(sink)
@@ -171,7 +174,13 @@ def stack() -> None:
     log.propagate = False
     log.setLevel(logging.INFO)
     extra = {"request_id": "a" * 32, "method": "POST", "route": "/api/v1/answers", "status": 201, "worker": 1}
-    results: dict[str, list[float]] = {"log path old": [], "log info+batch": [], "log path new": []}
+    results: dict[str, list[float]] = {
+        "log path old": [],
+        "log info+batch": [],
+        "log path new": [],
+        "request id old": [],
+        "request id new": [],
+    }
     n = 20000
     for _ in range(5):
         log.handlers = [old_handler]
@@ -203,6 +212,14 @@ def stack() -> None:
                 )
         new_handler.flush()
         results["log path new"].append((time.process_time() - t) / n * 1e6)
+        t = time.process_time()
+        for _ in range(n):
+            uuid.uuid4().hex  # noqa: B018
+        results["request id old"].append((time.process_time() - t) / n * 1e6)
+        t = time.process_time()
+        for _ in range(n):
+            request_id_from(())
+        results["request id new"].append((time.process_time() - t) / n * 1e6)
     for k, v in results.items():
         v.sort()
         print(f"{k:14s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import time
-import uuid
 from typing import Any
 
 from coursesite.ops import metrics
@@ -37,7 +37,9 @@ def request_id_from(headers: Any) -> str:
             if REQUEST_ID_PATTERN.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    # A correlation id, not a secret (nothing is authorised by it): the Mersenne Twister's 128 bits, in uuid4().hex's
+    # shape, cost a fifth of uuid4's system call and object. `random` reseeds in a forked worker.
+    return f"{random.getrandbits(128):032x}"
 
 
 class RequestObserver:
