@@ -180,7 +180,25 @@ def stack() -> None:
         "log path new": [],
         "request id old": [],
         "request id new": [],
+        "guard old": [],
+        "guard new": [],
     }
+    guarded = {}
+    for side in ("old", "new"):
+
+        @get("/x", guards=[guards.logged_in], sync_to_thread=False)
+        def handler() -> None: ...
+
+        app = Litestar([handler])
+        if side == "new":
+            guards.run_in_place(app)
+        guarded[side] = app.route_handler_method_map["/x"]["GET"]
+    conn = ASGIConnection({"type": "http", "user": object(), "headers": [], "path": "/x", "method": "GET"})  # type: ignore[typeddict-item]
+
+    async def authorize(side: str, times: int) -> None:
+        for _ in range(times):
+            await guarded[side].authorize_connection(conn)
+
     n = 20000
     for _ in range(5):
         log.handlers = [old_handler]
@@ -220,6 +238,10 @@ def stack() -> None:
         for _ in range(n):
             request_id_from(())
         results["request id new"].append((time.process_time() - t) / n * 1e6)
+        for side in ("old", "new"):
+            t = time.process_time()
+            asyncio.run(authorize(side, n))
+            results[f"guard {side}"].append((time.process_time() - t) / n * 1e6)
     for k, v in results.items():
         v.sort()
         print(f"{k:14s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")

@@ -251,6 +251,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)
         debug=settings.debug,
     )
+    guards.run_in_place(app)  # no copy of the handler per guard per request (web/guards.py)
     # Around everything, routing included: a request id, one log line and the request metrics per request.
     app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
     return app
