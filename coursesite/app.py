@@ -11,7 +11,7 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -233,7 +233,10 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
-        plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
+        # HTMXRequest only where a handler reads request.htmx (web/controllers/course.py: answer_submit): it refers
+        # to itself, so each one is left to the cycle collector instead of freed at once. ApiDocumentation comes
+        # before Litestar's OpenAPI plugin: web/openapi.py.
+        plugins=[HTMXPlugin(HTMXConfig(set_request_class_globally=False)), ApiDocumentation()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
