@@ -13,6 +13,7 @@ unsafe requests from another origin are refused, and the CSRF token is bound to 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -242,6 +243,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def origin_of(url: str) -> str | None:
     """scheme://host[:port] of a URL, lower case; None for anything else (``null``, a path)."""
+    # An Origin is short and the same on most requests: kept. A long Referer (a path, a query) is worked out anew.
+    return _origin_of(url) if len(url) <= _ORIGIN_CACHED_LENGTH else _origin_of.__wrapped__(url)
+
+
+_ORIGIN_CACHED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin_of(url: str) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
@@ -297,7 +307,24 @@ class OriginCheckMiddleware(ASGIMiddleware):
 
 
 def session_csrf_token(session: str, secret: str) -> str:
-    """The one CSRF token a session accepts, in the form Litestar's CSRF middleware checks (random part + its HMAC)."""
+    """The one CSRF token a session accepts, in the form Litestar's CSRF middleware checks (random part + its HMAC).
+    Two HMACs, the same for every request of the session: kept for the latest sessions, keyed by a hash of the
+    session and the secret, so the cache never holds a session token (as accounts/sessions.py's does not)."""
+    key = hashlib.sha256(f"{secret}\x00{session}".encode()).digest()
+    token = _SESSION_CSRF.get(key)
+    if token is None:
+        token = _session_csrf_token(session, secret)
+        if len(_SESSION_CSRF) >= _SESSION_CSRF_CAP:
+            del _SESSION_CSRF[next(iter(_SESSION_CSRF))]  # the oldest
+        _SESSION_CSRF[key] = token
+    return token
+
+
+_SESSION_CSRF: dict[bytes, str] = {}
+_SESSION_CSRF_CAP = 8192
+
+
+def _session_csrf_token(session: str, secret: str) -> str:
     random_part = hmac.new(secret.encode(), b"csrf-session:" + session.encode(), hashlib.sha256).hexdigest()
     return random_part + generate_csrf_hash(random_part, secret)
 
