@@ -25,6 +25,7 @@ import os
 import time
 import uuid
 
+import msgspec
 from litestar import Litestar, Request, get
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -158,6 +159,36 @@ async def main():
         print(f"{k:20s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")
 
 
+def old_json_problem(body: bytes) -> object:
+    """web/hardening.py's json_problem before p1http: the depth scan and the integer walk on every body."""
+    from coursesite.web.hardening import _JSON_TOKEN, BIGINT_MAX, MAX_JSON_DEPTH
+
+    body.decode("utf-8")
+    depth = 0
+    for match in _JSON_TOKEN.finditer(body):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return "depth"
+        elif token in (b"]", b"}"):
+            depth -= 1
+    value = msgspec.json.decode(body)
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str | bool | float) or item is None:
+            continue
+        if isinstance(item, int):
+            if not -BIGINT_MAX - 1 <= item <= BIGINT_MAX:
+                return "integer"
+        elif isinstance(item, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), child) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{index}" if path else str(index), child) for index, child in enumerate(item))
+    return None
+
+
 def stack() -> None:
     from litestar.logging.standard import QueueListenerHandler
     from litestar.plugins.htmx import HTMXRequest
@@ -190,7 +221,12 @@ def stack() -> None:
         "metrics new": [],
         "addr+origin+csrf old": [],
         "addr+origin+csrf new": [],
+        "input guard old": [],
+        "input guard new": [],
     }
+    from coursesite.web.hardening import json_problem
+
+    answer = b'{"question_id": "akt1-lektion2-fraga3", "response": {"choices": ["a", "c"]}}'
     from coursesite.core import client_address
     from coursesite.web import hardening
 
@@ -294,6 +330,14 @@ def stack() -> None:
             for _ in range(n):
                 pieces(*functions)
             results[f"addr+origin+csrf {side}"].append((time.process_time() - t) / n * 1e6)
+        t = time.process_time()
+        for _ in range(n):
+            old_json_problem(answer)
+        results["input guard old"].append((time.process_time() - t) / n * 1e6)
+        t = time.process_time()
+        for _ in range(n):
+            json_problem(answer, strict=True)
+        results["input guard new"].append((time.process_time() - t) / n * 1e6)
     for k, v in results.items():
         v.sort()
         print(f"{k:20s} median {v[len(v) // 2]:7.1f} us  (min {v[0]:.1f}, max {v[-1]:.1f})")

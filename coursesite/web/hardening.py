@@ -49,6 +49,7 @@ MSG_ORIGIN = "Begäran kommer från en annan webbplats och har stoppats. Ladda o
 
 # A JSON string (possibly unterminated: the possessive run keeps the scan linear) or a bracket.
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % len(str(BIGINT_MAX)))
 
 
 class Refused(HTTPException):
@@ -91,19 +92,24 @@ def json_problem(body: bytes, *, strict: bool) -> Problem | None:
         body.decode("utf-8")
     except UnicodeDecodeError:
         return Problem(MSG_UTF8.format(where="kroppen"))
-    depth = 0
-    for match in _JSON_TOKEN.finditer(body):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return Problem(MSG_DEPTH)
-        elif token in (b"]", b"}"):
-            depth -= 1
+    # Fewer opening brackets than the limit (in strings or not) cannot nest deeper: most bodies skip the scan.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
+        depth = 0
+        for match in _JSON_TOKEN.finditer(body):
+            token = match.group()
+            if token in (b"[", b"{"):
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    return Problem(MSG_DEPTH)
+            elif token in (b"]", b"}"):
+                depth -= 1
     try:
         value = msgspec.json.decode(body)
     except msgspec.DecodeError:
         return Problem(MSG_JSON) if strict else None
+    # An integer outside BIGINT has at least 19 digits (BIGINT_MAX has 19): without such a run, nothing to walk.
+    if _LONG_DIGIT_RUN.search(body) is None:
+        return None
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:  # iterative: the depth is bounded above, but no recursion is needed at all
         path, item = stack.pop()

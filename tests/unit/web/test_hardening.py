@@ -25,6 +25,8 @@ from coursesite.web.hardening import (
         b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}',  # brackets in a string
         f'{{"n": {BIGINT_MAX}, "m": {-BIGINT_MAX - 1}}}'.encode(),
         '{"namn": "Åsa Öberg"}'.encode(),
+        f'{{"n": {BIGINT_MAX}, "t": "{BIGINT_MAX + 1}"}}'.encode(),  # a 19-digit run: walked, and only a string
+        b'{"s": "' + b"{" * 100 + b'", "n": [1]}',  # many brackets, all in a string: scanned, not nested
     ],
 )
 def test_json_that_passes(body):
@@ -40,6 +42,8 @@ def test_json_that_passes(body):
         (b"[" * 100_000, None, "djupt"),
         (f'{{"n": {BIGINT_MAX + 1}}}'.encode(), "n", "heltal"),
         (b'{"email":', None, "JSON"),
+        (f'{{"n": {-BIGINT_MAX - 2}}}'.encode(), "n", "heltal"),  # 19 digits, just below BIGINT
+        (b'{"a": [' + b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH + b"]}", None, "djupt"),  # 65 brackets, 65 deep
     ],
 )
 def test_json_that_is_refused(body, field, words):
