@@ -109,7 +109,7 @@ class BatchedStderrHandler(logging.Handler):
 
     def __init__(self, stream: Any = None, delay: float = 0.02) -> None:
         super().__init__()
-        self.stream = stream  # None: sys.stderr when writing (what pytest's capture or a redirect put there)
+        self.stream = stream if stream is not None else sys.stderr  # as logging.StreamHandler: bound when made
         self.delay = delay
         self._lines: list[str] = []
         self._lines_lock = threading.Lock()  # taken last: never while waiting for another lock
@@ -152,10 +152,9 @@ class BatchedStderrHandler(logging.Handler):
                 lines, self._lines = self._lines, []
             if not lines:
                 return
-            stream = self.stream if self.stream is not None else sys.stderr
             try:
-                stream.write("\n".join(lines) + "\n")
-                stream.flush()
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
             except Exception:  # noqa: BLE001 - a closed or full stream must not take the app down
                 pass
 
