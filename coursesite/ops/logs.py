@@ -6,7 +6,8 @@ line per request (ops/requests.py) carries the fields in :data:`REQUEST_FIELDS`,
 
 The same configuration (:func:`logging_dict`) is given to uvicorn (coursesite/cli.py: serve) and to Litestar
 (coursesite/app.py), so the server's own lines are JSON too. docs/operations.md shows a line. Lines are written by
-:class:`BatchedStderrHandler`: formatted (and scrubbed) when logged, written together at most ~20 ms later.
+:class:`BatchedStderrHandler`: formatted (and scrubbed) when logged; request lines written together at most ~20 ms
+later.
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class BatchedStderrHandler(logging.Handler):
-    """Standard error, one write per batch of lines instead of one per line (a syscall, and before this a thread
-    hop through a queue, on every request). A record is formatted, so scrubbed, when it is logged, on the logging
-    thread (its request id is a context variable there); the line is written by a writer thread at most `delay`
-    seconds later, in the order logged. An ERROR or worse is written at once with everything before it (a crash
-    right after it loses nothing); so is everything on :func:`flush_logs` (the app's shutdown), close and exit."""
+    """Standard error, one write per batch of request lines instead of one per line (a syscall, and before this a
+    thread hop through a queue, on every request). A record is formatted, so scrubbed, when it is logged, on the
+    logging thread (its request id is a context variable there). A request line below ERROR is written by a writer
+    thread at most `delay` seconds later; any other record is written at once with everything before it, so the
+    order is kept and nothing but request lines ever waits: an error right before a crash, or the server's own lines
+    around a stop (uvicorn ends a worker by raising SIGTERM again, with no time left for a flush). :func:`flush_logs`
+    (the app's last shutdown hook), close and exit write what waits."""
 
     def __init__(self, stream: Any = None, delay: float = 0.02) -> None:
         super().__init__()
@@ -128,7 +131,7 @@ class BatchedStderrHandler(logging.Handler):
         with self._lines_lock:
             self._lines.append(line)
             first = len(self._lines) == 1
-        if record.levelno >= logging.ERROR or self._closed:
+        if record.name != REQUEST_LOGGER or record.levelno >= logging.ERROR or self._closed:
             self.flush()
         elif first:
             if self._writer is None:

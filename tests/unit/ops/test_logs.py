@@ -7,7 +7,14 @@ import json
 import logging
 import time
 
-from coursesite.ops.logs import QUIET_LOGGERS, BatchedStderrHandler, JsonFormatter, flush_logs, quiet_libraries
+from coursesite.ops.logs import (
+    QUIET_LOGGERS,
+    REQUEST_LOGGER,
+    BatchedStderrHandler,
+    JsonFormatter,
+    flush_logs,
+    quiet_libraries,
+)
 
 
 def _record(message, *args, exc_info=None, **extra) -> logging.LogRecord:
@@ -87,11 +94,15 @@ def test_batched_lines_are_written_by_the_writer_without_a_flush():
     handler.close()
 
 
-def test_an_error_is_written_at_once_after_the_lines_before_it():
+def test_an_error_or_another_logger_s_line_is_written_at_once_after_the_lines_before_it():
     handler, stream = _batched()
     handler.handle(_record_at(logging.INFO, "before"))
     handler.handle(_record_at(logging.ERROR, "the error"))
+    handler.handle(_record_at(logging.INFO, "after"))
     assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == ["before", "the error"]
+    handler.handle(_record_at(logging.INFO, "Application shutdown complete.", name="uvicorn.error"))
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert messages == ["before", "the error", "after", "Application shutdown complete."]
     handler.close()
 
 
@@ -104,5 +115,6 @@ def test_batched_lines_are_scrubbed_when_logged_and_written_on_close():
     assert json.loads(text)["message"] == "mail to [e-post] from [ip]"
 
 
-def _record_at(level: int, message: str, *args) -> logging.LogRecord:
-    return logging.LogRecord("coursesite.test", level, __file__, 1, message, args, None)
+def _record_at(level: int, message: str, *args, name: str = REQUEST_LOGGER) -> logging.LogRecord:
+    """A request line by default: the only lines that wait for the writer."""
+    return logging.LogRecord(name, level, __file__, 1, message, args, None)
