@@ -11,7 +11,7 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine as Jinja
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -39,7 +39,7 @@ from coursesite.db.tables import bind_tables
 from coursesite.grading.service import AnswerService
 from coursesite.insight.service import InsightService
 from coursesite.mail.build import build_mail
-from coursesite.ops.logs import litestar_logging_config
+from coursesite.ops.logs import flush_logs, litestar_logging_config
 from coursesite.ops.metrics import metrics_route, metrics_source, process_stopped
 from coursesite.ops.requests import RequestObserver
 from coursesite.pdf import PdfRenderer, RenderSlots
@@ -234,12 +234,15 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(instance=Jinja.from_environment(services.pdf.environment)),
-        plugins=[HTMXPlugin(), ApiDocumentation()],  # before Litestar's OpenAPI plugin: web/openapi.py
+        # HTMXRequest only where a handler reads request.htmx (web/controllers/course.py: answer_submit): it refers
+        # to itself, so each one is left to the cycle collector instead of freed at once. ApiDocumentation comes
+        # before Litestar's OpenAPI plugin: web/openapi.py.
+        plugins=[HTMXPlugin(HTMXConfig(set_request_class_globally=False)), ApiDocumentation()],
         dependencies=services.providers(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers, hardening_headers(hsts=settings.environment == "production")],
         on_startup=[open_pool, services.pageviews.start, *mail_hooks[0]],
-        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown],
+        on_shutdown=[*mail_hooks[1], services.pageviews.stop, close_pool, process_stopped, *on_shutdown, flush_logs],
         openapi_config=OpenAPIConfig(
             title="Kurssajten API",
             version="1.0.0",
@@ -252,6 +255,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         logging_config=litestar_logging_config(),  # JSON lines without personal data (ops/logs.py)
         debug=settings.debug,
     )
+    guards.run_in_place(app)  # no copy of the handler per guard per request (web/guards.py)
     # Around everything, routing included: a request id, one log line and the request metrics per request.
     app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
     return app

@@ -10,6 +10,7 @@ is not an address (a spoofed or broken header) stops the walk at the last truste
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ def parse_address(value: str | None) -> Address | None:
     text = (value or "").strip()
     if not text or len(text) > 64:
         return None
+    return _parsed_address(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_address(text: str) -> Address | None:
+    """Kept per text (at most 64 characters, see above): a request's peer is parsed on every request, and the
+    addresses are few compared to the requests. The result is immutable."""
     if text.startswith("["):
         text = text[1:].partition("]")[0]
     elif text.count(":") == 1:  # IPv4 with a port

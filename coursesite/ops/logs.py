@@ -5,7 +5,9 @@ privacy/logscrub.py (e-mail addresses, personnummer, IP addresses, tokens; an ex
 line per request (ops/requests.py) carries the fields in :data:`REQUEST_FIELDS`, none of them personal.
 
 The same configuration (:func:`logging_dict`) is given to uvicorn (coursesite/cli.py: serve) and to Litestar
-(coursesite/app.py), so the server's own lines are JSON too. docs/operations.md shows a line.
+(coursesite/app.py), so the server's own lines are JSON too. docs/operations.md shows a line. Lines are written by
+:class:`BatchedStderrHandler`: formatted (and scrubbed) when logged; request lines written together at most ~20 ms
+later.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import functools
 import json
 import logging
 import os
+import sys
+import threading
+import time
 import traceback
+import weakref
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +101,98 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class BatchedStderrHandler(logging.Handler):
+    """Standard error, one write per batch of request lines instead of one per line (a syscall, and before this a
+    thread hop through a queue, on every request). A record is formatted, so scrubbed, when it is logged, on the
+    logging thread (its request id is a context variable there). A request line below ERROR is written by a writer
+    thread at most `delay` seconds later; any other record is written at once with everything before it, so the
+    order is kept and nothing but request lines ever waits: an error right before a crash, or the server's own lines
+    around a stop (uvicorn ends a worker by raising SIGTERM again, with no time left for a flush). :func:`flush_logs`
+    (the app's last shutdown hook), close and exit write what waits."""
+
+    def __init__(self, stream: Any = None, delay: float = 0.02) -> None:
+        super().__init__()
+        self.stream = stream if stream is not None else sys.stderr  # as logging.StreamHandler: bound when made
+        self.delay = delay
+        self._lines: list[str] = []
+        self._lines_lock = threading.Lock()  # taken last: never while waiting for another lock
+        self._write_lock = threading.Lock()  # one batch written at a time, so batches stay in order
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._closed = False
+        _BATCHED.add(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # noqa: BLE001 - logging's own rule: a bad record is reported, never raised
+            self.handleError(record)
+            return
+        with self._lines_lock:
+            self._lines.append(line)
+            first = len(self._lines) == 1
+        if record.name != REQUEST_LOGGER or record.levelno >= logging.ERROR or self._closed:
+            self.flush()
+        elif first:
+            if self._writer is None:
+                self._start_writer()
+            self._wake.set()
+
+    def _start_writer(self) -> None:
+        self._writer = threading.Thread(target=self._write_batches, name="log-writer", daemon=True)
+        self._writer.start()
+
+    def _write_batches(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            time.sleep(self.delay)  # the lines of the next few ms go in the same write
+            self.flush()
+
+    def flush(self) -> None:
+        with self._write_lock:
+            with self._lines_lock:
+                lines, self._lines = self._lines, []
+            if not lines:
+                return
+            try:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+            except Exception:  # noqa: BLE001 - a closed or full stream must not take the app down
+                pass
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self.flush()
+        super().close()
+
+    def _after_fork(self) -> None:
+        # A forked worker has the parent's buffer (already the parent's to write) and no writer thread.
+        self._lines = []
+        self._lines_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._writer = None
+
+
+_BATCHED: weakref.WeakSet[BatchedStderrHandler] = weakref.WeakSet()
+
+
+def flush_logs() -> None:
+    """Write every line still waiting in a :class:`BatchedStderrHandler` (the app's last shutdown hook)."""
+    for handler in list(_BATCHED):
+        handler.flush()
+
+
+def _after_fork_in_child() -> None:
+    for handler in list(_BATCHED):
+        handler._after_fork()  # noqa: SLF001
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _loggers(level: str) -> dict[str, dict[str, Any]]:
     loggers: dict[str, dict[str, Any]] = {name: {"level": "WARNING"} for name in QUIET_LOGGERS}
     # uvicorn's own loggers: through the same handler (its access log stays off: the request line replaces it).
@@ -111,20 +209,20 @@ def logging_dict(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"standard": {"()": JsonFormatter}},
-        "handlers": {
-            "queue_listener": {"class": "logging.StreamHandler", "formatter": "standard", "stream": "ext://sys.stderr"}
-        },
+        # The id is the one Litestar's configuration uses (its default is a queue and a thread writing each line).
+        "handlers": {"queue_listener": {"()": BatchedStderrHandler, "formatter": "standard"}},
         "loggers": _loggers(level),
         "root": {"handlers": ["queue_listener"], "level": level},
     }
 
 
 def litestar_logging_config(level: str = "INFO"):
-    """The same for Litestar: its own queue handler (logging never blocks the loop), the JSON formatter."""
+    """The same for Litestar: the batched handler (logging never waits for a write on the loop), the JSON formatter."""
     from litestar.logging import LoggingConfig
 
     return LoggingConfig(
         formatters={"standard": {"()": JsonFormatter}},
+        handlers={"queue_listener": {"()": BatchedStderrHandler, "formatter": "standard"}},
         loggers=_loggers(level),
         root={"handlers": ["queue_listener"], "level": level},
         # Expected errors (400, 403, 404 …) are answers, not incidents: only the 500 handler logs, in web/errors.py.

@@ -79,9 +79,22 @@ def _pool_gauges() -> tuple[Gauge, Gauge, Gauge]:
     )
 
 
+# The two series of each (method, route, status) seen: labels() checks and joins its strings and takes a lock on
+# every call. Bounded although the keys are (methods, route templates, statuses: ops/requests.py): past the cap,
+# labels() is asked every time, as before.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_SERIES_CAP = 4096
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(method, route, str(status)).inc()
-    LATENCY.labels(method, route, str(status)).observe(seconds)
+    key = (method, route, status)
+    series = _SERIES.get(key)
+    if series is None:
+        series = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route, str(status)))
+        if len(_SERIES) < _SERIES_CAP:
+            _SERIES[key] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def count_graded(question_type: str, status: str) -> None:

@@ -13,6 +13,7 @@ unsafe requests from another origin are refused, and the CSRF token is bound to 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -48,6 +49,7 @@ MSG_ORIGIN = "Begäran kommer från en annan webbplats och har stoppats. Ladda o
 
 # A JSON string (possibly unterminated: the possessive run keeps the scan linear) or a bracket.
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*+"?|[\[\]{}]', re.DOTALL)
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{%d}" % len(str(BIGINT_MAX)))
 
 
 class Refused(HTTPException):
@@ -90,19 +92,24 @@ def json_problem(body: bytes, *, strict: bool) -> Problem | None:
         body.decode("utf-8")
     except UnicodeDecodeError:
         return Problem(MSG_UTF8.format(where="kroppen"))
-    depth = 0
-    for match in _JSON_TOKEN.finditer(body):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return Problem(MSG_DEPTH)
-        elif token in (b"]", b"}"):
-            depth -= 1
+    # Fewer opening brackets than the limit (in strings or not) cannot nest deeper: most bodies skip the scan.
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
+        depth = 0
+        for match in _JSON_TOKEN.finditer(body):
+            token = match.group()
+            if token in (b"[", b"{"):
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    return Problem(MSG_DEPTH)
+            elif token in (b"]", b"}"):
+                depth -= 1
     try:
         value = msgspec.json.decode(body)
     except msgspec.DecodeError:
         return Problem(MSG_JSON) if strict else None
+    # An integer outside BIGINT has at least 19 digits (BIGINT_MAX has 19): without such a run, nothing to walk.
+    if _LONG_DIGIT_RUN.search(body) is None:
+        return None
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:  # iterative: the depth is bounded above, but no recursion is needed at all
         path, item = stack.pop()
@@ -242,6 +249,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def origin_of(url: str) -> str | None:
     """scheme://host[:port] of a URL, lower case; None for anything else (``null``, a path)."""
+    # An Origin is short and the same on most requests: kept. A long Referer (a path, a query) is worked out anew.
+    return _origin_of(url) if len(url) <= _ORIGIN_CACHED_LENGTH else _origin_of.__wrapped__(url)
+
+
+_ORIGIN_CACHED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=1024)
+def _origin_of(url: str) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
@@ -297,7 +313,24 @@ class OriginCheckMiddleware(ASGIMiddleware):
 
 
 def session_csrf_token(session: str, secret: str) -> str:
-    """The one CSRF token a session accepts, in the form Litestar's CSRF middleware checks (random part + its HMAC)."""
+    """The one CSRF token a session accepts, in the form Litestar's CSRF middleware checks (random part + its HMAC).
+    Two HMACs, the same for every request of the session: kept for the latest sessions, keyed by a hash of the
+    session and the secret, so the cache never holds a session token (as accounts/sessions.py's does not)."""
+    key = hashlib.sha256(f"{secret}\x00{session}".encode()).digest()
+    token = _SESSION_CSRF.get(key)
+    if token is None:
+        token = _session_csrf_token(session, secret)
+        if len(_SESSION_CSRF) >= _SESSION_CSRF_CAP:
+            del _SESSION_CSRF[next(iter(_SESSION_CSRF))]  # the oldest
+        _SESSION_CSRF[key] = token
+    return token
+
+
+_SESSION_CSRF: dict[bytes, str] = {}
+_SESSION_CSRF_CAP = 8192
+
+
+def _session_csrf_token(session: str, secret: str) -> str:
     random_part = hmac.new(secret.encode(), b"csrf-session:" + session.encode(), hashlib.sha256).hexdigest()
     return random_part + generate_csrf_hash(random_part, secret)
 

@@ -8,7 +8,7 @@ import logging
 import re
 from contextlib import contextmanager
 
-from coursesite.ops.logs import REQUEST_LOGGER, JsonFormatter
+from coursesite.ops.logs import REQUEST_LOGGER, BatchedStderrHandler, JsonFormatter, flush_logs
 from coursesite.ops.requests import UNMATCHED
 from coursesite.web.middleware import SESSION_COOKIE
 from tests.conftest import PASSWORD, PUBLIC_URL, api_post, csrf_token
@@ -157,3 +157,8 @@ async def test_the_site_keeps_weasyprint_quiet(app):
     for name in ("weasyprint", "fontTools"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO)
     assert logging.getLogger(REQUEST_LOGGER).isEnabledFor(logging.INFO)
+
+
+async def test_the_lines_still_waiting_are_written_on_shutdown(app):
+    assert app.on_shutdown[-1] is flush_logs  # last: the other hooks' own lines go out too
+    assert any(isinstance(handler, BatchedStderrHandler) for handler in logging.getLogger().handlers)

@@ -137,7 +137,13 @@ async def lesson_page(
     return Template("course/lesson.html", context=_lesson_context(course, state) | outline)
 
 
-@post("/lektion/{slug:str}/svar/{question_id:str}", status_code=303, opt={CACHED_SESSION: True})
+# The one handler that reads request.htmx: only its requests are HTMXRequests (app.py: the HTMX plugin).
+@post(
+    "/lektion/{slug:str}/svar/{question_id:str}",
+    status_code=303,
+    opt={CACHED_SESSION: True},
+    request_class=HTMXRequest,
+)
 async def answer_submit(
     request: HTMXRequest,
     slug: FromPath[Slug],

@@ -62,8 +62,9 @@ def test_bad_proxy_entries_are_named(value, message) -> None:
     [("203.0.113.7", "203.0.113.7"), (" 203.0.113.7:80 ", "203.0.113.7"), ("[::1]", "::1"), ("x", None), ("", None)],
 )
 def test_parse_address(value, expected) -> None:
-    parsed = parse_address(value)
-    assert (str(parsed) if parsed else None) == expected
+    for _ in range(2):  # the second from the cache
+        parsed = parse_address(value)
+        assert (str(parsed) if parsed else None) == expected
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import time
 
-from coursesite.ops.logs import QUIET_LOGGERS, JsonFormatter, quiet_libraries
+from coursesite.ops.logs import (
+    QUIET_LOGGERS,
+    REQUEST_LOGGER,
+    BatchedStderrHandler,
+    JsonFormatter,
+    flush_logs,
+    quiet_libraries,
+)
 
 
 def _record(message, *args, exc_info=None, **extra) -> logging.LogRecord:
@@ -54,3 +63,58 @@ def test_the_pdf_libraries_are_quiet():
     quiet_libraries()
     for name in QUIET_LOGGERS:
         assert not logging.getLogger(name).isEnabledFor(logging.INFO)
+
+
+def _batched(delay: float = 3600.0):
+    stream = io.StringIO()
+    handler = BatchedStderrHandler(stream, delay=delay)
+    handler.setFormatter(JsonFormatter())
+    return handler, stream
+
+
+def test_batched_lines_wait_for_the_flush_and_keep_their_order():
+    handler, stream = _batched()
+    for number in range(5):
+        handler.handle(_record_at(logging.INFO, "line %s", number))
+    assert stream.getvalue() == ""  # waiting for the writer (an hour here)
+    flush_logs()  # the app's last shutdown hook
+    lines = stream.getvalue().splitlines()
+    assert [json.loads(line)["message"] for line in lines] == [f"line {n}" for n in range(5)]
+    handler.close()
+
+
+def test_batched_lines_are_written_by_the_writer_without_a_flush():
+    handler, stream = _batched(delay=0.001)
+    handler.handle(_record_at(logging.INFO, "soon"))
+    for _ in range(2000):  # not a timing assertion: only that it comes
+        if stream.getvalue():
+            break
+        time.sleep(0.005)
+    assert json.loads(stream.getvalue())["message"] == "soon"
+    handler.close()
+
+
+def test_an_error_or_another_logger_s_line_is_written_at_once_after_the_lines_before_it():
+    handler, stream = _batched()
+    handler.handle(_record_at(logging.INFO, "before"))
+    handler.handle(_record_at(logging.ERROR, "the error"))
+    handler.handle(_record_at(logging.INFO, "after"))
+    assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == ["before", "the error"]
+    handler.handle(_record_at(logging.INFO, "Application shutdown complete.", name="uvicorn.error"))
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert messages == ["before", "the error", "after", "Application shutdown complete."]
+    handler.close()
+
+
+def test_batched_lines_are_scrubbed_when_logged_and_written_on_close():
+    handler, stream = _batched()
+    handler.handle(_record_at(logging.INFO, "mail to %s from %s", "anna@example.se", "203.0.113.7"))
+    handler.close()  # what dictConfig and logging.shutdown do
+    text = stream.getvalue()
+    assert "anna@example.se" not in text and "203.0.113.7" not in text
+    assert json.loads(text)["message"] == "mail to [e-post] from [ip]"
+
+
+def _record_at(level: int, message: str, *args, name: str = REQUEST_LOGGER) -> logging.LogRecord:
+    """A request line by default: the only lines that wait for the writer."""
+    return logging.LogRecord(name, level, __file__, 1, message, args, None)

@@ -110,3 +110,22 @@ async def test_two_worker_processes_are_added_up(tmp_path, monkeypatch):
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=str(directory))
     assert values(generate_latest(registry).decode())[("coursesite_pageview_buffer_rows", frozenset())] == 3
+
+
+def test_a_request_is_counted_in_its_series_each_time(monkeypatch):
+    from prometheus_client import REGISTRY
+
+    from coursesite.ops import metrics
+
+    labels = {"method": "PATCH", "route": "/test/{series:int}", "status": "418"}
+    before = REGISTRY.get_sample_value("coursesite_http_requests_total", labels) or 0
+    for _ in range(3):  # the first finds the series, the next two take it from the cache
+        metrics.observe_request("PATCH", "/test/{series:int}", 418, 0.02)
+    assert REGISTRY.get_sample_value("coursesite_http_requests_total", labels) == before + 3
+    assert REGISTRY.get_sample_value("coursesite_http_request_duration_seconds_count", labels) == before + 3
+
+    monkeypatch.setattr(metrics, "_SERIES_CAP", len(metrics._SERIES))  # full: counted all the same, nothing kept
+    metrics.observe_request("PATCH", "/test/{series:int}", 419, 0.02)
+    metrics.observe_request("PATCH", "/test/{series:int}", 419, 0.02)
+    assert REGISTRY.get_sample_value("coursesite_http_requests_total", {**labels, "status": "419"}) == 2
+    assert ("PATCH", "/test/{series:int}", 419) not in metrics._SERIES

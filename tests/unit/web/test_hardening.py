@@ -2,6 +2,7 @@
 
 import pytest
 
+from coursesite.web import hardening
 from coursesite.web.hardening import (
     BIGINT_MAX,
     MAX_JSON_DEPTH,
@@ -10,6 +11,7 @@ from coursesite.web.hardening import (
     multipart_problem,
     origin_allowed,
     origin_of,
+    session_csrf_token,
     urlencoded_problem,
 )
 
@@ -23,6 +25,8 @@ from coursesite.web.hardening import (
         b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}',  # brackets in a string
         f'{{"n": {BIGINT_MAX}, "m": {-BIGINT_MAX - 1}}}'.encode(),
         '{"namn": "Åsa Öberg"}'.encode(),
+        f'{{"n": {BIGINT_MAX}, "t": "{BIGINT_MAX + 1}"}}'.encode(),  # a 19-digit run: walked, and only a string
+        b'{"s": "' + b"{" * 100 + b'", "n": [1]}',  # many brackets, all in a string: scanned, not nested
     ],
 )
 def test_json_that_passes(body):
@@ -38,6 +42,8 @@ def test_json_that_passes(body):
         (b"[" * 100_000, None, "djupt"),
         (f'{{"n": {BIGINT_MAX + 1}}}'.encode(), "n", "heltal"),
         (b'{"email":', None, "JSON"),
+        (f'{{"n": {-BIGINT_MAX - 2}}}'.encode(), "n", "heltal"),  # 19 digits, just below BIGINT
+        (b'{"a": [' + b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH + b"]}", None, "djupt"),  # 65 brackets, 65 deep
     ],
 )
 def test_json_that_is_refused(body, field, words):
@@ -102,6 +108,28 @@ def test_multipart_text_fields_are_checked_and_files_are_not():
 )
 def test_origin_of(url, origin):
     assert origin_of(url) == origin
+    assert origin_of(url) == origin  # again, from the cache
+    assert origin_of(url + "#" + "x" * 300) == origin  # a long one, worked out without the cache
+
+
+def test_the_session_csrf_token_is_kept_without_the_session():
+    session, secret = "a-session-token-of-the-test", "s" * 32
+    token = session_csrf_token(session, secret)
+    assert session_csrf_token(session, secret) == token  # from the cache
+    assert session_csrf_token(session, "t" * 32) != token and session_csrf_token(session + "x", secret) != token
+    kept = hardening._SESSION_CSRF
+    assert token in kept.values() and not any(session.encode() in key for key in kept)
+    assert len(kept) <= hardening._SESSION_CSRF_CAP
+
+
+def test_the_kept_session_csrf_tokens_are_bounded(monkeypatch):
+    monkeypatch.setattr(hardening, "_SESSION_CSRF", {})
+    monkeypatch.setattr(hardening, "_SESSION_CSRF_CAP", 2)
+    first = session_csrf_token("session-1", "s" * 32)
+    session_csrf_token("session-2", "s" * 32)
+    session_csrf_token("session-3", "s" * 32)
+    assert len(hardening._SESSION_CSRF) == 2 and first not in hardening._SESSION_CSRF.values()  # the oldest went
+    assert session_csrf_token("session-1", "s" * 32) == first  # and comes back the same
 
 
 def test_origin_allowed():
