@@ -13,7 +13,6 @@ import dataclasses
 from datetime import date, datetime
 
 from piccolo.engine.base import Engine
-from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
 from coursesite.billing.config import BillingConfig
@@ -30,6 +29,7 @@ from coursesite.core.errors import Conflict, Invalid
 from coursesite.core.text import TextRefused, TextRule, clean_text
 from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter
 from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.fastsql import Statement, fetch
 
 REASON_MAX = 500
 # Why a credit note is issued: typed by finance, printed on the credit note and sent in its UBL note. A textarea, so
@@ -57,10 +57,9 @@ class InvoicingService:
     # -- enrolment and access
 
     async def is_enrolled(self, account_id: int) -> bool:
-        # Fixed SQL: the access check runs on every lesson view and every submission, and building Piccolo's
-        # EXISTS query was the larger part of its cost (docs/performance.md, issue 14).
-        rows = await Enrollment._meta.db.run_querystring(QueryString(_ENROLLED, account_id))
-        return bool(rows)
+        # A fixed statement (db/fastsql.py): the access check runs on every lesson view and every submission, and
+        # building Piccolo's EXISTS query was the larger part of its cost (docs/performance.md, issue 14).
+        return bool(await fetch(Enrollment._meta.db, _ENROLLED, account_id))
 
     async def enrolment_terms(self, account_id: int) -> dict | None:
         """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
@@ -245,4 +244,4 @@ class InvoicingService:
             return issued
 
 
-_ENROLLED = "SELECT 1 AS found FROM enrollment WHERE account = {} LIMIT 1"
+_ENROLLED = Statement.same("SELECT 1 AS found FROM enrollment WHERE account = $1 LIMIT 1", 1)

@@ -31,17 +31,18 @@ _PG_PARAMETER = re.compile(r"\$(\d+)")
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement in each engine's dialect. `parameters` is how many values it takes, checked when it runs."""
+    """One statement in each engine's dialect. `parameters` is how many values it takes, checked when it runs.
+    `sqlite` None: PostgreSQL only (say what SQLite runs instead where it is used)."""
 
     postgres: str
-    sqlite: str
+    sqlite: str | None
     parameters: int
 
     def __post_init__(self) -> None:
         numbers = {int(n) for n in _PG_PARAMETER.findall(self.postgres)}
         if numbers != set(range(1, self.parameters + 1)):
             raise ValueError(f"PostgreSQL text takes ${sorted(numbers)}, not $1..${self.parameters}")
-        if self.sqlite.count("?") != self.parameters:
+        if self.sqlite is not None and self.sqlite.count("?") != self.parameters:
             raise ValueError(f"SQLite text takes {self.sqlite.count('?')} values, not {self.parameters}")
 
     @classmethod
@@ -52,6 +53,10 @@ class Statement:
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"each parameter once and in order for both engines, got ${numbers}")
         return cls(postgres, _PG_PARAMETER.sub("?", postgres), parameters)
+
+    @classmethod
+    def postgres_only(cls, postgres: str, parameters: int) -> Statement:
+        return cls(postgres, None, parameters)
 
 
 async def fetch(engine: Engine, statement: Statement, *values: Any) -> list[Any]:
@@ -71,15 +76,18 @@ async def fetch(engine: Engine, statement: Statement, *values: Any) -> list[Any]
         finally:
             await connection.close()
     if isinstance(engine, SQLiteEngine):
+        sql = statement.sqlite
+        if sql is None:
+            raise TypeError("a PostgreSQL-only statement")
         if transaction is not None:
-            return list(await transaction.connection.execute_fetchall(statement.sqlite, values))
+            return list(await transaction.connection.execute_fetchall(sql, values))
         if isinstance(engine, CourseSQLiteEngine):
-            read = statement.sqlite.lstrip()[:6].upper() == "SELECT"
+            read = sql.lstrip()[:6].upper() == "SELECT"
             async with engine.reader() if read else engine.writer() as connection:
-                return list(await connection.execute_fetchall(statement.sqlite, values))
+                return list(await connection.execute_fetchall(sql, values))
         sqlite_connection = await engine.get_connection()
         try:
-            rows = list(await sqlite_connection.execute_fetchall(statement.sqlite, values))
+            rows = list(await sqlite_connection.execute_fetchall(sql, values))
             await sqlite_connection.commit()
             return rows
         finally:

@@ -25,6 +25,7 @@ def test_the_texts_and_the_parameter_count_must_agree():
         Statement("SELECT $1", "SELECT ?, ?", 1)
     with pytest.raises(ValueError):
         Statement("SELECT $1, $3", "SELECT ?, ?", 2)
+    assert Statement.postgres_only("SELECT $1, $1", 1).sqlite is None  # SQLite runs something else where it is used
 
 
 async def test_values_are_bound_never_formatted(db):
