@@ -27,7 +27,7 @@ from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid
 from coursesite.core.text import TextRefused, TextRule, clean_text
-from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter
+from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter, enrolled_sql
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.fastsql import Statement, fetch
 
@@ -59,7 +59,8 @@ class InvoicingService:
     async def is_enrolled(self, account_id: int) -> bool:
         # A fixed statement (db/fastsql.py): the access check runs on every lesson view and every submission, and
         # building Piccolo's EXISTS query was the larger part of its cost (docs/performance.md, issue 14).
-        return bool(await fetch(Enrollment._meta.db, _ENROLLED, account_id))
+        rows = await fetch(Enrollment._meta.db, _ENROLLED, account_id)
+        return bool(rows[0]["enrolled"])
 
     async def enrolment_terms(self, account_id: int) -> dict | None:
         """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
@@ -74,9 +75,10 @@ class InvoicingService:
             .first()
         )
 
-    async def has_course_access(self, account_id: int) -> bool:
-        """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
-        if not await self.is_enrolled(account_id):
+    async def has_course_access(self, account_id: int, *, enrolled: bool | None = None) -> bool:
+        """Enrolled, and either the course opens before payment (the default) or the invoice is paid. `enrolled`:
+        already read by the caller, in a statement of its own work (db/billing.py: enrolled_sql)."""
+        if not (await self.is_enrolled(account_id) if enrolled is None else enrolled):
             return False
         if self.config.open_before_payment:
             return True
@@ -244,4 +246,4 @@ class InvoicingService:
             return issued
 
 
-_ENROLLED = Statement.same("SELECT 1 AS found FROM enrollment WHERE account = $1 LIMIT 1", 1)
+_ENROLLED = Statement.same(f"SELECT {enrolled_sql('$1')} AS enrolled", 1)

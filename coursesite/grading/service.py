@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -34,6 +34,7 @@ from coursesite.course.progress import (
     lesson_score,
 )
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.billing import enrolled_sql
 from coursesite.db.engine import lock_account_rows, write_transaction
 from coursesite.db.fastsql import Statement, fetch
 from coursesite.grading.rules import (
@@ -111,7 +112,13 @@ def check_idempotency_key(value: str | None) -> str | None:
     return value
 
 
-CourseAccess = Callable[[int], Awaitable[bool]]
+class CourseAccess(Protocol):
+    """Enrolled (and paid, when the course waits for payment): billing's has_course_access. `enrolled`: already read
+    by the caller in its own statement (db/billing.py: enrolled_sql), so the rule decides without a query of its own."""
+
+    def __call__(self, account_id: int, *, enrolled: bool | None = None) -> Awaitable[bool]: ...
+
+
 NOT_ENROLLED = "Anmäl dig till kursen för att öppna lektionerna."
 
 
@@ -218,9 +225,9 @@ class AnswerService:
         # An identical answer to the same question within this is a double click, not a new attempt (0: never).
         self.repeat_window = timedelta(seconds=repeat_seconds)
 
-    async def has_access(self, account_id: int) -> bool:
+    async def has_access(self, account_id: int, *, enrolled: bool | None = None) -> bool:
         """Enrolled (and, when the course waits for payment, paid): the billing service decides."""
-        return True if self.access is None else await self.access(account_id)
+        return True if self.access is None else await self.access(account_id, enrolled=enrolled)
 
     @property
     def course(self) -> Course:
@@ -318,8 +325,8 @@ class AnswerService:
         # One transaction, so one connection, for everything the submission reads and writes.
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
-            progress_rows = await self._progress_rows(principal)
-            if not await self.has_access(account_id):
+            enrolled, progress_rows = await self._progress_rows(principal)
+            if not await self.has_access(account_id, enrolled=enrolled):
                 raise Forbidden(NOT_ENROLLED)
             completed = {row["lesson_slug"] for row in progress_rows if row["completed_at"] is not None}
             if not is_lesson_unlocked(self.course, lesson, completed):
@@ -377,14 +384,17 @@ class AnswerService:
         count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
-    async def _progress_rows(self, principal: Principal) -> list[dict]:
-        """The participant's lesson_progress rows; for a principal from the session cache, read together with the
-        session, which is confirmed before anything is written (accounts/sessions.py)."""
+    async def _progress_rows(self, principal: Principal) -> tuple[bool, list[Any]]:
+        """Whether the participant is enrolled, and their lesson_progress rows, in one statement; for a principal from
+        the session cache, read together with the session, which is confirmed before anything is written
+        (accounts/sessions.py)."""
         if principal.session_check is None:
-            return await fetch(self.engine, _PROGRESS_ROWS, principal.account_id)
-        rows = await fetch(self.engine, _PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id)
-        confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
-        return [row for row in rows if row["id"] is not None]
+            rows = await fetch(self.engine, _PROGRESS_ROWS, principal.account_id)
+        else:
+            rows = await fetch(self.engine, _PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id)
+            confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
+        enrolled = bool(rows[0]["enrolled"]) if rows else False  # every row carries it; no row: no session
+        return enrolled, [row for row in rows if row["id"] is not None]
 
     async def _replay(
         self,
@@ -421,7 +431,13 @@ def feedback_of(question: Question, feedback: Any) -> list[str]:
 
 
 # The submission's hot path as fixed statements (db/fastsql.py): no query building per request.
-_PROGRESS_ROWS = Statement.same("SELECT id, lesson_slug, completed_at FROM lesson_progress WHERE account = $1", 1)
+# The progress rows, with whether the participant is enrolled (the access check's input): one row at least.
+_PROGRESS_ROWS = Statement.same(
+    f"SELECT {enrolled_sql('me.account')} AS enrolled, lp.id AS id, lp.lesson_slug AS lesson_slug, "
+    "lp.completed_at AS completed_at FROM (SELECT CAST($1 AS INTEGER) AS account) me "
+    "LEFT JOIN lesson_progress lp ON lp.account = me.account",
+    1,
+)
 _LESSON_ANSWERS = Statement.same(
     "SELECT id, question_id, attempt, status, score_milli, max_score_milli, raw_response, created_at "
     "FROM answer WHERE account = $1 AND lesson_slug = $2",
@@ -440,7 +456,8 @@ _HOME_ANSWERS = (
 )
 # The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
 _PROGRESS_ROWS_AND_SESSION = Statement.same(
-    f"SELECT {SESSION_CHECK_COLUMNS}, lp.id AS id, lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
+    f"SELECT {SESSION_CHECK_COLUMNS}, {enrolled_sql('s.account')} AS enrolled, lp.id AS id, "
+    "lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
     f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account "
     "WHERE s.token_hash = $1 AND s.account = $2",
     2,

@@ -25,12 +25,12 @@ async def test_one_submission_is_one_transaction_on_few_statements(client, parti
         kinds = [text.split(" ", 1)[0].rstrip(";").upper() for text in statements]
         # No session lookup of its own: the page csrf_token fetched read the session, and this worker's session cache
         # hands it out (accounts/sessions.py). Then one transaction: (the account's lock,) the progress rows read
-        # together with the session (which confirms it), the access check, the lesson's answers, and the answer's
-        # insert with the progress row's upsert: one statement on PostgreSQL (WITH … INSERT), two on SQLite.
+        # together with the session (which confirms it) and the enrolment (the access check's input), the lesson's
+        # answers, and the answer's insert with the progress row's upsert: one statement on PostgreSQL (WITH …
+        # INSERT), two on SQLite.
         assert kinds == [
             "BEGIN",
             *(["SELECT"] if POSTGRES else []),  # pg_advisory_xact_lock; SQLite's BEGIN IMMEDIATE is the lock
-            "SELECT",
             "SELECT",
             "SELECT",
             *(["WITH"] if POSTGRES else ["INSERT", "INSERT"]),
@@ -38,9 +38,9 @@ async def test_one_submission_is_one_transaction_on_few_statements(client, parti
         ], statements
         confirming = statements[2 if POSTGRES else 1]
         assert "AS session_expires_at" in confirming, confirming  # the session, read in the same statement
-        writes = statements[-2 if POSTGRES else -3 : -1]  # the log keeps each statement's first 160 characters
-        assert all("lesson_progress" in text for text in writes[-1:]), writes  # the upsert, last
-        assert POSTGRES or writes[0].startswith("INSERT INTO answer"), writes
+        assert "FROM enrollment" in confirming, confirming  # and the enrolment
+        writes = " ".join(statements[-2 if POSTGRES else -3 : -1])
+        assert "INSERT INTO answer" in writes and "ON CONFLICT (account, lesson_slug)" in writes, writes
         if POSTGRES:
             assert counts.checkouts - sum("page_view" in text for text in counts.log) == 1  # the transaction
         else:
