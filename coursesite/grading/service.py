@@ -377,7 +377,8 @@ class AnswerService:
             )
             progress_values = _progress_values(account_id, lesson, records, now)
             if isinstance(self.engine, PostgresEngine):  # the answer and the progress row in one statement
-                inserted = await fetch(self.engine, _INSERT_ANSWER_AND_PROGRESS, *answer_values, *progress_values[2:8])
+                # The progress row's account and lesson are the answer's ($1, $3): its other values follow.
+                inserted = await fetch(self.engine, _INSERT_ANSWER_AND_PROGRESS, *answer_values, *progress_values[2:])
             else:  # SQLite has no INSERT in a WITH: two statements, on the transaction's one connection
                 inserted = await fetch(self.engine, _INSERT_ANSWER, *answer_values)
                 await fetch(self.engine, _UPSERT_PROGRESS, *progress_values)
@@ -491,11 +492,11 @@ _UPSERT_PROGRESS_SQL = (
 )
 _UPSERT_PROGRESS = Statement.same(_UPSERT_PROGRESS_SQL.format("$1, $2, $3, $4, $5, $6, $7, $8, $9"), 9)
 # PostgreSQL: both in one statement (a data-modifying WITH runs to completion whether or not it is read); the
-# progress row reuses the answer's account ($1), lesson ($3) and time ($11).
+# progress row takes the answer's account ($1) and lesson ($3).
 _INSERT_ANSWER_AND_PROGRESS = Statement.postgres_only(
-    f"WITH progress AS ({_UPSERT_PROGRESS_SQL.format('$1, $3, $15, $16, $17, $18, $19, $20, $11')}) "
+    f"WITH progress AS ({_UPSERT_PROGRESS_SQL.format('$1, $3, $15, $16, $17, $18, $19, $20, $21')}) "
     + _INSERT_ANSWER_SQL,
-    20,
+    21,
 )
 _RECORD_COLUMNS = ("question_id", "attempt", "status", "score_milli", "max_score_milli")
 
