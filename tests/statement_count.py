@@ -35,7 +35,7 @@ class Counts:
         else:
             kind = text.split(" ", 1)[0].rstrip(";").upper() if text else "?"
         self.by_kind[kind] += 1
-        self.log.append(text[:160])
+        self.log.append(text[:1000])  # enough for the hot path's longest statement
 
     def as_dict(self) -> dict:
         return {

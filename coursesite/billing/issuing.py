@@ -13,7 +13,6 @@ import dataclasses
 from datetime import date, datetime
 
 from piccolo.engine.base import Engine
-from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
 from coursesite.billing.config import BillingConfig
@@ -28,8 +27,9 @@ from coursesite.core import clock
 from coursesite.core.clock import today
 from coursesite.core.errors import Conflict, Invalid
 from coursesite.core.text import TextRefused, TextRule, clean_text
-from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter
+from coursesite.db.billing import Customer, Enrollment, Invoice, InvoiceCounter, enrolled_sql
 from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.fastsql import Statement, fetch
 
 REASON_MAX = 500
 # Why a credit note is issued: typed by finance, printed on the credit note and sent in its UBL note. A textarea, so
@@ -57,10 +57,10 @@ class InvoicingService:
     # -- enrolment and access
 
     async def is_enrolled(self, account_id: int) -> bool:
-        # Fixed SQL: the access check runs on every lesson view and every submission, and building Piccolo's
-        # EXISTS query was the larger part of its cost (docs/performance.md, issue 14).
-        rows = await Enrollment._meta.db.run_querystring(QueryString(_ENROLLED, account_id))
-        return bool(rows)
+        # A fixed statement (db/fastsql.py): the access check runs on every lesson view and every submission, and
+        # building Piccolo's EXISTS query was the larger part of its cost (docs/performance.md, issue 14).
+        rows = await fetch(Enrollment._meta.db, _ENROLLED, account_id)
+        return bool(rows[0]["enrolled"])
 
     async def enrolment_terms(self, account_id: int) -> dict | None:
         """The terms an enrolment accepted and its answers on the right of withdrawal, or None when not enrolled."""
@@ -75,9 +75,10 @@ class InvoicingService:
             .first()
         )
 
-    async def has_course_access(self, account_id: int) -> bool:
-        """Enrolled, and either the course opens before payment (the default) or the invoice is paid."""
-        if not await self.is_enrolled(account_id):
+    async def has_course_access(self, account_id: int, *, enrolled: bool | None = None) -> bool:
+        """Enrolled, and either the course opens before payment (the default) or the invoice is paid. `enrolled`:
+        already read by the caller, in a statement of its own work (db/billing.py: enrolled_sql)."""
+        if not (await self.is_enrolled(account_id) if enrolled is None else enrolled):
             return False
         if self.config.open_before_payment:
             return True
@@ -245,4 +246,4 @@ class InvoicingService:
             return issued
 
 
-_ENROLLED = "SELECT 1 AS found FROM enrollment WHERE account = {} LIMIT 1"
+_ENROLLED = Statement.same(f"SELECT {enrolled_sql('$1')} AS enrolled", 1)

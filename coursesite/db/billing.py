@@ -41,6 +41,12 @@ class Enrollment(Table, tablename="enrollment"):
     created_at = Timestamptz()
 
 
+def enrolled_sql(account: str) -> str:
+    """SQL for "the account is enrolled", `account` an SQL expression: the one text that billing's access check
+    (billing/issuing.py) and the answer's first read (grading/service.py, issue 14) both run."""
+    return f"EXISTS (SELECT 1 FROM enrollment WHERE enrollment.account = {account})"
+
+
 class InvoiceCounter(Table, tablename="invoice_counter"):
     """The last number used per series and year: incremented in the transaction that inserts the invoice, so numbers
     are gap-free (a rolled-back enrolment rolls its number back too). Unique on (series, year): migration m0007."""

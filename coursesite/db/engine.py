@@ -242,4 +242,12 @@ async def lock_account_rows(engine: Engine, account_id: int) -> None:
     Call inside a transaction: the advisory lock is released when it ends.
     """
     if isinstance(engine, PostgresEngine):
-        await engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock({})", int(account_id)))
+        transaction = engine.current_transaction.get()
+        if transaction is None:  # held for this one statement only: no use, but what the caller asked for
+            await engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock({})", int(account_id)))
+            return
+        # Fixed text straight to asyncpg (prepared once per connection), as db/fastsql.py runs the hot path's SQL.
+        await transaction.connection.fetch(_LOCK_ACCOUNT, int(account_id))
+
+
+_LOCK_ACCOUNT = "SELECT pg_advisory_xact_lock($1)"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
@@ -33,7 +34,9 @@ from coursesite.course.progress import (
     lesson_score,
 )
 from coursesite.db.answers import Answer, LessonProgress
+from coursesite.db.billing import enrolled_sql
 from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.fastsql import Statement, fetch
 from coursesite.grading.rules import (
     ESSAY_MAX_CHARS,
     MSG_ANSWER_CHARACTERS,
@@ -109,7 +112,13 @@ def check_idempotency_key(value: str | None) -> str | None:
     return value
 
 
-CourseAccess = Callable[[int], Awaitable[bool]]
+class CourseAccess(Protocol):
+    """Enrolled (and paid, when the course waits for payment): billing's has_course_access. `enrolled`: already read
+    by the caller in its own statement (db/billing.py: enrolled_sql), so the rule decides without a query of its own."""
+
+    def __call__(self, account_id: int, *, enrolled: bool | None = None) -> Awaitable[bool]: ...
+
+
 NOT_ENROLLED = "Anmäl dig till kursen för att öppna lektionerna."
 
 
@@ -216,9 +225,9 @@ class AnswerService:
         # An identical answer to the same question within this is a double click, not a new attempt (0: never).
         self.repeat_window = timedelta(seconds=repeat_seconds)
 
-    async def has_access(self, account_id: int) -> bool:
+    async def has_access(self, account_id: int, *, enrolled: bool | None = None) -> bool:
         """Enrolled (and, when the course waits for payment, paid): the billing service decides."""
-        return True if self.access is None else await self.access(account_id)
+        return True if self.access is None else await self.access(account_id, enrolled=enrolled)
 
     @property
     def course(self) -> Course:
@@ -274,7 +283,7 @@ class AnswerService:
             rows = await self.engine.run_querystring(
                 QueryString(_LESSON_PAGE_ANSWERS, account_id, lesson.slug), in_pool=False
             )
-            answers = [stored_answer({**row, **{name: _json(row[name]) for name in _JSON_COLUMNS}}) for row in rows]
+            answers = [stored_answer(_loaded(row)) for row in rows]
             unlocked = is_lesson_unlocked(self.course, lesson, completed) and await self.has_access(account_id)
         attempts: dict[str, list[StoredAnswer]] = {}
         for answer in answers:
@@ -316,8 +325,8 @@ class AnswerService:
         # One transaction, so one connection, for everything the submission reads and writes.
         async with write_transaction(self.engine):
             await lock_account_rows(self.engine, account_id)
-            progress_rows = await self._progress_rows(principal)
-            if not await self.has_access(account_id):
+            enrolled, progress_rows = await self._progress_rows(principal)
+            if not await self.has_access(account_id, enrolled=enrolled):
                 raise Forbidden(NOT_ENROLLED)
             completed = {row["lesson_slug"] for row in progress_rows if row["completed_at"] is not None}
             if not is_lesson_unlocked(self.course, lesson, completed):
@@ -325,9 +334,7 @@ class AnswerService:
             if refused is not None:
                 raise refused
             # The lesson's answers, read once: this question's attempts, the repeat check and the progress inputs.
-            lesson_rows = await self.engine.run_querystring(
-                QueryString(_LESSON_ANSWERS, account_id, lesson.slug), in_pool=False
-            )
+            lesson_rows = await fetch(self.engine, _LESSON_ANSWERS, account_id, lesson.slug)
             previous = [row for row in lesson_rows if row["question_id"] == question.id]
             # Under the account's lock: of two identical requests at once, the second sees the first's attempt.
             first = await self._replay(account_id, question.id, response, idempotency_key, now, previous)
@@ -349,44 +356,46 @@ class AnswerService:
                 reviewer_comment=None,
                 created_at=now,
             )
-            inserted = await self.engine.run_querystring(
-                QueryString(
-                    _INSERT_ANSWER,
-                    account_id,
-                    stored.question_id,
-                    stored.lesson_slug,
-                    stored.attempt,
-                    # Serialised here: Piccolo passes a bare string through as if it were JSON already.
-                    json.dumps(response, ensure_ascii=False),
-                    json.dumps(result.normalized, ensure_ascii=False),
-                    stored.status,
-                    stored.score_milli,
-                    stored.max_score_milli,
-                    json.dumps(stored.feedback, ensure_ascii=False),
-                    now,
-                    version,
-                    response_key(question, result.normalized),
-                    idempotency_key,
-                ),
-                in_pool=False,
-            )
             records = [AttemptRecord(**_record_columns(row)) for row in lesson_rows]
             records.append(stored.record())
-            existing = next((row for row in progress_rows if row["lesson_slug"] == lesson.slug), None)
-            await _write_lesson_progress(account_id, lesson, records, existing, now)
+            answer_values = (
+                account_id,
+                stored.question_id,
+                stored.lesson_slug,
+                stored.attempt,
+                # Serialised here: the column is JSON, and the drivers take its text.
+                json.dumps(response, ensure_ascii=False),
+                json.dumps(result.normalized, ensure_ascii=False),
+                stored.status,
+                stored.score_milli,
+                stored.max_score_milli,
+                json.dumps(stored.feedback, ensure_ascii=False),
+                now,
+                version,
+                response_key(question, result.normalized),
+                idempotency_key,
+            )
+            progress_values = _progress_values(account_id, lesson, records, now)
+            if isinstance(self.engine, PostgresEngine):  # the answer and the progress row in one statement
+                # The progress row's account and lesson are the answer's ($1, $3): its other values follow.
+                inserted = await fetch(self.engine, _INSERT_ANSWER_AND_PROGRESS, *answer_values, *progress_values[2:])
+            else:  # SQLite has no INSERT in a WITH: two statements, on the transaction's one connection
+                inserted = await fetch(self.engine, _INSERT_ANSWER, *answer_values)
+                await fetch(self.engine, _UPSERT_PROGRESS, *progress_values)
         count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
-    async def _progress_rows(self, principal: Principal) -> list[dict]:
-        """The participant's lesson_progress rows; for a principal from the session cache, read together with the
-        session, which is confirmed before anything is written (accounts/sessions.py)."""
+    async def _progress_rows(self, principal: Principal) -> tuple[bool, list[Any]]:
+        """Whether the participant is enrolled, and their lesson_progress rows, in one statement; for a principal from
+        the session cache, read together with the session, which is confirmed before anything is written
+        (accounts/sessions.py)."""
         if principal.session_check is None:
-            return await self.engine.run_querystring(QueryString(_PROGRESS_ROWS, principal.account_id), in_pool=False)
-        rows = await self.engine.run_querystring(
-            QueryString(_PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id), in_pool=False
-        )
-        confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
-        return [row for row in rows if row["id"] is not None]
+            rows = await fetch(self.engine, _PROGRESS_ROWS, principal.account_id)
+        else:
+            rows = await fetch(self.engine, _PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id)
+            confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
+        enrolled = bool(rows[0]["enrolled"]) if rows else False  # every row carries it; no row: no session
+        return enrolled, [row for row in rows if row["id"] is not None]
 
     async def _replay(
         self,
@@ -401,11 +410,7 @@ class AnswerService:
         holds the question's attempts (_LESSON_ANSWERS rows)."""
         sent = json.loads(json.dumps(response, ensure_ascii=False))  # as it is stored: lists for tuples, str keys
         if idempotency_key is not None:
-            rows = (
-                await Answer.select()
-                .where((Answer.account == account_id) & (Answer.idempotency_key == idempotency_key))
-                .output(load_json=True)
-            )
+            rows = [_loaded(row) for row in await fetch(self.engine, _ANSWER_BY_KEY, account_id, idempotency_key)]
             if rows:
                 if rows[0]["question_id"] != question_id or rows[0]["raw_response"] != sent:
                     raise Conflict(
@@ -416,8 +421,8 @@ class AnswerService:
             return None
         latest = max(previous, key=lambda row: row["attempt"])
         if latest["created_at"] > now - self.repeat_window and _json(latest["raw_response"]) == sent:
-            rows = await Answer.select().where(Answer.id == latest["id"]).output(load_json=True)
-            return dataclasses.replace(stored_answer(rows[0]), replayed=True)
+            rows = await fetch(self.engine, _ANSWER_BY_ID, latest["id"])
+            return dataclasses.replace(stored_answer(_loaded(rows[0])), replayed=True)
         return None
 
 
@@ -426,11 +431,18 @@ def feedback_of(question: Question, feedback: Any) -> list[str]:
     return [text for text in (*feedback, question.general_feedback) if text]
 
 
-# The submission's hot path as fixed SQL (no query building per request); `{}` are Piccolo's bound parameters.
-_PROGRESS_ROWS = "SELECT id, lesson_slug, completed_at FROM lesson_progress WHERE account = {}"
-_LESSON_ANSWERS = (
+# The submission's hot path as fixed statements (db/fastsql.py): no query building per request.
+# The progress rows, with whether the participant is enrolled (the access check's input): one row at least.
+_PROGRESS_ROWS = Statement.same(
+    f"SELECT {enrolled_sql('me.account')} AS enrolled, lp.id AS id, lp.lesson_slug AS lesson_slug, "
+    "lp.completed_at AS completed_at FROM (SELECT CAST($1 AS INTEGER) AS account) me "
+    "LEFT JOIN lesson_progress lp ON lp.account = me.account",
+    1,
+)
+_LESSON_ANSWERS = Statement.same(
     "SELECT id, question_id, attempt, status, score_milli, max_score_milli, raw_response, created_at "
-    "FROM answer WHERE account = {} AND lesson_slug = {}"
+    "FROM answer WHERE account = $1 AND lesson_slug = $2",
+    2,
 )
 # The lesson page's reads (lesson_state), fixed too.
 _COMPLETED_LESSONS = "SELECT lesson_slug FROM lesson_progress WHERE account = {} AND completed_at IS NOT NULL"
@@ -444,10 +456,12 @@ _HOME_ANSWERS = (
     "ORDER BY id"
 )
 # The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
-_PROGRESS_ROWS_AND_SESSION = (
-    f"SELECT {SESSION_CHECK_COLUMNS}, lp.id AS id, lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
+_PROGRESS_ROWS_AND_SESSION = Statement.same(
+    f"SELECT {SESSION_CHECK_COLUMNS}, {enrolled_sql('s.account')} AS enrolled, lp.id AS id, "
+    "lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
     f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account "
-    "WHERE s.token_hash = {} AND s.account = {}"
+    "WHERE s.token_hash = $1 AND s.account = $2",
+    2,
 )
 _COMPLETED_LESSONS_AND_SESSION = (
     f"SELECT {SESSION_CHECK_COLUMNS}, lp.lesson_slug AS lesson_slug "
@@ -455,10 +469,34 @@ _COMPLETED_LESSONS_AND_SESSION = (
     "WHERE s.token_hash = {} AND s.account = {}"
 )
 _JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
-_INSERT_ANSWER = (
+_ANSWER_COLUMNS = (
+    "id, question_id, lesson_slug, attempt, raw_response, normalized_response, status, score_milli, max_score_milli, "
+    "feedback, reviewer_comment, created_at, graded_at, rubric_scores, question_version"
+)
+_ANSWER_BY_KEY = Statement.same(f"SELECT {_ANSWER_COLUMNS} FROM answer WHERE account = $1 AND idempotency_key = $2", 2)
+_ANSWER_BY_ID = Statement.same(f"SELECT {_ANSWER_COLUMNS} FROM answer WHERE id = $1", 1)
+_INSERT_ANSWER_SQL = (
     "INSERT INTO answer (account, question_id, lesson_slug, attempt, raw_response, normalized_response, status, "
     "score_milli, max_score_milli, feedback, created_at, question_version, response_key, idempotency_key) "
-    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"
+)
+_INSERT_ANSWER = Statement.same(_INSERT_ANSWER_SQL, 14)
+# The progress row from the lesson's attempts, inserted or replaced; completion is kept once reached (COALESCE): a
+# worse later attempt never locks an act again. Unique on (account, lesson_slug): migration m0002.
+_UPSERT_PROGRESS_SQL = (
+    "INSERT INTO lesson_progress AS lp (account, lesson_slug, answered, question_count, score_milli, max_score_milli, "
+    "percent, completed_at, updated_at) VALUES ({}) ON CONFLICT (account, lesson_slug) DO UPDATE SET "
+    "answered = excluded.answered, question_count = excluded.question_count, score_milli = excluded.score_milli, "
+    "max_score_milli = excluded.max_score_milli, percent = excluded.percent, "
+    "completed_at = COALESCE(lp.completed_at, excluded.completed_at), updated_at = excluded.updated_at"
+)
+_UPSERT_PROGRESS = Statement.same(_UPSERT_PROGRESS_SQL.format("$1, $2, $3, $4, $5, $6, $7, $8, $9"), 9)
+# PostgreSQL: both in one statement (a data-modifying WITH runs to completion whether or not it is read); the
+# progress row takes the answer's account ($1) and lesson ($3).
+_INSERT_ANSWER_AND_PROGRESS = Statement.postgres_only(
+    f"WITH progress AS ({_UPSERT_PROGRESS_SQL.format('$1, $3, $15, $16, $17, $18, $19, $20, $21')}) "
+    + _INSERT_ANSWER_SQL,
+    21,
 )
 _RECORD_COLUMNS = ("question_id", "attempt", "status", "score_milli", "max_score_milli")
 
@@ -472,41 +510,33 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _loaded(row: Any) -> dict:
+    """An `answer` row selected with _ANSWER_COLUMNS, its JSON read (as Piccolo's load_json would)."""
+    return {**row, **{name: _json(row[name]) for name in _JSON_COLUMNS}}
+
+
 async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime) -> None:
     """Recompute one participant's progress row for one lesson from their answers. Call inside the write
     transaction that changed the answers, so the two never disagree."""
-    rows = await Answer.select(*(getattr(Answer, name) for name in _RECORD_COLUMNS)).where(
-        (Answer.account == account_id) & (Answer.lesson_slug == lesson.slug)
-    )
-    existing = await LessonProgress.select(LessonProgress.id, LessonProgress.completed_at).where(
-        (LessonProgress.account == account_id) & (LessonProgress.lesson_slug == lesson.slug)
-    )
-    records = [AttemptRecord(**row) for row in rows]
-    await _write_lesson_progress(account_id, lesson, records, existing[0] if existing else None, now)
+    engine = LessonProgress._meta.db
+    rows = await fetch(engine, _LESSON_ANSWERS, account_id, lesson.slug)
+    records = [AttemptRecord(**_record_columns(row)) for row in rows]
+    await fetch(engine, _UPSERT_PROGRESS, *_progress_values(account_id, lesson, records, now))
 
 
-async def _write_lesson_progress(
-    account_id: int, lesson: Lesson, records: list[AttemptRecord], existing: dict | None, now: datetime
-) -> None:
-    """The progress row from all of the lesson's attempts; `existing` is the current row (id, completed_at)."""
+def _progress_values(account_id: int, lesson: Lesson, records: list[AttemptRecord], now: datetime) -> tuple:
+    """_UPSERT_PROGRESS's values: the progress row from all of the lesson's attempts. `completed_at` is now when the
+    lesson is complete; the statement keeps an earlier completion."""
     score = lesson_score(lesson, records)
-    values: dict[str, Any] = {  # column names: Piccolo takes them as keyword arguments to update and to a new row
-        "answered": score.answered,
-        "question_count": score.question_count,
-        "score_milli": score.score_milli,
-        "max_score_milli": score.max_score_milli,
-        "percent": score.percent,
-        "updated_at": now,
-    }
-    # Completion is kept once reached: a worse later attempt never locks an act again.
-    if is_lesson_complete(lesson, score) and not (existing and existing["completed_at"]):
-        values["completed_at"] = now
-    if existing:
-        # Fixed SQL rather than a query built per request: this runs on every answer.
-        columns = ", ".join(f"{name} = {{}}" for name in values)
-        await LessonProgress._meta.db.run_querystring(
-            QueryString(f"UPDATE lesson_progress SET {columns} WHERE id = {{}}", *values.values(), existing["id"]),
-            in_pool=False,
-        )
-    else:
-        await LessonProgress.insert(LessonProgress(account=account_id, lesson_slug=lesson.slug, **values))
+    completed_at = now if is_lesson_complete(lesson, score) else None
+    return (
+        account_id,
+        lesson.slug,
+        score.answered,
+        score.question_count,
+        score.score_milli,
+        score.max_score_milli,
+        score.percent,
+        completed_at,
+        now,
+    )

@@ -2,16 +2,19 @@
 concurrency."""
 
 import asyncio
+import dataclasses
 
 import pytest
 
+from coursesite.billing.config import load_billing_config
+from coursesite.billing.enrolment import TERMS_VERSION
 from coursesite.core import clock
 from coursesite.core.errors import Forbidden, Invalid, NotFound
 from coursesite.course.model import QuestionType
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.grading.service import AnswerService
 from tests.conftest import accounts
-from tests.support import correct_response, open_every_lesson, wrong_response
+from tests.support import PRIVATE, correct_response, invoicing_for_tests, open_every_lesson, wrong_response
 
 
 async def new_participant(email="p@example.se"):
@@ -169,3 +172,32 @@ async def test_expired_sessions_end_and_are_cleaned_up(db):
         assert await UserSession.count() == 1  # the expired one is gone
     finally:
         clock.set_now(None)
+
+
+async def test_the_access_check_is_billings_rule_on_the_enrolment_read_with_the_progress(db, catalog, course):
+    """The submission reads the enrolment in its progress statement and billing's rule decides on it: not enrolled,
+    or enrolled and unpaid where the course waits for payment, is a 403 and stores nothing."""
+    config = dataclasses.replace(load_billing_config(), open_before_payment=False)
+    waits = invoicing_for_tests(db, config)
+    opens = invoicing_for_tests(db, dataclasses.replace(config, open_before_payment=True))
+    principal = await new_participant()
+    question = first_lesson(course).questions[0]
+    for access in (waits, opens):
+        with pytest.raises(Forbidden):  # not enrolled
+            await AnswerService(db, catalog, access=access.has_course_access).submit(
+                principal, question.id, correct_response(question)
+            )
+    await waits.enrol(
+        principal,
+        accept_terms_version=TERMS_VERSION,
+        **{k: v for k, v in PRIVATE.items() if k != "accept_terms_version"},
+    )
+    with pytest.raises(Forbidden):  # enrolled, the invoice unpaid
+        await AnswerService(db, catalog, access=waits.has_course_access).submit(
+            principal, question.id, correct_response(question)
+        )
+    assert await Answer.count() == 0
+    stored = await AnswerService(db, catalog, access=opens.has_course_access).submit(
+        principal, question.id, correct_response(question)
+    )
+    assert stored.attempt == 1

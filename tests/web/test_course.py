@@ -6,7 +6,7 @@ import pytest
 
 from coursesite.course.presentation import prompt_title
 from coursesite.db.answers import Answer
-from tests.conftest import api_post, csrf_token
+from tests.conftest import api_post, csrf_token, register
 from tests.support import correct_response, open_every_lesson, without_icons, wrong_response
 
 KEY_WORDS = ("fraction", "weight", "feedback", "answer", "correct", "tolerance", "right_id", "pairs")
@@ -131,6 +131,18 @@ async def test_locked_lesson_is_403(client, participant, course):
     assert response.status_code == 403
     page = await client.get(f"/lektion/{course.acts[1].lessons[0].slug}")
     assert page.status_code == 403 and "låst" in page.text
+
+
+async def test_not_enrolled_is_403_and_stores_nothing(client, course):
+    """The enrolment is read in the submission's first statement with the cached session: no enrolment, no answer."""
+    await register(client, enrolled=False)
+    question = course.acts[0].lessons[0].questions[0]
+    for _ in range(2):  # the second with the session from this worker's cache
+        response = await api_post(
+            client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
+        )
+        assert response.status_code == 403 and "Anmäl dig" in response.json()["detail"]
+    assert await Answer.count() == 0
 
 
 async def test_attempts_used_up_is_403(client, participant, course, every_answer_counts):
