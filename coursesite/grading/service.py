@@ -191,6 +191,7 @@ class LessonState:
     complete: bool
     attempts: dict[str, list[StoredAnswer]]  # per question id, oldest first
     completed: frozenset[str] = frozenset()  # the participant's completed lessons, read in the same snapshot
+    access: bool = True  # enrolled (and paid, when the course waits for payment): billing's rule, on the same read
 
     def latest(self, question_id: str) -> StoredAnswer | None:
         attempts = self.attempts.get(question_id)
@@ -263,39 +264,31 @@ class AnswerService:
         rows = await query.order_by(Answer.id).output(load_json=True)
         return [stored_answer(row) for row in rows]
 
-    async def lesson_state(
-        self, account_id: int, lesson: Lesson, completed: set[str] | None = None, *, principal: Principal | None = None
-    ) -> LessonState:
-        """What the lesson page shows. One read transaction, so one connection (one pool checkout on PostgreSQL, one
-        reader on SQLite) and one snapshot, with fixed SQL: the progress, the lesson's answers and the access check.
-        A ``principal`` from the session cache is confirmed in the first statement (accounts/sessions.py)."""
-        async with self.engine.transaction():
-            if principal is not None and principal.session_check is not None:
-                rows = await self.engine.run_querystring(
-                    QueryString(_COMPLETED_LESSONS_AND_SESSION, principal.session_check, account_id), in_pool=False
-                )
-                confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
-                if completed is None:
-                    completed = {row["lesson_slug"] for row in rows if row["lesson_slug"] is not None}
-            elif completed is None:
-                rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
-                completed = {row["lesson_slug"] for row in rows}
-            rows = await self.engine.run_querystring(
-                QueryString(_LESSON_PAGE_ANSWERS, account_id, lesson.slug), in_pool=False
-            )
-            answers = [stored_answer(_loaded(row)) for row in rows]
-            unlocked = is_lesson_unlocked(self.course, lesson, completed) and await self.has_access(account_id)
+    async def lesson_state(self, account_id: int, lesson: Lesson, *, principal: Principal | None = None) -> LessonState:
+        """What the lesson page shows, read in one fixed statement (db/fastsql.py), so one snapshot on one connection
+        with no transaction around it: the lesson's answers, the completed lessons and the enrolment (billing's
+        access check decides on it). A ``principal`` from the session cache is confirmed in it (accounts/sessions.py)."""
+        if principal is not None and principal.session_check is not None:
+            rows = await fetch(self.engine, _LESSON_PAGE_AND_SESSION, lesson.slug, principal.session_check, account_id)
+            confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
+        else:
+            rows = await fetch(self.engine, _LESSON_PAGE, account_id, lesson.slug)
+        head = rows[0]  # every row carries the enrolment and the completed lessons; one row at least
+        completed = set(_json(head["completed"]) or ())
+        access = await self.has_access(account_id, enrolled=bool(head["enrolled"]))
+        answers = [stored_answer(_loaded(row)) for row in rows if row["id"] is not None]
         attempts: dict[str, list[StoredAnswer]] = {}
         for answer in answers:
             attempts.setdefault(answer.question_id, []).append(answer)
         score = lesson_score(lesson, (a.record() for a in answers))
         return LessonState(
             lesson=lesson,
-            unlocked=unlocked,
+            unlocked=access and is_lesson_unlocked(self.course, lesson, completed),
             score=score,
             complete=lesson.slug in completed,
             attempts=attempts,
             completed=frozenset(completed),
+            access=access,
         )
 
     async def submit(
@@ -444,13 +437,45 @@ _LESSON_ANSWERS = Statement.same(
     "FROM answer WHERE account = $1 AND lesson_slug = $2",
     2,
 )
-# The lesson page's reads (lesson_state), fixed too.
-_COMPLETED_LESSONS = "SELECT lesson_slug FROM lesson_progress WHERE account = {} AND completed_at IS NOT NULL"
-_LESSON_PAGE_ANSWERS = (
-    "SELECT id, question_id, lesson_slug, attempt, raw_response, normalized_response, status, score_milli, "
-    "max_score_milli, feedback, reviewer_comment, created_at, graded_at, rubric_scores, question_version "
-    "FROM answer WHERE account = {} AND lesson_slug = {} ORDER BY id"
+# The lesson page's reads (lesson_state) in one statement: the lesson's answers (oldest first), each row with the
+# enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg is NULL for none; SQLite has no json_agg),
+# and no answer a row of NULLs. With the session (accounts/sessions.py): no session row, no rows at all.
+_LESSON_PAGE_COLUMNS = (
+    "{enrolled} AS enrolled, (SELECT {agg}(lp.lesson_slug) FROM lesson_progress lp WHERE lp.account = {account} "
+    "AND lp.completed_at IS NOT NULL) AS completed, ans.id AS id, ans.question_id AS question_id, "
+    "ans.lesson_slug AS lesson_slug, ans.attempt AS attempt, ans.raw_response AS raw_response, "
+    "ans.normalized_response AS normalized_response, ans.status AS status, ans.score_milli AS score_milli, "
+    "ans.max_score_milli AS max_score_milli, ans.feedback AS feedback, ans.reviewer_comment AS reviewer_comment, "
+    "ans.created_at AS created_at, ans.graded_at AS graded_at, ans.rubric_scores AS rubric_scores, "
+    "ans.question_version AS question_version"
 )
+
+
+def _lesson_page(select: str, source: str, account: str) -> Statement:
+    """The lesson page's statement for both engines: `select` and `source` hold `{columns}`, `$n` parameters."""
+    postgres, sqlite = (
+        f"SELECT {select} FROM {source} ORDER BY ans.id".format(
+            columns=_LESSON_PAGE_COLUMNS.format(enrolled=enrolled_sql(account), agg=agg, account=account)
+        )
+        for agg in ("json_agg", "json_group_array")
+    )
+    parameters = len(set(re.findall(r"\$\d+", postgres)))
+    return Statement(postgres, re.sub(r"\$\d+", "?", sqlite), parameters)
+
+
+_LESSON_PAGE = _lesson_page(
+    "{columns}",
+    "(SELECT CAST($1 AS INTEGER) AS account) me LEFT JOIN answer ans ON ans.account = me.account "
+    "AND ans.lesson_slug = $2",
+    "me.account",
+)
+_LESSON_PAGE_AND_SESSION = _lesson_page(
+    f"{SESSION_CHECK_COLUMNS}, {{columns}}",
+    f"{SESSION_CHECK_JOIN} LEFT JOIN answer ans ON ans.account = s.account AND ans.lesson_slug = $1 "
+    "WHERE s.token_hash = $2 AND s.account = $3",
+    "s.account",
+)
+_COMPLETED_LESSONS = "SELECT lesson_slug FROM lesson_progress WHERE account = {} AND completed_at IS NOT NULL"
 _HOME_ANSWERS = (
     "SELECT lesson_slug, question_id, attempt, status, score_milli, max_score_milli FROM answer WHERE account = {} "
     "ORDER BY id"
@@ -462,11 +487,6 @@ _PROGRESS_ROWS_AND_SESSION = Statement.same(
     f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account "
     "WHERE s.token_hash = $1 AND s.account = $2",
     2,
-)
-_COMPLETED_LESSONS_AND_SESSION = (
-    f"SELECT {SESSION_CHECK_COLUMNS}, lp.lesson_slug AS lesson_slug "
-    f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account AND lp.completed_at IS NOT NULL "
-    "WHERE s.token_hash = {} AND s.account = {}"
 )
 _JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
 _ANSWER_COLUMNS = (

@@ -201,3 +201,31 @@ async def test_the_access_check_is_billings_rule_on_the_enrolment_read_with_the_
         principal, question.id, correct_response(question)
     )
     assert stored.attempt == 1
+
+
+async def test_the_lesson_page_is_billings_rule_on_the_enrolment_read_with_the_answers(db, catalog, course):
+    """The lesson page reads the enrolment in its one statement and billing's rule decides on it: not enrolled, or
+    enrolled and unpaid where the course waits for payment, keeps the lesson closed (the page's 403)."""
+    config = dataclasses.replace(load_billing_config(), open_before_payment=False)
+    waits = invoicing_for_tests(db, config)
+    opens = invoicing_for_tests(db, dataclasses.replace(config, open_before_payment=True))
+    principal = await new_participant()
+    lesson = first_lesson(course)
+    for access in (waits, opens):  # not enrolled
+        state = await AnswerService(db, catalog, access=access.has_course_access).lesson_state(
+            principal.account_id, lesson, principal=principal
+        )
+        assert not state.access and not state.unlocked
+    await waits.enrol(
+        principal,
+        accept_terms_version=TERMS_VERSION,
+        **{k: v for k, v in PRIVATE.items() if k != "accept_terms_version"},
+    )
+    state = await AnswerService(db, catalog, access=waits.has_course_access).lesson_state(
+        principal.account_id, lesson, principal=principal
+    )
+    assert not state.access and not state.unlocked  # enrolled, the invoice unpaid
+    state = await AnswerService(db, catalog, access=opens.has_course_access).lesson_state(
+        principal.account_id, lesson, principal=principal
+    )
+    assert state.access and state.unlocked and state.attempts == {} and state.completed == frozenset()

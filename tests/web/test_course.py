@@ -142,6 +142,8 @@ async def test_not_enrolled_is_403_and_stores_nothing(client, course):
             client, "/api/v1/answers", {"question_id": question.id, "response": correct_response(question)}
         )
         assert response.status_code == 403 and "Anmäl dig" in response.json()["detail"]
+        page = await client.get(f"/lektion/{course.acts[0].lessons[0].slug}")  # the page reads it in its statement
+        assert page.status_code == 403 and "Anmäl dig" in page.text
     assert await Answer.count() == 0
 
 
