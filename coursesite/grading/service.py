@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.querystring import QueryString
 
 from coursesite.accounts.service import Principal
 from coursesite.accounts.sessions import SESSION_CHECK_COLUMNS, SESSION_CHECK_JOIN, SessionCache, confirm_session
@@ -207,6 +206,7 @@ class LessonState:
 class HomeState:
     home: CourseHome
     access: bool  # enrolled (and paid, when the course waits for payment)
+    enrolled: bool = False  # read in the same statement (access implies it)
 
 
 class AnswerService:
@@ -244,18 +244,20 @@ class AnswerService:
         return course_progress(self.course, await self.completed_lessons(account_id))
 
     async def course_home(self, account_id: int) -> HomeState:
-        """What Min kurs shows. One read transaction with fixed SQL, like the lesson page: the completed lessons, the
-        attempt records of every answer (no responses or feedback) and the access check."""
-        async with self.engine.transaction():
-            rows = await self.engine.run_querystring(QueryString(_COMPLETED_LESSONS, account_id), in_pool=False)
-            completed = {row["lesson_slug"] for row in rows}
-            rows = await self.engine.run_querystring(QueryString(_HOME_ANSWERS, account_id), in_pool=False)
-            access = await self.has_access(account_id)
+        """What Min kurs shows, read in one fixed statement like the lesson page: the attempt records of every answer
+        (no responses or feedback), the completed lessons and the enrolment (billing's access check decides on it)."""
+        rows = await fetch(self.engine, _COURSE_HOME, account_id)
+        head = rows[0]  # one row at least
+        completed = set(_json(head["completed"]) or ())
+        enrolled = bool(head["enrolled"])
+        access = await self.has_access(account_id, enrolled=enrolled)
+        records = [row for row in rows if row["id"] is not None]
         by_lesson: dict[str, list[AttemptRecord]] = {}
-        for row in rows:
+        for row in records:
             by_lesson.setdefault(row["lesson_slug"], []).append(AttemptRecord(**_record_columns(row)))
-        last = rows[-1]["lesson_slug"] if rows else None  # ordered by id: the latest answer last
-        return HomeState(home=course_home(self.course, completed, by_lesson, last), access=access)
+        last = records[-1]["lesson_slug"] if records else None  # ordered by id: the latest answer last
+        home = course_home(self.course, completed, by_lesson, last)
+        return HomeState(home=home, access=access, enrolled=access or enrolled)
 
     async def answers(self, account_id: int, lesson_slug: str | None = None) -> list[StoredAnswer]:
         query = Answer.select().where(Answer.account == account_id)
@@ -437,25 +439,32 @@ _LESSON_ANSWERS = Statement.same(
     "FROM answer WHERE account = $1 AND lesson_slug = $2",
     2,
 )
-# The lesson page's reads (lesson_state) in one statement: the lesson's answers (oldest first), each row with the
-# enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg is NULL for none; SQLite has no json_agg),
-# and no answer a row of NULLs. With the session (accounts/sessions.py): no session row, no rows at all.
-_LESSON_PAGE_COLUMNS = (
+# The lesson page's reads (lesson_state) and Min kurs's (course_home), one statement each: the answers (oldest first),
+# each row with the enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg is NULL for none;
+# SQLite has no json_agg), and no answer a row of NULLs. With the session (accounts/sessions.py): no session row, no
+# rows at all.
+_HEAD_COLUMNS = (
     "{enrolled} AS enrolled, (SELECT {agg}(lp.lesson_slug) FROM lesson_progress lp WHERE lp.account = {account} "
-    "AND lp.completed_at IS NOT NULL) AS completed, ans.id AS id, ans.question_id AS question_id, "
-    "ans.lesson_slug AS lesson_slug, ans.attempt AS attempt, ans.raw_response AS raw_response, "
-    "ans.normalized_response AS normalized_response, ans.status AS status, ans.score_milli AS score_milli, "
-    "ans.max_score_milli AS max_score_milli, ans.feedback AS feedback, ans.reviewer_comment AS reviewer_comment, "
-    "ans.created_at AS created_at, ans.graded_at AS graded_at, ans.rubric_scores AS rubric_scores, "
-    "ans.question_version AS question_version"
+    "AND lp.completed_at IS NOT NULL) AS completed"
+)
+_PAGE_ANSWER_COLUMNS = ", ".join(
+    f"ans.{name} AS {name}"
+    for name in (
+        "id question_id lesson_slug attempt raw_response normalized_response status score_milli max_score_milli "
+        "feedback reviewer_comment created_at graded_at rubric_scores question_version"
+    ).split()
+)
+_HOME_ANSWER_COLUMNS = ", ".join(
+    f"ans.{name} AS {name}" for name in "id lesson_slug question_id attempt status score_milli max_score_milli".split()
 )
 
 
-def _lesson_page(select: str, source: str, account: str) -> Statement:
-    """The lesson page's statement for both engines: `select` and `source` hold `{columns}`, `$n` parameters."""
+def _with_head(select: str, source: str, account: str) -> Statement:
+    """A statement for both engines: `select` holds `{head}` (the enrolment and the completed lessons of `account`, an
+    SQL expression), `select` and `source` the `$n` parameters in the order they appear."""
     postgres, sqlite = (
         f"SELECT {select} FROM {source} ORDER BY ans.id".format(
-            columns=_LESSON_PAGE_COLUMNS.format(enrolled=enrolled_sql(account), agg=agg, account=account)
+            head=_HEAD_COLUMNS.format(enrolled=enrolled_sql(account), agg=agg, account=account)
         )
         for agg in ("json_agg", "json_group_array")
     )
@@ -463,22 +472,21 @@ def _lesson_page(select: str, source: str, account: str) -> Statement:
     return Statement(postgres, re.sub(r"\$\d+", "?", sqlite), parameters)
 
 
-_LESSON_PAGE = _lesson_page(
-    "{columns}",
-    "(SELECT CAST($1 AS INTEGER) AS account) me LEFT JOIN answer ans ON ans.account = me.account "
-    "AND ans.lesson_slug = $2",
+_ME = "(SELECT CAST($1 AS INTEGER) AS account) me"
+_LESSON_PAGE = _with_head(
+    f"{{head}}, {_PAGE_ANSWER_COLUMNS}",
+    f"{_ME} LEFT JOIN answer ans ON ans.account = me.account AND ans.lesson_slug = $2",
     "me.account",
 )
-_LESSON_PAGE_AND_SESSION = _lesson_page(
-    f"{SESSION_CHECK_COLUMNS}, {{columns}}",
+_LESSON_PAGE_AND_SESSION = _with_head(
+    f"{SESSION_CHECK_COLUMNS}, {{head}}, {_PAGE_ANSWER_COLUMNS}",
     f"{SESSION_CHECK_JOIN} LEFT JOIN answer ans ON ans.account = s.account AND ans.lesson_slug = $1 "
     "WHERE s.token_hash = $2 AND s.account = $3",
     "s.account",
 )
-_COMPLETED_LESSONS = "SELECT lesson_slug FROM lesson_progress WHERE account = {} AND completed_at IS NOT NULL"
-_HOME_ANSWERS = (
-    "SELECT lesson_slug, question_id, attempt, status, score_milli, max_score_milli FROM answer WHERE account = {} "
-    "ORDER BY id"
+# Min kurs: the attempt records of every answer, without responses or feedback.
+_COURSE_HOME = _with_head(
+    f"{{head}}, {_HOME_ANSWER_COLUMNS}", f"{_ME} LEFT JOIN answer ans ON ans.account = me.account", "me.account"
 )
 # The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
 _PROGRESS_ROWS_AND_SESSION = Statement.same(

@@ -229,3 +229,24 @@ async def test_the_lesson_page_is_billings_rule_on_the_enrolment_read_with_the_a
         principal.account_id, lesson, principal=principal
     )
     assert state.access and state.unlocked and state.attempts == {} and state.completed == frozenset()
+
+
+async def test_min_kurs_is_billings_rule_on_the_enrolment_read_with_the_records(db, catalog, course):
+    """Min kurs reads the enrolment in its one statement: access by billing's rule, and enrolled without access when
+    the invoice is unpaid where the course waits for payment."""
+    config = dataclasses.replace(load_billing_config(), open_before_payment=False)
+    waits = invoicing_for_tests(db, config)
+    opens = invoicing_for_tests(db, dataclasses.replace(config, open_before_payment=True))
+    principal = await new_participant()
+    for access in (waits, opens):
+        state = await AnswerService(db, catalog, access=access.has_course_access).course_home(principal.account_id)
+        assert (state.access, state.enrolled) == (False, False)
+    await waits.enrol(
+        principal,
+        accept_terms_version=TERMS_VERSION,
+        **{k: v for k, v in PRIVATE.items() if k != "accept_terms_version"},
+    )
+    state = await AnswerService(db, catalog, access=waits.has_course_access).course_home(principal.account_id)
+    assert (state.access, state.enrolled) == (False, True)
+    state = await AnswerService(db, catalog, access=opens.has_course_access).course_home(principal.account_id)
+    assert (state.access, state.enrolled) == (True, True)

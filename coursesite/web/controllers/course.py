@@ -11,7 +11,6 @@ from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Redirect, Template
 
-from coursesite.billing.issuing import InvoicingService
 from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.course.home import Resume
 from coursesite.course.model import Course, Lesson
@@ -106,12 +105,9 @@ async def my_course(
     request: Request,
     course: NamedDependency[Course],
     answers: NamedDependency[AnswerService],
-    invoicing: NamedDependency[InvoicingService],
 ) -> Template:
     principal = principal_of(request)
     state = await answers.course_home(principal.account_id)
-    # Access implies enrolment: the enrolment is looked up again only for someone without access.
-    enrolled = state.access or await invoicing.is_enrolled(principal.account_id)
     return Template(
         "course/my_course.html",
         context={
@@ -120,7 +116,7 @@ async def my_course(
             "resume": Resume,
             "completed": state.home.completed,
             "principal": principal,
-            "enrolled": enrolled,
+            "enrolled": state.enrolled,
             "access": state.access,
         },
     )
