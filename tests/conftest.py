@@ -198,9 +198,9 @@ def catalog():
 class Sites:
     """The services and the app for each settings a test asks for, built once per run on the run's engine: building
     the Litestar app (every route's signature parsed) takes longer than most tests. Nothing of a test stays in them:
-    the services keep their state in the database, which `db` empties, and the page-view buffer is flushed after
-    each test. The few most recent settings are kept (a test with a lesson copy of its own has settings of its own);
-    the PDF workers of the rest are stopped."""
+    the services keep their state in the database, which `db` empties, the page-view buffer is flushed after
+    each test, and the lesson overview's snapshots are dropped before each. The few most recent settings are kept
+    (a test with a lesson copy of its own has settings of its own); the PDF workers of the rest are stopped."""
 
     KEPT = 2
 
@@ -226,6 +226,8 @@ class Sites:
         # Each test starts with the shipped catalogue dated 2099 (the suite does not depend on when it runs), whatever
         # an earlier test installed (tests/support.py: install_catalogue).
         install_catalogue(self.built[key][0], TEST_CATALOGUE)
+        # The one state a service keeps in memory of the data: an earlier test's statistics are not this test's.
+        self.built[key][0].insight.forget_overviews()
         return self.built[key]
 
     def close(self) -> None:

@@ -337,6 +337,12 @@ class InsightService:
             self._refresh(lesson)
         return current
 
+    def forget_overviews(self) -> None:
+        """Drop this process's snapshots and refreshes: the next view computes afresh. For a database emptied under
+        the service (the tests reuse one service across tests: tests/conftest.py, Sites)."""
+        self._overviews.clear()
+        self._refreshing.clear()
+
     def _refresh(self, lesson: Lesson) -> asyncio.Task[LessonOverview]:
         """The running refresh of this lesson's snapshot, or a new one."""
         running = self._refreshing.get(lesson.slug)

@@ -296,7 +296,13 @@ async def _table_rows(table_name: str, subject: Subject) -> list[dict[str, Any]]
     table, condition = OWNERS[table_name]
     fields = registry.personal_fields(table_name)
     columns = [table._meta.get_column_by_name(f.column) for f in fields if (table_name, f.column) not in WITHHELD]
-    rows = await table.select(table._meta.primary_key, *columns).where(condition(subject)).output(load_json=True)
+    # In the order stored (the primary key): without ORDER BY, PostgreSQL returns rows in whatever order its pages hold.
+    rows = await (
+        table.select(table._meta.primary_key, *columns)
+        .where(condition(subject))
+        .order_by(table._meta.primary_key)
+        .output(load_json=True)
+    )
     out = []
     for row in rows:
         item = {"id": row["id"]}
@@ -307,14 +313,20 @@ async def _table_rows(table_name: str, subject: Subject) -> list[dict[str, Any]]
 
 
 async def _disclosure_log(subject: Subject) -> list[dict[str, Any]]:
-    rows = await DisclosureSubject.select(
-        DisclosureSubject.disclosure.recipient.as_alias("recipient"),
-        DisclosureSubject.disclosure.purpose.as_alias("purpose"),
-        DisclosureSubject.disclosure.fields.as_alias("fields"),
-        DisclosureSubject.disclosure.created_at.as_alias("created_at"),
-    ).where(OWNERS["disclosure_subject"][1](subject))
+    # The order made; disclosures made in one moment in the order recorded. Sorting by the time alone left their
+    # order to the database's (on PostgreSQL it changes as rows are updated and space is reused).
+    rows = await (
+        DisclosureSubject.select(
+            DisclosureSubject.disclosure.recipient.as_alias("recipient"),
+            DisclosureSubject.disclosure.purpose.as_alias("purpose"),
+            DisclosureSubject.disclosure.fields.as_alias("fields"),
+            DisclosureSubject.disclosure.created_at.as_alias("created_at"),
+        )
+        .where(OWNERS["disclosure_subject"][1](subject))
+        .order_by(DisclosureSubject.disclosure.created_at, DisclosureSubject.disclosure)
+    )
     log = []
-    for row in sorted(rows, key=lambda r: r["created_at"]):
+    for row in rows:
         names = plain(row["fields"]) or []
         log.append(
             {

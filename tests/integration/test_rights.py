@@ -15,6 +15,8 @@ from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.core.formatting import format_date_long
 from coursesite.db.mail import OutboxMessage
 from coursesite.db.privacy import (
+    Disclosure,
+    DisclosureSubject,
     Person,
     ProcessorNotice,
     RecipientNotice,
@@ -326,3 +328,15 @@ async def test_a_restriction_reason_is_refused_by_the_one_rule_and_nothing_store
         await request_service(db).apply_restriction(principal.account_id, reason)
     assert (await rights.privacy_state(principal.account_id)).restricted_at is None
     assert await SupportCase.count() == 0
+
+
+async def test_the_disclosure_log_keeps_the_order_made_whatever_order_the_database_holds_the_rows_in(billing):
+    """seed_person makes two disclosures in one moment, Kursbolaget AB's first. Updating that one moves its row
+    behind the other on PostgreSQL, as earlier tests' deletes and updates do: the log's order must not follow."""
+    seed = await seed_person(billing)
+    first = (await Disclosure.select(Disclosure.id).where(Disclosure.recipient == "Kursbolaget AB"))[0]["id"]
+    await Disclosure.update({Disclosure.people: 2}).where(Disclosure.id == first)
+    await DisclosureSubject.update({DisclosureSubject.subject_ref: None}).where(DisclosureSubject.disclosure == first)
+    periods = ConfiguredPeriods(ip_days=3, page_view_months=6, session_days=2, login_window_seconds=120)
+    export = await access_export(seed["account_id"], periods=periods, controller=billing.config.seller.name)
+    assert [entry["recipient"] for entry in export["disclosures"]] == ["Kursbolaget AB", "Apsis"]

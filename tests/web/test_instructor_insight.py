@@ -186,3 +186,13 @@ async def test_stats_pages_name_questions_in_their_own_words_and_fit_their_label
     question = (await client.get(f"/larare/statistik/fraga/{QUESTION_ID}")).text
     assert "/api/v1/" not in question and "API:t" not in question
     assert f"<h1>1. {question_title(first)}</h1>" in question
+
+
+async def test_a_test_never_sees_the_statistics_an_earlier_test_computed(services, sites, settings):
+    """The run shares one set of services between tests (tests/conftest.py: Sites), and the overview keeps a snapshot
+    per process: one computed on an earlier test's answers must not be served on this test's emptied tables."""
+    lesson = services.catalog.course.lessons()[0]
+    earlier = await services.insight.lesson_overview(lesson)  # as an earlier test's view of the stats page left it
+    assert await services.insight.lesson_overview(lesson) is earlier  # young enough: a snapshot, as in production
+    assert sites.get(settings)[0] is services  # the next test is handed the same services...
+    assert await services.insight.lesson_overview(lesson) is not earlier  # ...with the snapshot dropped
