@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -71,7 +72,10 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     the server afterwards."""
     command = Path(sys.executable).parent / "coursesite"
     subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its log goes to a file, not a pipe: nobody reads a pipe while the tests run, and a server whose standard error
+    # is full waits in its next write.
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen([command, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{env['COURSESITE_PORT']}"
     # A loaded machine (both engines' runs side by side, on two cores) can take a while to start the server.
     deadline = time.monotonic() + SERVER_START_SECONDS
@@ -83,7 +87,8 @@ def serving(env: dict[str, str]) -> Iterator[str]:
                         break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stderr.read().decode()) from None
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode(errors="replace")) from None
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not answer /healthz within {SERVER_START_SECONDS} s") from None
                 time.sleep(0.1)
@@ -91,6 +96,7 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 def register(page: Page) -> None:
