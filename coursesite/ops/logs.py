@@ -104,11 +104,12 @@ class JsonFormatter(logging.Formatter):
 class BatchedStderrHandler(logging.Handler):
     """Standard error, one write per batch of request lines instead of one per line (a syscall, and before this a
     thread hop through a queue, on every request). A record is formatted, so scrubbed, when it is logged, on the
-    logging thread (its request id is a context variable there). A request line below ERROR is written by a writer
-    thread at most `delay` seconds later; any other record is written at once with everything before it, so the
-    order is kept and nothing but request lines ever waits: an error right before a crash, or the server's own lines
-    around a stop (uvicorn ends a worker by raising SIGTERM again, with no time left for a flush). :func:`flush_logs`
-    (the app's last shutdown hook), close and exit write what waits."""
+    logging thread (its request id is a context variable there). The writer thread writes a request line below ERROR
+    at most `delay` seconds later, and any other line below ERROR at once, so that a reader of standard error who
+    stalls (a full pipe) stalls that thread, not the event loop. An ERROR and above, and every line once the app has
+    shut down (:func:`flush_logs`, its last shutdown hook), are written by the thread that logs them, with everything
+    before them: an error right before a crash, or uvicorn's own last lines (it ends a worker by raising SIGTERM
+    again, with no time left for a writer). The order is kept throughout; close and exit write what waits."""
 
     def __init__(self, stream: Any = None, delay: float = 0.02) -> None:
         super().__init__()
@@ -119,6 +120,8 @@ class BatchedStderrHandler(logging.Handler):
         self._write_lock = threading.Lock()  # one batch written at a time, so batches stay in order
         self._wake = threading.Event()
         self._writer: threading.Thread | None = None
+        self._urgent = False  # a line that is not a request line waits: the writer skips its delay
+        self._shut_down = False  # flush_logs has run: from now on every line is written at once
         self._closed = False
         _BATCHED.add(self)
 
@@ -131,12 +134,18 @@ class BatchedStderrHandler(logging.Handler):
         with self._lines_lock:
             self._lines.append(line)
             first = len(self._lines) == 1
-        if record.name != REQUEST_LOGGER or record.levelno >= logging.ERROR or self._closed:
+        if record.levelno >= logging.ERROR or self._shut_down or self._closed:
             self.flush()
+        elif record.name != REQUEST_LOGGER:
+            self._urgent = True
+            self._wake_writer()
         elif first:
-            if self._writer is None:
-                self._start_writer()
-            self._wake.set()
+            self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        if self._writer is None:
+            self._start_writer()
+        self._wake.set()
 
     def _start_writer(self) -> None:
         self._writer = threading.Thread(target=self._write_batches, name="log-writer", daemon=True)
@@ -146,7 +155,9 @@ class BatchedStderrHandler(logging.Handler):
         while not self._closed:
             self._wake.wait()
             self._wake.clear()
-            time.sleep(self.delay)  # the lines of the next few ms go in the same write
+            if not self._urgent:
+                time.sleep(self.delay)  # the lines of the next few ms go in the same write
+            self._urgent = False
             self.flush()
 
     def flush(self) -> None:
@@ -174,14 +185,18 @@ class BatchedStderrHandler(logging.Handler):
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
         self._writer = None
+        self._urgent = False
+        self._shut_down = False
 
 
 _BATCHED: weakref.WeakSet[BatchedStderrHandler] = weakref.WeakSet()
 
 
 def flush_logs() -> None:
-    """Write every line still waiting in a :class:`BatchedStderrHandler` (the app's last shutdown hook)."""
+    """Write every line still waiting in a :class:`BatchedStderrHandler`, and every later line at once (the app's
+    last shutdown hook)."""
     for handler in list(_BATCHED):
+        handler._shut_down = True  # noqa: SLF001
         handler.flush()
 
 
@@ -217,7 +232,7 @@ def logging_dict(level: str = "INFO") -> dict[str, Any]:
 
 
 def litestar_logging_config(level: str = "INFO"):
-    """The same for Litestar: the batched handler (logging never waits for a write on the loop), the JSON formatter."""
+    """The same for Litestar: the batched handler (below ERROR, the loop never waits for a write), the JSON formatter."""
     from litestar.logging import LoggingConfig
 
     return LoggingConfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
 
 from coursesite.ops.logs import (
@@ -94,16 +95,69 @@ def test_batched_lines_are_written_by_the_writer_without_a_flush():
     handler.close()
 
 
-def test_an_error_or_another_logger_s_line_is_written_at_once_after_the_lines_before_it():
+def test_an_error_is_written_at_once_after_the_lines_before_it():
     handler, stream = _batched()
     handler.handle(_record_at(logging.INFO, "before"))
     handler.handle(_record_at(logging.ERROR, "the error"))
     handler.handle(_record_at(logging.INFO, "after"))
     assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == ["before", "the error"]
-    handler.handle(_record_at(logging.INFO, "Application shutdown complete.", name="uvicorn.error"))
-    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
-    assert messages == ["before", "the error", "after", "Application shutdown complete."]
     handler.close()
+
+
+def test_another_logger_s_line_does_not_wait_for_the_delay_and_keeps_the_order():
+    handler, stream = _batched()  # a delay of an hour: only the writer's skipping it brings the lines
+    handler.handle(_record_at(logging.INFO, "before"))
+    handler.handle(_record_at(logging.WARNING, "a warning", name="coursesite.mail"))
+    for _ in range(2000):  # not a timing assertion: only that it comes
+        if stream.getvalue():
+            break
+        time.sleep(0.005)
+    assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == ["before", "a warning"]
+    handler.close()
+
+
+def test_after_the_shutdown_hook_every_line_is_written_at_once():
+    handler, stream = _batched()
+    handler.handle(_record_at(logging.INFO, "GET / 200"))
+    flush_logs()  # the app's last shutdown hook; uvicorn's last lines come after it
+    handler.handle(_record_at(logging.INFO, "Application shutdown complete.", name="uvicorn.error"))
+    handler.handle(_record_at(logging.INFO, "a late request line"))
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert messages == ["GET / 200", "Application shutdown complete.", "a late request line"]
+    handler.close()
+
+
+class _StalledStream:
+    """Standard error whose reader has stopped: a write waits until `release` (at most 10 s, so a failure is no hang),
+    and the thread of each write is kept."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.writers: list[str] = []
+        self.text = io.StringIO()
+
+    def write(self, text: str) -> None:
+        self.writers.append(threading.current_thread().name)
+        self.release.wait(10)
+        self.text.write(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_stalled_reader_stalls_the_writer_thread_not_the_one_that_logs():
+    stream = _StalledStream()
+    handler = BatchedStderrHandler(stream, delay=0.001)
+    handler.setFormatter(JsonFormatter())
+    handler.handle(_record_at(logging.INFO, "GET / 200"))
+    handler.handle(_record_at(logging.WARNING, "a warning", name="coursesite.mail"))
+    handler.handle(_record_at(logging.INFO, "GET /kurs 200"))
+    assert threading.current_thread().name not in stream.writers
+    stream.release.set()
+    handler.close()
+    messages = [json.loads(line)["message"] for line in stream.text.getvalue().splitlines()]
+    assert messages == ["GET / 200", "a warning", "GET /kurs 200"]
+    assert stream.writers and set(stream.writers) <= {"log-writer", threading.current_thread().name}
 
 
 def test_batched_lines_are_scrubbed_when_logged_and_written_on_close():
