@@ -10,6 +10,10 @@ as a few participants under cProfile, and prints the profiled time split by the 
 With --cpu there is no profile: it prints the process CPU time per request (app and client), for an A/B of two
 checkouts in one session (BENCH_REPO_ROOT=/path/to/other/checkout runs that one's code with this script).
 
+Each participant posts each body up to three times, and a repeat within the repeat window is a replay (the earlier
+attempt comes back, nothing is graded or inserted): about two of three answers here are replays, so the figures are of
+that mix, not of the fresh submissions `make bench` sends (bench/prepare.py).
+
 The client itself (httpx) shows up too; it is listed, not hidden. Wall-clock time waiting on the
 database (PostgreSQL's process, SQLite's aiosqlite threads) shows up as select.epoll.poll, under "builtins (C)".
 """
