@@ -47,16 +47,21 @@ class Statement:
 
     @classmethod
     def same(cls, postgres: str, parameters: int) -> Statement:
-        """A statement both engines read alike but for the parameters: `$n` becomes `?` for SQLite. Every `$n` must
-        appear once and in order, as `?` binds by position."""
-        numbers = [int(n) for n in _PG_PARAMETER.findall(postgres)]
-        if numbers != list(range(1, len(numbers) + 1)):
-            raise ValueError(f"each parameter once and in order for both engines, got ${numbers}")
-        return cls(postgres, _PG_PARAMETER.sub("?", postgres), parameters)
+        """A statement both engines read alike but for the parameters (see `positional`)."""
+        return cls(postgres, positional(postgres), parameters)
 
     @classmethod
     def postgres_only(cls, postgres: str, parameters: int) -> Statement:
         return cls(postgres, None, parameters)
+
+
+def positional(text: str) -> str:
+    """`text` with each `$n` turned into `?`, SQLite's parameter. Every `$n` must appear once and in order, as `?`
+    binds by position."""
+    numbers = [int(n) for n in _PG_PARAMETER.findall(text)]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"each parameter once and in order for both engines, got ${numbers}")
+    return _PG_PARAMETER.sub("?", text)
 
 
 async def fetch(engine: Engine, statement: Statement, *values: Any) -> list[Any]:

@@ -35,7 +35,7 @@ from coursesite.course.progress import (
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import enrolled_sql
 from coursesite.db.engine import lock_account_rows, write_transaction
-from coursesite.db.fastsql import Statement, fetch
+from coursesite.db.fastsql import Statement, fetch, positional
 from coursesite.grading.rules import (
     ESSAY_MAX_CHARS,
     MSG_ANSWER_CHARACTERS,
@@ -469,7 +469,7 @@ def _with_head(select: str, source: str, account: str) -> Statement:
         for agg in ("json_agg", "json_group_array")
     )
     parameters = len(set(re.findall(r"\$\d+", postgres)))
-    return Statement(postgres, re.sub(r"\$\d+", "?", sqlite), parameters)
+    return Statement(postgres, positional(sqlite), parameters)
 
 
 _ME = "(SELECT CAST($1 AS INTEGER) AS account) me"

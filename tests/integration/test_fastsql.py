@@ -5,7 +5,7 @@ import pytest
 
 from coursesite.db.answers import LessonProgress
 from coursesite.db.engine import write_transaction
-from coursesite.db.fastsql import Statement, fetch, fetch_one
+from coursesite.db.fastsql import Statement, fetch, fetch_one, positional
 from tests.statement_count import counting
 from tests.support import make_account
 
@@ -26,6 +26,12 @@ def test_the_texts_and_the_parameter_count_must_agree():
     with pytest.raises(ValueError):
         Statement("SELECT $1, $3", "SELECT ?, ?", 2)
     assert Statement.postgres_only("SELECT $1, $1", 1).sqlite is None  # SQLite runs something else where it is used
+    # grading/service.py writes its SQLite texts apart (json_group_array) and puts them through the same check.
+    assert positional("SELECT json_group_array(x) FROM t WHERE a = $1 AND b = $2") == (
+        "SELECT json_group_array(x) FROM t WHERE a = ? AND b = ?"
+    )
+    with pytest.raises(ValueError):
+        positional("SELECT x FROM t JOIN u ON u.a = $2 WHERE t.b = $1")
 
 
 async def test_values_are_bound_never_formatted(db):
