@@ -32,7 +32,7 @@ def _state(course, scenario: str):
     from datetime import UTC, datetime
 
     from coursesite.course.progress import lesson_score
-    from coursesite.grading.rules import grade, to_milli
+    from coursesite.grading.rules import grade
     from coursesite.grading.service import LessonState, StoredAnswer
     from tests.support import correct_response, wrong_response
 
@@ -42,6 +42,7 @@ def _state(course, scenario: str):
         plan = {0: ["right"], 1: ["wrong", "wrong"], 3: ["wrong"], len(lesson.questions) - 1: ["right"]}
     attempts = {}
     answer_id = 0
+    created = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     for index, kinds in plan.items():
         question = lesson.questions[index]
         for attempt, kind in enumerate(kinds, start=1):
@@ -49,20 +50,7 @@ def _state(course, scenario: str):
             result = grade(question, response)
             answer_id += 1
             attempts.setdefault(question.id, []).append(
-                StoredAnswer(
-                    id=answer_id,
-                    question_id=question.id,
-                    lesson_slug=lesson.slug,
-                    attempt=attempt,
-                    response=response,
-                    normalized_response=result.normalized,
-                    status=result.status,
-                    score_milli=None if result.score is None else to_milli(result.score),
-                    max_score_milli=to_milli(result.max_score),
-                    feedback=[text for text in (*result.feedback, question.general_feedback) if text],
-                    reviewer_comment=None,
-                    created_at=datetime(2026, 12, 4, 12, 0, tzinfo=UTC),
-                )
+                StoredAnswer.graded(question, lesson.slug, attempt, response, result, created, id=answer_id)
             )
     records = [answer.record() for answers in attempts.values() for answer in answers]
     return LessonState(

@@ -40,6 +40,7 @@ from coursesite.grading.rules import (
     ESSAY_MAX_CHARS,
     MSG_ANSWER_CHARACTERS,
     SHORT_MAX_CHARS,
+    GradeResult,
     InvalidResponse,
     answer_too_long,
     from_milli,
@@ -158,6 +159,33 @@ class StoredAnswer:
 
     def record(self) -> AttemptRecord:
         return AttemptRecord(self.question_id, self.attempt, self.status, self.score_milli, self.max_score_milli)
+
+    @classmethod
+    def graded(
+        cls,
+        question: Question,
+        lesson_slug: str,
+        attempt: int,
+        response: Any,
+        result: GradeResult,
+        created_at: datetime,
+        id: int = 0,  # noqa: A002 - the column's name; 0 until inserted
+    ) -> StoredAnswer:
+        """A new attempt as the automatic grader left it: no person has graded it or commented yet."""
+        return cls(
+            id=id,
+            question_id=question.id,
+            lesson_slug=lesson_slug,
+            attempt=attempt,
+            response=response,
+            normalized_response=result.normalized,
+            status=result.status,
+            score_milli=None if result.score is None else to_milli(result.score),
+            max_score_milli=to_milli(result.max_score),
+            feedback=feedback_of(question, result.feedback),
+            reviewer_comment=None,
+            created_at=created_at,
+        )
 
 
 def stored_answer(row: dict) -> StoredAnswer:
@@ -337,20 +365,8 @@ class AnswerService:
                 return first
             if lesson.max_attempts is not None and len(previous) >= lesson.max_attempts:
                 raise Forbidden(f"Du har använt alla {lesson.max_attempts} försök på den här frågan.")
-            stored = StoredAnswer(
-                id=0,
-                question_id=question.id,
-                lesson_slug=lesson.slug,
-                attempt=max((row["attempt"] for row in previous), default=0) + 1,
-                response=response,
-                normalized_response=result.normalized,
-                status=result.status,
-                score_milli=None if result.score is None else to_milli(result.score),
-                max_score_milli=to_milli(result.max_score),
-                feedback=feedback_of(question, result.feedback),
-                reviewer_comment=None,
-                created_at=now,
-            )
+            attempt = max((row["attempt"] for row in previous), default=0) + 1
+            stored = StoredAnswer.graded(question, lesson.slug, attempt, response, result, now)
             records = [AttemptRecord(**_record_columns(row)) for row in lesson_rows]
             records.append(stored.record())
             answer_values = (

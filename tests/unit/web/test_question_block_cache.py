@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from markupsafe import Markup, escape
 
 from coursesite.course.progress import lesson_score
-from coursesite.grading.rules import grade, to_milli
+from coursesite.grading.rules import grade
 from coursesite.grading.service import LessonState, StoredAnswer
 from coursesite.web.templating import QuestionBlockCache, build_environment
 from tests.support import correct_response, wrong_response
@@ -25,19 +25,8 @@ def _lesson_and_question(course, kind: str):
 
 def _answer(question, lesson, response, attempt=1, **changes) -> StoredAnswer:
     result = grade(question, response)
-    answer = StoredAnswer(
-        id=attempt,
-        question_id=question.id,
-        lesson_slug=lesson.slug,
-        attempt=attempt,
-        response=response,
-        normalized_response=result.normalized,
-        status=result.status,
-        score_milli=None if result.score is None else to_milli(result.score),
-        max_score_milli=to_milli(result.max_score),
-        feedback=[text for text in (*result.feedback, question.general_feedback) if text],
-        reviewer_comment=None,
-        created_at=datetime(2026, 12, 4, 12, 0, tzinfo=UTC),
+    answer = StoredAnswer.graded(
+        question, lesson.slug, attempt, response, result, datetime(2026, 12, 4, 12, 0, tzinfo=UTC), id=attempt
     )
     return dataclasses.replace(answer, **changes)
 
