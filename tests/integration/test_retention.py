@@ -62,12 +62,12 @@ async def person(email: str, created_at: datetime, *, account_id: int | None = N
     return row[0]["id"]
 
 
-async def form(person_id: int, created_at: datetime) -> None:
+async def form(person_id: int, created_at: datetime, kind: str = "contact", details: dict | None = None) -> None:
     await FormSubmission.insert(
         FormSubmission(
             person=person_id,
-            form="contact",
-            details=json.dumps({"message": "Hej"}),
+            form=kind,
+            details=json.dumps({"message": "Hej"} if details is None else details),
             channel="kurssajten",
             created_at=created_at,
         )
@@ -417,15 +417,7 @@ def test_cli_retention_run_dates_registrations_by_the_catalogue_in_coursesite_le
 
     async def seed():
         registrant = await person("webbinarium@example.se", datetime(2020, 1, 1, tzinfo=UTC))
-        await FormSubmission.insert(
-            FormSubmission(
-                person=registrant,
-                form="webinar",
-                details=json.dumps({"webinar": "budget-pa-en-timme"}),
-                channel="kurssajten",
-                created_at=datetime(2020, 1, 1, tzinfo=UTC),
-            )
-        )
+        await form(registrant, datetime(2020, 1, 1, tzinfo=UTC), "webinar", {"webinar": "budget-pa-en-timme"})
 
     async def registrations():
         return await FormSubmission.count()
