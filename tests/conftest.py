@@ -116,9 +116,9 @@ def loop_pooled_postgres(config: dict[str, Any]):
     test client runs the app on another, and an asyncpg pool serves one loop only (production has one loop and one
     pool). Without a pool every query opened a connection of its own, some fifty a test, about 10 ms each. The pool
     is the loop's that is running; where none was started, a query opens a connection as before."""
-    from piccolo.engine.postgres import PostgresEngine
+    from coursesite.db.engine import CoursePostgresEngine
 
-    class LoopPools(PostgresEngine):
+    class LoopPools(CoursePostgresEngine):
         def __init__(self, config: dict[str, Any]) -> None:
             self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
             super().__init__(config=config)

@@ -102,4 +102,4 @@ def counting() -> Iterator[Counts]:
 def sent(counts: Counts) -> list[str]:
     """The statements the request itself sent. The page-view buffer is written by a background task whenever it runs:
     not part of the request."""
-    return [text for text in counts.log if "page_view" not in text and "pg_advisory_unlock_all" not in text]
+    return [text for text in counts.log if "page_view" not in text]

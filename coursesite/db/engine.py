@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
@@ -214,12 +214,92 @@ async def _close_quietly(connection: aiosqlite.Connection) -> None:
         pass
 
 
+async def keep_session_state(connection: Any) -> None:
+    """The pool's reset when a connection is released: nothing to send. asyncpg still rolls back a transaction left
+    open before it calls this. Its default reset (pg_advisory_unlock_all, CLOSE ALL, UNLISTEN *, RESET ALL) is a round
+    trip on every release, for session state this app never leaves behind: its advisory locks are per transaction,
+    and it sends no LISTEN, no session SET and keeps no cursor past its transaction (tests/unit/db/test_session_state.py reads
+    the source for them)."""
+
+
+class CoursePostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine with two round trips fewer where the app can prove they carry nothing: a pool
+    without the reset query on release, and a write transaction that takes the account's lock in the same round trip
+    as its BEGIN (write_transaction)."""
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        await super().start_connection_pool(**{"reset": keep_session_state} | kwargs)
+
+    def transaction(self, allow_nested: bool = True, *, lock_account: int | None = None) -> PostgresTransaction:
+        return _CoursePostgresTransaction(engine=self, allow_nested=allow_nested, lock_account=lock_account)
+
+
+class _CoursePostgresTransaction(PostgresTransaction):
+    """BEGIN, COMMIT and ROLLBACK as plain statements on the connection, so that BEGIN can carry the account's lock
+    in one simple query; and the connection goes back to the pool however the transaction ends (Piccolo's own leaks
+    it when BEGIN or COMMIT fails). Nested, it is its parent, and still takes the lock it was asked for."""
+
+    __slots__ = ("_lock_account",)
+
+    def __init__(self, engine: PostgresEngine, allow_nested: bool = True, *, lock_account: int | None = None) -> None:
+        super().__init__(engine=engine, allow_nested=allow_nested)
+        self._lock_account = None if lock_account is None else int(lock_account)
+
+    async def __aenter__(self) -> PostgresTransaction:
+        if self._parent is not None:
+            if self._lock_account is not None:
+                await self._parent.connection.fetch(_LOCK_ACCOUNT, self._lock_account)
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            await self._release()  # asyncpg rolls back what BEGIN left open
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def begin(self) -> None:
+        if self._lock_account is None:
+            await self.connection.execute("BEGIN")
+        else:  # an integer, so safe as text; one simple query, one round trip
+            await self.connection.execute(f"BEGIN; {_lock_account_sql(self._lock_account)}")
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        self.engine.current_transaction.reset(self.context)
+        try:
+            if exception:
+                if not self._rolled_back:  # the caller may have rolled back already
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            await self._release()
+        return exception is None
+
+    async def _release(self) -> None:
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
+
+
 def build_engine(url: DatabaseUrl) -> Engine:
     if url.engine == "sqlite":
         assert url.sqlite_path is not None
         url.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         return CourseSQLiteEngine(path=str(url.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
-    return PostgresEngine(config={"dsn": url.dsn})
+    return CoursePostgresEngine(config={"dsn": url.dsn})
 
 
 async def close_connections(engine: Engine) -> None:
@@ -228,12 +308,16 @@ async def close_connections(engine: Engine) -> None:
         await engine.close_connections()
 
 
-def write_transaction(engine: Engine):
+def write_transaction(engine: Engine, *, account_id: int | None = None):
     """A transaction for read-then-write. On SQLite it takes the write lock up front (BEGIN IMMEDIATE), so two
-    requests cannot both read and then fail to upgrade their lock ("database is locked")."""
+    requests cannot both read and then fail to upgrade their lock ("database is locked"), and that lock is also the
+    account's. With `account_id` on PostgreSQL, the account's lock (lock_account_rows) is taken as the transaction
+    begins, in the same round trip as its BEGIN."""
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    if not isinstance(engine, CoursePostgresEngine):
+        raise TypeError("write_transaction takes the engine build_engine made")
+    return engine.transaction(lock_account=account_id)
 
 
 async def lock_account_rows(engine: Engine, account_id: int) -> None:
@@ -244,10 +328,15 @@ async def lock_account_rows(engine: Engine, account_id: int) -> None:
     if isinstance(engine, PostgresEngine):
         transaction = engine.current_transaction.get()
         if transaction is None:  # held for this one statement only: no use, but what the caller asked for
-            await engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock({})", int(account_id)))
+            await engine.run_querystring(QueryString(_lock_account_sql("{}"), int(account_id)))
             return
         # Fixed text straight to asyncpg (prepared once per connection), as db/fastsql.py runs the hot path's SQL.
         await transaction.connection.fetch(_LOCK_ACCOUNT, int(account_id))
 
 
-_LOCK_ACCOUNT = "SELECT pg_advisory_xact_lock($1)"
+def _lock_account_sql(account: int | str) -> str:
+    """The account's lock on PostgreSQL, held until the transaction ends; `account` an id or a placeholder."""
+    return f"SELECT pg_advisory_xact_lock({account})"
+
+
+_LOCK_ACCOUNT = _lock_account_sql("$1")

@@ -34,7 +34,7 @@ from coursesite.course.progress import (
 )
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import enrolled_sql
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 from coursesite.db.fastsql import Statement, fetch, positional
 from coursesite.grading.rules import (
     ESSAY_MAX_CHARS,
@@ -298,15 +298,10 @@ class AnswerService:
         """What the lesson page shows, read in one fixed statement (db/fastsql.py), so one snapshot on one connection
         with no transaction around it: the lesson's answers, the completed lessons and the enrolment (billing's
         access check decides on it). A ``principal`` from the session cache is confirmed in it (accounts/sessions.py)."""
-        if principal is not None and principal.session_check is not None:
-            rows = await fetch(self.engine, _LESSON_PAGE_AND_SESSION, lesson.slug, principal.session_check, account_id)
-            confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
-        else:
-            rows = await fetch(self.engine, _LESSON_PAGE, account_id, lesson.slug)
-        head = rows[0]  # every row carries the enrolment and the completed lessons; one row at least
+        head, rows = await self._lesson_rows(account_id, lesson, principal)
         completed = set(_json(head["completed"]) or ())
         access = await self.has_access(account_id, enrolled=bool(head["enrolled"]))
-        answers = [stored_answer(_loaded(row)) for row in rows if row["id"] is not None]
+        answers = [stored_answer(_loaded(row)) for row in rows]
         attempts: dict[str, list[StoredAnswer]] = {}
         for answer in answers:
             attempts.setdefault(answer.question_id, []).append(answer)
@@ -346,18 +341,16 @@ class AnswerService:
         version = self.catalog.version_of(question.id)
         account_id = principal.account_id
         # One transaction, so one connection, for everything the submission reads and writes.
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
-            enrolled, progress_rows = await self._progress_rows(principal)
-            if not await self.has_access(account_id, enrolled=enrolled):
+        async with write_transaction(self.engine, account_id=account_id):  # the account's lock taken as it begins
+            # What the checks read, in the lesson page's one statement: the enrolment, the completed lessons and the
+            # lesson's answers (this question's attempts, the repeat check and the progress inputs).
+            head, lesson_rows = await self._lesson_rows(account_id, lesson, principal)
+            if not await self.has_access(account_id, enrolled=bool(head["enrolled"])):
                 raise Forbidden(NOT_ENROLLED)
-            completed = {row["lesson_slug"] for row in progress_rows if row["completed_at"] is not None}
-            if not is_lesson_unlocked(self.course, lesson, completed):
+            if not is_lesson_unlocked(self.course, lesson, set(_json(head["completed"]) or ())):
                 raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
             if refused is not None:
                 raise refused
-            # The lesson's answers, read once: this question's attempts, the repeat check and the progress inputs.
-            lesson_rows = await fetch(self.engine, _LESSON_ANSWERS, account_id, lesson.slug)
             previous = [row for row in lesson_rows if row["question_id"] == question.id]
             # Under the account's lock: of two identical requests at once, the second sees the first's attempt.
             first = await self._replay(account_id, question.id, response, idempotency_key, now, previous)
@@ -396,17 +389,17 @@ class AnswerService:
         count_graded(question.type.value, result.status)  # stored: a replay or a refusal is not counted
         return dataclasses.replace(stored, id=inserted[0]["id"], question_version=version)
 
-    async def _progress_rows(self, principal: Principal) -> tuple[bool, list[Any]]:
-        """Whether the participant is enrolled, and their lesson_progress rows, in one statement; for a principal from
-        the session cache, read together with the session, which is confirmed before anything is written
-        (accounts/sessions.py)."""
-        if principal.session_check is None:
-            rows = await fetch(self.engine, _PROGRESS_ROWS, principal.account_id)
-        else:
-            rows = await fetch(self.engine, _PROGRESS_ROWS_AND_SESSION, principal.session_check, principal.account_id)
+    async def _lesson_rows(self, account_id: int, lesson: Lesson, principal: Principal | None) -> tuple[Any, list[Any]]:
+        """The head (the enrolment, billing's access check's input, and the completed lessons as a JSON array) and the
+        lesson's answers, oldest first, in one statement. A principal from the session cache is confirmed in it,
+        before anything is shown or written (accounts/sessions.py)."""
+        if principal is not None and principal.session_check is not None:
+            rows = await fetch(self.engine, _LESSON_PAGE_AND_SESSION, lesson.slug, principal.session_check, account_id)
             confirm_session(self.sessions, principal, rows[0] if rows else None, clock.now())
-        enrolled = bool(rows[0]["enrolled"]) if rows else False  # every row carries it; no row: no session
-        return enrolled, [row for row in rows if row["id"] is not None]
+        else:
+            rows = await fetch(self.engine, _LESSON_PAGE, account_id, lesson.slug)
+        # Every row carries the head; an account without answers has one row of them (NULL answer columns).
+        return rows[0], [row for row in rows if row["id"] is not None]
 
     async def _replay(
         self,
@@ -418,7 +411,7 @@ class AnswerService:
         previous: list[dict],
     ) -> StoredAnswer | None:
         """The attempt this request repeats, if it repeats one. Call inside submit's write transaction; `previous`
-        holds the question's attempts (_LESSON_ANSWERS rows)."""
+        holds the question's attempts (rows of _LESSON_PAGE)."""
         sent = json.loads(json.dumps(response, ensure_ascii=False))  # as it is stored: lists for tuples, str keys
         if idempotency_key is not None:
             rows = [_loaded(row) for row in await fetch(self.engine, _ANSWER_BY_KEY, account_id, idempotency_key)]
@@ -442,20 +435,14 @@ def feedback_of(question: Question, feedback: Any) -> list[str]:
     return [text for text in (*feedback, question.general_feedback) if text]
 
 
-# The submission's hot path as fixed statements (db/fastsql.py): no query building per request.
-# The progress rows, with whether the participant is enrolled (the access check's input): one row at least.
-_PROGRESS_ROWS = Statement.same(
-    f"SELECT {enrolled_sql('me.account')} AS enrolled, lp.id AS id, lp.lesson_slug AS lesson_slug, "
-    "lp.completed_at AS completed_at FROM (SELECT CAST($1 AS INTEGER) AS account) me "
-    "LEFT JOIN lesson_progress lp ON lp.account = me.account",
-    1,
-)
+# The hot paths as fixed statements (db/fastsql.py): no query building per request.
+# The lesson's attempt records, from which its progress row is computed (update_lesson_progress).
 _LESSON_ANSWERS = Statement.same(
     "SELECT id, question_id, attempt, status, score_milli, max_score_milli, raw_response, created_at "
     "FROM answer WHERE account = $1 AND lesson_slug = $2",
     2,
 )
-# The lesson page's reads (lesson_state) and Min kurs's (course_home), one statement each: the answers (oldest first),
+# The lesson page's reads (lesson_state, and submit's checks) and Min kurs's (course_home), one statement each: the answers (oldest first),
 # each row with the enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg is NULL for none;
 # SQLite has no json_agg), and no answer a row of NULLs. With the session (accounts/sessions.py): no session row, no
 # rows at all.
@@ -503,14 +490,6 @@ _LESSON_PAGE_AND_SESSION = _with_head(
 # Min kurs: the attempt records of every answer, without responses or feedback.
 _COURSE_HOME = _with_head(
     f"{{head}}, {_HOME_ANSWER_COLUMNS}", f"{_ME} LEFT JOIN answer ans ON ans.account = me.account", "me.account"
-)
-# The same reads with the session confirmed in them (accounts/sessions.py): no session row, no rows at all.
-_PROGRESS_ROWS_AND_SESSION = Statement.same(
-    f"SELECT {SESSION_CHECK_COLUMNS}, {enrolled_sql('s.account')} AS enrolled, lp.id AS id, "
-    "lp.lesson_slug AS lesson_slug, lp.completed_at AS completed_at "
-    f"FROM {SESSION_CHECK_JOIN} LEFT JOIN lesson_progress lp ON lp.account = s.account "
-    "WHERE s.token_hash = $1 AND s.account = $2",
-    2,
 )
 _JSON_COLUMNS = ("raw_response", "normalized_response", "feedback", "rubric_scores")
 _ANSWER_COLUMNS = (

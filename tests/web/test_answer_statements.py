@@ -24,21 +24,23 @@ async def test_one_submission_is_one_transaction_on_few_statements(client, parti
         statements = sent(counts)
         kinds = [text.split(" ", 1)[0].rstrip(";").upper() for text in statements]
         # No session lookup of its own: the page csrf_token fetched read the session, and this worker's session cache
-        # hands it out (accounts/sessions.py). Then one transaction: (the account's lock,) the progress rows read
-        # together with the session (which confirms it) and the enrolment (the access check's input), the lesson's
-        # answers, and the answer's insert with the progress row's upsert: one statement on PostgreSQL (WITH …
-        # INSERT), two on SQLite.
+        # hands it out (accounts/sessions.py). Then one transaction: BEGIN with the account's lock (PostgreSQL: one
+        # simple query; SQLite's BEGIN IMMEDIATE is the lock), one read as the lesson page's (the session, which it
+        # confirms, the enrolment, the completed lessons and the lesson's answers), and the answer's insert with the
+        # progress row's upsert: one statement on PostgreSQL (WITH … INSERT), two on SQLite.
         assert kinds == [
             "BEGIN",
-            *(["SELECT"] if POSTGRES else []),  # pg_advisory_xact_lock; SQLite's BEGIN IMMEDIATE is the lock
-            "SELECT",
             "SELECT",
             *(["WITH"] if POSTGRES else ["INSERT", "INSERT"]),
             "COMMIT",
         ], statements
-        confirming = statements[2 if POSTGRES else 1]
-        assert "AS session_expires_at" in confirming, confirming  # the session, read in the same statement
-        assert "FROM enrollment" in confirming, confirming  # and the enrolment
+        if POSTGRES:
+            assert statements[0].startswith("BEGIN; SELECT pg_advisory_xact_lock("), statements[0]
+            assert "pool reset" not in counts.by_kind  # the connection goes back without a reset query
+        reads = statements[1]
+        assert "AS session_expires_at" in reads, reads  # the session, read in the same statement
+        assert "FROM enrollment" in reads and "FROM lesson_progress" in reads, reads  # the enrolment, the progress
+        assert "ans.attempt AS attempt" in reads, reads  # and the lesson's answers
         writes = " ".join(statements[-2 if POSTGRES else -3 : -1])
         assert "INSERT INTO answer" in writes and "ON CONFLICT (account, lesson_slug)" in writes, writes
         if POSTGRES:

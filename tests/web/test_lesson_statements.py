@@ -31,5 +31,6 @@ async def test_one_lesson_page_is_one_statement(client, participant, course):
         assert "FROM lesson_progress" in statements[0] and "ans.attempt AS attempt" in statements[0]
         if POSTGRES:
             assert counts.checkouts - sum("page_view" in text for text in counts.log) == 1  # the statement's
+            assert "pool reset" not in counts.by_kind  # the connection goes back without a reset query
         else:
             assert counts.connections == 0  # long-lived reader connections
