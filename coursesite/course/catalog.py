@@ -19,12 +19,13 @@ log = logging.getLogger(__name__)
 class CourseCatalog:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._stamp_path = str(root / STAMP_FILE)  # stat on every check: built once
         self._stamp = self._read_stamp()
         self._set(load_course(root))  # raises ContentError: the app refuses to start on broken content
 
     def _read_stamp(self) -> tuple[int, int]:
         try:
-            found = os.stat(self.root / STAMP_FILE)
+            found = os.stat(self._stamp_path)
         except FileNotFoundError:
             return (0, 0)
         return (found.st_ino, found.st_mtime_ns)

@@ -282,7 +282,7 @@ class AnswerService:
         records = [row for row in rows if row["id"] is not None]
         by_lesson: dict[str, list[AttemptRecord]] = {}
         for row in records:
-            by_lesson.setdefault(row["lesson_slug"], []).append(AttemptRecord(**_record_columns(row)))
+            by_lesson.setdefault(row["lesson_slug"], []).append(_attempt_record(row))
         last = records[-1]["lesson_slug"] if records else None  # ordered by id: the latest answer last
         home = course_home(self.course, completed, by_lesson, last)
         return HomeState(home=home, access=access, enrolled=access or enrolled)
@@ -360,7 +360,7 @@ class AnswerService:
                 raise Forbidden(f"Du har använt alla {lesson.max_attempts} försök på den här frågan.")
             attempt = max((row["attempt"] for row in previous), default=0) + 1
             stored = StoredAnswer.graded(question, lesson.slug, attempt, response, result, now)
-            records = [AttemptRecord(**_record_columns(row)) for row in lesson_rows]
+            records = [_attempt_record(row) for row in lesson_rows]
             records.append(stored.record())
             answer_values = (
                 account_id,
@@ -462,14 +462,15 @@ _HOME_ANSWER_COLUMNS = ", ".join(
 )
 
 
-def _with_head(select: str, source: str, account: str) -> Statement:
+def _with_head(select: str, source: str, account: str, *, postgres_account: str | None = None) -> Statement:
     """A statement for both engines: `select` holds `{head}` (the enrolment and the completed lessons of `account`, an
-    SQL expression), `select` and `source` the `$n` parameters in the order they appear."""
+    SQL expression; `postgres_account` another for PostgreSQL), `select` and `source` the `$n` parameters in the order
+    they appear."""
     postgres, sqlite = (
         f"SELECT {select} FROM {source} ORDER BY ans.id".format(
-            head=_HEAD_COLUMNS.format(enrolled=enrolled_sql(account), agg=agg, account=account)
+            head=_HEAD_COLUMNS.format(enrolled=enrolled_sql(who), agg=agg, account=who)
         )
-        for agg in ("json_agg", "json_group_array")
+        for agg, who in (("json_agg", postgres_account or account), ("json_group_array", account))
     )
     parameters = len(set(re.findall(r"\$\d+", postgres)))
     return Statement(postgres, positional(sqlite), parameters)
@@ -486,6 +487,9 @@ _LESSON_PAGE_AND_SESSION = _with_head(
     f"{SESSION_CHECK_JOIN} LEFT JOIN answer ans ON ans.account = s.account AND ans.lesson_slug = $1 "
     "WHERE s.token_hash = $2 AND s.account = $3",
     "s.account",
+    # The same account as the parameter: PostgreSQL then reads the head once (an InitPlan), where for the joined
+    # column it chose per answer row, or a hash of the whole enrolment table.
+    postgres_account="$3",
 )
 # Min kurs: the attempt records of every answer, without responses or feedback.
 _COURSE_HOME = _with_head(
@@ -521,11 +525,11 @@ _INSERT_ANSWER_AND_PROGRESS = Statement.postgres_only(
     + _INSERT_ANSWER_SQL,
     21,
 )
-_RECORD_COLUMNS = ("question_id", "attempt", "status", "score_milli", "max_score_milli")
 
 
-def _record_columns(row: dict) -> dict:
-    return {name: row[name] for name in _RECORD_COLUMNS}
+def _attempt_record(row: Any) -> AttemptRecord:
+    """An answer row's attempt record (the columns progress is computed from)."""
+    return AttemptRecord(row["question_id"], row["attempt"], row["status"], row["score_milli"], row["max_score_milli"])
 
 
 def _json(value: Any) -> Any:
@@ -543,7 +547,7 @@ async def update_lesson_progress(account_id: int, lesson: Lesson, now: datetime)
     transaction that changed the answers, so the two never disagree."""
     engine = LessonProgress._meta.db
     rows = await fetch(engine, _LESSON_ANSWERS, account_id, lesson.slug)
-    records = [AttemptRecord(**_record_columns(row)) for row in rows]
+    records = [_attempt_record(row) for row in rows]
     await fetch(engine, _UPSERT_PROGRESS, *_progress_values(account_id, lesson, records, now))
 
 

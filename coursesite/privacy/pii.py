@@ -150,6 +150,8 @@ _RUN_RE = re.compile(rf"\d+(?:{_SEP_RUN}\d+)*")
 _GROUP_RE = re.compile(r"\d+")
 
 _CARD_MIN, _CARD_MAX = 13, 19
+# The fewest digits any finding has: a personnummer's 6 + 4 (a card number has _CARD_MIN).
+_FEWEST_DIGITS = 10
 
 
 def _ascii_digits(s: str) -> str:
@@ -346,6 +348,8 @@ def find_forbidden(text: str) -> list[Finding]:
     if not text:
         return []
     normal, where = _normalise(text)
+    if sum(map(len, _GROUP_RE.findall(normal))) < _FEWEST_DIGITS:
+        return []  # most texts: too few digits for any of them, so no run needs taking apart
     findings = list(_find_personnummer(normal))
     findings.extend(_find_cards(normal))
     if where is not None:  # back to offsets in ``text``

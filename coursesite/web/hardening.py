@@ -269,18 +269,27 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.hostname.lower()}" + (f":{port}" if port and port != default else "")
 
 
-def request_origins(scope: Scope, public_url: str) -> set[str]:
+def request_origins(scope: Scope, public_url: str) -> frozenset[str]:
     """The origins a request may come from: the public URL's, and the host it was sent to (development, tests)."""
+    host = _header(scope, b"host") or b""
+    # One Host on most requests: kept, as origin_of keeps an Origin; a long one is worked out anew.
+    origins = _origins if len(host) <= _ORIGIN_CACHED_LENGTH else _origins.__wrapped__
+    return origins(public_url, scope.get("scheme", "http"), host)
+
+
+@functools.lru_cache(maxsize=1024)
+def _origins(public_url: str, scheme: str, host_header: bytes) -> frozenset[str]:
+    """request_origins for one public URL, scheme and Host header."""
     allowed = {origin for origin in (origin_of(public_url),) if origin}
-    host = (_header(scope, b"host") or b"").decode("latin-1")
+    host = host_header.decode("latin-1")
     if host:
-        own = origin_of(f"{scope.get('scheme', 'http')}://{host}")
+        own = origin_of(f"{scheme}://{host}")
         if own:
             allowed.add(own)
-    return allowed
+    return frozenset(allowed)
 
 
-def origin_allowed(origin: str | None, referer: str | None, allowed: set[str]) -> bool:
+def origin_allowed(origin: str | None, referer: str | None, allowed: frozenset[str]) -> bool:
     """Origin decides; without it the Referer. Neither: not a browser (a browser sends Origin on every unsafe
     request), so the CSRF token alone decides."""
     if origin is not None:

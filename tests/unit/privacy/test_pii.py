@@ -693,3 +693,26 @@ def test_every_valid_card_number_is_flagged(prefix: str, length: int, data, sep:
     assert CARD_NUMBER in [f.kind for f in findings]
     [card] = [f for f in findings if f.kind == CARD_NUMBER]
     assert text[card.start : card.end] == grouped
+
+
+# --- the digit count that lets most texts through without taking their runs apart --------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789012345678901234567890123456789 -./+,abc\u2009\uff11"), max_size=40))
+def test_the_digit_count_shortcut_finds_what_the_full_scan_finds(text: str) -> None:
+    """find_forbidden returns [] at once below ten digits (a personnummer's fewest); the full scan agrees."""
+    from coursesite.privacy import pii
+
+    with_shortcut = find_forbidden(text)
+    fewest, pii._FEWEST_DIGITS = pii._FEWEST_DIGITS, 0
+    try:
+        assert find_forbidden(text) == with_shortcut
+    finally:
+        pii._FEWEST_DIGITS = fewest
+
+
+def test_the_shortest_personnummer_is_still_found_and_nine_digits_are_not_looked_at() -> None:
+    assert kinds("Mitt nummer: 0001012384.") == [PERSONNUMMER]  # ten digits, the fewest one has
+    assert kinds("Svar 000101-238 och 4111 1111 1") == []  # nine digits in each run and more in all: scanned, none
+    assert kinds("Kontonummer 123456789") == []
