@@ -45,7 +45,7 @@ async def test_the_head_is_read_once_per_statement(db, name):
         connection = transaction.connection
         await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")  # what a prepared statement gets
         prepared = await connection.prepare(f"EXPLAIN (FORMAT JSON) {statement.postgres}")
-        plan = json.loads((await prepared.fetchval(*values)))[0]["Plan"]
+        plan = json.loads(await prepared.fetchval(*values))[0]["Plan"]
     below = _subplans(plan)
     assert {relation for _, relation in below} == {"enrollment", "lesson_progress"}, below
     assert all(subplan.startswith("InitPlan") for subplan, _ in below), below
