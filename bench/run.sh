@@ -16,7 +16,7 @@
 #
 # Knobs (environment): BENCH_ENGINES ("sqlite postgres"), BENCH_ROUNDS (3), BENCH_DURATION (5s a slice),
 # BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_PORT (8765), BENCH_BASELINE_PORT (8766, and the next port for the
-# second SQLite baseline), BENCH_PARTICIPANTS_SQLITE (280), BENCH_PARTICIPANTS_POSTGRES (280), BENCH_BASELINE_SQLITE
+# second SQLite baseline), BENCH_PARTICIPANTS_SQLITE (450), BENCH_PARTICIPANTS_POSTGRES (700), BENCH_BASELINE_SQLITE
 # (piccolo), BENCH_PG_HOST (127.0.0.1), BENCH_PG_PORT (5432), BENCH_PG_USER (postgres).
 set -euo pipefail
 
@@ -157,13 +157,13 @@ for engine in $ENGINES; do
   case "$engine" in
     sqlite)
       DB_URL="sqlite:///$WORK/coursesite-bench.sqlite"
-      PARTICIPANTS="${BENCH_PARTICIPANTS_SQLITE:-280}"  # 57 submissions each; at 730/s (2026-12-04) 15 s need about 200
+      PARTICIPANTS="${BENCH_PARTICIPANTS_SQLITE:-450}"  # 57 submissions each; at 1,100/s (2026-12-04) 15 s need about 290
       ;;
     postgres)
       PG_DB="coursesite_bench_$$"
       psql_admin -c "CREATE DATABASE \"$PG_DB\""
       DB_URL="postgresql://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB"
-      PARTICIPANTS="${BENCH_PARTICIPANTS_POSTGRES:-280}"  # the same
+      PARTICIPANTS="${BENCH_PARTICIPANTS_POSTGRES:-700}"  # at 2,200/s 15 s need about 580
       ;;
     *) echo "bench: unknown engine $engine (sqlite or postgres)" >&2; exit 1 ;;
   esac
