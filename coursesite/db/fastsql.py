@@ -17,6 +17,7 @@ SQLite on a reader (a SELECT) or the writer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,22 @@ async def fetch(engine: Engine, statement: Statement, *values: Any) -> list[Any]
         finally:
             await sqlite_connection.close()
     raise TypeError(f"no fixed statements for {type(engine).__name__}")
+
+
+async def execute_many(engine: Engine, statement: Statement, rows: Sequence[Sequence[Any]]) -> None:
+    """`statement` once for each of `rows` (a batch of inserts), in the transaction the caller opened: bound by the
+    driver, nothing built per row (asyncpg sends the batch in one go; SQLite runs it in the connection's thread)."""
+    if any(len(values) != statement.parameters for values in rows):
+        raise TypeError(f"the statement takes {statement.parameters} values a row")
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise TypeError("execute_many runs in a write transaction (db/engine.write_transaction)")
+    if isinstance(engine, PostgresEngine):
+        await transaction.connection.executemany(statement.postgres, rows)
+    elif isinstance(engine, SQLiteEngine) and statement.sqlite is not None:
+        await transaction.connection.executemany(statement.sqlite, rows)
+    else:
+        raise TypeError(f"no fixed statement for {type(engine).__name__}")
 
 
 async def fetch_one(engine: Engine, statement: Statement, *values: Any) -> Any | None:

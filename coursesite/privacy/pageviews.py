@@ -33,10 +33,13 @@ from dataclasses import dataclass
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from piccolo.engine.postgres import PostgresEngine
 
 from coursesite.core import clock
 from coursesite.core.client_address import stored_client_address
 from coursesite.core.text import TextRefused, TextRule, clean_text
+from coursesite.db.engine import write_transaction
+from coursesite.db.fastsql import Statement, execute_many, fetch
 from coursesite.db.privacy import PageView
 
 logger = logging.getLogger(__name__)
@@ -48,9 +51,21 @@ MAX_BUFFERED_ROWS = 20_000  # beyond this (the database is down) new page views 
 PATH_MAX = 500  # page_view.path
 USER_AGENT_MAX = 500  # page_view.user_agent
 ACCEPT_LANGUAGE_MAX = 200  # page_view.accept_language
-INSERT_CHUNK_ROWS = 500  # rows per INSERT: 7 parameters each stays far below SQLite's limit
+INSERT_CHUNK_ROWS = 500  # rows per transaction
 
 EXCLUDED_PREFIXES = ("/static", "/api", "/healthz", "/readyz", "/schema")
+
+# A batch as fixed SQL, a row at a time through the driver: building 500 Piccolo rows and their INSERT took tens of
+# milliseconds on the event loop, a stall for every request in flight, twice a second at 1,000 page views a second.
+_COLUMNS = ("path", "viewed_at", "user_agent", "accept_language", "ip_address")
+_INSERT_PAGE_VIEW = Statement.same(
+    f"INSERT INTO page_view ({', '.join(_COLUMNS)}, ip_truncated) VALUES ($1, $2, $3, $4, $5, FALSE)", len(_COLUMNS)
+)
+_INSERT_PAGE_VIEWS = Statement.postgres_only(
+    f"INSERT INTO page_view ({', '.join(_COLUMNS)}, ip_truncated) SELECT *, FALSE FROM "
+    "unnest($1::varchar[], $2::timestamptz[], $3::varchar[], $4::varchar[], $5::varchar[])",
+    len(_COLUMNS),
+)
 
 USER_AGENT_RULE = TextRule(max_chars=USER_AGENT_MAX, subject="User-Agent")
 ACCEPT_LANGUAGE_RULE = TextRule(max_chars=ACCEPT_LANGUAGE_MAX, subject="Accept-Language")
@@ -156,7 +171,14 @@ class PageViewRecorder:
         try:
             for start in range(0, len(rows), INSERT_CHUNK_ROWS):
                 chunk = rows[start : start + INSERT_CHUNK_ROWS]
-                await PageView.insert(*(PageView(**row) for row in chunk))
+                engine = PageView._meta.db
+                async with write_transaction(engine):
+                    if isinstance(engine, PostgresEngine):  # one statement of arrays: one execution, not 500
+                        await fetch(engine, _INSERT_PAGE_VIEWS, *([row[name] for row in chunk] for name in _COLUMNS))
+                    else:  # in SQLite's own thread, row by row
+                        await execute_many(
+                            engine, _INSERT_PAGE_VIEW, [[row[name] for name in _COLUMNS] for row in chunk]
+                        )
                 stored += len(chunk)
         except Exception as exc:  # noqa: BLE001 - technical data must never break the site
             unsaved = rows[stored:]

@@ -66,3 +66,28 @@ async def test_a_rolled_back_transaction_takes_its_statements_with_it(db):
             await fetch(db, INSERT_PROGRESS, account, "gone")
             raise RuntimeError
     assert await fetch(db, SELECT_SLUGS, account) == []
+
+
+async def test_execute_many_binds_each_row_in_the_callers_transaction(db):
+    from coursesite.db.fastsql import execute_many
+
+    account = await make_account("fast@example.se")
+    insert = Statement.same(
+        "INSERT INTO lesson_progress (account, lesson_slug, answered, question_count, score_milli, max_score_milli, "
+        "percent, updated_at) VALUES ($1, $2, 0, 0, 0, 0, 0, CURRENT_TIMESTAMP)",
+        2,
+    )
+    hostile = "x'); DELETE FROM lesson_progress; --"
+    with pytest.raises(TypeError):  # only inside a transaction: a batch is stored whole or not at all
+        await execute_many(db, insert, [(account, "a")])
+    with pytest.raises(TypeError):
+        async with write_transaction(db):
+            await execute_many(db, insert, [(account, "a", "extra")])
+    async with write_transaction(db):
+        await execute_many(db, insert, [(account, hostile), (account, "b"), (account, "c")])
+    rows = await fetch(db, SELECT_SLUGS, account)
+    assert [row["lesson_slug"] for row in rows] == sorted([hostile, "b", "c"])
+    with pytest.raises(Exception):  # noqa: B017 - the unique (account, lesson_slug): the engines' own errors
+        async with write_transaction(db):
+            await execute_many(db, insert, [(account, "d"), (account, "b")])
+    assert len(await fetch(db, SELECT_SLUGS, account)) == 3  # the failed batch left nothing

@@ -9,6 +9,7 @@ import pytest
 
 from coursesite.core import clock
 from coursesite.db.privacy import PageView
+from coursesite.privacy import pageviews as pageviews_module
 from coursesite.privacy.pageviews import PageViewRecorder, TechnicalDataConfig
 from coursesite.privacy.retention import RetentionPolicy, run_retention
 from tests.support import TEST_CATALOGUE
@@ -183,10 +184,10 @@ async def test_a_failed_insert_keeps_the_rows_and_logs_no_data(db, monkeypatch, 
     pageviews = PageViewRecorder()
     pageviews.record(path="/hemlig-sida", user_agent="UA", accept_language=None, ip_address="203.0.113.5")
 
-    def broken(*rows):
+    async def broken(*args):
         raise RuntimeError("database is down: 203.0.113.5")
 
-    monkeypatch.setattr(PageView, "insert", broken)
+    monkeypatch.setattr(pageviews_module, "execute_many", broken)
     assert await pageviews.flush() == 0
     assert pageviews.pending == 1
     assert "203.0.113.5" not in caplog.text and "/hemlig-sida" not in caplog.text
