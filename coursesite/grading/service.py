@@ -412,11 +412,14 @@ class AnswerService:
     ) -> StoredAnswer | None:
         """The attempt this request repeats, if it repeats one. Call inside submit's write transaction; `previous`
         holds the question's attempts (rows of _LESSON_PAGE)."""
-        sent = json.loads(json.dumps(response, ensure_ascii=False))  # as it is stored: lists for tuples, str keys
+
+        def as_stored() -> Any:  # the response as it is stored (lists for tuples, str keys); only when compared
+            return json.loads(json.dumps(response, ensure_ascii=False))
+
         if idempotency_key is not None:
             rows = [_loaded(row) for row in await fetch(self.engine, _ANSWER_BY_KEY, account_id, idempotency_key)]
             if rows:
-                if rows[0]["question_id"] != question_id or rows[0]["raw_response"] != sent:
+                if rows[0]["question_id"] != question_id or rows[0]["raw_response"] != as_stored():
                     raise Conflict(
                         MSG_IDEMPOTENCY_KEY_REUSED, field_errors={IDEMPOTENCY_HEADER: MSG_IDEMPOTENCY_KEY_REUSED}
                     )
@@ -424,7 +427,7 @@ class AnswerService:
         if not self.repeat_window or not previous:
             return None
         latest = max(previous, key=lambda row: row["attempt"])
-        if latest["created_at"] > now - self.repeat_window and _json(latest["raw_response"]) == sent:
+        if latest["created_at"] > now - self.repeat_window and _json(latest["raw_response"]) == as_stored():
             rows = await fetch(self.engine, _ANSWER_BY_ID, latest["id"])
             return dataclasses.replace(stored_answer(_loaded(rows[0])), replayed=True)
         return None
