@@ -218,8 +218,8 @@ async def keep_session_state(connection: Any) -> None:
     """The pool's reset when a connection is released: nothing to send. asyncpg still rolls back a transaction left
     open before it calls this. Its default reset (pg_advisory_unlock_all, CLOSE ALL, UNLISTEN *, RESET ALL) is a round
     trip on every release, for session state this app never leaves behind: its advisory locks are per transaction,
-    and it sends no LISTEN, no session SET and keeps no cursor past its transaction (tests/unit/db/test_session_state.py reads
-    the source for them)."""
+    and it sends no LISTEN, no session SET and keeps no cursor past its transaction
+    (tests/unit/db/test_session_state.py reads the source for them)."""
 
 
 class CoursePostgresEngine(PostgresEngine):

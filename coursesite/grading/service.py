@@ -445,10 +445,10 @@ _LESSON_ANSWERS = Statement.same(
     "FROM answer WHERE account = $1 AND lesson_slug = $2",
     2,
 )
-# The lesson page's reads (lesson_state, and submit's checks) and Min kurs's (course_home), one statement each: the answers (oldest first),
-# each row with the enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg is NULL for none;
-# SQLite has no json_agg), and no answer a row of NULLs. With the session (accounts/sessions.py): no session row, no
-# rows at all.
+# The lesson page's reads (lesson_state, and submit's checks) and Min kurs's (course_home), one statement each: the
+# answers (oldest first), each row with the enrolment and the completed lessons as a JSON array (PostgreSQL's json_agg
+# is NULL for none; SQLite has no json_agg), and no answer a row of NULLs. With the session (accounts/sessions.py): no
+# session row, no rows at all.
 _HEAD_COLUMNS = (
     "{enrolled} AS enrolled, (SELECT {agg}(lp.lesson_slug) FROM lesson_progress lp WHERE lp.account = {account} "
     "AND lp.completed_at IS NOT NULL) AS completed"
