@@ -187,7 +187,8 @@ async def test_a_failed_insert_keeps_the_rows_and_logs_no_data(db, monkeypatch, 
     async def broken(*args):
         raise RuntimeError("database is down: 203.0.113.5")
 
-    monkeypatch.setattr(pageviews_module, "execute_many", broken)
+    monkeypatch.setattr(pageviews_module, "execute_many", broken)  # SQLite's way
+    monkeypatch.setattr(pageviews_module, "fetch", broken)  # PostgreSQL's
     assert await pageviews.flush() == 0
     assert pageviews.pending == 1
     assert "203.0.113.5" not in caplog.text and "/hemlig-sida" not in caplog.text
