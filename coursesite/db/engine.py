@@ -188,11 +188,7 @@ class _CourseTransaction(SQLiteTransaction):
             return exception is None
         self.engine.current_transaction.reset(self.context)
         try:
-            if exception:
-                if not self._rolled_back:
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
+            await _end(self, exception)
         except BaseException:
             await self._release(discard=True)
             raise
@@ -205,6 +201,15 @@ class _CourseTransaction(SQLiteTransaction):
             await engine.release_writer(discard=discard)
         else:
             await engine.release_reader(self.connection, discard=discard)
+
+
+async def _end(transaction: Any, exception: BaseException | None) -> None:
+    """Roll back on an exception, else commit; either not when the caller already ended the transaction."""
+    if exception:
+        if not transaction._rolled_back:
+            await transaction.rollback()
+    elif not transaction._committed and not transaction._rolled_back:
+        await transaction.commit()
 
 
 async def _close_quietly(connection: aiosqlite.Connection) -> None:
@@ -278,11 +283,7 @@ class _CoursePostgresTransaction(PostgresTransaction):
             return exception is None
         self.engine.current_transaction.reset(self.context)
         try:
-            if exception:
-                if not self._rolled_back:  # the caller may have rolled back already
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
+            await _end(self, exception)
         finally:
             await self._release()
         return exception is None
