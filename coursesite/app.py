@@ -67,7 +67,7 @@ from coursesite.support.requests import RequestService
 from coursesite.web import guards, templating
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
-from coursesite.web.deps import Services, periods_of
+from coursesite.web.deps import Services, periods_of, resolve_in_order
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from coursesite.web.hardening import (
     InputGuardMiddleware,
@@ -256,6 +256,7 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
         debug=settings.debug,
     )
     guards.run_in_place(app)  # no copy of the handler per guard per request (web/guards.py)
+    resolve_in_order(app)  # no task per dependency per request (web/deps.py)
     # Around everything, routing included: a request id, one log line and the request metrics per request.
     app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
     return app

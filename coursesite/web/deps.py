@@ -12,7 +12,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
+from litestar import Litestar, Request
+from litestar._kwargs.cleanup import DependencyCleanupGroup
+from litestar._kwargs.dependencies import resolve_dependency
+from litestar._kwargs.kwargs_model import KwargsModel
+from litestar.connection import ASGIConnection
 from litestar.di import Provide
 
 from coursesite.accounts.mail import AccountMail
@@ -93,6 +97,32 @@ class Services:
 
 def _constant(value: Any) -> Provide:
     return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+class _InOrder(KwargsModel):
+    """A handler's kwargs with its dependencies resolved one after the other. Litestar resolves the independent
+    dependencies of a handler (the lesson page's `course` and `answers`, say) in an anyio task group, a task each on
+    every request; every dependency here is a value at hand (the services above, the catalog's course), so the tasks
+    were pure cost: about a tenth of the lesson page's CPU, and event-loop turns that lengthened its tail
+    (docs/performance.md). The same dependencies, the same values; the first error is raised, as Litestar raises the
+    first of its group."""
+
+    __slots__ = ()  # the same layout, so an existing model can take the class
+
+    async def resolve_dependencies(self, connection: ASGIConnection, kwargs: dict[str, Any]) -> DependencyCleanupGroup:
+        cleanup_group = DependencyCleanupGroup()
+        for batch in self.dependency_batches:
+            for dependency in batch:
+                await resolve_dependency(dependency, connection, kwargs, cleanup_group)
+        return cleanup_group
+
+
+def resolve_in_order(app: Litestar) -> None:
+    """Every HTTP route of `app` resolves its handler's dependencies in order, not as concurrent tasks (_InOrder)."""
+    for route in app.routes:
+        for _, kwargs_model in getattr(route, "route_handler_map", {}).values():
+            if type(kwargs_model) is KwargsModel:
+                kwargs_model.__class__ = _InOrder
 
 
 def principal_of(request: Request) -> Principal:
