@@ -36,7 +36,7 @@ from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticat
 from coursesite.core.formatting import try_again_sv
 from coursesite.core.text import MSG_CONTROL, has_forbidden_characters
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -398,8 +398,7 @@ class AccountService:
             raise Invalid(str(refused), field_errors={field: str(refused)}) from None
         password_hash = await hash_password(new_password)
         now = clock.now()
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             if first is not None:
                 await first()
             await Account.update({Account.password_hash: password_hash}).where(Account.id == account_id)

@@ -114,8 +114,7 @@ class InvoicingService:
         if errors:
             raise Invalid("Kontrollera uppgifterna i anmälan.", field_errors=errors)
         now = clock.now()
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, principal.account_id)
+        async with write_transaction(self.engine, account_id=principal.account_id):
             if await self.is_enrolled(principal.account_id):
                 raise Conflict("Du är redan anmäld till kursen.")
             await self._save_customer(principal.account_id, details, now)

@@ -22,7 +22,7 @@ from coursesite.course.model import Lesson
 from coursesite.course.progress import AttemptRecord, lessons_awaiting_review
 from coursesite.db.answers import LessonProgress
 from coursesite.db.billing import Certificate
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 from coursesite.grading.service import AnswerService
 from coursesite.mail.outbox import MailOutbox
 
@@ -103,8 +103,7 @@ class CertificateService:
                     "Kursintyget kan hämtas när du har gjort klart alla lektioner i kursens tre akter "
                     "och läraren har bedömt alla dina uppsatssvar."
                 )
-            async with write_transaction(self.engine):
-                await lock_account_rows(self.engine, principal.account_id)
+            async with write_transaction(self.engine, account_id=principal.account_id):
                 existing = await self._row(principal.account_id)  # a concurrent request may have issued it
                 if existing is None:
                     await self._insert(principal)

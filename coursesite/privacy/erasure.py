@@ -44,7 +44,7 @@ from coursesite.core import clock
 from coursesite.core.errors import Conflict, NotFound
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit
 from coursesite.db.billing import Certificate, Customer, Invoice, Payment
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     CaseNote,
@@ -246,8 +246,7 @@ async def erase_account(
     account, which is never erased through a request (an administrator ends an employee's account)."""
     now = clock.now()
     counts: Counter = Counter()
-    async with write_transaction(engine):
-        await lock_account_rows(engine, account_id)
+    async with write_transaction(engine, account_id=account_id):
         roles = await Account.select(Account.role).where(Account.id == account_id)
         if roles and roles[0]["role"] != Role.PARTICIPANT:
             raise Conflict(STAFF_NOT_ERASED)

@@ -54,7 +54,7 @@ from coursesite.core.tokens import USED_TOKEN_KEPT
 from coursesite.db.accounts import Account, LoginAttempt, RateLimitHit, UserSession
 from coursesite.db.answers import Answer, LessonProgress
 from coursesite.db.billing import Invoice, InvoiceReminder, Payment
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 from coursesite.db.mail import OneTimeToken, OutboxMessage
 from coursesite.db.privacy import (
     AccountPrivacy,
@@ -522,8 +522,7 @@ async def _erase_inactive(
 ) -> int:
     """Erase the account like an erasure request (the books kept), after reading it again in the erasure's own
     transaction: a login or course activity since the first read cancels it."""
-    async with write_transaction(engine):
-        await lock_account_rows(engine, account_id)
+    async with write_transaction(engine, account_id=account_id):
         row = (
             await Account.select(Account.created_at, Account.last_login_at, Account.inactivity_warned_at)
             .where(Account.id == account_id)

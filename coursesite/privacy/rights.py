@@ -256,8 +256,7 @@ class RightsService:
         if errors:
             raise Invalid("Kontrollera de markerade fälten.", field_errors=errors)
         now = clock.now()
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             current = await self.contact(account_id)
             email = current["email"]
             person_ids = await self._person_ids(account_id, email)  # before the e-mail changes: whose form rows
@@ -435,8 +434,7 @@ class RightsService:
         """The person asks from Mina uppgifter: the restriction applies at once, and a case is opened for customer
         service."""
         reason = clean_reason(reason)
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             contact = await self.contact(account_id)
             await self.restrict(account_id, contact["email"], reason)
             return await self._open_case(account_id, contact, "restriction", "Begäran om begränsning", reason)
@@ -547,8 +545,7 @@ class RightsService:
     async def request_erasure(self, account_id: int) -> RequestView:
         """The person asks for erasure from Mina uppgifter: a case for customer service, who confirms the identity and
         carries it out (privacy/erasure.py). A second request while one is open returns the open one."""
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             existing = await self.requests(account_id, kind="erasure", open_only=True)
             if existing:
                 return existing[0]

@@ -576,8 +576,7 @@ class ReviewService:
     async def flag(self, principal: Principal, answer_id: int, reason: str | None) -> None:
         """ "I think this was graded wrong": puts the participant's own graded answer in the review queue."""
         reason = review_text(reason, "reason", FLAG_REASON)
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, principal.account_id)
+        async with write_transaction(self.engine, account_id=principal.account_id):
             rows = await Answer.select(Answer.status, Answer.score_milli, Answer.max_score_milli).where(
                 (Answer.id == answer_id) & (Answer.account == principal.account_id)
             )

@@ -33,7 +33,7 @@ from coursesite.core.errors import Conflict, Forbidden, Invalid, NotFound
 from coursesite.core.formatting import format_date_long
 from coursesite.core.text import TextRule, check_text
 from coursesite.db.accounts import Account
-from coursesite.db.engine import lock_account_rows, write_transaction
+from coursesite.db.engine import write_transaction
 from coursesite.db.privacy import AccountPrivacy, CaseNote, Person, SupportCase
 from coursesite.privacy.access import AccessExports
 from coursesite.privacy.audit import AuditLog
@@ -596,8 +596,7 @@ class RequestService:
         service registered, whose case already exists. True when it was restricted now; False when it already was
         (the restriction and its time are kept). NotFound when the account does not exist."""
         reason = clean_reason(reason)
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             email = await self.rights.email_of(account_id)
             if (await self.rights.privacy_state(account_id)).restricted_at is not None:
                 return False
@@ -635,8 +634,7 @@ class RequestService:
             raise Forbidden("Bara kundtjänst kan häva en begränsning.")
         now = clock.now()
         lift_on = lift_allowed_from(now)
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             state = await self.rights.privacy_state(account_id)
             if state.restricted_at is None:
                 raise Conflict("Behandlingen är inte begränsad.")
@@ -673,8 +671,7 @@ class RequestService:
         if actor.role not in LIFT_ROLES:
             raise Forbidden("Bara kundtjänst kan häva en begränsning.")
         now = clock.now()
-        async with write_transaction(self.engine):
-            await lock_account_rows(self.engine, account_id)
+        async with write_transaction(self.engine, account_id=account_id):
             state = await self.rights.privacy_state(account_id)
             if state.restricted_at is None:
                 raise Conflict("Behandlingen är inte begränsad.")
