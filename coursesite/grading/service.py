@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -210,13 +210,35 @@ def stored_answer(row: dict) -> StoredAnswer:
     )
 
 
+class Attempts(Sequence[StoredAnswer]):
+    """One question's attempts from its `answer` rows (_LESSON_PAGE), oldest first, each made a StoredAnswer when it
+    is first read: the lesson page reads only the latest and counts the rest (issue 14, P2)."""
+
+    __slots__ = ("_answers", "_rows")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+        self._answers: list[StoredAnswer | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._rows)))]
+        answer = self._answers[index]
+        if answer is None:
+            answer = self._answers[index] = stored_answer(_loaded(self._rows[index]))
+        return answer
+
+
 @dataclass(frozen=True)
 class LessonState:
     lesson: Lesson
     unlocked: bool
     score: LessonScore
     complete: bool
-    attempts: dict[str, list[StoredAnswer]]  # per question id, oldest first
+    attempts: dict[str, Sequence[StoredAnswer]]  # per question id, oldest first
     completed: frozenset[str] = frozenset()  # the participant's completed lessons, read in the same snapshot
     access: bool = True  # enrolled (and paid, when the course waits for payment): billing's rule, on the same read
 
@@ -301,11 +323,13 @@ class AnswerService:
         head, rows = await self._lesson_rows(account_id, lesson, principal)
         completed = set(_json(head["completed"]) or ())
         access = await self.has_access(account_id, enrolled=bool(head["enrolled"]))
-        answers = [stored_answer(_loaded(row)) for row in rows]
-        attempts: dict[str, list[StoredAnswer]] = {}
-        for answer in answers:
-            attempts.setdefault(answer.question_id, []).append(answer)
-        score = lesson_score(lesson, (a.record() for a in answers))
+        by_question: dict[str, list[Any]] = {}
+        for row in rows:
+            by_question.setdefault(row["question_id"], []).append(row)
+        attempts: dict[str, Sequence[StoredAnswer]] = {
+            question_id: Attempts(question_rows) for question_id, question_rows in by_question.items()
+        }
+        score = lesson_score(lesson, [_attempt_record(row) for row in rows])
         return LessonState(
             lesson=lesson,
             unlocked=access and is_lesson_unlocked(self.course, lesson, completed),
