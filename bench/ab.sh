@@ -10,7 +10,9 @@
 #   BENCH_AB_BASE=HEAD~3 bash bench/ab.sh
 #
 # Knobs: BENCH_AB_BASE (required), BENCH_AB_ROUTE (answers, or lesson against the 20-row baseline), BENCH_AB_ROUNDS
-# (3), BENCH_DURATION (5s), BENCH_AB_PARTICIPANTS (1500; a slice of 5 s spends about 7,500 of the 57 submissions
+# (3), BENCH_AB_FILL (lesson only: a wrk slice of answers of this length before the rounds, so that the participants
+# have answers on the page as in bench/run.sh, where the lesson slices follow the answer slices; 5s, 0 for none),
+# BENCH_DURATION (5s), BENCH_AB_PARTICIPANTS (1500; a slice of 5 s spends about 7,500 of the 57 submissions
 # each has), BENCH_AB_PORT (8771: base, +1 head, +2 baseline). Everything on 127.0.0.1; every process it starts is
 # stopped on exit and the database dropped. Mail worker off, as in bench/run.sh.
 set -euo pipefail
@@ -21,6 +23,7 @@ PY="$BIN/python"
 BASE_REV="${BENCH_AB_BASE:?set BENCH_AB_BASE to the git revision to compare with}"
 ROUTE="${BENCH_AB_ROUTE:-answers}"
 ROUNDS="${BENCH_AB_ROUNDS:-3}"
+FILL="${BENCH_AB_FILL:-5s}"
 DURATION="${BENCH_DURATION:-5s}"
 PARTICIPANTS="${BENCH_AB_PARTICIPANTS:-1500}"
 PORT="${BENCH_AB_PORT:-8771}"
@@ -107,6 +110,12 @@ EOF
   fi
 }
 
+if [ "$ROUTE" = lesson ] && [ "$FILL" != 0 ]; then  # answers on the page, as in bench/run.sh
+  BENCH_DIR="$ROOT/bench" BENCH_LABEL=fill BENCH_WRK_THREADS=2 BENCH_WRK_OUT="$WORK/fill.json" \
+    BENCH_DATA="$WORK/answers-data.lua" BENCH_SLOT_OFFSETS="" timeout 60 wrk -t2 -c32 -d"$FILL" --timeout 10s \
+    -s bench/answers.lua "http://$HOST:${SERVER_PORT[head]}" > "$WORK/fill.txt" 2>&1
+  echo "fill: $(grep -Eo '[0-9]+ requests in' "$WORK/fill.txt") answers before the lesson rounds"
+fi
 echo "== $ROUTE: base $(git -C "$ROOT" rev-parse --short "$BASE_REV") against the working tree, $ROUNDS rounds of $DURATION, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then order="base head baseline"; else order="baseline head base"; fi
