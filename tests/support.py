@@ -240,7 +240,7 @@ async def enrol(client, email: str, body=PRIVATE, first_name: str = "Anna") -> d
 
 def bgmax_file(*payments: tuple[int, str, str], day: date | None = None) -> bytes:
     """A BgMax file with one deposit: (amount in öre, reference, payer name) per payment."""
-    day = day or date.today() - timedelta(days=1)
+    day = day or clock.today() - timedelta(days=1)
     deposit = bgmax.Deposit(
         payee_bankgiro="5050-1055",
         date=day,
@@ -324,7 +324,7 @@ async def seed_person(
         Payment(
             invoice=invoice_id,
             amount_ore=issued.total_ore,
-            payment_date=date.today(),
+            payment_date=clock.today(),
             reference=issued.ocr,
             payer_name=f"{first_name} {last_name}",
             source="manual",
@@ -366,7 +366,7 @@ async def seed_person(
         Certificate(
             account=aid,
             code=new_certificate_code(),
-            completed_on=date.today(),
+            completed_on=clock.today(),
             holder_short_name=short_name(first_name, last_name),
             issued_at=now,
         )
@@ -440,7 +440,7 @@ async def seed_person(
                 contact_email=email,
                 subject=f"Reklamation från {first_name}",
                 description=f"{first_name} bor på {address}",
-                received_on=date.today(),
+                received_on=clock.today(),
                 created_at=now,
             )
         ).returning(SupportCase.id)

@@ -575,7 +575,7 @@ class InsightService:
     async def grade_export(self, actor: Principal, course: Course) -> tuple[str, AsyncIterator[bytes]]:
         """The grade export as (file name, the CSV's chunks to stream). Audited as an export by ``actor`` of every
         participant's name, email and results, when it is asked for."""
-        filename = f"betyg-{clock.now().date().isoformat()}.csv"
+        filename = f"betyg-{clock.today().isoformat()}.csv"
         people = await Account.count().where(Account.role == Role.PARTICIPANT.value)
         await self.audit.record(
             actor.account_id,

@@ -408,7 +408,7 @@ _SAFE_NAME = re.compile(r"[^a-z0-9]+")
 
 
 def export_filename(extension: str) -> str:
-    return f"mina-uppgifter-{clock.now().date().isoformat()}.{_SAFE_NAME.sub('', extension)}"
+    return f"mina-uppgifter-{clock.today().isoformat()}.{_SAFE_NAME.sub('', extension)}"
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,9 @@ async def test_the_service_audits_the_participant_pages_and_the_export(db, cours
     await insight.participant_detail(staff, course, a.account_id)
     assert await insight.participant_detail(staff, course, staff.account_id) is None  # nobody shown: no row
     filename, chunks = await insight.grade_export(staff, course)
-    assert filename.startswith("betyg-") and b"\xc3\x85ke" in b"".join([chunk async for chunk in chunks])
+    assert filename == f"betyg-{clock.today().isoformat()}.csv" and b"\xc3\x85ke" in b"".join(
+        [chunk async for chunk in chunks]
+    )
     rows = await StaffAudit.select(StaffAudit.action, StaffAudit.subject_account, StaffAudit.why).order_by(
         StaffAudit.id
     )

@@ -49,7 +49,11 @@ async def pay(number: str, amount_ore: int) -> None:
     [row] = await Invoice.select(Invoice.id).where(Invoice.number == number)
     await Payment.insert(
         Payment(
-            invoice=row["id"], amount_ore=amount_ore, payment_date=date.today(), source="manual", created_at=clock.now()
+            invoice=row["id"],
+            amount_ore=amount_ore,
+            payment_date=clock.today(),
+            source="manual",
+            created_at=clock.now(),
         )
     )
 

@@ -3,7 +3,6 @@ in the log (issue 13, "Server errors from bad input"). The NUL byte cases gave 5
 engines."""
 
 import logging
-from datetime import date
 
 import msgspec
 import pytest
@@ -11,6 +10,7 @@ from asyncpg.exceptions import CharacterNotInRepertoireError
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
+from coursesite.core import clock
 from coursesite.web.errors import EXCEPTION_HANDLERS
 from tests.conftest import PASSWORD, api_post, csrf_token, login_as_staff, register
 from tests.support import enrol, open_every_lesson, post_form
@@ -74,13 +74,13 @@ async def test_a_payment_with_a_nul_in_the_invoice_number_is_a_400(client, db, e
     response = await api_post(
         client,
         "/api/v1/finance/payments",
-        {"invoice_number": "2026\u0000-1", "amount_ore": 100, "date": date.today().isoformat()},
+        {"invoice_number": "2026\u0000-1", "amount_ore": 100, "date": clock.today().isoformat()},
     )
     assert_json_400(response, errors_logged)
     form = await post_form(
         client,
         "/ekonomi/betalningar",
-        {"date": date.today().isoformat(), "amount": "1", "ocr": "", "invoice_number": "1\u00002"},
+        {"date": clock.today().isoformat(), "amount": "1", "ocr": "", "invoice_number": "1\u00002"},
         page="/ekonomi/betalningar",
     )
     assert_clean_400(form, errors_logged)
@@ -180,7 +180,7 @@ async def test_a_payment_above_the_32_bit_range_is_stored(client, db, errors_log
     response = await api_post(
         client,
         "/api/v1/finance/payments",
-        {"invoice_number": anna["invoice_number"], "amount_ore": 2_147_483_648, "date": date.today().isoformat()},
+        {"invoice_number": anna["invoice_number"], "amount_ore": 2_147_483_648, "date": clock.today().isoformat()},
     )
     assert response.status_code == 201, response.text
     assert response.json()["amount_ore"] == 2_147_483_648

@@ -96,7 +96,7 @@ async def test_list_filter_and_payments_change_the_status(client):
         client,
         "/ekonomi/betalningar",
         {
-            "date": date.today().isoformat(),
+            "date": clock.today().isoformat(),
             "amount": "5 000,00",
             "ocr": anna["ocr"],
             "invoice_number": "",
@@ -118,7 +118,7 @@ async def test_list_filter_and_payments_change_the_status(client):
         {
             "invoice_number": anna["invoice_number"],
             "amount_ore": 750_000,
-            "date": date.today().isoformat(),
+            "date": clock.today().isoformat(),
         },
     )
     assert paid.status_code == 201, paid.text
@@ -131,7 +131,7 @@ async def test_list_filter_and_payments_change_the_status(client):
     ]
     page = await client.get("/ekonomi?status=paid")
     assert anna["invoice_number"] in page.text and bo["invoice_number"] not in page.text
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert len((await client.get(f"/api/v1/finance/invoices?from={today}&to={today}")).json()) == 2
     assert (await client.get("/api/v1/finance/invoices?from=2000-01-01&to=2000-12-31")).json() == []
     assert (await client.get("/api/v1/finance/invoices?status=betald")).status_code == 400
@@ -153,7 +153,7 @@ async def test_the_payment_form_says_what_is_wrong(client):
         ({"amount": "100", "ocr": anna["ocr"], "date": "igår"}, "date"),
     ]
     for change, field in cases:
-        data = {"date": date.today().isoformat(), "amount": "", "ocr": "", "invoice_number": ""} | change
+        data = {"date": clock.today().isoformat(), "amount": "", "ocr": "", "invoice_number": ""} | change
         response = await post_form(client, "/ekonomi/betalningar", data, page="/ekonomi/betalningar")
         assert response.status_code == 400, (change, response.status_code)
         assert f'id="{field}-error"' in response.text, (change, field)
@@ -238,7 +238,7 @@ async def test_the_participant_sees_the_credit_note_and_the_ledger(client, app):
         await api_post(
             finance,
             "/api/v1/finance/payments",
-            {"ocr": anna["ocr"], "amount_ore": 1_000_000, "date": date.today().isoformat()},
+            {"ocr": anna["ocr"], "amount_ore": 1_000_000, "date": clock.today().isoformat()},
         )
     client.cookies.update(participant_cookies)
     mine = (await client.get("/api/v1/me/invoices")).json()
@@ -448,9 +448,9 @@ async def test_exports(client):
     await api_post(
         client,
         "/api/v1/finance/payments",
-        {"ocr": anna["ocr"], "amount_ore": 1_250_000, "date": date.today().isoformat()},
+        {"ocr": anna["ocr"], "amount_ore": 1_250_000, "date": clock.today().isoformat()},
     )
-    today = date.today()
+    today = clock.today()
     first, stamp = date(today.year, 1, 1), today.strftime("%Y%m%d")
 
     csv = await client.get("/api/v1/finance/exports/invoices.csv")

@@ -3,6 +3,7 @@ clauses about purposes, categories, storage, no third parties and the supervisor
 
 import io
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -225,16 +226,17 @@ async def test_clause_the_supervisory_authority_and_the_whole_record_of_processi
     assert foreign_urls(response.text) == []
 
 
-async def test_the_record_of_processing_as_pdf(client):
+async def test_the_record_of_processing_as_pdf(client, frozen):
     from pypdf import PdfReader
 
     await login_as_staff(client, "customer_service")
+    frozen["now"] = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)  # already the 5th in Stockholm
     response = await client.get("/personal/behandlingsregister.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"].startswith('attachment; filename="behandlingsregister-')
+    assert 'attachment; filename="behandlingsregister-2026-12-05.pdf"' == response.headers["content-disposition"]
     assert response.content.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert_record_content(text)
-    assert "account.email" in text
+    assert "account.email" in text and "5 december 2026" in text

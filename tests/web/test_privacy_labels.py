@@ -5,7 +5,7 @@ confirmation page for every kind, and the privacy policy; the words come from pr
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from coursesite.core import clock
 from coursesite.core.formatting import format_date_long
@@ -36,7 +36,7 @@ def test_every_key_has_a_swedish_word_and_an_unknown_one_is_never_shown():
 
 
 async def test_mina_uppgifter_shows_every_status_and_consent_in_swedish(client, participant):
-    now, today = clock.now(), date.today()
+    now, today = clock.now(), clock.today()
     for kind in REQUEST_KINDS:
         for status in STATUSES:
             await SupportCase.insert(
@@ -79,7 +79,7 @@ async def test_mina_uppgifter_shows_every_status_and_consent_in_swedish(client, 
 
 
 async def test_the_request_confirmation_page_names_every_kind_in_swedish(client, participant, services):
-    now, today = clock.now(), date.today()
+    now, today = clock.now(), clock.today()
     for kind in REQUEST_KINDS:
         case = await SupportCase.insert(
             SupportCase(

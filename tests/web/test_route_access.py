@@ -105,7 +105,7 @@ async def test_participant_b_reaches_nothing_of_participant_a_by_id(app, client,
         Certificate(
             account=anna["id"],
             code=new_certificate_code(),
-            completed_on=clock.now().date(),
+            completed_on=clock.today(),
             holder_short_name="Anna A.",
             issued_at=clock.now(),
         )

@@ -93,7 +93,7 @@ async def test_clause_storage_finance_invoice_lists_record_one_row_per_buyer(cli
 async def test_clause_storage_finance_exports_write_one_export_row(client):
     await enrolled_pair(client)
     finance = await login_as_staff(client, "finance")
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     paths = (
         f"/ekonomi/export/fakturor.csv?fran={today}&till={today}",
         f"/ekonomi/export/sie?fran={today}&till={today}",
@@ -113,7 +113,7 @@ async def test_clause_storage_finance_exports_write_one_export_row(client):
             None,
             "Bokföring: export",
         )
-        day = format_date_long(clock.now().date())  # as every date staff read: in words (test_readable_dates.py)
+        day = format_date_long(clock.today())  # as every date staff read: in words (test_readable_dates.py)
         assert f"{day} – {day}: 2 dokument, 2 kunder" in row.what
         assert ("fakturor.csv" if "csv" in path else "SIE") in row.what
         no_values(rows, "Anna", "Bolaget", "Storgatan")

@@ -96,7 +96,7 @@ async def privacy_policy(
 
 
 def _record_context(settings: Settings, invoicing: InvoicingService) -> dict[str, Any]:
-    return document_context(settings, invoicing) | {"generated_on": formatting.format_date_long(clock.now().date())}
+    return document_context(settings, invoicing) | {"generated_on": formatting.format_date_long(clock.today())}
 
 
 @get(policy.RECORD_PATH, guards=[guards.roles(*STAFF_ROLES)], name="record_of_processing", include_in_schema=False)
@@ -120,7 +120,7 @@ async def record_of_processing_pdf(
     pdf: NamedDependency[PdfRenderer],
 ) -> Response[bytes]:
     content = await pdf.render(record_pdf(_record_context(settings, invoicing)), holder=render_holder(request))
-    filename = f"behandlingsregister-{clock.now().date().isoformat()}.pdf"
+    filename = f"behandlingsregister-{clock.today().isoformat()}.pdf"
     return Response(
         content,
         media_type="application/pdf",
