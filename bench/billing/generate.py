@@ -48,6 +48,7 @@ from coursesite.billing.enrolment import TERMS_VERSION, BillingDetails  # noqa: 
 from coursesite.billing.money import Line  # noqa: E402
 from coursesite.billing.records import buyer_of, credit_lines, document_row  # noqa: E402
 from coursesite.billing.records import invoice_number as _number  # noqa: E402
+from coursesite.core import clock  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coursesite_billing_bench"
 FINANCE_EMAIL = "ekonomi-bench@example.se"
@@ -401,7 +402,7 @@ async def main(argv: list[str] | None = None) -> None:
     from coursesite.accounts.passwords import hash_password_sync
 
     password_hash = hash_password_sync("bench-participant-password")  # nobody logs in as a participant here
-    today = datetime.now(UTC).date()
+    today = clock.today()  # the day the app would issue on
     tables, counts, series = generate(args.invoices, args.year, args.seed, password_hash, today)
     print(f"rows computed ({time.monotonic() - started:.0f} s)", flush=True)
     connection = await asyncpg.connect(args.database_url)

@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -30,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.billing import generate as billing  # noqa: E402
 from bench.scale import generate as scale  # noqa: E402
+from coursesite.core import clock  # noqa: E402
 from coursesite.course.loader import load_course  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/coursesite_course"
@@ -51,7 +51,7 @@ async def main(argv: list[str] | None = None) -> None:
     from coursesite.accounts.passwords import hash_password_sync
 
     password_hash = hash_password_sync(PASSWORD)
-    today = datetime.now(UTC).date()
+    today = clock.today()  # the day the app would issue on
     # The billing generator's calendar: one invoice each, issued during last year, most of them paid.
     tables, counts, series = billing.generate(args.participants, today.year - 1, args.seed, password_hash, today)
     course = load_course(REPO / "lessons")

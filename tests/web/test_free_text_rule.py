@@ -25,10 +25,8 @@ import os
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
@@ -36,6 +34,7 @@ from litestar.testing import AsyncTestClient
 
 from coursesite.billing.payments import UNNAMED_FILE
 from coursesite.cli import main
+from coursesite.core import clock
 from coursesite.db.billing import BgMaxImport
 from coursesite.db.privacy import PageView
 from coursesite.settings import REPO_ROOT
@@ -144,7 +143,7 @@ async def run_cli(site: Site, *args: str) -> Result:
 
 
 def today() -> str:
-    return datetime.now(ZoneInfo("Europe/Stockholm")).date().isoformat()
+    return clock.today().isoformat()
 
 
 # -- how each input is reached: `prepare` (what the input needs first, done once) and `submit` (one value)
