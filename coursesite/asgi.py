@@ -1,13 +1,34 @@
 """Entry point for uvicorn's --factory: the app is built when a worker starts, from the environment."""
 
 from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
 
-from coursesite.app import create_app
+from coursesite.app import MAX_REQUEST_BODY_BYTES, create_app
+from coursesite.core.turns import Admission
 from coursesite.ops.heap import settle_after_start
 from coursesite.settings import Settings
 
 
-def app_factory() -> Litestar:
-    app = create_app(Settings.from_env())
+def served(app: Litestar, settings: Settings) -> Litestar | Admission:
+    """The app as a worker serves it: its requests take turns (core/turns.py) unless COURSESITE_REQUESTS_AT_ONCE is 0."""
+    if not settings.requests_at_once:
+        return app
+    return Admission(app, settings.requests_at_once, body_limit=largest_body(app))
+
+
+def largest_body(app: Litestar) -> int:
+    """The largest request body any route takes (its own request_max_body_size, or the app's)."""
+    limits = [
+        handler.resolve_request_max_body_size()
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        if isinstance(handler, HTTPRouteHandler)
+    ]
+    return max((limit for limit in limits if limit is not None), default=MAX_REQUEST_BODY_BYTES)
+
+
+def app_factory() -> Litestar | Admission:
+    settings = Settings.from_env()
+    app = create_app(settings)
     settle_after_start()  # what start-up loaded is frozen before the first request (ops/heap.py)
-    return app
+    return served(app, settings)

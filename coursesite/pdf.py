@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from coursesite.core.errors import RateLimited
+from coursesite.core.turns import step_aside
 from coursesite.ops.logs import quiet_libraries
 from coursesite.settings import (
     DEFAULT_PDF_RETRY_AFTER_SECONDS,
@@ -357,7 +358,8 @@ class PdfRenderer:
         for attempt in (1, 2):
             pool = self._pool()
             try:
-                return await loop.run_in_executor(pool, function, job)
+                async with step_aside():  # the layout runs in another process: others take this request's turn
+                    return await loop.run_in_executor(pool, function, job)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start a fresh pool once rather than fail every later request.
                 self._discard(pool)

@@ -248,6 +248,9 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+DEFAULT_REQUESTS_AT_ONCE = 8
+
+
 def default_workers(database_url: str, cores: int | None = None) -> int:
     """COURSESITE_WORKERS when unset: one per core on PostgreSQL, whose server takes any number of connections;
     one on SQLite, the embedded default, whose single writer connection per process queues the writes fairly only
@@ -269,6 +272,9 @@ class Settings:
     lessons_dir: Path = REPO_ROOT / "lessons"
     billing_config: Path = REPO_ROOT / "coursesite" / "billing" / "billing.toml"
     db_pool_size: int = 10  # PostgreSQL connection pool per worker; 0 opens a connection per query
+    # Requests of one worker in progress at once; the rest wait their turn in arrival order (web/admission.py). 0: no
+    # turns, every request at once.
+    requests_at_once: int = DEFAULT_REQUESTS_AT_ONCE
     session_days: int = DEFAULT_SESSION_DAYS  # a session expires after this
     login_max_failures: int = 5
     login_window_seconds: int = DEFAULT_LOGIN_WINDOW_SECONDS  # failed logins count, and are kept, this long
@@ -339,6 +345,7 @@ class Settings:
             lessons_dir=Path(lessons) if lessons else REPO_ROOT / "lessons",
             billing_config=Path(billing) if billing else REPO_ROOT / "coursesite" / "billing" / "billing.toml",
             db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
+            requests_at_once=_int(env, "COURSESITE_REQUESTS_AT_ONCE", DEFAULT_REQUESTS_AT_ONCE, 0, 1000),
             login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
             session_days=_int(env, "COURSESITE_SESSION_DAYS", DEFAULT_SESSION_DAYS, *SESSION_DAYS_BOUNDS),
             login_window_seconds=_int(

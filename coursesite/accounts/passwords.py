@@ -8,6 +8,8 @@ import functools
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from coursesite.core.turns import step_aside
+
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -22,7 +24,8 @@ def hash_password_sync(password: str) -> str:
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    async with step_aside():  # ~150 ms in a thread: other requests take this one's turn meanwhile
+        return await asyncio.to_thread(_hasher.hash, password)
 
 
 def _verify(password_hash: str | None, password: str) -> bool:
@@ -33,7 +36,8 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(_verify, password_hash, password)
+    async with step_aside():
+        return await asyncio.to_thread(_verify, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

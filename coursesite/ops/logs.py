@@ -28,7 +28,7 @@ from typing import Any
 from coursesite.privacy.logscrub import scrub, scrub_values
 
 # The fields a request line adds to the record (logging's `extra=`): written as they are, never personal.
-REQUEST_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "worker")
+REQUEST_FIELDS = ("request_id", "method", "route", "status", "duration_ms", "queued_ms", "worker")
 REQUEST_LOGGER = "coursesite.request"
 OWN_LOGGER = "coursesite"  # its children are ours
 # The request being served (ops/requests.py sets it): every line logged while serving it carries its id.

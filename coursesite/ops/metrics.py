@@ -58,6 +58,11 @@ LATENCY = Histogram(
     ("method", "route", "status"),
     buckets=LATENCY_BUCKETS,
 )
+QUEUED = Histogram(
+    "coursesite_http_request_queue_seconds",
+    "Time a request waited for its turn in the worker (core/turns.py), part of the request's duration",
+    buckets=LATENCY_BUCKETS,
+)
 ANSWERS_GRADED = Counter(
     "coursesite_answers_graded", "Answers graded and stored (not replays)", ("question_type", "status")
 )
@@ -86,7 +91,7 @@ _SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 _SERIES_CAP = 4096
 
 
-def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+def observe_request(method: str, route: str, status: int, seconds: float, queued: float = 0.0) -> None:
     key = (method, route, status)
     series = _SERIES.get(key)
     if series is None:
@@ -95,6 +100,7 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
             _SERIES[key] = series
     series[0].inc()
     series[1].observe(seconds)
+    QUEUED.observe(queued)
 
 
 def count_graded(question_type: str, status: str) -> None:

@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any
 
+from coursesite.core.turns import QUEUED_SCOPE_KEY
 from coursesite.ops import metrics
 from coursesite.ops.logs import REQUEST_LOGGER, current_request_id
 
@@ -71,11 +72,12 @@ class RequestObserver:
             await self.app(scope, receive, send_with_id)
         finally:
             current_request_id.reset(token)
-            seconds = time.perf_counter() - started
+            queued = scope.get(QUEUED_SCOPE_KEY, 0.0)  # the wait for a turn before the app saw it (core/turns.py)
+            seconds = time.perf_counter() - started + queued
             method = scope.get("method") if scope.get("method") in METHODS else OTHER_METHOD
             route = scope.get("path_template") if scope.get("route_handler") is not None else None
             route = route if isinstance(route, str) else UNMATCHED
-            metrics.observe_request(method, route, status, seconds)
+            metrics.observe_request(method, route, status, seconds, queued)
             if self.observe is not None:
                 self.observe()
             if logger.isEnabledFor(logging.INFO):
@@ -96,6 +98,7 @@ class RequestObserver:
                             "route": route,
                             "status": status,
                             "duration_ms": round(seconds * 1000, 2),
+                            "queued_ms": round(queued * 1000, 2),
                             "worker": os.getpid(),
                         },
                     )
