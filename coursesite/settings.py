@@ -248,7 +248,7 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-DEFAULT_REQUESTS_AT_ONCE = 8
+DEFAULT_REQUESTS_AT_ONCE = 16
 
 
 def default_workers(database_url: str, cores: int | None = None) -> int:

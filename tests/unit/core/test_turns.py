@@ -12,7 +12,7 @@ from litestar import Litestar
 
 from coursesite.asgi import largest_body, served
 from coursesite.core.turns import Admission, Turns, step_aside
-from coursesite.settings import ConfigError, Settings
+from coursesite.settings import DEFAULT_REQUESTS_AT_ONCE, ConfigError, Settings
 
 
 class Recorder:
@@ -234,7 +234,7 @@ async def test_the_largest_body_is_that_of_the_route_that_takes_most(tmp_path):
 
 def test_the_served_app_takes_turns_unless_the_setting_is_zero():
     app = Litestar()
-    assert Settings.from_env({"COURSESITE_SECRET_KEY": "x" * 32}).requests_at_once == 8
+    assert Settings.from_env({"COURSESITE_SECRET_KEY": "x" * 32}).requests_at_once == DEFAULT_REQUESTS_AT_ONCE == 16
     wrapped = served(app, Settings(requests_at_once=8))
     assert isinstance(wrapped, Admission) and wrapped.app is app and wrapped.turns.limit == 8
     assert served(app, Settings(requests_at_once=0)) is app
