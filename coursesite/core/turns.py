@@ -55,7 +55,7 @@ class Turns:
         except asyncio.CancelledError:
             if ticket.done() and not ticket.cancelled():
                 self.give_back()  # the turn was handed over as the wait was cancelled: pass it on
-            else:
+            elif ticket in self.waiting:  # give_back may already have passed over the cancelled ticket
                 self.waiting.remove(ticket)
             raise
 

@@ -155,6 +155,20 @@ async def test_a_turn_handed_to_a_request_cancelled_in_the_same_moment_passes_on
     assert turns.in_progress == 0
 
 
+async def test_a_wait_cancelled_just_before_a_turn_comes_free_is_passed_over():
+    turns = Turns(limit=1)
+    await turns.take()
+    gone = asyncio.create_task(turns.take())
+    behind = asyncio.create_task(turns.take())
+    await settle()
+    gone.cancel()  # its ticket is cancelled at once, its task leaves the queue only when it next runs...
+    turns.give_back()  # ...and the turn freed meanwhile passes over the cancelled ticket to the next
+    await settle()
+    assert gone.cancelled() and behind.done() and turns.in_progress == 1 and not turns.waiting
+    turns.give_back()
+    assert turns.in_progress == 0
+
+
 async def test_lifespan_and_steps_aside_outside_a_request_pass_straight_through():
     app = Recorder()
     admission = Admission(app, limit=1, body_limit=100)
