@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from coursesite.course.codec import grading_version
@@ -14,6 +16,14 @@ from coursesite.course.model import Course
 STAMP_FILE = ".revision"
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One load of the lessons: the course and the grading version of each of its questions, always of the same load."""
+
+    course: Course
+    versions: Mapping[str, str]
 
 
 class CourseCatalog:
@@ -31,12 +41,14 @@ class CourseCatalog:
         return (found.st_ino, found.st_mtime_ns)
 
     def _set(self, course: Course) -> None:
-        self._course = course
-        self._versions = {q.id: grading_version(q) for lesson in course.lessons() for q in lesson.questions}
+        versions = {q.id: grading_version(q) for lesson in course.lessons() for q in lesson.questions}
+        self._edition = Edition(course, versions)
 
     @property
-    def course(self) -> Course:
-        """The current course, reloaded first when another process changed the lessons (one stat call)."""
+    def edition(self) -> Edition:
+        """The current course and its versions, reloaded first when another process changed the lessons (one stat
+        call). A request that needs both takes them from one edition: one stat, and never a course of one load with
+        the versions of the next."""
         stamp = self._read_stamp()
         if stamp != self._stamp:
             self._stamp = stamp
@@ -44,16 +56,18 @@ class CourseCatalog:
                 self._set(load_course(self.root))
             except ContentError as exc:  # the importer validates before it writes, so this is a hand edit
                 log.error("Keeping the previous course: the changed lessons do not load: %s", exc)
-        return self._course
+        return self._edition
+
+    @property
+    def course(self) -> Course:
+        return self.edition.course
 
     def version_of(self, question_id: str) -> str | None:
         """The grading version of a question in the current course."""
-        self.course  # noqa: B018 - refresh first
-        return self._versions.get(question_id)
+        return self.edition.versions.get(question_id)
 
     def versions(self) -> dict[str, str]:
-        self.course  # noqa: B018 - refresh first
-        return dict(self._versions)
+        return dict(self.edition.versions)
 
     def mark_changed(self) -> None:
         """Tell every worker (this one included) that the lesson files changed."""

@@ -316,10 +316,14 @@ class AnswerService:
         rows = await query.order_by(Answer.id).output(load_json=True)
         return [stored_answer(row) for row in rows]
 
-    async def lesson_state(self, account_id: int, lesson: Lesson, *, principal: Principal | None = None) -> LessonState:
+    async def lesson_state(
+        self, account_id: int, lesson: Lesson, *, principal: Principal | None = None, course: Course | None = None
+    ) -> LessonState:
         """What the lesson page shows, read in one fixed statement (db/fastsql.py), so one snapshot on one connection
         with no transaction around it: the lesson's answers, the completed lessons and the enrolment (billing's
-        access check decides on it). A ``principal`` from the session cache is confirmed in it (accounts/sessions.py)."""
+        access check decides on it). A ``principal`` from the session cache is confirmed in it (accounts/sessions.py).
+        ``course`` is the one the request found the lesson in (the current one when not given)."""
+        course = course or self.course
         head, rows = await self._lesson_rows(account_id, lesson, principal)
         completed = set(_json(head["completed"]) or ())
         access = await self.has_access(account_id, enrolled=bool(head["enrolled"]))
@@ -332,7 +336,7 @@ class AnswerService:
         score = lesson_score(lesson, [_attempt_record(row) for row in rows])
         return LessonState(
             lesson=lesson,
-            unlocked=access and is_lesson_unlocked(self.course, lesson, completed),
+            unlocked=access and is_lesson_unlocked(course, lesson, completed),
             score=score,
             complete=lesson.slug in completed,
             attempts=attempts,
@@ -347,7 +351,9 @@ class AnswerService:
         question within `repeat_window` of the latest attempt, returns that attempt (`replayed`) and records none:
         a double click or a retried request never costs an attempt. 409 when the key was used for another answer."""
         idempotency_key = check_idempotency_key(idempotency_key)
-        found = self.course.find_question(question_id)
+        edition = self.catalog.edition  # the course and its grading versions of one load, for the whole submission
+        course = edition.course
+        found = course.find_question(question_id)
         if found is None:
             raise NotFound("Frågan finns inte.")
         lesson, question = found
@@ -362,7 +368,7 @@ class AnswerService:
         except InvalidResponse as exc:
             refused = Invalid(str(exc), field_errors={"response": str(exc)})
         now = clock.now()
-        version = self.catalog.version_of(question.id)
+        version = edition.versions.get(question.id)
         account_id = principal.account_id
         # One transaction, so one connection, for everything the submission reads and writes.
         async with write_transaction(self.engine, account_id=account_id):  # the account's lock taken as it begins
@@ -371,7 +377,7 @@ class AnswerService:
             head, lesson_rows = await self._lesson_rows(account_id, lesson, principal)
             if not await self.has_access(account_id, enrolled=bool(head["enrolled"])):
                 raise Forbidden(NOT_ENROLLED)
-            if not is_lesson_unlocked(self.course, lesson, set(_json(head["completed"]) or ())):
+            if not is_lesson_unlocked(course, lesson, set(_json(head["completed"]) or ())):
                 raise Forbidden("Lektionen är låst. Gör klart den föregående akten först.")
             if refused is not None:
                 raise refused

@@ -54,7 +54,7 @@ def _lesson(course: Course, slug: str) -> Lesson:
 async def _open_lesson(request: Request, course: Course, answers: AnswerService, slug: str) -> LessonState:
     lesson = _lesson(course, slug)
     principal = principal_of(request)
-    state = await answers.lesson_state(principal.account_id, lesson, principal=principal)
+    state = await answers.lesson_state(principal.account_id, lesson, principal=principal, course=course)
     if not state.unlocked:
         if not state.access:  # billing's rule, decided on the enrolment the page's statement read
             raise Forbidden(NOT_ENROLLED)
@@ -164,7 +164,7 @@ async def answer_submit(
         )
     except (Invalid, Forbidden, Conflict) as exc:
         errors[question.id] = exc.message
-    state = await answers.lesson_state(principal.account_id, lesson, principal=principal)
+    state = await answers.lesson_state(principal.account_id, lesson, principal=principal, course=course)
     if request.htmx:
         context = _lesson_context(course, state, errors) | {"question": question}
         return HTMXTemplate(template_name="course/_answered.html", context=context)

@@ -63,3 +63,22 @@ def test_start_up_refuses_broken_content(lessons):
     (lessons / LESSON).write_text("+++\nslug = \n+++\n", encoding="utf-8")
     with pytest.raises(ContentError, match="01-inkomster-och-utgifter.md"):
         CourseCatalog(lessons)
+
+
+def test_an_edition_keeps_the_course_and_the_versions_of_one_load(lessons):
+    catalog = CourseCatalog(lessons)
+    question_id = "inkomster-och-utgifter.arskostnad-per-manad"
+    before = catalog.edition
+    path = lessons / LESSON
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'
+        ),
+        encoding="utf-8",
+    )
+    catalog.mark_changed()
+    after = catalog.edition
+    assert after is not before and catalog.course is after.course
+    assert before.versions[question_id] != after.versions[question_id]  # the old edition is as it was loaded
+    assert catalog.version_of(question_id) == after.versions[question_id]
+    assert catalog.edition is after  # no change since: the same edition, not a reload
