@@ -323,7 +323,7 @@ class AnswerService:
         with no transaction around it: the lesson's answers, the completed lessons and the enrolment (billing's
         access check decides on it). A ``principal`` from the session cache is confirmed in it (accounts/sessions.py).
         ``course`` is the one the request found the lesson in (the current one when not given)."""
-        course = course or self.course
+        course = course if course is not None else self.course
         head, rows = await self._lesson_rows(account_id, lesson, principal)
         completed = set(_json(head["completed"]) or ())
         access = await self.has_access(account_id, enrolled=bool(head["enrolled"]))

@@ -9,6 +9,7 @@ from coursesite.course.loader import ContentError
 from coursesite.settings import REPO_ROOT
 
 LESSON = "akt-1/01-inkomster-och-utgifter.md"
+QUESTION = "inkomster-och-utgifter.arskostnad-per-manad"  # in LESSON
 
 
 @pytest.fixture
@@ -25,6 +26,17 @@ def retitle(lessons, title):
     path.write_text(text.replace(old, f'title = "{title}"', 1), encoding="utf-8")
 
 
+def reweight(lessons):
+    """Changes how one question is graded (QUESTION's grading version), not how it reads."""
+    path = lessons / LESSON
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'
+        ),
+        encoding="utf-8",
+    )
+
+
 def test_a_change_reaches_every_worker_once_marked(lessons):
     importer, other_worker = CourseCatalog(lessons), CourseCatalog(lessons)
     retitle(lessons, "Ny titel")
@@ -36,18 +48,11 @@ def test_a_change_reaches_every_worker_once_marked(lessons):
 
 def test_versions_follow_the_reload(lessons):
     catalog = CourseCatalog(lessons)
-    question_id = "inkomster-och-utgifter.arskostnad-per-manad"
-    before = catalog.version_of(question_id)
-    path = lessons / LESSON
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            'value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'
-        ),
-        encoding="utf-8",
-    )
+    before = catalog.version_of(QUESTION)
+    reweight(lessons)
     catalog.mark_changed()
-    assert catalog.version_of(question_id) not in (None, before)
-    assert catalog.versions()[question_id] == catalog.version_of(question_id)
+    assert catalog.version_of(QUESTION) not in (None, before)
+    assert catalog.versions()[QUESTION] == catalog.version_of(QUESTION)
 
 
 def test_a_broken_edit_keeps_the_course_in_force(lessons, caplog):
@@ -67,18 +72,11 @@ def test_start_up_refuses_broken_content(lessons):
 
 def test_an_edition_keeps_the_course_and_the_versions_of_one_load(lessons):
     catalog = CourseCatalog(lessons)
-    question_id = "inkomster-och-utgifter.arskostnad-per-manad"
     before = catalog.edition
-    path = lessons / LESSON
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            'value = "6900", tolerance = "0", weight = 0,', 'value = "6900", tolerance = "0", weight = 100,'
-        ),
-        encoding="utf-8",
-    )
+    reweight(lessons)
     catalog.mark_changed()
     after = catalog.edition
     assert after is not before and catalog.course is after.course
-    assert before.versions[question_id] != after.versions[question_id]  # the old edition is as it was loaded
-    assert catalog.version_of(question_id) == after.versions[question_id]
+    assert before.versions[QUESTION] != after.versions[QUESTION]  # the old edition is as it was loaded
+    assert catalog.version_of(QUESTION) == after.versions[QUESTION]
     assert catalog.edition is after  # no change since: the same edition, not a reload
