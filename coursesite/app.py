@@ -65,6 +65,7 @@ from coursesite.subsidiaries.service import SubsidiaryService
 from coursesite.support.cases import CaseService
 from coursesite.support.requests import RequestService
 from coursesite.web import guards, templating
+from coursesite.web.busy import BusyResponder
 from coursesite.web.controllers import ROUTES
 from coursesite.web.controllers.subsidiary_api import SECURITY_COMPONENTS as SUBSIDIARY_SECURITY
 from coursesite.web.deps import Services, periods_of, resolve_in_order
@@ -257,6 +258,9 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
     )
     guards.run_in_place(app)  # no copy of the handler per guard per request (web/guards.py)
     resolve_in_order(app)  # no task per dependency per request (web/deps.py)
-    # Around everything, routing included: a request id, one log line and the request metrics per request.
-    app.asgi_handler = RequestObserver(app.asgi_handler, observe=metrics.refresh_process_gauges)
+    # Around everything, routing included: a request id, one log line and the request metrics per request; inside it,
+    # the 503 of a request turned away for want of a turn (web/busy.py, core/turns.py).
+    app.asgi_handler = RequestObserver(
+        BusyResponder(app.asgi_handler, services.pdf.environment), observe=metrics.refresh_process_gauges
+    )
     return app

@@ -6,14 +6,26 @@ from litestar.handlers import HTTPRouteHandler
 from coursesite.app import MAX_REQUEST_BODY_BYTES, create_app
 from coursesite.core.turns import Admission
 from coursesite.ops.heap import settle_after_start
+from coursesite.ops.metrics import METRICS_PATH
 from coursesite.settings import Settings
+
+# They answer while a worker is full: a load balancer's health check, and the metrics that show why it is full.
+UNQUEUED_PATHS = frozenset({"/healthz", "/readyz", METRICS_PATH})
 
 
 def served(app: Litestar, settings: Settings) -> Litestar | Admission:
-    """The app as a worker serves it: its requests take turns (core/turns.py) unless COURSESITE_REQUESTS_AT_ONCE is 0."""
+    """The app as a worker serves it: its requests take turns (core/turns.py) unless COURSESITE_REQUESTS_AT_ONCE is 0,
+    and wait for one at most COURSESITE_TURN_WAIT_MS; the app itself answers those turned away (web/busy.py)."""
     if not settings.requests_at_once:
         return app
-    return Admission(app, settings.requests_at_once, body_limit=largest_body(app))
+    return Admission(
+        app,
+        settings.requests_at_once,
+        body_limit=largest_body(app),
+        longest_wait=settings.turn_wait_ms / 1000,
+        refuse=app,
+        unqueued=UNQUEUED_PATHS,
+    )
 
 
 def largest_body(app: Litestar) -> int:

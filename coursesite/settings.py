@@ -249,6 +249,7 @@ def cpu_count() -> int:
 
 
 DEFAULT_REQUESTS_AT_ONCE = 16
+DEFAULT_TURN_WAIT_MS = 3000
 
 
 def default_workers(database_url: str, cores: int | None = None) -> int:
@@ -272,9 +273,11 @@ class Settings:
     lessons_dir: Path = REPO_ROOT / "lessons"
     billing_config: Path = REPO_ROOT / "coursesite" / "billing" / "billing.toml"
     db_pool_size: int = 10  # PostgreSQL connection pool per worker; 0 opens a connection per query
-    # Requests of one worker in progress at once; the rest wait their turn in arrival order (web/admission.py). 0: no
+    # Requests of one worker in progress at once; the rest wait their turn in arrival order (core/turns.py). 0: no
     # turns, every request at once.
     requests_at_once: int = DEFAULT_REQUESTS_AT_ONCE
+    # The longest a request waits for its turn; one that would wait longer gets a 503 with Retry-After. 0: no bound.
+    turn_wait_ms: int = DEFAULT_TURN_WAIT_MS
     session_days: int = DEFAULT_SESSION_DAYS  # a session expires after this
     login_max_failures: int = 5
     login_window_seconds: int = DEFAULT_LOGIN_WINDOW_SECONDS  # failed logins count, and are kept, this long
@@ -346,6 +349,7 @@ class Settings:
             billing_config=Path(billing) if billing else REPO_ROOT / "coursesite" / "billing" / "billing.toml",
             db_pool_size=_int(env, "COURSESITE_DB_POOL_SIZE", 10, 0, 100),
             requests_at_once=_int(env, "COURSESITE_REQUESTS_AT_ONCE", DEFAULT_REQUESTS_AT_ONCE, 0, 1000),
+            turn_wait_ms=_int(env, "COURSESITE_TURN_WAIT_MS", DEFAULT_TURN_WAIT_MS, 0, 60_000),
             login_max_failures=_int(env, "COURSESITE_LOGIN_MAX_FAILURES", 5, 1, 1000),
             session_days=_int(env, "COURSESITE_SESSION_DAYS", DEFAULT_SESSION_DAYS, *SESSION_DAYS_BOUNDS),
             login_window_seconds=_int(

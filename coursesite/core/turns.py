@@ -10,11 +10,19 @@ median (docs/performance.md, "Requests take turns"). COURSESITE_REQUESTS_AT_ONCE
 A request's body is read before it queues, so that a client sending it slowly holds no turn. A request leaves its turn when its response starts (the body that follows is already made, or is a stream that
 should not hold a turn while a slow client reads it), and for waits that run elsewhere and take long: a PDF in the
 render pool, an Argon2 hash in a thread (``step_aside``). It then comes back at the end of the queue.
+
+A worker that gets more requests than it can serve would make every request wait longer, in order, until clients give
+up. So the wait is bounded (COURSESITE_TURN_WAIT_MS): a request that would wait longer is turned away at once, and one
+that has waited that long leaves the queue; either gets a 503 with Retry-After from ``refuse`` instead of a turn, so
+those that do get a turn are served in time. Whether a newcomer would wait too long is estimated from the queue ahead
+of it and how long turns have lately been held. A request coming back after stepping aside is never turned away: it
+has done part of its work. The health checks and the metrics take no turn, so they answer while a worker is overloaded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -32,35 +40,66 @@ ASGIApp = Callable[..., Awaitable[None]]  # a framework types its own scope and 
 
 # How long the request waited for its turn, in seconds: ops/requests.py logs it and counts it in the latency.
 QUEUED_SCOPE_KEY = "queued_seconds"
+# Set on a request turned away: the seconds its Retry-After asks the client to wait (``refuse`` reads it).
+TURNED_AWAY_SCOPE_KEY = "turned_away_retry_after"
+# How fast the estimate of a turn's length follows the latest turns (an exponential moving average).
+TURN_AVERAGE_WEIGHT = 0.05
 
 _turn: ContextVar[_Turn | None] = ContextVar("admission_turn", default=None)
 
 
+class TurnedAway(Exception):
+    """No turn for this request within the longest wait."""
+
+
 @dataclass
 class Turns:
-    """The turns of one worker: ``limit`` requests in progress, a first-come queue for the rest."""
+    """The turns of one worker: ``limit`` requests in progress, a first-come queue for the rest, and no wait longer than
+    ``longest_wait`` seconds (0: no bound)."""
 
     limit: int
+    longest_wait: float = 0.0
     in_progress: int = 0
     waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
+    turn_seconds: float = 0.0  # how long a turn is held, averaged over the latest turns
 
-    async def take(self) -> None:
+    def expected_wait(self) -> float:
+        """What a request arriving now would wait: the queue ahead of it, served ``limit`` at a time."""
+        return (len(self.waiting) + 1) * self.turn_seconds / self.limit
+
+    async def take(self, *, bounded: bool = True) -> None:
+        """A turn, at once if one is free and nobody waits, else in arrival order. ``bounded``: TurnedAway when it
+        would come after more than ``longest_wait``."""
         if self.in_progress < self.limit and not self.waiting:
             self.in_progress += 1
             return
-        ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        bounded = bounded and self.longest_wait > 0
+        if bounded and self.expected_wait() > self.longest_wait:
+            raise TurnedAway
+        loop = asyncio.get_running_loop()
+        ticket: asyncio.Future[None] = loop.create_future()
         self.waiting.append(ticket)
+        expiry = loop.call_later(self.longest_wait, _expire, ticket) if bounded else None
         try:
             await ticket
         except asyncio.CancelledError:
-            if ticket.done() and not ticket.cancelled():
+            if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
                 self.give_back()  # the turn was handed over as the wait was cancelled: pass it on
             elif ticket in self.waiting:  # give_back may already have passed over the cancelled ticket
                 self.waiting.remove(ticket)
             raise
+        except TurnedAway:
+            self.waiting.remove(ticket)  # an expired ticket is done, and give_back passes over it: it is still here
+            raise
+        finally:
+            if expiry is not None:
+                expiry.cancel()
 
-    def give_back(self) -> None:
-        """Hands the turn to the longest waiting request, if any; the count in progress stays as it is then."""
+    def give_back(self, held_seconds: float | None = None) -> None:
+        """Hands the turn to the longest waiting request, if any; the count in progress stays as it is then.
+        ``held_seconds``: how long the turn was held, for the estimate of a wait."""
+        if held_seconds is not None:
+            self.turn_seconds += TURN_AVERAGE_WEIGHT * (held_seconds - self.turn_seconds)
         while self.waiting:
             ticket = self.waiting.popleft()
             if not ticket.done():
@@ -69,38 +108,69 @@ class Turns:
         self.in_progress -= 1
 
 
+def _expire(ticket: asyncio.Future[None]) -> None:
+    if not ticket.done():
+        ticket.set_exception(TurnedAway())
+
+
 @dataclass
 class _Turn:
     turns: Turns
     held: bool = False
+    since: float = 0.0
 
-    async def take(self) -> None:
-        await self.turns.take()
+    async def take(self, *, bounded: bool = True) -> None:
+        await self.turns.take(bounded=bounded)
         self.held = True
+        self.since = time.perf_counter()
 
     def give_back(self) -> None:
         if self.held:
             self.held = False
-            self.turns.give_back()
+            self.turns.give_back(time.perf_counter() - self.since)
 
 
 class Admission:
-    """The ASGI app around the site's: HTTP requests take turns (``Turns``); lifespan and the rest pass straight on."""
+    """The ASGI app around the site's: HTTP requests take turns (``Turns``); lifespan and the rest pass straight on.
 
-    def __init__(self, app: ASGIApp, limit: int, body_limit: int) -> None:
+    ``refuse`` answers a request turned away (its scope carries TURNED_AWAY_SCOPE_KEY); ``unqueued`` are the paths
+    that take no turn."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        body_limit: int,
+        *,
+        longest_wait: float = 0.0,
+        refuse: ASGIApp | None = None,
+        unqueued: frozenset[str] = frozenset(),
+    ) -> None:
+        if longest_wait and refuse is None:
+            raise ValueError("a bounded wait needs an app that answers the requests turned away")
         self.app = app
-        self.turns = Turns(limit)
+        self.turns = Turns(limit, longest_wait=longest_wait)
         self.body_limit = body_limit  # the largest body any route takes
+        self.refuse = refuse
+        self.unqueued = unqueued
+        self.retry_after = max(1, math.ceil(longest_wait))  # by then the queue of now has been served
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.unqueued:
             await self.app(scope, receive, send)
             return
         # The body first, outside a turn: a client that sends it slowly keeps nobody else waiting.
         arrived = await _body_so_far(receive, self.body_limit)
         turn = _Turn(self.turns)
         arrived_at = time.perf_counter()
-        await turn.take()
+        try:
+            await turn.take()
+        except TurnedAway:
+            assert self.refuse is not None  # the constructor insists on one with a bound
+            scope[QUEUED_SCOPE_KEY] = time.perf_counter() - arrived_at
+            scope[TURNED_AWAY_SCOPE_KEY] = self.retry_after
+            await self.refuse(scope, _replayed(arrived, receive), send)
+            return
         scope[QUEUED_SCOPE_KEY] = time.perf_counter() - arrived_at
         token = _turn.set(turn)
 
@@ -152,4 +222,4 @@ async def step_aside() -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await turn.take()
+        await turn.take(bounded=False)  # part of its work is done: never turned away now

@@ -1,7 +1,7 @@
 """One log line and the request metrics per HTTP request, with a request id sent back as ``X-Request-ID``.
 
 Wraps the whole Litestar ASGI handler (coursesite/app.py: build_app), so a request that matches no route (404, 405)
-is counted and logged too. The route is Litestar's path template (``/api/v1/finance/invoices/{number:str}``), never
+is counted and logged too, and so is one turned away for want of a turn (:data:`TURNED_AWAY`). The route is Litestar's path template (``/api/v1/finance/invoices/{number:str}``), never
 the path with its ids; a request that matched none is logged under :data:`UNMATCHED`.
 """
 
@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from coursesite.core.turns import QUEUED_SCOPE_KEY
+from coursesite.core.turns import QUEUED_SCOPE_KEY, TURNED_AWAY_SCOPE_KEY
 from coursesite.ops import metrics
 from coursesite.ops.logs import REQUEST_LOGGER, current_request_id
 
@@ -23,6 +23,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_PATTERN = re.compile(r"[0-9A-Fa-f-]{16,64}")
 REQUEST_ID_SCOPE_KEY = "request_id"
 UNMATCHED = "(ingen route)"
+TURNED_AWAY = "(avvisad, fullt)"  # a request that got no turn (core/turns.py), whatever route it was for
 # A label per method a client can invent would let it grow the metrics without bound.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "OTHER"
@@ -76,7 +77,7 @@ class RequestObserver:
             seconds = time.perf_counter() - started + queued
             method = scope.get("method") if scope.get("method") in METHODS else OTHER_METHOD
             route = scope.get("path_template") if scope.get("route_handler") is not None else None
-            route = route if isinstance(route, str) else UNMATCHED
+            route = route if isinstance(route, str) else TURNED_AWAY if TURNED_AWAY_SCOPE_KEY in scope else UNMATCHED
             metrics.observe_request(method, route, status, seconds, queued)
             if self.observe is not None:
                 self.observe()

@@ -51,12 +51,18 @@ PAGE_TITLES = {
     409: "Det finns redan",
     413: "För stor begäran",
     429: "För många försök",
+    503: "Fullt just nu",
     500: "Något gick fel hos oss",
 }
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+    return is_api_path(request.url.path)
+
+
+def is_api_path(path: str) -> bool:
+    """The paths whose errors are JSON; every other path's are a Swedish page."""
+    return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
 
 def _respond(request: Request, status: int, message: str, field_errors: dict[str, str] | None = None, headers=None):

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from coursesite.asgi import largest_body, served
-from coursesite.core.turns import Admission, Turns, step_aside
-from coursesite.settings import DEFAULT_REQUESTS_AT_ONCE, ConfigError, Settings
+from coursesite.asgi import UNQUEUED_PATHS, largest_body, served
+from coursesite.core.turns import QUEUED_SCOPE_KEY, TURNED_AWAY_SCOPE_KEY, Admission, TurnedAway, Turns, step_aside
+from coursesite.settings import DEFAULT_REQUESTS_AT_ONCE, DEFAULT_TURN_WAIT_MS, ConfigError, Settings
 
 
 class Recorder:
@@ -237,6 +237,115 @@ async def test_a_body_past_the_limit_goes_to_the_app_which_refuses_it_without_th
     assert seen == [b"12345", b"67890"] and big.chunks == [b"never sent"]
 
 
+class Refuser:
+    """The app that answers requests turned away: records their path, Retry-After and wait."""
+
+    def __init__(self) -> None:
+        self.refused: list[tuple[str, int, float]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.refused.append((scope["path"], scope[TURNED_AWAY_SCOPE_KEY], scope[QUEUED_SCOPE_KEY]))
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+
+
+def bounded(app: Any, refuser: Refuser, longest_wait: float, limit: int = 1) -> Admission:
+    return Admission(
+        app, limit=limit, body_limit=100, longest_wait=longest_wait, refuse=refuser, unqueued=UNQUEUED_PATHS
+    )
+
+
+async def test_a_request_that_would_wait_longer_than_the_bound_is_turned_away_at_once():
+    app, refuser = Recorder(), Refuser()
+    admission = bounded(app, refuser, longest_wait=2.0, limit=2)
+    admission.turns.turn_seconds = 1.5  # as learnt from earlier turns: two turns free up every 1.5 s
+    first, second, third = request(admission, "/first"), request(admission, "/second"), request(admission, "/third")
+    fourth = request(admission, "/fourth")  # the queue ahead: /third; the wait (1 + 1) × 1.5 s / 2 turns = 1.5 s
+    fifth = request(admission, "/fifth")  # ahead: /third and /fourth, 2.25 s: past the bound
+    await fifth
+    assert refuser.refused == [("/fifth", 2, pytest.approx(0, abs=0.05))]  # Retry-After: the bound, rounded up
+    assert app.started == ["/first", "/second"] and len(admission.turns.waiting) == 2
+    for path in ("/first", "/second", "/third", "/fourth"):
+        app.gate(path).set()
+    await asyncio.gather(first, second, third, fourth)
+    assert app.started == ["/first", "/second", "/third", "/fourth"] and admission.turns.in_progress == 0
+
+
+async def test_a_request_that_has_waited_as_long_as_the_bound_leaves_the_queue_and_is_turned_away():
+    app, refuser = Recorder(), Refuser()
+    admission = bounded(app, refuser, longest_wait=0.05)  # no turn lengths learnt yet: nobody is refused at once
+    first, second = request(admission, "/first"), request(admission, "/second")
+    await second
+    [(path, retry_after, waited)] = refuser.refused
+    assert (path, retry_after) == ("/second", 1) and waited >= 0.05
+    assert app.started == ["/first"] and not admission.turns.waiting and admission.turns.in_progress == 1
+    app.gate("/first").set()
+    await first
+    assert admission.turns.in_progress == 0
+    app.gate("/later").set()
+    await request(admission, "/later")  # the turn the first gave back is free: no wait
+    assert app.started == ["/first", "/later"] and len(refuser.refused) == 1
+
+
+async def test_a_request_back_from_stepping_aside_is_never_turned_away():
+    app, refuser = Recorder(), Refuser()
+    admission = bounded(app, refuser, longest_wait=0.05)
+    aside, second = request(admission, "/aside"), request(admission, "/second")
+    await settle()
+    app.gate("/aside").set()  # back from its wait elsewhere, behind /second, which holds the turn
+    await asyncio.sleep(0.1)  # twice the bound
+    assert "/aside back" not in app.started and not refuser.refused
+    app.gate("/second").set()
+    await asyncio.gather(aside, second)
+    assert app.started == ["/aside", "/second", "/aside back"] and admission.turns.in_progress == 0
+
+
+async def test_the_health_checks_and_the_metrics_take_no_turn():
+    app, refuser = Recorder(), Refuser()
+    admission = bounded(app, refuser, longest_wait=0.05)
+    busy = request(admission, "/busy")
+    await settle()
+    for path in sorted(UNQUEUED_PATHS):
+        app.gate(path).set()
+        await request(admission, path)  # past the request holding the only turn, at once
+    assert app.started == ["/busy", "/healthz", "/metrics", "/readyz"] and not refuser.refused
+    app.gate("/busy").set()
+    await busy
+
+
+async def test_a_turn_is_estimated_from_the_latest_turns():
+    turns = Turns(limit=4, longest_wait=1.0)
+    for _ in range(4):
+        await turns.take()
+    assert turns.expected_wait() == 0  # nothing learnt yet
+    turns.give_back(0.2)  # 5 % of the way from 0 to 0.2 s
+    assert turns.turn_seconds == pytest.approx(0.01)
+    for _ in range(200):
+        turns.give_back(0.2)
+        await turns.take()
+    assert turns.turn_seconds == pytest.approx(0.2, rel=1e-3)
+    assert turns.expected_wait() == pytest.approx(0.05, rel=1e-3)  # the next turn of four, each held 0.2 s
+    turns.waiting.extend(asyncio.get_running_loop().create_future() for _ in range(19))
+    assert turns.expected_wait() == pytest.approx(1.0, rel=1e-3)  # behind 19: five rounds of four turns
+
+
+async def test_a_wait_cancelled_after_it_expired_hands_no_turn_on():
+    turns = Turns(limit=1, longest_wait=10)
+    await turns.take()
+    waiting = asyncio.create_task(turns.take())
+    await settle()
+    turns.waiting[0].set_exception(TurnedAway())  # what the expiry does...
+    waiting.cancel()  # ...and the client goes away before the wait wakes up
+    await settle()
+    assert waiting.cancelled() and not turns.waiting and turns.in_progress == 1  # the holder still holds the one turn
+    turns.give_back()
+    assert turns.in_progress == 0
+
+
+def test_a_bounded_wait_needs_an_answer_for_those_turned_away():
+    with pytest.raises(ValueError, match="turned away"):
+        Admission(Recorder(), limit=1, body_limit=100, longest_wait=1.0)
+
+
 async def test_the_largest_body_is_that_of_the_route_that_takes_most(tmp_path):
     from coursesite.app import MAX_REQUEST_BODY_BYTES, create_app
     from coursesite.web.controllers.finance import MAX_BGMAX_BYTES
@@ -251,9 +360,13 @@ def test_the_served_app_takes_turns_unless_the_setting_is_zero():
     assert Settings.from_env({"COURSESITE_SECRET_KEY": "x" * 32}).requests_at_once == DEFAULT_REQUESTS_AT_ONCE == 16
     wrapped = served(app, Settings(requests_at_once=8))
     assert isinstance(wrapped, Admission) and wrapped.app is app and wrapped.turns.limit == 8
+    assert wrapped.refuse is app and wrapped.turns.longest_wait == DEFAULT_TURN_WAIT_MS / 1000 == 3
+    assert served(app, Settings(requests_at_once=8, turn_wait_ms=0)).turns.longest_wait == 0  # type: ignore[union-attr]
     assert served(app, Settings(requests_at_once=0)) is app
     with pytest.raises(ConfigError, match="COURSESITE_REQUESTS_AT_ONCE"):
         Settings.from_env({"COURSESITE_SECRET_KEY": "x" * 32, "COURSESITE_REQUESTS_AT_ONCE": "-1"})
+    with pytest.raises(ConfigError, match="COURSESITE_TURN_WAIT_MS: must be between 0 and 60000"):
+        Settings.from_env({"COURSESITE_SECRET_KEY": "x" * 32, "COURSESITE_TURN_WAIT_MS": "60001"})
 
 
 async def test_the_request_line_and_the_metrics_count_the_wait_for_a_turn(caplog):
