@@ -89,7 +89,8 @@ class Turns:
                 self.waiting.remove(ticket)
             raise
         except TurnedAway:
-            self.waiting.remove(ticket)  # an expired ticket is done, and give_back passes over it: it is still here
+            if ticket in self.waiting:  # a turn freed after it expired but before it woke passed over it already
+                self.waiting.remove(ticket)
             raise
         finally:
             if expiry is not None:

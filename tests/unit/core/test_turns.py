@@ -341,6 +341,23 @@ async def test_a_wait_cancelled_after_it_expired_hands_no_turn_on():
     assert turns.in_progress == 0
 
 
+async def test_a_turn_freed_after_a_wait_expired_but_before_it_woke_goes_to_the_next():
+    # Seen under load (bench/course at 335 requests/s): the expired ticket was no longer in the queue when its
+    # request woke, and the request ended in a 500 instead of its 503.
+    turns = Turns(limit=1, longest_wait=10)
+    await turns.take()
+    expired, behind = asyncio.create_task(turns.take()), asyncio.create_task(turns.take())
+    await settle()
+    turns.waiting[0].set_exception(TurnedAway())  # what the expiry does...
+    turns.give_back()  # ...and the holder is done before the expired request wakes: the turn passes it over
+    await settle()
+    with pytest.raises(TurnedAway):
+        await expired
+    assert behind.done() and not turns.waiting and turns.in_progress == 1
+    turns.give_back()
+    assert turns.in_progress == 0
+
+
 def test_a_bounded_wait_needs_an_answer_for_those_turned_away():
     with pytest.raises(ValueError, match="turned away"):
         Admission(Recorder(), limit=1, body_limit=100, longest_wait=1.0)
