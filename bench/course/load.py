@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.cookiejar
 import json
 import random
 import re
@@ -34,7 +33,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import uvloop
+
+from bench.course.client import Client
 
 SESSION_COOKIE = "kurssajten_session"
 CSRF_COOKIE = "csrftoken"
@@ -47,13 +48,8 @@ CSRF_IN_PAGE = re.compile(r'"x-csrftoken": "([^"]+)"')
 CSRF_IN_FORM = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-def no_cookie_jar() -> httpx.Cookies:
-    """A jar that keeps nothing: every request carries its participant's own Cookie header."""
-    return httpx.Cookies(http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[])))
-
-
 class Driver:
-    def __init__(self, client: httpx.AsyncClient, plan: dict[str, Any], people: list[dict[str, Any]], seed: int):
+    def __init__(self, client: Client, plan: dict[str, Any], people: list[dict[str, Any]], seed: int):
         self.client = client
         self.plan = plan
         self.people = people
@@ -67,9 +63,10 @@ class Driver:
     async def prepare(self) -> None:
         """The login form's CSRF token (a client without a session); the sessions' tokens come with their pages."""
         page = await self.client.get("/logga-in")
-        page.raise_for_status()
+        if page.status_code != 200:
+            raise SystemExit(f"GET /logga-in answered {page.status_code}, not the login form")
         self.login_csrf = CSRF_IN_FORM.search(page.text).group(1)  # type: ignore[union-attr]
-        self.login_cookie = f"{CSRF_COOKIE}={page.cookies.get(CSRF_COOKIE)}"
+        self.login_cookie = f"{CSRF_COOKIE}={page.cookie(CSRF_COOKIE)}"
 
     async def get(self, person: dict[str, Any], path: str) -> int:
         """A page as the participant; the first one they get gives them the CSRF token their forms will carry."""
@@ -101,18 +98,18 @@ class Driver:
             forms = self.plan["forms"][question]
             fields = forms["right"] if rng.random() < 0.6 else rng.choice(forms["wrong"])
             slug = self.plan["lesson_of"][question]
-            response = await self.client.post(
+            response = await self.client.post_form(
                 f"/lektion/{slug}/svar/{question}",
-                data=_multi(fields),
+                _multi(fields),
                 headers={"cookie": person["cookie"], "x-csrftoken": person["csrf"], "hx-request": "true"},
             )
             return kind, response.status_code
         if kind == "login":
             person = rng.choice(self.people)
-            response = await self.client.post(
+            response = await self.client.post_form(
                 "/logga-in",
-                data={"_csrf_token": self.login_csrf, "email": person["email"], "password": self.plan["password"]},
-                headers={"cookie": self.login_cookie},
+                {"_csrf_token": self.login_csrf, "email": person["email"], "password": self.plan["password"]},
+                {"cookie": self.login_cookie},
             )
             return kind, response.status_code
         person = rng.choice(self.people)
@@ -199,10 +196,8 @@ async def main_async(args: argparse.Namespace) -> None:
     plan = json.loads(args.plan.read_text())
     shard, shards = (int(x) for x in args.shard.split("/"))
     people = plan["participants"][shard::shards]
-    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
-    async with httpx.AsyncClient(
-        base_url=args.base_url, limits=limits, timeout=TIMEOUT, cookies=no_cookie_jar(), follow_redirects=False
-    ) as client:
+    client = Client(args.base_url, max_connections=args.connections)
+    try:
         driver = Driver(client, plan, people, seed=args.seed + shard)
         began = time.monotonic()
         await driver.prepare()
@@ -217,6 +212,8 @@ async def main_async(args: argparse.Namespace) -> None:
             rate, start_wall = float(line[0]), float(line[1])
             start = time.monotonic() + (start_wall - time.time())
             print(json.dumps(await run_step(driver, rate, args.duration, start, shard, shards)), flush=True)
+    finally:
+        await client.close()
 
 
 def main() -> None:
@@ -225,12 +222,14 @@ def main() -> None:
     parser.add_argument("--plan", type=Path, required=True)
     parser.add_argument("--shard", default="0/1")
     parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--connections", type=int, default=128, help="this process's connection pool")
+    # Browsers each hold their own connections, so a course's worth of them queue in the server, not in a client's
+    # pool: 512 per process, enough that the server's own queue (and its bound) is what a slow step meets.
+    parser.add_argument("--connections", type=int, default=512, help="this process's connection pool")
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
     if not 1 <= args.duration <= 120:
         parser.error("--duration 1–120 s: every step is bounded")
-    asyncio.run(main_async(args))
+    uvloop.run(main_async(args))
 
 
 if __name__ == "__main__":
