@@ -30,6 +30,17 @@ class Unauthenticated(DomainError):
     pass
 
 
+BUSY_MESSAGE = "Kurssajten har fler besökare än den hinner med just nu."
+
+
+class Busy(DomainError):
+    """The work could not start within the longest wait (core/turns.py): nothing was done, try again later."""
+
+    def __init__(self, message: str = BUSY_MESSAGE, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message)

@@ -67,19 +67,20 @@ class Turns:
         """What a request arriving now would wait: the queue ahead of it, served ``limit`` at a time."""
         return (len(self.waiting) + 1) * self.turn_seconds / self.limit
 
-    async def take(self, *, bounded: bool = True) -> None:
+    async def take(self, *, bounded: bool = True, within: float | None = None) -> None:
         """A turn, at once if one is free and nobody waits, else in arrival order. ``bounded``: TurnedAway when it
-        would come after more than ``longest_wait``."""
+        would come after more than ``within`` seconds (by default ``longest_wait``; 0: no bound)."""
         if self.in_progress < self.limit and not self.waiting:
             self.in_progress += 1
             return
-        bounded = bounded and self.longest_wait > 0
-        if bounded and self.expected_wait() > self.longest_wait:
+        longest_wait = self.longest_wait if within is None else within
+        bounded = bounded and longest_wait > 0
+        if bounded and self.expected_wait() > longest_wait:
             raise TurnedAway
         loop = asyncio.get_running_loop()
         ticket: asyncio.Future[None] = loop.create_future()
         self.waiting.append(ticket)
-        expiry = loop.call_later(self.longest_wait, _expire, ticket) if bounded else None
+        expiry = loop.call_later(longest_wait, _expire, ticket) if bounded else None
         try:
             await ticket
         except asyncio.CancelledError:
@@ -209,6 +210,13 @@ def _replayed(arrived: list[Message], receive: Receive) -> Receive:
         return pending.popleft() if pending else await receive()
 
     return replay
+
+
+def wait_bound() -> float:
+    """The longest wait for a turn of the request being served (0: no bound, or outside a request): what its work
+    may wait elsewhere, too (a password hash's turn, accounts/passwords.py)."""
+    turn = _turn.get()
+    return turn.turns.longest_wait if turn is not None else 0.0
 
 
 @asynccontextmanager

@@ -9,11 +9,11 @@ import json
 
 from jinja2 import Environment
 
+from coursesite.core.errors import BUSY_MESSAGE
 from coursesite.core.turns import TURNED_AWAY_SCOPE_KEY, ASGIApp, Receive, Scope, Send
 from coursesite.web.errors import PAGE_TITLES, is_api_path
 
 BUSY_STATUS = 503
-BUSY_MESSAGE = "Kurssajten har fler besökare än den hinner med just nu."
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 

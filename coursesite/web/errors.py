@@ -24,9 +24,19 @@ from litestar.status_codes import (
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from coursesite.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited, Unauthenticated
+from coursesite.core.errors import (
+    Busy,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from coursesite.web.hardening import Refused
 
 STATUS_FOR = {
@@ -36,6 +46,7 @@ STATUS_FOR = {
     NotFound: HTTP_404_NOT_FOUND,
     Conflict: HTTP_409_CONFLICT,
     RateLimited: HTTP_429_TOO_MANY_REQUESTS,
+    Busy: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 GUARD_REFUSED = "Du har inte behörighet till det här."
@@ -80,9 +91,17 @@ def _respond(request: Request, status: int, message: str, field_errors: dict[str
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    status = next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST)
-    headers = {"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None
-    return _respond(request, status, exc.message, exc.field_errors, headers)
+    return _respond(request, status_for(exc), exc.message, exc.field_errors, retry_after(exc))
+
+
+def status_for(exc: DomainError) -> int:
+    return next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST)
+
+
+def retry_after(exc: DomainError) -> dict[str, str] | None:
+    """The Retry-After of an error that passes with time (too many attempts, a full site), else None."""
+    seconds = getattr(exc, "retry_after_seconds", None) if isinstance(exc, RateLimited | Busy) else None
+    return {"retry-after": str(seconds)} if seconds is not None else None
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:

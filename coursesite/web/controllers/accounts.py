@@ -13,10 +13,11 @@ from litestar.response import Redirect, Template
 from coursesite.accounts.roles import start_page
 from coursesite.accounts.service import AccountService
 from coursesite.accounts.user_agent import browser_label
-from coursesite.core.errors import Conflict, Invalid, RateLimited, Unauthenticated
+from coursesite.core.errors import Busy, Conflict, Invalid, RateLimited, Unauthenticated
 from coursesite.course.model import Course
 from coursesite.settings import Settings
 from coursesite.web import guards
+from coursesite.web.errors import retry_after, status_for
 from coursesite.web.forms import read_form, shown_again
 from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie, start_login
 
@@ -122,13 +123,13 @@ async def login_submit(
             device_cookie=device_cookie_of(request),
             client_label=browser_label(request.headers.get("user-agent")),
         )
-    except (Unauthenticated, RateLimited, Invalid) as exc:
-        limited = isinstance(exc, RateLimited)
+    except (Unauthenticated, RateLimited, Busy, Invalid) as exc:
+        message = f"{exc.message} Försök igen om en stund." if isinstance(exc, Busy) else exc.message
         return Template(
             "accounts/login.html",
-            context={"next": target, "email": "" if isinstance(exc, Invalid) else email, "message": exc.message},
-            status_code=429 if limited else 400 if isinstance(exc, Invalid) else 401,
-            headers={"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited) else None,
+            context={"next": target, "email": "" if isinstance(exc, Invalid) else email, "message": message},
+            status_code=status_for(exc),
+            headers=retry_after(exc),
         )
     cookies = await start_login(request, accounts, settings, principal.account_id)
     return Redirect(target or start_page(principal.role), cookies=cookies, status_code=303)
