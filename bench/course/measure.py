@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--plan", type=Path, required=True)
     parser.add_argument("--server-pids", required=True, help="comma-separated: the app servers (and proxy)")
-    parser.add_argument("--rates", default="50,100,200,335,500,670")
+    parser.add_argument("--rates", default="50,100,200,265,335,500,670")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--gap", type=float, default=10.0)
     parser.add_argument("--processes", type=int, default=2)

@@ -7,7 +7,7 @@
 #   BENCH_COURSE_GENERATE=1 bash bench/course/run.sh   # seeds afresh first (about 30 s)
 #
 # Settings: BENCH_COURSE_DATABASE_URL (postgresql://postgres@127.0.0.1:5432/coursesite_course),
-# BENCH_COURSE_PARTICIPANTS (20000), BENCH_COURSE_RATES (50,100,200,335,500,670 requests/s), BENCH_COURSE_DURATION
+# BENCH_COURSE_PARTICIPANTS (20000), BENCH_COURSE_RATES (50,100,200,265,335,500,670 requests/s), BENCH_COURSE_DURATION
 # (20 s per step), BENCH_COURSE_PORT (8792), BENCH_COURSE_WORKERS (unset: the server's default, one per core on
 # PostgreSQL), BENCH_COURSE_WRITE_DOCS (1: the table goes into docs/performance.md). Everything listens on
 # 127.0.0.1; the server started here is stopped on exit. Results: bench/results/course-<UTC time>/.
@@ -22,7 +22,7 @@ PY="$BIN/python"
 DB_URL="${BENCH_COURSE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/coursesite_course}"
 HOST=127.0.0.1
 PORT="${BENCH_COURSE_PORT:-8792}"
-RATES="${BENCH_COURSE_RATES:-50,100,200,335,500,670}"
+RATES="${BENCH_COURSE_RATES:-50,100,200,265,335,500,670}"
 DURATION="${BENCH_COURSE_DURATION:-20}"
 OUT="$ROOT/bench/results/course-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
