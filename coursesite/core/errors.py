@@ -31,12 +31,13 @@ class Unauthenticated(DomainError):
 
 
 BUSY_MESSAGE = "Kurssajten har fler besökare än den hinner med just nu."
+BUSY_TRY_AGAIN = f"{BUSY_MESSAGE} Försök igen om en stund."  # where the answer is a form shown again
 
 
 class Busy(DomainError):
     """The work could not start within the longest wait (core/turns.py): nothing was done, try again later."""
 
-    def __init__(self, message: str = BUSY_MESSAGE, *, retry_after_seconds: int) -> None:
+    def __init__(self, message: str = BUSY_TRY_AGAIN, *, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
 

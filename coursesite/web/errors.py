@@ -100,8 +100,7 @@ def status_for(exc: DomainError) -> int:
 
 def retry_after(exc: DomainError) -> dict[str, str] | None:
     """The Retry-After of an error that passes with time (too many attempts, a full site), else None."""
-    seconds = getattr(exc, "retry_after_seconds", None) if isinstance(exc, RateLimited | Busy) else None
-    return {"retry-after": str(seconds)} if seconds is not None else None
+    return {"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited | Busy) else None
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:

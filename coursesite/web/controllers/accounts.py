@@ -124,10 +124,9 @@ async def login_submit(
             client_label=browser_label(request.headers.get("user-agent")),
         )
     except (Unauthenticated, RateLimited, Busy, Invalid) as exc:
-        message = f"{exc.message} Försök igen om en stund." if isinstance(exc, Busy) else exc.message
         return Template(
             "accounts/login.html",
-            context={"next": target, "email": "" if isinstance(exc, Invalid) else email, "message": message},
+            context={"next": target, "email": "" if isinstance(exc, Invalid) else email, "message": exc.message},
             status_code=status_for(exc),
             headers=retry_after(exc),
         )

@@ -25,7 +25,7 @@ from coursesite.accounts.service import AccountService, SessionView
 from coursesite.accounts.validation import normalise_email
 from coursesite.billing.ledger import LedgerService
 from coursesite.core import clock
-from coursesite.core.errors import Conflict, Invalid, RateLimited
+from coursesite.core.errors import Busy, Conflict, Invalid, RateLimited
 from coursesite.course.model import Course
 from coursesite.pdf import PdfRenderer
 from coursesite.privacy.access import AccessExports
@@ -35,6 +35,7 @@ from coursesite.support.cases import CaseService
 from coursesite.web import guards
 from coursesite.web.deps import principal_of
 from coursesite.web.downloads import export_download
+from coursesite.web.errors import retry_after, status_for
 from coursesite.web.forms import read_form
 from coursesite.web.middleware import client_address, device_cookie_of, expired_session_cookie
 from coursesite.web.openapi import ERRORS_OPT
@@ -239,10 +240,13 @@ async def my_data_email(
     try:
         await _confirm_new_email(request, accounts, email, form.current_password)
         await account_mail.request_email_change(principal_of(request).account_id, email, client_address(request))
-    except (Invalid, Conflict, RateLimited) as exc:
-        status = 429 if isinstance(exc, RateLimited) else 409 if isinstance(exc, Conflict) else 400
-        errors = dict(exc.field_errors) or {"current_password": exc.message}
-        return await page.render(errors=errors, values={"email": email}, message=exc.message, status_code=status)
+    except (Invalid, Conflict, RateLimited, Busy) as exc:
+        errors = dict(exc.field_errors) or ({} if isinstance(exc, Busy) else {"current_password": exc.message})
+        shown = await page.render(
+            errors=errors, values={"email": email}, message=exc.message, status_code=status_for(exc)
+        )
+        shown.headers.update(retry_after(exc) or {})
+        return shown
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
 
@@ -264,13 +268,11 @@ async def my_data_password(
     form = read_form(PasswordForm, await request.form())
     try:
         await _change_password(request, accounts, form.password_current, form.password_new)
-    except (Invalid, RateLimited) as exc:
-        limited = isinstance(exc, RateLimited)
+    except (Invalid, RateLimited, Busy) as exc:
         errors = {PASSWORD_FORM_FIELDS.get(k, k): v for k, v in exc.field_errors.items()}
-        errors = errors or {"password_current": exc.message}
-        shown = await page.render(errors=errors, message=exc.message, status_code=429 if limited else 400)
-        if isinstance(exc, RateLimited):
-            shown.headers["retry-after"] = str(exc.retry_after_seconds)
+        errors = errors or ({} if isinstance(exc, Busy) else {"password_current": exc.message})
+        shown = await page.render(errors=errors, message=exc.message, status_code=status_for(exc))
+        shown.headers.update(retry_after(exc) or {})
         return shown
     return Redirect("/mina-uppgifter?klart=losenord", status_code=303)
 

@@ -13,7 +13,7 @@ from functools import partial
 from argon2 import PasswordHasher, Type
 
 from coursesite.accounts import passwords
-from coursesite.core.errors import BUSY_MESSAGE, Busy
+from coursesite.core.errors import BUSY_TRY_AGAIN, Busy
 from coursesite.core.turns import Admission
 
 
@@ -88,7 +88,7 @@ async def test_a_login_whose_hash_cannot_start_within_the_requests_bound_is_busy
         new_hash = asyncio.create_task(admission({"type": "http", "path": "/hash"}, receive, None))
         await asyncio.wait_for(verify, 2)
         busy = outcomes["/verify"]
-        assert isinstance(busy, Busy) and busy.retry_after_seconds == 1 and busy.message == BUSY_MESSAGE
+        assert isinstance(busy, Busy) and busy.retry_after_seconds == 1 and busy.message == BUSY_TRY_AGAIN
         await asyncio.sleep(0.1)  # twice the bound: the new hash still waits for a thread
         assert not new_hash.done() and "/hash" not in outcomes
     finally:
