@@ -79,5 +79,6 @@ async def test_a_password_change_that_cannot_get_its_check_in_time_is_told_so_an
     for path, answer in answers.items():
         assert answer.status_code == 503 and answer.headers["retry-after"] == "1", path
         assert BUSY_TRY_AGAIN in page_text(answer), path
+    assert 'value="ny@example.se"' in answers["/mina-uppgifter/epost"].text  # the new address typed is kept
     after = (await Account.select(Account.email, Account.password_hash).where(Account.id == me["id"]))[0]
     assert after == before and await LoginAttempt.count() == 0

@@ -243,7 +243,7 @@ async def my_data_email(
     except (Invalid, Conflict, RateLimited, Busy) as exc:
         errors = dict(exc.field_errors) or ({} if isinstance(exc, Busy) else {"current_password": exc.message})
         shown = await page.render(
-            errors=errors, values={"email": email}, message=exc.message, status_code=status_for(exc)
+            errors=errors, values={"new_email": email}, message=exc.message, status_code=status_for(exc)
         )
         shown.headers.update(retry_after(exc) or {})
         return shown
