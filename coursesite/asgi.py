@@ -28,6 +28,14 @@ def served(app: Litestar, settings: Settings) -> Litestar | Admission:
     )
 
 
+def event_loop(settings: Settings) -> str:
+    """uvicorn's event loop for the workers: uvloop ("auto") on PostgreSQL, where asyncpg is at its fastest on it;
+    asyncio's own on SQLite, whose hot reads run on the loop's thread without a single await (db/engine.py:
+    read_inline). Under uvloop such requests were served out of turn: a lesson page's p99 of 250–420 ms against
+    40–80 ms under asyncio's loop, at the same throughput (docs/performance.md)."""
+    return "asyncio" if settings.database.engine == "sqlite" else "auto"
+
+
 def largest_body(app: Litestar) -> int:
     """The largest request body any route takes (its own request_max_body_size, or the app's)."""
     limits = [

@@ -146,6 +146,7 @@ def serve() -> None:
     """Serve the site with uvicorn on COURSESITE_HOST:COURSESITE_PORT with COURSESITE_WORKERS workers."""
     import uvicorn
 
+    from coursesite.asgi import event_loop
     from coursesite.course.loader import ContentError, load_course
     from coursesite.ops.logs import logging_dict
     from coursesite.review.versions import QuestionVersions
@@ -169,6 +170,7 @@ def serve() -> None:
         workers=settings.workers,
         proxy_headers=False,
         server_header=False,
+        loop=event_loop(settings),
         access_log=False,  # its lines hold IP addresses: ops/requests.py writes one line per request instead
         log_config=logging_dict(),  # JSON lines, scrubbed of personal data (ops/logs.py)
     )

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 class Counts:
     def __init__(self) -> None:
-        self.connections = 0  # new connections opened (SQLite: aiosqlite.connect)
+        self.connections = 0  # new connections opened (SQLite: aiosqlite.connect, and the engine's inline reader)
         self.checkouts = 0  # PostgreSQL pool checkouts
         self.by_kind: Counter[str] = Counter()
         self.log: list[str] = []
@@ -55,6 +55,8 @@ def counting() -> Iterator[Counts]:
     import asyncpg.connection
     import asyncpg.pool
 
+    from coursesite.db.engine import InlineReadConnection
+
     counts = Counts()
     patched: list[tuple[object, str, object]] = []
 
@@ -69,6 +71,20 @@ def counting() -> Iterator[Counts]:
         return original_connect(*args, **kwargs)
 
     patch(aiosqlite, "connect", connect)  # the engines call aiosqlite.connect(...) through the module
+    original_inline_execute = InlineReadConnection.execute
+
+    def inline_execute(self, sql, parameters=()):
+        counts.statement(sql)
+        return original_inline_execute(self, sql, parameters)
+
+    patch(InlineReadConnection, "execute", inline_execute)  # the SQLite engine's reads on the loop's thread
+    original_inline_init = InlineReadConnection.__init__
+
+    def inline_init(self, *args, **kwargs):
+        counts.connections += 1
+        original_inline_init(self, *args, **kwargs)
+
+    patch(InlineReadConnection, "__init__", inline_init)
     for name in ("execute", "execute_fetchall"):
         original = getattr(aiosqlite.core.Connection, name)
 

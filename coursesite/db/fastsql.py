@@ -88,8 +88,9 @@ async def fetch(engine: Engine, statement: Statement, *values: Any) -> list[Any]
         if transaction is not None:
             return list(await transaction.connection.execute_fetchall(sql, values))
         if isinstance(engine, CourseSQLiteEngine):
-            read = sql.lstrip()[:6].upper() == "SELECT"
-            async with engine.reader() if read else engine.writer() as connection:
+            if sql.lstrip()[:6].upper() == "SELECT":
+                return await engine.read_inline(sql, values)
+            async with engine.writer() as connection:
                 return list(await connection.execute_fetchall(sql, values))
         sqlite_connection = await engine.get_connection()
         try:
