@@ -51,7 +51,8 @@ class CourseSQLiteEngine(SQLiteEngine):
 
     Per process (per event loop), one long-lived writer connection behind an asyncio lock: every write transaction
     and every write outside one queues for it in the app, fairly and without sleeping, instead of polling in
-    SQLite's busy handler. Reads outside a transaction use a few long-lived reader connections. PRAGMAs are set once
+    SQLite's busy handler. Reads outside a transaction use a few long-lived reader connections, and the hot path's
+    fixed reads a read-only connection on the loop's own thread (``read_inline``). PRAGMAs are set once
     per connection. Other processes on the same file (several uvicorn workers) still meet at SQLite's own write lock,
     where the busy timeout remains the fallback."""
 
@@ -90,8 +91,8 @@ class CourseSQLiteEngine(SQLiteEngine):
         if connections.inline is None:
             connection = sqlite3.connect(**self.connection_kwargs, factory=InlineReadConnection)
             connection.row_factory = dict_factory
-            pragmas = [pragma for pragma in SQLITE_PRAGMAS if "busy_timeout" not in pragma]
-            for pragma in (*pragmas, f"PRAGMA busy_timeout = {SQLITE_INLINE_BUSY_MS}", "PRAGMA query_only = 1"):
+            # Only what a reader needs: WAL is the file's own (the writer set it), writes are refused here.
+            for pragma in (f"PRAGMA busy_timeout = {SQLITE_INLINE_BUSY_MS}", "PRAGMA query_only = 1"):
                 connection.execute(pragma)
             connections.inline = connection
         try:

@@ -10,8 +10,8 @@ Rows come back as the driver gives them: asyncpg `Record`s, or dicts on SQLite (
 read as `row["column"]`. Column types are the drivers' own, as with Piccolo's `run_querystring`: JSON as text, and
 on SQLite timestamps converted only when selected straight from a TIMESTAMPTZ column.
 
-Outside a transaction a statement runs as Piccolo would run it: on a pooled (or new) PostgreSQL connection, or on
-SQLite on a reader (a SELECT) or the writer.
+Outside a transaction a statement runs on a pooled (or new) PostgreSQL connection, or on SQLite on the event loop's
+own read-only connection (a SELECT: db/engine.py, ``read_inline``) or the writer.
 """
 
 from __future__ import annotations
