@@ -35,6 +35,7 @@ from coursesite.core.errors import (
     Invalid,
     NotFound,
     RateLimited,
+    TryLater,
     Unauthenticated,
 )
 from coursesite.web.hardening import Refused
@@ -98,9 +99,9 @@ def status_for(exc: DomainError) -> int:
     return next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), HTTP_400_BAD_REQUEST)
 
 
-def retry_after(exc: DomainError) -> dict[str, str] | None:
-    """The Retry-After of an error that passes with time (too many attempts, a full site), else None."""
-    return {"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, RateLimited | Busy) else None
+def retry_after(exc: DomainError) -> dict[str, str]:
+    """The Retry-After header of an error that passes with time (too many attempts, a full site); else none."""
+    return {"retry-after": str(exc.retry_after_seconds)} if isinstance(exc, TryLater) else {}
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:

@@ -245,7 +245,7 @@ async def my_data_email(
         shown = await page.render(
             errors=errors, values={"new_email": email}, message=exc.message, status_code=status_for(exc)
         )
-        shown.headers.update(retry_after(exc) or {})
+        shown.headers.update(retry_after(exc))
         return shown
     return Redirect("/mina-uppgifter?klart=epost", status_code=303)
 
@@ -272,7 +272,7 @@ async def my_data_password(
         errors = {PASSWORD_FORM_FIELDS.get(k, k): v for k, v in exc.field_errors.items()}
         errors = errors or ({} if isinstance(exc, Busy) else {"password_current": exc.message})
         shown = await page.render(errors=errors, message=exc.message, status_code=status_for(exc))
-        shown.headers.update(retry_after(exc) or {})
+        shown.headers.update(retry_after(exc))
         return shown
     return Redirect("/mina-uppgifter?klart=losenord", status_code=303)
 
