@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from piccolo.querystring import QueryString
-
 from coursesite.accounts.device import Device, read_device, sign_device
 from coursesite.accounts.limits import RateLimiter, registration_per_client
 from coursesite.accounts.password_rule import PasswordRefused, check_password
@@ -37,6 +35,7 @@ from coursesite.core.formatting import try_again_sv
 from coursesite.core.text import MSG_CONTROL, has_forbidden_characters
 from coursesite.db.accounts import Account, LoginAttempt, UserSession
 from coursesite.db.engine import write_transaction
+from coursesite.db.fastsql import Statement, fetch
 
 if TYPE_CHECKING:
     from piccolo.engine.base import Engine
@@ -98,10 +97,11 @@ _PRINCIPAL_COLUMNS = (
 )
 
 
-_SESSION_LOOKUP = (
+_SESSION_LOOKUP = Statement.same(
     "SELECT user_session.id AS session_id, user_session.expires_at, user_session.last_used_at, "  # "id": the account's
     + ", ".join(f"account.{column._meta.db_column_name}" for column in _PRINCIPAL_COLUMNS)
-    + " FROM user_session JOIN account ON account.id = user_session.account WHERE user_session.token_hash = {} LIMIT 1"
+    + " FROM user_session JOIN account ON account.id = user_session.account WHERE user_session.token_hash = $1 LIMIT 1",
+    1,
 )
 
 
@@ -460,9 +460,9 @@ class AccountService:
     async def principal_for_session(self, token: str | None) -> Principal | None:
         if not token or len(token) > 100:
             return None
-        # Fixed SQL: this runs on every request with a session cookie, and Piccolo's joined select was the costliest
-        # query to build on the answer path (docs/performance.md).
-        rows = await UserSession._meta.db.run_querystring(QueryString(_SESSION_LOOKUP, _token_hash(token)))
+        # A fixed statement (db/fastsql.py): this runs on every request with a session cookie that the cache does not
+        # serve, and on SQLite it is read on the event loop's own connection, not through a reader thread.
+        rows = await fetch(UserSession._meta.db, _SESSION_LOOKUP, _token_hash(token))
         now = clock.now()
         if not rows or rows[0]["expires_at"] <= now:
             return None

@@ -1,5 +1,5 @@
-"""The session lookup without a query on the hot routes (issue 14): a short-lived in-process cache of sessions, keyed by
-the token's hash, that is never trusted on its own.
+"""The session lookup without a query on the hot routes (issue 14): an in-process cache of sessions, keyed by the
+token's hash, that is never trusted on its own.
 
 A route that opts in (the lesson page and answer submissions: ``opt={"cached_session": True}``) gets its principal
 from the cache when the entry is fresh; that principal carries ``session_check`` (the token's hash), and the first
@@ -9,6 +9,11 @@ change, "log out everywhere", an erasure: every one deletes the session's row, i
 is shown or written, and drops the entry. So a cached session is stale at once in every worker, with no query of its
 own. Every other route looks the session up in the database as before.
 
+A confirmation reads the session and the account's columns as a lookup would, so it keeps the entry for another
+``seconds``: a participant who keeps using the site is read from the database again only when the session's last
+use is due to be recorded (accounts/service.py: TOUCH_SECONDS), not every minute in a wave of every session cached
+that minute (docs/performance.md, "Sessions kept while confirmed").
+
 A changed name or address is shown from the next request on (the entry is dropped); a changed role ends the
 request with a 401, as the guards that let it in may no longer hold."""
 
@@ -17,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +55,8 @@ class CachedSession:
 
 
 class SessionCache:
-    """Bounded (least recently used dropped first) and short-lived (``seconds``). One per process: the account service
-    fills it, the answer service confirms (or drops) its entries."""
+    """Bounded (least recently used dropped first) and fresh for ``seconds`` after its last read or confirmation. One
+    per process: the account service fills it, the answer service confirms (renews) or drops its entries."""
 
     def __init__(self, *, seconds: float = CACHE_SECONDS, max_entries: int = CACHE_ENTRIES) -> None:
         self.seconds = seconds
@@ -69,6 +74,13 @@ class SessionCache:
                 return None
             self._entries.move_to_end(token_hash)
             return entry
+
+    def renew(self, token_hash: str, expires_at: datetime) -> None:
+        """The entry confirmed just now by a read of its session (confirm_session): fresh for another ``seconds``."""
+        with self._lock:
+            entry = self._entries.get(token_hash)
+            if entry is not None:
+                self._entries[token_hash] = replace(entry, expires_at=expires_at, cached_at=time.monotonic())
 
     def put(self, token_hash: str, entry: CachedSession) -> None:
         with self._lock:
@@ -105,6 +117,8 @@ def confirm_session(
         and address_proven(row["session_role"], row["session_email_verified_at"]) == principal.email_verified
     )
     if same:
+        if cache is not None:
+            cache.renew(token_hash, row["session_expires_at"])
         return
     if cache is not None:
         cache.forget(token_hash)  # the next request reads the account again

@@ -118,6 +118,32 @@ async def test_two_participants_each_see_only_their_own_answers_and_csrf_field(c
         assert tokens["anna"].isdisjoint(tokens["bertil"]) and tokens["anna"].isdisjoint(tokens["bertil-again"])
 
 
+async def test_a_session_in_use_stays_cached_and_one_out_of_use_is_read_again(services, app, course):
+    """Each lesson view confirms its cached session in the page's own statement and so keeps it cached for another
+    minute; an entry nothing confirmed for a minute is read from the database again (accounts/sessions.py)."""
+    cache = services.accounts.session_cache
+    lesson = course.acts[0].lessons[0]
+    async with browser(app) as anna:
+        await register(anna)
+        assert (await anna.get(f"/lektion/{lesson.slug}")).status_code == 200
+        entry = cache.get(_token_hash(anna))
+        assert entry is not None
+        aged = dataclasses.replace(entry, cached_at=entry.cached_at - (cache.seconds - 1))
+        cache.put(_token_hash(anna), aged)
+        assert (await anna.get(f"/lektion/{lesson.slug}")).status_code == 200  # served from the cache, confirmed
+        renewed = cache.get(_token_hash(anna))
+        assert renewed is not None and renewed.cached_at > aged.cached_at + cache.seconds / 2
+        assert renewed.principal == entry.principal
+
+        stale = dataclasses.replace(entry, cached_at=entry.cached_at - cache.seconds - 1)
+        cache.put(_token_hash(anna), stale)
+        assert cache.get(_token_hash(anna)) is None  # too old to hand out: the next view reads the database
+        cache.put(_token_hash(anna), stale)
+        assert (await anna.get(f"/lektion/{lesson.slug}")).status_code == 200
+        read_again = cache.get(_token_hash(anna))
+        assert read_again is not None and read_again.cached_at > stale.cached_at + cache.seconds
+
+
 def _block(page: str, question_id: str) -> str:
     """One question's article on a lesson page."""
     match = re.search(rf'<article class="question card" id="fraga-{re.escape(question_id)}">.*?</article>', page, re.S)

@@ -1,5 +1,5 @@
-"""The in-process session cache (accounts/sessions.py, issue 14): bounded, short-lived, and a principal it hands out
-is refused once its session row is gone, expired or its role changed."""
+"""The in-process session cache (accounts/sessions.py, issue 14): bounded, fresh while its route's statements confirm
+it, and a principal it hands out is refused once its session row is gone, expired or its role changed."""
 
 from __future__ import annotations
 
@@ -82,4 +82,25 @@ def test_a_changed_name_is_read_again_next_time_and_a_changed_role_is_refused():
     cache.put("hash-of-annas-token", _entry())
     with pytest.raises(Unauthenticated):
         confirm_session(cache, ANNA, _row(session_role="instructor"), NOW)
+    assert cache.get("hash-of-annas-token") is None
+
+
+def test_a_confirmed_entry_is_fresh_again_and_an_unconfirmed_one_ages_out():
+    cache = SessionCache(seconds=10.0)
+    almost_stale = dataclasses.replace(_entry(), cached_at=time.monotonic() - 9.5)
+    cache.put("hash-of-annas-token", almost_stale)
+    cache.put("hash-of-bos-token", almost_stale)
+    later = NOW + timedelta(days=2)
+    confirm_session(cache, ANNA, _row(session_expires_at=later), NOW)
+    renewed = cache.get("hash-of-annas-token")
+    assert renewed is not None and renewed.cached_at >= time.monotonic() - 1 and renewed.expires_at == later
+    assert renewed.principal == ANNA and renewed.last_used_at == NOW  # the last use is still recorded by a lookup
+    time.sleep(0.6)
+    assert cache.get("hash-of-bos-token") is None  # not confirmed: read from the database again
+    assert cache.get("hash-of-annas-token") is not None
+
+
+def test_renewing_a_forgotten_entry_does_not_bring_it_back():
+    cache = SessionCache()
+    cache.renew("hash-of-annas-token", NOW + timedelta(days=1))
     assert cache.get("hash-of-annas-token") is None
