@@ -11,12 +11,13 @@ class Answer(Table, tablename="answer"):
     Unique on (account, question_id, attempt): an index made by migration m0002; on (account, idempotency_key) by
     m0022. Indexed on (account, lesson_slug) by m0025, which every read of an account's answers starts from; no index
     of its own on account or on lesson_slug (m0025 dropped them: a lesson has thousands of answers, and an index of a
-    few values was what the planner chose without statistics).
+    few values was what the planner chose without statistics). No index of its own on question_id either (m0026): the
+    question statistics' two indexes (m0005) start with it, and every index is written on every answer.
     """
 
     id: Serial  # the primary key Piccolo adds; declared for the type checker only
     account = ForeignKey(Account, on_delete=OnDelete.cascade)
-    question_id = Varchar(length=160, index=True)
+    question_id = Varchar(length=160)
     lesson_slug = Varchar(length=80)
     attempt = Integer()
     raw_response = JSON()

@@ -1,6 +1,7 @@
 """PostgreSQL's plans for the hot path's reads (grading/service.py): the enrolment and the completed lessons are read
 once per statement (an InitPlan), never once per answer row or as a hash of the whole enrolment table (a SubPlan),
-which cost a sequential scan of every enrolment on each lesson page and answer (issue 14)."""
+which cost a sequential scan of every enrolment on each lesson page and answer (issue 14); and a read by question
+still finds an index once answer has none of its own on question_id."""
 
 from __future__ import annotations
 
@@ -49,3 +50,25 @@ async def test_the_head_is_read_once_per_statement(db, name):
     below = _subplans(plan)
     assert {relation for _, relation in below} == {"enrollment", "lesson_progress"}, below
     assert all(subplan.startswith("InitPlan") for subplan, _ in below), below
+
+
+async def test_a_questions_answers_are_found_by_an_index_of_the_statistics(db):
+    """answer has no index of its own on question_id (migration m0026): a read by question, as the instructors'
+    statistics and regrading do, goes by one of the statistics' indexes, which start with it."""
+    async with db.transaction() as transaction:
+        connection = transaction.connection
+        await connection.execute("SET LOCAL enable_seqscan = off")  # a test table is small enough to scan
+        prepared = await connection.prepare(
+            "EXPLAIN (FORMAT JSON) SELECT account, attempt, status FROM answer WHERE question_id = $1"
+        )
+        plan = json.loads(await prepared.fetchval("akt-1-fraga"))[0]["Plan"]
+    indexes = []
+
+    def walk(node: dict) -> None:
+        if "Index Name" in node:
+            indexes.append(node["Index Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan)
+    assert indexes and all(name in ("answer_question_stats", "answer_question_responses") for name in indexes), plan
