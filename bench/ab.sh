@@ -9,6 +9,10 @@
 #
 #   BENCH_AB_BASE=HEAD~3 bash bench/ab.sh
 #
+# BENCH_AB_BASE=floor runs bench/floor_app.py (the working tree's services behind a bare ASGI callable, no framework)
+# as the base side instead of a revision: the floor under P1 and P2 (docs/performance.md, "How far a path without the
+# framework could go").
+#
 # Knobs: BENCH_AB_BASE (required), BENCH_AB_ROUTE (answers, or lesson against the 20-row baseline), BENCH_AB_ROUNDS
 # (3), BENCH_AB_FILL (lesson only: a wrk slice of answers of this length before the rounds, so that the participants
 # have answers on the page as in bench/run.sh, where the lesson slices follow the answer slices; 5s, 0 for none),
@@ -48,7 +52,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir "$WORK/base"
-git -C "$ROOT" archive "$BASE_REV" | tar -x -C "$WORK/base"
+if [ "$BASE_REV" != floor ]; then
+  git -C "$ROOT" archive "$BASE_REV" | tar -x -C "$WORK/base"
+fi
 psql -X -q -h "$HOST" -U postgres -d postgres -c "CREATE DATABASE \"$DB\""
 export COURSESITE_DATABASE_URL="postgresql://postgres@$HOST:5432/$DB" COURSESITE_HOST="$HOST" COURSESITE_WORKERS=1 \
   COURSESITE_SECRET_KEY="bench-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')" \
@@ -65,7 +71,12 @@ start() {  # name dir port command...: start a server in dir, remember its pid i
   wait_healthy "http://$HOST:$port/healthz" "$STARTED" "$WORK/$name.log"
 }
 SERVE=(-c 'import sys; from coursesite.cli import main; sys.argv[0] = "coursesite"; sys.exit(main())' serve)
-start base "$WORK/base" "$PORT" "$PY" "${SERVE[@]}"
+if [ "$BASE_REV" = floor ]; then
+  start floor "$ROOT" "$PORT" "$BIN/uvicorn" --app-dir bench floor_app:app_factory --factory --host "$HOST" \
+    --port "$PORT" --workers 1 --no-access-log --no-server-header
+else
+  start base "$WORK/base" "$PORT" "$PY" "${SERVE[@]}"
+fi
 declare -A SERVER_PID=([base]="$STARTED")
 start head "$ROOT" "$((PORT + 1))" "$PY" "${SERVE[@]}"
 SERVER_PID[head]="$STARTED"
@@ -93,6 +104,7 @@ slice() {  # side round
     "http://$HOST:${SERVER_PORT[$side]}" > "$WORK/$name.txt" 2>&1
   t1="$(ticks "${SERVER_PID[$side]}")"
   g1="$(pg_ticks)"
+  grep -E "Transfer/sec" "$WORK/$name.txt" | sed "s/^/  $name /" >> "$WORK/transfer.txt"
   "$PY" - "$WORK/$name.txt" "$name" "$((t1 - t0))" "$((g1 - g0))" "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
 text, name, ticks, pg, hz = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -101,8 +113,10 @@ rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
 p99 = re.search(r"99%\s+(\S+)", text).group(1)
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 spent = re.search(r"BENCH_EXHAUSTED.*", text)
+read = re.search(r"requests in [\d.]+\w+, ([\d.]+)(B|KB|MB|GB) read", text)
+size = float(read.group(1)) * {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}[read.group(2)] / count if read else 0
 print(f"{name:<12} {rps:>9} req/s  p99 {p99:>9}  server {ticks / hz / count * 1000:.3f} ms/req  "
-      f"postgres {pg / hz / count * 1000:.3f} ms/req  non-2xx {non2xx.group(1) if non2xx else 0}"
+      f"postgres {pg / hz / count * 1000:.3f} ms/req  non-2xx {non2xx.group(1) if non2xx else 0}  {size / 1024:.1f} KiB/resp"
       + (f"  ({spent.group(0)})" if spent else ""))
 EOF
   if [ "$script" = answers ]; then
@@ -116,7 +130,7 @@ if [ "$ROUTE" = lesson ] && [ "$FILL" != 0 ]; then  # answers on the page, as in
     -s bench/answers.lua "http://$HOST:${SERVER_PORT[head]}" > "$WORK/fill.txt" 2>&1
   echo "fill: $(grep -Eo '[0-9]+ requests in' "$WORK/fill.txt") answers before the lesson rounds"
 fi
-echo "== $ROUTE: base $(git -C "$ROOT" rev-parse --short "$BASE_REV") against the working tree, $ROUNDS rounds of $DURATION, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $ROUTE: base $([ "$BASE_REV" = floor ] && echo floor || git -C "$ROOT" rev-parse --short "$BASE_REV") against the working tree, $ROUNDS rounds of $DURATION, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then order="base head baseline"; else order="baseline head base"; fi
   for side in $order; do slice "$side" "$round"; done

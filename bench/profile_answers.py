@@ -60,7 +60,9 @@ async def run(
     from coursesite.settings import Settings
     from tests.support import correct_response
 
-    settings = Settings(database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24))
+    settings = Settings(
+        database_url=database_url, secret_key="bench-" + secrets.token_urlsafe(24), registrations_per_hour=100_000
+    )
     course = load_course(settings.lessons_dir)
     act = course.acts[0]
     bodies = [
@@ -152,6 +154,7 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="no profile: print the process CPU per request (app and client, one thread)"
     )
+    parser.add_argument("--dump", help="also write the raw profile here (pstats format), for reading it further")
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.cpu:
@@ -165,6 +168,8 @@ def main() -> None:
     profiler = cProfile.Profile()
     wall = asyncio.run(run(args.database_url, args.submissions, profiler, args.lesson, args.answered))
     stats = pstats.Stats(profiler)
+    if args.dump:
+        stats.dump_stats(args.dump)
     by_owner: Counter[str] = Counter()
     total = 0.0
     for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
