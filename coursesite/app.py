@@ -261,6 +261,6 @@ def build_app(services: Services, engine: Engine, *, on_shutdown: Sequence[Calla
     # Around everything, routing included: a request id, one log line and the request metrics per request; inside it,
     # the 503 of a request turned away for want of a turn (web/busy.py, core/turns.py).
     app.asgi_handler = RequestObserver(
-        BusyResponder(app.asgi_handler, services.pdf.environment), observe=metrics.refresh_process_gauges
+        BusyResponder(app.asgi_handler, services.pdf.environment), observe=metrics.after_request
     )
     return app

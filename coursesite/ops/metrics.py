@@ -48,6 +48,7 @@ from coursesite.settings import DEFAULT_METRICS_ALLOW, Settings
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METRICS_PATH = "/metrics"
 OUTBOX_CACHE_SECONDS = 5.0
+GAUGE_SECONDS = 1.0  # how stale a worker's own gauges (page-view buffer, pool) may be between its requests
 PENDING_STATUSES = ("queued", "sending")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -151,9 +152,18 @@ class MetricsSource:
     access: MetricsAccess = field(default_factory=MetricsAccess)
     cache_seconds: float = OUTBOX_CACHE_SECONDS
     _cached: tuple[float, dict[str, int]] | None = None
+    _gauges_at: float = float("-inf")
+
+    def after_request(self) -> None:
+        """This worker's gauges, at most every GAUGE_SECONDS: a scrape refreshes its own worker's anyway, and five
+        gauge writes (files of their own with several workers) on every request cost more than a second's staleness
+        is worth (docs/performance.md)."""
+        if time.monotonic() - self._gauges_at >= GAUGE_SECONDS:
+            self.refresh_process_gauges()
 
     def refresh_process_gauges(self) -> None:
-        """This worker's own gauges: cheap, so done after every request and at every scrape."""
+        """This worker's own gauges: after requests (after_request) and at every scrape."""
+        self._gauges_at = time.monotonic()
         PAGEVIEW_BUFFER.set(self.pageviews.pending)
         PAGEVIEW_DROPPED.set(self.pageviews.dropped)
         pool = getattr(self.engine, "pool", None)  # PostgresEngine: an asyncpg pool once started; SQLite: none

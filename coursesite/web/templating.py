@@ -8,7 +8,8 @@ import re
 import secrets
 import threading
 import xml.etree.ElementTree as etree
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
+from collections.abc import KeysView, MutableMapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -289,12 +290,30 @@ class QuestionBlockCache:
         return len(self._blocks)
 
 
+class _TemplateGlobals(ChainMap):
+    """A template's globals (Jinja's ChainMap of its own over the environment's), with keys() a dict's view. Jinja
+    subtracts these keys from a set on every `{% from … import %}` (Template._get_default_module): from a ChainMap's
+    KeysView that runs in Python, a membership test per key through every map (about 9 µs per import here); from a
+    dict's view it runs in C."""
+
+    def keys(self) -> KeysView[str]:
+        merged: dict[str, Any] = {}
+        for mapping in reversed(self.maps):
+            merged.update(mapping)
+        return merged.keys()
+
+
+class _Environment(Environment):
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return _TemplateGlobals(d if d is not None else {}, self.globals)
+
+
 def build_environment(*, company_name: str) -> Environment:
     """The app's one Jinja environment, for the pages (Litestar's TemplateConfig takes it as its instance) and for
     every PDF (coursesite.pdf.PdfRenderer). The command line and the tests build theirs here too."""
     # No auto_reload: the templates ship with the code and a deploy restarts the workers; otherwise Jinja stats each
     # template file (every include too) on every render.
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, auto_reload=False)
+    environment = _Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, auto_reload=False)
     configure(environment, company_name=company_name)
     return environment
 

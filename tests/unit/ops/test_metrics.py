@@ -61,6 +61,27 @@ async def test_the_outbox_is_read_at_scrape_time_with_a_short_cache():
     assert outbox.calls == 2 and again[("coursesite_mail_failed_messages", frozenset())] == 5
 
 
+async def test_the_gauges_follow_requests_at_most_once_a_second_and_every_scrape(monkeypatch):
+    from coursesite.ops import metrics
+
+    clock = [1000.0]
+    monkeypatch.setattr(metrics.time, "monotonic", lambda: clock[0])
+    buffer = SimpleNamespace(pending=1, dropped=0)
+    source = MetricsSource(Outbox(), buffer, engine=SimpleNamespace(pool=None))
+    source.after_request()
+    assert metrics.PAGEVIEW_BUFFER._value.get() == 1  # the first request sets them
+    buffer.pending = 2
+    clock[0] += 0.5
+    source.after_request()
+    assert metrics.PAGEVIEW_BUFFER._value.get() == 1  # within the second: left as they were
+    found = values((await source.exposition()).decode())
+    assert found[("coursesite_pageview_buffer_rows", frozenset())] == 2  # a scrape reads them now
+    buffer.pending = 3
+    clock[0] += 1.0
+    source.after_request()
+    assert metrics.PAGEVIEW_BUFFER._value.get() == 3
+
+
 async def test_the_pool_is_reported_where_the_engine_has_one():
     pool = SimpleNamespace(get_size=lambda: 4, get_idle_size=lambda: 3, get_max_size=lambda: 10)
     source = MetricsSource(Outbox(), SimpleNamespace(pending=0, dropped=0), engine=SimpleNamespace(pool=pool))
