@@ -9,10 +9,16 @@ itself, so every caller is audited; the participant's own reads (`account_id=` t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from piccolo.columns import Date
+from piccolo.columns.combination import Combinable
+from piccolo.query import Select
+from piccolo.query.functions.aggregate import Max, Min
+from piccolo.table import Table
 
 from coursesite.accounts.service import Principal
 from coursesite.billing.document import DocumentKind, InvoiceDocument
@@ -573,18 +579,10 @@ class LedgerService:
         self, date_from: date, date_to: date, *, with_status: bool = True
     ) -> AsyncIterator[list[tuple[InvoiceDocument, InvoiceView | None]]]:
         """Invoices and credit notes issued in the range, oldest first, in batches, with their status."""
-        last_id = 0
-        while True:
-            rows = await (
-                Invoice.select()
-                .where((Invoice.issue_date >= date_from) & (Invoice.issue_date <= date_to) & (Invoice.id > last_id))
-                .order_by(Invoice.id)
-                .limit(EXPORT_BATCH)
-                .output(load_json=True)
-            )
-            if not rows:
-                return
-            last_id = rows[-1]["id"]
+        batches = _dated_in_id_order(
+            Invoice, Invoice.issue_date, date_from, date_to, lambda: Invoice.select().output(load_json=True)
+        )
+        async for rows in batches:
             views = {v.id: v for v in await self._views(rows)} if with_status else {}
             numbers = await self._credited_numbers(rows)
             yield [(document_from_row(row, numbers.get(row["credited_invoice"])), views.get(row["id"])) for row in rows]
@@ -592,17 +590,9 @@ class LedgerService:
     async def documents_booked(self, date_from: date, date_to: date) -> AsyncIterator[list[BookedDocument]]:
         """What the SIE books of the invoices and credit notes issued in the range, oldest first, in batches: only the
         columns it needs, without building each document (issue 14 P5: that was a third of the export's CPU)."""
-        last_id = 0
-        while True:
-            rows = await (
-                Invoice.select(*_BOOKED_COLUMNS)
-                .where((Invoice.issue_date >= date_from) & (Invoice.issue_date <= date_to) & (Invoice.id > last_id))
-                .order_by(Invoice.id)
-                .limit(EXPORT_BATCH)
-            )
-            if not rows:
-                return
-            last_id = rows[-1]["id"]
+        async for rows in _dated_in_id_order(
+            Invoice, Invoice.issue_date, date_from, date_to, lambda: Invoice.select(*_BOOKED_COLUMNS)
+        ):
             numbers = await self._credited_numbers(rows)
             yield [booked_from_row(row, numbers.get(row["credited_invoice"])) for row in rows]
 
@@ -615,20 +605,47 @@ class LedgerService:
 
     async def payments_placed(self, date_from: date, date_to: date) -> AsyncIterator[list[PaymentView]]:
         """Payments placed on an invoice and paid in the range, oldest first, in batches."""
-        last_id = 0
-        while True:
-            rows = await (
-                Payment.select(*_PAYMENT_COLUMNS)
-                .where(
-                    (Payment.payment_date >= date_from)
-                    & (Payment.payment_date <= date_to)
-                    & Payment.invoice.is_not_null()
-                    & (Payment.id > last_id)
-                )
-                .order_by(Payment.id)
-                .limit(EXPORT_BATCH)
-            )
-            if not rows:
-                return
-            last_id = rows[-1]["id"]
+        async for rows in _dated_in_id_order(
+            Payment,
+            Payment.payment_date,
+            date_from,
+            date_to,
+            lambda: Payment.select(*_PAYMENT_COLUMNS),
+            where=Payment.invoice.is_not_null(),
+        ):
             yield [_payment_view(r) for r in rows]
+
+
+async def _dated_in_id_order(
+    table: type[Table],
+    dated: Date,
+    date_from: date,
+    date_to: date,
+    select: Callable[[], Select],
+    *,
+    where: Combinable | None = None,
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The rows `select()` reads of `table` dated within [date_from, date_to] (and matching `where`), in id order, up
+    to EXPORT_BATCH ids at a time. The ids the range spans are read once; each batch then asks by id alone and the
+    dates are checked here. With the dates in the batch's statement too, PostgreSQL's generic plan for it (a prepared
+    statement's plan from its sixth run on) read the whole range by the date index and sorted it for every batch,
+    which made every export after a worker's first twice as slow (docs/performance.md, P5)."""
+    key = table._meta.primary_key
+    in_range = (dated >= date_from) & (dated <= date_to)
+    span = await table.select(Min(key, alias="low"), Max(key, alias="high")).where(
+        in_range if where is None else in_range & where
+    )
+    low, high = (span[0]["low"], span[0]["high"]) if span else (None, None)
+    if low is None or high is None:
+        return
+    name = dated._meta.name
+    last_id = low - 1
+    while last_id < high:
+        by_id = (key > last_id) & (key <= high)
+        rows = await select().where(by_id if where is None else by_id & where).order_by(key).limit(EXPORT_BATCH)
+        if not rows:
+            return
+        last_id = rows[-1]["id"]
+        kept = [row for row in rows if date_from <= row[name] <= date_to]
+        if kept:
+            yield kept

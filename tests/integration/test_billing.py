@@ -451,6 +451,31 @@ async def test_sie_export_streams_in_batches(billing, monkeypatch):
     assert b"".join(chunks) == b"".join(whole)
 
 
+async def test_the_exports_take_what_is_dated_in_the_range_in_id_order_across_batches(billing, monkeypatch):
+    """The exports batch by id within the range's ids and check the dates themselves (ledger._dated_in_id_order):
+    documents and payments dated outside the range are left out even where their ids fall between ones inside it."""
+    from coursesite.billing import ledger as billing_ledger
+
+    monkeypatch.setattr(billing_ledger, "EXPORT_BATCH", 2)
+    issued = [(await enrolled(billing, f"p{n}@example.se"))[1] for n in range(6)]  # issued today
+    first, last = today() - timedelta(days=3), today() - timedelta(days=1)
+    days = [first, first - timedelta(days=10), first + timedelta(days=1), today(), last, last]
+    for doc, day in zip(issued, days, strict=True):
+        await Invoice.update({Invoice.issue_date: day}).where(Invoice.number == doc.number)
+    moved = {issued[1].number, issued[3].number}  # before the range, and after it
+    finance = await person("ekonomi@example.se", Role.FINANCE)
+    for n, day in enumerate((last, first - timedelta(days=1), first, today(), last)):
+        await billing.payments.register_payment(finance, amount_ore=100 + n, payment_date=day, ocr=issued[n].ocr)
+    inside = [doc.number for doc in issued if doc.number not in moved]
+
+    booked = [doc.number async for batch in billing.ledger.documents_booked(first, last) for doc in batch]
+    documents = [doc.number async for batch in billing.ledger.documents_issued(first, last) for doc, _ in batch]
+    paid = [p.amount_ore async for batch in billing.ledger.payments_placed(first, last) for p in batch]
+    assert booked == documents == inside
+    assert paid == [100, 102, 104]
+    assert [doc async for doc in billing.ledger.documents_booked(date(2000, 1, 1), date(2000, 1, 2))] == []
+
+
 async def test_ubl_only_for_company_buyers(billing):
     from tests.unit.billing.ubl_checker import check_ubl
 
