@@ -638,14 +638,14 @@ async def _dated_in_id_order(
     low, high = (span[0]["low"], span[0]["high"]) if span else (None, None)
     if low is None or high is None:
         return
-    name = dated._meta.name
+    name, key_name = dated._meta.name, key._meta.name
     last_id = low - 1
     while last_id < high:
         by_id = (key > last_id) & (key <= high)
         rows = await select().where(by_id if where is None else by_id & where).order_by(key).limit(EXPORT_BATCH)
         if not rows:
             return
-        last_id = rows[-1]["id"]
+        last_id = rows[-1][key_name]
         kept = [row for row in rows if date_from <= row[name] <= date_to]
         if kept:
             yield kept
