@@ -104,7 +104,6 @@ slice() {  # side round
     "http://$HOST:${SERVER_PORT[$side]}" > "$WORK/$name.txt" 2>&1
   t1="$(ticks "${SERVER_PID[$side]}")"
   g1="$(pg_ticks)"
-  grep -E "Transfer/sec" "$WORK/$name.txt" | sed "s/^/  $name /" >> "$WORK/transfer.txt"
   "$PY" - "$WORK/$name.txt" "$name" "$((t1 - t0))" "$((g1 - g0))" "$(getconf CLK_TCK)" <<'EOF'
 import re, sys
 text, name, ticks, pg, hz = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
