@@ -30,12 +30,13 @@ import msgspec
 from markupsafe import Markup, escape
 
 from coursesite.app import build_services
-from coursesite.core.errors import DomainError
+from coursesite.core.errors import DomainError, NotFound
 from coursesite.db.engine import build_engine, close_connections
 from coursesite.db.tables import bind_tables
 from coursesite.settings import Settings
 from coursesite.web.controllers.api import _answer
-from coursesite.web.controllers.course import _lesson_context, _outline
+from coursesite.web.controllers.course import _lesson, _lesson_context, _outline
+from coursesite.web.deps import Services
 from coursesite.web.middleware import _cookie, session_token
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -44,11 +45,16 @@ LESSON_PREFIX = "/lektion/"
 
 
 def app_factory() -> Any:
+    """uvicorn's factory: the settings from the environment, the product's engine and services."""
     settings = Settings.from_env()
     settings.validate()
     engine = build_engine(settings.database)
     bind_tables(engine)
-    services = build_services(settings, engine)
+    return bare_app(settings, engine, build_services(settings, engine))
+
+
+def bare_app(settings: Settings, engine: Any, services: Services) -> Any:
+    """The bare callable on `services` (bench/lesson_layers.py passes the ones its variants share)."""
     lesson_template = services.pdf.environment.get_template("course/lesson.html")
 
     async def respond(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON_HEADERS) -> None:
@@ -107,9 +113,9 @@ def app_factory() -> Any:
             await respond(send, 401, b'{"detail":"not logged in"}')
             return
         course = services.catalog.edition.course
-        slug = scope["path"].removeprefix(LESSON_PREFIX)
-        lesson = next((item for item in course.lessons() if item.slug == slug), None)  # as the handler finds it
-        if lesson is None:
+        try:
+            lesson = _lesson(course, scope["path"].removeprefix(LESSON_PREFIX))  # as the handler finds it
+        except NotFound:
             await respond(send, 404, b'{"detail":"not found"}')
             return
         state = await services.answers.lesson_state(principal.account_id, lesson, principal=principal, course=course)

@@ -144,13 +144,7 @@ async def run(args: argparse.Namespace) -> None:
         app_module.Litestar = original  # type: ignore[misc]
     unobserved = apps["no_observer"]
     unobserved.asgi_handler = unobserved.asgi_handler.app.app  # what RequestObserver(BusyResponder(...)) wraps
-    # The floor on the same services, not a second set of its own.
-    floor_app.build_services, floor_app.build_engine, floor_app.bind_tables = (
-        lambda _settings, _engine: services,
-        lambda _url: engine,
-        lambda _engine: None,
-    )
-    apps["floor"] = floor_app.app_factory()
+    apps["floor"] = floor_app.bare_app(settings, engine, services)  # the same services, not a second set
     course = services.catalog.edition.course
     lesson = course.acts[0].lessons[0]
     bodies = [{"question_id": q.id, "response": correct_response(q)} for q in lesson.questions]
